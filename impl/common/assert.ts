@@ -1,0 +1,29 @@
+/**
+ * Assertions in the TigerBeetle style: a failed assertion is a bug in refka, never an expected
+ * outcome. The simulator catches {@link AssertionError} (and any other exception thrown by node
+ * code), stops the run and reports it with its seed as a `crash` verdict.
+ *
+ * Protocol rejections are not assertions: they are Kafka error codes returned as values.
+ */
+export class AssertionError extends Error {
+  override readonly name = 'AssertionError';
+}
+
+/** Crashes the run when `condition` is false. Split compound conditions into separate calls. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) {
+    throw new AssertionError(message);
+  }
+}
+
+/** Closes every exhaustive switch over a discriminated union. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new AssertionError(`unexpected ${what}: ${JSON.stringify(value)}`);
+}
+
+/** Asserts that `value` is an integer in [min, max]; used for offsets, epochs, times and sizes. */
+export function assertIntegerInRange(value: number, min: number, max: number, what: string): void {
+  assert(Number.isSafeInteger(value), `${what} must be a safe integer, got ${value}`);
+  assert(value >= min, `${what} must be >= ${min}, got ${value}`);
+  assert(value <= max, `${what} must be <= ${max}, got ${value}`);
+}
