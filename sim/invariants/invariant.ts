@@ -1,0 +1,55 @@
+import type { HistoryEntry } from '../run/history.ts';
+
+/**
+ * How an invariant is judged.
+ * - `always`: must hold at every check; one failure is a violation (a safety verdict).
+ * - `sometimes`: must be seen at least once across a sweep of seeds; it is evidence that the
+ *   sweep exercised a behaviour (TigerBeetle's coverage marks, Antithesis' "sometimes").
+ * - `eventually`: must hold once the heal phase has converged; a failure is a liveness verdict.
+ */
+export type InvariantKind = 'always' | 'sometimes' | 'eventually';
+
+/** How an invariant's checker reads the run. */
+export type InvariantChecker<View> =
+  /** `always`, over cluster state: returns a violation message, or undefined when it holds. */
+  | { readonly type: 'state'; check(view: View): string | undefined }
+  /** `always`, over the finished history: returns every violation found. */
+  | {
+      readonly type: 'history';
+      check(history: readonly HistoryEntry[], view: View): readonly { atMs: number; message: string }[];
+    }
+  /** `sometimes`, hit whenever a node emits a `mark` effect with the invariant's name. */
+  | { readonly type: 'mark' }
+  /** `sometimes`, hit whenever the predicate holds over cluster state. */
+  | { readonly type: 'state-predicate'; holds(view: View): boolean }
+  /** `eventually`, checked once after the heal phase converged (or timed out). */
+  | { readonly type: 'final'; check(view: View): string | undefined };
+
+/** Whether a claim applies to this run's configuration and faults (issue 4's `applies: false`). */
+export interface Applicability {
+  readonly applies: boolean;
+  /** Why it does not apply, in a sentence, when `applies` is false. */
+  readonly reason?: string;
+}
+
+export interface InvariantDefinition<View> {
+  /** The name from the TLA+ specs, Jepsen or Kafka, e.g. `LeaderInIsr` or `lost-write`. */
+  readonly name: string;
+  readonly kind: InvariantKind;
+  /** Where the invariant comes from: a KIP, a TLA+ module, a Jepsen checker, a JIRA. */
+  readonly source: string;
+  /** One sentence stating what must hold. */
+  readonly statement: string;
+  readonly checker: InvariantChecker<View>;
+  /** Absent means the claim always applies. */
+  applicability?(context: RunContext): Applicability;
+}
+
+/** What an invariant may ask about the run as a whole. */
+export interface RunContext {
+  readonly seed: number;
+  readonly config: Readonly<Record<string, string>>;
+  readonly variants: readonly string[];
+  /** Faults injected so far, by kind. */
+  readonly faults: Readonly<Record<string, number>>;
+}

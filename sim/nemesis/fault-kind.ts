@@ -1,0 +1,36 @@
+/**
+ * The faults the scheduler (nemesis) can inject. The names are a command-line contract
+ * (`--faults crash,partition`), so keep them.
+ */
+export const FAULT_KINDS = [
+  /** `kill -9` of one node: memory is lost, the OS page cache survives. */
+  'crash',
+  /** One node loses power: every byte it had not fsynced is gone, the last write may be torn. */
+  'power-loss',
+  /** Every server node loses power at once (a data-centre outage). */
+  'cluster-power-loss',
+  /** Network partitions: isolate one node, split in halves, one-way, or a bridge. */
+  'partition',
+  /** One TCP connection resets: everything in flight on it is lost, both ends see a disconnect. */
+  'connection-break',
+  /** Extra latency on a link, or a link that holds every message until it unclogs. */
+  'link-lag',
+  /** Bits flip on one node's disk, on read or on write. */
+  'bitflip',
+  /** One node's disk fills up: writes fail with ENOSPC. */
+  'disk-full',
+  /** A node restarts with an empty disk, as after a disk replacement. */
+  'disk-loss',
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export function isFaultKind(value: string): value is FaultKind {
+  return (FAULT_KINDS as readonly string[]).includes(value);
+}
+
+/** `none`, `swarm` (each seed picks its own mix), or an explicit list of kinds. */
+export type FaultSelection =
+  | { readonly type: 'none' }
+  | { readonly type: 'swarm' }
+  | { readonly type: 'kinds'; readonly kinds: readonly FaultKind[] };

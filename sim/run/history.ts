@@ -1,0 +1,71 @@
+import { assert } from '../../impl/common/assert.ts';
+import type { HistoryRecord } from '../../impl/env/node-environment.ts';
+
+/**
+ * A Jepsen-style history: client operations as `invoke` entries completed by `ok`, `fail` or
+ * `info` (the outcome is unknown, e.g. a request timed out) entries. Checkers read it after the
+ * run; a checker that needs the pairing uses {@link pairOperations}.
+ */
+export interface HistoryEntry extends HistoryRecord {
+  /** Position in the history, from 0. */
+  readonly index: number;
+  readonly atMs: number;
+  /** The node that recorded it. */
+  readonly node: string;
+}
+
+export class History {
+  private readonly entries: HistoryEntry[] = [];
+  /** process -> index of its open invoke; Jepsen processes are single-threaded. */
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly limit: number) {
+    assert(limit > 0, 'a history needs a positive size limit');
+  }
+
+  get all(): readonly HistoryEntry[] {
+    return this.entries;
+  }
+
+  append(atMs: number, node: string, record: HistoryRecord): HistoryEntry {
+    // A history larger than the limit means the workload is unbounded: a bug in the workload.
+    assert(this.entries.length < this.limit, `history exceeded its limit of ${this.limit} entries`);
+    const openIndex = this.open.get(record.process);
+    if (record.type === 'invoke') {
+      assert(openIndex === undefined, `process ${record.process} invoked ${record.f} with an operation still open`);
+      this.open.set(record.process, this.entries.length);
+    } else {
+      assert(openIndex !== undefined, `process ${record.process} completed ${record.f} without an invoke`);
+      this.open.delete(record.process);
+    }
+    const entry: HistoryEntry = { ...record, index: this.entries.length, atMs, node };
+    this.entries.push(entry);
+    return entry;
+  }
+}
+
+export interface Operation {
+  readonly invoke: HistoryEntry;
+  /** Undefined when the run ended with the operation still open (treated like `info`). */
+  readonly completion: HistoryEntry | undefined;
+}
+
+/** Pairs each invoke with its completion, in invoke order. */
+export function pairOperations(history: readonly HistoryEntry[]): Operation[] {
+  const operations: Operation[] = [];
+  const openByProcess = new Map<string, number>();
+  for (const entry of history) {
+    if (entry.type === 'invoke') {
+      openByProcess.set(entry.process, operations.length);
+      operations.push({ invoke: entry, completion: undefined });
+      continue;
+    }
+    const position = openByProcess.get(entry.process);
+    assert(position !== undefined, `history entry ${entry.index} completes nothing`);
+    const operation = operations[position];
+    assert(operation !== undefined, 'paired operation vanished');
+    operations[position] = { invoke: operation.invoke, completion: entry };
+    openByProcess.delete(entry.process);
+  }
+  return operations;
+}

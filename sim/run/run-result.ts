@@ -1,0 +1,79 @@
+import type { FaultKind } from '../nemesis/fault-kind.ts';
+import type { InvariantKind } from '../invariants/invariant.ts';
+
+/** `safety`: an invariant that applies was violated. `liveness`: the heal phase did not converge
+ * (or an `eventually` invariant failed). `crash`: node or simulator code threw. */
+export type Verdict = 'pass' | 'safety' | 'liveness' | 'crash';
+
+/** Exit codes, a command-line contract: a sweep exits with the worst verdict seen. */
+export const EXIT_CODES = {
+  pass: 0,
+  safety: 1,
+  usage: 2,
+  liveness: 3,
+  crash: 4,
+} as const;
+
+/** Worse verdicts win when runs are combined; crash is worst because it stops checking. */
+export const VERDICT_SEVERITY: Readonly<Record<Verdict, number>> = { pass: 0, liveness: 1, safety: 2, crash: 3 };
+
+export function worseVerdict(a: Verdict, b: Verdict): Verdict {
+  return VERDICT_SEVERITY[a] >= VERDICT_SEVERITY[b] ? a : b;
+}
+
+export interface Violation {
+  readonly invariant: string;
+  readonly atMs: number;
+  readonly message: string;
+  /** False when the claim does not apply to this run's configuration or faults. */
+  readonly applies: boolean;
+}
+
+export interface InvariantStats {
+  readonly name: string;
+  readonly kind: InvariantKind;
+  readonly source: string;
+  readonly statement: string;
+  readonly applies: boolean;
+  readonly notApplicableReason?: string;
+  /** How many times the checker ran. */
+  readonly checked: number;
+  /** For `sometimes`: times the behaviour was seen. For the others: times it held. */
+  readonly hit: number;
+  readonly violations: number;
+}
+
+export interface MachineCoverage {
+  readonly machine: string;
+  /** Every state id of the machine, from `@xstate/graph`'s `toDirectedGraph`. */
+  readonly states: readonly string[];
+  readonly statesReached: readonly string[];
+  /** Every transition, as `source --event--> target`. */
+  readonly transitions: readonly string[];
+  readonly transitionsTaken: readonly string[];
+  /** Transitions the implementation reported and the model rejected. */
+  readonly rejected: number;
+}
+
+export interface RunResult {
+  readonly seed: number;
+  readonly digest: string;
+  readonly simulatedMs: number;
+  readonly events: number;
+  readonly verdict: Verdict;
+  readonly violations: readonly Violation[];
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  readonly config: Readonly<Record<string, string>>;
+  readonly variants: readonly string[];
+  /** A command line that reproduces the run. */
+  readonly repro: string;
+  readonly system: string;
+  readonly invariants: readonly InvariantStats[];
+  readonly machines: readonly MachineCoverage[];
+  /** Present for `crash`: the exception's message, and where it was thrown. */
+  readonly crash?: { readonly message: string; readonly stack: string };
+  /** Present for `liveness`: what did not converge. */
+  readonly liveness?: string;
+  /** What the run's fault mix was (swarm testing chooses it per seed). */
+  readonly faultPlan: string;
+}
