@@ -18,6 +18,11 @@ export type InvariantChecker<View> =
       readonly type: 'history';
       check(history: readonly HistoryEntry[], view: View): readonly { atMs: number; message: string }[];
     }
+  /**
+   * `always`, judged by the simulator itself at each occurrence of what it watches (e.g. every
+   * lifecycle transition the conformance monitor replays through the model).
+   */
+  | { readonly type: 'observed' }
   /** `sometimes`, hit whenever a node emits a `mark` effect with the invariant's name. */
   | { readonly type: 'mark' }
   /** `sometimes`, hit whenever the predicate holds over cluster state. */

@@ -1,0 +1,30 @@
+import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { AckLogView } from '../../../sim/testkit/ack-log-view.ts';
+
+/**
+ * Coverage marks of the self-test system: behaviours a sweep of seeds must reach at least once,
+ * or the faults are not exercising what they are for.
+ */
+export const tornTailTruncated: InvariantDefinition<AckLogView> = {
+  name: 'torn-tail-truncated',
+  kind: 'sometimes',
+  source: 'Kafka LogSegment.recover: truncate at the first invalid batch',
+  statement: 'A server restarting after power loss found a torn or corrupt tail and truncated it.',
+  checker: { type: 'mark' },
+};
+
+export const appendRejectedDiskFull: InvariantDefinition<AckLogView> = {
+  name: 'append-rejected-disk-full',
+  kind: 'sometimes',
+  source: 'Kafka KAFKA_STORAGE_ERROR on an IOException while appending',
+  statement: 'A server failed an append because its disk was full, and said so to the client.',
+  checker: { type: 'mark' },
+};
+
+export const clientSawDisconnect: InvariantDefinition<AckLogView> = {
+  name: 'client-saw-disconnect',
+  kind: 'sometimes',
+  source: 'Kafka NetworkClient: in-flight requests fail on disconnect',
+  statement: 'A client had an append in flight when its connection broke.',
+  checker: { type: 'mark' },
+};

@@ -1,0 +1,66 @@
+import { FAULT_KINDS } from '../nemesis/fault-kind.ts';
+import type { RunResult } from '../run/run-result.ts';
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The human summary of one run: what happened, whether it passed, and how to replay it. */
+export function formatRun(result: RunResult): string {
+  const faults = FAULT_KINDS.filter((kind) => result.faults[kind] > 0).map((kind) => `${kind} ${result.faults[kind]}`);
+  const applicable = result.invariants.filter((stats) => stats.applies);
+  const violated = result.invariants.filter((stats) => stats.violations > 0);
+  const lines = [
+    `refka sim: ${result.system}`,
+    `seed        ${result.seed}`,
+    `simulated   ${seconds(result.simulatedMs)}`,
+    `events      ${result.events}`,
+    `faults      ${faults.length === 0 ? 'none' : faults.join(', ')}  (plan: ${result.faultPlan})`,
+    `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated`,
+  ];
+  for (const stats of result.invariants) {
+    const status = stats.violations > 0 ? `VIOLATED x${stats.violations}` : stats.kind === 'sometimes' ? (stats.hit > 0 ? 'seen' : 'not seen') : 'held';
+    const note = stats.applies ? '' : ` (does not apply: ${stats.notApplicableReason ?? 'by configuration'})`;
+    lines.push(`  ${stats.name.padEnd(28)} ${stats.kind.padEnd(10)} checked ${String(stats.checked).padStart(7)}  hit ${String(stats.hit).padStart(7)}  ${status}${note}`);
+  }
+  for (const violation of result.violations) {
+    lines.push(`  violation ${violation.invariant} at ${violation.atMs} ms${violation.applies ? '' : ' (not applicable)'}: ${violation.message}`);
+  }
+  if (result.liveness !== undefined) lines.push(`liveness    ${result.liveness}`);
+  if (result.crash !== undefined) lines.push(`crash       ${result.crash.message}`, indent(result.crash.stack));
+  lines.push(`verdict     ${result.verdict.toUpperCase()}`, `digest      ${result.digest}`, `repro       ${result.repro}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line of a sweep. */
+export function formatSweepLine(result: RunResult): string {
+  const first = result.violations.find((violation) => violation.applies);
+  const why = first !== undefined ? ` ${first.invariant}: ${first.message}` : result.liveness ?? result.crash?.message ?? '';
+  return `seed ${String(result.seed).padStart(10)}  ${result.verdict.padEnd(8)} ${result.digest}  ${seconds(result.simulatedMs).padStart(8)}  ${String(result.events).padStart(9)} events${why === '' ? '' : `  ${why}`}\n`;
+}
+
+/** The JSON line of one run (`--json`): the fields the issue promises, and a few more. */
+export function runJson(result: RunResult): string {
+  const json = {
+    seed: result.seed,
+    digest: result.digest,
+    simulatedMs: result.simulatedMs,
+    events: result.events,
+    verdict: result.verdict,
+    violations: result.violations,
+    faults: result.faults,
+    config: result.config,
+    variants: result.variants,
+    repro: result.repro,
+    system: result.system,
+    faultPlan: result.faultPlan,
+    invariants: result.invariants,
+    ...(result.liveness === undefined ? {} : { liveness: result.liveness }),
+    ...(result.crash === undefined ? {} : { crash: result.crash }),
+  };
+  return `${JSON.stringify(json)}\n`;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => `    ${line}`).join('\n');
+}

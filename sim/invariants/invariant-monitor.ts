@@ -1,0 +1,182 @@
+import { assert, assertNever } from '../../impl/common/assert.ts';
+import type { HistoryEntry } from '../run/history.ts';
+import type { InvariantStats, Violation } from '../run/run-result.ts';
+import type { Applicability, InvariantDefinition, RunContext } from './invariant.ts';
+
+interface Tally {
+  checked: number;
+  hit: number;
+  violations: number;
+}
+
+/** Messages kept per invariant: the first few say what went wrong, the count says how often. */
+const VIOLATION_MESSAGES_KEPT = 3;
+
+/**
+ * Runs a system's registered invariants during and after a run and keeps the tallies every
+ * report shows. Each invariant is defined once (in `properties/`); this class only schedules the
+ * checks and records what they found.
+ */
+export class InvariantMonitor<View> {
+  private readonly tallies = new Map<string, Tally>();
+  private readonly byMark = new Map<string, InvariantDefinition<View>>();
+  private readonly stateChecks: InvariantDefinition<View>[] = [];
+  private readonly kept: Violation[] = [];
+  private firstApplicableViolationAtMs: number | undefined;
+
+  constructor(private readonly definitions: readonly InvariantDefinition<View>[]) {
+    const names = new Set<string>();
+    for (const definition of definitions) {
+      assert(!names.has(definition.name), `invariant '${definition.name}' is registered twice`);
+      names.add(definition.name);
+      assertKindMatchesChecker(definition);
+      this.tallies.set(definition.name, { checked: 0, hit: 0, violations: 0 });
+      if (definition.checker.type === 'mark') this.byMark.set(definition.name, definition);
+      if (definition.checker.type === 'state' || definition.checker.type === 'state-predicate') {
+        this.stateChecks.push(definition);
+      }
+    }
+  }
+
+  /** Whether an applicable `always` invariant has failed: the run's verdict is then `safety`. */
+  get safetyViolated(): boolean {
+    return this.firstApplicableViolationAtMs !== undefined;
+  }
+
+  get violations(): readonly Violation[] {
+    return this.kept;
+  }
+
+  /** A node emitted a coverage mark; it must name a registered `sometimes` invariant. */
+  mark(name: string): void {
+    const definition = this.byMark.get(name);
+    assert(definition !== undefined, `mark '${name}' names no registered sometimes invariant`);
+    const tally = this.tally(name);
+    tally.checked++;
+    tally.hit++;
+  }
+
+  /**
+   * Records one check of an `observed` invariant made by the simulator: `violation` is undefined
+   * when it held.
+   */
+  observe(name: string, atMs: number, violation: string | undefined, context: RunContext): void {
+    const tally = this.tally(name);
+    const definition = this.definitions.find((candidate) => candidate.name === name);
+    assert(definition !== undefined && definition.checker.type === 'observed', `'${name}' is not an observed invariant`);
+    tally.checked++;
+    if (violation === undefined) tally.hit++;
+    else this.record(definition, atMs, violation, context);
+  }
+
+  /** Runs every state checker and state predicate; called after each event that changed state. */
+  checkState(atMs: number, view: View, context: RunContext): void {
+    for (const definition of this.stateChecks) {
+      const tally = this.tally(definition.name);
+      tally.checked++;
+      const checker = definition.checker;
+      if (checker.type === 'state-predicate') {
+        if (checker.holds(view)) tally.hit++;
+        continue;
+      }
+      assert(checker.type === 'state', 'state checks hold only state checkers and predicates');
+      const message = checker.check(view);
+      if (message === undefined) tally.hit++;
+      else this.record(definition, atMs, message, context);
+    }
+  }
+
+  checkHistory(history: readonly HistoryEntry[], view: View, context: RunContext): void {
+    for (const definition of this.definitions) {
+      const checker = definition.checker;
+      if (checker.type !== 'history') continue;
+      const tally = this.tally(definition.name);
+      tally.checked++;
+      const found = checker.check(history, view);
+      if (found.length === 0) tally.hit++;
+      for (const violation of found) this.record(definition, violation.atMs, violation.message, context);
+    }
+  }
+
+  /** Checks the `eventually` invariants; returns true when all that apply hold. */
+  checkFinal(atMs: number, view: View, context: RunContext): boolean {
+    let allHold = true;
+    for (const definition of this.definitions) {
+      const checker = definition.checker;
+      if (checker.type !== 'final') continue;
+      const tally = this.tally(definition.name);
+      tally.checked++;
+      const message = checker.check(view);
+      if (message === undefined) {
+        tally.hit++;
+        continue;
+      }
+      this.record(definition, atMs, message, context);
+      if (applicability(definition, context).applies) allHold = false;
+    }
+    return allHold;
+  }
+
+  stats(context: RunContext): InvariantStats[] {
+    const sorted = [...this.definitions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return sorted.map((definition) => {
+      const tally = this.tally(definition.name);
+      const verdict = applicability(definition, context);
+      const stats: InvariantStats = {
+        name: definition.name,
+        kind: definition.kind,
+        source: definition.source,
+        statement: definition.statement,
+        applies: verdict.applies,
+        checked: tally.checked,
+        hit: tally.hit,
+        violations: tally.violations,
+      };
+      return verdict.reason === undefined ? stats : { ...stats, notApplicableReason: verdict.reason };
+    });
+  }
+
+  private record(definition: InvariantDefinition<View>, atMs: number, message: string, context: RunContext): void {
+    const tally = this.tally(definition.name);
+    tally.violations++;
+    const applies = applicability(definition, context).applies;
+    if (applies && definition.kind === 'always' && this.firstApplicableViolationAtMs === undefined) {
+      this.firstApplicableViolationAtMs = atMs;
+    }
+    if (tally.violations <= VIOLATION_MESSAGES_KEPT) {
+      this.kept.push({ invariant: definition.name, atMs, message, applies });
+    }
+  }
+
+  private tally(name: string): Tally {
+    const tally = this.tallies.get(name);
+    assert(tally !== undefined, `invariant '${name}' is not registered`);
+    return tally;
+  }
+}
+
+function applicability<View>(definition: InvariantDefinition<View>, context: RunContext): Applicability {
+  return definition.applicability === undefined ? { applies: true } : definition.applicability(context);
+}
+
+/** Each kind is judged one way; a mismatch is a mistake in the catalogue, caught at start-up. */
+function assertKindMatchesChecker<View>(definition: InvariantDefinition<View>): void {
+  const checker = definition.checker;
+  const where = `invariant '${definition.name}'`;
+  switch (checker.type) {
+    case 'state':
+    case 'history':
+    case 'observed':
+      assert(definition.kind === 'always', `${where}: a ${checker.type} checker needs kind 'always'`);
+      return;
+    case 'mark':
+    case 'state-predicate':
+      assert(definition.kind === 'sometimes', `${where}: a ${checker.type} checker needs kind 'sometimes'`);
+      return;
+    case 'final':
+      assert(definition.kind === 'eventually', `${where}: a final checker needs kind 'eventually'`);
+      return;
+    default:
+      assertNever(checker, 'invariant checker');
+  }
+}

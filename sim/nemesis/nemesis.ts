@@ -1,0 +1,305 @@
+import { assert, assertNever } from '../../impl/common/assert.ts';
+import type { NodeId, RandomStream } from '../../impl/env/node-environment.ts';
+import type { Scheduler } from '../core/sim-event.ts';
+import type { FaultAction } from './fault-action.ts';
+import { FAULT_KINDS, type FaultKind, type FaultSelection } from './fault-kind.ts';
+
+/**
+ * What the nemesis may do to the cluster. The simulator implements it; keeping it an interface
+ * lets the nemesis be tested against a recording fake.
+ */
+export interface ClusterControl {
+  isRunning(node: NodeId): boolean;
+  crash(node: NodeId): void;
+  powerLoss(node: NodeId): void;
+  /** Replaces a stopped node's disk with an empty one. */
+  replaceDisk(node: NodeId): void;
+  start(node: NodeId): void;
+  breakConnection(a: NodeId, b: NodeId): void;
+  addPartition(faultId: number, shape: string, blocked: readonly (readonly [NodeId, NodeId])[]): void;
+  removePartition(faultId: number): void;
+  addLinkLag(faultId: number, from: NodeId, to: NodeId, extraLatencyMs: number, clogged: boolean): void;
+  removeLinkLag(faultId: number, from: NodeId, to: NodeId): void;
+  setBitflip(node: NodeId, probability: number): void;
+  setDiskFull(node: NodeId): void;
+  clearDiskFaults(node: NodeId): void;
+  /** Called once per injected fault, for the counts and the trace. */
+  recordFault(kind: FaultKind, detail: string): void;
+}
+
+/** The fault mix of one run: which kinds, and how often each strikes on average. */
+export interface FaultPlan {
+  readonly kinds: readonly FaultKind[];
+  readonly meanIntervalMs: Readonly<Partial<Record<FaultKind, number>>>;
+}
+
+/** Kinds that take the whole cluster or its data away strike less often than the rest. */
+const RARE_KINDS: ReadonlySet<FaultKind> = new Set(['cluster-power-loss', 'disk-loss']);
+
+/**
+ * Swarm testing (Groce et al., "Swarm Testing", ISSTA 2012): each seed enables a random subset
+ * of the fault kinds at random rates, so that some runs are dominated by one fault and rare
+ * interleavings get a chance that a uniform mix would drown.
+ */
+export function planFaults(selection: FaultSelection, random: RandomStream): FaultPlan {
+  let kinds: FaultKind[];
+  switch (selection.type) {
+    case 'none':
+      kinds = [];
+      break;
+    case 'kinds':
+      kinds = FAULT_KINDS.filter((kind) => selection.kinds.includes(kind));
+      break;
+    case 'swarm':
+      kinds = FAULT_KINDS.filter(() => random.chance(0.5));
+      if (kinds.length === 0) kinds = [random.pick(FAULT_KINDS)];
+      break;
+    default:
+      assertNever(selection, 'fault selection');
+  }
+  const meanIntervalMs: Partial<Record<FaultKind, number>> = {};
+  for (const kind of kinds) {
+    // Log-uniform between 1 s and 20 s (10 s and 60 s for rare kinds).
+    const [low, high] = RARE_KINDS.has(kind) ? [10_000, 60_000] : [1_000, 20_000];
+    meanIntervalMs[kind] = Math.round(low * Math.pow(high / low, random.next()));
+  }
+  return { kinds, meanIntervalMs };
+}
+
+export function describeFaultPlan(plan: FaultPlan): string {
+  if (plan.kinds.length === 0) return 'none';
+  return plan.kinds.map((kind) => `${kind}/${((plan.meanIntervalMs[kind] ?? 0) / 1000).toFixed(1)}s`).join(' ');
+}
+
+/**
+ * The fault scheduler. During the safety phase it injects faults of the planned kinds at
+ * exponentially distributed intervals, each with a drawn target and duration, and repairs each
+ * when its duration ends. `heal()` ends the safety phase: later injections are ignored, and the
+ * simulator repairs whatever is still broken.
+ */
+export class Nemesis {
+  private nextFaultId = 1;
+  private healed = false;
+  /** node -> the fault that took it down; only that fault's restart brings it back. */
+  private readonly downBy = new Map<NodeId, number>();
+
+  constructor(
+    private readonly plan: FaultPlan,
+    private readonly random: RandomStream,
+    private readonly scheduler: Scheduler,
+    private readonly control: ClusterControl,
+    private readonly servers: readonly NodeId[],
+    private readonly allNodes: readonly NodeId[],
+  ) {
+    assert(servers.length > 0, 'the nemesis needs at least one server to fault');
+  }
+
+  start(): void {
+    for (const kind of this.plan.kinds) this.scheduleNext(kind);
+  }
+
+  heal(): void {
+    this.healed = true;
+    this.downBy.clear();
+  }
+
+  handle(action: FaultAction): void {
+    if (this.healed) return;
+    switch (action.type) {
+      case 'inject':
+        this.inject(action.kind);
+        this.scheduleNext(action.kind);
+        return;
+      case 'restart':
+        if (this.downBy.get(action.node) !== action.faultId) return;
+        this.downBy.delete(action.node);
+        if (!this.control.isRunning(action.node)) this.control.start(action.node);
+        return;
+      case 'partition-end':
+        this.control.removePartition(action.faultId);
+        return;
+      case 'link-lag-end': {
+        return this.endLinkLag(action.faultId);
+      }
+      case 'disk-fault-end':
+        this.control.clearDiskFaults(action.node);
+        return;
+      default:
+        assertNever(action, 'fault action');
+    }
+  }
+
+  private readonly lags = new Map<number, readonly [NodeId, NodeId]>();
+
+  private endLinkLag(faultId: number): void {
+    const link = this.lags.get(faultId);
+    assert(link !== undefined, `link lag ${faultId} ended twice`);
+    this.lags.delete(faultId);
+    this.control.removeLinkLag(faultId, link[0], link[1]);
+  }
+
+  private scheduleNext(kind: FaultKind): void {
+    const mean = this.plan.meanIntervalMs[kind];
+    assert(mean !== undefined, `no rate planned for ${kind}`);
+    const atMs = this.scheduler.nowMs() + 1 + Math.floor(this.random.exponential(mean));
+    this.scheduler.schedule(atMs, { type: 'fault', action: { type: 'inject', kind } });
+  }
+
+  private after(delayMs: number, action: FaultAction): void {
+    this.scheduler.schedule(this.scheduler.nowMs() + delayMs, { type: 'fault', action });
+  }
+
+  private inject(kind: FaultKind): void {
+    switch (kind) {
+      case 'crash':
+      case 'power-loss':
+      case 'disk-loss':
+        return this.takeDown(kind);
+      case 'cluster-power-loss':
+        return this.clusterPowerLoss();
+      case 'partition':
+        return this.partition();
+      case 'connection-break':
+        return this.connectionBreak();
+      case 'link-lag':
+        return this.linkLag();
+      case 'bitflip':
+      case 'disk-full':
+        return this.diskFault(kind);
+      default:
+        assertNever(kind, 'fault kind');
+    }
+  }
+
+  private runningServers(): NodeId[] {
+    return this.servers.filter((node) => this.control.isRunning(node));
+  }
+
+  /** Down time of a node: long enough to matter (leaders time out), short enough to return. */
+  private downtimeMs(): number {
+    return this.random.int(200, 10_000);
+  }
+
+  private takeDown(kind: 'crash' | 'power-loss' | 'disk-loss'): void {
+    const candidates = this.runningServers();
+    if (candidates.length === 0) return;
+    const node = this.random.pick(candidates);
+    const faultId = this.nextFaultId++;
+    if (kind === 'power-loss') this.control.powerLoss(node);
+    else this.control.crash(node);
+    if (kind === 'disk-loss') this.control.replaceDisk(node);
+    this.control.recordFault(kind, node);
+    this.downBy.set(node, faultId);
+    this.after(this.downtimeMs(), { type: 'restart', node, faultId });
+  }
+
+  private clusterPowerLoss(): void {
+    const faultId = this.nextFaultId++;
+    for (const node of this.servers) {
+      const stillDown = !this.control.isRunning(node);
+      this.control.powerLoss(node);
+      if (stillDown) continue;
+      this.downBy.set(node, faultId);
+    }
+    this.control.recordFault('cluster-power-loss', this.servers.join(','));
+    const downtimeMs = this.downtimeMs();
+    for (const node of this.servers) {
+      if (this.downBy.get(node) === faultId) this.after(downtimeMs, { type: 'restart', node, faultId });
+    }
+  }
+
+  private partition(): void {
+    const faultId = this.nextFaultId++;
+    const { shape, blocked } = drawPartition(this.random, this.servers, this.allNodes);
+    this.control.addPartition(faultId, shape, blocked);
+    this.control.recordFault('partition', `${shape} ${blocked.map(([a, b]) => `${a}->${b}`).join(' ')}`);
+    this.after(this.random.int(500, 15_000), { type: 'partition-end', faultId });
+  }
+
+  private connectionBreak(): void {
+    const server = this.random.pick(this.servers);
+    const others = this.allNodes.filter((node) => node !== server);
+    if (others.length === 0) return;
+    const peer = this.random.pick(others);
+    this.control.breakConnection(server, peer);
+    this.control.recordFault('connection-break', `${server}<->${peer}`);
+  }
+
+  private linkLag(): void {
+    const from = this.random.pick(this.allNodes);
+    const to = this.random.pick(this.allNodes.filter((node) => node !== from));
+    const faultId = this.nextFaultId++;
+    const clogged = this.random.chance(0.3);
+    const extraLatencyMs = clogged ? 0 : this.random.int(20, 2_000);
+    this.lags.set(faultId, [from, to]);
+    this.control.addLinkLag(faultId, from, to, extraLatencyMs, clogged);
+    this.control.recordFault('link-lag', `${from}->${to} ${clogged ? 'clogged' : `+${extraLatencyMs}ms`}`);
+    this.after(this.random.int(500, 10_000), { type: 'link-lag-end', faultId });
+  }
+
+  private diskFault(kind: 'bitflip' | 'disk-full'): void {
+    const node = this.random.pick(this.servers);
+    const faultId = this.nextFaultId++;
+    if (kind === 'bitflip') this.control.setBitflip(node, 0.01);
+    else this.control.setDiskFull(node);
+    this.control.recordFault(kind, node);
+    this.after(this.random.int(500, 10_000), { type: 'disk-fault-end', node, faultId });
+  }
+}
+
+/**
+ * Jepsen's partition shapes over the servers; each client sides with a random half, since clients
+ * in a real deployment sit on one side of a network split too.
+ */
+export function drawPartition(
+  random: RandomStream,
+  servers: readonly NodeId[],
+  allNodes: readonly NodeId[],
+): { shape: 'isolate' | 'halves' | 'one-way' | 'bridge'; blocked: Array<readonly [NodeId, NodeId]> } {
+  const shapes = servers.length >= 3 ? (['isolate', 'halves', 'one-way', 'bridge'] as const) : (['isolate', 'one-way'] as const);
+  const shape = random.pick(shapes);
+  const clients = allNodes.filter((node) => !servers.includes(node));
+  const shuffled = shuffle(random, servers);
+  if (shape === 'one-way') {
+    const from = random.pick(allNodes);
+    const to = random.pick(allNodes.filter((node) => node !== from));
+    return { shape, blocked: [[from, to]] };
+  }
+  let sideA: NodeId[];
+  let sideB: NodeId[];
+  let bridge: NodeId | undefined;
+  if (shape === 'isolate') {
+    sideA = shuffled.slice(0, 1);
+    sideB = shuffled.slice(1);
+  } else if (shape === 'halves') {
+    const cut = Math.floor(shuffled.length / 2);
+    sideA = shuffled.slice(0, cut);
+    sideB = shuffled.slice(cut);
+  } else {
+    bridge = shuffled[0];
+    const rest = shuffled.slice(1);
+    const cut = Math.max(1, Math.floor(rest.length / 2));
+    sideA = rest.slice(0, cut);
+    sideB = rest.slice(cut);
+  }
+  for (const client of clients) (random.chance(0.5) ? sideA : sideB).push(client);
+  const blocked: Array<readonly [NodeId, NodeId]> = [];
+  for (const a of sideA) {
+    for (const b of sideB) {
+      if (a === bridge || b === bridge) continue;
+      blocked.push([a, b], [b, a]);
+    }
+  }
+  return { shape, blocked };
+}
+
+function shuffle<T>(random: RandomStream, items: readonly T[]): T[] {
+  const result = [...items];
+  for (let index = result.length - 1; index > 0; index--) {
+    const other = random.int(0, index);
+    const swap = result[index] as T;
+    result[index] = result[other] as T;
+    result[other] = swap;
+  }
+  return result;
+}

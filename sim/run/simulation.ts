@@ -1,0 +1,525 @@
+import { assert, assertNever } from '../../impl/common/assert.ts';
+import type {
+  Message,
+  NodeEffect,
+  NodeEnvironment,
+  NodeId,
+  NodeInput,
+  SimulatedNode,
+} from '../../impl/env/node-environment.ts';
+import { MODEL_MACHINES } from '../../model/index.ts';
+import { ConformanceMonitor } from '../conformance/conformance-monitor.ts';
+import { EventQueue } from '../core/event-queue.ts';
+import type { Scheduler, SimEvent } from '../core/sim-event.ts';
+import { Trace, type TraceSink } from '../core/trace.ts';
+import { SimDisk, type DiskOperation } from '../disk/sim-disk.ts';
+import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
+import type { InvariantDefinition, RunContext } from '../invariants/invariant.ts';
+import { modelConformance } from '../../properties/invariants/model-conformance.ts';
+import { FAULT_KINDS, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
+import { Nemesis, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
+import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';
+import { RandomStreams } from '../random/random-stream.ts';
+import { History } from './history.ts';
+import type { RunResult, Verdict } from './run-result.ts';
+import type { ClusterView, NodeView, ProcessStatus, SystemDefinition } from './system.ts';
+
+export interface SimulationOptions {
+  readonly seed: number;
+  /** Length of the safety phase, in which faults strike. */
+  readonly durationMs: number;
+  /** After the heal, how long the system has to converge before the run fails on liveness. */
+  readonly healTimeoutMs: number;
+  /** Events the run may process; more is a runaway and a reported failure, never a hang. */
+  readonly eventBudget: number;
+  readonly faults: FaultSelection;
+  readonly network: NetworkOptions;
+  /** Where trace lines go (`--trace FILE`); the digest is computed either way. */
+  readonly traceSink?: TraceSink;
+  /** The command line that reproduces this run, for the result. */
+  readonly repro: string;
+  readonly historyLimit: number;
+  /** How often the OS flusher writes back expired dirty pages (vm.dirty_writeback_centisecs). */
+  readonly writebackIntervalMs: number;
+  readonly convergenceCheckIntervalMs: number;
+}
+
+export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, 'seed' | 'repro'> = {
+  durationMs: 60_000,
+  healTimeoutMs: 60_000,
+  eventBudget: 5_000_000,
+  faults: { type: 'swarm' },
+  network: DEFAULT_NETWORK_OPTIONS,
+  historyLimit: 2_000_000,
+  writebackIntervalMs: 5_000,
+  convergenceCheckIntervalMs: 100,
+};
+
+/** One node's process as the host keeps it. */
+interface HostedNode<N> {
+  readonly id: NodeId;
+  readonly isServer: boolean;
+  status: ProcessStatus;
+  incarnation: number;
+  node: N | undefined;
+  disk: SimDisk;
+  /** Timer name -> generation; a fired timer whose generation is older was cancelled. */
+  readonly timers: Map<string, number>;
+}
+
+/** Thrown inside the loop to stop a run whose outcome is already decided. */
+class RunStopped extends Error {
+  constructor(readonly verdict: Verdict, readonly why: string) {
+    super(why);
+  }
+}
+
+/**
+ * One seeded run of a system: the host of its nodes, the network between them, their disks, the
+ * fault scheduler, and the checks. Everything is driven from one event queue in (time, sequence)
+ * order, so the same seed, code and options always give the same trace and digest.
+ */
+export class Simulation<M extends Message, N extends SimulatedNode<M>, View> implements Scheduler, ClusterControl {
+  private readonly queue = new EventQueue<SimEvent>();
+  private currentMs = 0;
+  private events = 0;
+  private readonly trace: Trace;
+  private readonly streams: RandomStreams;
+  private readonly network: SimNetwork;
+  private readonly hosted: HostedNode<N>[] = [];
+  private readonly byId = new Map<NodeId, HostedNode<N>>();
+  private readonly nodeIds: NodeId[];
+  private readonly nemesis: Nemesis;
+  private readonly faultPlan: string;
+  private readonly invariants: InvariantMonitor<View>;
+  private readonly conformance = new ConformanceMonitor(MODEL_MACHINES);
+  private readonly history: History;
+  private readonly faultCounts: Record<FaultKind, number>;
+  private readonly context: RunContext;
+  private healStarted = false;
+  private converged = false;
+  private stateDirty = false;
+
+  constructor(
+    private readonly options: SimulationOptions,
+    private readonly system: SystemDefinition<M, N, View>,
+  ) {
+    assert(options.durationMs > 0, 'the safety phase needs a positive duration');
+    assert(options.eventBudget > 0, 'a run needs a positive event budget');
+    this.trace = new Trace(options.traceSink);
+    this.streams = new RandomStreams(options.seed);
+    this.history = new History(options.historyLimit);
+    this.nodeIds = [...system.servers, ...system.clients];
+    assert(new Set(this.nodeIds).size === this.nodeIds.length, 'node ids must be unique');
+    const networkRandom = this.streams.stream('network');
+    this.network = new SimNetwork(options.network, this, networkRandom, this.trace, {
+      reachability: (node) => this.reachability(node),
+      incarnation: (node) => this.host(node).incarnation,
+    });
+    for (const id of this.nodeIds) this.addHost(id, system.servers.includes(id));
+    const faultsRandom = this.streams.stream('faults');
+    const plan = planFaults(options.faults, faultsRandom);
+    this.faultPlan = describeFaultPlan(plan);
+    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds);
+    this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
+    this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+    this.context = { seed: options.seed, config: system.config, variants: system.variants, faults: this.faultCounts };
+  }
+
+  // ---- Scheduler -------------------------------------------------------------------------------
+
+  nowMs(): number {
+    return this.currentMs;
+  }
+
+  schedule(atMs: number, event: SimEvent): void {
+    assert(atMs >= this.currentMs, `event ${event.type} scheduled in the past: ${atMs} < ${this.currentMs}`);
+    this.queue.push(atMs, event);
+  }
+
+  // ---- The run ---------------------------------------------------------------------------------
+
+  run(): RunResult {
+    let verdict: Verdict = 'pass';
+    let crash: RunResult['crash'];
+    let liveness: string | undefined;
+    try {
+      this.begin();
+      this.loop();
+      this.finish();
+      if (this.invariants.safetyViolated) verdict = 'safety';
+    } catch (error) {
+      if (error instanceof RunStopped) {
+        verdict = error.verdict;
+        if (error.verdict === 'liveness') liveness = error.why;
+      } else {
+        verdict = 'crash';
+        const thrown = error instanceof Error ? error : new Error(String(error));
+        crash = { message: `${thrown.name}: ${thrown.message}`, stack: thrown.stack ?? '' };
+      }
+    }
+    return this.result(verdict, crash, liveness);
+  }
+
+  private begin(): void {
+    this.phase('safety');
+    for (const id of this.nodeIds) this.start(id);
+    this.nemesis.start();
+    this.schedule(this.options.durationMs, { type: 'heal' });
+    this.schedule(this.options.writebackIntervalMs, { type: 'writeback' });
+  }
+
+  private loop(): void {
+    const deadlineMs = this.options.durationMs + this.options.healTimeoutMs;
+    while (!this.converged) {
+      const nextMs = this.queue.peekTime();
+      assert(nextMs !== undefined, 'the event queue ran dry before the run ended');
+      if (nextMs > deadlineMs) throw this.livenessFailure(deadlineMs);
+      if (this.events >= this.options.eventBudget) {
+        throw new RunStopped('liveness', `event budget of ${this.options.eventBudget} exceeded at ${this.currentMs} ms`);
+      }
+      const { timeMs, event } = this.queue.pop();
+      this.currentMs = timeMs;
+      this.events++;
+      this.dispatch(event);
+      if (this.stateDirty) {
+        this.stateDirty = false;
+        this.invariants.checkState(this.currentMs, this.view(), this.context);
+        // Stop at the first applicable safety violation: later events only bury it.
+        if (this.invariants.safetyViolated) return;
+      }
+    }
+  }
+
+  private finish(): void {
+    const view = this.view();
+    this.invariants.checkHistory(this.history.all, view, this.context);
+    if (!this.converged) return;
+    if (!this.invariants.checkFinal(this.currentMs, view, this.context)) {
+      throw new RunStopped('liveness', 'an eventually-invariant did not hold after convergence');
+    }
+  }
+
+  private livenessFailure(deadlineMs: number): RunStopped {
+    this.currentMs = deadlineMs;
+    const pending = this.system.pendingConvergence(this.view()) ?? 'no convergence check ran';
+    // History invariants still run: a run that did not converge may also have lost data.
+    this.invariants.checkHistory(this.history.all, this.view(), this.context);
+    return new RunStopped('liveness', `not converged ${this.options.healTimeoutMs} ms after heal: ${pending}`);
+  }
+
+  private dispatch(event: SimEvent): void {
+    switch (event.type) {
+      case 'deliver': {
+        const arrived = this.network.arrive(event);
+        if (!arrived) return;
+        this.trace.record({
+          atMs: this.currentMs, kind: 'deliver', node: event.to, peer: event.from,
+          name: event.message.type, value: event.messageId, detail: '',
+        });
+        return this.input(event.to, { type: 'receive', from: event.from, message: event.message as M });
+      }
+      case 'disconnect-notify': {
+        const hosted = this.host(event.node);
+        if (hosted.status !== 'running' || hosted.incarnation !== event.incarnation) return;
+        return this.input(event.node, { type: 'disconnected', peer: event.peer });
+      }
+      case 'timer': {
+        const hosted = this.host(event.node);
+        if (hosted.status !== 'running' || hosted.incarnation !== event.incarnation) return;
+        if (hosted.timers.get(event.name) !== event.generation) return;
+        hosted.timers.delete(event.name);
+        this.trace.record({ atMs: this.currentMs, kind: 'timer', node: event.node, peer: '', name: event.name, value: event.generation, detail: '' });
+        return this.input(event.node, { type: 'timer', name: event.name });
+      }
+      case 'fault':
+        this.nemesis.handle(event.action);
+        this.stateDirty = true;
+        return;
+      case 'writeback':
+        return this.writeback();
+      case 'heal':
+        return this.heal();
+      case 'convergence-check':
+        return this.checkConvergence();
+      default:
+        assertNever(event, 'simulation event');
+    }
+  }
+
+  private heal(): void {
+    this.healStarted = true;
+    this.phase('heal');
+    this.nemesis.heal();
+    this.network.healAll();
+    for (const hosted of this.hosted) hosted.disk.clearFaults();
+    for (const hosted of this.hosted) if (hosted.status !== 'running') this.start(hosted.id);
+    this.trace.record({ atMs: this.currentMs, kind: 'heal', node: '', peer: '', name: 'all', value: 0, detail: '' });
+    this.stateDirty = true;
+    this.schedule(this.currentMs, { type: 'convergence-check' });
+  }
+
+  private checkConvergence(): void {
+    assert(this.healStarted, 'convergence is checked only after the heal');
+    if (this.system.pendingConvergence(this.view()) === undefined) {
+      this.converged = true;
+      this.phase('converged');
+      return;
+    }
+    this.schedule(this.currentMs + this.options.convergenceCheckIntervalMs, { type: 'convergence-check' });
+  }
+
+  private writeback(): void {
+    for (const hosted of this.hosted) {
+      // A host without power has no page cache left to write back.
+      if (hosted.status !== 'powered-off') hosted.disk.writeback(this.currentMs);
+    }
+    this.schedule(this.currentMs + this.options.writebackIntervalMs, { type: 'writeback' });
+  }
+
+  private phase(name: string): void {
+    this.trace.record({ atMs: this.currentMs, kind: 'phase', node: '', peer: '', name, value: 0, detail: '' });
+  }
+
+  // ---- Node host -------------------------------------------------------------------------------
+
+  private addHost(id: NodeId, isServer: boolean): void {
+    const disk = new SimDisk({
+      clock: this,
+      random: this.streams.stream(`disk:${id}`),
+      onOperation: (operation) => this.traceDisk(id, operation),
+    });
+    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, node: undefined, disk, timers: new Map() };
+    this.hosted.push(hosted);
+    this.byId.set(id, hosted);
+  }
+
+  private host(id: NodeId): HostedNode<N> {
+    const hosted = this.byId.get(id);
+    assert(hosted !== undefined, `unknown node '${id}'`);
+    return hosted;
+  }
+
+  private reachability(id: NodeId): Reachability {
+    const status = this.host(id).status;
+    if (status === 'running') return 'running';
+    return status === 'powered-off' ? 'host-down' : 'process-down';
+  }
+
+  private input(id: NodeId, input: NodeInput<M>): void {
+    const hosted = this.host(id);
+    assert(hosted.status === 'running', `input ${input.type} for ${id}, which is ${hosted.status}`);
+    const node = hosted.node;
+    assert(node !== undefined, `running node ${id} has no logic object`);
+    const effects = node.handle(input);
+    this.stateDirty = true;
+    this.apply(hosted, effects);
+  }
+
+  private apply(hosted: HostedNode<N>, effects: readonly NodeEffect<M>[]): void {
+    const incarnation = hosted.incarnation;
+    for (const effect of effects) {
+      // A node that halted mid-batch carries out nothing after its halt.
+      if (hosted.status !== 'running' || hosted.incarnation !== incarnation) return;
+      this.applyEffect(hosted, effect);
+    }
+  }
+
+  private applyEffect(hosted: HostedNode<N>, effect: NodeEffect<M>): void {
+    const atMs = this.currentMs;
+    switch (effect.type) {
+      case 'send':
+        assert(this.byId.has(effect.to), `${hosted.id} sent ${effect.message.type} to unknown node '${effect.to}'`);
+        return this.network.send(hosted.id, effect.to, effect.message);
+      case 'set-timer': {
+        assert(Number.isSafeInteger(effect.delayMs) && effect.delayMs >= 0, `timer ${effect.name}: bad delay ${effect.delayMs}`);
+        const generation = (hosted.timers.get(effect.name) ?? 0) + 1;
+        hosted.timers.set(effect.name, generation);
+        this.schedule(atMs + effect.delayMs, { type: 'timer', node: hosted.id, incarnation: hosted.incarnation, name: effect.name, generation });
+        return;
+      }
+      case 'cancel-timer': {
+        const generation = hosted.timers.get(effect.name);
+        if (generation !== undefined) hosted.timers.set(effect.name, generation + 1);
+        return;
+      }
+      case 'transition':
+        return this.observeTransition(effect.machine, effect.instance, effect.event.type, effect.to);
+      case 'mark':
+        this.trace.record({ atMs, kind: 'mark', node: hosted.id, peer: '', name: effect.name, value: 0, detail: '' });
+        return this.invariants.mark(effect.name);
+      case 'history': {
+        const entry = this.history.append(atMs, hosted.id, effect.record);
+        const detail = `${effect.record.type} ${effect.record.f} ${JSON.stringify(effect.record.value) ?? 'null'}`;
+        this.trace.record({ atMs, kind: 'history', node: hosted.id, peer: '', name: effect.record.process, value: entry.index, detail });
+        return;
+      }
+      case 'halt':
+        this.trace.record({ atMs, kind: 'node', node: hosted.id, peer: '', name: 'halt', value: hosted.incarnation, detail: effect.reason });
+        return this.stop(hosted, 'shutdown', 'stopped');
+      default:
+        assertNever(effect, 'node effect');
+    }
+  }
+
+  private observeTransition(machine: string, instance: string, event: string, to: string): void {
+    this.trace.record({ atMs: this.currentMs, kind: 'transition', node: instance, peer: '', name: machine, value: 0, detail: `${event} -> ${to}` });
+    const rejection = this.conformance.observe(this.currentMs, { machine, instance, event: { type: event }, to });
+    this.invariants.observe('ModelConformance', this.currentMs, rejection, this.context);
+  }
+
+  // ---- ClusterControl (what the nemesis and the heal phase do) ---------------------------------
+
+  isRunning(node: NodeId): boolean {
+    return this.host(node).status === 'running';
+  }
+
+  start(id: NodeId): void {
+    const hosted = this.host(id);
+    assert(hosted.status !== 'running', `start of ${id}, which is already running`);
+    hosted.incarnation++;
+    hosted.status = 'running';
+    hosted.timers.clear();
+    this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'start', value: hosted.incarnation, detail: '' });
+    this.observeTransition('node-process', id, 'start', 'running');
+    const environment: NodeEnvironment = {
+      nodeId: id,
+      clock: this,
+      random: this.streams.stream(`node:${id}:${hosted.incarnation}`),
+      disk: hosted.disk,
+    };
+    hosted.node = this.system.createNode(id, environment);
+    this.input(id, { type: 'start' });
+  }
+
+  crash(id: NodeId): void {
+    const hosted = this.host(id);
+    if (hosted.status !== 'running') return;
+    hosted.disk.crash();
+    this.stop(hosted, 'crash', 'crashed');
+    // The kernel closes a dead process's sockets, so its peers see the disconnect at once.
+    this.network.breakAllConnections(id, this.nodeIds, 'reset');
+  }
+
+  powerLoss(id: NodeId): void {
+    const hosted = this.host(id);
+    if (hosted.status === 'powered-off' || hosted.status === 'stopped') return;
+    const wasRunning = hosted.status === 'running';
+    hosted.disk.powerLoss();
+    this.stop(hosted, 'power-loss', 'powered-off');
+    // A host without power sends no FIN: its peers find out only when their connections time out.
+    if (wasRunning) this.network.breakAllConnections(id, this.nodeIds, 'silent');
+  }
+
+  replaceDisk(id: NodeId): void {
+    const hosted = this.host(id);
+    assert(hosted.status !== 'running', `disk of ${id} replaced while it runs`);
+    hosted.disk.wipe();
+    this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'replace-disk', value: hosted.incarnation, detail: '' });
+    this.observeTransition('node-process', id, 'replace-disk', 'stopped');
+    hosted.status = 'stopped';
+  }
+
+  breakConnection(a: NodeId, b: NodeId): void {
+    this.network.breakConnection(a, b, 'reset');
+  }
+
+  addPartition(faultId: number, _shape: string, blocked: readonly (readonly [NodeId, NodeId])[]): void {
+    this.network.addPartition(faultId, blocked);
+  }
+
+  removePartition(faultId: number): void {
+    this.network.removePartition(faultId);
+    this.trace.record({ atMs: this.currentMs, kind: 'heal', node: '', peer: '', name: 'partition', value: faultId, detail: '' });
+  }
+
+  addLinkLag(faultId: number, from: NodeId, to: NodeId, extraLatencyMs: number, clogged: boolean): void {
+    this.network.addLinkFault(from, to, { faultId, extraLatencyMs, clogged });
+  }
+
+  removeLinkLag(faultId: number, from: NodeId, to: NodeId): void {
+    this.network.removeLinkFault(from, to, faultId);
+    this.trace.record({ atMs: this.currentMs, kind: 'heal', node: from, peer: to, name: 'link-lag', value: faultId, detail: '' });
+  }
+
+  setBitflip(node: NodeId, probability: number): void {
+    this.host(node).disk.setBitflip({ onReadProbability: probability, onWriteProbability: probability });
+  }
+
+  setDiskFull(node: NodeId): void {
+    const disk = this.host(node).disk;
+    disk.setCapacityBytes(disk.usedBytes());
+  }
+
+  clearDiskFaults(node: NodeId): void {
+    this.host(node).disk.clearFaults();
+    this.trace.record({ atMs: this.currentMs, kind: 'heal', node, peer: '', name: 'disk', value: 0, detail: '' });
+  }
+
+  recordFault(kind: FaultKind, detail: string): void {
+    this.faultCounts[kind]++;
+    this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: kind, value: this.faultCounts[kind], detail });
+  }
+
+  private stop(hosted: HostedNode<N>, event: 'crash' | 'power-loss' | 'shutdown', status: ProcessStatus): void {
+    this.trace.record({ atMs: this.currentMs, kind: 'node', node: hosted.id, peer: '', name: event, value: hosted.incarnation, detail: '' });
+    this.observeTransition('node-process', hosted.id, event, status);
+    hosted.status = status;
+    hosted.node = undefined;
+    hosted.timers.clear();
+    this.stateDirty = true;
+  }
+
+  private traceDisk(id: NodeId, operation: DiskOperation): void {
+    const atMs = this.currentMs;
+    switch (operation.type) {
+      case 'write':
+        this.trace.record({ atMs, kind: 'disk-write', node: id, peer: '', name: operation.path, value: operation.length, detail: `${operation.position}` });
+        return;
+      case 'fsync':
+        this.trace.record({ atMs, kind: 'disk-fsync', node: id, peer: '', name: operation.path, value: operation.bytes, detail: '' });
+        return;
+      default: {
+        const { type, ...rest } = operation;
+        this.trace.record({ atMs, kind: 'disk-op', node: id, peer: '', name: type, value: 0, detail: JSON.stringify(rest) });
+      }
+    }
+  }
+
+  // ---- Views and results -----------------------------------------------------------------------
+
+  private view(): View {
+    const nodes: NodeView<N>[] = this.hosted.map((hosted) => ({
+      id: hosted.id,
+      status: hosted.status,
+      node: hosted.node,
+      incarnation: hosted.incarnation,
+    }));
+    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes };
+    return this.system.view(cluster);
+  }
+
+  private result(verdict: Verdict, crash: RunResult['crash'], liveness: string | undefined): RunResult {
+    const base: RunResult = {
+      seed: this.options.seed,
+      digest: this.trace.digest.hex(),
+      simulatedMs: this.currentMs,
+      events: this.events,
+      verdict,
+      violations: this.invariants.violations,
+      faults: { ...this.faultCounts },
+      config: this.system.config,
+      variants: this.system.variants,
+      repro: this.options.repro,
+      system: this.system.name,
+      invariants: this.invariants.stats(this.context),
+      machines: this.conformance.coverage(),
+      faultPlan: this.faultPlan,
+    };
+    return {
+      ...base,
+      ...(crash === undefined ? {} : { crash }),
+      ...(liveness === undefined ? {} : { liveness }),
+    };
+  }
+}
