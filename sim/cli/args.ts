@@ -1,0 +1,707 @@
+import { parseArgs } from 'node:util';
+import { assert, assertIntegerInRange, assertNever } from '../../impl/common/assert.ts';
+import { KAFKA_CONFIGS, KAFKA_CONFIG_KEYS, findConfig, parseConfigValueFor, type KafkaConfigDef } from '../../impl/config/kafka-config.ts';
+import { quoteForMessage } from '../../impl/config/quote-for-message.ts';
+import { PROTOCOL_VARIANTS, type ProtocolVariant } from '../../impl/variants/variant-registry.ts';
+import { FAULT_KINDS, isFaultKind, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
+import { EXIT_CODES } from '../run/run-result.ts';
+
+/**
+ * The command line of `npm run sim -- [options]`. Option names, their syntax, the defaults and the
+ * exit codes are a user-facing contract: a repro line printed today must still work tomorrow.
+ *
+ * The parser is pure: it never reads the clock or a random source and never throws for any argv.
+ * When no seed is given the caller chooses one (and prints it) through `chooseSeed`.
+ */
+
+/** What one invocation asks for. `config` holds only the `--config` overrides, canonical, keys sorted. */
+export interface SimCommand {
+  readonly seeds: readonly number[];
+  /** `given`: from --seed or --seeds. `chosen`: neither was given, so the caller chose one. */
+  readonly seedSource: 'given' | 'chosen';
+  readonly durationMs: number;
+  readonly brokers: number;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly config: Readonly<Record<string, string>>;
+  /** Sorted; no two of them set the same config key to different values. */
+  readonly variants: readonly string[];
+  /** Kinds, when listed, are in {@link FAULT_KINDS} order. */
+  readonly faults: FaultSelection;
+  readonly traceFile?: string;
+  readonly reportDir?: string;
+  readonly json: boolean;
+}
+
+export type ParseOutcome =
+  | { readonly type: 'run'; readonly command: SimCommand }
+  | { readonly type: 'help'; readonly text: string }
+  /** One line, no stack trace; it names the offending option or value. Exit with EXIT_CODES.usage. */
+  | { readonly type: 'error'; readonly message: string };
+
+export interface ParseSimArgsOptions {
+  /** Called only when neither --seed nor --seeds is given; must return a valid seed. */
+  readonly chooseSeed: () => number;
+  /** The variants `--variant` accepts; tests pass their own. Defaults to {@link PROTOCOL_VARIANTS}. */
+  readonly variants?: readonly ProtocolVariant[];
+}
+
+export const SIM_DEFAULTS = {
+  durationMs: 60_000,
+  brokers: 3,
+  partitions: 3,
+  /** The replication factor defaults to the smaller of this and the number of brokers. */
+  replicationFactor: 3,
+  /** `--seeds COUNT` without `--seed` starts at this seed. */
+  firstSeedOfCount: 1,
+} as const;
+
+export const SIM_LIMITS = {
+  maxSeed: Number.MAX_SAFE_INTEGER,
+  maxSeedsPerSweep: 1_000_000,
+  maxDurationMs: 24 * 60 * 60 * 1000,
+  maxBrokers: 64,
+  maxPartitions: 1000,
+} as const;
+
+export function defaultReplicationFactor(brokers: number): number {
+  return Math.min(SIM_DEFAULTS.replicationFactor, brokers);
+}
+
+const OPTIONS = {
+  seed: { type: 'string' },
+  seeds: { type: 'string' },
+  duration: { type: 'string' },
+  brokers: { type: 'string' },
+  partitions: { type: 'string' },
+  'replication-factor': { type: 'string' },
+  config: { type: 'string', multiple: true },
+  variant: { type: 'string', multiple: true },
+  faults: { type: 'string' },
+  trace: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+
+function isOptionName(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name);
+}
+
+/** A bad command line, caught in {@link parseSimArgs} and returned as an `error` outcome. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseSimArgs(argv: readonly string[], options: ParseSimArgsOptions): ParseOutcome {
+  const registry = options.variants ?? PROTOCOL_VARIANTS;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  } catch (error) {
+    return { type: 'error', message: describeParseArgsError(argv, error) };
+  }
+  if (parsed.values.help === true) {
+    return { type: 'help', text: helpText(registry) };
+  }
+  try {
+    return { type: 'run', command: buildCommand(parsed.values, parsed.tokens, options.chooseSeed, registry) };
+  } catch (error) {
+    if (error instanceof UsageError) {
+      return { type: 'error', message: error.message };
+    }
+    throw error;
+  }
+}
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>['values'];
+type ParsedTokens = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>['tokens'];
+
+function buildCommand(
+  values: ParsedValues,
+  tokens: ParsedTokens,
+  chooseSeed: () => number,
+  registry: readonly ProtocolVariant[],
+): SimCommand {
+  rejectRepeatedOptions(tokens);
+
+  const givenSeeds = parseSeeds(values.seed, values.seeds);
+  const durationMs = values.duration === undefined ? SIM_DEFAULTS.durationMs : parseDuration(values.duration);
+  const brokers =
+    values.brokers === undefined ? SIM_DEFAULTS.brokers : parseCount('--brokers', values.brokers, 1, SIM_LIMITS.maxBrokers);
+  const partitions =
+    values.partitions === undefined
+      ? SIM_DEFAULTS.partitions
+      : parseCount('--partitions', values.partitions, 1, SIM_LIMITS.maxPartitions);
+  const replicationFactor = parseReplicationFactor(values['replication-factor'], brokers, values.brokers !== undefined);
+  const config = parseConfigOverrides(values.config ?? []);
+  const variants = parseVariants(values.variant ?? [], registry);
+  const variantConfig = mergeVariantConfig(variants, registry, config);
+  checkMinInsyncReplicas(config, variantConfig, replicationFactor, values['replication-factor'] !== undefined);
+  const faults = values.faults === undefined ? ({ type: 'swarm' } as const) : parseFaults(values.faults);
+  const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
+  const reportDir = values.report === undefined ? undefined : parsePath('--report', values.report, 'a directory');
+
+  let seeds: readonly number[];
+  let seedSource: SimCommand['seedSource'];
+  if (givenSeeds === undefined) {
+    const chosen = chooseSeed();
+    assertIntegerInRange(chosen, 0, SIM_LIMITS.maxSeed, 'chooseSeed() result');
+    seeds = [chosen];
+    seedSource = 'chosen';
+  } else {
+    seeds = givenSeeds;
+    seedSource = 'given';
+  }
+
+  return {
+    seeds,
+    seedSource,
+    durationMs,
+    brokers,
+    partitions,
+    replicationFactor,
+    config: sortedRecord(config),
+    variants,
+    faults,
+    ...(traceFile === undefined ? {} : { traceFile }),
+    ...(reportDir === undefined ? {} : { reportDir }),
+    json: values.json === true,
+  };
+}
+
+/** parseArgs keeps the last of a repeated single-valued option silently; a contract should not. */
+function rejectRepeatedOptions(tokens: ParsedTokens): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !isOptionName(token.name)) {
+      continue;
+    }
+    const def = OPTIONS[token.name];
+    if ('multiple' in def && def.multiple) {
+      continue;
+    }
+    if (seen.has(token.name)) {
+      throw new UsageError(`option '--${token.name}' is given more than once`);
+    }
+    seen.add(token.name);
+  }
+}
+
+const DIGITS = /^[0-9]+$/;
+
+/** A decimal integer in [min, max]; anything else (signs, exponents, hex, fractions) is undefined. */
+function decimalInRange(raw: string, min: number, max: number): number | undefined {
+  if (!DIGITS.test(raw)) {
+    return undefined;
+  }
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    return undefined;
+  }
+  return value;
+}
+
+function parseSeed(flag: string, raw: string): number {
+  const seed = decimalInRange(raw, 0, SIM_LIMITS.maxSeed);
+  if (seed === undefined) {
+    throw new UsageError(
+      `${flag} must be a whole number from 0 to ${SIM_LIMITS.maxSeed} in decimal digits, got ${quoteForMessage(raw)}`,
+    );
+  }
+  return seed;
+}
+
+/** `--seed N`, `--seeds A..B` (inclusive), or `--seeds COUNT` (starting at --seed, else at 1). */
+function parseSeeds(seedRaw: string | undefined, seedsRaw: string | undefined): number[] | undefined {
+  const seed = seedRaw === undefined ? undefined : parseSeed('--seed', seedRaw);
+  if (seedsRaw === undefined) {
+    return seed === undefined ? undefined : [seed];
+  }
+  const range = /^([^.]*)\.\.([^.]*)$/.exec(seedsRaw);
+  if (range !== null) {
+    if (seed !== undefined) {
+      throw new UsageError(`--seed cannot be combined with --seeds A..B; put the whole range in --seeds`);
+    }
+    const first = parseSeed('--seeds range start', range[1] ?? '');
+    const last = parseSeed('--seeds range end', range[2] ?? '');
+    if (first > last) {
+      throw new UsageError(`--seeds range ${quoteForMessage(seedsRaw)} is empty: its start is after its end`);
+    }
+    const count = last - first + 1;
+    if (count > SIM_LIMITS.maxSeedsPerSweep) {
+      throw new UsageError(
+        `--seeds range ${quoteForMessage(seedsRaw)} has ${count} seeds; at most ${SIM_LIMITS.maxSeedsPerSweep} are allowed`,
+      );
+    }
+    return seedRange(first, count);
+  }
+  const count = decimalInRange(seedsRaw, 1, SIM_LIMITS.maxSeedsPerSweep);
+  if (count === undefined) {
+    throw new UsageError(
+      `--seeds must be a range A..B or a count from 1 to ${SIM_LIMITS.maxSeedsPerSweep}, got ${quoteForMessage(seedsRaw)}`,
+    );
+  }
+  const first = seed ?? SIM_DEFAULTS.firstSeedOfCount;
+  // Compared as a difference: first + count - 1 could round past Number.MAX_SAFE_INTEGER.
+  if (count - 1 > SIM_LIMITS.maxSeed - first) {
+    throw new UsageError(`--seeds ${count} starting at --seed ${first} runs past the largest seed, ${SIM_LIMITS.maxSeed}`);
+  }
+  return seedRange(first, count);
+}
+
+function seedRange(first: number, count: number): number[] {
+  const seeds = new Array<number>(count);
+  for (let index = 0; index < count; index += 1) {
+    seeds[index] = first + index;
+  }
+  return seeds;
+}
+
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+
+function parseDuration(raw: string): number {
+  const match = /^([0-9]+)(ms|s|m)$/.exec(raw);
+  if (match === null) {
+    throw new UsageError(`--duration must be a whole number with a unit (ms, s or m), such as 60s; got ${quoteForMessage(raw)}`);
+  }
+  const amount = Number(match[1]);
+  const unit = match[2] as keyof typeof DURATION_UNITS_MS;
+  const durationMs = amount * DURATION_UNITS_MS[unit];
+  if (durationMs === 0) {
+    throw new UsageError(`--duration must be more than zero, got ${quoteForMessage(raw)}`);
+  }
+  if (!(durationMs <= SIM_LIMITS.maxDurationMs)) {
+    throw new UsageError(`--duration must be at most 24 hours (1440m), got ${quoteForMessage(raw)}`);
+  }
+  return durationMs;
+}
+
+/** The shortest exact spelling `parseDuration` accepts: whole seconds as `Ns`, else `Nms`. */
+export function formatDuration(durationMs: number): string {
+  return durationMs % 1000 === 0 ? `${durationMs / 1000}s` : `${durationMs}ms`;
+}
+
+function parseCount(flag: string, raw: string, min: number, max: number): number {
+  const value = decimalInRange(raw, min, max);
+  if (value === undefined) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${quoteForMessage(raw)}`);
+  }
+  return value;
+}
+
+function parseReplicationFactor(raw: string | undefined, brokers: number, brokersGiven: boolean): number {
+  if (raw === undefined) {
+    return defaultReplicationFactor(brokers);
+  }
+  const replicationFactor = parseCount('--replication-factor', raw, 1, SIM_LIMITS.maxBrokers);
+  if (replicationFactor > brokers) {
+    throw new UsageError(
+      `--replication-factor ${replicationFactor} is more than --brokers ${brokers}${brokersGiven ? '' : ' (the default)'}`,
+    );
+  }
+  return replicationFactor;
+}
+
+function parseConfigOverrides(raws: readonly string[]): Map<string, string> {
+  const config = new Map<string, string>();
+  for (const raw of raws) {
+    const equals = raw.indexOf('=');
+    if (equals <= 0) {
+      throw new UsageError(`--config must be KEY=VALUE, such as min.insync.replicas=2; got ${quoteForMessage(raw)}`);
+    }
+    const key = raw.slice(0, equals);
+    const def = findConfig(key);
+    if (def === undefined) {
+      const suggestion = closest(key, KAFKA_CONFIG_KEYS);
+      const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
+      throw new UsageError(`--config: unknown config key ${quoteForMessage(key)}${hint}`);
+    }
+    const parsed = parseConfigValueFor(def, raw.slice(equals + 1));
+    if (!parsed.ok) {
+      throw new UsageError(`--config: ${parsed.error}`);
+    }
+    if (config.has(key)) {
+      throw new UsageError(`--config sets ${key} more than once`);
+    }
+    config.set(key, parsed.value);
+  }
+  return config;
+}
+
+function parseVariants(names: readonly string[], registry: readonly ProtocolVariant[]): string[] {
+  const chosen = new Set<string>();
+  for (const name of names) {
+    if (!registry.some((variant) => variant.name === name)) {
+      const known = registry.length === 0 ? '(none yet)' : registry.map((variant) => variant.name).join(', ');
+      throw new UsageError(`--variant: unknown variant ${quoteForMessage(name)}; known variants: ${known}`);
+    }
+    if (chosen.has(name)) {
+      throw new UsageError(`--variant ${name} is given more than once`);
+    }
+    chosen.add(name);
+  }
+  return [...chosen].sort();
+}
+
+/**
+ * The variants' config overrides, merged. Two variants that set a key to different values, or a
+ * `--config` that contradicts a variant, are rejected: the run could not honour both, and the order
+ * of the options must not change what a run means.
+ */
+function mergeVariantConfig(
+  names: readonly string[],
+  registry: readonly ProtocolVariant[],
+  config: ReadonlyMap<string, string>,
+): Map<string, { value: string; variant: string }> {
+  const merged = new Map<string, { value: string; variant: string }>();
+  for (const name of names) {
+    const variant = registry.find((candidate) => candidate.name === name);
+    assert(variant !== undefined, `variant ${name} vanished from the registry`);
+    for (const key of Object.keys(variant.configOverrides).sort()) {
+      const value = variant.configOverrides[key];
+      assert(value !== undefined, `variant ${name}: override ${key} has no value`);
+      const earlier = merged.get(key);
+      if (earlier !== undefined && earlier.value !== value) {
+        throw new UsageError(
+          `--variant ${earlier.variant} and --variant ${name} set ${key} to different values (${earlier.value} and ${value})`,
+        );
+      }
+      const given = config.get(key);
+      if (given !== undefined && given !== value) {
+        throw new UsageError(`--config ${key}=${given} contradicts --variant ${name}, which needs ${key}=${value}`);
+      }
+      merged.set(key, { value, variant: name });
+    }
+  }
+  return merged;
+}
+
+function checkMinInsyncReplicas(
+  config: ReadonlyMap<string, string>,
+  variantConfig: ReadonlyMap<string, { value: string; variant: string }>,
+  replicationFactor: number,
+  replicationFactorGiven: boolean,
+): void {
+  const key = 'min.insync.replicas';
+  const fromVariant = variantConfig.get(key);
+  const raw = config.get(key) ?? fromVariant?.value;
+  if (raw === undefined) {
+    // Kafka's default of 1 never exceeds a replication factor.
+    return;
+  }
+  const minInsyncReplicas = Number(raw);
+  if (minInsyncReplicas > replicationFactor) {
+    const source = config.has(key) ? '' : ` (set by --variant ${fromVariant?.variant ?? '?'})`;
+    const rfSource = replicationFactorGiven ? '' : ' (the default)';
+    throw new UsageError(
+      `${key} ${minInsyncReplicas}${source} is more than --replication-factor ${replicationFactor}${rfSource}`,
+    );
+  }
+}
+
+function parseFaults(raw: string): FaultSelection {
+  if (raw === 'none' || raw === 'swarm') {
+    return { type: raw };
+  }
+  const chosen = new Set<FaultKind>();
+  for (const item of raw.split(',')) {
+    if (item === '') {
+      throw new UsageError(`--faults has an empty item in ${quoteForMessage(raw)}`);
+    }
+    if (!isFaultKind(item)) {
+      const alone = item === 'none' || item === 'swarm' ? ` ('${item}' must stand alone)` : '';
+      throw new UsageError(
+        `--faults: unknown fault kind ${quoteForMessage(item)}${alone}; use none, swarm or a comma list of ${FAULT_KINDS.join(', ')}`,
+      );
+    }
+    if (chosen.has(item)) {
+      throw new UsageError(`--faults lists ${item} more than once`);
+    }
+    chosen.add(item);
+  }
+  return { type: 'kinds', kinds: FAULT_KINDS.filter((kind) => chosen.has(kind)) };
+}
+
+/** Control characters and line breaks would make the repro line span lines or garble a terminal. */
+const UNPRINTABLE_IN_PATH = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+function parsePath(flag: string, raw: string, what: string): string {
+  if (raw === '') {
+    throw new UsageError(`${flag} needs ${what}, got an empty string`);
+  }
+  if (UNPRINTABLE_IN_PATH.test(raw)) {
+    throw new UsageError(`${flag} ${quoteForMessage(raw)} contains a control character or line break`);
+  }
+  return raw;
+}
+
+function sortedRecord(map: ReadonlyMap<string, string>): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const key of [...map.keys()].sort()) {
+    const value = map.get(key);
+    assert(value !== undefined, `sortedRecord: ${key} has no value`);
+    record[key] = value;
+  }
+  return record;
+}
+
+/**
+ * Turns a `parseArgs` failure into one line. Node's own messages can span lines (the "ambiguous"
+ * one does) and repeat raw user input, so the failing token is found again in a lenient parse and
+ * described here.
+ */
+function describeParseArgsError(argv: readonly string[], error: unknown): string {
+  let tokens: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true; strict: false }>>['tokens'] = [];
+  try {
+    tokens = parseArgs({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true, tokens: true }).tokens;
+  } catch {
+    // Fall through to Node's own message.
+  }
+  for (const token of tokens) {
+    switch (token.kind) {
+      case 'positional':
+        return `unexpected argument ${quoteForMessage(token.value)}: npm run sim takes options only`;
+      case 'option-terminator':
+        continue;
+      case 'option': {
+        if (!isOptionName(token.name)) {
+          const suggestion = closest(token.name, OPTION_NAMES);
+          const hint = suggestion === undefined ? '' : ` (did you mean '--${suggestion}'?)`;
+          return `unknown option ${quoteForMessage(token.rawName)}${hint}`;
+        }
+        const type: 'string' | 'boolean' = OPTIONS[token.name].type;
+        if (type === 'boolean') {
+          if (token.value !== undefined) {
+            return `option '--${token.name}' does not take a value`;
+          }
+          continue;
+        }
+        if (token.value === undefined) {
+          return `option '--${token.name}' needs a value`;
+        }
+        if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
+          return `option '--${token.name}' needs a value, but the next argument ${quoteForMessage(token.value)} looks like an option; write --${token.name}=VALUE for a value that starts with '-'`;
+        }
+        continue;
+      }
+      default:
+        return assertNever(token, 'parseArgs token');
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `bad command line: ${quoteForMessage(message.split('\n')[0] ?? '', 200)}`;
+}
+
+/** The candidate within edit distance 2 (3 for long names) of `name`, if exactly one is closest. */
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  let tie = false;
+  for (const candidate of candidates) {
+    const limit = candidate.length >= 12 ? 3 : 2;
+    if (Math.abs(candidate.length - name.length) > limit) {
+      continue;
+    }
+    const distance = editDistance(name, candidate);
+    if (distance > limit) {
+      continue;
+    }
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+      tie = false;
+    } else if (distance === bestDistance) {
+      tie = true;
+    }
+  }
+  return tie ? undefined : best;
+}
+
+/** Levenshtein distance where '-', '_' and '.' are interchangeable (replication_factor). */
+function editDistance(a: string, b: string): number {
+  const normalize = (text: string): string => text.replace(/[-_.]/g, '-');
+  const left = normalize(a);
+  const right = normalize(b);
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (left[i - 1] === right[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[right.length] ?? 0;
+}
+
+/**
+ * The arguments that reproduce `command` for one seed: `--seed` first, then every option whose
+ * value is not the default, in a fixed order (the order of the help text), so a run always yields
+ * the same line. Output options (--trace, --report, --json) are included, so parsing the line gives
+ * back the same command.
+ */
+export function reproArgs(command: SimCommand, seed: number): string[] {
+  assertIntegerInRange(seed, 0, SIM_LIMITS.maxSeed, 'repro seed');
+  const args = ['--seed', String(seed)];
+  const push = (flag: string, value: string): void => {
+    // A value starting with '-' must be attached, or parseArgs takes it for an option.
+    if (value.startsWith('-')) {
+      args.push(`${flag}=${value}`);
+    } else {
+      args.push(flag, value);
+    }
+  };
+  if (command.durationMs !== SIM_DEFAULTS.durationMs) {
+    push('--duration', formatDuration(command.durationMs));
+  }
+  if (command.brokers !== SIM_DEFAULTS.brokers) {
+    push('--brokers', String(command.brokers));
+  }
+  if (command.partitions !== SIM_DEFAULTS.partitions) {
+    push('--partitions', String(command.partitions));
+  }
+  if (command.replicationFactor !== defaultReplicationFactor(command.brokers)) {
+    push('--replication-factor', String(command.replicationFactor));
+  }
+  for (const key of Object.keys(command.config).sort()) {
+    push('--config', `${key}=${command.config[key] ?? ''}`);
+  }
+  for (const variant of [...command.variants].sort()) {
+    push('--variant', variant);
+  }
+  const faults = command.faults;
+  switch (faults.type) {
+    case 'swarm':
+      break;
+    case 'none':
+      push('--faults', 'none');
+      break;
+    case 'kinds':
+      push('--faults', FAULT_KINDS.filter((kind) => faults.kinds.includes(kind)).join(','));
+      break;
+    default:
+      assertNever(faults, 'fault selection');
+  }
+  // Output options (--trace, --report, --json) are left out on purpose: the line names the run,
+  // and rerunning one seed of a sweep must not overwrite the sweep's report.
+  return args;
+}
+
+/** A copy-paste line that reruns `command` for `seed`, e.g. `npm run sim -- --seed 42 --brokers 5`. */
+export function reproCommand(command: SimCommand, seed: number): string {
+  return ['npm run sim --', ...reproArgs(command, seed).map(shellQuote)].join(' ');
+}
+
+/** POSIX shell quoting: plain words stay bare, anything else goes in single quotes. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) {
+    return word;
+  }
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+const EXIT_CODE_MEANINGS: Readonly<Record<keyof typeof EXIT_CODES, string>> = {
+  pass: 'every run passed',
+  safety: 'a safety invariant was violated',
+  usage: 'usage error: the command line was not valid',
+  liveness: 'liveness failure: the cluster did not converge after the faults healed',
+  crash: 'crash: refka or the simulator threw (a failed assertion included)',
+};
+
+function describeConfigType(def: KafkaConfigDef): string {
+  switch (def.type) {
+    case 'int':
+    case 'long': {
+      if (def.min !== undefined && def.max !== undefined) {
+        return `${def.type} ${def.min}..${def.max}`;
+      }
+      if (def.min !== undefined) {
+        return `${def.type} >= ${def.min}`;
+      }
+      return def.type;
+    }
+    case 'boolean':
+      return 'true|false';
+    case 'enum':
+      return [...def.values, ...Object.keys(def.aliases ?? {})].join('|');
+    case 'string':
+      return 'string';
+    default:
+      return assertNever(def, 'config type');
+  }
+}
+
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') {
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** The `--help` text, built from the same constants the parser uses. */
+export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANTS): string {
+  const option = (name: string, text: string): string => `  ${name.padEnd(26)}${text}`;
+  const knownVariants = variants.length === 0 ? '(none yet)' : variants.map((variant) => variant.name).join(', ');
+  const configKeys = [...KAFKA_CONFIGS].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keyWidth = Math.max(...configKeys.map((def) => def.key.length)) + 2;
+  const lines = [
+    'Usage: npm run sim -- [options]',
+    '',
+    "Runs refka's simulated Kafka cluster under faults, once per seed, and checks every invariant.",
+    'The same seed and options always give the same run.',
+    '',
+    'Seeds:',
+    option('--seed N', `Run seed N, a whole number from 0 to ${SIM_LIMITS.maxSeed}.`),
+    option('', 'Default: a seed is chosen for you and printed with the result.'),
+    option('--seeds A..B', `Run every seed from A to B inclusive (at most ${SIM_LIMITS.maxSeedsPerSweep} seeds).`),
+    option('--seeds COUNT', `Run COUNT seeds, starting at --seed if given, else at ${SIM_DEFAULTS.firstSeedOfCount}.`),
+    '',
+    'Cluster and workload:',
+    option('--duration D', 'Simulated time per run: Nms, Ns or Nm, more than 0, at most 24 hours.'),
+    option('', `Default: ${formatDuration(SIM_DEFAULTS.durationMs)}.`),
+    option('--brokers N', `Brokers, 1 to ${SIM_LIMITS.maxBrokers}. Default: ${SIM_DEFAULTS.brokers}.`),
+    option('--partitions N', `Partitions of the workload topic, 1 to ${SIM_LIMITS.maxPartitions}. Default: ${SIM_DEFAULTS.partitions}.`),
+    option('--replication-factor N', `Replicas per partition, 1 to --brokers. Default: ${SIM_DEFAULTS.replicationFactor}, or --brokers if fewer.`),
+    option('--config KEY=VALUE', 'Set a Kafka config key (repeatable; keys and defaults below).'),
+    option('--variant NAME', `Switch on a historical protocol variant (repeatable). Known: ${knownVariants}.`),
+    option('--faults F', 'none; swarm (each seed picks its own mix of faults); or a comma list'),
+    ...wrapWords(`of ${FAULT_KINDS.join(', ')}.`, 70).map((line) => option('', line)),
+    option('', 'Default: swarm.'),
+    '',
+    'Output:',
+    option('--trace FILE', 'Write the event trace to FILE.'),
+    option('--report DIR', 'Write reports to DIR.'),
+    option('--json', 'Print results as JSON. Default: off.'),
+    option('-h, --help', 'Print this help and exit.'),
+    '',
+    'Exit codes (a sweep exits with the worst verdict seen):',
+    ...(Object.keys(EXIT_CODES) as Array<keyof typeof EXIT_CODES>)
+      .sort((a, b) => EXIT_CODES[a] - EXIT_CODES[b])
+      .map((name) => `  ${EXIT_CODES[name]}  ${EXIT_CODE_MEANINGS[name]}`),
+    '',
+    "Config keys for --config (Kafka's names and Kafka 4 defaults):",
+    ...configKeys.map(
+      (def) => `  ${def.key.padEnd(keyWidth)}${def.scope.padEnd(10)}default ${def.defaultValue}  (${describeConfigType(def)})`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The help text for the built-in variant registry. */
+export const HELP_TEXT: string = helpText();
