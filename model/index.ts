@@ -1,0 +1,18 @@
+import type { AnyStateMachine } from 'xstate';
+import { nodeProcessMachine } from './node-process.machine.ts';
+
+export { nodeProcessMachine } from './node-process.machine.ts';
+export type { NodeProcessEvent, NodeProcessEventType, NodeProcessState } from './node-process.machine.ts';
+
+/** Machines by the name a `transition` effect's `machine` field uses. */
+export type ModelRegistry = Readonly<Record<string, AnyStateMachine>>;
+
+/**
+ * Every lifecycle machine the conformance monitor checks reported transitions against. The key
+ * is the `machine` field of a `transition` effect and equals the machine's `id`.
+ */
+export const MODEL_MACHINES = {
+  'node-process': nodeProcessMachine,
+} as const satisfies ModelRegistry;
+
+export type ModelMachineName = keyof typeof MODEL_MACHINES;

@@ -1,0 +1,299 @@
+import { toDirectedGraph, type DirectedGraphNode } from '@xstate/graph';
+import {
+  initialTransition,
+  transition,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type AnyStateNode,
+  type StateValue,
+} from 'xstate';
+import { assert, assertIntegerInRange } from '../../impl/common/assert.ts';
+import type { LifecycleEvent } from '../../impl/env/node-environment.ts';
+import type { MachineCoverage } from '../run/run-result.ts';
+
+/** Machines by the name a `transition` effect's `machine` field uses (see `model/index.ts`). */
+export type MachineRegistry = Readonly<Record<string, AnyStateMachine>>;
+
+/** The part of a `transition` effect the monitor judges. */
+export interface TransitionObservation {
+  readonly machine: string;
+  readonly instance: string;
+  readonly event: LifecycleEvent;
+  readonly to: string;
+}
+
+/**
+ * How many instances one machine may track. An instance is a node or a partition replica, so a
+ * simulated cluster stays far below this; reaching it means instance names are being invented.
+ */
+export const MAX_INSTANCES_PER_MACHINE = 100_000;
+
+/** The name used for the machine's root node when a transition is defined on the root itself. */
+const ROOT_NAME = '(root)';
+
+interface MachineRecord {
+  readonly name: string;
+  readonly machine: AnyStateMachine;
+  /** Every state name, sorted; the root is not a state of its own. */
+  readonly states: readonly string[];
+  /** Every transition as `source --event--> target`, sorted and without duplicates. */
+  readonly transitions: readonly string[];
+  readonly stateSet: ReadonlySet<string>;
+  readonly transitionSet: ReadonlySet<string>;
+  readonly instances: Map<string, AnyMachineSnapshot>;
+  readonly statesReached: Set<string>;
+  readonly transitionsTaken: Set<string>;
+  rejected: number;
+}
+
+/**
+ * Replays every lifecycle transition the implementation reports through the XState machine in
+ * `model/` that specifies it. A transition the model does not allow, or one that lands the model
+ * in a different state than the implementation claims, is a violation (DEVELOPERS.md: "A
+ * transition the model does not allow is a violation, like any invariant").
+ *
+ * It also keeps coverage: which states and transitions of each machine some run exercised, in the
+ * same names as the full lists enumerated from `@xstate/graph`'s `toDirectedGraph`, so that
+ * reached / total is exact. State names are state-node paths joined with `.` (`running`,
+ * `parent.child`); transitions are `source --event--> target` in those names.
+ *
+ * Per observation the cost is a map lookup and one pure XState transition.
+ */
+export class ConformanceMonitor {
+  private readonly records = new Map<string, MachineRecord>();
+  private lastAtMs = 0;
+
+  constructor(registry: MachineRegistry) {
+    // Sorted so that coverage output never depends on the registry's insertion order.
+    for (const name of Object.keys(registry).sort()) {
+      const machine = registry[name];
+      assert(machine !== undefined, `model machine '${name}' is registered as undefined`);
+      const { states, transitions } = enumerateMachine(machine);
+      this.records.set(name, {
+        name,
+        machine,
+        states,
+        transitions,
+        stateSet: new Set(states),
+        transitionSet: new Set(transitions),
+        instances: new Map(),
+        statesReached: new Set(),
+        transitionsTaken: new Set(),
+        rejected: 0,
+      });
+    }
+  }
+
+  /**
+   * Judges one reported transition. Returns a one-line violation message, or `undefined` when
+   * the model allows the event and agrees on the resulting state.
+   *
+   * When the model allows the event but disagrees about the target, the model's snapshot still
+   * advances (the model is the spec, so later events are judged from where the model says the
+   * instance is) and its transition counts as taken; the report counts as rejected either way.
+   */
+  observe(atMs: number, effect: TransitionObservation): string | undefined {
+    assertIntegerInRange(atMs, 0, Number.MAX_SAFE_INTEGER, 'conformance observation time');
+    assert(atMs >= this.lastAtMs, `conformance observation at ${atMs} ms after one at ${this.lastAtMs} ms`);
+    this.lastAtMs = atMs;
+
+    const { machine: name, instance, event, to } = effect;
+    const record = this.records.get(name);
+    if (record === undefined) {
+      return `unknown model machine '${name}' (instance ${instance}, event '${event.type}')`;
+    }
+
+    let snapshot = record.instances.get(instance);
+    if (snapshot === undefined) {
+      assert(
+        record.instances.size < MAX_INSTANCES_PER_MACHINE,
+        `model machine '${name}' already tracks ${MAX_INSTANCES_PER_MACHINE} instances`,
+      );
+      snapshot = initialTransition(record.machine)[0];
+      record.instances.set(instance, snapshot);
+      this.markReached(record, snapshot);
+    }
+
+    const from = stateValueName(snapshot.value);
+    if (!snapshot.can(event)) {
+      record.rejected++;
+      return `${name} ${instance}: event '${event.type}' not allowed in state '${from}'`;
+    }
+
+    // The transition definitions that fire, named exactly as toDirectedGraph names its edges: a
+    // targetless transition is an edge from its source node back to that node.
+    for (const taken of record.machine.getTransitionData(snapshot, event)) {
+      for (const target of taken.target ?? [taken.source]) {
+        const edge = transitionName(taken.source, taken.eventType, target);
+        assert(record.transitionSet.has(edge), `${name}: taken transition '${edge}' is not in the model's graph`);
+        record.transitionsTaken.add(edge);
+      }
+    }
+    const next = transition(record.machine, snapshot, event)[0];
+    record.instances.set(instance, next);
+    this.markReached(record, next);
+
+    const modelSays = stateValueName(next.value);
+    if (modelSays !== to) {
+      record.rejected++;
+      return (
+        `${name} ${instance}: event '${event.type}' from '${from}': ` +
+        `implementation says '${to}', model says '${modelSays}'`
+      );
+    }
+    return undefined;
+  }
+
+  /** The model's current state of one instance, in the form `to` is compared against. */
+  stateOf(machine: string, instance: string): string | undefined {
+    const snapshot = this.records.get(machine)?.instances.get(instance);
+    return snapshot === undefined ? undefined : stateValueName(snapshot.value);
+  }
+
+  /** Coverage of every registered machine, touched or not, sorted by machine name. */
+  coverage(): MachineCoverage[] {
+    return [...this.records.values()].map((record) => ({
+      machine: record.name,
+      states: record.states,
+      statesReached: [...record.statesReached].sort(),
+      transitions: record.transitions,
+      transitionsTaken: [...record.transitionsTaken].sort(),
+      rejected: record.rejected,
+    }));
+  }
+
+  /**
+   * Combines the coverage of two runs (or two partial sweeps): reached states and taken
+   * transitions are unioned and rejections summed. A machine present in both must have the same
+   * state and transition lists, since they come from the same model.
+   */
+  static mergeCoverage(a: readonly MachineCoverage[], b: readonly MachineCoverage[]): MachineCoverage[] {
+    const byName = new Map<string, MachineCoverage>();
+    for (const side of [a, b]) {
+      const seen = new Set<string>();
+      for (const coverage of side) {
+        assert(!seen.has(coverage.machine), `machine '${coverage.machine}' appears twice in one coverage list`);
+        seen.add(coverage.machine);
+        const earlier = byName.get(coverage.machine);
+        if (earlier === undefined) {
+          byName.set(coverage.machine, coverage);
+          continue;
+        }
+        assert(
+          sameList(earlier.states, coverage.states),
+          `coverage of '${coverage.machine}' was computed from two different sets of states`,
+        );
+        assert(
+          sameList(earlier.transitions, coverage.transitions),
+          `coverage of '${coverage.machine}' was computed from two different sets of transitions`,
+        );
+        byName.set(coverage.machine, {
+          machine: coverage.machine,
+          states: earlier.states,
+          statesReached: union(earlier.statesReached, coverage.statesReached),
+          transitions: earlier.transitions,
+          transitionsTaken: union(earlier.transitionsTaken, coverage.transitionsTaken),
+          rejected: earlier.rejected + coverage.rejected,
+        });
+      }
+    }
+    return [...byName.keys()].sort().map((name) => {
+      const coverage = byName.get(name);
+      assert(coverage !== undefined, `merged coverage lost machine '${name}'`);
+      return {
+        ...coverage,
+        statesReached: [...coverage.statesReached].sort(),
+        transitionsTaken: [...coverage.transitionsTaken].sort(),
+      };
+    });
+  }
+
+  private markReached(record: MachineRecord, snapshot: AnyMachineSnapshot): void {
+    for (const state of activeStateNames(snapshot.value)) {
+      assert(record.stateSet.has(state), `${record.name}: reached state '${state}' is not in the model's graph`);
+      record.statesReached.add(state);
+    }
+  }
+}
+
+/**
+ * Every state and transition of `machine`, from `toDirectedGraph`, walked recursively so that
+ * nested machines list their inner states and the transitions defined on them too.
+ */
+export function enumerateMachine(machine: AnyStateMachine): { states: string[]; transitions: string[] } {
+  const states = new Set<string>();
+  const transitions = new Set<string>();
+  const visit = (node: DirectedGraphNode, isRoot: boolean): void => {
+    if (!isRoot) states.add(stateNodeName(node.stateNode));
+    for (const edge of node.edges) {
+      transitions.add(transitionName(edge.source, edge.label.text, edge.target));
+    }
+    for (const child of node.children) visit(child, false);
+  };
+  visit(toDirectedGraph(machine), true);
+  return { states: [...states].sort(), transitions: [...transitions].sort() };
+}
+
+/** A state node's path from the root, joined with `.`; the root itself is {@link ROOT_NAME}. */
+function stateNodeName(node: AnyStateNode): string {
+  return node.path.length === 0 ? ROOT_NAME : node.path.join('.');
+}
+
+function transitionName(source: AnyStateNode, eventType: string, target: AnyStateNode): string {
+  return `${stateNodeName(source)} --${eventType}--> ${stateNodeName(target)}`;
+}
+
+/**
+ * A state value as one string: a flat machine's value as is, a nested one as the path to its
+ * active leaf joined with `.`, and a parallel one as its leaf paths (in definition order) joined
+ * with `,`. This is the form a `transition` effect's `to` is written in.
+ */
+export function stateValueName(value: StateValue): string {
+  const leaves: string[] = [];
+  collectLeaves(value, '', leaves);
+  return leaves.join(',');
+}
+
+function collectLeaves(value: StateValue, prefix: string, out: string[]): void {
+  if (typeof value === 'string') {
+    out.push(prefix + value);
+    return;
+  }
+  const keys = Object.keys(value);
+  if (keys.length === 0 && prefix !== '') {
+    // A compound state with no active child (only possible while entering it) is its own leaf.
+    out.push(prefix.slice(0, -1));
+    return;
+  }
+  for (const key of keys) {
+    const child = value[key];
+    if (child === undefined) out.push(prefix + key);
+    else collectLeaves(child, `${prefix}${key}.`, out);
+  }
+}
+
+/** Every active state node's name: each leaf and all of its ancestors (but not the root). */
+function activeStateNames(value: StateValue): string[] {
+  const names: string[] = [];
+  const walk = (current: StateValue, prefix: string): void => {
+    if (typeof current === 'string') {
+      names.push(prefix + current);
+      return;
+    }
+    for (const key of Object.keys(current)) {
+      names.push(prefix + key);
+      const child = current[key];
+      if (child !== undefined) walk(child, `${prefix}${key}.`);
+    }
+  };
+  walk(value, '');
+  return names;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
+}
