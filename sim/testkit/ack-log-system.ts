@@ -46,7 +46,7 @@ export function ackLogSystem(options: AckLogSystemOptions): SystemDefinition<Ack
     invariants: ACK_LOG_INVARIANTS,
     createNode(id, environment) {
       const clientIndex = clients.indexOf(id);
-      if (clientIndex < 0) return new AckLogServer(environment, { fsyncBeforeAck: options.fsyncBeforeAck });
+      if (clientIndex < 0) return new AckLogServer(environment, { fsyncBeforeAck: options.fsyncBeforeAck, groupCommitMs: 5 });
       return new AckLogClient(environment, {
         clientIndex, servers, stopAtMs: options.stopAtMs, requestTimeoutMs: 1_000, appendsMax: 100_000,
       });
