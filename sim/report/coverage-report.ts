@@ -1,0 +1,381 @@
+import { FAULT_KINDS, type FaultKind } from '../nemesis/fault-kind.ts';
+import type { InvariantKind } from '../invariants/invariant.ts';
+import { VERDICT_SEVERITY, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
+
+/**
+ * The coverage report of one run or a sweep of seeds: what `npm run sim -- --report DIR` writes
+ * as `coverage.json` (and renders as `index.html`). It answers "which invariants and which model
+ * states did these runs actually exercise, and which runs failed".
+ *
+ * The report is a pure function of the run results and never depends on the order they are
+ * given in: runs are put in a canonical order first, every list is sorted, and nothing in it
+ * reads a clock. The same results therefore always give a byte-identical report.
+ *
+ * All string ordering is by UTF-16 code unit (`<`), never `localeCompare`, whose answer depends
+ * on the machine's locale.
+ */
+export interface CoverageReport {
+  /** Version of this JSON shape; bumped when a field changes meaning or is removed. */
+  readonly format: typeof COVERAGE_REPORT_FORMAT;
+  /** The system under test. Runs of several systems are listed sorted and joined with `, `. */
+  readonly system: string;
+  readonly seeds: SeedSummary;
+  /** How many runs ended with each verdict (every verdict present, zero included). */
+  readonly verdicts: Readonly<Record<Verdict, number>>;
+  /** The worst verdict of all runs (`pass` when there are none): the sweep's exit status. */
+  readonly worstVerdict: Verdict;
+  /** Every invariant that appears in any run, sorted by name. */
+  readonly invariants: readonly InvariantCoverage[];
+  /** Every model machine that appears in any run, sorted by name. */
+  readonly machines: readonly MachineCoverageSummary[];
+  /** Faults injected over all runs, by kind, for every kind in `FAULT_KINDS` (zero included). */
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  /**
+   * Runs whose verdict is not `pass`, sorted by seed, at most {@link MAX_FAILURES_LISTED}.
+   * The total number of failed runs is `seeds.count - verdicts.pass`.
+   */
+  readonly failures: readonly FailureSummary[];
+}
+
+export const COVERAGE_REPORT_FORMAT = 'refka-coverage/1';
+
+/** Seeds listed in full up to this many; a sweep of a million seeds stays a readable file. */
+export const MAX_SEEDS_LISTED = 1000;
+/** Violating seeds listed per invariant. */
+export const MAX_VIOLATING_SEEDS_LISTED = 100;
+/** Failed runs listed. */
+export const MAX_FAILURES_LISTED = 100;
+/** Distinct not-applicable reasons listed per invariant. */
+export const MAX_REASONS_LISTED = 20;
+
+export interface SeedSummary {
+  /** Number of runs. */
+  readonly count: number;
+  /** The runs' seeds in ascending order, the first {@link MAX_SEEDS_LISTED} of them. */
+  readonly list: readonly number[];
+  /** True when `list` stops short of `count`. */
+  readonly truncated: boolean;
+}
+
+/**
+ * `always` and `eventually`: `violated` (an applicable violation in some run), `held` (checked
+ * at least once where it applies, never violated) or `not-checked`.
+ * `sometimes`: `seen` (hit in some run where it applies) or `never-seen`.
+ * Any kind: `not-applicable` when it applied in no run.
+ */
+export type InvariantStatus = 'violated' | 'held' | 'not-checked' | 'seen' | 'never-seen' | 'not-applicable';
+
+/**
+ * One invariant over all runs. Every counter covers only the runs where the invariant applies;
+ * runs where it does not are counted in `notApplicableRuns`, and what its checker still found
+ * there in `ignoredViolations`.
+ */
+export interface InvariantCoverage {
+  readonly name: string;
+  readonly kind: InvariantKind;
+  readonly source: string;
+  readonly statement: string;
+  readonly status: InvariantStatus;
+  /** Runs where it applies and its checker ran at least once. */
+  readonly runsChecked: number;
+  /** Times its checker ran, summed. */
+  readonly timesChecked: number;
+  /** `sometimes`: times the behaviour was seen. The others: times it held. Summed. */
+  readonly timesHit: number;
+  /** Runs with at least one hit. */
+  readonly runsHit: number;
+  /** Violations, summed. */
+  readonly violations: number;
+  /** Runs with at least one violation. */
+  readonly runsViolated: number;
+  /** Seeds of the runs with a violation, ascending, at most {@link MAX_VIOLATING_SEEDS_LISTED}. */
+  readonly violatingSeeds: readonly number[];
+  /** Runs where the invariant does not apply to the configuration or faults. */
+  readonly notApplicableRuns: number;
+  /** Why it did not apply, distinct and sorted, at most {@link MAX_REASONS_LISTED}. */
+  readonly notApplicableReasons: readonly string[];
+  /** Violations found in runs where the invariant does not apply; they judge nothing. */
+  readonly ignoredViolations: number;
+}
+
+/** An internal tally: covered / total, and what was missed. */
+interface CoverageCount {
+  /** How many of the model's states (or transitions) some run reached (or took). */
+  readonly covered: number;
+  readonly total: number;
+  /** The ones no run reached (or took), sorted. */
+  readonly missed: readonly string[];
+}
+
+/** One model machine over all runs: the union of what each run reached. */
+export interface MachineCoverageSummary {
+  readonly machine: string;
+  readonly states: { readonly reached: number; readonly total: number; readonly unreached: readonly string[] };
+  readonly transitions: { readonly taken: number; readonly total: number; readonly untaken: readonly string[] };
+  /** Transitions the implementation reported and the model rejected, summed over runs. */
+  readonly rejected: number;
+}
+
+export interface FailureSummary {
+  readonly seed: number;
+  readonly verdict: Exclude<Verdict, 'pass'>;
+  /** The command line that reproduces the run. */
+  readonly repro: string;
+  /** The run's fault mix. */
+  readonly faultPlan: string;
+  /** The earliest violation of an invariant that applies, when there is one. */
+  readonly firstViolation?: { readonly invariant: string; readonly atMs: number; readonly message: string };
+  /** For `crash`: the exception's message (the stack is left out: it names local file paths). */
+  readonly crash?: string;
+  /** For `liveness`: what did not converge. */
+  readonly liveness?: string;
+}
+
+/** Builds the coverage report of a set of runs. Pure: the same runs, in any order, give the same report. */
+export function buildCoverageReport(results: readonly RunResult[]): CoverageReport {
+  const runs = [...results].sort(compareRuns);
+  return {
+    format: COVERAGE_REPORT_FORMAT,
+    system: sortedDistinct(runs.map((run) => run.system)).join(', '),
+    seeds: summarizeSeeds(runs),
+    verdicts: countVerdicts(runs),
+    worstVerdict: runs.reduce<Verdict>((worst, run) => worseVerdict(worst, run.verdict), 'pass'),
+    invariants: summarizeInvariants(runs),
+    machines: summarizeMachines(runs),
+    faults: totalFaults(runs),
+    failures: summarizeFailures(runs),
+  };
+}
+
+/** Ascending by code unit; the one string order used throughout the report. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The canonical order of runs: by seed, then by whatever else tells two runs of one seed apart. */
+function compareRuns(a: RunResult, b: RunResult): number {
+  return (
+    a.seed - b.seed ||
+    compareStrings(a.digest, b.digest) ||
+    VERDICT_SEVERITY[a.verdict] - VERDICT_SEVERITY[b.verdict] ||
+    compareStrings(a.repro, b.repro) ||
+    compareStrings(a.system, b.system)
+  );
+}
+
+function sortedDistinct(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort(compareStrings);
+}
+
+function sortedDistinctNumbers(values: Iterable<number>): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+function summarizeSeeds(runs: readonly RunResult[]): SeedSummary {
+  // Runs are already in seed order.
+  const list = runs.slice(0, MAX_SEEDS_LISTED).map((run) => run.seed);
+  return { count: runs.length, list, truncated: runs.length > list.length };
+}
+
+function countVerdicts(runs: readonly RunResult[]): Record<Verdict, number> {
+  // Listed from best to worst, the order a reader scans them in.
+  const counts: Record<Verdict, number> = { pass: 0, liveness: 0, safety: 0, crash: 0 };
+  for (const run of runs) counts[run.verdict]++;
+  return counts;
+}
+
+interface InvariantTally {
+  readonly name: string;
+  readonly kind: InvariantKind;
+  readonly source: string;
+  readonly statement: string;
+  runsApplicable: number;
+  runsChecked: number;
+  timesChecked: number;
+  timesHit: number;
+  runsHit: number;
+  violations: number;
+  runsViolated: number;
+  readonly violatingSeeds: Set<number>;
+  notApplicableRuns: number;
+  readonly reasons: Set<string>;
+  ignoredViolations: number;
+}
+
+function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
+  const tallies = new Map<string, InvariantTally>();
+  for (const run of runs) {
+    for (const stats of run.invariants) {
+      let tally = tallies.get(stats.name);
+      if (tally === undefined) {
+        // The catalogue defines each invariant once, so its description is the same in every
+        // run; the first run in canonical order supplies it.
+        tally = {
+          name: stats.name,
+          kind: stats.kind,
+          source: stats.source,
+          statement: stats.statement,
+          runsApplicable: 0,
+          runsChecked: 0,
+          timesChecked: 0,
+          timesHit: 0,
+          runsHit: 0,
+          violations: 0,
+          runsViolated: 0,
+          violatingSeeds: new Set(),
+          notApplicableRuns: 0,
+          reasons: new Set(),
+          ignoredViolations: 0,
+        };
+        tallies.set(stats.name, tally);
+      }
+      if (!stats.applies) {
+        tally.notApplicableRuns++;
+        tally.ignoredViolations += stats.violations;
+        if (stats.notApplicableReason !== undefined) tally.reasons.add(stats.notApplicableReason);
+        continue;
+      }
+      tally.runsApplicable++;
+      if (stats.checked > 0) tally.runsChecked++;
+      tally.timesChecked += stats.checked;
+      tally.timesHit += stats.hit;
+      if (stats.hit > 0) tally.runsHit++;
+      tally.violations += stats.violations;
+      if (stats.violations > 0) {
+        tally.runsViolated++;
+        tally.violatingSeeds.add(run.seed);
+      }
+    }
+  }
+  return [...tallies.values()]
+    .sort((a, b) => compareStrings(a.name, b.name))
+    .map((tally) => ({
+      name: tally.name,
+      kind: tally.kind,
+      source: tally.source,
+      statement: tally.statement,
+      status: invariantStatus(tally),
+      runsChecked: tally.runsChecked,
+      timesChecked: tally.timesChecked,
+      timesHit: tally.timesHit,
+      runsHit: tally.runsHit,
+      violations: tally.violations,
+      runsViolated: tally.runsViolated,
+      violatingSeeds: sortedDistinctNumbers(tally.violatingSeeds).slice(0, MAX_VIOLATING_SEEDS_LISTED),
+      notApplicableRuns: tally.notApplicableRuns,
+      notApplicableReasons: sortedDistinct(tally.reasons).slice(0, MAX_REASONS_LISTED),
+      ignoredViolations: tally.ignoredViolations,
+    }));
+}
+
+function invariantStatus(tally: InvariantTally): InvariantStatus {
+  if (tally.runsApplicable === 0) return 'not-applicable';
+  switch (tally.kind) {
+    case 'always':
+    case 'eventually':
+      if (tally.violations > 0) return 'violated';
+      return tally.timesChecked > 0 ? 'held' : 'not-checked';
+    case 'sometimes':
+      return tally.timesHit > 0 ? 'seen' : 'never-seen';
+    default:
+      return unknownKind(tally.kind);
+  }
+}
+
+/**
+ * Run results may come from a file written by another version of refka, so a kind this version
+ * does not know is reported as a clear error rather than an assertion about refka's own code.
+ */
+function unknownKind(kind: never): never {
+  throw new Error(`unknown invariant kind ${JSON.stringify(kind)} in a run result`);
+}
+
+interface MachineTally {
+  readonly states: Set<string>;
+  readonly reached: Set<string>;
+  readonly transitions: Set<string>;
+  readonly taken: Set<string>;
+  rejected: number;
+}
+
+function summarizeMachines(runs: readonly RunResult[]): MachineCoverageSummary[] {
+  const tallies = new Map<string, MachineTally>();
+  for (const run of runs) {
+    for (const coverage of run.machines) {
+      let tally = tallies.get(coverage.machine);
+      if (tally === undefined) {
+        tally = { states: new Set(), reached: new Set(), transitions: new Set(), taken: new Set(), rejected: 0 };
+        tallies.set(coverage.machine, tally);
+      }
+      addAll(tally.states, coverage.states);
+      addAll(tally.reached, coverage.statesReached);
+      addAll(tally.transitions, coverage.transitions);
+      addAll(tally.taken, coverage.transitionsTaken);
+      tally.rejected += coverage.rejected;
+    }
+  }
+  return [...tallies.keys()].sort(compareStrings).map((machine) => {
+    const tally = tallies.get(machine);
+    if (tally === undefined) throw new Error(`machine '${machine}' lost while summarizing coverage`);
+    // Every run of one model lists the same states and transitions; taking the union of the
+    // full lists and of what was reached keeps reached <= total even if one did not.
+    const states = count(tally.states, tally.reached);
+    const transitions = count(tally.transitions, tally.taken);
+    return {
+      machine,
+      states: { reached: states.covered, total: states.total, unreached: states.missed },
+      transitions: { taken: transitions.covered, total: transitions.total, untaken: transitions.missed },
+      rejected: tally.rejected,
+    };
+  });
+}
+
+function addAll(target: Set<string>, values: readonly string[]): void {
+  for (const value of values) target.add(value);
+}
+
+function count(all: ReadonlySet<string>, covered: ReadonlySet<string>): CoverageCount {
+  const total = new Set([...all, ...covered]);
+  const missed = [...total].filter((name) => !covered.has(name)).sort(compareStrings);
+  return { covered: covered.size, total: total.size, missed };
+}
+
+function totalFaults(runs: readonly RunResult[]): Record<FaultKind, number> {
+  const totals = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  for (const run of runs) {
+    for (const kind of FAULT_KINDS) totals[kind] += run.faults[kind] ?? 0;
+  }
+  return totals;
+}
+
+function summarizeFailures(runs: readonly RunResult[]): FailureSummary[] {
+  const failures: FailureSummary[] = [];
+  for (const run of runs) {
+    if (failures.length >= MAX_FAILURES_LISTED) break;
+    const verdict = run.verdict;
+    if (verdict === 'pass') continue;
+    const first = firstApplicableViolation(run);
+    failures.push({
+      seed: run.seed,
+      verdict,
+      repro: run.repro,
+      faultPlan: run.faultPlan,
+      ...(first === undefined ? {} : { firstViolation: first }),
+      ...(run.crash === undefined ? {} : { crash: run.crash.message }),
+      ...(run.liveness === undefined ? {} : { liveness: run.liveness }),
+    });
+  }
+  return failures;
+}
+
+function firstApplicableViolation(run: RunResult): FailureSummary['firstViolation'] {
+  let first: FailureSummary['firstViolation'];
+  for (const violation of run.violations) {
+    if (!violation.applies) continue;
+    // Strictly earlier only: of two at the same time, the one recorded first stays.
+    if (first === undefined || violation.atMs < first.atMs) {
+      first = { invariant: violation.invariant, atMs: violation.atMs, message: violation.message };
+    }
+  }
+  return first;
+}

@@ -1,0 +1,254 @@
+import { FAULT_KINDS } from '../nemesis/fault-kind.ts';
+import type { Verdict } from '../run/run-result.ts';
+import {
+  MAX_FAILURES_LISTED,
+  type CoverageReport,
+  type InvariantCoverage,
+  type InvariantStatus,
+  type MachineCoverageSummary,
+} from './coverage-report.ts';
+
+/**
+ * Renders a coverage report as one self-contained HTML page (`index.html`): inline CSS, no
+ * script, no external resource, so it opens from a CI artefact or a local directory as it is.
+ *
+ * Every string from the report is HTML-escaped: invariant names, messages and repro commands
+ * come from run results and may hold any character. The output is a pure function of the
+ * report (no date, no clock), so the same report always renders to the same bytes.
+ */
+export function renderHtmlReport(report: CoverageReport): string {
+  const title = `refka coverage: ${report.system === '' ? '(no runs)' : report.system}`;
+  const sections = [
+    renderHeader(report),
+    renderInvariants(report.invariants),
+    renderMachines(report.machines),
+    renderFaults(report),
+    renderFailures(report),
+  ];
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    ...sections,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** Escapes the five characters that matter in HTML text and in quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const STYLE = `
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1f24; background: #fff; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; border-bottom: 1px solid #d0d7de; padding-bottom: .25rem; }
+h3 { font-size: 1.05rem; margin: 1.25rem 0 .4rem; }
+p.meta { color: #57606a; margin: .25rem 0; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #eaeef2; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+code.repro { user-select: all; background: #f6f8fa; padding: .1rem .3rem; border-radius: 3px; word-break: break-all; }
+.statement, .small { color: #57606a; font-size: 13px; }
+.badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: 13px; font-weight: 600; white-space: nowrap; border: 1px solid transparent; }
+.good { background: #dafbe1; color: #116329; border-color: #aceebb; }
+.bad { background: #ffebe9; color: #a40e26; border-color: #ffcecb; }
+.warn { background: #fff8c5; color: #7d4e00; border-color: #f5e0a0; }
+.off { background: #f6f8fa; color: #57606a; border-color: #d0d7de; }
+.verdicts span { margin-right: .5rem; }
+.bar { display: inline-block; width: 12rem; height: .8rem; background: #eaeef2; border-radius: .4rem; overflow: hidden; vertical-align: middle; margin-right: .5rem; }
+.bar > span { display: block; height: 100%; background: #2da44e; }
+ul.missed { margin: .25rem 0 .5rem; padding-left: 1.25rem; columns: 2; }
+`;
+
+function renderHeader(report: CoverageReport): string {
+  const verdicts = (Object.keys(report.verdicts) as Verdict[])
+    .map((verdict) => {
+      const count = report.verdicts[verdict];
+      return `<span>${count === 0 ? badge('off', verdict) : verdictBadge(verdict)} ${count}</span>`;
+    })
+    .join('');
+  const seeds = report.seeds;
+  const seedText =
+    seeds.count === 0
+      ? 'none'
+      : seeds.count === 1
+        ? String(seeds.list[0])
+        : `${seeds.list[0]} … ${seeds.list[seeds.list.length - 1]}` +
+          (seeds.truncated ? ` (first ${seeds.list.length} listed in coverage.json)` : '');
+  return [
+    '<header>',
+    `<h1>refka coverage report: ${escapeHtml(report.system === '' ? '(no runs)' : report.system)}</h1>`,
+    `<p class="meta">${seeds.count} ${seeds.count === 1 ? 'run' : 'runs'}; seeds ${escapeHtml(seedText)}. ` +
+      `Worst verdict: ${verdictBadge(report.worstVerdict)}</p>`,
+    `<p class="verdicts">${verdicts}</p>`,
+    '</header>',
+  ].join('\n');
+}
+
+function verdictBadge(verdict: Verdict): string {
+  return badge(verdict === 'pass' ? 'good' : 'bad', verdict);
+}
+
+function badge(tone: 'good' | 'bad' | 'warn' | 'off', text: string): string {
+  return `<span class="badge ${tone}">${escapeHtml(text)}</span>`;
+}
+
+const STATUS_CLASS: Readonly<Record<InvariantStatus, 'good' | 'bad' | 'warn' | 'off'>> = {
+  held: 'good',
+  seen: 'good',
+  violated: 'bad',
+  'never-seen': 'warn',
+  'not-checked': 'warn',
+  'not-applicable': 'off',
+};
+
+function renderInvariants(invariants: readonly InvariantCoverage[]): string {
+  if (invariants.length === 0) return '<h2>Invariants</h2>\n<p>No invariant was reported by any run.</p>';
+  const rows = invariants.map((invariant) => {
+    const seeds = invariant.violatingSeeds.join(', ');
+    // Listed seeds are distinct and capped, so there can be fewer of them than violating runs.
+    const more =
+      invariant.violatingSeeds.length < invariant.runsViolated ? ` (${invariant.runsViolated} runs in all)` : '';
+    const violations =
+      invariant.violations === 0
+        ? '0'
+        : `${invariant.violations}<div class="small">${invariant.violatingSeeds.length === 1 ? 'seed' : 'seeds'} ` +
+          `${escapeHtml(seeds + more)}</div>`;
+    const notApplicable =
+      invariant.notApplicableRuns === 0
+        ? '0'
+        : `${invariant.notApplicableRuns}` +
+          invariant.notApplicableReasons.map((reason) => `<div class="small">${escapeHtml(reason)}</div>`).join('') +
+          (invariant.ignoredViolations === 0
+            ? ''
+            : `<div class="small">${invariant.ignoredViolations} violations ignored there</div>`);
+    return [
+      '<tr>',
+      `<td><code>${escapeHtml(invariant.name)}</code><div class="statement">${escapeHtml(invariant.statement)}</div></td>`,
+      `<td>${escapeHtml(invariant.kind)}</td>`,
+      `<td class="small">${escapeHtml(invariant.source)}</td>`,
+      `<td>${badge(STATUS_CLASS[invariant.status], invariant.status)}</td>`,
+      `<td class="num">${invariant.runsChecked}</td>`,
+      `<td class="num">${invariant.timesChecked}</td>`,
+      `<td class="num">${invariant.timesHit}</td>`,
+      `<td class="num">${violations}</td>`,
+      `<td class="num">${notApplicable}</td>`,
+      '</tr>',
+    ].join('');
+  });
+  return [
+    '<h2>Invariants</h2>',
+    '<p class="small">Counts cover the runs where each invariant applies. For <code>sometimes</code> ' +
+      'invariants "hit" means the behaviour was seen; for the others it means a check held.</p>',
+    '<table>',
+    '<thead><tr><th>Invariant</th><th>Kind</th><th>Source</th><th>Status</th><th class="num">Runs checked</th>' +
+      '<th class="num">Times checked</th><th class="num">Times hit</th><th class="num">Violations</th>' +
+      '<th class="num">Not applicable (runs)</th></tr></thead>',
+    '<tbody>',
+    ...rows,
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+}
+
+function renderMachines(machines: readonly MachineCoverageSummary[]): string {
+  if (machines.length === 0) return '<h2>Model coverage</h2>\n<p>No model machine was reported by any run.</p>';
+  const blocks = machines.map((machine) =>
+    [
+      `<h3><code>${escapeHtml(machine.machine)}</code></h3>`,
+      `<p>States: ${bar(machine.states.reached, machine.states.total)}</p>`,
+      missedList('Unreached states', machine.states.unreached),
+      `<p>Transitions: ${bar(machine.transitions.taken, machine.transitions.total)}</p>`,
+      missedList('Untaken transitions', machine.transitions.untaken),
+      `<p class="small">Transitions rejected by the model: ` +
+        `${machine.rejected === 0 ? '0' : badge('bad', String(machine.rejected))}</p>`,
+    ].join('\n'),
+  );
+  return ['<h2>Model coverage</h2>', ...blocks].join('\n');
+}
+
+function bar(covered: number, total: number): string {
+  const percent = total === 0 ? 0 : (100 * covered) / total;
+  const shown = percent.toFixed(1);
+  return (
+    `<span class="bar" role="img" aria-label="${shown}%"><span style="width:${shown}%"></span></span>` +
+    `${covered} of ${total} (${shown}%)`
+  );
+}
+
+function missedList(label: string, names: readonly string[]): string {
+  if (names.length === 0) return '';
+  const items = names.map((name) => `<li><code>${escapeHtml(name)}</code></li>`).join('');
+  return `<div class="small">${escapeHtml(label)}:</div>\n<ul class="missed">${items}</ul>`;
+}
+
+function renderFaults(report: CoverageReport): string {
+  const rows = FAULT_KINDS.map(
+    (kind) => `<tr><td><code>${escapeHtml(kind)}</code></td><td class="num">${report.faults[kind]}</td></tr>`,
+  );
+  return [
+    '<h2>Faults injected</h2>',
+    '<table style="width:auto">',
+    '<thead><tr><th>Kind</th><th class="num">Count</th></tr></thead>',
+    '<tbody>',
+    ...rows,
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+}
+
+function renderFailures(report: CoverageReport): string {
+  const total = report.seeds.count - report.verdicts.pass;
+  if (total === 0) return '<h2>Failures</h2>\n<p>No run failed.</p>';
+  const rows = report.failures.map((failure) => {
+    const details: string[] = [];
+    if (failure.firstViolation !== undefined) {
+      const first = failure.firstViolation;
+      details.push(
+        `<code>${escapeHtml(first.invariant)}</code> at ${first.atMs} ms: ${escapeHtml(first.message)}`,
+      );
+    }
+    if (failure.crash !== undefined) details.push(`crash: ${escapeHtml(failure.crash)}`);
+    if (failure.liveness !== undefined) details.push(`did not converge: ${escapeHtml(failure.liveness)}`);
+    details.push(`<span class="small">faults: ${escapeHtml(failure.faultPlan)}</span>`);
+    return [
+      '<tr>',
+      `<td class="num">${failure.seed}</td>`,
+      `<td>${verdictBadge(failure.verdict)}</td>`,
+      `<td>${details.map((detail) => `<div>${detail}</div>`).join('')}</td>`,
+      `<td><code class="repro">${escapeHtml(failure.repro)}</code></td>`,
+      '</tr>',
+    ].join('');
+  });
+  const shown =
+    report.failures.length < total
+      ? `<p class="small">Showing the first ${report.failures.length} of ${total} failed runs ` +
+        `(at most ${MAX_FAILURES_LISTED} are listed).</p>`
+      : '';
+  return [
+    '<h2>Failures</h2>',
+    ...(shown === '' ? [] : [shown]),
+    '<table>',
+    '<thead><tr><th class="num">Seed</th><th>Verdict</th><th>What went wrong</th><th>Reproduce</th></tr></thead>',
+    '<tbody>',
+    ...rows,
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+}
