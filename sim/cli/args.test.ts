@@ -106,6 +106,7 @@ describe('parseSimArgs: defaults and seeds', () => {
         partitions: 3,
         replicationFactor: 3,
         config: {},
+        runConfig: {},
         variants: [],
         faults: { type: 'swarm' },
         json: false,
@@ -304,6 +305,13 @@ describe('parseSimArgs: --variant', () => {
   it('takes known variants, sorted', () => {
     expect(run(['--variant', 'beta', '--variant', 'alpha'], VARIANTS).variants).toEqual(['alpha', 'beta']);
     expect(run([], VARIANTS).variants).toEqual([]);
+  });
+
+  it("puts the variants' config into the run's config, under the --config overrides", () => {
+    const command = run(['--variant', 'alpha', '--variant', 'delta', '--config', 'acks=1'], VARIANTS);
+    expect(command.config).toEqual({ acks: '1' });
+    expect(command.runConfig).toEqual({ acks: '1', 'min.insync.replicas': '3', 'unclean.leader.election.enable': 'true' });
+    expect(Object.keys(command.runConfig)).toEqual(['acks', 'min.insync.replicas', 'unclean.leader.election.enable']);
   });
 
   it('rejects unknown and repeated variants', () => {

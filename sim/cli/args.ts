@@ -24,6 +24,11 @@ export interface SimCommand {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly config: Readonly<Record<string, string>>;
+  /**
+   * The configuration the run uses on top of Kafka's defaults: the variants' overrides, then the
+   * `--config` ones (they never contradict, the parser checks). Keys sorted.
+   */
+  readonly runConfig: Readonly<Record<string, string>>;
   /** Sorted; no two of them set the same config key to different values. */
   readonly variants: readonly string[];
   /** Kinds, when listed, are in {@link FAULT_KINDS} order. */
@@ -166,6 +171,7 @@ function buildCommand(
     partitions,
     replicationFactor,
     config: sortedRecord(config),
+    runConfig: sortedRecord(new Map([...[...variantConfig].map(([key, entry]) => [key, entry.value] as const), ...config])),
     variants,
     faults,
     ...(traceFile === undefined ? {} : { traceFile }),

@@ -14,7 +14,7 @@ export function formatRun(result: RunResult): string {
     `refka sim: ${result.system}`,
     `seed        ${result.seed}`,
     `simulated   ${seconds(result.simulatedMs)}`,
-    `events      ${result.events}`,
+    `events      ${result.events} (${result.traceEntries} trace entries)`,
     `faults      ${faults.length === 0 ? 'none' : faults.join(', ')}  (plan: ${result.faultPlan})`,
     `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated`,
   ];
@@ -46,6 +46,7 @@ export function runJson(result: RunResult): string {
     digest: result.digest,
     simulatedMs: result.simulatedMs,
     events: result.events,
+    traceEntries: result.traceEntries,
     verdict: result.verdict,
     violations: result.violations,
     faults: result.faults,

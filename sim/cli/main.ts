@@ -1,8 +1,8 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { TraceSink } from '../core/trace.ts';
 import { writeReport } from '../report/write-report.ts';
 import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
-import { runSeed } from '../run/run-seed.ts';
+import { runSeed, type SeedRun } from '../run/run-seed.ts';
 import { parseSimArgs, reproCommand, type SimCommand } from './args.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
 
@@ -15,7 +15,7 @@ export interface CliIo {
 }
 
 /** `npm run sim -- [options]`: returns the exit code (0 pass, 1 safety, 2 usage, 3 liveness, 4 crash). */
-export function main(argv: readonly string[], io: CliIo): number {
+export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) => RunResult = runSeed): number {
   const outcome = parseSimArgs(argv, { chooseSeed: io.chooseSeed });
   switch (outcome.type) {
     case 'help':
@@ -33,44 +33,110 @@ export function main(argv: readonly string[], io: CliIo): number {
     return EXIT_CODES.usage;
   }
   if (command.seedSource === 'chosen' && !command.json) io.stdout(`no --seed given; chose seed ${command.seeds[0]}\n`);
+  const ignored = ignoredByDefaultSystem(argv);
+  if (ignored.length > 0) {
+    io.stderr(`refka sim: note: the default system is still the simulator's self-test (ack-log) until the replication issue lands; it ignores ${ignored.join(', ')}\n`);
+  }
+  // Files are opened before the first seed runs, so a bad --trace or --report path costs nothing
+  // and ends with one line and the usage exit code rather than a stack trace.
+  let sink: FileTraceSink | undefined;
+  if (command.traceFile !== undefined) {
+    const opened = openTraceSink(command.traceFile);
+    if (typeof opened === 'string') {
+      io.stderr(`refka sim: --trace: ${opened}\n`);
+      return EXIT_CODES.usage;
+    }
+    sink = opened;
+  }
+  if (command.reportDir !== undefined) {
+    const problem = prepareReportDir(command.reportDir);
+    if (problem !== undefined) {
+      sink?.close();
+      io.stderr(`refka sim: --report: ${problem}\n`);
+      return EXIT_CODES.usage;
+    }
+  }
   const results: RunResult[] = [];
   let worst: Verdict = 'pass';
   const sweep = command.seeds.length > 1;
-  for (const [index, seed] of command.seeds.entries()) {
-    const result = runOne(command, seed);
-    worst = worseVerdict(worst, result.verdict);
-    if (command.reportDir !== undefined) results.push(result);
-    if (command.json) io.stdout(runJson(result));
-    else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
-    if (sweep && io.stderrIsTty) {
-      const failed = results.filter((run) => run.verdict !== 'pass').length;
-      io.stderr(`\r${index + 1}/${command.seeds.length} seeds, worst verdict so far: ${worst}${command.reportDir === undefined ? '' : `, ${failed} failed`}   `);
+  let failed = 0;
+  try {
+    for (const [index, seed] of command.seeds.entries()) {
+      const result = runner(seedRun(command, seed, sink));
+      worst = worseVerdict(worst, result.verdict);
+      if (result.verdict !== 'pass') failed += 1;
+      if (command.reportDir !== undefined) results.push(result);
+      if (command.json) io.stdout(runJson(result));
+      else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
+      if (sweep && io.stderrIsTty) {
+        io.stderr(`\r${index + 1}/${command.seeds.length} seeds, ${failed} failed, worst verdict so far: ${worst}   `);
+      }
     }
+  } finally {
+    sink?.close();
   }
   if (sweep && io.stderrIsTty) io.stderr('\n');
   if (command.reportDir !== undefined) {
-    writeReport(command.reportDir, results);
+    const problem = tryWriteReport(command.reportDir, results);
+    if (problem !== undefined) {
+      io.stderr(`refka sim: --report: ${problem}\n`);
+      return EXIT_CODES.usage;
+    }
     if (!command.json) io.stdout(`report written to ${command.reportDir}/index.html and coverage.json\n`);
   }
   return EXIT_CODES[worst];
 }
 
-function runOne(command: SimCommand, seed: number): RunResult {
-  const sink = command.traceFile === undefined ? undefined : new FileTraceSink(command.traceFile);
+function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefined): SeedRun {
+  return {
+    seed,
+    durationMs: command.durationMs,
+    brokers: command.brokers,
+    faults: command.faults,
+    config: command.runConfig,
+    variants: command.variants,
+    repro: reproCommand(command, seed),
+    ...(sink === undefined ? {} : { traceSink: sink }),
+  };
+}
+
+/** Options the self-test system has no use for; naming them beats silently ignoring them. */
+function ignoredByDefaultSystem(argv: readonly string[]): string[] {
+  const options = ['--partitions', '--replication-factor', '--config', '--variant'];
+  return options.filter((option) => argv.some((word) => word === option || word.startsWith(`${option}=`)));
+}
+
+function openTraceSink(path: string): FileTraceSink | string {
   try {
-    return runSeed({
-      seed,
-      durationMs: command.durationMs,
-      brokers: command.brokers,
-      faults: command.faults,
-      config: command.config,
-      variants: command.variants,
-      repro: reproCommand(command, seed),
-      ...(sink === undefined ? {} : { traceSink: sink }),
-    });
-  } finally {
-    sink?.close();
+    return new FileTraceSink(path);
+  } catch (error) {
+    return fileProblem(path, error);
   }
+}
+
+function prepareReportDir(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return fileProblem(dir, error);
+  }
+}
+
+function tryWriteReport(dir: string, results: readonly RunResult[]): string | undefined {
+  try {
+    writeReport(dir, results);
+    return undefined;
+  } catch (error) {
+    return fileProblem(dir, error);
+  }
+}
+
+/** One line from a file-system error: the path and the system's reason, such as `EACCES`. */
+function fileProblem(path: string, error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'error';
+  return `cannot write ${JSON.stringify(path)} (${code})`;
 }
 
 /** JSON lines to a file, written in 64 KiB chunks: traces of long runs have millions of lines. */

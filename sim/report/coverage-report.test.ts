@@ -55,6 +55,7 @@ function run(overrides: Partial<RunResult> & Pick<RunResult, 'seed' | 'verdict'>
     digest: `digest-${overrides.seed}`,
     simulatedMs: 10_000,
     events: 500,
+    traceEntries: 900,
     violations: [],
     faults: faults({}),
     config: { 'replication.factor': '3' },

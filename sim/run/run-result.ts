@@ -59,7 +59,10 @@ export interface RunResult {
   readonly seed: number;
   readonly digest: string;
   readonly simulatedMs: number;
+  /** Events taken from the simulator's queue (deliveries, timers, faults, node steps). */
   readonly events: number;
+  /** Lines of the trace: every event plus what it caused (sends, disk operations, transitions). */
+  readonly traceEntries: number;
   readonly verdict: Verdict;
   readonly violations: readonly Violation[];
   readonly faults: Readonly<Record<FaultKind, number>>;

@@ -505,6 +505,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       digest: this.trace.digest.hex(),
       simulatedMs: this.currentMs,
       events: this.events,
+      traceEntries: this.trace.entries,
       verdict,
       violations: this.invariants.violations,
       faults: { ...this.faultCounts },

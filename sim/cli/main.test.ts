@@ -1,0 +1,175 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunResult, Verdict } from '../run/run-result.ts';
+import { runSeed, type SeedRun } from '../run/run-seed.ts';
+import { main } from './main.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'refka-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(argv: readonly string[], runner?: (run: SeedRun) => RunResult, stderrIsTty = false): Captured {
+  let stdout = '';
+  let stderr = '';
+  const code = main(
+    argv,
+    {
+      chooseSeed: () => 12_345,
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      stderrIsTty,
+    },
+    runner,
+  );
+  return { code, stdout, stderr };
+}
+
+/** A runner that runs the real simulation and then reports the verdict a test asks for per seed. */
+function verdictRunner(verdicts: Readonly<Record<number, Verdict>>): (run: SeedRun) => RunResult {
+  return (run) => {
+    const result = runSeed(run);
+    return { ...result, verdict: verdicts[run.seed] ?? 'pass' };
+  };
+}
+
+const SHORT = ['--duration', '3s'];
+
+describe('sim command line: one seed', () => {
+  it('prints the seed, time, events, faults, invariants, verdict, digest and a repro line, and exits 0', () => {
+    const { code, stdout, stderr } = cli(['--seed', '42', ...SHORT]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    for (const label of ['seed        42', 'simulated   ', 'events      ', 'faults      ', 'invariants  ', 'verdict     PASS', 'digest      ', 'repro       npm run sim -- --seed 42 --duration 3s']) {
+      expect(stdout).toContain(label);
+    }
+  });
+
+  it('chooses, prints and runs a seed when none is given', () => {
+    const { code, stdout } = cli(SHORT);
+    expect(code).toBe(0);
+    expect(stdout).toContain('no --seed given; chose seed 12345');
+    expect(stdout).toContain('repro       npm run sim -- --seed 12345');
+  });
+
+  it('prints exactly one JSON object with the promised fields under --json', () => {
+    const { code, stdout } = cli(['--seed', '7', ...SHORT, '--json']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const json = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    for (const field of ['seed', 'digest', 'simulatedMs', 'events', 'verdict', 'violations', 'faults', 'config', 'variants', 'repro']) {
+      expect(json).toHaveProperty(field);
+    }
+    expect(json['seed']).toBe(7);
+    expect(json['verdict']).toBe('pass');
+    expect(json['digest']).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('exits 1 and names the invariant when the run finds a safety violation', () => {
+    // The self-test system's planted bug (acknowledge before fsync) under power loss.
+    const planted = (run: SeedRun): RunResult => runSeed({ ...run, plantedBug: 'ack-before-fsync' });
+    const { code, stdout } = cli(['--seed', '3', '--duration', '20s', '--faults', 'power-loss'], planted);
+    expect(code).toBe(1);
+    expect(stdout).toContain('verdict     SAFETY');
+    expect(stdout).toContain('violation AcknowledgedWritesDurable');
+  });
+
+  it('notes the options the self-test system ignores', () => {
+    const { code, stderr } = cli(['--seed', '1', ...SHORT, '--partitions', '5', '--config', 'acks=1']);
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      "refka sim: note: the default system is still the simulator's self-test (ack-log) until the replication issue lands; it ignores --partitions, --config\n",
+    );
+  });
+});
+
+describe('sim command line: sweeps', () => {
+  it('prints one line per seed, or one JSON line per seed, and exits with the worst verdict', () => {
+    const human = cli(['--seeds', '1..3', ...SHORT]);
+    expect(human.code).toBe(0);
+    expect(human.stdout.trimEnd().split('\n')).toHaveLength(3);
+    const json = cli(['--seeds', '3', ...SHORT, '--json']);
+    const lines = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { seed: number });
+    expect(lines.map((line) => line.seed)).toEqual([1, 2, 3]);
+
+    expect(cli(['--seeds', '1..3', ...SHORT], verdictRunner({ 2: 'liveness' })).code).toBe(3);
+    expect(cli(['--seeds', '1..3', ...SHORT], verdictRunner({ 1: 'liveness', 3: 'safety' })).code).toBe(1);
+    expect(cli(['--seeds', '1..3', ...SHORT], verdictRunner({ 1: 'crash', 2: 'safety' })).code).toBe(4);
+  });
+
+  it('shows progress on stderr only when it is a terminal', () => {
+    expect(cli(['--seeds', '2', ...SHORT], undefined, false).stderr).toBe('');
+    const tty = cli(['--seeds', '2', ...SHORT], verdictRunner({ 2: 'safety' }), true);
+    expect(tty.stderr).toContain('\r2/2 seeds, 1 failed, worst verdict so far: safety');
+  });
+});
+
+describe('sim command line: files', () => {
+  it('writes the trace as JSON lines, one per trace entry', () => {
+    const path = join(scratch, 'trace.jsonl');
+    const { code, stdout } = cli(['--seed', '5', ...SHORT, '--trace', path, '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as { events: number; traceEntries: number };
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(json.traceEntries);
+    expect(json.traceEntries).toBeGreaterThan(json.events);
+    for (const line of lines.slice(0, 50)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  });
+
+  it('writes coverage.json and index.html with --report', () => {
+    const dir = join(scratch, 'report');
+    const { code, stdout } = cli(['--seeds', '2', ...SHORT, '--report', dir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`report written to ${dir}/index.html`);
+    const report = JSON.parse(readFileSync(join(dir, 'coverage.json'), 'utf8')) as { seeds: unknown };
+    expect(report).toHaveProperty('seeds');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('<html');
+  });
+
+  it('refuses a --trace or --report it cannot write with one line and exit 2, before running anything', () => {
+    let ran = 0;
+    const counting = (run: SeedRun): RunResult => {
+      ran += 1;
+      return runSeed(run);
+    };
+    const trace = cli(['--seed', '1', ...SHORT, '--trace', join(scratch, 'no-such-dir', 'trace.jsonl')], counting);
+    expect(trace.code).toBe(2);
+    expect(trace.stderr).toMatch(/^refka sim: --trace: cannot write ".*no-such-dir\/trace.jsonl" \(ENOENT\)\n$/);
+
+    const file = join(scratch, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const report = cli(['--seed', '1', ...SHORT, '--report', join(file, 'sub')], counting);
+    expect(report.code).toBe(2);
+    expect(report.stderr).toMatch(/^refka sim: --report: cannot write ".*a-file\/sub" \(ENOTDIR\)\n$/);
+    expect(ran).toBe(0);
+  });
+
+  it('answers bad input with one line naming the problem and exit 2', () => {
+    const bad = cli(['--seed', '-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')).toHaveLength(2);
+    expect(bad.stderr).toContain('--seed');
+    expect(bad.stdout).toBe('');
+    const two = cli(['--seeds', '2', '--trace', join(scratch, 't.jsonl')]);
+    expect(two.code).toBe(2);
+  });
+
+  it('prints help and exits 0', () => {
+    const help = cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const option of ['--seed', '--seeds', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json']) {
+      expect(help.stdout).toContain(option);
+    }
+  });
+});
