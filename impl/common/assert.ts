@@ -16,6 +16,14 @@ export function assert(condition: unknown, message: string): asserts condition {
   }
 }
 
+/**
+ * Crashes the run; for hot paths, where `if (!ok) fail(\`...\`)` builds its message only when the
+ * check fails, unlike `assert(ok, \`...\`)`, which formats a template string on every call.
+ */
+export function fail(message: string): never {
+  throw new AssertionError(message);
+}
+
 /** Closes every exhaustive switch over a discriminated union. */
 export function assertNever(value: never, what = 'value'): never {
   throw new AssertionError(`unexpected ${what}: ${JSON.stringify(value)}`);

@@ -1,4 +1,4 @@
-import { assert } from '../../impl/common/assert.ts';
+import { assert, fail } from '../../impl/common/assert.ts';
 
 /**
  * The simulator's single source of ordering: a binary min-heap keyed by (time, sequence). The
@@ -17,7 +17,7 @@ export class EventQueue<E> {
 
   /** Inserts `event` due at `timeMs`; returns its sequence number. */
   push(timeMs: number, event: E): number {
-    assert(Number.isSafeInteger(timeMs) && timeMs >= 0, `event time must be a non-negative integer, got ${timeMs}`);
+    if (!(Number.isSafeInteger(timeMs) && timeMs >= 0)) fail(`event time must be a non-negative integer, got ${timeMs}`);
     const sequence = this.nextSequence++;
     this.times.push(timeMs);
     this.sequences.push(sequence);

@@ -1,4 +1,4 @@
-import { assert } from '../../impl/common/assert.ts';
+import { assert, fail } from '../../impl/common/assert.ts';
 import type { Message, NodeId, RandomStream } from '../../impl/env/node-environment.ts';
 import type { Scheduler } from '../core/sim-event.ts';
 import type { Trace } from '../core/trace.ts';
@@ -80,7 +80,7 @@ function linkKey(from: NodeId, to: NodeId): string {
  * delivery falls due, whether the message still arrives.
  */
 export class SimNetwork {
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections = new Map<NodeId, Map<NodeId, Connection>>();
   /** faultId -> blocked directed links. A link is blocked while any partition blocks it. */
   private readonly partitions = new Map<number, readonly (readonly [NodeId, NodeId])[]>();
   private readonly blockedCount = new Map<string, number>();
@@ -247,22 +247,25 @@ export class SimNetwork {
   }
 
   isBlocked(from: NodeId, to: NodeId): boolean {
-    return this.blockedCount.has(linkKey(from, to));
+    // The empty checks are the common case, and skip building the key on every message.
+    return this.blockedCount.size > 0 && this.blockedCount.has(linkKey(from, to));
   }
 
   private isClogged(from: NodeId, to: NodeId): boolean {
+    if (this.linkFaults.size === 0) return false;
     const faults = this.linkFaults.get(linkKey(from, to));
     return faults !== undefined && faults.some((fault) => fault.clogged);
   }
 
   private extraLatencyMs(from: NodeId, to: NodeId): number {
+    if (this.linkFaults.size === 0) return 0;
     const faults = this.linkFaults.get(linkKey(from, to));
     if (faults === undefined) return 0;
     return faults.reduce((sum, fault) => sum + fault.extraLatencyMs, 0);
   }
 
   private schedule(held: HeldMessage): void {
-    assert(this.inFlight < this.options.inFlightMax, `more than ${this.options.inFlightMax} messages in flight`);
+    if (this.inFlight >= this.options.inFlightMax) fail(`more than ${this.options.inFlightMax} messages in flight`);
     const nowMs = this.scheduler.nowMs();
     const connection = this.connection(held.from, held.to);
     let deliverAtMs = nowMs + this.sampleLatencyMs() + this.extraLatencyMs(held.from, held.to);
@@ -300,11 +303,18 @@ export class SimNetwork {
   }
 
   private connection(a: NodeId, b: NodeId): Connection {
-    const key = a < b ? linkKey(a, b) : linkKey(b, a);
-    let connection = this.connections.get(key);
+    // Two-level lookup by node id: no key string is built per message.
+    const low = a < b ? a : b;
+    const high = a < b ? b : a;
+    let byHigh = this.connections.get(low);
+    if (byHigh === undefined) {
+      byHigh = new Map();
+      this.connections.set(low, byHigh);
+    }
+    let connection = byHigh.get(high);
     if (connection === undefined) {
       connection = { generation: 0, failedUntilMs: 0, lastDeliveryLowToHighMs: 0, lastDeliveryHighToLowMs: 0 };
-      this.connections.set(key, connection);
+      byHigh.set(high, connection);
     }
     return connection;
   }

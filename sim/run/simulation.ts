@@ -1,4 +1,4 @@
-import { assert, assertNever } from '../../impl/common/assert.ts';
+import { assert, assertNever, fail } from '../../impl/common/assert.ts';
 import type {
   Message,
   NodeEffect,
@@ -133,7 +133,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   }
 
   schedule(atMs: number, event: SimEvent): void {
-    assert(atMs >= this.currentMs, `event ${event.type} scheduled in the past: ${atMs} < ${this.currentMs}`);
+    if (atMs < this.currentMs) fail(`event ${event.type} scheduled in the past: ${atMs} < ${this.currentMs}`);
     this.queue.push(atMs, event);
   }
 
@@ -296,7 +296,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   private host(id: NodeId): HostedNode<N> {
     const hosted = this.byId.get(id);
-    assert(hosted !== undefined, `unknown node '${id}'`);
+    if (hosted === undefined) fail(`unknown node '${id}'`);
     return hosted;
   }
 
@@ -308,9 +308,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   private input(id: NodeId, input: NodeInput<M>): void {
     const hosted = this.host(id);
-    assert(hosted.status === 'running', `input ${input.type} for ${id}, which is ${hosted.status}`);
+    if (hosted.status !== 'running') fail(`input ${input.type} for ${id}, which is ${hosted.status}`);
     const node = hosted.node;
-    assert(node !== undefined, `running node ${id} has no logic object`);
+    if (node === undefined) fail(`running node ${id} has no logic object`);
     const effects = node.handle(input);
     this.stateDirty = true;
     this.apply(hosted, effects);
@@ -329,10 +329,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     const atMs = this.currentMs;
     switch (effect.type) {
       case 'send':
-        assert(this.byId.has(effect.to), `${hosted.id} sent ${effect.message.type} to unknown node '${effect.to}'`);
+        if (!this.byId.has(effect.to)) fail(`${hosted.id} sent ${effect.message.type} to unknown node '${effect.to}'`);
         return this.network.send(hosted.id, effect.to, effect.message);
       case 'set-timer': {
-        assert(Number.isSafeInteger(effect.delayMs) && effect.delayMs >= 0, `timer ${effect.name}: bad delay ${effect.delayMs}`);
+        if (!(Number.isSafeInteger(effect.delayMs) && effect.delayMs >= 0)) fail(`timer ${effect.name}: bad delay ${effect.delayMs}`);
         const generation = (hosted.timers.get(effect.name) ?? 0) + 1;
         hosted.timers.set(effect.name, generation);
         this.schedule(atMs + effect.delayMs, { type: 'timer', node: hosted.id, incarnation: hosted.incarnation, name: effect.name, generation });
