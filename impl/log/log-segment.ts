@@ -1,0 +1,379 @@
+import { assert } from '../common/assert.ts';
+import type { NodeDisk } from '../env/node-environment.ts';
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, readRecordBatch, type RecordBatch } from './record-batch.ts';
+import { OffsetIndex, TimeIndex } from './segment-index.ts';
+
+/** Kafka names segment files by base offset, zero-padded to 20 digits (`LogFileUtils.filenamePrefixFromOffset`). */
+export function filenamePrefixFromOffset(offset: number): string {
+  assert(Number.isSafeInteger(offset) && offset >= 0, `segment base offset must be a non-negative integer, got ${offset}`);
+  return String(offset).padStart(20, '0');
+}
+
+export const LOG_FILE_SUFFIX = '.log';
+export const INDEX_FILE_SUFFIX = '.index';
+export const TIME_INDEX_FILE_SUFFIX = '.timeindex';
+/** Suffix of a segment scheduled for deletion (Kafka renames before it deletes asynchronously). */
+export const DELETED_FILE_SUFFIX = '.deleted';
+/** Suffix of a segment being written by the cleaner before it is swapped in. */
+export const CLEANED_FILE_SUFFIX = '.cleaned';
+
+/** The header fields of a batch a scan met, without its records. */
+export interface BatchPosition {
+  readonly position: number;
+  readonly size: number;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly maxTimestamp: number;
+  readonly partitionLeaderEpoch: number;
+}
+
+/** What {@link LogSegment.recover} found. */
+export interface SegmentRecovery {
+  /** Bytes removed from the end of the segment: a torn or corrupt tail. */
+  readonly truncatedBytes: number;
+  /** Why the scan stopped early, when it did. */
+  readonly stoppedBecause?: string;
+  readonly batches: readonly RecordBatch[];
+}
+
+export type SegmentRead =
+  | { readonly type: 'batches'; readonly batches: readonly RecordBatch[] }
+  /** A batch in range failed its CRC (or its header is garbage): it is reported, never served. */
+  | { readonly type: 'corrupt'; readonly position: number; readonly reason: string };
+
+/**
+ * Kafka's `LogSegment`: one `.log` file of record batches plus its sparse `.index` and
+ * `.timeindex`. The segment knows nothing of leaders or high watermarks; `UnifiedLog` does.
+ */
+export class LogSegment {
+  readonly offsetIndex: OffsetIndex;
+  readonly timeIndex: TimeIndex;
+  private logPath: string;
+  private bytes: number;
+  private bytesSinceLastIndexEntry = 0;
+  private maxTimestamp = -1;
+  private offsetOfMaxTimestamp = -1;
+  /** The max timestamp of the first batch appended, which `segment.ms` measures from (Kafka's `rollingBasedTimestamp`). */
+  private rollingBasedTimestamp: number | undefined;
+  /** One past the last offset in the segment, or the base offset when it is empty. */
+  private nextOffset: number;
+
+  private constructor(
+    private readonly disk: NodeDisk,
+    readonly dir: string,
+    readonly baseOffset: number,
+    private readonly indexIntervalBytes: number,
+    maxIndexBytes: number,
+    /** When the segment object was made; `segment.ms` counts from here for an empty segment. */
+    readonly createdAtMs: number,
+  ) {
+    const prefix = `${dir}/${filenamePrefixFromOffset(baseOffset)}`;
+    this.logPath = `${prefix}${LOG_FILE_SUFFIX}`;
+    this.offsetIndex = new OffsetIndex(disk, `${prefix}${INDEX_FILE_SUFFIX}`, baseOffset, maxIndexBytes);
+    this.timeIndex = new TimeIndex(disk, `${prefix}${TIME_INDEX_FILE_SUFFIX}`, baseOffset, maxIndexBytes);
+    this.bytes = disk.exists(this.logPath) ? disk.size(this.logPath) : 0;
+    this.nextOffset = baseOffset;
+  }
+
+  /** A new, empty segment: creates its three files. */
+  static create(disk: NodeDisk, dir: string, baseOffset: number, indexIntervalBytes: number, maxIndexBytes: number, nowMs: number): LogSegment {
+    const segment = new LogSegment(disk, dir, baseOffset, indexIntervalBytes, maxIndexBytes, nowMs);
+    assert(!disk.exists(segment.logPath), `${segment.logPath} already exists`);
+    disk.write(segment.logPath, 0, new Uint8Array(0));
+    segment.offsetIndex.reset();
+    segment.timeIndex.reset();
+    return segment;
+  }
+
+  /**
+   * An existing segment whose data is trusted (below the recovery point): its indexes are loaded
+   * and checked, and a header scan finds its next offset and largest timestamp. Returns a reason
+   * instead when the segment must be recovered (an index is missing or invalid, or the scan met a
+   * batch header it cannot follow).
+   */
+  static open(disk: NodeDisk, dir: string, baseOffset: number, indexIntervalBytes: number, maxIndexBytes: number, nowMs: number): { segment: LogSegment; needsRecovery?: string } {
+    const segment = LogSegment.openForRecovery(disk, dir, baseOffset, indexIntervalBytes, maxIndexBytes, nowMs);
+    const offsetProblem = segment.offsetIndex.load();
+    const timeProblem = segment.timeIndex.load();
+    if (offsetProblem !== undefined) return { segment, needsRecovery: `offset index ${offsetProblem}` };
+    if (timeProblem !== undefined) return { segment, needsRecovery: `time index ${timeProblem}` };
+    const scan = segment.scanHeaders(0);
+    if (scan.problem !== undefined) return { segment, needsRecovery: scan.problem };
+    for (const batch of scan.batches) segment.noteBatch(batch);
+    segment.resetIndexSpacing();
+    const lastIndexed = segment.offsetIndex.lastEntry();
+    if (lastIndexed !== undefined && lastIndexed.offset >= segment.nextOffset) {
+      return { segment, needsRecovery: `offset index entry ${lastIndexed.offset} is past the segment's end ${segment.nextOffset}` };
+    }
+    return { segment };
+  }
+
+  /** An existing segment that {@link recover} will rebuild: nothing is read yet. */
+  static openForRecovery(disk: NodeDisk, dir: string, baseOffset: number, indexIntervalBytes: number, maxIndexBytes: number, nowMs: number): LogSegment {
+    const segment = new LogSegment(disk, dir, baseOffset, indexIntervalBytes, maxIndexBytes, nowMs);
+    assert(disk.exists(segment.logPath), `${segment.logPath} does not exist`);
+    return segment;
+  }
+
+  get path(): string {
+    return this.logPath;
+  }
+
+  get sizeInBytes(): number {
+    return this.bytes;
+  }
+
+  get readNextOffset(): number {
+    return this.nextOffset;
+  }
+
+  get isEmpty(): boolean {
+    return this.bytes === 0;
+  }
+
+  /** Kafka's `largestTimestamp`: the largest record timestamp, or when the segment was made if it has none. */
+  get largestTimestamp(): number {
+    return this.maxTimestamp >= 0 ? this.maxTimestamp : this.createdAtMs;
+  }
+
+  /** How long the segment has waited for `segment.ms` (Kafka's `timeWaitedForRoll`). */
+  timeWaitedForRoll(nowMs: number, messageTimestamp: number): number {
+    const since = this.rollingBasedTimestamp;
+    if (since === undefined) return nowMs - this.createdAtMs;
+    return messageTimestamp - since;
+  }
+
+  /**
+   * Appends one validated batch at the end of the file. Offset index entries map a batch's last
+   * offset to its position, one every `index.interval.bytes` (Kafka's `LogSegment.append`).
+   */
+  append(batch: RecordBatch): void {
+    assert(batch.baseOffset >= this.nextOffset, `${this.logPath}: append of offset ${batch.baseOffset} below the segment's next offset ${this.nextOffset}`);
+    assert(batch.lastOffset - this.baseOffset <= 0x7fff_ffff, `${this.logPath}: offset ${batch.lastOffset} overflows the segment's relative offsets`);
+    const position = this.bytes;
+    // As Kafka does, the index check comes before the batch is counted: a segment's first batch
+    // gets no entry (the segment start serves), and an entry points at the batch that crosses
+    // index.interval.bytes.
+    if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
+      this.offsetIndex.append(batch.lastOffset, position);
+      this.timeIndex.maybeAppend(Math.max(this.maxTimestamp, batch.maxTimestamp), batch.maxTimestamp > this.maxTimestamp ? batch.lastOffset : this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.disk.append(this.logPath, batch.bytes);
+    this.bytes += batch.bytes.length;
+    this.noteBatch({
+      position,
+      size: batch.bytes.length,
+      baseOffset: batch.baseOffset,
+      lastOffset: batch.lastOffset,
+      maxTimestamp: batch.maxTimestamp,
+      partitionLeaderEpoch: batch.partitionLeaderEpoch,
+    });
+  }
+
+  private noteBatch(batch: BatchPosition): void {
+    if (this.rollingBasedTimestamp === undefined && batch.position === 0) this.rollingBasedTimestamp = batch.maxTimestamp;
+    if (batch.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = batch.maxTimestamp;
+      this.offsetOfMaxTimestamp = batch.lastOffset;
+    }
+    this.nextOffset = batch.lastOffset + 1;
+    this.bytesSinceLastIndexEntry += batch.size;
+  }
+
+  /** Bytes since the last index entry's batch started, as if the segment had been appended to in one run. */
+  private resetIndexSpacing(): void {
+    const lastIndexed = this.offsetIndex.lastEntry();
+    this.bytesSinceLastIndexEntry = lastIndexed === undefined ? this.bytes : this.bytes - lastIndexed.position;
+  }
+
+  /** The index is full, or (for a closed segment) its final time index entry is written. */
+  get indexIsFull(): boolean {
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  /** Called when the segment stops being the active one: records its largest timestamp (Kafka's `onBecomeInactiveSegment`). */
+  onBecomeInactiveSegment(): void {
+    if (this.maxTimestamp >= 0 && !this.timeIndex.isFull) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+  }
+
+  /**
+   * Batch headers from `position` to the end, without CRC checks: enough to find offsets and
+   * positions. Stops at the first header it cannot follow and says why.
+   */
+  private scanHeaders(position: number, stopAtLastOffset = Number.POSITIVE_INFINITY): { batches: BatchPosition[]; problem?: string } {
+    const batches: BatchPosition[] = [];
+    let at = position;
+    while (at < this.bytes) {
+      if (this.bytes - at < RECORD_BATCH_OVERHEAD) return { batches, problem: `${this.bytes - at} bytes at position ${at}, too few for a batch` };
+      const header = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD);
+      const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+      const baseOffset = Number(view.getBigInt64(0));
+      const size = view.getInt32(8) + LOG_OVERHEAD;
+      const lastOffset = baseOffset + view.getInt32(23);
+      if (size < RECORD_BATCH_OVERHEAD || at + size > this.bytes || !Number.isSafeInteger(baseOffset) || lastOffset < baseOffset || view.getInt8(16) !== 2) {
+        return { batches, problem: `unreadable batch header at position ${at}` };
+      }
+      const previous = batches.at(-1);
+      if (previous !== undefined && baseOffset <= previous.lastOffset) return { batches, problem: `offset ${baseOffset} at position ${at} does not increase` };
+      batches.push({ position: at, size, baseOffset, lastOffset, maxTimestamp: Number(view.getBigInt64(35)), partitionLeaderEpoch: view.getInt32(12) });
+      at += size;
+      if (lastOffset >= stopAtLastOffset) break;
+    }
+    return { batches };
+  }
+
+  /**
+   * The first batch whose last offset is at least `offset`, starting from the index's nearest
+   * entry (Kafka's `translateOffset`); undefined when the segment ends before it.
+   */
+  translateOffset(offset: number): BatchPosition | 'unreadable' | undefined {
+    const start = this.offsetIndex.lookup(offset);
+    // The index maps a batch's last offset to the batch's start: at or below `offset`, so the batch
+    // holding `offset` starts there or later.
+    const scan = this.scanHeaders(start.offset <= offset ? start.position : 0, offset);
+    const found = scan.batches.find((batch) => batch.lastOffset >= offset);
+    if (found !== undefined) return found;
+    return scan.problem === undefined ? undefined : 'unreadable';
+  }
+
+  /**
+   * Whole batches from the one holding `startOffset`, up to `maxBytes` (at least one batch when
+   * `minOneMessage`), never past file position `maxPosition`. Every batch is CRC-checked: a
+   * corrupt one is reported, and nothing from it onwards is served.
+   */
+  read(startOffset: number, maxBytes: number, maxPosition: number, minOneMessage: boolean): SegmentRead {
+    const first = this.translateOffset(startOffset);
+    if (first === 'unreadable') return { type: 'corrupt', position: -1, reason: `batch headers of ${this.logPath} are unreadable before offset ${startOffset}` };
+    if (first === undefined || first.position >= maxPosition) return { type: 'batches', batches: [] };
+    const limit = Math.min(maxPosition, this.bytes);
+    let end = Math.min(limit, first.position + maxBytes);
+    if (minOneMessage) end = Math.max(end, Math.min(limit, first.position + first.size));
+    if (end <= first.position) return { type: 'batches', batches: [] };
+    const chunk = this.disk.read(this.logPath, first.position, end - first.position);
+    const batches: RecordBatch[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      const result = readRecordBatch(chunk, at, chunk.length);
+      if (result.type === 'truncated') break; // the next batch does not fit in maxBytes
+      if (result.type === 'corrupt') {
+        if (batches.length > 0) break; // serve what came before; the next read reports it
+        return { type: 'corrupt', position: first.position + at, reason: result.reason };
+      }
+      batches.push(result.batch);
+      at += result.batch.bytes.length;
+    }
+    return { type: 'batches', batches };
+  }
+
+  /**
+   * Re-reads the whole segment, checking every batch (magic, length, CRC-32C, offsets increasing,
+   * size at most `maxBatchBytes`), rebuilds both indexes, and truncates the file at the first batch
+   * that fails (Kafka's `LogSegment.recover`). `onBatch` sees each valid batch in order, which is
+   * how the leader epoch cache is rebuilt.
+   */
+  recover(maxBatchBytes: number, onBatch: (batch: RecordBatch) => void): SegmentRecovery {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.bytesSinceLastIndexEntry = 0;
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.rollingBasedTimestamp = undefined;
+    this.nextOffset = this.baseOffset;
+    const data = this.disk.read(this.logPath, 0, this.bytes);
+    const batches: RecordBatch[] = [];
+    let at = 0;
+    let stoppedBecause: string | undefined;
+    while (at < data.length) {
+      const result = readRecordBatch(data, at, data.length);
+      if (result.type !== 'batch') {
+        stoppedBecause = `${result.type} batch at position ${at}: ${result.reason}`;
+        break;
+      }
+      const batch = result.batch;
+      if (batch.baseOffset < this.nextOffset) {
+        stoppedBecause = `batch at position ${at} has offset ${batch.baseOffset}, below the expected ${this.nextOffset}`;
+        break;
+      }
+      if (batch.bytes.length > maxBatchBytes + LOG_OVERHEAD) {
+        stoppedBecause = `batch at position ${at} is ${batch.bytes.length} bytes, above the limit`;
+        break;
+      }
+      if (batch.lastOffset - this.baseOffset > 0x7fff_ffff) {
+        stoppedBecause = `batch at position ${at} overflows the segment's relative offsets`;
+        break;
+      }
+      if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes && !this.offsetIndex.isFull) {
+        this.offsetIndex.append(batch.lastOffset, at);
+        this.timeIndex.maybeAppend(Math.max(this.maxTimestamp, batch.maxTimestamp), batch.maxTimestamp > this.maxTimestamp ? batch.lastOffset : this.offsetOfMaxTimestamp);
+        this.bytesSinceLastIndexEntry = 0;
+      }
+      this.noteBatch({ position: at, size: batch.bytes.length, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, maxTimestamp: batch.maxTimestamp, partitionLeaderEpoch: batch.partitionLeaderEpoch });
+      onBatch(batch);
+      batches.push(batch);
+      at += batch.bytes.length;
+    }
+    const truncatedBytes = this.bytes - at;
+    if (truncatedBytes > 0) {
+      this.disk.truncate(this.logPath, at);
+      this.bytes = at;
+    }
+    return { truncatedBytes, batches, ...(stoppedBecause === undefined ? {} : { stoppedBecause }) };
+  }
+
+  /**
+   * Removes every batch whose last offset is at least `offset` (Kafka's `LogSegment.truncateTo`):
+   * the batch holding `offset` goes whole. Returns the bytes removed.
+   */
+  truncateTo(offset: number): number {
+    const first = offset <= this.baseOffset ? { position: 0 } : this.translateOffset(offset);
+    assert(first !== 'unreadable', `${this.logPath}: cannot truncate to ${offset}, the batch headers are unreadable`);
+    if (first === undefined) return 0;
+    const removed = this.bytes - first.position;
+    this.disk.truncate(this.logPath, first.position);
+    this.bytes = first.position;
+    this.offsetIndex.truncateToOffset(offset);
+    this.timeIndex.truncateToOffset(offset);
+    // Recompute what the kept batches say: their next offset, largest timestamp and index spacing.
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.rollingBasedTimestamp = undefined;
+    this.nextOffset = this.baseOffset;
+    this.bytesSinceLastIndexEntry = 0;
+    const scan = this.scanHeaders(0);
+    assert(scan.problem === undefined, `${this.logPath}: kept batches unreadable after truncation: ${scan.problem ?? ''}`);
+    for (const batch of scan.batches) this.noteBatch(batch);
+    this.resetIndexSpacing();
+    return removed;
+  }
+
+  /** Batch headers without CRC checks, and why the scan stopped early if it did (for describe tools). */
+  headerScan(): { batches: readonly BatchPosition[]; problem?: string } {
+    return this.scanHeaders(0);
+  }
+
+  /** Every batch's header, in order (for retention, cleaning and tests). */
+  batchPositions(): readonly BatchPosition[] {
+    const scan = this.scanHeaders(0);
+    assert(scan.problem === undefined, `${this.logPath}: ${scan.problem ?? ''}`);
+    return scan.batches;
+  }
+
+  /** Fsyncs the log and both indexes (Kafka's `LogSegment.flush`). */
+  flush(): void {
+    this.disk.fsync(this.logPath);
+    this.offsetIndex.flush();
+    this.timeIndex.flush();
+  }
+
+  deleteFiles(): void {
+    if (this.disk.exists(this.logPath)) this.disk.delete(this.logPath);
+    this.offsetIndex.deleteFile();
+    this.timeIndex.deleteFile();
+  }
+
+  /** Unflushed bytes of this segment's `.log` are the caller's business: the disk tracks them. */
+  toString(): string {
+    return `LogSegment(baseOffset=${this.baseOffset}, size=${this.bytes})`;
+  }
+}

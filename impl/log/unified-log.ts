@@ -1,0 +1,805 @@
+import { assert, assertNever } from '../common/assert.ts';
+import type { Clock, NodeDisk } from '../env/node-environment.ts';
+import { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
+import type { LogConfig } from './log-config.ts';
+import {
+  CLEANED_FILE_SUFFIX,
+  DELETED_FILE_SUFFIX,
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  LogSegment,
+  TIME_INDEX_FILE_SUFFIX,
+  type BatchPosition,
+} from './log-segment.ts';
+import {
+  buildRecordBatch,
+  decodeRecords,
+  parseRecordBatch,
+  readRecordBatch,
+  stampBatch,
+  withLogAppendTime,
+  type LogRecord,
+  type RecordBatch,
+} from './record-batch.ts';
+
+/**
+ * Why an append was refused; the log is unchanged. Names are Kafka's error codes where the wire
+ * protocol has one, else the name of the exception Kafka throws inside the broker.
+ */
+export type LogAppendError =
+  /** A batch is larger than `max.message.bytes` (Kafka's `RecordTooLargeException`). */
+  | 'RECORD_TOO_LARGE'
+  /** A batch fails its CRC or cannot be parsed (`CorruptRecordException`). */
+  | 'CORRUPT_MESSAGE'
+  /** A batch is well formed but breaks a rule: count and offset delta disagree, a compacted topic without a key (`InvalidRecordException`). */
+  | 'INVALID_RECORD'
+  /** A follower append that does not start at the log end offset (`UnexpectedAppendOffsetException`). */
+  | 'UNEXPECTED_APPEND_OFFSET'
+  /** A follower append whose batches' offsets do not increase (`OffsetsOutOfOrderException`). */
+  | 'OFFSETS_OUT_OF_ORDER'
+  /** The disk refused a write (ENOSPC, EIO): Kafka's `KafkaStorageException`. */
+  | 'KAFKA_STORAGE_ERROR';
+
+export type LogReadError = 'OFFSET_OUT_OF_RANGE' | 'CORRUPT_MESSAGE' | 'KAFKA_STORAGE_ERROR';
+
+/** Kafka's `LogAppendInfo`, trimmed to what refka uses. */
+export interface LogAppendInfo {
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** The leader epoch of the last batch appended. */
+  readonly lastLeaderEpoch: number;
+  readonly maxTimestamp: number;
+  /** The broker time stamped into LogAppendTime batches, or -1. */
+  readonly logAppendTime: number;
+  readonly numMessages: number;
+  readonly validBytes: number;
+  /** The batches as written (offsets and epoch stamped). */
+  readonly batches: readonly RecordBatch[];
+}
+
+export type LogAppendResult =
+  | { readonly type: 'appended'; readonly info: LogAppendInfo }
+  | { readonly type: 'error'; readonly error: LogAppendError; readonly message: string };
+
+export type LogReadResult =
+  | { readonly type: 'read'; readonly batches: readonly RecordBatch[]; readonly logStartOffset: number; readonly logEndOffset: number }
+  | { readonly type: 'error'; readonly error: LogReadError; readonly message: string };
+
+/** What the log did that a report or a sometimes-invariant may want to know. */
+export type LogEvent =
+  | { readonly type: 'segment-rolled'; readonly baseOffset: number; readonly reason: string }
+  | { readonly type: 'retention-deleted-segment'; readonly baseOffset: number; readonly reason: 'retention.ms' | 'retention.bytes' }
+  | { readonly type: 'recovery-truncated'; readonly segmentBaseOffset: number; readonly bytes: number; readonly reason: string }
+  | { readonly type: 'index-rebuilt'; readonly segmentBaseOffset: number; readonly reason: string }
+  | { readonly type: 'epoch-cache-rebuilt'; readonly reason: string }
+  | { readonly type: 'compaction-removed-records'; readonly records: number }
+  | { readonly type: 'corrupt-batch-detected'; readonly segmentBaseOffset: number; readonly reason: string }
+  | { readonly type: 'flushed'; readonly upToOffset: number };
+
+/** How a log was opened; the log manager keeps these in checkpoint files. */
+export interface LogLoadParams {
+  readonly recoveryPoint: number;
+  readonly logStartOffset: number;
+  /** The broker shut down cleanly: every segment was flushed, so none needs recovery. */
+  readonly hadCleanShutdown: boolean;
+}
+
+export interface LogLoadSummary {
+  readonly segments: number;
+  readonly segmentsRecovered: number;
+  readonly bytesTruncated: number;
+  readonly logEndOffset: number;
+}
+
+/** A bound on segments per log: a runaway roll loop is a bug, not a workload. */
+export const MAX_SEGMENTS_PER_LOG = 100_000;
+
+/**
+ * Kafka's `UnifiedLog` (with `LocalLog`): the log of one partition replica on one disk, as a list
+ * of segments. It appends as leader (assigning offsets, stamping the leader epoch) or as follower
+ * (keeping the leader's offsets and epochs), reads whole batches, truncates for replication,
+ * flushes by `flush.messages` / `flush.ms`, recovers after a crash or power loss, and applies
+ * retention and compaction. The high watermark belongs to the partition and is passed in where
+ * the log needs it (reads for consumers, retention and compaction only below it).
+ */
+export class UnifiedLog {
+  private segments: LogSegment[] = [];
+  private logStart: number;
+  private recovery: number;
+  private lastFlushedMs: number;
+  private events: LogEvent[] = [];
+  readonly leaderEpochCache: LeaderEpochFileCache;
+
+  private constructor(
+    private readonly disk: NodeDisk,
+    private readonly clock: Clock,
+    readonly dir: string,
+    readonly config: LogConfig,
+  ) {
+    this.leaderEpochCache = new LeaderEpochFileCache(disk, dir);
+    this.logStart = 0;
+    this.recovery = 0;
+    this.lastFlushedMs = clock.nowMs();
+  }
+
+  /**
+   * Opens the log in `dir`, creating it when it does not exist, and recovers every segment at or
+   * after the recovery point (Kafka's `LogLoader`): each batch is CRC-checked, the first torn or
+   * corrupt batch and everything after it is removed, and indexes are rebuilt.
+   */
+  static load(disk: NodeDisk, clock: Clock, dir: string, config: LogConfig, params: LogLoadParams): { log: UnifiedLog; summary: LogLoadSummary } {
+    const log = new UnifiedLog(disk, clock, dir, config);
+    const summary = log.loadSegments(params);
+    return { log, summary };
+  }
+
+  // ---- Offsets ----------------------------------------------------------------------------------
+
+  get logStartOffset(): number {
+    return this.logStart;
+  }
+
+  get logEndOffset(): number {
+    return this.activeSegment.readNextOffset;
+  }
+
+  get recoveryPoint(): number {
+    return this.recovery;
+  }
+
+  get activeSegment(): LogSegment {
+    const active = this.segments.at(-1);
+    assert(active !== undefined, `${this.dir}: a loaded log always has an active segment`);
+    return active;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get sizeInBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.sizeInBytes;
+    return total;
+  }
+
+  /** Each segment's batch headers (no CRC check, no events): what `kafka-dump-log.sh` would list. */
+  segmentSummaries(): { baseOffset: number; sizeInBytes: number; batches: readonly BatchPosition[]; problem?: string }[] {
+    return this.segments.map((segment) => ({ baseOffset: segment.baseOffset, sizeInBytes: segment.sizeInBytes, ...segment.headerScan() }));
+  }
+
+  /** The base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((segment) => segment.baseOffset);
+  }
+
+  latestEpoch(): number | undefined {
+    return this.leaderEpochCache.latestEpoch;
+  }
+
+  /** Events since the last call, oldest first. */
+  drainEvents(): LogEvent[] {
+    const drained = this.events;
+    this.events = [];
+    return drained;
+  }
+
+  // ---- Appends ----------------------------------------------------------------------------------
+
+  /**
+   * Appends producer batches as the leader in `leaderEpoch`: validates each (Kafka's
+   * `LogValidator`), assigns offsets from the log end, stamps the epoch (and LogAppendTime when the
+   * topic uses it), records a new epoch in the epoch cache, rolls if needed and applies the flush
+   * policy. A refused append leaves the log unchanged.
+   */
+  appendAsLeader(batches: readonly Uint8Array[], leaderEpoch: number): LogAppendResult {
+    assert(Number.isInteger(leaderEpoch) && leaderEpoch >= 0, `leader epoch must be a non-negative integer, got ${leaderEpoch}`);
+    const latest = this.leaderEpochCache.latestEpoch;
+    assert(latest === undefined || leaderEpoch >= latest, `${this.dir}: append in epoch ${leaderEpoch} after epoch ${latest}`);
+    const nowMs = this.clock.nowMs();
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime' ? nowMs : -1;
+    const stamped: RecordBatch[] = [];
+    let nextOffset = this.logEndOffset;
+    for (const [index, bytes] of batches.entries()) {
+      const checked = this.validateBatch(bytes, index);
+      if (checked.type === 'error') return checked;
+      const batch = checked.batch;
+      if (batch.recordCount !== batch.lastOffsetDelta + 1) {
+        return { type: 'error', error: 'INVALID_RECORD', message: `batch ${index} has ${batch.recordCount} records and last offset delta ${batch.lastOffsetDelta}` };
+      }
+      let out = stampBatch(bytes, nextOffset, leaderEpoch);
+      if (logAppendTime >= 0) out = withLogAppendTime(out, logAppendTime);
+      const written = parseRecordBatch(out);
+      stamped.push(written);
+      nextOffset = written.lastOffset + 1;
+    }
+    if (stamped.length === 0) return { type: 'error', error: 'INVALID_RECORD', message: 'an append needs at least one batch' };
+    return this.appendValidated(stamped, logAppendTime);
+  }
+
+  /**
+   * Appends batches fetched from the leader, keeping their offsets and epochs (Kafka's
+   * `appendAsFollower`). The first batch must start at the log end: a gap or an overlap is refused,
+   * except that a compacted log accepts gaps, which the cleaner leaves where it removed whole
+   * batches. Epochs new to this log go into the epoch cache.
+   */
+  appendAsFollower(batches: readonly Uint8Array[]): LogAppendResult {
+    const parsed: RecordBatch[] = [];
+    let expected = this.logEndOffset;
+    for (const [index, bytes] of batches.entries()) {
+      const checked = this.validateBatch(bytes, index);
+      if (checked.type === 'error') return checked;
+      const batch = checked.batch;
+      if (batch.baseOffset < expected) {
+        const error = index === 0 ? 'UNEXPECTED_APPEND_OFFSET' : 'OFFSETS_OUT_OF_ORDER';
+        return { type: 'error', error, message: `batch ${index} starts at offset ${batch.baseOffset}, below the expected ${expected}` };
+      }
+      if (batch.baseOffset > expected && !this.config.cleanupPolicy.compact) {
+        const error = index === 0 ? 'UNEXPECTED_APPEND_OFFSET' : 'OFFSETS_OUT_OF_ORDER';
+        return { type: 'error', error, message: `batch ${index} starts at offset ${batch.baseOffset}, leaving a gap after ${expected}` };
+      }
+      const latest = parsed.at(-1)?.partitionLeaderEpoch ?? this.leaderEpochCache.latestEpoch;
+      if (batch.partitionLeaderEpoch < 0 || (latest !== undefined && batch.partitionLeaderEpoch < latest)) {
+        return { type: 'error', error: 'INVALID_RECORD', message: `batch ${index} has leader epoch ${batch.partitionLeaderEpoch}, below the log's ${latest ?? 'none'}` };
+      }
+      parsed.push(batch);
+      expected = batch.lastOffset + 1;
+    }
+    if (parsed.length === 0) return { type: 'error', error: 'INVALID_RECORD', message: 'an append needs at least one batch' };
+    return this.appendValidated(parsed, -1);
+  }
+
+  private validateBatch(bytes: Uint8Array, index: number): { type: 'ok'; batch: RecordBatch } | { type: 'error'; error: LogAppendError; message: string } {
+    if (bytes.length > this.config.maxMessageBytes) {
+      return { type: 'error', error: 'RECORD_TOO_LARGE', message: `batch ${index} is ${bytes.length} bytes, above max.message.bytes=${this.config.maxMessageBytes}` };
+    }
+    const read = readRecordBatch(bytes, 0, bytes.length);
+    if (read.type !== 'batch') return { type: 'error', error: 'CORRUPT_MESSAGE', message: `batch ${index}: ${read.reason}` };
+    if (read.batch.bytes.length !== bytes.length) {
+      return { type: 'error', error: 'CORRUPT_MESSAGE', message: `batch ${index}: ${bytes.length - read.batch.bytes.length} bytes after the batch` };
+    }
+    const records = decodeRecords(read.batch);
+    if (typeof records === 'string') return { type: 'error', error: 'CORRUPT_MESSAGE', message: `batch ${index}: ${records}` };
+    if (this.config.cleanupPolicy.compact && !read.batch.isControl && records.some((record) => record.key === null)) {
+      return { type: 'error', error: 'INVALID_RECORD', message: `batch ${index}: a compacted topic cannot accept a record without a key` };
+    }
+    return { type: 'ok', batch: read.batch };
+  }
+
+  private appendValidated(batches: readonly RecordBatch[], logAppendTime: number): LogAppendResult {
+    const first = batches[0];
+    const last = batches.at(-1);
+    assert(first !== undefined && last !== undefined, 'appendValidated needs batches');
+    let validBytes = 0;
+    let numMessages = 0;
+    let maxTimestamp = -1;
+    for (const batch of batches) {
+      validBytes += batch.bytes.length;
+      numMessages += batch.recordCount;
+      maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp);
+    }
+    const nowMs = this.clock.nowMs();
+    this.maybeRoll(validBytes, first.baseOffset, last.lastOffset, maxTimestamp, nowMs);
+    const segment = this.activeSegment;
+    const endBefore = this.logEndOffset;
+    for (const batch of batches) {
+      // Epochs first: the cache must know the epoch of every offset the log holds (KIP-101).
+      const latest = this.leaderEpochCache.latestEpoch;
+      if (latest === undefined || batch.partitionLeaderEpoch > latest) this.leaderEpochCache.assign(batch.partitionLeaderEpoch, batch.baseOffset);
+      segment.append(batch);
+    }
+    assert(this.logEndOffset === last.lastOffset + 1, `${this.dir}: log end ${this.logEndOffset} after appending up to ${last.lastOffset}`);
+    assert(this.logEndOffset > endBefore, `${this.dir}: an append did not move the log end`);
+    if (this.logEndOffset - this.recovery >= this.config.flushMessages) this.flush();
+    return {
+      type: 'appended',
+      info: {
+        firstOffset: first.baseOffset,
+        lastOffset: last.lastOffset,
+        lastLeaderEpoch: last.partitionLeaderEpoch,
+        maxTimestamp,
+        logAppendTime,
+        numMessages,
+        validBytes,
+        batches,
+      },
+    };
+  }
+
+  /** Kafka's `maybeRoll`: a new active segment when the append would not fit the current one. */
+  private maybeRoll(messagesSize: number, firstOffset: number, lastOffset: number, maxTimestamp: number, nowMs: number): void {
+    const segment = this.activeSegment;
+    let reason: string | undefined;
+    if (segment.sizeInBytes > 0 && segment.sizeInBytes > this.config.segmentBytes - messagesSize) reason = 'segment.bytes';
+    else if (segment.sizeInBytes > 0 && segment.timeWaitedForRoll(nowMs, maxTimestamp) > this.config.segmentMs) reason = 'segment.ms';
+    else if (segment.indexIsFull) reason = 'index full';
+    else if (lastOffset - segment.baseOffset > 0x7fff_ffff) reason = 'relative offset overflow';
+    if (reason !== undefined) this.roll(firstOffset, reason);
+  }
+
+  /**
+   * Starts a new active segment at `baseOffset` (the log end unless a gap is being appended). The
+   * old segment is flushed at once: Kafka schedules that flush right after the roll, and refka
+   * makes it synchronous so the rule is simple to state: only the active segment has unflushed
+   * data.
+   */
+  roll(baseOffset: number = this.logEndOffset, reason = 'requested'): LogSegment {
+    const old = this.activeSegment;
+    assert(baseOffset >= this.logEndOffset, `${this.dir}: roll at ${baseOffset} below the log end ${this.logEndOffset}`);
+    assert(this.segments.length < MAX_SEGMENTS_PER_LOG, `${this.dir}: more than ${MAX_SEGMENTS_PER_LOG} segments`);
+    if (old.isEmpty && old.baseOffset === baseOffset) return old;
+    if (old.isEmpty) {
+      // An empty active segment is replaced rather than kept: a closed segment is never empty.
+      old.deleteFiles();
+      this.segments.pop();
+    } else {
+      old.onBecomeInactiveSegment();
+      this.flushUpTo(baseOffset);
+    }
+    const segment = LogSegment.create(this.disk, this.dir, baseOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, this.clock.nowMs());
+    this.segments.push(segment);
+    this.events.push({ type: 'segment-rolled', baseOffset, reason });
+    return segment;
+  }
+
+  // ---- Flush ------------------------------------------------------------------------------------
+
+  /** Applies `flush.ms`; the broker calls it periodically, as Kafka's log flusher does. */
+  maybeFlush(): void {
+    if (this.logEndOffset > this.recovery && this.clock.nowMs() - this.lastFlushedMs >= this.config.flushMs) this.flush();
+  }
+
+  /** Fsyncs every segment with data above the recovery point and moves the recovery point to the log end. */
+  flush(): void {
+    this.flushUpTo(this.logEndOffset);
+  }
+
+  private flushUpTo(offset: number): void {
+    if (offset <= this.recovery) return;
+    for (const segment of this.segments) {
+      if (segment.readNextOffset <= this.recovery || segment.baseOffset >= offset) continue;
+      segment.flush();
+    }
+    this.recovery = Math.min(offset, this.logEndOffset);
+    this.lastFlushedMs = this.clock.nowMs();
+    this.events.push({ type: 'flushed', upToOffset: this.recovery });
+  }
+
+  // ---- Reads ------------------------------------------------------------------------------------
+
+  /**
+   * Whole batches from the one holding `startOffset`, at most `maxBytes` of them (but at least one
+   * when `minOneMessage`), none reaching `maxOffset` (exclusive: the high watermark for consumers,
+   * the log end for followers). Every batch served has passed its CRC check.
+   */
+  read(startOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): LogReadResult {
+    const logEnd = this.logEndOffset;
+    if (startOffset < this.logStart || startOffset > logEnd) {
+      return { type: 'error', error: 'OFFSET_OUT_OF_RANGE', message: `offset ${startOffset} is outside the log's range ${this.logStart}..${logEnd}` };
+    }
+    assert(maxOffset <= logEnd, `${this.dir}: read bound ${maxOffset} past the log end ${logEnd}`);
+    const batches: RecordBatch[] = [];
+    let remaining = maxBytes;
+    let from = startOffset;
+    for (let index = this.segmentIndexFor(startOffset); index < this.segments.length; index++) {
+      if (from >= maxOffset) break;
+      const segment = this.segments[index] as LogSegment;
+      const bound = segment.readNextOffset <= maxOffset ? segment.sizeInBytes : this.positionOf(segment, maxOffset);
+      if (bound === 'unreadable') return this.corruptRead(segment, `batch headers unreadable below offset ${maxOffset}`);
+      const read = segment.read(from, remaining, bound, minOneMessage && batches.length === 0);
+      if (read.type === 'corrupt') {
+        if (batches.length > 0) break;
+        return this.corruptRead(segment, read.reason);
+      }
+      for (const batch of read.batches) {
+        batches.push(batch);
+        remaining -= batch.bytes.length;
+        from = batch.lastOffset + 1;
+      }
+      if (remaining <= 0 || (read.batches.length > 0 && from < segment.readNextOffset)) break;
+      from = Math.max(from, segment.readNextOffset);
+    }
+    return { type: 'read', batches, logStartOffset: this.logStart, logEndOffset: logEnd };
+  }
+
+  private corruptRead(segment: LogSegment, reason: string): LogReadResult {
+    this.events.push({ type: 'corrupt-batch-detected', segmentBaseOffset: segment.baseOffset, reason });
+    return { type: 'error', error: 'CORRUPT_MESSAGE', message: `segment ${segment.baseOffset}: ${reason}` };
+  }
+
+  /** The file position in `segment` of the batch that holds `offset` (where a read must stop). */
+  private positionOf(segment: LogSegment, offset: number): number | 'unreadable' {
+    const found = segment.translateOffset(offset);
+    if (found === 'unreadable') return 'unreadable';
+    return found === undefined ? segment.sizeInBytes : found.position;
+  }
+
+  /** Index of the last segment whose base offset is at most `offset` (or 0). */
+  private segmentIndexFor(offset: number): number {
+    let low = 0;
+    let high = this.segments.length - 1;
+    let found = 0;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if ((this.segments[middle] as LogSegment).baseOffset <= offset) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
+  /** Every record from `startOffset` below `maxOffset`, decoded (tests, tools and checkers). */
+  readRecords(startOffset: number, maxOffset: number = this.logEndOffset): LogRecord[] | { error: LogReadError; message: string } {
+    const records: LogRecord[] = [];
+    let from = Math.max(startOffset, this.logStart);
+    while (from < maxOffset) {
+      const read = this.read(from, 1 << 20, maxOffset, true);
+      if (read.type === 'error') return { error: read.error, message: read.message };
+      if (read.batches.length === 0) break;
+      for (const batch of read.batches) {
+        const decoded = decodeRecords(batch);
+        assert(typeof decoded !== 'string', `${this.dir}: a batch that passed its CRC does not decode: ${String(decoded)}`);
+        for (const record of decoded) if (record.offset >= from && record.offset < maxOffset) records.push(record);
+        from = batch.lastOffset + 1;
+      }
+    }
+    return records;
+  }
+
+  // ---- Truncation -------------------------------------------------------------------------------
+
+  /**
+   * Removes every batch from the one holding `targetOffset` on (Kafka's `truncateTo`), for a
+   * follower whose log diverged from the leader's. Returns whether anything was removed.
+   */
+  truncateTo(targetOffset: number): boolean {
+    assert(Number.isSafeInteger(targetOffset) && targetOffset >= 0, `truncation offset must be a non-negative integer, got ${targetOffset}`);
+    if (targetOffset >= this.logEndOffset) return false;
+    const first = this.segments[0];
+    if (targetOffset < this.logStart || (first !== undefined && first.baseOffset > targetOffset)) {
+      this.truncateFullyAndStartAt(targetOffset);
+      return true;
+    }
+    while (this.segments.length > 1 && this.activeSegment.baseOffset >= targetOffset) {
+      const removed = this.segments.pop() as LogSegment;
+      removed.deleteFiles();
+    }
+    this.activeSegment.truncateTo(targetOffset);
+    const logEnd = this.logEndOffset;
+    assert(logEnd <= targetOffset, `${this.dir}: log end ${logEnd} after truncating to ${targetOffset}`);
+    this.leaderEpochCache.truncateFromEnd(logEnd);
+    this.recovery = Math.min(this.recovery, logEnd);
+    return true;
+  }
+
+  /** Deletes every segment and starts an empty log at `newOffset` (Kafka's `truncateFullyAndStartAt`). */
+  truncateFullyAndStartAt(newOffset: number): void {
+    assert(Number.isSafeInteger(newOffset) && newOffset >= 0, `new start offset must be a non-negative integer, got ${newOffset}`);
+    for (const segment of this.segments) segment.deleteFiles();
+    this.segments = [LogSegment.create(this.disk, this.dir, newOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, this.clock.nowMs())];
+    this.leaderEpochCache.clearAndFlush();
+    this.logStart = newOffset;
+    this.recovery = newOffset;
+  }
+
+  // ---- Retention --------------------------------------------------------------------------------
+
+  /**
+   * Kafka's `deleteOldSegments` under `cleanup.policy=delete`: removes whole segments, oldest
+   * first, that breach `retention.ms` (their largest timestamp is older) or `retention.bytes` (the
+   * log is larger), and only segments entirely below the high watermark. The log start offset
+   * moves to the first segment kept. Returns how many segments were deleted.
+   */
+  deleteOldSegments(highWatermark: number): number {
+    if (!this.config.cleanupPolicy.delete) return 0;
+    const nowMs = this.clock.nowMs();
+    let deleted = 0;
+    if (this.config.retentionMs >= 0) {
+      deleted += this.deleteSegmentsWhile(highWatermark, 'retention.ms', (segment) => nowMs - segment.largestTimestamp > this.config.retentionMs);
+    }
+    if (this.config.retentionBytes >= 0) {
+      let excess = this.sizeInBytes - this.config.retentionBytes;
+      deleted += this.deleteSegmentsWhile(highWatermark, 'retention.bytes', (segment) => {
+        if (excess - segment.sizeInBytes < 0) return false;
+        excess -= segment.sizeInBytes;
+        return true;
+      });
+    }
+    return deleted;
+  }
+
+  private deleteSegmentsWhile(highWatermark: number, reason: 'retention.ms' | 'retention.bytes', breached: (segment: LogSegment) => boolean): number {
+    let count = 0;
+    for (;;) {
+      const segment = this.segments[0];
+      if (segment === undefined || segment.isEmpty) break;
+      const next = this.segments[1];
+      const upperBound = next === undefined ? segment.readNextOffset : next.baseOffset;
+      if (upperBound > highWatermark || !breached(segment)) break;
+      // Deleting the active segment needs a new one first; Kafka rolls in that case too.
+      if (next === undefined) this.roll(this.logEndOffset, 'retention of the active segment');
+      this.segments.shift();
+      segment.deleteFiles();
+      count++;
+      this.events.push({ type: 'retention-deleted-segment', baseOffset: segment.baseOffset, reason });
+      this.logStart = Math.max(this.logStart, (this.segments[0] as LogSegment).baseOffset);
+      this.leaderEpochCache.truncateFromStart(this.logStart);
+      this.recovery = Math.max(this.recovery, this.logStart);
+    }
+    return count;
+  }
+
+  // ---- Compaction -------------------------------------------------------------------------------
+
+  /**
+   * One pass of Kafka's log cleaner under `cleanup.policy=compact`: over the closed segments
+   * entirely below the high watermark, keeps only the latest record of each key, and drops
+   * tombstones (null values) older than `delete.retention.ms`. Retained records keep their offsets
+   * and each rewritten batch keeps its offset range, so offsets stay valid for every reader.
+   * Returns the number of records removed.
+   */
+  compact(highWatermark: number): number {
+    if (!this.config.cleanupPolicy.compact) return 0;
+    const nowMs = this.clock.nowMs();
+    const cleanable: LogSegment[] = [];
+    for (let index = 0; index + 1 < this.segments.length; index++) {
+      const next = this.segments[index + 1] as LogSegment;
+      if (next.baseOffset > highWatermark) break;
+      cleanable.push(this.segments[index] as LogSegment);
+    }
+    if (cleanable.length === 0) return 0;
+    // The offset map: each key's latest offset in the cleanable range (Kafka's `OffsetMap`).
+    const latest = new Map<string, number>();
+    const decoded = new Map<LogSegment, { batch: RecordBatch; records: LogRecord[] }[]>();
+    for (const segment of cleanable) {
+      const read = segment.read(segment.baseOffset, segment.sizeInBytes, segment.sizeInBytes, true);
+      if (read.type === 'corrupt') {
+        this.events.push({ type: 'corrupt-batch-detected', segmentBaseOffset: segment.baseOffset, reason: read.reason });
+        return 0;
+      }
+      const batches = read.batches.map((batch) => {
+        const records = decodeRecords(batch);
+        assert(typeof records !== 'string', `${this.dir}: a batch that passed its CRC does not decode`);
+        return { batch, records };
+      });
+      decoded.set(segment, batches);
+      for (const { batch, records } of batches) {
+        if (batch.isControl) continue;
+        for (const record of records) if (record.key !== null) latest.set(keyOf(record.key), record.offset);
+      }
+    }
+    let removed = 0;
+    for (const segment of cleanable) {
+      const batches = decoded.get(segment) ?? [];
+      const kept: RecordBatch[] = [];
+      let segmentRemoved = 0;
+      for (const { batch, records } of batches) {
+        const retained = records.filter((record) => {
+          if (record.key === null) return true;
+          if (latest.get(keyOf(record.key)) !== record.offset) return false;
+          return !(record.value === null && nowMs - batch.maxTimestamp > this.config.deleteRetentionMs);
+        });
+        segmentRemoved += records.length - retained.length;
+        if (retained.length === records.length) kept.push(batch);
+        else if (retained.length > 0) kept.push(rebuildBatch(batch, retained));
+      }
+      if (segmentRemoved === 0) continue;
+      removed += segmentRemoved;
+      this.replaceSegment(segment, kept);
+    }
+    if (removed > 0) this.events.push({ type: 'compaction-removed-records', records: removed });
+    return removed;
+  }
+
+  /**
+   * Swaps a cleaned segment in. The simulator strikes between a node's steps, never inside one,
+   * so the swap needs none of Kafka's `.cleaned` / `.swap` renames to be atomic; the new segment
+   * is flushed before the step ends.
+   */
+  private replaceSegment(old: LogSegment, batches: readonly RecordBatch[]): void {
+    const index = this.segments.indexOf(old);
+    assert(index >= 0 && index < this.segments.length - 1, `${this.dir}: only closed segments are cleaned`);
+    old.deleteFiles();
+    const fresh = LogSegment.create(this.disk, this.dir, old.baseOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, old.createdAtMs);
+    for (const batch of batches) fresh.append(batch);
+    fresh.onBecomeInactiveSegment();
+    fresh.flush();
+    this.segments[index] = fresh;
+  }
+
+  // ---- Loading ----------------------------------------------------------------------------------
+
+  private loadSegments(params: LogLoadParams): LogLoadSummary {
+    const nowMs = this.clock.nowMs();
+    const prefix = `${this.dir}/`;
+    const files = this.disk.list(prefix).filter((path) => !path.slice(prefix.length).includes('/'));
+    // Leftovers of an interrupted delete or clean, and index files whose segment is gone.
+    const logBases = new Set<number>();
+    for (const path of files) {
+      const name = path.slice(prefix.length);
+      if (name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith(CLEANED_FILE_SUFFIX) || name.endsWith('.tmp')) {
+        this.disk.delete(path);
+        continue;
+      }
+      const base = segmentBaseOf(name, LOG_FILE_SUFFIX);
+      if (base !== undefined) logBases.add(base);
+    }
+    for (const path of files) {
+      const name = path.slice(prefix.length);
+      const base = segmentBaseOf(name, INDEX_FILE_SUFFIX) ?? segmentBaseOf(name, TIME_INDEX_FILE_SUFFIX);
+      if (base !== undefined && !logBases.has(base) && this.disk.exists(path)) this.disk.delete(path);
+    }
+    const bases = [...logBases].sort((a, b) => a - b);
+    const epochProblem = this.leaderEpochCache.load();
+    const rebuildEpochs = epochProblem !== undefined && bases.length > 0;
+    if (rebuildEpochs) {
+      this.events.push({ type: 'epoch-cache-rebuilt', reason: `leader-epoch-checkpoint ${epochProblem}` });
+    }
+    const recoveryPoint = params.hadCleanShutdown ? Number.POSITIVE_INFINITY : params.recoveryPoint;
+    let segmentsRecovered = 0;
+    let bytesTruncated = 0;
+    this.segments = [];
+    for (const [index, base] of bases.entries()) {
+      const nextBase = bases[index + 1];
+      const below = nextBase !== undefined && nextBase <= recoveryPoint;
+      const { indexIntervalBytes, segmentIndexBytes } = this.config;
+      let segment: LogSegment;
+      if (below || params.hadCleanShutdown) {
+        // Trusted data: load the indexes and scan headers; recover only if something is off.
+        const opened = LogSegment.open(this.disk, this.dir, base, indexIntervalBytes, segmentIndexBytes, nowMs);
+        segment = opened.segment;
+        if (opened.needsRecovery === undefined) {
+          if (rebuildEpochs) for (const batch of segment.batchPositions()) this.assignEpochFromBatch(batch.partitionLeaderEpoch, batch.baseOffset);
+          this.segments.push(segment);
+          continue;
+        }
+        this.events.push({ type: 'index-rebuilt', segmentBaseOffset: base, reason: opened.needsRecovery });
+      } else {
+        segment = LogSegment.openForRecovery(this.disk, this.dir, base, indexIntervalBytes, segmentIndexBytes, nowMs);
+      }
+      const previousEnd = this.segments.at(-1)?.readNextOffset ?? 0;
+      const recovered = segment.recover(this.config.maxMessageBytes, (batch) => {
+        this.assignEpochFromBatch(batch.partitionLeaderEpoch, batch.baseOffset);
+      });
+      segmentsRecovered++;
+      // What recovery kept may still sit only in the page cache (after a kill -9): it is fsynced
+      // now, so that the recovery point can move to the log end honestly.
+      segment.flush();
+      if (recovered.truncatedBytes > 0) {
+        bytesTruncated += recovered.truncatedBytes;
+        this.events.push({ type: 'recovery-truncated', segmentBaseOffset: base, bytes: recovered.truncatedBytes, reason: recovered.stoppedBecause ?? 'tail' });
+      }
+      assert(segment.baseOffset >= previousEnd, `${this.dir}: segment ${base} overlaps the previous segment ending at ${previousEnd}`);
+      this.segments.push(segment);
+      if (recovered.truncatedBytes > 0) {
+        // Everything after a truncated segment is unreachable: the log must stay contiguous.
+        for (const later of bases.slice(index + 1)) {
+          const dropped = LogSegment.openForRecovery(this.disk, this.dir, later, this.config.indexIntervalBytes, this.config.segmentIndexBytes, nowMs);
+          bytesTruncated += dropped.sizeInBytes;
+          this.events.push({ type: 'recovery-truncated', segmentBaseOffset: later, bytes: dropped.sizeInBytes, reason: `after the truncated segment ${base}` });
+          dropped.deleteFiles();
+        }
+        break;
+      }
+    }
+    // Empty segments other than the last are dropped: a closed segment is never empty.
+    while (this.segments.length > 1 && (this.segments[0] as LogSegment).isEmpty) (this.segments.shift() as LogSegment).deleteFiles();
+    for (let index = this.segments.length - 2; index >= 1; index--) {
+      const segment = this.segments[index] as LogSegment;
+      if (segment.isEmpty) {
+        segment.deleteFiles();
+        this.segments.splice(index, 1);
+      }
+    }
+    const startAt = Math.max(params.logStartOffset, this.segments[0]?.baseOffset ?? params.logStartOffset);
+    if (this.segments.length === 0) {
+      this.segments.push(LogSegment.create(this.disk, this.dir, params.logStartOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, nowMs));
+    }
+    this.logStart = Math.min(startAt, this.logEndOffset);
+    this.recovery = this.logEndOffset;
+    const logEnd = this.logEndOffset;
+    this.leaderEpochCache.truncateFromEnd(logEnd);
+    this.leaderEpochCache.truncateFromStart(this.logStart);
+    this.checkConsistency();
+    return { segments: this.segments.length, segmentsRecovered, bytesTruncated, logEndOffset: logEnd };
+  }
+
+  private assignEpochFromBatch(epoch: number, baseOffset: number): void {
+    if (epoch < 0) return;
+    const latest = this.leaderEpochCache.latestEpoch;
+    if (latest === undefined || epoch > latest) this.leaderEpochCache.assign(epoch, baseOffset);
+  }
+
+  /** Paired checks of the log's own invariants; they cost a scan and run at load and in tests. */
+  checkConsistency(): void {
+    let previousEnd: number | undefined;
+    for (const [index, segment] of this.segments.entries()) {
+      const last = index === this.segments.length - 1;
+      assert(last || !segment.isEmpty, `${this.dir}: closed segment ${segment.baseOffset} is empty`);
+      if (previousEnd !== undefined) assert(segment.baseOffset >= previousEnd, `${this.dir}: segment ${segment.baseOffset} starts below ${previousEnd}`);
+      previousEnd = segment.readNextOffset;
+    }
+    assert(this.logStart <= this.logEndOffset, `${this.dir}: log start ${this.logStart} above log end ${this.logEndOffset}`);
+    assert(this.recovery <= this.logEndOffset, `${this.dir}: recovery point ${this.recovery} above log end ${this.logEndOffset}`);
+    const epochs = this.leaderEpochCache.all;
+    for (const [index, entry] of epochs.entries()) {
+      const previous = epochs[index - 1];
+      if (previous !== undefined) {
+        assert(entry.epoch > previous.epoch && entry.startOffset > previous.startOffset, `${this.dir}: epoch cache not monotonic at ${entry.epoch}`);
+      }
+      assert(entry.startOffset <= this.logEndOffset, `${this.dir}: epoch ${entry.epoch} starts at ${entry.startOffset}, past the log end`);
+    }
+  }
+
+  /** Marks the log closed after a final flush (a controlled shutdown); the log manager writes the marker. */
+  close(): void {
+    this.flush();
+    this.activeSegment.offsetIndex.flush();
+  }
+
+  describe(): string {
+    return `UnifiedLog(${this.dir}, start=${this.logStart}, end=${this.logEndOffset}, recoveryPoint=${this.recovery}, segments=${this.segments.length})`;
+  }
+}
+
+function segmentBaseOf(name: string, suffix: string): number | undefined {
+  if (!name.endsWith(suffix)) return undefined;
+  const digits = name.slice(0, -suffix.length);
+  if (!/^\d{20}$/.test(digits)) return undefined;
+  const base = Number(digits);
+  return Number.isSafeInteger(base) ? base : undefined;
+}
+
+/** Map keys for record keys: bytes as a Latin-1 string, exact and cheap to hash. */
+function keyOf(key: Uint8Array): string {
+  let text = '';
+  for (const byte of key) text += String.fromCharCode(byte);
+  return text;
+}
+
+/** A batch with only `retained` of its records, same header and offset range (Kafka's `filterTo`). */
+function rebuildBatch(batch: RecordBatch, retained: readonly LogRecord[]): RecordBatch {
+  const bytes = buildRecordBatch(
+    {
+      baseOffset: batch.baseOffset,
+      partitionLeaderEpoch: batch.partitionLeaderEpoch,
+      timestampType: batch.timestampType,
+      ...(batch.timestampType === 'LogAppendTime' ? { logAppendTime: batch.maxTimestamp } : {}),
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      isTransactional: batch.isTransactional,
+      isControl: batch.isControl,
+    },
+    retained,
+    { offsetDeltas: retained.map((record) => record.offset - batch.baseOffset), lastOffsetDelta: batch.lastOffsetDelta },
+  );
+  return parseRecordBatch(bytes);
+}
+
+/** Exhaustiveness helper for consumers of {@link LogEvent}. */
+export function describeLogEvent(event: LogEvent): string {
+  switch (event.type) {
+    case 'segment-rolled':
+      return `rolled a new segment at ${event.baseOffset} (${event.reason})`;
+    case 'retention-deleted-segment':
+      return `deleted segment ${event.baseOffset} by ${event.reason}`;
+    case 'recovery-truncated':
+      return `recovery truncated ${event.bytes} bytes of segment ${event.segmentBaseOffset}: ${event.reason}`;
+    case 'index-rebuilt':
+      return `rebuilt the indexes of segment ${event.segmentBaseOffset}: ${event.reason}`;
+    case 'epoch-cache-rebuilt':
+      return `rebuilt the leader epoch cache: ${event.reason}`;
+    case 'compaction-removed-records':
+      return `compaction removed ${event.records} records`;
+    case 'corrupt-batch-detected':
+      return `corrupt batch in segment ${event.segmentBaseOffset}: ${event.reason}`;
+    case 'flushed':
+      return `flushed up to ${event.upToOffset}`;
+    default:
+      return assertNever(event, 'log event');
+  }
+}
