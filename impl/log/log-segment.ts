@@ -1,5 +1,5 @@
 import { assert } from '../common/assert.ts';
-import type { NodeDisk } from '../env/node-environment.ts';
+import { DiskError, type NodeDisk } from '../env/node-environment.ts';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, readRecordBatch, type RecordBatch } from './record-batch.ts';
 import { OffsetIndex, TimeIndex } from './segment-index.ts';
 
@@ -26,6 +26,19 @@ export interface BatchPosition {
   readonly maxTimestamp: number;
   readonly partitionLeaderEpoch: number;
 }
+
+/**
+ * What the log knows about a segment's offsets without reading it: they end below the next
+ * segment's base offset, and in a log that is never compacted they are dense (each batch starts
+ * right after the previous one, the first at the segment's base offset). Kafka's CRC does not
+ * cover a batch's base offset, so these structural checks are what catches a bit flipped there.
+ */
+export interface SegmentBounds {
+  readonly upperBound: number;
+  readonly dense: boolean;
+}
+
+export const UNBOUNDED: SegmentBounds = { upperBound: Number.POSITIVE_INFINITY, dense: false };
 
 /** What {@link LogSegment.recover} found. */
 export interface SegmentRecovery {
@@ -91,21 +104,21 @@ export class LogSegment {
    * instead when the segment must be recovered (an index is missing or invalid, or the scan met a
    * batch header it cannot follow).
    */
-  static open(disk: NodeDisk, dir: string, baseOffset: number, indexIntervalBytes: number, maxIndexBytes: number, nowMs: number): { segment: LogSegment; needsRecovery?: string } {
+  static open(disk: NodeDisk, dir: string, baseOffset: number, indexIntervalBytes: number, maxIndexBytes: number, nowMs: number, bounds: SegmentBounds = UNBOUNDED): { segment: LogSegment; batches: readonly BatchPosition[]; needsRecovery?: string } {
     const segment = LogSegment.openForRecovery(disk, dir, baseOffset, indexIntervalBytes, maxIndexBytes, nowMs);
     const offsetProblem = segment.offsetIndex.load();
     const timeProblem = segment.timeIndex.load();
-    if (offsetProblem !== undefined) return { segment, needsRecovery: `offset index ${offsetProblem}` };
-    if (timeProblem !== undefined) return { segment, needsRecovery: `time index ${timeProblem}` };
-    const scan = segment.scanHeaders(0);
-    if (scan.problem !== undefined) return { segment, needsRecovery: scan.problem };
+    if (offsetProblem !== undefined) return { segment, batches: [], needsRecovery: `offset index ${offsetProblem}` };
+    if (timeProblem !== undefined) return { segment, batches: [], needsRecovery: `time index ${timeProblem}` };
+    const scan = segment.scanHeadersTwice(0, Number.POSITIVE_INFINITY, bounds);
+    if (scan.problem !== undefined) return { segment, batches: [], needsRecovery: scan.problem };
     for (const batch of scan.batches) segment.noteBatch(batch);
     segment.resetIndexSpacing();
     const lastIndexed = segment.offsetIndex.lastEntry();
     if (lastIndexed !== undefined && lastIndexed.offset >= segment.nextOffset) {
-      return { segment, needsRecovery: `offset index entry ${lastIndexed.offset} is past the segment's end ${segment.nextOffset}` };
+      return { segment, batches: [], needsRecovery: `offset index entry ${lastIndexed.offset} is past the segment's end ${segment.nextOffset}` };
     }
-    return { segment };
+    return { segment, batches: scan.batches };
   }
 
   /** An existing segment that {@link recover} will rebuild: nothing is read yet. */
@@ -201,7 +214,7 @@ export class LogSegment {
    * Batch headers from `position` to the end, without CRC checks: enough to find offsets and
    * positions. Stops at the first header it cannot follow and says why.
    */
-  private scanHeaders(position: number, stopAtLastOffset = Number.POSITIVE_INFINITY): { batches: BatchPosition[]; problem?: string } {
+  private scanHeaders(position: number, stopAtLastOffset = Number.POSITIVE_INFINITY, bounds: SegmentBounds = UNBOUNDED): { batches: BatchPosition[]; problem?: string } {
     const batches: BatchPosition[] = [];
     let at = position;
     while (at < this.bytes) {
@@ -216,11 +229,23 @@ export class LogSegment {
       }
       const previous = batches.at(-1);
       if (previous !== undefined && baseOffset <= previous.lastOffset) return { batches, problem: `offset ${baseOffset} at position ${at} does not increase` };
+      if (baseOffset < this.baseOffset) return { batches, problem: `offset ${baseOffset} at position ${at} is below the segment's base offset` };
+      const problem = boundsProblem(bounds, this.baseOffset, previous?.lastOffset, baseOffset, lastOffset);
+      if (problem !== undefined) return { batches, problem: `batch at position ${at}: ${problem}` };
       batches.push({ position: at, size, baseOffset, lastOffset, maxTimestamp: Number(view.getBigInt64(35)), partitionLeaderEpoch: view.getInt32(12) });
       at += size;
       if (lastOffset >= stopAtLastOffset) break;
     }
     return { batches };
+  }
+
+  /**
+   * A scan that met a problem is repeated once: a bit flipped on read is transient, and a problem
+   * both scans meet is on disk.
+   */
+  private scanHeadersTwice(position: number, stopAtLastOffset = Number.POSITIVE_INFINITY, bounds: SegmentBounds = UNBOUNDED): { batches: BatchPosition[]; problem?: string } {
+    const scan = this.scanHeaders(position, stopAtLastOffset, bounds);
+    return scan.problem === undefined ? scan : this.scanHeaders(position, stopAtLastOffset, bounds);
   }
 
   /**
@@ -231,7 +256,7 @@ export class LogSegment {
     const start = this.offsetIndex.lookup(offset);
     // The index maps a batch's last offset to the batch's start: at or below `offset`, so the batch
     // holding `offset` starts there or later.
-    const scan = this.scanHeaders(start.offset <= offset ? start.position : 0, offset);
+    const scan = this.scanHeadersTwice(start.offset <= offset ? start.position : 0, offset);
     const found = scan.batches.find((batch) => batch.lastOffset >= offset);
     if (found !== undefined) return found;
     return scan.problem === undefined ? undefined : 'unreadable';
@@ -256,14 +281,33 @@ export class LogSegment {
     while (at < chunk.length) {
       const result = readRecordBatch(chunk, at, chunk.length);
       if (result.type === 'truncated') break; // the next batch does not fit in maxBytes
-      if (result.type === 'corrupt') {
+      const problem = result.type === 'corrupt' ? result.reason : this.offsetProblem(result.batch, batches.at(-1), at === 0 ? first : undefined);
+      if (problem !== undefined) {
         if (batches.length > 0) break; // serve what came before; the next read reports it
-        return { type: 'corrupt', position: first.position + at, reason: result.reason };
+        return { type: 'corrupt', position: first.position + at, reason: problem };
       }
-      batches.push(result.batch);
-      at += result.batch.bytes.length;
+      batches.push((result as { batch: RecordBatch }).batch);
+      at += (result as { batch: RecordBatch }).batch.bytes.length;
     }
     return { type: 'batches', batches };
+  }
+
+  /**
+   * Kafka's CRC covers a batch from its attributes on, not its base offset, length or partition
+   * leader epoch, so a bit flipped in the base offset passes the CRC. Structural checks catch it
+   * on read: the batch must lie inside the segment's offsets, follow the previous batch, and (for
+   * the first one) agree with the header the offset lookup read separately. A flipped leader
+   * epoch stays undetectable, as in Kafka.
+   */
+  private offsetProblem(batch: RecordBatch, previous: RecordBatch | undefined, looked: BatchPosition | undefined): string | undefined {
+    if (batch.baseOffset < this.baseOffset || batch.lastOffset >= this.nextOffset) {
+      return `batch offsets ${batch.baseOffset}..${batch.lastOffset} outside the segment's ${this.baseOffset}..${this.nextOffset - 1}`;
+    }
+    if (previous !== undefined && batch.baseOffset <= previous.lastOffset) return `batch offset ${batch.baseOffset} does not follow ${previous.lastOffset}`;
+    if (looked !== undefined && (looked.baseOffset !== batch.baseOffset || looked.lastOffset !== batch.lastOffset)) {
+      return `batch offsets ${batch.baseOffset}..${batch.lastOffset} disagree with its header read as ${looked.baseOffset}..${looked.lastOffset}`;
+    }
+    return undefined;
   }
 
   /**
@@ -272,7 +316,7 @@ export class LogSegment {
    * that fails (Kafka's `LogSegment.recover`). `onBatch` sees each valid batch in order, which is
    * how the leader epoch cache is rebuilt.
    */
-  recover(maxBatchBytes: number, onBatch: (batch: RecordBatch) => void): SegmentRecovery {
+  recover(maxBatchBytes: number, onBatch: (batch: RecordBatch) => void, bounds: SegmentBounds = UNBOUNDED): SegmentRecovery {
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.bytesSinceLastIndexEntry = 0;
@@ -280,16 +324,31 @@ export class LogSegment {
     this.offsetOfMaxTimestamp = -1;
     this.rollingBasedTimestamp = undefined;
     this.nextOffset = this.baseOffset;
-    const data = this.disk.read(this.logPath, 0, this.bytes);
+    let data = this.disk.read(this.logPath, 0, this.bytes);
     const batches: RecordBatch[] = [];
     let at = 0;
     let stoppedBecause: string | undefined;
+    let reread = false;
     while (at < data.length) {
       const result = readRecordBatch(data, at, data.length);
-      if (result.type !== 'batch') {
-        stoppedBecause = `${result.type} batch at position ${at}: ${result.reason}`;
+      const problem = result.type !== 'batch'
+        ? `${result.type} batch at position ${at}: ${result.reason}`
+        : boundsProblem(bounds, this.baseOffset, batches.at(-1)?.lastOffset, result.batch.baseOffset, result.batch.lastOffset);
+      if (problem !== undefined && !reread) {
+        // A bit flipped on read is transient: read the rest once more before truncating good data.
+        reread = true;
+        const rest = this.disk.read(this.logPath, at, this.bytes - at);
+        const copy = new Uint8Array(this.bytes);
+        copy.set(data.subarray(0, at), 0);
+        copy.set(rest, at);
+        data = copy;
+        continue;
+      }
+      if (problem !== undefined || result.type !== 'batch') {
+        stoppedBecause = problem ?? 'unreadable batch';
         break;
       }
+      reread = false;
       const batch = result.batch;
       if (batch.baseOffset < this.nextOffset) {
         stoppedBecause = `batch at position ${at} has offset ${batch.baseOffset}, below the expected ${this.nextOffset}`;
@@ -326,8 +385,9 @@ export class LogSegment {
    * the batch holding `offset` goes whole. Returns the bytes removed.
    */
   truncateTo(offset: number): number {
-    const first = offset <= this.baseOffset ? { position: 0 } : this.translateOffset(offset);
-    assert(first !== 'unreadable', `${this.logPath}: cannot truncate to ${offset}, the batch headers are unreadable`);
+    let first = offset <= this.baseOffset ? { position: 0 } : this.translateOffset(offset);
+    if (first === 'unreadable') first = this.translateOffset(offset);
+    if (first === 'unreadable') throw new DiskError('EIO', this.logPath, `cannot truncate to ${offset}: the batch headers are unreadable`);
     if (first === undefined) return 0;
     const removed = this.bytes - first.position;
     this.disk.truncate(this.logPath, first.position);
@@ -340,8 +400,8 @@ export class LogSegment {
     this.rollingBasedTimestamp = undefined;
     this.nextOffset = this.baseOffset;
     this.bytesSinceLastIndexEntry = 0;
-    const scan = this.scanHeaders(0);
-    assert(scan.problem === undefined, `${this.logPath}: kept batches unreadable after truncation: ${scan.problem ?? ''}`);
+    const scan = this.scanHeadersTwice(0);
+    if (scan.problem !== undefined) throw new DiskError('EIO', this.logPath, `kept batches unreadable after truncation: ${scan.problem}`);
     for (const batch of scan.batches) this.noteBatch(batch);
     this.resetIndexSpacing();
     return removed;
@@ -354,8 +414,8 @@ export class LogSegment {
 
   /** Every batch's header, in order (for retention, cleaning and tests). */
   batchPositions(): readonly BatchPosition[] {
-    const scan = this.scanHeaders(0);
-    assert(scan.problem === undefined, `${this.logPath}: ${scan.problem ?? ''}`);
+    const scan = this.scanHeadersTwice(0);
+    if (scan.problem !== undefined) throw new DiskError('EIO', this.logPath, scan.problem);
     return scan.batches;
   }
 
@@ -376,4 +436,13 @@ export class LogSegment {
   toString(): string {
     return `LogSegment(baseOffset=${this.baseOffset}, size=${this.bytes})`;
   }
+}
+
+/** Why a batch's offsets break the segment's {@link SegmentBounds}, if they do. */
+function boundsProblem(bounds: SegmentBounds, segmentBase: number, previousLast: number | undefined, baseOffset: number, lastOffset: number): string | undefined {
+  if (lastOffset >= bounds.upperBound) return `offsets ${baseOffset}..${lastOffset} reach the next segment at ${bounds.upperBound}`;
+  if (!bounds.dense) return undefined;
+  const expected = previousLast === undefined ? segmentBase : previousLast + 1;
+  if (baseOffset !== expected) return `offset ${baseOffset} where the dense log expects ${expected}`;
+  return undefined;
 }

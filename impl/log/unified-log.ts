@@ -392,6 +392,8 @@ export class UnifiedLog {
         return this.corruptRead(segment, read.reason);
       }
       for (const batch of read.batches) {
+        const previous = batches.at(-1);
+        assert(previous === undefined || batch.baseOffset > previous.lastOffset, `${this.dir}: segments returned overlapping batches`);
         batches.push(batch);
         remaining -= batch.bytes.length;
         from = batch.lastOffset + 1;
@@ -646,13 +648,14 @@ export class UnifiedLog {
       const nextBase = bases[index + 1];
       const below = nextBase !== undefined && nextBase <= recoveryPoint;
       const { indexIntervalBytes, segmentIndexBytes } = this.config;
+      const bounds = { upperBound: nextBase ?? Number.POSITIVE_INFINITY, dense: !this.config.cleanupPolicy.compact };
       let segment: LogSegment;
       if (below || params.hadCleanShutdown) {
         // Trusted data: load the indexes and scan headers; recover only if something is off.
-        const opened = LogSegment.open(this.disk, this.dir, base, indexIntervalBytes, segmentIndexBytes, nowMs);
+        const opened = LogSegment.open(this.disk, this.dir, base, indexIntervalBytes, segmentIndexBytes, nowMs, bounds);
         segment = opened.segment;
         if (opened.needsRecovery === undefined) {
-          if (rebuildEpochs) for (const batch of segment.batchPositions()) this.assignEpochFromBatch(batch.partitionLeaderEpoch, batch.baseOffset);
+          if (rebuildEpochs) for (const batch of opened.batches) this.assignEpochFromBatch(batch.partitionLeaderEpoch, batch.baseOffset);
           this.segments.push(segment);
           continue;
         }
@@ -663,7 +666,7 @@ export class UnifiedLog {
       const previousEnd = this.segments.at(-1)?.readNextOffset ?? 0;
       const recovered = segment.recover(this.config.maxMessageBytes, (batch) => {
         this.assignEpochFromBatch(batch.partitionLeaderEpoch, batch.baseOffset);
-      });
+      }, bounds);
       segmentsRecovered++;
       // What recovery kept may still sit only in the page cache (after a kill -9): it is fsynced
       // now, so that the recovery point can move to the log end honestly.

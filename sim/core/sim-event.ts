@@ -14,6 +14,8 @@ export type SimEvent =
       readonly generation: number;
       readonly messageId: number;
       readonly message: Message;
+      /** Set when a clogged link released the message; it goes ahead of everything sent after it. */
+      readonly released?: boolean;
     }
   | {
       readonly type: 'disconnect-notify';

@@ -61,6 +61,7 @@ interface HeldMessage {
   readonly generation: number;
   readonly messageId: number;
   readonly message: Message;
+  readonly released?: boolean;
 }
 
 interface LinkFault {
@@ -86,6 +87,8 @@ export class SimNetwork {
   private readonly blockedCount = new Map<string, number>();
   private readonly linkFaults = new Map<string, LinkFault[]>();
   private readonly held = new Map<string, HeldMessage[]>();
+  /** Per directed link, released messages not yet arrived: later messages wait behind them. */
+  private readonly releasing = new Map<string, number>();
   private nextMessageId = 0;
   private inFlight = 0;
 
@@ -141,6 +144,19 @@ export class SimNetwork {
   arrive(held: HeldMessage): boolean {
     this.inFlight--;
     assert(this.inFlight >= 0, 'network in-flight count went negative');
+    if (held.released !== true) return this.arriveInOrder(held);
+    // A released message: whatever happens to it, the link's backlog may move on afterwards.
+    const key = linkKey(held.from, held.to);
+    const left = (this.releasing.get(key) ?? 0) - 1;
+    assert(left >= 0, 'more released messages arrived than were released');
+    if (left === 0) this.releasing.delete(key);
+    else this.releasing.set(key, left);
+    const arrived = this.arriveInOrder(held);
+    if (left === 0) this.release(held.from, held.to);
+    return arrived;
+  }
+
+  private arriveInOrder(held: HeldMessage): boolean {
     const { from, to, message, messageId } = held;
     const connection = this.connection(from, to);
     if (connection.generation !== held.generation) {
@@ -152,11 +168,9 @@ export class SimNetwork {
       this.breakConnection(from, to, 'silent');
       return false;
     }
-    if (this.isClogged(from, to)) {
-      this.inFlight++;
-      const queue = this.held.get(linkKey(from, to)) ?? [];
-      queue.push(held);
-      this.held.set(linkKey(from, to), queue);
+    // TCP is FIFO: a message may not overtake one a clog held, so it waits behind the backlog.
+    if (this.isClogged(from, to) || (held.released !== true && this.hasBacklog(from, to))) {
+      this.hold(held);
       return false;
     }
     if (this.nodes.reachability(to) !== 'running') {
@@ -164,6 +178,42 @@ export class SimNetwork {
       return false;
     }
     return true;
+  }
+
+  private hasBacklog(from: NodeId, to: NodeId): boolean {
+    if (this.held.size === 0 && this.releasing.size === 0) return false;
+    const key = linkKey(from, to);
+    return this.held.has(key) || this.releasing.has(key);
+  }
+
+  /** Holds a message in send order (message ids grow with send order). */
+  private hold(held: HeldMessage): void {
+    this.inFlight++;
+    const key = linkKey(held.from, held.to);
+    const queue = this.held.get(key) ?? [];
+    let index = queue.length;
+    while (index > 0 && (queue[index - 1] as HeldMessage).messageId > held.messageId) index--;
+    queue.splice(index, 0, { from: held.from, to: held.to, generation: held.generation, messageId: held.messageId, message: held.message });
+    this.held.set(key, queue);
+  }
+
+  /**
+   * Sends a link's held messages on, in order, once it is neither clogged nor still delivering an
+   * earlier release. They have waited already, so they go at once; everything else on the link
+   * waits behind them (see {@link arriveInOrder}).
+   */
+  private release(from: NodeId, to: NodeId): void {
+    if (this.isClogged(from, to)) return;
+    const key = linkKey(from, to);
+    if (this.releasing.has(key)) return;
+    const queue = this.held.get(key);
+    if (queue === undefined) return;
+    this.held.delete(key);
+    this.releasing.set(key, queue.length);
+    const nowMs = this.scheduler.nowMs();
+    for (const message of queue) {
+      this.scheduler.schedule(nowMs, { type: 'deliver', ...message, released: true });
+    }
   }
 
   /**
@@ -223,15 +273,7 @@ export class SimNetwork {
     const remaining = (this.linkFaults.get(key) ?? []).filter((fault) => fault.faultId !== faultId);
     if (remaining.length > 0) this.linkFaults.set(key, remaining);
     else this.linkFaults.delete(key);
-    if (this.isClogged(from, to)) return;
-    const queue = this.held.get(key);
-    if (queue === undefined) return;
-    this.held.delete(key);
-    // Released messages keep their order: FIFO clamping in schedule() sees to that.
-    for (const message of queue) {
-      this.inFlight--;
-      this.schedule(message);
-    }
+    this.release(from, to);
   }
 
   /** Repairs every partition and link fault (the heal phase). */
@@ -243,7 +285,7 @@ export class SimNetwork {
       for (const fault of [...faults]) this.removeLinkFault(from, to, fault.faultId);
     }
     assert(this.blockedCount.size === 0, 'links still blocked after healing every partition');
-    assert(this.held.size === 0, 'messages still held after healing every link');
+    for (const key of this.held.keys()) assert(this.releasing.has(key), 'messages still held after healing every link');
   }
 
   isBlocked(from: NodeId, to: NodeId): boolean {

@@ -73,7 +73,7 @@ export class AckLogClient implements SimulatedNode<AckLogMessage> {
     assert(message.type === 'AppendResponse', `client received ${message.type}`);
     // A response to a request the client already gave up on is late; the outcome was recorded.
     if (this.inFlight === undefined || this.inFlight.requestId !== message.requestId) return [];
-    return this.complete(message.error === 'NONE' ? 'ok' : 'fail', message.error);
+    return this.complete(message.error === 'NONE' ? 'ok' : 'fail', message.error, message.offset);
   }
 
   private append(): NodeEffect<AckLogMessage>[] {
@@ -94,11 +94,11 @@ export class AckLogClient implements SimulatedNode<AckLogMessage> {
     ];
   }
 
-  private complete(type: 'ok' | 'fail' | 'info', why: string): NodeEffect<AckLogMessage>[] {
+  private complete(type: 'ok' | 'fail' | 'info', why: string, offset = -1): NodeEffect<AckLogMessage>[] {
     const inFlight = this.inFlight;
     assert(inFlight !== undefined, `completion '${why}' with nothing in flight`);
     this.inFlight = undefined;
-    const value = { value: inFlight.value, server: inFlight.server, why };
+    const value = { value: inFlight.value, server: inFlight.server, why, offset };
     return [
       { type: 'cancel-timer', name: 'request-timeout' },
       { type: 'history', record: { type, process: this.process, f: 'append', value } },

@@ -6,4 +6,5 @@
  */
 export type AckLogMessage =
   | { readonly type: 'AppendRequest'; readonly requestId: number; readonly value: number }
-  | { readonly type: 'AppendResponse'; readonly requestId: number; readonly error: 'NONE' | 'KAFKA_STORAGE_ERROR' };
+  /** `offset` is where the value went in the server's log, or -1 with an error. */
+  | { readonly type: 'AppendResponse'; readonly requestId: number; readonly error: 'NONE' | 'KAFKA_STORAGE_ERROR'; readonly offset: number };

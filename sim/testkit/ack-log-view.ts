@@ -7,8 +7,10 @@ export interface AckLogView {
   readonly servers: readonly {
     readonly id: NodeId;
     readonly status: ProcessStatus;
-    /** The server's log in order; undefined while the server is down. */
-    readonly log: readonly number[] | undefined;
+    /** The server's log records in offset order; undefined while the server is down. */
+    readonly log: readonly { readonly offset: number; readonly value: number }[] | undefined;
+    /** Offsets below it were deleted by retention. */
+    readonly logStartOffset: number;
   }[];
   readonly clients: readonly { readonly id: NodeId; readonly done: boolean }[];
 }

@@ -5,19 +5,11 @@ import type { AckLogView } from '../../../sim/testkit/ack-log-view.ts';
  * Coverage marks of the self-test system: behaviours a sweep of seeds must reach at least once,
  * or the faults are not exercising what they are for.
  */
-export const tornTailTruncated: InvariantDefinition<AckLogView> = {
-  name: 'torn-tail-truncated',
-  kind: 'sometimes',
-  source: 'Kafka LogSegment.recover: truncate at the first invalid batch',
-  statement: 'A server restarting after power loss found a torn or corrupt tail and truncated it.',
-  checker: { type: 'mark' },
-};
-
 export const appendRejectedDiskFull: InvariantDefinition<AckLogView> = {
   name: 'append-rejected-disk-full',
   kind: 'sometimes',
   source: 'Kafka KAFKA_STORAGE_ERROR on an IOException while appending',
-  statement: 'A server failed an append because its disk was full, and said so to the client.',
+  statement: 'A server failed an append because its disk was full, said so to the client, and shut down as a Kafka broker whose only log directory failed.',
   checker: { type: 'mark' },
 };
 

@@ -19,7 +19,7 @@ export const appendOrder: InvariantDefinition<AckLogView> = {
       for (const server of view.servers) {
         if (server.log === undefined) continue;
         const lastByClient = new Map<number, number>();
-        for (const value of server.log) {
+        for (const { value } of server.log) {
           const client = Math.floor(value / PROCESS_VALUES);
           const last = lastByClient.get(client);
           if (last !== undefined && last >= value) {
