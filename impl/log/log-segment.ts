@@ -46,7 +46,8 @@ export interface SegmentRecovery {
   readonly truncatedBytes: number;
   /** Why the scan stopped early, when it did. */
   readonly stoppedBecause?: string;
-  readonly batches: readonly RecordBatch[];
+  /** Valid batches kept. */
+  readonly batches: number;
 }
 
 export type SegmentRead =
@@ -279,7 +280,7 @@ export class LogSegment {
     const batches: RecordBatch[] = [];
     let at = 0;
     while (at < chunk.length) {
-      const result = readRecordBatch(chunk, at, chunk.length);
+      const result = readRecordBatch(chunk, at, chunk.length, false);
       if (result.type === 'truncated') break; // the next batch does not fit in maxBytes
       const problem = result.type === 'corrupt' ? result.reason : this.offsetProblem(result.batch, batches.at(-1), at === 0 ? first : undefined);
       if (problem !== undefined) {
@@ -325,15 +326,16 @@ export class LogSegment {
     this.rollingBasedTimestamp = undefined;
     this.nextOffset = this.baseOffset;
     let data = this.disk.read(this.logPath, 0, this.bytes);
-    const batches: RecordBatch[] = [];
+    let batchCount = 0;
+    let lastBatch: RecordBatch | undefined;
     let at = 0;
     let stoppedBecause: string | undefined;
     let reread = false;
     while (at < data.length) {
-      const result = readRecordBatch(data, at, data.length);
+      const result = readRecordBatch(data, at, data.length, false);
       const problem = result.type !== 'batch'
         ? `${result.type} batch at position ${at}: ${result.reason}`
-        : boundsProblem(bounds, this.baseOffset, batches.at(-1)?.lastOffset, result.batch.baseOffset, result.batch.lastOffset);
+        : boundsProblem(bounds, this.baseOffset, lastBatch?.lastOffset, result.batch.baseOffset, result.batch.lastOffset);
       if (problem !== undefined && !reread) {
         // A bit flipped on read is transient: read the rest once more before truncating good data.
         reread = true;
@@ -350,6 +352,7 @@ export class LogSegment {
       }
       reread = false;
       const batch = result.batch;
+      lastBatch = batch;
       if (batch.baseOffset < this.nextOffset) {
         stoppedBecause = `batch at position ${at} has offset ${batch.baseOffset}, below the expected ${this.nextOffset}`;
         break;
@@ -369,7 +372,7 @@ export class LogSegment {
       }
       this.noteBatch({ position: at, size: batch.bytes.length, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, maxTimestamp: batch.maxTimestamp, partitionLeaderEpoch: batch.partitionLeaderEpoch });
       onBatch(batch);
-      batches.push(batch);
+      batchCount++;
       at += batch.bytes.length;
     }
     const truncatedBytes = this.bytes - at;
@@ -377,7 +380,7 @@ export class LogSegment {
       this.disk.truncate(this.logPath, at);
       this.bytes = at;
     }
-    return { truncatedBytes, batches, ...(stoppedBecause === undefined ? {} : { stoppedBecause }) };
+    return { truncatedBytes, batches: batchCount, ...(stoppedBecause === undefined ? {} : { stoppedBecause }) };
   }
 
   /**

@@ -64,6 +64,9 @@ const CONTROL_FLAG = 0x20;
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true });
+
 export interface RecordHeader {
   readonly key: string;
   readonly value: Uint8Array | null;
@@ -197,7 +200,7 @@ function writeRecord(writer: ByteWriter, record: SimpleRecord, offsetDelta: numb
   writeNullableBytes(body, record.value);
   body.varint(record.headers.length);
   for (const header of record.headers) {
-    const key = new TextEncoder().encode(header.key);
+    const key = UTF8_ENCODER.encode(header.key);
     body.varint(key.length);
     body.bytes(key);
     writeNullableBytes(body, header.value);
@@ -228,7 +231,7 @@ export type BatchReadResult =
  * Reads and validates the batch at `position` of `data` (which ends at `end`): length, magic and
  * CRC-32C, as `LogSegment.recover` and the fetch path do. Never throws on bad bytes.
  */
-export function readRecordBatch(data: Uint8Array, position: number, end: number = data.length): BatchReadResult {
+export function readRecordBatch(data: Uint8Array, position: number, end: number = data.length, copy = true): BatchReadResult {
   assert(position >= 0 && position <= end && end <= data.length, `batch read at ${position}..${end} outside ${data.length} bytes`);
   const available = end - position;
   if (available < LOG_OVERHEAD) return { type: 'truncated', reason: `${available} bytes left, a batch needs ${LOG_OVERHEAD} to start` };
@@ -267,7 +270,8 @@ export function readRecordBatch(data: Uint8Array, position: number, end: number 
     return {
       type: 'batch',
       batch: {
-        bytes: data.slice(position, position + size),
+        // A view when the caller owns `data` outright (a private read buffer), else a copy.
+        bytes: copy ? data.slice(position, position + size) : data.subarray(position, position + size),
         baseOffset,
         lastOffset: baseOffset + lastOffsetDelta,
         partitionLeaderEpoch,
@@ -304,7 +308,7 @@ export function decodeRecords(batch: RecordBatch): LogRecord[] | string {
   const records: LogRecord[] = [];
   try {
     const reader = new ByteReader(batch.bytes, OFFSETS.records, batch.bytes.length);
-    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const decoder = UTF8_DECODER;
     for (let index = 0; index < batch.recordCount; index++) {
       const length = reader.varint();
       if (length < 0 || length > reader.remaining) return `record ${index} has length ${length} with ${reader.remaining} bytes left`;
@@ -380,6 +384,25 @@ export function withLogAppendTime(bytes: Uint8Array, appendTime: number): Uint8A
   view.setBigInt64(OFFSETS.maxTimestamp, BigInt(appendTime));
   view.setUint32(OFFSETS.crc, crc32c(copy, OFFSETS.attributes));
   return copy;
+}
+
+/**
+ * The batch as the leader writes it: {@link stampBatch} (and {@link withLogAppendTime}) applied,
+ * with the parsed header updated to match instead of parsing the bytes again.
+ */
+export function restampBatch(batch: RecordBatch, baseOffset: number, partitionLeaderEpoch: number, logAppendTime?: number): RecordBatch {
+  let bytes = stampBatch(batch.bytes, baseOffset, partitionLeaderEpoch);
+  if (logAppendTime !== undefined) bytes = withLogAppendTime(bytes, logAppendTime);
+  return {
+    ...batch,
+    bytes,
+    baseOffset,
+    lastOffset: baseOffset + batch.lastOffsetDelta,
+    partitionLeaderEpoch,
+    ...(logAppendTime === undefined
+      ? {}
+      : { timestampType: 'LogAppendTime' as const, maxTimestamp: logAppendTime, crc: new DataView(bytes.buffer, bytes.byteOffset).getUint32(OFFSETS.crc) }),
+  };
 }
 
 function hex32(value: number): string {

@@ -16,8 +16,7 @@ import {
   decodeRecords,
   parseRecordBatch,
   readRecordBatch,
-  stampBatch,
-  withLogAppendTime,
+  restampBatch,
   type LogRecord,
   type RecordBatch,
 } from './record-batch.ts';
@@ -207,9 +206,7 @@ export class UnifiedLog {
       if (batch.recordCount !== batch.lastOffsetDelta + 1) {
         return { type: 'error', error: 'INVALID_RECORD', message: `batch ${index} has ${batch.recordCount} records and last offset delta ${batch.lastOffsetDelta}` };
       }
-      let out = stampBatch(bytes, nextOffset, leaderEpoch);
-      if (logAppendTime >= 0) out = withLogAppendTime(out, logAppendTime);
-      const written = parseRecordBatch(out);
+      const written = restampBatch(batch, nextOffset, leaderEpoch, logAppendTime >= 0 ? logAppendTime : undefined);
       stamped.push(written);
       nextOffset = written.lastOffset + 1;
     }

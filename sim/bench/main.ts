@@ -6,6 +6,7 @@ import { runSeed } from '../run/run-seed.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
 import { pingSystem } from './ping-system.ts';
 import { wallClockMs } from './wall-clock.ts';
+import { runLogBench } from './log-bench.ts';
 
 /**
  * `npm run bench`: throughput of the simulator, printed and written to `reports/bench.json`.
@@ -120,6 +121,8 @@ function main(): void {
       note: 'idle simulation cost per event over the bare loop; the bar is 3x',
     },
   ];
+  const log = runLogBench(REPETITIONS);
+  figures.push(...log.figures);
   const report = {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -128,6 +131,7 @@ function main(): void {
     idle: { events: idle.events, wallMs: round(idle.wallMs, 1) },
     ticks: { events: ticks.events, wallMs: round(ticks.wallMs, 1) },
     bare: { events: bare.events, wallMs: round(bare.wallMs, 1) },
+    log: log.details,
     figures,
   };
   for (const figure of figures) {
