@@ -201,6 +201,8 @@ export class ByteReader {
       const byte = BigInt(this.unsignedByte());
       result |= (byte & 0x7fn) << shift;
       if ((byte & 0x80n) === 0n) {
+        // Bits beyond 64 are dropped, as Kafka's readUnsignedVarlong drops them.
+        result = BigInt.asUintN(64, result);
         const value = (result >> 1n) ^ -(result & 1n);
         const signed = BigInt.asIntN(64, value);
         if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < BigInt(Number.MIN_SAFE_INTEGER)) {
