@@ -1,7 +1,11 @@
 import type { AnyStateMachine } from 'xstate';
+import { brokerMachine } from './broker.machine.ts';
 import { nodeProcessMachine } from './node-process.machine.ts';
+import { partitionReplicaMachine } from './partition-replica.machine.ts';
 
 export { nodeProcessMachine } from './node-process.machine.ts';
+export { brokerMachine } from './broker.machine.ts';
+export { partitionReplicaMachine } from './partition-replica.machine.ts';
 export type { NodeProcessEvent, NodeProcessEventType, NodeProcessState } from './node-process.machine.ts';
 
 /** Machines by the name a `transition` effect's `machine` field uses. */
@@ -13,6 +17,8 @@ export type ModelRegistry = Readonly<Record<string, AnyStateMachine>>;
  */
 export const MODEL_MACHINES = {
   'node-process': nodeProcessMachine,
+  broker: brokerMachine,
+  'partition-replica': partitionReplicaMachine,
 } as const satisfies ModelRegistry;
 
 export type ModelMachineName = keyof typeof MODEL_MACHINES;

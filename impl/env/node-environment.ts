@@ -104,7 +104,9 @@ export type NodeInput<M extends Message> =
    * The connection to `peer` broke: everything in flight on it, in both directions, is lost.
    * Kafka's `NetworkClient` sees this as a disconnect and fails the in-flight requests.
    */
-  | { readonly type: 'disconnected'; readonly peer: NodeId };
+  | { readonly type: 'disconnected'; readonly peer: NodeId }
+  /** SIGTERM from the operator (the nemesis): shut down cleanly, then `halt`. */
+  | { readonly type: 'signal'; readonly signal: 'SIGTERM' };
 
 /** A lifecycle event for the conformance monitor; `type` is the model machine's event name. */
 export interface LifecycleEvent {

@@ -118,6 +118,16 @@ export class LogManager {
     this.logStartOffsets.write(all.map(({ tp, log }) => ({ tp, offset: log.logStartOffset })));
   }
 
+  /** Deletes the recovery-point checkpoint, so that the next load recovers every segment. */
+  forgetRecoveryPoints(): void {
+    const path = `${this.root}/${RECOVERY_POINT_CHECKPOINT_FILENAME}`;
+    try {
+      if (this.disk.exists(path)) this.disk.delete(path);
+    } catch {
+      // The directory is failing already; the next start finds out what is left.
+    }
+  }
+
   /** `ReplicaManager.checkpointHighWatermarks`: the partitions' high watermarks, by name order. */
   checkpointHighWatermarks(highWatermarks: ReadonlyMap<string, number>): void {
     const entries = [...highWatermarks.keys()].sort().map((key) => {

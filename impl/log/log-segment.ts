@@ -25,6 +25,10 @@ export interface BatchPosition {
   readonly lastOffset: number;
   readonly maxTimestamp: number;
   readonly partitionLeaderEpoch: number;
+  /** Idempotent producer fields, for rebuilding producer state from the log. */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+  readonly baseSequence?: number;
 }
 
 /**
@@ -233,7 +237,10 @@ export class LogSegment {
       if (baseOffset < this.baseOffset) return { batches, problem: `offset ${baseOffset} at position ${at} is below the segment's base offset` };
       const problem = boundsProblem(bounds, this.baseOffset, previous?.lastOffset, baseOffset, lastOffset);
       if (problem !== undefined) return { batches, problem: `batch at position ${at}: ${problem}` };
-      batches.push({ position: at, size, baseOffset, lastOffset, maxTimestamp: Number(view.getBigInt64(35)), partitionLeaderEpoch: view.getInt32(12) });
+      batches.push({
+        position: at, size, baseOffset, lastOffset, maxTimestamp: Number(view.getBigInt64(35)), partitionLeaderEpoch: view.getInt32(12),
+        producerId: Number(view.getBigInt64(43)), producerEpoch: view.getInt16(51), baseSequence: view.getInt32(53),
+      });
       at += size;
       if (lastOffset >= stopAtLastOffset) break;
     }
@@ -403,11 +410,31 @@ export class LogSegment {
     this.rollingBasedTimestamp = undefined;
     this.nextOffset = this.baseOffset;
     this.bytesSinceLastIndexEntry = 0;
-    const scan = this.scanHeadersTwice(0);
-    if (scan.problem !== undefined) throw new DiskError('EIO', this.logPath, `kept batches unreadable after truncation: ${scan.problem}`);
-    for (const batch of scan.batches) this.noteBatch(batch);
+    // The kept batches are re-read with their CRCs checked (twice at most: a flip on read is
+    // transient), so that no field a flipped bit could fake comes back into the segment's state.
+    let kept = this.validatedBatches();
+    if (typeof kept === 'string') kept = this.validatedBatches();
+    if (typeof kept === 'string') throw new DiskError('EIO', this.logPath, `kept batches unreadable after truncation: ${kept}`);
+    for (const batch of kept) this.noteBatch(batch);
     this.resetIndexSpacing();
     return removed;
+  }
+
+  /** Every batch's header, read with its CRC checked; a reason instead if one fails. */
+  private validatedBatches(): BatchPosition[] | string {
+    const data = this.disk.read(this.logPath, 0, this.bytes);
+    const batches: BatchPosition[] = [];
+    let at = 0;
+    while (at < data.length) {
+      const result = readRecordBatch(data, at, data.length, false);
+      if (result.type !== 'batch') return `${result.type} batch at position ${at}: ${result.reason}`;
+      const batch = result.batch;
+      const problem = boundsProblem(UNBOUNDED, this.baseOffset, batches.at(-1)?.lastOffset, batch.baseOffset, batch.lastOffset);
+      if (problem !== undefined || (batches.length > 0 && batch.baseOffset <= (batches.at(-1) as BatchPosition).lastOffset)) return `batch at position ${at}: offsets out of order`;
+      batches.push({ position: at, size: batch.bytes.length, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, maxTimestamp: batch.maxTimestamp, partitionLeaderEpoch: batch.partitionLeaderEpoch, producerId: batch.producerId, producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence });
+      at += batch.bytes.length;
+    }
+    return batches;
   }
 
   /** Batch headers without CRC checks, and why the scan stopped early if it did (for describe tools). */

@@ -205,6 +205,9 @@ export class TimeIndex extends SegmentIndex<TimestampOffset> {
   maybeAppend(timestamp: number, offset: number): void {
     const last = this.entries.at(-1);
     if (last !== undefined && timestamp <= last.timestamp) return;
+    // Timestamps come from batch headers; one read through a flipped bit (outside any CRC check,
+    // as Kafka's own time index is) must not be able to break the index's order.
+    if (last !== undefined && offset < last.offset) return;
     if (this.isFull) return;
     this.appendEntry({ timestamp, offset });
   }

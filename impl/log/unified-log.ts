@@ -456,7 +456,14 @@ export class UnifiedLog {
    */
   truncateTo(targetOffset: number): boolean {
     assert(Number.isSafeInteger(targetOffset) && targetOffset >= 0, `truncation offset must be a non-negative integer, got ${targetOffset}`);
-    if (targetOffset >= this.logEndOffset) return false;
+    if (targetOffset >= this.logEndOffset) {
+      // Kafka truncates the epoch cache at the log end even then: a replica that became leader
+      // and assigned its epoch's start offset, but never appended before losing leadership, holds
+      // an epoch entry with no data, which would make it ask OffsetsForLeaderEpoch about an epoch
+      // no other replica has, forever.
+      this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+      return false;
+    }
     const first = this.segments[0];
     if (targetOffset < this.logStart || (first !== undefined && first.baseOffset > targetOffset)) {
       this.truncateFullyAndStartAt(targetOffset);

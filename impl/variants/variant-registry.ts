@@ -16,8 +16,54 @@ export interface ProtocolVariant {
   readonly configOverrides: Readonly<Record<string, string>>;
 }
 
-/** Empty for now; the historical variants (such as pre-kip-101) are added with their behaviour. */
-export const PROTOCOL_VARIANTS: readonly ProtocolVariant[] = [];
+/**
+ * The historical variants, each a rule Kafka used before a KIP or JIRA fixed it. `spec/variants.md`
+ * describes each: the rule it restores, the failure, and how a sweep finds it.
+ */
+export const PROTOCOL_VARIANTS: readonly ProtocolVariant[] = [
+  {
+    name: 'kafka-7128',
+    summary: 'A follower rejoins the ISR once it reaches the high watermark, even if it has not reached the start of the leader\'s current epoch.',
+    source: 'KAFKA-7128',
+    configOverrides: {},
+  },
+  {
+    name: 'pre-kip-101',
+    summary: 'A follower truncates its log to its high watermark before fetching from a new leader, instead of asking OffsetsForLeaderEpoch.',
+    source: 'KIP-101',
+    configOverrides: {},
+  },
+  {
+    name: 'pre-kip-279',
+    summary: 'OffsetsForLeaderEpoch answers only an end offset, without the epoch it belongs to, so a follower cannot iterate to the true divergence point.',
+    source: 'KIP-279',
+    configOverrides: { acks: '1', 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' },
+  },
+  {
+    name: 'pre-kip-320',
+    summary: 'Fetches carry no current leader epoch, so a leader serves (and counts) followers still on another epoch.',
+    source: 'KIP-320',
+    configOverrides: {},
+  },
+  {
+    name: 'pre-kip-497',
+    summary: 'A leader acts on the ISR it proposes at once: the high watermark counts a shrunk ISR before the controller has accepted it.',
+    source: 'KIP-497',
+    configOverrides: {},
+  },
+  {
+    name: 'pre-kip-903',
+    summary: 'The controller adds a replica to the ISR without checking the broker epoch it fetched with, so a replica that restarted with an empty disk can rejoin on its old self\'s progress.',
+    source: 'KIP-903',
+    configOverrides: {},
+  },
+  {
+    name: 'pre-kip-966',
+    summary: 'The high watermark advances while the ISR is below min.insync.replicas.',
+    source: 'KIP-966',
+    configOverrides: {},
+  },
+];
 
 export function findVariant(name: string, variants: readonly ProtocolVariant[] = PROTOCOL_VARIANTS): ProtocolVariant | undefined {
   return variants.find((variant) => variant.name === name);

@@ -7,6 +7,7 @@ import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
 import { pingSystem } from './ping-system.ts';
 import { wallClockMs } from './wall-clock.ts';
 import { runLogBench } from './log-bench.ts';
+import { runClusterBench } from './cluster-bench.ts';
 
 /**
  * `npm run bench`: throughput of the simulator, printed and written to `reports/bench.json`.
@@ -103,7 +104,7 @@ function main(): void {
       name: 'scenario.eventsPerWallSecond',
       value: Math.round(scenario.events / (scenario.wallMs / 1000)),
       unit: 'events/s',
-      note: 'default system (ack-log self-test), seeds 1..5, 60 s simulated each, swarm faults',
+      note: 'default system (the Kafka cluster), seeds 1..5, 60 s simulated each, swarm faults',
     },
     {
       name: 'scenario.simulatedToWallRatio',
@@ -123,6 +124,8 @@ function main(): void {
   ];
   const log = runLogBench(REPETITIONS);
   figures.push(...log.figures);
+  const cluster = runClusterBench();
+  figures.push(...cluster.figures);
   const report = {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -132,6 +135,7 @@ function main(): void {
     ticks: { events: ticks.events, wallMs: round(ticks.wallMs, 1) },
     bare: { events: bare.events, wallMs: round(bare.wallMs, 1) },
     log: log.details,
+    cluster: cluster.details,
     figures,
   };
   for (const figure of figures) {

@@ -26,6 +26,7 @@ class PingNode implements SimulatedNode<Ping> {
         ];
       case 'receive':
       case 'disconnected':
+      case 'signal':
         return [];
       default:
         return assertNever(input, 'ping node input');

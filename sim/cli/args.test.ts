@@ -298,8 +298,12 @@ describe('parseSimArgs: --config', () => {
 });
 
 describe('parseSimArgs: --variant', () => {
-  it('rejects every name while the registry is empty, and says so', () => {
-    expect(fail(['--variant', 'pre-kip-101'])).toBe("--variant: unknown variant 'pre-kip-101'; known variants: (none yet)");
+  it('knows the historical variants and names them when rejecting another', () => {
+    expect(run(['--variant', 'pre-kip-101']).variants).toEqual(['pre-kip-101']);
+    expect(fail(['--variant', 'pre-kip-42'])).toBe(
+      "--variant: unknown variant 'pre-kip-42'; known variants: kafka-7128, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966",
+    );
+    expect(run(['--variant', 'pre-kip-279']).runConfig).toEqual({ acks: '1', 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' });
   });
 
   it('takes known variants, sorted', () => {
@@ -405,7 +409,7 @@ describe('parseSimArgs: output options and help', () => {
     }
     expect(HELP_TEXT).toContain('-h, --help');
     expect(HELP_TEXT).toContain('Default: 60s.');
-    expect(HELP_TEXT).toContain('Known: (none yet).');
+    expect(HELP_TEXT).toContain('Known: kafka-7128, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966.');
     expect(helpText(VARIANTS)).toContain('Known: alpha, beta, gamma, delta.');
     expect(parse(['--help'], VARIANTS)).toEqual({ type: 'help', text: helpText(VARIANTS) });
   });

@@ -26,6 +26,7 @@ export function formatRun(result: RunResult): string {
   for (const violation of result.violations) {
     lines.push(`  violation ${violation.invariant} at ${violation.atMs} ms${violation.applies ? '' : ' (not applicable)'}: ${violation.message}`);
   }
+  if (result.summary.length > 0) lines.push('describe', ...result.summary.map((line) => `  ${line}`));
   if (result.liveness !== undefined) lines.push(`liveness    ${result.liveness}`);
   if (result.crash !== undefined) lines.push(`crash       ${result.crash.message}`, indent(result.crash.stack));
   lines.push(`verdict     ${result.verdict.toUpperCase()}`, `digest      ${result.digest}`, `repro       ${result.repro}`);
@@ -55,6 +56,7 @@ export function runJson(result: RunResult): string {
     repro: result.repro,
     system: result.system,
     faultPlan: result.faultPlan,
+    describe: result.summary,
     invariants: result.invariants,
     ...(result.liveness === undefined ? {} : { liveness: result.liveness }),
     ...(result.crash === undefined ? {} : { crash: result.crash }),

@@ -78,19 +78,11 @@ describe('sim command line: one seed', () => {
 
   it('exits 1 and names the invariant when the run finds a safety violation', () => {
     // The self-test system's planted bug (acknowledge before fsync) under power loss.
-    const planted = (run: SeedRun): RunResult => runSeed({ ...run, plantedBug: 'ack-before-fsync' });
+    const planted = (run: SeedRun): RunResult => runSeed({ ...run, system: 'ack-log', plantedBug: 'ack-before-fsync' });
     const { code, stdout } = cli(['--seed', '3', '--duration', '20s', '--faults', 'power-loss'], planted);
     expect(code).toBe(1);
     expect(stdout).toContain('verdict     SAFETY');
     expect(stdout).toContain('violation AcknowledgedWritesDurable');
-  });
-
-  it('notes the options the self-test system ignores', () => {
-    const { code, stderr } = cli(['--seed', '1', ...SHORT, '--partitions', '5', '--config', 'acks=1']);
-    expect(code).toBe(0);
-    expect(stderr).toBe(
-      "refka sim: note: the default system is still the simulator's self-test (ack-log) until the replication issue lands; it ignores --partitions, --config\n",
-    );
   });
 });
 

@@ -33,10 +33,6 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     return EXIT_CODES.usage;
   }
   if (command.seedSource === 'chosen' && !command.json) io.stdout(`no --seed given; chose seed ${command.seeds[0]}\n`);
-  const ignored = ignoredByDefaultSystem(argv);
-  if (ignored.length > 0) {
-    io.stderr(`refka sim: note: the default system is still the simulator's self-test (ack-log) until the replication issue lands; it ignores ${ignored.join(', ')}\n`);
-  }
   // Files are opened before the first seed runs, so a bad --trace or --report path costs nothing
   // and ends with one line and the usage exit code rather than a stack trace.
   let sink: FileTraceSink | undefined;
@@ -92,18 +88,14 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
     seed,
     durationMs: command.durationMs,
     brokers: command.brokers,
+    partitions: command.partitions,
+    replicationFactor: command.replicationFactor,
     faults: command.faults,
     config: command.runConfig,
     variants: command.variants,
     repro: reproCommand(command, seed),
     ...(sink === undefined ? {} : { traceSink: sink }),
   };
-}
-
-/** Options the self-test system has no use for; naming them beats silently ignoring them. */
-function ignoredByDefaultSystem(argv: readonly string[]): string[] {
-  const options = ['--partitions', '--replication-factor', '--config', '--variant'];
-  return options.filter((option) => argv.some((word) => word === option || word.startsWith(`${option}=`)));
 }
 
 function openTraceSink(path: string): FileTraceSink | string {

@@ -122,8 +122,8 @@ describe('ConformanceMonitor', () => {
   it('reports an unknown machine without touching any coverage', () => {
     const monitor = new ConformanceMonitor(MODEL_MACHINES);
     const before = monitor.coverage();
-    const message = monitor.observe(0, { machine: 'broker', instance: 'broker-1', event: { type: 'start' }, to: 'running' });
-    expect(message).toBe("unknown model machine 'broker' (instance broker-1, event 'start')");
+    const message = monitor.observe(0, { machine: 'raft-voter', instance: 'voter-1', event: { type: 'start' }, to: 'running' });
+    expect(message).toBe("unknown model machine 'raft-voter' (instance voter-1, event 'start')");
     expect(monitor.coverage()).toEqual(before);
   });
 

@@ -36,6 +36,8 @@ export type SimEvent =
   | { readonly type: 'writeback' }
   /** End of the safety phase: every fault is repaired and every node restarted. */
   | { readonly type: 'heal' }
+  /** After the heal, a node that stopped itself (a controlled shutdown finishing) is started again. */
+  | { readonly type: 'restart-after-heal'; readonly node: NodeId }
   | { readonly type: 'convergence-check' };
 
 /** The simulator's clock and queue, as the network and the host see them. */

@@ -8,7 +8,7 @@ import type { FaultKind } from './fault-kind.ts';
  */
 export type FaultAction =
   | { readonly type: 'inject'; readonly kind: FaultKind }
-  | { readonly type: 'restart'; readonly node: NodeId; readonly faultId: number }
+  | { readonly type: 'restart'; readonly node: NodeId; readonly faultId: number; readonly waitForShutdown?: boolean }
   | { readonly type: 'partition-end'; readonly faultId: number }
   | { readonly type: 'link-lag-end'; readonly faultId: number }
   | { readonly type: 'disk-fault-end'; readonly node: NodeId; readonly faultId: number };

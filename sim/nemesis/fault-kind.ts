@@ -21,6 +21,8 @@ export const FAULT_KINDS = [
   'disk-full',
   /** A node restarts with an empty disk, as after a disk replacement. */
   'disk-loss',
+  /** SIGTERM: the node shuts down cleanly (a Kafka broker first moves its leaderships away). */
+  'controlled-shutdown',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

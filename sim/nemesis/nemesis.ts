@@ -15,6 +15,8 @@ export interface ClusterControl {
   /** Replaces a stopped node's disk with an empty one. */
   replaceDisk(node: NodeId): void;
   start(node: NodeId): void;
+  /** SIGTERM: ask a running node to shut down cleanly; it stops when it is done. */
+  requestShutdown(node: NodeId): void;
   breakConnection(a: NodeId, b: NodeId): void;
   addPartition(faultId: number, shape: string, blocked: readonly (readonly [NodeId, NodeId])[]): void;
   removePartition(faultId: number): void;
@@ -112,6 +114,11 @@ export class Nemesis {
         return;
       case 'restart':
         if (this.downBy.get(action.node) !== action.faultId) return;
+        if (action.waitForShutdown === true && this.control.isRunning(action.node)) {
+          // Still shutting down: look again shortly (the heal restarts it at the latest).
+          this.after(1_000, action);
+          return;
+        }
         this.downBy.delete(action.node);
         if (!this.control.isRunning(action.node)) this.control.start(action.node);
         return;
@@ -166,6 +173,8 @@ export class Nemesis {
       case 'bitflip':
       case 'disk-full':
         return this.diskFault(kind);
+      case 'controlled-shutdown':
+        return this.controlledShutdown();
       default:
         assertNever(kind, 'fault kind');
     }
@@ -191,6 +200,17 @@ export class Nemesis {
     this.control.recordFault(kind, node);
     this.downBy.set(node, faultId);
     this.after(this.downtimeMs(), { type: 'restart', node, faultId });
+  }
+
+  private controlledShutdown(): void {
+    const candidates = this.runningServers().filter((node) => !this.downBy.has(node));
+    if (candidates.length === 0) return;
+    const node = this.random.pick(candidates);
+    const faultId = this.nextFaultId++;
+    this.control.recordFault('controlled-shutdown', node);
+    this.control.requestShutdown(node);
+    this.downBy.set(node, faultId);
+    this.after(this.downtimeMs(), { type: 'restart', node, faultId, waitForShutdown: true });
   }
 
   private clusterPowerLoss(): void {

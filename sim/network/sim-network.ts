@@ -232,6 +232,22 @@ export class SimNetwork {
     this.scheduleNotice(b, a, noticeAtMs);
   }
 
+  /**
+   * A node's new process connects afresh: connections that died silently with its previous
+   * process (their ends not yet told) are usable again on a new generation, so nothing sent on
+   * the old one is delivered. The old ends still hear of the death when its notice falls due.
+   */
+  openConnectionsOf(node: NodeId, peers: readonly NodeId[]): void {
+    const nowMs = this.scheduler.nowMs();
+    for (const peer of peers) {
+      if (peer === node) continue;
+      const connection = this.connection(node, peer);
+      if (nowMs >= connection.failedUntilMs) continue;
+      connection.failedUntilMs = nowMs;
+      this.trace.record({ atMs: nowMs, kind: 'disconnect', node, peer, name: 'reconnect', value: connection.generation, detail: '' });
+    }
+  }
+
   /** A node's process died: every connection it had breaks; `how` says whether peers see it. */
   breakAllConnections(node: NodeId, peers: readonly NodeId[], how: 'reset' | 'silent'): void {
     for (const peer of peers) {

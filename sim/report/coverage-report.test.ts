@@ -65,6 +65,7 @@ function run(overrides: Partial<RunResult> & Pick<RunResult, 'seed' | 'verdict'>
     invariants: [],
     machines: [],
     faultPlan: 'crash,partition',
+    summary: [],
     ...overrides,
   };
 }

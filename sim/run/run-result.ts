@@ -79,4 +79,6 @@ export interface RunResult {
   readonly liveness?: string;
   /** What the run's fault mix was (swarm testing chooses it per seed). */
   readonly faultPlan: string;
+  /** The system's description of the cluster at the end (Kafka: `kafka-topics.sh --describe`). */
+  readonly summary: readonly string[];
 }

@@ -2,6 +2,9 @@ import type { TraceSink } from '../core/trace.ts';
 import type { FaultSelection } from '../nemesis/fault-kind.ts';
 import { DEFAULT_NETWORK_OPTIONS } from '../network/sim-network.ts';
 import { ackLogSystem } from '../testkit/ack-log-system.ts';
+import { kafkaSystem } from '../kafka/kafka-system.ts';
+import type { SystemDefinition } from './system.ts';
+import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
 import type { RunResult } from './run-result.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
 
@@ -10,11 +13,16 @@ export interface SeedRun {
   readonly seed: number;
   readonly durationMs: number;
   readonly brokers: number;
+  /** Kafka topic shape; defaults: 3 partitions, replication factor min(3, brokers). */
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
   readonly faults: FaultSelection;
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];
   readonly repro: string;
   readonly traceSink?: TraceSink;
+  /** The system to run: the Kafka cluster (default) or the simulator's self-test, ack-log. */
+  readonly system?: 'kafka' | 'ack-log';
   /** Test-only: the self-test system's planted bug (acknowledge before fsync). */
   readonly plantedBug?: 'ack-before-fsync';
   /** Test-only: opt into datagram chaos (no FIFO, duplicates). */
@@ -22,16 +30,26 @@ export interface SeedRun {
 }
 
 /**
- * Runs one seed of the default system. Until the replication issue lands the Kafka cluster, the
- * default system is the simulator's self-test, ack-log, with one server per `--brokers`.
+ * Runs one seed of the default system, the Kafka cluster (`sim/kafka/`), or of the simulator's
+ * self-test system, ack-log (`sim/testkit/`), which the simulator's own tests use.
  */
 export function runSeed(run: SeedRun): RunResult {
-  const system = ackLogSystem({
-    servers: run.brokers,
-    clients: 2,
-    stopAtMs: run.durationMs,
-    fsyncBeforeAck: run.plantedBug !== 'ack-before-fsync',
-  });
+  const replicationFactor = run.replicationFactor ?? Math.min(3, run.brokers);
+  // The default run protects acks=all writes with min.insync.replicas=2 (Kafka's default is 1);
+  // the run's config shows it, and --config or a variant can change it.
+  const config = run.system === 'ack-log' ? run.config : { 'min.insync.replicas': String(Math.min(2, replicationFactor)), ...run.config };
+  const system = run.system === 'ack-log'
+    ? ackLogSystem({ servers: run.brokers, clients: 2, stopAtMs: run.durationMs, fsyncBeforeAck: run.plantedBug !== 'ack-before-fsync' })
+    : kafkaSystem({
+        brokers: run.brokers,
+        partitions: run.partitions ?? 3,
+        replicationFactor,
+        producers: 2,
+        consumers: 1,
+        stopAtMs: run.durationMs,
+        config: sortedConfig(config),
+        variants: run.variants,
+      });
   const network = run.datagramChaos === true
     ? { ...DEFAULT_NETWORK_OPTIONS, datagramChaos: { duplicateProbability: 0.05 } }
     : DEFAULT_NETWORK_OPTIONS;
@@ -45,7 +63,13 @@ export function runSeed(run: SeedRun): RunResult {
       repro: run.repro,
       ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink }),
     },
-    { ...system, config: run.config, variants: run.variants },
+    { ...system, config: sortedConfig(config), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>,
   );
   return simulation.run();
+}
+
+function sortedConfig(config: Readonly<Record<string, string>>): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(config).sort()) sorted[key] = config[key] as string;
+  return sorted;
 }

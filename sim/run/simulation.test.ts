@@ -15,6 +15,7 @@ const base: SeedRun = {
   config: {},
   variants: [],
   repro: 'test',
+  system: 'ack-log',
 };
 
 class LinesSink implements TraceSink {

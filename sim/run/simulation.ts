@@ -242,6 +242,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         return this.heal();
       case 'convergence-check':
         return this.checkConvergence();
+      case 'restart-after-heal':
+        if (this.host(event.node).status !== 'running') this.start(event.node);
+        this.stateDirty = true;
+        return;
       default:
         assertNever(event, 'simulation event');
     }
@@ -356,7 +360,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       }
       case 'halt':
         this.trace.record({ atMs, kind: 'node', node: hosted.id, peer: '', name: 'halt', value: hosted.incarnation, detail: effect.reason });
-        return this.stop(hosted, 'shutdown', 'stopped');
+        this.stop(hosted, 'shutdown', 'stopped');
+        // The heal promises every node running again: one that stops itself afterwards (a
+        // controlled shutdown begun before the heal) is started once more.
+        if (this.healStarted) this.schedule(atMs + 100, { type: 'restart-after-heal', node: hosted.id });
+        return;
       default:
         assertNever(effect, 'node effect');
     }
@@ -380,6 +388,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     hosted.incarnation++;
     hosted.status = 'running';
     hosted.timers.clear();
+    // A new process opens new connections: whatever killed the old ones (a silent death its peers
+    // have not noticed yet) does not stop it from talking at once.
+    this.network.openConnectionsOf(id, this.nodeIds);
     this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'start', value: hosted.incarnation, detail: '' });
     this.observeTransition('node-process', id, 'start', 'running');
     const environment: NodeEnvironment = {
@@ -390,6 +401,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     };
     hosted.node = this.system.createNode(id, environment);
     this.input(id, { type: 'start' });
+  }
+
+  requestShutdown(id: NodeId): void {
+    if (this.host(id).status !== 'running') return;
+    this.input(id, { type: 'signal', signal: 'SIGTERM' });
   }
 
   crash(id: NodeId): void {
@@ -499,6 +515,15 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     return this.system.view(cluster);
   }
 
+  private summary(): string[] {
+    if (this.system.summary === undefined) return [];
+    try {
+      return this.system.summary(this.view());
+    } catch (error) {
+      return [`(no summary: ${error instanceof Error ? error.message : String(error)})`];
+    }
+  }
+
   private result(verdict: Verdict, crash: RunResult['crash'], liveness: string | undefined): RunResult {
     const base: RunResult = {
       seed: this.options.seed,
@@ -516,6 +541,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       invariants: this.invariants.stats(this.context),
       machines: this.conformance.coverage(),
       faultPlan: this.faultPlan,
+      summary: this.summary(),
     };
     return {
       ...base,

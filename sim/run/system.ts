@@ -41,6 +41,8 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    * liveness failure, and that sentence is its message.
    */
   pendingConvergence(view: View): string | undefined;
+  /** A few lines describing the cluster at the end of the run (e.g. `kafka-topics.sh --describe`). */
+  summary?(view: View): string[];
   /** Kafka config overrides and variants in force, as the report shows them. */
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];

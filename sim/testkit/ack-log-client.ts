@@ -64,6 +64,8 @@ export class AckLogClient implements SimulatedNode<AckLogMessage> {
         return [...this.complete('info', 'disconnected'), { type: 'mark', name: 'client-saw-disconnect' }];
       case 'receive':
         return this.onResponse(input.message);
+      case 'signal':
+        return [];
       default:
         return assertNever(input, 'client input');
     }

@@ -123,6 +123,10 @@ export class AckLogServer implements SimulatedNode<AckLogMessage> {
         return this.maintenance();
       case 'disconnected':
         return [];
+      case 'signal':
+        // A clean stop: make everything durable, then go.
+        this.log.flush();
+        return [{ type: 'halt', reason: 'SIGTERM' }];
       default:
         return assertNever(input, 'server input');
     }

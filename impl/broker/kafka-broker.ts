@@ -1,0 +1,833 @@
+import { assert, assertNever } from '../common/assert.ts';
+import type { ConfigView } from '../config/config-view.ts';
+import { MetadataState, type PartitionRegistration } from '../controller/controller-state.ts';
+import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type NodeInput, type SimulatedNode } from '../env/node-environment.ts';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../log/leader-epoch-file-cache.ts';
+import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
+import { LogManager } from '../log/log-manager.ts';
+import { NO_LEADER } from '../metadata/metadata-records.ts';
+import type { KafkaError } from '../protocol/errors.ts';
+import {
+  brokerIdOf,
+  brokerNodeId,
+  controllerNodeId,
+  EARLIEST_TIMESTAMP,
+  NO_LEADER_EPOCH,
+  type FetchPartitionResponse,
+  type FetchRequest,
+  type FetchResponse,
+  type KafkaMessage,
+  type ListOffsetsRequest,
+  type MetadataRequest,
+  type OffsetsForLeaderEpochRequest,
+  type OffsetsForLeaderEpochResponse,
+  type ProducePartitionResponse,
+  type ProduceRequest,
+} from '../protocol/messages.ts';
+import { Partition, type PartitionContext } from './partition.ts';
+
+export const BROKER_LOG_DIR = 'kafka-logs';
+const METADATA_FETCH_INTERVAL_MS = 50;
+const MAINTENANCE_INTERVAL_MS = 1_000;
+const HW_CHECKPOINT_INTERVAL_MS = 5_000;
+const REPLICA_FETCH_BACKOFF_MS = 100;
+/**
+ * A request without an answer after this long is given up (Kafka's `request.timeout.ms` for
+ * inter-broker and controller channels; refka uses a shorter bound so that a lost request costs
+ * seconds, not the 30 s default, in a one-minute run).
+ */
+const INTERNAL_REQUEST_TIMEOUT_MS = 5_000;
+const REQUEST_EXPIRY_INTERVAL_MS = 1_000;
+/** Requests a broker keeps waiting (delayed produce and fetch): a bound on everything. */
+const DELAYED_OPERATIONS_MAX = 10_000;
+
+export interface KafkaBrokerOptions {
+  readonly brokerId: number;
+  readonly controllerId: number;
+  readonly config: ConfigView;
+  readonly variants: ReadonlySet<string>;
+}
+
+/** The broker's lifecycle (Kafka's `BrokerState`), as the model in `model/broker.machine.ts` has it. */
+export type BrokerLifecycle = 'starting' | 'recovery' | 'fenced' | 'running' | 'pending-controlled-shutdown' | 'shutting-down';
+
+type ControllerCall =
+  | { readonly kind: 'registration' }
+  | { readonly kind: 'heartbeat' }
+  | { readonly kind: 'metadata' }
+  | { readonly kind: 'alter-partition'; readonly partition: string }
+  | { readonly kind: 'producer-ids' };
+
+/** A follower's replication of one partition (Kafka's `ReplicaFetcherThread`, per partition). */
+interface FetcherState {
+  phase: 'truncating' | 'fetching' | 'backoff' | 'idle';
+  leaderId: number;
+  leaderEpoch: number;
+  /** The request in flight, if any. */
+  inFlight: number | undefined;
+}
+
+interface DelayedProduce {
+  readonly from: NodeId;
+  readonly request: ProduceRequest;
+  readonly results: (ProducePartitionResponse & { lastOffset: number })[];
+  readonly deadlineMs: number;
+  readonly timer: string;
+}
+
+interface DelayedFetch {
+  readonly from: NodeId;
+  readonly request: FetchRequest;
+  readonly timer: string;
+}
+
+/**
+ * A Kafka broker (logic of `BrokerServer`, `ReplicaManager`, the replica fetchers and the
+ * lifecycle manager). It recovers its logs from disk, registers with the controller, follows the
+ * metadata log, and acts on the partitions it is assigned: leading them (produce, fetch, ISR and
+ * high watermark) or following their leaders (OffsetsForLeaderEpoch truncation, then fetch).
+ */
+export class KafkaBroker implements SimulatedNode<KafkaMessage> {
+  readonly kind = 'broker';
+  readonly image = new MetadataState();
+  readonly partitions = new Map<string, Partition>();
+  lifecycle: BrokerLifecycle = 'starting';
+  private readonly logManager: LogManager;
+  private loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
+  /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
+  private startupFailure: string | undefined;
+  private brokerEpoch = -1;
+  private readonly incarnationId: string;
+  private nextCorrelationId = 1;
+  private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number }>();
+  private readonly fetchers = new Map<string, FetcherState>();
+  /** correlationId -> partition name, for fetches and OffsetsForLeaderEpoch sent to leaders. */
+  private readonly leaderCalls = new Map<number, { partition: string; leaderId: number; kind: 'fetch' | 'epoch'; sentAtMs: number }>();
+  private delayedProduces: DelayedProduce[] = [];
+  private delayedFetches: DelayedFetch[] = [];
+  private producerIds: { next: number; end: number } | undefined;
+  private producerIdsRequested = false;
+  private wantShutDown = false;
+  private effects: NodeEffect<KafkaMessage>[] = [];
+  private readonly context: PartitionContext;
+
+  constructor(
+    private readonly environment: NodeEnvironment,
+    private readonly options: KafkaBrokerOptions,
+  ) {
+    this.incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
+    this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR);
+    let loaded: ReturnType<LogManager['loadLogs']> | undefined;
+    try {
+      loaded = this.logManager.loadLogs(() => this.logConfig());
+      this.loadedHighWatermarks = loaded.highWatermarks;
+    } catch (error) {
+      if (!(error instanceof DiskError)) throw error;
+      // Kafka exits when it cannot load its only log directory.
+      this.startupFailure = error.message;
+    }
+    this.context = {
+      brokerId: options.brokerId,
+      brokerEpoch: () => this.brokerEpoch,
+      nowMs: () => environment.clock.nowMs(),
+      config: options.config,
+      variants: options.variants,
+      sendToController: (build) => this.callController({ kind: 'alter-partition', partition: '' }, build),
+      mark: (name) => this.effects.push({ type: 'mark', name }),
+      transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
+    };
+    for (const summary of loaded?.logs.values() ?? []) {
+      if (summary.bytesTruncated > 0) this.effects.push({ type: 'mark', name: 'recovery-truncated-torn-tail' });
+    }
+  }
+
+  get brokerId(): number {
+    return this.options.brokerId;
+  }
+
+  get currentBrokerEpoch(): number {
+    return this.brokerEpoch;
+  }
+
+  handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
+    this.effects = this.effects.length > 0 ? this.effects : [];
+    try {
+      this.dispatch(input);
+    } catch (error) {
+      if (!(error instanceof DiskError)) throw error;
+      // Kafka takes a failed log directory offline; a broker whose only directory failed stops.
+      // Its recovery points are dropped so that the next start re-reads (and repairs) every
+      // segment: refka's stand-in for the operator who would otherwise have to.
+      this.logManager.forgetRecoveryPoints();
+      this.effects.push({ type: 'halt', reason: `log directory failed: ${error.message}` });
+    }
+    const out = this.effects;
+    this.effects = [];
+    return out;
+  }
+
+  private dispatch(input: NodeInput<KafkaMessage>): void {
+    switch (input.type) {
+      case 'start':
+        if (this.startupFailure !== undefined) {
+          this.effects.push({ type: 'halt', reason: `log directory failed at startup: ${this.startupFailure}` });
+          return;
+        }
+        this.setLifecycle('recovery', 'LOGS_LOADED');
+        this.register();
+        this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
+        this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
+        this.timer('maintenance', MAINTENANCE_INTERVAL_MS);
+        this.timer('isr-expiration', Math.max(1, Math.floor(this.options.config.number('replica.lag.time.max.ms') / 2)));
+        this.timer('hw-checkpoint', HW_CHECKPOINT_INTERVAL_MS);
+        this.timer('request-expiry', REQUEST_EXPIRY_INTERVAL_MS);
+        return;
+      case 'timer':
+        return this.onTimer(input.name);
+      case 'receive':
+        return this.onMessage(input.from, input.message);
+      case 'disconnected':
+        return this.onDisconnected(input.peer);
+      case 'signal':
+        return this.requestControlledShutdown();
+      default:
+        assertNever(input, 'broker input');
+    }
+  }
+
+  private setLifecycle(to: BrokerLifecycle, event: string): void {
+    if (this.lifecycle === to) return;
+    this.lifecycle = to;
+    this.effects.push({ type: 'transition', machine: 'broker', instance: `broker-${this.options.brokerId}`, event: { type: event }, to });
+  }
+
+  private timer(name: string, delayMs: number): void {
+    this.effects.push({ type: 'set-timer', name, delayMs });
+  }
+
+  private send(to: NodeId, message: KafkaMessage): void {
+    this.effects.push({ type: 'send', to, message });
+  }
+
+  private callController(call: ControllerCall, build: (correlationId: number) => KafkaMessage): number {
+    const correlationId = this.nextCorrelationId++;
+    this.controllerCalls.set(correlationId, { ...call, sentAtMs: this.environment.clock.nowMs() });
+    this.send(controllerNodeId(this.options.controllerId), build(correlationId));
+    return correlationId;
+  }
+
+  /** Topic configuration for a partition's log: the run's overrides plus the topic's own. */
+  private logConfig(topic?: string): LogConfig {
+    const overrides: Record<string, string> = {};
+    const all = this.options.config.overrides;
+    for (const key of Object.keys(all).sort()) overrides[key] = all[key] as string;
+    if (topic !== undefined) Object.assign(overrides, this.image.topicConfigs(topic));
+    return logConfigFrom(pickLogKeys(overrides));
+  }
+
+  // ---- Lifecycle: registration, heartbeats, metadata ----------------------------------------------------
+
+  private register(): void {
+    this.callController({ kind: 'registration' }, (correlationId) => ({
+      type: 'BrokerRegistrationRequest', correlationId, brokerId: this.options.brokerId, incarnationId: this.incarnationId,
+    }));
+  }
+
+  private heartbeat(): void {
+    if (this.brokerEpoch < 0) return;
+    this.callController({ kind: 'heartbeat' }, (correlationId) => ({
+      type: 'BrokerHeartbeatRequest',
+      correlationId,
+      brokerId: this.options.brokerId,
+      brokerEpoch: this.brokerEpoch,
+      currentMetadataOffset: this.image.nextOffset,
+      wantFence: false,
+      wantShutDown: this.wantShutDown,
+    }));
+  }
+
+  private fetchMetadata(): void {
+    if ([...this.controllerCalls.values()].some((call) => call.kind === 'metadata')) return;
+    this.callController({ kind: 'metadata' }, (correlationId) => ({
+      type: 'FetchMetadataRequest', correlationId, brokerId: this.options.brokerId, fetchOffset: this.image.nextOffset, maxRecords: 500,
+    }));
+  }
+
+  private onTimer(name: string): void {
+    switch (name) {
+      case 'heartbeat':
+        this.heartbeat();
+        this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
+        return;
+      case 'metadata-fetch':
+        this.fetchMetadata();
+        this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
+        return;
+      case 'maintenance':
+        for (const partition of this.partitions.values()) partition.log.maybeFlush();
+        this.logManager.checkpointRecoveryPointsAndLogStartOffsets();
+        this.timer('maintenance', MAINTENANCE_INTERVAL_MS);
+        return;
+      case 'hw-checkpoint':
+        this.checkpointHighWatermarks();
+        this.timer('hw-checkpoint', HW_CHECKPOINT_INTERVAL_MS);
+        return;
+      case 'request-expiry':
+        this.expireRequests();
+        this.timer('request-expiry', REQUEST_EXPIRY_INTERVAL_MS);
+        return;
+      case 'isr-expiration':
+        for (const partition of this.sortedPartitions()) partition.maybeShrinkIsr();
+        this.completeDelayedProduces();
+        this.timer('isr-expiration', Math.max(1, Math.floor(this.options.config.number('replica.lag.time.max.ms') / 2)));
+        return;
+      default:
+        break;
+    }
+    if (name.startsWith('fetcher:')) return this.runFetcher(name.slice('fetcher:'.length));
+    if (name.startsWith('produce-timeout:')) return this.expireProduce(name);
+    if (name.startsWith('fetch-wait:')) return this.expireFetch(name);
+    assert(false, `unknown broker timer ${name}`);
+  }
+
+  /** Gives up requests that got no answer (a lost message without a disconnect to say so). */
+  private expireRequests(): void {
+    const deadline = this.environment.clock.nowMs() - INTERNAL_REQUEST_TIMEOUT_MS;
+    for (const [correlationId, call] of [...this.controllerCalls.entries()]) {
+      if (call.sentAtMs > deadline) continue;
+      this.controllerCalls.delete(correlationId);
+      if (call.kind === 'registration') this.register();
+      if (call.kind === 'producer-ids') this.producerIdsRequested = false;
+      if (call.kind === 'alter-partition') {
+        for (const partition of this.partitions.values()) {
+          if (partition.isrState.kind !== 'committed' && partition.isrState.correlationId === correlationId) {
+            partition.onAlterPartitionResponse({ type: 'AlterPartitionResponse', correlationId, error: 'REQUEST_TIMED_OUT', topicId: partition.topicId, partitionId: partition.partitionId, leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
+          }
+        }
+      }
+    }
+    for (const [correlationId, call] of [...this.leaderCalls.entries()]) {
+      if (call.sentAtMs > deadline) continue;
+      this.leaderCalls.delete(correlationId);
+      const fetcher = this.fetchers.get(call.partition);
+      if (fetcher !== undefined && fetcher.inFlight === correlationId) this.backoff(call.partition, fetcher);
+    }
+  }
+
+  private checkpointHighWatermarks(): void {
+    const hws = new Map<string, number>();
+    for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
+    this.logManager.checkpointHighWatermarks(hws);
+  }
+
+  /** Begins a controlled shutdown (SIGTERM): leaderships move away, then the broker stops. */
+  requestControlledShutdown(): void {
+    if (this.wantShutDown) return;
+    this.wantShutDown = true;
+    this.setLifecycle('pending-controlled-shutdown', 'CONTROLLED_SHUTDOWN');
+    this.heartbeat();
+  }
+
+  private onMessage(from: NodeId, message: KafkaMessage): void {
+    switch (message.type) {
+      case 'BrokerRegistrationResponse': {
+        this.controllerCalls.delete(message.correlationId);
+        if (message.error !== 'NONE') return this.register();
+        this.brokerEpoch = message.brokerEpoch;
+        // A broker already asked to stop stays in its controlled shutdown.
+        if (!this.wantShutDown) this.setLifecycle('fenced', 'REGISTERED');
+        else this.heartbeat();
+        this.fetchMetadata();
+        return;
+      }
+      case 'BrokerHeartbeatResponse': {
+        this.controllerCalls.delete(message.correlationId);
+        if (message.error === 'STALE_BROKER_EPOCH' || message.error === 'BROKER_ID_NOT_REGISTERED') {
+          // The controller lost our registration (it fenced an older incarnation): register again.
+          this.brokerEpoch = -1;
+          if (!this.wantShutDown) this.setLifecycle('recovery', 'REREGISTER');
+          return this.register();
+        }
+        if (message.shouldShutDown && this.wantShutDown) {
+          this.shutdown();
+          return;
+        }
+        if (this.wantShutDown) return;
+        if (!message.isFenced && this.lifecycle === 'fenced') this.setLifecycle('running', 'UNFENCED');
+        if (message.isFenced && this.lifecycle === 'running') this.setLifecycle('fenced', 'FENCED');
+        if (!message.isFenced && this.producerIds === undefined && !this.producerIdsRequested) this.requestProducerIds();
+        return;
+      }
+      case 'FetchMetadataResponse': {
+        this.controllerCalls.delete(message.correlationId);
+        if (message.error !== 'NONE') return;
+        for (const entry of message.entries) {
+          if (entry.offset !== this.image.nextOffset) continue;
+          this.image.replay(entry.offset, entry.record);
+        }
+        if (message.entries.length > 0) this.reconcilePartitions();
+        if (this.image.nextOffset < message.highWatermark) this.fetchMetadata();
+        return;
+      }
+      case 'AlterPartitionResponse': {
+        this.controllerCalls.delete(message.correlationId);
+        const partition = [...this.partitions.values()].find((candidate) => candidate.topicId === message.topicId && candidate.partitionId === message.partitionId);
+        partition?.onAlterPartitionResponse(message);
+        this.completeDelayedProduces();
+        return;
+      }
+      case 'AllocateProducerIdsResponse':
+        this.controllerCalls.delete(message.correlationId);
+        this.producerIdsRequested = false;
+        if (message.error === 'NONE') this.producerIds = { next: message.producerIdStart, end: message.producerIdStart + message.producerIdLen };
+        return;
+      case 'CreateTopicsResponse':
+        return;
+      case 'ProduceRequest':
+        return this.handleProduce(from, message);
+      case 'FetchRequest':
+        return this.handleFetch(from, message);
+      case 'OffsetsForLeaderEpochRequest':
+        return this.handleOffsetsForLeaderEpoch(from, message);
+      case 'ListOffsetsRequest':
+        return this.handleListOffsets(from, message);
+      case 'MetadataRequest':
+        return this.handleMetadata(from, message);
+      case 'InitProducerIdRequest':
+        return this.handleInitProducerId(from, message.correlationId);
+      case 'FetchResponse':
+        return this.onFetchResponse(message);
+      case 'OffsetsForLeaderEpochResponse':
+        return this.onOffsetsForLeaderEpochResponse(message);
+      case 'BrokerRegistrationRequest':
+      case 'BrokerHeartbeatRequest':
+      case 'FetchMetadataRequest':
+      case 'AlterPartitionRequest':
+      case 'CreateTopicsRequest':
+      case 'AllocateProducerIdsRequest':
+      case 'MetadataResponse':
+      case 'ProduceResponse':
+      case 'ListOffsetsResponse':
+      case 'InitProducerIdResponse':
+        return;
+      default:
+        assertNever(message, 'broker message');
+    }
+  }
+
+  private shutdown(): void {
+    this.setLifecycle('shutting-down', 'SHUTDOWN_GRANTED');
+    for (const partition of this.sortedPartitions()) partition.makeOffline();
+    const hws = new Map<string, number>();
+    for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
+    this.logManager.shutdown(hws);
+    this.effects.push({ type: 'halt', reason: 'controlled shutdown complete' });
+  }
+
+  private requestProducerIds(): void {
+    this.producerIdsRequested = true;
+    this.callController({ kind: 'producer-ids' }, (correlationId) => ({
+      type: 'AllocateProducerIdsRequest', correlationId, brokerId: this.options.brokerId, brokerEpoch: this.brokerEpoch,
+    }));
+  }
+
+  private onDisconnected(peer: NodeId): void {
+    if (peer === controllerNodeId(this.options.controllerId)) {
+      const calls = [...this.controllerCalls.entries()];
+      this.controllerCalls.clear();
+      for (const [, call] of calls) {
+        if (call.kind === 'registration') this.register();
+        if (call.kind === 'producer-ids') this.producerIdsRequested = false;
+      }
+      // AlterPartition requests in flight are lost: fall back to the committed ISR.
+      for (const partition of this.partitions.values()) {
+        if (partition.isrState.kind !== 'committed') partition.onAlterPartitionResponse({ type: 'AlterPartitionResponse', correlationId: partition.isrState.correlationId, error: 'REQUEST_TIMED_OUT', topicId: partition.topicId, partitionId: partition.partitionId, leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
+      }
+      return;
+    }
+    const leaderId = brokerIdOf(peer);
+    if (leaderId === undefined) return;
+    for (const [correlationId, call] of [...this.leaderCalls.entries()]) {
+      if (call.leaderId !== leaderId) continue;
+      this.leaderCalls.delete(correlationId);
+      const fetcher = this.fetchers.get(call.partition);
+      if (fetcher !== undefined && fetcher.inFlight === correlationId) this.backoff(call.partition, fetcher);
+    }
+  }
+
+  // ---- Partitions from metadata (Kafka's applyDelta) --------------------------------------------------
+
+  private sortedPartitions(): Partition[] {
+    return [...this.partitions.keys()].sort().map((name) => this.partitions.get(name) as Partition);
+  }
+
+  private reconcilePartitions(): void {
+    for (const registration of this.image.allPartitions()) {
+      if (!registration.replicas.includes(this.options.brokerId)) continue;
+      const name = `${registration.topicName}-${registration.partitionId}`;
+      let partition = this.partitions.get(name);
+      if (partition === undefined) {
+        const tp = { topic: registration.topicName, partition: registration.partitionId };
+        const log = this.logManager.getOrCreateLog(tp, this.logConfig(registration.topicName));
+        partition = new Partition(registration.topicName, registration.partitionId, registration.topicId, log, this.loadedHighWatermarks.get(name) ?? 0, this.context);
+        this.partitions.set(name, partition);
+      }
+      const change = partition.applyRegistration(registration);
+      if (change.becameLeader) {
+        this.fetchers.delete(name);
+      } else if (change.becameFollower) {
+        this.startFetcher(partition, registration);
+      }
+    }
+    this.completeDelayedProduces();
+    this.completeDelayedFetches();
+  }
+
+  // ---- Follower: the replica fetcher ---------------------------------------------------------------------
+
+  private startFetcher(partition: Partition, registration: PartitionRegistration): void {
+    const fetcher: FetcherState = { phase: 'idle', leaderId: registration.leader, leaderEpoch: registration.leaderEpoch, inFlight: undefined };
+    this.fetchers.set(partition.name, fetcher);
+    if (registration.leader === NO_LEADER) return;
+    if (this.options.variants.has('pre-kip-101')) {
+      // Before KIP-101 a follower truncated its log to its high watermark before fetching from a
+      // new leader, which could throw away acknowledged records the new leader lacked too.
+      partition.truncateTo(partition.highWatermark);
+      fetcher.phase = 'fetching';
+      this.context.transition(partition.name, 'TRUNCATED', 'follower.fetching');
+    } else {
+      fetcher.phase = 'truncating';
+    }
+    this.runFetcher(partition.name);
+  }
+
+  private backoff(name: string, fetcher: FetcherState): void {
+    fetcher.inFlight = undefined;
+    if (fetcher.phase === 'backoff') return;
+    const resume = fetcher.phase === 'truncating' ? 'truncating' : 'fetching';
+    fetcher.phase = 'backoff';
+    (fetcher as { resume?: string }).resume = resume;
+    this.timer(`fetcher:${name}`, REPLICA_FETCH_BACKOFF_MS);
+  }
+
+  private runFetcher(name: string): void {
+    const fetcher = this.fetchers.get(name);
+    const partition = this.partitions.get(name);
+    if (fetcher === undefined || partition === undefined || partition.role !== 'follower' || fetcher.leaderId === NO_LEADER) return;
+    if (fetcher.phase === 'backoff') fetcher.phase = ((fetcher as { resume?: 'truncating' | 'fetching' }).resume ?? 'fetching');
+    if (fetcher.inFlight !== undefined) return;
+    const leader = brokerNodeId(fetcher.leaderId);
+    const currentLeaderEpoch = this.options.variants.has('pre-kip-320') ? NO_LEADER_EPOCH : fetcher.leaderEpoch;
+    const correlationId = this.nextCorrelationId++;
+    fetcher.inFlight = correlationId;
+    if (fetcher.phase === 'truncating') {
+      this.leaderCalls.set(correlationId, { partition: name, leaderId: fetcher.leaderId, kind: 'epoch', sentAtMs: this.environment.clock.nowMs() });
+      this.send(leader, {
+        type: 'OffsetsForLeaderEpochRequest',
+        correlationId,
+        replicaId: this.options.brokerId,
+        partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, leaderEpoch: partition.latestEpochForTruncation() }],
+      });
+      return;
+    }
+    this.leaderCalls.set(correlationId, { partition: name, leaderId: fetcher.leaderId, kind: 'fetch', sentAtMs: this.environment.clock.nowMs() + this.options.config.number('replica.fetch.wait.max.ms') });
+    this.send(leader, {
+      type: 'FetchRequest',
+      correlationId,
+      replicaId: this.options.brokerId,
+      replicaEpoch: this.brokerEpoch,
+      maxWaitMs: this.options.config.number('replica.fetch.wait.max.ms'),
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, fetchOffset: partition.log.logEndOffset, logStartOffset: partition.log.logStartOffset, partitionMaxBytes: 1 << 20 }],
+    });
+  }
+
+  /**
+   * The follower's side of KIP-101/KIP-279 (Kafka's `getOffsetTruncationState`): truncate to the
+   * end of the largest epoch both logs know; if the leader answered with an epoch this replica
+   * does not have, truncate to where this replica's own copy of that epoch ends and ask again.
+   */
+  private onOffsetsForLeaderEpochResponse(response: OffsetsForLeaderEpochResponse): void {
+    const call = this.leaderCalls.get(response.correlationId);
+    if (call === undefined) return;
+    this.leaderCalls.delete(response.correlationId);
+    const fetcher = this.fetchers.get(call.partition);
+    const partition = this.partitions.get(call.partition);
+    if (fetcher === undefined || partition === undefined || fetcher.inFlight !== response.correlationId) return;
+    fetcher.inFlight = undefined;
+    const answer = response.partitions[0];
+    if (answer === undefined || answer.error !== 'NONE') return this.backoff(call.partition, fetcher);
+    const logEnd = partition.log.logEndOffset;
+    let complete = true;
+    if (answer.endOffset === UNDEFINED_EPOCH_OFFSET) {
+      partition.truncateTo(partition.highWatermark);
+    } else if (answer.leaderEpoch === UNDEFINED_EPOCH) {
+      // A leader from before KIP-279 answers only an offset: truncate to it and trust the rest.
+      partition.truncateTo(Math.min(answer.endOffset, logEnd));
+    } else {
+      const own = partition.log.leaderEpochCache.endOffsetFor(answer.leaderEpoch, logEnd);
+      if (own.epoch === UNDEFINED_EPOCH) {
+        partition.truncateTo(partition.highWatermark);
+      } else if (own.epoch !== answer.leaderEpoch) {
+        partition.truncateTo(Math.min(own.endOffset, logEnd));
+        complete = false;
+      } else {
+        partition.truncateTo(Math.min(answer.endOffset, own.endOffset));
+      }
+    }
+    fetcher.phase = complete ? 'fetching' : 'truncating';
+    if (complete) this.context.transition(partition.name, 'TRUNCATED', 'follower.fetching');
+    this.runFetcher(call.partition);
+  }
+
+  private onFetchResponse(response: FetchResponse): void {
+    const call = this.leaderCalls.get(response.correlationId);
+    if (call === undefined) return;
+    this.leaderCalls.delete(response.correlationId);
+    const fetcher = this.fetchers.get(call.partition);
+    const partition = this.partitions.get(call.partition);
+    if (fetcher === undefined || partition === undefined || fetcher.inFlight !== response.correlationId || partition.role !== 'follower') return;
+    fetcher.inFlight = undefined;
+    const data = response.partitions[0];
+    if (data === undefined) return this.backoff(call.partition, fetcher);
+    switch (data.error) {
+      case 'NONE': {
+        const error = partition.appendAsFollower(data.records, data.highWatermark, data.logStartOffset);
+        if (error !== 'NONE') {
+          // The leader's data does not follow ours: find the divergence again.
+          fetcher.phase = 'truncating';
+          this.context.transition(partition.name, 'DIVERGED', 'follower.truncating');
+          return this.backoff(call.partition, fetcher);
+        }
+        return this.runFetcher(call.partition);
+      }
+      case 'OFFSET_OUT_OF_RANGE':
+        if (partition.log.logEndOffset < data.logStartOffset) {
+          partition.truncateFullyAndStartAt(data.logStartOffset);
+        } else {
+          fetcher.phase = 'truncating';
+          this.context.transition(partition.name, 'DIVERGED', 'follower.truncating');
+        }
+        return this.backoff(call.partition, fetcher);
+      default:
+        return this.backoff(call.partition, fetcher);
+    }
+  }
+
+  // ---- Leader: requests from followers and clients -------------------------------------------------------
+
+  private handleOffsetsForLeaderEpoch(from: NodeId, request: OffsetsForLeaderEpochRequest): void {
+    const partitions = request.partitions.map((query) => {
+      const partition = this.partitions.get(`${query.topic}-${query.partition}`);
+      const base = { topic: query.topic, partition: query.partition };
+      if (partition === undefined || partition.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+      const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
+      if (epochError !== 'NONE') return { ...base, error: epochError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+      const answer = partition.log.leaderEpochCache.endOffsetFor(query.leaderEpoch, partition.log.logEndOffset);
+      if (this.options.variants.has('pre-kip-279')) {
+        // Before KIP-279 the answer was an offset alone: no epoch for the follower to check.
+        return { ...base, error: 'NONE' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: answer.endOffset };
+      }
+      return { ...base, error: 'NONE' as KafkaError, leaderEpoch: answer.epoch, endOffset: answer.endOffset };
+    });
+    this.send(from, { type: 'OffsetsForLeaderEpochResponse', correlationId: request.correlationId, partitions });
+  }
+
+  private handleProduce(from: NodeId, request: ProduceRequest): void {
+    const minIsr = this.options.config.number('min.insync.replicas');
+    const results = request.partitions.map((data) => {
+      const partition = this.partitions.get(`${data.topic}-${data.partition}`);
+      if (partition === undefined) {
+        return { topic: data.topic, partition: data.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1, errorMessage: '' };
+      }
+      return partition.appendRecordsToLeader(data.records, request.acks, this.minIsrFor(partition.topic, minIsr));
+    });
+    this.completeDelayedFetches();
+    if (request.acks === 0) return;
+    const waiting = request.acks === -1 && results.some((result) => result.error === 'NONE');
+    if (!waiting) return this.respondProduce(from, request, results);
+    assert(this.delayedProduces.length < DELAYED_OPERATIONS_MAX, 'too many delayed produce requests');
+    const timer = `produce-timeout:${from}:${request.correlationId}`;
+    this.delayedProduces.push({ from, request, results, deadlineMs: this.environment.clock.nowMs() + request.timeoutMs, timer });
+    this.timer(timer, request.timeoutMs);
+    this.completeDelayedProduces();
+  }
+
+  private minIsrFor(topic: string, fallback: number): number {
+    const override = this.image.topicConfigs(topic)['min.insync.replicas'];
+    return override === undefined ? fallback : Number(override);
+  }
+
+  /**
+   * Kafka's `DelayedProduce.tryComplete`: an acks=all write is answered once the high watermark
+   * passes it; if the ISR is then below min.insync.replicas the answer is
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND, and a replica that lost leadership answers
+   * NOT_LEADER_OR_FOLLOWER.
+   */
+  private completeDelayedProduces(): void {
+    if (this.delayedProduces.length === 0) return;
+    const still: DelayedProduce[] = [];
+    for (const delayed of this.delayedProduces) {
+      let done = true;
+      const results = delayed.results.map((result) => {
+        if (result.error !== 'NONE') return result;
+        const partition = this.partitions.get(`${result.topic}-${result.partition}`);
+        if (partition === undefined || partition.role !== 'leader') {
+          this.effects.push({ type: 'mark', name: 'leader-failover-with-writes-in-flight' });
+          return { ...result, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError };
+        }
+        if (partition.highWatermark > result.lastOffset) {
+          const minIsr = this.minIsrFor(partition.topic, this.options.config.number('min.insync.replicas'));
+          return partition.isr.length < minIsr ? { ...result, error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' as KafkaError } : result;
+        }
+        done = false;
+        return result;
+      });
+      if (!done) {
+        still.push(delayed);
+        continue;
+      }
+      this.effects.push({ type: 'cancel-timer', name: delayed.timer });
+      this.respondProduce(delayed.from, delayed.request, results);
+    }
+    this.delayedProduces = still;
+  }
+
+  private expireProduce(timer: string): void {
+    const delayed = this.delayedProduces.find((candidate) => candidate.timer === timer);
+    if (delayed === undefined) return;
+    this.delayedProduces = this.delayedProduces.filter((candidate) => candidate !== delayed);
+    const results = delayed.results.map((result) => {
+      if (result.error !== 'NONE') return result;
+      const partition = this.partitions.get(`${result.topic}-${result.partition}`);
+      return partition !== undefined && partition.highWatermark > result.lastOffset ? result : { ...result, error: 'REQUEST_TIMED_OUT' as KafkaError };
+    });
+    this.respondProduce(delayed.from, delayed.request, results);
+  }
+
+  private respondProduce(to: NodeId, request: ProduceRequest, results: readonly (ProducePartitionResponse & { lastOffset?: number })[]): void {
+    this.send(to, {
+      type: 'ProduceResponse',
+      correlationId: request.correlationId,
+      responses: results.map(({ topic, partition, error, baseOffset, logAppendTime, logStartOffset, errorMessage }) => ({ topic, partition, error, baseOffset, logAppendTime, logStartOffset, errorMessage })),
+    });
+  }
+
+  private handleFetch(from: NodeId, request: FetchRequest): void {
+    const responses = this.readFetch(request);
+    const bytes = responses.reduce((sum, response) => sum + response.records.length, 0);
+    const anyError = responses.some((response) => response.error !== 'NONE');
+    if (bytes >= request.minBytes || anyError || request.maxWaitMs <= 0) {
+      this.send(from, { type: 'FetchResponse', correlationId: request.correlationId, error: 'NONE', partitions: responses });
+      return;
+    }
+    // Kafka's DelayedFetch: wait up to maxWaitMs for data rather than answer empty at once.
+    assert(this.delayedFetches.length < DELAYED_OPERATIONS_MAX, 'too many delayed fetches');
+    const timer = `fetch-wait:${from}:${request.correlationId}`;
+    this.delayedFetches.push({ from, request, timer });
+    this.timer(timer, request.maxWaitMs);
+  }
+
+  private readFetch(request: FetchRequest): FetchPartitionResponse[] {
+    return request.partitions.map((fetch) => {
+      const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
+      if (partition === undefined) {
+        return { topic: fetch.topic, partition: fetch.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, highWatermark: -1, logStartOffset: -1, records: [] };
+      }
+      const response = partition.fetchRecords(fetch, request.replicaId, request.replicaEpoch);
+      if (request.replicaId >= 0) this.completeDelayedProduces();
+      return response;
+    });
+  }
+
+  private completeDelayedFetches(): void {
+    if (this.delayedFetches.length === 0) return;
+    const still: DelayedFetch[] = [];
+    for (const delayed of this.delayedFetches) {
+      const ready = delayed.request.partitions.some((fetch) => {
+        const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
+        return partition === undefined || partition.role !== 'leader' || partition.availableBytes(fetch.fetchOffset, delayed.request.replicaId >= 0) > 0;
+      });
+      if (!ready) {
+        still.push(delayed);
+        continue;
+      }
+      this.effects.push({ type: 'cancel-timer', name: delayed.timer });
+      this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request) });
+    }
+    this.delayedFetches = still;
+  }
+
+  private expireFetch(timer: string): void {
+    const delayed = this.delayedFetches.find((candidate) => candidate.timer === timer);
+    if (delayed === undefined) return;
+    this.delayedFetches = this.delayedFetches.filter((candidate) => candidate !== delayed);
+    this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request) });
+  }
+
+  private handleListOffsets(from: NodeId, request: ListOffsetsRequest): void {
+    const partitions = request.partitions.map((query) => {
+      const partition = this.partitions.get(`${query.topic}-${query.partition}`);
+      const base = { topic: query.topic, partition: query.partition };
+      if (partition === undefined || partition.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, offset: -1, leaderEpoch: -1 };
+      const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
+      if (epochError !== 'NONE') return { ...base, error: epochError, offset: -1, leaderEpoch: -1 };
+      // Consumers see only committed data: "latest" is the high watermark.
+      const offset = query.timestamp === EARLIEST_TIMESTAMP ? partition.log.logStartOffset : partition.highWatermark;
+      return { ...base, error: 'NONE' as KafkaError, offset, leaderEpoch: partition.leaderEpoch };
+    });
+    this.send(from, { type: 'ListOffsetsResponse', correlationId: request.correlationId, partitions });
+  }
+
+  private handleMetadata(from: NodeId, request: MetadataRequest): void {
+    const topics = this.image.topics().filter((topic) => request.topics === undefined || request.topics.includes(topic.name));
+    const known = new Set(topics.map((topic) => topic.name));
+    const unknown = (request.topics ?? []).filter((name) => !known.has(name));
+    this.send(from, {
+      type: 'MetadataResponse',
+      correlationId: request.correlationId,
+      brokers: this.image.brokers().filter((broker) => !broker.fenced).map((broker) => broker.brokerId),
+      controllerId: this.options.controllerId,
+      topics: [
+        ...topics.map((topic) => ({
+          name: topic.name,
+          error: 'NONE' as KafkaError,
+          partitions: this.image.partitionsOf(topic.topicId).map((registration) => ({
+            partition: registration.partitionId,
+            error: (registration.leader === NO_LEADER ? 'LEADER_NOT_AVAILABLE' : 'NONE') as KafkaError,
+            leader: registration.leader,
+            leaderEpoch: registration.leaderEpoch,
+            replicas: registration.replicas,
+            isr: registration.isr,
+          })),
+        })),
+        ...unknown.map((name) => ({ name, error: 'UNKNOWN_TOPIC_OR_PARTITION' as KafkaError, partitions: [] })),
+      ],
+    });
+  }
+
+  private handleInitProducerId(from: NodeId, correlationId: number): void {
+    const ids = this.producerIds;
+    if (ids === undefined || ids.next >= ids.end) {
+      if (!this.producerIdsRequested && this.brokerEpoch >= 0) this.requestProducerIds();
+      this.send(from, { type: 'InitProducerIdResponse', correlationId, error: 'LEADER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 });
+      return;
+    }
+    const producerId = ids.next;
+    ids.next++;
+    if (ids.next >= ids.end) this.producerIds = undefined;
+    this.send(from, { type: 'InitProducerIdResponse', correlationId, error: 'NONE', producerId, producerEpoch: 0 });
+  }
+}
+
+/** The run's config keys that are topic (log) configs. */
+function pickLogKeys(overrides: Readonly<Record<string, string>>): Record<string, string> {
+  const logKeys = new Set([
+    'flush.messages', 'flush.ms', 'segment.bytes', 'segment.ms', 'segment.index.bytes', 'index.interval.bytes', 'retention.ms',
+    'retention.bytes', 'cleanup.policy', 'max.message.bytes', 'message.timestamp.type', 'delete.retention.ms',
+  ]);
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(overrides).sort()) if (logKeys.has(key)) picked[key] = overrides[key] as string;
+  return picked;
+}

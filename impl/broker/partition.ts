@@ -1,0 +1,466 @@
+import { assert } from '../common/assert.ts';
+import type { ConfigView } from '../config/config-view.ts';
+import { DiskError } from '../env/node-environment.ts';
+import { UNDEFINED_EPOCH } from '../log/leader-epoch-file-cache.ts';
+import { decodeRecords, incrementSequence, readRecordBatch, type RecordBatch } from '../log/record-batch.ts';
+import type { UnifiedLog } from '../log/unified-log.ts';
+import type { PartitionRegistration } from '../controller/controller-state.ts';
+import { NO_LEADER } from '../metadata/metadata-records.ts';
+import type { KafkaError } from '../protocol/errors.ts';
+import {
+  NO_LEADER_EPOCH,
+  type AlterPartitionResponse,
+  type FetchPartition,
+  type FetchPartitionResponse,
+  type KafkaMessage,
+  type ProducePartitionResponse,
+} from '../protocol/messages.ts';
+import { LogDigest } from './log-digest.ts';
+import { ProducerStateManager } from './producer-state-manager.ts';
+
+/** What a partition needs from its broker. */
+export interface PartitionContext {
+  readonly brokerId: number;
+  brokerEpoch(): number;
+  nowMs(): number;
+  readonly config: ConfigView;
+  readonly variants: ReadonlySet<string>;
+  sendToController(message: (correlationId: number) => KafkaMessage): number;
+  mark(name: string): void;
+  transition(instance: string, event: string, to: string): void;
+}
+
+/** Kafka's ISR states on the leader (KIP-497): committed, or an AlterPartition in flight. */
+export type IsrState =
+  | { readonly kind: 'committed'; readonly isr: readonly number[] }
+  | { readonly kind: 'pending-expand'; readonly isr: readonly number[]; readonly adding: number; readonly correlationId: number }
+  | { readonly kind: 'pending-shrink'; readonly isr: readonly number[]; readonly removing: readonly number[]; readonly correlationId: number };
+
+/** Kafka's `ReplicaState` for each follower, as the leader tracks it from its fetches. */
+interface FollowerState {
+  logEndOffset: number;
+  lastCaughtUpTimeMs: number;
+  lastFetchTimeMs: number;
+  lastFetchLeaderLogEndOffset: number;
+  brokerEpoch: number;
+}
+
+export type Role = 'leader' | 'follower' | 'none';
+
+/**
+ * Kafka's `Partition`: one replica of a topic partition on this broker. As leader it appends
+ * producer batches, tracks each follower's fetch position, advances the high watermark over the
+ * maximal ISR (KIP-497) and proposes ISR changes with AlterPartition; as follower it keeps what
+ * the leader tells it. The replica fetcher (the follower's side of replication) lives in
+ * `replica-fetcher.ts` and drives {@link appendAsFollower} and {@link truncateTo}.
+ */
+export class Partition {
+  role: Role = 'none';
+  leaderId = NO_LEADER;
+  leaderEpoch = -1;
+  partitionEpoch = -1;
+  replicas: readonly number[] = [];
+  isrState: IsrState = { kind: 'committed', isr: [] };
+  highWatermark: number;
+  /** The log end when this replica became leader in its epoch (KAFKA-7128). */
+  leaderEpochStartOffset = 0;
+  private followers = new Map<number, FollowerState>();
+  readonly producerState = new ProducerStateManager();
+  /** A summary of the log for the replication invariants, kept in step with it. */
+  readonly digest = new LogDigest();
+
+  constructor(
+    readonly topic: string,
+    readonly partitionId: number,
+    readonly topicId: string,
+    readonly log: UnifiedLog,
+    highWatermark: number,
+    private readonly context: PartitionContext,
+  ) {
+    this.highWatermark = Math.max(log.logStartOffset, Math.min(highWatermark, log.logEndOffset));
+    this.producerState.rebuild(log);
+    this.digest.rebuild(log);
+  }
+
+  get name(): string {
+    return `${this.topic}-${this.partitionId}`;
+  }
+
+  /** The ISR the controller has committed. */
+  get isr(): readonly number[] {
+    return this.isrState.kind === 'committed' ? this.isrState.isr : this.committedIsr;
+  }
+
+  private committedIsr: readonly number[] = [];
+
+  /**
+   * The ISR the high watermark and acks=all count on: the committed ISR plus any replica being
+   * added (KIP-497's "maximal ISR"); a replica being removed still counts until the removal is
+   * committed. Before KIP-497 the leader acted on the ISR it proposed at once, shrinks included.
+   */
+  get maximalIsr(): readonly number[] {
+    const state = this.isrState;
+    if (this.context.variants.has('pre-kip-497')) return state.isr;
+    switch (state.kind) {
+      case 'committed':
+        return state.isr;
+      case 'pending-expand':
+        return [...this.committedIsr, state.adding];
+      case 'pending-shrink':
+        return this.committedIsr;
+    }
+  }
+
+  // ---- Becoming leader or follower (Kafka's makeLeader / makeFollower) -------------------------------
+
+  /** Applies the controller's registration for this partition; returns whether the role changed. */
+  applyRegistration(registration: PartitionRegistration): { becameLeader: boolean; becameFollower: boolean } {
+    const me = this.context.brokerId;
+    const epochChanged = registration.leaderEpoch !== this.leaderEpoch;
+    this.replicas = registration.replicas;
+    if (registration.leader === me) {
+      if (this.role !== 'leader' || epochChanged) {
+        this.makeLeader(registration);
+        return { becameLeader: true, becameFollower: false };
+      }
+      // Same leader epoch: an ISR change (ours, or the controller's after a fencing).
+      if (registration.partitionEpoch > this.partitionEpoch) {
+        this.partitionEpoch = registration.partitionEpoch;
+        this.committedIsr = registration.isr;
+        // The metadata log can commit our own proposal before the AlterPartition answer arrives.
+        if (this.isrState.kind !== 'committed') this.context.transition(this.name, 'ISR_COMMITTED', 'leader.committed');
+        this.isrState = { kind: 'committed', isr: registration.isr };
+        this.maybeIncrementLeaderHW();
+      }
+      return { becameLeader: false, becameFollower: false };
+    }
+    const wasFollowing = this.role === 'follower' && this.leaderId === registration.leader && !epochChanged;
+    this.partitionEpoch = registration.partitionEpoch;
+    this.committedIsr = registration.isr;
+    this.isrState = { kind: 'committed', isr: registration.isr };
+    if (wasFollowing) return { becameLeader: false, becameFollower: false };
+    const previousRole = this.role;
+    this.role = 'follower';
+    this.leaderId = registration.leader;
+    this.leaderEpoch = registration.leaderEpoch;
+    this.followers = new Map();
+    void previousRole;
+    if (registration.leader === NO_LEADER) this.context.transition(this.name, 'LEADER_LOST', 'follower.idle');
+    else this.context.transition(this.name, 'BECOME_FOLLOWER', 'follower.truncating');
+    return { becameLeader: false, becameFollower: true };
+  }
+
+  private makeLeader(registration: PartitionRegistration): void {
+    this.role = 'leader';
+    this.leaderId = this.context.brokerId;
+    this.leaderEpoch = registration.leaderEpoch;
+    this.partitionEpoch = registration.partitionEpoch;
+    this.committedIsr = registration.isr;
+    this.isrState = { kind: 'committed', isr: registration.isr };
+    // Kafka records the new epoch's start in the epoch cache at once, so that followers asking
+    // OffsetsForLeaderEpoch for the previous epoch learn where it ended on this leader.
+    this.leaderEpochStartOffset = this.log.logEndOffset;
+    const latest = this.log.latestEpoch();
+    if (latest === undefined || registration.leaderEpoch > latest) this.log.leaderEpochCache.assign(registration.leaderEpoch, this.log.logEndOffset);
+    const nowMs = this.context.nowMs();
+    this.followers = new Map();
+    for (const replica of registration.replicas) {
+      if (replica === this.context.brokerId) continue;
+      // Followers in the ISR start out caught up, as Kafka's `resetReplicaState` does.
+      const inIsr = registration.isr.includes(replica);
+      this.followers.set(replica, { logEndOffset: -1, lastCaughtUpTimeMs: inIsr ? nowMs : 0, lastFetchTimeMs: 0, lastFetchLeaderLogEndOffset: -1, brokerEpoch: -1 });
+    }
+    this.context.transition(this.name, 'BECOME_LEADER', 'leader.committed');
+    this.maybeIncrementLeaderHW();
+  }
+
+  /** The replica is no longer assigned here, or the broker is going away. */
+  makeOffline(): void {
+    if (this.role === 'none') return;
+    this.role = 'none';
+    this.followers = new Map();
+    this.context.transition(this.name, 'GO_OFFLINE', 'offline');
+  }
+
+  // ---- Leader: produce --------------------------------------------------------------------------
+
+  /**
+   * Appends a producer's batches as leader (Kafka's `appendRecordsToLeader`). With acks=all the
+   * ISR must be at least `min.insync.replicas` first; the caller then waits for the high watermark.
+   */
+  appendRecordsToLeader(records: Uint8Array, acks: 0 | 1 | -1, minInsyncReplicas: number): ProducePartitionResponse & { lastOffset: number } {
+    const base = { topic: this.topic, partition: this.partitionId, logAppendTime: -1, logStartOffset: this.log.logStartOffset, errorMessage: '' };
+    if (this.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1, lastOffset: -1 };
+    if (acks === -1 && this.isr.length < minInsyncReplicas) {
+      this.context.mark('not-enough-replicas');
+      return { ...base, error: 'NOT_ENOUGH_REPLICAS', baseOffset: -1, lastOffset: -1, errorMessage: `ISR ${this.isr.join(',')} below min.insync.replicas=${minInsyncReplicas}` };
+    }
+    const batches = splitBatches(records);
+    if (typeof batches === 'string') return { ...base, error: 'CORRUPT_MESSAGE', baseOffset: -1, lastOffset: -1, errorMessage: batches };
+    // Idempotence: each batch is checked against its producer's state before anything is written.
+    const first = batches[0] as RecordBatch;
+    const lastSeq = incrementSequence(first.baseSequence, first.lastOffsetDelta);
+    if (batches.length === 1) {
+      const check = this.producerState.check(first.producerId, first.producerEpoch, first.baseSequence, lastSeq);
+      if (check.type === 'duplicate') {
+        this.context.mark('idempotent-duplicate-suppressed');
+        return { ...base, error: 'NONE', baseOffset: check.firstOffset, lastOffset: check.firstOffset + first.lastOffsetDelta };
+      }
+      if (check.type === 'error') return { ...base, error: check.error, baseOffset: -1, lastOffset: -1, errorMessage: check.message };
+    }
+    const result = this.log.appendAsLeader(batches.map((batch) => batch.bytes), this.leaderEpoch);
+    if (result.type === 'error') return { ...base, error: result.error === 'UNEXPECTED_APPEND_OFFSET' || result.error === 'OFFSETS_OUT_OF_ORDER' ? 'INVALID_RECORD' : result.error, baseOffset: -1, lastOffset: -1, errorMessage: result.message };
+    for (const batch of result.info.batches) {
+      this.recordProducerBatch(batch);
+      this.digest.append(batch);
+    }
+    this.maybeIncrementLeaderHW();
+    return { ...base, error: 'NONE', baseOffset: result.info.firstOffset, lastOffset: result.info.lastOffset, logAppendTime: result.info.logAppendTime };
+  }
+
+  private recordProducerBatch(batch: RecordBatch): void {
+    this.producerState.update(batch.producerId, batch.producerEpoch, batch.baseSequence, incrementSequence(batch.baseSequence, batch.lastOffsetDelta), batch.baseOffset, batch.lastOffset);
+  }
+
+  // ---- Leader: fetch from followers and consumers -----------------------------------------------------
+
+  /**
+   * Validates a fetch's leader epoch (KIP-320): an older epoch is fenced, a newer one unknown.
+   * Before KIP-320 fetches carried no epoch, and nothing was checked.
+   */
+  checkLeaderEpoch(currentLeaderEpoch: number): KafkaError {
+    if (currentLeaderEpoch === NO_LEADER_EPOCH || this.context.variants.has('pre-kip-320')) return 'NONE';
+    if (currentLeaderEpoch < this.leaderEpoch) return 'FENCED_LEADER_EPOCH';
+    if (currentLeaderEpoch > this.leaderEpoch) return 'UNKNOWN_LEADER_EPOCH';
+    return 'NONE';
+  }
+
+  /**
+   * Serves a fetch (Kafka's `fetchRecords`): a follower's fetch offset is its log end, which
+   * updates its state, may expand the ISR and may advance the high watermark; consumers read up
+   * to the high watermark, followers up to the log end.
+   */
+  fetchRecords(fetch: FetchPartition, replicaId: number, replicaEpoch: number): FetchPartitionResponse {
+    const base = { topic: this.topic, partition: this.partitionId, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset, records: [] as Uint8Array[] };
+    if (this.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };
+    const epochError = this.checkLeaderEpoch(fetch.currentLeaderEpoch);
+    if (epochError !== 'NONE') return { ...base, error: epochError };
+    const isFollower = replicaId >= 0;
+    if (isFollower) {
+      if (!this.replicas.includes(replicaId)) return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };
+      this.updateFollowerFetchState(replicaId, fetch.fetchOffset, replicaEpoch);
+    }
+    const maxOffset = isFollower ? this.log.logEndOffset : this.highWatermark;
+    if (fetch.fetchOffset > this.log.logEndOffset || fetch.fetchOffset < this.log.logStartOffset) {
+      return { ...base, highWatermark: this.highWatermark, error: 'OFFSET_OUT_OF_RANGE' };
+    }
+    let read = this.log.read(fetch.fetchOffset, fetch.partitionMaxBytes, Math.max(fetch.fetchOffset, maxOffset), true);
+    // A bit flipped on read is transient: read again. A batch still corrupt is damage on disk,
+    // which no fetcher can get past: the broker treats it as a failed log directory (it stops,
+    // and recovers the log from scratch when it starts again).
+    if (read.type === 'error' && read.error === 'CORRUPT_MESSAGE') read = this.log.read(fetch.fetchOffset, fetch.partitionMaxBytes, Math.max(fetch.fetchOffset, maxOffset), true);
+    if (read.type === 'error' && read.error === 'CORRUPT_MESSAGE') throw new DiskError('EIO', this.log.dir, `corrupt batch: ${read.message}`);
+    if (read.type === 'error') return { ...base, highWatermark: this.highWatermark, error: read.error };
+    return { ...base, highWatermark: this.highWatermark, error: 'NONE', records: read.batches.map((batch) => batch.bytes) };
+  }
+
+  /** Bytes a fetch at `offset` could return now (for delayed fetches and fetch.min.bytes). */
+  availableBytes(offset: number, isFollower: boolean): number {
+    const bound = isFollower ? this.log.logEndOffset : this.highWatermark;
+    return offset < bound ? 1 : 0;
+  }
+
+  private updateFollowerFetchState(replicaId: number, fetchOffset: number, replicaEpoch: number): void {
+    const nowMs = this.context.nowMs();
+    const state = this.followers.get(replicaId) ?? { logEndOffset: -1, lastCaughtUpTimeMs: 0, lastFetchTimeMs: 0, lastFetchLeaderLogEndOffset: -1, brokerEpoch: -1 };
+    const leaderEnd = this.log.logEndOffset;
+    // Kafka's `ReplicaState.updateFetchState`: caught up if the fetch reached the leader's end now,
+    // or the end the leader had at the follower's previous fetch.
+    if (fetchOffset >= leaderEnd) state.lastCaughtUpTimeMs = Math.max(state.lastCaughtUpTimeMs, nowMs);
+    else if (fetchOffset >= state.lastFetchLeaderLogEndOffset) state.lastCaughtUpTimeMs = Math.max(state.lastCaughtUpTimeMs, state.lastFetchTimeMs);
+    state.logEndOffset = fetchOffset;
+    state.lastFetchLeaderLogEndOffset = leaderEnd;
+    state.lastFetchTimeMs = nowMs;
+    state.brokerEpoch = replicaEpoch;
+    this.followers.set(replicaId, state);
+    this.maybeExpandIsr(replicaId, state);
+    this.maybeIncrementLeaderHW();
+  }
+
+  /** The follower's log end as the leader knows it, for tools and invariants. */
+  followerLogEndOffset(replicaId: number): number | undefined {
+    return this.followers.get(replicaId)?.logEndOffset;
+  }
+
+  // ---- Leader: high watermark and ISR --------------------------------------------------------------
+
+  /**
+   * Kafka's `maybeIncrementLeaderHW`: the high watermark is the smallest log end over the maximal
+   * ISR, and never moves back. KIP-966: it does not move while the ISR is below
+   * `min.insync.replicas` (before KIP-966 it did).
+   */
+  maybeIncrementLeaderHW(): boolean {
+    if (this.role !== 'leader') return false;
+    const minIsr = this.context.config.number('min.insync.replicas');
+    const isr = this.maximalIsr;
+    if (!this.context.variants.has('pre-kip-966') && isr.length < minIsr) return false;
+    let newHw = this.log.logEndOffset;
+    for (const replica of isr) {
+      if (replica === this.context.brokerId) continue;
+      const state = this.followers.get(replica);
+      newHw = Math.min(newHw, state === undefined || state.logEndOffset < 0 ? this.highWatermark : state.logEndOffset);
+    }
+    if (newHw <= this.highWatermark) return false;
+    this.highWatermark = newHw;
+    return true;
+  }
+
+  /**
+   * Kafka's `maybeExpandIsr`: a follower outside the ISR joins once it has reached the high
+   * watermark and (KAFKA-7128) the start of the leader's current epoch, so that a replica cannot
+   * join holding an older epoch's divergent tail. The `kafka-7128` variant drops the second rule.
+   */
+  private maybeExpandIsr(replicaId: number, state: FollowerState): void {
+    if (this.isrState.kind !== 'committed' || this.isr.includes(replicaId)) return;
+    if (state.logEndOffset < this.highWatermark) return;
+    if (!this.context.variants.has('kafka-7128') && state.logEndOffset < this.leaderEpochStartOffset) return;
+    const proposed = [...this.isr, replicaId];
+    const correlationId = this.sendAlterPartition(proposed);
+    this.isrState = { kind: 'pending-expand', isr: proposed, adding: replicaId, correlationId };
+    this.context.transition(this.name, 'PROPOSE_EXPAND', 'leader.pending-expand');
+  }
+
+  /**
+   * Kafka's `maybeShrinkIsr`, run periodically: followers in the ISR that have not caught up
+   * within `replica.lag.time.max.ms` are proposed for removal.
+   */
+  maybeShrinkIsr(): void {
+    if (this.role !== 'leader' || this.isrState.kind !== 'committed') return;
+    const nowMs = this.context.nowMs();
+    const lagMs = this.context.config.number('replica.lag.time.max.ms');
+    const outOfSync = this.isr.filter((replica) => {
+      if (replica === this.context.brokerId) return false;
+      const state = this.followers.get(replica);
+      return state === undefined || nowMs - state.lastCaughtUpTimeMs > lagMs;
+    });
+    if (outOfSync.length === 0) return;
+    const proposed = this.isr.filter((replica) => !outOfSync.includes(replica));
+    const correlationId = this.sendAlterPartition(proposed);
+    this.isrState = { kind: 'pending-shrink', isr: proposed, removing: outOfSync, correlationId };
+    this.context.transition(this.name, 'PROPOSE_SHRINK', 'leader.pending-shrink');
+    this.maybeIncrementLeaderHW();
+  }
+
+  private sendAlterPartition(isr: readonly number[]): number {
+    const leaderEpoch = this.leaderEpoch;
+    const partitionEpoch = this.partitionEpoch;
+    return this.context.sendToController((correlationId) => ({
+      type: 'AlterPartitionRequest',
+      correlationId,
+      brokerId: this.context.brokerId,
+      brokerEpoch: this.context.brokerEpoch(),
+      topicId: this.topicId,
+      partitionId: this.partitionId,
+      leaderEpoch,
+      partitionEpoch,
+      newIsrWithEpochs: isr.map((brokerId) => ({ brokerId, brokerEpoch: brokerId === this.context.brokerId ? this.context.brokerEpoch() : (this.followers.get(brokerId)?.brokerEpoch ?? -1) })),
+    }));
+  }
+
+  /** The controller's answer to our AlterPartition. */
+  onAlterPartitionResponse(response: AlterPartitionResponse): void {
+    const state = this.isrState;
+    if (state.kind === 'committed' || state.correlationId !== response.correlationId) return;
+    if (response.error === 'NONE' && response.leaderEpoch === this.leaderEpoch && response.partitionEpoch > this.partitionEpoch) {
+      const expanded = state.kind === 'pending-expand';
+      this.partitionEpoch = response.partitionEpoch;
+      this.committedIsr = response.isr;
+      this.isrState = { kind: 'committed', isr: response.isr };
+      this.context.mark(expanded ? 'isr-expand' : 'isr-shrink');
+      this.context.transition(this.name, 'ISR_COMMITTED', 'leader.committed');
+    } else {
+      // Rejected or stale: fall back to the committed ISR; the metadata log will tell us more.
+      this.isrState = { kind: 'committed', isr: this.committedIsr };
+      this.context.transition(this.name, 'ISR_REJECTED', 'leader.committed');
+    }
+    this.maybeIncrementLeaderHW();
+  }
+
+  // ---- Follower -------------------------------------------------------------------------------------
+
+  /** Appends fetched batches as follower and takes the leader's high watermark (bounded by our end). */
+  appendAsFollower(records: readonly Uint8Array[], leaderHighWatermark: number, leaderLogStartOffset: number): KafkaError {
+    if (records.length > 0) {
+      const result = this.log.appendAsFollower(records);
+      if (result.type === 'error') return result.error === 'KAFKA_STORAGE_ERROR' ? 'KAFKA_STORAGE_ERROR' : 'CORRUPT_MESSAGE';
+      for (const batch of result.info.batches) {
+        this.recordProducerBatch(batch);
+        this.digest.append(batch);
+      }
+    }
+    const newHw = Math.min(leaderHighWatermark, this.log.logEndOffset);
+    if (newHw > this.highWatermark) this.highWatermark = newHw;
+    void leaderLogStartOffset;
+    return 'NONE';
+  }
+
+  /** Truncates the follower's log (to the epoch's end the leader reported, or to the HW pre-KIP-101). */
+  truncateTo(offset: number): number {
+    const before = this.log.logEndOffset;
+    if (!this.log.truncateTo(offset)) return 0;
+    this.producerState.rebuild(this.log);
+    this.digest.rebuild(this.log);
+    if (this.highWatermark > this.log.logEndOffset) this.highWatermark = this.log.logEndOffset;
+    const removed = before - this.log.logEndOffset;
+    if (removed > 0) this.context.mark('follower-truncation-removed-records');
+    return removed;
+  }
+
+  truncateFullyAndStartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset);
+    this.producerState.rebuild(this.log);
+    this.digest.rebuild(this.log);
+    this.highWatermark = offset;
+  }
+
+  /** The epoch a follower asks OffsetsForLeaderEpoch about: its latest (Kafka's `latestEpoch`). */
+  latestEpochForTruncation(): number {
+    return this.log.latestEpoch() ?? UNDEFINED_EPOCH;
+  }
+
+  /** Decoded records for tests and tools. */
+  decodedBatches(): { baseOffset: number; epoch: number; values: string[] }[] {
+    const out: { baseOffset: number; epoch: number; values: string[] }[] = [];
+    let from = this.log.logStartOffset;
+    while (from < this.log.logEndOffset) {
+      const read = this.log.read(from, 1 << 20, this.log.logEndOffset, true);
+      if (read.type === 'error' || read.batches.length === 0) break;
+      for (const batch of read.batches) {
+        const records = decodeRecords(batch);
+        out.push({ baseOffset: batch.baseOffset, epoch: batch.partitionLeaderEpoch, values: typeof records === 'string' ? [] : records.map((record) => new TextDecoder().decode(record.value ?? new Uint8Array())) });
+        from = batch.lastOffset + 1;
+      }
+    }
+    return out;
+  }
+}
+
+/** Splits a produce request's records into batches, each validated; a reason when they do not parse. */
+export function splitBatches(records: Uint8Array): RecordBatch[] | string {
+  const batches: RecordBatch[] = [];
+  let at = 0;
+  while (at < records.length) {
+    const read = readRecordBatch(records, at, records.length);
+    if (read.type !== 'batch') return `batch at ${at}: ${read.reason}`;
+    batches.push(read.batch);
+    at += read.batch.bytes.length;
+  }
+  if (batches.length === 0) return 'no batches';
+  return batches;
+}
+
+export function isDiskError(error: unknown): error is DiskError {
+  return error instanceof DiskError;
+}
+
+export { assert as partitionAssert };

@@ -1,0 +1,181 @@
+import { assert, assertNever } from '../common/assert.ts';
+import { NO_LEADER, type MetadataRecord } from '../metadata/metadata-records.ts';
+
+/**
+ * The cluster metadata as the controller's records build it: broker registrations, topics and
+ * partition registrations. The controller replays every record it commits into this state, and a
+ * broker replays the same records into the same state (its `MetadataImage`), so both sides agree
+ * by construction on everything up to the offset they have applied.
+ */
+
+export interface BrokerRegistration {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly incarnationId: string;
+  readonly fenced: boolean;
+  readonly inControlledShutdown: boolean;
+}
+
+export interface PartitionRegistration {
+  readonly topicId: string;
+  readonly topicName: string;
+  readonly partitionId: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
+export interface TopicInfo {
+  readonly name: string;
+  readonly topicId: string;
+  readonly partitions: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export class MetadataState {
+  private readonly brokerMap = new Map<number, BrokerRegistration>();
+  private readonly topicsByName = new Map<string, { topicId: string; configs: Record<string, string> }>();
+  private readonly topicNames = new Map<string, string>();
+  /** `topicId:partitionId` -> registration. */
+  private readonly partitionMap = new Map<string, PartitionRegistration>();
+  private producerIdNext = 0;
+  /** One past the offset of the last record replayed. */
+  private appliedOffset = 0;
+
+  get nextOffset(): number {
+    return this.appliedOffset;
+  }
+
+  get nextProducerId(): number {
+    return this.producerIdNext;
+  }
+
+  broker(brokerId: number): BrokerRegistration | undefined {
+    return this.brokerMap.get(brokerId);
+  }
+
+  /** Brokers in id order. */
+  brokers(): BrokerRegistration[] {
+    return [...this.brokerMap.keys()].sort((a, b) => a - b).map((id) => this.brokerMap.get(id) as BrokerRegistration);
+  }
+
+  /** A broker that may lead or join an ISR: registered, unfenced and not shutting down (KIP-841). */
+  isEligible(brokerId: number): boolean {
+    const broker = this.brokerMap.get(brokerId);
+    return broker !== undefined && !broker.fenced && !broker.inControlledShutdown;
+  }
+
+  topicId(name: string): string | undefined {
+    return this.topicsByName.get(name)?.topicId;
+  }
+
+  topicName(topicId: string): string | undefined {
+    return this.topicNames.get(topicId);
+  }
+
+  topicConfigs(name: string): Readonly<Record<string, string>> {
+    return this.topicsByName.get(name)?.configs ?? {};
+  }
+
+  /** Topics in name order. */
+  topics(): TopicInfo[] {
+    return [...this.topicsByName.keys()].sort().map((name) => {
+      const { topicId, configs } = this.topicsByName.get(name) as { topicId: string; configs: Record<string, string> };
+      return { name, topicId, partitions: this.partitionsOf(topicId).length, configs };
+    });
+  }
+
+  partition(topicId: string, partitionId: number): PartitionRegistration | undefined {
+    return this.partitionMap.get(`${topicId}:${partitionId}`);
+  }
+
+  /** A topic's partitions in partition order. */
+  partitionsOf(topicId: string): PartitionRegistration[] {
+    const found: PartitionRegistration[] = [];
+    for (let partitionId = 0; ; partitionId++) {
+      const registration = this.partitionMap.get(`${topicId}:${partitionId}`);
+      if (registration === undefined) return found;
+      found.push(registration);
+    }
+  }
+
+  /** Every partition, by topic name then partition id. */
+  allPartitions(): PartitionRegistration[] {
+    return this.topics().flatMap((topic) => this.partitionsOf(topic.topicId));
+  }
+
+  /** Applies one committed record; `offset` must be the next one. */
+  replay(offset: number, record: MetadataRecord): void {
+    assert(offset === this.appliedOffset, `metadata replay out of order: offset ${offset}, expected ${this.appliedOffset}`);
+    this.appliedOffset = offset + 1;
+    switch (record.type) {
+      case 'RegisterBrokerRecord':
+        this.brokerMap.set(record.brokerId, {
+          brokerId: record.brokerId,
+          brokerEpoch: record.brokerEpoch,
+          incarnationId: record.incarnationId,
+          fenced: record.fenced,
+          inControlledShutdown: false,
+        });
+        return;
+      case 'FenceBrokerRecord':
+      case 'UnfenceBrokerRecord': {
+        const broker = this.brokerMap.get(record.brokerId);
+        assert(broker !== undefined && broker.brokerEpoch === record.brokerEpoch, `${record.type} for unknown broker ${record.brokerId} epoch ${record.brokerEpoch}`);
+        this.brokerMap.set(record.brokerId, { ...broker, fenced: record.type === 'FenceBrokerRecord', inControlledShutdown: record.type === 'FenceBrokerRecord' ? broker.inControlledShutdown : false });
+        return;
+      }
+      case 'BrokerRegistrationChangeRecord': {
+        const broker = this.brokerMap.get(record.brokerId);
+        assert(broker !== undefined && broker.brokerEpoch === record.brokerEpoch, `registration change for unknown broker ${record.brokerId}`);
+        this.brokerMap.set(record.brokerId, { ...broker, inControlledShutdown: record.inControlledShutdown });
+        return;
+      }
+      case 'TopicRecord':
+        assert(!this.topicsByName.has(record.name), `topic ${record.name} created twice`);
+        this.topicsByName.set(record.name, { topicId: record.topicId, configs: {} });
+        this.topicNames.set(record.topicId, record.name);
+        return;
+      case 'ConfigRecord': {
+        const topic = this.topicsByName.get(record.topicName);
+        assert(topic !== undefined, `config for unknown topic ${record.topicName}`);
+        topic.configs[record.name] = record.value;
+        return;
+      }
+      case 'PartitionRecord': {
+        const topicName = this.topicNames.get(record.topicId);
+        assert(topicName !== undefined, `partition of unknown topic ${record.topicId}`);
+        this.partitionMap.set(`${record.topicId}:${record.partitionId}`, {
+          topicId: record.topicId,
+          topicName,
+          partitionId: record.partitionId,
+          replicas: record.replicas,
+          isr: record.isr,
+          leader: record.leader,
+          leaderEpoch: record.leaderEpoch,
+          partitionEpoch: record.partitionEpoch,
+        });
+        return;
+      }
+      case 'PartitionChangeRecord': {
+        const key = `${record.topicId}:${record.partitionId}`;
+        const current = this.partitionMap.get(key);
+        assert(current !== undefined, `change of unknown partition ${key}`);
+        // Paired checks with the controller's decision: epochs only grow, the leader is in the ISR.
+        assert(record.partitionEpoch === current.partitionEpoch + 1, `partition epoch of ${key} must grow by one`);
+        assert(record.leaderEpoch >= current.leaderEpoch, `leader epoch of ${key} went back`);
+        assert(record.leader === NO_LEADER || record.isr.includes(record.leader), `leader ${record.leader} of ${key} is outside the ISR`);
+        this.partitionMap.set(key, { ...current, isr: record.isr, leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch });
+        return;
+      }
+      case 'ProducerIdsRecord':
+        assert(record.nextProducerId > this.producerIdNext, 'producer id blocks only move forward');
+        this.producerIdNext = record.nextProducerId;
+        return;
+      default:
+        assertNever(record, 'metadata record');
+    }
+  }
+}

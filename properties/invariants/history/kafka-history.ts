@@ -1,0 +1,306 @@
+import { pairOperations, type HistoryEntry } from '../../../sim/run/history.ts';
+import type { Applicability, InvariantDefinition, RunContext } from '../../../sim/invariants/invariant.ts';
+
+/**
+ * Jepsen's Kafka checkers (jepsen.tests.kafka) over refka's workload history: producer sends are
+ * processes `<producer>:<seq>` with `f: 'send'`; consumer fetches are `f: 'poll'` operations of
+ * the consumer's process, and ListOffsets resets `f: 'seek'`. See `spec/replication.md`.
+ */
+
+interface SendValue {
+  readonly producer: string;
+  readonly seq: number;
+  readonly value: string;
+  readonly partition?: number;
+  readonly offset?: number;
+}
+
+interface PolledRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly value: string;
+}
+
+interface Acked {
+  readonly producer: string;
+  readonly seq: number;
+  readonly value: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly atMs: number;
+}
+
+function acknowledged(history: readonly HistoryEntry[]): Acked[] {
+  const acked: Acked[] = [];
+  for (const operation of pairOperations(history)) {
+    if (operation.invoke.f !== 'send' || operation.completion?.type !== 'ok') continue;
+    const value = operation.completion.value as SendValue;
+    if (value.partition === undefined || value.offset === undefined || value.offset < 0) continue;
+    acked.push({ producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: operation.completion.atMs });
+  }
+  return acked;
+}
+
+interface Poll {
+  readonly consumer: string;
+  readonly atMs: number;
+  readonly records: readonly PolledRecord[];
+}
+
+/** Polls and seeks in history order, per consumer. */
+function consumerEvents(history: readonly HistoryEntry[]): ({ type: 'poll'; poll: Poll } | { type: 'seek'; consumer: string; partition: number; offset: number })[] {
+  const events: ({ type: 'poll'; poll: Poll } | { type: 'seek'; consumer: string; partition: number; offset: number })[] = [];
+  for (const entry of history) {
+    if (entry.type !== 'ok') continue;
+    if (entry.f === 'poll') {
+      const value = entry.value as { consumer: string; records: readonly PolledRecord[] };
+      events.push({ type: 'poll', poll: { consumer: value.consumer, atMs: entry.atMs, records: value.records } });
+    } else if (entry.f === 'seek') {
+      const value = entry.value as { consumer: string; partition: number; offset: number };
+      events.push({ type: 'seek', consumer: value.consumer, partition: value.partition, offset: value.offset });
+    }
+  }
+  return events;
+}
+
+function idempotent(context: RunContext): boolean {
+  return context.config['enable.idempotence'] !== 'false';
+}
+
+/** Idempotence's promises rest on durability too: a lost tail takes producer state with it. */
+function idempotentAndDurable(context: RunContext, what: string): Applicability {
+  if (!idempotent(context)) return { applies: false, reason: `enable.idempotence=false: retries may ${what}` };
+  return lostWriteApplicability(context);
+}
+
+/**
+ * `lost-write` applies where Kafka promises it: acks=all, min.insync.replicas >= 2, no unclean
+ * elections, and no fault that destroys more copies than that survives: a replaced disk or bit
+ * flips, or a power loss under Kafka's default flush policy (the page cache, the unflushed tail
+ * of every replica that loses power, is gone; refka does not track whether two such losses
+ * overlapped, so any power loss counts unless `flush.messages=1`).
+ */
+export function lostWriteApplicability(context: RunContext): Applicability {
+  const config = context.config;
+  const acks = config['acks'] ?? 'all';
+  if (acks !== 'all' && acks !== '-1') return { applies: false, reason: `acks=${acks}: only acks=all writes are promised to survive` };
+  const minIsr = Number(config['min.insync.replicas'] ?? '1');
+  if (minIsr < 2) return { applies: false, reason: `min.insync.replicas=${minIsr}: an acknowledged write may sit on one replica only` };
+  if (config['unclean.leader.election.enable'] === 'true') return { applies: false, reason: 'unclean leader election may elect a replica without acknowledged writes' };
+  const faults = context.faults;
+  if ((faults['disk-loss'] ?? 0) > 0) return { applies: false, reason: 'a replaced disk destroys a replica\'s copy' };
+  if ((faults['bitflip'] ?? 0) > 0) return { applies: false, reason: 'bit flips corrupt replicas\' copies' };
+  const powerLosses = (faults['power-loss'] ?? 0) + (faults['cluster-power-loss'] ?? 0);
+  if (powerLosses > 0 && config['flush.messages'] !== '1') {
+    return { applies: false, reason: 'power loss under Kafka\'s default flush policy destroys the unflushed tail of each replica that loses power (flush.messages=1 prevents it)' };
+  }
+  return { applies: true };
+}
+
+export const lostWrite: InvariantDefinition<unknown> = {
+  name: 'lost-write',
+  kind: 'always',
+  source: 'Jepsen jepsen.tests.kafka (lost-write); Kafka acks=all with min.insync.replicas',
+  statement: 'Every acknowledged write is read by consumers at its acknowledged offset, wherever they have read past it.',
+  applicability: lostWriteApplicability,
+  checker: {
+    type: 'history',
+    check(history) {
+      const read = new Map<string, string>();
+      const highest = new Map<number, number>();
+      for (const event of consumerEvents(history)) {
+        if (event.type !== 'poll') continue;
+        for (const record of event.poll.records) {
+          read.set(`${record.partition}:${record.offset}`, record.value);
+          highest.set(record.partition, Math.max(highest.get(record.partition) ?? -1, record.offset));
+        }
+      }
+      const violations: { atMs: number; message: string }[] = [];
+      for (const ack of acknowledged(history)) {
+        if ((highest.get(ack.partition) ?? -1) < ack.offset) continue;
+        const seen = read.get(`${ack.partition}:${ack.offset}`);
+        if (seen === ack.value) continue;
+        violations.push({
+          atMs: ack.atMs,
+          message: `${ack.producer} write ${ack.value}, acknowledged at partition ${ack.partition} offset ${ack.offset}, was never read there (consumers read ${seen === undefined ? 'nothing' : seen} at that offset)`,
+        });
+      }
+      return violations;
+    },
+  },
+};
+
+export const duplicate: InvariantDefinition<unknown> = {
+  name: 'duplicate',
+  kind: 'always',
+  source: 'Jepsen jepsen.tests.kafka (duplicate); KIP-98 idempotent producer',
+  statement: 'With idempotence, no value appears at two different offsets of the log.',
+  applicability: (context) => idempotentAndDurable(context, 'write a record twice'),
+  checker: {
+    type: 'history',
+    check(history) {
+      const where = new Map<string, string>();
+      const violations: { atMs: number; message: string }[] = [];
+      for (const event of consumerEvents(history)) {
+        if (event.type !== 'poll') continue;
+        for (const record of event.poll.records) {
+          const here = `${record.partition}:${record.offset}`;
+          const first = where.get(record.value);
+          if (first === undefined) where.set(record.value, here);
+          else if (first !== here) violations.push({ atMs: event.poll.atMs, message: `value ${record.value} was read at ${first} and again at ${here}` });
+        }
+      }
+      return violations;
+    },
+  },
+};
+
+export const inconsistentOffsets: InvariantDefinition<unknown> = {
+  name: 'inconsistent-offsets',
+  kind: 'always',
+  source: 'Jepsen jepsen.tests.kafka (inconsistent-offsets)',
+  statement: 'No two different values are ever read or acknowledged at the same partition and offset.',
+  // An offset gets a second value only after the first was lost (or diverged): the same
+  // conditions as lost-write decide whether that is promised not to happen.
+  applicability: lostWriteApplicability,
+  checker: {
+    type: 'history',
+    check(history) {
+      const at = new Map<string, string>();
+      const violations: { atMs: number; message: string }[] = [];
+      const note = (key: string, value: string, atMs: number, what: string): void => {
+        const known = at.get(key);
+        if (known === undefined) at.set(key, value);
+        else if (known !== value) violations.push({ atMs, message: `offset ${key} holds ${known} and also ${value} (${what})` });
+      };
+      for (const event of consumerEvents(history)) {
+        if (event.type !== 'poll') continue;
+        for (const record of event.poll.records) note(`${record.partition}:${record.offset}`, record.value, event.poll.atMs, 'read');
+      }
+      for (const ack of acknowledged(history)) note(`${ack.partition}:${ack.offset}`, ack.value, ack.atMs, `acknowledged to ${ack.producer}`);
+      return violations;
+    },
+  },
+};
+
+export const nonmonotonicSend: InvariantDefinition<unknown> = {
+  name: 'nonmonotonic-send',
+  kind: 'always',
+  source: 'Jepsen jepsen.tests.kafka (nonmonotonic-send); Kafka ordering with idempotence',
+  statement: 'Per producer and partition, acknowledged offsets follow the order the records were sent.',
+  applicability: (context) => idempotentAndDurable(context, 'reorder a producer\'s records'),
+  checker: {
+    type: 'history',
+    check(history) {
+      const byKey = new Map<string, Acked[]>();
+      for (const ack of acknowledged(history)) {
+        const key = `${ack.producer}/${ack.partition}`;
+        const list = byKey.get(key) ?? [];
+        list.push(ack);
+        byKey.set(key, list);
+      }
+      const violations: { atMs: number; message: string }[] = [];
+      for (const list of byKey.values()) {
+        list.sort((a, b) => a.seq - b.seq);
+        for (let index = 1; index < list.length; index++) {
+          const previous = list[index - 1] as Acked;
+          const current = list[index] as Acked;
+          if (current.offset <= previous.offset) {
+            violations.push({ atMs: current.atMs, message: `${current.producer} sent ${previous.value} before ${current.value} but partition ${current.partition} has them at offsets ${previous.offset} and ${current.offset}` });
+          }
+        }
+      }
+      return violations;
+    },
+  },
+};
+
+/** Per consumer and partition, the offsets polled in order, restarting at each seek. */
+function pollRuns(history: readonly HistoryEntry[]): { consumer: string; partition: number; atMs: number; offset: number; afterSeek: boolean }[][] {
+  const runs = new Map<string, { consumer: string; partition: number; atMs: number; offset: number; afterSeek: boolean }[]>();
+  const seeked = new Set<string>();
+  for (const event of consumerEvents(history)) {
+    if (event.type === 'seek') {
+      seeked.add(`${event.consumer}/${event.partition}`);
+      continue;
+    }
+    for (const record of event.poll.records) {
+      const key = `${event.poll.consumer}/${record.partition}`;
+      const list = runs.get(key) ?? [];
+      list.push({ consumer: event.poll.consumer, partition: record.partition, atMs: event.poll.atMs, offset: record.offset, afterSeek: seeked.delete(key) });
+      runs.set(key, list);
+    }
+  }
+  return [...runs.keys()].sort().map((key) => runs.get(key) as { consumer: string; partition: number; atMs: number; offset: number; afterSeek: boolean }[]);
+}
+
+export const nonmonotonicPoll: InvariantDefinition<unknown> = {
+  name: 'nonmonotonic-poll',
+  kind: 'always',
+  source: 'Jepsen jepsen.tests.kafka (nonmonotonic-poll)',
+  statement: 'Per consumer and partition, polled offsets strictly increase, except right after a seek.',
+  checker: {
+    type: 'history',
+    check(history) {
+      const violations: { atMs: number; message: string }[] = [];
+      for (const run of pollRuns(history)) {
+        for (let index = 1; index < run.length; index++) {
+          const previous = run[index - 1] as (typeof run)[number];
+          const current = run[index] as (typeof run)[number];
+          if (!current.afterSeek && current.offset <= previous.offset) {
+            violations.push({ atMs: current.atMs, message: `${current.consumer} polled partition ${current.partition} offset ${current.offset} after offset ${previous.offset}` });
+          }
+        }
+      }
+      return violations;
+    },
+  },
+};
+
+export const pollSkip: InvariantDefinition<unknown> = {
+  name: 'poll-skip',
+  kind: 'always',
+  source: 'Jepsen jepsen.tests.kafka (poll-skip)',
+  statement: 'Per consumer and partition, successive polls never skip an offset that holds a record, except across a seek.',
+  checker: {
+    type: 'history',
+    check(history) {
+      const known = new Map<number, number[]>();
+      const remember = (partition: number, offset: number): void => {
+        const list = known.get(partition) ?? [];
+        list.push(offset);
+        known.set(partition, list);
+      };
+      for (const event of consumerEvents(history)) if (event.type === 'poll') for (const record of event.poll.records) remember(record.partition, record.offset);
+      for (const ack of acknowledged(history)) remember(ack.partition, ack.offset);
+      for (const list of known.values()) list.sort((a, b) => a - b);
+      const violations: { atMs: number; message: string }[] = [];
+      for (const run of pollRuns(history)) {
+        for (let index = 1; index < run.length; index++) {
+          const previous = run[index - 1] as (typeof run)[number];
+          const current = run[index] as (typeof run)[number];
+          if (current.afterSeek || current.offset <= previous.offset + 1) continue;
+          const offsets = known.get(current.partition) ?? [];
+          const between = firstAbove(offsets, previous.offset);
+          if (between !== undefined && between < current.offset) {
+            violations.push({ atMs: current.atMs, message: `${current.consumer} jumped in partition ${current.partition} from offset ${previous.offset} to ${current.offset}, skipping offset ${between}, which holds a record` });
+          }
+        }
+      }
+      return violations;
+    },
+  },
+};
+
+function firstAbove(sorted: readonly number[], value: number): number | undefined {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((sorted[middle] as number) <= value) low = middle + 1;
+    else high = middle;
+  }
+  return sorted[low];
+}
+
+export const KAFKA_HISTORY_INVARIANTS: readonly InvariantDefinition<unknown>[] = [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, nonmonotonicPoll, pollSkip];

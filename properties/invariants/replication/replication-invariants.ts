@@ -1,0 +1,248 @@
+import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+
+/**
+ * The replication invariants of Kafka's TLA+ specification (`KafkaReplication.tla`,
+ * `KafkaTruncation.tla` in the kafka-specification repository), checked over the cluster state
+ * after every event. Some must remember earlier states (a leader epoch seen before), so each is
+ * built fresh per run by its factory: nothing carries over between runs.
+ */
+
+function applied(view: KafkaClusterView): { replicas: Map<string, ReplicaView[]> } {
+  const replicas = new Map<string, ReplicaView[]>();
+  for (const broker of view.brokers) {
+    if (broker.status !== 'running') continue;
+    for (const replica of broker.replicas) {
+      const list = replicas.get(replica.name) ?? [];
+      list.push(replica);
+      replicas.set(replica.name, list);
+    }
+  }
+  return { replicas };
+}
+
+/** `LeaderInIsr`: the controller never names a leader outside the partition's ISR. */
+export function leaderInIsr(): InvariantDefinition<KafkaClusterView> {
+  return {
+    name: 'LeaderInIsr',
+    kind: 'always',
+    source: 'Kafka TLA+ spec KafkaReplication.tla (LeaderInIsr); KRaft PartitionChangeBuilder',
+    statement: 'Every partition leader the controller has chosen is a member of that partition\'s ISR.',
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const partition of view.controller?.partitions ?? []) {
+          if (partition.leader >= 0 && !partition.isr.includes(partition.leader)) {
+            return `${partition.topicName}-${partition.partitionId}: leader ${partition.leader} is not in ISR ${partition.isr.join(',')}`;
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+/** `SingleLeaderPerEpoch`: two brokers never act as leader of one partition in the same epoch. */
+export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
+  const leaders = new Map<string, number>();
+  return {
+    name: 'SingleLeaderPerEpoch',
+    kind: 'always',
+    source: 'Kafka TLA+ spec KafkaReplication.tla (LeaderEpochUnique); Raft election safety',
+    statement: 'For each partition and leader epoch, at most one broker ever acts as leader.',
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const broker of view.brokers) {
+          if (broker.status !== 'running') continue;
+          for (const replica of broker.replicas) {
+            if (replica.role !== 'leader') continue;
+            const key = `${replica.name}@${replica.leaderEpoch}`;
+            const known = leaders.get(key);
+            if (known === undefined) leaders.set(key, broker.brokerId);
+            else if (known !== broker.brokerId) return `${replica.name}: brokers ${known} and ${broker.brokerId} both led epoch ${replica.leaderEpoch}`;
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+/** `MonotonicLeaderEpoch`: a partition's leader epoch at the controller never goes back. */
+export function monotonicLeaderEpoch(): InvariantDefinition<KafkaClusterView> {
+  const seen = new Map<string, number>();
+  return {
+    name: 'MonotonicLeaderEpoch',
+    kind: 'always',
+    source: 'Kafka TLA+ spec KafkaReplication.tla; KIP-101 (leader epochs)',
+    statement: 'The leader epoch of every partition, as the controller records it, never decreases.',
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const partition of view.controller?.partitions ?? []) {
+          const key = `${partition.topicName}-${partition.partitionId}`;
+          const previous = seen.get(key) ?? -1;
+          if (partition.leaderEpoch < previous) return `${key}: leader epoch went from ${previous} to ${partition.leaderEpoch}`;
+          seen.set(key, partition.leaderEpoch);
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+/**
+ * `StrongIsr`: every replica in the controller's ISR holds everything below the leader's high
+ * watermark, with the same offsets and epochs. Only incarnations the controller has registered
+ * are judged: a restarted broker is out of every ISR by the time its registration is committed.
+ */
+export function strongIsr(): InvariantDefinition<KafkaClusterView> {
+  return {
+    name: 'StrongIsr',
+    kind: 'always',
+    source: 'Kafka TLA+ spec KafkaReplication.tla (StrongIsr)',
+    statement: 'Every replica in a partition\'s ISR holds every record below the leader\'s high watermark, at the same offsets and epochs.',
+    applicability(context) {
+      const faults = (context.faults['bitflip'] ?? 0) + (context.faults['disk-loss'] ?? 0);
+      return faults === 0 ? { applies: true } : { applies: false, reason: 'bit flips or a replaced disk can destroy a replica\'s copy behind the ISR\'s back' };
+    },
+    checker: {
+      type: 'state',
+      check(view) {
+        const controller = view.controller;
+        if (controller === undefined) return undefined;
+        const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
+        const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
+        for (const partition of controller.partitions) {
+          const name = `${partition.topicName}-${partition.partitionId}`;
+          const leaderBroker = brokers.get(partition.leader);
+          if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
+          const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
+          if (leader === undefined || leader.highWatermark <= leader.logStartOffset) continue;
+          const index = lastBatchBelow(leader.digest, leader.highWatermark);
+          if (index < 0) continue;
+          const boundary = leader.digest[index] as ReplicaView['digest'][number];
+          for (const member of partition.isr) {
+            if (member === partition.leader) continue;
+            const broker = brokers.get(member);
+            if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
+            const replica = broker.replicas.find((candidate) => candidate.name === name);
+            if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
+            const match = batchEndingAt(replica.digest, boundary.lastOffset);
+            if (match === undefined || match.epoch !== boundary.epoch || match.prefixHash !== boundary.prefixHash) {
+              return `${name}: ISR member ${member} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${replica.logEndOffset})`;
+            }
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+/**
+ * `LogMatching`: two replicas that hold a batch with the same offset and leader epoch agree on
+ * everything up to it. Replicas whose logs start at different offsets are not compared.
+ */
+export function logMatching(): InvariantDefinition<KafkaClusterView> {
+  return {
+    name: 'LogMatching',
+    kind: 'always',
+    source: 'Kafka TLA+ spec KafkaTruncation.tla (LogMatching); Raft Log Matching',
+    statement: 'If two replicas hold a batch with the same last offset and leader epoch, their logs are identical up to and including it.',
+    applicability(context) {
+      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC' };
+    },
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const [name, replicas] of applied(view).replicas) {
+          for (let a = 0; a < replicas.length; a++) {
+            for (let b = a + 1; b < replicas.length; b++) {
+              const left = replicas[a] as ReplicaView;
+              const right = replicas[b] as ReplicaView;
+              if (left.logStartOffset !== right.logStartOffset) continue;
+              const problem = compareLogs(left, right);
+              if (problem !== undefined) return `${name}: brokers ${left.brokerId} and ${right.brokerId} ${problem}`;
+            }
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+function compareLogs(left: ReplicaView, right: ReplicaView): string | undefined {
+  // The highest batch both hold with the same offset and epoch decides: equal prefix hashes there
+  // mean every earlier batch matches too; unequal ones are the violation.
+  for (let index = left.digest.length - 1; index >= 0; index--) {
+    const batch = left.digest[index] as ReplicaView['digest'][number];
+    const other = batchEndingAt(right.digest, batch.lastOffset);
+    if (other === undefined || other.epoch !== batch.epoch) continue;
+    if (other.prefixHash === batch.prefixHash && other.baseOffset === batch.baseOffset && other.crc === batch.crc) return undefined;
+    return `both hold offset ${batch.lastOffset} in epoch ${batch.epoch} but their logs differ up to it`;
+  }
+  return undefined;
+}
+
+/** `MonotonicHighWatermark`: within one leader epoch, a leader's high watermark never goes back. */
+export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> {
+  const seen = new Map<string, number>();
+  return {
+    name: 'MonotonicHighWatermark',
+    kind: 'always',
+    source: 'Kafka TLA+ spec KafkaReplication.tla; Kafka Partition.maybeIncrementLeaderHW',
+    statement: 'While a broker leads a partition in one leader epoch, the high watermark it exposes never decreases.',
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const broker of view.brokers) {
+          if (broker.status !== 'running') continue;
+          for (const replica of broker.replicas) {
+            if (replica.role !== 'leader') continue;
+            const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
+            const previous = seen.get(key) ?? -1;
+            if (replica.highWatermark < previous) return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark back from ${previous} to ${replica.highWatermark}`;
+            seen.set(key, replica.highWatermark);
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+function lastBatchBelow(digest: ReplicaView['digest'], offset: number): number {
+  let low = 0;
+  let high = digest.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if ((digest[middle] as ReplicaView['digest'][number]).lastOffset < offset) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+function batchEndingAt(digest: ReplicaView['digest'], lastOffset: number): ReplicaView['digest'][number] | undefined {
+  let low = 0;
+  let high = digest.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const batch = digest[middle] as ReplicaView['digest'][number];
+    if (batch.lastOffset === lastOffset) return batch;
+    if (batch.lastOffset < lastOffset) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
+}
+
+export function replicationStateInvariants(): InvariantDefinition<KafkaClusterView>[] {
+  return [leaderInIsr(), singleLeaderPerEpoch(), monotonicLeaderEpoch(), strongIsr(), logMatching(), monotonicHighWatermark()];
+}

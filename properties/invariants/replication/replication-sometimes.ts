@@ -1,0 +1,25 @@
+import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { recoveryTruncatedTornTail, segmentRolled } from '../log/log-sometimes.ts';
+
+/**
+ * Behaviours of replication a sweep of seeds must reach at least once, or the faults are not
+ * exercising what the invariants guard. Brokers and the controller report them as marks.
+ */
+function mark(name: string, source: string, statement: string): InvariantDefinition<KafkaClusterView> {
+  return { name, kind: 'sometimes', source, statement, checker: { type: 'mark' } };
+}
+
+export function replicationSometimes(): InvariantDefinition<KafkaClusterView>[] {
+  return [
+    mark('leader-failover-with-writes-in-flight', 'Kafka DelayedProduce; KIP-101', 'A leader lost its leadership while acks=all writes waited for the high watermark.'),
+    mark('isr-shrink', 'Kafka Partition.maybeShrinkIsr; AlterPartition (KIP-497)', 'A leader removed a lagging follower from the ISR and the controller committed it.'),
+    mark('isr-expand', 'Kafka Partition.maybeExpandIsr; KAFKA-7128', 'A caught-up follower rejoined the ISR and the controller committed it.'),
+    mark('follower-truncation-removed-records', 'KIP-101, KIP-279: OffsetsForLeaderEpoch truncation', 'A follower truncated records that diverged from the new leader\'s log.'),
+    mark('not-enough-replicas', 'Kafka NOT_ENOUGH_REPLICAS (min.insync.replicas)', 'A leader refused an acks=all write because the ISR was below min.insync.replicas.'),
+    mark('unclean-leader-election', 'Kafka unclean.leader.election.enable', 'The controller elected a leader from outside the ISR (only when enabled).'),
+    mark('idempotent-duplicate-suppressed', 'KIP-98 idempotent producer', 'A leader answered a retried batch from its producer state instead of appending it again.'),
+    segmentRolled as InvariantDefinition<KafkaClusterView>,
+    recoveryTruncatedTornTail as InvariantDefinition<KafkaClusterView>,
+  ];
+}

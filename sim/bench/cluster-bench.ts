@@ -1,0 +1,51 @@
+import { findVariant, PROTOCOL_VARIANTS } from '../../impl/variants/variant-registry.ts';
+import { runSeed } from '../run/run-seed.ts';
+import type { RunResult } from '../run/run-result.ts';
+import type { LogBenchFigure } from './log-bench.ts';
+import { wallClockMs } from './wall-clock.ts';
+
+/** Seeds a variant sweep tries before it gives up (the issue's bar: caught within 100 seeds). */
+const VARIANT_SEEDS = 100;
+
+function run(seed: number, variants: readonly string[], config: Readonly<Record<string, string>>): RunResult {
+  return runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config, variants, repro: `bench seed ${seed}` });
+}
+
+/**
+ * The Kafka cluster's figures: wall time, events per wall second and simulated-to-wall ratio of
+ * the default run (`npm run sim -- --seed 42`), and for each historical variant the first seed of
+ * a plain sweep that finds its bug, with the wall seconds the sweep took, and whether the fixed
+ * protocol passes that seed under the variant's configuration.
+ */
+export function runClusterBench(): { figures: LogBenchFigure[]; details: Record<string, unknown> } {
+  const figures: LogBenchFigure[] = [];
+  const start = wallClockMs();
+  const seed42 = run(42, [], {});
+  const wallMs = wallClockMs() - start;
+  figures.push(
+    { name: 'cluster.seed42.wallMs', value: Math.round(wallMs), unit: 'ms', note: `npm run sim -- --seed 42: ${seed42.verdict}, ${seed42.simulatedMs} ms simulated` },
+    { name: 'cluster.seed42.eventsPerWallSecond', value: Math.round(seed42.events / (wallMs / 1000)), unit: 'events/s', note: 'the default 60-second run' },
+    { name: 'cluster.seed42.simulatedToWallRatio', value: Math.round((seed42.simulatedMs / wallMs) * 10) / 10, unit: 'x', note: 'simulated milliseconds per wall millisecond' },
+  );
+  const variants: Record<string, unknown> = {};
+  for (const variant of PROTOCOL_VARIANTS) {
+    const config = findVariant(variant.name)?.configOverrides ?? {};
+    const sweepStart = wallClockMs();
+    let found: RunResult | undefined;
+    for (let seed = 1; seed <= VARIANT_SEEDS && found === undefined; seed++) {
+      const result = run(seed, [variant.name], {});
+      if (result.verdict === 'safety') found = result;
+    }
+    const seconds = (wallClockMs() - sweepStart) / 1000;
+    const fixed = found === undefined ? undefined : run(found.seed, [], config);
+    const invariant = found?.violations.find((violation) => violation.applies)?.invariant;
+    variants[variant.name] = { firstSeed: found?.seed ?? null, invariant: invariant ?? null, wallSeconds: Math.round(seconds * 10) / 10, fixedProtocolVerdict: fixed?.verdict ?? null };
+    figures.push({
+      name: `variant.${variant.name}.firstFailingSeed`,
+      value: found?.seed ?? -1,
+      unit: 'seed',
+      note: found === undefined ? `not found in seeds 1..${VARIANT_SEEDS} (${seconds.toFixed(1)} s)` : `${invariant ?? '?'} after ${seconds.toFixed(1)} s of sweep; fixed protocol on that seed: ${fixed?.verdict ?? '?'}`,
+    });
+  }
+  return { figures, details: { seed42: { verdict: seed42.verdict, events: seed42.events, simulatedMs: seed42.simulatedMs, wallMs: Math.round(wallMs) }, variants } };
+}

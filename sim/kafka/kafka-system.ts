@@ -1,0 +1,170 @@
+import { assert } from '../../impl/common/assert.ts';
+import { ConfigView } from '../../impl/config/config-view.ts';
+import { KafkaBroker } from '../../impl/broker/kafka-broker.ts';
+import { KafkaAdmin } from '../../impl/client/kafka-admin.ts';
+import { KafkaConsumer } from '../../impl/client/kafka-consumer.ts';
+import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
+import { QuorumController } from '../../impl/controller/quorum-controller.ts';
+import type { NodeId } from '../../impl/env/node-environment.ts';
+import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
+import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
+import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
+import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
+import { replicationLiveness } from '../../properties/invariants/replication/replication-liveness.ts';
+import type { InvariantDefinition } from '../invariants/invariant.ts';
+import type { ClusterView, SystemDefinition } from '../run/system.ts';
+import type { KafkaClusterView } from './kafka-view.ts';
+import { describeTopics } from './describe.ts';
+
+export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin;
+
+export interface KafkaSystemOptions {
+  readonly brokers: number;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly producers: number;
+  readonly consumers: number;
+  /** The end of the safety phase: producers stop sending then. */
+  readonly stopAtMs: number;
+  /** The run's Kafka config overrides (variants' and `--config`'s). */
+  readonly config: Readonly<Record<string, string>>;
+  readonly variants: readonly string[];
+}
+
+export const KAFKA_TOPIC = 't';
+const CONTROLLER_ID = 0;
+
+/**
+ * The default system of `npm run sim`: one KRaft controller, `--brokers` brokers, an admin that
+ * creates the topic (`--partitions`, `--replication-factor`), idempotent producers writing unique
+ * values with acks=all, and consumers reading everything, all judged by the replication
+ * invariants and the Jepsen-style history checkers.
+ */
+export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<KafkaMessage, KafkaNode, KafkaClusterView> {
+  assert(options.brokers >= 1, 'a Kafka cluster needs a broker');
+  assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
+  const config = new ConfigView(options.config);
+  const variants = new Set(options.variants);
+  const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
+  const brokers = brokerIds.map((id) => brokerNodeId(id));
+  const controller = controllerNodeId(CONTROLLER_ID);
+  const producers = Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
+  const consumers = Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`);
+  const invariants: InvariantDefinition<KafkaClusterView>[] = [
+    ...replicationStateInvariants(),
+    ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
+    ...replicationLiveness(),
+    ...replicationSometimes(),
+  ];
+  return {
+    name: `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`,
+    servers: brokers,
+    clients: [controller, 'admin', ...producers, ...consumers],
+    config: options.config,
+    variants: options.variants,
+    invariants,
+    createNode(id: NodeId, environment) {
+      if (id === controller) return new QuorumController(environment, { controllerId: CONTROLLER_ID, config, variants });
+      const brokerIndex = brokers.indexOf(id);
+      if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, variants });
+      if (id === 'admin') {
+        return new KafkaAdmin(environment, CONTROLLER_ID, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: {} }]);
+      }
+      if (producers.includes(id)) {
+        return new KafkaProducer(environment, {
+          name: id,
+          brokers: brokerIds,
+          config,
+          workload: { topic: KAFKA_TOPIC, keys: 16, minIntervalMs: 5, maxIntervalMs: 25, stopAtMs: options.stopAtMs, maxSends: 50_000 },
+        });
+      }
+      assert(consumers.includes(id), `unknown node ${id}`);
+      // The workload's consumers read everything (Kafka's default, latest, would skip what was
+      // written before they found their partitions), unless the run's config says otherwise.
+      const reset = options.config['auto.offset.reset'] === 'latest' ? 'latest' : 'earliest';
+      return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset });
+    },
+    view: (cluster) => kafkaView(cluster),
+    summary: (view) => describeTopics(view),
+    pendingConvergence: (view) => pendingConvergence(view, options),
+  };
+}
+
+export function kafkaView(cluster: ClusterView<KafkaNode>): KafkaClusterView {
+  let controllerView: KafkaClusterView['controller'];
+  const brokerViews: KafkaClusterView['brokers'][number][] = [];
+  let producersDone = true;
+  let adminDone = true;
+  const consumerViews: { name: string; positions: Map<number, number | undefined> }[] = [];
+  for (const node of cluster.nodes) {
+    const logic = node.node;
+    if (logic instanceof QuorumController) {
+      controllerView = { brokers: logic.state.brokers(), partitions: logic.state.allPartitions(), metadataOffset: logic.state.nextOffset };
+    } else if (node.id.startsWith('broker-')) {
+      const broker = logic instanceof KafkaBroker ? logic : undefined;
+      brokerViews.push({
+        brokerId: Number(node.id.slice('broker-'.length)),
+        status: node.status,
+        incarnation: node.incarnation,
+        lifecycle: broker?.lifecycle,
+        brokerEpoch: broker?.currentBrokerEpoch ?? -1,
+        replicas: broker === undefined ? [] : [...broker.partitions.keys()].sort().map((name) => {
+          const partition = broker.partitions.get(name) as NonNullable<ReturnType<typeof broker.partitions.get>>;
+          return {
+            brokerId: broker.brokerId,
+            name,
+            role: partition.role,
+            leaderEpoch: partition.leaderEpoch,
+            partitionEpoch: partition.partitionEpoch,
+            highWatermark: partition.highWatermark,
+            logStartOffset: partition.log.logStartOffset,
+            logEndOffset: partition.log.logEndOffset,
+            isrState: partition.isrState,
+            maximalIsr: partition.maximalIsr,
+            digest: partition.digest.all,
+          };
+        }),
+      });
+    } else if (logic instanceof KafkaProducer) {
+      producersDone &&= logic.done;
+    } else if (logic instanceof KafkaAdmin) {
+      adminDone &&= logic.done;
+    } else if (logic instanceof KafkaConsumer) {
+      consumerViews.push({ name: node.id, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) });
+    } else if (node.node === undefined && !node.id.startsWith('broker-')) {
+      if (node.id.startsWith('producer-')) producersDone = false;
+    }
+  }
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, clients: { producersDone, adminDone, consumers: consumerViews } };
+}
+
+/**
+ * Convergence after the heal: every partition has a leader, every replica holds what the leader
+ * holds, the leader's high watermark covers its log, producers have an outcome for every send,
+ * and consumers have read up to the high watermark.
+ */
+export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemOptions): string | undefined {
+  if (!view.clients.adminDone) return 'the topic is not created yet';
+  const controller = view.controller;
+  if (controller === undefined) return 'the controller is down';
+  const down = view.brokers.filter((broker) => broker.status !== 'running' || broker.lifecycle !== 'running');
+  if (down.length > 0) return `brokers not running and unfenced: ${down.map((broker) => broker.brokerId).join(', ')}`;
+  if (controller.partitions.length !== options.partitions) return `${controller.partitions.length} of ${options.partitions} partitions exist`;
+  for (const partition of controller.partitions) {
+    const name = `${partition.topicName}-${partition.partitionId}`;
+    if (partition.leader < 0) return `${name} has no leader`;
+    const leader = view.brokers.find((broker) => broker.brokerId === partition.leader)?.replicas.find((replica) => replica.name === name);
+    if (leader === undefined || leader.role !== 'leader') return `${name}: broker ${partition.leader} does not act as leader yet`;
+    if (leader.highWatermark !== leader.logEndOffset) return `${name}: high watermark ${leader.highWatermark} below the leader's log end ${leader.logEndOffset}`;
+    for (const replica of partition.replicas) {
+      const copy = view.brokers.find((broker) => broker.brokerId === replica)?.replicas.find((candidate) => candidate.name === name);
+      if (copy === undefined || copy.logEndOffset !== leader.logEndOffset) return `${name}: replica ${replica} holds up to ${copy?.logEndOffset ?? 'nothing'}, the leader up to ${leader.logEndOffset}`;
+    }
+    for (const consumer of view.clients.consumers) {
+      const position = consumer.positions.get(partition.partitionId);
+      if (position === undefined || position < leader.highWatermark) return `${consumer.name} has read ${name} up to ${position ?? 'nothing'} of ${leader.highWatermark}`;
+    }
+  }
+  if (!view.clients.producersDone) return 'producers still have sends without an outcome';
+  return undefined;
+}
