@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { InvariantDefinition, RunContext } from '../../../sim/invariants/invariant.ts';
+import type { HistoryEntry } from '../../../sim/run/history.ts';
+import { duplicate, inconsistentOffsets, lostWrite, lostWriteApplicability, nonmonotonicPoll, nonmonotonicSend, pollSkip } from './kafka-history.ts';
+
+// Synthetic histories in the workload's shape: each checker passes a correct one and catches the
+// bug it is for.
+
+class HistoryBuilder {
+  readonly entries: HistoryEntry[] = [];
+  private atMs = 0;
+
+  private push(type: HistoryEntry['type'], process: string, f: string, value: unknown): void {
+    this.entries.push({ type, process, f, value, index: this.entries.length, atMs: this.atMs++, node: process.split(':')[0] as string });
+  }
+
+  send(producer: string, seq: number, partition: number, offset: number): this {
+    const value = { producer, seq, topic: 't', key: `k${seq}`, value: `${producer}:${seq}` };
+    this.push('invoke', `${producer}:${seq}`, 'send', value);
+    this.push('ok', `${producer}:${seq}`, 'send', { ...value, partition, offset });
+    return this;
+  }
+
+  poll(consumer: string, records: readonly [partition: number, offset: number, value: string][]): this {
+    this.push('invoke', consumer, 'poll', { consumer });
+    this.push('ok', consumer, 'poll', { consumer, records: records.map(([partition, offset, value]) => ({ topic: 't', partition, offset, value })) });
+    return this;
+  }
+
+  seek(consumer: string, partition: number, offset: number): this {
+    const value = { consumer, topic: 't', partition, offset };
+    this.push('invoke', consumer, 'seek', value);
+    this.push('ok', consumer, 'seek', value);
+    return this;
+  }
+}
+
+function check(invariant: InvariantDefinition<unknown>, history: readonly HistoryEntry[]): string[] {
+  const checker = invariant.checker;
+  if (checker.type !== 'history') throw new Error(`${invariant.name} is not a history invariant`);
+  return checker.check(history, undefined).map((violation) => violation.message);
+}
+
+function correct(): HistoryBuilder {
+  return new HistoryBuilder()
+    .send('p0', 0, 0, 0)
+    .send('p1', 0, 0, 1)
+    .send('p0', 1, 0, 2)
+    .poll('c0', [[0, 0, 'p0:0'], [0, 1, 'p1:0']])
+    .poll('c0', [[0, 2, 'p0:1']]);
+}
+
+const context = (config: Record<string, string>, faults: Record<string, number> = {}): RunContext => ({ seed: 1, config, variants: [], faults });
+
+describe('Kafka history invariants', () => {
+  it('all hold on a correct history', () => {
+    for (const invariant of [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, nonmonotonicPoll, pollSkip]) {
+      expect(check(invariant, correct().entries), invariant.name).toEqual([]);
+    }
+  });
+
+  it('lost-write catches an acknowledged write that is not where it was acknowledged', () => {
+    const history = new HistoryBuilder().send('p0', 0, 0, 0).send('p0', 1, 0, 1).poll('c0', [[0, 0, 'p0:0'], [0, 1, 'p1:9']]);
+    expect(check(lostWrite, history.entries)).toEqual(['p0 write p0:1, acknowledged at partition 0 offset 1, was never read there (consumers read p1:9 at that offset)']);
+    // Not judged where no consumer read that far.
+    expect(check(lostWrite, new HistoryBuilder().send('p0', 0, 0, 5).poll('c0', [[0, 0, 'x']]).entries)).toEqual([]);
+  });
+
+  it('lost-write applies only where Kafka promises it', () => {
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '2' })).applies).toBe(true);
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '1' })).applies).toBe(false);
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '2', acks: '1' })).applies).toBe(false);
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '2', 'unclean.leader.election.enable': 'true' })).applies).toBe(false);
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '2' }, { 'disk-loss': 1 })).applies).toBe(false);
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '2' }, { 'cluster-power-loss': 1 })).applies).toBe(false);
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '2', 'flush.messages': '1' }, { 'cluster-power-loss': 1, 'power-loss': 3 })).applies).toBe(true);
+  });
+
+  it('duplicate catches one value at two offsets', () => {
+    const history = correct().poll('c1', [[0, 3, 'p0:1']]);
+    expect(check(duplicate, history.entries)).toEqual(['value p0:1 was read at 0:2 and again at 0:3']);
+  });
+
+  it('inconsistent-offsets catches two values at one offset, read or acknowledged', () => {
+    expect(check(inconsistentOffsets, correct().poll('c1', [[0, 1, 'other']]).entries)).toEqual(['offset 0:1 holds p1:0 and also other (read)']);
+    expect(check(inconsistentOffsets, correct().send('p1', 1, 0, 2).entries)).toEqual(['offset 0:2 holds p0:1 and also p1:1 (acknowledged to p1)']);
+  });
+
+  it('nonmonotonic-send catches a producer\'s later record at a lower offset', () => {
+    const history = new HistoryBuilder().send('p0', 0, 1, 10).send('p0', 1, 1, 4);
+    expect(check(nonmonotonicSend, history.entries)).toEqual(['p0 sent p0:0 before p0:1 but partition 1 has them at offsets 10 and 4']);
+  });
+
+  it('nonmonotonic-poll catches a consumer going back, except after a seek', () => {
+    const history = correct().poll('c0', [[0, 1, 'p1:0']]);
+    expect(check(nonmonotonicPoll, history.entries)).toEqual(['c0 polled partition 0 offset 1 after offset 2']);
+    expect(check(nonmonotonicPoll, correct().seek('c0', 0, 1).poll('c0', [[0, 1, 'p1:0']]).entries)).toEqual([]);
+  });
+
+  it('poll-skip catches a consumer jumping over a record, except across a seek', () => {
+    const history = correct().send('p0', 2, 0, 3).send('p0', 3, 0, 4).poll('c0', [[0, 4, 'p0:3']]);
+    expect(check(pollSkip, history.entries)).toEqual(['c0 jumped in partition 0 from offset 2 to 4, skipping offset 3, which holds a record']);
+    expect(check(pollSkip, correct().send('p0', 2, 0, 3).send('p0', 3, 0, 4).seek('c0', 0, 4).poll('c0', [[0, 4, 'p0:3']]).entries)).toEqual([]);
+    // A gap where no record is known is not a skip.
+    expect(check(pollSkip, correct().poll('c0', [[0, 7, 'z']]).entries)).toEqual([]);
+  });
+});
