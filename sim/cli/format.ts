@@ -9,23 +9,26 @@ function seconds(ms: number): string {
 export function formatRun(result: RunResult): string {
   const faults = FAULT_KINDS.filter((kind) => result.faults[kind] > 0).map((kind) => `${kind} ${result.faults[kind]}`);
   const applicable = result.invariants.filter((stats) => stats.applies);
-  const violated = result.invariants.filter((stats) => stats.violations > 0);
+  const violated = result.invariants.filter((stats) => stats.violations > 0 && stats.applies);
+  const notApplicableFindings = result.invariants.filter((stats) => stats.violations > 0 && !stats.applies);
   const lines = [
     `refka sim: ${result.system}`,
     `seed        ${result.seed}`,
     `simulated   ${seconds(result.simulatedMs)}`,
     `events      ${result.events} (${result.traceEntries} trace entries)`,
     `faults      ${faults.length === 0 ? 'none' : faults.join(', ')}  (plan: ${result.faultPlan})`,
-    `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated`,
+    `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated${notApplicableFindings.length > 0 ? ` (${notApplicableFindings.length} that do not apply found something)` : ''}`,
   ];
   for (const stats of result.invariants) {
     const status = stats.violations > 0 ? `VIOLATED x${stats.violations}` : stats.kind === 'sometimes' ? (stats.hit > 0 ? 'seen' : 'not seen') : 'held';
     const note = stats.applies ? '' : ` (does not apply: ${stats.notApplicableReason ?? 'by configuration'})`;
     lines.push(`  ${stats.name.padEnd(28)} ${stats.kind.padEnd(10)} checked ${String(stats.checked).padStart(7)}  hit ${String(stats.hit).padStart(7)}  ${status}${note}`);
   }
-  for (const violation of result.violations) {
+  for (const violation of limitPerInvariant(result.violations, HUMAN_VIOLATIONS_PER_INVARIANT)) {
     lines.push(`  violation ${violation.invariant} at ${violation.atMs} ms${violation.applies ? '' : ' (not applicable)'}: ${violation.message}`);
   }
+  const hidden = result.violations.length - limitPerInvariant(result.violations, HUMAN_VIOLATIONS_PER_INVARIANT).length;
+  if (hidden > 0) lines.push(`  ... and ${hidden} more (all in --json, up to ${JSON_VIOLATIONS_PER_INVARIANT} per invariant)`);
   if (result.summary.length > 0) lines.push('describe', ...result.summary.map((line) => `  ${line}`));
   if (result.liveness !== undefined) lines.push(`liveness    ${result.liveness}`);
   if (result.crash !== undefined) lines.push(`crash       ${result.crash.message}`, indent(result.crash.stack));
@@ -49,7 +52,8 @@ export function runJson(result: RunResult): string {
     events: result.events,
     traceEntries: result.traceEntries,
     verdict: result.verdict,
-    violations: result.violations,
+    violations: limitPerInvariant(result.violations, JSON_VIOLATIONS_PER_INVARIANT),
+    violationsOmitted: result.violations.length - limitPerInvariant(result.violations, JSON_VIOLATIONS_PER_INVARIANT).length,
     faults: result.faults,
     config: result.config,
     variants: result.variants,
@@ -62,6 +66,20 @@ export function runJson(result: RunResult): string {
     ...(result.crash === undefined ? {} : { crash: result.crash }),
   };
   return `${JSON.stringify(json)}\n`;
+}
+
+/** Violations printed per invariant; the counts are always complete. */
+const HUMAN_VIOLATIONS_PER_INVARIANT = 3;
+const JSON_VIOLATIONS_PER_INVARIANT = 50;
+
+/** The first `limit` violations of each invariant, in their original order. */
+function limitPerInvariant(violations: RunResult['violations'], limit: number): RunResult['violations'] {
+  const counts = new Map<string, number>();
+  return violations.filter((violation) => {
+    const count = counts.get(violation.invariant) ?? 0;
+    counts.set(violation.invariant, count + 1);
+    return count < limit;
+  });
 }
 
 function indent(text: string): string {
