@@ -160,8 +160,10 @@ export class Partition {
     // Kafka records the new epoch's start in the epoch cache at once, so that followers asking
     // OffsetsForLeaderEpoch for the previous epoch learn where it ended on this leader.
     this.leaderEpochStartOffset = this.log.logEndOffset;
-    const latest = this.log.latestEpoch();
-    if (latest === undefined || registration.leaderEpoch > latest) this.log.leaderEpochCache.assign(registration.leaderEpoch, this.log.logEndOffset);
+    // Unconditionally, as Kafka's maybeAssignEpochStartOffset: the cache drops any entry that
+    // would break monotonicity (an epoch at or above this one, which only a corrupt batch header
+    // could have put there).
+    this.log.leaderEpochCache.assign(registration.leaderEpoch, this.log.logEndOffset);
     const nowMs = this.context.nowMs();
     this.followers = new Map();
     for (const replica of registration.replicas) {

@@ -1,4 +1,6 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { runScenarioFile, type ScenarioOutcome } from '../scenario/scenario-runner.ts';
+import { DataDrivenError } from '../testkit/datadriven.ts';
 import type { TraceSink } from '../core/trace.ts';
 import { writeReport } from '../report/write-report.ts';
 import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
@@ -16,6 +18,7 @@ export interface CliIo {
 
 /** `npm run sim -- [options]`: returns the exit code (0 pass, 1 safety, 2 usage, 3 liveness, 4 crash). */
 export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) => RunResult = runSeed): number {
+  if (argv.includes('--scenario') || argv.some((word) => word.startsWith('--scenario='))) return scenarioMain(argv, io);
   const outcome = parseSimArgs(argv, { chooseSeed: io.chooseSeed });
   switch (outcome.type) {
     case 'help':
@@ -158,4 +161,47 @@ class FileTraceSink implements TraceSink {
     this.buffered = [];
     this.bufferedChars = 0;
   }
+}
+
+/** `--scenario FILE [--rewrite]`: runs a scenario script and compares (or rewrites) its outputs. */
+function scenarioMain(argv: readonly string[], io: CliIo): number {
+  let file: string | undefined;
+  let rewrite = false;
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index] as string;
+    if (word === '--rewrite') rewrite = true;
+    else if (word === '--scenario' && file === undefined && index + 1 < argv.length) file = argv[++index];
+    else if (word.startsWith('--scenario=') && file === undefined) file = word.slice('--scenario='.length);
+    else {
+      io.stderr(`refka sim: --scenario takes a file and optionally --rewrite, nothing else; got ${JSON.stringify(word)} (see --help)\n`);
+      return EXIT_CODES.usage;
+    }
+  }
+  if (file === undefined || file === '') {
+    io.stderr('refka sim: --scenario needs a file name (see --help)\n');
+    return EXIT_CODES.usage;
+  }
+  if (!existsSync(file)) {
+    io.stderr(`refka sim: --scenario: no such file ${JSON.stringify(file)}\n`);
+    return EXIT_CODES.usage;
+  }
+  let outcome: ScenarioOutcome;
+  try {
+    outcome = runScenarioFile(file, rewrite);
+  } catch (error) {
+    if (error instanceof DataDrivenError) {
+      io.stderr(`refka sim: ${error.message}\n`);
+      return EXIT_CODES.usage;
+    }
+    throw error;
+  }
+  if (outcome.rewritten) {
+    io.stdout(`rewrote the expected output of ${outcome.cases} steps in ${file}\n`);
+    return EXIT_CODES.pass;
+  }
+  for (const mismatch of outcome.mismatches) {
+    io.stdout(`${file}:${mismatch.line}: '${mismatch.command}' output differs\n--- expected\n${mismatch.expected}\n+++ actual\n${mismatch.actual}\n`);
+  }
+  io.stdout(`${file}: ${outcome.cases} steps, ${outcome.mismatches.length} differ\n`);
+  return outcome.mismatches.length === 0 ? EXIT_CODES.pass : EXIT_CODES.safety;
 }

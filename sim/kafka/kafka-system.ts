@@ -4,6 +4,7 @@ import { KafkaBroker } from '../../impl/broker/kafka-broker.ts';
 import { KafkaAdmin } from '../../impl/client/kafka-admin.ts';
 import { KafkaConsumer } from '../../impl/client/kafka-consumer.ts';
 import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
+import { ScenarioClient } from '../../impl/client/scenario-client.ts';
 import { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
@@ -16,7 +17,7 @@ import type { ClusterView, SystemDefinition } from '../run/system.ts';
 import type { KafkaClusterView } from './kafka-view.ts';
 import { describeTopics } from './describe.ts';
 
-export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin;
+export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin | ScenarioClient;
 
 export interface KafkaSystemOptions {
   readonly brokers: number;
@@ -29,6 +30,8 @@ export interface KafkaSystemOptions {
   /** The run's Kafka config overrides (variants' and `--config`'s). */
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];
+  /** Scenario mode: no workload, no topic; a scenario client (`script`) the script drives. */
+  readonly scenario?: boolean;
 }
 
 export const KAFKA_TOPIC = 't';
@@ -48,8 +51,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
   const brokers = brokerIds.map((id) => brokerNodeId(id));
   const controller = controllerNodeId(CONTROLLER_ID);
-  const producers = Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
-  const consumers = Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`);
+  const scenario = options.scenario === true;
+  const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
+  const consumers = scenario ? [] : Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`);
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
@@ -59,7 +63,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   return {
     name: `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`,
     servers: brokers,
-    clients: [controller, 'admin', ...producers, ...consumers],
+    clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers],
     config: options.config,
     variants: options.variants,
     invariants,
@@ -67,6 +71,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       if (id === controller) return new QuorumController(environment, { controllerId: CONTROLLER_ID, config, variants });
       const brokerIndex = brokers.indexOf(id);
       if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, variants });
+      if (id === 'script') return new ScenarioClient(environment, brokerIds, CONTROLLER_ID);
       if (id === 'admin') {
         return new KafkaAdmin(environment, CONTROLLER_ID, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: {} }]);
       }

@@ -161,6 +161,61 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     return this.result(verdict, crash, liveness);
   }
 
+  // ---- Stepping, for scenario scripts ------------------------------------------------------------
+
+  /** Starts the nodes (and the nemesis, which a scenario runs with no faults). */
+  beginScenario(): void {
+    this.begin();
+  }
+
+  /**
+   * Processes every event due up to `targetMs` (inclusive), then sets the clock there. Checks run
+   * as in a normal run; violations are collected, not fatal, so a script can show them.
+   */
+  advanceTo(targetMs: number): void {
+    assert(targetMs >= this.currentMs, `cannot advance back from ${this.currentMs} to ${targetMs}`);
+    for (;;) {
+      const nextMs = this.queue.peekTime();
+      if (nextMs === undefined || nextMs > targetMs) break;
+      if (this.events >= this.options.eventBudget) throw new Error(`event budget of ${this.options.eventBudget} exceeded at ${this.currentMs} ms`);
+      const { timeMs, event } = this.queue.pop();
+      this.currentMs = timeMs;
+      this.events++;
+      this.dispatch(event);
+      if (this.stateDirty) {
+        this.stateDirty = false;
+        this.invariants.checkState(this.currentMs, this.view(), this.context);
+      }
+    }
+    this.currentMs = targetMs;
+  }
+
+  /** The cluster as the invariants see it, now. */
+  currentView(): View {
+    return this.view();
+  }
+
+  /** Violations found so far. */
+  get violationsSoFar(): readonly { invariant: string; atMs: number; message: string; applies: boolean }[] {
+    return this.invariants.violations;
+  }
+
+  /** Every node id, servers first. */
+  allNodeIds(): readonly NodeId[] {
+    return this.nodeIds;
+  }
+
+  /** The live node object of `id`, if it runs (for scenario drivers). */
+  nodeOf(id: NodeId): N | undefined {
+    return this.host(id).node;
+  }
+
+  /** Hands a running node a timer input now, as an operator's nudge (scenario drivers use it). */
+  poke(id: NodeId, name: string): void {
+    if (this.host(id).status !== 'running') return;
+    this.input(id, { type: 'timer', name });
+  }
+
   private begin(): void {
     this.phase('safety');
     for (const id of this.nodeIds) this.start(id);

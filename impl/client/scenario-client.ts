@@ -1,0 +1,166 @@
+import { assert, assertNever } from '../common/assert.ts';
+import type { NodeEffect, NodeEnvironment, NodeInput, SimulatedNode } from '../env/node-environment.ts';
+import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, readRecordBatch } from '../log/record-batch.ts';
+import { NO_LEADER } from '../metadata/metadata-records.ts';
+import { brokerNodeId, controllerNodeId, CONSUMER_REPLICA_ID, type KafkaMessage, type MetadataResponse } from '../protocol/messages.ts';
+
+/** One step a scenario script asks of the cluster, as a client would do it. */
+export type ScenarioCommand =
+  | { readonly type: 'create-topic'; readonly name: string; readonly partitions: number; readonly replicationFactor: number; readonly configs: Readonly<Record<string, string>> }
+  | { readonly type: 'produce'; readonly topic: string; readonly partition: number | undefined; readonly key: string | null; readonly value: string; readonly acks: 0 | 1 | -1 }
+  | { readonly type: 'consume'; readonly topic: string; readonly partition: number; readonly offset: number };
+
+const ATTEMPTS_MAX = 20;
+const RETRY_MS = 250;
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * The client a scenario script drives: it runs one command at a time (create a topic, produce a
+ * record, consume a partition from an offset) the way Kafka's clients would, finding leaders
+ * through Metadata and retrying on retriable errors, and leaves a line of output for the script.
+ */
+export class ScenarioClient implements SimulatedNode<KafkaMessage> {
+  readonly kind = 'scenario-client';
+  private command: ScenarioCommand | undefined;
+  private attempts = 0;
+  private metadata: MetadataResponse | undefined;
+  private inFlight: number | undefined;
+  private nextCorrelationId = 1;
+  /** The finished command's output lines; undefined while it runs. */
+  output: string[] | undefined;
+
+  constructor(
+    private readonly environment: NodeEnvironment,
+    private readonly brokers: readonly number[],
+    private readonly controllerId: number,
+  ) {
+    this.nextCorrelationId = environment.clock.nowMs() * 1000 + 1;
+  }
+
+  get busy(): boolean {
+    return this.command !== undefined;
+  }
+
+  /** Queues a command; the driver then pokes the client with the `run` timer. */
+  submit(command: ScenarioCommand): void {
+    assert(this.command === undefined, 'the scenario client runs one command at a time');
+    this.command = command;
+    this.attempts = 0;
+    this.output = undefined;
+    this.metadata = undefined;
+  }
+
+  handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
+    switch (input.type) {
+      case 'start':
+      case 'disconnected':
+      case 'signal':
+        return [];
+      case 'timer':
+        if (input.name === 'timeout') {
+          this.inFlight = undefined;
+          return this.retry('request timed out');
+        }
+        return this.step();
+      case 'receive':
+        return this.onMessage(input.message);
+      default:
+        return assertNever(input, 'scenario client input');
+    }
+  }
+
+  private finish(lines: string[]): NodeEffect<KafkaMessage>[] {
+    this.output = lines;
+    this.command = undefined;
+    this.inFlight = undefined;
+    return [{ type: 'cancel-timer', name: 'timeout' }];
+  }
+
+  private retry(why: string): NodeEffect<KafkaMessage>[] {
+    this.attempts++;
+    this.metadata = undefined;
+    if (this.attempts >= ATTEMPTS_MAX) return this.finish([`failed after ${this.attempts} attempts: ${why}`]);
+    return [{ type: 'set-timer', name: 'run', delayMs: RETRY_MS }];
+  }
+
+  private send(to: string, build: (correlationId: number) => KafkaMessage): NodeEffect<KafkaMessage>[] {
+    const correlationId = this.nextCorrelationId++;
+    this.inFlight = correlationId;
+    return [{ type: 'send', to, message: build(correlationId) }, { type: 'set-timer', name: 'timeout', delayMs: REQUEST_TIMEOUT_MS }];
+  }
+
+  private step(): NodeEffect<KafkaMessage>[] {
+    const command = this.command;
+    if (command === undefined || this.inFlight !== undefined) return [];
+    if (command.type === 'create-topic') {
+      return this.send(controllerNodeId(this.controllerId), (correlationId) => ({
+        type: 'CreateTopicsRequest', correlationId, topics: [{ name: command.name, numPartitions: command.partitions, replicationFactor: command.replicationFactor, configs: command.configs }],
+      }));
+    }
+    if (this.metadata === undefined) {
+      const broker = this.brokers[this.attempts % this.brokers.length] as number;
+      return this.send(brokerNodeId(broker), (correlationId) => ({ type: 'MetadataRequest', correlationId, topics: [command.topic] }));
+    }
+    const topic = this.metadata.topics.find((candidate) => candidate.name === command.topic);
+    if (topic === undefined || topic.error !== 'NONE') return this.retry(`topic ${command.topic}: ${topic?.error ?? 'unknown'}`);
+    const partitionId = command.type === 'produce' ? (command.partition ?? 0) : command.partition;
+    const partition = topic.partitions.find((candidate) => candidate.partition === partitionId);
+    if (partition === undefined || partition.leader === NO_LEADER) return this.retry(`partition ${partitionId} has no leader`);
+    if (command.type === 'produce') {
+      const record = { timestamp: this.environment.clock.nowMs(), key: command.key === null ? null : new TextEncoder().encode(command.key), value: new TextEncoder().encode(command.value), headers: [] };
+      return this.send(brokerNodeId(partition.leader), (correlationId) => ({
+        type: 'ProduceRequest', correlationId, acks: command.acks, timeoutMs: 3_000, partitions: [{ topic: command.topic, partition: partitionId, records: buildRecordBatch(DEFAULT_BATCH_SPEC, [record]) }],
+      }));
+    }
+    return this.send(brokerNodeId(partition.leader), (correlationId) => ({
+      type: 'FetchRequest', correlationId, replicaId: CONSUMER_REPLICA_ID, replicaEpoch: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20,
+      partitions: [{ topic: command.topic, partition: partitionId, currentLeaderEpoch: partition.leaderEpoch, fetchOffset: command.offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }],
+    }));
+  }
+
+  private onMessage(message: KafkaMessage): NodeEffect<KafkaMessage>[] {
+    if (this.command === undefined || (message as { correlationId?: number }).correlationId !== this.inFlight) return [];
+    this.inFlight = undefined;
+    const cancel: NodeEffect<KafkaMessage> = { type: 'cancel-timer', name: 'timeout' };
+    switch (message.type) {
+      case 'CreateTopicsResponse': {
+        const result = message.topics[0];
+        if (result === undefined) return [cancel, ...this.retry('empty answer')];
+        return this.finish([result.error === 'NONE' ? `created topic ${result.name}` : `error ${result.error}: ${result.message}`]);
+      }
+      case 'MetadataResponse':
+        this.metadata = message;
+        return [cancel, ...this.step()];
+      case 'ProduceResponse': {
+        const result = message.responses[0];
+        if (result === undefined) return [cancel, ...this.retry('empty answer')];
+        if (result.error === 'NONE') return this.finish([`ok partition ${result.partition} offset ${result.baseOffset}`]);
+        if (['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'REQUEST_TIMED_OUT', 'KAFKA_STORAGE_ERROR'].includes(result.error)) return [cancel, ...this.retry(result.error)];
+        return this.finish([`error ${result.error}`]);
+      }
+      case 'FetchResponse': {
+        const data = message.partitions[0];
+        if (data === undefined) return [cancel, ...this.retry('empty answer')];
+        if (data.error !== 'NONE') {
+          if (['NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH'].includes(data.error)) return [cancel, ...this.retry(data.error)];
+          return this.finish([`error ${data.error}`]);
+        }
+        const lines: string[] = [];
+        for (const bytes of data.records) {
+          const read = readRecordBatch(bytes, 0, bytes.length);
+          if (read.type !== 'batch') return this.finish([`error CORRUPT_MESSAGE`]);
+          const records = decodeRecords(read.batch);
+          if (typeof records === 'string') return this.finish([`error CORRUPT_MESSAGE`]);
+          for (const record of records) {
+            if (record.offset < (this.command as { offset: number }).offset) continue;
+            const key = record.key === null ? '_' : new TextDecoder().decode(record.key);
+            lines.push(`${record.offset}: ${key}=${new TextDecoder().decode(record.value ?? new Uint8Array())}`);
+          }
+        }
+        return this.finish(lines.length === 0 ? [`no records (high watermark ${data.highWatermark})`] : [...lines, `high watermark ${data.highWatermark}`]);
+      }
+      default:
+        return [];
+    }
+  }
+}
