@@ -52,37 +52,37 @@ export class LogDigest {
       }
     }
   }
+}
 
-  /** The index of the batch whose last offset is `lastOffset`, or -1. */
-  indexEndingAt(lastOffset: number): number {
-    let low = 0;
-    let high = this.batches.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const value = (this.batches[middle] as BatchDigest).lastOffset;
-      if (value === lastOffset) return middle;
-      if (value < lastOffset) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
+/** The batch whose last offset is `lastOffset` (binary search over a digest), if any. */
+export function batchEndingAt(digest: readonly BatchDigest[], lastOffset: number): BatchDigest | undefined {
+  let low = 0;
+  let high = digest.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const batch = digest[middle] as BatchDigest;
+    if (batch.lastOffset === lastOffset) return batch;
+    if (batch.lastOffset < lastOffset) low = middle + 1;
+    else high = middle - 1;
   }
+  return undefined;
+}
 
-  /** The index of the last batch ending below `offset` (exclusive bound), or -1. */
-  lastIndexBelow(offset: number): number {
-    let low = 0;
-    let high = this.batches.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if ((this.batches[middle] as BatchDigest).lastOffset < offset) {
-        found = middle;
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
+/** The index of the last batch ending below `offset` (exclusive bound), or -1. */
+export function lastBatchBelow(digest: readonly BatchDigest[], offset: number): number {
+  let low = 0;
+  let high = digest.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if ((digest[middle] as BatchDigest).lastOffset < offset) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
     }
-    return found;
   }
+  return found;
 }
 
 function mix(seed: number, ...words: number[]): number {

@@ -178,14 +178,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       const nextMs = this.queue.peekTime();
       if (nextMs === undefined || nextMs > targetMs) break;
       if (this.events >= this.options.eventBudget) throw new Error(`event budget of ${this.options.eventBudget} exceeded at ${this.currentMs} ms`);
-      const { timeMs, event } = this.queue.pop();
-      this.currentMs = timeMs;
-      this.events++;
-      this.dispatch(event);
-      if (this.stateDirty) {
-        this.stateDirty = false;
-        this.invariants.checkState(this.currentMs, this.view(), this.context);
-      }
+      this.step();
     }
     this.currentMs = targetMs;
   }
@@ -233,17 +226,21 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       if (this.events >= this.options.eventBudget) {
         throw new RunStopped('liveness', `event budget of ${this.options.eventBudget} exceeded at ${this.currentMs} ms`);
       }
-      const { timeMs, event } = this.queue.pop();
-      this.currentMs = timeMs;
-      this.events++;
-      this.dispatch(event);
-      if (this.stateDirty) {
-        this.stateDirty = false;
-        this.invariants.checkState(this.currentMs, this.view(), this.context);
-        // Stop at the first applicable safety violation: later events only bury it.
-        if (this.invariants.safetyViolated) return;
-      }
+      // Stop at the first applicable safety violation: later events only bury it.
+      if (this.step() && this.invariants.safetyViolated) return;
     }
+  }
+
+  /** Takes the next event off the queue, dispatches it, checks state; true if state was checked. */
+  private step(): boolean {
+    const { timeMs, event } = this.queue.pop();
+    this.currentMs = timeMs;
+    this.events++;
+    this.dispatch(event);
+    if (!this.stateDirty) return false;
+    this.stateDirty = false;
+    this.invariants.checkState(this.currentMs, this.view(), this.context);
+    return true;
   }
 
   private finish(): void {

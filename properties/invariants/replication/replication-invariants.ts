@@ -1,3 +1,4 @@
+import { batchEndingAt, lastBatchBelow } from '../../../impl/broker/log-digest.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 
@@ -212,35 +213,6 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
       },
     },
   };
-}
-
-function lastBatchBelow(digest: ReplicaView['digest'], offset: number): number {
-  let low = 0;
-  let high = digest.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    if ((digest[middle] as ReplicaView['digest'][number]).lastOffset < offset) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
-}
-
-function batchEndingAt(digest: ReplicaView['digest'], lastOffset: number): ReplicaView['digest'][number] | undefined {
-  let low = 0;
-  let high = digest.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const batch = digest[middle] as ReplicaView['digest'][number];
-    if (batch.lastOffset === lastOffset) return batch;
-    if (batch.lastOffset < lastOffset) low = middle + 1;
-    else high = middle - 1;
-  }
-  return undefined;
 }
 
 export function replicationStateInvariants(): InvariantDefinition<KafkaClusterView>[] {
