@@ -33,12 +33,13 @@ export function runClusterBench(): { figures: LogBenchFigure[]; details: Record<
     const sweepStart = wallClockMs();
     let found: RunResult | undefined;
     for (let seed = 1; seed <= VARIANT_SEEDS && found === undefined; seed++) {
-      const result = run(seed, [variant.name], {});
-      if (result.verdict === 'safety') found = result;
+      // The variant's configuration comes with it, as `--variant` merges it on the command line.
+      const result = run(seed, [variant.name], config);
+      if (result.verdict !== 'pass') found = result;
     }
     const seconds = (wallClockMs() - sweepStart) / 1000;
     const fixed = found === undefined ? undefined : run(found.seed, [], config);
-    const invariant = found?.violations.find((violation) => violation.applies)?.invariant;
+    const invariant = found?.violations.find((violation) => violation.applies)?.invariant ?? (found?.verdict === 'liveness' ? `liveness: ${found.liveness ?? ''}` : found?.verdict);
     variants[variant.name] = { firstSeed: found?.seed ?? null, invariant: invariant ?? null, wallSeconds: Math.round(seconds * 10) / 10, fixedProtocolVerdict: fixed?.verdict ?? null };
     figures.push({
       name: `variant.${variant.name}.firstFailingSeed`,
