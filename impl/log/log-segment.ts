@@ -275,7 +275,7 @@ export class LogSegment {
    * `minOneMessage`), never past file position `maxPosition`. Every batch is CRC-checked: a
    * corrupt one is reported, and nothing from it onwards is served.
    */
-  read(startOffset: number, maxBytes: number, maxPosition: number, minOneMessage: boolean): SegmentRead {
+  read(startOffset: number, maxBytes: number, maxPosition: number, minOneMessage: boolean, dense = false): SegmentRead {
     const first = this.translateOffset(startOffset);
     if (first === 'unreadable') return { type: 'corrupt', position: -1, reason: `batch headers of ${this.logPath} are unreadable before offset ${startOffset}` };
     if (first === undefined || first.position >= maxPosition) return { type: 'batches', batches: [] };
@@ -289,7 +289,7 @@ export class LogSegment {
     while (at < chunk.length) {
       const result = readRecordBatch(chunk, at, chunk.length, false);
       if (result.type === 'truncated') break; // the next batch does not fit in maxBytes
-      const problem = result.type === 'corrupt' ? result.reason : this.offsetProblem(result.batch, batches.at(-1), at === 0 ? first : undefined);
+      const problem = result.type === 'corrupt' ? result.reason : this.offsetProblem(result.batch, batches.at(-1), at === 0 ? first : undefined, dense);
       if (problem !== undefined) {
         if (batches.length > 0) break; // serve what came before; the next read reports it
         return { type: 'corrupt', position: first.position + at, reason: problem };
@@ -307,11 +307,13 @@ export class LogSegment {
    * the first one) agree with the header the offset lookup read separately. A flipped leader
    * epoch stays undetectable, as in Kafka.
    */
-  private offsetProblem(batch: RecordBatch, previous: RecordBatch | undefined, looked: BatchPosition | undefined): string | undefined {
+  private offsetProblem(batch: RecordBatch, previous: RecordBatch | undefined, looked: BatchPosition | undefined, dense: boolean): string | undefined {
     if (batch.baseOffset < this.baseOffset || batch.lastOffset >= this.nextOffset) {
       return `batch offsets ${batch.baseOffset}..${batch.lastOffset} outside the segment's ${this.baseOffset}..${this.nextOffset - 1}`;
     }
     if (previous !== undefined && batch.baseOffset <= previous.lastOffset) return `batch offset ${batch.baseOffset} does not follow ${previous.lastOffset}`;
+    // In a log that is never compacted, offsets are dense: a gap is a flipped base offset.
+    if (dense && previous !== undefined && batch.baseOffset !== previous.lastOffset + 1) return `batch offset ${batch.baseOffset} leaves a gap after ${previous.lastOffset}`;
     if (looked !== undefined && (looked.baseOffset !== batch.baseOffset || looked.lastOffset !== batch.lastOffset)) {
       return `batch offsets ${batch.baseOffset}..${batch.lastOffset} disagree with its header read as ${looked.baseOffset}..${looked.lastOffset}`;
     }

@@ -383,7 +383,7 @@ export class UnifiedLog {
       const segment = this.segments[index] as LogSegment;
       const bound = segment.readNextOffset <= maxOffset ? segment.sizeInBytes : this.positionOf(segment, maxOffset);
       if (bound === 'unreadable') return this.corruptRead(segment, `batch headers unreadable below offset ${maxOffset}`);
-      const read = segment.read(from, remaining, bound, minOneMessage && batches.length === 0);
+      const read = segment.read(from, remaining, bound, minOneMessage && batches.length === 0, !this.config.cleanupPolicy.compact);
       if (read.type === 'corrupt') {
         if (batches.length > 0) break;
         return this.corruptRead(segment, read.reason);
