@@ -58,3 +58,11 @@ export interface RunContext {
   /** Faults injected so far, by kind. */
   readonly faults: Readonly<Record<string, number>>;
 }
+
+/**
+ * A `sometimes` invariant hit by `mark` effects of the same name: a behaviour a sweep of seeds
+ * must reach at least once, or the faults are not exercising what it guards.
+ */
+export function markInvariant<View>(name: string, source: string, statement: string): InvariantDefinition<View> {
+  return { name, kind: 'sometimes', source, statement, checker: { type: 'mark' } };
+}

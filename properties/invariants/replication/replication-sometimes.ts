@@ -1,4 +1,4 @@
-import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { markInvariant, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { recoveryTruncatedTornTail, segmentRolled } from '../log/log-sometimes.ts';
 
@@ -6,9 +6,7 @@ import { recoveryTruncatedTornTail, segmentRolled } from '../log/log-sometimes.t
  * Behaviours of replication a sweep of seeds must reach at least once, or the faults are not
  * exercising what the invariants guard. Brokers and the controller report them as marks.
  */
-function mark(name: string, source: string, statement: string): InvariantDefinition<KafkaClusterView> {
-  return { name, kind: 'sometimes', source, statement, checker: { type: 'mark' } };
-}
+const mark = (name: string, source: string, statement: string): InvariantDefinition<KafkaClusterView> => markInvariant<KafkaClusterView>(name, source, statement);
 
 export function replicationSometimes(): InvariantDefinition<KafkaClusterView>[] {
   return [
