@@ -1,6 +1,6 @@
 import { batchEndingAt, lastBatchBelow } from '../../../impl/broker/log-digest.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
-import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 
 /**
  * The replication invariants of Kafka's TLA+ specification (`KafkaReplication.tla`,
@@ -20,6 +20,16 @@ function applied(view: KafkaClusterView): { replicas: Map<string, ReplicaView[]>
     }
   }
   return { replicas };
+}
+
+/** Every replica that a running broker is acting as leader of. */
+function actingLeaders(view: KafkaClusterView): { broker: BrokerView; replica: ReplicaView }[] {
+  const leaders: { broker: BrokerView; replica: ReplicaView }[] = [];
+  for (const broker of view.brokers) {
+    if (broker.status !== 'running') continue;
+    for (const replica of broker.replicas) if (replica.role === 'leader') leaders.push({ broker, replica });
+  }
+  return leaders;
 }
 
 /** `LeaderInIsr`: the controller never names a leader outside the partition's ISR. */
@@ -54,15 +64,11 @@ export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
-        for (const broker of view.brokers) {
-          if (broker.status !== 'running') continue;
-          for (const replica of broker.replicas) {
-            if (replica.role !== 'leader') continue;
-            const key = `${replica.name}@${replica.leaderEpoch}`;
-            const known = leaders.get(key);
-            if (known === undefined) leaders.set(key, broker.brokerId);
-            else if (known !== broker.brokerId) return `${replica.name}: brokers ${known} and ${broker.brokerId} both led epoch ${replica.leaderEpoch}`;
-          }
+        for (const { broker, replica } of actingLeaders(view)) {
+          const key = `${replica.name}@${replica.leaderEpoch}`;
+          const known = leaders.get(key);
+          if (known === undefined) leaders.set(key, broker.brokerId);
+          else if (known !== broker.brokerId) return `${replica.name}: brokers ${known} and ${broker.brokerId} both led epoch ${replica.leaderEpoch}`;
         }
         return undefined;
       },
@@ -199,15 +205,11 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
     checker: {
       type: 'state',
       check(view) {
-        for (const broker of view.brokers) {
-          if (broker.status !== 'running') continue;
-          for (const replica of broker.replicas) {
-            if (replica.role !== 'leader') continue;
-            const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
-            const previous = seen.get(key) ?? -1;
-            if (replica.highWatermark < previous) return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark back from ${previous} to ${replica.highWatermark}`;
-            seen.set(key, replica.highWatermark);
-          }
+        for (const { broker, replica } of actingLeaders(view)) {
+          const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
+          const previous = seen.get(key) ?? -1;
+          if (replica.highWatermark < previous) return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark back from ${previous} to ${replica.highWatermark}`;
+          seen.set(key, replica.highWatermark);
         }
         return undefined;
       },
