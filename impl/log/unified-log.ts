@@ -235,9 +235,10 @@ export class UnifiedLog {
         const error = index === 0 ? 'UNEXPECTED_APPEND_OFFSET' : 'OFFSETS_OUT_OF_ORDER';
         return { type: 'error', error, message: `batch ${index} starts at offset ${batch.baseOffset}, leaving a gap after ${expected}` };
       }
-      const latest = parsed.at(-1)?.partitionLeaderEpoch ?? this.leaderEpochCache.latestEpoch;
-      if (batch.partitionLeaderEpoch < 0 || (latest !== undefined && batch.partitionLeaderEpoch < latest)) {
-        return { type: 'error', error: 'INVALID_RECORD', message: `batch ${index} has leader epoch ${batch.partitionLeaderEpoch}, below the log's ${latest ?? 'none'}` };
+      // Kafka takes the leader's batches as they are: an epoch below the log's latest is kept
+      // (only a corrupt header could produce one) and simply not entered in the epoch cache.
+      if (batch.partitionLeaderEpoch < 0) {
+        return { type: 'error', error: 'INVALID_RECORD', message: `batch ${index} has no leader epoch (${batch.partitionLeaderEpoch})` };
       }
       parsed.push(batch);
       expected = batch.lastOffset + 1;
