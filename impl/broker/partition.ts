@@ -128,7 +128,12 @@ export class Partition {
         this.partitionEpoch = registration.partitionEpoch;
         this.committedIsr = registration.isr;
         // The metadata log can commit our own proposal before the AlterPartition answer arrives.
-        if (this.isrState.kind !== 'committed') this.context.transition(this.name, 'ISR_COMMITTED', 'leader.committed');
+        const pending = this.isrState;
+        if (pending.kind !== 'committed') {
+          const ours = pending.isr.length === registration.isr.length && pending.isr.every((replica) => registration.isr.includes(replica));
+          if (ours) this.context.mark(pending.kind === 'pending-expand' ? 'isr-expand' : 'isr-shrink');
+          this.context.transition(this.name, 'ISR_COMMITTED', 'leader.committed');
+        }
         this.isrState = { kind: 'committed', isr: registration.isr };
         this.maybeIncrementLeaderHW();
       }
@@ -246,7 +251,10 @@ export class Partition {
     const base = { topic: this.topic, partition: this.partitionId, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset, records: [] as Uint8Array[] };
     if (this.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };
     const epochError = this.checkLeaderEpoch(fetch.currentLeaderEpoch);
-    if (epochError !== 'NONE') return { ...base, error: epochError };
+    if (epochError !== 'NONE') {
+      if (epochError === 'FENCED_LEADER_EPOCH' && replicaId >= 0) this.context.mark('stale-follower-fenced');
+      return { ...base, error: epochError };
+    }
     const isFollower = replicaId >= 0;
     if (isFollower) {
       if (!this.replicas.includes(replicaId)) return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };

@@ -25,7 +25,9 @@ export const PROTOCOL_VARIANTS: readonly ProtocolVariant[] = [
     name: 'kafka-7128',
     summary: 'A follower rejoins the ISR once it reaches the high watermark, even if it has not reached the start of the leader\'s current epoch.',
     source: 'KAFKA-7128',
-    configOverrides: {},
+    // The bug lives in ISR expansions after a leader change; a short lag bound makes followers
+    // leave and rejoin the ISR often within a one-minute run.
+    configOverrides: { 'replica.lag.time.max.ms': '1000' },
   },
   {
     name: 'pre-kip-101',

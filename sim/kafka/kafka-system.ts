@@ -55,7 +55,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
   const consumers = scenario ? [] : Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`);
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
-    ...replicationStateInvariants(),
+    ...replicationStateInvariants(config.number('min.insync.replicas')),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     ...replicationLiveness(),
     ...replicationSometimes(),
@@ -64,6 +64,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     name: `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`,
     servers: brokers,
     clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers],
+    metadataSource: controller,
     config: options.config,
     variants: options.variants,
     invariants,
@@ -104,7 +105,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>): KafkaClusterView {
   for (const node of cluster.nodes) {
     const logic = node.node;
     if (logic instanceof QuorumController) {
-      controllerView = { brokers: logic.state.brokers(), partitions: logic.state.allPartitions(), metadataOffset: logic.state.nextOffset };
+      controllerView = { brokers: logic.state.brokers(), partitions: logic.state.allPartitions(), topics: logic.state.topics(), metadataOffset: logic.state.nextOffset };
     } else if (node.id.startsWith('broker-')) {
       const broker = logic instanceof KafkaBroker ? logic : undefined;
       brokerViews.push({

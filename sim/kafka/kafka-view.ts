@@ -1,4 +1,4 @@
-import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
+import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BatchDigest } from '../../impl/broker/log-digest.ts';
 import type { BrokerLifecycle } from '../../impl/broker/kafka-broker.ts';
 import type { IsrState, Role } from '../../impl/broker/partition.ts';
@@ -34,7 +34,13 @@ export interface BrokerView {
 export interface KafkaClusterView {
   readonly nowMs: number;
   readonly controller:
-    | { readonly brokers: readonly BrokerRegistration[]; readonly partitions: readonly PartitionRegistration[]; readonly metadataOffset: number }
+    | {
+        readonly brokers: readonly BrokerRegistration[];
+        readonly partitions: readonly PartitionRegistration[];
+        /** Topics with their own config overrides (`min.insync.replicas`, ...). */
+        readonly topics: readonly TopicInfo[];
+        readonly metadataOffset: number;
+      }
     | undefined;
   readonly brokers: readonly BrokerView[];
   readonly clients: {

@@ -15,6 +15,12 @@ export const FAULT_KINDS = [
   'connection-break',
   /** Extra latency on a link, or a link that holds every message until it unclogs. */
   'link-lag',
+  /**
+   * The channel between the metadata source (Kafka's controller) and one server is slow: metadata
+   * reaches the server late, and half the time its own requests (heartbeats, AlterPartition) reach
+   * the controller late too.
+   */
+  'slow-metadata',
   /** Bits flip on one node's disk, on read or on write. */
   'bitflip',
   /** One node's disk fills up: writes fail with ENOSPC. */

@@ -43,7 +43,7 @@ const RARE_KINDS: ReadonlySet<FaultKind> = new Set(['cluster-power-loss', 'disk-
  * of the fault kinds at random rates, so that some runs are dominated by one fault and rare
  * interleavings get a chance that a uniform mix would drown.
  */
-export function planFaults(selection: FaultSelection, random: RandomStream): FaultPlan {
+export function planFaults(selection: FaultSelection, random: RandomStream, unavailable: readonly FaultKind[] = []): FaultPlan {
   let kinds: FaultKind[];
   switch (selection.type) {
     case 'none':
@@ -52,10 +52,12 @@ export function planFaults(selection: FaultSelection, random: RandomStream): Fau
     case 'kinds':
       kinds = FAULT_KINDS.filter((kind) => selection.kinds.includes(kind));
       break;
-    case 'swarm':
-      kinds = FAULT_KINDS.filter(() => random.chance(0.5));
-      if (kinds.length === 0) kinds = [random.pick(FAULT_KINDS)];
+    case 'swarm': {
+      const available = FAULT_KINDS.filter((kind) => !unavailable.includes(kind));
+      kinds = available.filter(() => random.chance(0.5));
+      if (kinds.length === 0) kinds = [random.pick(available)];
       break;
+    }
     default:
       assertNever(selection, 'fault selection');
   }
@@ -92,6 +94,8 @@ export class Nemesis {
     private readonly control: ClusterControl,
     private readonly servers: readonly NodeId[],
     private readonly allNodes: readonly NodeId[],
+    /** Where servers learn cluster metadata (Kafka's controller), for `slow-metadata`. */
+    private readonly metadataSource?: NodeId,
   ) {
     assert(servers.length > 0, 'the nemesis needs at least one server to fault');
   }
@@ -136,13 +140,13 @@ export class Nemesis {
     }
   }
 
-  private readonly lags = new Map<number, readonly [NodeId, NodeId]>();
+  private readonly lags = new Map<number, readonly (readonly [NodeId, NodeId])[]>();
 
   private endLinkLag(faultId: number): void {
-    const link = this.lags.get(faultId);
-    assert(link !== undefined, `link lag ${faultId} ended twice`);
+    const links = this.lags.get(faultId);
+    assert(links !== undefined, `link lag ${faultId} ended twice`);
     this.lags.delete(faultId);
-    this.control.removeLinkLag(faultId, link[0], link[1]);
+    for (const [from, to] of links) this.control.removeLinkLag(faultId, from, to);
   }
 
   private scheduleNext(kind: FaultKind): void {
@@ -170,6 +174,8 @@ export class Nemesis {
         return this.connectionBreak();
       case 'link-lag':
         return this.linkLag();
+      case 'slow-metadata':
+        return this.slowMetadata();
       case 'bitflip':
       case 'disk-full':
         return this.diskFault(kind);
@@ -251,10 +257,33 @@ export class Nemesis {
     const faultId = this.nextFaultId++;
     const clogged = this.random.chance(0.3);
     const extraLatencyMs = clogged ? 0 : this.random.int(20, 2_000);
-    this.lags.set(faultId, [from, to]);
+    this.lags.set(faultId, [[from, to]]);
     this.control.addLinkLag(faultId, from, to, extraLatencyMs, clogged);
     this.control.recordFault('link-lag', `${from}->${to} ${clogged ? 'clogged' : `+${extraLatencyMs}ms`}`);
     this.after(this.random.int(500, 10_000), { type: 'link-lag-end', faultId });
+  }
+
+  /**
+   * Slow metadata propagation to one broker: what the controller sends it (metadata, heartbeat
+   * answers) is delayed or held, for long enough that leaders change while the broker still acts
+   * on old metadata. Half the time the way back is slow too, so its heartbeats and AlterPartition
+   * requests arrive late (KIP-903's delayed AlterPartition, KIP-966's heartbeat-only partition).
+   */
+  private slowMetadata(): void {
+    const source = this.metadataSource;
+    if (source === undefined) return;
+    const candidates = this.servers.filter((node) => node !== source);
+    if (candidates.length === 0) return;
+    const broker = this.random.pick(candidates);
+    const faultId = this.nextFaultId++;
+    const clogged = this.random.chance(0.3);
+    const extraLatencyMs = clogged ? 0 : this.random.int(500, 5_000);
+    const bothWays = this.random.chance(0.5);
+    const links: (readonly [NodeId, NodeId])[] = bothWays ? [[source, broker], [broker, source]] : [[source, broker]];
+    this.lags.set(faultId, links);
+    for (const [from, to] of links) this.control.addLinkLag(faultId, from, to, extraLatencyMs, clogged);
+    this.control.recordFault('slow-metadata', `${source}->${broker}${bothWays ? ' and back' : ''} ${clogged ? 'clogged' : `+${extraLatencyMs}ms`}`);
+    this.after(this.random.int(2_000, 20_000), { type: 'link-lag-end', faultId });
   }
 
   private diskFault(kind: 'bitflip' | 'disk-full'): void {

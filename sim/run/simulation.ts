@@ -118,9 +118,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     });
     for (const id of this.nodeIds) this.addHost(id, system.servers.includes(id));
     const faultsRandom = this.streams.stream('faults');
-    const plan = planFaults(options.faults, faultsRandom);
+    const plan = planFaults(options.faults, faultsRandom, system.metadataSource === undefined ? ['slow-metadata'] : []);
     this.faultPlan = describeFaultPlan(plan);
-    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds);
+    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource);
     this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.context = { seed: options.seed, config: system.config, variants: system.variants, faults: this.faultCounts };

@@ -30,6 +30,12 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   readonly servers: readonly NodeId[];
   /** Client processes (producers, consumers): they run for the whole run and are never faulted. */
   readonly clients: readonly NodeId[];
+  /**
+   * The node servers learn cluster metadata from (Kafka's KRaft controller), if the system has
+   * one: the `slow-metadata` fault slows its links to one server. Without it that fault is never
+   * drawn.
+   */
+  readonly metadataSource?: NodeId;
   /** Builds a node's logic from its environment; a restart calls it again on the same disk. */
   createNode(id: NodeId, environment: NodeEnvironment): N;
   /** Turns the cluster into whatever its invariants read. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BatchDigest } from '../../../impl/broker/log-digest.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
-import { leaderInIsr, logMatching, monotonicHighWatermark, monotonicLeaderEpoch, singleLeaderPerEpoch, strongIsr } from './replication-invariants.ts';
+import { highWatermarkOnMinIsr, leaderInIsr, logMatching, monotonicHighWatermark, monotonicLeaderEpoch, singleLeaderPerEpoch, strongIsr } from './replication-invariants.ts';
 
 // Each replication invariant on a healthy cluster, then on a cluster with the bug it is for
 // planted by hand: a checker is trusted only once it is seen catching its bug.
@@ -40,12 +40,13 @@ function broker(brokerId: number, replicas: readonly ReplicaView[], overrides: P
 
 const LOG: [number, number][] = [[1, 100], [1, 101], [1, 102]];
 
-function cluster(brokers: readonly BrokerView[], partition: Partial<{ leader: number; isr: number[]; leaderEpoch: number }> = {}): KafkaClusterView {
+function cluster(brokers: readonly BrokerView[], partition: Partial<{ leader: number; isr: number[]; leaderEpoch: number }> = {}, topicConfigs: Record<string, string> = {}): KafkaClusterView {
   return {
     nowMs: 0,
     controller: {
       brokers: [0, 1, 2].map((id) => ({ brokerId: id, brokerEpoch: 10 + id, incarnationId: `b${id}`, fenced: false, inControlledShutdown: false })),
       partitions: [{ topicId: 't#0', topicName: 't', partitionId: 0, replicas: [0, 1, 2], isr: partition.isr ?? [0, 1, 2], leader: partition.leader ?? 0, leaderEpoch: partition.leaderEpoch ?? 1, partitionEpoch: 1 }],
+      topics: [{ name: 't', topicId: 't#0', partitions: 1, configs: topicConfigs }],
       metadataOffset: 10,
     },
     brokers,
@@ -65,7 +66,7 @@ function check(invariant: InvariantDefinition<KafkaClusterView>, view: KafkaClus
 
 describe('replication state invariants', () => {
   it('all hold on a healthy cluster', () => {
-    for (const factory of [leaderInIsr, singleLeaderPerEpoch, monotonicLeaderEpoch, strongIsr, logMatching, monotonicHighWatermark]) {
+    for (const factory of [leaderInIsr, singleLeaderPerEpoch, monotonicLeaderEpoch, strongIsr, logMatching, monotonicHighWatermark, () => highWatermarkOnMinIsr(2)]) {
       expect(check(factory(), healthy()), factory().name).toBeUndefined();
     }
   });
@@ -112,5 +113,50 @@ describe('replication state invariants', () => {
     expect(check(invariant, cluster([broker(0, [replica(0, 'leader', LOG, { highWatermark: 2 })])]))).toMatch(/back from 3 to 2/);
     // A new epoch starts afresh.
     expect(check(invariant, cluster([broker(0, [replica(0, 'leader', LOG, { highWatermark: 1, leaderEpoch: 2 })])]))).toBeUndefined();
+  });
+
+  describe('HighWatermarkOnMinIsr', () => {
+    /** Leader 0 with the whole log and the given high watermark; followers with the given prefixes. */
+    function step(highWatermark: number, follower1: number, follower2: number, topicConfigs: Record<string, string> = {}): KafkaClusterView {
+      return cluster(
+        [
+          broker(0, [replica(0, 'leader', LOG, { highWatermark })]),
+          broker(1, [replica(1, 'follower', LOG.slice(0, follower1))]),
+          broker(2, [replica(2, 'follower', LOG.slice(0, follower2))]),
+        ],
+        {},
+        topicConfigs,
+      );
+    }
+
+    it('holds while the high watermark moves over records two replicas hold', () => {
+      const invariant = highWatermarkOnMinIsr(2);
+      expect(check(invariant, step(1, 1, 0))).toBeUndefined();
+      expect(check(invariant, step(2, 2, 0))).toBeUndefined();
+      expect(check(invariant, step(3, 1, 3))).toBeUndefined();
+    });
+
+    it('catches a high watermark moving over a record only the leader holds (the pre-kip-966 rule)', () => {
+      const invariant = highWatermarkOnMinIsr(2);
+      expect(check(invariant, step(2, 2, 2))).toBeUndefined();
+      expect(check(invariant, step(3, 2, 2))).toMatch(/leader 0 in epoch 1 moved its high watermark from 2 to 3, but only broker\(s\) 0 ever held offset 2 \(min.insync.replicas=2\)/);
+    });
+
+    it('counts a copy that was lost after it was held, and reads the topic\'s own min.insync.replicas', () => {
+      const lost = highWatermarkOnMinIsr(2);
+      expect(check(lost, step(2, 3, 2))).toBeUndefined();
+      // Follower 1 loses its tail (a power loss) before the high watermark moves: it still held it.
+      expect(check(lost, step(3, 1, 2))).toBeUndefined();
+      const topicOverride = highWatermarkOnMinIsr(2);
+      expect(check(topicOverride, step(2, 2, 2, { 'min.insync.replicas': '1' }))).toBeUndefined();
+      expect(check(topicOverride, step(3, 2, 2, { 'min.insync.replicas': '1' }))).toBeUndefined();
+      const strict = highWatermarkOnMinIsr(2);
+      expect(check(strict, step(2, 2, 2, { 'min.insync.replicas': '3' }))).toBeUndefined();
+      expect(check(strict, step(3, 3, 2, { 'min.insync.replicas': '3' }))).toMatch(/only broker\(s\) 0,1 ever held offset 2 \(min.insync.replicas=3\)/);
+    });
+
+    it('does not judge the first high watermark of a leadership, which was committed before it', () => {
+      expect(check(highWatermarkOnMinIsr(2), step(3, 0, 0))).toBeUndefined();
+    });
   });
 });

@@ -110,9 +110,10 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
     kind: 'always',
     source: 'Kafka TLA+ spec KafkaReplication.tla (StrongIsr)',
     statement: 'Every replica in a partition\'s ISR holds every record below the leader\'s high watermark, at the same offsets and epochs.',
+    // A replaced disk or a power loss does not excuse a violation: the broker restarts as a new
+    // incarnation, which the controller takes out of every ISR before it is judged here (KIP-903).
     applicability(context) {
-      const faults = (context.faults['bitflip'] ?? 0) + (context.faults['disk-loss'] ?? 0);
-      return faults === 0 ? { applies: true } : { applies: false, reason: 'bit flips or a replaced disk can destroy a replica\'s copy behind the ISR\'s back' };
+      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC, so copies stop matching' };
     },
     checker: {
       type: 'state',
@@ -217,6 +218,82 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
   };
 }
 
-export function replicationStateInvariants(): InvariantDefinition<KafkaClusterView>[] {
-  return [leaderInIsr(), singleLeaderPerEpoch(), monotonicLeaderEpoch(), strongIsr(), logMatching(), monotonicHighWatermark()];
+/**
+ * `HighWatermarkOnMinIsr`: a leader moves its high watermark past a record only once at least
+ * `min.insync.replicas` replicas (the leader included) hold it, KIP-966's rule ("the high
+ * watermark will only advance if all the messages below it have been replicated to at least
+ * min.insync.replicas ISR members"). A replica counts if it has held the batch, with the same
+ * prefix, at any time: a copy later lost to a power loss or a replaced disk was still a copy when
+ * the record was committed, so those faults do not make the claim inapplicable.
+ */
+export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): InvariantDefinition<KafkaClusterView> {
+  /** Per replica (`broker/partition`): the digest array last scanned and how far. */
+  const scanned = new Map<string, { digest: readonly ReplicaView['digest'][number][]; upTo: number }>();
+  /** Per partition: batch (`lastOffset/epoch/prefixHash`) -> brokers that have ever held it. */
+  const holders = new Map<string, Map<string, Set<number>>>();
+  /** Per leadership (`partition/broker/incarnation/epoch`): the high watermark last seen. */
+  const highWatermarks = new Map<string, number>();
+  const batchKey = (batch: ReplicaView['digest'][number]): string => `${batch.lastOffset}/${batch.epoch}/${batch.prefixHash}`;
+
+  function remember(replica: ReplicaView): void {
+    const key = `${replica.brokerId}/${replica.name}`;
+    const previous = scanned.get(key);
+    const from = previous !== undefined && previous.digest === replica.digest && previous.upTo <= replica.digest.length ? previous.upTo : 0;
+    if (from === replica.digest.length && previous?.digest === replica.digest) return;
+    let batches = holders.get(replica.name);
+    if (batches === undefined) {
+      batches = new Map();
+      holders.set(replica.name, batches);
+    }
+    for (let index = from; index < replica.digest.length; index++) {
+      const batch = batchKey(replica.digest[index] as ReplicaView['digest'][number]);
+      const brokers = batches.get(batch);
+      if (brokers === undefined) batches.set(batch, new Set([replica.brokerId]));
+      else brokers.add(replica.brokerId);
+    }
+    scanned.set(key, { digest: replica.digest, upTo: replica.digest.length });
+  }
+
+  return {
+    name: 'HighWatermarkOnMinIsr',
+    kind: 'always',
+    source: 'KIP-966 (the high watermark advances only over records replicated to min.insync.replicas ISR members)',
+    statement: 'A leader\'s high watermark moves past a record only once at least min.insync.replicas replicas, the leader included, have held it.',
+    applicability(context) {
+      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC, so copies stop matching' };
+    },
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const broker of view.brokers) {
+          if (broker.status !== 'running') continue;
+          for (const replica of broker.replicas) remember(replica);
+        }
+        const topics = new Map((view.controller?.topics ?? []).map((topic) => [topic.name, topic.configs]));
+        for (const { broker, replica } of actingLeaders(view)) {
+          const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
+          const previous = highWatermarks.get(key);
+          highWatermarks.set(key, replica.highWatermark);
+          // A new leadership's first high watermark was committed before it; only moves are judged.
+          if (previous === undefined || replica.highWatermark <= previous) continue;
+          const index = lastBatchBelow(replica.digest, replica.highWatermark);
+          if (index < 0) continue;
+          const boundary = replica.digest[index] as ReplicaView['digest'][number];
+          const held = holders.get(replica.name)?.get(batchKey(boundary)) ?? new Set<number>();
+          const topic = replica.name.slice(0, replica.name.lastIndexOf('-'));
+          const override = topics.get(topic)?.['min.insync.replicas'];
+          const minIsr = override === undefined ? defaultMinInsyncReplicas : Number(override);
+          if (held.size < minIsr) {
+            const brokers = [...held].sort((a, b) => a - b).join(',');
+            return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+export function replicationStateInvariants(defaultMinInsyncReplicas: number): InvariantDefinition<KafkaClusterView>[] {
+  return [leaderInIsr(), singleLeaderPerEpoch(), monotonicLeaderEpoch(), strongIsr(), logMatching(), monotonicHighWatermark(), highWatermarkOnMinIsr(defaultMinInsyncReplicas)];
 }

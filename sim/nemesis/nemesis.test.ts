@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeId } from '../../impl/env/node-environment.ts';
+import type { SimEvent } from '../core/sim-event.ts';
+import { AleaRandomStream } from '../random/random-stream.ts';
+import type { FaultAction } from './fault-action.ts';
+import { Nemesis, planFaults, type ClusterControl } from './nemesis.ts';
+
+/** A cluster that records what the nemesis does to it, and a scheduler that keeps the events. */
+function harness(metadataSource: NodeId | undefined, seed = 7) {
+  const calls: string[] = [];
+  const events: { atMs: number; event: SimEvent }[] = [];
+  const control = new Proxy({} as ClusterControl, {
+    get: (_target, name: string) => (...args: unknown[]) => {
+      if (name === 'isRunning') return true;
+      calls.push(`${name} ${args.join(' ')}`);
+      return undefined;
+    },
+  });
+  const scheduler = { nowMs: () => 0, schedule: (atMs: number, event: SimEvent) => void events.push({ atMs, event }) };
+  const servers = ['broker-0', 'broker-1', 'broker-2'];
+  const nemesis = new Nemesis(
+    { kinds: ['slow-metadata'], meanIntervalMs: { 'slow-metadata': 1_000 } },
+    new AleaRandomStream(seed, 'faults'),
+    scheduler,
+    control,
+    servers,
+    [...servers, 'controller-0', 'producer-0'],
+    metadataSource,
+  );
+  return { calls, events, nemesis };
+}
+
+describe('slow-metadata', () => {
+  it('slows the controller\'s links to one broker, then restores exactly those links', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const { calls, events, nemesis } = harness('controller-0', seed);
+      nemesis.handle({ type: 'inject', kind: 'slow-metadata' });
+      const added = calls.filter((call) => call.startsWith('addLinkLag'));
+      expect(added.length).toBeGreaterThanOrEqual(1);
+      expect(added[0]).toMatch(/^addLinkLag \d+ controller-0 broker-\d /);
+      if (added.length === 2) expect(added[1]).toMatch(/^addLinkLag \d+ broker-\d controller-0 /);
+      expect(calls.find((call) => call.startsWith('recordFault'))).toMatch(/^recordFault slow-metadata controller-0->broker-\d/);
+      const end = events.map(({ event }) => event).find((event) => event.type === 'fault' && event.action.type === 'link-lag-end');
+      expect(end).toBeDefined();
+      calls.length = 0;
+      nemesis.handle((end as { action: FaultAction }).action);
+      expect(calls.filter((call) => call.startsWith('removeLinkLag')).length).toBe(added.length);
+    }
+  });
+
+  it('is never drawn for a system without a metadata source, and does nothing if asked for', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      expect(planFaults({ type: 'swarm' }, new AleaRandomStream(seed, 'faults'), ['slow-metadata']).kinds).not.toContain('slow-metadata');
+    }
+    const { calls, nemesis } = harness(undefined);
+    nemesis.handle({ type: 'inject', kind: 'slow-metadata' });
+    expect(calls).toEqual([]);
+  });
+});
