@@ -21,7 +21,7 @@ import { DataDrivenError, parseDataDriven, type DataDrivenCase } from '../testki
  *   produce topic=t value=v [key=k] [partition=0] [acks=all|1|0]
  *   consume topic=t [partition=0] [offset=0]
  *   describe
- *   crash broker=N | power-loss broker=N | restart broker=N | shutdown broker=N
+ *   crash broker=N | power-loss broker=N | disk-loss broker=N | restart broker=N | shutdown broker=N
  *   partition broker=N [from=NODE] (isolates the broker from every other node, or from one node)
  *   lag from=NODE to=NODE ms=N | heal
  *   wait ms=N
@@ -103,11 +103,17 @@ class ScenarioSession {
         return describeTopics(simulation.currentView());
       case 'crash':
       case 'power-loss':
+      case 'disk-loss':
       case 'restart':
       case 'shutdown': {
         const node = `broker-${this.broker(testCase)}`;
         if (testCase.command === 'crash') simulation.crash(node);
         if (testCase.command === 'power-loss') simulation.powerLoss(node);
+        if (testCase.command === 'disk-loss') {
+          // The broker stops and its disk is replaced with an empty one; `restart` brings it back.
+          simulation.crash(node);
+          simulation.replaceDisk(node);
+        }
         if (testCase.command === 'restart') {
           if (simulation.isRunning(node)) return [`${node} is already running`];
           simulation.start(node);
