@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BatchDigest } from '../../../impl/broker/log-digest.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
-import { highWatermarkOnMinIsr, leaderInIsr, logMatching, monotonicHighWatermark, monotonicLeaderEpoch, singleLeaderPerEpoch, strongIsr } from './replication-invariants.ts';
+import { highWatermarkOnMinIsr, isrHoldsCommitted, leaderInIsr, logMatching, monotonicHighWatermark, monotonicLeaderEpoch, singleLeaderPerEpoch, strongIsr } from './replication-invariants.ts';
 
 // Each replication invariant on a healthy cluster, then on a cluster with the bug it is for
 // planted by hand: a checker is trusted only once it is seen catching its bug.
@@ -66,7 +66,7 @@ function check(invariant: InvariantDefinition<KafkaClusterView>, view: KafkaClus
 
 describe('replication state invariants', () => {
   it('all hold on a healthy cluster', () => {
-    for (const factory of [leaderInIsr, singleLeaderPerEpoch, monotonicLeaderEpoch, strongIsr, logMatching, monotonicHighWatermark, () => highWatermarkOnMinIsr(2)]) {
+    for (const factory of [leaderInIsr, singleLeaderPerEpoch, monotonicLeaderEpoch, strongIsr, isrHoldsCommitted, logMatching, monotonicHighWatermark, () => highWatermarkOnMinIsr(2)]) {
       expect(check(factory(), healthy()), factory().name).toBeUndefined();
     }
   });
@@ -158,5 +158,26 @@ describe('replication state invariants', () => {
     it('does not judge the first high watermark of a leadership, which was committed before it', () => {
       expect(check(highWatermarkOnMinIsr(2), step(3, 0, 0))).toBeUndefined();
     });
+  });
+
+  it('IsrHoldsCommitted catches a follower admitted on a new leader\'s lagging high watermark (KAFKA-7128)', () => {
+    const invariant = isrHoldsCommitted();
+    // Epoch 1: broker 0 leads and commits all three records.
+    expect(check(invariant, healthy())).toBeUndefined();
+    // Epoch 2: broker 1 leads; its high watermark still lags at 1. Broker 2 holds only offset 0,
+    // so StrongIsr (judged at the leader's own mark) has nothing to say.
+    const lagging = cluster(
+      [broker(0, [], { status: 'crashed' }), broker(1, [replica(1, 'leader', LOG, { highWatermark: 1, leaderEpoch: 2 })]), broker(2, [replica(2, 'follower', LOG.slice(0, 1))])],
+      { leader: 1, isr: [1, 2], leaderEpoch: 2 },
+    );
+    expect(check(strongIsr(), lagging)).toBeUndefined();
+    expect(check(invariant, lagging)).toMatch(/ISR member 2 lacks committed offset 2 \(epoch 1\), which leader 1 holds at high watermark 1/);
+    // Outside the ISR it is not judged; nor is it when the leader itself no longer holds the batch.
+    expect(check(invariant, { ...lagging, controller: { ...lagging.controller!, partitions: [{ ...lagging.controller!.partitions[0]!, isr: [1] }] } })).toBeUndefined();
+    const lost = cluster(
+      [broker(1, [replica(1, 'leader', LOG.slice(0, 1), { highWatermark: 1, leaderEpoch: 2 })]), broker(2, [replica(2, 'follower', LOG.slice(0, 1))])],
+      { leader: 1, isr: [1, 2], leaderEpoch: 2 },
+    );
+    expect(check(invariant, lost)).toBeUndefined();
   });
 });

@@ -150,6 +150,67 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
 }
 
 /**
+ * `IsrHoldsCommitted`: every replica in the ISR holds every record ever committed, that is below
+ * the highest high watermark any leader of the partition has exposed, not only below the current
+ * leader's. A new leader learns the high watermark from its old leader's fetch answers, so its own
+ * lags behind what was committed (KAFKA-7128); a follower admitted on that lagging mark can lack
+ * committed records, and lose them if it is elected. Judged only while the current leader still
+ * holds the committed batch: a leader that lost it to a power loss is a fault, not this bug.
+ */
+export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
+  /** Per partition: the last batch below the highest high watermark seen so far. */
+  const committed = new Map<string, ReplicaView['digest'][number]>();
+  return {
+    name: 'IsrHoldsCommitted',
+    kind: 'always',
+    source: 'KAFKA-7128 (lagging high watermark); Kafka TLA+ spec KafkaReplication.tla (StrongIsr over committed records)',
+    statement: 'Every replica in a partition\'s ISR holds every record below the highest high watermark any of its leaders has exposed, while the current leader holds it.',
+    applicability(context) {
+      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC, so copies stop matching' };
+    },
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const { replica } of actingLeaders(view)) {
+          const index = lastBatchBelow(replica.digest, replica.highWatermark);
+          if (index < 0) continue;
+          const boundary = replica.digest[index] as ReplicaView['digest'][number];
+          const known = committed.get(replica.name);
+          if (known === undefined || boundary.lastOffset > known.lastOffset) committed.set(replica.name, boundary);
+        }
+        const controller = view.controller;
+        if (controller === undefined) return undefined;
+        const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
+        const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
+        for (const partition of controller.partitions) {
+          const name = `${partition.topicName}-${partition.partitionId}`;
+          const boundary = committed.get(name);
+          if (boundary === undefined) continue;
+          const leaderBroker = brokers.get(partition.leader);
+          if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
+          const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
+          if (leader === undefined) continue;
+          const held = batchEndingAt(leader.digest, boundary.lastOffset);
+          if (held === undefined || held.epoch !== boundary.epoch || held.prefixHash !== boundary.prefixHash) continue;
+          for (const member of partition.isr) {
+            if (member === partition.leader) continue;
+            const broker = brokers.get(member);
+            if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
+            const replica = broker.replicas.find((candidate) => candidate.name === name);
+            if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
+            const match = batchEndingAt(replica.digest, boundary.lastOffset);
+            if (match === undefined || match.epoch !== boundary.epoch || match.prefixHash !== boundary.prefixHash) {
+              return `${name}: ISR member ${member} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${replica.logEndOffset})`;
+            }
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+/**
  * `LogMatching`: two replicas that hold a batch with the same offset and leader epoch agree on
  * everything up to it. Replicas whose logs start at different offsets are not compared.
  */
@@ -295,5 +356,5 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
 }
 
 export function replicationStateInvariants(defaultMinInsyncReplicas: number): InvariantDefinition<KafkaClusterView>[] {
-  return [leaderInIsr(), singleLeaderPerEpoch(), monotonicLeaderEpoch(), strongIsr(), logMatching(), monotonicHighWatermark(), highWatermarkOnMinIsr(defaultMinInsyncReplicas)];
+  return [leaderInIsr(), singleLeaderPerEpoch(), monotonicLeaderEpoch(), strongIsr(), isrHoldsCommitted(), logMatching(), monotonicHighWatermark(), highWatermarkOnMinIsr(defaultMinInsyncReplicas)];
 }
