@@ -331,6 +331,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private onMessage(from: NodeId, message: KafkaMessage): void {
     switch (message.type) {
       case 'BrokerRegistrationResponse': {
+        // Only the registration in flight counts: an answer to one given up on (it timed out and
+        // was sent again) arrives late over a slow link and must not register the broker twice.
+        if (this.controllerCalls.get(message.correlationId)?.kind !== 'registration') return;
         this.controllerCalls.delete(message.correlationId);
         if (message.error !== 'NONE') return this.register();
         this.brokerEpoch = message.brokerEpoch;

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { findVariant } from '../../impl/variants/variant-registry.ts';
+import { runSeed, type SeedRun } from '../run/run-seed.ts';
+
+// Seeds of the default 60-second swarm run that once exposed a bug, each pinned here so that the
+// bug stays fixed, and seeds on which a sweep catches a historical variant, so that the checkers
+// keep catching it end to end (the fixed protocol passes the same seed under the same config).
+
+function run(seed: number, variant?: string): ReturnType<typeof runSeed> {
+  const config = variant === undefined ? {} : { ...findVariant(variant)?.configOverrides };
+  const options: SeedRun = { seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config, variants: variant === undefined ? [] : [variant], repro: `seed ${seed}` };
+  return runSeed(options);
+}
+
+describe('the default Kafka run', () => {
+  it.each([
+    // A registration answer that arrived late over a slow controller link registered a running
+    // broker a second time (the broker model refused REGISTERED in running).
+    [173],
+    // A bit flip in a batch's leader epoch made a follower refuse the leader's batches for good.
+    [266],
+  ])('passes seed %i, which once failed', (seed) => {
+    expect(run(seed).verdict).toBe('pass');
+  });
+
+  it.each([
+    ['pre-kip-966', 50, 'HighWatermarkOnMinIsr'],
+    ['kafka-7128', 66, 'IsrHoldsCommitted'],
+  ])('catches %s at seed %i (%s), and the fixed protocol passes it under the same config', (variant, seed, invariant) => {
+    const caught = run(seed, variant);
+    expect(caught.verdict).toBe('safety');
+    expect(caught.violations.some((violation) => violation.invariant === invariant && violation.applies)).toBe(true);
+    const config = { ...findVariant(variant)?.configOverrides };
+    expect(runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config, variants: [], repro: '' }).verdict).toBe('pass');
+  });
+});
