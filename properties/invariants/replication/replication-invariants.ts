@@ -32,6 +32,51 @@ function actingLeaders(view: KafkaClusterView): { broker: BrokerView; replica: R
   return leaders;
 }
 
+/** Brokers by id, and the broker epoch the controller has registered for each. */
+function registrations(view: KafkaClusterView): { brokers: Map<number, BrokerView>; registered: Map<number, number> } {
+  return {
+    brokers: new Map(view.brokers.map((broker) => [broker.brokerId, broker])),
+    registered: new Map((view.controller?.brokers ?? []).map((broker) => [broker.brokerId, broker.brokerEpoch])),
+  };
+}
+
+/** Each partition whose controller-chosen leader runs and acts as leader in the controller's epoch. */
+function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, BrokerView>): { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] {
+  const found: { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] = [];
+  for (const partition of view.controller?.partitions ?? []) {
+    const name = `${partition.topicName}-${partition.partitionId}`;
+    const leaderBroker = brokers.get(partition.leader);
+    if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
+    const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
+    if (leader !== undefined) found.push({ partition, name, leader });
+  }
+  return found;
+}
+
+/**
+ * The first ISR member (other than the leader, of the incarnation the controller registered, with
+ * the leader's log start) that does not hold `boundary` with the same epoch and prefix, if any.
+ */
+function isrMemberWithout(
+  partition: { readonly isr: readonly number[]; readonly leader: number; readonly topicName: string; readonly partitionId: number },
+  leader: ReplicaView,
+  boundary: ReplicaView['digest'][number],
+  brokers: ReadonlyMap<number, BrokerView>,
+  registered: ReadonlyMap<number, number>,
+): ReplicaView | undefined {
+  const name = `${partition.topicName}-${partition.partitionId}`;
+  for (const member of partition.isr) {
+    if (member === partition.leader) continue;
+    const broker = brokers.get(member);
+    if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
+    const replica = broker.replicas.find((candidate) => candidate.name === name);
+    if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
+    const match = batchEndingAt(replica.digest, boundary.lastOffset);
+    if (match === undefined || match.epoch !== boundary.epoch || match.prefixHash !== boundary.prefixHash) return replica;
+  }
+  return undefined;
+}
+
 /** `LeaderInIsr`: the controller never names a leader outside the partition's ISR. */
 export function leaderInIsr(): InvariantDefinition<KafkaClusterView> {
   return {
@@ -118,29 +163,15 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
-        const controller = view.controller;
-        if (controller === undefined) return undefined;
-        const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
-        const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
-        for (const partition of controller.partitions) {
-          const name = `${partition.topicName}-${partition.partitionId}`;
-          const leaderBroker = brokers.get(partition.leader);
-          if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
-          const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
-          if (leader === undefined || leader.highWatermark <= leader.logStartOffset) continue;
+        const { brokers, registered } = registrations(view);
+        for (const { partition, name, leader } of controllerLeaders(view, brokers)) {
+          if (leader.highWatermark <= leader.logStartOffset) continue;
           const index = lastBatchBelow(leader.digest, leader.highWatermark);
           if (index < 0) continue;
           const boundary = leader.digest[index] as ReplicaView['digest'][number];
-          for (const member of partition.isr) {
-            if (member === partition.leader) continue;
-            const broker = brokers.get(member);
-            if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
-            const replica = broker.replicas.find((candidate) => candidate.name === name);
-            if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
-            const match = batchEndingAt(replica.digest, boundary.lastOffset);
-            if (match === undefined || match.epoch !== boundary.epoch || match.prefixHash !== boundary.prefixHash) {
-              return `${name}: ISR member ${member} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${replica.logEndOffset})`;
-            }
+          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
+          if (missing !== undefined) {
+            return `${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`;
           }
         }
         return undefined;
@@ -178,30 +209,15 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
           const known = committed.get(replica.name);
           if (known === undefined || boundary.lastOffset > known.lastOffset) committed.set(replica.name, boundary);
         }
-        const controller = view.controller;
-        if (controller === undefined) return undefined;
-        const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
-        const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
-        for (const partition of controller.partitions) {
-          const name = `${partition.topicName}-${partition.partitionId}`;
+        const { brokers, registered } = registrations(view);
+        for (const { partition, name, leader } of controllerLeaders(view, brokers)) {
           const boundary = committed.get(name);
           if (boundary === undefined) continue;
-          const leaderBroker = brokers.get(partition.leader);
-          if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
-          const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
-          if (leader === undefined) continue;
           const held = batchEndingAt(leader.digest, boundary.lastOffset);
           if (held === undefined || held.epoch !== boundary.epoch || held.prefixHash !== boundary.prefixHash) continue;
-          for (const member of partition.isr) {
-            if (member === partition.leader) continue;
-            const broker = brokers.get(member);
-            if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
-            const replica = broker.replicas.find((candidate) => candidate.name === name);
-            if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
-            const match = batchEndingAt(replica.digest, boundary.lastOffset);
-            if (match === undefined || match.epoch !== boundary.epoch || match.prefixHash !== boundary.prefixHash) {
-              return `${name}: ISR member ${member} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${replica.logEndOffset})`;
-            }
+          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
+          if (missing !== undefined) {
+            return `${name}: ISR member ${missing.brokerId} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`;
           }
         }
         return undefined;
