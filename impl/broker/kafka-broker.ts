@@ -61,6 +61,8 @@ type ControllerCall =
 /** A follower's replication of one partition (Kafka's `ReplicaFetcherThread`, per partition). */
 interface FetcherState {
   phase: 'truncating' | 'fetching' | 'backoff' | 'idle';
+  /** The phase a backoff returns to. */
+  resume: 'truncating' | 'fetching';
   leaderId: number;
   leaderEpoch: number;
   /** The request in flight, if any. */
@@ -489,7 +491,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   // ---- Follower: the replica fetcher ---------------------------------------------------------------------
 
   private startFetcher(partition: Partition, registration: PartitionRegistration): void {
-    const fetcher: FetcherState = { phase: 'idle', leaderId: registration.leader, leaderEpoch: registration.leaderEpoch, inFlight: undefined };
+    const fetcher: FetcherState = { phase: 'idle', resume: 'fetching', leaderId: registration.leader, leaderEpoch: registration.leaderEpoch, inFlight: undefined };
     this.fetchers.set(partition.name, fetcher);
     if (registration.leader === NO_LEADER) return;
     if (this.options.variants.has('pre-kip-101')) {
@@ -507,9 +509,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private backoff(name: string, fetcher: FetcherState): void {
     fetcher.inFlight = undefined;
     if (fetcher.phase === 'backoff') return;
-    const resume = fetcher.phase === 'truncating' ? 'truncating' : 'fetching';
+    fetcher.resume = fetcher.phase === 'truncating' ? 'truncating' : 'fetching';
     fetcher.phase = 'backoff';
-    (fetcher as { resume?: string }).resume = resume;
     this.timer(`fetcher:${name}`, REPLICA_FETCH_BACKOFF_MS);
   }
 
@@ -517,7 +518,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     const fetcher = this.fetchers.get(name);
     const partition = this.partitions.get(name);
     if (fetcher === undefined || partition === undefined || partition.role !== 'follower' || fetcher.leaderId === NO_LEADER) return;
-    if (fetcher.phase === 'backoff') fetcher.phase = ((fetcher as { resume?: 'truncating' | 'fetching' }).resume ?? 'fetching');
+    if (fetcher.phase === 'backoff') fetcher.phase = fetcher.resume;
     if (fetcher.inFlight !== undefined) return;
     const leader = brokerNodeId(fetcher.leaderId);
     const currentLeaderEpoch = this.options.variants.has('pre-kip-320') ? NO_LEADER_EPOCH : fetcher.leaderEpoch;
@@ -596,7 +597,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     if (data === undefined) return this.backoff(call.partition, fetcher);
     switch (data.error) {
       case 'NONE': {
-        const error = partition.appendAsFollower(data.records, data.highWatermark, data.logStartOffset);
+        const error = partition.appendAsFollower(data.records, data.highWatermark);
         if (error !== 'NONE') {
           // The leader's data does not follow ours: find the divergence again.
           fetcher.phase = 'truncating';

@@ -144,12 +144,10 @@ export class Partition {
     this.committedIsr = registration.isr;
     this.isrState = { kind: 'committed', isr: registration.isr };
     if (wasFollowing) return { becameLeader: false, becameFollower: false };
-    const previousRole = this.role;
     this.role = 'follower';
     this.leaderId = registration.leader;
     this.leaderEpoch = registration.leaderEpoch;
     this.followers = new Map();
-    void previousRole;
     if (registration.leader === NO_LEADER) this.context.transition(this.name, 'LEADER_LOST', 'follower.idle');
     else this.context.transition(this.name, 'BECOME_FOLLOWER', 'follower.truncating');
     return { becameLeader: false, becameFollower: true };
@@ -321,6 +319,7 @@ export class Partition {
       newHw = Math.min(newHw, state === undefined || state.logEndOffset < 0 ? this.highWatermark : state.logEndOffset);
     }
     if (newHw <= this.highWatermark) return false;
+    assert(newHw <= this.log.logEndOffset, `${this.name}: high watermark ${newHw} beyond the leader's log end ${this.log.logEndOffset}`);
     this.highWatermark = newHw;
     return true;
   }
@@ -399,7 +398,7 @@ export class Partition {
   // ---- Follower -------------------------------------------------------------------------------------
 
   /** Appends fetched batches as follower and takes the leader's high watermark (bounded by our end). */
-  appendAsFollower(records: readonly Uint8Array[], leaderHighWatermark: number, leaderLogStartOffset: number): KafkaError {
+  appendAsFollower(records: readonly Uint8Array[], leaderHighWatermark: number): KafkaError {
     if (records.length > 0) {
       const result = this.log.appendAsFollower(records);
       if (result.type === 'error') return result.error === 'KAFKA_STORAGE_ERROR' ? 'KAFKA_STORAGE_ERROR' : 'CORRUPT_MESSAGE';
@@ -410,7 +409,6 @@ export class Partition {
     }
     const newHw = Math.min(leaderHighWatermark, this.log.logEndOffset);
     if (newHw > this.highWatermark) this.highWatermark = newHw;
-    void leaderLogStartOffset;
     return 'NONE';
   }
 
@@ -469,8 +467,3 @@ export function splitBatches(records: Uint8Array): RecordBatch[] | string {
   return batches;
 }
 
-export function isDiskError(error: unknown): error is DiskError {
-  return error instanceof DiskError;
-}
-
-export { assert as partitionAssert };

@@ -16,16 +16,8 @@ export interface BrokerRegistration {
   readonly inControlledShutdown: boolean;
 }
 
-export interface PartitionRegistration {
-  readonly topicId: string;
-  readonly topicName: string;
-  readonly partitionId: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
-  readonly leader: number;
-  readonly leaderEpoch: number;
-  readonly partitionEpoch: number;
-}
+/** Kafka's `PartitionRegistration`: a `PartitionRecord` with later changes applied, plus its topic's name. */
+export type PartitionRegistration = Omit<Extract<MetadataRecord, { type: 'PartitionRecord' }>, 'type'> & { readonly topicName: string };
 
 export interface TopicInfo {
   readonly name: string;

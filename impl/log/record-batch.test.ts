@@ -149,17 +149,8 @@ const VECTOR_ANNOTATED = Uint8Array.from([
 const VECTOR_BASE_TIMESTAMP = 0x0000015dff7cdd6c;
 const VECTOR_MAX_TIMESTAMP = 0x0000015dff7cde14;
 
-const VECTOR_SPEC: RecordBatchSpec = {
-  ...DEFAULT_BATCH_SPEC,
-  baseOffset: 1,
-  partitionLeaderEpoch: 2,
-  timestampType: 'CreateTime',
-  producerId: NO_PRODUCER_ID,
-  producerEpoch: NO_PRODUCER_EPOCH,
-  baseSequence: NO_SEQUENCE,
-  isTransactional: false,
-  isControl: false,
-};
+// The captured batches' header: Kafka's defaults (no producer id, CreateTime) but for these two.
+const VECTOR_SPEC: RecordBatchSpec = { ...DEFAULT_BATCH_SPEC, baseOffset: 1, partitionLeaderEpoch: 2 };
 
 const VECTOR_RECORDS: readonly SimpleRecord[] = [
   { timestamp: VECTOR_BASE_TIMESTAMP, key: null, value: new Uint8Array(0), headers: [] },

@@ -346,7 +346,6 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
           if (broker.status !== 'running') continue;
           for (const replica of broker.replicas) remember(replica);
         }
-        const topics = new Map((view.controller?.topics ?? []).map((topic) => [topic.name, topic.configs]));
         for (const { broker, replica } of actingLeaders(view)) {
           const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
           const previous = highWatermarks.get(key);
@@ -358,7 +357,7 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
           const boundary = replica.digest[index] as ReplicaView['digest'][number];
           const held = holders.get(replica.name)?.get(batchKey(boundary)) ?? new Set<number>();
           const topic = replica.name.slice(0, replica.name.lastIndexOf('-'));
-          const override = topics.get(topic)?.['min.insync.replicas'];
+          const override = view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['min.insync.replicas'];
           const minIsr = override === undefined ? defaultMinInsyncReplicas : Number(override);
           if (held.size < minIsr) {
             const brokers = [...held].sort((a, b) => a - b).join(',');
