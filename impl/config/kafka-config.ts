@@ -210,6 +210,22 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     note: 'Kafka does not validate this key; refka rejects values below 1.',
   },
   {
+    key: 'auto.leader.rebalance.enable',
+    scope: 'broker',
+    type: 'boolean',
+    defaultValue: 'true',
+    doc: 'The controller periodically moves each partition\'s leadership back to its preferred replica (the first in its replica list) once that replica is in the ISR.',
+  },
+  {
+    key: 'leader.imbalance.check.interval.seconds',
+    scope: 'broker',
+    type: 'long',
+    defaultValue: '300',
+    min: '1',
+    doc: 'How often in seconds the controller looks for partitions whose leader is not their preferred replica.',
+    note: 'The KRaft controller elects every imbalanced partition whose preferred replica can lead; it does not use leader.imbalance.per.broker.percentage, and neither does refka.',
+  },
+  {
     key: 'num.partitions',
     scope: 'broker',
     type: 'int',

@@ -18,6 +18,11 @@ export interface PartitionChangeRequest {
   readonly keepLeaderIfAlone?: boolean;
   /** An ISR change the leader asked for (AlterPartition) never changes the leader. */
   readonly keepLeader?: boolean;
+  /**
+   * Kafka's `Election.PREFERRED`: the preferred replica (first in the replica list) takes over if it
+   * is in the ISR and may lead; otherwise nothing changes.
+   */
+  readonly preferred?: boolean;
   readonly uncleanLeaderElection: boolean;
 }
 
@@ -30,7 +35,12 @@ export function buildPartitionChange(
   const eligible = (brokerId: number): boolean => state.isEligible(brokerId) && brokerId !== request.moveLeaderFrom;
   let leader = NO_LEADER;
   let unclean = false;
-  if (request.keepLeader === true || (partition.leader !== NO_LEADER && isr.includes(partition.leader) && eligible(partition.leader))) {
+  const preferredReplica = partition.replicas[0];
+  if (request.preferred === true) {
+    if (preferredReplica === undefined || preferredReplica === partition.leader) return undefined;
+    if (!isr.includes(preferredReplica) || !eligible(preferredReplica)) return undefined;
+    leader = preferredReplica;
+  } else if (request.keepLeader === true || (partition.leader !== NO_LEADER && isr.includes(partition.leader) && eligible(partition.leader))) {
     leader = partition.leader;
   } else {
     leader = partition.replicas.find((replica) => isr.includes(replica) && eligible(replica)) ?? NO_LEADER;

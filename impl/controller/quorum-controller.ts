@@ -28,6 +28,11 @@ export const PRODUCER_ID_BLOCK_SIZE = 1000;
 /** Records returned per metadata fetch: a bound on every response. */
 const METADATA_FETCH_MAX = 500;
 const SESSION_CHECK_INTERVAL_MS = 250;
+/**
+ * Preferred-leader elections in one pass of the balancer: a bound on the batch, as Kafka's
+ * `maxElectionsPerImbalance`; a pass that hits it runs again at once.
+ */
+const MAX_ELECTIONS_PER_IMBALANCE = 1_000;
 
 export interface QuorumControllerOptions {
   readonly controllerId: number;
@@ -86,8 +91,14 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     try {
       switch (input.type) {
         case 'start':
-          return [{ type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS }];
+          return [{ type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS }, ...this.scheduleLeaderBalance()];
         case 'timer':
+          if (input.name === 'leader-balance') {
+            const balance = this.maybeBalancePartitionLeaders();
+            const effects = this.commit(balance.records);
+            for (let index = 0; index < balance.records.length; index++) effects.push({ type: 'mark', name: 'preferred-leader-elected' });
+            return [...effects, ...(balance.rescheduleImmediately ? [{ type: 'set-timer' as const, name: 'leader-balance', delayMs: 0 }] : this.scheduleLeaderBalance())];
+          }
           assert(input.name === 'session-check', `unknown controller timer ${input.name}`);
           return [...this.commit(this.checkSessions()), { type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS }];
         case 'receive':
@@ -241,6 +252,34 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     // one too, when the topic allows it), as KRaft's periodic leader elections do.
     records.push(...this.changesAfter(records, (state) => this.electLeadersFor(state, undefined)));
     return records;
+  }
+
+  /** The next pass of the preferred-leader balancer, when `auto.leader.rebalance.enable` is on. */
+  private scheduleLeaderBalance(): NodeEffect<KafkaMessage>[] {
+    if (this.options.config.string('auto.leader.rebalance.enable') !== 'true') return [];
+    const intervalMs = this.options.config.number('leader.imbalance.check.interval.seconds') * 1000;
+    return [{ type: 'set-timer', name: 'leader-balance', delayMs: intervalMs }];
+  }
+
+  /**
+   * Kafka's `ReplicationControlManager.maybeBalancePartitionLeaders`: every partition whose leader
+   * is not its preferred replica (the first in its replica list) gets a preferred election, which
+   * moves leadership back once that replica is in the ISR and unfenced. After a failover this
+   * returns leadership to the broker that lost it, so a partition's leadership often goes A, B,
+   * then A again: the sequence in which a follower that missed the middle epoch (KIP-320) would
+   * otherwise keep fetching from A as if nothing had happened.
+   */
+  private maybeBalancePartitionLeaders(): { records: MetadataRecord[]; rescheduleImmediately: boolean } {
+    const records: MetadataRecord[] = [];
+    for (const partition of this.state.allPartitions()) {
+      if (partition.leader === partition.replicas[0]) continue;
+      if (records.length >= MAX_ELECTIONS_PER_IMBALANCE) return { records, rescheduleImmediately: true };
+      const record = buildPartitionChange(this.state, partition, { preferred: true, uncleanLeaderElection: false });
+      if (record === undefined) continue;
+      assert(record.leader === partition.replicas[0] && record.leaderEpoch === partition.leaderEpoch + 1, 'a preferred election elects the preferred replica in a new epoch');
+      records.push(record);
+    }
+    return { records, rescheduleImmediately: false };
   }
 
   /** Elections for leaderless partitions (those that `brokerId` could lead, when given). */

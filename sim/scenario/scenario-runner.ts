@@ -23,7 +23,7 @@ import { DataDrivenError, parseDataDriven, type DataDrivenCase } from '../testki
  *   describe
  *   crash broker=N | power-loss broker=N | disk-loss broker=N | restart broker=N | shutdown broker=N
  *   partition broker=N [from=NODE] (isolates the broker from every other node, or from one node)
- *   lag from=NODE to=NODE ms=N | heal
+ *   lag from=NODE to=NODE ms=N | heal [partitions] [lags]
  *   wait ms=N
  * After every step the output also lists any invariant violations the step caused.
  */
@@ -138,10 +138,16 @@ class ScenarioSession {
         this.lags.push({ faultId, from, to });
         return [`${from} -> ${to} lags ${this.int(testCase, 'ms', 1000)} ms`];
       }
-      case 'heal':
-        for (const faultId of this.partitions.splice(0)) simulation.removePartition(faultId);
-        for (const lag of this.lags.splice(0)) simulation.removeLinkLag(lag.faultId, lag.from, lag.to);
-        return ['healed the network'];
+      case 'heal': {
+        // `heal` repairs the whole network; `heal partitions` or `heal lags` only that kind.
+        for (const key of testCase.args.keys()) {
+          if (key !== 'partitions' && key !== 'lags') throw new DataDrivenError(this.file, testCase.line, `heal takes 'partitions' or 'lags', not '${key}'`);
+        }
+        const all = testCase.args.size === 0;
+        if (all || testCase.args.has('partitions')) for (const faultId of this.partitions.splice(0)) simulation.removePartition(faultId);
+        if (all || testCase.args.has('lags')) for (const lag of this.lags.splice(0)) simulation.removeLinkLag(lag.faultId, lag.from, lag.to);
+        return [all ? 'healed the network' : `healed the ${[...testCase.args.keys()].join(' and ')}`];
+      }
       case 'wait': {
         const ms = this.int(testCase, 'ms', 1000);
         this.settle(simulation, ms);
