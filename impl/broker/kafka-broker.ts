@@ -38,6 +38,8 @@ const REPLICA_FETCH_BACKOFF_MS = 100;
  */
 const INTERNAL_REQUEST_TIMEOUT_MS = 5_000;
 const REQUEST_EXPIRY_INTERVAL_MS = 1_000;
+/** The wait before a lost AlterPartition goes again (Kafka's controller channel backs off likewise). */
+const ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
 /** Requests a broker keeps waiting (delayed produce and fetch): a bound on everything. */
 const DELAYED_OPERATIONS_MAX = 10_000;
 
@@ -161,7 +163,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       // Its recovery points are dropped so that the next start re-reads (and repairs) every
       // segment: refka's stand-in for the operator who would otherwise have to.
       this.logManager.forgetRecoveryPoints();
-      this.effects.push({ type: 'halt', reason: `log directory failed: ${error.message}` });
+      this.effects.push({ type: 'halt', reason: `log directory failed: ${error.message}`, failed: true });
     }
     const out = this.effects;
     this.effects = [];
@@ -172,7 +174,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     switch (input.type) {
       case 'start':
         if (this.startupFailure !== undefined) {
-          this.effects.push({ type: 'halt', reason: `log directory failed at startup: ${this.startupFailure}` });
+          this.effects.push({ type: 'halt', reason: `log directory failed at startup: ${this.startupFailure}`, failed: true });
           return;
         }
         this.setLifecycle('recovery', 'LOGS_LOADED');
@@ -278,6 +280,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         this.expireRequests();
         this.timer('request-expiry', REQUEST_EXPIRY_INTERVAL_MS);
         return;
+      case 'alter-partition-retry':
+        return this.retryAlterPartitions();
       case 'isr-expiration':
         for (const partition of this.sortedPartitions()) partition.maybeShrinkIsr();
         this.completeDelayedProduces();
@@ -300,19 +304,29 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       this.controllerCalls.delete(correlationId);
       if (call.kind === 'registration') this.register();
       if (call.kind === 'producer-ids') this.producerIdsRequested = false;
-      if (call.kind === 'alter-partition') {
-        for (const partition of this.partitions.values()) {
-          if (partition.isrState.kind !== 'committed' && partition.isrState.correlationId === correlationId) {
-            partition.onAlterPartitionResponse({ type: 'AlterPartitionResponse', correlationId, error: 'REQUEST_TIMED_OUT', topicId: partition.topicId, partitionId: partition.partitionId, leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
-          }
-        }
-      }
+      if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
     }
     for (const [correlationId, call] of [...this.leaderCalls.entries()]) {
       if (call.sentAtMs > deadline) continue;
       this.leaderCalls.delete(correlationId);
       const fetcher = this.fetchers.get(call.partition);
       if (fetcher !== undefined && fetcher.inFlight === correlationId) this.backoff(call.partition, fetcher);
+    }
+  }
+
+  /**
+   * Resends every pending AlterPartition whose request is no longer in flight (lost with a broken
+   * connection, or unanswered past the request timeout): Kafka lets AlterPartition "retry
+   * indefinitely until a response is received, or a new LeaderAndIsr overwrites the existing
+   * isrState" (`DefaultAlterPartitionManager`). A proposal therefore can reach the controller long
+   * after it was made, carrying the broker epochs of that moment, which is KIP-903's case.
+   */
+  private retryAlterPartitions(): void {
+    for (const partition of this.sortedPartitions()) {
+      const state = partition.isrState;
+      if (state.kind === 'committed' || this.controllerCalls.has(state.correlationId)) continue;
+      const resent = partition.resendAlterPartition(state.correlationId);
+      assert(resent, `${partition.name}: a pending AlterPartition could not be resent`);
     }
   }
 
@@ -426,7 +440,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     const hws = new Map<string, number>();
     for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
     this.logManager.shutdown(hws);
-    this.effects.push({ type: 'halt', reason: 'controlled shutdown complete' });
+    this.effects.push({ type: 'halt', reason: 'controlled shutdown complete', failed: false });
   }
 
   private requestProducerIds(): void {
@@ -444,10 +458,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         if (call.kind === 'registration') this.register();
         if (call.kind === 'producer-ids') this.producerIdsRequested = false;
       }
-      // AlterPartition requests in flight are lost: fall back to the committed ISR.
-      for (const partition of this.partitions.values()) {
-        if (partition.isrState.kind !== 'committed') partition.onAlterPartitionResponse({ type: 'AlterPartitionResponse', correlationId: partition.isrState.correlationId, error: 'REQUEST_TIMED_OUT', topicId: partition.topicId, partitionId: partition.partitionId, leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
-      }
+      // AlterPartition requests in flight are lost with the connection: they go again, unchanged.
+      if (calls.some(([, call]) => call.kind === 'alter-partition')) this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
       return;
     }
     const leaderId = brokerIdOf(peer);

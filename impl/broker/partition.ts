@@ -30,11 +30,23 @@ export interface PartitionContext {
   transition(instance: string, event: string, to: string): void;
 }
 
+/**
+ * An AlterPartition proposal as the leader made it: resent unchanged until the controller answers
+ * (Kafka's `DefaultAlterPartitionManager` retries "indefinitely until a response is received, or a
+ * new LeaderAndIsr overwrites the existing isrState"). The broker epochs are those the leader saw
+ * when it proposed, which is what KIP-903's check is for.
+ */
+export interface AlterPartitionProposal {
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly newIsrWithEpochs: readonly { readonly brokerId: number; readonly brokerEpoch: number }[];
+}
+
 /** Kafka's ISR states on the leader (KIP-497): committed, or an AlterPartition in flight. */
 export type IsrState =
   | { readonly kind: 'committed'; readonly isr: readonly number[] }
-  | { readonly kind: 'pending-expand'; readonly isr: readonly number[]; readonly adding: number; readonly correlationId: number }
-  | { readonly kind: 'pending-shrink'; readonly isr: readonly number[]; readonly removing: readonly number[]; readonly correlationId: number };
+  | { readonly kind: 'pending-expand'; readonly isr: readonly number[]; readonly adding: number; readonly correlationId: number; readonly proposal: AlterPartitionProposal }
+  | { readonly kind: 'pending-shrink'; readonly isr: readonly number[]; readonly removing: readonly number[]; readonly correlationId: number; readonly proposal: AlterPartitionProposal };
 
 /** Kafka's `ReplicaState` for each follower, as the leader tracks it from its fetches. */
 interface FollowerState {
@@ -334,8 +346,8 @@ export class Partition {
     if (state.logEndOffset < this.highWatermark) return;
     if (!this.context.variants.has('kafka-7128') && state.logEndOffset < this.leaderEpochStartOffset) return;
     const proposed = [...this.isr, replicaId];
-    const correlationId = this.sendAlterPartition(proposed);
-    this.isrState = { kind: 'pending-expand', isr: proposed, adding: replicaId, correlationId };
+    const proposal = this.proposeIsr(proposed);
+    this.isrState = { kind: 'pending-expand', isr: proposed, adding: replicaId, correlationId: this.sendAlterPartition(proposal), proposal };
     this.context.transition(this.name, 'PROPOSE_EXPAND', 'leader.pending-expand');
   }
 
@@ -354,15 +366,22 @@ export class Partition {
     });
     if (outOfSync.length === 0) return;
     const proposed = this.isr.filter((replica) => !outOfSync.includes(replica));
-    const correlationId = this.sendAlterPartition(proposed);
-    this.isrState = { kind: 'pending-shrink', isr: proposed, removing: outOfSync, correlationId };
+    const proposal = this.proposeIsr(proposed);
+    this.isrState = { kind: 'pending-shrink', isr: proposed, removing: outOfSync, correlationId: this.sendAlterPartition(proposal), proposal };
     this.context.transition(this.name, 'PROPOSE_SHRINK', 'leader.pending-shrink');
     this.maybeIncrementLeaderHW();
   }
 
-  private sendAlterPartition(isr: readonly number[]): number {
-    const leaderEpoch = this.leaderEpoch;
-    const partitionEpoch = this.partitionEpoch;
+  /** The proposal for `isr`, with each member's broker epoch as this leader last saw it fetch. */
+  private proposeIsr(isr: readonly number[]): AlterPartitionProposal {
+    return {
+      leaderEpoch: this.leaderEpoch,
+      partitionEpoch: this.partitionEpoch,
+      newIsrWithEpochs: isr.map((brokerId) => ({ brokerId, brokerEpoch: brokerId === this.context.brokerId ? this.context.brokerEpoch() : (this.followers.get(brokerId)?.brokerEpoch ?? -1) })),
+    };
+  }
+
+  private sendAlterPartition(proposal: AlterPartitionProposal): number {
     return this.context.sendToController((correlationId) => ({
       type: 'AlterPartitionRequest',
       correlationId,
@@ -370,10 +389,24 @@ export class Partition {
       brokerEpoch: this.context.brokerEpoch(),
       topicId: this.topicId,
       partitionId: this.partitionId,
-      leaderEpoch,
-      partitionEpoch,
-      newIsrWithEpochs: isr.map((brokerId) => ({ brokerId, brokerEpoch: brokerId === this.context.brokerId ? this.context.brokerEpoch() : (this.followers.get(brokerId)?.brokerEpoch ?? -1) })),
+      leaderEpoch: proposal.leaderEpoch,
+      partitionEpoch: proposal.partitionEpoch,
+      newIsrWithEpochs: proposal.newIsrWithEpochs,
     }));
+  }
+
+  /**
+   * The AlterPartition in flight got no answer (its connection broke, or it went unanswered too
+   * long): send the same proposal again, as Kafka's controller channel does. Returns whether one
+   * was pending. The answer to the earlier send is ignored if it still comes; what the controller
+   * made of it reaches this replica through the metadata log either way.
+   */
+  resendAlterPartition(correlationId: number): boolean {
+    const state = this.isrState;
+    if (state.kind === 'committed' || state.correlationId !== correlationId) return false;
+    assert(state.proposal.leaderEpoch === this.leaderEpoch, `${this.name}: a pending proposal outlived its leader epoch`);
+    this.isrState = { ...state, correlationId: this.sendAlterPartition(state.proposal) };
+    return true;
   }
 
   /** The controller's answer to our AlterPartition. */

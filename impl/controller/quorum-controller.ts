@@ -44,6 +44,8 @@ export interface QuorumControllerOptions {
 interface ControllerResult {
   readonly records: readonly MetadataRecord[];
   readonly response?: KafkaResponse;
+  /** Coverage marks for behaviours a sweep should reach (see `replication-sometimes.ts`). */
+  readonly marks?: readonly string[];
 }
 
 /** Kafka's legal topic names (`Topic.validate`). */
@@ -112,7 +114,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
       // KRaft controllers exit when they cannot write their metadata log.
-      return [{ type: 'halt', reason: `metadata log directory failed: ${error.message}` }];
+      return [{ type: 'halt', reason: `metadata log directory failed: ${error.message}`, failed: true }];
     }
   }
 
@@ -142,6 +144,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
         return [];
     }
     const effects = this.commit(result.records);
+    for (const name of result.marks ?? []) effects.push({ type: 'mark', name });
     if (result.response !== undefined) effects.push({ type: 'send', to: from, message: result.response });
     return effects;
   }
@@ -370,7 +373,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       const added = this.state.broker(member.brokerId);
       if (added === undefined || !this.state.isEligible(member.brokerId)) return { records: [], response: reply('INELIGIBLE_REPLICA', partition) };
       if (!this.options.variants.has('pre-kip-903') && member.brokerEpoch !== -1 && added.brokerEpoch !== member.brokerEpoch) {
-        return { records: [], response: reply('INELIGIBLE_REPLICA', partition) };
+        return { records: [], response: reply('INELIGIBLE_REPLICA', partition), marks: ['stale-replica-epoch-refused'] };
       }
     }
     const record = buildPartitionChange(this.state, partition, { isr: newIsr, uncleanLeaderElection: false, keepLeader: true });

@@ -147,10 +147,12 @@ export type NodeEffect<M extends Message> =
   | { readonly type: 'mark'; readonly name: string }
   | { readonly type: 'history'; readonly record: HistoryRecord }
   /**
-   * The process stops itself, as Kafka's `Exit.halt` does after a fatal log-directory error.
-   * It is not a bug: the node stays down until the fault scheduler or heal phase restarts it.
+   * The process stops itself: `failed` after a fatal error, as Kafka's `Exit.halt(1)` after a
+   * log-directory failure, or not after a shutdown it was asked for. It is not a bug. A failed
+   * server is started again by its process supervisor (systemd's `Restart=on-failure`); one that
+   * shut down as asked stays down until the fault scheduler or the heal restarts it.
    */
-  | { readonly type: 'halt'; readonly reason: string };
+  | { readonly type: 'halt'; readonly reason: string; readonly failed: boolean };
 
 /**
  * A node's logic. A crash discards the object; a restart constructs a new one from the same

@@ -279,6 +279,11 @@ export class LogSegment {
     const first = this.translateOffset(startOffset);
     if (first === 'unreadable') return { type: 'corrupt', position: -1, reason: `batch headers of ${this.logPath} are unreadable before offset ${startOffset}` };
     if (first === undefined || first.position >= maxPosition) return { type: 'batches', batches: [] };
+    // In a log that is never compacted the batch found must hold the offset asked for: one that
+    // starts after it means the offset index sent the scan past it (a flipped index entry).
+    if (dense && first.baseOffset > startOffset && startOffset >= this.baseOffset) {
+      return { type: 'corrupt', position: first.position, reason: `the batch found for offset ${startOffset} starts at ${first.baseOffset}: the offset index points past it` };
+    }
     const limit = Math.min(maxPosition, this.bytes);
     let end = Math.min(limit, first.position + maxBytes);
     if (minOneMessage) end = Math.max(end, Math.min(limit, first.position + first.size));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../common/assert.ts';
 import { crc32c } from '../common/crc32c.ts';
 import {
+  flipEscapesBatchCrc,
   buildRecordBatch,
   decodeRecords,
   DEFAULT_BATCH_SPEC,
@@ -738,5 +739,42 @@ describe('corruption is always caught', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('flipEscapesBatchCrc (which flipped bits Kafka cannot see)', () => {
+  const record = (value: string): SimpleRecord => ({ timestamp: 1, key: null, value: new TextEncoder().encode(value), headers: [] });
+  const first = buildRecordBatch({ ...DEFAULT_BATCH_SPEC, baseOffset: 0, partitionLeaderEpoch: 3 }, [record('a'), record('b')]);
+  const second = buildRecordBatch({ ...DEFAULT_BATCH_SPEC, baseOffset: 2, partitionLeaderEpoch: 4 }, [record('c')]);
+  const two = new Uint8Array([...first, ...second]);
+
+  it('says a flip in the base offset or the partition leader epoch escapes, in either batch', () => {
+    for (const start of [0, first.length]) {
+      for (const index of [0, 7, 12, 15]) expect(flipEscapesBatchCrc(two, start + index)).toBe(true);
+    }
+  });
+
+  it('says a flip the CRC or the batch structure catches does not escape', () => {
+    for (const start of [0, first.length]) {
+      // length, magic, the CRC itself, attributes, the records.
+      for (const index of [8, 11, 16, 17, 20, 21, 40]) expect(flipEscapesBatchCrc(two, start + index)).toBe(false);
+    }
+    expect(flipEscapesBatchCrc(two, two.length - 1)).toBe(false);
+  });
+
+  it('never calls a flip caught that readRecordBatch would let through (it may err the other way)', () => {
+    for (let index = 0; index < first.length; index++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const flipped = first.slice();
+        flipped[index] = (flipped[index] as number) ^ (1 << bit);
+        if (!flipEscapesBatchCrc(first, index)) expect(readRecordBatch(flipped, 0, flipped.length).type).not.toBe('batch');
+      }
+    }
+  });
+
+  it('is cautious where the bytes do not parse as batches', () => {
+    const garbage = new Uint8Array(40).fill(0xff);
+    expect(flipEscapesBatchCrc(garbage, 30)).toBe(true);
+    expect(flipEscapesBatchCrc(first.slice(0, 10), 9)).toBe(true);
   });
 });

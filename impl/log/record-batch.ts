@@ -57,6 +57,33 @@ const OFFSETS = {
   records: 61,
 } as const;
 
+/**
+ * Whether a bit flipped at `bytes[index]`, where `bytes` start at a batch boundary, lies in a
+ * field that neither the batch's CRC-32C nor any structural check can catch: the base offset
+ * or the partition leader epoch. Kafka's CRC covers a batch from its attributes on, so that a
+ * leader can stamp its epoch without recomputing it; a flipped epoch is then simply believed. A
+ * flipped length, magic or CRC field breaks the batch's structure or checksum and is caught.
+ * When the walk from the start cannot reach `index` (the bytes do not parse as batches), the flip
+ * is taken to escape, the cautious answer.
+ */
+export function flipEscapesBatchCrc(bytes: Uint8Array, index: number): boolean {
+  assert(index >= 0 && index < bytes.length, `flipped byte ${index} outside ${bytes.length} bytes`);
+  let at = 0;
+  // Each step passes one whole batch, so the walk ends within bytes.length / LOG_OVERHEAD steps.
+  while (at <= index) {
+    const inHeader = index - at;
+    if (inHeader < OFFSETS.length) return true;
+    if (inHeader >= OFFSETS.partitionLeaderEpoch && inHeader < OFFSETS.magic) return true;
+    if (at + LOG_OVERHEAD > bytes.length) return true;
+    const length = new DataView(bytes.buffer, bytes.byteOffset + at + OFFSETS.length, 4).getInt32(0);
+    if (length < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) return true;
+    const end = at + LOG_OVERHEAD + length;
+    if (index < end) return false;
+    at = end;
+  }
+  return true;
+}
+
 const COMPRESSION_MASK = 0x07;
 const TIMESTAMP_TYPE_MASK = 0x08;
 const TRANSACTIONAL_FLAG = 0x10;

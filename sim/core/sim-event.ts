@@ -38,6 +38,13 @@ export type SimEvent =
   | { readonly type: 'heal' }
   /** After the heal, a node that stopped itself (a controlled shutdown finishing) is started again. */
   | { readonly type: 'restart-after-heal'; readonly node: NodeId }
+  /**
+   * Before the heal, a server that stopped itself on a fatal error (Kafka halts when its log
+   * directory fails) is started again by its process supervisor, as systemd's `Restart=` would.
+   */
+  | { readonly type: 'supervisor-restart'; readonly node: NodeId }
+  /** The setup deadline: faults start now even if the system never said it was ready. */
+  | { readonly type: 'start-faults' }
   | { readonly type: 'convergence-check' };
 
 /** The simulator's clock and queue, as the network and the host see them. */

@@ -42,8 +42,12 @@ export type DiskOperation =
   | { readonly type: 'power-loss'; readonly filesTorn: number; readonly bytesLost: number }
   | { readonly type: 'writeback'; readonly bytes: number }
   | { readonly type: 'wipe' }
-  /** `bit` is the flipped bit's offset in the file: byte position * 8 + bit within the byte. */
-  | { readonly type: 'bitflip'; readonly path: string; readonly on: 'read' | 'write'; readonly bit: number };
+  /**
+   * `bit` is the flipped bit's offset in the file: byte position * 8 + bit within the byte.
+   * `escapesChecksums` says whether the file's format lets the flip go unnoticed (see
+   * {@link SimDiskOptions.flipEscapesChecksums}).
+   */
+  | { readonly type: 'bitflip'; readonly path: string; readonly on: 'read' | 'write'; readonly bit: number; readonly escapesChecksums: boolean };
 
 export interface BitflipFault {
   /** The chance that one read call with a non-empty result flips one bit of the returned copy. */
@@ -63,6 +67,12 @@ export interface SimDiskOptions {
   readonly dirtyExpireMs?: number;
   /** Called after every change, in the order the changes happen. */
   readonly onOperation?: (operation: DiskOperation) => void;
+  /**
+   * Whether a bit flipped at `bytes[index]` (the file's bytes from `position` on, as read or
+   * written) lands where no checksum of the file's format covers it. The disk knows no formats:
+   * the system running on it does. Without it every flip counts as escaping.
+   */
+  readonly flipEscapesChecksums?: (path: string, position: number, bytes: Uint8Array, index: number) => boolean;
 }
 
 export const DEFAULT_TORN_WRITE_PROBABILITY = 0.5;
@@ -93,6 +103,7 @@ export class SimDisk implements NodeDisk {
   private readonly tornWriteProbability: number;
   private readonly dirtyExpireMs: number;
   private readonly onOperation: ((operation: DiskOperation) => void) | undefined;
+  private readonly flipEscapesChecksums: SimDiskOptions['flipEscapesChecksums'];
   private bitflip: BitflipFault = NO_BITFLIP;
   private capacityBytes: number | undefined = undefined;
   /** The sum of every file's current length, kept so that the capacity check is O(1). */
@@ -106,6 +117,7 @@ export class SimDisk implements NodeDisk {
     this.tornWriteProbability = options.tornWriteProbability ?? DEFAULT_TORN_WRITE_PROBABILITY;
     this.dirtyExpireMs = options.dirtyExpireMs ?? DEFAULT_DIRTY_EXPIRE_MS;
     this.onOperation = options.onOperation;
+    this.flipEscapesChecksums = options.flipEscapesChecksums;
     assertProbability(this.tornWriteProbability, 'torn write probability');
     assertIntegerInRange(this.dirtyExpireMs, 0, Number.MAX_SAFE_INTEGER, 'dirty expire ms');
   }
@@ -366,8 +378,10 @@ export class SimDisk implements NodeDisk {
     const index = Math.floor(bitInBytes / 8);
     const byte = bytes[index];
     assert(byte !== undefined, `bit ${bitInBytes} lies outside ${bytes.length} bytes`);
+    // The format is judged on the bytes as they were, before the flip changed them.
+    const escapesChecksums = this.flipEscapesChecksums?.(path, position, bytes, index) ?? true;
     bytes[index] = byte ^ (1 << bitInBytes % 8);
-    this.emit({ type: 'bitflip', path, on, bit: position * 8 + bitInBytes });
+    this.emit({ type: 'bitflip', path, on, bit: position * 8 + bitInBytes, escapesChecksums });
   }
 
   private file(path: string): SimFile {

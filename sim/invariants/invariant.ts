@@ -57,6 +57,30 @@ export interface RunContext {
   readonly variants: readonly string[];
   /** Faults injected so far, by kind. */
   readonly faults: Readonly<Record<string, number>>;
+  /** What the faults did to data that nothing can detect. */
+  readonly corruption: Readonly<Corruption>;
+}
+
+/**
+ * Damage the run's checksums cannot see. A bit flipped where no checksum covers it (for Kafka:
+ * a batch's base offset or partition leader epoch, which its CRC leaves out, or a checkpoint
+ * file) is served and replicated as if it were true, so the claims that replicas agree, and the
+ * promise that they converge, do not hold after one; claims judge by this count, not by whether
+ * the `bitflip` fault ran at all.
+ */
+export interface Corruption {
+  /** Bit flips, on write or on read, that landed where no checksum covers them. */
+  uncheckedFlips: number;
+}
+
+/**
+ * The applicability of a claim that undetectable corruption breaks: it applies until a bit flip
+ * lands where no checksum covers it. `consequence` says what such a flip does to the claim.
+ */
+export function uncheckedFlipApplicability(context: RunContext, consequence: string): Applicability {
+  const flips = context.corruption.uncheckedFlips;
+  if (flips === 0) return { applies: true };
+  return { applies: false, reason: `${flips} bit flip(s) landed where no checksum looks (a batch's base offset or leader epoch, outside Kafka's CRC, or a checkpoint file): ${consequence}` };
 }
 
 /**

@@ -6,6 +6,7 @@ import { KafkaConsumer } from '../../impl/client/kafka-consumer.ts';
 import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
 import { ScenarioClient } from '../../impl/client/scenario-client.ts';
 import { QuorumController } from '../../impl/controller/quorum-controller.ts';
+import { flipEscapesBatchCrc } from '../../impl/log/record-batch.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
@@ -93,7 +94,24 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     view: (cluster) => kafkaView(cluster),
     summary: (view) => describeTopics(view),
     pendingConvergence: (view) => pendingConvergence(view, options),
+    flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index),
+    readyForFaults: (view) => view.clients.adminDone && view.controller !== undefined && view.controller.partitions.length > 0 && view.controller.partitions.every((partition) => partition.leader >= 0),
   };
+}
+
+/**
+ * Which bit flips on a broker's disk nothing in Kafka's formats would catch. A segment's batches
+ * are CRC-checked from their attributes on, leaving the base offset and the partition leader
+ * epoch bare (every read and write of a `.log` file starts at a batch boundary, which the walk
+ * relies on). Offset and time indexes are never trusted alone: refka checks every index answer
+ * against the batch headers it points at, so a flipped entry is caught there. Checkpoint files
+ * (recovery points, log start offsets, high watermarks, leader epochs) are plain text with no
+ * checksum: a flipped digit is believed.
+ */
+export function kafkaFlipEscapesChecksums(path: string, bytes: Uint8Array, index: number): boolean {
+  if (path.endsWith('.log')) return flipEscapesBatchCrc(bytes, index);
+  if (path.endsWith('.index') || path.endsWith('.timeindex')) return false;
+  return true;
 }
 
 export function kafkaView(cluster: ClusterView<KafkaNode>): KafkaClusterView {

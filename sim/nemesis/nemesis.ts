@@ -104,6 +104,11 @@ export class Nemesis {
     for (const kind of this.plan.kinds) this.scheduleNext(kind);
   }
 
+  /** Whether a fault of this nemesis holds the node down (its own restart will bring it back). */
+  holdsDown(node: NodeId): boolean {
+    return this.downBy.has(node);
+  }
+
   heal(): void {
     this.healed = true;
     this.downBy.clear();

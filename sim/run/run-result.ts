@@ -75,7 +75,7 @@ export interface RunResult {
   readonly machines: readonly MachineCoverage[];
   /** Present for `crash`: the exception's message, and where it was thrown. */
   readonly crash?: { readonly message: string; readonly stack: string };
-  /** Present for `liveness`: what did not converge. */
+  /** What did not converge: present for `liveness`, and for a run whose convergence claim did not apply (the text says why). */
   readonly liveness?: string;
   /** What the run's fault mix was (swarm testing chooses it per seed). */
   readonly faultPlan: string;

@@ -35,13 +35,20 @@ export interface SeedRun {
  */
 export function runSeed(run: SeedRun): RunResult {
   const replicationFactor = run.replicationFactor ?? Math.min(3, run.brokers);
-  // The default run protects acks=all writes with min.insync.replicas=2 (Kafka's default is 1), and
+  // The default run protects acks=all writes with min.insync.replicas=2 (Kafka's default is 1),
   // drops a lagging follower from the ISR after 10 s (Kafka's default before KIP-537 raised it to
-  // 30 s in 2.5), so that lag-driven ISR shrinks happen within a one-minute run. The run's config
-  // shows both, and --config or a variant can change them.
+  // 30 s in 2.5), so that lag-driven ISR shrinks happen within a one-minute run, and looks for
+  // leaders to move back to their preferred replica every 5 s instead of every 300 s, so that a
+  // failover is followed by the failback a real cluster would see within the minute. The run's
+  // config shows all three, and --config or a variant can change them.
   const config = run.system === 'ack-log'
     ? run.config
-    : { 'min.insync.replicas': String(Math.min(2, replicationFactor)), 'replica.lag.time.max.ms': '10000', ...run.config };
+    : {
+        'leader.imbalance.check.interval.seconds': '5',
+        'min.insync.replicas': String(Math.min(2, replicationFactor)),
+        'replica.lag.time.max.ms': '10000',
+        ...run.config,
+      };
   const system = run.system === 'ack-log'
     ? ackLogSystem({ servers: run.brokers, clients: 2, stopAtMs: run.durationMs, fsyncBeforeAck: run.plantedBug !== 'ack-before-fsync' })
     : kafkaSystem({

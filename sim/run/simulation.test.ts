@@ -181,3 +181,40 @@ describe('Simulation verdicts', () => {
     expect(result.violations[0]?.message).toMatch(/event 'crash' not allowed in state 'stopped'/);
   });
 });
+
+describe('Simulation setup phase and process supervisor (Kafka cluster)', () => {
+  const kafka: SeedRun = { ...base, system: 'kafka', durationMs: 30_000 };
+  const entries = (sink: LinesSink): { atMs: number; kind: string; node: string; name: string; value: number; detail: string }[] =>
+    sink.lines.map((line) => JSON.parse(line) as { atMs: number; kind: string; node: string; name: string; value: number; detail: string });
+
+  it('injects no fault before the topic exists and every partition has a leader', () => {
+    for (const seed of [1, 2, 3]) {
+      const sink = new LinesSink();
+      runSeed({ ...kafka, seed, traceSink: sink });
+      const trace = entries(sink);
+      const setupDone = trace.find((entry) => entry.kind === 'phase' && entry.name === 'faults');
+      const topicCreated = trace.find((entry) => entry.kind === 'deliver' && entry.node === 'admin' && entry.name === 'CreateTopicsResponse');
+      const firstFault = trace.find((entry) => entry.kind === 'fault');
+      expect(setupDone?.detail).toBe('setup done');
+      expect(topicCreated).toBeDefined();
+      expect(setupDone?.atMs).toBeGreaterThanOrEqual(topicCreated?.atMs ?? Infinity);
+      expect(firstFault === undefined || firstFault.atMs > (setupDone?.atMs ?? Infinity)).toBe(true);
+    }
+  });
+
+  it('restarts a broker that halted on a failed log directory before the heal, not one that shut down as asked', () => {
+    const sink = new LinesSink();
+    const result = runSeed({ ...kafka, seed: 4, faults: { type: 'kinds', kinds: ['disk-full', 'controlled-shutdown'] }, traceSink: sink });
+    const trace = entries(sink);
+    const failed = trace.filter((entry) => entry.kind === 'node' && entry.name === 'halt' && entry.detail.startsWith('log directory failed') && entry.atMs < 30_000 - 5_000);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const halt of failed) {
+      // The supervisor starts the same node again 5 s later (or the heal does, if it came first).
+      const restart = trace.find((entry) => entry.kind === 'node' && entry.name === 'start' && entry.node === halt.node && entry.atMs > halt.atMs);
+      expect(restart?.atMs).toBe(halt.atMs + 5_000);
+    }
+    const clean = trace.filter((entry) => entry.kind === 'node' && entry.name === 'halt' && entry.detail === 'controlled shutdown complete');
+    expect(clean.length).toBeGreaterThan(0);
+    expect(result.verdict).toBe('pass');
+  });
+});

@@ -47,6 +47,18 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    * liveness failure, and that sentence is its message.
    */
   pendingConvergence(view: View): string | undefined;
+  /**
+   * Whether the system's setup is done (Jepsen's setup before the nemesis): for Kafka, the topic
+   * exists and every partition has a leader. Faults start at the first state in which it holds,
+   * or at the setup deadline if it never does. Without it faults start with the run.
+   */
+  readyForFaults?(view: View): boolean;
+  /**
+   * Whether a bit flipped in `bytes[index]` of a server's file (`bytes` hold the file from
+   * `position` on, before the flip) escapes every checksum of the file's format. Flips that do
+   * are counted in the run context's `corruption`; without it every flip is assumed to.
+   */
+  flipEscapesChecksums?(path: string, position: number, bytes: Uint8Array, index: number): boolean;
   /** A few lines describing the cluster at the end of the run (e.g. `kafka-topics.sh --describe`). */
   summary?(view: View): string[];
   /** Kafka config overrides and variants in force, as the report shows them. */

@@ -126,7 +126,7 @@ export class AckLogServer implements SimulatedNode<AckLogMessage> {
       case 'signal':
         // A clean stop: make everything durable, then go.
         this.log.flush();
-        return [{ type: 'halt', reason: 'SIGTERM' }];
+        return [{ type: 'halt', reason: 'SIGTERM', failed: false }];
       default:
         return assertNever(input, 'server input');
     }
@@ -162,7 +162,7 @@ export class AckLogServer implements SimulatedNode<AckLogMessage> {
       return [
         { type: 'send', to: from, message: { type: 'AppendResponse', requestId, error: 'KAFKA_STORAGE_ERROR', offset: -1 } },
         { type: 'mark', name: 'append-rejected-disk-full' },
-        { type: 'halt', reason: `log directory failed: ${error.message}` },
+        { type: 'halt', reason: `log directory failed: ${error.message}`, failed: true },
       ];
     }
     this.mirror.push({ offset, value });
@@ -183,7 +183,7 @@ export class AckLogServer implements SimulatedNode<AckLogMessage> {
       this.log.flush();
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
-      return [{ type: 'halt', reason: `log directory failed: ${error.message}` }];
+      return [{ type: 'halt', reason: `log directory failed: ${error.message}`, failed: true }];
     }
     const acks = this.pendingAcks;
     this.pendingAcks = [];
@@ -211,7 +211,7 @@ export class AckLogServer implements SimulatedNode<AckLogMessage> {
       else this.checkMirror();
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
-      return [{ type: 'halt', reason: `log directory failed: ${error.message}` }];
+      return [{ type: 'halt', reason: `log directory failed: ${error.message}`, failed: true }];
     }
     return [...this.marksFor(this.log.drainEvents()), next];
   }

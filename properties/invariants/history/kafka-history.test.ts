@@ -50,7 +50,7 @@ function correct(): HistoryBuilder {
     .poll('c0', [[0, 2, 'p0:1']]);
 }
 
-const context = (config: Record<string, string>, faults: Record<string, number> = {}): RunContext => ({ seed: 1, config, variants: [], faults });
+const context = (config: Record<string, string>, faults: Record<string, number> = {}, uncheckedFlips = 0): RunContext => ({ seed: 1, config, variants: [], faults, corruption: { uncheckedFlips } });
 
 describe('Kafka history invariants', () => {
   it('all hold on a correct history', () => {

@@ -1,5 +1,5 @@
 import { pairOperations, type HistoryEntry } from '../../../sim/run/history.ts';
-import type { Applicability, InvariantDefinition, RunContext } from '../../../sim/invariants/invariant.ts';
+import { uncheckedFlipApplicability, type Applicability, type InvariantDefinition, type RunContext } from '../../../sim/invariants/invariant.ts';
 
 /**
  * Jepsen's Kafka checkers (jepsen.tests.kafka) over refka's workload history: producer sends are
@@ -89,7 +89,7 @@ export function lostWriteApplicability(context: RunContext): Applicability {
   if (config['unclean.leader.election.enable'] === 'true') return { applies: false, reason: 'unclean leader election may elect a replica without acknowledged writes' };
   const faults = context.faults;
   if ((faults['disk-loss'] ?? 0) > 0) return { applies: false, reason: 'a replaced disk destroys a replica\'s copy' };
-  if ((faults['bitflip'] ?? 0) > 0) return { applies: false, reason: 'bit flips corrupt replicas\' copies' };
+  if (context.corruption.uncheckedFlips > 0) return uncheckedFlipApplicability(context, 'replicas\' copies can be corrupted unseen');
   const powerLosses = (faults['power-loss'] ?? 0) + (faults['cluster-power-loss'] ?? 0);
   if (powerLosses > 0 && config['flush.messages'] !== '1') {
     return { applies: false, reason: 'power loss under Kafka\'s default flush policy destroys the unflushed tail of each replica that loses power (flush.messages=1 prevents it)' };

@@ -1,5 +1,5 @@
 import { batchEndingAt, lastBatchBelow } from '../../../impl/broker/log-digest.ts';
-import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 
 /**
@@ -158,7 +158,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
     // A replaced disk or a power loss does not excuse a violation: the broker restarts as a new
     // incarnation, which the controller takes out of every ISR before it is judged here (KIP-903).
     applicability(context) {
-      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC, so copies stop matching' };
+      return uncheckedFlipApplicability(context, 'copies stop matching');
     },
     checker: {
       type: 'state',
@@ -197,7 +197,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
     source: 'KAFKA-7128 (lagging high watermark); Kafka TLA+ spec KafkaReplication.tla (StrongIsr over committed records)',
     statement: 'Every replica in a partition\'s ISR holds every record below the highest high watermark any of its leaders has exposed, while the current leader holds it.',
     applicability(context) {
-      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC, so copies stop matching' };
+      return uncheckedFlipApplicability(context, 'copies stop matching');
     },
     checker: {
       type: 'state',
@@ -237,7 +237,7 @@ export function logMatching(): InvariantDefinition<KafkaClusterView> {
     source: 'Kafka TLA+ spec KafkaTruncation.tla (LogMatching); Raft Log Matching',
     statement: 'If two replicas hold a batch with the same last offset and leader epoch, their logs are identical up to and including it.',
     applicability(context) {
-      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC' };
+      return uncheckedFlipApplicability(context, 'copies stop matching');
     },
     checker: {
       type: 'state',
@@ -337,7 +337,7 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
     source: 'KIP-966 (the high watermark advances only over records replicated to min.insync.replicas ISR members)',
     statement: 'A leader\'s high watermark moves past a record only once at least min.insync.replicas replicas, the leader included, have held it.',
     applicability(context) {
-      return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC, so copies stop matching' };
+      return uncheckedFlipApplicability(context, 'copies stop matching');
     },
     checker: {
       type: 'state',

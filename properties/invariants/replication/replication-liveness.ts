@@ -1,5 +1,5 @@
 import type { BatchDigest } from '../../../impl/broker/log-digest.ts';
-import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 
 /**
@@ -31,7 +31,7 @@ export function replicationLiveness(): InvariantDefinition<KafkaClusterView>[] {
       // A flipped leader epoch escapes Kafka's CRC; OffsetsForLeaderEpoch then truncates at the
       // wrong place, and replicas can keep different records for good (as LogMatching says).
       applicability(context) {
-        return (context.faults['bitflip'] ?? 0) === 0 ? { applies: true } : { applies: false, reason: 'a bit flipped in a batch\'s leader epoch escapes Kafka\'s CRC and can mislead truncation for good' };
+        return uncheckedFlipApplicability(context, 'truncation can be misled for good');
       },
       checker: {
         type: 'final',
