@@ -8,6 +8,7 @@ import { logConfigFrom } from './log-config.ts';
 import { describeLogEvent, UnifiedLog } from './unified-log.ts';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC, decodeRecords, NO_PARTITION_LEADER_EPOCH, type RecordBatch, type SimpleRecord } from './record-batch.ts';
 import { LogManager } from './log-manager.ts';
+import { DiskError } from '../env/node-environment.ts';
 
 // Scenario scripts for the partition log, in etcd raft's datadriven style: each file under
 // testdata/ is a readable story with the expected output after every step. Refresh expected
@@ -68,7 +69,14 @@ class LogHarness {
         return records.length === 0 ? 'no records' : records.map((record) => `${record.offset}: ${text(record.key) ?? '_'}=${text(record.value) ?? '~'}`).join('\n');
       }
       case 'truncate': {
-        const removed = this.current().truncateTo(intArg(this.file, testCase, 'offset'));
+        let removed: boolean;
+        try {
+          removed = this.current().truncateTo(intArg(this.file, testCase, 'offset'));
+        } catch (error) {
+          // A broker fails its log directory on this (and halts); the script shows why.
+          if (error instanceof DiskError) return `disk error ${error.code}: ${error.message}`;
+          throw error;
+        }
         return `${removed ? 'truncated' : 'nothing to truncate'}\n${this.describe()}`;
       }
       case 'truncate-fully': {
@@ -130,11 +138,13 @@ class LogHarness {
         return lines.join('\n');
       }
       case 'corrupt': {
-        // Flips every bit of one byte of a segment file and fsyncs it: damage already on disk.
+        // Flips the bits of one byte of a segment file (all of them, or those of `xor`) and fsyncs
+        // it: damage already on disk.
         const path = `${DIR}/${testCase.args.get('file') ?? ''}`;
         const at = intArg(this.file, testCase, 'byte');
+        const mask = intArg(this.file, testCase, 'xor', 0xff);
         const byte = this.disk.read(path, at, 1);
-        this.disk.write(path, at, Uint8Array.of((byte[0] as number) ^ 0xff));
+        this.disk.write(path, at, Uint8Array.of((byte[0] as number) ^ mask));
         this.disk.fsync(path);
         return `corrupted byte ${at} of ${path}`;
       }

@@ -405,7 +405,12 @@ export class LogSegment {
     let first = offset <= this.baseOffset ? { position: 0 } : this.translateOffset(offset);
     if (first === 'unreadable') first = this.translateOffset(offset);
     if (first === 'unreadable') throw new DiskError('EIO', this.logPath, `cannot truncate to ${offset}: the batch headers are unreadable`);
-    if (first === undefined) return 0;
+    if (first === undefined) {
+      // No batch on disk reaches the offset, yet the segment appended past it: a header on disk
+      // says less than what was written (a flipped base offset, outside Kafka's CRC).
+      if (offset < this.nextOffset) throw new DiskError('EIO', this.logPath, `cannot truncate to ${offset}: no batch header reaches it, though the segment ends at ${this.nextOffset}`);
+      return 0;
+    }
     const removed = this.bytes - first.position;
     this.disk.truncate(this.logPath, first.position);
     this.bytes = first.position;
@@ -422,6 +427,11 @@ export class LogSegment {
     let kept = this.validatedBatches();
     if (typeof kept === 'string') kept = this.validatedBatches();
     if (typeof kept === 'string') throw new DiskError('EIO', this.logPath, `kept batches unreadable after truncation: ${kept}`);
+    // A kept batch that ends at or past the truncation offset can only carry a flipped base
+    // offset, which Kafka's CRC does not cover: the log directory is failed, and recovery on
+    // restart finds the batch (Kafka sets the log end to the offset instead and keeps the lie).
+    const past = kept.find((batch) => batch.lastOffset >= offset);
+    if (past !== undefined) throw new DiskError('EIO', this.logPath, `after truncating to ${offset} a kept batch claims offsets ${past.baseOffset}..${past.lastOffset}: its base offset is corrupt`);
     for (const batch of kept) this.noteBatch(batch);
     this.resetIndexSpacing();
     return removed;
