@@ -39,6 +39,16 @@ export interface FaultPlan {
 const RARE_KINDS: ReadonlySet<FaultKind> = new Set(['cluster-power-loss', 'disk-loss']);
 
 /**
+ * The chance that a swarm run enables each fault kind. Swarm testing's paper used 1/2; with eleven
+ * kinds that enables about six per run, and on a three-broker cluster so many overlapping faults
+ * keep breaking the windows a protocol bug needs (a failover and its failback, a follower whose
+ * metadata lags across both). At 1/3 (about four kinds per run) seeds 1..100 saw 67 runs with a
+ * preferred-leader failback instead of 53 and 52 with a failover under acks=all writes instead of
+ * 32, and caught `pre-kip-320` and `pre-kip-279` within 100 seeds (spec/variants.md).
+ */
+export const SWARM_INCLUSION_PROBABILITY = 1 / 3;
+
+/**
  * Swarm testing (Groce et al., "Swarm Testing", ISSTA 2012): each seed enables a random subset
  * of the fault kinds at random rates, so that some runs are dominated by one fault and rare
  * interleavings get a chance that a uniform mix would drown.
@@ -54,7 +64,7 @@ export function planFaults(selection: FaultSelection, random: RandomStream, unav
       break;
     case 'swarm': {
       const available = FAULT_KINDS.filter((kind) => !unavailable.includes(kind));
-      kinds = available.filter(() => random.chance(0.5));
+      kinds = available.filter(() => random.chance(SWARM_INCLUSION_PROBABILITY));
       if (kinds.length === 0) kinds = [random.pick(available)];
       break;
     }
