@@ -706,6 +706,8 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
       .map((name) => `  ${EXIT_CODES[name]}  ${EXIT_CODE_MEANINGS[name]}`),
     '',
     "Config keys for --config (Kafka's names and Kafka 4 defaults):",
+    '  The Kafka run sets min.insync.replicas=2, replica.lag.time.max.ms=10000 and',
+    '  leader.imbalance.check.interval.seconds=5 for a one-minute run; --config overrides them.',
     ...configKeys.map(
       (def) => `  ${def.key.padEnd(keyWidth)}${def.scope.padEnd(10)}default ${def.defaultValue}  (${describeConfigType(def)})`,
     ),
