@@ -278,10 +278,15 @@ export class LogSegment {
   read(startOffset: number, maxBytes: number, maxPosition: number, minOneMessage: boolean, dense = false): SegmentRead {
     const first = this.translateOffset(startOffset);
     if (first === 'unreadable') return { type: 'corrupt', position: -1, reason: `batch headers of ${this.logPath} are unreadable before offset ${startOffset}` };
+    // In a log that is never compacted the segment holds every offset from its base to its end, so
+    // the batch found must hold the offset asked for: finding none, or one that starts after it,
+    // means the offset index sent the scan past it (a flipped index entry).
+    const holds = dense && startOffset >= this.baseOffset && startOffset < this.nextOffset;
+    if (first === undefined && holds) {
+      return { type: 'corrupt', position: -1, reason: `no batch found for offset ${startOffset} below the segment's end ${this.nextOffset}: the offset index points past it` };
+    }
     if (first === undefined || first.position >= maxPosition) return { type: 'batches', batches: [] };
-    // In a log that is never compacted the batch found must hold the offset asked for: one that
-    // starts after it means the offset index sent the scan past it (a flipped index entry).
-    if (dense && first.baseOffset > startOffset && startOffset >= this.baseOffset) {
+    if (holds && first.baseOffset > startOffset) {
       return { type: 'corrupt', position: first.position, reason: `the batch found for offset ${startOffset} starts at ${first.baseOffset}: the offset index points past it` };
     }
     const limit = Math.min(maxPosition, this.bytes);
