@@ -104,7 +104,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
  * are CRC-checked from their attributes on, leaving the base offset and the partition leader
  * epoch bare (every read and write of a `.log` file starts at a batch boundary, which the walk
  * relies on). Offset and time indexes are never trusted alone: refka checks every index answer
- * against the batch headers it points at, so a flipped entry is caught there. Checkpoint files
+ * against the batch headers it points at, and (the workload's logs are never compacted) that the
+ * batch found holds the offset asked for, so a flipped entry is caught there. Checkpoint files
  * (recovery points, log start offsets, high watermarks, leader epochs) are plain text with no
  * checksum: a flipped digit is believed.
  */
