@@ -74,6 +74,11 @@ describe('Kafka history invariants', () => {
     expect(lostWriteApplicability(context({ 'min.insync.replicas': '2' }, { 'disk-loss': 1 })).applies).toBe(false);
     expect(lostWriteApplicability(context({ 'min.insync.replicas': '2' }, { 'cluster-power-loss': 1 })).applies).toBe(false);
     expect(lostWriteApplicability(context({ 'min.insync.replicas': '2', 'flush.messages': '1' }, { 'cluster-power-loss': 1, 'power-loss': 3 })).applies).toBe(true);
+    // Bit flips count only where no checksum looks: flips the CRC caught leave the claim standing.
+    expect(lostWriteApplicability(context({ 'min.insync.replicas': '2' }, { bitflip: 12 }, 0)).applies).toBe(true);
+    const flipped = lostWriteApplicability(context({ 'min.insync.replicas': '2' }, { bitflip: 12 }, 2));
+    expect(flipped.applies).toBe(false);
+    expect(flipped.reason).toMatch(/^2 bit flip\(s\) landed where no checksum looks/);
   });
 
   it('duplicate catches one value at two offsets', () => {

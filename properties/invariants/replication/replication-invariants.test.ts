@@ -181,3 +181,13 @@ describe('replication state invariants', () => {
     expect(check(invariant, lost)).toBeUndefined();
   });
 });
+
+describe('applicability of the replica-agreement claims under bit flips', () => {
+  // They judge a run until a flip lands where no checksum looks (spec/invariants.md), not as soon
+  // as the bitflip fault runs: flips the CRC caught never reach a replica's copy.
+  const base = { seed: 1, config: {}, variants: [], faults: { bitflip: 9 } };
+  it.each([strongIsr(), isrHoldsCommitted(), logMatching(), highWatermarkOnMinIsr(2)])('$name', (definition) => {
+    expect(definition.applicability?.({ ...base, corruption: { uncheckedFlips: 0 } }).applies).toBe(true);
+    expect(definition.applicability?.({ ...base, corruption: { uncheckedFlips: 1 } }).applies).toBe(false);
+  });
+});
