@@ -432,9 +432,9 @@ export class LogSegment {
     let kept = this.validatedBatches();
     if (typeof kept === 'string') kept = this.validatedBatches();
     if (typeof kept === 'string') throw new DiskError('EIO', this.logPath, `kept batches unreadable after truncation: ${kept}`);
-    // A kept batch that ends at or past the truncation offset can only carry a flipped base
-    // offset, which Kafka's CRC does not cover: the log directory is failed, and recovery on
-    // restart finds the batch (Kafka sets the log end to the offset instead and keeps the lie).
+    // A kept batch that ends at or past the truncation offset means the header scan that placed
+    // the cut misread the file (a bit flipped on that read): rather than keep offsets the caller
+    // asked to drop, the log directory is failed, and recovery on restart re-reads the segment.
     const past = kept.find((batch) => batch.lastOffset >= offset);
     if (past !== undefined) throw new DiskError('EIO', this.logPath, `after truncating to ${offset} a kept batch claims offsets ${past.baseOffset}..${past.lastOffset}: its base offset is corrupt`);
     for (const batch of kept) this.noteBatch(batch);

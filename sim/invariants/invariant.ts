@@ -80,7 +80,7 @@ export interface Corruption {
 export function uncheckedFlipApplicability(context: RunContext, consequence: string): Applicability {
   const flips = context.corruption.uncheckedFlips;
   if (flips === 0) return { applies: true };
-  return { applies: false, reason: `${flips} bit flip(s) landed where no checksum looks (a batch's base offset or leader epoch, outside Kafka's CRC, or a checkpoint file): ${consequence}` };
+  return { applies: false, reason: `${flips} bit flip(s) landed where no checksum looks: ${consequence}` };
 }
 
 /**

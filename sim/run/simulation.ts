@@ -162,7 +162,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     } catch (error) {
       if (error instanceof RunStopped) {
         verdict = error.verdict;
-        if (error.verdict === 'liveness' || error.verdict === 'pass' || error.verdict === 'safety') liveness = error.why;
+        liveness = error.why;
       } else {
         verdict = 'crash';
         const thrown = error instanceof Error ? error : new Error(String(error));

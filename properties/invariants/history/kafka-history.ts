@@ -89,7 +89,8 @@ export function lostWriteApplicability(context: RunContext): Applicability {
   if (config['unclean.leader.election.enable'] === 'true') return { applies: false, reason: 'unclean leader election may elect a replica without acknowledged writes' };
   const faults = context.faults;
   if ((faults['disk-loss'] ?? 0) > 0) return { applies: false, reason: 'a replaced disk destroys a replica\'s copy' };
-  if (context.corruption.uncheckedFlips > 0) return uncheckedFlipApplicability(context, 'replicas\' copies can be corrupted unseen');
+  const flips = uncheckedFlipApplicability(context, 'replicas\' copies can be corrupted unseen');
+  if (!flips.applies) return flips;
   const powerLosses = (faults['power-loss'] ?? 0) + (faults['cluster-power-loss'] ?? 0);
   if (powerLosses > 0 && config['flush.messages'] !== '1') {
     return { applies: false, reason: 'power loss under Kafka\'s default flush policy destroys the unflushed tail of each replica that loses power (flush.messages=1 prevents it)' };
