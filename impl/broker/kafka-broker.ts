@@ -28,6 +28,8 @@ import { Partition, type PartitionContext } from './partition.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
 const METADATA_FETCH_INTERVAL_MS = 50;
+/** Kafka's BrokerLifecycleManager heartbeats every 10 ms while STARTING ("start up a bit quicker"). */
+const STARTING_HEARTBEAT_INTERVAL_MS = 10;
 const MAINTENANCE_INTERVAL_MS = 1_000;
 const HW_CHECKPOINT_INTERVAL_MS = 5_000;
 const REPLICA_FETCH_BACKOFF_MS = 100;
@@ -112,6 +114,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private producerIds: { next: number; end: number } | undefined;
   private producerIdsRequested = false;
   private wantShutDown = false;
+  /**
+   * Kafka's `BrokerLifecycleManager.readyToUnfence`: set once the controller has said this
+   * registration is caught up with the metadata log and the broker has applied it (its partitions
+   * and fetchers follow the metadata it fetched). Until then heartbeats ask to stay fenced.
+   */
+  private readyToUnfence = false;
   private effects: NodeEffect<KafkaMessage>[] = [];
   private readonly context: PartitionContext;
 
@@ -245,7 +253,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       brokerId: this.options.brokerId,
       brokerEpoch: this.brokerEpoch,
       currentMetadataOffset: this.image.nextOffset,
-      wantFence: false,
+      wantFence: !this.readyToUnfence && !this.wantShutDown,
       wantShutDown: this.wantShutDown,
     }));
   }
@@ -353,9 +361,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         this.controllerCalls.delete(message.correlationId);
         if (message.error !== 'NONE') return this.register();
         this.brokerEpoch = message.brokerEpoch;
+        this.readyToUnfence = false;
         // A broker already asked to stop stays in its controlled shutdown.
         if (!this.wantShutDown) this.setLifecycle('fenced', 'REGISTERED');
-        else this.heartbeat();
+        // Kafka's BrokerLifecycleManager heartbeats at once after registering, to learn when
+        // the controller considers it caught up.
+        this.heartbeat();
         this.fetchMetadata();
         return;
       }
@@ -372,6 +383,19 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
           return;
         }
         if (this.wantShutDown) return;
+        if (!this.readyToUnfence) {
+          // Kafka's STARTING state: heartbeat every 10 ms until the controller says this
+          // registration is caught up with the metadata log; then, with the metadata applied,
+          // ask to be unfenced at once (`setReadyToUnfence`) rather than a heartbeat interval later.
+          if (!message.isCaughtUp) {
+            this.timer('heartbeat', STARTING_HEARTBEAT_INTERVAL_MS);
+            return;
+          }
+          this.readyToUnfence = true;
+          this.heartbeat();
+          this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
+          return;
+        }
         if (!message.isFenced && this.lifecycle === 'fenced') this.setLifecycle('running', 'UNFENCED');
         if (message.isFenced && this.lifecycle === 'running') this.setLifecycle('fenced', 'FENCED');
         if (!message.isFenced && this.producerIds === undefined && !this.producerIdsRequested) this.requestProducerIds();
@@ -745,14 +769,14 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     this.timer(timer, request.maxWaitMs);
   }
 
-  private readFetch(request: FetchRequest): FetchPartitionResponse[] {
+  private readFetch(request: FetchRequest, fromPurgatory = false): FetchPartitionResponse[] {
     return request.partitions.map((fetch) => {
       const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
       if (partition === undefined) {
         return { topic: fetch.topic, partition: fetch.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, highWatermark: -1, logStartOffset: -1, records: [] };
       }
-      const response = partition.fetchRecords(fetch, request.replicaId, request.replicaEpoch);
-      if (request.replicaId >= 0) this.completeDelayedProduces();
+      const response = partition.fetchRecords(fetch, request.replicaId, request.replicaEpoch, fromPurgatory);
+      if (request.replicaId >= 0 && !fromPurgatory) this.completeDelayedProduces();
       return response;
     });
   }
@@ -770,7 +794,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         continue;
       }
       this.effects.push({ type: 'cancel-timer', name: delayed.timer });
-      this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request) });
+      this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
     }
     this.delayedFetches = still;
   }
@@ -779,7 +803,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     const delayed = this.delayedFetches.find((candidate) => candidate.timer === timer);
     if (delayed === undefined) return;
     this.delayedFetches = this.delayedFetches.filter((candidate) => candidate !== delayed);
-    this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request) });
+    this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
   }
 
   private handleListOffsets(from: NodeId, request: ListOffsetsRequest): void {

@@ -76,3 +76,21 @@ describe('Partition AlterPartition retries', () => {
     expect(partition.resendAlterPartition((sent[0] as AlterPartitionRequest).correlationId)).toBe(false);
   });
 });
+
+describe('Partition follower fetch state', () => {
+  it('counts a follower position when its fetch arrives, not again when it leaves purgatory', () => {
+    const { partition, sent } = leaderWithFollower();
+    // A fetch that waited in purgatory (DelayedFetch) is only read when it completes: the follower
+    // that sent it may have restarted meanwhile, so it must not move the follower's state or
+    // propose it for the ISR with its old broker epoch.
+    const response = partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42, true);
+    expect(response.error).toBe('NONE');
+    expect(partition.followerLogEndOffset(1)).toBe(-1);
+    expect(partition.isrState.kind).toBe('committed');
+    expect(sent).toHaveLength(0);
+    // The same fetch on arrival does count.
+    partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
+    expect(partition.followerLogEndOffset(1)).toBe(0);
+    expect(sent).toHaveLength(1);
+  });
+});

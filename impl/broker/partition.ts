@@ -257,7 +257,7 @@ export class Partition {
    * updates its state, may expand the ISR and may advance the high watermark; consumers read up
    * to the high watermark, followers up to the log end.
    */
-  fetchRecords(fetch: FetchPartition, replicaId: number, replicaEpoch: number): FetchPartitionResponse {
+  fetchRecords(fetch: FetchPartition, replicaId: number, replicaEpoch: number, fromPurgatory = false): FetchPartitionResponse {
     const base = { topic: this.topic, partition: this.partitionId, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset, records: [] as Uint8Array[] };
     if (this.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };
     const epochError = this.checkLeaderEpoch(fetch.currentLeaderEpoch);
@@ -268,7 +268,10 @@ export class Partition {
     const isFollower = replicaId >= 0;
     if (isFollower) {
       if (!this.replicas.includes(replicaId)) return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };
-      this.updateFollowerFetchState(replicaId, fetch.fetchOffset, replicaEpoch);
+      // A follower's position counts once, when its fetch arrives (Kafka's `fetchMessages`). A
+      // fetch that waited in purgatory only reads the log when it completes (`DelayedFetch.onComplete`
+      // calls `readFromLocalLog`): its position may be that of a process that has since died.
+      if (!fromPurgatory) this.updateFollowerFetchState(replicaId, fetch.fetchOffset, replicaEpoch);
     }
     const maxOffset = isFollower ? this.log.logEndOffset : this.highWatermark;
     if (fetch.fetchOffset > this.log.logEndOffset || fetch.fetchOffset < this.log.logStartOffset) {
