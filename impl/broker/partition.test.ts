@@ -11,7 +11,7 @@ import { Partition, type PartitionContext } from './partition.ts';
 // controller answers, and when its request is lost it goes again unchanged, with the broker epochs
 // the leader saw when it proposed, as Kafka's DefaultAlterPartitionManager retries it.
 
-function leaderWithFollower(): { partition: Partition; sent: AlterPartitionRequest[] } {
+function leaderWithFollower(eligible: (brokerId: number, fetchBrokerEpoch: number) => boolean = () => true): { partition: Partition; sent: AlterPartitionRequest[] } {
   const clock = { nowMs: () => 1_000 };
   const disk = new SimDisk({ clock, random: new AleaRandomStream(1, 'disk') });
   const manager = new LogManager(disk, clock, 'kafka-logs');
@@ -29,6 +29,7 @@ function leaderWithFollower(): { partition: Partition; sent: AlterPartitionReque
       if (message.type === 'AlterPartitionRequest') sent.push(message);
       return correlationId;
     },
+    isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => eligible(brokerId, fetchBrokerEpoch),
     mark: () => {},
     transition: () => {},
   };
@@ -92,5 +93,20 @@ describe('Partition follower fetch state', () => {
     partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
     expect(partition.followerLogEndOffset(1)).toBe(0);
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('Partition ISR eligibility (KIP-841, KIP-903)', () => {
+  it('does not propose a follower that its metadata says may not join, and does once it may', () => {
+    let currentEpoch = 43;
+    // The follower fetched with broker epoch 42; the leader's metadata knows its registration 43.
+    const { partition, sent } = leaderWithFollower((brokerId, fetchBrokerEpoch) => brokerId === 1 && fetchBrokerEpoch === currentEpoch);
+    partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
+    expect(partition.isrState.kind).toBe('committed');
+    expect(sent).toHaveLength(0);
+    currentEpoch = 42;
+    partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
+    expect(partition.isrState.kind).toBe('pending-expand');
+    expect(sent[0]?.newIsrWithEpochs).toEqual([{ brokerId: 0, brokerEpoch: 7 }, { brokerId: 1, brokerEpoch: 42 }]);
   });
 });

@@ -26,6 +26,12 @@ export interface PartitionContext {
   readonly config: ConfigView;
   readonly variants: ReadonlySet<string>;
   sendToController(message: (correlationId: number) => KafkaMessage): number;
+  /**
+   * Kafka's `Partition.isReplicaIsrEligible`, from this broker's metadata: the replica is not
+   * fenced and not shutting down (KIP-841), and the broker epoch it fetched with is its current
+   * registration's, or -1 (KIP-903).
+   */
+  isReplicaIsrEligible(brokerId: number, fetchBrokerEpoch: number): boolean;
   mark(name: string): void;
   transition(instance: string, event: string, to: string): void;
 }
@@ -348,6 +354,8 @@ export class Partition {
     if (this.isrState.kind !== 'committed' || this.isr.includes(replicaId)) return;
     if (state.logEndOffset < this.highWatermark) return;
     if (!this.context.variants.has('kafka-7128') && state.logEndOffset < this.leaderEpochStartOffset) return;
+    // The leader proposes only replicas the controller may accept; the controller checks again.
+    if (!this.context.isReplicaIsrEligible(replicaId, state.brokerEpoch)) return;
     const proposed = [...this.isr, replicaId];
     const proposal = this.proposeIsr(proposed);
     this.isrState = { kind: 'pending-expand', isr: proposed, adding: replicaId, correlationId: this.sendAlterPartition(proposal), proposal };
