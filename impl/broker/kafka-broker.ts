@@ -24,6 +24,7 @@ import {
   type ProducePartitionResponse,
   type ProduceRequest,
 } from '../protocol/messages.ts';
+import { isReplicaIsrEligible } from './isr-eligibility.ts';
 import { Partition, type PartitionContext } from './partition.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
@@ -145,13 +146,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       config: options.config,
       variants: options.variants,
       sendToController: (build) => this.callController({ kind: 'alter-partition', partition: '' }, build),
-      isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => {
-        const registration = this.image.broker(brokerId);
-        if (registration === undefined || !this.image.isEligible(brokerId)) return false;
-        // Before KIP-903 the leader did not compare the broker epoch a follower fetched with.
-        if (options.variants.has('pre-kip-903')) return true;
-        return fetchBrokerEpoch === -1 || fetchBrokerEpoch === registration.brokerEpoch;
-      },
+      isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.variants),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
     };
