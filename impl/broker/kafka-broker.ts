@@ -255,7 +255,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       brokerId: this.options.brokerId,
       brokerEpoch: this.brokerEpoch,
       currentMetadataOffset: this.image.nextOffset,
-      wantFence: !this.readyToUnfence && !this.wantShutDown,
+      wantFence: !this.readyToUnfence,
       wantShutDown: this.wantShutDown,
     }));
   }

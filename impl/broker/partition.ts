@@ -261,7 +261,8 @@ export class Partition {
   /**
    * Serves a fetch (Kafka's `fetchRecords`): a follower's fetch offset is its log end, which
    * updates its state, may expand the ISR and may advance the high watermark; consumers read up
-   * to the high watermark, followers up to the log end.
+   * to the high watermark, followers up to the log end. A fetch completed `fromPurgatory` only
+   * reads: its follower's state was updated when it arrived.
    */
   fetchRecords(fetch: FetchPartition, replicaId: number, replicaEpoch: number, fromPurgatory = false): FetchPartitionResponse {
     const base = { topic: this.topic, partition: this.partitionId, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset, records: [] as Uint8Array[] };

@@ -259,7 +259,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
 
   /** The next pass of the preferred-leader balancer, when `auto.leader.rebalance.enable` is on. */
   private scheduleLeaderBalance(): NodeEffect<KafkaMessage>[] {
-    if (this.options.config.string('auto.leader.rebalance.enable') !== 'true') return [];
+    if (!this.options.config.boolean('auto.leader.rebalance.enable')) return [];
     const intervalMs = this.options.config.number('leader.imbalance.check.interval.seconds') * 1000;
     return [{ type: 'set-timer', name: 'leader-balance', delayMs: intervalMs }];
   }
