@@ -4,7 +4,7 @@ import { MetadataState, type PartitionRegistration } from '../controller/control
 import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type NodeInput, type SimulatedNode } from '../env/node-environment.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../log/leader-epoch-file-cache.ts';
 import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
-import { LogManager } from '../log/log-manager.ts';
+import { LogManager, parseTopicPartitionDir } from '../log/log-manager.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import {
@@ -157,6 +157,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   get brokerId(): number {
     return this.options.brokerId;
+  }
+
+  /** The log start offset of a loaded log (`topic-partition`), for tools and checkers. */
+  logStartOffsetOf(name: string): number | undefined {
+    const tp = parseTopicPartitionDir(name);
+    return tp === undefined || this.startupFailure !== undefined ? undefined : this.logManager.getLog(tp)?.logStartOffset;
   }
 
   get currentBrokerEpoch(): number {

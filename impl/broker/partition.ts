@@ -15,7 +15,6 @@ import {
   type KafkaMessage,
   type ProducePartitionResponse,
 } from '../protocol/messages.ts';
-import { LogDigest } from './log-digest.ts';
 import { ProducerStateManager } from './producer-state-manager.ts';
 
 /** What a partition needs from its broker. */
@@ -84,8 +83,6 @@ export class Partition {
   leaderEpochStartOffset = 0;
   private followers = new Map<number, FollowerState>();
   readonly producerState = new ProducerStateManager();
-  /** A summary of the log for the replication invariants, kept in step with it. */
-  readonly digest = new LogDigest();
 
   constructor(
     readonly topic: string,
@@ -97,7 +94,6 @@ export class Partition {
   ) {
     this.highWatermark = Math.max(log.logStartOffset, Math.min(highWatermark, log.logEndOffset));
     this.producerState.rebuild(log);
-    this.digest.rebuild(log);
   }
 
   get name(): string {
@@ -235,7 +231,6 @@ export class Partition {
     if (result.type === 'error') return { ...base, error: result.error === 'UNEXPECTED_APPEND_OFFSET' || result.error === 'OFFSETS_OUT_OF_ORDER' ? 'INVALID_RECORD' : result.error, baseOffset: -1, lastOffset: -1, errorMessage: result.message };
     for (const batch of result.info.batches) {
       this.recordProducerBatch(batch);
-      this.digest.append(batch);
     }
     this.maybeIncrementLeaderHW();
     return { ...base, error: 'NONE', baseOffset: result.info.firstOffset, lastOffset: result.info.lastOffset, logAppendTime: result.info.logAppendTime };
@@ -449,7 +444,6 @@ export class Partition {
       if (result.type === 'error') return result.error === 'KAFKA_STORAGE_ERROR' ? 'KAFKA_STORAGE_ERROR' : 'CORRUPT_MESSAGE';
       for (const batch of result.info.batches) {
         this.recordProducerBatch(batch);
-        this.digest.append(batch);
       }
     }
     const newHw = Math.min(leaderHighWatermark, this.log.logEndOffset);
@@ -462,7 +456,6 @@ export class Partition {
     const before = this.log.logEndOffset;
     if (!this.log.truncateTo(offset)) return 0;
     this.producerState.rebuild(this.log);
-    this.digest.rebuild(this.log);
     if (this.highWatermark > this.log.logEndOffset) this.highWatermark = this.log.logEndOffset;
     const removed = before - this.log.logEndOffset;
     if (removed > 0) this.context.mark('follower-truncation-removed-records');
@@ -472,7 +465,6 @@ export class Partition {
   truncateFullyAndStartAt(offset: number): void {
     this.log.truncateFullyAndStartAt(offset);
     this.producerState.rebuild(this.log);
-    this.digest.rebuild(this.log);
     this.highWatermark = offset;
   }
 

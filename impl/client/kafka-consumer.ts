@@ -23,6 +23,12 @@ export interface KafkaConsumerOptions {
   readonly topic: string;
   /** Overrides `auto.offset.reset` (the workload reads everything: `earliest`). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
+  /**
+   * When the consumer starts polling (simulated ms). Jepsen's Kafka workload ends with final
+   * reads: a consumer that starts after the faults heal and reads every partition from the log
+   * start to the end, so that every acknowledged record, tail included, is judged.
+   */
+  readonly startAtMs?: number;
 }
 
 interface PartitionPosition {
@@ -65,7 +71,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.effects = [];
     switch (input.type) {
       case 'start':
-        this.timer('poll', 1);
+        this.timer('poll', Math.max(1, (this.options.startAtMs ?? 0) - this.environment.clock.nowMs()));
         break;
       case 'timer':
         if (input.name === 'request-timeout') this.abandon('REQUEST_TIMED_OUT');

@@ -357,10 +357,10 @@ describe('parseSimArgs: --faults', () => {
   it('rejects unknown, empty and repeated items', () => {
     const kinds = FAULT_KINDS.join(', ');
     expect(fail(['--faults', 'crash,meteor'])).toBe(
-      `--faults: unknown fault kind 'meteor'; use none, swarm or a comma list of ${kinds}`,
+      `--faults: unknown fault kind 'meteor'; use none, swarm, swarm-beyond or a comma list of ${kinds}`,
     );
     expect(fail(['--faults', 'none,crash'])).toBe(
-      `--faults: unknown fault kind 'none' ('none' must stand alone); use none, swarm or a comma list of ${kinds}`,
+      `--faults: unknown fault kind 'none' ('none' must stand alone); use none, swarm, swarm-beyond or a comma list of ${kinds}`,
     );
     expect(fail(['--faults', 'Crash'])).toMatch(/^--faults: unknown fault kind 'Crash';/);
     expect(fail(['--faults', 'crash, partition'])).toMatch(/^--faults: unknown fault kind ' partition';/);

@@ -411,7 +411,7 @@ function checkMinInsyncReplicas(
 }
 
 function parseFaults(raw: string): FaultSelection {
-  if (raw === 'none' || raw === 'swarm') {
+  if (raw === 'none' || raw === 'swarm' || raw === 'swarm-beyond') {
     return { type: raw };
   }
   const chosen = new Set<FaultKind>();
@@ -420,9 +420,9 @@ function parseFaults(raw: string): FaultSelection {
       throw new UsageError(`--faults has an empty item in ${quoteForMessage(raw)}`);
     }
     if (!isFaultKind(item)) {
-      const alone = item === 'none' || item === 'swarm' ? ` ('${item}' must stand alone)` : '';
+      const alone = item === 'none' || item === 'swarm' || item === 'swarm-beyond' ? ` ('${item}' must stand alone)` : '';
       throw new UsageError(
-        `--faults: unknown fault kind ${quoteForMessage(item)}${alone}; use none, swarm or a comma list of ${FAULT_KINDS.join(', ')}`,
+        `--faults: unknown fault kind ${quoteForMessage(item)}${alone}; use none, swarm, swarm-beyond or a comma list of ${FAULT_KINDS.join(', ')}`,
       );
     }
     if (chosen.has(item)) {
@@ -585,7 +585,8 @@ export function reproArgs(command: SimCommand, seed: number): string[] {
     case 'swarm':
       break;
     case 'none':
-      push('--faults', 'none');
+    case 'swarm-beyond':
+      push('--faults', faults.type);
       break;
     case 'kinds':
       push('--faults', FAULT_KINDS.filter((kind) => faults.kinds.includes(kind)).join(','));
@@ -686,7 +687,7 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
     option('--config KEY=VALUE', 'Set a Kafka config key (repeatable; keys and defaults below).'),
     option('--variant NAME', `Switch on a historical protocol variant (repeatable). Known: ${knownVariants}.`),
     option('--faults F', 'none; swarm (each seed picks its own mix of faults); or a comma list'),
-    ...wrapWords(`of ${FAULT_KINDS.join(', ')}.`, 70).map((line) => option('', line)),
+    ...wrapWords(`of ${FAULT_KINDS.join(', ')}. Both keep data-destroying faults within what the configuration promises to survive (power loss, disk loss: never more replicas than min.insync.replicas - 1 at once; bit flips only where a checksum looks) and count those held back. swarm-beyond lifts that budget, to see what Kafka loses beyond its promise.`, 70).map((line) => option('', line)),
     option('', 'Default: swarm.'),
     '',
     'Scenarios (instead of random faults; no other option may be given):',

@@ -73,6 +73,29 @@ export interface SimDiskOptions {
    * the system running on it does. Without it every flip counts as escaping.
    */
   readonly flipEscapesChecksums?: (path: string, position: number, bytes: Uint8Array, index: number) => boolean;
+  /**
+   * Survivable by design (TigerBeetle's fault atlas): when true, a bit flip lands only where a
+   * checksum covers it. A drawn position that would escape every checksum is drawn again, up to
+   * {@link UNCHECKED_FLIP_REDRAWS} times, and the flip is dropped if every draw escapes. Destroying
+   * data that no check can see is beyond what any storage format promises; the opt-in
+   * `swarm-beyond` fault mix lifts this.
+   */
+  readonly checkedFlipsOnly?: boolean;
+}
+
+/** How often a flip that would escape every checksum is drawn again under `checkedFlipsOnly`. */
+export const UNCHECKED_FLIP_REDRAWS = 8;
+
+/** What a system's checkers may read of a node's disk: no faults, no trace, no randomness. */
+export interface DiskReader {
+  /** Grows with every change to the disk's current image; equal values mean nothing changed. */
+  readonly version: number;
+  list(prefix?: string): string[];
+  size(path: string): number;
+  /** The current image's bytes (what the node would read), without fault injection. */
+  peek(path: string, position: number, length: number): Uint8Array;
+  /** Bytes written to files under `prefix` that a power loss would take. */
+  unsyncedBytesUnder(prefix: string): number;
 }
 
 export const DEFAULT_TORN_WRITE_PROBABILITY = 0.5;
@@ -96,7 +119,9 @@ interface SimFile {
   pendingBytes: number;
 }
 
-export class SimDisk implements NodeDisk {
+export class SimDisk implements NodeDisk, DiskReader {
+  /** See {@link DiskReader.version}. */
+  version = 0;
   private readonly files = new Map<string, SimFile>();
   private readonly clock: Clock;
   private readonly random: RandomStream;
@@ -104,6 +129,7 @@ export class SimDisk implements NodeDisk {
   private readonly dirtyExpireMs: number;
   private readonly onOperation: ((operation: DiskOperation) => void) | undefined;
   private readonly flipEscapesChecksums: SimDiskOptions['flipEscapesChecksums'];
+  private readonly checkedFlipsOnly: boolean;
   private bitflip: BitflipFault = NO_BITFLIP;
   private capacityBytes: number | undefined = undefined;
   /** The sum of every file's current length, kept so that the capacity check is O(1). */
@@ -118,6 +144,7 @@ export class SimDisk implements NodeDisk {
     this.dirtyExpireMs = options.dirtyExpireMs ?? DEFAULT_DIRTY_EXPIRE_MS;
     this.onOperation = options.onOperation;
     this.flipEscapesChecksums = options.flipEscapesChecksums;
+    this.checkedFlipsOnly = options.checkedFlipsOnly === true;
     assertProbability(this.tornWriteProbability, 'torn write probability');
     assertIntegerInRange(this.dirtyExpireMs, 0, Number.MAX_SAFE_INTEGER, 'dirty expire ms');
   }
@@ -148,6 +175,19 @@ export class SimDisk implements NodeDisk {
       this.flipBit(path, 'read', position, copy);
     }
     return copy;
+  }
+
+  peek(path: string, position: number, length: number): Uint8Array {
+    const current = this.file(path).current;
+    const end = Math.min(current.length, position + length);
+    return position < end ? current.copy(position, end) : new Uint8Array(0);
+  }
+
+  unsyncedBytesUnder(prefix: string): number {
+    let bytes = 0;
+    // A sum: the order of the files cannot change it.
+    for (const [path, file] of this.files) if (path.startsWith(prefix)) bytes += file.pendingBytes;
+    return bytes;
   }
 
   write(path: string, position: number, data: Uint8Array): void {
@@ -207,10 +247,14 @@ export class SimDisk implements NodeDisk {
     this.emit({ type: 'crash' });
   }
 
-  /** The machine loses power: the page cache is gone and only the platter remains. */
-  powerLoss(): void {
+  /**
+   * The machine loses power: the page cache is gone and only the platter remains. Returns the
+   * bytes lost and the files that lost them, in path order.
+   */
+  powerLoss(): { bytesLost: number; paths: string[] } {
     let filesTorn = 0;
     let bytesLost = 0;
+    const paths: string[] = [];
     // Sorted, because each file with pending writes draws from the random stream in turn.
     for (const path of this.list()) {
       const file = this.file(path);
@@ -218,6 +262,7 @@ export class SimDisk implements NodeDisk {
       const survived = this.roll(this.tornWriteProbability) ? tearFirstPendingWrite(file) : 0;
       if (survived > 0) filesTorn += 1;
       bytesLost += file.pendingBytes - survived;
+      if (file.pendingBytes > survived) paths.push(path);
       this.used += file.durable.length - file.current.length;
       file.current = file.durable.clone();
       file.pending = [];
@@ -225,6 +270,7 @@ export class SimDisk implements NodeDisk {
     }
     assert(bytesLost >= 0, 'power loss lost a negative number of bytes');
     this.emit({ type: 'power-loss', filesTorn, bytesLost });
+    return { bytesLost, paths };
   }
 
   /**
@@ -374,14 +420,21 @@ export class SimDisk implements NodeDisk {
   /** Flips one random bit of `bytes`, which hold the file's bytes from `position` on. */
   private flipBit(path: string, on: 'read' | 'write', position: number, bytes: Uint8Array): void {
     assert(bytes.length > 0, 'cannot flip a bit of no bytes');
-    const bitInBytes = this.random.int(0, bytes.length * 8 - 1);
-    const index = Math.floor(bitInBytes / 8);
-    const byte = bytes[index];
-    assert(byte !== undefined, `bit ${bitInBytes} lies outside ${bytes.length} bytes`);
-    // The format is judged on the bytes as they were, before the flip changed them.
-    const escapesChecksums = this.flipEscapesChecksums?.(path, position, bytes, index) ?? true;
-    bytes[index] = byte ^ (1 << bitInBytes % 8);
-    this.emit({ type: 'bitflip', path, on, bit: position * 8 + bitInBytes, escapesChecksums });
+    for (let draw = 0; ; draw++) {
+      const bitInBytes = this.random.int(0, bytes.length * 8 - 1);
+      const index = Math.floor(bitInBytes / 8);
+      const byte = bytes[index];
+      assert(byte !== undefined, `bit ${bitInBytes} lies outside ${bytes.length} bytes`);
+      // The format is judged on the bytes as they were, before the flip changed them.
+      const escapesChecksums = this.flipEscapesChecksums?.(path, position, bytes, index) ?? true;
+      if (escapesChecksums && this.checkedFlipsOnly) {
+        if (draw < UNCHECKED_FLIP_REDRAWS) continue;
+        return;
+      }
+      bytes[index] = byte ^ (1 << bitInBytes % 8);
+      this.emit({ type: 'bitflip', path, on, bit: position * 8 + bitInBytes, escapesChecksums });
+      return;
+    }
   }
 
   private file(path: string): SimFile {
@@ -392,6 +445,7 @@ export class SimDisk implements NodeDisk {
   }
 
   private emit(operation: DiskOperation): void {
+    if (operation.type !== 'fsync' && operation.type !== 'writeback' && operation.type !== 'crash' && !(operation.type === 'bitflip' && operation.on === 'read')) this.version++;
     this.onOperation?.(operation);
   }
 }

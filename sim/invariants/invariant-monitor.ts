@@ -1,16 +1,19 @@
 import { assert, assertNever } from '../../impl/common/assert.ts';
 import type { HistoryEntry } from '../run/history.ts';
-import type { InvariantStats, Violation } from '../run/run-result.ts';
-import type { Applicability, InvariantDefinition, RunContext } from './invariant.ts';
+import type { Excused, InvariantStats, Violation } from '../run/run-result.ts';
+import type { Applicability, Finding, InvariantDefinition, RunContext } from './invariant.ts';
 
 interface Tally {
   checked: number;
   hit: number;
   violations: number;
+  excused: number;
 }
 
 /** Messages kept per invariant: the first few say what went wrong, the count says how often. */
 const VIOLATION_MESSAGES_KEPT = 3;
+/** Excused findings kept per invariant, each with the faults that excuse it. */
+const EXCUSED_KEPT = 50;
 
 /**
  * Runs a system's registered invariants during and after a run and keeps the tallies every
@@ -22,6 +25,7 @@ export class InvariantMonitor<View> {
   private readonly byMark = new Map<string, InvariantDefinition<View>>();
   private readonly stateChecks: InvariantDefinition<View>[] = [];
   private readonly kept: Violation[] = [];
+  private readonly excusedKept: Excused[] = [];
   private firstApplicableViolationAtMs: number | undefined;
 
   constructor(private readonly definitions: readonly InvariantDefinition<View>[]) {
@@ -30,7 +34,7 @@ export class InvariantMonitor<View> {
       assert(!names.has(definition.name), `invariant '${definition.name}' is registered twice`);
       names.add(definition.name);
       assertKindMatchesChecker(definition);
-      this.tallies.set(definition.name, { checked: 0, hit: 0, violations: 0 });
+      this.tallies.set(definition.name, { checked: 0, hit: 0, violations: 0, excused: 0 });
       if (definition.checker.type === 'mark') this.byMark.set(definition.name, definition);
       if (definition.checker.type === 'state' || definition.checker.type === 'state-predicate') {
         this.stateChecks.push(definition);
@@ -45,6 +49,11 @@ export class InvariantMonitor<View> {
 
   get violations(): readonly Violation[] {
     return this.kept;
+  }
+
+  /** Findings excused per record or per moment, with the faults that excuse each. */
+  get excused(): readonly Excused[] {
+    return this.excusedKept;
   }
 
   /** A node emitted a coverage mark; it must name a registered `sometimes` invariant. */
@@ -80,9 +89,9 @@ export class InvariantMonitor<View> {
         continue;
       }
       assert(checker.type === 'state', 'state checks hold only state checkers and predicates');
-      const message = checker.check(view);
-      if (message === undefined) tally.hit++;
-      else this.record(definition, atMs, message, context);
+      const found = checker.check(view);
+      if (found === undefined) tally.hit++;
+      else this.record(definition, atMs, found, context);
     }
   }
 
@@ -93,8 +102,8 @@ export class InvariantMonitor<View> {
       const tally = this.tally(definition.name);
       tally.checked++;
       const found = checker.check(history, view);
-      if (found.length === 0) tally.hit++;
-      for (const violation of found) this.record(definition, violation.atMs, violation.message, context);
+      if (found.every((finding) => finding.excusedBy !== undefined)) tally.hit++;
+      for (const finding of found) this.record(definition, finding.atMs, finding, context);
     }
   }
 
@@ -106,12 +115,13 @@ export class InvariantMonitor<View> {
       if (checker.type !== 'final') continue;
       const tally = this.tally(definition.name);
       tally.checked++;
-      const message = checker.check(view);
-      if (message === undefined) {
+      const found = checker.check(view);
+      if (found === undefined) {
         tally.hit++;
         continue;
       }
-      this.record(definition, atMs, message, context);
+      this.record(definition, atMs, found, context);
+      if (typeof found === 'object' && found.excusedBy !== undefined) continue;
       if (applicability(definition, context).applies) allHold = false;
     }
     return allHold;
@@ -131,13 +141,20 @@ export class InvariantMonitor<View> {
         checked: tally.checked,
         hit: tally.hit,
         violations: tally.violations,
+        excused: tally.excused,
       };
       return verdict.reason === undefined ? stats : { ...stats, notApplicableReason: verdict.reason };
     });
   }
 
-  private record(definition: InvariantDefinition<View>, atMs: number, message: string, context: RunContext): void {
+  private record(definition: InvariantDefinition<View>, atMs: number, found: string | Finding, context: RunContext): void {
     const tally = this.tally(definition.name);
+    const message = typeof found === 'string' ? found : found.message;
+    if (typeof found === 'object' && found.excusedBy !== undefined) {
+      tally.excused++;
+      if (tally.excused <= EXCUSED_KEPT) this.excusedKept.push({ invariant: definition.name, atMs, message, faults: found.excusedBy });
+      return;
+    }
     tally.violations++;
     const applies = applicability(definition, context).applies;
     if (applies && definition.kind === 'always' && this.firstApplicableViolationAtMs === undefined) {

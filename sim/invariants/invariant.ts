@@ -9,14 +9,25 @@ import type { HistoryEntry } from '../run/history.ts';
  */
 export type InvariantKind = 'always' | 'sometimes' | 'eventually';
 
+/**
+ * What a checker found wrong. With `excusedBy` it is excused: the claim's promise did not cover
+ * this one case (per record, per moment), and `excusedBy` names the faults that put it outside
+ * (e.g. the power losses that destroyed every copy of a record). It is counted and listed, never
+ * a violation. Without it, it is a violation.
+ */
+export interface Finding {
+  readonly message: string;
+  readonly excusedBy?: readonly string[];
+}
+
 /** How an invariant's checker reads the run. */
 export type InvariantChecker<View> =
-  /** `always`, over cluster state: returns a violation message, or undefined when it holds. */
-  | { readonly type: 'state'; check(view: View): string | undefined }
-  /** `always`, over the finished history: returns every violation found. */
+  /** `always`, over cluster state: returns a violation message (or a finding), or undefined when it holds. */
+  | { readonly type: 'state'; check(view: View): string | Finding | undefined }
+  /** `always`, over the finished history: returns everything found, violations and excused. */
   | {
       readonly type: 'history';
-      check(history: readonly HistoryEntry[], view: View): readonly { atMs: number; message: string }[];
+      check(history: readonly HistoryEntry[], view: View): readonly (Finding & { readonly atMs: number })[];
     }
   /**
    * `always`, judged by the simulator itself at each occurrence of what it watches (e.g. every
@@ -28,7 +39,7 @@ export type InvariantChecker<View> =
   /** `sometimes`, hit whenever the predicate holds over cluster state. */
   | { readonly type: 'state-predicate'; holds(view: View): boolean }
   /** `eventually`, checked once after the heal phase converged (or timed out). */
-  | { readonly type: 'final'; check(view: View): string | undefined };
+  | { readonly type: 'final'; check(view: View): string | Finding | undefined };
 
 /** Whether a claim applies to this run's configuration and faults (issue 4's `applies: false`). */
 export interface Applicability {

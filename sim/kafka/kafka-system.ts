@@ -1,6 +1,6 @@
 import { assert } from '../../impl/common/assert.ts';
 import { ConfigView } from '../../impl/config/config-view.ts';
-import { KafkaBroker } from '../../impl/broker/kafka-broker.ts';
+import { BROKER_LOG_DIR, KafkaBroker } from '../../impl/broker/kafka-broker.ts';
 import { KafkaAdmin } from '../../impl/client/kafka-admin.ts';
 import { KafkaConsumer } from '../../impl/client/kafka-consumer.ts';
 import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
@@ -14,9 +14,10 @@ import { replicationStateInvariants } from '../../properties/invariants/replicat
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
 import { replicationLiveness } from '../../properties/invariants/replication/replication-liveness.ts';
 import type { InvariantDefinition } from '../invariants/invariant.ts';
-import type { ClusterView, SystemDefinition } from '../run/system.ts';
-import type { KafkaClusterView } from './kafka-view.ts';
+import type { ClusterView, DataFault, SystemDefinition } from '../run/system.ts';
+import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
 import { describeTopics } from './describe.ts';
+import { ReplicaLogs, type BrokerLogs } from './replica-logs.ts';
 
 export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin | ScenarioClient;
 
@@ -36,6 +37,7 @@ export interface KafkaSystemOptions {
 }
 
 export const KAFKA_TOPIC = 't';
+
 const CONTROLLER_ID = 0;
 
 /**
@@ -54,7 +56,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const controller = controllerNodeId(CONTROLLER_ID);
   const scenario = options.scenario === true;
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
-  const consumers = scenario ? [] : Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`);
+  const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
+  // One per run: the checkers' record of every replica's log and of every record's copies.
+  const logs = new ReplicaLogs();
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
@@ -88,15 +92,52 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       assert(consumers.includes(id), `unknown node ${id}`);
       // The workload's consumers read everything (Kafka's default, latest, would skip what was
       // written before they found their partitions), unless the run's config says otherwise.
-      const reset = options.config['auto.offset.reset'] === 'latest' ? 'latest' : 'earliest';
-      return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset });
+      const reset = options.config['auto.offset.reset'] === 'latest' && id !== FINAL_READER ? 'latest' : 'earliest';
+      return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
     },
-    view: (cluster) => kafkaView(cluster),
+    view: (cluster) => kafkaView(cluster, logs),
     summary: (view) => describeTopics(view),
     pendingConvergence: (view) => pendingConvergence(view, options),
     flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index),
+    faultBudget: (view, fault) => kafkaFaultBudget(view, fault, config.number('min.insync.replicas')),
     readyForFaults: (view) => view.clients.adminDone && view.controller !== undefined && view.controller.partitions.length > 0 && view.controller.partitions.every((partition) => partition.leader >= 0),
   };
+}
+
+/**
+ * Kafka's promise under data-destroying faults (the default swarm's fault budget, after
+ * TigerBeetle's `ClusterFaultAtlas`): an acknowledged write sits on at least min.insync.replicas
+ * replicas, so destroying data on fewer replicas at once than that must never lose it. A broker is
+ * impaired from a fault that took data off its disk (a power loss that lost unsynced log bytes, a
+ * replaced disk, a bit flip in a segment) until it is running, unfenced and back in the ISR of
+ * every partition it replicates. A fault that would leave min.insync.replicas brokers impaired at
+ * once is held back; a power loss that would lose no log bytes (all flushed) always goes ahead.
+ */
+export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defaultMinInsyncReplicas: number): string | undefined {
+  const overrides = (view.controller?.topics ?? []).map((topic) => topic.configs['min.insync.replicas']).filter((value): value is string => value !== undefined).map(Number);
+  const minIsr = Math.min(defaultMinInsyncReplicas, ...overrides);
+  const budget = Math.max(0, minIsr - 1);
+  const struck = new Set(fault.nodes.map((node) => Number(node.slice('broker-'.length))));
+  const impaired = new Set<number>();
+  for (const broker of view.brokers) {
+    if (!struck.has(broker.brokerId)) {
+      if (broker.damage.length > 0 && !whole(view, broker)) impaired.add(broker.brokerId);
+      continue;
+    }
+    const destroys = fault.kind === 'disk-loss' ? broker.disk.list(`${BROKER_LOG_DIR}/`).length > 0 : broker.disk.unsyncedBytesUnder(`${BROKER_LOG_DIR}/`) > 0;
+    if (destroys || (broker.damage.length > 0 && !whole(view, broker))) impaired.add(broker.brokerId);
+  }
+  if (impaired.size <= budget) return undefined;
+  const ids = [...impaired].sort((a, b) => a - b).join(',');
+  return `brokers ${ids} would have data destroyed at once, more than min.insync.replicas=${minIsr} - 1`;
+}
+
+/** Running, unfenced, and in the ISR of every partition it replicates, as the controller has it. */
+function whole(view: KafkaClusterView, broker: KafkaClusterView['brokers'][number]): boolean {
+  if (broker.status !== 'running' || broker.lifecycle !== 'running') return false;
+  const registered = view.controller?.brokers.find((candidate) => candidate.brokerId === broker.brokerId);
+  if (registered === undefined || registered.brokerEpoch !== broker.brokerEpoch) return false;
+  return (view.controller?.partitions ?? []).every((partition) => !partition.replicas.includes(broker.brokerId) || partition.isr.includes(broker.brokerId));
 }
 
 /**
@@ -115,7 +156,21 @@ export function kafkaFlipEscapesChecksums(path: string, bytes: Uint8Array, index
   return true;
 }
 
-export function kafkaView(cluster: ClusterView<KafkaNode>): KafkaClusterView {
+export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs): KafkaClusterView {
+  const brokerLogs: BrokerLogs[] = [];
+  for (const node of cluster.nodes) {
+    if (!node.id.startsWith('broker-')) continue;
+    const broker = node.node instanceof KafkaBroker ? node.node : undefined;
+    brokerLogs.push({
+      brokerId: Number(node.id.slice('broker-'.length)),
+      incarnation: node.incarnation,
+      running: node.status === 'running' && broker !== undefined,
+      disk: node.disk,
+      damage: node.damage,
+      logStartOffset: (name) => broker?.logStartOffsetOf(name),
+    });
+  }
+  logs.observe(cluster.nowMs, brokerLogs);
   let controllerView: KafkaClusterView['controller'];
   const brokerViews: KafkaClusterView['brokers'][number][] = [];
   let producersDone = true;
@@ -132,6 +187,8 @@ export function kafkaView(cluster: ClusterView<KafkaNode>): KafkaClusterView {
         status: node.status,
         incarnation: node.incarnation,
         lifecycle: broker?.lifecycle,
+        disk: node.disk,
+        damage: node.damage,
         brokerEpoch: broker?.currentBrokerEpoch ?? -1,
         replicas: broker === undefined ? [] : [...broker.partitions.keys()].sort().map((name) => {
           const partition = broker.partitions.get(name) as NonNullable<ReturnType<typeof broker.partitions.get>>;
@@ -146,7 +203,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>): KafkaClusterView {
             logEndOffset: partition.log.logEndOffset,
             isrState: partition.isrState,
             maximalIsr: partition.maximalIsr,
-            digest: partition.digest.all,
+            digest: logs.batches(broker.brokerId, name),
           };
         }),
       });
@@ -160,7 +217,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>): KafkaClusterView {
       if (node.id.startsWith('producer-')) producersDone = false;
     }
   }
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, clients: { producersDone, adminDone, consumers: consumerViews } };
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews } };
 }
 
 /**

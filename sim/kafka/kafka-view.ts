@@ -1,8 +1,16 @@
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
-import type { BatchDigest } from '../../impl/broker/log-digest.ts';
+import type { BatchDigest, ReplicaLogs } from './replica-logs.ts';
 import type { BrokerLifecycle } from '../../impl/broker/kafka-broker.ts';
 import type { IsrState, Role } from '../../impl/broker/partition.ts';
-import type { ProcessStatus } from '../run/system.ts';
+import type { DiskReader } from '../disk/sim-disk.ts';
+import type { DataDamage, ProcessStatus } from '../run/system.ts';
+
+/**
+ * The consumer of Jepsen's final reads: it starts when the faults heal and reads every partition
+ * from its log start to its end (convergence waits for it), so that `lost-write` judges every
+ * acknowledged record, a lost tail included.
+ */
+export const FINAL_READER = 'final-reader';
 
 /** One replica of one partition on one broker, as the invariants read it. */
 export interface ReplicaView {
@@ -17,6 +25,7 @@ export interface ReplicaView {
   readonly logEndOffset: number;
   readonly isrState: IsrState;
   readonly maximalIsr: readonly number[];
+  /** The replica's log as read from the broker's disk (`ReplicaLogs`), batch by batch. */
   readonly digest: readonly BatchDigest[];
 }
 
@@ -28,6 +37,10 @@ export interface BrokerView {
   readonly lifecycle: BrokerLifecycle | undefined;
   readonly brokerEpoch: number;
   readonly replicas: readonly ReplicaView[];
+  /** The broker's disk, read-only (the fault budget asks what a power loss would take). */
+  readonly disk: DiskReader;
+  /** Faults that took data off its disk so far. */
+  readonly damage: readonly DataDamage[];
 }
 
 /** What the replication invariants read: the controller's registrations and every broker's replicas. */
@@ -43,6 +56,8 @@ export interface KafkaClusterView {
       }
     | undefined;
   readonly brokers: readonly BrokerView[];
+  /** Every replica's log as read from disk, and the ledger of every record's copies. */
+  readonly logs: ReplicaLogs;
   readonly clients: {
     readonly producersDone: boolean;
     readonly adminDone: boolean;

@@ -37,8 +37,18 @@ export function isFaultKind(value: string): value is FaultKind {
   return (FAULT_KINDS as readonly string[]).includes(value);
 }
 
-/** `none`, `swarm` (each seed picks its own mix), or an explicit list of kinds. */
+/**
+ * `none`, `swarm` (each seed picks its own mix), `swarm-beyond` (the same, without the fault
+ * budget: data-destroying faults strike whatever the configuration promises, and bit flips land
+ * where no checksum looks), or an explicit list of kinds (within the budget).
+ */
 export type FaultSelection =
   | { readonly type: 'none' }
   | { readonly type: 'swarm' }
+  | { readonly type: 'swarm-beyond' }
   | { readonly type: 'kinds'; readonly kinds: readonly FaultKind[] };
+
+/** Whether the selection keeps faults within what the system promises to survive. */
+export function withinPromise(selection: FaultSelection): boolean {
+  return selection.type !== 'swarm-beyond';
+}

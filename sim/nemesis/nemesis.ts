@@ -27,6 +27,13 @@ export interface ClusterControl {
   clearDiskFaults(node: NodeId): void;
   /** Called once per injected fault, for the counts and the trace. */
   recordFault(kind: FaultKind, detail: string): void;
+  /**
+   * Whether destroying data on `nodes` stays within the fault budget (see
+   * `SystemDefinition.faultBudget`): undefined to go ahead, or why not.
+   */
+  dataFaultBudget(kind: 'power-loss' | 'cluster-power-loss' | 'disk-loss', nodes: readonly NodeId[]): string | undefined;
+  /** Called once per fault the budget held back, for the counts and the trace. */
+  recordHeldBack(kind: FaultKind, reason: string): void;
 }
 
 /** The fault mix of one run: which kinds, and how often each strikes on average. */
@@ -62,7 +69,8 @@ export function planFaults(selection: FaultSelection, random: RandomStream, unav
     case 'kinds':
       kinds = FAULT_KINDS.filter((kind) => selection.kinds.includes(kind));
       break;
-    case 'swarm': {
+    case 'swarm':
+    case 'swarm-beyond': {
       const available = FAULT_KINDS.filter((kind) => !unavailable.includes(kind));
       kinds = available.filter(() => random.chance(SWARM_INCLUSION_PROBABILITY));
       if (kinds.length === 0) kinds = [random.pick(available)];
@@ -214,6 +222,10 @@ export class Nemesis {
     const candidates = this.runningServers();
     if (candidates.length === 0) return;
     const node = this.random.pick(candidates);
+    if (kind !== 'crash') {
+      const over = this.control.dataFaultBudget(kind, [node]);
+      if (over !== undefined) return this.control.recordHeldBack(kind, `${node}: ${over}`);
+    }
     const faultId = this.nextFaultId++;
     if (kind === 'power-loss') this.control.powerLoss(node);
     else this.control.crash(node);
@@ -235,6 +247,8 @@ export class Nemesis {
   }
 
   private clusterPowerLoss(): void {
+    const over = this.control.dataFaultBudget('cluster-power-loss', this.servers);
+    if (over !== undefined) return this.control.recordHeldBack('cluster-power-loss', over);
     const faultId = this.nextFaultId++;
     for (const node of this.servers) {
       const stillDown = !this.control.isRunning(node);

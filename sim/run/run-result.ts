@@ -29,6 +29,15 @@ export interface Violation {
   readonly applies: boolean;
 }
 
+/** A finding the claim's promise did not cover: counted and listed with its faults, not a violation. */
+export interface Excused {
+  readonly invariant: string;
+  readonly atMs: number;
+  readonly message: string;
+  /** The faults that put this record or moment outside the promise. */
+  readonly faults: readonly string[];
+}
+
 export interface InvariantStats {
   readonly name: string;
   readonly kind: InvariantKind;
@@ -41,6 +50,8 @@ export interface InvariantStats {
   /** For `sometimes`: times the behaviour was seen. For the others: times it held. */
   readonly hit: number;
   readonly violations: number;
+  /** Findings excused per record or moment (see {@link Excused}). */
+  readonly excused: number;
 }
 
 export interface MachineCoverage {
@@ -65,7 +76,11 @@ export interface RunResult {
   readonly traceEntries: number;
   readonly verdict: Verdict;
   readonly violations: readonly Violation[];
+  /** Excused findings, up to 50 per invariant. */
+  readonly excused: readonly Excused[];
   readonly faults: Readonly<Record<FaultKind, number>>;
+  /** Data-destroying faults the fault budget held back, by kind (`SystemDefinition.faultBudget`). */
+  readonly faultsHeldBack: Readonly<Record<FaultKind, number>>;
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];
   /** A command line that reproduces the run. */

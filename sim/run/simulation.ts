@@ -16,13 +16,13 @@ import { SimDisk, type DiskOperation } from '../disk/sim-disk.ts';
 import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
 import { modelConformance } from '../../properties/invariants/model-conformance.ts';
-import { FAULT_KINDS, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
+import { FAULT_KINDS, withinPromise, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
 import { Nemesis, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
 import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';
 import { RandomStreams } from '../random/random-stream.ts';
 import { History } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
-import type { ClusterView, NodeView, ProcessStatus, SystemDefinition } from './system.ts';
+import type { ClusterView, DataDamage, NodeView, ProcessStatus, SystemDefinition } from './system.ts';
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -71,6 +71,8 @@ interface HostedNode<N> {
   incarnation: number;
   node: N | undefined;
   disk: SimDisk;
+  /** Faults that destroyed or damaged data on this disk, oldest first (see `NodeView.damage`). */
+  readonly damage: DataDamage[];
   /** Timer name -> generation; a fired timer whose generation is older was cancelled. */
   readonly timers: Map<string, number>;
 }
@@ -103,6 +105,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly conformance = new ConformanceMonitor(MODEL_MACHINES);
   private readonly history: History;
   private readonly faultCounts: Record<FaultKind, number>;
+  /** Data-destroying faults the fault budget held back, by kind. */
+  private readonly heldBackCounts: Record<FaultKind, number>;
   private readonly corruption: Corruption = { uncheckedFlips: 0 };
   private readonly context: RunContext;
   private healStarted = false;
@@ -134,6 +138,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource);
     this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+    this.heldBackCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.context = { seed: options.seed, config: system.config, variants: system.variants, faults: this.faultCounts, corruption: this.corruption };
   }
 
@@ -386,8 +391,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       random: this.streams.stream(`disk:${id}`),
       onOperation: (operation) => this.traceDisk(id, operation),
       ...(isServer && this.system.flipEscapesChecksums !== undefined ? { flipEscapesChecksums: this.system.flipEscapesChecksums } : {}),
+      checkedFlipsOnly: withinPromise(this.options.faults),
     });
-    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, node: undefined, disk, timers: new Map() };
+    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, node: undefined, disk, damage: [], timers: new Map() };
     this.hosted.push(hosted);
     this.byId.set(id, hosted);
   }
@@ -514,9 +520,13 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   powerLoss(id: NodeId): void {
     const hosted = this.host(id);
-    if (hosted.status === 'powered-off' || hosted.status === 'stopped') return;
+    if (hosted.status === 'powered-off') return;
     const wasRunning = hosted.status === 'running';
-    hosted.disk.powerLoss();
+    // The host loses its page cache whatever its process was doing: a server that had stopped
+    // (halted on a failed log directory) without flushing loses its unsynced writes too.
+    const lost = hosted.disk.powerLoss();
+    if (lost.bytesLost > 0) hosted.damage.push({ kind: 'power-loss', atMs: this.currentMs, detail: `${id} lost ${lost.bytesLost} unsynced bytes`, paths: lost.paths });
+    if (hosted.status === 'stopped') return;
     this.stop(hosted, 'power-loss', 'powered-off');
     // A host without power sends no FIN: its peers find out only when their connections time out.
     if (wasRunning) this.network.breakAllConnections(id, this.nodeIds, 'silent');
@@ -526,6 +536,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     const hosted = this.host(id);
     assert(hosted.status !== 'running', `disk of ${id} replaced while it runs`);
     hosted.disk.wipe();
+    hosted.damage.push({ kind: 'disk-loss', atMs: this.currentMs, detail: `${id}'s disk replaced by an empty one` });
     this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'replace-disk', value: hosted.incarnation, detail: '' });
     this.observeTransition('node-process', id, 'replace-disk', 'stopped');
     hosted.status = 'stopped';
@@ -567,6 +578,16 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.trace.record({ atMs: this.currentMs, kind: 'heal', node, peer: '', name: 'disk', value: 0, detail: '' });
   }
 
+  dataFaultBudget(kind: 'power-loss' | 'cluster-power-loss' | 'disk-loss', nodes: readonly NodeId[]): string | undefined {
+    if (!withinPromise(this.options.faults) || this.system.faultBudget === undefined) return undefined;
+    return this.system.faultBudget(this.view(), { kind, nodes });
+  }
+
+  recordHeldBack(kind: FaultKind, reason: string): void {
+    this.heldBackCounts[kind]++;
+    this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: `${kind}-held-back`, value: this.heldBackCounts[kind], detail: reason });
+  }
+
   recordFault(kind: FaultKind, detail: string): void {
     this.faultCounts[kind]++;
     this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: kind, value: this.faultCounts[kind], detail });
@@ -584,6 +605,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private traceDisk(id: NodeId, operation: DiskOperation): void {
     const atMs = this.currentMs;
     if (operation.type === 'bitflip' && operation.escapesChecksums) this.corruption.uncheckedFlips++;
+    if (operation.type === 'bitflip' && operation.on === 'write') {
+      this.host(id).damage.push({ kind: 'bitflip', atMs, detail: `${id}: bit ${operation.bit} of ${operation.path}${operation.escapesChecksums ? ', unchecked' : ''}`, checked: !operation.escapesChecksums, paths: [operation.path] });
+    }
     switch (operation.type) {
       case 'write':
         this.trace.record({ atMs, kind: 'disk-write', node: id, peer: '', name: operation.path, value: operation.length, detail: `${operation.position}` });
@@ -606,6 +630,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       status: hosted.status,
       node: hosted.node,
       incarnation: hosted.incarnation,
+      disk: hosted.disk,
+      damage: hosted.damage,
     }));
     const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes };
     return this.system.view(cluster);
@@ -629,7 +655,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       traceEntries: this.trace.entries,
       verdict,
       violations: this.invariants.violations,
+      excused: this.invariants.excused,
       faults: { ...this.faultCounts },
+      faultsHeldBack: { ...this.heldBackCounts },
       config: this.system.config,
       variants: this.system.variants,
       repro: this.options.repro,

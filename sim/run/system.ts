@@ -1,5 +1,7 @@
 import type { Message, NodeEnvironment, NodeId, SimulatedNode } from '../../impl/env/node-environment.ts';
+import type { DiskReader } from '../disk/sim-disk.ts';
 import type { InvariantDefinition } from '../invariants/invariant.ts';
+import type { FaultKind } from '../nemesis/fault-kind.ts';
 
 /** A node's process as the simulator sees it. */
 export type ProcessStatus = 'stopped' | 'running' | 'crashed' | 'powered-off';
@@ -11,6 +13,33 @@ export interface NodeView<N> {
   readonly node: N | undefined;
   /** How many times the process has started. */
   readonly incarnation: number;
+  /** The node's disk, read-only and without faults: what checkers judge as the real state. */
+  readonly disk: DiskReader;
+  /** Every fault that destroyed or damaged data on this node's disk so far, oldest first. */
+  readonly damage: readonly DataDamage[];
+}
+
+/**
+ * A fault that took data from a node's disk: a power loss that lost unsynced bytes, a replaced
+ * disk, or a bit flipped in stored data (`checked` when a checksum of the format covers it, so
+ * the node can notice; otherwise the damage is silent).
+ */
+export interface DataDamage {
+  readonly kind: 'power-loss' | 'disk-loss' | 'bitflip';
+  readonly atMs: number;
+  /** E.g. `lost 8192 unsynced bytes`, or the flipped file. */
+  readonly detail: string;
+  /** For bit flips: whether a checksum covers the flipped bit. */
+  readonly checked?: boolean;
+  /** The files whose data it took; absent for a replaced disk (every file). */
+  readonly paths?: readonly string[];
+}
+
+/** A data-destroying fault the nemesis is about to inject, for a system's fault budget. */
+export interface DataFault {
+  readonly kind: Extract<FaultKind, 'power-loss' | 'cluster-power-loss' | 'disk-loss'>;
+  /** The servers it would strike. */
+  readonly nodes: readonly NodeId[];
 }
 
 /** What state invariants and convergence checks read: the cluster at one instant. */
@@ -59,6 +88,13 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    * are counted in the run context's `corruption`; without it every flip is assumed to.
    */
   flipEscapesChecksums?(path: string, position: number, bytes: Uint8Array, index: number): boolean;
+  /**
+   * The fault budget (TigerBeetle's `ClusterFaultAtlas`): whether destroying data on `fault.nodes`
+   * now stays within what the system's configuration promises to survive. Returns why not, or
+   * undefined to go ahead. The default swarm asks before every data-destroying fault and holds
+   * back those over budget, so that a failure there is a bug; `swarm-beyond` never asks.
+   */
+  faultBudget?(view: View, fault: DataFault): string | undefined;
   /** A few lines describing the cluster at the end of the run (e.g. `kafka-topics.sh --describe`). */
   summary?(view: View): string[];
   /** Kafka config overrides and variants in force, as the report shows them. */

@@ -65,7 +65,9 @@ export function ackLogSystem(options: AckLogSystemOptions): SystemDefinition<Ack
       return view;
     },
     pendingConvergence(view) {
-      return allServersRunning.checker.type === 'final' ? allServersRunning.checker.check(view) : 'misconfigured';
+      if (allServersRunning.checker.type !== 'final') return 'misconfigured';
+      const found = allServersRunning.checker.check(view);
+      return typeof found === 'object' ? found.message : found;
     },
   };
 }

@@ -1,13 +1,30 @@
 import { pairOperations, type HistoryEntry } from '../../../sim/run/history.ts';
-import { uncheckedFlipApplicability, type Applicability, type InvariantDefinition, type RunContext } from '../../../sim/invariants/invariant.ts';
+import type { Applicability, Finding, InvariantDefinition, RunContext } from '../../../sim/invariants/invariant.ts';
+import { FINAL_READER, type KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 
 /**
  * Jepsen's Kafka checkers (jepsen.tests.kafka) over refka's workload history: producer sends are
  * processes `<producer>:<seq>` with `f: 'send'`; consumer fetches are `f: 'poll'` operations of
  * the consumer's process, and ListOffsets resets `f: 'seek'`. See `spec/replication.md`.
+ *
+ * Durability is judged per record: where a record the claims need is gone, the copy ledger
+ * (`sim/kafka/replica-logs.ts`, read from the brokers' disks) says whether every copy any replica
+ * ever held was destroyed by faults on those disks. Only then is the finding excused, naming the
+ * faults; a copy the protocol truncated makes it a violation, whatever else the run did.
  */
 
+type Found = Finding & { readonly atMs: number };
+
+/** Whether the loss of `value` at `offset` of `partition` is excused by the copy ledger. */
+function judged(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
+  const compacts = (view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
+  const judgement = view.logs.judgeLoss(`${topic}-${partition}`, offset, value, compacts);
+  if (judgement.excused) return { atMs, message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
+  return { atMs, message: `${message} (${judgement.story})` };
+}
+
 interface SendValue {
+  readonly topic: string;
   readonly producer: string;
   readonly seq: number;
   readonly value: string;
@@ -16,12 +33,14 @@ interface SendValue {
 }
 
 interface PolledRecord {
+  readonly topic: string;
   readonly partition: number;
   readonly offset: number;
   readonly value: string;
 }
 
 interface Acked {
+  readonly topic: string;
   readonly producer: string;
   readonly seq: number;
   readonly value: string;
@@ -36,7 +55,7 @@ function acknowledged(history: readonly HistoryEntry[]): Acked[] {
     if (operation.invoke.f !== 'send' || operation.completion?.type !== 'ok') continue;
     const value = operation.completion.value as SendValue;
     if (value.partition === undefined || value.offset === undefined || value.offset < 0) continue;
-    acked.push({ producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: operation.completion.atMs });
+    acked.push({ topic: value.topic, producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: operation.completion.atMs });
   }
   return acked;
 }
@@ -74,11 +93,9 @@ function idempotentAndDurable(context: RunContext, what: string): Applicability 
 }
 
 /**
- * `lost-write` applies where Kafka promises it: acks=all, min.insync.replicas >= 2, no unclean
- * elections, and no fault that destroys more copies than that survives: a replaced disk or bit
- * flips, or a power loss under Kafka's default flush policy (the page cache, the unflushed tail
- * of every replica that loses power, is gone; refka does not track whether two such losses
- * overlapped, so any power loss counts unless `flush.messages=1`).
+ * `lost-write` applies where Kafka promises it, as whole-run conditions of the configuration:
+ * acks=all, min.insync.replicas >= 2, no unclean elections. Faults never switch it off for the
+ * run: a loss whose every copy faults destroyed is excused per record (see `judged`).
  */
 export function lostWriteApplicability(context: RunContext): Applicability {
   const config = context.config;
@@ -87,26 +104,18 @@ export function lostWriteApplicability(context: RunContext): Applicability {
   const minIsr = Number(config['min.insync.replicas'] ?? '1');
   if (minIsr < 2) return { applies: false, reason: `min.insync.replicas=${minIsr}: an acknowledged write may sit on one replica only` };
   if (config['unclean.leader.election.enable'] === 'true') return { applies: false, reason: 'unclean leader election may elect a replica without acknowledged writes' };
-  const faults = context.faults;
-  if ((faults['disk-loss'] ?? 0) > 0) return { applies: false, reason: 'a replaced disk destroys a replica\'s copy' };
-  const flips = uncheckedFlipApplicability(context, 'replicas\' copies can be corrupted unseen');
-  if (!flips.applies) return flips;
-  const powerLosses = (faults['power-loss'] ?? 0) + (faults['cluster-power-loss'] ?? 0);
-  if (powerLosses > 0 && config['flush.messages'] !== '1') {
-    return { applies: false, reason: 'power loss under Kafka\'s default flush policy destroys the unflushed tail of each replica that loses power (flush.messages=1 prevents it)' };
-  }
   return { applies: true };
 }
 
-export const lostWrite: InvariantDefinition<unknown> = {
+export const lostWrite: InvariantDefinition<KafkaClusterView> = {
   name: 'lost-write',
   kind: 'always',
   source: 'Jepsen jepsen.tests.kafka (lost-write); Kafka acks=all with min.insync.replicas',
-  statement: 'Every acknowledged write is read by consumers at its acknowledged offset, wherever they have read past it.',
+  statement: 'Every acknowledged write is read at its acknowledged offset: by any consumer, or by the final reads from each partition\'s log start to its end; excused only where faults destroyed every copy any replica held.',
   applicability: lostWriteApplicability,
   checker: {
     type: 'history',
-    check(history) {
+    check(history, view) {
       const read = new Map<string, string>();
       const highest = new Map<number, number>();
       for (const event of consumerEvents(history)) {
@@ -116,22 +125,41 @@ export const lostWrite: InvariantDefinition<unknown> = {
           highest.set(record.partition, Math.max(highest.get(record.partition) ?? -1, record.offset));
         }
       }
-      const violations: { atMs: number; message: string }[] = [];
+      const finalReadEnd = finalReadEnds(view);
+      const found: Found[] = [];
       for (const ack of acknowledged(history)) {
-        if ((highest.get(ack.partition) ?? -1) < ack.offset) continue;
         const seen = read.get(`${ack.partition}:${ack.offset}`);
         if (seen === ack.value) continue;
-        violations.push({
-          atMs: ack.atMs,
-          message: `${ack.producer} write ${ack.value}, acknowledged at partition ${ack.partition} offset ${ack.offset}, was never read there (consumers read ${seen === undefined ? 'nothing' : seen} at that offset)`,
-        });
+        // Judged where some consumer read past the offset, or the final reads covered the partition.
+        if ((highest.get(ack.partition) ?? -1) < ack.offset && (finalReadEnd.get(ack.partition) ?? -1) < 0) continue;
+        const message = `${ack.producer} write ${ack.value}, acknowledged at partition ${ack.partition} offset ${ack.offset}, was never read there (consumers read ${seen === undefined ? 'nothing' : seen} at that offset)`;
+        found.push(judged(view, ack.topic, ack.partition, ack.offset, ack.value, message, ack.atMs));
       }
-      return violations;
+      return found;
     },
   },
 };
 
-export const duplicate: InvariantDefinition<unknown> = {
+/**
+ * Per partition, the end the final reader reached, when it read the partition to the end of the
+ * leader's log (its position at or past the leader's log end); partitions it did not finish are
+ * absent (a run that did not converge judges only what consumers read past).
+ */
+function finalReadEnds(view: KafkaClusterView): Map<number, number> {
+  const ends = new Map<number, number>();
+  const reader = view.clients.consumers.find((consumer) => consumer.name === FINAL_READER);
+  if (reader === undefined) return ends;
+  for (const partition of view.controller?.partitions ?? []) {
+    const name = `${partition.topicName}-${partition.partitionId}`;
+    const leader = view.brokers.find((broker) => broker.brokerId === partition.leader)?.replicas.find((replica) => replica.name === name && replica.role === 'leader');
+    const position = reader.positions.get(partition.partitionId);
+    if (leader === undefined || position === undefined || position < leader.logEndOffset) continue;
+    ends.set(partition.partitionId, position);
+  }
+  return ends;
+}
+
+export const duplicate: InvariantDefinition<KafkaClusterView> = {
   name: 'duplicate',
   kind: 'always',
   source: 'Jepsen jepsen.tests.kafka (duplicate); KIP-98 idempotent producer',
@@ -139,24 +167,27 @@ export const duplicate: InvariantDefinition<unknown> = {
   applicability: (context) => idempotentAndDurable(context, 'write a record twice'),
   checker: {
     type: 'history',
-    check(history) {
-      const where = new Map<string, string>();
-      const violations: { atMs: number; message: string }[] = [];
+    check(history, view) {
+      const where = new Map<string, PolledRecord>();
+      const found: Found[] = [];
       for (const event of consumerEvents(history)) {
         if (event.type !== 'poll') continue;
         for (const record of event.poll.records) {
-          const here = `${record.partition}:${record.offset}`;
           const first = where.get(record.value);
-          if (first === undefined) where.set(record.value, here);
-          else if (first !== here) violations.push({ atMs: event.poll.atMs, message: `value ${record.value} was read at ${first} and again at ${here}` });
+          if (first === undefined) where.set(record.value, record);
+          else if (first.partition !== record.partition || first.offset !== record.offset) {
+            // A retry lands twice only where the first copy, and the producer state with it, was lost.
+            const message = `value ${record.value} was read at ${first.partition}:${first.offset} and again at ${record.partition}:${record.offset}`;
+            found.push(judged(view, first.topic, first.partition, first.offset, first.value, message, event.poll.atMs));
+          }
         }
       }
-      return violations;
+      return found;
     },
   },
 };
 
-export const inconsistentOffsets: InvariantDefinition<unknown> = {
+export const inconsistentOffsets: InvariantDefinition<KafkaClusterView> = {
   name: 'inconsistent-offsets',
   kind: 'always',
   source: 'Jepsen jepsen.tests.kafka (inconsistent-offsets)',
@@ -166,25 +197,33 @@ export const inconsistentOffsets: InvariantDefinition<unknown> = {
   applicability: lostWriteApplicability,
   checker: {
     type: 'history',
-    check(history) {
+    check(history, view) {
       const at = new Map<string, string>();
-      const violations: { atMs: number; message: string }[] = [];
-      const note = (key: string, value: string, atMs: number, what: string): void => {
+      const found: Found[] = [];
+      const note = (topic: string, partition: number, offset: number, value: string, atMs: number, what: string): void => {
+        const key = `${partition}:${offset}`;
         const known = at.get(key);
-        if (known === undefined) at.set(key, value);
-        else if (known !== value) violations.push({ atMs, message: `offset ${key} holds ${known} and also ${value} (${what})` });
+        if (known === undefined) {
+          at.set(key, value);
+          return;
+        }
+        if (known === value) return;
+        // The offset took a second value only after the first one's copies were gone.
+        const message = `offset ${key} holds ${known} and also ${value} (${what})`;
+        const first = judged(view, topic, partition, offset, known, message, atMs);
+        found.push(first.excusedBy !== undefined ? first : judged(view, topic, partition, offset, value, message, atMs));
       };
       for (const event of consumerEvents(history)) {
         if (event.type !== 'poll') continue;
-        for (const record of event.poll.records) note(`${record.partition}:${record.offset}`, record.value, event.poll.atMs, 'read');
+        for (const record of event.poll.records) note(record.topic, record.partition, record.offset, record.value, event.poll.atMs, 'read');
       }
-      for (const ack of acknowledged(history)) note(`${ack.partition}:${ack.offset}`, ack.value, ack.atMs, `acknowledged to ${ack.producer}`);
-      return violations;
+      for (const ack of acknowledged(history)) note(ack.topic, ack.partition, ack.offset, ack.value, ack.atMs, `acknowledged to ${ack.producer}`);
+      return found;
     },
   },
 };
 
-export const nonmonotonicSend: InvariantDefinition<unknown> = {
+export const nonmonotonicSend: InvariantDefinition<KafkaClusterView> = {
   name: 'nonmonotonic-send',
   kind: 'always',
   source: 'Jepsen jepsen.tests.kafka (nonmonotonic-send); Kafka ordering with idempotence',
@@ -192,7 +231,7 @@ export const nonmonotonicSend: InvariantDefinition<unknown> = {
   applicability: (context) => idempotentAndDurable(context, 'reorder a producer\'s records'),
   checker: {
     type: 'history',
-    check(history) {
+    check(history, view) {
       const byKey = new Map<string, Acked[]>();
       for (const ack of acknowledged(history)) {
         const key = `${ack.producer}/${ack.partition}`;
@@ -200,18 +239,21 @@ export const nonmonotonicSend: InvariantDefinition<unknown> = {
         list.push(ack);
         byKey.set(key, list);
       }
-      const violations: { atMs: number; message: string }[] = [];
-      for (const list of byKey.values()) {
+      const found: Found[] = [];
+      for (const key of [...byKey.keys()].sort()) {
+        const list = byKey.get(key) as Acked[];
         list.sort((a, b) => a.seq - b.seq);
         for (let index = 1; index < list.length; index++) {
           const previous = list[index - 1] as Acked;
           const current = list[index] as Acked;
           if (current.offset <= previous.offset) {
-            violations.push({ atMs: current.atMs, message: `${current.producer} sent ${previous.value} before ${current.value} but partition ${current.partition} has them at offsets ${previous.offset} and ${current.offset}` });
+            // Order breaks only after the earlier record (and the producer state) was lost.
+            const message = `${current.producer} sent ${previous.value} before ${current.value} but partition ${current.partition} has them at offsets ${previous.offset} and ${current.offset}`;
+            found.push(judged(view, previous.topic, previous.partition, previous.offset, previous.value, message, current.atMs));
           }
         }
       }
-      return violations;
+      return found;
     },
   },
 };
@@ -235,7 +277,7 @@ function pollRuns(history: readonly HistoryEntry[]): { consumer: string; partiti
   return [...runs.keys()].sort().map((key) => runs.get(key) as { consumer: string; partition: number; atMs: number; offset: number; afterSeek: boolean }[]);
 }
 
-export const nonmonotonicPoll: InvariantDefinition<unknown> = {
+export const nonmonotonicPoll: InvariantDefinition<KafkaClusterView> = {
   name: 'nonmonotonic-poll',
   kind: 'always',
   source: 'Jepsen jepsen.tests.kafka (nonmonotonic-poll)',
@@ -258,7 +300,7 @@ export const nonmonotonicPoll: InvariantDefinition<unknown> = {
   },
 };
 
-export const pollSkip: InvariantDefinition<unknown> = {
+export const pollSkip: InvariantDefinition<KafkaClusterView> = {
   name: 'poll-skip',
   kind: 'always',
   source: 'Jepsen jepsen.tests.kafka (poll-skip)',
@@ -304,4 +346,4 @@ function firstAbove(sorted: readonly number[], value: number): number | undefine
   return sorted[low];
 }
 
-export const KAFKA_HISTORY_INVARIANTS: readonly InvariantDefinition<unknown>[] = [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, nonmonotonicPoll, pollSkip];
+export const KAFKA_HISTORY_INVARIANTS: readonly InvariantDefinition<KafkaClusterView>[] = [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, nonmonotonicPoll, pollSkip];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchDigest } from '../../../impl/broker/log-digest.ts';
+import { ReplicaLogs, type BatchDigest } from '../../../sim/kafka/replica-logs.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { highWatermarkOnMinIsr, isrHoldsCommitted, leaderInIsr, logMatching, monotonicHighWatermark, monotonicLeaderEpoch, singleLeaderPerEpoch, strongIsr } from './replication-invariants.ts';
@@ -12,7 +12,7 @@ function digest(entries: readonly [epoch: number, value: number][]): BatchDigest
   let hash = 7;
   return entries.map(([epoch, value], offset) => {
     hash = (Math.imul(hash ^ (offset * 31 + epoch * 7 + value), 0x01000193) >>> 0) ^ 0x5bd1e995;
-    return { baseOffset: offset, lastOffset: offset, epoch, crc: value, prefixHash: hash >>> 0 };
+    return { baseOffset: offset, lastOffset: offset, epoch, crc: value, prefixHash: hash >>> 0, intact: true };
   });
 }
 
@@ -35,7 +35,8 @@ function replica(brokerId: number, role: ReplicaView['role'], log: readonly [num
 }
 
 function broker(brokerId: number, replicas: readonly ReplicaView[], overrides: Partial<BrokerView> = {}): BrokerView {
-  return { brokerId, status: 'running', incarnation: 1, lifecycle: 'running', brokerEpoch: 10 + brokerId, replicas, ...overrides };
+  const disk = { version: 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0), unsyncedBytesUnder: () => 0 };
+  return { brokerId, status: 'running', incarnation: 1, lifecycle: 'running', brokerEpoch: 10 + brokerId, replicas, disk, damage: [], ...overrides };
 }
 
 const LOG: [number, number][] = [[1, 100], [1, 101], [1, 102]];
@@ -50,6 +51,7 @@ function cluster(brokers: readonly BrokerView[], partition: Partial<{ leader: nu
       metadataOffset: 10,
     },
     brokers,
+    logs: new ReplicaLogs(),
     clients: { producersDone: true, adminDone: true, consumers: [] },
   };
 }
@@ -61,7 +63,8 @@ function healthy(): KafkaClusterView {
 function check(invariant: InvariantDefinition<KafkaClusterView>, view: KafkaClusterView): string | undefined {
   const checker = invariant.checker;
   if (checker.type !== 'state') throw new Error(`${invariant.name} is not a state invariant`);
-  return checker.check(view);
+  const found = checker.check(view);
+  return typeof found === 'object' ? found.message : found;
 }
 
 describe('replication state invariants', () => {

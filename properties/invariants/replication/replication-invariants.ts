@@ -1,4 +1,4 @@
-import { batchEndingAt, lastBatchBelow } from '../../../impl/broker/log-digest.ts';
+import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/replica-logs.ts';
 import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 
@@ -71,6 +71,9 @@ function isrMemberWithout(
     if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
     const replica = broker.replicas.find((candidate) => candidate.name === name);
     if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
+    // A copy holding a batch that fails its checksum was damaged by a bit flip on that broker's
+    // disk (its header may be what flipped); the broker finds out when it reads the batch.
+    if (damaged(replica)) continue;
     const match = batchEndingAt(replica.digest, boundary.lastOffset);
     if (match === undefined || match.epoch !== boundary.epoch || match.prefixHash !== boundary.prefixHash) return replica;
   }
@@ -169,6 +172,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
           const index = lastBatchBelow(leader.digest, leader.highWatermark);
           if (index < 0) continue;
           const boundary = leader.digest[index] as ReplicaView['digest'][number];
+          if (!boundary.intact) continue;
           const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
             return `${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`;
@@ -206,6 +210,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
           const index = lastBatchBelow(replica.digest, replica.highWatermark);
           if (index < 0) continue;
           const boundary = replica.digest[index] as ReplicaView['digest'][number];
+          if (!boundary.intact) continue;
           const known = committed.get(replica.name);
           if (known === undefined || boundary.lastOffset > known.lastOffset) committed.set(replica.name, boundary);
         }
@@ -259,13 +264,21 @@ export function logMatching(): InvariantDefinition<KafkaClusterView> {
   };
 }
 
+/** Whether the replica's log holds a batch that fails its checksum (see `BatchDigest.intact`). */
+function damaged(replica: ReplicaView): boolean {
+  return replica.digest.at(-1)?.intact === false;
+}
+
 function compareLogs(left: ReplicaView, right: ReplicaView): string | undefined {
+  if (damaged(left) || damaged(right)) return undefined;
   // The highest batch both hold with the same offset and epoch decides: equal prefix hashes there
   // mean every earlier batch matches too; unequal ones are the violation.
   for (let index = left.digest.length - 1; index >= 0; index--) {
     const batch = left.digest[index] as ReplicaView['digest'][number];
     const other = batchEndingAt(right.digest, batch.lastOffset);
     if (other === undefined || other.epoch !== batch.epoch) continue;
+    // Prefixes holding a batch that fails its checksum are damaged copies, not a divergence.
+    if (!batch.intact || !other.intact) continue;
     if (other.prefixHash === batch.prefixHash && other.baseOffset === batch.baseOffset && other.crc === batch.crc) return undefined;
     return `both hold offset ${batch.lastOffset} in epoch ${batch.epoch} but their logs differ up to it`;
   }
@@ -360,6 +373,10 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
           const override = view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['min.insync.replicas'];
           const minIsr = override === undefined ? defaultMinInsyncReplicas : Number(override);
           if (held.size < minIsr) {
+            // A follower whose stored copy a bit flip damaged after it fetched the batch still
+            // acknowledged it: its copy is damaged by a fault, which does not make the move wrong.
+            const damagedHolders = view.brokers.flatMap((other) => other.replicas.filter((candidate) => candidate.name === replica.name && !held.has(candidate.brokerId) && damaged(candidate) && candidate.logEndOffset > boundary.lastOffset));
+            if (held.size + damagedHolders.length >= minIsr) continue;
             const brokers = [...held].sort((a, b) => a - b).join(',');
             return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
           }

@@ -1,0 +1,511 @@
+import { assert } from '../../impl/common/assert.ts';
+import { BROKER_LOG_DIR } from '../../impl/broker/kafka-broker.ts';
+import { parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
+import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
+import { decodeRecords, LOG_OVERHEAD, MAGIC_V2, readRecordBatch, RECORD_BATCH_OVERHEAD } from '../../impl/log/record-batch.ts';
+import type { DiskReader } from '../disk/sim-disk.ts';
+import type { DataDamage } from '../run/system.ts';
+
+/**
+ * What the checkers know of every replica: read from the brokers' disks, not from anything the
+ * brokers keep for the checkers. After each event the simulator builds a view; for every running
+ * broker whose disk changed, this reads the partition logs' segment files (`.log`) the way log
+ * recovery walks them (length, magic, CRC-32C), so that what the invariants compare is the real
+ * log, byte for byte. A copy ledger follows every record from the replica that first held it to
+ * the last copy that ends, and says how each copy ended: truncated by the protocol, deleted by
+ * retention, removed by compaction, or destroyed by a fault that took data off a disk. That
+ * ledger is what lets a lost write be excused per record and per moment, never per run.
+ */
+
+/** One batch as the checkers compare it. */
+export interface BatchDigest {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly epoch: number;
+  /** The CRC covers the records and producer fields, not the base offset or the epoch. */
+  readonly crc: number;
+  /** A hash of this batch and every batch before it in the log. */
+  readonly prefixHash: number;
+  /**
+   * False from the first batch that fails its checksum on: a bit flipped on the disk, which the
+   * broker detects when it reads the batch. Comparisons stop before such a prefix: the copy is
+   * damaged by a fault, and the broker will notice.
+   */
+  readonly intact: boolean;
+}
+
+/** A batch with its records' offsets and values, as read from a segment file. */
+interface ScannedBatch {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly epoch: number;
+  readonly crc: number;
+  /** The batch failed its checksum (its header fields are taken as stored). */
+  readonly corrupt: boolean;
+  /** Offset and value (UTF-8) of each record the batch holds; none for a corrupt batch. */
+  readonly records: readonly { readonly offset: number; readonly value: string }[];
+}
+
+/** How one copy of a record ended. */
+export type CopyEnding =
+  /** The replica truncated it: it followed a leader whose log diverged there. */
+  | { readonly how: 'truncated'; readonly brokerId: number; readonly atMs: number }
+  /** Below the log start: retention deleted its segment (or the follower restarted at the leader's log start). */
+  | { readonly how: 'deleted'; readonly brokerId: number; readonly atMs: number }
+  /** Gone from the middle of the log: the log cleaner compacted it away. */
+  | { readonly how: 'compacted'; readonly brokerId: number; readonly atMs: number }
+  /** Gone when the broker came back, with no fault on its disk to explain it. */
+  | { readonly how: 'lost-on-restart'; readonly brokerId: number; readonly atMs: number }
+  /** Taken by faults that destroyed data on the broker's disk (named, with their times). */
+  | { readonly how: 'destroyed'; readonly brokerId: number; readonly atMs: number; readonly faults: readonly string[] };
+
+/** Every copy of one record (one value at one offset of one partition) the run has seen. */
+export interface RecordCopies {
+  readonly partition: string;
+  readonly offset: number;
+  readonly value: string;
+  /** Brokers holding it now (for a broker that is down: when it went down). */
+  readonly holders: ReadonlyMap<number, { readonly sinceMs: number }>;
+  readonly endings: readonly CopyEnding[];
+}
+
+/** What a per-record judgement of a loss concludes. */
+export type LossJudgement =
+  | { readonly excused: true; readonly reason: string; readonly faults: readonly string[] }
+  | { readonly excused: false; readonly story: string };
+
+interface FileScan {
+  size: number;
+  batches: ScannedBatch[];
+  /** Byte position of each batch, for the change check. */
+  positions: number[];
+}
+
+interface ReplicaScan {
+  readonly brokerId: number;
+  readonly name: string;
+  /** Segment files by path. */
+  readonly files: Map<string, FileScan>;
+  batches: BatchDigest[];
+  /** Records currently held, `offset:value`. */
+  held: Set<string>;
+  /** The log start offset at the last scan. */
+  logStart: number | undefined;
+}
+
+interface BrokerScan {
+  diskVersion: number;
+  incarnation: number;
+  readonly replicas: Map<string, ReplicaScan>;
+}
+
+/** The records a broker's running process has loaded, and their log start offsets. */
+export interface BrokerLogs {
+  readonly brokerId: number;
+  readonly incarnation: number;
+  readonly running: boolean;
+  readonly disk: DiskReader;
+  readonly damage: readonly DataDamage[];
+  /** `topic-partition` -> the log start offset the broker's log reports (absent: not loaded). */
+  logStartOffset(name: string): number | undefined;
+}
+
+export class ReplicaLogs {
+  private readonly brokers = new Map<number, BrokerScan>();
+  /** partition -> `offset:value` -> copies. */
+  private readonly ledger = new Map<string, Map<string, MutableCopies>>();
+  /** Files read (for the bench: how much the real-log path costs). */
+  batchesRead = 0;
+
+  /** Brings every running broker's replicas up to date with its disk. */
+  observe(nowMs: number, brokers: readonly BrokerLogs[]): void {
+    for (const broker of brokers) {
+      if (!broker.running) continue;
+      let scan = this.brokers.get(broker.brokerId);
+      if (scan !== undefined && scan.diskVersion === broker.disk.version && scan.incarnation === broker.incarnation) continue;
+      const restarted = scan !== undefined && scan.incarnation !== broker.incarnation;
+      if (scan === undefined) {
+        scan = { diskVersion: -1, incarnation: broker.incarnation, replicas: new Map() };
+        this.brokers.set(broker.brokerId, scan);
+      }
+      this.scanBroker(nowMs, broker, scan, restarted);
+      scan.diskVersion = broker.disk.version;
+      scan.incarnation = broker.incarnation;
+    }
+  }
+
+  /** The batches of `name` on `brokerId` as last read from its disk (empty if none). */
+  batches(brokerId: number, name: string): readonly BatchDigest[] {
+    return this.brokers.get(brokerId)?.replicas.get(name)?.batches ?? [];
+  }
+
+  /** The copies of `value` at `offset` of `partition`, if any replica ever held it. */
+  copies(partition: string, offset: number, value: string): RecordCopies | undefined {
+    return this.ledger.get(partition)?.get(`${offset}:${value}`);
+  }
+
+  /**
+   * Whether the loss of a record (of `value` at `offset`) is excused: every copy of it that any
+   * replica ever held was destroyed by a fault on that replica's disk (or deleted by retention,
+   * or compacted where the topic compacts), and no copy is left. A copy the protocol truncated,
+   * or one lost on a restart that no fault explains, makes the loss a violation.
+   */
+  judgeLoss(partition: string, offset: number, value: string, compacts: boolean): LossJudgement {
+    const copies = this.copies(partition, offset, value);
+    if (copies === undefined) return { excused: false, story: 'no replica ever held it' };
+    if (copies.holders.size > 0) {
+      return { excused: false, story: `broker(s) ${[...copies.holders.keys()].sort((a, b) => a - b).join(',')} still hold it` };
+    }
+    const faults = new Set<string>();
+    let deleted = false;
+    const unexcused: string[] = [];
+    for (const ending of copies.endings) {
+      switch (ending.how) {
+        case 'destroyed':
+          for (const fault of ending.faults) faults.add(fault);
+          break;
+        case 'deleted':
+          deleted = true;
+          break;
+        case 'compacted':
+          if (compacts) deleted = true;
+          else unexcused.push(describeEnding(ending));
+          break;
+        case 'truncated':
+        case 'lost-on-restart':
+          unexcused.push(describeEnding(ending));
+          break;
+      }
+    }
+    if (unexcused.length > 0) return { excused: false, story: `copies ended: ${copies.endings.map(describeEnding).join('; ')}` };
+    const named = [...faults].sort();
+    if (named.length === 0 && deleted) return { excused: true, reason: 'deleted by retention or compaction', faults: [] };
+    return { excused: true, reason: deleted ? 'every copy destroyed by faults or deleted' : 'every copy destroyed by faults', faults: named };
+  }
+
+  private scanBroker(nowMs: number, broker: BrokerLogs, scan: BrokerScan, restarted: boolean): void {
+    const prefix = `${BROKER_LOG_DIR}/`;
+    const byPartition = new Map<string, string[]>();
+    for (const path of broker.disk.list(prefix)) {
+      if (!path.endsWith(LOG_FILE_SUFFIX)) continue;
+      const rest = path.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      if (slash <= 0 || rest.indexOf('/', slash + 1) >= 0) continue;
+      const dir = rest.slice(0, slash);
+      if (parseTopicPartitionDir(dir) === undefined) continue;
+      const list = byPartition.get(dir) ?? [];
+      list.push(path);
+      byPartition.set(dir, list);
+    }
+    // Replicas whose directory is gone (a replaced disk) end with nothing left.
+    const names = new Set([...byPartition.keys(), ...scan.replicas.keys()]);
+    for (const name of [...names].sort()) {
+      let replica = scan.replicas.get(name);
+      if (replica === undefined) {
+        replica = { brokerId: broker.brokerId, name, files: new Map(), batches: [], held: new Set(), logStart: undefined };
+        scan.replicas.set(name, replica);
+      }
+      this.scanReplica(nowMs, broker, replica, byPartition.get(name) ?? [], restarted);
+    }
+  }
+
+  private scanReplica(nowMs: number, broker: BrokerLogs, replica: ReplicaScan, paths: readonly string[], restarted: boolean): void {
+    const disk = broker.disk;
+    const logStart = broker.logStartOffset(replica.name);
+    // The common case, an append to the active segment (or a roll), is read incrementally; any
+    // other change (truncation, deleted or rewritten segments, a new log start, a restart) makes
+    // the replica be read again from its files.
+    if (!restarted) {
+      const appended = this.appendedBatches(disk, replica, paths, logStart);
+      if (appended !== undefined) {
+        this.extend(nowMs, replica, appended);
+        return;
+      }
+    }
+    const present = new Set(paths);
+    for (const path of [...replica.files.keys()]) if (!present.has(path)) replica.files.delete(path);
+    for (const path of paths) {
+      const size = disk.size(path);
+      const known = replica.files.get(path);
+      if (known !== undefined && size >= known.size && this.unchanged(disk, path, known)) {
+        if (size > known.size) this.readFrom(disk, path, known, known.size, size);
+        continue;
+      }
+      const fresh: FileScan = { size: 0, batches: [], positions: [] };
+      this.readFrom(disk, path, fresh, 0, size);
+      replica.files.set(path, fresh);
+    }
+    // Segments in base-offset order (their names are zero-padded offsets), batches in file order.
+    const scanned: ScannedBatch[] = [];
+    for (const path of [...replica.files.keys()].sort()) {
+      for (const batch of (replica.files.get(path) as FileScan).batches) {
+        if (logStart !== undefined && batch.lastOffset < logStart) continue;
+        scanned.push(batch);
+      }
+    }
+    replica.logStart = logStart;
+    replica.batches = [];
+    const previous = replica.held;
+    replica.held = new Set();
+    this.extendDigests(replica, scanned);
+    this.settle(nowMs, broker, replica, previous, scanned, restarted);
+  }
+
+  /**
+   * The batches appended since the last scan, when nothing else changed: every known segment
+   * but the last has its size, the last grew (or kept its size) with its batches where they were,
+   * new segments follow it, and the log start is the same. Undefined otherwise.
+   */
+  private appendedBatches(disk: DiskReader, replica: ReplicaScan, paths: readonly string[], logStart: number | undefined): ScannedBatch[] | undefined {
+    if (logStart !== replica.logStart || replica.files.size === 0) return undefined;
+    const known = [...replica.files.keys()].sort();
+    if (paths.length < known.length) return undefined;
+    for (let index = 0; index < known.length; index++) if (paths[index] !== known[index]) return undefined;
+    const last = known[known.length - 1] as string;
+    for (let index = 0; index < known.length - 1; index++) {
+      const path = known[index] as string;
+      if (disk.size(path) !== (replica.files.get(path) as FileScan).size) return undefined;
+    }
+    const lastScan = replica.files.get(last) as FileScan;
+    const lastSize = disk.size(last);
+    if (lastSize < lastScan.size || !this.unchanged(disk, last, lastScan)) return undefined;
+    const appended: ScannedBatch[] = [];
+    const before = lastScan.batches.length;
+    if (lastSize > lastScan.size) this.readFrom(disk, last, lastScan, lastScan.size, lastSize);
+    appended.push(...lastScan.batches.slice(before));
+    for (const path of paths.slice(known.length)) {
+      const fresh: FileScan = { size: 0, batches: [], positions: [] };
+      this.readFrom(disk, path, fresh, 0, disk.size(path));
+      replica.files.set(path, fresh);
+      appended.push(...fresh.batches);
+    }
+    return appended.filter((batch) => logStart === undefined || batch.lastOffset >= logStart);
+  }
+
+  private extend(nowMs: number, replica: ReplicaScan, appended: readonly ScannedBatch[]): void {
+    if (appended.length === 0) return;
+    const before = replica.batches.length;
+    this.extendDigests(replica, appended);
+    const records = this.ledgerOf(replica.name);
+    for (const batch of appended) {
+      for (const record of batch.records) {
+        if (replica.logStart !== undefined && record.offset < replica.logStart) continue;
+        const key = `${record.offset}:${record.value}`;
+        if (replica.held.has(key)) continue;
+        replica.held.add(key);
+        this.gain(records, replica, key, nowMs);
+      }
+    }
+    assert(replica.batches.length === before + appended.length, 'an append extends the replica batch for batch');
+  }
+
+  /**
+   * Appends to the replica's batches in place: checkers may keep the array and rely on it only
+   * growing while it is the same object (a full read replaces it).
+   */
+  private extendDigests(replica: ReplicaScan, scanned: readonly ScannedBatch[]): void {
+    const digests = replica.batches;
+    let hash = digests.at(-1)?.prefixHash ?? 0x9e3779b9;
+    let intact = digests.at(-1)?.intact ?? true;
+    for (const batch of scanned) {
+      hash = mix(hash, batch.baseOffset, batch.lastOffset, batch.epoch, batch.crc);
+      intact &&= !batch.corrupt;
+      digests.push({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc: batch.crc, prefixHash: hash, intact });
+    }
+
+  }
+
+  private ledgerOf(name: string): Map<string, MutableCopies> {
+    let records = this.ledger.get(name);
+    if (records === undefined) {
+      records = new Map();
+      this.ledger.set(name, records);
+    }
+    return records;
+  }
+
+  private gain(records: Map<string, MutableCopies>, replica: ReplicaScan, key: string, nowMs: number): void {
+    let copies = records.get(key);
+    if (copies === undefined) {
+      const colon = key.indexOf(':');
+      copies = { partition: replica.name, offset: Number(key.slice(0, colon)), value: key.slice(colon + 1), holders: new Map(), endings: [] };
+      records.set(key, copies);
+    }
+    copies.holders.set(replica.brokerId, { sinceMs: nowMs });
+  }
+
+  /**
+   * Updates the ledger after a full read: `previous` is what the replica held before, `scanned`
+   * what it holds now. Each record no longer held ends its copy, and the ending says how.
+   */
+  private settle(nowMs: number, broker: BrokerLogs, replica: ReplicaScan, previous: ReadonlySet<string>, scanned: readonly ScannedBatch[], restarted: boolean): void {
+    const records = this.ledgerOf(replica.name);
+    const held = replica.held;
+    for (const batch of scanned) {
+      for (const record of batch.records) {
+        if (replica.logStart !== undefined && record.offset < replica.logStart) continue;
+        held.add(`${record.offset}:${record.value}`);
+      }
+    }
+    const firstOffset = scanned[0]?.baseOffset ?? Number.POSITIVE_INFINITY;
+    const lastOffset = scanned.at(-1)?.lastOffset ?? -1;
+    for (const key of previous) {
+      if (held.has(key)) continue;
+      const copies = records.get(key);
+      assert(copies !== undefined, `${replica.name}: a held record ${key} is missing from the ledger`);
+      const gained = copies.holders.get(replica.brokerId);
+      assert(gained !== undefined, `${replica.name}: broker ${replica.brokerId} held ${key} without a holder entry`);
+      copies.holders.delete(replica.brokerId);
+      const offset = copies.offset;
+      const faults = damageSince(broker.damage, gained.sinceMs, replica.name, restarted);
+      let ending: CopyEnding;
+      if (faults.length > 0) ending = { how: 'destroyed', brokerId: replica.brokerId, atMs: nowMs, faults };
+      else if (restarted) ending = { how: 'lost-on-restart', brokerId: replica.brokerId, atMs: nowMs };
+      else if (offset < firstOffset) ending = { how: 'deleted', brokerId: replica.brokerId, atMs: nowMs };
+      else if (offset > lastOffset) ending = { how: 'truncated', brokerId: replica.brokerId, atMs: nowMs };
+      else ending = { how: 'compacted', brokerId: replica.brokerId, atMs: nowMs };
+      copies.endings.push(ending);
+    }
+    for (const key of held) if (!previous.has(key)) this.gain(records, replica, key, nowMs);
+  }
+
+  /** Whether the batches read from the file before still stand where they were. */
+  private unchanged(disk: DiskReader, path: string, known: FileScan): boolean {
+    if (known.batches.length === 0) return true;
+    const check = (index: number): boolean => {
+      const batch = known.batches[index] as ScannedBatch;
+      const position = known.positions[index] as number;
+      const header = disk.peek(path, position, 61);
+      if (header.length < 61) return false;
+      const view = new DataView(header.buffer, header.byteOffset, header.length);
+      return Number(view.getBigInt64(0)) === batch.baseOffset && view.getUint32(17) === batch.crc && view.getInt32(12) === batch.epoch;
+    };
+    return check(0) && check(known.batches.length - 1);
+  }
+
+  /** Reads the batches in `[from, to)` of the file into `scan`, stopping at the first bad one. */
+  private readFrom(disk: DiskReader, path: string, scan: FileScan, from: number, to: number): void {
+    const bytes = disk.peek(path, from, to - from);
+    let at = 0;
+    while (at < bytes.length) {
+      const read = readRecordBatch(bytes, at, bytes.length, false);
+      if (read.type === 'truncated') break;
+      if (read.type === 'corrupt') {
+        // A batch whose checksum fails but whose frame still holds: a flipped bit in its body.
+        // It stays in the log (the broker finds out when it reads it); its records are no copy.
+        const header = corruptBatchHeader(bytes, at);
+        if (header === undefined) break;
+        scan.batches.push({ ...header.batch, corrupt: true, records: [] });
+        scan.positions.push(from + at);
+        at += header.size;
+        continue;
+      }
+      const decoded = decodeRecords(read.batch);
+      if (typeof decoded === 'string') break;
+      this.batchesRead++;
+      scan.batches.push({
+        baseOffset: read.batch.baseOffset,
+        lastOffset: read.batch.lastOffset,
+        epoch: read.batch.partitionLeaderEpoch,
+        crc: read.batch.crc,
+        corrupt: false,
+        records: decoded.map((record) => ({ offset: record.offset, value: record.value === null ? '' : TEXT.decode(record.value) })),
+      });
+      scan.positions.push(from + at);
+      at += read.batch.bytes.length;
+    }
+    scan.size = from + at;
+    // Bytes past a bad batch stay unread; the next scan rereads the file if it changes there.
+    if (scan.size < to) scan.size = to;
+  }
+}
+
+interface MutableCopies {
+  readonly partition: string;
+  readonly offset: number;
+  readonly value: string;
+  readonly holders: Map<number, { sinceMs: number }>;
+  readonly endings: CopyEnding[];
+}
+
+const TEXT = new TextDecoder();
+
+/** The header fields of a batch that failed its checksum, if its length and magic still frame it. */
+function corruptBatchHeader(bytes: Uint8Array, at: number): { batch: Omit<ScannedBatch, 'corrupt' | 'records'>; size: number } | undefined {
+  if (bytes.length - at < RECORD_BATCH_OVERHEAD) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, bytes.length - at);
+  const size = view.getInt32(8) + LOG_OVERHEAD;
+  if (size < RECORD_BATCH_OVERHEAD || size > bytes.length - at || view.getInt8(16) !== MAGIC_V2) return undefined;
+  const baseOffset = Number(view.getBigInt64(0));
+  const lastOffsetDelta = view.getInt32(23);
+  if (baseOffset < 0 || lastOffsetDelta < 0) return undefined;
+  return { batch: { baseOffset, lastOffset: baseOffset + lastOffsetDelta, epoch: view.getInt32(12), crc: view.getUint32(17) }, size };
+}
+
+/**
+ * The faults on a broker's disk that can have taken a copy gained at `sinceMs`: at a restart,
+ * power losses since then that lost bytes of this partition's files, disk replacements since
+ * then, and bit flips in its files at any earlier time (recovery cuts a log at the first corrupt
+ * batch); at any time, bit flips no checksum covers (the broker cannot notice them, so they
+ * change its log as it runs).
+ */
+function damageSince(damage: readonly DataDamage[], sinceMs: number, partition: string, restarted: boolean): string[] {
+  const faults: string[] = [];
+  const dir = `${BROKER_LOG_DIR}/${partition}/`;
+  for (const event of damage) {
+    const touches = event.paths === undefined || event.paths.some((path) => path.startsWith(dir));
+    if (!touches) continue;
+    // A flipped batch anywhere before the copy cuts it too: recovery truncates the log at the
+    // first batch that fails its checksum, however long the flip went unnoticed.
+    if (event.atMs < sinceMs && event.kind !== 'bitflip') continue;
+    if (!restarted && !(event.kind === 'bitflip' && event.checked === false)) continue;
+    faults.push(`${event.kind} at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
+  }
+  return faults;
+}
+
+function describeEnding(ending: CopyEnding): string {
+  const at = `${(ending.atMs / 1000).toFixed(3)} s`;
+  return ending.how === 'destroyed' ? `broker ${ending.brokerId} destroyed at ${at} by ${ending.faults.join(', ')}` : `broker ${ending.brokerId} ${ending.how} at ${at}`;
+}
+
+function mix(hash: number, ...values: number[]): number {
+  let h = hash | 0;
+  for (const value of values) {
+    h = Math.imul(h ^ (value | 0), 0x85ebca6b);
+    h = Math.imul(h ^ Math.floor(value / 0x100000000), 0xc2b2ae35);
+    h ^= h >>> 13;
+  }
+  return h >>> 0;
+}
+
+/** The batch whose last offset is `lastOffset` (binary search over a replica's batches), if any. */
+export function batchEndingAt(batches: readonly BatchDigest[], lastOffset: number): BatchDigest | undefined {
+  let low = 0;
+  let high = batches.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const batch = batches[middle] as BatchDigest;
+    if (batch.lastOffset === lastOffset) return batch;
+    if (batch.lastOffset < lastOffset) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
+}
+
+/** The index of the last batch that ends below `offset`, or -1. */
+export function lastBatchBelow(batches: readonly BatchDigest[], offset: number): number {
+  let low = 0;
+  let high = batches.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if ((batches[middle] as BatchDigest).lastOffset < offset) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
