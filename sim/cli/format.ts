@@ -8,6 +8,7 @@ function seconds(ms: number): string {
 /** The human summary of one run: what happened, whether it passed, and how to replay it. */
 export function formatRun(result: RunResult): string {
   const faults = FAULT_KINDS.filter((kind) => result.faults[kind] > 0).map((kind) => `${kind} ${result.faults[kind]}`);
+  const heldBack = FAULT_KINDS.filter((kind) => result.faultsHeldBack[kind] > 0).map((kind) => `${kind} ${result.faultsHeldBack[kind]}`);
   const applicable = result.invariants.filter((stats) => stats.applies);
   const violated = result.invariants.filter((stats) => stats.violations > 0 && stats.applies);
   const notApplicableFindings = result.invariants.filter((stats) => stats.violations > 0 && !stats.applies);
@@ -17,10 +18,12 @@ export function formatRun(result: RunResult): string {
     `simulated   ${seconds(result.simulatedMs)}`,
     `events      ${result.events} (${result.traceEntries} trace entries)`,
     `faults      ${faults.length === 0 ? 'none' : faults.join(', ')}  (plan: ${result.faultPlan})`,
+    ...(heldBack.length === 0 ? [] : [`held back   ${heldBack.join(', ')}  (over the fault budget: more replicas than min.insync.replicas - 1 would lose data at once)`]),
     `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated${notApplicableFindings.length > 0 ? ` (${notApplicableFindings.length} that do not apply found something)` : ''}`,
   ];
   for (const stats of result.invariants) {
-    const status = stats.violations > 0 ? `VIOLATED x${stats.violations}` : stats.kind === 'sometimes' ? (stats.hit > 0 ? 'seen' : 'not seen') : 'held';
+    const held = stats.excused > 0 ? `held, ${stats.excused} excused` : 'held';
+    const status = stats.violations > 0 ? `VIOLATED x${stats.violations}${stats.excused > 0 ? `, ${stats.excused} excused` : ''}` : stats.kind === 'sometimes' ? (stats.hit > 0 ? 'seen' : 'not seen') : held;
     const note = stats.applies ? '' : ` (does not apply: ${stats.notApplicableReason ?? 'by configuration'})`;
     lines.push(`  ${stats.name.padEnd(28)} ${stats.kind.padEnd(10)} checked ${String(stats.checked).padStart(7)}  hit ${String(stats.hit).padStart(7)}  ${status}${note}`);
   }
@@ -29,6 +32,9 @@ export function formatRun(result: RunResult): string {
   }
   const hidden = result.violations.length - limitPerInvariant(result.violations, HUMAN_VIOLATIONS_PER_INVARIANT).length;
   if (hidden > 0) lines.push(`  ... and ${hidden} more (all in --json, up to ${JSON_VIOLATIONS_PER_INVARIANT} per invariant)`);
+  for (const excused of limitPerInvariant(result.excused, 1)) {
+    lines.push(`  excused ${excused.invariant} at ${excused.atMs} ms: ${excused.message} [${excused.faults.join('; ')}]`);
+  }
   if (result.summary.length > 0) lines.push('describe', ...result.summary.map((line) => `  ${line}`));
   if (result.liveness !== undefined) lines.push(`liveness    ${result.liveness}`);
   if (result.crash !== undefined) lines.push(`crash       ${result.crash.message}`, indent(result.crash.stack));
@@ -54,7 +60,9 @@ export function runJson(result: RunResult): string {
     verdict: result.verdict,
     violations: limitPerInvariant(result.violations, JSON_VIOLATIONS_PER_INVARIANT),
     violationsOmitted: result.violations.length - limitPerInvariant(result.violations, JSON_VIOLATIONS_PER_INVARIANT).length,
+    excused: result.excused,
     faults: result.faults,
+    faultsHeldBack: result.faultsHeldBack,
     config: result.config,
     variants: result.variants,
     repro: result.repro,
@@ -73,7 +81,7 @@ const HUMAN_VIOLATIONS_PER_INVARIANT = 3;
 const JSON_VIOLATIONS_PER_INVARIANT = 50;
 
 /** The first `limit` violations of each invariant, in their original order. */
-function limitPerInvariant(violations: RunResult['violations'], limit: number): RunResult['violations'] {
+function limitPerInvariant<T extends { readonly invariant: string }>(violations: readonly T[], limit: number): readonly T[] {
   const counts = new Map<string, number>();
   return violations.filter((violation) => {
     const count = counts.get(violation.invariant) ?? 0;

@@ -117,9 +117,13 @@ export class ReplicaLogs {
   /** Files read (for the bench: how much the real-log path costs). */
   batchesRead = 0;
 
+  /** Per broker, the damage list last seen (the simulator's, append-only). */
+  private readonly damage = new Map<number, readonly DataDamage[]>();
+
   /** Brings every running broker's replicas up to date with its disk. */
   observe(nowMs: number, brokers: readonly BrokerLogs[]): void {
     for (const broker of brokers) {
+      this.damage.set(broker.brokerId, broker.damage);
       if (!broker.running) continue;
       let scan = this.brokers.get(broker.brokerId);
       if (scan !== undefined && scan.diskVersion === broker.disk.version && scan.incarnation === broker.incarnation) continue;
@@ -142,6 +146,24 @@ export class ReplicaLogs {
   /** The copies of `value` at `offset` of `partition`, if any replica ever held it. */
   copies(partition: string, offset: number, value: string): RecordCopies | undefined {
     return this.ledger.get(partition)?.get(`${offset}:${value}`);
+  }
+
+  /**
+   * Bit flips that no checksum covers, on any broker's files of `partition` (only `swarm-beyond`
+   * injects them): such a flip changes a batch's offsets or epoch unseen, so what replicas and
+   * consumers hold at an offset can change with no copy lost. Named, for per-partition excuses.
+   */
+  uncheckedFlipsIn(partition: string): string[] {
+    const dir = `${BROKER_LOG_DIR}/${partition}/`;
+    const flips: string[] = [];
+    for (const brokerId of [...this.damage.keys()].sort((a, b) => a - b)) {
+      for (const event of this.damage.get(brokerId) ?? []) {
+        if (event.kind === 'bitflip' && event.checked === false && (event.paths ?? []).some((path) => path.startsWith(dir))) {
+          flips.push(`unchecked bitflip at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
+        }
+      }
+    }
+    return flips;
   }
 
   /**

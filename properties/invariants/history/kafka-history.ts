@@ -20,6 +20,9 @@ function judged(view: KafkaClusterView, topic: string, partition: number, offset
   const compacts = (view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
   const judgement = view.logs.judgeLoss(`${topic}-${partition}`, offset, value, compacts);
   if (judgement.excused) return { atMs, message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
+  // Beyond the promise only (swarm-beyond): a flip no checksum sees moves records unseen.
+  const flips = view.logs.uncheckedFlipsIn(`${topic}-${partition}`);
+  if (flips.length > 0) return { atMs, message: `${message}: bit flips no checksum covers changed this partition's logs`, excusedBy: flips };
   return { atMs, message: `${message} (${judgement.story})` };
 }
 
