@@ -101,6 +101,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   lifecycle: BrokerLifecycle = 'starting';
   private readonly logManager: LogManager;
   private loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
+  /** KIP-966: the epoch the clean-shutdown file named at startup (-1: none), sent when registering. */
+  private previousBrokerEpoch = -1;
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
   private startupFailure: string | undefined;
   private brokerEpoch = -1;
@@ -134,6 +136,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     try {
       loaded = this.logManager.loadLogs(() => this.logConfig());
       this.loadedHighWatermarks = loaded.highWatermarks;
+      this.previousBrokerEpoch = loaded.previousBrokerEpoch;
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
       // Kafka exits when it cannot load its only log directory.
@@ -250,6 +253,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private register(): void {
     this.callController({ kind: 'registration' }, (correlationId) => ({
       type: 'BrokerRegistrationRequest', correlationId, brokerId: this.options.brokerId, incarnationId: this.incarnationId,
+      previousBrokerEpoch: this.previousBrokerEpoch,
     }));
   }
 
@@ -471,7 +475,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     for (const partition of this.sortedPartitions()) partition.makeOffline();
     const hws = new Map<string, number>();
     for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
-    this.logManager.shutdown(hws);
+    // The marker names this registration's epoch, so that the next start can prove to the
+    // controller that it lost nothing (KIP-966; Kafka's LogManager.shutdown(brokerEpoch)).
+    this.logManager.shutdown(hws, this.brokerEpoch);
     this.effects.push({ type: 'halt', reason: 'controlled shutdown complete', failed: false });
   }
 

@@ -34,7 +34,7 @@ function leaderWithFollower(eligible: (brokerId: number, fetchBrokerEpoch: numbe
     transition: () => {},
   };
   const partition = new Partition('t', 0, 't#1', log, 0, context);
-  partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0], leader: 0, leaderEpoch: 3, partitionEpoch: 5 });
+  partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0], leader: 0, leaderEpoch: 3, partitionEpoch: 5, elr: [], lastKnownElr: [] });
   return { partition, sent };
 }
 
@@ -72,7 +72,7 @@ describe('Partition AlterPartition retries', () => {
   it('drops a pending proposal when the metadata log commits a newer partition epoch', () => {
     const { partition, sent } = leaderWithFollower();
     partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
-    partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0, 1], leader: 0, leaderEpoch: 3, partitionEpoch: 6 });
+    partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0, 1], leader: 0, leaderEpoch: 3, partitionEpoch: 6, elr: [], lastKnownElr: [] });
     expect(partition.isrState).toEqual({ kind: 'committed', isr: [0, 1] });
     expect(partition.resendAlterPartition((sent[0] as AlterPartitionRequest).correlationId)).toBe(false);
   });

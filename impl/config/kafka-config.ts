@@ -226,6 +226,16 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     note: 'The KRaft controller elects every imbalanced partition whose preferred replica can lead; it does not use leader.imbalance.per.broker.percentage, and neither does refka.',
   },
   {
+    key: 'eligible.leader.replicas.version',
+    scope: 'broker',
+    type: 'int',
+    defaultValue: '1',
+    min: '0',
+    max: '1',
+    doc: 'KIP-966 Eligible Leader Replicas: at 1 the controller keeps replicas that left the ISR while it was below min.insync.replicas as leader candidates, and drops brokers that restart after an unclean shutdown from them.',
+    note: 'Kafka finalizes this as a feature level (kafka-features.sh, or kafka-storage.sh format --feature), on by default for clusters formatted by Kafka 4.1 and later; refka reads it as a config key. The pre-kip-966 variant turns it off.',
+  },
+  {
     key: 'num.partitions',
     scope: 'broker',
     type: 'int',

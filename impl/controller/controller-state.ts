@@ -16,8 +16,39 @@ export interface BrokerRegistration {
   readonly inControlledShutdown: boolean;
 }
 
-/** Kafka's `PartitionRegistration`: a `PartitionRecord` with later changes applied, plus its topic's name. */
-export type PartitionRegistration = Omit<Extract<MetadataRecord, { type: 'PartitionRecord' }>, 'type'> & { readonly topicName: string };
+/**
+ * Kafka's `PartitionRegistration`: a `PartitionRecord` with later changes applied, plus its topic's
+ * name. The KIP-966 lists are always present here (empty when the record left them out).
+ */
+export type PartitionRegistration = Omit<Extract<MetadataRecord, { type: 'PartitionRecord' }>, 'type' | 'elr' | 'lastKnownElr'> & {
+  readonly topicName: string;
+  readonly elr: readonly number[];
+  readonly lastKnownElr: readonly number[];
+};
+
+/**
+ * What must hold of every registration (checked at replay, and by the controller before it writes
+ * a change): the leader is in the ISR; ISR and ELR are disjoint sets of replicas (KIP-966);
+ * LastKnownElr names at most one replica (the last leader), and only while the partition has no
+ * ISR and no leader; without ELR an ISR is never empty and there is no ELR.
+ */
+export function registrationProblem(registration: Omit<PartitionRegistration, 'topicName'>, elrEnabled?: boolean): string | undefined {
+  const { replicas, isr, elr, lastKnownElr, leader } = registration;
+  const name = `${registration.topicId}:${registration.partitionId}`;
+  if (leader !== NO_LEADER && !isr.includes(leader)) return `leader ${leader} of ${name} is outside the ISR ${isr.join(',')}`;
+  for (const [label, list] of [['ISR', isr], ['ELR', elr], ['LastKnownElr', lastKnownElr]] as const) {
+    if (new Set(list).size !== list.length) return `${label} of ${name} has a duplicate: ${list.join(',')}`;
+    const stranger = list.find((replica) => !replicas.includes(replica));
+    if (stranger !== undefined) return `${label} of ${name} names ${stranger}, not a replica`;
+  }
+  const inBoth = elr.find((replica) => isr.includes(replica));
+  if (inBoth !== undefined) return `replica ${inBoth} of ${name} is in both the ISR and the ELR`;
+  if (lastKnownElr.length > 1) return `LastKnownElr of ${name} names more than the last leader: ${lastKnownElr.join(',')}`;
+  if (lastKnownElr.length > 0 && (isr.length > 0 || leader !== NO_LEADER)) return `${name} keeps LastKnownElr ${lastKnownElr.join(',')} with ISR ${isr.join(',')} and leader ${leader}`;
+  if (elrEnabled === false && (elr.length > 0 || lastKnownElr.length > 0)) return `${name} has an ELR with ELR disabled`;
+  if (elrEnabled === false && isr.length === 0) return `${name} has an empty ISR with ELR disabled`;
+  return undefined;
+}
 
 export interface TopicInfo {
   readonly name: string;
@@ -148,18 +179,25 @@ export class MetadataState {
           leader: record.leader,
           leaderEpoch: record.leaderEpoch,
           partitionEpoch: record.partitionEpoch,
+          elr: record.elr ?? [],
+          lastKnownElr: record.lastKnownElr ?? [],
         });
+        const problem = registrationProblem(this.partitionMap.get(`${record.topicId}:${record.partitionId}`) as PartitionRegistration);
+        assert(problem === undefined, `PartitionRecord: ${problem}`);
         return;
       }
       case 'PartitionChangeRecord': {
         const key = `${record.topicId}:${record.partitionId}`;
         const current = this.partitionMap.get(key);
         assert(current !== undefined, `change of unknown partition ${key}`);
-        // Paired checks with the controller's decision: epochs only grow, the leader is in the ISR.
+        // Paired checks with the controller's decision: epochs only grow, the leader is in the ISR,
+        // ISR and ELR are disjoint, LastKnownElr only names the last leader of a leaderless partition.
         assert(record.partitionEpoch === current.partitionEpoch + 1, `partition epoch of ${key} must grow by one`);
         assert(record.leaderEpoch >= current.leaderEpoch, `leader epoch of ${key} went back`);
-        assert(record.leader === NO_LEADER || record.isr.includes(record.leader), `leader ${record.leader} of ${key} is outside the ISR`);
-        this.partitionMap.set(key, { ...current, isr: record.isr, leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch });
+        const next = { ...current, isr: record.isr, leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch, elr: record.elr, lastKnownElr: record.lastKnownElr };
+        const problem = registrationProblem(next);
+        assert(problem === undefined, `PartitionChangeRecord: ${problem}`);
+        this.partitionMap.set(key, next);
         return;
       }
       case 'ProducerIdsRecord':

@@ -18,7 +18,8 @@ import type {
   KafkaResponse,
 } from '../protocol/messages.ts';
 import { MetadataState, type PartitionRegistration } from './controller-state.ts';
-import { buildPartitionChange, changesForUnavailableBroker } from './partition-change.ts';
+import { effectiveMinIsr, elrEnabled } from './eligible-leader-replicas.ts';
+import { buildPartitionChange, changesForUncleanShutdown, changesForUnavailableBroker, type ElrSettingsFor } from './partition-change.ts';
 
 /** The metadata log: Kafka's `__cluster_metadata` topic, one partition, on the controller's disk. */
 export const METADATA_PARTITION = { topic: '__cluster_metadata', partition: 0 } as const;
@@ -181,12 +182,20 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     const existing = this.state.broker(request.brokerId);
     const brokerEpoch = this.state.nextOffset + 0;
     const records: MetadataRecord[] = [];
-    // A restarted broker (a new incarnation) must first leave the ISRs its old self was in.
-    if (existing !== undefined && existing.incarnationId !== request.incarnationId) {
-      records.push(...changesForUnavailableBroker(this.state, request.brokerId, (topic) => this.unclean(topic), 'fenced'));
-    }
     if (existing !== undefined && existing.incarnationId === request.incarnationId) {
       return { records: [], response: { type: 'BrokerRegistrationResponse', correlationId: request.correlationId, error: 'NONE', brokerEpoch: existing.brokerEpoch } };
+    }
+    // KIP-966 (Kafka's ClusterControlManager.registerBroker): the last shutdown was clean only if
+    // the broker proves it, naming in previousBrokerEpoch the very epoch this controller holds for
+    // it (read from its clean-shutdown file); -1, or any other epoch, means unclean.
+    const cleanShutdown = existing !== undefined && request.previousBrokerEpoch === existing.brokerEpoch;
+    if (!cleanShutdown && elrEnabled(this.options.config, this.options.variants)) {
+      // Its log may have lost acknowledged records: it leaves every ISR (even as the last member)
+      // and every ELR, and may not lead (handleBrokerUncleanShutdown).
+      records.push(...changesForUncleanShutdown(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
+    } else if (existing !== undefined) {
+      // A restarted broker (a new incarnation) must first leave the ISRs its old self was in.
+      records.push(...changesForUnavailableBroker(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
     }
     const registration: MetadataRecord = { type: 'RegisterBrokerRecord', brokerId: request.brokerId, brokerEpoch: brokerEpoch + records.length, incarnationId: request.incarnationId, fenced: true };
     records.push(registration);
@@ -210,7 +219,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     if (request.wantShutDown) {
       if (!broker.fenced && !broker.inControlledShutdown) {
         records.push({ type: 'BrokerRegistrationChangeRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch, inControlledShutdown: true });
-        records.push(...this.changesAfter(records, (state) => changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), 'controlled-shutdown')));
+        records.push(...this.changesAfter(records, (state) => changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state))));
       }
       const leads = this.leadershipsAfter(records, broker.brokerId);
       if (broker.fenced || leads === 0) {
@@ -233,7 +242,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   }
 
   private fenceRecords(brokerId: number, brokerEpoch: number): MetadataRecord[] {
-    const changes = changesForUnavailableBroker(this.state, brokerId, (topic) => this.unclean(topic), 'fenced');
+    const changes = changesForUnavailableBroker(this.state, brokerId, (topic) => this.unclean(topic), this.elrFor(this.state));
     return [{ type: 'FenceBrokerRecord', brokerId, brokerEpoch }, ...changes];
   }
 
@@ -247,7 +256,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       const last = this.lastHeartbeatMs.get(broker.brokerId) ?? nowMs;
       if (nowMs - last <= timeoutMs) continue;
       records.push(...this.changesAfter(records, (state) => {
-        const changes = changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), 'fenced');
+        const changes = changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state));
         return [{ type: 'FenceBrokerRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch }, ...changes];
       }));
     }
@@ -277,7 +286,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     for (const partition of this.state.allPartitions()) {
       if (partition.leader === partition.replicas[0]) continue;
       if (records.length >= MAX_ELECTIONS_PER_IMBALANCE) return { records, rescheduleImmediately: true };
-      const record = buildPartitionChange(this.state, partition, { preferred: true, uncleanLeaderElection: false });
+      const record = buildPartitionChange(this.state, partition, { preferred: true, uncleanLeaderElection: false, elr: this.elrFor(this.state)(partition) });
       if (record === undefined) continue;
       assert(record.leader === partition.replicas[0] && record.leaderEpoch === partition.leaderEpoch + 1, 'a preferred election elects the preferred replica in a new epoch');
       records.push(record);
@@ -291,7 +300,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     for (const partition of state.allPartitions()) {
       if (partition.leader !== NO_LEADER) continue;
       if (brokerId !== undefined && !partition.replicas.includes(brokerId)) continue;
-      const record = buildPartitionChange(state, partition, { uncleanLeaderElection: this.unclean(partition.topicName) });
+      const record = buildPartitionChange(state, partition, { uncleanLeaderElection: this.unclean(partition.topicName), elr: this.elrFor(state)(partition) });
       if (record !== undefined) records.push(record);
     }
     return records;
@@ -316,6 +325,15 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     for (const record of pending) if (record.type === 'PartitionChangeRecord') last.set(`${record.topicId}:${record.partitionId}`, record.leader);
     for (const leader of last.values()) if (leader === brokerId) leads++;
     return leads;
+  }
+
+  /**
+   * The ELR settings of each partition (KIP-966), read from `state` (a scratch state in
+   * `changesAfter`): undefined when ELR is disabled, else the topic's effective min ISR.
+   */
+  private elrFor(state: MetadataState): ElrSettingsFor {
+    if (!elrEnabled(this.options.config, this.options.variants)) return () => undefined;
+    return (partition) => ({ minIsr: effectiveMinIsr(state.topicConfigs(partition.topicName), this.options.config, partition.replicas.length) });
   }
 
   private unclean(topicName: string): boolean {
@@ -376,10 +394,10 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
         return { records: [], response: reply('INELIGIBLE_REPLICA', partition), marks: ['stale-replica-epoch-refused'] };
       }
     }
-    const record = buildPartitionChange(this.state, partition, { isr: newIsr, uncleanLeaderElection: false, keepLeader: true });
+    const record = buildPartitionChange(this.state, partition, { isr: newIsr, uncleanLeaderElection: false, keepLeader: true, elr: this.elrFor(this.state)(partition) });
     if (record === undefined) return { records: [], response: reply('NONE', partition) };
     assert(record.leader === partition.leader, 'an ISR change requested by the leader keeps that leader');
-    const after: PartitionRegistration = { ...partition, isr: record.isr, leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch };
+    const after: PartitionRegistration = { ...partition, isr: record.isr, leader: record.leader, leaderEpoch: record.leaderEpoch, partitionEpoch: record.partitionEpoch, elr: record.elr, lastKnownElr: record.lastKnownElr };
     return { records: [record], response: reply('NONE', after) };
   }
 

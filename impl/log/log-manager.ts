@@ -2,13 +2,13 @@ import { assert } from '../common/assert.ts';
 import type { Clock, NodeDisk } from '../env/node-environment.ts';
 import { CheckpointFile, OFFSET_CHECKPOINT_FORMAT, topicPartitionName, type TopicPartition } from './checkpoint-file.ts';
 import type { LogConfig } from './log-config.ts';
+import { readAndDeleteCleanShutdownFile, writeCleanShutdownFile } from './clean-shutdown-file.ts';
 import { UnifiedLog, type LogLoadSummary } from './unified-log.ts';
 
 export const RECOVERY_POINT_CHECKPOINT_FILENAME = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILENAME = 'log-start-offset-checkpoint';
 export const HIGH_WATERMARK_CHECKPOINT_FILENAME = 'replication-offset-checkpoint';
-/** Kafka's `.kafka_cleanshutdown` marker (`LogLoader.CleanShutdownFileName`). */
-export const CLEAN_SHUTDOWN_FILENAME = '.kafka_cleanshutdown';
+export { CLEAN_SHUTDOWN_FILENAME } from './clean-shutdown-file.ts';
 
 /** Kafka's topic name rule: 1..249 of `[a-zA-Z0-9._-]`, not `.` or `..`. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -27,6 +27,8 @@ export function parseTopicPartitionDir(name: string): TopicPartition | undefined
 /** What loading the log directory found. */
 export interface LogDirLoad {
   readonly hadCleanShutdown: boolean;
+  /** KIP-966: the broker epoch the clean-shutdown marker names, or -1 (no marker: unclean). */
+  readonly previousBrokerEpoch: number;
   readonly logs: ReadonlyMap<string, LogLoadSummary>;
   /** High watermarks from `replication-offset-checkpoint`, by `topic-partition`. */
   readonly highWatermarks: ReadonlyMap<string, number>;
@@ -61,9 +63,8 @@ export class LogManager {
    */
   loadLogs(configFor: (tp: TopicPartition) => LogConfig): LogDirLoad {
     assert(this.logs.size === 0, 'loadLogs runs once, at startup');
-    const cleanMarker = `${this.root}/${CLEAN_SHUTDOWN_FILENAME}`;
-    const hadCleanShutdown = this.disk.exists(cleanMarker);
-    if (hadCleanShutdown) this.disk.delete(cleanMarker);
+    const marker = readAndDeleteCleanShutdownFile(this.disk, this.root);
+    const hadCleanShutdown = marker.exists;
     const recovery = offsetsOf(this.recoveryPoints);
     const starts = offsetsOf(this.logStartOffsets);
     const summaries = new Map<string, LogLoadSummary>();
@@ -79,7 +80,7 @@ export class LogManager {
       this.logs.set(key, { tp, log });
       summaries.set(key, summary);
     }
-    return { hadCleanShutdown, logs: summaries, highWatermarks: offsetsOf(this.highWatermarks) };
+    return { hadCleanShutdown, previousBrokerEpoch: marker.brokerEpoch, logs: summaries, highWatermarks: offsetsOf(this.highWatermarks) };
   }
 
   private partitionDirs(): string[] {
@@ -138,14 +139,15 @@ export class LogManager {
     this.highWatermarks.write(entries);
   }
 
-  /** Flushes every log, writes the checkpoints and the clean-shutdown marker (a controlled shutdown). */
-  shutdown(highWatermarks: ReadonlyMap<string, number>): void {
+  /**
+   * Flushes every log, writes the checkpoints and the clean-shutdown marker with the broker's
+   * epoch (a controlled shutdown; -1 when the caller has none).
+   */
+  shutdown(highWatermarks: ReadonlyMap<string, number>, brokerEpoch = -1): void {
     for (const { log } of this.allLogs()) log.close();
     this.checkpointRecoveryPointsAndLogStartOffsets();
     this.checkpointHighWatermarks(highWatermarks);
-    const marker = `${this.root}/${CLEAN_SHUTDOWN_FILENAME}`;
-    this.disk.write(marker, 0, new Uint8Array(0));
-    this.disk.fsync(marker);
+    writeCleanShutdownFile(this.disk, this.root, brokerEpoch);
   }
 }
 

@@ -46,6 +46,14 @@ export type MetadataRecord =
       readonly leader: number;
       readonly leaderEpoch: number;
       readonly partitionEpoch: number;
+      /**
+       * KIP-966 `EligibleLeaderReplicas`: replicas that left the ISR while it was below
+       * min.insync.replicas and so hold every record up to the high watermark. Kafka makes it a
+       * tagged field, absent meaning empty; refka does the same.
+       */
+      readonly elr?: readonly number[];
+      /** KIP-966 `LastKnownElr`: replicas that lost their ELR place to an unclean shutdown; absent means empty. */
+      readonly lastKnownElr?: readonly number[];
     }
   | {
       readonly type: 'PartitionChangeRecord';
@@ -55,6 +63,9 @@ export type MetadataRecord =
       readonly leader: number;
       readonly leaderEpoch: number;
       readonly partitionEpoch: number;
+      /** KIP-966: the whole new ELR (Kafka leaves an unchanged one out; refka writes it always). */
+      readonly elr: readonly number[];
+      readonly lastKnownElr: readonly number[];
       /** Set when the leader was elected from outside the ISR (unclean election). */
       readonly unclean: boolean;
     }

@@ -30,6 +30,11 @@ export interface BrokerRegistrationRequest {
   readonly brokerId: number;
   /** A fresh id per process start (Kafka's `incarnationId`), so the controller tells restarts apart. */
   readonly incarnationId: string;
+  /**
+   * KIP-966 `PreviousBrokerEpoch`: the broker epoch its clean-shutdown file names, proving the last
+   * shutdown was clean; -1 when there was no file (an unclean shutdown, or a first start).
+   */
+  readonly previousBrokerEpoch: number;
 }
 
 export interface BrokerRegistrationResponse {

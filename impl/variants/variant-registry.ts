@@ -62,7 +62,7 @@ export const PROTOCOL_VARIANTS: readonly ProtocolVariant[] = [
   },
   {
     name: 'pre-kip-966',
-    summary: 'The high watermark advances while the ISR is below min.insync.replicas.',
+    summary: 'The protocol before KIP-966: the high watermark advances while the ISR is below min.insync.replicas, and the controller keeps no Eligible Leader Replicas (the last ISR member stays in the ISR and leads again even after an unclean shutdown).',
     source: 'KIP-966',
     configOverrides: {},
   },

@@ -25,8 +25,10 @@ describe('the default Kafka run', () => {
     expect(run(seed).verdict).toBe('pass');
   });
 
-  it('does not fail seed 83 on liveness: a read-flipped leader epoch stalls a follower for good, as it would in Kafka', () => {
-    const result = run(83);
+  // Seed 83 showed this with a read-flipped leader epoch until KIP-966's ELR changed its elections;
+  // seed 9 is the first of 1..40 that now stalls a follower behind unchecked bit flips.
+  it('does not fail seed 9 on liveness: bit flips no checksum sees stall a follower for good, as they would in Kafka', () => {
+    const result = run(9);
     expect(result.verdict).toBe('pass');
     expect(result.liveness).toMatch(/^not converged .* \(does not apply: \d+ bit flip\(s\) landed where no checksum looks/);
     expect(result.invariants.find((stats) => stats.name === 'AcknowledgedOnEveryReplica')?.applies).toBe(false);

@@ -46,7 +46,7 @@ function cluster(brokers: readonly BrokerView[], partition: Partial<{ leader: nu
     nowMs: 0,
     controller: {
       brokers: [0, 1, 2].map((id) => ({ brokerId: id, brokerEpoch: 10 + id, incarnationId: `b${id}`, fenced: false, inControlledShutdown: false })),
-      partitions: [{ topicId: 't#0', topicName: 't', partitionId: 0, replicas: [0, 1, 2], isr: partition.isr ?? [0, 1, 2], leader: partition.leader ?? 0, leaderEpoch: partition.leaderEpoch ?? 1, partitionEpoch: 1 }],
+      partitions: [{ topicId: 't#0', topicName: 't', partitionId: 0, replicas: [0, 1, 2], isr: partition.isr ?? [0, 1, 2], leader: partition.leader ?? 0, leaderEpoch: partition.leaderEpoch ?? 1, partitionEpoch: 1, elr: [], lastKnownElr: [] }],
       topics: [{ name: 't', topicId: 't#0', partitions: 1, configs: topicConfigs }],
       metadataOffset: 10,
     },
