@@ -16,10 +16,19 @@ export interface BatchDigest {
  * A compact summary of a replica's log, kept in memory beside it so that the replication
  * invariants (LogMatching, StrongIsr) can compare replicas after every event without reading
  * logs: two replicas agree on a prefix exactly when their prefix hashes at its last batch match.
- * It is updated on every append and rebuilt from the log after truncation, retention or restart.
+ * It is updated on every append and rebuilt from the log after truncation, retention, compaction,
+ * a log start offset taken from the leader, or restart.
  */
 export class LogDigest {
   private batches: BatchDigest[] = [];
+
+  /**
+   * @param compacted the log's topic is compacted (`cleanup.policy` includes `compact`): each
+   * replica's cleaner rewrites batches on its own schedule, as Kafka's does, so copies of one
+   * batch hold the same offset range and epoch but different records and CRCs. The digest then
+   * records offsets and epochs only (CRC 0), and the invariants compare what compaction keeps.
+   */
+  constructor(private readonly compacted = false) {}
 
   get all(): readonly BatchDigest[] {
     return this.batches;
@@ -35,13 +44,17 @@ export class LogDigest {
       baseOffset: batch.baseOffset,
       lastOffset: batch.lastOffset,
       epoch: batch.partitionLeaderEpoch,
-      crc: batch.crc,
-      prefixHash: mix(previous?.prefixHash ?? 0x9e3779b9, batch.baseOffset, batch.lastOffset, batch.partitionLeaderEpoch, batch.crc),
+      crc: this.compacted ? 0 : batch.crc,
+      prefixHash: mix(previous?.prefixHash ?? anchorHash(this.anchor), batch.baseOffset, batch.lastOffset, batch.partitionLeaderEpoch, this.compacted ? 0 : batch.crc),
     });
   }
 
+  /** Where the digest's prefix hashes start: the log start offset when it was last rebuilt. */
+  private anchor = 0;
+
   rebuild(log: UnifiedLog): void {
     this.batches = [];
+    this.anchor = log.logStartOffset;
     let from = log.logStartOffset;
     while (from < log.logEndOffset) {
       const read = log.read(from, 1 << 22, log.logEndOffset, true);
@@ -95,4 +108,26 @@ function mix(seed: number, ...words: number[]): number {
     hash ^= hash >>> 15;
   }
   return hash >>> 0;
+}
+
+/** The prefix hash a digest starts from at `offset` when nothing before it is known. */
+export function anchorHash(offset: number): number {
+  return offset === 0 ? 0x9e3779b9 : mix(0x9e3779b9, offset);
+}
+
+/**
+ * The entries of `digest` from the first batch starting at or after `fromOffset`, with their
+ * prefix hashes computed again as if the log started there (`seed`: the hash to chain from, by
+ * default {@link anchorHash}). Two replicas that hold the same batches from `fromOffset` on get
+ * the same entries, whatever each one's own log start: what the view of a cluster needs when
+ * retention moved replicas' log starts at different times.
+ */
+export function reanchor(digest: readonly BatchDigest[], fromOffset: number, into: BatchDigest[] = [], startIndex = 0): BatchDigest[] {
+  for (let index = startIndex; index < digest.length; index++) {
+    const batch = digest[index] as BatchDigest;
+    if (batch.baseOffset < fromOffset) continue;
+    const previous = into.at(-1);
+    into.push({ ...batch, prefixHash: mix(previous?.prefixHash ?? anchorHash(fromOffset), batch.baseOffset, batch.lastOffset, batch.epoch, batch.crc) });
+  }
+  return into;
 }
