@@ -204,6 +204,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         this.timer('isr-expiration', Math.max(1, Math.floor(this.options.config.number('replica.lag.time.max.ms') / 2)));
         this.timer('hw-checkpoint', HW_CHECKPOINT_INTERVAL_MS);
         this.timer('request-expiry', REQUEST_EXPIRY_INTERVAL_MS);
+        this.timer('log-retention', this.options.config.number('log.retention.check.interval.ms'));
+        this.timer('log-cleaner', this.options.config.number('log.cleaner.backoff.ms'));
         return;
       case 'timer':
         return this.onTimer(input.name);
@@ -302,6 +304,18 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return;
       case 'alter-partition-retry':
         return this.retryAlterPartitions();
+      case 'log-retention':
+        // Kafka's LogManager.cleanupLogs: every log, in a fixed order, leader or follower.
+        for (const partition of this.sortedPartitions()) partition.deleteOldSegments();
+        this.timer('log-retention', this.options.config.number('log.retention.check.interval.ms'));
+        return;
+      case 'log-cleaner':
+        // Stands in for Kafka's LogCleaner thread, which cleans the dirtiest compacted log and,
+        // with nothing left to clean, sleeps log.cleaner.backoff.ms: refka cleans every
+        // compacted log once per backoff.
+        for (const partition of this.sortedPartitions()) if (partition.log.config.cleanupPolicy.compact) partition.compact();
+        this.timer('log-cleaner', this.options.config.number('log.cleaner.backoff.ms'));
+        return;
       case 'isr-expiration':
         for (const partition of this.sortedPartitions()) partition.maybeShrinkIsr();
         this.completeDelayedProduces();
@@ -523,7 +537,10 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       let partition = this.partitions.get(name);
       if (partition === undefined) {
         const tp = { topic: registration.topicName, partition: registration.partitionId };
-        const log = this.logManager.getOrCreateLog(tp, this.logConfig(registration.topicName));
+        const config = this.logConfig(registration.topicName);
+        const log = this.logManager.getOrCreateLog(tp, config);
+        // A log loaded at startup was opened before the metadata named its topic's configs.
+        log.updateConfig(config);
         partition = new Partition(registration.topicName, registration.partitionId, registration.topicId, log, this.loadedHighWatermarks.get(name) ?? 0, this.context);
         this.partitions.set(name, partition);
       }
@@ -647,7 +664,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     if (data === undefined) return this.backoff(call.partition, fetcher);
     switch (data.error) {
       case 'NONE': {
-        const error = partition.appendAsFollower(data.records, data.highWatermark);
+        const error = partition.appendAsFollower(data.records, data.highWatermark, data.logStartOffset);
         if (error !== 'NONE') {
           // The leader's data does not follow ours: find the divergence again.
           fetcher.phase = 'truncating';
@@ -689,13 +706,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   }
 
   private handleProduce(from: NodeId, request: ProduceRequest): void {
-    const minIsr = this.options.config.number('min.insync.replicas');
     const results = request.partitions.map((data) => {
       const partition = this.partitions.get(`${data.topic}-${data.partition}`);
       if (partition === undefined) {
         return { topic: data.topic, partition: data.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1, errorMessage: '' };
       }
-      return partition.appendRecordsToLeader(data.records, request.acks, this.minIsrFor(partition.topic, minIsr));
+      return partition.appendRecordsToLeader(data.records, request.acks, partition.minInsyncReplicas);
     });
     this.completeDelayedFetches();
     if (request.acks === 0) return;
@@ -706,11 +722,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     this.delayedProduces.push({ from, request, results, deadlineMs: this.environment.clock.nowMs() + request.timeoutMs, timer });
     this.timer(timer, request.timeoutMs);
     this.completeDelayedProduces();
-  }
-
-  private minIsrFor(topic: string, fallback: number): number {
-    const override = this.image.topicConfigs(topic)['min.insync.replicas'];
-    return override === undefined ? fallback : Number(override);
   }
 
   /**
@@ -732,7 +743,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
           return { ...result, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError };
         }
         if (partition.highWatermark > result.lastOffset) {
-          const minIsr = this.minIsrFor(partition.topic, this.options.config.number('min.insync.replicas'));
+          const minIsr = partition.minInsyncReplicas;
           return partition.isr.length < minIsr ? { ...result, error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' as KafkaError } : result;
         }
         done = false;
@@ -878,7 +889,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 /** The run's config keys that are topic (log) configs. */
 function pickLogKeys(overrides: Readonly<Record<string, string>>): Record<string, string> {
   const logKeys = new Set([
-    'flush.messages', 'flush.ms', 'segment.bytes', 'segment.ms', 'segment.index.bytes', 'index.interval.bytes', 'retention.ms',
+    'min.insync.replicas', 'flush.messages', 'flush.ms', 'segment.bytes', 'segment.ms', 'segment.index.bytes', 'index.interval.bytes', 'retention.ms',
     'retention.bytes', 'cleanup.policy', 'max.message.bytes', 'message.timestamp.type', 'delete.retention.ms',
   ]);
   const picked: Record<string, string> = {};

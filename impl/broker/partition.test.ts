@@ -3,6 +3,7 @@ import { SimDisk } from '../../sim/disk/sim-disk.ts';
 import { AleaRandomStream } from '../../sim/random/random-stream.ts';
 import { ConfigView } from '../config/config-view.ts';
 import { logConfigFrom } from '../log/log-config.ts';
+import { buildRecordBatch, DEFAULT_BATCH_SPEC, stampBatch } from '../log/record-batch.ts';
 import { LogManager } from '../log/log-manager.ts';
 import type { AlterPartitionRequest, KafkaMessage } from '../protocol/messages.ts';
 import { Partition, type PartitionContext } from './partition.ts';
@@ -108,5 +109,134 @@ describe('Partition ISR eligibility (KIP-841, KIP-903)', () => {
     partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
     expect(partition.isrState.kind).toBe('pending-expand');
     expect(sent[0]?.newIsrWithEpochs).toEqual([{ brokerId: 0, brokerEpoch: 7 }, { brokerId: 1, brokerEpoch: 42 }]);
+  });
+});
+
+// A partition over a log with topic configs, on a clock the test moves: for the high watermark's
+// min.insync.replicas, retention and compaction, which read the log's (topic's) configuration.
+function topicPartition(topicConfigs: Readonly<Record<string, string>>, brokerConfig: Readonly<Record<string, string>>, replicas: readonly number[]): { partition: Partition; marks: string[]; clock: { nowMs: () => number; advance: (ms: number) => void } } {
+  let now = 1_000;
+  const clock = { nowMs: () => now, advance: (ms: number) => { now += ms; } };
+  const disk = new SimDisk({ clock, random: new AleaRandomStream(1, 'disk') });
+  const manager = new LogManager(disk, clock, 'kafka-logs');
+  const log = manager.getOrCreateLog({ topic: 't', partition: 0 }, logConfigFrom({ ...brokerConfig, ...topicConfigs }));
+  const marks: string[] = [];
+  let correlationId = 100;
+  const context: PartitionContext = {
+    brokerId: 0,
+    brokerEpoch: () => 7,
+    nowMs: clock.nowMs,
+    config: new ConfigView(brokerConfig),
+    variants: new Set(),
+    sendToController: () => ++correlationId,
+    isReplicaIsrEligible: () => true,
+    mark: (name) => marks.push(name),
+    transition: () => {},
+  };
+  const partition = new Partition('t', 0, 't#1', log, 0, context);
+  partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas, isr: replicas, leader: 0, leaderEpoch: 0, partitionEpoch: 0, elr: [], lastKnownElr: [] });
+  return { partition, marks, clock };
+}
+
+/** The log's batches as read from it: offsets and epochs, from the log start. */
+function batchBounds(partition: Partition): { baseOffset: number; lastOffset: number; epoch: number }[] {
+  const log = partition.log;
+  const read = log.read(log.logStartOffset, 1 << 22, log.logEndOffset, true);
+  if (read.type === 'error') throw new Error(read.message);
+  return read.batches.map((batch) => ({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.partitionLeaderEpoch }));
+}
+
+function keyedBatch(pairs: readonly (readonly [string, string])[], timestamp: number): Uint8Array {
+  const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+  return buildRecordBatch(DEFAULT_BATCH_SPEC, pairs.map(([key, value]) => ({ timestamp, key: encode(key), value: encode(value), headers: [] })));
+}
+
+function followerFetch(partition: Partition, fetchOffset: number): void {
+  partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 0, fetchOffset, logStartOffset: 0, partitionMaxBytes: 1 << 20 }, 1, 42);
+}
+
+describe('Partition high watermark and the topic\'s min.insync.replicas', () => {
+  it('holds the high watermark while the ISR is below the topic\'s min.insync.replicas, whatever the broker default', () => {
+    // Broker default 1, topic 2: Kafka's Partition reads leaderLog.config.minInSyncReplicas.
+    const { partition } = topicPartition({ 'min.insync.replicas': '2' }, { 'min.insync.replicas': '1' }, [0]);
+    expect(partition.appendRecordsToLeader(keyedBatch([['k', 'a']], 1_000), 1, 1).error).toBe('NONE');
+    expect(partition.log.logEndOffset).toBe(1);
+    expect(partition.highWatermark).toBe(0);
+    expect(partition.minInsyncReplicas).toBe(2);
+  });
+
+  it('advances it when the topic asks for fewer replicas than the broker default', () => {
+    const { partition } = topicPartition({ 'min.insync.replicas': '1' }, { 'min.insync.replicas': '2' }, [0]);
+    partition.appendRecordsToLeader(keyedBatch([['k', 'a']], 1_000), 1, 1);
+    expect(partition.highWatermark).toBe(1);
+  });
+});
+
+describe('Partition log cleanup', () => {
+  it('deletes segments by retention only below its high watermark, and its digest starts at the new log start', () => {
+    // Every batch rolls its own segment; retention.bytes=0 makes every segment breach it.
+    const { partition, marks } = topicPartition({ 'segment.bytes': '100', 'retention.bytes': '0', 'min.insync.replicas': '1' }, {}, [0, 1]);
+    for (let index = 0; index < 6; index++) partition.appendRecordsToLeader(keyedBatch([[`k${index}`, `v${index}`]], 1_000), -1, 1);
+    expect(partition.log.segmentBaseOffsets()).toEqual([0, 1, 2, 3, 4, 5]);
+    followerFetch(partition, 3);
+    expect(partition.highWatermark).toBe(3);
+    expect(partition.deleteOldSegments()).toBe(3);
+    expect(partition.log.logStartOffset).toBe(3);
+    expect(partition.log.segmentBaseOffsets()).toEqual([3, 4, 5]);
+    expect(batchBounds(partition)[0]?.baseOffset).toBe(3);
+    expect(marks).toContain('retention-deleted-segment');
+    // Nothing more goes until the high watermark moves.
+    expect(partition.deleteOldSegments()).toBe(0);
+    followerFetch(partition, 6);
+    expect(partition.highWatermark).toBe(6);
+    expect(partition.deleteOldSegments()).toBe(3);
+    expect(partition.log.logStartOffset).toBe(6);
+  });
+
+  it('keeps every segment under cleanup.policy=compact, whatever the retention bounds', () => {
+    const { partition } = topicPartition({ 'segment.bytes': '100', 'retention.bytes': '0', 'cleanup.policy': 'compact', 'min.insync.replicas': '1' }, {}, [0]);
+    for (let index = 0; index < 3; index++) partition.appendRecordsToLeader(keyedBatch([['k', `v${index}`]], 1_000), -1, 1);
+    expect(partition.highWatermark).toBe(3);
+    expect(partition.deleteOldSegments()).toBe(0);
+    expect(partition.log.logStartOffset).toBe(0);
+  });
+
+  it('compacts a compacted topic below its high watermark, keeping batch boundaries so replicas compacted at different times still match', () => {
+    const { partition, marks } = topicPartition({ 'segment.bytes': '100', 'cleanup.policy': 'compact', 'min.insync.replicas': '1' }, {}, [0, 1]);
+    for (let index = 0; index < 4; index++) partition.appendRecordsToLeader(keyedBatch([['k', `v${index}`]], 1_000), -1, 1);
+    const before = batchBounds(partition);
+    // Nothing is cleaned above the high watermark.
+    expect(partition.compact()).toBe(0);
+    followerFetch(partition, 4);
+    expect(partition.highWatermark).toBe(4);
+    // Offsets 0..2 hold k, superseded by offset 2 within the cleanable segments (those below the
+    // active one): 0 and 1 go.
+    expect(partition.compact()).toBe(2);
+    expect(marks).toContain('compaction-removed-record');
+    expect(batchBounds(partition)).toEqual(before);
+    const values = partition.log.readRecords(0);
+    expect(Array.isArray(values) ? values.map((record) => record.offset) : values).toEqual([2, 3]);
+  });
+
+  it('does not compact a topic whose cleanup.policy is delete', () => {
+    const { partition } = topicPartition({ 'segment.bytes': '100', 'min.insync.replicas': '1' }, {}, [0]);
+    for (let index = 0; index < 4; index++) partition.appendRecordsToLeader(keyedBatch([['k', `v${index}`]], 1_000), -1, 1);
+    expect(partition.compact()).toBe(0);
+  });
+
+  it('moves a follower\'s log start up to the leader\'s, never past its own high watermark', () => {
+    const { partition } = topicPartition({ 'segment.bytes': '100', 'min.insync.replicas': '1' }, {}, [0, 1]);
+    partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0, 1], leader: 1, leaderEpoch: 1, partitionEpoch: 1, elr: [], lastKnownElr: [] });
+    const batches = [0, 1, 2, 3].map((offset) => stampBatch(keyedBatch([[`k${offset}`, 'v']], 1_000), offset, 1));
+    for (const batch of batches) expect(partition.appendAsFollower([batch], 0)).toBe('NONE');
+    expect(partition.log.segmentBaseOffsets()).toEqual([0, 1, 2, 3]);
+    // The leader's log start (3) is past this replica's high watermark (2): it moves to 2 only.
+    expect(partition.appendAsFollower([], 2, 3)).toBe('NONE');
+    expect(partition.highWatermark).toBe(2);
+    expect(partition.log.logStartOffset).toBe(2);
+    expect(partition.log.segmentBaseOffsets()).toEqual([2, 3]);
+    expect(partition.appendAsFollower([], 4, 3)).toBe('NONE');
+    expect(partition.log.logStartOffset).toBe(3);
+    expect(batchBounds(partition)[0]?.baseOffset).toBe(3);
   });
 });

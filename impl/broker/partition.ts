@@ -100,6 +100,14 @@ export class Partition {
     return `${this.topic}-${this.partitionId}`;
   }
 
+  /**
+   * The topic's `min.insync.replicas`, read from the log's configuration as Kafka's `Partition`
+   * reads `leaderLog.config.minInSyncReplicas`: a topic override wins over the broker default.
+   */
+  get minInsyncReplicas(): number {
+    return this.log.config.minInSyncReplicas;
+  }
+
   /** The ISR the controller has committed. */
   get isr(): readonly number[] {
     return this.isrState.kind === 'committed' ? this.isrState.isr : this.committedIsr;
@@ -326,7 +334,7 @@ export class Partition {
    */
   maybeIncrementLeaderHW(): boolean {
     if (this.role !== 'leader') return false;
-    const minIsr = this.context.config.number('min.insync.replicas');
+    const minIsr = this.minInsyncReplicas;
     const isr = this.maximalIsr;
     if (!this.context.variants.has('pre-kip-966') && isr.length < minIsr) return false;
     let newHw = this.log.logEndOffset;
@@ -437,8 +445,12 @@ export class Partition {
 
   // ---- Follower -------------------------------------------------------------------------------------
 
-  /** Appends fetched batches as follower and takes the leader's high watermark (bounded by our end). */
-  appendAsFollower(records: readonly Uint8Array[], leaderHighWatermark: number): KafkaError {
+  /**
+   * Appends fetched batches as follower, takes the leader's high watermark (bounded by our end)
+   * and then the leader's log start offset (Kafka's `processPartitionData` calls
+   * `maybeIncrementLogStartOffset` with it), so that retention on the leader reaches followers.
+   */
+  appendAsFollower(records: readonly Uint8Array[], leaderHighWatermark: number, leaderLogStartOffset = -1): KafkaError {
     if (records.length > 0) {
       const result = this.log.appendAsFollower(records);
       if (result.type === 'error') return result.error === 'KAFKA_STORAGE_ERROR' ? 'KAFKA_STORAGE_ERROR' : 'CORRUPT_MESSAGE';
@@ -448,7 +460,34 @@ export class Partition {
     }
     const newHw = Math.min(leaderHighWatermark, this.log.logEndOffset);
     if (newHw > this.highWatermark) this.highWatermark = newHw;
+    this.log.maybeIncrementLogStartOffset(leaderLogStartOffset, this.highWatermark);
     return 'NONE';
+  }
+
+  // ---- Log cleanup (Kafka's LogManager.cleanupLogs and LogCleaner) ----------------------------------
+
+  /**
+   * One retention pass over this replica's log (Kafka's `UnifiedLog.deleteOldSegments`, which
+   * `LogManager.cleanupLogs` runs every `log.retention.check.interval.ms` on every log, leader or
+   * follower): only segments wholly below this replica's high watermark may go. Returns the
+   * number of segments deleted.
+   */
+  deleteOldSegments(): number {
+    const deleted = this.log.deleteOldSegments(this.highWatermark);
+    if (deleted === 0) return 0;
+    this.context.mark('retention-deleted-segment');
+    return deleted;
+  }
+
+  /**
+   * One pass of the log cleaner over this replica's log (`cleanup.policy` with `compact`), below
+   * its high watermark. Returns the number of records removed.
+   */
+  compact(): number {
+    const removed = this.log.compact(this.highWatermark);
+    if (removed === 0) return 0;
+    this.context.mark('compaction-removed-record');
+    return removed;
   }
 
   /** Truncates the follower's log (to the epoch's end the leader reported, or to the HW pre-KIP-101). */

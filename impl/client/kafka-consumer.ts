@@ -200,7 +200,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   }
 
   private onFetch(response: FetchResponse): void {
-    const records: { topic: string; partition: number; offset: number; value: string }[] = [];
+    // Each record's key is kept (null for a record without one), so that a checker can tell a
+    // record compaction removed (a later record with its key exists) from a lost one.
+    const records: { topic: string; partition: number; offset: number; key: string | null; value: string }[] = [];
     let error: string | undefined;
     for (const data of response.partitions) {
       const position = this.positions.get(data.partition);
@@ -231,9 +233,14 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         for (const record of decoded) {
           // Whole batches come back; records before the position were read already.
           if (position.offset === undefined || record.offset < position.offset) continue;
-          records.push({ topic: data.topic, partition: data.partition, offset: record.offset, value: new TextDecoder().decode(record.value ?? new Uint8Array()) });
+          const key = record.key === null ? null : new TextDecoder().decode(record.key);
+          records.push({ topic: data.topic, partition: data.partition, offset: record.offset, key, value: new TextDecoder().decode(record.value ?? new Uint8Array()) });
           position.offset = record.offset + 1;
         }
+        // Kafka's fetcher moves on to the batch's next offset once it has drained a batch: a
+        // compacted batch may have lost its last records (or all of them), and its offsets stay
+        // taken.
+        if (position.offset !== undefined && position.offset <= read.batch.lastOffset) position.offset = read.batch.lastOffset + 1;
       }
     }
     const process = this.options.name;

@@ -236,6 +236,23 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     note: 'Kafka finalizes this as a feature level (kafka-features.sh, or kafka-storage.sh format --feature), on by default for clusters formatted by Kafka 4.1 and later; refka reads it as a config key. The pre-kip-966 variant turns it off.',
   },
   {
+    key: 'log.retention.check.interval.ms',
+    scope: 'broker',
+    type: 'long',
+    defaultValue: '300000',
+    min: '1',
+    doc: 'How often in milliseconds the log manager looks for segments that retention (retention.ms, retention.bytes) may delete (LogManager.cleanupLogs).',
+  },
+  {
+    key: 'log.cleaner.backoff.ms',
+    scope: 'broker',
+    type: 'long',
+    defaultValue: '15000',
+    min: '1',
+    doc: 'How long in milliseconds the log cleaner sleeps when no log needs cleaning.',
+    note: 'Kafka\'s cleaner threads clean the dirtiest log whenever one is dirty enough (min.cleanable.dirty.ratio); refka compacts every log whose cleanup.policy includes compact once per log.cleaner.backoff.ms, and rejects values below 1 because a zero interval would never let time pass.',
+  },
+  {
     key: 'num.partitions',
     scope: 'broker',
     type: 'int',

@@ -7,6 +7,11 @@ import type { TimestampType } from './record-batch.ts';
  * `Long.MAX_VALUE` defaults ("never") become `Infinity`; every other value fits a safe integer.
  */
 export interface LogConfig {
+  /**
+   * The topic's `min.insync.replicas` (Kafka's `LogConfig.minInSyncReplicas`): the partition
+   * reads it from its leader log for acks=all and for the high watermark (KIP-966).
+   */
+  readonly minInSyncReplicas: number;
   readonly segmentBytes: number;
   readonly segmentMs: number;
   readonly segmentIndexBytes: number;
@@ -37,6 +42,7 @@ export function logConfigFrom(overrides: Readonly<Record<string, string>> = {}):
   const timestampType = resolved['message.timestamp.type'];
   assert(timestampType === 'CreateTime' || timestampType === 'LogAppendTime', `log config: message.timestamp.type=${timestampType}`);
   return {
+    minInSyncReplicas: longValue(resolved, 'min.insync.replicas'),
     segmentBytes: longValue(resolved, 'segment.bytes'),
     segmentMs: longValue(resolved, 'segment.ms'),
     segmentIndexBytes: longValue(resolved, 'segment.index.bytes'),

@@ -108,13 +108,15 @@ export class UnifiedLog {
   private lastFlushedMs: number;
   private events: LogEvent[] = [];
   readonly leaderEpochCache: LeaderEpochFileCache;
+  private currentConfig: LogConfig;
 
   private constructor(
     private readonly disk: NodeDisk,
     private readonly clock: Clock,
     readonly dir: string,
-    readonly config: LogConfig,
+    config: LogConfig,
   ) {
+    this.currentConfig = config;
     this.leaderEpochCache = new LeaderEpochFileCache(disk, dir);
     this.logStart = 0;
     this.recovery = 0;
@@ -130,6 +132,21 @@ export class UnifiedLog {
     const log = new UnifiedLog(disk, clock, dir, config);
     const summary = log.loadSegments(params);
     return { log, summary };
+  }
+
+  /** The topic configuration in force (Kafka's `UnifiedLog.config`). */
+  get config(): LogConfig {
+    return this.currentConfig;
+  }
+
+  /**
+   * Kafka's `UnifiedLog.updateConfig`: a log loaded at startup before the broker knew its topic's
+   * configuration (refka loads logs before it fetches metadata) takes the topic's own settings
+   * once the metadata names them. Segments already written keep their bytes; the new settings
+   * govern what comes next (rolls, flushes, retention, compaction).
+   */
+  updateConfig(config: LogConfig): void {
+    this.currentConfig = config;
   }
 
   // ---- Offsets ----------------------------------------------------------------------------------
@@ -495,6 +512,29 @@ export class UnifiedLog {
   // ---- Retention --------------------------------------------------------------------------------
 
   /**
+   * Kafka's `maybeIncrementLogStartOffset`, as a follower calls it with the log start offset the
+   * leader's fetch response carries (`LeaderOffsetIncremented`): the log start moves up to
+   * `newLogStartOffset` (never back, never past `highWatermark`), the epoch cache forgets what lies
+   * below it, and segments wholly below it are deleted (Kafka deletes them in its next retention
+   * pass, `deleteLogStartOffsetBreachedSegments`; refka at once). Returns whether the start moved.
+   */
+  maybeIncrementLogStartOffset(newLogStartOffset: number, highWatermark: number): boolean {
+    const target = Math.min(newLogStartOffset, highWatermark, this.logEndOffset);
+    if (target <= this.logStart) return false;
+    this.logStart = target;
+    this.leaderEpochCache.truncateFromStart(target);
+    for (;;) {
+      const segment = this.segments[0];
+      const next = this.segments[1];
+      if (segment === undefined || next === undefined || next.baseOffset > target) break;
+      this.segments.shift();
+      segment.deleteFiles();
+    }
+    this.recovery = Math.max(this.recovery, (this.segments[0] as LogSegment).baseOffset);
+    return true;
+  }
+
+  /**
    * Kafka's `deleteOldSegments` under `cleanup.policy=delete`: removes whole segments, oldest
    * first, that breach `retention.ms` (their largest timestamp is older) or `retention.bytes` (the
    * log is larger), and only segments entirely below the high watermark. The log start offset
@@ -545,7 +585,8 @@ export class UnifiedLog {
    * One pass of Kafka's log cleaner under `cleanup.policy=compact`: over the closed segments
    * entirely below the high watermark, keeps only the latest record of each key, and drops
    * tombstones (null values) older than `delete.retention.ms`. Retained records keep their offsets
-   * and each rewritten batch keeps its offset range, so offsets stay valid for every reader.
+   * and each rewritten batch keeps its offset range (an emptied batch stays, empty), so offsets
+   * stay valid for every reader.
    * Returns the number of records removed.
    */
   compact(highWatermark: number): number {
@@ -590,8 +631,12 @@ export class UnifiedLog {
           return !(record.value === null && nowMs - batch.maxTimestamp > this.config.deleteRetentionMs);
         });
         segmentRemoved += records.length - retained.length;
-        if (retained.length === records.length) kept.push(batch);
-        else if (retained.length > 0) kept.push(rebuildBatch(batch, retained));
+        // A batch whose records were all removed stays as an empty batch with its offset range
+        // and header (Kafka keeps an emptied batch only when it is its producer's last, to keep
+        // the producer's sequence; refka keeps every one). Offsets stay dense, and replicas that
+        // compact at different times keep the same batch boundaries, which is what the
+        // replication invariants compare for a compacted topic (`LogDigest`).
+        kept.push(retained.length === records.length ? batch : rebuildBatch(batch, retained));
       }
       if (segmentRemoved === 0) continue;
       removed += segmentRemoved;

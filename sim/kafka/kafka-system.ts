@@ -17,7 +17,9 @@ import type { InvariantDefinition } from '../invariants/invariant.ts';
 import type { ClusterView, DataFault, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
 import { describeTopics } from './describe.ts';
-import { ReplicaLogs, type BrokerLogs } from './replica-logs.ts';
+import { reanchor, ReplicaLogs, type BatchDigest, type BrokerLogs } from './replica-logs.ts';
+import { describeTopicConfigs } from './topic-configs.ts';
+import { compactionRemovedRecord, retentionDeletedSegment } from '../../properties/invariants/log/log-sometimes.ts';
 
 export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin | ScenarioClient;
 
@@ -32,6 +34,12 @@ export interface KafkaSystemOptions {
   /** The run's Kafka config overrides (variants' and `--config`'s). */
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];
+  /**
+   * The workload topic's own configs (`CreateTopics` configs, as `kafka-topics.sh --create
+   * --config` gives them), drawn per seed by `drawTopicConfigs`; they override the brokers'
+   * defaults for that topic only. None when absent.
+   */
+  readonly topicConfigs?: Readonly<Record<string, string>>;
   /** Scenario mode: no workload, no topic; a scenario client (`script`) the script drives. */
   readonly scenario?: boolean;
 }
@@ -55,18 +63,24 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const brokers = brokerIds.map((id) => brokerNodeId(id));
   const controller = controllerNodeId(CONTROLLER_ID);
   const scenario = options.scenario === true;
+  const topicConfigs = options.topicConfigs ?? {};
+  const compacted = (topicConfigs['cleanup.policy'] ?? config.string('cleanup.policy')).includes('compact');
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
   const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
   // One per run: the checkers' record of every replica's log and of every record's copies.
-  const logs = new ReplicaLogs();
+  const logs = new ReplicaLogs(() => compacted);
+  const anchoring = new DigestAnchoring();
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     ...replicationLiveness(),
     ...replicationSometimes(),
+    ...(scenario ? [] : [retentionDeletedSegment as InvariantDefinition<KafkaClusterView>, compactionRemovedRecord as InvariantDefinition<KafkaClusterView>]),
   ];
   return {
-    name: `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`,
+    name: scenario
+      ? `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
+      : `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
     servers: brokers,
     clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers],
     metadataSource: controller,
@@ -79,7 +93,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, variants });
       if (id === 'script') return new ScenarioClient(environment, brokerIds, CONTROLLER_ID);
       if (id === 'admin') {
-        return new KafkaAdmin(environment, CONTROLLER_ID, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: {} }]);
+        return new KafkaAdmin(environment, CONTROLLER_ID, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: { ...topicConfigs } }]);
       }
       if (producers.includes(id)) {
         return new KafkaProducer(environment, {
@@ -95,10 +109,10 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       const reset = options.config['auto.offset.reset'] === 'latest' && id !== FINAL_READER ? 'latest' : 'earliest';
       return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
     },
-    view: (cluster) => kafkaView(cluster, logs),
+    view: (cluster) => kafkaView(cluster, logs, anchoring),
     summary: (view) => describeTopics(view),
     pendingConvergence: (view) => pendingConvergence(view, options),
-    flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index),
+    flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted),
     faultBudget: (view, fault) => kafkaFaultBudget(view, fault, config.number('min.insync.replicas')),
     readyForFaults: (view) => view.clients.adminDone && view.controller !== undefined && view.controller.partitions.length > 0 && view.controller.partitions.every((partition) => partition.leader >= 0),
   };
@@ -145,18 +159,45 @@ function whole(view: KafkaClusterView, broker: KafkaClusterView['brokers'][numbe
  * are CRC-checked from their attributes on, leaving the base offset and the partition leader
  * epoch bare (every read and write of a `.log` file starts at a batch boundary, which the walk
  * relies on). Offset and time indexes are never trusted alone: refka checks every index answer
- * against the batch headers it points at, and (the workload's logs are never compacted) that the
- * batch found holds the offset asked for, so a flipped entry is caught there. Checkpoint files
- * (recovery points, log start offsets, high watermarks, leader epochs) are plain text with no
- * checksum: a flipped digit is believed.
+ * against the batch headers it points at, and, in a log that is never compacted, that the batch
+ * found holds the offset asked for, so a flipped entry is caught there. A compacted topic's reads
+ * skip that second check (`UnifiedLog.read`), so there an index flip counts as escaping.
+ * Checkpoint files (recovery points, log start offsets, high watermarks, leader epochs) are plain
+ * text with no checksum: a flipped digit is believed.
  */
-export function kafkaFlipEscapesChecksums(path: string, bytes: Uint8Array, index: number): boolean {
+export function kafkaFlipEscapesChecksums(path: string, bytes: Uint8Array, index: number, compacted = false): boolean {
   if (path.endsWith('.log')) return flipEscapesBatchCrc(bytes, index);
-  if (path.endsWith('.index') || path.endsWith('.timeindex')) return false;
+  if (path.endsWith('.index') || path.endsWith('.timeindex')) return compacted;
   return true;
 }
 
-export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs): KafkaClusterView {
+/**
+ * Presents every replica's log digest from one common place per partition: the highest log start
+ * offset among the running replicas. A replica's own digest chains its prefix hashes from its own
+ * log start, and retention moves log starts at different times on different replicas (the leader
+ * deletes, followers follow at their next fetch; a restarted or fully truncated replica starts
+ * afresh), so two replicas holding the same batches would otherwise show different prefix hashes
+ * for them. Anchored at the common start, they show the same. Each presented digest is extended
+ * in place while its replica only appends, and replaced when the replica's digest is rebuilt or
+ * the common start moves, as the invariants that scan digests incrementally expect.
+ */
+export class DigestAnchoring {
+  private readonly cache = new Map<string, { source: readonly BatchDigest[]; scanned: number; from: number; presented: BatchDigest[] }>();
+
+  present(key: string, digest: readonly BatchDigest[], from: number): readonly BatchDigest[] {
+    const cached = this.cache.get(key);
+    if (cached !== undefined && cached.source === digest && cached.from === from && cached.scanned <= digest.length) {
+      if (cached.scanned < digest.length) reanchor(digest, from, cached.presented, cached.scanned);
+      cached.scanned = digest.length;
+      return cached.presented;
+    }
+    const presented = reanchor(digest, from);
+    this.cache.set(key, { source: digest, scanned: digest.length, from, presented });
+    return presented;
+  }
+}
+
+export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, anchoring: DigestAnchoring = new DigestAnchoring()): KafkaClusterView {
   const brokerLogs: BrokerLogs[] = [];
   for (const node of cluster.nodes) {
     if (!node.id.startsWith('broker-')) continue;
@@ -171,6 +212,11 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs): K
     });
   }
   logs.observe(cluster.nowMs, brokerLogs);
+  const commonStart = new Map<string, number>();
+  for (const node of cluster.nodes) {
+    if (!(node.node instanceof KafkaBroker)) continue;
+    for (const [name, partition] of node.node.partitions) commonStart.set(name, Math.max(commonStart.get(name) ?? 0, partition.log.logStartOffset));
+  }
   let controllerView: KafkaClusterView['controller'];
   const brokerViews: KafkaClusterView['brokers'][number][] = [];
   let producersDone = true;
@@ -203,7 +249,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs): K
             logEndOffset: partition.log.logEndOffset,
             isrState: partition.isrState,
             maximalIsr: partition.maximalIsr,
-            digest: logs.batches(broker.brokerId, name),
+            digest: anchoring.present(`${broker.brokerId}/${name}`, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
           };
         }),
       });

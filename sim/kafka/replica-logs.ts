@@ -111,6 +111,15 @@ export interface BrokerLogs {
 }
 
 export class ReplicaLogs {
+  /**
+   * @param compacted whether a partition's topic is compacted (`cleanup.policy` includes
+   * `compact`): each replica's cleaner rewrites batches on its own schedule, as Kafka's does, so
+   * copies of one batch keep its offsets and epoch but not its records or CRC. Its batches then
+   * compare by offsets and epoch only (CRC 0), and copies removed from the middle of its log are
+   * `compacted`.
+   */
+  constructor(private readonly compacted: (partition: string) => boolean = () => false) {}
+
   private readonly brokers = new Map<number, BrokerScan>();
   /** partition -> `offset:value` -> copies. */
   private readonly ledger = new Map<string, Map<string, MutableCopies>>();
@@ -327,12 +336,14 @@ export class ReplicaLogs {
    */
   private extendDigests(replica: ReplicaScan, scanned: readonly ScannedBatch[]): void {
     const digests = replica.batches;
-    let hash = digests.at(-1)?.prefixHash ?? 0x9e3779b9;
+    const compacted = this.compacted(replica.name);
+    let hash = digests.at(-1)?.prefixHash ?? anchorHash(scanned[0]?.baseOffset ?? 0);
     let intact = digests.at(-1)?.intact ?? true;
     for (const batch of scanned) {
-      hash = mix(hash, batch.baseOffset, batch.lastOffset, batch.epoch, batch.crc);
+      const crc = compacted ? 0 : batch.crc;
+      hash = mix(hash, batch.baseOffset, batch.lastOffset, batch.epoch, crc);
       intact &&= !batch.corrupt;
-      digests.push({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc: batch.crc, prefixHash: hash, intact });
+      digests.push({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc, prefixHash: hash, intact });
     }
 
   }
@@ -499,6 +510,28 @@ function mix(hash: number, ...values: number[]): number {
     h ^= h >>> 13;
   }
   return h >>> 0;
+}
+
+/** The prefix hash a replica's batches start from at `offset` when nothing before it is known. */
+export function anchorHash(offset: number): number {
+  return offset === 0 ? 0x9e3779b9 : mix(0x9e3779b9, offset);
+}
+
+/**
+ * The entries of `batches` from the first batch starting at or after `fromOffset`, with their
+ * prefix hashes computed again as if the log started there. Two replicas that hold the same
+ * batches from `fromOffset` on get the same entries, whatever each one's own log start: what the
+ * cluster view needs when retention moved replicas' log starts at different times. Appends to
+ * `into` from `startIndex`, so that a presented list can be extended in place.
+ */
+export function reanchor(batches: readonly BatchDigest[], fromOffset: number, into: BatchDigest[] = [], startIndex = 0): BatchDigest[] {
+  for (let index = startIndex; index < batches.length; index++) {
+    const batch = batches[index] as BatchDigest;
+    if (batch.baseOffset < fromOffset) continue;
+    const previous = into.at(-1);
+    into.push({ ...batch, prefixHash: mix(previous?.prefixHash ?? anchorHash(fromOffset), batch.baseOffset, batch.lastOffset, batch.epoch, batch.crc) });
+  }
+  return into;
 }
 
 /** The batch whose last offset is `lastOffset` (binary search over a replica's batches), if any. */

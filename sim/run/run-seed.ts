@@ -3,6 +3,8 @@ import type { FaultSelection } from '../nemesis/fault-kind.ts';
 import { DEFAULT_NETWORK_OPTIONS } from '../network/sim-network.ts';
 import { ackLogSystem } from '../testkit/ack-log-system.ts';
 import { kafkaSystem } from '../kafka/kafka-system.ts';
+import { TOPIC_CONFIGS_STREAM, drawTopicConfigs } from '../kafka/topic-configs.ts';
+import { AleaRandomStream } from '../random/random-stream.ts';
 import type { SystemDefinition } from './system.ts';
 import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
 import type { RunResult } from './run-result.ts';
@@ -39,16 +41,23 @@ export function runSeed(run: SeedRun): RunResult {
   // drops a lagging follower from the ISR after 10 s (Kafka's default before KIP-537 raised it to
   // 30 s in 2.5), so that lag-driven ISR shrinks happen within a one-minute run, and looks for
   // leaders to move back to their preferred replica every 5 s instead of every 300 s, so that a
-  // failover is followed by the failback a real cluster would see within the minute. The run's
-  // config shows all three, and --config or a variant can change them.
+  // failover is followed by the failback a real cluster would see within the minute, and runs
+  // retention every 5 s instead of every 300 s, so that a drawn retention bound deletes segments
+  // within the minute. The run's config shows all four, and --config or a variant can change them.
   const config = run.system === 'ack-log'
     ? run.config
     : {
         'leader.imbalance.check.interval.seconds': '5',
+        'log.retention.check.interval.ms': '5000',
         'min.insync.replicas': String(Math.min(2, replicationFactor)),
         'replica.lag.time.max.ms': '10000',
         ...run.config,
       };
+  // The workload topic's configs are drawn per seed from their own stream; a key that --config or
+  // a variant sets is not drawn, so the command line wins over the draw.
+  const topicConfigs = run.system === 'ack-log'
+    ? {}
+    : drawTopicConfigs(new AleaRandomStream(run.seed, TOPIC_CONFIGS_STREAM), replicationFactor, new Set(Object.keys(run.config)));
   const system = run.system === 'ack-log'
     ? ackLogSystem({ servers: run.brokers, clients: 2, stopAtMs: run.durationMs, fsyncBeforeAck: run.plantedBug !== 'ack-before-fsync' })
     : kafkaSystem({
@@ -60,6 +69,7 @@ export function runSeed(run: SeedRun): RunResult {
         stopAtMs: run.durationMs,
         config: sortedConfig(config),
         variants: run.variants,
+        topicConfigs,
       });
   const network = run.datagramChaos === true
     ? { ...DEFAULT_NETWORK_OPTIONS, datagramChaos: { duplicateProbability: 0.05 } }
@@ -74,7 +84,9 @@ export function runSeed(run: SeedRun): RunResult {
       repro: run.repro,
       ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink }),
     },
-    { ...system, config: sortedConfig(config), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>,
+    // The run's config as the report and the checkers see it is what the workload topic runs
+    // with: the brokers' settings, then the topic's own (drawn) overrides.
+    { ...system, config: sortedConfig({ ...config, ...topicConfigs }), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>,
   );
   return simulation.run();
 }
