@@ -407,13 +407,17 @@ export class ReplicaLogs {
     if (known.batches.length === 0) return true;
     const check = (index: number): boolean => {
       const batch = known.batches[index] as ScannedBatch;
+      if (batch.corrupt) return true;
       const position = known.positions[index] as number;
       const header = disk.peek(path, position, 61);
       if (header.length < 61) return false;
       const view = new DataView(header.buffer, header.byteOffset, header.length);
       return Number(view.getBigInt64(0)) === batch.baseOffset && view.getUint32(17) === batch.crc && view.getInt32(12) === batch.epoch;
     };
-    return check(0) && check(known.batches.length - 1);
+    // A damaged batch's header may not be what was read (a placeholder): check whole ones.
+    let last = known.batches.length - 1;
+    while (last > 0 && (known.batches[last] as ScannedBatch).corrupt) last--;
+    return check(0) && check(last);
   }
 
   /** Reads the batches in `[from, to)` of the file into `scan`, stopping at the first bad one. */
@@ -422,12 +426,20 @@ export class ReplicaLogs {
     let at = 0;
     while (at < bytes.length) {
       const read = readRecordBatch(bytes, at, bytes.length, false);
-      if (read.type === 'truncated') break;
-      if (read.type === 'corrupt') {
+      if (read.type !== 'batch') {
         // A batch whose checksum fails but whose frame still holds: a flipped bit in its body.
         // It stays in the log (the broker finds out when it reads it); its records are no copy.
         const header = corruptBatchHeader(bytes, at);
-        if (header === undefined) break;
+        if (header === undefined) {
+          // Unframeable (a flipped length, or the file ends inside what its header claims): the
+          // rest of the file is damaged. A placeholder marks the replica's log as damaged there.
+          const previous = scan.batches.at(-1);
+          const offset = previous === undefined ? 0 : previous.lastOffset + 1;
+          scan.batches.push({ baseOffset: offset, lastOffset: offset, epoch: -1, crc: 0, corrupt: true, records: [] });
+          scan.positions.push(from + at);
+          at = bytes.length;
+          break;
+        }
         scan.batches.push({ ...header.batch, corrupt: true, records: [] });
         scan.positions.push(from + at);
         at += header.size;

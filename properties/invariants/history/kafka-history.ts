@@ -15,10 +15,14 @@ import { FINAL_READER, type KafkaClusterView } from '../../../sim/kafka/kafka-vi
 
 type Found = Finding & { readonly atMs: number };
 
+/** Whether the topic's `cleanup.policy` includes `compact`. */
+function compacts(view: KafkaClusterView, topic: string): boolean {
+  return (view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
+}
+
 /** Whether the loss of `value` at `offset` of `partition` is excused by the copy ledger. */
 function judged(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
-  const compacts = (view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
-  const judgement = view.logs.judgeLoss(`${topic}-${partition}`, offset, value, compacts);
+  const judgement = view.logs.judgeLoss(`${topic}-${partition}`, offset, value, compacts(view, topic));
   if (judgement.excused) return { atMs, message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
   // Beyond the promise only (swarm-beyond): a flip no checksum sees moves records unseen.
   const flips = view.logs.uncheckedFlipsIn(`${topic}-${partition}`);
@@ -28,6 +32,7 @@ function judged(view: KafkaClusterView, topic: string, partition: number, offset
 
 interface SendValue {
   readonly topic: string;
+  readonly key?: string;
   readonly producer: string;
   readonly seq: number;
   readonly value: string;
@@ -44,6 +49,7 @@ interface PolledRecord {
 
 interface Acked {
   readonly topic: string;
+  readonly key: string | undefined;
   readonly producer: string;
   readonly seq: number;
   readonly value: string;
@@ -58,7 +64,7 @@ function acknowledged(history: readonly HistoryEntry[]): Acked[] {
     if (operation.invoke.f !== 'send' || operation.completion?.type !== 'ok') continue;
     const value = operation.completion.value as SendValue;
     if (value.partition === undefined || value.offset === undefined || value.offset < 0) continue;
-    acked.push({ topic: value.topic, producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: operation.completion.atMs });
+    acked.push({ topic: value.topic, key: value.key, producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: operation.completion.atMs });
   }
   return acked;
 }
@@ -130,12 +136,25 @@ export const lostWrite: InvariantDefinition<KafkaClusterView> = {
       }
       const finalReadEnd = finalReadEnds(view);
       const found: Found[] = [];
-      for (const ack of acknowledged(history)) {
+      const acks = acknowledged(history);
+      // Kafka's compaction guarantee: a record may go once a later record with its key is in the log.
+      const lastOffsetOfKey = new Map<string, number>();
+      for (const ack of acks) {
+        if (ack.key === undefined) continue;
+        const key = `${ack.topic}/${ack.partition}/${ack.key}`;
+        lastOffsetOfKey.set(key, Math.max(lastOffsetOfKey.get(key) ?? -1, ack.offset));
+      }
+      for (const ack of acks) {
         const seen = read.get(`${ack.partition}:${ack.offset}`);
         if (seen === ack.value) continue;
         // Judged where some consumer read past the offset, or the final reads covered the partition.
         if ((highest.get(ack.partition) ?? -1) < ack.offset && (finalReadEnd.get(ack.partition) ?? -1) < 0) continue;
         const message = `${ack.producer} write ${ack.value}, acknowledged at partition ${ack.partition} offset ${ack.offset}, was never read there (consumers read ${seen === undefined ? 'nothing' : seen} at that offset)`;
+        const superseded = ack.key === undefined ? undefined : lastOffsetOfKey.get(`${ack.topic}/${ack.partition}/${ack.key}`);
+        if (seen === undefined && compacts(view, ack.topic) && superseded !== undefined && superseded > ack.offset) {
+          found.push({ atMs: ack.atMs, message: `${message}: compacted away, key ${ack.key} was written again at offset ${superseded}`, excusedBy: ['cleanup.policy=compact'] });
+          continue;
+        }
         found.push(judged(view, ack.topic, ack.partition, ack.offset, ack.value, message, ack.atMs));
       }
       return found;
@@ -310,17 +329,22 @@ export const pollSkip: InvariantDefinition<KafkaClusterView> = {
   statement: 'Per consumer and partition, successive polls never skip an offset that holds a record, except across a seek.',
   checker: {
     type: 'history',
-    check(history) {
+    check(history, view) {
       const known = new Map<number, number[]>();
-      const remember = (partition: number, offset: number): void => {
+      const valuesAt = new Map<string, { topic: string; value: string }[]>();
+      const remember = (topic: string, partition: number, offset: number, value: string): void => {
         const list = known.get(partition) ?? [];
         list.push(offset);
         known.set(partition, list);
+        const key = `${partition}:${offset}`;
+        const values = valuesAt.get(key) ?? [];
+        if (!values.some((entry) => entry.value === value)) values.push({ topic, value });
+        valuesAt.set(key, values);
       };
-      for (const event of consumerEvents(history)) if (event.type === 'poll') for (const record of event.poll.records) remember(record.partition, record.offset);
-      for (const ack of acknowledged(history)) remember(ack.partition, ack.offset);
+      for (const event of consumerEvents(history)) if (event.type === 'poll') for (const record of event.poll.records) remember(record.topic, record.partition, record.offset, record.value);
+      for (const ack of acknowledged(history)) remember(ack.topic, ack.partition, ack.offset, ack.value);
       for (const list of known.values()) list.sort((a, b) => a - b);
-      const violations: { atMs: number; message: string }[] = [];
+      const found: Found[] = [];
       for (const run of pollRuns(history)) {
         for (let index = 1; index < run.length; index++) {
           const previous = run[index - 1] as (typeof run)[number];
@@ -329,14 +353,26 @@ export const pollSkip: InvariantDefinition<KafkaClusterView> = {
           const offsets = known.get(current.partition) ?? [];
           const between = firstAbove(offsets, previous.offset);
           if (between !== undefined && between < current.offset) {
-            violations.push({ atMs: current.atMs, message: `${current.consumer} jumped in partition ${current.partition} from offset ${previous.offset} to ${current.offset}, skipping offset ${between}, which holds a record` });
+            const message = `${current.consumer} jumped in partition ${current.partition} from offset ${previous.offset} to ${current.offset}, skipping offset ${between}, which holds a record`;
+            // A fetch skips what compaction or retention removed, or what faults destroyed everywhere.
+            const values = valuesAt.get(`${current.partition}:${between}`) ?? [];
+            const judgements = values.map((entry) => judgedSkip(view, entry.topic, current.partition, between, entry.value, message, current.atMs));
+            found.push(judgements.find((judgement) => judgement.excusedBy !== undefined) ?? judgements[0] ?? { atMs: current.atMs, message });
           }
         }
       }
-      return violations;
+      return found;
     },
   },
 };
+
+/** As {@link judged}, but a skip is also excused where retention or compaction removed the record. */
+function judgedSkip(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
+  const copies = view.logs.copies(`${topic}-${partition}`, offset, value);
+  const cleaned = copies?.endings.find((ending) => ending.how === 'deleted' || (compacts(view, topic) && ending.how === 'compacted'));
+  if (cleaned !== undefined) return { atMs, message: `${message}: broker ${cleaned.brokerId}'s log cleanup removed it`, excusedBy: [`${cleaned.how} by the topic's cleanup.policy`] };
+  return judged(view, topic, partition, offset, value, message, atMs);
+}
 
 function firstAbove(sorted: readonly number[], value: number): number | undefined {
   let low = 0;

@@ -264,6 +264,19 @@ export function logMatching(): InvariantDefinition<KafkaClusterView> {
   };
 }
 
+/** Bit flips stored in `partition`'s files on brokers other than `leader` and `held`, named. */
+function flipsOnOthers(view: KafkaClusterView, partition: string, leader: number, held: ReadonlySet<number>): string[] {
+  const dir = `/${partition}/`;
+  const flips: string[] = [];
+  for (const broker of view.brokers) {
+    if (broker.brokerId === leader || held.has(broker.brokerId)) continue;
+    for (const damage of broker.damage) {
+      if (damage.kind === 'bitflip' && (damage.paths ?? []).some((path) => path.includes(dir))) flips.push(`bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
+    }
+  }
+  return flips;
+}
+
 /** Whether the replica's log holds a batch that fails its checksum (see `BatchDigest.intact`). */
 function damaged(replica: ReplicaView): boolean {
   return replica.digest.at(-1)?.intact === false;
@@ -378,6 +391,12 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
             const damagedHolders = view.brokers.flatMap((other) => other.replicas.filter((candidate) => candidate.name === replica.name && !held.has(candidate.brokerId) && damaged(candidate) && candidate.logEndOffset > boundary.lastOffset));
             if (held.size + damagedHolders.length >= minIsr) continue;
             const brokers = [...held].sort((a, b) => a - b).join(',');
+            const message = `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
+            // A follower that fetched the batch (and so acknowledged it) may have stored it over a
+            // bit flip that broke its log, so that no intact copy of it is ever read: excused by
+            // the flips in this partition's files on the other ISR members, named.
+            const flips = flipsOnOthers(view, replica.name, broker.brokerId, held);
+            if (flips.length > 0) return { message, excusedBy: flips };
             return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
           }
         }
