@@ -382,6 +382,10 @@ export class ReplicaLogs {
     }
     const firstOffset = scanned[0]?.baseOffset ?? Number.POSITIVE_INFINITY;
     const lastOffset = scanned.at(-1)?.lastOffset ?? -1;
+    // Offsets that hold a record now: a lost copy whose offset holds another value was replaced,
+    // which only truncation and a new append do (compaction keeps offsets or leaves them empty).
+    const occupied = new Set<number>();
+    for (const key of held) occupied.add(Number(key.slice(0, key.indexOf(':'))));
     for (const key of previous) {
       if (held.has(key)) continue;
       const copies = records.get(key);
@@ -394,8 +398,8 @@ export class ReplicaLogs {
       let ending: CopyEnding;
       if (faults.length > 0) ending = { how: 'destroyed', brokerId: replica.brokerId, atMs: nowMs, faults };
       else if (restarted) ending = { how: 'lost-on-restart', brokerId: replica.brokerId, atMs: nowMs };
-      else if (offset < firstOffset) ending = { how: 'deleted', brokerId: replica.brokerId, atMs: nowMs };
-      else if (offset > lastOffset) ending = { how: 'truncated', brokerId: replica.brokerId, atMs: nowMs };
+      else if (replica.logStart !== undefined ? offset < replica.logStart : offset < firstOffset) ending = { how: 'deleted', brokerId: replica.brokerId, atMs: nowMs };
+      else if (offset > lastOffset || occupied.has(offset)) ending = { how: 'truncated', brokerId: replica.brokerId, atMs: nowMs };
       else ending = { how: 'compacted', brokerId: replica.brokerId, atMs: nowMs };
       copies.endings.push(ending);
     }
