@@ -119,31 +119,31 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
 }
 
 /**
- * Kafka's promise under data-destroying faults (the default swarm's fault budget, after
- * TigerBeetle's `ClusterFaultAtlas`): an acknowledged write sits on at least min.insync.replicas
- * replicas, so destroying data on fewer replicas at once than that must never lose it. A broker is
- * impaired from a fault that took data off its disk (a power loss that lost unsynced log bytes, a
- * replaced disk, a bit flip in a segment) until it is running, unfenced and back in the ISR of
- * every partition it replicates. A fault that would leave min.insync.replicas brokers impaired at
- * once is held back; a power loss that would lose no log bytes (all flushed) always goes ahead.
+ * Kafka's promise under faults that destroy data or stop brokers uncleanly (the default swarm's
+ * fault budget, after TigerBeetle's `ClusterFaultAtlas`). An acknowledged write sits on at least
+ * min.insync.replicas replicas, and KIP-966 keeps it electable through the ELR, which a broker
+ * leaves on an unclean shutdown; when ISR and ELR are both empty Kafka 4 elects the last known
+ * leader uncleanly (`PartitionChangeBuilder.canElectLastKnownLeader`), which loses what that
+ * broker lost. So the promise covers fewer than min.insync.replicas brokers *impaired* at once:
+ * a broker is impaired from a crash, a power loss, a replaced disk, a bit flip or a full disk
+ * (each ends in an unclean shutdown or lost data) until it is running, unfenced and back in the
+ * ISR of every partition it replicates. A broker that only lags (a partition, slow links) is not
+ * impaired: its log holds what it had. A fault that would leave min.insync.replicas brokers
+ * impaired at once is held back.
  */
 export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defaultMinInsyncReplicas: number): string | undefined {
   const overrides = (view.controller?.topics ?? []).map((topic) => topic.configs['min.insync.replicas']).filter((value): value is string => value !== undefined).map(Number);
   const minIsr = Math.min(defaultMinInsyncReplicas, ...overrides);
   const budget = Math.max(0, minIsr - 1);
-  const struck = new Set(fault.nodes.map((node) => Number(node.slice('broker-'.length))));
-  const impaired = new Set<number>();
+  const impaired = new Set(fault.nodes.map((node) => Number(node.slice('broker-'.length))));
   for (const broker of view.brokers) {
-    if (!struck.has(broker.brokerId)) {
-      if (broker.damage.length > 0 && !whole(view, broker)) impaired.add(broker.brokerId);
-      continue;
-    }
-    const destroys = fault.kind === 'disk-loss' ? broker.disk.list(`${BROKER_LOG_DIR}/`).length > 0 : broker.disk.unsyncedBytesUnder(`${BROKER_LOG_DIR}/`) > 0;
-    if (destroys || (broker.damage.length > 0 && !whole(view, broker))) impaired.add(broker.brokerId);
+    if (impaired.has(broker.brokerId) || whole(view, broker)) continue;
+    // Down, restarted and not yet back in every ISR, or with data taken off its disk.
+    if (broker.status !== 'running' || broker.incarnation > 1 || broker.damage.length > 0) impaired.add(broker.brokerId);
   }
   if (impaired.size <= budget) return undefined;
   const ids = [...impaired].sort((a, b) => a - b).join(',');
-  return `brokers ${ids} would have data destroyed at once, more than min.insync.replicas=${minIsr} - 1`;
+  return `brokers ${ids} would be impaired at once, more than min.insync.replicas=${minIsr} - 1`;
 }
 
 /** Running, unfenced, and in the ISR of every partition it replicates, as the controller has it. */

@@ -1,6 +1,7 @@
 import { assert, assertNever } from '../../impl/common/assert.ts';
 import type { NodeId, RandomStream } from '../../impl/env/node-environment.ts';
 import type { Scheduler } from '../core/sim-event.ts';
+import type { DataFault } from '../run/system.ts';
 import type { FaultAction } from './fault-action.ts';
 import { FAULT_KINDS, type FaultKind, type FaultSelection } from './fault-kind.ts';
 
@@ -31,7 +32,7 @@ export interface ClusterControl {
    * Whether destroying data on `nodes` stays within the fault budget (see
    * `SystemDefinition.faultBudget`): undefined to go ahead, or why not.
    */
-  dataFaultBudget(kind: 'power-loss' | 'cluster-power-loss' | 'disk-loss', nodes: readonly NodeId[]): string | undefined;
+  dataFaultBudget(kind: DataFault['kind'], nodes: readonly NodeId[]): string | undefined;
   /** Called once per fault the budget held back, for the counts and the trace. */
   recordHeldBack(kind: FaultKind, reason: string): void;
 }
@@ -222,10 +223,8 @@ export class Nemesis {
     const candidates = this.runningServers();
     if (candidates.length === 0) return;
     const node = this.random.pick(candidates);
-    if (kind !== 'crash') {
-      const over = this.control.dataFaultBudget(kind, [node]);
-      if (over !== undefined) return this.control.recordHeldBack(kind, `${node}: ${over}`);
-    }
+    const over = this.control.dataFaultBudget(kind, [node]);
+    if (over !== undefined) return this.control.recordHeldBack(kind, `${node}: ${over}`);
     const faultId = this.nextFaultId++;
     if (kind === 'power-loss') this.control.powerLoss(node);
     else this.control.crash(node);
@@ -317,6 +316,9 @@ export class Nemesis {
 
   private diskFault(kind: 'bitflip' | 'disk-full'): void {
     const node = this.random.pick(this.servers);
+    // A server that meets a corrupt batch or a full disk halts: an unclean shutdown.
+    const over = this.control.dataFaultBudget(kind, [node]);
+    if (over !== undefined) return this.control.recordHeldBack(kind, `${node}: ${over}`);
     const faultId = this.nextFaultId++;
     if (kind === 'bitflip') this.control.setBitflip(node, 0.01);
     else this.control.setDiskFull(node);

@@ -22,7 +22,7 @@ import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachabi
 import { RandomStreams } from '../random/random-stream.ts';
 import { History } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
-import type { ClusterView, DataDamage, NodeView, ProcessStatus, SystemDefinition } from './system.ts';
+import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, SystemDefinition } from './system.ts';
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -578,7 +578,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.trace.record({ atMs: this.currentMs, kind: 'heal', node, peer: '', name: 'disk', value: 0, detail: '' });
   }
 
-  dataFaultBudget(kind: 'power-loss' | 'cluster-power-loss' | 'disk-loss', nodes: readonly NodeId[]): string | undefined {
+  dataFaultBudget(kind: DataFault['kind'], nodes: readonly NodeId[]): string | undefined {
     if (!withinPromise(this.options.faults) || this.system.faultBudget === undefined) return undefined;
     return this.system.faultBudget(this.view(), { kind, nodes });
   }

@@ -35,9 +35,13 @@ export interface DataDamage {
   readonly paths?: readonly string[];
 }
 
-/** A data-destroying fault the nemesis is about to inject, for a system's fault budget. */
+/**
+ * A fault the nemesis is about to inject that can destroy data or make a server stop uncleanly
+ * (a crash, a power loss, a replaced disk; a bit flip or a full disk, on which a server halts),
+ * for a system's fault budget.
+ */
 export interface DataFault {
-  readonly kind: Extract<FaultKind, 'power-loss' | 'cluster-power-loss' | 'disk-loss'>;
+  readonly kind: Extract<FaultKind, 'crash' | 'power-loss' | 'cluster-power-loss' | 'disk-loss' | 'bitflip' | 'disk-full'>;
   /** The servers it would strike. */
   readonly nodes: readonly NodeId[];
 }
@@ -89,10 +93,11 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    */
   flipEscapesChecksums?(path: string, position: number, bytes: Uint8Array, index: number): boolean;
   /**
-   * The fault budget (TigerBeetle's `ClusterFaultAtlas`): whether destroying data on `fault.nodes`
-   * now stays within what the system's configuration promises to survive. Returns why not, or
-   * undefined to go ahead. The default swarm asks before every data-destroying fault and holds
-   * back those over budget, so that a failure there is a bug; `swarm-beyond` never asks.
+   * The fault budget (TigerBeetle's `ClusterFaultAtlas`): whether striking `fault.nodes` now stays
+   * within what the system's configuration promises to survive. Returns why not, or undefined to
+   * go ahead. The default swarm asks before every fault that can destroy data or stop a server
+   * uncleanly and holds back those over budget, so that a failure there is a bug; `swarm-beyond`
+   * never asks.
    */
   faultBudget?(view: View, fault: DataFault): string | undefined;
   /** A few lines describing the cluster at the end of the run (e.g. `kafka-topics.sh --describe`). */
