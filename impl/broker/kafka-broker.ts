@@ -24,6 +24,7 @@ import {
   type ProducePartitionResponse,
   type ProduceRequest,
 } from '../protocol/messages.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
 import { Partition, type PartitionContext } from './partition.ts';
 
@@ -50,7 +51,8 @@ export interface KafkaBrokerOptions {
   readonly brokerId: number;
   readonly controllerId: number;
   readonly config: ConfigView;
-  readonly variants: ReadonlySet<string>;
+  /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
+  readonly rules: ProtocolRules;
 }
 
 /** The broker's lifecycle (Kafka's `BrokerState`), as the model in `model/broker.machine.ts` has it. */
@@ -144,9 +146,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       brokerEpoch: () => this.brokerEpoch,
       nowMs: () => environment.clock.nowMs(),
       config: options.config,
-      variants: options.variants,
+      rules: options.rules,
       sendToController: (build) => this.callController({ kind: 'alter-partition', partition: '' }, build),
-      isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.variants),
+      isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.rules),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
     };
@@ -532,7 +534,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     const fetcher: FetcherState = { phase: 'idle', resume: 'fetching', leaderId: registration.leader, leaderEpoch: registration.leaderEpoch, inFlight: undefined };
     this.fetchers.set(partition.name, fetcher);
     if (registration.leader === NO_LEADER) return;
-    if (this.options.variants.has('pre-kip-101')) {
+    if (this.options.rules.truncateOnNewLeader === 'high-watermark') {
       // Before KIP-101 a follower truncated its log to its high watermark before fetching from a
       // new leader, which could throw away acknowledged records the new leader lacked too.
       partition.truncateTo(partition.highWatermark);
@@ -559,7 +561,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     if (fetcher.phase === 'backoff') fetcher.phase = fetcher.resume;
     if (fetcher.inFlight !== undefined) return;
     const leader = brokerNodeId(fetcher.leaderId);
-    const currentLeaderEpoch = this.options.variants.has('pre-kip-320') ? NO_LEADER_EPOCH : fetcher.leaderEpoch;
+    const currentLeaderEpoch = this.options.rules.fetchCarriesLeaderEpoch ? fetcher.leaderEpoch : NO_LEADER_EPOCH;
     const correlationId = this.nextCorrelationId++;
     fetcher.inFlight = correlationId;
     if (fetcher.phase === 'truncating') {
@@ -667,7 +669,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
       if (epochError !== 'NONE') return { ...base, error: epochError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
       const answer = partition.log.leaderEpochCache.endOffsetFor(query.leaderEpoch, partition.log.logEndOffset);
-      if (this.options.variants.has('pre-kip-279')) {
+      if (!this.options.rules.offsetsForLeaderEpochAnswersEpoch) {
         // Before KIP-279 the answer was an offset alone: no epoch for the follower to check.
         return { ...base, error: 'NONE' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: answer.endOffset };
       }

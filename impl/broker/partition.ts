@@ -15,6 +15,7 @@ import {
   type KafkaMessage,
   type ProducePartitionResponse,
 } from '../protocol/messages.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import { LogDigest } from './log-digest.ts';
 import { ProducerStateManager } from './producer-state-manager.ts';
 
@@ -24,7 +25,8 @@ export interface PartitionContext {
   brokerEpoch(): number;
   nowMs(): number;
   readonly config: ConfigView;
-  readonly variants: ReadonlySet<string>;
+  /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
+  readonly rules: ProtocolRules;
   sendToController(message: (correlationId: number) => KafkaMessage): number;
   /**
    * Kafka's `Partition.isReplicaIsrEligible`, from this broker's metadata: the replica is not
@@ -118,7 +120,7 @@ export class Partition {
    */
   get maximalIsr(): readonly number[] {
     const state = this.isrState;
-    if (this.context.variants.has('pre-kip-497')) return state.isr;
+    if (!this.context.rules.highWatermarkOverMaximalIsr) return state.isr;
     switch (state.kind) {
       case 'committed':
         return state.isr;
@@ -252,7 +254,7 @@ export class Partition {
    * Before KIP-320 fetches carried no epoch, and nothing was checked.
    */
   checkLeaderEpoch(currentLeaderEpoch: number): KafkaError {
-    if (currentLeaderEpoch === NO_LEADER_EPOCH || this.context.variants.has('pre-kip-320')) return 'NONE';
+    if (currentLeaderEpoch === NO_LEADER_EPOCH || !this.context.rules.fetchCarriesLeaderEpoch) return 'NONE';
     if (currentLeaderEpoch < this.leaderEpoch) return 'FENCED_LEADER_EPOCH';
     if (currentLeaderEpoch > this.leaderEpoch) return 'UNKNOWN_LEADER_EPOCH';
     return 'NONE';
@@ -333,7 +335,7 @@ export class Partition {
     if (this.role !== 'leader') return false;
     const minIsr = this.context.config.number('min.insync.replicas');
     const isr = this.maximalIsr;
-    if (!this.context.variants.has('pre-kip-966') && isr.length < minIsr) return false;
+    if (this.context.rules.highWatermarkNeedsMinIsr && isr.length < minIsr) return false;
     let newHw = this.log.logEndOffset;
     for (const replica of isr) {
       if (replica === this.context.brokerId) continue;
@@ -349,12 +351,13 @@ export class Partition {
   /**
    * Kafka's `maybeExpandIsr`: a follower outside the ISR joins once it has reached the high
    * watermark and (KAFKA-7128) the start of the leader's current epoch, so that a replica cannot
-   * join holding an older epoch's divergent tail. The `kafka-7128` variant drops the second rule.
+   * join holding an older epoch's divergent tail. The `kafka-7128` variant drops the second rule
+   * (`expansionNeedsEpochStart`).
    */
   private maybeExpandIsr(replicaId: number, state: FollowerState): void {
     if (this.isrState.kind !== 'committed' || this.isr.includes(replicaId)) return;
     if (state.logEndOffset < this.highWatermark) return;
-    if (!this.context.variants.has('kafka-7128') && state.logEndOffset < this.leaderEpochStartOffset) return;
+    if (this.context.rules.expansionNeedsEpochStart && state.logEndOffset < this.leaderEpochStartOffset) return;
     // The leader proposes only replicas the controller may accept; the controller checks again.
     if (!this.context.isReplicaIsrEligible(replicaId, state.brokerEpoch)) return;
     const proposed = [...this.isr, replicaId];

@@ -19,6 +19,7 @@ import type {
 } from '../protocol/messages.ts';
 import { MetadataState, type PartitionRegistration } from './controller-state.ts';
 import { buildPartitionChange, changesForUnavailableBroker } from './partition-change.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 
 /** The metadata log: Kafka's `__cluster_metadata` topic, one partition, on the controller's disk. */
 export const METADATA_PARTITION = { topic: '__cluster_metadata', partition: 0 } as const;
@@ -37,7 +38,8 @@ const MAX_ELECTIONS_PER_IMBALANCE = 1_000;
 export interface QuorumControllerOptions {
   readonly controllerId: number;
   readonly config: ConfigView;
-  readonly variants: ReadonlySet<string>;
+  /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
+  readonly rules: ProtocolRules;
 }
 
 /** What a request handler decides: records to commit, then the response (Kafka's `ControllerResult`). */
@@ -372,7 +374,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       // disk could be added on the strength of its previous incarnation's fetches.
       const added = this.state.broker(member.brokerId);
       if (added === undefined || !this.state.isEligible(member.brokerId)) return { records: [], response: reply('INELIGIBLE_REPLICA', partition) };
-      if (!this.options.variants.has('pre-kip-903') && member.brokerEpoch !== -1 && added.brokerEpoch !== member.brokerEpoch) {
+      if (this.options.rules.checkBrokerEpochOnIsrAdd && member.brokerEpoch !== -1 && added.brokerEpoch !== member.brokerEpoch) {
         return { records: [], response: reply('INELIGIBLE_REPLICA', partition), marks: ['stale-replica-epoch-refused'] };
       }
     }

@@ -7,6 +7,7 @@ import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
 import { ScenarioClient } from '../../impl/client/scenario-client.ts';
 import { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import { flipEscapesBatchCrc } from '../../impl/log/record-batch.ts';
+import { rulesForVariants, type VariantName } from '../../impl/variants/variant-registry.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
@@ -30,7 +31,7 @@ export interface KafkaSystemOptions {
   readonly stopAtMs: number;
   /** The run's Kafka config overrides (variants' and `--config`'s). */
   readonly config: Readonly<Record<string, string>>;
-  readonly variants: readonly string[];
+  readonly variants: readonly VariantName[];
   /** Scenario mode: no workload, no topic; a scenario client (`script`) the script drives. */
   readonly scenario?: boolean;
 }
@@ -48,7 +49,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   assert(options.brokers >= 1, 'a Kafka cluster needs a broker');
   assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
   const config = new ConfigView(options.config);
-  const variants = new Set(options.variants);
+  // The protocol rules, derived once for the whole run: every node follows the same ones.
+  const rules = rulesForVariants(options.variants);
   const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
   const brokers = brokerIds.map((id) => brokerNodeId(id));
   const controller = controllerNodeId(CONTROLLER_ID);
@@ -70,9 +72,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     variants: options.variants,
     invariants,
     createNode(id: NodeId, environment) {
-      if (id === controller) return new QuorumController(environment, { controllerId: CONTROLLER_ID, config, variants });
+      if (id === controller) return new QuorumController(environment, { controllerId: CONTROLLER_ID, config, rules });
       const brokerIndex = brokers.indexOf(id);
-      if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, variants });
+      if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, rules });
       if (id === 'script') return new ScenarioClient(environment, brokerIds, CONTROLLER_ID);
       if (id === 'admin') {
         return new KafkaAdmin(environment, CONTROLLER_ID, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: {} }]);

@@ -5,6 +5,7 @@ import { ackLogSystem } from '../testkit/ack-log-system.ts';
 import { kafkaSystem } from '../kafka/kafka-system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
+import type { VariantName } from '../../impl/variants/variant-registry.ts';
 import type { RunResult } from './run-result.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
 
@@ -18,7 +19,7 @@ export interface SeedRun {
   readonly replicationFactor?: number;
   readonly faults: FaultSelection;
   readonly config: Readonly<Record<string, string>>;
-  readonly variants: readonly string[];
+  readonly variants: readonly VariantName[];
   readonly repro: string;
   readonly traceSink?: TraceSink;
   /** The system to run: the Kafka cluster (default) or the simulator's self-test, ack-log. */
