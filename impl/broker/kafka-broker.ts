@@ -131,7 +131,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     private readonly options: KafkaBrokerOptions,
   ) {
     this.incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
-    this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR);
+    this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR, options.rules);
     let loaded: ReturnType<LogManager['loadLogs']> | undefined;
     try {
       loaded = this.logManager.loadLogs(() => this.logConfig());
@@ -617,7 +617,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         partition.truncateTo(Math.min(own.endOffset, logEnd));
         complete = false;
       } else {
-        partition.truncateTo(Math.min(answer.endOffset, own.endOffset));
+        partition.truncateTo(this.options.rules.followerTruncatesToLeaderEpochEnd ? Math.min(answer.endOffset, own.endOffset) : own.endOffset);
       }
     }
     fetcher.phase = complete ? 'fetching' : 'truncating';
@@ -647,7 +647,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return this.runFetcher(call.partition);
       }
       case 'OFFSET_OUT_OF_RANGE':
-        if (partition.log.logEndOffset < data.logStartOffset) {
+        if (partition.log.logEndOffset < data.logStartOffset || !this.options.rules.followerResetsOnlyBelowLogStart) {
           partition.truncateFullyAndStartAt(data.logStartOffset);
         } else {
           fetcher.phase = 'truncating';
@@ -689,7 +689,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     });
     this.completeDelayedFetches();
     if (request.acks === 0) return;
-    const waiting = request.acks === -1 && results.some((result) => result.error === 'NONE');
+    const waiting = this.options.rules.acksAllWaitsForHighWatermark && request.acks === -1 && results.some((result) => result.error === 'NONE');
     if (!waiting) return this.respondProduce(from, request, results);
     assert(this.delayedProduces.length < DELAYED_OPERATIONS_MAX, 'too many delayed produce requests');
     const timer = `produce-timeout:${from}:${request.correlationId}`;

@@ -97,7 +97,7 @@ export class Partition {
     highWatermark: number,
     private readonly context: PartitionContext,
   ) {
-    this.highWatermark = Math.max(log.logStartOffset, Math.min(highWatermark, log.logEndOffset));
+    this.highWatermark = Math.max(log.logStartOffset, context.rules.checkpointedHighWatermarkBounded ? Math.min(highWatermark, log.logEndOffset) : highWatermark);
     this.producerState.rebuild(log);
     this.digest.rebuild(log);
   }
@@ -180,13 +180,16 @@ export class Partition {
     this.partitionEpoch = registration.partitionEpoch;
     this.committedIsr = registration.isr;
     this.isrState = { kind: 'committed', isr: registration.isr };
+    // A new leader keeps what it has above its high watermark: those records may be committed
+    // already (its high watermark lags the old leader's), and followers truncate to this log.
+    if (!this.context.rules.newLeaderKeepsLogAboveHighWatermark) this.truncateTo(this.highWatermark);
     // Kafka records the new epoch's start in the epoch cache at once, so that followers asking
     // OffsetsForLeaderEpoch for the previous epoch learn where it ended on this leader.
     this.leaderEpochStartOffset = this.log.logEndOffset;
     // Unconditionally, as Kafka's maybeAssignEpochStartOffset: the cache drops any entry that
     // would break monotonicity (an epoch at or above this one, which only a corrupt batch header
     // could have put there).
-    this.log.leaderEpochCache.assign(registration.leaderEpoch, this.log.logEndOffset);
+    if (this.context.rules.newLeaderAssignsEpochStart) this.log.leaderEpochCache.assign(registration.leaderEpoch, this.log.logEndOffset);
     const nowMs = this.context.nowMs();
     this.followers = new Map();
     for (const replica of registration.replicas) {
@@ -282,7 +285,7 @@ export class Partition {
       // calls `readFromLocalLog`): its position may be that of a process that has since died.
       if (!fromPurgatory) this.updateFollowerFetchState(replicaId, fetch.fetchOffset, replicaEpoch);
     }
-    const maxOffset = isFollower ? this.log.logEndOffset : this.highWatermark;
+    const maxOffset = isFollower || !this.context.rules.consumerReadsUpToHighWatermark ? this.log.logEndOffset : this.highWatermark;
     if (fetch.fetchOffset > this.log.logEndOffset || fetch.fetchOffset < this.log.logStartOffset) {
       return { ...base, highWatermark: this.highWatermark, error: 'OFFSET_OUT_OF_RANGE' };
     }
@@ -298,7 +301,7 @@ export class Partition {
 
   /** Bytes a fetch at `offset` could return now (for delayed fetches and fetch.min.bytes). */
   availableBytes(offset: number, isFollower: boolean): number {
-    const bound = isFollower ? this.log.logEndOffset : this.highWatermark;
+    const bound = isFollower || !this.context.rules.consumerReadsUpToHighWatermark ? this.log.logEndOffset : this.highWatermark;
     return offset < bound ? 1 : 0;
   }
 
@@ -340,7 +343,8 @@ export class Partition {
     for (const replica of isr) {
       if (replica === this.context.brokerId) continue;
       const state = this.followers.get(replica);
-      newHw = Math.min(newHw, state === undefined || state.logEndOffset < 0 ? this.highWatermark : state.logEndOffset);
+      const followerEnd = state === undefined || state.logEndOffset < 0 ? this.highWatermark : state.logEndOffset;
+      newHw = this.context.rules.highWatermarkIsMinimumOverIsr ? Math.min(newHw, followerEnd) : Math.max(newHw, followerEnd);
     }
     if (newHw <= this.highWatermark) return false;
     assert(newHw <= this.log.logEndOffset, `${this.name}: high watermark ${newHw} beyond the leader's log end ${this.log.logEndOffset}`);
@@ -377,7 +381,7 @@ export class Partition {
     const outOfSync = this.isr.filter((replica) => {
       if (replica === this.context.brokerId) return false;
       const state = this.followers.get(replica);
-      return state === undefined || nowMs - state.lastCaughtUpTimeMs > lagMs;
+      return state === undefined || nowMs - (this.context.rules.isrLagFromLastCaughtUp ? state.lastCaughtUpTimeMs : state.lastFetchTimeMs) > lagMs;
     });
     if (outOfSync.length === 0) return;
     const proposed = this.isr.filter((replica) => !outOfSync.includes(replica));
@@ -451,7 +455,7 @@ export class Partition {
       const result = this.log.appendAsFollower(records);
       if (result.type === 'error') return result.error === 'KAFKA_STORAGE_ERROR' ? 'KAFKA_STORAGE_ERROR' : 'CORRUPT_MESSAGE';
       for (const batch of result.info.batches) {
-        this.recordProducerBatch(batch);
+        if (this.context.rules.followerUpdatesProducerState) this.recordProducerBatch(batch);
         this.digest.append(batch);
       }
     }

@@ -184,7 +184,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     const brokerEpoch = this.state.nextOffset + 0;
     const records: MetadataRecord[] = [];
     // A restarted broker (a new incarnation) must first leave the ISRs its old self was in.
-    if (existing !== undefined && existing.incarnationId !== request.incarnationId) {
+    if (existing !== undefined && existing.incarnationId !== request.incarnationId && this.options.rules.reregistrationLeavesIsr) {
       records.push(...changesForUnavailableBroker(this.state, request.brokerId, (topic) => this.unclean(topic), 'fenced'));
     }
     if (existing !== undefined && existing.incarnationId === request.incarnationId) {
@@ -249,7 +249,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       const last = this.lastHeartbeatMs.get(broker.brokerId) ?? nowMs;
       if (nowMs - last <= timeoutMs) continue;
       records.push(...this.changesAfter(records, (state) => {
-        const changes = changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), 'fenced');
+        const changes = this.options.rules.sessionExpiryMovesLeadership ? changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), 'fenced') : [];
         return [{ type: 'FenceBrokerRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch }, ...changes];
       }));
     }

@@ -1,8 +1,8 @@
 import { assert } from '../common/assert.ts';
 
 /**
- * The protocol rules a run follows, derived once per run from its variants and handed to
- * every node. Code that behaves differently under a historical variant reads
+ * The protocol rules a run follows, derived once per run from its variants (and, in tests, its
+ * mutants: `sim/mutants/`) and handed to every node. Code that behaves differently under a historical variant reads
  * a named rule here, never a variant's name, so that a misspelt switch does not compile and each
  * variant's effect is one line of the registry (`variant-registry.ts`, `spec/variants.md`).
  *
@@ -45,6 +45,41 @@ export interface ProtocolRules {
    * epoch, not just the high watermark (KAFKA-7128).
    */
   readonly expansionNeedsEpochStart: boolean;
+
+  // ---- Rules only a test-only mutant changes (`sim/mutants/`) ---------------------------------------
+  // Each is a place where a plausible one-line slip breaks Kafka's guarantees. No variant and no
+  // command-line option reaches them; they exist so that the checkers can be shown to catch bugs.
+
+  /** A broker that registers a new incarnation first leaves every ISR its old self was in (KIP-841). */
+  readonly reregistrationLeavesIsr: boolean;
+  /** A broker fenced for an expired session leaves its ISRs and leaderships (`handleBrokerFenced`). */
+  readonly sessionExpiryMovesLeadership: boolean;
+  /** An acks=all produce waits for the high watermark to pass it (`DelayedProduce`). */
+  readonly acksAllWaitsForHighWatermark: boolean;
+  /** A new leader keeps its whole log, including records above its own high watermark. */
+  readonly newLeaderKeepsLogAboveHighWatermark: boolean;
+  /** A new leader records its epoch's start offset in the epoch cache at once (`maybeAssignEpochStartOffset`). */
+  readonly newLeaderAssignsEpochStart: boolean;
+  /** The leader's high watermark is the smallest log end over the ISR, not the largest. */
+  readonly highWatermarkIsMinimumOverIsr: boolean;
+  /** ISR lag is measured from a follower's last caught-up time, not its last fetch. */
+  readonly isrLagFromLastCaughtUp: boolean;
+  /** Consumers (not followers) read only up to the high watermark (`FetchIsolation.HIGH_WATERMARK`). */
+  readonly consumerReadsUpToHighWatermark: boolean;
+  /** A follower whose fetch offset is out of range starts over at the leader's log start only if its log ends below it. */
+  readonly followerResetsOnlyBelowLogStart: boolean;
+  /** A follower truncates to the smaller of the leader's and its own end of the common epoch. */
+  readonly followerTruncatesToLeaderEpochEnd: boolean;
+  /** A follower records the producer state of the batches it replicates. */
+  readonly followerUpdatesProducerState: boolean;
+  /** A high watermark read from the checkpoint is bounded by the recovered log end. */
+  readonly checkpointedHighWatermarkBounded: boolean;
+  /** The clean-shutdown marker is deleted when the broker starts, so a later crash is recovered. */
+  readonly cleanShutdownMarkerDeletedOnStart: boolean;
+  /** A producer retries a batch with the sequence it was first sent with (KIP-98). */
+  readonly producerRetryKeepsSequence: boolean;
+  /** A consumer returns the record at its position (it skips only records before it). */
+  readonly consumerReturnsRecordAtPosition: boolean;
 }
 
 /** Kafka's rules today: what a run follows without variants. */
@@ -56,9 +91,24 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   checkBrokerEpochOnIsrAdd: true,
   highWatermarkNeedsMinIsr: true,
   expansionNeedsEpochStart: true,
+  reregistrationLeavesIsr: true,
+  sessionExpiryMovesLeadership: true,
+  acksAllWaitsForHighWatermark: true,
+  newLeaderKeepsLogAboveHighWatermark: true,
+  newLeaderAssignsEpochStart: true,
+  highWatermarkIsMinimumOverIsr: true,
+  isrLagFromLastCaughtUp: true,
+  consumerReadsUpToHighWatermark: true,
+  followerResetsOnlyBelowLogStart: true,
+  followerTruncatesToLeaderEpochEnd: true,
+  followerUpdatesProducerState: true,
+  checkpointedHighWatermarkBounded: true,
+  cleanShutdownMarkerDeletedOnStart: true,
+  producerRetryKeepsSequence: true,
+  consumerReturnsRecordAtPosition: true,
 });
 
-/** What one variant changes: a few rules, each away from Kafka's. */
+/** What one variant or mutant changes: a few rules, each away from Kafka's. */
 export type RuleChanges = Partial<ProtocolRules>;
 
 /**

@@ -7,7 +7,9 @@ import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
 import { ScenarioClient } from '../../impl/client/scenario-client.ts';
 import { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import { flipEscapesBatchCrc } from '../../impl/log/record-batch.ts';
-import { rulesForVariants, type VariantName } from '../../impl/variants/variant-registry.ts';
+import { protocolRules } from '../../impl/variants/protocol-rules.ts';
+import { variantByName, type VariantName } from '../../impl/variants/variant-registry.ts';
+import { mutantByName, type MutantName } from '../mutants/mutant-catalogue.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
@@ -32,6 +34,8 @@ export interface KafkaSystemOptions {
   /** The run's Kafka config overrides (variants' and `--config`'s). */
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly VariantName[];
+  /** Test-only planted bugs (`sim/mutants/`); the command line never sets them. */
+  readonly mutants?: readonly MutantName[];
   /** Scenario mode: no workload, no topic; a scenario client (`script`) the script drives. */
   readonly scenario?: boolean;
 }
@@ -50,7 +54,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
   const config = new ConfigView(options.config);
   // The protocol rules, derived once for the whole run: every node follows the same ones.
-  const rules = rulesForVariants(options.variants);
+  const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
   const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
   const brokers = brokerIds.map((id) => brokerNodeId(id));
   const controller = controllerNodeId(CONTROLLER_ID);
@@ -85,13 +89,14 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
           brokers: brokerIds,
           config,
           workload: { topic: KAFKA_TOPIC, keys: 16, minIntervalMs: 5, maxIntervalMs: 25, stopAtMs: options.stopAtMs, maxSends: 50_000 },
+          rules,
         });
       }
       assert(consumers.includes(id), `unknown node ${id}`);
       // The workload's consumers read everything (Kafka's default, latest, would skip what was
       // written before they found their partitions), unless the run's config says otherwise.
       const reset = options.config['auto.offset.reset'] === 'latest' ? 'latest' : 'earliest';
-      return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset });
+      return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, rules });
     },
     view: (cluster) => kafkaView(cluster),
     summary: (view) => describeTopics(view),

@@ -6,6 +6,7 @@ import { kafkaSystem } from '../kafka/kafka-system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
 import type { VariantName } from '../../impl/variants/variant-registry.ts';
+import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import type { RunResult } from './run-result.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
 
@@ -24,6 +25,8 @@ export interface SeedRun {
   readonly traceSink?: TraceSink;
   /** The system to run: the Kafka cluster (default) or the simulator's self-test, ack-log. */
   readonly system?: 'kafka' | 'ack-log';
+  /** Test-only: planted bugs in the Kafka cluster (`sim/mutants/`); the CLI never sets them. */
+  readonly mutants?: readonly MutantName[];
   /** Test-only: the self-test system's planted bug (acknowledge before fsync). */
   readonly plantedBug?: 'ack-before-fsync';
   /** Test-only: opt into datagram chaos (no FIFO, duplicates). */
@@ -61,6 +64,7 @@ export function runSeed(run: SeedRun): RunResult {
         stopAtMs: run.durationMs,
         config: sortedConfig(config),
         variants: run.variants,
+        ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
       });
   const network = run.datagramChaos === true
     ? { ...DEFAULT_NETWORK_OPTIONS, datagramChaos: { duplicateProbability: 0.05 } }
