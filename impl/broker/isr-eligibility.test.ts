@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MetadataState } from '../controller/controller-state.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
+import { KAFKA_RULES } from '../variants/protocol-rules.ts';
+import { rulesForVariants } from '../variants/variant-registry.ts';
 
 // The leader's side of KIP-841 and KIP-903: whom its metadata lets it propose for the ISR.
 
@@ -20,8 +22,8 @@ function image(): MetadataState {
 }
 
 describe('isReplicaIsrEligible', () => {
-  const fixed = new Set<string>();
-  const pre903 = new Set(['pre-kip-903']);
+  const fixed = KAFKA_RULES;
+  const pre903 = rulesForVariants(['pre-kip-903']);
 
   it('admits the current incarnation, and a fetch that carries no broker epoch', () => {
     expect(isReplicaIsrEligible(image(), 1, 2, fixed)).toBe(true);
@@ -34,10 +36,10 @@ describe('isReplicaIsrEligible', () => {
   });
 
   it('refuses fenced, shutting-down and unknown brokers in both (KIP-841)', () => {
-    for (const variants of [fixed, pre903]) {
-      expect(isReplicaIsrEligible(image(), 3, 7, variants)).toBe(false);
-      expect(isReplicaIsrEligible(image(), 2, 4, variants)).toBe(false);
-      expect(isReplicaIsrEligible(image(), 9, -1, variants)).toBe(false);
+    for (const rules of [fixed, pre903]) {
+      expect(isReplicaIsrEligible(image(), 3, 7, rules)).toBe(false);
+      expect(isReplicaIsrEligible(image(), 2, 4, rules)).toBe(false);
+      expect(isReplicaIsrEligible(image(), 9, -1, rules)).toBe(false);
     }
   });
 });

@@ -24,6 +24,7 @@ import {
   type ProducePartitionResponse,
   type ProduceRequest,
 } from '../protocol/messages.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
 import { Partition, type PartitionContext } from './partition.ts';
 
@@ -50,7 +51,8 @@ export interface KafkaBrokerOptions {
   readonly brokerId: number;
   readonly controllerId: number;
   readonly config: ConfigView;
-  readonly variants: ReadonlySet<string>;
+  /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
+  readonly rules: ProtocolRules;
 }
 
 /** The broker's lifecycle (Kafka's `BrokerState`), as the model in `model/broker.machine.ts` has it. */
@@ -131,7 +133,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     private readonly options: KafkaBrokerOptions,
   ) {
     this.incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
-    this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR);
+    this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR, options.rules);
     let loaded: ReturnType<LogManager['loadLogs']> | undefined;
     try {
       loaded = this.logManager.loadLogs(() => this.logConfig());
@@ -147,9 +149,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       brokerEpoch: () => this.brokerEpoch,
       nowMs: () => environment.clock.nowMs(),
       config: options.config,
-      variants: options.variants,
+      rules: options.rules,
       sendToController: (build) => this.callController({ kind: 'alter-partition', partition: '' }, build),
-      isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.variants),
+      isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.rules),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
     };
@@ -561,7 +563,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     const fetcher: FetcherState = { phase: 'idle', resume: 'fetching', leaderId: registration.leader, leaderEpoch: registration.leaderEpoch, inFlight: undefined };
     this.fetchers.set(partition.name, fetcher);
     if (registration.leader === NO_LEADER) return;
-    if (this.options.variants.has('pre-kip-101')) {
+    if (this.options.rules.truncateOnNewLeader === 'high-watermark') {
       // Before KIP-101 a follower truncated its log to its high watermark before fetching from a
       // new leader, which could throw away acknowledged records the new leader lacked too.
       partition.truncateTo(partition.highWatermark);
@@ -588,7 +590,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     if (fetcher.phase === 'backoff') fetcher.phase = fetcher.resume;
     if (fetcher.inFlight !== undefined) return;
     const leader = brokerNodeId(fetcher.leaderId);
-    const currentLeaderEpoch = this.options.variants.has('pre-kip-320') ? NO_LEADER_EPOCH : fetcher.leaderEpoch;
+    const currentLeaderEpoch = this.options.rules.fetchCarriesLeaderEpoch ? fetcher.leaderEpoch : NO_LEADER_EPOCH;
     const correlationId = this.nextCorrelationId++;
     fetcher.inFlight = correlationId;
     if (fetcher.phase === 'truncating') {
@@ -644,7 +646,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         partition.truncateTo(Math.min(own.endOffset, logEnd));
         complete = false;
       } else {
-        partition.truncateTo(Math.min(answer.endOffset, own.endOffset));
+        partition.truncateTo(this.options.rules.followerTruncatesToLeaderEpochEnd ? Math.min(answer.endOffset, own.endOffset) : own.endOffset);
       }
     }
     fetcher.phase = complete ? 'fetching' : 'truncating';
@@ -674,7 +676,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return this.runFetcher(call.partition);
       }
       case 'OFFSET_OUT_OF_RANGE':
-        if (partition.log.logEndOffset < data.logStartOffset) {
+        if (partition.log.logEndOffset < data.logStartOffset || !this.options.rules.followerResetsOnlyBelowLogStart) {
           partition.truncateFullyAndStartAt(data.logStartOffset);
         } else {
           fetcher.phase = 'truncating';
@@ -696,7 +698,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
       if (epochError !== 'NONE') return { ...base, error: epochError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
       const answer = partition.log.leaderEpochCache.endOffsetFor(query.leaderEpoch, partition.log.logEndOffset);
-      if (this.options.variants.has('pre-kip-279')) {
+      if (!this.options.rules.offsetsForLeaderEpochAnswersEpoch) {
         // Before KIP-279 the answer was an offset alone: no epoch for the follower to check.
         return { ...base, error: 'NONE' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: answer.endOffset };
       }
@@ -715,7 +717,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     });
     this.completeDelayedFetches();
     if (request.acks === 0) return;
-    const waiting = request.acks === -1 && results.some((result) => result.error === 'NONE');
+    const waiting = this.options.rules.acksAllWaitsForHighWatermark && request.acks === -1 && results.some((result) => result.error === 'NONE');
     if (!waiting) return this.respondProduce(from, request, results);
     assert(this.delayedProduces.length < DELAYED_OPERATIONS_MAX, 'too many delayed produce requests');
     const timer = `produce-timeout:${from}:${request.correlationId}`;

@@ -6,6 +6,7 @@ import { logConfigFrom } from '../log/log-config.ts';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC, stampBatch } from '../log/record-batch.ts';
 import { LogManager } from '../log/log-manager.ts';
 import type { AlterPartitionRequest, KafkaMessage } from '../protocol/messages.ts';
+import { KAFKA_RULES } from '../variants/protocol-rules.ts';
 import { Partition, type PartitionContext } from './partition.ts';
 
 // The leader's side of AlterPartition (KIP-497, KIP-903): a proposal stays pending until the
@@ -24,7 +25,7 @@ function leaderWithFollower(eligible: (brokerId: number, fetchBrokerEpoch: numbe
     brokerEpoch: () => 7,
     nowMs: clock.nowMs,
     config: new ConfigView({ 'min.insync.replicas': '1' }),
-    variants: new Set(),
+    rules: KAFKA_RULES,
     sendToController(build: (correlationId: number) => KafkaMessage): number {
       const message = build(++correlationId);
       if (message.type === 'AlterPartitionRequest') sent.push(message);
@@ -127,7 +128,7 @@ function topicPartition(topicConfigs: Readonly<Record<string, string>>, brokerCo
     brokerEpoch: () => 7,
     nowMs: clock.nowMs,
     config: new ConfigView(brokerConfig),
-    variants: new Set(),
+    rules: KAFKA_RULES,
     sendToController: () => ++correlationId,
     isReplicaIsrEligible: () => true,
     mark: (name) => marks.push(name),

@@ -15,6 +15,7 @@ import {
   type KafkaMessage,
   type ProducePartitionResponse,
 } from '../protocol/messages.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import { ProducerStateManager } from './producer-state-manager.ts';
 
 /** What a partition needs from its broker. */
@@ -23,7 +24,8 @@ export interface PartitionContext {
   brokerEpoch(): number;
   nowMs(): number;
   readonly config: ConfigView;
-  readonly variants: ReadonlySet<string>;
+  /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
+  readonly rules: ProtocolRules;
   sendToController(message: (correlationId: number) => KafkaMessage): number;
   /**
    * Kafka's `Partition.isReplicaIsrEligible`, from this broker's metadata: the replica is not
@@ -92,7 +94,7 @@ export class Partition {
     highWatermark: number,
     private readonly context: PartitionContext,
   ) {
-    this.highWatermark = Math.max(log.logStartOffset, Math.min(highWatermark, log.logEndOffset));
+    this.highWatermark = Math.max(log.logStartOffset, context.rules.checkpointedHighWatermarkBounded ? Math.min(highWatermark, log.logEndOffset) : highWatermark);
     this.producerState.rebuild(log);
   }
 
@@ -122,7 +124,7 @@ export class Partition {
    */
   get maximalIsr(): readonly number[] {
     const state = this.isrState;
-    if (this.context.variants.has('pre-kip-497')) return state.isr;
+    if (!this.context.rules.highWatermarkOverMaximalIsr) return state.isr;
     switch (state.kind) {
       case 'committed':
         return state.isr;
@@ -182,13 +184,16 @@ export class Partition {
     this.partitionEpoch = registration.partitionEpoch;
     this.committedIsr = registration.isr;
     this.isrState = { kind: 'committed', isr: registration.isr };
+    // A new leader keeps what it has above its high watermark: those records may be committed
+    // already (its high watermark lags the old leader's), and followers truncate to this log.
+    if (!this.context.rules.newLeaderKeepsLogAboveHighWatermark) this.truncateTo(this.highWatermark);
     // Kafka records the new epoch's start in the epoch cache at once, so that followers asking
     // OffsetsForLeaderEpoch for the previous epoch learn where it ended on this leader.
     this.leaderEpochStartOffset = this.log.logEndOffset;
     // Unconditionally, as Kafka's maybeAssignEpochStartOffset: the cache drops any entry that
     // would break monotonicity (an epoch at or above this one, which only a corrupt batch header
     // could have put there).
-    this.log.leaderEpochCache.assign(registration.leaderEpoch, this.log.logEndOffset);
+    if (this.context.rules.newLeaderAssignsEpochStart) this.log.leaderEpochCache.assign(registration.leaderEpoch, this.log.logEndOffset);
     const nowMs = this.context.nowMs();
     this.followers = new Map();
     for (const replica of registration.replicas) {
@@ -255,7 +260,7 @@ export class Partition {
    * Before KIP-320 fetches carried no epoch, and nothing was checked.
    */
   checkLeaderEpoch(currentLeaderEpoch: number): KafkaError {
-    if (currentLeaderEpoch === NO_LEADER_EPOCH || this.context.variants.has('pre-kip-320')) return 'NONE';
+    if (currentLeaderEpoch === NO_LEADER_EPOCH || !this.context.rules.fetchCarriesLeaderEpoch) return 'NONE';
     if (currentLeaderEpoch < this.leaderEpoch) return 'FENCED_LEADER_EPOCH';
     if (currentLeaderEpoch > this.leaderEpoch) return 'UNKNOWN_LEADER_EPOCH';
     return 'NONE';
@@ -283,7 +288,7 @@ export class Partition {
       // calls `readFromLocalLog`): its position may be that of a process that has since died.
       if (!fromPurgatory) this.updateFollowerFetchState(replicaId, fetch.fetchOffset, replicaEpoch);
     }
-    const maxOffset = isFollower ? this.log.logEndOffset : this.highWatermark;
+    const maxOffset = isFollower || !this.context.rules.consumerReadsUpToHighWatermark ? this.log.logEndOffset : this.highWatermark;
     if (fetch.fetchOffset > this.log.logEndOffset || fetch.fetchOffset < this.log.logStartOffset) {
       return { ...base, highWatermark: this.highWatermark, error: 'OFFSET_OUT_OF_RANGE' };
     }
@@ -299,7 +304,7 @@ export class Partition {
 
   /** Bytes a fetch at `offset` could return now (for delayed fetches and fetch.min.bytes). */
   availableBytes(offset: number, isFollower: boolean): number {
-    const bound = isFollower ? this.log.logEndOffset : this.highWatermark;
+    const bound = isFollower || !this.context.rules.consumerReadsUpToHighWatermark ? this.log.logEndOffset : this.highWatermark;
     return offset < bound ? 1 : 0;
   }
 
@@ -336,12 +341,13 @@ export class Partition {
     if (this.role !== 'leader') return false;
     const minIsr = this.minInsyncReplicas;
     const isr = this.maximalIsr;
-    if (!this.context.variants.has('pre-kip-966') && isr.length < minIsr) return false;
+    if (this.context.rules.highWatermarkNeedsMinIsr && isr.length < minIsr) return false;
     let newHw = this.log.logEndOffset;
     for (const replica of isr) {
       if (replica === this.context.brokerId) continue;
       const state = this.followers.get(replica);
-      newHw = Math.min(newHw, state === undefined || state.logEndOffset < 0 ? this.highWatermark : state.logEndOffset);
+      const followerEnd = state === undefined || state.logEndOffset < 0 ? this.highWatermark : state.logEndOffset;
+      newHw = this.context.rules.highWatermarkIsMinimumOverIsr ? Math.min(newHw, followerEnd) : Math.max(newHw, followerEnd);
     }
     if (newHw <= this.highWatermark) return false;
     assert(newHw <= this.log.logEndOffset, `${this.name}: high watermark ${newHw} beyond the leader's log end ${this.log.logEndOffset}`);
@@ -352,12 +358,13 @@ export class Partition {
   /**
    * Kafka's `maybeExpandIsr`: a follower outside the ISR joins once it has reached the high
    * watermark and (KAFKA-7128) the start of the leader's current epoch, so that a replica cannot
-   * join holding an older epoch's divergent tail. The `kafka-7128` variant drops the second rule.
+   * join holding an older epoch's divergent tail. The `kafka-7128` variant drops the second rule
+   * (`expansionNeedsEpochStart`).
    */
   private maybeExpandIsr(replicaId: number, state: FollowerState): void {
     if (this.isrState.kind !== 'committed' || this.isr.includes(replicaId)) return;
     if (state.logEndOffset < this.highWatermark) return;
-    if (!this.context.variants.has('kafka-7128') && state.logEndOffset < this.leaderEpochStartOffset) return;
+    if (this.context.rules.expansionNeedsEpochStart && state.logEndOffset < this.leaderEpochStartOffset) return;
     // The leader proposes only replicas the controller may accept; the controller checks again.
     if (!this.context.isReplicaIsrEligible(replicaId, state.brokerEpoch)) return;
     const proposed = [...this.isr, replicaId];
@@ -377,7 +384,7 @@ export class Partition {
     const outOfSync = this.isr.filter((replica) => {
       if (replica === this.context.brokerId) return false;
       const state = this.followers.get(replica);
-      return state === undefined || nowMs - state.lastCaughtUpTimeMs > lagMs;
+      return state === undefined || nowMs - (this.context.rules.isrLagFromLastCaughtUp ? state.lastCaughtUpTimeMs : state.lastFetchTimeMs) > lagMs;
     });
     if (outOfSync.length === 0) return;
     const proposed = this.isr.filter((replica) => !outOfSync.includes(replica));
@@ -455,7 +462,7 @@ export class Partition {
       const result = this.log.appendAsFollower(records);
       if (result.type === 'error') return result.error === 'KAFKA_STORAGE_ERROR' ? 'KAFKA_STORAGE_ERROR' : 'CORRUPT_MESSAGE';
       for (const batch of result.info.batches) {
-        this.recordProducerBatch(batch);
+        if (this.context.rules.followerUpdatesProducerState) this.recordProducerBatch(batch);
       }
     }
     const newHw = Math.min(leaderHighWatermark, this.log.logEndOffset);

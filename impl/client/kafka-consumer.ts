@@ -4,6 +4,7 @@ import type { NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } fr
 import { decodeRecords, readRecordBatch } from '../log/record-batch.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import { METADATA_ERRORS } from '../protocol/errors.ts';
+import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 import {
   brokerIdOf,
   brokerNodeId,
@@ -29,6 +30,8 @@ export interface KafkaConsumerOptions {
    * start to the end, so that every acknowledged record, tail included, is judged.
    */
   readonly startAtMs?: number;
+  /** The run's protocol rules; Kafka's when absent. */
+  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition'>;
 }
 
 interface PartitionPosition {
@@ -232,7 +235,8 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         }
         for (const record of decoded) {
           // Whole batches come back; records before the position were read already.
-          if (position.offset === undefined || record.offset < position.offset) continue;
+          const returnsAtPosition = (this.options.rules ?? KAFKA_RULES).consumerReturnsRecordAtPosition;
+          if (position.offset === undefined || (returnsAtPosition ? record.offset < position.offset : record.offset <= position.offset)) continue;
           const key = record.key === null ? null : new TextDecoder().decode(record.key);
           records.push({ topic: data.topic, partition: data.partition, offset: record.offset, key, value: new TextDecoder().decode(record.value ?? new Uint8Array()) });
           position.offset = record.offset + 1;

@@ -5,6 +5,7 @@ import { buildRecordBatch, DEFAULT_BATCH_SPEC, NO_PRODUCER_EPOCH, NO_PRODUCER_ID
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import { METADATA_ERRORS, RETRIABLE_ERRORS, type KafkaError } from '../protocol/errors.ts';
 import { brokerIdOf, brokerNodeId, type KafkaMessage, type MetadataResponse, type ProduceResponse } from '../protocol/messages.ts';
+import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 import { partitionForKey } from './default-partitioner.ts';
 
 export interface ProducerWorkload {
@@ -25,6 +26,8 @@ export interface KafkaProducerOptions {
   readonly brokers: readonly number[];
   readonly config: ConfigView;
   readonly workload: ProducerWorkload;
+  /** The run's protocol rules; Kafka's when absent. */
+  readonly rules?: Pick<ProtocolRules, 'producerRetryKeepsSequence'>;
 }
 
 interface PendingRecord {
@@ -37,7 +40,7 @@ interface PendingRecord {
 interface ProducerBatch {
   readonly partition: number;
   readonly records: readonly PendingRecord[];
-  readonly baseSequence: number;
+  baseSequence: number;
   readonly producerId: number;
   readonly producerEpoch: number;
   readonly createdMs: number;
@@ -269,6 +272,12 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     const nowMs = this.environment.clock.nowMs();
     const partitions = batches.map((batch) => {
       batch.attempts++;
+      // A retry goes with the sequence the batch was first sent with (KIP-98): the broker knows
+      // it by that sequence, and answers a copy it already has as a duplicate.
+      if (batch.attempts > 1 && this.idempotent && !(this.options.rules ?? KAFKA_RULES).producerRetryKeepsSequence) {
+        batch.baseSequence = this.nextSequence.get(batch.partition) ?? 0;
+        this.nextSequence.set(batch.partition, batch.baseSequence + batch.records.length);
+      }
       batch.inFlight = { correlationId, broker };
       batch.maybeWritten = true;
       const records = batch.records.map((record) => ({ timestamp: record.sentAtMs, key: new TextEncoder().encode(record.key), value: new TextEncoder().encode(record.value), headers: [] }));

@@ -1,3 +1,4 @@
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { ConfigView } from '../config/config-view.ts';
 import type { PartitionRegistration } from './controller-state.ts';
 
@@ -18,8 +19,8 @@ import type { PartitionRegistration } from './controller-state.ts';
  * refka reads a config key of that name. The `pre-kip-966` variant turns it off together with the
  * high-watermark rule, restoring the protocol from before KIP-966.
  */
-export function elrEnabled(config: ConfigView, variants: ReadonlySet<string>): boolean {
-  return !variants.has('pre-kip-966') && config.number('eligible.leader.replicas.version') >= 1;
+export function elrEnabled(config: ConfigView, rules: Pick<ProtocolRules, 'eligibleLeaderReplicas'>): boolean {
+  return rules.eligibleLeaderReplicas && config.number('eligible.leader.replicas.version') >= 1;
 }
 
 /**

@@ -20,6 +20,7 @@ import type {
 import { MetadataState, type PartitionRegistration } from './controller-state.ts';
 import { effectiveMinIsr, elrEnabled } from './eligible-leader-replicas.ts';
 import { buildPartitionChange, changesForUncleanShutdown, changesForUnavailableBroker, type ElrSettingsFor } from './partition-change.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 
 /** The metadata log: Kafka's `__cluster_metadata` topic, one partition, on the controller's disk. */
 export const METADATA_PARTITION = { topic: '__cluster_metadata', partition: 0 } as const;
@@ -38,7 +39,8 @@ const MAX_ELECTIONS_PER_IMBALANCE = 1_000;
 export interface QuorumControllerOptions {
   readonly controllerId: number;
   readonly config: ConfigView;
-  readonly variants: ReadonlySet<string>;
+  /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
+  readonly rules: ProtocolRules;
 }
 
 /** What a request handler decides: records to commit, then the response (Kafka's `ControllerResult`). */
@@ -189,11 +191,11 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     // the broker proves it, naming in previousBrokerEpoch the very epoch this controller holds for
     // it (read from its clean-shutdown file); -1, or any other epoch, means unclean.
     const cleanShutdown = existing !== undefined && request.previousBrokerEpoch === existing.brokerEpoch;
-    if (!cleanShutdown && elrEnabled(this.options.config, this.options.variants)) {
+    if (!cleanShutdown && elrEnabled(this.options.config, this.options.rules)) {
       // Its log may have lost acknowledged records: it leaves every ISR (even as the last member)
       // and every ELR, and may not lead (handleBrokerUncleanShutdown).
       records.push(...changesForUncleanShutdown(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
-    } else if (existing !== undefined) {
+    } else if (existing !== undefined && this.options.rules.reregistrationLeavesIsr) {
       // A restarted broker (a new incarnation) must first leave the ISRs its old self was in.
       records.push(...changesForUnavailableBroker(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
     }
@@ -256,7 +258,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       const last = this.lastHeartbeatMs.get(broker.brokerId) ?? nowMs;
       if (nowMs - last <= timeoutMs) continue;
       records.push(...this.changesAfter(records, (state) => {
-        const changes = changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state));
+        const changes = this.options.rules.sessionExpiryMovesLeadership ? changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state)) : [];
         return [{ type: 'FenceBrokerRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch }, ...changes];
       }));
     }
@@ -332,7 +334,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
    * `changesAfter`): undefined when ELR is disabled, else the topic's effective min ISR.
    */
   private elrFor(state: MetadataState): ElrSettingsFor {
-    if (!elrEnabled(this.options.config, this.options.variants)) return () => undefined;
+    if (!elrEnabled(this.options.config, this.options.rules)) return () => undefined;
     return (partition) => ({ minIsr: effectiveMinIsr(state.topicConfigs(partition.topicName), this.options.config, partition.replicas.length) });
   }
 
@@ -390,7 +392,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       // disk could be added on the strength of its previous incarnation's fetches.
       const added = this.state.broker(member.brokerId);
       if (added === undefined || !this.state.isEligible(member.brokerId)) return { records: [], response: reply('INELIGIBLE_REPLICA', partition) };
-      if (!this.options.variants.has('pre-kip-903') && member.brokerEpoch !== -1 && added.brokerEpoch !== member.brokerEpoch) {
+      if (this.options.rules.checkBrokerEpochOnIsrAdd && member.brokerEpoch !== -1 && added.brokerEpoch !== member.brokerEpoch) {
         return { records: [], response: reply('INELIGIBLE_REPLICA', partition), marks: ['stale-replica-epoch-refused'] };
       }
     }

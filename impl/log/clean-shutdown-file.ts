@@ -23,11 +23,12 @@ export function writeCleanShutdownFile(disk: NodeDisk, dir: string, brokerEpoch:
  * the broker epoch it names. A missing, unreadable or unknown-version file names no epoch (-1),
  * which the controller takes as an unclean shutdown: only proof counts as clean.
  */
-export function readAndDeleteCleanShutdownFile(disk: NodeDisk, dir: string): { exists: boolean; brokerEpoch: number } {
+export function readAndDeleteCleanShutdownFile(disk: NodeDisk, dir: string, deleteIt = true): { exists: boolean; brokerEpoch: number } {
   const path = `${dir}/${CLEAN_SHUTDOWN_FILENAME}`;
   if (!disk.exists(path)) return { exists: false, brokerEpoch: -1 };
   const bytes = disk.read(path, 0, disk.size(path));
-  disk.delete(path);
+  // `deleteIt` false is the clean-shutdown-marker-kept mutant only.
+  if (deleteIt) disk.delete(path);
   let brokerEpoch = -1;
   try {
     const content = JSON.parse(new TextDecoder().decode(bytes)) as { version?: unknown; brokerEpoch?: unknown };

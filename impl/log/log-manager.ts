@@ -1,6 +1,7 @@
 import { assert } from '../common/assert.ts';
 import type { Clock, NodeDisk } from '../env/node-environment.ts';
 import { CheckpointFile, OFFSET_CHECKPOINT_FORMAT, topicPartitionName, type TopicPartition } from './checkpoint-file.ts';
+import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 import type { LogConfig } from './log-config.ts';
 import { readAndDeleteCleanShutdownFile, writeCleanShutdownFile } from './clean-shutdown-file.ts';
 import { UnifiedLog, type LogLoadSummary } from './unified-log.ts';
@@ -51,6 +52,7 @@ export class LogManager {
     private readonly disk: NodeDisk,
     private readonly clock: Clock,
     readonly root: string,
+    private readonly rules: Pick<ProtocolRules, 'cleanShutdownMarkerDeletedOnStart'> = KAFKA_RULES,
   ) {
     this.recoveryPoints = new CheckpointFile(disk, `${root}/${RECOVERY_POINT_CHECKPOINT_FILENAME}`, OFFSET_CHECKPOINT_FORMAT);
     this.logStartOffsets = new CheckpointFile(disk, `${root}/${LOG_START_OFFSET_CHECKPOINT_FILENAME}`, OFFSET_CHECKPOINT_FORMAT);
@@ -63,7 +65,8 @@ export class LogManager {
    */
   loadLogs(configFor: (tp: TopicPartition) => LogConfig): LogDirLoad {
     assert(this.logs.size === 0, 'loadLogs runs once, at startup');
-    const marker = readAndDeleteCleanShutdownFile(this.disk, this.root);
+    // Deleted at once, as Kafka's LogLoader does: a crash from here on must be recovered from.
+    const marker = readAndDeleteCleanShutdownFile(this.disk, this.root, this.rules.cleanShutdownMarkerDeletedOnStart);
     const hadCleanShutdown = marker.exists;
     const recovery = offsetsOf(this.recoveryPoints);
     const starts = offsetsOf(this.logStartOffsets);

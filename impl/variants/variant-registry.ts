@@ -1,26 +1,30 @@
+import { assert } from '../common/assert.ts';
 import { findConfig, parseConfigValueFor } from '../config/kafka-config.ts';
+import { protocolRules, rulesChangedFromKafka, type ProtocolRules, type RuleChanges } from './protocol-rules.ts';
 
 /**
  * A historical protocol variant: a behaviour Kafka once had (usually a bug a KIP or JIRA fixed)
  * that refka can switch back on with `--variant NAME`, so that a run shows the failure Kafka once
  * had. The spec (`spec/`) describes each variant; this registry is what the command line accepts.
  */
-export interface ProtocolVariant {
+export interface ProtocolVariant<Name extends string = string> {
   /** Kebab-case, a command-line contract (`--variant pre-kip-101`). */
-  readonly name: string;
+  readonly name: Name;
   /** One sentence: what behaves differently. */
   readonly summary: string;
   /** The KIP or JIRA that describes or fixed the behaviour. */
   readonly source: string;
   /** Config keys the variant needs, with canonical values (see `impl/config/kafka-config.ts`). */
   readonly configOverrides: Readonly<Record<string, string>>;
+  /** The protocol rules it changes (`protocol-rules.ts`), each away from Kafka's. */
+  readonly rules: RuleChanges;
 }
 
 /**
  * The historical variants, each a rule Kafka used before a KIP or JIRA fixed it. `spec/variants.md`
  * describes each: the rule it restores, the failure, and how a sweep finds it.
  */
-export const PROTOCOL_VARIANTS: readonly ProtocolVariant[] = [
+export const PROTOCOL_VARIANTS = [
   {
     name: 'kafka-7128',
     summary: 'A follower rejoins the ISR once it reaches the high watermark, even if it has not reached the start of the leader\'s current epoch.',
@@ -28,24 +32,28 @@ export const PROTOCOL_VARIANTS: readonly ProtocolVariant[] = [
     // The bug lives in ISR expansions after a leader change; a short lag bound makes followers
     // leave and rejoin the ISR often within a one-minute run.
     configOverrides: { 'replica.lag.time.max.ms': '1000' },
+    rules: { expansionNeedsEpochStart: false },
   },
   {
     name: 'pre-kip-101',
     summary: 'A follower truncates its log to its high watermark before fetching from a new leader, instead of asking OffsetsForLeaderEpoch.',
     source: 'KIP-101',
     configOverrides: {},
+    rules: { truncateOnNewLeader: 'high-watermark' },
   },
   {
     name: 'pre-kip-279',
     summary: 'OffsetsForLeaderEpoch answers only an end offset, without the epoch it belongs to, so a follower cannot iterate to the true divergence point.',
     source: 'KIP-279',
     configOverrides: { acks: '1', 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' },
+    rules: { offsetsForLeaderEpochAnswersEpoch: false },
   },
   {
     name: 'pre-kip-320',
     summary: 'Fetches carry no current leader epoch, so a leader serves (and counts) followers still on another epoch.',
     source: 'KIP-320',
     configOverrides: {},
+    rules: { fetchCarriesLeaderEpoch: false },
   },
   {
     name: 'pre-kip-497',
@@ -53,20 +61,49 @@ export const PROTOCOL_VARIANTS: readonly ProtocolVariant[] = [
     source: 'KIP-497',
     // The bug lives in ISR shrinks; a short lag bound makes them happen within a one-minute run.
     configOverrides: { 'replica.lag.time.max.ms': '1000' },
+    rules: { highWatermarkOverMaximalIsr: false },
   },
   {
     name: 'pre-kip-903',
     summary: 'The controller adds a replica to the ISR without checking the broker epoch it fetched with, so a replica that restarted with an empty disk can rejoin on its old self\'s progress.',
     source: 'KIP-903',
     configOverrides: {},
+    rules: { checkBrokerEpochOnIsrAdd: false },
   },
   {
     name: 'pre-kip-966',
     summary: 'The protocol before KIP-966: the high watermark advances while the ISR is below min.insync.replicas, and the controller keeps no Eligible Leader Replicas (the last ISR member stays in the ISR and leads again even after an unclean shutdown).',
     source: 'KIP-966',
     configOverrides: {},
+    rules: { highWatermarkNeedsMinIsr: false, eligibleLeaderReplicas: false },
   },
-];
+] as const satisfies readonly ProtocolVariant[];
+
+/** The name of a historical variant: the registry's names, and nothing else. */
+export type VariantName = (typeof PROTOCOL_VARIANTS)[number]['name'];
+
+export function isVariantName(name: string): name is VariantName {
+  return PROTOCOL_VARIANTS.some((variant) => variant.name === name);
+}
+
+/** Names the caller has already checked against the registry (the command line does). */
+export function toVariantNames(names: readonly string[]): VariantName[] {
+  return names.map((name) => {
+    assert(isVariantName(name), `unknown variant ${name}`);
+    return name;
+  });
+}
+
+/** The rules a run with these variants follows. */
+export function rulesForVariants(names: readonly VariantName[]): ProtocolRules {
+  return protocolRules(names.map((name) => variantByName(name)));
+}
+
+export function variantByName(name: VariantName): ProtocolVariant<VariantName> {
+  const variant = PROTOCOL_VARIANTS.find((candidate) => candidate.name === name);
+  assert(variant !== undefined, `variant ${name} is not in the registry`);
+  return variant;
+}
 
 export function findVariant(name: string, variants: readonly ProtocolVariant[] = PROTOCOL_VARIANTS): ProtocolVariant | undefined {
   return variants.find((variant) => variant.name === name);
@@ -94,6 +131,9 @@ export function variantRegistryProblems(variants: readonly ProtocolVariant[]): s
     }
     if (variant.source.trim() === '') {
       problems.push(`variant '${variant.name}' has no source (KIP or JIRA)`);
+    }
+    if (rulesChangedFromKafka(variant.rules).length === 0) {
+      problems.push(`variant '${variant.name}' changes no protocol rule`);
     }
     for (const [key, value] of Object.entries(variant.configOverrides)) {
       const def = findConfig(key);

@@ -1,4 +1,4 @@
-import { findVariant, PROTOCOL_VARIANTS } from '../../impl/variants/variant-registry.ts';
+import { findVariant, PROTOCOL_VARIANTS, type VariantName } from '../../impl/variants/variant-registry.ts';
 import { runSeed } from '../run/run-seed.ts';
 import type { RunResult } from '../run/run-result.ts';
 import type { LogBenchFigure } from './log-bench.ts';
@@ -7,7 +7,7 @@ import { wallClockMs } from './wall-clock.ts';
 /** Seeds a variant sweep tries before it gives up (the issue's bar: caught within 100 seeds). */
 const VARIANT_SEEDS = 100;
 
-function run(seed: number, variants: readonly string[], config: Readonly<Record<string, string>>): RunResult {
+function run(seed: number, variants: readonly VariantName[], config: Readonly<Record<string, string>>): RunResult {
   return runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config, variants, repro: `bench seed ${seed}` });
 }
 

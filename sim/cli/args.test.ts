@@ -81,10 +81,10 @@ function splitShellWords(line: string): string[] {
 }
 
 const VARIANTS: readonly ProtocolVariant[] = [
-  { name: 'alpha', summary: 'A test variant.', source: 'KIP-1', configOverrides: { 'unclean.leader.election.enable': 'true' } },
-  { name: 'beta', summary: 'A test variant.', source: 'KAFKA-2', configOverrides: {} },
-  { name: 'gamma', summary: 'A test variant.', source: 'KIP-3', configOverrides: { 'unclean.leader.election.enable': 'false' } },
-  { name: 'delta', summary: 'A test variant.', source: 'KIP-4', configOverrides: { 'min.insync.replicas': '3' } },
+  { name: 'alpha', summary: 'A test variant.', source: 'KIP-1', configOverrides: { 'unclean.leader.election.enable': 'true' }, rules: { highWatermarkNeedsMinIsr: false } },
+  { name: 'beta', summary: 'A test variant.', source: 'KAFKA-2', configOverrides: {}, rules: { highWatermarkNeedsMinIsr: false } },
+  { name: 'gamma', summary: 'A test variant.', source: 'KIP-3', configOverrides: { 'unclean.leader.election.enable': 'false' }, rules: { highWatermarkNeedsMinIsr: false } },
+  { name: 'delta', summary: 'A test variant.', source: 'KIP-4', configOverrides: { 'min.insync.replicas': '3' }, rules: { highWatermarkNeedsMinIsr: false } },
 ];
 
 describe('parseSimArgs: defaults and seeds', () => {

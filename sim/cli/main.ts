@@ -5,6 +5,7 @@ import type { TraceSink } from '../core/trace.ts';
 import { writeReport } from '../report/write-report.ts';
 import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
+import { toVariantNames } from '../../impl/variants/variant-registry.ts';
 import { parseSimArgs, reproCommand, type SimCommand } from './args.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
 
@@ -95,7 +96,7 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
     replicationFactor: command.replicationFactor,
     faults: command.faults,
     config: command.runConfig,
-    variants: command.variants,
+    variants: toVariantNames(command.variants),
     repro: reproCommand(command, seed),
     ...(sink === undefined ? {} : { traceSink: sink }),
   };

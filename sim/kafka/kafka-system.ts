@@ -7,6 +7,9 @@ import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
 import { ScenarioClient } from '../../impl/client/scenario-client.ts';
 import { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import { flipEscapesBatchCrc } from '../../impl/log/record-batch.ts';
+import { protocolRules } from '../../impl/variants/protocol-rules.ts';
+import { variantByName, type VariantName } from '../../impl/variants/variant-registry.ts';
+import { mutantByName, type MutantName } from '../mutants/mutant-catalogue.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
@@ -33,13 +36,15 @@ export interface KafkaSystemOptions {
   readonly stopAtMs: number;
   /** The run's Kafka config overrides (variants' and `--config`'s). */
   readonly config: Readonly<Record<string, string>>;
-  readonly variants: readonly string[];
+  readonly variants: readonly VariantName[];
   /**
    * The workload topic's own configs (`CreateTopics` configs, as `kafka-topics.sh --create
    * --config` gives them), drawn per seed by `drawTopicConfigs`; they override the brokers'
    * defaults for that topic only. None when absent.
    */
   readonly topicConfigs?: Readonly<Record<string, string>>;
+  /** Test-only planted bugs (`sim/mutants/`); the command line never sets them. */
+  readonly mutants?: readonly MutantName[];
   /** Scenario mode: no workload, no topic; a scenario client (`script`) the script drives. */
   readonly scenario?: boolean;
 }
@@ -58,7 +63,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   assert(options.brokers >= 1, 'a Kafka cluster needs a broker');
   assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
   const config = new ConfigView(options.config);
-  const variants = new Set(options.variants);
+  // The protocol rules, derived once for the whole run: every node follows the same ones.
+  const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
   const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
   const brokers = brokerIds.map((id) => brokerNodeId(id));
   const controller = controllerNodeId(CONTROLLER_ID);
@@ -88,9 +94,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     variants: options.variants,
     invariants,
     createNode(id: NodeId, environment) {
-      if (id === controller) return new QuorumController(environment, { controllerId: CONTROLLER_ID, config, variants });
+      if (id === controller) return new QuorumController(environment, { controllerId: CONTROLLER_ID, config, rules });
       const brokerIndex = brokers.indexOf(id);
-      if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, variants });
+      if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, rules });
       if (id === 'script') return new ScenarioClient(environment, brokerIds, CONTROLLER_ID);
       if (id === 'admin') {
         return new KafkaAdmin(environment, CONTROLLER_ID, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: { ...topicConfigs } }]);
@@ -101,13 +107,14 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
           brokers: brokerIds,
           config,
           workload: { topic: KAFKA_TOPIC, keys: 16, minIntervalMs: 5, maxIntervalMs: 25, stopAtMs: options.stopAtMs, maxSends: 50_000 },
+          rules,
         });
       }
       assert(consumers.includes(id), `unknown node ${id}`);
       // The workload's consumers read everything (Kafka's default, latest, would skip what was
       // written before they found their partitions), unless the run's config says otherwise.
       const reset = options.config['auto.offset.reset'] === 'latest' && id !== FINAL_READER ? 'latest' : 'earliest';
-      return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
+      return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, rules, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
     },
     view: (cluster) => kafkaView(cluster, logs, anchoring),
     summary: (view) => describeTopics(view),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findVariant } from '../../impl/variants/variant-registry.ts';
+import { findVariant, type VariantName } from '../../impl/variants/variant-registry.ts';
 import { AleaRandomStream } from '../random/random-stream.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
 import { TOPIC_CONFIGS_STREAM, drawTopicConfigs } from './topic-configs.ts';
@@ -16,7 +16,7 @@ function deletesOrCompacts(configs: Readonly<Record<string, string>>): boolean {
 // keep catching it end to end (the fixed protocol passes the same seed under the same config).
 
 /** One default run; `config` is what a variant brings, so the fixed protocol can run under it too. */
-function run(seed: number, variants: readonly string[] = [], config: Readonly<Record<string, string>> = {}): ReturnType<typeof runSeed> {
+function run(seed: number, variants: readonly VariantName[] = [], config: Readonly<Record<string, string>> = {}): ReturnType<typeof runSeed> {
   const options: SeedRun = { seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config, variants, repro: `seed ${seed}` };
   return runSeed(options);
 }
@@ -44,7 +44,7 @@ describe('the default Kafka run', () => {
   });
 
   // The first seed of a plain sweep that catches each variant (spec/variants.md), end to end.
-  it.each([
+  it.each<[VariantName, number, string, string]>([
     ['pre-kip-101', 1, 'safety', 'IsrHoldsCommitted'],
     ['pre-kip-279', 3, 'safety', 'LogMatching'],
     ['pre-kip-966', 5, 'safety', 'HighWatermarkOnMinIsr'],

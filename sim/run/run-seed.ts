@@ -7,6 +7,8 @@ import { TOPIC_CONFIGS_STREAM, drawTopicConfigs } from '../kafka/topic-configs.t
 import { AleaRandomStream } from '../random/random-stream.ts';
 import type { SystemDefinition } from './system.ts';
 import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
+import type { VariantName } from '../../impl/variants/variant-registry.ts';
+import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import type { RunResult } from './run-result.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
 
@@ -20,11 +22,13 @@ export interface SeedRun {
   readonly replicationFactor?: number;
   readonly faults: FaultSelection;
   readonly config: Readonly<Record<string, string>>;
-  readonly variants: readonly string[];
+  readonly variants: readonly VariantName[];
   readonly repro: string;
   readonly traceSink?: TraceSink;
   /** The system to run: the Kafka cluster (default) or the simulator's self-test, ack-log. */
   readonly system?: 'kafka' | 'ack-log';
+  /** Test-only: planted bugs in the Kafka cluster (`sim/mutants/`); the CLI never sets them. */
+  readonly mutants?: readonly MutantName[];
   /** Test-only: the self-test system's planted bug (acknowledge before fsync). */
   readonly plantedBug?: 'ack-before-fsync';
   /** Test-only: opt into datagram chaos (no FIFO, duplicates). */
@@ -70,6 +74,7 @@ export function runSeed(run: SeedRun): RunResult {
         config: sortedConfig(config),
         variants: run.variants,
         topicConfigs,
+        ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
       });
   const network = run.datagramChaos === true
     ? { ...DEFAULT_NETWORK_OPTIONS, datagramChaos: { duplicateProbability: 0.05 } }

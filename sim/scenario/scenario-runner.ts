@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ScenarioClient, type ScenarioCommand } from '../../impl/client/scenario-client.ts';
 import { findConfig, parseConfigValueFor } from '../../impl/config/kafka-config.ts';
 import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
-import { PROTOCOL_VARIANTS } from '../../impl/variants/variant-registry.ts';
+import { isVariantName, PROTOCOL_VARIANTS, type VariantName } from '../../impl/variants/variant-registry.ts';
 import { describeTopics } from '../kafka/describe.ts';
 import { kafkaSystem, type KafkaNode } from '../kafka/kafka-system.ts';
 import type { KafkaClusterView } from '../kafka/kafka-view.ts';
@@ -60,11 +60,11 @@ class ScenarioSession {
     if (this.simulation !== undefined) throw new DataDrivenError(this.file, testCase.line, "'cluster' may appear only once");
     this.brokers = this.int(testCase, 'brokers', 3);
     const config: Record<string, string> = {};
-    const variants: string[] = [];
+    const variants: VariantName[] = [];
     for (const [key, value] of testCase.args) {
       if (key === 'brokers') continue;
       if (key === 'variant') {
-        if (!PROTOCOL_VARIANTS.some((variant) => variant.name === value)) throw new DataDrivenError(this.file, testCase.line, `unknown variant '${value}'`);
+        if (!isVariantName(value)) throw new DataDrivenError(this.file, testCase.line, `unknown variant '${value}'`);
         variants.push(value);
         continue;
       }

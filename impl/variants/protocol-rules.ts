@@ -1,0 +1,141 @@
+import { assert } from '../common/assert.ts';
+
+/**
+ * The protocol rules a run follows, derived once per run from its variants (and, in tests, its
+ * mutants: `sim/mutants/`) and handed to every node. Code that behaves differently under a historical variant reads
+ * a named rule here, never a variant's name, so that a misspelt switch does not compile and each
+ * variant's effect is one line of the registry (`variant-registry.ts`, `spec/variants.md`).
+ *
+ * Every rule's default ({@link KAFKA_RULES}) is what Kafka does today.
+ */
+export interface ProtocolRules {
+  // ---- Rules a historical variant changes ----------------------------------------------------------
+
+  /**
+   * How a follower that starts following a new leader finds the point to truncate to: by asking the
+   * leader `OffsetsForLeaderEpoch` (KIP-101), or by truncating to its own high watermark (before).
+   */
+  readonly truncateOnNewLeader: 'leader-epoch' | 'high-watermark';
+  /**
+   * `OffsetsForLeaderEpoch` answers the epoch its end offset belongs to (KIP-279); before, an offset
+   * alone, so a follower could not iterate to the true divergence point.
+   */
+  readonly offsetsForLeaderEpochAnswersEpoch: boolean;
+  /**
+   * Fetches (and OffsetsForLeaderEpoch) carry the sender's current leader epoch and the leader
+   * fences other epochs (KIP-320); before, neither side had the field.
+   */
+  readonly fetchCarriesLeaderEpoch: boolean;
+  /**
+   * The high watermark and acks=all count the maximal ISR: a replica being removed counts until
+   * the controller commits the removal (KIP-497); before, the proposed ISR counted at once.
+   */
+  readonly highWatermarkOverMaximalIsr: boolean;
+  /**
+   * A replica joins the ISR only with the broker epoch it fetched with matching its current
+   * registration, checked by the leader and the controller (KIP-903).
+   */
+  readonly checkBrokerEpochOnIsrAdd: boolean;
+  /** The high watermark stays put while the ISR is below `min.insync.replicas` (KIP-966). */
+  readonly highWatermarkNeedsMinIsr: boolean;
+  /**
+   * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
+   * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
+   */
+  readonly eligibleLeaderReplicas: boolean;
+  /**
+   * A follower joins the ISR only once it has also reached the start of the leader's current
+   * epoch, not just the high watermark (KAFKA-7128).
+   */
+  readonly expansionNeedsEpochStart: boolean;
+
+  // ---- Rules only a test-only mutant changes (`sim/mutants/`) ---------------------------------------
+  // Each is a place where a plausible one-line slip breaks Kafka's guarantees. No variant and no
+  // command-line option reaches them; they exist so that the checkers can be shown to catch bugs.
+
+  /** A broker that registers a new incarnation first leaves every ISR its old self was in (KIP-841). */
+  readonly reregistrationLeavesIsr: boolean;
+  /** A broker fenced for an expired session leaves its ISRs and leaderships (`handleBrokerFenced`). */
+  readonly sessionExpiryMovesLeadership: boolean;
+  /** An acks=all produce waits for the high watermark to pass it (`DelayedProduce`). */
+  readonly acksAllWaitsForHighWatermark: boolean;
+  /** A new leader keeps its whole log, including records above its own high watermark. */
+  readonly newLeaderKeepsLogAboveHighWatermark: boolean;
+  /** A new leader records its epoch's start offset in the epoch cache at once (`maybeAssignEpochStartOffset`). */
+  readonly newLeaderAssignsEpochStart: boolean;
+  /** The leader's high watermark is the smallest log end over the ISR, not the largest. */
+  readonly highWatermarkIsMinimumOverIsr: boolean;
+  /** ISR lag is measured from a follower's last caught-up time, not its last fetch. */
+  readonly isrLagFromLastCaughtUp: boolean;
+  /** Consumers (not followers) read only up to the high watermark (`FetchIsolation.HIGH_WATERMARK`). */
+  readonly consumerReadsUpToHighWatermark: boolean;
+  /** A follower whose fetch offset is out of range starts over at the leader's log start only if its log ends below it. */
+  readonly followerResetsOnlyBelowLogStart: boolean;
+  /** A follower truncates to the smaller of the leader's and its own end of the common epoch. */
+  readonly followerTruncatesToLeaderEpochEnd: boolean;
+  /** A follower records the producer state of the batches it replicates. */
+  readonly followerUpdatesProducerState: boolean;
+  /** A high watermark read from the checkpoint is bounded by the recovered log end. */
+  readonly checkpointedHighWatermarkBounded: boolean;
+  /** The clean-shutdown marker is deleted when the broker starts, so a later crash is recovered. */
+  readonly cleanShutdownMarkerDeletedOnStart: boolean;
+  /** A producer retries a batch with the sequence it was first sent with (KIP-98). */
+  readonly producerRetryKeepsSequence: boolean;
+  /** A consumer returns the record at its position (it skips only records before it). */
+  readonly consumerReturnsRecordAtPosition: boolean;
+}
+
+/** Kafka's rules today: what a run follows without variants. */
+export const KAFKA_RULES: ProtocolRules = Object.freeze({
+  truncateOnNewLeader: 'leader-epoch',
+  offsetsForLeaderEpochAnswersEpoch: true,
+  fetchCarriesLeaderEpoch: true,
+  highWatermarkOverMaximalIsr: true,
+  checkBrokerEpochOnIsrAdd: true,
+  highWatermarkNeedsMinIsr: true,
+  eligibleLeaderReplicas: true,
+  expansionNeedsEpochStart: true,
+  reregistrationLeavesIsr: true,
+  sessionExpiryMovesLeadership: true,
+  acksAllWaitsForHighWatermark: true,
+  newLeaderKeepsLogAboveHighWatermark: true,
+  newLeaderAssignsEpochStart: true,
+  highWatermarkIsMinimumOverIsr: true,
+  isrLagFromLastCaughtUp: true,
+  consumerReadsUpToHighWatermark: true,
+  followerResetsOnlyBelowLogStart: true,
+  followerTruncatesToLeaderEpochEnd: true,
+  followerUpdatesProducerState: true,
+  checkpointedHighWatermarkBounded: true,
+  cleanShutdownMarkerDeletedOnStart: true,
+  producerRetryKeepsSequence: true,
+  consumerReturnsRecordAtPosition: true,
+});
+
+/** What one variant or mutant changes: a few rules, each away from Kafka's. */
+export type RuleChanges = Partial<ProtocolRules>;
+
+/**
+ * The run's rules: Kafka's, with each source's changes applied. Two sources that set one rule to
+ * different values are a contradiction the run cannot honour, and fail here.
+ */
+export function protocolRules(sources: readonly { readonly name: string; readonly rules: RuleChanges }[]): ProtocolRules {
+  const rules: Record<string, unknown> = { ...KAFKA_RULES };
+  const setBy = new Map<string, { name: string; value: unknown }>();
+  for (const source of sources) {
+    for (const key of Object.keys(source.rules).sort()) {
+      assert(Object.hasOwn(KAFKA_RULES, key), `${source.name} changes an unknown rule ${key}`);
+      const value = (source.rules as Record<string, unknown>)[key];
+      const earlier = setBy.get(key);
+      assert(earlier === undefined || earlier.value === value, `${earlier?.name} and ${source.name} set rule ${key} to different values`);
+      setBy.set(key, { name: source.name, value });
+      rules[key] = value;
+    }
+  }
+  return Object.freeze(rules as unknown as ProtocolRules);
+}
+
+/** The rules `changes` sets to something other than Kafka's. */
+export function rulesChangedFromKafka(changes: RuleChanges): (keyof ProtocolRules)[] {
+  return (Object.keys(changes) as (keyof ProtocolRules)[]).filter((key) => changes[key] !== undefined && changes[key] !== KAFKA_RULES[key]).sort();
+}

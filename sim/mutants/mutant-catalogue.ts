@@ -1,0 +1,142 @@
+import { assert } from '../../impl/common/assert.ts';
+import type { RuleChanges } from '../../impl/variants/protocol-rules.ts';
+
+/**
+ * A mutant: a bug planted on purpose, to show that the checkers catch it. Like a historical variant
+ * it is a thin switch that changes protocol rules (`impl/variants/protocol-rules.ts`), but no Kafka
+ * ever shipped it: each is a plausible one-line slip a Kafka implementer could make. Mutants are
+ * test-only: `npm run mutants` (`sim/mutants/main.ts`) and the tests reach them through
+ * `SeedRun.mutants`; the command line (`npm run sim`) does not offer them.
+ */
+export interface Mutant<Name extends string = string> {
+  /** Kebab-case. */
+  readonly name: Name;
+  /** Which part of Kafka the slip is in. */
+  readonly area: 'controller' | 'leader' | 'follower' | 'log' | 'producer-state' | 'clients';
+  /** The Kafka class and method the slip lives in (refka's file in parentheses). */
+  readonly where: string;
+  /** One sentence: what the planted code does wrong. */
+  readonly summary: string;
+  /** The rules it changes away from Kafka's. */
+  readonly rules: RuleChanges;
+}
+
+export const MUTANTS = [
+  {
+    name: 'reregistration-keeps-isr',
+    area: 'controller',
+    where: 'ClusterControlManager.registerBroker / ReplicationControlManager.handleBrokerUncleanShutdown (QuorumController.registerBroker)',
+    summary: 'A broker that restarts and registers a new incarnation before its session expired keeps the ISR memberships of its old self, whatever its disk lost.',
+    rules: { reregistrationLeavesIsr: false },
+  },
+  {
+    name: 'session-expiry-keeps-leadership',
+    area: 'controller',
+    where: 'QuorumController.maybeFenceOneStaleBroker / ReplicationControlManager.handleBrokerFenced (QuorumController.checkSessions)',
+    summary: 'The controller fences a broker whose session expired but leaves it in its ISRs and in the lead of its partitions.',
+    rules: { sessionExpiryMovesLeadership: false },
+  },
+  {
+    name: 'acks-all-on-local-append',
+    area: 'leader',
+    where: 'ReplicaManager.appendRecords / delayedProduceRequestRequired (KafkaBroker.handleProduce)',
+    summary: 'An acks=all produce is answered once the leader has appended it locally, without waiting for the ISR to replicate it.',
+    rules: { acksAllWaitsForHighWatermark: false },
+  },
+  {
+    name: 'new-leader-truncates-to-high-watermark',
+    area: 'leader',
+    where: 'Partition.makeLeader (Partition.makeLeader)',
+    summary: 'A new leader truncates its log to its own high watermark, throwing away records above it, including committed ones it had not yet learned were committed.',
+    rules: { newLeaderKeepsLogAboveHighWatermark: false },
+  },
+  {
+    name: 'new-leader-skips-epoch-start',
+    area: 'leader',
+    where: 'Partition.makeLeader / UnifiedLog.maybeAssignEpochStartOffset (Partition.makeLeader)',
+    summary: 'A new leader does not record its epoch\'s start offset in the leader epoch cache until it appends, so OffsetsForLeaderEpoch for the previous epoch answers the leader\'s log end and a follower keeps its divergent tail.',
+    rules: { newLeaderAssignsEpochStart: false },
+  },
+  {
+    name: 'high-watermark-max-over-isr',
+    area: 'leader',
+    where: 'Partition.maybeIncrementLeaderHW (Partition.maybeIncrementLeaderHW)',
+    summary: 'The leader\'s high watermark takes the largest log end over the ISR instead of the smallest, committing records only the leader holds.',
+    rules: { highWatermarkIsMinimumOverIsr: false },
+  },
+  {
+    name: 'isr-lag-from-last-fetch',
+    area: 'leader',
+    where: 'Partition.getOutOfSyncReplicas / Replica.isCaughtUp (Partition.maybeShrinkIsr)',
+    summary: 'ISR shrink measures replica.lag.time.max.ms from a follower\'s last fetch rather than its last caught-up time, so a follower that keeps fetching but stays behind is never removed.',
+    rules: { isrLagFromLastCaughtUp: false },
+  },
+  {
+    name: 'consumer-reads-past-high-watermark',
+    area: 'leader',
+    where: 'ReplicaManager.readFromLocalLog, FetchIsolation (Partition.fetchRecords)',
+    summary: 'A consumer fetch is served up to the leader\'s log end instead of the high watermark, so consumers see records that may never be committed.',
+    rules: { consumerReadsUpToHighWatermark: false },
+  },
+  {
+    name: 'follower-out-of-range-resets-log',
+    area: 'follower',
+    where: 'AbstractFetcherThread.fetchOffsetAndTruncate (KafkaBroker.onFetchResponse)',
+    summary: 'A follower whose fetch offset is out of range empties its log and starts over at the leader\'s log start, even when its log is ahead of the leader\'s end and only needs truncating.',
+    rules: { followerResetsOnlyBelowLogStart: false },
+  },
+  {
+    name: 'follower-truncates-to-own-epoch-end',
+    area: 'follower',
+    where: 'AbstractFetcherThread.getOffsetTruncationState (KafkaBroker.onOffsetsForLeaderEpochResponse)',
+    summary: 'When both logs know the leader\'s answered epoch, a follower truncates to where its own copy of that epoch ends instead of the smaller of its and the leader\'s ends, keeping a divergent tail.',
+    rules: { followerTruncatesToLeaderEpochEnd: false },
+  },
+  {
+    name: 'clean-shutdown-marker-kept',
+    area: 'log',
+    where: 'LogManager.loadLogs / LogLoader (LogManager.loadLogs)',
+    summary: 'The broker does not delete the clean-shutdown marker when it starts, so after a later crash its logs are loaded as clean and a torn tail is not recovered.',
+    rules: { cleanShutdownMarkerDeletedOnStart: false },
+  },
+  {
+    name: 'checkpointed-high-watermark-unbounded',
+    area: 'log',
+    where: 'Partition.createLogIfNotExists / UnifiedLog high watermark initialisation (Partition constructor)',
+    summary: 'The high watermark read from replication-offset-checkpoint is not bounded by the recovered log end, so after a torn tail a replica claims records it no longer has.',
+    rules: { checkpointedHighWatermarkBounded: false },
+  },
+  {
+    name: 'follower-skips-producer-state',
+    area: 'producer-state',
+    where: 'UnifiedLog.appendAsFollower / ProducerStateManager.update (Partition.appendAsFollower)',
+    summary: 'A follower does not record the producer ids and sequences of the batches it replicates, so after a failover the new leader accepts a retry of a batch it already has.',
+    rules: { followerUpdatesProducerState: false },
+  },
+  {
+    name: 'producer-retry-new-sequence',
+    area: 'clients',
+    where: 'Sender / RecordAccumulator.reenqueue (KafkaProducer.sendRequest)',
+    summary: 'A retried batch is given the next sequence numbers instead of its original ones, so a retry of a batch the broker already wrote is appended again.',
+    rules: { producerRetryKeepsSequence: false },
+  },
+  {
+    name: 'consumer-skips-record-at-position',
+    area: 'clients',
+    where: 'Fetcher / CompletedFetch.fetchRecords (KafkaConsumer.onFetch)',
+    summary: 'The consumer skips records at or below its position (an off-by-one `<=`), dropping the record at the position from every fetch.',
+    rules: { consumerReturnsRecordAtPosition: false },
+  },
+] as const satisfies readonly Mutant[];
+
+export type MutantName = (typeof MUTANTS)[number]['name'];
+
+export function isMutantName(name: string): name is MutantName {
+  return MUTANTS.some((mutant) => mutant.name === name);
+}
+
+export function mutantByName(name: MutantName): Mutant<MutantName> {
+  const mutant = MUTANTS.find((candidate) => candidate.name === name);
+  assert(mutant !== undefined, `mutant ${name} is not in the catalogue`);
+  return mutant;
+}

@@ -1,0 +1,38 @@
+import type { RunResult, Verdict } from '../run/run-result.ts';
+import { runSeed } from '../run/run-seed.ts';
+import type { MutantName } from './mutant-catalogue.ts';
+
+/** What one seed of one mutant (or of the unmutated code) came to. */
+export interface SeedOutcome {
+  readonly seed: number;
+  readonly verdict: Verdict;
+  /**
+   * The claim that caught it: the first violated invariant that applies; `crash` or `liveness`
+   * when the run ended so without one. Undefined when the run passed.
+   */
+  readonly claim: string | undefined;
+  readonly digest: string;
+}
+
+/** The default run of `npm run sim -- --seed N` (60 s, 3 brokers, swarm faults), with `mutant` planted. */
+export function runMutantSeed(mutant: MutantName | undefined, seed: number): SeedOutcome {
+  const result = runSeed({
+    seed,
+    durationMs: 60_000,
+    brokers: 3,
+    faults: { type: 'swarm' },
+    config: {},
+    variants: [],
+    ...(mutant === undefined ? {} : { mutants: [mutant] }),
+    repro: mutant === undefined ? `seed ${seed}` : `mutant ${mutant}, seed ${seed} (sim/mutants/)`,
+  });
+  return { seed, verdict: result.verdict, claim: catchingClaim(result), digest: result.digest };
+}
+
+/** The first applicable violated claim of a run that did not pass. */
+export function catchingClaim(result: Pick<RunResult, 'verdict' | 'violations'>): string | undefined {
+  if (result.verdict === 'pass') return undefined;
+  const first = [...result.violations].filter((violation) => violation.applies).sort((a, b) => a.atMs - b.atMs)[0];
+  if (first !== undefined) return first.invariant;
+  return result.verdict;
+}
