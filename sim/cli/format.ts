@@ -18,7 +18,7 @@ export function formatRun(result: RunResult): string {
     `simulated   ${seconds(result.simulatedMs)}`,
     `events      ${result.events} (${result.traceEntries} trace entries)`,
     `faults      ${faults.length === 0 ? 'none' : faults.join(', ')}  (plan: ${result.faultPlan})`,
-    ...(heldBack.length === 0 ? [] : [`held back   ${heldBack.join(', ')}  (over the fault budget: more replicas than min.insync.replicas - 1 would lose data at once)`]),
+    ...(heldBack.length === 0 ? [] : [`held back   ${heldBack.join(', ')}  (over the fault budget: they would leave min.insync.replicas brokers impaired at once)`]),
     `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated${notApplicableFindings.length > 0 ? ` (${notApplicableFindings.length} that do not apply found something)` : ''}`,
   ];
   for (const stats of result.invariants) {

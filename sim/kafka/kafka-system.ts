@@ -148,6 +148,11 @@ export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defau
     // Down, restarted and not yet back in every ISR, or with data taken off its disk.
     if (broker.status !== 'running' || broker.incarnation > 1 || broker.damage.length > 0) impaired.add(broker.brokerId);
   }
+  // A log holding a batch that fails its checksum is a copy its broker will cut at its next
+  // recovery, however whole the broker looks now.
+  for (const broker of view.brokers) {
+    if (broker.replicas.some((replica) => replica.digest.at(-1)?.intact === false)) impaired.add(broker.brokerId);
+  }
   if (impaired.size <= budget) return undefined;
   const ids = [...impaired].sort((a, b) => a - b).join(',');
   return `brokers ${ids} would be impaired at once, more than min.insync.replicas=${minIsr} - 1`;

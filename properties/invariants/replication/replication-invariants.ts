@@ -381,6 +381,9 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
           const index = lastBatchBelow(replica.digest, replica.highWatermark);
           if (index < 0) continue;
           const boundary = replica.digest[index] as ReplicaView['digest'][number];
+          // The leader's own copy holds a batch that fails its checksum (a bit flip on its disk,
+          // which it finds when it reads it): its prefix is not what it acknowledged.
+          if (!boundary.intact) continue;
           const held = holders.get(replica.name)?.get(batchKey(boundary)) ?? new Set<number>();
           const topic = replica.name.slice(0, replica.name.lastIndexOf('-'));
           const override = view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['min.insync.replicas'];
