@@ -5,24 +5,14 @@ import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 /**
  * What must hold once the heal phase has converged (checked once, after convergence): the
  * cluster is whole again. A run whose cluster never converges fails on liveness before these run.
+ * Convergence itself (`pendingConvergence` in `sim/kafka/kafka-system.ts`) already requires every
+ * partition to have an acting leader, every send to have an outcome and every replica's log end
+ * to match its leader's, so no claim restates those (one that did could never fail on its own):
+ * what remains is that the replicas' logs hold the same batches as their leader's, which equal
+ * log ends do not imply.
  */
 export function replicationLiveness(): InvariantDefinition<KafkaClusterView>[] {
   return [
-    {
-      name: 'EveryPartitionHasLeader',
-      kind: 'eventually',
-      source: 'Kafka availability after recovery; Jepsen heal phase',
-      statement: 'After the heal, every partition has a leader that acts as leader.',
-      checker: {
-        type: 'final',
-        check(view) {
-          for (const partition of view.controller?.partitions ?? []) {
-            if (partition.leader < 0) return `${partition.topicName}-${partition.partitionId} has no leader`;
-          }
-          return view.controller === undefined ? 'the controller is down' : undefined;
-        },
-      },
-    },
     {
       name: 'AcknowledgedOnEveryReplica',
       kind: 'eventually',
@@ -58,13 +48,6 @@ export function replicationLiveness(): InvariantDefinition<KafkaClusterView>[] {
           return undefined;
         },
       },
-    },
-    {
-      name: 'EveryProduceAnswered',
-      kind: 'eventually',
-      source: 'Kafka delivery.timeout.ms: every send completes',
-      statement: 'After the heal, every send a producer made has an outcome (acknowledged, failed, or timed out).',
-      checker: { type: 'final', check: (view) => (view.clients.producersDone ? undefined : 'producers still have sends without an outcome') },
     },
   ];
 }
