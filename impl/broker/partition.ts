@@ -349,7 +349,7 @@ export class Partition {
       const followerEnd = state === undefined || state.logEndOffset < 0 ? this.highWatermark : state.logEndOffset;
       newHw = this.context.rules.highWatermarkIsMinimumOverIsr ? Math.min(newHw, followerEnd) : Math.max(newHw, followerEnd);
     }
-    if (newHw <= this.highWatermark) return false;
+    if (newHw === this.highWatermark || (newHw < this.highWatermark && this.context.rules.highWatermarkNeverMovesBack)) return false;
     assert(newHw <= this.log.logEndOffset, `${this.name}: high watermark ${newHw} beyond the leader's log end ${this.log.logEndOffset}`);
     this.highWatermark = newHw;
     return true;

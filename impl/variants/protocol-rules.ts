@@ -65,6 +65,8 @@ export interface ProtocolRules {
   readonly newLeaderAssignsEpochStart: boolean;
   /** The leader's high watermark is the smallest log end over the ISR, not the largest. */
   readonly highWatermarkIsMinimumOverIsr: boolean;
+  /** The leader's high watermark never moves back (`maybeIncrementLeaderHW` only increments). */
+  readonly highWatermarkNeverMovesBack: boolean;
   /** ISR lag is measured from a follower's last caught-up time, not its last fetch. */
   readonly isrLagFromLastCaughtUp: boolean;
   /** Consumers (not followers) read only up to the high watermark (`FetchIsolation.HIGH_WATERMARK`). */
@@ -101,6 +103,7 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   newLeaderKeepsLogAboveHighWatermark: true,
   newLeaderAssignsEpochStart: true,
   highWatermarkIsMinimumOverIsr: true,
+  highWatermarkNeverMovesBack: true,
   isrLagFromLastCaughtUp: true,
   consumerReadsUpToHighWatermark: true,
   followerResetsOnlyBelowLogStart: true,

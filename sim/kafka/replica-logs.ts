@@ -152,6 +152,25 @@ export class ReplicaLogs {
     return this.brokers.get(brokerId)?.replicas.get(name)?.batches ?? [];
   }
 
+  /** The value `brokerId`'s copy of `name` holds at `offset`, as last read from its disk. */
+  valueAt(brokerId: number, name: string, offset: number): string | undefined {
+    const replica = this.brokers.get(brokerId)?.replicas.get(name);
+    if (replica === undefined) return undefined;
+    for (const scan of replica.files.values()) {
+      const batches = scan.batches;
+      let low = 0;
+      let high = batches.length - 1;
+      while (low <= high) {
+        const middle = (low + high) >> 1;
+        const batch = batches[middle] as ScannedBatch;
+        if (batch.lastOffset < offset) low = middle + 1;
+        else if (batch.baseOffset > offset) high = middle - 1;
+        else return batch.records.find((record) => record.offset === offset)?.value;
+      }
+    }
+    return undefined;
+  }
+
   /** The copies of `value` at `offset` of `partition`, if any replica ever held it. */
   copies(partition: string, offset: number, value: string): RecordCopies | undefined {
     return this.ledger.get(partition)?.get(`${offset}:${value}`);

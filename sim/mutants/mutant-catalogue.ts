@@ -65,6 +65,13 @@ export const MUTANTS = [
     rules: { highWatermarkIsMinimumOverIsr: false },
   },
   {
+    name: 'high-watermark-moves-back',
+    area: 'leader',
+    where: 'Partition.maybeIncrementLeaderHW (Partition.maybeIncrementLeaderHW)',
+    summary: 'The leader sets its high watermark to the smallest log end over the ISR even when that is below the one it has exposed (a `!==` where `>` belongs), so a follower that rejoins behind it pulls it back.',
+    rules: { highWatermarkNeverMovesBack: false },
+  },
+  {
     name: 'isr-lag-from-last-fetch',
     area: 'leader',
     where: 'Partition.getOutOfSyncReplicas / Replica.isCaughtUp (Partition.maybeShrinkIsr)',

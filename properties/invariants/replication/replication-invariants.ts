@@ -80,27 +80,6 @@ function isrMemberWithout(
   return undefined;
 }
 
-/** `LeaderInIsr`: the controller never names a leader outside the partition's ISR. */
-export function leaderInIsr(): InvariantDefinition<KafkaClusterView> {
-  return {
-    name: 'LeaderInIsr',
-    kind: 'always',
-    source: 'Kafka TLA+ spec KafkaReplication.tla (LeaderInIsr); KRaft PartitionChangeBuilder',
-    statement: 'Every partition leader the controller has chosen is a member of that partition\'s ISR.',
-    checker: {
-      type: 'state',
-      check(view) {
-        for (const partition of view.controller?.partitions ?? []) {
-          if (partition.leader >= 0 && !partition.isr.includes(partition.leader)) {
-            return `${partition.topicName}-${partition.partitionId}: leader ${partition.leader} is not in ISR ${partition.isr.join(',')}`;
-          }
-        }
-        return undefined;
-      },
-    },
-  };
-}
-
 /** `SingleLeaderPerEpoch`: two brokers never act as leader of one partition in the same epoch. */
 export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
   const leaders = new Map<string, number>();
@@ -124,28 +103,10 @@ export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
   };
 }
 
-/** `MonotonicLeaderEpoch`: a partition's leader epoch at the controller never goes back. */
-export function monotonicLeaderEpoch(): InvariantDefinition<KafkaClusterView> {
-  const seen = new Map<string, number>();
-  return {
-    name: 'MonotonicLeaderEpoch',
-    kind: 'always',
-    source: 'Kafka TLA+ spec KafkaReplication.tla; KIP-101 (leader epochs)',
-    statement: 'The leader epoch of every partition, as the controller records it, never decreases.',
-    checker: {
-      type: 'state',
-      check(view) {
-        for (const partition of view.controller?.partitions ?? []) {
-          const key = `${partition.topicName}-${partition.partitionId}`;
-          const previous = seen.get(key) ?? -1;
-          if (partition.leaderEpoch < previous) return `${key}: leader epoch went from ${previous} to ${partition.leaderEpoch}`;
-          seen.set(key, partition.leaderEpoch);
-        }
-        return undefined;
-      },
-    },
-  };
-}
+// LeaderInIsr and MonotonicLeaderEpoch (KafkaReplication.tla) are not claims here: the metadata
+// state asserts both on every record it replays (`MetadataState.replay`), on the controller and
+// on every broker, so a run that broke either would crash there before any claim could see it;
+// a claim that no run can fail is no check (DEVELOPERS.md).
 
 /**
  * `StrongIsr`: every replica in the controller's ISR holds everything below the leader's high
@@ -409,6 +370,61 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
   };
 }
 
+/**
+ * `CommittedRecordsSurvive`, in the spirit of the Kafka TLA+ specs' `LeaderCompleteness` /
+ * `NoCommittedRecordLostGlobally`: a record that was below some leader's high watermark stays in
+ * the log of every later leader. Judged on each partition's highest committed batch (from the
+ * logs read off the brokers' disks), against the leader the controller has chosen, as soon as it
+ * acts. A leader that lacks it is excused only where every copy of the record any replica held
+ * was destroyed by faults on their disks (the copy ledger, naming them); if any replica still
+ * holds it, or the protocol truncated a copy, it is a violation. Below the log start (retention)
+ * nothing is judged.
+ */
+export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView> {
+  /** Per partition: the highest committed batch seen, and the record value at its last offset. */
+  const committed = new Map<string, { batch: ReplicaView['digest'][number]; value: string | undefined }>();
+  /** `partition/leader/epoch/offset` already reported, so that one loss is one finding. */
+  const reported = new Set<string>();
+  return {
+    name: 'CommittedRecordsSurvive',
+    kind: 'always',
+    source: 'Kafka TLA+ specs (LeaderCompleteness, NoCommittedRecordLostGlobally); Raft Leader Completeness',
+    statement: 'A record once below some leader\'s high watermark is in the log of every later leader, unless faults destroyed every copy of it.',
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const { broker, replica } of actingLeaders(view)) {
+          const index = lastBatchBelow(replica.digest, replica.highWatermark);
+          if (index < 0) continue;
+          const boundary = replica.digest[index] as ReplicaView['digest'][number];
+          if (!boundary.intact) continue;
+          const known = committed.get(replica.name);
+          if (known === undefined || boundary.lastOffset > known.batch.lastOffset) {
+            committed.set(replica.name, { batch: boundary, value: view.logs.valueAt(broker.brokerId, replica.name, boundary.lastOffset) });
+          }
+        }
+        const { brokers } = registrations(view);
+        for (const { partition, name, leader } of controllerLeaders(view, brokers)) {
+          const known = committed.get(name);
+          if (known === undefined || known.batch.lastOffset < leader.logStartOffset) continue;
+          if (known.value === undefined) continue;
+          if (view.logs.valueAt(partition.leader, name, known.batch.lastOffset) === known.value) continue;
+          if (leader.digest.at(-1)?.intact === false) continue;
+          const key = `${name}/${partition.leader}/${partition.leaderEpoch}/${known.batch.lastOffset}`;
+          if (reported.has(key)) continue;
+          reported.add(key);
+          const message = `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) lacks committed offset ${known.batch.lastOffset} (epoch ${known.batch.epoch}); its log ends at ${leader.logEndOffset}`;
+          const compacts = (view.controller?.topics.find((topic) => topic.name === partition.topicName)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
+          const judgement = view.logs.judgeLoss(name, known.batch.lastOffset, known.value, compacts);
+          if (judgement.excused) return { message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
+          return `${message} (${judgement.story})`;
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
 export function replicationStateInvariants(defaultMinInsyncReplicas: number): InvariantDefinition<KafkaClusterView>[] {
-  return [leaderInIsr(), singleLeaderPerEpoch(), monotonicLeaderEpoch(), strongIsr(), isrHoldsCommitted(), logMatching(), monotonicHighWatermark(), highWatermarkOnMinIsr(defaultMinInsyncReplicas)];
+  return [singleLeaderPerEpoch(), strongIsr(), committedRecordsSurvive(), isrHoldsCommitted(), logMatching(), monotonicHighWatermark(), highWatermarkOnMinIsr(defaultMinInsyncReplicas)];
 }
