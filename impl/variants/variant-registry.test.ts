@@ -54,7 +54,7 @@ describe('rulesForVariants', () => {
     for (const variant of PROTOCOL_VARIANTS) {
       const rules = rulesForVariants([variant.name]);
       const changed = (Object.keys(KAFKA_RULES) as (keyof ProtocolRules)[]).filter((key) => rules[key] !== KAFKA_RULES[key]);
-      expect(changed).toEqual(rulesChangedFromKafka(variant.rules));
+      expect([...changed].sort()).toEqual([...rulesChangedFromKafka(variant.rules)].sort());
       expect(changed.length).toBeGreaterThan(0);
     }
   });

@@ -204,7 +204,7 @@ describe('Simulation setup phase and process supervisor (Kafka cluster)', () => 
 
   it('restarts a broker that halted on a failed log directory before the heal, not one that shut down as asked', () => {
     const sink = new LinesSink();
-    const result = runSeed({ ...kafka, seed: 4, faults: { type: 'kinds', kinds: ['disk-full', 'controlled-shutdown'] }, traceSink: sink });
+    const result = runSeed({ ...kafka, seed: 3, faults: { type: 'kinds', kinds: ['disk-full', 'controlled-shutdown'] }, traceSink: sink });
     const trace = entries(sink);
     const failed = trace.filter((entry) => entry.kind === 'node' && entry.name === 'halt' && entry.detail.startsWith('log directory failed') && entry.atMs < 30_000 - 5_000);
     expect(failed.length).toBeGreaterThan(0);

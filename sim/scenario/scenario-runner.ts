@@ -176,7 +176,7 @@ class ScenarioSession {
     const all = simulation.violationsSoFar;
     const fresh = all.slice(this.violationsShown);
     this.violationsShown = all.length;
-    return fresh.map((violation) => `violation ${violation.invariant}: ${violation.message}`);
+    return fresh.map((violation) => `violation ${violation.invariant}${violation.applies ? '' : ' (does not apply to this configuration)'}: ${violation.message}`);
   }
 
   private broker(testCase: DataDrivenCase): number {

@@ -390,6 +390,11 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
     kind: 'always',
     source: 'Kafka TLA+ specs (LeaderCompleteness, NoCommittedRecordLostGlobally); Raft Leader Completeness',
     statement: 'A record once below some leader\'s high watermark is in the log of every later leader, unless faults destroyed every copy of it.',
+    // Unclean leader election gives up exactly this, as Kafka documents it: a whole-run condition.
+    applicability(context) {
+      if (context.config['unclean.leader.election.enable'] === 'true') return { applies: false, reason: 'unclean leader election may elect a replica without committed records' };
+      return { applies: true };
+    },
     checker: {
       type: 'state',
       check(view) {
