@@ -68,13 +68,14 @@ describe('the mutant catalogue', () => {
 });
 
 describe('the mutants report', () => {
-  const outcome = (seed: number, verdict: 'pass' | 'safety' | 'crash', claim: string | undefined, digest: string) => ({ seed, verdict, claim, digest });
+  const outcome = (seed: number, verdict: 'pass' | 'safety' | 'crash', claim: string | undefined, digest: string) => ({ seed, verdict, claim, violated: claim === undefined || claim === 'crash' ? [] : [claim], digest });
 
   it('counts catches, their first claims and the seeds whose run the mutant changed', () => {
     const baseline = new Map([1, 2, 3].map((seed) => [seed, outcome(seed, 'pass', undefined, `d${seed}`)]));
     const entry = mutantCatches('acks-all-on-local-append', [outcome(1, 'safety', 'lost-write', 'x'), outcome(2, 'pass', undefined, 'd2'), outcome(3, 'crash', 'crash', 'y')], baseline);
     expect(entry.caught).toEqual([1, 3]);
     expect(entry.claims).toEqual([{ claim: 'crash', seeds: 1 }, { claim: 'lost-write', seeds: 1 }]);
+    expect(entry.violated).toEqual([{ claim: 'lost-write', seeds: [1] }]);
     expect(entry.changedBehaviour).toBe(2);
     expect(entry.baselineFailures).toEqual([]);
     const quiet = mutantCatches('consumer-skips-record-at-position', [1, 2, 3].map((seed) => outcome(seed, 'pass', undefined, `d${seed}`)), baseline);

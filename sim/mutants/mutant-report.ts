@@ -9,6 +9,8 @@ export interface MutantCatches {
   readonly caught: readonly number[];
   /** How many caught seeds each claim caught first, most first (ties by name). */
   readonly claims: readonly { readonly claim: string; readonly seeds: number }[];
+  /** Every claim any run violated (not only first), with the seeds: which claims this mutant shows failing. */
+  readonly violated: readonly { readonly claim: string; readonly seeds: readonly number[] }[];
   /** Seeds whose trace digest differs from the unmutated run's: the mutant changed behaviour there. */
   readonly changedBehaviour: number;
   /** Seeds the unmutated code already fails (they say nothing about the mutant). */
@@ -36,9 +38,16 @@ export function mutantCatches(mutant: MutantName, outcomes: readonly SeedOutcome
     seeds: outcomes.length,
     caught: caught.map((outcome) => outcome.seed),
     claims,
+    violated: violatedClaims(outcomes),
     changedBehaviour: outcomes.filter((outcome) => baseline.get(outcome.seed)?.digest !== outcome.digest).length,
     baselineFailures: outcomes.filter((outcome) => baseline.get(outcome.seed)?.verdict !== 'pass').map((outcome) => outcome.seed),
   };
+}
+
+function violatedClaims(outcomes: readonly SeedOutcome[]): { claim: string; seeds: number[] }[] {
+  const seeds = new Map<string, number[]>();
+  for (const outcome of outcomes) for (const claim of outcome.violated) seeds.set(claim, [...(seeds.get(claim) ?? []), outcome.seed]);
+  return [...seeds.keys()].sort().map((claim) => ({ claim, seeds: seeds.get(claim) as number[] }));
 }
 
 export function mutantsReport(seeds: readonly number[], mutants: readonly MutantCatches[]): MutantsReport {
@@ -71,6 +80,9 @@ export function formatMutantsReport(report: MutantsReport): string {
   lines.push('');
   lines.push(`median mutant caught by ${report.medianCatches} of ${report.seeds.length} seeds`);
   lines.push(`caught by no seed (${report.uncaught.length}): ${report.uncaught.length === 0 ? 'none' : report.uncaught.join(', ')}`);
+  const shown = new Map<string, string>();
+  for (const entry of report.mutants) for (const { claim, seeds } of entry.violated) if (!shown.has(claim)) shown.set(claim, `${entry.mutant} seed ${seeds[0] ?? '?'}`);
+  lines.push(`claims shown failing (${shown.size}): ${[...shown.keys()].sort().map((claim) => `${claim} (${shown.get(claim) ?? ''})`).join(', ')}`);
   if (report.unchanged.length > 0) lines.push(`changed no run's digest (${report.unchanged.length}): ${report.unchanged.join(', ')}`);
   const baseline = [...new Set(report.mutants.flatMap((entry) => entry.baselineFailures))].sort((a, b) => a - b);
   if (baseline.length > 0) lines.push(`the unmutated code fails seeds ${baseline.join(' ')} too`);

@@ -11,6 +11,8 @@ export interface SeedOutcome {
    * when the run ended so without one. Undefined when the run passed.
    */
   readonly claim: string | undefined;
+  /** Every claim that applies and was violated in the run, by name (a run stops at its first state violation). */
+  readonly violated: readonly string[];
   readonly digest: string;
 }
 
@@ -26,7 +28,8 @@ export function runMutantSeed(mutant: MutantName | undefined, seed: number): See
     ...(mutant === undefined ? {} : { mutants: [mutant] }),
     repro: mutant === undefined ? `seed ${seed}` : `mutant ${mutant}, seed ${seed} (sim/mutants/)`,
   });
-  return { seed, verdict: result.verdict, claim: catchingClaim(result), digest: result.digest };
+  const violated = [...new Set(result.violations.filter((violation) => violation.applies).map((violation) => violation.invariant))].sort();
+  return { seed, verdict: result.verdict, claim: catchingClaim(result), violated, digest: result.digest };
 }
 
 /** The first applicable violated claim of a run that did not pass. */
