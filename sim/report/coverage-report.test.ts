@@ -207,8 +207,10 @@ describe('buildCoverageReport', () => {
       violations: 0,
       violatingSeeds: [],
       notApplicableRuns: 2,
-      notApplicableReasons: ['unclean.leader.election.enable is true'],
+      notApplicableReasons: [{ reason: 'unclean.leader.election.enable is true', runs: 2, seeds: [3, 7] }],
       ignoredViolations: 2,
+      excused: 0,
+      runsExcused: 0,
     });
   });
 
@@ -221,7 +223,7 @@ describe('buildCoverageReport', () => {
       ),
     };
     const torn = invariant(buildCoverageReport([passing!, notHere]), 'torn-write-recovered');
-    expect(torn).toMatchObject({ status: 'seen', runsChecked: 1, notApplicableRuns: 1, notApplicableReasons: ['no disk faults'] });
+    expect(torn).toMatchObject({ status: 'seen', runsChecked: 1, notApplicableRuns: 1, notApplicableReasons: [{ reason: 'no disk faults', runs: 1, seeds: [3] }] });
   });
 
   it('reports a violated eventually invariant', () => {

@@ -92,8 +92,16 @@ export interface InvariantCoverage {
   readonly violatingSeeds: readonly number[];
   /** Runs where the invariant does not apply to the configuration or faults. */
   readonly notApplicableRuns: number;
-  /** Why it did not apply, distinct and sorted, at most {@link MAX_REASONS_LISTED}. */
-  readonly notApplicableReasons: readonly string[];
+  /**
+   * Why it did not apply, grouped: each distinct reason with how many runs gave it and their seeds
+   * (ascending, at most {@link MAX_VIOLATING_SEEDS_LISTED}); at most {@link MAX_REASONS_LISTED}
+   * reasons, by reason.
+   */
+  readonly notApplicableReasons: readonly { readonly reason: string; readonly runs: number; readonly seeds: readonly number[] }[];
+  /** Findings excused per record or moment (faults beyond the promise, named in each run), summed. */
+  readonly excused: number;
+  /** Runs where it applies with at least one excused finding. */
+  readonly runsExcused: number;
   /** Violations found in runs where the invariant does not apply; they judge nothing. */
   readonly ignoredViolations: number;
 }
@@ -198,8 +206,10 @@ interface InvariantTally {
   runsViolated: number;
   readonly violatingSeeds: Set<number>;
   notApplicableRuns: number;
-  readonly reasons: Set<string>;
+  readonly reasons: Map<string, Set<number>>;
   ignoredViolations: number;
+  excused: number;
+  runsExcused: number;
 }
 
 function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
@@ -224,17 +234,24 @@ function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
           runsViolated: 0,
           violatingSeeds: new Set(),
           notApplicableRuns: 0,
-          reasons: new Set(),
+          reasons: new Map(),
           ignoredViolations: 0,
+          excused: 0,
+          runsExcused: 0,
         };
         tallies.set(stats.name, tally);
       }
       if (!stats.applies) {
         tally.notApplicableRuns++;
         tally.ignoredViolations += stats.violations;
-        if (stats.notApplicableReason !== undefined) tally.reasons.add(stats.notApplicableReason);
+        const reason = stats.notApplicableReason ?? 'by configuration';
+        const seeds = tally.reasons.get(reason) ?? new Set<number>();
+        seeds.add(run.seed);
+        tally.reasons.set(reason, seeds);
         continue;
       }
+      tally.excused += stats.excused;
+      if (stats.excused > 0) tally.runsExcused++;
       tally.runsApplicable++;
       if (stats.checked > 0) tally.runsChecked++;
       tally.timesChecked += stats.checked;
@@ -263,8 +280,13 @@ function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
       runsViolated: tally.runsViolated,
       violatingSeeds: sortedDistinctNumbers(tally.violatingSeeds).slice(0, MAX_VIOLATING_SEEDS_LISTED),
       notApplicableRuns: tally.notApplicableRuns,
-      notApplicableReasons: sortedDistinct(tally.reasons).slice(0, MAX_REASONS_LISTED),
+      notApplicableReasons: sortedDistinct(tally.reasons.keys()).slice(0, MAX_REASONS_LISTED).map((reason) => {
+        const seeds = tally.reasons.get(reason) as Set<number>;
+        return { reason, runs: seeds.size, seeds: sortedDistinctNumbers(seeds).slice(0, MAX_VIOLATING_SEEDS_LISTED) };
+      }),
       ignoredViolations: tally.ignoredViolations,
+      excused: tally.excused,
+      runsExcused: tally.runsExcused,
     }));
 }
 

@@ -130,11 +130,12 @@ function renderInvariants(invariants: readonly InvariantCoverage[]): string {
         ? '0'
         : `${invariant.violations}<div class="small">${invariant.violatingSeeds.length === 1 ? 'seed' : 'seeds'} ` +
           `${escapeHtml(seeds + more)}</div>`;
+    const excused = invariant.excused === 0 ? '' : `<div class="small">${invariant.excused} excused in ${invariant.runsExcused} ${invariant.runsExcused === 1 ? 'run' : 'runs'} (faults named per finding in --json)</div>`;
     const notApplicable =
       invariant.notApplicableRuns === 0
         ? '0'
         : `${invariant.notApplicableRuns}` +
-          invariant.notApplicableReasons.map((reason) => `<div class="small">${escapeHtml(reason)}</div>`).join('') +
+          invariant.notApplicableReasons.map((entry) => `<div class="small">${entry.runs} ${entry.runs === 1 ? 'run' : 'runs'}: ${escapeHtml(entry.reason)} (${entry.runs === 1 ? 'seed' : 'seeds'} ${escapeHtml(entry.seeds.join(', '))}${entry.seeds.length < entry.runs ? ', ...' : ''})</div>`).join('') +
           (invariant.ignoredViolations === 0
             ? ''
             : `<div class="small">${invariant.ignoredViolations} violations ignored there</div>`);
@@ -147,7 +148,7 @@ function renderInvariants(invariants: readonly InvariantCoverage[]): string {
       `<td class="num">${invariant.runsChecked}</td>`,
       `<td class="num">${invariant.timesChecked}</td>`,
       `<td class="num">${invariant.timesHit}</td>`,
-      `<td class="num">${violations}</td>`,
+      `<td class="num">${violations}${excused}</td>`,
       `<td class="num">${notApplicable}</td>`,
       '</tr>',
     ].join('');
