@@ -15,7 +15,7 @@ import { Trace, type TraceSink } from '../core/trace.ts';
 import { SimDisk, type DiskOperation } from '../disk/sim-disk.ts';
 import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
-import { modelConformance } from '../../properties/invariants/model-conformance.ts';
+import { modelConformance } from '../conformance/model-conformance.ts';
 import { FAULT_KINDS, withinPromise, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
 import { Nemesis, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
 import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';

@@ -1,4 +1,4 @@
-import type { InvariantDefinition } from '../../sim/invariants/invariant.ts';
+import type { InvariantDefinition } from '../invariants/invariant.ts';
 
 /**
  * Every lifecycle transition the implementation reports must be one the XState model in

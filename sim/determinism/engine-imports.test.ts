@@ -1,0 +1,37 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The simulator engine knows no Kafka rule: systems (`sim/kafka/`, the self-test `sim/testkit/`)
+ * register their claims with it, and the claims (`properties/`) may read the engine's types, never
+ * the other way round. This test reads every engine source file and fails on an import of
+ * `properties/` or of a system's folder.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const ENGINE = ['sim/core', 'sim/disk', 'sim/invariants', 'sim/nemesis', 'sim/network', 'sim/random', 'sim/conformance'];
+const FORBIDDEN = [/from '[./]*\/?properties\//, /from '\.\.\/kafka\//, /from '\.\.\/testkit\//];
+
+function sourceFiles(directory: string): string[] {
+  const files: string[] = [];
+  for (const name of readdirSync(directory).sort()) {
+    const path = join(directory, name);
+    if (statSync(path).isDirectory()) files.push(...sourceFiles(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) files.push(path);
+  }
+  return files;
+}
+
+describe('the engine imports no claims and no system', () => {
+  it('has no import of properties/, sim/kafka/ or sim/testkit/ in its folders, nor in the run loop', () => {
+    const offending: string[] = [];
+    const files = [...ENGINE.flatMap((folder) => sourceFiles(join(ROOT, folder))), join(ROOT, 'sim/run/simulation.ts'), join(ROOT, 'sim/run/system.ts')];
+    for (const file of files) {
+      for (const [index, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+        if (FORBIDDEN.some((pattern) => pattern.test(line))) offending.push(`${relative(ROOT, file)}:${index + 1}: ${line.trim()}`);
+      }
+    }
+    expect(files.length).toBeGreaterThan(10);
+    expect(offending).toEqual([]);
+  });
+});
