@@ -191,11 +191,13 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     // the broker proves it, naming in previousBrokerEpoch the very epoch this controller holds for
     // it (read from its clean-shutdown file); -1, or any other epoch, means unclean.
     const cleanShutdown = existing !== undefined && request.previousBrokerEpoch === existing.brokerEpoch;
-    if (!cleanShutdown && elrEnabled(this.options.config, this.options.rules)) {
+    if (!this.options.rules.reregistrationLeavesIsr) {
+      // The reregistration-keeps-isr mutant only: the new incarnation keeps its old self's place.
+    } else if (!cleanShutdown && elrEnabled(this.options.config, this.options.rules)) {
       // Its log may have lost acknowledged records: it leaves every ISR (even as the last member)
       // and every ELR, and may not lead (handleBrokerUncleanShutdown).
       records.push(...changesForUncleanShutdown(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
-    } else if (existing !== undefined && this.options.rules.reregistrationLeavesIsr) {
+    } else if (existing !== undefined) {
       // A restarted broker (a new incarnation) must first leave the ISRs its old self was in.
       records.push(...changesForUnavailableBroker(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
     }
