@@ -12,23 +12,26 @@ import { runMutantSeed, type SeedOutcome } from './mutant-run.ts';
 /** [mutant, first catching seed, the claim that catches it first there]. */
 const CAUGHT: readonly [MutantName, number, string][] = [
   ['reregistration-keeps-isr', 1, 'StrongIsr'],
-  ['acks-all-on-local-append', 5, 'lost-write'],
-  ['new-leader-truncates-to-high-watermark', 5, 'lost-write'],
-  ['new-leader-skips-epoch-start', 1, 'StrongIsr'],
+  ['acks-all-on-local-append', 1, 'lost-write'],
+  ['new-leader-truncates-to-high-watermark', 1, 'CommittedRecordsSurvive'],
   ['high-watermark-max-over-isr', 1, 'StrongIsr'],
-  ['follower-truncates-to-own-epoch-end', 1, 'StrongIsr'],
-  ['checkpointed-high-watermark-unbounded', 2, 'crash'],
-  ['follower-skips-producer-state', 18, 'duplicate'],
-  ['producer-retry-new-sequence', 5, 'duplicate'],
-  ['consumer-skips-record-at-position', 1, 'poll-skip'],
+  ['high-watermark-moves-back', 1, 'MonotonicHighWatermark'],
+  ['consumer-reads-past-high-watermark', 11, 'inconsistent-offsets'],
+  ['follower-truncates-to-own-epoch-end', 7, 'StrongIsr'],
+  ['follower-skips-producer-state', 1, 'duplicate'],
+  ['producer-retry-new-sequence', 1, 'duplicate'],
+  ['consumer-skips-record-at-position', 1, 'lost-write'],
 ];
 
-/** [mutant, a seed whose run it changes]: caught by no seed of 1..20 today. */
+/**
+ * [mutant, a seed whose run it changes]: caught by no seed of 1..20 today.
+ * `follower-out-of-range-resets-log` and `checkpointed-high-watermark-unbounded` changed no run of
+ * seeds 1..20 under the fault budget (no restart lands where they act), so no seed pins them.
+ */
 const NOT_YET_CAUGHT: readonly [MutantName, number][] = [
-  ['session-expiry-keeps-leadership', 1],
-  ['follower-out-of-range-resets-log', 9],
+  ['session-expiry-keeps-leadership', 5],
+  ['new-leader-skips-epoch-start', 1],
   ['isr-lag-from-last-fetch', 1],
-  ['consumer-reads-past-high-watermark', 1],
   ['clean-shutdown-marker-kept', 1],
 ];
 

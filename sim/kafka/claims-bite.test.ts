@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { MutantName } from '../mutants/mutant-catalogue.ts';
+import { runSeed } from '../run/run-seed.ts';
+import type { RunResult } from '../run/run-result.ts';
+import { kafkaSystem } from './kafka-system.ts';
+
+// Every always and eventually claim of the Kafka system, shown failing on a real run: a default
+// 60-second swarm run with a test-only mutant planted (sim/mutants/), so that a claim no run can
+// fail cannot hide here (DEVELOPERS.md, "What a claim must be"). Variants' catches are pinned in
+// regression-seeds.test.ts. A claim not yet shown failing is listed below, with why, so that a new
+// claim forces a decision.
+
+/** [claim, mutant, seed]: the run in which the claim is violated (and applies). */
+const SHOWN: readonly [string, MutantName, number][] = [
+  ['CommittedRecordsSurvive', 'new-leader-truncates-to-high-watermark', 1],
+  ['HighWatermarkOnMinIsr', 'high-watermark-max-over-isr', 1],
+  ['IsrHoldsCommitted', 'high-watermark-max-over-isr', 1],
+  ['StrongIsr', 'high-watermark-max-over-isr', 1],
+  ['LogMatching', 'follower-truncates-to-own-epoch-end', 17],
+  ['MonotonicHighWatermark', 'high-watermark-moves-back', 1],
+  ['lost-write', 'acks-all-on-local-append', 1],
+  ['inconsistent-offsets', 'acks-all-on-local-append', 1],
+  ['nonmonotonic-send', 'acks-all-on-local-append', 4],
+  ['duplicate', 'producer-retry-new-sequence', 1],
+  ['poll-skip', 'consumer-skips-record-at-position', 1],
+];
+
+/** Claims no mutant or variant run has yet shown failing, and what it would take. */
+const NOT_YET_SHOWN: readonly [string, string][] = [
+  ['SingleLeaderPerEpoch', 'needs a controller mutant that changes leaders without a new epoch outside the preferred election (whose builder asserts the bump)'],
+  ['nonmonotonic-poll', 'needs a consumer mutant that moves its position back without a seek'],
+  ['AcknowledgedOnEveryReplica', 'needs a replica that converges to the leader\'s log end with different batches'],
+  ['ModelConformance', 'the engine\'s own claim; its monitor is tested against planted transitions in sim/conformance/'],
+];
+
+const runs = new Map<string, RunResult>();
+function mutantRun(mutant: MutantName, seed: number): RunResult {
+  const key = `${mutant}/${seed}`;
+  const cached = runs.get(key) ?? runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [], mutants: [mutant], repro: key });
+  runs.set(key, cached);
+  return cached;
+}
+
+describe('every Kafka claim bites', () => {
+  it('lists every always and eventually claim of the Kafka system once', () => {
+    const system = kafkaSystem({ brokers: 3, partitions: 3, replicationFactor: 3, producers: 2, consumers: 1, stopAtMs: 60_000, config: { 'min.insync.replicas': '2' }, variants: [] });
+    const claims = ['ModelConformance', ...system.invariants.filter((claim) => claim.kind !== 'sometimes').map((claim) => claim.name)].sort();
+    const listed = [...SHOWN.map(([claim]) => claim), ...NOT_YET_SHOWN.map(([claim]) => claim)].sort();
+    expect(listed).toEqual(claims);
+  });
+
+  it.each(SHOWN)('%s fails on a real run (mutant %s, seed %i)', (claim, mutant, seed) => {
+    const result = mutantRun(mutant, seed);
+    expect(result.verdict).not.toBe('pass');
+    expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);
+  });
+});
