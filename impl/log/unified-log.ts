@@ -608,6 +608,14 @@ export class UnifiedLog {
         this.events.push({ type: 'corrupt-batch-detected', segmentBaseOffset: segment.baseOffset, reason: read.reason });
         return 0;
       }
+      // A read stops at a batch that fails its checksum: cleaning what came before it would swap
+      // in a segment without the rest. Kafka's cleaner fails on the corrupt batch and marks the
+      // partition uncleanable (LogCleanerManager.markPartitionUncleanable); refka skips the pass.
+      const bytesRead = read.batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
+      if (bytesRead !== segment.sizeInBytes) {
+        this.events.push({ type: 'corrupt-batch-detected', segmentBaseOffset: segment.baseOffset, reason: `the cleaner read ${bytesRead} of ${segment.sizeInBytes} bytes` });
+        return 0;
+      }
       const batches = read.batches.map((batch) => {
         const records = decodeRecords(batch);
         assert(typeof records !== 'string', `${this.dir}: a batch that passed its CRC does not decode`);
