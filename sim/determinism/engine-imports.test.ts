@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './source-files.ts';
 
 /**
  * The simulator engine knows no Kafka rule: systems (`sim/kafka/`, the self-test `sim/testkit/`)
@@ -12,15 +13,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const ENGINE = ['sim/core', 'sim/disk', 'sim/invariants', 'sim/nemesis', 'sim/network', 'sim/random', 'sim/conformance'];
 const FORBIDDEN = [/from '[./]*\/?properties\//, /from '\.\.\/kafka\//, /from '\.\.\/testkit\//];
 
-function sourceFiles(directory: string): string[] {
-  const files: string[] = [];
-  for (const name of readdirSync(directory).sort()) {
-    const path = join(directory, name);
-    if (statSync(path).isDirectory()) files.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) files.push(path);
-  }
-  return files;
-}
 
 describe('the engine imports no claims and no system', () => {
   it('has no import of properties/, sim/kafka/ or sim/testkit/ in its folders, nor in the run loop', () => {

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './source-files.ts';
 
 /**
  * Node logic, models and the simulator must be deterministic: they may see time, randomness and
@@ -31,15 +32,6 @@ const FORBIDDEN: readonly { pattern: RegExp; why: string }[] = [
 /** The benchmark measures wall time by design; it runs the simulator, it is not part of it. */
 const EXEMPT = new Set(['sim/bench/wall-clock.ts']);
 
-function sourceFiles(directory: string): string[] {
-  const files: string[] = [];
-  for (const name of readdirSync(directory).sort()) {
-    const path = join(directory, name);
-    if (statSync(path).isDirectory()) files.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) files.push(path);
-  }
-  return files;
-}
 
 /** Drops comments and string contents so that prose about `Date.now` does not count. */
 function codeOnly(source: string): string {
