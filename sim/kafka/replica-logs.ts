@@ -195,10 +195,10 @@ export class ReplicaLogs {
   }
 
   /**
-   * Whether the loss of a record (of `value` at `offset`) is excused: every copy of it that any
-   * replica ever held was destroyed by a fault on that replica's disk (or deleted by retention,
-   * or compacted where the topic compacts), and no copy is left. A copy the protocol truncated,
-   * or one lost on a restart that no fault explains, makes the loss a violation.
+   * Whether the loss of a record (of `value` at `offset`) is excused: no copy is left, and on
+   * every replica that ever held it the copy's last ending was a fault on that replica's disk
+   * (or deletion by retention, or compaction where the topic compacts). A copy the protocol
+   * truncated for good, or one lost on a restart that no fault explains, makes it a violation.
    */
   judgeLoss(partition: string, offset: number, value: string, compacts: boolean): LossJudgement {
     const copies = this.copies(partition, offset, value);
@@ -209,7 +209,11 @@ export class ReplicaLogs {
     const faults = new Set<string>();
     let deleted = false;
     const unexcused: string[] = [];
-    for (const ending of copies.endings) {
+    // Each broker's last ending is its copy's fate: a copy truncated and fetched back again
+    // (a follower that truncated to a divergence point and refetched) ended later, another way.
+    const last = new Map<number, CopyEnding>();
+    for (const ending of copies.endings) last.set(ending.brokerId, ending);
+    for (const ending of [...last.keys()].sort((a, b) => a - b).map((brokerId) => last.get(brokerId) as CopyEnding)) {
       switch (ending.how) {
         case 'destroyed':
           for (const fault of ending.faults) faults.add(fault);

@@ -135,6 +135,12 @@ export const lostWrite: InvariantDefinition<KafkaClusterView> = {
         }
       }
       const finalReadEnd = finalReadEnds(view);
+      const leaderLogStarts = new Map<number, number>();
+      for (const partition of view.controller?.partitions ?? []) {
+        const name = `${partition.topicName}-${partition.partitionId}`;
+        const leader = view.brokers.find((broker) => broker.brokerId === partition.leader)?.replicas.find((replica) => replica.name === name && replica.role === 'leader');
+        if (leader !== undefined) leaderLogStarts.set(partition.partitionId, leader.logStartOffset);
+      }
       const found: Found[] = [];
       const acks = acknowledged(history);
       // Kafka's compaction guarantee: a record may go once a later record with its key is in the log.
@@ -150,6 +156,14 @@ export const lostWrite: InvariantDefinition<KafkaClusterView> = {
         // Judged where some consumer read past the offset, or the final reads covered the partition.
         if ((highest.get(ack.partition) ?? -1) < ack.offset && (finalReadEnd.get(ack.partition) ?? -1) < 0) continue;
         const message = `${ack.producer} write ${ack.value}, acknowledged at partition ${ack.partition} offset ${ack.offset}, was never read there (consumers read ${seen === undefined ? 'nothing' : seen} at that offset)`;
+        // Below the leader's log start: retention deleted it, as the topic's retention promises.
+        const logStart = leaderLogStarts.get(ack.partition);
+        const copies = view.logs.copies(`${ack.topic}-${ack.partition}`, ack.offset, ack.value);
+        const retained = copies !== undefined && (copies.holders.size > 0 || copies.endings.some((ending) => ending.how === 'deleted'));
+        if (seen === undefined && logStart !== undefined && ack.offset < logStart && retained) {
+          found.push({ atMs: ack.atMs, message: `${message}: below the leader's log start ${logStart}, deleted by retention`, excusedBy: ['retention (retention.ms / retention.bytes)'] });
+          continue;
+        }
         const superseded = ack.key === undefined ? undefined : lastOffsetOfKey.get(`${ack.topic}/${ack.partition}/${ack.key}`);
         if (seen === undefined && compacts(view, ack.topic) && superseded !== undefined && superseded > ack.offset) {
           found.push({ atMs: ack.atMs, message: `${message}: compacted away, key ${ack.key} was written again at offset ${superseded}`, excusedBy: ['cleanup.policy=compact'] });
