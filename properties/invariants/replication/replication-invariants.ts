@@ -297,7 +297,10 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
   const holders = new Map<string, Map<string, Set<number>>>();
   /** Per leadership (`partition/broker/incarnation/epoch`): the high watermark last seen. */
   const highWatermarks = new Map<string, number>();
-  const batchKey = (batch: ReplicaView['digest'][number]): string => `${batch.lastOffset}/${batch.epoch}/${batch.prefixHash}`;
+  // A batch is known by its offsets, epoch and CRC, not its prefix hash: prefix hashes are
+  // anchored at the replicas' common log start, which retention moves, and a replica down when
+  // it moves would never be seen holding the batch under the new hash.
+  const batchKey = (batch: ReplicaView['digest'][number]): string => `${batch.baseOffset}/${batch.lastOffset}/${batch.epoch}/${batch.crc}`;
 
   function remember(replica: ReplicaView): void {
     const key = `${replica.brokerId}/${replica.name}`;
