@@ -94,8 +94,6 @@ export interface DiskReader {
   size(path: string): number;
   /** The current image's bytes (what the node would read), without fault injection. */
   peek(path: string, position: number, length: number): Uint8Array;
-  /** Bytes written to files under `prefix` that a power loss would take. */
-  unsyncedBytesUnder(prefix: string): number;
 }
 
 export const DEFAULT_TORN_WRITE_PROBABILITY = 0.5;
@@ -181,13 +179,6 @@ export class SimDisk implements NodeDisk, DiskReader {
     const current = this.file(path).current;
     const end = Math.min(current.length, position + length);
     return position < end ? current.copy(position, end) : new Uint8Array(0);
-  }
-
-  unsyncedBytesUnder(prefix: string): number {
-    let bytes = 0;
-    // A sum: the order of the files cannot change it.
-    for (const [path, file] of this.files) if (path.startsWith(prefix)) bytes += file.pendingBytes;
-    return bytes;
   }
 
   write(path: string, position: number, data: Uint8Array): void {

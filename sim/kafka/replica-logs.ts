@@ -123,8 +123,6 @@ export class ReplicaLogs {
   private readonly brokers = new Map<number, BrokerScan>();
   /** partition -> `offset:value` -> copies. */
   private readonly ledger = new Map<string, Map<string, MutableCopies>>();
-  /** Files read (for the bench: how much the real-log path costs). */
-  batchesRead = 0;
 
   /** Per broker, the damage list last seen (the simulator's, append-only). */
   private readonly damage = new Map<number, readonly DataDamage[]>();
@@ -177,14 +175,18 @@ export class ReplicaLogs {
   }
 
   /**
-   * Bit flips that no checksum covers, on any broker's files of `partition` (only `swarm-beyond`
-   * injects them): such a flip changes a batch's offsets or epoch unseen, so what replicas and
-   * consumers hold at an offset can change with no copy lost. Named, for per-partition excuses.
+   * Bit flips that no checksum covers (only `swarm-beyond` injects them) in `partition`'s files on
+   * the brokers that ever held `value` at `offset`: such a flip changes a batch's offsets or epoch
+   * unseen, so a copy can move to another offset with nothing lost that the ledger could see.
+   * Named, for a per-record excuse; none when no replica ever held the record.
    */
-  uncheckedFlipsIn(partition: string): string[] {
+  uncheckedFlipsOn(partition: string, offset: number, value: string): string[] {
+    const copies = this.copies(partition, offset, value);
+    if (copies === undefined) return [];
+    const holders = new Set([...copies.holders.keys(), ...copies.endings.map((ending) => ending.brokerId)]);
     const dir = `${BROKER_LOG_DIR}/${partition}/`;
     const flips: string[] = [];
-    for (const brokerId of [...this.damage.keys()].sort((a, b) => a - b)) {
+    for (const brokerId of [...holders].sort((a, b) => a - b)) {
       for (const event of this.damage.get(brokerId) ?? []) {
         if (event.kind === 'bitflip' && event.checked === false && (event.paths ?? []).some((path) => path.startsWith(dir))) {
           flips.push(`unchecked bitflip at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
@@ -474,7 +476,6 @@ export class ReplicaLogs {
       }
       const decoded = decodeRecords(read.batch);
       if (typeof decoded === 'string') break;
-      this.batchesRead++;
       scan.batches.push({
         baseOffset: read.batch.baseOffset,
         lastOffset: read.batch.lastOffset,

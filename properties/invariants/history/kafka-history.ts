@@ -24,9 +24,10 @@ function compacts(view: KafkaClusterView, topic: string): boolean {
 function judged(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
   const judgement = view.logs.judgeLoss(`${topic}-${partition}`, offset, value, compacts(view, topic));
   if (judgement.excused) return { atMs, message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
-  // Beyond the promise only (swarm-beyond): a flip no checksum sees moves records unseen.
-  const flips = view.logs.uncheckedFlipsIn(`${topic}-${partition}`);
-  if (flips.length > 0) return { atMs, message: `${message}: bit flips no checksum covers changed this partition's logs`, excusedBy: flips };
+  // Beyond the promise only (swarm-beyond): a flip no checksum sees, on a replica that held the
+  // record, moves records unseen.
+  const flips = view.logs.uncheckedFlipsOn(`${topic}-${partition}`, offset, value);
+  if (flips.length > 0) return { atMs, message: `${message}: bit flips no checksum covers changed the logs of replicas that held it`, excusedBy: flips };
   return { atMs, message: `${message} (${judgement.story})` };
 }
 

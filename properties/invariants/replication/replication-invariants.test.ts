@@ -35,7 +35,7 @@ function replica(brokerId: number, role: ReplicaView['role'], log: readonly [num
 }
 
 function broker(brokerId: number, replicas: readonly ReplicaView[], overrides: Partial<BrokerView> = {}): BrokerView {
-  const disk = { version: 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0), unsyncedBytesUnder: () => 0 };
+  const disk = { version: 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0) };
   return { brokerId, status: 'running', incarnation: 1, lifecycle: 'running', brokerEpoch: 10 + brokerId, replicas, disk, damage: [], ...overrides };
 }
 

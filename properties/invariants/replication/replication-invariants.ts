@@ -225,12 +225,17 @@ export function logMatching(): InvariantDefinition<KafkaClusterView> {
   };
 }
 
-/** Bit flips stored in `partition`'s files on brokers other than `leader` and `held`, named. */
+/**
+ * Bit flips stored in `partition`'s files on the other brokers whose copy is damaged now: down
+ * (a broker halts when it reads a batch that fails its checksum) or holding such a batch. Named.
+ */
 function flipsOnOthers(view: KafkaClusterView, partition: string, leader: number, held: ReadonlySet<number>): string[] {
   const dir = `/${partition}/`;
   const flips: string[] = [];
   for (const broker of view.brokers) {
     if (broker.brokerId === leader || held.has(broker.brokerId)) continue;
+    const copy = broker.replicas.find((replica) => replica.name === partition);
+    if (broker.status === 'running' && (copy === undefined || !damaged(copy))) continue;
     for (const damage of broker.damage) {
       if (damage.kind === 'bitflip' && (damage.paths ?? []).some((path) => path.includes(dir))) flips.push(`bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
     }
@@ -360,8 +365,8 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
             const brokers = [...held].sort((a, b) => a - b).join(',');
             const message = `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
             // A follower that fetched the batch (and so acknowledged it) may have stored it over a
-            // bit flip that broke its log, so that no intact copy of it is ever read: excused by
-            // the flips in this partition's files on the other ISR members, named.
+            // bit flip that broke its log, so that no intact copy of it is ever read: excused, per
+            // moment, by the flips in this partition's files on brokers whose copy is damaged now.
             const flips = flipsOnOthers(view, replica.name, broker.brokerId, held);
             if (flips.length > 0) return { message, excusedBy: flips };
             return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
