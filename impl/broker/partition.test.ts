@@ -171,6 +171,41 @@ describe('Partition high watermark and the topic\'s min.insync.replicas', () => 
     partition.appendRecordsToLeader(keyedBatch([['k', 'a']], 1_000), 1, 1);
     expect(partition.highWatermark).toBe(1);
   });
+
+  // Kafka 4.x's Partition.isUnderMinIsr counts the committed ISR, not the maximal one (KIP-966 with
+  // KIP-497): while the controller has not accepted the replica being added, the replicas that left
+  // the ISR sit in the ELR and must hold everything below the high watermark. Seed 214: the leader
+  // alone in the ISR (ELR [2]) proposed a restarted broker that was already shutting down, counted
+  // it, moved its high watermark past a record the ELR member lacked, and the controller refused
+  // the broker; the ELR member, elected later, lacked a committed record.
+  it('holds the high watermark while the ISR is below min ISR and a replica is still being added', () => {
+    const answered = (accept: boolean): Partition => {
+      const { partition } = topicPartition({ 'min.insync.replicas': '2' }, {}, [0, 1, 2]);
+      // The controller moved 1 and 2 out of the ISR (below min ISR, so into the ELR).
+      partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1, 2], isr: [0], leader: 0, leaderEpoch: 0, partitionEpoch: 1, elr: [1, 2], lastKnownElr: [] });
+      followerFetch(partition, 0);
+      expect(partition.isrState.kind).toBe('pending-expand');
+      expect(partition.maximalIsr).toEqual([0, 1]);
+      expect(partition.appendRecordsToLeader(keyedBatch([['k', 'a']], 1_000), 1, 2).error).toBe('NONE');
+      followerFetch(partition, 1);
+      expect(partition.followerLogEndOffset(1)).toBe(1);
+      // Two replicas of the maximal ISR hold offset 0, but only one of the committed ISR does.
+      expect(partition.isUnderMinIsr).toBe(true);
+      expect(partition.highWatermark).toBe(0);
+      const state = partition.isrState;
+      if (state.kind === 'committed') throw new Error('the expansion is still pending');
+      partition.onAlterPartitionResponse(accept
+        ? { type: 'AlterPartitionResponse', correlationId: state.correlationId, error: 'NONE', topicId: 't#1', partitionId: 0, leaderId: 0, leaderEpoch: 0, isr: [0, 1], partitionEpoch: 2 }
+        : { type: 'AlterPartitionResponse', correlationId: state.correlationId, error: 'INELIGIBLE_REPLICA', topicId: 't#1', partitionId: 0, leaderId: 0, leaderEpoch: 0, isr: [0], partitionEpoch: 1 });
+      return partition;
+    };
+    // Refused (the broker is fenced or shutting down): the high watermark never passed offset 0.
+    expect(answered(false).highWatermark).toBe(0);
+    // Accepted: the committed ISR reaches min ISR and the high watermark moves at once.
+    const accepted = answered(true);
+    expect(accepted.isUnderMinIsr).toBe(false);
+    expect(accepted.highWatermark).toBe(1);
+  });
 });
 
 describe('Partition log cleanup', () => {

@@ -333,15 +333,30 @@ export class Partition {
   // ---- Leader: high watermark and ISR --------------------------------------------------------------
 
   /**
+   * Kafka 4.x's `Partition.isUnderMinIsr` (`partitionState.isr.size < effectiveMinIsr`): the
+   * KIP-966 high-watermark rule counts the ISR the controller has committed, not the maximal ISR.
+   * A replica the leader is still adding (pending expand) does not lift the partition to min ISR:
+   * the controller may refuse it (fenced, in controlled shutdown), and meanwhile the committed ISR
+   * below min ISR means the controller has moved the replicas that left it into the ELR, which
+   * KIP-966 promises hold every record below the high watermark. Counting the replica being added
+   * let the high watermark pass records an ELR member lacked, which an election from the ELR then
+   * lost (seed 214). Before KIP-497 (`pre-kip-497`) the leader acted on the ISR it proposed at
+   * once, so there the proposed ISR counts.
+   */
+  get isUnderMinIsr(): boolean {
+    const isr = this.context.rules.highWatermarkOverMaximalIsr ? this.isr : this.maximalIsr;
+    return isr.length < this.minInsyncReplicas;
+  }
+
+  /**
    * Kafka's `maybeIncrementLeaderHW`: the high watermark is the smallest log end over the maximal
    * ISR, and never moves back. KIP-966: it does not move while the ISR is below
    * `min.insync.replicas` (before KIP-966 it did).
    */
   maybeIncrementLeaderHW(): boolean {
     if (this.role !== 'leader') return false;
-    const minIsr = this.minInsyncReplicas;
     const isr = this.maximalIsr;
-    if (this.context.rules.highWatermarkNeedsMinIsr && isr.length < minIsr) return false;
+    if (this.context.rules.highWatermarkNeedsMinIsr && this.isUnderMinIsr) return false;
     let newHw = this.log.logEndOffset;
     for (const replica of isr) {
       if (replica === this.context.brokerId) continue;
