@@ -20,8 +20,14 @@ describe('the default Kafka run', () => {
     [173],
     // A bit flip in a batch's leader epoch made a follower refuse the leader's batches for good.
     [266],
+    // A leader alone in its ISR (below min ISR, the others in the ELR) counted a replica it was
+    // still adding toward min ISR and moved its high watermark past a record an ELR member lacked;
+    // the controller refused the replica (shutting down), and the ELR member, elected once every
+    // broker had shut down cleanly, lacked a committed record (CommittedRecordsSurvive). Kafka's
+    // Partition.isUnderMinIsr counts the committed ISR.
+    [214],
   ])('passes seed %i, which once failed', (seed) => {
-    // Since faults wait for the topic (the setup phase), these seeds draw different faults than
+    // Since faults wait for the topic (the setup phase), 173 and 266 draw different faults than
     // when they failed; they stay as two more seeds that must pass.
     expect(run(seed).verdict).toBe('pass');
   });
