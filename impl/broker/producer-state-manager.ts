@@ -69,15 +69,29 @@ export class ProducerStateManager {
     if (entry.batches.length > NUM_BATCHES_TO_RETAIN) entry.batches.shift();
   }
 
+  /**
+   * What the state knows of producer `producerId`: its epoch and its last batch (Kafka's
+   * `ProducerStateEntry.lastSeq` / `lastDataOffset`), or nothing. Read-only, for the checkers.
+   */
+  lastBatchOf(producerId: number): { readonly epoch: number; readonly lastSeq: number; readonly lastOffset: number } | undefined {
+    const entry = this.producers.get(producerId);
+    const last = entry?.batches.at(-1);
+    if (entry === undefined || last === undefined) return undefined;
+    return { epoch: entry.epoch, lastSeq: last.lastSeq, lastOffset: last.lastOffset };
+  }
+
+  /** The producer ids the state knows, ascending. */
+  producerIds(): number[] {
+    return [...this.producers.keys()].sort((a, b) => a - b);
+  }
+
   /** Rebuilds the state from the log's batch headers. */
   rebuild(log: UnifiedLog): void {
     this.producers = new Map();
-    for (const segment of log.segmentSummaries()) {
-      for (const batch of segment.batches) {
-        if (batch.producerId === undefined || batch.producerId === NO_PRODUCER_ID || batch.baseSequence === undefined || batch.producerEpoch === undefined) continue;
-        const count = batch.lastOffset - batch.baseOffset;
-        this.update(batch.producerId, batch.producerEpoch, batch.baseSequence, incrementSequence(batch.baseSequence, count), batch.baseOffset, batch.lastOffset);
-      }
+    for (const batch of log.producerBatchHeaders()) {
+      if (batch.producerId === undefined || batch.producerId === NO_PRODUCER_ID || batch.baseSequence === undefined || batch.producerEpoch === undefined) continue;
+      const count = batch.lastOffset - batch.baseOffset;
+      this.update(batch.producerId, batch.producerEpoch, batch.baseSequence, incrementSequence(batch.baseSequence, count), batch.baseOffset, batch.lastOffset);
     }
   }
 }

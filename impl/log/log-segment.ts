@@ -18,6 +18,19 @@ export const DELETED_FILE_SUFFIX = '.deleted';
 export const CLEANED_FILE_SUFFIX = '.cleaned';
 
 /** The header fields of a batch a scan met, without its records. */
+/** How many times {@link LogSegment.agreedHeaderScan} reads a segment's headers before giving up. */
+const MAX_HEADER_SCANS = 4;
+
+function sameScan(a: { batches: readonly BatchPosition[]; problem?: string }, b: { batches: readonly BatchPosition[]; problem?: string }): boolean {
+  if (a.problem !== b.problem || a.batches.length !== b.batches.length) return false;
+  return a.batches.every((batch, index) => {
+    const other = b.batches[index] as BatchPosition;
+    return batch.position === other.position && batch.size === other.size && batch.baseOffset === other.baseOffset && batch.lastOffset === other.lastOffset
+      && batch.maxTimestamp === other.maxTimestamp && batch.partitionLeaderEpoch === other.partitionLeaderEpoch
+      && batch.producerId === other.producerId && batch.producerEpoch === other.producerEpoch && batch.baseSequence === other.baseSequence;
+  });
+}
+
 export interface BatchPosition {
   readonly position: number;
   readonly size: number;
@@ -462,6 +475,27 @@ export class LogSegment {
   /** Batch headers without CRC checks, and why the scan stopped early if it did (for describe tools). */
   headerScan(): { batches: readonly BatchPosition[]; problem?: string } {
     return this.scanHeaders(0);
+  }
+
+  /**
+   * Every batch's header, read until two reads agree (at most {@link MAX_HEADER_SCANS} reads), for
+   * rebuilding producer state. A header read carries no checksum check (Kafka's
+   * `LogSegment.updateProducerState` reads batch headers the same way), so a bit flipped in
+   * transit on one read would silently put a wrong producer id, epoch or sequence into the state;
+   * a flip on read does not repeat, so two agreeing reads are what is stored. Reads that never
+   * agree are a failing disk: the caller gets an EIO.
+   */
+  agreedHeaderScan(): readonly BatchPosition[] {
+    const scans = [this.scanHeaders(0)];
+    for (let attempt = 1; attempt < MAX_HEADER_SCANS; attempt++) {
+      const scan = this.scanHeaders(0);
+      if (scans.some((earlier) => sameScan(earlier, scan))) {
+        if (scan.problem !== undefined) throw new DiskError('EIO', this.logPath, scan.problem);
+        return scan.batches;
+      }
+      scans.push(scan);
+    }
+    throw new DiskError('EIO', this.logPath, `${MAX_HEADER_SCANS} reads of the batch headers disagree`);
   }
 
   /** Every batch's header, in order (for retention, cleaning and tests). */

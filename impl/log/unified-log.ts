@@ -184,6 +184,11 @@ export class UnifiedLog {
     return this.segments.map((segment) => ({ baseOffset: segment.baseOffset, sizeInBytes: segment.sizeInBytes, ...segment.headerScan() }));
   }
 
+  /** Every batch header of the log, oldest first, as two agreeing reads give it (for producer state). */
+  producerBatchHeaders(): BatchPosition[] {
+    return this.segments.flatMap((segment) => [...segment.agreedHeaderScan()]);
+  }
+
   /** The base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
     return this.segments.map((segment) => segment.baseOffset);

@@ -40,6 +40,11 @@ export interface SeedRun {
  * self-test system, ack-log (`sim/testkit/`), which the simulator's own tests use.
  */
 export function runSeed(run: SeedRun): RunResult {
+  return seedSimulation(run).run();
+}
+
+/** The simulation `runSeed` runs, not started: for tools that step through a seed's run. */
+export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<Message>, unknown> {
   const replicationFactor = run.replicationFactor ?? Math.min(3, run.brokers);
   // The default run protects acks=all writes with min.insync.replicas=2 (Kafka's default is 1),
   // drops a lagging follower from the ISR after 10 s (Kafka's default before KIP-537 raised it to
@@ -93,7 +98,7 @@ export function runSeed(run: SeedRun): RunResult {
     // with: the brokers' settings, then the topic's own (drawn) overrides.
     { ...system, config: sortedConfig({ ...config, ...topicConfigs }), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>,
   );
-  return simulation.run();
+  return simulation;
 }
 
 function sortedConfig(config: Readonly<Record<string, string>>): Record<string, string> {
