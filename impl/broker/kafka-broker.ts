@@ -676,7 +676,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return this.runFetcher(call.partition);
       }
       case 'OFFSET_OUT_OF_RANGE':
-        if (partition.log.logEndOffset < data.logStartOffset || !this.options.rules.followerResetsOnlyBelowLogStart) {
+        if (partition.log.logEndOffset < data.logStartOffset) {
           partition.truncateFullyAndStartAt(data.logStartOffset);
         } else {
           fetcher.phase = 'truncating';

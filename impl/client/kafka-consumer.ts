@@ -47,7 +47,8 @@ interface PartitionPosition {
  * A Kafka consumer with manual assignment of every partition of one topic (no group yet). It
  * finds each partition's start with ListOffsets (`auto.offset.reset`), then fetches from the
  * leaders with its current leader epoch, up to the high watermark. Each fetch is one Jepsen
- * `poll` operation of the consumer's process, recording the records it returned.
+ * `poll` operation of the consumer's process, recording the records it returned and the high
+ * watermark the leader reported with them.
  */
 export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   readonly kind = 'consumer';
@@ -206,6 +207,10 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     // Each record's key is kept (null for a record without one), so that a checker can tell a
     // record compaction removed (a later record with its key exists) from a lost one.
     const records: { topic: string; partition: number; offset: number; key: string | null; value: string }[] = [];
+    // The high watermark each partition's leader reported with its records, so that a checker can
+    // judge that a read_uncommitted consumer is only given committed records (Kafka docs §4.7; the
+    // leader reads with FetchIsolation.HIGH_WATERMARK in ReplicaManager.readFromLocalLog).
+    const highWatermarks: { topic: string; partition: number; highWatermark: number }[] = [];
     let error: string | undefined;
     for (const data of response.partitions) {
       const position = this.positions.get(data.partition);
@@ -222,6 +227,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         continue;
       }
       position.highWatermark = data.highWatermark;
+      highWatermarks.push({ topic: data.topic, partition: data.partition, highWatermark: data.highWatermark });
       for (const bytes of data.records) {
         const read = readRecordBatch(bytes, 0, bytes.length);
         if (read.type !== 'batch') {
@@ -253,7 +259,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       this.timer('poll', this.options.config.number('retry.backoff.ms'));
       return;
     }
-    this.effects.push({ type: 'history', record: { type: 'ok', process, f: 'poll', value: { consumer: process, records } } });
+    this.effects.push({ type: 'history', record: { type: 'ok', process, f: 'poll', value: { consumer: process, records, highWatermarks } } });
     this.timer('poll', 0);
   }
 

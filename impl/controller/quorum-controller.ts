@@ -51,6 +51,20 @@ interface ControllerResult {
   readonly marks?: readonly string[];
 }
 
+/**
+ * What the controller decided when it accepted a broker's registration (KIP-966): whether it took
+ * the broker's last shutdown as clean, because the `PreviousBrokerEpoch` the broker sent named the
+ * epoch it held for the broker. Kafka writes this nowhere (`RegisterBrokerRecord` has no such
+ * field); refka keeps it in the controller's memory so that checkers can judge it.
+ */
+export interface BrokerRegistrationShutdown {
+  readonly brokerId: number;
+  /** The epoch of the registration the decision went with. */
+  readonly brokerEpoch: number;
+  readonly previousBrokerEpoch: number;
+  readonly cleanShutdown: boolean;
+}
+
 /** Kafka's legal topic names (`Topic.validate`). */
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 
@@ -68,6 +82,8 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   private readonly entries: MetadataEntry[] = [];
   private readonly log: UnifiedLog;
   private readonly lastHeartbeatMs = new Map<number, number>();
+  /** Per broker, the decision at its latest registration this controller process accepted. */
+  private readonly registrationShutdowns = new Map<number, BrokerRegistrationShutdown>();
   private readonly transitions: NodeEffect<KafkaMessage>[] = [];
 
   constructor(
@@ -85,6 +101,11 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     // A new controller gives every registered broker a full session before fencing it.
     const nowMs = environment.clock.nowMs();
     for (const broker of this.state.brokers()) this.lastHeartbeatMs.set(broker.brokerId, nowMs);
+  }
+
+  /** Each broker's latest registration decision by this controller process, by broker id. */
+  get registrationShutdownDecisions(): BrokerRegistrationShutdown[] {
+    return [...this.registrationShutdowns.keys()].sort((a, b) => a - b).map((id) => this.registrationShutdowns.get(id) as BrokerRegistrationShutdown);
   }
 
   /** The committed metadata log, in memory (what brokers fetch). */
@@ -204,6 +225,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     const registration: MetadataRecord = { type: 'RegisterBrokerRecord', brokerId: request.brokerId, brokerEpoch: brokerEpoch + records.length, incarnationId: request.incarnationId, fenced: true };
     records.push(registration);
     this.lastHeartbeatMs.set(request.brokerId, this.environment.clock.nowMs());
+    this.registrationShutdowns.set(request.brokerId, { brokerId: request.brokerId, brokerEpoch: registration.brokerEpoch, previousBrokerEpoch: request.previousBrokerEpoch, cleanShutdown });
     return {
       records,
       response: { type: 'BrokerRegistrationResponse', correlationId: request.correlationId, error: 'NONE', brokerEpoch: brokerEpoch + records.length - 1 },

@@ -71,8 +71,6 @@ export interface ProtocolRules {
   readonly isrLagFromLastCaughtUp: boolean;
   /** Consumers (not followers) read only up to the high watermark (`FetchIsolation.HIGH_WATERMARK`). */
   readonly consumerReadsUpToHighWatermark: boolean;
-  /** A follower whose fetch offset is out of range starts over at the leader's log start only if its log ends below it. */
-  readonly followerResetsOnlyBelowLogStart: boolean;
   /** A follower truncates to the smaller of the leader's and its own end of the common epoch. */
   readonly followerTruncatesToLeaderEpochEnd: boolean;
   /** A follower records the producer state of the batches it replicates. */
@@ -106,7 +104,6 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   highWatermarkNeverMovesBack: true,
   isrLagFromLastCaughtUp: true,
   consumerReadsUpToHighWatermark: true,
-  followerResetsOnlyBelowLogStart: true,
   followerTruncatesToLeaderEpochEnd: true,
   followerUpdatesProducerState: true,
   checkpointedHighWatermarkBounded: true,

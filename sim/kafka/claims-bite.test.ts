@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import { runSeed } from '../run/run-seed.ts';
@@ -13,16 +15,30 @@ import { kafkaSystem } from './kafka-system.ts';
 /** [claim, mutant, seed]: the run in which the claim is violated (and applies). */
 const SHOWN: readonly [string, MutantName, number][] = [
   ['CommittedRecordsSurvive', 'new-leader-truncates-to-high-watermark', 1],
+  ['EpochCacheMatchesLog', 'new-leader-skips-epoch-start', 1],
+  ['HighWatermarkWithinLog', 'checkpointed-high-watermark-unbounded', 1],
+  ['LeaderIsUnfenced', 'session-expiry-keeps-leadership', 5],
+  ['ProducerStateMatchesLog', 'follower-skips-producer-state', 1],
+  ['read-uncommitted', 'consumer-reads-past-high-watermark', 1],
   ['HighWatermarkOnMinIsr', 'high-watermark-max-over-isr', 1],
   ['IsrHoldsCommitted', 'high-watermark-max-over-isr', 1],
   ['StrongIsr', 'high-watermark-max-over-isr', 1],
   ['LogMatching', 'follower-truncates-to-own-epoch-end', 17],
   ['MonotonicHighWatermark', 'high-watermark-moves-back', 1],
+  ['UncleanShutdownDetected', 'clean-shutdown-marker-kept', 7],
   ['lost-write', 'acks-all-on-local-append', 1],
   ['inconsistent-offsets', 'acks-all-on-local-append', 1],
   ['nonmonotonic-send', 'acks-all-on-local-append', 4],
   ['duplicate', 'producer-retry-new-sequence', 1],
   ['poll-skip', 'consumer-skips-record-at-position', 1],
+];
+
+/**
+ * [claim, mutant]: claims shown failing in a mutant's scenario (`sim/mutants/scenarios/MUTANT.txt`,
+ * run and matched by `sim/mutants/mutant-scenarios.test.ts`) rather than in a swarm seed of 1..20.
+ */
+const SHOWN_IN_SCENARIO: readonly [string, MutantName][] = [
+  ['LaggingFollowerLeavesIsr', 'isr-lag-from-last-fetch'],
 ];
 
 /** Claims no mutant or variant run has yet shown failing, and what it would take. */
@@ -45,8 +61,13 @@ describe('every Kafka claim bites', () => {
   it('lists every always and eventually claim of the Kafka system once', () => {
     const system = kafkaSystem({ brokers: 3, partitions: 3, replicationFactor: 3, producers: 2, consumers: 1, stopAtMs: 60_000, config: { 'min.insync.replicas': '2' }, variants: [] });
     const claims = ['ModelConformance', ...system.invariants.filter((claim) => claim.kind !== 'sometimes').map((claim) => claim.name)].sort();
-    const listed = [...SHOWN.map(([claim]) => claim), ...NOT_YET_SHOWN.map(([claim]) => claim)].sort();
+    const listed = [...SHOWN.map(([claim]) => claim), ...SHOWN_IN_SCENARIO.map(([claim]) => claim), ...NOT_YET_SHOWN.map(([claim]) => claim)].sort();
     expect(listed).toEqual(claims);
+  });
+
+  it.each(SHOWN_IN_SCENARIO)('%s fails in the scenario of mutant %s', (claim, mutant) => {
+    const story = readFileSync(join(import.meta.dirname, '..', 'mutants', 'scenarios', `${mutant}.txt`), 'utf8');
+    expect(story.split('\n').some((line) => line.startsWith(`violation ${claim}: `))).toBe(true);
   });
 
   it.each(SHOWN)('%s fails on a real run (mutant %s, seed %i)', (claim, mutant, seed) => {

@@ -13,9 +13,16 @@ import { mutantByName, type MutantName } from '../mutants/mutant-catalogue.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
+import { readUncommitted } from '../../properties/invariants/history/read-uncommitted.ts';
 import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
 import { replicationLiveness } from '../../properties/invariants/replication/replication-liveness.ts';
+import { uncleanShutdownDetected } from '../../properties/invariants/replication/unclean-shutdown-detected.ts';
+import { leaderIsUnfenced } from '../../properties/invariants/replication/leader-is-unfenced.ts';
+import { producerStateMatchesLog } from '../../properties/invariants/replication/producer-state-matches-log.ts';
+import { epochCacheMatchesLog } from '../../properties/invariants/replication/epoch-cache-matches-log.ts';
+import { highWatermarkWithinLog } from '../../properties/invariants/replication/high-watermark-within-log.ts';
+import { laggingFollowerLeavesIsr } from '../../properties/invariants/replication/lagging-follower-leaves-isr.ts';
 import type { InvariantDefinition } from '../invariants/invariant.ts';
 import type { ClusterView, DataFault, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
@@ -78,7 +85,14 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const anchoring = new DigestAnchoring();
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
+    uncleanShutdownDetected(),
+    leaderIsUnfenced(),
+    producerStateMatchesLog(),
+    epochCacheMatchesLog(),
+    laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
+    highWatermarkWithinLog(),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
+    readUncommitted,
     ...replicationLiveness(),
     ...replicationSometimes(),
     ...(scenario ? [] : [retentionDeletedSegment as InvariantDefinition<KafkaClusterView>, compactionRemovedRecord as InvariantDefinition<KafkaClusterView>]),
@@ -237,13 +251,14 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
   for (const node of cluster.nodes) {
     const logic = node.node;
     if (logic instanceof QuorumController) {
-      controllerView = { brokers: logic.state.brokers(), partitions: logic.state.allPartitions(), topics: logic.state.topics(), metadataOffset: logic.state.nextOffset };
+      controllerView = { brokers: logic.state.brokers(), partitions: logic.state.allPartitions(), topics: logic.state.topics(), metadataOffset: logic.state.nextOffset, registrationShutdowns: logic.registrationShutdownDecisions };
     } else if (node.id.startsWith('broker-')) {
       const broker = logic instanceof KafkaBroker ? logic : undefined;
       brokerViews.push({
         brokerId: Number(node.id.slice('broker-'.length)),
         status: node.status,
         incarnation: node.incarnation,
+        lastStop: node.lastStop,
         lifecycle: broker?.lifecycle,
         disk: node.disk,
         damage: node.damage,
@@ -262,6 +277,8 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
             isrState: partition.isrState,
             maximalIsr: partition.maximalIsr,
             digest: anchoring.present(`${broker.brokerId}/${name}`, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
+            epochCache: partition.log.leaderEpochCache.all,
+            producerState: partition.producerState,
           };
         }),
       });

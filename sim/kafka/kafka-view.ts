@@ -2,8 +2,10 @@ import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../..
 import type { BatchDigest, ReplicaLogs } from './replica-logs.ts';
 import type { BrokerLifecycle } from '../../impl/broker/kafka-broker.ts';
 import type { IsrState, Role } from '../../impl/broker/partition.ts';
+import type { EpochEntry } from '../../impl/log/leader-epoch-file-cache.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
-import type { DataDamage, ProcessStatus } from '../run/system.ts';
+import type { DataDamage, ProcessStatus, ProcessStop } from '../run/system.ts';
+import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 
 /**
  * The consumer of Jepsen's final reads: it starts when the faults heal and reads every partition
@@ -27,12 +29,24 @@ export interface ReplicaView {
   readonly maximalIsr: readonly number[];
   /** The replica's log as read from the broker's disk (`ReplicaLogs`), batch by batch. */
   readonly digest: readonly BatchDigest[];
+  /** The replica's leader epoch cache as its broker holds it (`LeaderEpochFileCache`). */
+  readonly epochCache: readonly EpochEntry[];
+  /** The replica's producer state as its broker holds it (`ProducerStateManager`), read-only. */
+  readonly producerState: ProducerStateReader;
+}
+
+/** What the checkers may ask of a replica's `ProducerStateManager`. */
+export interface ProducerStateReader {
+  lastBatchOf(producerId: number): { readonly epoch: number; readonly lastSeq: number; readonly lastOffset: number } | undefined;
+  producerIds(): number[];
 }
 
 export interface BrokerView {
   readonly brokerId: number;
   readonly status: ProcessStatus;
   readonly incarnation: number;
+  /** How its last ended process ended, as the host saw it (while it runs: the one before). */
+  readonly lastStop: ProcessStop;
   /** Undefined while the broker is down. */
   readonly lifecycle: BrokerLifecycle | undefined;
   readonly brokerEpoch: number;
@@ -53,6 +67,8 @@ export interface KafkaClusterView {
         /** Topics with their own config overrides (`min.insync.replicas`, ...). */
         readonly topics: readonly TopicInfo[];
         readonly metadataOffset: number;
+        /** Per broker, whether this controller process took its latest registration as after a clean shutdown (KIP-966). */
+        readonly registrationShutdowns: readonly BrokerRegistrationShutdown[];
       }
     | undefined;
   readonly brokers: readonly BrokerView[];

@@ -2,7 +2,7 @@ import { assert } from '../../impl/common/assert.ts';
 import { BROKER_LOG_DIR } from '../../impl/broker/kafka-broker.ts';
 import { parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
 import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
-import { decodeRecords, LOG_OVERHEAD, MAGIC_V2, readRecordBatch, RECORD_BATCH_OVERHEAD } from '../../impl/log/record-batch.ts';
+import { decodeRecords, LOG_OVERHEAD, MAGIC_V2, NO_PRODUCER_ID, readRecordBatch, RECORD_BATCH_OVERHEAD } from '../../impl/log/record-batch.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { DataDamage } from '../run/system.ts';
 
@@ -32,6 +32,15 @@ export interface BatchDigest {
    * damaged by a fault, and the broker will notice.
    */
   readonly intact: boolean;
+  /** The idempotent producer that wrote the batch (KIP-98), for an intact batch that has one. */
+  readonly producer?: BatchProducer;
+}
+
+/** A batch header's producer fields: id, epoch and the sequence of its first record. */
+export interface BatchProducer {
+  readonly id: number;
+  readonly epoch: number;
+  readonly baseSequence: number;
 }
 
 /** A batch with its records' offsets and values, as read from a segment file. */
@@ -40,6 +49,7 @@ interface ScannedBatch {
   readonly lastOffset: number;
   readonly epoch: number;
   readonly crc: number;
+  readonly producer?: BatchProducer;
   /** The batch failed its checksum (its header fields are taken as stored). */
   readonly corrupt: boolean;
   /** Offset and value (UTF-8) of each record the batch holds; none for a corrupt batch. */
@@ -368,7 +378,8 @@ export class ReplicaLogs {
       const crc = compacted ? 0 : batch.crc;
       hash = mix(hash, batch.baseOffset, batch.lastOffset, batch.epoch, crc);
       intact &&= !batch.corrupt;
-      digests.push({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc, prefixHash: hash, intact });
+      const digest: BatchDigest = { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc, prefixHash: hash, intact };
+      digests.push(batch.producer === undefined ? digest : { ...digest, producer: batch.producer });
     }
 
   }
@@ -481,6 +492,7 @@ export class ReplicaLogs {
         lastOffset: read.batch.lastOffset,
         epoch: read.batch.partitionLeaderEpoch,
         crc: read.batch.crc,
+        ...(read.batch.producerId === NO_PRODUCER_ID ? {} : { producer: { id: read.batch.producerId, epoch: read.batch.producerEpoch, baseSequence: read.batch.baseSequence } }),
         corrupt: false,
         records: decoded.map((record) => ({ offset: record.offset, value: record.value === null ? '' : TEXT.decode(record.value) })),
       });

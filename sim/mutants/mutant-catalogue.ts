@@ -86,13 +86,6 @@ export const MUTANTS = [
     rules: { consumerReadsUpToHighWatermark: false },
   },
   {
-    name: 'follower-out-of-range-resets-log',
-    area: 'follower',
-    where: 'AbstractFetcherThread.fetchOffsetAndTruncate (KafkaBroker.onFetchResponse)',
-    summary: 'A follower whose fetch offset is out of range empties its log and starts over at the leader\'s log start, even when its log is ahead of the leader\'s end and only needs truncating.',
-    rules: { followerResetsOnlyBelowLogStart: false },
-  },
-  {
     name: 'follower-truncates-to-own-epoch-end',
     area: 'follower',
     where: 'AbstractFetcherThread.getOffsetTruncationState (KafkaBroker.onOffsetsForLeaderEpochResponse)',

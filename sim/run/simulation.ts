@@ -22,7 +22,7 @@ import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachabi
 import { RandomStreams } from '../random/random-stream.ts';
 import { History } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
-import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, SystemDefinition } from './system.ts';
+import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -69,6 +69,8 @@ interface HostedNode<N> {
   readonly isServer: boolean;
   status: ProcessStatus;
   incarnation: number;
+  /** How the last ended process ended (see `NodeView.lastStop`). */
+  lastStop: ProcessStop;
   node: N | undefined;
   disk: SimDisk;
   /** Faults that destroyed or damaged data on this disk, oldest first (see `NodeView.damage`). */
@@ -393,7 +395,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       ...(isServer && this.system.flipEscapesChecksums !== undefined ? { flipEscapesChecksums: this.system.flipEscapesChecksums } : {}),
       checkedFlipsOnly: withinPromise(this.options.faults),
     });
-    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, node: undefined, disk, damage: [], timers: new Map() };
+    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, lastStop: 'none', node: undefined, disk, damage: [], timers: new Map() };
     this.hosted.push(hosted);
     this.byId.set(id, hosted);
   }
@@ -461,6 +463,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       case 'halt':
         this.trace.record({ atMs, kind: 'node', node: hosted.id, peer: '', name: 'halt', value: hosted.incarnation, detail: effect.reason });
         this.stop(hosted, 'shutdown', 'stopped');
+        hosted.lastStop = effect.failed ? 'failed-exit' : 'clean-exit';
         // The heal promises every node running again: one that stops itself afterwards (a
         // controlled shutdown begun before the heal) is started once more.
         if (this.healStarted) this.schedule(atMs + 100, { type: 'restart-after-heal', node: hosted.id });
@@ -514,6 +517,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     if (hosted.status !== 'running') return;
     hosted.disk.crash();
     this.stop(hosted, 'crash', 'crashed');
+    hosted.lastStop = 'crash';
     // The kernel closes a dead process's sockets, so its peers see the disconnect at once.
     this.network.breakAllConnections(id, this.nodeIds, 'reset');
   }
@@ -528,6 +532,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     if (lost.bytesLost > 0) hosted.damage.push({ kind: 'power-loss', atMs: this.currentMs, detail: `${id} lost ${lost.bytesLost} unsynced bytes`, paths: lost.paths });
     if (hosted.status === 'stopped') return;
     this.stop(hosted, 'power-loss', 'powered-off');
+    // A process that had crashed already ended then; the power loss only takes its host down.
+    if (wasRunning) hosted.lastStop = 'power-loss';
     // A host without power sends no FIN: its peers find out only when their connections time out.
     if (wasRunning) this.network.breakAllConnections(id, this.nodeIds, 'silent');
   }
@@ -537,6 +543,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     assert(hosted.status !== 'running', `disk of ${id} replaced while it runs`);
     hosted.disk.wipe();
     hosted.damage.push({ kind: 'disk-loss', atMs: this.currentMs, detail: `${id}'s disk replaced by an empty one` });
+    hosted.lastStop = 'disk-loss';
     this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'replace-disk', value: hosted.incarnation, detail: '' });
     this.observeTransition('node-process', id, 'replace-disk', 'stopped');
     hosted.status = 'stopped';
@@ -630,6 +637,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       status: hosted.status,
       node: hosted.node,
       incarnation: hosted.incarnation,
+      lastStop: hosted.lastStop,
       disk: hosted.disk,
       damage: hosted.damage,
     }));

@@ -6,6 +6,17 @@ import type { FaultKind } from '../nemesis/fault-kind.ts';
 /** A node's process as the simulator sees it. */
 export type ProcessStatus = 'stopped' | 'running' | 'crashed' | 'powered-off';
 
+/**
+ * How a node's last ended process ended, as the host saw it: `clean-exit` when the process stopped
+ * itself without a fatal error (it finished the shutdown it was asked for: a SIGTERM, then its own
+ * `halt`), `failed-exit` when it stopped itself after a fatal error, `crash` and `power-loss` when
+ * it was killed, `disk-loss` when its disk was replaced while it was down (whatever the process had
+ * done before, the next one starts from an empty disk), and `none` before any process ended. A power
+ * loss of a host whose process had already ended changes nothing here (its data loss is in
+ * `damage`).
+ */
+export type ProcessStop = 'none' | 'clean-exit' | 'failed-exit' | 'crash' | 'power-loss' | 'disk-loss';
+
 export interface NodeView<N> {
   readonly id: NodeId;
   readonly status: ProcessStatus;
@@ -13,6 +24,8 @@ export interface NodeView<N> {
   readonly node: N | undefined;
   /** How many times the process has started. */
   readonly incarnation: number;
+  /** How the last ended process ended: while one runs, the one before this incarnation. */
+  readonly lastStop: ProcessStop;
   /** The node's disk, read-only and without faults: what checkers judge as the real state. */
   readonly disk: DiskReader;
   /** Every fault that destroyed or damaged data on this node's disk so far, oldest first. */

@@ -6,6 +6,7 @@ import { isVariantName, PROTOCOL_VARIANTS, type VariantName } from '../../impl/v
 import { describeTopics } from '../kafka/describe.ts';
 import { kafkaSystem, type KafkaNode } from '../kafka/kafka-system.ts';
 import type { KafkaClusterView } from '../kafka/kafka-view.ts';
+import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
 import type { SystemDefinition } from '../run/system.ts';
 import { DataDrivenError, parseDataDriven, type DataDrivenCase } from '../testkit/datadriven.ts';
@@ -28,6 +29,12 @@ import { DataDrivenError, parseDataDriven, type DataDrivenCase } from '../testki
  * After every step the output also lists any invariant violations the step caused.
  */
 
+/** Test-only settings of a scenario run; the CLI passes none, and a script cannot name them. */
+export interface ScenarioRunOptions {
+  /** Planted bugs in the cluster (`sim/mutants/`), for stories of a checker catching one. */
+  readonly mutants?: readonly MutantName[];
+}
+
 export interface ScenarioOutcome {
   readonly cases: number;
   /** Cases whose output differs from the expected output (empty after a rewrite). */
@@ -46,7 +53,7 @@ class ScenarioSession {
   private violationsShown = 0;
   private brokers = 0;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly options: ScenarioRunOptions = {}) {}
 
   handle(testCase: DataDrivenCase): string {
     if (testCase.command === 'cluster') return this.cluster(testCase);
@@ -71,7 +78,7 @@ class ScenarioSession {
       config[key] = this.configValue(testCase, key, value);
     }
     for (const name of variants) Object.assign(config, { ...PROTOCOL_VARIANTS.find((variant) => variant.name === name)?.configOverrides, ...config });
-    const system = kafkaSystem({ brokers: this.brokers, partitions: 0, replicationFactor: 1, producers: 0, consumers: 0, stopAtMs: 0, config, variants, scenario: true });
+    const system = kafkaSystem({ brokers: this.brokers, partitions: 0, replicationFactor: 1, producers: 0, consumers: 0, stopAtMs: 0, config, variants, scenario: true, ...(this.options.mutants === undefined ? {} : { mutants: this.options.mutants }) });
     this.simulation = new Simulation(
       { ...DEFAULT_SIMULATION_OPTIONS, seed: 1, durationMs: 24 * 60 * 60 * 1000, faults: { type: 'none' }, repro: `npm run sim -- --scenario ${this.file}` },
       system as unknown as SystemDefinition<Message, SimulatedNode<Message>, KafkaClusterView>,
@@ -79,7 +86,8 @@ class ScenarioSession {
     this.simulation.beginScenario();
     this.settle(this.simulation, SETTLE_MS);
     const brokers = this.simulation.currentView().brokers.map((broker) => `broker ${broker.brokerId}: ${broker.lifecycle ?? 'down'}`);
-    return [`cluster of ${this.brokers} brokers and 1 controller${variants.length > 0 ? `, variants ${variants.join(', ')}` : ''}`, ...brokers].join('\n');
+    const mutants = this.options.mutants ?? [];
+    return [`cluster of ${this.brokers} brokers and 1 controller${variants.length > 0 ? `, variants ${variants.join(', ')}` : ''}${mutants.length > 0 ? `, mutants ${mutants.join(', ')}` : ''}`, ...brokers].join('\n');
   }
 
   private step(simulation: Simulation<Message, SimulatedNode<Message>, KafkaClusterView>, testCase: DataDrivenCase): string[] {
@@ -207,11 +215,14 @@ class ScenarioSession {
   }
 }
 
-/** Runs a scenario file; with `rewrite`, writes the actual outputs back as the expected ones. */
-export function runScenarioFile(path: string, rewrite: boolean): ScenarioOutcome {
+/**
+ * Runs a scenario file; with `rewrite`, writes the actual outputs back as the expected ones.
+ * `options` is for tests only (mutant scenarios under `sim/mutants/scenarios/`).
+ */
+export function runScenarioFile(path: string, rewrite: boolean, options: ScenarioRunOptions = {}): ScenarioOutcome {
   const text = readFileSync(path, 'utf8');
   const cases = parseDataDriven(path, text);
-  const session = new ScenarioSession(path);
+  const session = new ScenarioSession(path, options);
   const mismatches: { line: number; command: string; expected: string; actual: string }[] = [];
   const outputs: string[] = [];
   for (const testCase of cases) {

@@ -3,6 +3,11 @@ import { ReplicaLogs, type BatchDigest } from '../../../sim/kafka/replica-logs.t
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { highWatermarkOnMinIsr, isrHoldsCommitted, logMatching, monotonicHighWatermark, singleLeaderPerEpoch, strongIsr } from './replication-invariants.ts';
+import { leaderIsUnfenced } from './leader-is-unfenced.ts';
+import { producerStateMatchesLog } from './producer-state-matches-log.ts';
+import { epochCacheMatchesLog } from './epoch-cache-matches-log.ts';
+import { highWatermarkWithinLog } from './high-watermark-within-log.ts';
+import { laggingFollowerLeavesIsr } from './lagging-follower-leaves-isr.ts';
 
 // Each replication invariant on a healthy cluster, then on a cluster with the bug it is for
 // planted by hand: a checker is trusted only once it is seen catching its bug.
@@ -30,13 +35,15 @@ function replica(brokerId: number, role: ReplicaView['role'], log: readonly [num
     isrState: { kind: 'committed', isr: [0, 1, 2] },
     maximalIsr: [0, 1, 2],
     digest: entries,
+    epochCache: [{ epoch: 1, startOffset: 0 }],
+    producerState: { lastBatchOf: () => undefined, producerIds: () => [] },
     ...overrides,
   };
 }
 
 function broker(brokerId: number, replicas: readonly ReplicaView[], overrides: Partial<BrokerView> = {}): BrokerView {
   const disk = { version: 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0) };
-  return { brokerId, status: 'running', incarnation: 1, lifecycle: 'running', brokerEpoch: 10 + brokerId, replicas, disk, damage: [], ...overrides };
+  return { brokerId, status: 'running', incarnation: 1, lastStop: 'none', lifecycle: 'running', brokerEpoch: 10 + brokerId, replicas, disk, damage: [], ...overrides };
 }
 
 const LOG: [number, number][] = [[1, 100], [1, 101], [1, 102]];
@@ -49,6 +56,7 @@ function cluster(brokers: readonly BrokerView[], partition: Partial<{ leader: nu
       partitions: [{ topicId: 't#0', topicName: 't', partitionId: 0, replicas: [0, 1, 2], isr: partition.isr ?? [0, 1, 2], leader: partition.leader ?? 0, leaderEpoch: partition.leaderEpoch ?? 1, partitionEpoch: 1, elr: [], lastKnownElr: [] }],
       topics: [{ name: 't', topicId: 't#0', partitions: 1, configs: topicConfigs }],
       metadataOffset: 10,
+      registrationShutdowns: [],
     },
     brokers,
     logs: new ReplicaLogs(),
@@ -182,5 +190,91 @@ describe('applicability of the replica-agreement claims under bit flips', () => 
   it.each([strongIsr(), isrHoldsCommitted(), logMatching(), highWatermarkOnMinIsr(2)])('$name', (definition) => {
     expect(definition.applicability?.({ ...base, corruption: { uncheckedFlips: 0 } }).applies).toBe(true);
     expect(definition.applicability?.({ ...base, corruption: { uncheckedFlips: 1 } }).applies).toBe(false);
+  });
+});
+
+describe('broker state against its own log', () => {
+  /** A log of producer 7's batches 0..2 (sequences 0..2), one record each. */
+  function producerLog(): BatchDigest[] {
+    return digest(LOG).map((batch, index) => ({ ...batch, producer: { id: 7, epoch: 0, baseSequence: index } }));
+  }
+  function state(entries: Record<number, { epoch: number; lastSeq: number; lastOffset: number }>): ReplicaView['producerState'] {
+    return { lastBatchOf: (id) => entries[id], producerIds: () => Object.keys(entries).map(Number) };
+  }
+
+  it('LeaderIsUnfenced catches a fenced leader and one in controlled shutdown', () => {
+    expect(check(leaderIsUnfenced(), healthy())).toBeUndefined();
+    const fenced = healthy();
+    const controller = fenced.controller as NonNullable<KafkaClusterView['controller']>;
+    const withLeader = (change: Partial<NonNullable<KafkaClusterView['controller']>['brokers'][number]>): KafkaClusterView => ({
+      ...fenced,
+      controller: { ...controller, brokers: controller.brokers.map((registration) => (registration.brokerId === 0 ? { ...registration, ...change } : registration)) },
+    });
+    expect(check(leaderIsUnfenced(), withLeader({ fenced: true }))).toMatch(/t-0: leader 0 \(epoch 1\) is fenced/);
+    expect(check(leaderIsUnfenced(), withLeader({ inControlledShutdown: true }))).toMatch(/in controlled shutdown/);
+  });
+
+  it('ProducerStateMatchesLog catches a state behind its log, and one past its log end', () => {
+    const good = state({ 7: { epoch: 0, lastSeq: 2, lastOffset: 2 } });
+    const view = (producerState: ReplicaView['producerState']): KafkaClusterView =>
+      cluster([broker(0, [replica(0, 'leader', LOG, { digest: producerLog(), producerState })])]);
+    expect(check(producerStateMatchesLog(), view(good))).toBeUndefined();
+    expect(check(producerStateMatchesLog(), view(state({})))).toMatch(/producer 7's last batch in the log is 2\.\.2 .* does not know the producer/);
+    expect(check(producerStateMatchesLog(), view(state({ 7: { epoch: 0, lastSeq: 1, lastOffset: 1 } })))).toMatch(/last batch ends at offset 1 with sequence 1/);
+    expect(check(producerStateMatchesLog(), view(state({ 7: { epoch: 0, lastSeq: 2, lastOffset: 2 }, 9: { epoch: 0, lastSeq: 0, lastOffset: 3 } })))).toMatch(/producer 9 ends at offset 3, at or past the log end 3/);
+    // A later producer epoch in the state is ahead of the log, not behind it.
+    expect(check(producerStateMatchesLog(), view(state({ 7: { epoch: 1, lastSeq: 0, lastOffset: 2 } })))).toBeUndefined();
+  });
+
+  it('EpochCacheMatchesLog catches a batch the cache gives another epoch, and a leader whose cache lacks its epoch', () => {
+    const log: [number, number][] = [[1, 100], [2, 101], [2, 102]];
+    const view = (epochCache: ReplicaView['epochCache'], leaderEpoch = 2): KafkaClusterView =>
+      cluster([broker(0, [replica(0, 'leader', log, { epochCache, leaderEpoch })])]);
+    expect(check(epochCacheMatchesLog(), view([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 1 }]))).toBeUndefined();
+    expect(check(epochCacheMatchesLog(), view([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 2 }]))).toMatch(/batch 1\.\.1 has epoch 2, but its epoch cache gives that offset epoch 1/);
+    expect(check(epochCacheMatchesLog(), view([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 1 }], 3))).toMatch(/leads epoch 3, but its epoch cache ends with epoch 2 at 1/);
+  });
+});
+
+describe('high watermark bounds and ISR lag', () => {
+  it('HighWatermarkWithinLog catches a high watermark past the log end', () => {
+    expect(check(highWatermarkWithinLog(), healthy())).toBeUndefined();
+    const view = cluster([broker(0, [replica(0, 'leader', LOG)]), broker(1, [replica(1, 'follower', LOG, { highWatermark: 4 })])]);
+    expect(check(highWatermarkWithinLog(), view)).toMatch(/t-0 on broker 1 \(follower, epoch 1\): high watermark 4 outside its log 0\.\.3/);
+  });
+
+  it('LaggingFollowerLeavesIsr waits 1.5 lag times plus the margin, then catches a follower left behind in the ISR', () => {
+    const claim = laggingFollowerLeavesIsr(10_000, 2_000);
+    const at = (nowMs: number, leaderEnd: number, followerEnd: number, isr = [0, 1, 2]): KafkaClusterView => ({
+      ...cluster([
+        broker(0, [replica(0, 'leader', LOG, { logEndOffset: leaderEnd, highWatermark: followerEnd, maximalIsr: isr, isrState: { kind: 'committed', isr } })]),
+        broker(1, [replica(1, 'follower', LOG, { logEndOffset: followerEnd })]),
+        broker(2, [replica(2, 'follower', LOG, { logEndOffset: leaderEnd })]),
+      ]),
+      nowMs,
+    });
+    // Follower 1 holds 3; the leader's log passes it at 1 s and the follower never catches up.
+    expect(check(claim, at(0, 3, 3))).toBeUndefined();
+    expect(check(claim, at(1_000, 5, 3))).toBeUndefined();
+    expect(check(claim, at(18_000, 9, 3))).toBeUndefined();
+    expect(check(claim, at(18_001, 9, 3))).toMatch(/t-0: follower 1 \(log end 3\) has been behind leader 0 .* since 1000 ms, 17001 ms, and is still in its ISR 0,1,2/);
+    // Out of the leader's ISR, it is not judged.
+    expect(check(laggingFollowerLeavesIsr(10_000, 2_000), at(0, 3, 3, [0, 2]))).toBeUndefined();
+  });
+
+  it('LaggingFollowerLeavesIsr does not move a follower\'s catch-up back when it restarts with a shorter log', () => {
+    const claim = laggingFollowerLeavesIsr(10_000, 2_000);
+    const at = (nowMs: number, leaderEnd: number, followerEnd: number): KafkaClusterView => ({
+      ...cluster([
+        broker(0, [replica(0, 'leader', LOG, { logEndOffset: leaderEnd, highWatermark: 0 })]),
+        broker(1, [replica(1, 'follower', LOG, { logEndOffset: followerEnd })]),
+        broker(2, [replica(2, 'follower', LOG, { logEndOffset: leaderEnd })]),
+      ]),
+      nowMs,
+    });
+    expect(check(claim, at(0, 3, 1))).toBeUndefined();
+    expect(check(claim, at(15_000, 10, 9))).toBeUndefined();
+    // It lost its tail (log end 2): it still held 9 at 15 s, which the leader passed only at 15 s.
+    expect(check(claim, at(20_000, 10, 2))).toBeUndefined();
   });
 });

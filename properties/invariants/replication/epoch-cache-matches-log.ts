@@ -1,0 +1,81 @@
+import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { BatchDigest } from '../../../sim/kafka/replica-logs.ts';
+import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+
+/**
+ * `EpochCacheMatchesLog`: every replica's leader epoch cache (`LeaderEpochFileCache`, KIP-101)
+ * describes its own log, as read from its disk, and a leader's cache ends with its own epoch.
+ * The cache is what `OffsetsForLeaderEpoch` answers from: a follower that starts following a new
+ * leader truncates to the end of its last epoch as the leader's cache tells it (KIP-101, KIP-279).
+ * A cache that names the wrong epoch for a batch, or a leader whose cache does not start its own
+ * epoch where it took over (`Partition.makeLeader` calls `maybeAssignEpochStartOffset` for exactly
+ * this), answers the end of an earlier epoch as the leader's log end, and a follower keeps a
+ * divergent tail.
+ *
+ * Judged per replica, for the batches from its log start up to the first batch that fails its
+ * checksum: the cache entry that covers a batch's base offset (the last entry starting at or below
+ * it) carries the batch's epoch; and a replica acting as leader has its leader epoch as the
+ * cache's latest epoch.
+ */
+export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
+  /** Per replica: the digest checked and how far, so that each batch is judged once while the log only grows. */
+  const checked = new Map<string, { digest: readonly BatchDigest[]; entries: number; latest: number | undefined; first: number | undefined; logStart: number; upTo: number }>();
+  return {
+    name: 'EpochCacheMatchesLog',
+    kind: 'always',
+    source: 'KIP-101 LeaderEpochFileCache; Partition.makeLeader (UnifiedLog.maybeAssignEpochStartOffset)',
+    statement: 'Each replica\'s leader epoch cache gives every batch in its log the batch\'s own epoch, and a leader\'s cache ends with its leader epoch.',
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const broker of view.brokers) {
+          if (broker.status !== 'running') continue;
+          for (const replica of broker.replicas) {
+            if (replica.role === 'leader') {
+              const latest = replica.epochCache.at(-1);
+              if (latest === undefined || latest.epoch !== replica.leaderEpoch) {
+                return `${replica.name} on broker ${broker.brokerId}: leads epoch ${replica.leaderEpoch}, but its epoch cache ends with ${latest === undefined ? 'nothing' : `epoch ${latest.epoch} at ${latest.startOffset}`} (log end ${replica.logEndOffset})`;
+              }
+            }
+            const key = `${broker.brokerId}/${replica.name}`;
+            let state = checked.get(key);
+            // Every batch is compared again whenever the digest is replaced or the cache changed
+            // other than by an entry for a new epoch at its end.
+            const cache = replica.epochCache;
+            const latest = cache.at(-1)?.epoch;
+            const first = cache[0]?.startOffset;
+            if (state === undefined || state.digest !== replica.digest || state.entries > cache.length || (state.entries === cache.length && state.latest !== latest) || state.first !== first || state.logStart !== replica.logStartOffset || state.upTo > replica.digest.length) {
+              state = { digest: replica.digest, entries: cache.length, latest, first, logStart: replica.logStartOffset, upTo: 0 };
+              checked.set(key, state);
+            }
+            state.entries = cache.length;
+            state.latest = latest;
+            const problem = firstMismatch(replica, state.upTo);
+            state.upTo = problem === undefined ? replica.digest.length : state.upTo;
+            if (problem !== undefined) return `${replica.name} on broker ${broker.brokerId}: ${problem}`;
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+function firstMismatch(replica: ReplicaView, from: number): string | undefined {
+  const cache = replica.epochCache;
+  let entry = -1;
+  for (let index = from; index < replica.digest.length; index++) {
+    const batch = replica.digest[index] as BatchDigest;
+    if (!batch.intact) return undefined;
+    if (batch.baseOffset < replica.logStartOffset) continue;
+    while (entry + 1 < cache.length && (cache[entry + 1] as { startOffset: number }).startOffset <= batch.baseOffset) entry++;
+    const covering = cache[entry];
+    if (covering === undefined) return `its batch ${batch.baseOffset}..${batch.lastOffset} (epoch ${batch.epoch}) lies before every entry of its epoch cache (${describe(replica)})`;
+    if (covering.epoch !== batch.epoch) return `its batch ${batch.baseOffset}..${batch.lastOffset} has epoch ${batch.epoch}, but its epoch cache gives that offset epoch ${covering.epoch} (${describe(replica)})`;
+  }
+  return undefined;
+}
+
+function describe(replica: ReplicaView): string {
+  return `cache ${replica.epochCache.map((entry) => `${entry.epoch}@${entry.startOffset}`).join(' ')}`;
+}

@@ -1,0 +1,90 @@
+import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+
+/**
+ * `LaggingFollowerLeavesIsr`: a leader takes out of its ISR a follower that has not caught up with
+ * it for longer than `replica.lag.time.max.ms` (Kafka's `Partition.maybeShrinkIsr`, run every half
+ * of that time, with `Replica.isCaughtUp` measured from the follower's last caught-up time, not its
+ * last fetch). A follower left in the ISR while it falls behind holds the high watermark back: every
+ * acks=all write waits for it, and times out.
+ *
+ * Judged on the logs, not on the leader's bookkeeping: for each follower in the leader's ISR, the
+ * moment the leader's log first grew past the most the follower's log has held in this leader's
+ * tenure (the leader's start if its log was already past it) is when the follower last caught up
+ * at the latest, since Kafka's own last caught-up time can only be earlier. A follower whose log
+ * the checker has not yet seen in this tenure is not judged. Once that is more than one
+ * and a half lag times (the lag, then one period of the shrink check) and a margin ago, while the
+ * leader had no ISR change in flight for the whole last period (Kafka proposes no shrink while one
+ * is pending), the follower must be out of the leader's ISR.
+ */
+export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs = 2_000): InvariantDefinition<KafkaClusterView> {
+  const boundMs = replicaLagTimeMaxMs + Math.floor(replicaLagTimeMaxMs / 2) + marginMs;
+  /** Per leader tenure (partition, broker, incarnation, epoch): when its log end grew, and since when its ISR is settled. */
+  const tenures = new Map<string, { times: number[]; ends: number[]; settledSinceMs: number | undefined; seenMs: number; held: Map<number, number> }>();
+  return {
+    name: 'LaggingFollowerLeavesIsr',
+    kind: 'always',
+    source: 'Kafka replica.lag.time.max.ms; Partition.maybeShrinkIsr / Replica.isCaughtUp (KIP-16 follow-up, KAFKA-1546)',
+    statement: `A follower that has not caught up with its leader for more than 1.5 x replica.lag.time.max.ms plus ${marginMs} ms (${boundMs} ms) is out of the leader's ISR, unless an ISR change was in flight within the last half lag time.`,
+    checker: {
+      type: 'state',
+      check(view) {
+        const controller = view.controller;
+        if (controller === undefined) return undefined;
+        const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker]));
+        const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
+        for (const partition of controller.partitions) {
+          const name = `${partition.topicName}-${partition.partitionId}`;
+          const leaderBroker = brokers.get(partition.leader);
+          const registration = registered.get(partition.leader);
+          if (leaderBroker === undefined || leaderBroker.status !== 'running' || registration === undefined || registration.fenced || registration.brokerEpoch !== leaderBroker.brokerEpoch) continue;
+          const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
+          if (leader === undefined) continue;
+          const key = `${name}/${partition.leader}/${leaderBroker.incarnation}/${partition.leaderEpoch}`;
+          let tenure = tenures.get(key);
+          if (tenure === undefined) {
+            tenure = { times: [view.nowMs], ends: [leader.logEndOffset], settledSinceMs: undefined, seenMs: view.nowMs, held: new Map() };
+            tenures.set(key, tenure);
+          }
+          tenure.seenMs = view.nowMs;
+          if (leader.logEndOffset > (tenure.ends.at(-1) as number)) {
+            tenure.times.push(view.nowMs);
+            tenure.ends.push(leader.logEndOffset);
+          }
+          const settled = leader.isrState.kind === 'committed';
+          if (!settled) tenure.settledSinceMs = undefined;
+          else tenure.settledSinceMs ??= view.nowMs;
+          for (const member of leader.maximalIsr) {
+            if (member === partition.leader) continue;
+            // The most the follower has held in this tenure: a restart that lost its tail does not
+            // move its last caught-up time back (Kafka's does not move back either).
+            const copy = brokers.get(member)?.status === 'running' ? brokers.get(member)?.replicas.find((replica) => replica.name === name) : undefined;
+            const followerEnd = Math.max(tenure.held.get(member) ?? -1, copy?.logEndOffset ?? -1);
+            tenure.held.set(member, followerEnd);
+            if (tenure.settledSinceMs === undefined || view.nowMs - tenure.settledSinceMs < Math.floor(replicaLagTimeMaxMs / 2) + marginMs) continue;
+            if (followerEnd < 0 || followerEnd >= leader.logEndOffset) continue;
+            const behindSinceMs = tenure.times[firstAbove(tenure.ends, followerEnd)] as number;
+            if (view.nowMs - behindSinceMs > boundMs) {
+              return `${name}: follower ${member} (log end ${followerEnd}) has been behind leader ${partition.leader} (epoch ${partition.leaderEpoch}, log end ${leader.logEndOffset}) since ${behindSinceMs} ms, ${view.nowMs - behindSinceMs} ms, and is still in its ISR ${leader.maximalIsr.join(',')}`;
+            }
+          }
+        }
+        // Tenures not seen for a while are over (a later epoch or incarnation has its own key).
+        if (tenures.size > 64) for (const [key, tenure] of [...tenures]) if (tenure.seenMs < view.nowMs) tenures.delete(key);
+        return undefined;
+      },
+    },
+  };
+}
+
+/** The index of the first entry of the ascending `ends` above `value` (one exists: the last is above it). */
+function firstAbove(ends: readonly number[], value: number): number {
+  let low = 0;
+  let high = ends.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((ends[middle] as number) > value) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}

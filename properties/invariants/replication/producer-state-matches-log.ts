@@ -1,0 +1,93 @@
+import { incrementSequence } from '../../../impl/log/record-batch.ts';
+import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { BatchDigest } from '../../../sim/kafka/replica-logs.ts';
+import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+
+/**
+ * `ProducerStateMatchesLog`: every replica's producer state (`ProducerStateManager`, KIP-98) agrees
+ * with the producer fields of the batches in its own log, as read from its disk. Kafka keeps the
+ * state in step with the log on every path: the leader's append, the follower's
+ * (`UnifiedLog.appendAsFollower` updates it too, so that a follower elected leader dedupes a retry
+ * of what the old leader acknowledged), and truncation and recovery (`UnifiedLog.loadProducerState`
+ * rebuilds it from the log). A replica whose state lags its log answers a retry as a new batch
+ * (a duplicate) or rejects it as out of order; one whose state is ahead of its log dedupes a
+ * batch it no longer holds (a loss).
+ *
+ * Judged per replica, each producer by its last batch in the log:
+ * - the state knows the producer, at the batch's producer epoch or a later one;
+ * - at the same epoch its last batch is that batch (same last offset and last sequence), except
+ *   on a compacted topic, where the cleaner may have removed the log's later batches of it (the
+ *   state may be ahead there, never behind);
+ * - no producer's last batch in the state lies at or above the log end.
+ * A replica whose log holds a batch that fails its checksum is not judged while it does (the
+ * broker finds the damage when it reads the batch).
+ */
+export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView> {
+  /** Per replica: the digest scanned, how far, and each producer's last batch in it. */
+  const scans = new Map<string, { digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>();
+  return {
+    name: 'ProducerStateMatchesLog',
+    kind: 'always',
+    source: 'KIP-98 ProducerStateManager; UnifiedLog.appendAsFollower, UnifiedLog.loadProducerState',
+    statement: 'Each replica\'s producer state knows every producer in its log at the epoch and last batch its log holds, and nothing past its log end.',
+    checker: {
+      type: 'state',
+      check(view) {
+        const compacted = new Set((view.controller?.topics ?? []).filter((topic) => (topic.configs['cleanup.policy'] ?? 'delete').includes('compact')).map((topic) => topic.name));
+        for (const broker of view.brokers) {
+          if (broker.status !== 'running') continue;
+          for (const replica of broker.replicas) {
+            // A batch that fails its checksum hides what follows it: not judged (the broker finds
+            // the damage when it reads the batch).
+            if (replica.digest.at(-1)?.intact === false) continue;
+            const problem = judge(replica, lastBatches(scans, `${broker.brokerId}/${replica.name}`, replica.digest), compacted.has(topicOf(replica.name)));
+            if (problem !== undefined) return `${replica.name} on broker ${broker.brokerId}: ${problem}`;
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+function topicOf(name: string): string {
+  return name.slice(0, name.lastIndexOf('-'));
+}
+
+/** Each producer's last intact batch in `digest`, kept up to date while the digest only grows. */
+function lastBatches(scans: Map<string, { digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>, key: string, digest: readonly BatchDigest[]): Map<number, BatchDigest> {
+  let scan = scans.get(key);
+  if (scan === undefined || scan.digest !== digest || scan.scanned > digest.length) {
+    scan = { digest, scanned: 0, last: new Map() };
+    scans.set(key, scan);
+  }
+  for (; scan.scanned < digest.length; scan.scanned++) {
+    const batch = digest[scan.scanned] as BatchDigest;
+    if (!batch.intact) break;
+    if (batch.producer !== undefined) scan.last.set(batch.producer.id, batch);
+  }
+  return scan.last;
+}
+
+function judge(replica: ReplicaView, last: ReadonlyMap<number, BatchDigest>, compacted: boolean): string | undefined {
+  for (const [producerId, batch] of last) {
+    const producer = batch.producer;
+    if (producer === undefined || batch.baseOffset < replica.logStartOffset) continue;
+    const lastSeq = incrementSequence(producer.baseSequence, batch.lastOffset - batch.baseOffset);
+    const state = replica.producerState.lastBatchOf(producerId);
+    const where = `producer ${producerId}'s last batch in the log is ${batch.baseOffset}..${batch.lastOffset} (epoch ${producer.epoch}, last sequence ${lastSeq})`;
+    if (state === undefined) return `${where}, but the producer state does not know the producer`;
+    if (state.epoch < producer.epoch) return `${where}, but the producer state is at producer epoch ${state.epoch}`;
+    if (state.epoch > producer.epoch) continue;
+    if (compacted ? state.lastOffset < batch.lastOffset : state.lastOffset !== batch.lastOffset || state.lastSeq !== lastSeq) {
+      return `${where}, but the producer state's last batch ends at offset ${state.lastOffset} with sequence ${state.lastSeq}`;
+    }
+  }
+  for (const producerId of replica.producerState.producerIds()) {
+    const state = replica.producerState.lastBatchOf(producerId);
+    if (state !== undefined && state.lastOffset >= replica.logEndOffset) {
+      return `the producer state's last batch of producer ${producerId} ends at offset ${state.lastOffset}, at or past the log end ${replica.logEndOffset}`;
+    }
+  }
+  return undefined;
+}
