@@ -33,6 +33,13 @@ export type SequenceCheck =
  */
 export class ProducerStateManager {
   private producers = new Map<number, ProducerEntry>();
+  /** Bumped on every change, so that a reader can tell an unchanged state without reading it. */
+  private changes = 0;
+
+  /** How many times the state has changed (a rebuild included). */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Checks a leader append of a batch from producer `producerId` (no state change). */
   check(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
@@ -60,6 +67,7 @@ export class ProducerStateManager {
   /** Records a batch written to the log (by this leader, or replicated as a follower). */
   update(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number, firstOffset: number, lastOffset: number): void {
     if (producerId === NO_PRODUCER_ID) return;
+    this.changes++;
     let entry = this.producers.get(producerId);
     if (entry === undefined || producerEpoch > entry.epoch) {
       entry = { epoch: producerEpoch, batches: [] };
@@ -88,6 +96,7 @@ export class ProducerStateManager {
   /** Rebuilds the state from the log's batch headers. */
   rebuild(log: UnifiedLog): void {
     this.producers = new Map();
+    this.changes++;
     for (const batch of log.producerBatchHeaders()) {
       if (batch.producerId === undefined || batch.producerId === NO_PRODUCER_ID || batch.baseSequence === undefined || batch.producerEpoch === undefined) continue;
       const count = batch.lastOffset - batch.baseOffset;

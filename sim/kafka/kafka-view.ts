@@ -37,6 +37,8 @@ export interface ReplicaView {
 
 /** What the checkers may ask of a replica's `ProducerStateManager`. */
 export interface ProducerStateReader {
+  /** Changes whenever the state does. */
+  readonly version: number;
   lastBatchOf(producerId: number): { readonly epoch: number; readonly lastSeq: number; readonly lastOffset: number } | undefined;
   producerIds(): number[];
 }

@@ -30,7 +30,7 @@ const CAUGHT: readonly [MutantName, number, string][] = [
 /**
  * [mutant, a seed whose run it changes]: caught by no seed of 1..20 today. `isr-lag-from-last-fetch`
  * needs a follower whose fetches reach its leader while the answers do not, for longer than a
- * lag-driven shrink takes (15 s): a link clogged one way for most of its 0.5-20 s; its story is
+ * lag-driven shrink takes (15 s), longer than the swarm's link faults last (10 s); its story is
  * `sim/mutants/scenarios/isr-lag-from-last-fetch.txt`, where `LaggingFollowerLeavesIsr` catches it.
  */
 const NOT_YET_CAUGHT: readonly [MutantName, number][] = [

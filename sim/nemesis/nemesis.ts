@@ -288,11 +288,7 @@ export class Nemesis {
     this.lags.set(faultId, [[from, to]]);
     this.control.addLinkLag(faultId, from, to, extraLatencyMs, clogged);
     this.control.recordFault('link-lag', `${from}->${to} ${clogged ? 'clogged' : `+${extraLatencyMs}ms`}`);
-    // Up to 20 s: longer than 1.5 times a lag-driven ISR shrink takes (replica.lag.time.max.ms
-    // plus one shrink check, 15 s in the default run), so a follower whose fetches still reach its
-    // leader while the answers are held back falls out of the ISR within the fault, as Kafka
-    // promises (`LaggingFollowerLeavesIsr`); a shorter stall never exercised that rule.
-    this.after(this.random.int(500, 20_000), { type: 'link-lag-end', faultId });
+    this.after(this.random.int(500, 10_000), { type: 'link-lag-end', faultId });
   }
 
   /**

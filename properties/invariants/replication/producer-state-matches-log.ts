@@ -25,6 +25,8 @@ import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-vie
 export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView> {
   /** Per replica: the digest scanned, how far, and each producer's last batch in it. */
   const scans = new Map<string, { digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>();
+  /** Per replica: what it was last judged on, when it held; a replica whose log and state did not change since holds still. */
+  const held = new Map<string, { digest: readonly BatchDigest[]; length: number; logStart: number; logEnd: number; version: number; compacted: boolean }>();
   return {
     name: 'ProducerStateMatchesLog',
     kind: 'always',
@@ -40,8 +42,14 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
             // A batch that fails its checksum hides what follows it: not judged (the broker finds
             // the damage when it reads the batch).
             if (replica.digest.at(-1)?.intact === false) continue;
-            const problem = judge(replica, lastBatches(scans, `${broker.brokerId}/${replica.name}`, replica.digest), compacted.has(topicOf(replica.name)));
+            const key = `${broker.brokerId}/${replica.name}`;
+            const isCompacted = compacted.has(topicOf(replica.name));
+            const last = held.get(key);
+            if (last !== undefined && last.digest === replica.digest && last.length === replica.digest.length && last.logStart === replica.logStartOffset
+              && last.logEnd === replica.logEndOffset && last.version === replica.producerState.version && last.compacted === isCompacted) continue;
+            const problem = judge(replica, lastBatches(scans, key, replica.digest), isCompacted);
             if (problem !== undefined) return `${replica.name} on broker ${broker.brokerId}: ${problem}`;
+            held.set(key, { digest: replica.digest, length: replica.digest.length, logStart: replica.logStartOffset, logEnd: replica.logEndOffset, version: replica.producerState.version, compacted: isCompacted });
           }
         }
         return undefined;

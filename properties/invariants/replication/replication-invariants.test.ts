@@ -36,7 +36,7 @@ function replica(brokerId: number, role: ReplicaView['role'], log: readonly [num
     maximalIsr: [0, 1, 2],
     digest: entries,
     epochCache: [{ epoch: 1, startOffset: 0 }],
-    producerState: { lastBatchOf: () => undefined, producerIds: () => [] },
+    producerState: { version: 0, lastBatchOf: () => undefined, producerIds: () => [] },
     ...overrides,
   };
 }
@@ -199,7 +199,7 @@ describe('broker state against its own log', () => {
     return digest(LOG).map((batch, index) => ({ ...batch, producer: { id: 7, epoch: 0, baseSequence: index } }));
   }
   function state(entries: Record<number, { epoch: number; lastSeq: number; lastOffset: number }>): ReplicaView['producerState'] {
-    return { lastBatchOf: (id) => entries[id], producerIds: () => Object.keys(entries).map(Number) };
+    return { version: 0, lastBatchOf: (id) => entries[id], producerIds: () => Object.keys(entries).map(Number) };
   }
 
   it('LeaderIsUnfenced catches a fenced leader and one in controlled shutdown', () => {
