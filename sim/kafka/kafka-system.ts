@@ -235,6 +235,10 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
       disk: node.disk,
       damage: node.damage,
       logStartOffset: (name) => broker?.logStartOffsetOf(name),
+      following: (name) => {
+        const partition = broker?.partitions.get(name);
+        return partition === undefined || partition.role !== 'follower' || partition.leaderId < 0 ? undefined : { leader: partition.leaderId, leaderEpoch: partition.leaderEpoch };
+      },
     });
   }
   logs.observe(cluster.nowMs, brokerLogs);
@@ -292,6 +296,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
       if (node.id.startsWith('producer-')) producersDone = false;
     }
   }
+  logs.observeController(cluster.nowMs, controllerView, new Map(brokerViews.filter((broker) => broker.status === 'running').map((broker) => [broker.brokerId, broker.lastStop])));
   return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews } };
 }
 

@@ -656,3 +656,87 @@ describe('ReplicaLogs and flipped bits', () => {
     expect(read.type === 'read' && read.batches.flatMap((batch) => decodeRecords(batch) as { offset: number }[]).map((record) => record.offset)).toEqual([0, 1]);
   });
 });
+
+describe('ReplicaLogs copy ledger: a last known leader elected without the record (KIP-966)', () => {
+  type Registration = { leader: number; leaderEpoch: number; isr: number[]; elr?: number[]; lastKnownElr?: number[] };
+
+  /**
+   * Brokers 1 (leader, epoch 0) and 2 hold r0..r3. Broker 1 leaves the ISR on an unclean shutdown
+   * (or a clean one, with `cleanExit`); broker 2 loses power with nothing synced, comes back
+   * without the records, and leaves the ISR on its unclean shutdown (LastKnownElr 2); then the
+   * controller elects broker 2 again, in epoch 3, as the last known leader (or, with
+   * `cleanElection`, from an ISR it never left).
+   */
+  function lastKnownLeader(options: { cleanExit?: boolean; cleanElection?: boolean } = {}) {
+    const { time, a, b, tracker, observe } = twoReplicas();
+    const epochs = new Map([[1, 10], [2, 11]]);
+    const decisions = new Map<number, { brokerId: number; brokerEpoch: number; cleanShutdown: boolean }>();
+    const controller = (registration: Registration): void => {
+      tracker.observeController(time.tick(), {
+        partitions: [{ topicName: TP.topic, partitionId: TP.partition, elr: [], lastKnownElr: [], ...registration }],
+        brokers: [...epochs].map(([brokerId, brokerEpoch]) => ({ brokerId, brokerEpoch })),
+        registrationShutdowns: [...decisions.values()],
+      }, new Map([[1, 'failed-exit'], [2, 'power-loss']]));
+    };
+    const register = (brokerId: number, epoch: number, cleanShutdown: boolean): void => {
+      epochs.set(brokerId, epoch);
+      decisions.set(brokerId, { brokerId, brokerEpoch: epoch, cleanShutdown });
+    };
+    controller({ leader: 1, leaderEpoch: 0, isr: [1, 2] });
+    register(1, 20, options.cleanExit === true);
+    controller({ leader: 2, leaderEpoch: 1, isr: [2] });
+    b.powerLoss(true);
+    observe();
+    b.restart();
+    observe();
+    expect(b.log.logEndOffset).toBe(0);
+    if (options.cleanElection === true) {
+      controller({ leader: 2, leaderEpoch: 3, isr: [2] });
+    } else {
+      register(2, 30, false);
+      controller({ leader: -1, leaderEpoch: 2, isr: [], lastKnownElr: [2] });
+      controller({ leader: 2, leaderEpoch: 3, isr: [2] });
+    }
+    return { time, a, b, tracker, observe };
+  }
+
+  it('a copy still held by a broker out of the ISR and ELR on an unclean shutdown is excused, naming both faults', () => {
+    const { tracker } = lastKnownLeader();
+    expect(tracker.judgeLoss(NAME, 3, 'r3', false).excused).toBe(false);
+    const judgement = tracker.judgeLoss(NAME, 3, 'r3', false, { brokerId: 2, leaderEpoch: 3 });
+    expect(judgement.excused).toBe(true);
+    if (!judgement.excused) return;
+    expect(judgement.reason).toContain('as the last known leader');
+    expect(judgement.faults).toEqual([expect.stringMatching(/^power-loss at /), expect.stringMatching(/^unclean shutdown \(failed-exit\) of broker 1, out of the ISR and ELR of events-0 at /)]);
+  });
+
+  it('the copy that follower then truncates, following that leader, is excused the same way', () => {
+    const { a, b, tracker, time } = lastKnownLeader();
+    a.fetchFrom(b);
+    tracker.observe(time.tick(), [{ ...a.view(), following: () => ({ leader: 2, leaderEpoch: 3 }) }, b.view()]);
+    expect(tracker.copies(NAME, 3, 'r3')?.endings.map((ending) => ending.how)).toEqual(['destroyed', 'truncated']);
+    const judgement = tracker.judgeLoss(NAME, 3, 'r3', false);
+    expect(judgement.excused).toBe(true);
+    expect(judgement.excused && judgement.faults.some((fault) => fault.startsWith('unclean shutdown (failed-exit) of broker 1'))).toBe(true);
+    // Truncated following another leader, or an epoch nobody was elected in that way: a violation.
+    const { a: a2, b: b2, tracker: tracker2, time: time2 } = lastKnownLeader();
+    a2.fetchFrom(b2);
+    tracker2.observe(time2.tick(), [{ ...a2.view(), following: () => ({ leader: 2, leaderEpoch: 1 }) }, b2.view()]);
+    expect(tracker2.judgeLoss(NAME, 3, 'r3', false).excused).toBe(false);
+  });
+
+  it('a holder that left the ISR on a clean shutdown is not forgone: a violation', () => {
+    const { tracker } = lastKnownLeader({ cleanExit: true });
+    const judgement = tracker.judgeLoss(NAME, 3, 'r3', false, { brokerId: 2, leaderEpoch: 3 });
+    expect(judgement.excused).toBe(false);
+    expect(judgement.excused === false && judgement.story).toContain('broker 1 had not left the ISR and ELR on an unclean shutdown');
+  });
+
+  it('a leader elected from the ISR that lacks the record is a violation, whatever destroyed its copy', () => {
+    const { tracker } = lastKnownLeader({ cleanElection: true });
+    const judgement = tracker.judgeLoss(NAME, 3, 'r3', false, { brokerId: 2, leaderEpoch: 3 });
+    expect(judgement.excused).toBe(false);
+    // No last known leader was ever elected here, so the story stays the plain one.
+    expect(judgement.excused === false && judgement.story).toMatch(/still hold it$/);
+  });
+});

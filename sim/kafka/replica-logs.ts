@@ -58,8 +58,11 @@ interface ScannedBatch {
 
 /** How one copy of a record ended. */
 export type CopyEnding =
-  /** The replica truncated it: it followed a leader whose log diverged there. */
-  | { readonly how: 'truncated'; readonly brokerId: number; readonly atMs: number }
+  /**
+   * The replica truncated it: it followed a leader whose log diverged there (`leader` in
+   * `leaderEpoch`, when the broker said whom it followed).
+   */
+  | { readonly how: 'truncated'; readonly brokerId: number; readonly atMs: number; readonly leader?: number; readonly leaderEpoch?: number }
   /** Below the log start: retention deleted its segment (or the follower restarted at the leader's log start). */
   | { readonly how: 'deleted'; readonly brokerId: number; readonly atMs: number }
   /** Gone from the middle of the log: the log cleaner compacted it away. */
@@ -118,6 +121,53 @@ export interface BrokerLogs {
   readonly damage: readonly DataDamage[];
   /** `topic-partition` -> the log start offset the broker's log reports (absent: not loaded). */
   logStartOffset(name: string): number | undefined;
+  /** `topic-partition` -> the leader and leader epoch the broker's replica follows, if it follows one. */
+  following?(name: string): { readonly leader: number; readonly leaderEpoch: number } | undefined;
+}
+
+/**
+ * What the ledger reads of the controller's registrations (`KafkaClusterView.controller`), to tell
+ * how each leader was elected and how each replica left a partition's ISR and ELR.
+ */
+export interface ControllerRegistrations {
+  readonly partitions: readonly {
+    readonly topicName: string;
+    readonly partitionId: number;
+    readonly leader: number;
+    readonly leaderEpoch: number;
+    readonly isr: readonly number[];
+    readonly elr: readonly number[];
+    readonly lastKnownElr: readonly number[];
+  }[];
+  readonly brokers: readonly { readonly brokerId: number; readonly brokerEpoch: number }[];
+  /** Per broker, whether the controller took its latest registration as after a clean shutdown. */
+  readonly registrationShutdowns: readonly { readonly brokerId: number; readonly brokerEpoch: number; readonly cleanShutdown: boolean }[];
+}
+
+/** How one leader came to lead one epoch of a partition, as the controller's registrations showed. */
+interface Election {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly atMs: number;
+  /** Where the leader's log, as last read from its disk, ended (its intact batches) when it was elected. */
+  readonly leaderLogEnd: number;
+  /**
+   * KIP-966's last-known-leader election (Kafka's `PartitionChangeBuilder.canElectLastKnownLeader`):
+   * seen straight after a registration with no leader, an empty ISR and ELR, and this broker as
+   * LastKnownElr. Kafka makes it an unclean election: the leader may lack committed records.
+   */
+  readonly lastKnownLeader: boolean;
+}
+
+/** How a broker last left a partition's ISR and ELR together. */
+interface MembershipExit {
+  readonly atMs: number;
+  /**
+   * It left in the step in which the controller registered it anew after an unclean shutdown
+   * (Kafka's `handleBrokerUncleanShutdown`); `stop` is how its previous process had ended.
+   */
+  readonly unclean: boolean;
+  readonly stop: string;
 }
 
 export class ReplicaLogs {
@@ -136,6 +186,67 @@ export class ReplicaLogs {
 
   /** Per broker, the damage list last seen (the simulator's, append-only). */
   private readonly damage = new Map<number, readonly DataDamage[]>();
+
+  /** Per partition: the controller's registration last seen. */
+  private readonly registrations = new Map<string, ControllerRegistrations['partitions'][number]>();
+  /** Per partition: leader epoch -> how its leader was elected. */
+  private readonly elections = new Map<string, Map<number, Election>>();
+  /** Per partition: broker -> its exits from the ISR and ELR, oldest first. */
+  private readonly exits = new Map<string, Map<number, MembershipExit[]>>();
+  /** Per broker: the broker epoch the controller had registered at the last observation. */
+  private readonly registeredEpochs = new Map<number, number>();
+
+  /**
+   * Follows the controller's registrations (after each event, like `observe`): records how each
+   * leader was elected and how each broker left each partition's ISR and ELR, for the per-record
+   * excuse of a last-known-leader election (`judgeLoss`). `stops` is, per running broker, how its
+   * previous process ended (`BrokerView.lastStop`). Nothing is learnt while no controller runs.
+   */
+  observeController(nowMs: number, controller: ControllerRegistrations | undefined, stops: ReadonlyMap<number, string>): void {
+    if (controller === undefined) return;
+    const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
+    // A broker registered anew, in this very step, after a shutdown the controller took as unclean.
+    const uncleanNow = new Set<number>();
+    for (const decision of controller.registrationShutdowns) {
+      if (decision.cleanShutdown || registered.get(decision.brokerId) !== decision.brokerEpoch) continue;
+      if (this.registeredEpochs.get(decision.brokerId) === decision.brokerEpoch) continue;
+      uncleanNow.add(decision.brokerId);
+    }
+    for (const partition of controller.partitions) {
+      const name = `${partition.topicName}-${partition.partitionId}`;
+      const previous = this.registrations.get(name);
+      this.registrations.set(name, partition);
+      if (partition.leader >= 0) {
+        let elections = this.elections.get(name);
+        if (elections === undefined) {
+          elections = new Map();
+          this.elections.set(name, elections);
+        }
+        if (!elections.has(partition.leaderEpoch)) {
+          const lastKnownLeader = previous !== undefined && previous.leader < 0 && previous.leaderEpoch + 1 === partition.leaderEpoch && previous.isr.length === 0 && previous.elr.length === 0 && previous.lastKnownElr.length === 1 && previous.lastKnownElr[0] === partition.leader;
+          const batches = this.batches(partition.leader, name);
+          let intact = 0;
+          while (intact < batches.length && (batches[intact] as BatchDigest).intact) intact++;
+          const leaderLogEnd = intact > 0 ? (batches[intact - 1] as BatchDigest).lastOffset + 1 : 0;
+          elections.set(partition.leaderEpoch, { leader: partition.leader, leaderEpoch: partition.leaderEpoch, atMs: nowMs, leaderLogEnd, lastKnownLeader });
+        }
+      }
+      if (previous === undefined) continue;
+      const members = new Set([...partition.isr, ...partition.elr]);
+      for (const brokerId of new Set([...previous.isr, ...previous.elr])) {
+        if (members.has(brokerId)) continue;
+        let exits = this.exits.get(name);
+        if (exits === undefined) {
+          exits = new Map();
+          this.exits.set(name, exits);
+        }
+        const list = exits.get(brokerId) ?? [];
+        list.push({ atMs: nowMs, unclean: uncleanNow.has(brokerId), stop: stops.get(brokerId) ?? 'unknown' });
+        exits.set(brokerId, list);
+      }
+    }
+    for (const [brokerId, epoch] of registered) this.registeredEpochs.set(brokerId, epoch);
+  }
 
   /** Brings every running broker's replicas up to date with its disk. */
   observe(nowMs: number, brokers: readonly BrokerLogs[]): void {
@@ -211,14 +322,33 @@ export class ReplicaLogs {
    * every replica that ever held it the copy's last ending was a fault on that replica's disk
    * (or deletion by retention, or compaction where the topic compacts). A copy the protocol
    * truncated for good, or one lost on a restart that no fault explains, makes it a violation.
+   *
+   * One exception, KIP-966's last-known-leader election: when ISR and ELR are both empty (every
+   * member left them on an unclean shutdown), Kafka 4 elects the partition's last leader again,
+   * uncleanly, and the others follow it, whatever they hold. A copy held by, or truncated on, a
+   * replica that follows such a leader is excused where that leader had lost its own copy of the
+   * record to named faults before it was elected, and that replica had left the ISR and ELR on an
+   * unclean shutdown (named too) before the election. `leader` is the leader whose lack is judged
+   * now (CommittedRecordsSurvive), so that copies still held are judged against it; truncated
+   * copies are judged against the leader they followed when they were truncated.
    */
-  judgeLoss(partition: string, offset: number, value: string, compacts: boolean): LossJudgement {
+  judgeLoss(partition: string, offset: number, value: string, compacts: boolean, leader?: { readonly brokerId: number; readonly leaderEpoch: number }): LossJudgement {
     const copies = this.copies(partition, offset, value);
     if (copies === undefined) return { excused: false, story: 'no replica ever held it' };
-    if (copies.holders.size > 0) {
-      return { excused: false, story: `broker(s) ${[...copies.holders.keys()].sort((a, b) => a - b).join(',')} still hold it` };
-    }
     const faults = new Set<string>();
+    const forgone: string[] = [];
+    if (copies.holders.size > 0) {
+      const holders = [...copies.holders.keys()].sort((a, b) => a - b);
+      const still = `broker(s) ${holders.join(',')} still hold it`;
+      if (leader === undefined || copies.holders.has(leader.brokerId)) return { excused: false, story: still };
+      for (const holder of holders) {
+        const excuse = this.lastKnownLeaderExcuse(copies, holder, leader.brokerId, leader.leaderEpoch, Number.POSITIVE_INFINITY);
+        // Why the excuse fails is told only where a last-known-leader election happened at all.
+        if (typeof excuse === 'string') return { excused: false, story: this.hadLastKnownLeaderElection(partition) ? `${still}; ${excuse}` : still };
+        for (const fault of excuse.faults) faults.add(fault);
+        forgone.push(excuse.story);
+      }
+    }
     let deleted = false;
     const unexcused: string[] = [];
     // Each broker's last ending is its copy's fate: a copy truncated and fetched back again
@@ -226,6 +356,7 @@ export class ReplicaLogs {
     const last = new Map<number, CopyEnding>();
     for (const ending of copies.endings) last.set(ending.brokerId, ending);
     for (const ending of [...last.keys()].sort((a, b) => a - b).map((brokerId) => last.get(brokerId) as CopyEnding)) {
+      if (copies.holders.has(ending.brokerId)) continue;
       switch (ending.how) {
         case 'destroyed':
           for (const fault of ending.faults) faults.add(fault);
@@ -237,7 +368,18 @@ export class ReplicaLogs {
           if (compacts) deleted = true;
           else unexcused.push(describeEnding(ending));
           break;
-        case 'truncated':
+        case 'truncated': {
+          const excuse = ending.leader === undefined || ending.leaderEpoch === undefined
+            ? 'it followed no known leader'
+            : this.lastKnownLeaderExcuse(copies, ending.brokerId, ending.leader, ending.leaderEpoch, ending.atMs);
+          if (typeof excuse === 'string') {
+            unexcused.push(describeEnding(ending));
+          } else {
+            for (const fault of excuse.faults) faults.add(fault);
+            forgone.push(excuse.story);
+          }
+          break;
+        }
         case 'lost-on-restart':
           unexcused.push(describeEnding(ending));
           break;
@@ -245,8 +387,94 @@ export class ReplicaLogs {
     }
     if (unexcused.length > 0) return { excused: false, story: `copies ended: ${copies.endings.map(describeEnding).join('; ')}` };
     const named = [...faults].sort();
+    const cause = forgone.length > 0 ? `${[...new Set(forgone.flatMap((story) => story.split('; ')))].join('; ')}; every other copy destroyed by faults${deleted ? ' or deleted' : ''}` : undefined;
+    if (cause !== undefined) return { excused: true, reason: cause, faults: named };
     if (named.length === 0 && deleted) return { excused: true, reason: 'deleted by retention or compaction', faults: [] };
     return { excused: true, reason: deleted ? 'every copy destroyed by faults or deleted' : 'every copy destroyed by faults', faults: named };
+  }
+
+  /** Whether the controller ever elected a partition's last known leader (KIP-966) in this run. */
+  private hadLastKnownLeaderElection(partition: string): boolean {
+    for (const election of this.elections.get(partition)?.values() ?? []) if (election.lastKnownLeader) return true;
+    return false;
+  }
+
+  /**
+   * Whether `holder`'s copy (held at `atMs`, or truncated then, following `leader` in
+   * `leaderEpoch`) is forgone by a last-known-leader election (see `judgeLoss`): the faults to name
+   * and the story, or why not.
+   */
+  private lastKnownLeaderExcuse(copies: RecordCopies, holder: number, leader: number, leaderEpoch: number, atMs: number): { faults: string[]; story: string } | string {
+    if (holder === leader) return `broker ${holder} is the leader itself`;
+    const root = this.forgoingElection(copies, leader, leaderEpoch, atMs);
+    if (typeof root === 'string') return root;
+    const exit = this.uncleanExit(copies.partition, holder, root.atMs);
+    if (typeof exit === 'string') return exit;
+    return { faults: [...root.faults, exit.fault], story: `${root.story}; broker ${holder} had left the ISR and ELR on an unclean shutdown` };
+  }
+
+  /**
+   * Why `leader`, leading `leaderEpoch` at `atMs`, lacks the record: the last last-known-leader
+   * election (KIP-966) up to that epoch, of a leader that had lost its own copy to faults before
+   * it (destroyed, or never held intact because a bit flip stored in the partition's files cut
+   * its log at or below the record), and, when `leader` came later (elected from an ISR that
+   * election started afresh), `leader`'s own copy, if it ever held one, lost before that election
+   * with `leader` out of the ISR and ELR on an unclean shutdown. The story, the faults to name and
+   * when that election was, or why not.
+   */
+  private forgoingElection(copies: RecordCopies, leader: number, leaderEpoch: number, atMs: number): { faults: string[]; story: string; atMs: number } | string {
+    const elections = this.elections.get(copies.partition);
+    const election = elections?.get(leaderEpoch);
+    if (elections === undefined || election === undefined || election.leader !== leader || election.atMs > atMs) return `leader ${leader}'s election in epoch ${leaderEpoch} was not seen before ${at(atMs)}`;
+    let root: Election | undefined;
+    for (const candidate of elections.values()) {
+      if (candidate.lastKnownLeader && candidate.leaderEpoch <= leaderEpoch && (root === undefined || candidate.leaderEpoch > root.leaderEpoch)) root = candidate;
+    }
+    if (root === undefined) return `no last known leader was elected up to epoch ${leaderEpoch}`;
+    const lost = this.lostBy(copies, root.leader, root);
+    if (typeof lost === 'string') return lost;
+    const faults = [...lost];
+    let story = `leader ${root.leader}, elected in epoch ${root.leaderEpoch} at ${at(root.atMs)} as the last known leader (KIP-966: ISR and ELR empty), had lost its copy to faults`;
+    if (leader !== root.leader && copies.endings.some((ending) => ending.brokerId === leader)) {
+      let own: CopyEnding | undefined;
+      for (const ending of copies.endings) if (ending.brokerId === leader && ending.atMs <= election.atMs) own = ending;
+      if (own === undefined) return `leader ${leader} (epoch ${leaderEpoch}) still held its copy when it was elected`;
+      const exit = this.uncleanExit(copies.partition, leader, root.atMs);
+      if (typeof exit === 'string') return exit;
+      faults.push(exit.fault);
+      story += `; leader ${leader} (epoch ${leaderEpoch}), elected after it, had lost its copy and left the ISR and ELR on an unclean shutdown before it`;
+    }
+    return { faults, story, atMs: root.atMs };
+  }
+
+  /**
+   * The faults by which `brokerId` had lost the record when `election` made it leader: its copy
+   * destroyed, or never held intact with a bit flip stored in the partition's files on its disk
+   * and its log ending at or below the record. Or why not.
+   */
+  private lostBy(copies: RecordCopies, brokerId: number, election: Election): string[] | string {
+    let own: CopyEnding | undefined;
+    for (const ending of copies.endings) if (ending.brokerId === brokerId && ending.atMs <= election.atMs) own = ending;
+    if (own !== undefined) {
+      if (own.how === 'destroyed') return [...own.faults];
+      return `leader ${brokerId}, elected in epoch ${election.leaderEpoch} as the last known leader, had lost its own copy otherwise (${own.how})`;
+    }
+    if (copies.holders.has(brokerId) || copies.endings.some((ending) => ending.brokerId === brokerId)) return `leader ${brokerId} held its copy when it was elected in epoch ${election.leaderEpoch}`;
+    if (election.leaderLogEnd > copies.offset) return `leader ${brokerId} never held it, yet its log went past offset ${copies.offset} when it was elected in epoch ${election.leaderEpoch}`;
+    const dir = `${BROKER_LOG_DIR}/${copies.partition}/`;
+    const flips = (this.damage.get(brokerId) ?? [])
+      .filter((event) => event.kind === 'bitflip' && event.atMs <= election.atMs && (event.paths ?? []).some((path) => path.startsWith(dir)))
+      .map((event) => `${event.kind} at ${at(event.atMs)} (${event.detail})`);
+    if (flips.length === 0) return `leader ${brokerId}, elected in epoch ${election.leaderEpoch} as the last known leader, never held it, and no bit flip was stored in its files`;
+    return flips;
+  }
+
+  /** `brokerId`'s last exit from the partition's ISR and ELR by `atMs`, named, if it was on an unclean shutdown. */
+  private uncleanExit(partition: string, brokerId: number, atMs: number): { fault: string } | string {
+    let exit: MembershipExit | undefined;
+    for (const candidate of this.exits.get(partition)?.get(brokerId) ?? []) if (candidate.atMs <= atMs) exit = candidate;
+    if (exit === undefined || !exit.unclean) return `broker ${brokerId} had not left the ISR and ELR on an unclean shutdown by ${at(atMs)}`;
+    return { fault: `unclean shutdown (${exit.stop}) of broker ${brokerId}, out of the ISR and ELR of ${partition} at ${at(exit.atMs)}` };
   }
 
   private scanBroker(nowMs: number, broker: BrokerLogs, scan: BrokerScan, restarted: boolean): void {
@@ -435,7 +663,12 @@ export class ReplicaLogs {
       if (faults.length > 0) ending = { how: 'destroyed', brokerId: replica.brokerId, atMs: nowMs, faults };
       else if (restarted) ending = { how: 'lost-on-restart', brokerId: replica.brokerId, atMs: nowMs };
       else if (replica.logStart !== undefined ? offset < replica.logStart : offset < firstOffset) ending = { how: 'deleted', brokerId: replica.brokerId, atMs: nowMs };
-      else if (offset > lastOffset || occupied.has(offset)) ending = { how: 'truncated', brokerId: replica.brokerId, atMs: nowMs };
+      else if (offset > lastOffset || occupied.has(offset)) {
+        const followed = broker.following?.(replica.name);
+        ending = followed === undefined
+          ? { how: 'truncated', brokerId: replica.brokerId, atMs: nowMs }
+          : { how: 'truncated', brokerId: replica.brokerId, atMs: nowMs, leader: followed.leader, leaderEpoch: followed.leaderEpoch };
+      }
       else ending = { how: 'compacted', brokerId: replica.brokerId, atMs: nowMs };
       copies.endings.push(ending);
     }
@@ -547,6 +780,10 @@ function damageSince(damage: readonly DataDamage[], sinceMs: number, partition: 
     faults.push(`${event.kind} at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
   }
   return faults;
+}
+
+function at(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
 }
 
 function describeEnding(ending: CopyEnding): string {

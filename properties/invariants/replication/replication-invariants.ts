@@ -428,7 +428,7 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
           reported.add(key);
           const message = `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) lacks committed offset ${known.batch.lastOffset} (epoch ${known.batch.epoch}); its log ends at ${leader.logEndOffset}`;
           const compacts = (view.controller?.topics.find((topic) => topic.name === partition.topicName)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
-          const judgement = view.logs.judgeLoss(name, known.batch.lastOffset, known.value, compacts);
+          const judgement = view.logs.judgeLoss(name, known.batch.lastOffset, known.value, compacts, { brokerId: partition.leader, leaderEpoch: partition.leaderEpoch });
           if (judgement.excused) return { message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
           return `${message} (${judgement.story})`;
         }
