@@ -18,19 +18,6 @@ export const DELETED_FILE_SUFFIX = '.deleted';
 export const CLEANED_FILE_SUFFIX = '.cleaned';
 
 /** The header fields of a batch a scan met, without its records. */
-/** How many times {@link LogSegment.agreedHeaderScan} reads a segment's headers before giving up. */
-const MAX_HEADER_SCANS = 4;
-
-function sameScan(a: { batches: readonly BatchPosition[]; problem?: string }, b: { batches: readonly BatchPosition[]; problem?: string }): boolean {
-  if (a.problem !== b.problem || a.batches.length !== b.batches.length) return false;
-  return a.batches.every((batch, index) => {
-    const other = b.batches[index] as BatchPosition;
-    return batch.position === other.position && batch.size === other.size && batch.baseOffset === other.baseOffset && batch.lastOffset === other.lastOffset
-      && batch.maxTimestamp === other.maxTimestamp && batch.partitionLeaderEpoch === other.partitionLeaderEpoch
-      && batch.producerId === other.producerId && batch.producerEpoch === other.producerEpoch && batch.baseSequence === other.baseSequence;
-  });
-}
-
 export interface BatchPosition {
   readonly position: number;
   readonly size: number;
@@ -42,6 +29,19 @@ export interface BatchPosition {
   readonly producerId?: number;
   readonly producerEpoch?: number;
   readonly baseSequence?: number;
+}
+
+/** How many times {@link LogSegment.agreedHeaderScan} reads a segment's headers before giving up. */
+const MAX_HEADER_SCANS = 4;
+
+function sameScan(a: { batches: readonly BatchPosition[]; problem?: string }, b: { batches: readonly BatchPosition[]; problem?: string }): boolean {
+  if (a.problem !== b.problem || a.batches.length !== b.batches.length) return false;
+  return a.batches.every((batch, index) => {
+    const other = b.batches[index] as BatchPosition;
+    return batch.position === other.position && batch.size === other.size && batch.baseOffset === other.baseOffset && batch.lastOffset === other.lastOffset
+      && batch.maxTimestamp === other.maxTimestamp && batch.partitionLeaderEpoch === other.partitionLeaderEpoch
+      && batch.producerId === other.producerId && batch.producerEpoch === other.producerEpoch && batch.baseSequence === other.baseSequence;
+  });
 }
 
 /**
@@ -489,10 +489,9 @@ export class LogSegment {
     const scans = [this.scanHeaders(0)];
     for (let attempt = 1; attempt < MAX_HEADER_SCANS; attempt++) {
       const scan = this.scanHeaders(0);
-      if (scans.some((earlier) => sameScan(earlier, scan))) {
-        if (scan.problem !== undefined) throw new DiskError('EIO', this.logPath, scan.problem);
-        return scan.batches;
-      }
+      // A problem both reads agree on is stored (a torn or flipped frame): the batches before it
+      // are what the log holds, as recovery will find.
+      if (scans.some((earlier) => sameScan(earlier, scan))) return scan.batches;
       scans.push(scan);
     }
     throw new DiskError('EIO', this.logPath, `${MAX_HEADER_SCANS} reads of the batch headers disagree`);

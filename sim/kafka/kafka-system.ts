@@ -296,7 +296,10 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
       if (node.id.startsWith('producer-')) producersDone = false;
     }
   }
-  logs.observeController(cluster.nowMs, controllerView, new Map(brokerViews.filter((broker) => broker.status === 'running').map((broker) => [broker.brokerId, broker.lastStop])));
+  logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
+    const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
+    return broker?.status === 'running' ? broker.lastStop : undefined;
+  });
   return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews } };
 }
 

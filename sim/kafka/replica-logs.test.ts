@@ -671,12 +671,16 @@ describe('ReplicaLogs copy ledger: a last known leader elected without the recor
     const { time, a, b, tracker, observe } = twoReplicas();
     const epochs = new Map([[1, 10], [2, 11]]);
     const decisions = new Map<number, { brokerId: number; brokerEpoch: number; cleanShutdown: boolean }>();
+    const stops = new Map([[1, 'failed-exit'], [2, 'power-loss']]);
+    // Each observation follows a new record of the controller's.
+    let metadataOffset = 0;
     const controller = (registration: Registration): void => {
       tracker.observeController(time.tick(), {
         partitions: [{ topicName: TP.topic, partitionId: TP.partition, elr: [], lastKnownElr: [], ...registration }],
         brokers: [...epochs].map(([brokerId, brokerEpoch]) => ({ brokerId, brokerEpoch })),
+        metadataOffset: ++metadataOffset,
         registrationShutdowns: [...decisions.values()],
-      }, new Map([[1, 'failed-exit'], [2, 'power-loss']]));
+      }, (brokerId) => stops.get(brokerId));
     };
     const register = (brokerId: number, epoch: number, cleanShutdown: boolean): void => {
       epochs.set(brokerId, epoch);

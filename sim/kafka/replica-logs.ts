@@ -140,6 +140,8 @@ export interface ControllerRegistrations {
     readonly lastKnownElr: readonly number[];
   }[];
   readonly brokers: readonly { readonly brokerId: number; readonly brokerEpoch: number }[];
+  /** The offset of the controller's next record: the registrations change only when it moves. */
+  readonly metadataOffset: number;
   /** Per broker, whether the controller took its latest registration as after a clean shutdown. */
   readonly registrationShutdowns: readonly { readonly brokerId: number; readonly brokerEpoch: number; readonly cleanShutdown: boolean }[];
 }
@@ -195,15 +197,20 @@ export class ReplicaLogs {
   private readonly exits = new Map<string, Map<number, MembershipExit[]>>();
   /** Per broker: the broker epoch the controller had registered at the last observation. */
   private readonly registeredEpochs = new Map<number, number>();
+  /** The controller's metadata offset at the last observation (-1: none yet). */
+  private observedMetadataOffset = -1;
 
   /**
    * Follows the controller's registrations (after each event, like `observe`): records how each
    * leader was elected and how each broker left each partition's ISR and ELR, for the per-record
-   * excuse of a last-known-leader election (`judgeLoss`). `stops` is, per running broker, how its
-   * previous process ended (`BrokerView.lastStop`). Nothing is learnt while no controller runs.
+   * excuse of a last-known-leader election (`judgeLoss`). `stopOf` tells, for a running broker, how
+   * its previous process ended (`BrokerView.lastStop`). Nothing is learnt while no controller runs.
    */
-  observeController(nowMs: number, controller: ControllerRegistrations | undefined, stops: ReadonlyMap<number, string>): void {
-    if (controller === undefined) return;
+  observeController(nowMs: number, controller: ControllerRegistrations | undefined, stopOf: (brokerId: number) => string | undefined): void {
+    // The registrations are the controller's committed records replayed: nothing to learn until
+    // another record lands (a restarted controller replays to the same offset, the same state).
+    if (controller === undefined || controller.metadataOffset === this.observedMetadataOffset) return;
+    this.observedMetadataOffset = controller.metadataOffset;
     const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
     // A broker registered anew, in this very step, after a shutdown the controller took as unclean.
     const uncleanNow = new Set<number>();
@@ -241,7 +248,7 @@ export class ReplicaLogs {
           this.exits.set(name, exits);
         }
         const list = exits.get(brokerId) ?? [];
-        list.push({ atMs: nowMs, unclean: uncleanNow.has(brokerId), stop: stops.get(brokerId) ?? 'unknown' });
+        list.push({ atMs: nowMs, unclean: uncleanNow.has(brokerId), stop: stopOf(brokerId) ?? 'unknown' });
         exits.set(brokerId, list);
       }
     }
@@ -787,8 +794,7 @@ function at(ms: number): string {
 }
 
 function describeEnding(ending: CopyEnding): string {
-  const at = `${(ending.atMs / 1000).toFixed(3)} s`;
-  return ending.how === 'destroyed' ? `broker ${ending.brokerId} destroyed at ${at} by ${ending.faults.join(', ')}` : `broker ${ending.brokerId} ${ending.how} at ${at}`;
+  return ending.how === 'destroyed' ? `broker ${ending.brokerId} destroyed at ${at(ending.atMs)} by ${ending.faults.join(', ')}` : `broker ${ending.brokerId} ${ending.how} at ${at(ending.atMs)}`;
 }
 
 function mix(hash: number, ...values: number[]): number {
