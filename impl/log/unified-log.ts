@@ -418,7 +418,10 @@ export class UnifiedLog {
         remaining -= batch.bytes.length;
         from = batch.lastOffset + 1;
       }
-      if (remaining <= 0 || (read.batches.length > 0 && from < segment.readNextOffset)) break;
+      // Stop where this segment still holds batches: either the bound or maxBytes cut the read
+      // here. Moving on to the next segment would skip them (a read must return consecutive
+      // batches; Kafka's LocalLog.read returns one segment's batches per call).
+      if (remaining <= 0 || from < segment.readNextOffset) break;
       from = Math.max(from, segment.readNextOffset);
     }
     return { type: 'read', batches, logStartOffset: this.logStart, logEndOffset: logEnd };
