@@ -105,6 +105,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
   /** KIP-966: the epoch the clean-shutdown file named at startup (-1: none), sent when registering. */
   private previousBrokerEpoch = -1;
+  /** Whether this process found a clean-shutdown marker and loaded its logs as after a clean shutdown; undefined if loading failed. */
+  private loadedAsClean: boolean | undefined;
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
   private startupFailure: string | undefined;
   private brokerEpoch = -1;
@@ -139,6 +141,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       loaded = this.logManager.loadLogs(() => this.logConfig());
       this.loadedHighWatermarks = loaded.highWatermarks;
       this.previousBrokerEpoch = loaded.previousBrokerEpoch;
+      this.loadedAsClean = loaded.hadCleanShutdown;
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
       // Kafka exits when it cannot load its only log directory.
@@ -172,6 +175,14 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   get currentBrokerEpoch(): number {
     return this.brokerEpoch;
+  }
+
+  /**
+   * Whether this process took its logs as cleanly shut down (it found the clean-shutdown marker:
+   * `LogManager.loadLogs`), for checkers; undefined when loading failed.
+   */
+  get loadedAfterCleanShutdown(): boolean | undefined {
+    return this.loadedAsClean;
   }
 
   handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
@@ -611,8 +622,10 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       replicaEpoch: this.brokerEpoch,
       maxWaitMs: this.options.config.number('replica.fetch.wait.max.ms'),
       minBytes: 1,
-      maxBytes: 1 << 20,
-      partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, fetchOffset: partition.log.logEndOffset, logStartOffset: partition.log.logStartOffset, partitionMaxBytes: 1 << 20 }],
+      // Kafka's replica.fetch.response.max.bytes default; one partition per fetch here, so the
+      // per-partition bound (replica.fetch.max.bytes) is the one that decides.
+      maxBytes: 10 << 20,
+      partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, fetchOffset: partition.log.logEndOffset, logStartOffset: partition.log.logStartOffset, partitionMaxBytes: this.options.config.number('replica.fetch.max.bytes') }],
     });
   }
 

@@ -322,7 +322,7 @@ export class Partition {
     state.brokerEpoch = replicaEpoch;
     this.followers.set(replicaId, state);
     this.maybeExpandIsr(replicaId, state);
-    this.maybeIncrementLeaderHW();
+    if (this.context.rules.followerFetchAdvancesHighWatermark) this.maybeIncrementLeaderHW();
   }
 
   /** The follower's log end as the leader knows it, for tools and invariants. */

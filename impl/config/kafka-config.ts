@@ -192,6 +192,14 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     note: 'Kafka does not validate this key; refka rejects negative waits.',
   },
   {
+    key: 'replica.fetch.max.bytes',
+    scope: 'broker',
+    type: 'int',
+    defaultValue: '1048576',
+    min: '0',
+    doc: 'The bytes of record batches a follower asks for per partition in one fetch. Not an absolute maximum: the first batch is returned whole even when larger, so that the follower makes progress.',
+  },
+  {
     key: 'broker.session.timeout.ms',
     scope: 'broker',
     type: 'int',

@@ -2,6 +2,7 @@ import { assert } from '../common/assert.ts';
 import { NO_LEADER, type MetadataRecord } from '../metadata/metadata-records.ts';
 import { registrationProblem, type MetadataState, type PartitionRegistration } from './controller-state.ts';
 import { targetEligibleLeaderReplicas, targetLastKnownElr } from './eligible-leader-replicas.ts';
+import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 
 /**
  * Kafka's `PartitionChangeBuilder`: from a partition's registration and a wanted ISR, the
@@ -33,6 +34,8 @@ export interface PartitionChangeRequest {
    * and do not enter the ELR.
    */
   readonly elr?: { readonly minIsr: number; readonly uncleanShutdownReplicas?: readonly number[] };
+  /** Kafka bumps the leader epoch whenever the leader changes; only a mutant says false here. */
+  readonly failoverBumpsLeaderEpoch?: boolean;
 }
 
 type PartitionChangeRecord = Extract<MetadataRecord, { type: 'PartitionChangeRecord' }>;
@@ -114,7 +117,7 @@ export function buildPartitionChange(
     partitionId: partition.partitionId,
     isr,
     leader,
-    leaderEpoch: leaderChanged ? partition.leaderEpoch + 1 : partition.leaderEpoch,
+    leaderEpoch: leaderChanged && (request.moveLeaderFrom === undefined || request.failoverBumpsLeaderEpoch !== false) ? partition.leaderEpoch + 1 : partition.leaderEpoch,
     partitionEpoch: partition.partitionEpoch + 1,
     elr,
     lastKnownElr,
@@ -142,6 +145,7 @@ export function changesForUnavailableBroker(
   brokerId: number,
   uncleanFor: (topicName: string) => boolean,
   elrFor: ElrSettingsFor,
+  rules: Pick<ProtocolRules, 'failoverBumpsLeaderEpoch'> = KAFKA_RULES,
 ): PartitionChangeRecord[] {
   const records: PartitionChangeRecord[] = [];
   for (const partition of state.allPartitions()) {
@@ -154,6 +158,7 @@ export function changesForUnavailableBroker(
       keepLeaderIfAlone: false,
       uncleanLeaderElection: uncleanFor(partition.topicName),
       elr: elrFor(partition),
+      failoverBumpsLeaderEpoch: rules.failoverBumpsLeaderEpoch,
     });
     if (record !== undefined) records.push(record);
   }

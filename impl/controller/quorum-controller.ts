@@ -220,7 +220,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       records.push(...changesForUncleanShutdown(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
     } else if (existing !== undefined) {
       // A restarted broker (a new incarnation) must first leave the ISRs its old self was in.
-      records.push(...changesForUnavailableBroker(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state)));
+      records.push(...changesForUnavailableBroker(this.state, request.brokerId, (topic) => this.unclean(topic), this.elrFor(this.state), this.options.rules));
     }
     const registration: MetadataRecord = { type: 'RegisterBrokerRecord', brokerId: request.brokerId, brokerEpoch: brokerEpoch + records.length, incarnationId: request.incarnationId, fenced: true };
     records.push(registration);
@@ -245,7 +245,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     if (request.wantShutDown) {
       if (!broker.fenced && !broker.inControlledShutdown) {
         records.push({ type: 'BrokerRegistrationChangeRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch, inControlledShutdown: true });
-        records.push(...this.changesAfter(records, (state) => changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state))));
+        records.push(...this.changesAfter(records, (state) => changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state), this.options.rules)));
       }
       const leads = this.leadershipsAfter(records, broker.brokerId);
       if (broker.fenced || leads === 0) {
@@ -268,7 +268,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   }
 
   private fenceRecords(brokerId: number, brokerEpoch: number): MetadataRecord[] {
-    const changes = changesForUnavailableBroker(this.state, brokerId, (topic) => this.unclean(topic), this.elrFor(this.state));
+    const changes = changesForUnavailableBroker(this.state, brokerId, (topic) => this.unclean(topic), this.elrFor(this.state), this.options.rules);
     return [{ type: 'FenceBrokerRecord', brokerId, brokerEpoch }, ...changes];
   }
 
@@ -282,7 +282,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       const last = this.lastHeartbeatMs.get(broker.brokerId) ?? nowMs;
       if (nowMs - last <= timeoutMs) continue;
       records.push(...this.changesAfter(records, (state) => {
-        const changes = this.options.rules.sessionExpiryMovesLeadership ? changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state)) : [];
+        const changes = this.options.rules.sessionExpiryMovesLeadership ? changesForUnavailableBroker(state, broker.brokerId, (topic) => this.unclean(topic), this.elrFor(state), this.options.rules) : [];
         return [{ type: 'FenceBrokerRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch }, ...changes];
       }));
     }

@@ -83,6 +83,10 @@ export interface ProtocolRules {
   readonly producerRetryKeepsSequence: boolean;
   /** A consumer returns the record at its position (it skips only records before it). */
   readonly consumerReturnsRecordAtPosition: boolean;
+  /** A follower's fetch can advance the leader's high watermark (`updateFollowerFetchState`). */
+  readonly followerFetchAdvancesHighWatermark: boolean;
+  /** A leader that moves away from a fenced or shutting-down broker leads in a new epoch. */
+  readonly failoverBumpsLeaderEpoch: boolean;
 }
 
 /** Kafka's rules today: what a run follows without variants. */
@@ -110,6 +114,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   cleanShutdownMarkerDeletedOnStart: true,
   producerRetryKeepsSequence: true,
   consumerReturnsRecordAtPosition: true,
+  followerFetchAdvancesHighWatermark: true,
+  failoverBumpsLeaderEpoch: true,
 });
 
 /** What one variant or mutant changes: a few rules, each away from Kafka's. */

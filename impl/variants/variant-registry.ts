@@ -30,8 +30,13 @@ export const PROTOCOL_VARIANTS = [
     summary: 'A follower rejoins the ISR once it reaches the high watermark, even if it has not reached the start of the leader\'s current epoch.',
     source: 'KAFKA-7128',
     // The bug lives in ISR expansions after a leader change; a short lag bound makes followers
-    // leave and rejoin the ISR often within a one-minute run.
-    configOverrides: { 'replica.lag.time.max.ms': '1000' },
+    // leave and rejoin the ISR often within a one-minute run. A follower joins on the offset it
+    // fetches from, and the window is the few offsets between a new leader's lagging high watermark
+    // and its epoch's start: a follower that catches up one batch per fetch (as one further behind
+    // than replica.fetch.max.bytes does in a real cluster) steps through it, while one that takes
+    // the leader's whole tail in one answer jumps over it. Seeds 1..100: caught by 23 with one batch
+    // per fetch, by none with Kafka's 1 MiB or with 4 KiB.
+    configOverrides: { 'replica.lag.time.max.ms': '1000', 'replica.fetch.max.bytes': '0' },
     rules: { expansionNeedsEpochStart: false },
   },
   {

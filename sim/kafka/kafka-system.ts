@@ -16,7 +16,6 @@ import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/ka
 import { readUncommitted } from '../../properties/invariants/history/read-uncommitted.ts';
 import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
-import { replicationLiveness } from '../../properties/invariants/replication/replication-liveness.ts';
 import { uncleanShutdownDetected } from '../../properties/invariants/replication/unclean-shutdown-detected.ts';
 import { leaderIsUnfenced } from '../../properties/invariants/replication/leader-is-unfenced.ts';
 import { producerStateMatchesLog } from '../../properties/invariants/replication/producer-state-matches-log.ts';
@@ -93,7 +92,6 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     highWatermarkWithinLog(),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
-    ...replicationLiveness(),
     ...replicationSometimes(),
     ...(scenario ? [] : [retentionDeletedSegment as InvariantDefinition<KafkaClusterView>, compactionRemovedRecord as InvariantDefinition<KafkaClusterView>]),
   ];
@@ -264,6 +262,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
         incarnation: node.incarnation,
         lastStop: node.lastStop,
         lifecycle: broker?.lifecycle,
+        loadedAsClean: node.status === 'running' ? broker?.loadedAfterCleanShutdown : undefined,
         disk: node.disk,
         damage: node.damage,
         brokerEpoch: broker?.currentBrokerEpoch ?? -1,
@@ -324,6 +323,9 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
     for (const replica of partition.replicas) {
       const copy = view.brokers.find((broker) => broker.brokerId === replica)?.replicas.find((candidate) => candidate.name === name);
       if (copy === undefined || copy.logEndOffset !== leader.logEndOffset) return `${name}: replica ${replica} holds up to ${copy?.logEndOffset ?? 'nothing'}, the leader up to ${leader.logEndOffset}`;
+      // A follower that has caught up rejoins the ISR (Partition.maybeExpandIsr): once every
+      // replica is back in, StrongIsr judges each one's whole log against the leader's.
+      if (!partition.isr.includes(replica)) return `${name}: replica ${replica} has caught up but is not back in the ISR ${partition.isr.join(',')}`;
     }
     for (const consumer of view.clients.consumers) {
       const position = consumer.positions.get(partition.partitionId);

@@ -51,6 +51,11 @@ export interface BrokerView {
   readonly lastStop: ProcessStop;
   /** Undefined while the broker is down. */
   readonly lifecycle: BrokerLifecycle | undefined;
+  /**
+   * Whether the running process found a clean-shutdown marker at startup and loaded its logs as
+   * after a clean shutdown; undefined while down or when loading failed.
+   */
+  readonly loadedAsClean: boolean | undefined;
   readonly brokerEpoch: number;
   readonly replicas: readonly ReplicaView[];
   /** The broker's disk, read-only (the fault budget asks what a power loss would take). */

@@ -37,6 +37,13 @@ export const MUTANTS = [
     rules: { sessionExpiryMovesLeadership: false },
   },
   {
+    name: 'failover-keeps-leader-epoch',
+    area: 'controller',
+    where: 'PartitionChangeBuilder.build (buildPartitionChange)',
+    summary: 'When leadership moves away from a fenced or shutting-down broker, the new leader takes over in the old leader\'s epoch: the epoch is bumped only for elections the controller starts itself.',
+    rules: { failoverBumpsLeaderEpoch: false },
+  },
+  {
     name: 'acks-all-on-local-append',
     area: 'leader',
     where: 'ReplicaManager.appendRecords / delayedProduceRequestRequired (KafkaBroker.handleProduce)',
@@ -77,6 +84,13 @@ export const MUTANTS = [
     where: 'Partition.getOutOfSyncReplicas / Replica.isCaughtUp (Partition.maybeShrinkIsr)',
     summary: 'ISR shrink measures replica.lag.time.max.ms from a follower\'s last fetch rather than its last caught-up time, so a follower that keeps fetching but stays behind is never removed.',
     rules: { isrLagFromLastCaughtUp: false },
+  },
+  {
+    name: 'follower-fetch-leaves-high-watermark',
+    area: 'leader',
+    where: 'Partition.updateFollowerFetchState / maybeIncrementLeaderHW (Partition.updateFollowerFetchState)',
+    summary: 'A follower\'s fetch updates its replica state but does not try to advance the leader\'s high watermark, which then moves only when the leader appends or its ISR changes, so the last records written stay uncommitted.',
+    rules: { followerFetchAdvancesHighWatermark: false },
   },
   {
     name: 'consumer-reads-past-high-watermark',

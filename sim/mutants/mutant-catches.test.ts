@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MutantName } from './mutant-catalogue.ts';
+import { MUTANTS, type MutantName } from './mutant-catalogue.ts';
 import { runMutantSeed, type SeedOutcome } from './mutant-run.ts';
 
 // One pinned seed per mutant, measured with `npm run mutants` (seeds 1..20) on the current
@@ -13,14 +13,17 @@ import { runMutantSeed, type SeedOutcome } from './mutant-run.ts';
 const CAUGHT: readonly [MutantName, number, string][] = [
   ['reregistration-keeps-isr', 1, 'LeaderIsUnfenced'],
   ['session-expiry-keeps-leadership', 5, 'LeaderIsUnfenced'],
+  ['failover-keeps-leader-epoch', 1, 'SingleLeaderPerEpoch'],
   ['acks-all-on-local-append', 1, 'lost-write'],
   ['new-leader-truncates-to-high-watermark', 1, 'CommittedRecordsSurvive'],
   ['new-leader-skips-epoch-start', 1, 'EpochCacheMatchesLog'],
   ['high-watermark-max-over-isr', 1, 'StrongIsr'],
   ['high-watermark-moves-back', 1, 'MonotonicHighWatermark'],
+  ['isr-lag-from-last-fetch', 2, 'LaggingFollowerLeavesIsr'],
+  ['follower-fetch-leaves-high-watermark', 1, 'liveness'],
   ['consumer-reads-past-high-watermark', 1, 'read-uncommitted'],
-  ['follower-truncates-to-own-epoch-end', 7, 'StrongIsr'],
-  ['clean-shutdown-marker-kept', 7, 'UncleanShutdownDetected'],
+  ['follower-truncates-to-own-epoch-end', 8, 'StrongIsr'],
+  ['clean-shutdown-marker-kept', 1, 'UncleanShutdownDetected'],
   ['checkpointed-high-watermark-unbounded', 1, 'HighWatermarkWithinLog'],
   ['follower-skips-producer-state', 1, 'ProducerStateMatchesLog'],
   ['producer-retry-new-sequence', 1, 'duplicate'],
@@ -28,14 +31,10 @@ const CAUGHT: readonly [MutantName, number, string][] = [
 ];
 
 /**
- * [mutant, a seed whose run it changes]: caught by no seed of 1..20 today. `isr-lag-from-last-fetch`
- * needs a follower whose fetches reach its leader while the answers do not, for longer than a
- * lag-driven shrink takes (15 s), longer than the swarm's link faults last (10 s); its story is
- * `sim/mutants/scenarios/isr-lag-from-last-fetch.txt`, where `LaggingFollowerLeavesIsr` catches it.
+ * [mutant, a seed whose run it changes]: mutants caught by no seed of 1..20 (none today; the last,
+ * `isr-lag-from-last-fetch`, is caught since the swarm has `link-stall`).
  */
-const NOT_YET_CAUGHT: readonly [MutantName, number][] = [
-  ['isr-lag-from-last-fetch', 1],
-];
+const NOT_YET_CAUGHT: readonly [MutantName, number][] = [];
 
 const unmutated = new Map<number, SeedOutcome>();
 function unmutatedRun(seed: number): SeedOutcome {
@@ -45,6 +44,11 @@ function unmutatedRun(seed: number): SeedOutcome {
 }
 
 describe('mutants the checkers catch', () => {
+  it('pins every mutant of the catalogue once', () => {
+    const pinned = [...CAUGHT.map(([mutant]) => mutant), ...NOT_YET_CAUGHT.map(([mutant]) => mutant)].sort();
+    expect(pinned).toEqual(MUTANTS.map((mutant) => mutant.name).sort());
+  });
+
   it.each(CAUGHT)('catches %s at seed %i (first claim %s), and the unmutated code passes that seed', (mutant, seed, claim) => {
     const outcome = runMutantSeed(mutant, seed);
     expect(outcome.verdict).not.toBe('pass');
@@ -53,7 +57,7 @@ describe('mutants the checkers catch', () => {
   });
 });
 
-describe('mutants no seed catches yet', () => {
+describe.skipIf(NOT_YET_CAUGHT.length === 0)('mutants no seed catches yet', () => {
   it.each(NOT_YET_CAUGHT)('%s changes the run of seed %i, which still passes', (mutant, seed) => {
     const outcome = runMutantSeed(mutant, seed);
     expect(outcome.digest).not.toBe(unmutatedRun(seed).digest);

@@ -29,6 +29,14 @@ export const FAULT_KINDS = [
   'disk-loss',
   /** SIGTERM: the node shuts down cleanly (a Kafka broker first moves its leaderships away). */
   'controlled-shutdown',
+  /**
+   * What one server sends another is held for 2 to 30 s while the way back still works: a gray
+   * failure. The receiver's requests keep arriving, the answers do not; for Kafka this is the
+   * slow follower that `replica.lag.time.max.ms` exists for (its fetches reach the leader, it
+   * never catches up). Added after the others, so it draws from a stream of its own
+   * (`OWN_STREAM_KINDS`).
+   */
+  'link-stall',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -57,3 +57,58 @@ describe('slow-metadata', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('link-stall', () => {
+  function stallHarness(seed: number) {
+    const calls: string[] = [];
+    const events: { atMs: number; event: SimEvent }[] = [];
+    const control = new Proxy({} as ClusterControl, {
+      get: (_target, name: string) => (...args: unknown[]) => {
+        if (name === 'isRunning') return true;
+        calls.push(`${name} ${args.join(' ')}`);
+        return undefined;
+      },
+    });
+    const scheduler = { nowMs: () => 0, schedule: (atMs: number, event: SimEvent) => void events.push({ atMs, event }) };
+    const servers = ['broker-0', 'broker-1', 'broker-2'];
+    const own = new AleaRandomStream(seed, 'faults:link-stall');
+    const nemesis = new Nemesis(
+      { kinds: ['link-stall'], meanIntervalMs: { 'link-stall': 1_000 } },
+      new AleaRandomStream(seed, 'faults'),
+      scheduler,
+      control,
+      servers,
+      [...servers, 'controller-0', 'producer-0'],
+      'controller-0',
+      () => own,
+    );
+    return { calls, events, nemesis };
+  }
+
+  it('holds one way between two servers for 2 to 30 s, then restores exactly that link', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const { calls, events, nemesis } = stallHarness(seed);
+      nemesis.handle({ type: 'inject', kind: 'link-stall' });
+      const added = calls.filter((call) => call.startsWith('addLinkLag'));
+      expect(added).toHaveLength(1);
+      // Held (clogged), no extra latency, both ends servers.
+      expect(added[0]).toMatch(/^addLinkLag \d+ broker-(\d) broker-(?!\1)\d 0 true$/);
+      const end = events.find(({ event }) => event.type === 'fault' && event.action.type === 'link-lag-end');
+      expect(end?.atMs).toBeGreaterThanOrEqual(2_000);
+      expect(end?.atMs).toBeLessThanOrEqual(30_000);
+      calls.length = 0;
+      nemesis.handle((end?.event as { action: FaultAction }).action);
+      expect(calls.filter((call) => call.startsWith('removeLinkLag'))).toHaveLength(1);
+    }
+  });
+
+  it('draws from a stream of its own: adding it moved no other fault kind of any seed', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const own = new AleaRandomStream(seed, 'faults:link-stall');
+      const withStall = planFaults({ type: 'swarm' }, new AleaRandomStream(seed, 'faults'), [], () => own);
+      const without = planFaults({ type: 'swarm' }, new AleaRandomStream(seed, 'faults'), ['link-stall']);
+      expect(withStall.kinds.filter((kind) => kind !== 'link-stall')).toEqual(without.kinds);
+      for (const kind of without.kinds) expect(withStall.meanIntervalMs[kind]).toBe(without.meanIntervalMs[kind]);
+    }
+  });
+});

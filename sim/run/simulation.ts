@@ -17,9 +17,10 @@ import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
 import { modelConformance } from '../conformance/model-conformance.ts';
 import { FAULT_KINDS, withinPromise, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
-import { Nemesis, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
+import { Nemesis, describeFaultPlan, faultStreamName, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
 import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';
 import { RandomStreams } from '../random/random-stream.ts';
+import type { RandomStream } from '../../impl/env/node-environment.ts';
 import { History } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
 import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
@@ -135,9 +136,21 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     });
     for (const id of this.nodeIds) this.addHost(id, system.servers.includes(id));
     const faultsRandom = this.streams.stream('faults');
-    const plan = planFaults(options.faults, faultsRandom, system.metadataSource === undefined ? ['slow-metadata'] : []);
+    const ownStreams = new Map<FaultKind, RandomStream>();
+    const ownStream = (kind: FaultKind): RandomStream => {
+      let stream = ownStreams.get(kind);
+      if (stream === undefined) {
+        stream = this.streams.stream(faultStreamName(kind));
+        ownStreams.set(kind, stream);
+      }
+      return stream;
+    };
+    const unavailable: FaultKind[] = [];
+    if (system.metadataSource === undefined) unavailable.push('slow-metadata');
+    if (system.servers.length < 2) unavailable.push('link-stall');
+    const plan = planFaults(options.faults, faultsRandom, unavailable, ownStream);
     this.faultPlan = describeFaultPlan(plan);
-    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource);
+    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource, ownStream);
     this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.heldBackCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;

@@ -314,29 +314,6 @@ function pollRuns(history: readonly HistoryEntry[]): { consumer: string; partiti
   return [...runs.keys()].sort().map((key) => runs.get(key) as { consumer: string; partition: number; atMs: number; offset: number; afterSeek: boolean }[]);
 }
 
-export const nonmonotonicPoll: InvariantDefinition<KafkaClusterView> = {
-  name: 'nonmonotonic-poll',
-  kind: 'always',
-  source: 'Jepsen jepsen.tests.kafka (nonmonotonic-poll)',
-  statement: 'Per consumer and partition, polled offsets strictly increase, except right after a seek.',
-  checker: {
-    type: 'history',
-    check(history) {
-      const violations: { atMs: number; message: string }[] = [];
-      for (const run of pollRuns(history)) {
-        for (let index = 1; index < run.length; index++) {
-          const previous = run[index - 1] as (typeof run)[number];
-          const current = run[index] as (typeof run)[number];
-          if (!current.afterSeek && current.offset <= previous.offset) {
-            violations.push({ atMs: current.atMs, message: `${current.consumer} polled partition ${current.partition} offset ${current.offset} after offset ${previous.offset}` });
-          }
-        }
-      }
-      return violations;
-    },
-  },
-};
-
 export const pollSkip: InvariantDefinition<KafkaClusterView> = {
   name: 'poll-skip',
   kind: 'always',
@@ -400,4 +377,4 @@ function firstAbove(sorted: readonly number[], value: number): number | undefine
   return sorted[low];
 }
 
-export const KAFKA_HISTORY_INVARIANTS: readonly InvariantDefinition<KafkaClusterView>[] = [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, nonmonotonicPoll, pollSkip];
+export const KAFKA_HISTORY_INVARIANTS: readonly InvariantDefinition<KafkaClusterView>[] = [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, pollSkip];

@@ -9,7 +9,7 @@ import { uncleanShutdownDetected } from './unclean-shutdown-detected.ts';
 
 function broker(brokerId: number, overrides: Partial<BrokerView> = {}): BrokerView {
   const disk = { version: 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0) };
-  return { brokerId, status: 'running', incarnation: 2, lastStop: 'clean-exit', lifecycle: 'running', brokerEpoch: 20 + brokerId, replicas: [], disk, damage: [], ...overrides };
+  return { brokerId, status: 'running', incarnation: 2, lastStop: 'clean-exit', lifecycle: 'running', loadedAsClean: false, brokerEpoch: 20 + brokerId, replicas: [], disk, damage: [], ...overrides };
 }
 
 function cluster(brokers: readonly BrokerView[], decisions: readonly BrokerRegistrationShutdown[]): KafkaClusterView {
@@ -45,6 +45,14 @@ describe('UncleanShutdownDetected', () => {
 
   it.each(['crash', 'power-loss', 'failed-exit', 'disk-loss'] as const)('catches a registration taken as clean after a %s', (lastStop) => {
     expect(check(cluster([broker(0), broker(1, { lastStop })], [CLEAN]))).toMatch(new RegExp(`broker 1 .*clean shutdown.*ended by ${lastStop}`));
+  });
+
+  it('catches a broker that loaded its logs as cleanly shut down after an unclean stop', () => {
+    expect(check(cluster([broker(1, { lastStop: 'clean-exit', loadedAsClean: true })], []))).toBeUndefined();
+    expect(check(cluster([broker(1, { lastStop: 'crash', loadedAsClean: true })], []))).toMatch(/broker 1 \(incarnation 2\) loaded its logs as after a clean shutdown, but its previous process ended by crash/);
+    expect(check(cluster([broker(1, { lastStop: 'crash', loadedAsClean: false })], []))).toBeUndefined();
+    // Judged only while the process runs.
+    expect(check(cluster([broker(1, { lastStop: 'crash', loadedAsClean: undefined, status: 'crashed', lifecycle: undefined })], []))).toBeUndefined();
   });
 
   it('holds when the controller took the registration as unclean, however the process ended', () => {

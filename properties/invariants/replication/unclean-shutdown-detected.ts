@@ -28,7 +28,7 @@ export function uncleanShutdownDetected(): InvariantDefinition<KafkaClusterView>
     name: 'UncleanShutdownDetected',
     kind: 'always',
     source: 'KIP-966 (BrokerRegistrationRequest PreviousBrokerEpoch, ClusterControlManager.registerBroker, ReplicationControlManager.handleBrokerUncleanShutdown)',
-    statement: 'Whenever the controller accepts a broker registration as following a clean shutdown, that broker\'s previous process really ended by completing a controlled shutdown, not by a crash, a power loss, a failed exit or a replaced disk.',
+    statement: 'Whenever a broker loads its logs as cleanly shut down, or the controller accepts its registration as following a clean shutdown, that broker\'s previous process really ended by completing a controlled shutdown, not by a crash, a power loss, a failed exit or a replaced disk.',
     // Without ELR (the pre-kip-966 variant, or the eligible.leader.replicas.version feature off)
     // the controller does not act on the proof: every restarted broker leaves its ISRs alike.
     applicability(context) {
@@ -40,6 +40,14 @@ export function uncleanShutdownDetected(): InvariantDefinition<KafkaClusterView>
     checker: {
       type: 'state',
       check(view) {
+        // The broker's own conclusion: a running process that found the clean-shutdown marker
+        // loads its logs as cleanly shut down (no recovery) and names the marker's epoch at
+        // registration. The marker exists only if the process before it completed a controlled
+        // shutdown (it is written as that process's last act and deleted when the next starts).
+        for (const broker of view.brokers) {
+          if (broker.status !== 'running' || broker.loadedAsClean !== true || broker.lastStop === 'clean-exit') continue;
+          return `broker ${broker.brokerId} (incarnation ${broker.incarnation}) loaded its logs as after a clean shutdown, but ${broker.lastStop === 'none' ? 'it had no previous process' : `its previous process ended by ${broker.lastStop}`}`;
+        }
         for (const decision of view.controller?.registrationShutdowns ?? []) {
           if (!decision.cleanShutdown) continue;
           const broker = view.brokers.find((candidate) => candidate.brokerId === decision.brokerId);
