@@ -3,10 +3,11 @@ import type { NodeId } from '../../impl/env/node-environment.ts';
 import type { SimEvent } from '../core/sim-event.ts';
 import { AleaRandomStream } from '../random/random-stream.ts';
 import type { FaultAction } from './fault-action.ts';
+import type { FaultKind } from './fault-kind.ts';
 import { Nemesis, planFaults, type ClusterControl } from './nemesis.ts';
 
 /** A cluster that records what the nemesis does to it, and a scheduler that keeps the events. */
-function harness(metadataSource: NodeId | undefined, seed = 7) {
+function harness(metadataSource: NodeId | undefined, seed = 7, kind: FaultKind = 'slow-metadata') {
   const calls: string[] = [];
   const events: { atMs: number; event: SimEvent }[] = [];
   const control = new Proxy({} as ClusterControl, {
@@ -18,14 +19,16 @@ function harness(metadataSource: NodeId | undefined, seed = 7) {
   });
   const scheduler = { nowMs: () => 0, schedule: (atMs: number, event: SimEvent) => void events.push({ atMs, event }) };
   const servers = ['broker-0', 'broker-1', 'broker-2'];
+  const own = new AleaRandomStream(seed, `faults:${kind}`);
   const nemesis = new Nemesis(
-    { kinds: ['slow-metadata'], meanIntervalMs: { 'slow-metadata': 1_000 } },
+    { kinds: [kind], meanIntervalMs: { [kind]: 1_000 } },
     new AleaRandomStream(seed, 'faults'),
     scheduler,
     control,
     servers,
     [...servers, 'controller-0', 'producer-0'],
     metadataSource,
+    () => own,
   );
   return { calls, events, nemesis };
 }
@@ -59,35 +62,9 @@ describe('slow-metadata', () => {
 });
 
 describe('link-stall', () => {
-  function stallHarness(seed: number) {
-    const calls: string[] = [];
-    const events: { atMs: number; event: SimEvent }[] = [];
-    const control = new Proxy({} as ClusterControl, {
-      get: (_target, name: string) => (...args: unknown[]) => {
-        if (name === 'isRunning') return true;
-        calls.push(`${name} ${args.join(' ')}`);
-        return undefined;
-      },
-    });
-    const scheduler = { nowMs: () => 0, schedule: (atMs: number, event: SimEvent) => void events.push({ atMs, event }) };
-    const servers = ['broker-0', 'broker-1', 'broker-2'];
-    const own = new AleaRandomStream(seed, 'faults:link-stall');
-    const nemesis = new Nemesis(
-      { kinds: ['link-stall'], meanIntervalMs: { 'link-stall': 1_000 } },
-      new AleaRandomStream(seed, 'faults'),
-      scheduler,
-      control,
-      servers,
-      [...servers, 'controller-0', 'producer-0'],
-      'controller-0',
-      () => own,
-    );
-    return { calls, events, nemesis };
-  }
-
   it('holds one way between two servers for 2 to 30 s, then restores exactly that link', () => {
     for (let seed = 0; seed < 20; seed++) {
-      const { calls, events, nemesis } = stallHarness(seed);
+      const { calls, events, nemesis } = harness('controller-0', seed, 'link-stall');
       nemesis.handle({ type: 'inject', kind: 'link-stall' });
       const added = calls.filter((call) => call.startsWith('addLinkLag'));
       expect(added).toHaveLength(1);
