@@ -110,6 +110,7 @@ describe('parseSimArgs: defaults and seeds', () => {
         variants: [],
         faults: { type: 'swarm' },
         json: false,
+        stopOnFailure: false,
       },
     });
     expect(calls).toBe(1);
@@ -382,6 +383,15 @@ describe('parseSimArgs: output options and help', () => {
     expect(run(['--trace=-odd name']).traceFile).toBe('-odd name');
   });
 
+  it('takes --jobs and --stop-on-failure for sweeps', () => {
+    expect(run(['--seeds', '10', '--jobs', '4']).jobs).toBe(4);
+    expect('jobs' in run(['--seeds', '10'])).toBe(false);
+    expect(run(['--seeds', '10', '--stop-on-failure']).stopOnFailure).toBe(true);
+    expect(fail(['--jobs', '0'])).toBe("--jobs must be a whole number from 1 to 64, got '0'");
+    expect(fail(['--jobs', '65'])).toBe("--jobs must be a whole number from 1 to 64, got '65'");
+    expect(fail(['--jobs', 'all'])).toBe("--jobs must be a whole number from 1 to 64, got 'all'");
+  });
+
   it('rejects empty names and names with control characters', () => {
     expect(fail(['--trace', ''])).toBe('--trace needs a file name, got an empty string');
     expect(fail(['--report', ''])).toBe('--report needs a directory, got an empty string');
@@ -395,7 +405,7 @@ describe('parseSimArgs: output options and help', () => {
   });
 
   it('documents every option, default, exit code, fault kind and config key', () => {
-    for (const option of ['--seed', '--seeds', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--help']) {
+    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--help']) {
       expect(HELP_TEXT).toContain(`${option} `);
     }
     for (const [name, code] of Object.entries(EXIT_CODES)) {

@@ -36,6 +36,10 @@ export interface SimCommand {
   readonly traceFile?: string;
   readonly reportDir?: string;
   readonly json: boolean;
+  /** `--jobs N`: worker threads for a sweep; undefined means one per core (the caller knows how many). */
+  readonly jobs?: number;
+  /** `--stop-on-failure`: end a sweep at the first seed, in seed order, that does not pass. */
+  readonly stopOnFailure: boolean;
 }
 
 export type ParseOutcome =
@@ -67,6 +71,7 @@ export const SIM_LIMITS = {
   maxDurationMs: 24 * 60 * 60 * 1000,
   maxBrokers: 64,
   maxPartitions: 1000,
+  maxJobs: 64,
 } as const;
 
 export function defaultReplicationFactor(brokers: number): number {
@@ -86,6 +91,8 @@ const OPTIONS = {
   trace: { type: 'string' },
   report: { type: 'string' },
   json: { type: 'boolean' },
+  jobs: { type: 'string' },
+  'stop-on-failure': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -150,6 +157,7 @@ function buildCommand(
   const faults = values.faults === undefined ? ({ type: 'swarm' } as const) : parseFaults(values.faults);
   const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
   const reportDir = values.report === undefined ? undefined : parsePath('--report', values.report, 'a directory');
+  const jobs = values.jobs === undefined ? undefined : parseCount('--jobs', values.jobs, 1, SIM_LIMITS.maxJobs);
 
   let seeds: readonly number[];
   let seedSource: SimCommand['seedSource'];
@@ -177,6 +185,8 @@ function buildCommand(
     ...(traceFile === undefined ? {} : { traceFile }),
     ...(reportDir === undefined ? {} : { reportDir }),
     json: values.json === true,
+    ...(jobs === undefined ? {} : { jobs }),
+    stopOnFailure: values['stop-on-failure'] === true,
   };
 }
 
@@ -677,6 +687,9 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
     option('', 'Default: a seed is chosen for you and printed with the result.'),
     option('--seeds A..B', `Run every seed from A to B inclusive (at most ${SIM_LIMITS.maxSeedsPerSweep} seeds).`),
     option('--seeds COUNT', `Run COUNT seeds, starting at --seed if given, else at ${SIM_DEFAULTS.firstSeedOfCount}.`),
+    option('--jobs N', `Run a sweep on N worker threads, 1 to ${SIM_LIMITS.maxJobs}. Default: one per core.`),
+    option('', 'The output (in seed order), the report and the exit code are those of --jobs 1.'),
+    option('--stop-on-failure', 'End a sweep at the first seed, in seed order, that does not pass.'),
     '',
     'Cluster and workload:',
     option('--duration D', 'Simulated time per run: Nms, Ns or Nm, more than 0, at most 24 hours.'),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult, Verdict } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
-import { main } from './main.ts';
+import { main, type SweepPool } from './main.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'refka-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -32,6 +32,16 @@ function cli(argv: readonly string[], runner?: (run: SeedRun) => RunResult, stde
     },
     runner,
   );
+  if (typeof code !== 'number') throw new Error('a sweep on one thread answers at once');
+  return { code, stdout, stderr };
+}
+
+/** The command line with `cores` cores, and a sweep pool (worker threads unless one is given). */
+async function cliThreads(argv: readonly string[], cores: number, pool?: SweepPool): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const io = { chooseSeed: () => 12_345, stdout: (text: string) => void (stdout += text), stderr: (text: string) => void (stderr += text), stderrIsTty: false, cores };
+  const code = await main(argv, io, runSeed, pool);
   return { code, stdout, stderr };
 }
 
@@ -104,6 +114,44 @@ describe('sim command line: sweeps', () => {
     expect(cli(['--seeds', '2', ...SHORT], undefined, false).stderr).toBe('');
     const tty = cli(['--seeds', '2', ...SHORT], verdictRunner({ 2: 'safety' }), true);
     expect(tty.stderr).toContain('\r2/2 seeds, 1 failed, worst verdict so far: safety');
+  });
+});
+
+describe('sim command line: sweeps on worker threads', () => {
+  it('prints the same lines, writes the same report and exits with the same code as one thread', async () => {
+    const one = await cliThreads(['--seeds', '1..4', ...SHORT, '--jobs', '1', '--report', join(scratch, 'jobs-1')], 2);
+    const two = await cliThreads(['--seeds', '1..4', ...SHORT, '--jobs', '2', '--report', join(scratch, 'jobs-2')], 1);
+    // Without --jobs a sweep takes one thread per core.
+    const cores = await cliThreads(['--seeds', '1..4', ...SHORT], 2);
+    expect(two.code).toBe(one.code);
+    expect(two.stdout.replaceAll('jobs-2', 'jobs-1')).toBe(one.stdout);
+    expect(`${cores.stdout}report written to ${join(scratch, 'jobs-1')}/index.html and coverage.json\n`).toBe(one.stdout);
+    expect(one.stdout.trimEnd().split('\n')).toHaveLength(5);
+    expect(readFileSync(join(scratch, 'jobs-2', 'coverage.json'), 'utf8')).toBe(readFileSync(join(scratch, 'jobs-1', 'coverage.json'), 'utf8'));
+  });
+
+  it('puts results that finish out of order back in seed order, and stops at the first failure in seed order', async () => {
+    // A pool that finishes the seeds backwards, and fails seeds 2 and 3.
+    const backwards: SweepPool = async (runs, _jobs, result) => {
+      for (let index = runs.length - 1; index >= 0; index--) {
+        const run = runs[index] as SeedRun;
+        const outcome = runSeed(run);
+        if (result(index, { ...outcome, verdict: run.seed === 2 || run.seed === 3 ? 'safety' : 'pass' }) === 'stop') return;
+      }
+    };
+    const all = await cliThreads(['--seeds', '1..4', ...SHORT, '--jobs', '2'], 1, backwards);
+    expect(all.stdout.trimEnd().split('\n').map((line) => Number(line.split(/\s+/)[1]))).toEqual([1, 2, 3, 4]);
+    expect(all.code).toBe(1);
+    const stopped = await cliThreads(['--seeds', '1..4', ...SHORT, '--jobs', '2', '--stop-on-failure'], 1, backwards);
+    expect(stopped.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^seed +1 +pass/), expect.stringMatching(/^seed +2 +safety/), 'stopped at the first failing seed (--stop-on-failure)']);
+    expect(stopped.code).toBe(1);
+  });
+
+  it('stops a one-thread sweep at the first failing seed with --stop-on-failure', () => {
+    const stopped = cli(['--seeds', '1..4', ...SHORT, '--stop-on-failure'], verdictRunner({ 3: 'liveness' }));
+    expect(stopped.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(stopped.stdout).toContain('stopped at the first failing seed');
+    expect(stopped.code).toBe(3);
   });
 });
 

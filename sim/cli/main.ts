@@ -5,6 +5,7 @@ import type { TraceSink } from '../core/trace.ts';
 import { writeReport } from '../report/write-report.ts';
 import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
+import { InOrder, runOnWorkers } from '../run/worker-pool.ts';
 import { toVariantNames } from '../../impl/variants/variant-registry.ts';
 import { parseSimArgs, reproCommand, type SimCommand } from './args.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
@@ -15,10 +16,29 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   stderrIsTty: boolean;
+  /** The machine's cores: a sweep's default `--jobs`. Absent: 1 (a sweep runs in this thread). */
+  cores?: number;
 }
 
-/** `npm run sim -- [options]`: returns the exit code (0 pass, 1 safety, 2 usage, 3 liveness, 4 crash). */
-export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) => RunResult = runSeed): number {
+/**
+ * Runs a sweep's seeds on `jobs` threads, calling `result` with each (in any order) until it answers
+ * 'stop'; resolves when done. The default runs them on worker threads (`sweep-worker.ts`).
+ */
+export type SweepPool = (runs: readonly SeedRun[], jobs: number, result: (index: number, result: RunResult) => 'continue' | 'stop') => Promise<void>;
+
+export const workerSweepPool: SweepPool = (runs, jobs, result) =>
+  new Promise((resolve, reject) => {
+    runOnWorkers<SeedRun, RunResult>(new URL('../run/sweep-worker.ts', import.meta.url), runs, jobs, {
+      result,
+      done: (error) => (error === undefined ? resolve() : reject(error)),
+    });
+  });
+
+/**
+ * `npm run sim -- [options]`: returns the exit code (0 pass, 1 safety, 2 usage, 3 liveness,
+ * 4 crash), at once, or as a promise when a sweep runs on worker threads.
+ */
+export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) => RunResult = runSeed, pool: SweepPool = workerSweepPool): number | Promise<number> {
   if (argv.includes('--scenario') || argv.some((word) => word.startsWith('--scenario='))) return scenarioMain(argv, io);
   const outcome = parseSimArgs(argv, { chooseSeed: io.chooseSeed });
   switch (outcome.type) {
@@ -60,31 +80,49 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   let worst: Verdict = 'pass';
   const sweep = command.seeds.length > 1;
   let failed = 0;
+  // Every result goes through here in seed order, whichever thread ran it, so that the output,
+  // the report and the exit code of a sweep do not depend on --jobs.
+  const emit = (index: number, result: RunResult): 'continue' | 'stop' => {
+    worst = worseVerdict(worst, result.verdict);
+    if (result.verdict !== 'pass') failed += 1;
+    if (command.reportDir !== undefined) results.push(result);
+    if (command.json) io.stdout(runJson(result));
+    else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
+    if (sweep && io.stderrIsTty) {
+      io.stderr(`\r${index + 1}/${command.seeds.length} seeds, ${failed} failed, worst verdict so far: ${worst}   `);
+    }
+    return command.stopOnFailure && result.verdict !== 'pass' ? 'stop' : 'continue';
+  };
+  const finish = (): number => {
+    if (sweep && io.stderrIsTty) io.stderr('\n');
+    if (command.stopOnFailure && failed > 0 && results.length < command.seeds.length && !command.json) {
+      io.stdout(`stopped at the first failing seed (--stop-on-failure)\n`);
+    }
+    if (command.reportDir !== undefined) {
+      const problem = tryWriteReport(command.reportDir, results);
+      if (problem !== undefined) {
+        io.stderr(`refka sim: --report: ${problem}\n`);
+        return EXIT_CODES.usage;
+      }
+      if (!command.json) io.stdout(`report written to ${command.reportDir}/index.html and coverage.json\n`);
+    }
+    return EXIT_CODES[worst];
+  };
+  const jobs = Math.min(command.jobs ?? Math.max(1, io.cores ?? 1), command.seeds.length);
+  if (jobs > 1) {
+    // A trace is written for a single seed only (checked above), so no sink crosses a thread.
+    const ordered = new InOrder<RunResult>(emit);
+    const runs = command.seeds.map((seed) => seedRun(command, seed, undefined));
+    return pool(runs, jobs, (index, result) => ordered.push(index, result)).then(finish);
+  }
   try {
     for (const [index, seed] of command.seeds.entries()) {
-      const result = runner(seedRun(command, seed, sink));
-      worst = worseVerdict(worst, result.verdict);
-      if (result.verdict !== 'pass') failed += 1;
-      if (command.reportDir !== undefined) results.push(result);
-      if (command.json) io.stdout(runJson(result));
-      else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
-      if (sweep && io.stderrIsTty) {
-        io.stderr(`\r${index + 1}/${command.seeds.length} seeds, ${failed} failed, worst verdict so far: ${worst}   `);
-      }
+      if (emit(index, runner(seedRun(command, seed, sink))) === 'stop') break;
     }
   } finally {
     sink?.close();
   }
-  if (sweep && io.stderrIsTty) io.stderr('\n');
-  if (command.reportDir !== undefined) {
-    const problem = tryWriteReport(command.reportDir, results);
-    if (problem !== undefined) {
-      io.stderr(`refka sim: --report: ${problem}\n`);
-      return EXIT_CODES.usage;
-    }
-    if (!command.json) io.stdout(`report written to ${command.reportDir}/index.html and coverage.json\n`);
-  }
-  return EXIT_CODES[worst];
+  return finish();
 }
 
 function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefined): SeedRun {

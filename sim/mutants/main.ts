@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
+import { runOnWorkers } from '../run/worker-pool.ts';
 import { isMutantName, MUTANTS, type MutantName } from './mutant-catalogue.ts';
 import { formatMutantsReport, mutantCatches, mutantsReport } from './mutant-report.ts';
 import type { SeedOutcome } from './mutant-run.ts';
@@ -72,54 +72,26 @@ function parseWhole(option: string, text: string, min: number, max: number): num
   return value;
 }
 
-/**
- * The worker is TypeScript too: a worker thread does not inherit tsx's loader, so a small script
- * registers it and then imports the worker module.
- */
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./mutant-worker.ts', import.meta.url).href)}); });`;
-
 interface Job {
-  readonly id: number;
   readonly mutant: MutantName | null;
   readonly seed: number;
 }
 
 /**
- * Runs the jobs on `threads` worker threads and calls `finished` with every outcome, by job id (so
- * the order in which workers finish changes nothing), or with the first worker error. Plain
- * callbacks: the runs themselves are synchronous and deterministic inside each worker.
+ * Runs the jobs on `threads` worker threads (`mutant-worker.ts`) and calls `finished` with every
+ * outcome, by job index (so the order in which workers finish changes nothing), or with the first
+ * worker error.
  */
 function runJobs(jobs: readonly Job[], threads: number, progress: (done: number) => void, finished: (outcomes: Map<number, SeedOutcome> | Error) => void): void {
   const outcomes = new Map<number, SeedOutcome>();
-  const workers: Worker[] = [];
-  let next = 0;
-  let live = 0;
-  let failed = false;
-  const feed = (worker: Worker): void => {
-    const job = jobs[next++];
-    if (job !== undefined) return worker.postMessage(job);
-    live--;
-    void worker.terminate();
-    if (live === 0 && !failed) finished(outcomes);
-  };
-  for (let index = 0; index < Math.min(threads, jobs.length); index++) {
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
-    workers.push(worker);
-    live++;
-    worker.on('message', (message: { id: number; outcome: SeedOutcome }) => {
-      outcomes.set(message.id, message.outcome);
+  runOnWorkers<Job, SeedOutcome>(new URL('./mutant-worker.ts', import.meta.url), jobs, threads, {
+    result: (index, outcome) => {
+      outcomes.set(index, outcome);
       progress(outcomes.size);
-      feed(worker);
-    });
-    worker.on('error', (error) => {
-      if (failed) return;
-      failed = true;
-      for (const other of workers) void other.terminate();
-      finished(error);
-    });
-    feed(worker);
-  }
-  if (jobs.length === 0) finished(outcomes);
+      return 'continue';
+    },
+    done: (error) => finished(error ?? outcomes),
+  });
 }
 
 function main(argv: readonly string[]): void {
@@ -137,7 +109,7 @@ function main(argv: readonly string[]): void {
     return;
   }
   const jobs: Job[] = [];
-  for (const mutant of [null, ...options.mutants]) for (const seed of options.seeds) jobs.push({ id: jobs.length, mutant, seed });
+  for (const mutant of [null, ...options.mutants]) for (const seed of options.seeds) jobs.push({ mutant, seed });
   process.stdout.write(`${options.mutants.length} mutant(s) and the unmutated code over seeds ${options.seeds[0]}..${options.seeds.at(-1)}: ${jobs.length} runs on ${options.jobs} thread(s)\n`);
   const tty = process.stderr.isTTY;
   const { seeds, mutants } = options;
@@ -150,7 +122,7 @@ function main(argv: readonly string[]): void {
       process.exitCode = EXIT_CRASH;
       return;
     }
-    const byMutant = (mutant: MutantName | null): SeedOutcome[] => jobs.filter((job) => job.mutant === mutant).map((job) => outcomes.get(job.id) as SeedOutcome);
+    const byMutant = (mutant: MutantName | null): SeedOutcome[] => jobs.flatMap((job, index) => (job.mutant === mutant ? [outcomes.get(index) as SeedOutcome] : []));
     const baseline = new Map(byMutant(null).map((outcome) => [outcome.seed, outcome]));
     const report = mutantsReport(seeds, mutants.map((mutant) => mutantCatches(mutant, byMutant(mutant), baseline)));
     process.stdout.write(formatMutantsReport(report));
