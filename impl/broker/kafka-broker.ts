@@ -127,6 +127,14 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
    * and fetchers follow the metadata it fetched). Until then heartbeats ask to stay fenced.
    */
   private readyToUnfence = false;
+  /**
+   * Whether this process has caught up with the metadata log once and published its image to its
+   * partitions. A restarted broker replays the log from the start; before it has reached the high
+   * watermark the controller reported, the image is a past state of the cluster (in which this
+   * broker may lead at an old epoch its log has long moved past), so nothing of it is applied:
+   * Kafka's `MetadataLoader` does not publish until it has caught up to the high watermark.
+   */
+  private metadataPublished = false;
   private effects: NodeEffect<KafkaMessage>[] = [];
   private readonly context: PartitionContext;
 
@@ -447,7 +455,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
           if (entry.offset !== this.image.nextOffset) continue;
           this.image.replay(entry.offset, entry.record);
         }
-        if (message.entries.length > 0) this.reconcilePartitions();
+        const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark;
+        if (firstPublish) this.metadataPublished = true;
+        if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.reconcilePartitions();
         if (this.image.nextOffset < message.highWatermark) this.fetchMetadata();
         return;
       }
