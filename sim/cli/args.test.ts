@@ -392,6 +392,17 @@ describe('parseSimArgs: output options and help', () => {
     expect(fail(['--jobs', 'all'])).toBe("--jobs must be a whole number from 1 to 64, got 'all'");
   });
 
+  it('takes --shard I/N: the I-th of N interleaved slices of --seeds', () => {
+    expect(run(['--seeds', '1..10', '--shard', '0/3']).seeds).toEqual([1, 4, 7, 10]);
+    expect(run(['--seeds', '1..10', '--shard', '2/3']).seeds).toEqual([3, 6, 9]);
+    expect(run(['--seeds', '1..10', '--shard', '2/3']).shard).toEqual({ index: 2, count: 3 });
+    expect(run(['--seeds', '2', '--shard', '4/5']).seeds).toEqual([]);
+    expect(fail(['--shard', '0/2'])).toBe("--shard slices a sweep: give the whole sweep's --seeds too");
+    for (const bad of ['3/3', '0/0', '1', '1/-2', 'a/b', '1/2/3']) {
+      expect(fail(['--seeds', '10', '--shard', bad])).toBe(`--shard must be I/N with N from 1 to 1000000 and I from 0 to N - 1, got '${bad}'`);
+    }
+  });
+
   it('rejects empty names and names with control characters', () => {
     expect(fail(['--trace', ''])).toBe('--trace needs a file name, got an empty string');
     expect(fail(['--report', ''])).toBe('--report needs a directory, got an empty string');
@@ -405,7 +416,7 @@ describe('parseSimArgs: output options and help', () => {
   });
 
   it('documents every option, default, exit code, fault kind and config key', () => {
-    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--help']) {
+    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--shard', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--help']) {
       expect(HELP_TEXT).toContain(`${option} `);
     }
     for (const [name, code] of Object.entries(EXIT_CODES)) {

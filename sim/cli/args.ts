@@ -40,6 +40,8 @@ export interface SimCommand {
   readonly jobs?: number;
   /** `--stop-on-failure`: end a sweep at the first seed, in seed order, that does not pass. */
   readonly stopOnFailure: boolean;
+  /** `--shard I/N`: `seeds` holds the I-th of N interleaved slices of the seeds asked for. */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 export type ParseOutcome =
@@ -72,6 +74,7 @@ export const SIM_LIMITS = {
   maxBrokers: 64,
   maxPartitions: 1000,
   maxJobs: 64,
+  maxShards: 1_000_000,
 } as const;
 
 export function defaultReplicationFactor(brokers: number): number {
@@ -93,6 +96,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   jobs: { type: 'string' },
   'stop-on-failure': { type: 'boolean' },
+  shard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -158,6 +162,8 @@ function buildCommand(
   const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
   const reportDir = values.report === undefined ? undefined : parsePath('--report', values.report, 'a directory');
   const jobs = values.jobs === undefined ? undefined : parseCount('--jobs', values.jobs, 1, SIM_LIMITS.maxJobs);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  if (shard !== undefined && givenSeeds === undefined) throw new UsageError('--shard slices a sweep: give the whole sweep\'s --seeds too');
 
   let seeds: readonly number[];
   let seedSource: SimCommand['seedSource'];
@@ -167,7 +173,9 @@ function buildCommand(
     seeds = [chosen];
     seedSource = 'chosen';
   } else {
-    seeds = givenSeeds;
+    // Interleaved slices: shard I of N runs the seeds at positions I, I + N, I + 2N, ... so that
+    // every shard gets a like share of early and late seeds.
+    seeds = shard === undefined ? givenSeeds : givenSeeds.filter((_, position) => position % shard.count === shard.index);
     seedSource = 'given';
   }
 
@@ -187,7 +195,19 @@ function buildCommand(
     json: values.json === true,
     ...(jobs === undefined ? {} : { jobs }),
     stopOnFailure: values['stop-on-failure'] === true,
+    ...(shard === undefined ? {} : { shard }),
   };
+}
+
+/** `--shard I/N`: slice I (0-based, as Kubernetes' JOB_COMPLETION_INDEX) of N. */
+function parseShard(raw: string): { index: number; count: number } {
+  const match = /^([0-9]+)\/([0-9]+)$/.exec(raw);
+  const count = match === null ? undefined : decimalInRange(match[2] as string, 1, SIM_LIMITS.maxShards);
+  const index = match === null || count === undefined ? undefined : decimalInRange(match[1] as string, 0, count - 1);
+  if (count === undefined || index === undefined) {
+    throw new UsageError(`--shard must be I/N with N from 1 to ${SIM_LIMITS.maxShards} and I from 0 to N - 1, got ${quoteForMessage(raw)}`);
+  }
+  return { index, count };
 }
 
 /** parseArgs keeps the last of a repeated single-valued option silently; a contract should not. */
@@ -690,6 +710,9 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
     option('--jobs N', `Run a sweep on N worker threads, 1 to ${SIM_LIMITS.maxJobs}. Default: one per core.`),
     option('', 'The output (in seed order), the report and the exit code are those of --jobs 1.'),
     option('--stop-on-failure', 'End a sweep at the first seed, in seed order, that does not pass.'),
+    option('--shard I/N', 'Run only the I-th (0 to N-1) of N interleaved slices of --seeds, for one'),
+    option('', 'machine of many; merge the shards\' --report directories with'),
+    option('', '`npm run report -- merge`.'),
     '',
     'Cluster and workload:',
     option('--duration D', 'Simulated time per run: Nms, Ns or Nm, more than 0, at most 24 hours.'),

@@ -78,7 +78,8 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   }
   const results: RunResult[] = [];
   let worst: Verdict = 'pass';
-  const sweep = command.seeds.length > 1;
+  // A shard prints sweep lines even when its slice holds one seed, or none.
+  const sweep = command.seeds.length > 1 || command.shard !== undefined;
   let failed = 0;
   // Every result goes through here in seed order, whichever thread ran it, so that the output,
   // the report and the exit code of a sweep do not depend on --jobs.

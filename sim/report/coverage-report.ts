@@ -19,6 +19,8 @@ export interface CoverageReport {
   readonly format: typeof COVERAGE_REPORT_FORMAT;
   /** The system under test. Runs of several systems are listed sorted and joined with `, `. */
   readonly system: string;
+  /** The same systems as a sorted list (a system's own description may hold `, `). */
+  readonly systems: readonly string[];
   readonly seeds: SeedSummary;
   /** How many runs ended with each verdict (every verdict present, zero included). */
   readonly verdicts: Readonly<Record<Verdict, number>>;
@@ -145,6 +147,7 @@ export function buildCoverageReport(results: readonly RunResult[]): CoverageRepo
   return {
     format: COVERAGE_REPORT_FORMAT,
     system: sortedDistinct(runs.map((run) => run.system)).join(', '),
+    systems: sortedDistinct(runs.map((run) => run.system)),
     seeds: summarizeSeeds(runs),
     verdicts: countVerdicts(runs),
     worstVerdict: runs.reduce<Verdict>((worst, run) => worseVerdict(worst, run.verdict), 'pass'),
@@ -291,16 +294,21 @@ function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
 }
 
 function invariantStatus(tally: InvariantTally): InvariantStatus {
-  if (tally.runsApplicable === 0) return 'not-applicable';
-  switch (tally.kind) {
+  return invariantStatusOf(tally.kind, tally.runsApplicable > 0, tally);
+}
+
+/** An invariant's status over runs, from whether it applied in any and its summed counts. */
+export function invariantStatusOf(kind: InvariantKind, applied: boolean, counts: { readonly violations: number; readonly timesChecked: number; readonly timesHit: number }): InvariantStatus {
+  if (!applied) return 'not-applicable';
+  switch (kind) {
     case 'always':
     case 'eventually':
-      if (tally.violations > 0) return 'violated';
-      return tally.timesChecked > 0 ? 'held' : 'not-checked';
+      if (counts.violations > 0) return 'violated';
+      return counts.timesChecked > 0 ? 'held' : 'not-checked';
     case 'sometimes':
-      return tally.timesHit > 0 ? 'seen' : 'never-seen';
+      return counts.timesHit > 0 ? 'seen' : 'never-seen';
     default:
-      return unknownKind(tally.kind);
+      return unknownKind(kind);
   }
 }
 

@@ -18,7 +18,11 @@ export function serializeCoverageReport(report: CoverageReport): string {
  * use the file system synchronously.
  */
 export function writeReport(dir: string, results: readonly RunResult[]): void {
-  const report = buildCoverageReport(results);
+  writeCoverageReport(dir, buildCoverageReport(results));
+}
+
+/** Writes an already built (or merged, `merge-reports.ts`) report into `dir`. */
+export function writeCoverageReport(dir: string, report: CoverageReport): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, REPORT_FILES.json), serializeCoverageReport(report), 'utf8');
   writeFileSync(join(dir, REPORT_FILES.html), renderHtmlReport(report), 'utf8');
