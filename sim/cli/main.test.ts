@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult, Verdict } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
+import { workerSweepPool } from '../../bin/sweep-pool.ts';
 import { main, type SweepPool } from './main.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'refka-cli-'));
@@ -40,8 +41,8 @@ function cli(argv: readonly string[], runner?: (run: SeedRun) => RunResult, stde
 async function cliThreads(argv: readonly string[], cores: number, pool?: SweepPool): Promise<Captured> {
   let stdout = '';
   let stderr = '';
-  const io = { chooseSeed: () => 12_345, stdout: (text: string) => void (stdout += text), stderr: (text: string) => void (stderr += text), stderrIsTty: false, cores };
-  const code = await main(argv, io, runSeed, pool);
+  const io = { chooseSeed: () => 12_345, stdout: (text: string) => void (stdout += text), stderr: (text: string) => void (stderr += text), stderrIsTty: false, cores, pool: pool ?? workerSweepPool };
+  const code = await main(argv, io, runSeed);
   return { code, stdout, stderr };
 }
 

@@ -5,7 +5,7 @@ import type { TraceSink } from '../core/trace.ts';
 import { writeReport } from '../report/write-report.ts';
 import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
-import { InOrder, runOnWorkers } from '../run/worker-pool.ts';
+import { InOrder } from '../run/worker-pool.ts';
 import { toVariantNames } from '../../impl/variants/variant-registry.ts';
 import { parseSimArgs, reproCommand, type SimCommand } from './args.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
@@ -18,27 +18,22 @@ export interface CliIo {
   stderrIsTty: boolean;
   /** The machine's cores: a sweep's default `--jobs`. Absent: 1 (a sweep runs in this thread). */
   cores?: number;
+  /** Runs a sweep on threads; absent, every sweep runs in this thread, whatever --jobs says. */
+  pool?: SweepPool;
 }
 
 /**
  * Runs a sweep's seeds on `jobs` threads, calling `result` with each (in any order) until it answers
- * 'stop'; resolves when done. The default runs them on worker threads (`sweep-worker.ts`).
+ * 'stop'; resolves when done. The host provides it (`bin/sweep-pool.ts`: worker threads), since
+ * waiting on threads is real asynchrony, which nothing under sim/ may use.
  */
 export type SweepPool = (runs: readonly SeedRun[], jobs: number, result: (index: number, result: RunResult) => 'continue' | 'stop') => Promise<void>;
-
-export const workerSweepPool: SweepPool = (runs, jobs, result) =>
-  new Promise((resolve, reject) => {
-    runOnWorkers<SeedRun, RunResult>(new URL('../run/sweep-worker.ts', import.meta.url), runs, jobs, {
-      result,
-      done: (error) => (error === undefined ? resolve() : reject(error)),
-    });
-  });
 
 /**
  * `npm run sim -- [options]`: returns the exit code (0 pass, 1 safety, 2 usage, 3 liveness,
  * 4 crash), at once, or as a promise when a sweep runs on worker threads.
  */
-export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) => RunResult = runSeed, pool: SweepPool = workerSweepPool): number | Promise<number> {
+export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) => RunResult = runSeed): number | Promise<number> {
   if (argv.includes('--scenario') || argv.some((word) => word.startsWith('--scenario='))) return scenarioMain(argv, io);
   const outcome = parseSimArgs(argv, { chooseSeed: io.chooseSeed });
   switch (outcome.type) {
@@ -110,7 +105,8 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     return EXIT_CODES[worst];
   };
   const jobs = Math.min(command.jobs ?? Math.max(1, io.cores ?? 1), command.seeds.length);
-  if (jobs > 1) {
+  const pool = io.pool;
+  if (jobs > 1 && pool !== undefined) {
     // A trace is written for a single seed only (checked above), so no sink crosses a thread.
     const ordered = new InOrder<RunResult>(emit);
     const runs = command.seeds.map((seed) => seedRun(command, seed, undefined));

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workerSweepPool } from '../../bin/sweep-pool.ts';
 import { main } from '../cli/main.ts';
 import type { RunResult } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
@@ -33,7 +34,7 @@ describe('merging shard reports', () => {
   });
 
   it('merges the --report directories of `npm run sim -- --shard I/N` into the report of the whole sweep', async () => {
-    const io = { chooseSeed: () => 1, stdout: () => undefined, stderr: () => undefined, stderrIsTty: false };
+    const io = { chooseSeed: () => 1, stdout: () => undefined, stderr: () => undefined, stderrIsTty: false, cores: 2, pool: workerSweepPool };
     const args = ['--seeds', '1..5', '--duration', '3s'];
     await main([...args, '--report', join(scratch, 'whole')], io);
     for (const index of [0, 1]) await main([...args, '--shard', `${index}/2`, '--report', join(scratch, `shard-${index}`)], io);

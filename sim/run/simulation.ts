@@ -76,8 +76,14 @@ interface HostedNode<N> {
   disk: SimDisk;
   /** Faults that destroyed or damaged data on this disk, oldest first (see `NodeView.damage`). */
   readonly damage: DataDamage[];
-  /** Timer name -> generation; a fired timer whose generation is older was cancelled. */
+  /**
+   * Timer name -> the generation of its pending timer; a timer event whose generation is not the
+   * one here was cancelled or set again. Cancelled and fired timers leave the map, so a node that
+   * names a timer per request (a request timeout) keeps only its pending ones.
+   */
   readonly timers: Map<string, number>;
+  /** The last timer generation this host handed out: never reused, so a deleted name is safe. */
+  timerGeneration: number;
 }
 
 /** Thrown inside the loop to stop a run whose outcome is already decided. */
@@ -408,7 +414,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       ...(isServer && this.system.flipEscapesChecksums !== undefined ? { flipEscapesChecksums: this.system.flipEscapesChecksums } : {}),
       checkedFlipsOnly: withinPromise(this.options.faults),
     });
-    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, lastStop: 'none', node: undefined, disk, damage: [], timers: new Map() };
+    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, lastStop: 'none', node: undefined, disk, damage: [], timers: new Map(), timerGeneration: 0 };
     this.hosted.push(hosted);
     this.byId.set(id, hosted);
   }
@@ -452,16 +458,14 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         return this.network.send(hosted.id, effect.to, effect.message);
       case 'set-timer': {
         if (!(Number.isSafeInteger(effect.delayMs) && effect.delayMs >= 0)) fail(`timer ${effect.name}: bad delay ${effect.delayMs}`);
-        const generation = (hosted.timers.get(effect.name) ?? 0) + 1;
+        const generation = ++hosted.timerGeneration;
         hosted.timers.set(effect.name, generation);
         this.schedule(atMs + effect.delayMs, { type: 'timer', node: hosted.id, incarnation: hosted.incarnation, name: effect.name, generation });
         return;
       }
-      case 'cancel-timer': {
-        const generation = hosted.timers.get(effect.name);
-        if (generation !== undefined) hosted.timers.set(effect.name, generation + 1);
+      case 'cancel-timer':
+        hosted.timers.delete(effect.name);
         return;
-      }
       case 'transition':
         return this.observeTransition(effect.machine, effect.instance, effect.event.type, effect.to);
       case 'mark':
