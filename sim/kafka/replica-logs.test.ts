@@ -670,8 +670,8 @@ describe('ReplicaLogs copy ledger: a last known leader elected without the recor
   function lastKnownLeader(options: { cleanExit?: boolean; cleanElection?: boolean } = {}) {
     const { time, a, b, tracker, observe } = twoReplicas();
     const epochs = new Map([[1, 10], [2, 11]]);
-    const decisions = new Map<number, { brokerId: number; brokerEpoch: number; cleanShutdown: boolean }>();
-    const stops = new Map([[1, 'failed-exit'], [2, 'power-loss']]);
+    // How each broker's previous process ended, as the host saw it.
+    const stops = new Map([[1, 'none'], [2, 'none']]);
     // Each observation follows a new record of the controller's.
     let metadataOffset = 0;
     const controller = (registration: Registration): void => {
@@ -679,15 +679,15 @@ describe('ReplicaLogs copy ledger: a last known leader elected without the recor
         partitions: [{ topicName: TP.topic, partitionId: TP.partition, elr: [], lastKnownElr: [], ...registration }],
         brokers: [...epochs].map(([brokerId, brokerEpoch]) => ({ brokerId, brokerEpoch })),
         metadataOffset: ++metadataOffset,
-        registrationShutdowns: [...decisions.values()],
       }, (brokerId) => stops.get(brokerId));
     };
-    const register = (brokerId: number, epoch: number, cleanShutdown: boolean): void => {
+    // A new incarnation registered after its previous process ended by `stop`.
+    const register = (brokerId: number, epoch: number, stop: string): void => {
       epochs.set(brokerId, epoch);
-      decisions.set(brokerId, { brokerId, brokerEpoch: epoch, cleanShutdown });
+      stops.set(brokerId, stop);
     };
     controller({ leader: 1, leaderEpoch: 0, isr: [1, 2] });
-    register(1, 20, options.cleanExit === true);
+    register(1, 20, options.cleanExit === true ? 'clean-exit' : 'failed-exit');
     controller({ leader: 2, leaderEpoch: 1, isr: [2] });
     b.powerLoss(true);
     observe();
@@ -697,7 +697,7 @@ describe('ReplicaLogs copy ledger: a last known leader elected without the recor
     if (options.cleanElection === true) {
       controller({ leader: 2, leaderEpoch: 3, isr: [2] });
     } else {
-      register(2, 30, false);
+      register(2, 30, 'power-loss');
       controller({ leader: -1, leaderEpoch: 2, isr: [], lastKnownElr: [2] });
       controller({ leader: 2, leaderEpoch: 3, isr: [2] });
     }

@@ -1,5 +1,6 @@
 import { assert } from '../../impl/common/assert.ts';
 import { BROKER_LOG_DIR } from '../../impl/broker/kafka-broker.ts';
+import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
 import { parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
 import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
 import { decodeRecords, LOG_OVERHEAD, MAGIC_V2, NO_PRODUCER_ID, readRecordBatch, RECORD_BATCH_OVERHEAD } from '../../impl/log/record-batch.ts';
@@ -126,24 +127,14 @@ export interface BrokerLogs {
 }
 
 /**
- * What the ledger reads of the controller's registrations (`KafkaClusterView.controller`), to tell
- * how each leader was elected and how each replica left a partition's ISR and ELR.
+ * What the ledger reads of the controller's records (`KafkaClusterView.controller`), to tell how
+ * each leader was elected and how each replica left a partition's ISR and ELR.
  */
 export interface ControllerRegistrations {
-  readonly partitions: readonly {
-    readonly topicName: string;
-    readonly partitionId: number;
-    readonly leader: number;
-    readonly leaderEpoch: number;
-    readonly isr: readonly number[];
-    readonly elr: readonly number[];
-    readonly lastKnownElr: readonly number[];
-  }[];
-  readonly brokers: readonly { readonly brokerId: number; readonly brokerEpoch: number }[];
+  readonly partitions: readonly Pick<PartitionRegistration, 'topicName' | 'partitionId' | 'leader' | 'leaderEpoch' | 'isr' | 'elr' | 'lastKnownElr'>[];
+  readonly brokers: readonly Pick<BrokerRegistration, 'brokerId' | 'brokerEpoch'>[];
   /** The offset of the controller's next record: the registrations change only when it moves. */
   readonly metadataOffset: number;
-  /** Per broker, whether the controller took its latest registration as after a clean shutdown. */
-  readonly registrationShutdowns: readonly { readonly brokerId: number; readonly brokerEpoch: number; readonly cleanShutdown: boolean }[];
 }
 
 /** How one leader came to lead one epoch of a partition, as the controller's registrations showed. */
@@ -165,8 +156,9 @@ interface Election {
 interface MembershipExit {
   readonly atMs: number;
   /**
-   * It left in the step in which the controller registered it anew after an unclean shutdown
-   * (Kafka's `handleBrokerUncleanShutdown`); `stop` is how its previous process had ended.
+   * It left in the step in which the controller registered a new incarnation of it, whose previous
+   * process had not exited cleanly (Kafka's `handleBrokerUncleanShutdown` writes those changes with
+   * the `RegisterBrokerRecord`); `stop` is how that process had ended.
    */
   readonly unclean: boolean;
   readonly stop: string;
@@ -201,10 +193,11 @@ export class ReplicaLogs {
   private observedMetadataOffset = -1;
 
   /**
-   * Follows the controller's registrations (after each event, like `observe`): records how each
-   * leader was elected and how each broker left each partition's ISR and ELR, for the per-record
-   * excuse of a last-known-leader election (`judgeLoss`). `stopOf` tells, for a running broker, how
-   * its previous process ended (`BrokerView.lastStop`). Nothing is learnt while no controller runs.
+   * Follows the controller's records (after each event, like `observe`): records how each leader
+   * was elected and how each broker left each partition's ISR and ELR, for the per-record excuse of
+   * a last-known-leader election (`judgeLoss`). `stopOf` tells, for a running broker, how its
+   * previous process really ended (`BrokerView.lastStop`). Nothing is learnt while no controller
+   * runs.
    */
   observeController(nowMs: number, controller: ControllerRegistrations | undefined, stopOf: (brokerId: number) => string | undefined): void {
     // The registrations are the controller's committed records replayed: nothing to learn until
@@ -212,12 +205,13 @@ export class ReplicaLogs {
     if (controller === undefined || controller.metadataOffset === this.observedMetadataOffset) return;
     this.observedMetadataOffset = controller.metadataOffset;
     const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
-    // A broker registered anew, in this very step, after a shutdown the controller took as unclean.
+    // A broker whose new incarnation was registered in this very step, after a process that did
+    // not exit cleanly: what it leaves now, it leaves on that unclean shutdown.
     const uncleanNow = new Set<number>();
-    for (const decision of controller.registrationShutdowns) {
-      if (decision.cleanShutdown || registered.get(decision.brokerId) !== decision.brokerEpoch) continue;
-      if (this.registeredEpochs.get(decision.brokerId) === decision.brokerEpoch) continue;
-      uncleanNow.add(decision.brokerId);
+    for (const [brokerId, epoch] of registered) {
+      if (this.registeredEpochs.get(brokerId) === epoch) continue;
+      const stop = stopOf(brokerId);
+      if (stop !== undefined && stop !== 'clean-exit' && stop !== 'none') uncleanNow.add(brokerId);
     }
     for (const partition of controller.partitions) {
       const name = `${partition.topicName}-${partition.partitionId}`;
