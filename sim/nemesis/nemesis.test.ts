@@ -4,7 +4,7 @@ import type { SimEvent } from '../core/sim-event.ts';
 import { AleaRandomStream } from '../random/random-stream.ts';
 import type { FaultAction } from './fault-action.ts';
 import type { FaultKind } from './fault-kind.ts';
-import { Nemesis, planFaults, type ClusterControl } from './nemesis.ts';
+import { Nemesis, OWN_STREAM_KINDS, planFaults, type ClusterControl } from './nemesis.ts';
 
 /** A cluster that records what the nemesis does to it, and a scheduler that keeps the events. */
 function harness(metadataSource: NodeId | undefined, seed = 7, kind: FaultKind = 'slow-metadata') {
@@ -19,16 +19,17 @@ function harness(metadataSource: NodeId | undefined, seed = 7, kind: FaultKind =
   });
   const scheduler = { nowMs: () => 0, schedule: (atMs: number, event: SimEvent) => void events.push({ atMs, event }) };
   const servers = ['broker-0', 'broker-1', 'broker-2'];
+  const main = new AleaRandomStream(seed, 'faults');
   const own = new AleaRandomStream(seed, `faults:${kind}`);
   const nemesis = new Nemesis(
     { kinds: [kind], meanIntervalMs: { [kind]: 1_000 } },
-    new AleaRandomStream(seed, 'faults'),
+    main,
     scheduler,
     control,
     servers,
     [...servers, 'controller-0', 'producer-0'],
     metadataSource,
-    () => own,
+    (drawn) => (OWN_STREAM_KINDS.has(drawn) ? own : main),
   );
   return { calls, events, nemesis };
 }
@@ -82,7 +83,8 @@ describe('link-stall', () => {
   it('draws from a stream of its own: adding it moved no other fault kind of any seed', () => {
     for (let seed = 0; seed < 200; seed++) {
       const own = new AleaRandomStream(seed, 'faults:link-stall');
-      const withStall = planFaults({ type: 'swarm' }, new AleaRandomStream(seed, 'faults'), [], () => own);
+      const main = new AleaRandomStream(seed, 'faults');
+      const withStall = planFaults({ type: 'swarm' }, main, [], (kind) => (kind === 'link-stall' ? own : main));
       const without = planFaults({ type: 'swarm' }, new AleaRandomStream(seed, 'faults'), ['link-stall']);
       expect(withStall.kinds.filter((kind) => kind !== 'link-stall')).toEqual(without.kinds);
       for (const kind of without.kinds) expect(withStall.meanIntervalMs[kind]).toBe(without.meanIntervalMs[kind]);

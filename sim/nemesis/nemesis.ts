@@ -51,11 +51,6 @@ export interface FaultPlan {
  */
 export const OWN_STREAM_KINDS: ReadonlySet<FaultKind> = new Set(['link-stall']);
 
-/** The name of the random stream a fault kind draws from. */
-export function faultStreamName(kind: FaultKind): string {
-  return OWN_STREAM_KINDS.has(kind) ? `faults:${kind}` : 'faults';
-}
-
 /** Kinds that take the whole cluster or its data away strike less often than the rest. */
 const RARE_KINDS: ReadonlySet<FaultKind> = new Set(['cluster-power-loss', 'disk-loss']);
 
@@ -78,7 +73,7 @@ export function planFaults(
   selection: FaultSelection,
   random: RandomStream,
   unavailable: readonly FaultKind[] = [],
-  ownStream: (kind: FaultKind) => RandomStream = () => random,
+  streamOf: (kind: FaultKind) => RandomStream = () => random,
 ): FaultPlan {
   let kinds: FaultKind[];
   const available = FAULT_KINDS.filter((kind) => !unavailable.includes(kind));
@@ -95,7 +90,7 @@ export function planFaults(
       kinds = shared.filter(() => random.chance(SWARM_INCLUSION_PROBABILITY));
       if (kinds.length === 0 && shared.length > 0) kinds = [random.pick(shared)];
       for (const kind of available) {
-        if (OWN_STREAM_KINDS.has(kind) && ownStream(kind).chance(SWARM_INCLUSION_PROBABILITY)) kinds.push(kind);
+        if (OWN_STREAM_KINDS.has(kind) && streamOf(kind).chance(SWARM_INCLUSION_PROBABILITY)) kinds.push(kind);
       }
       break;
     }
@@ -105,10 +100,9 @@ export function planFaults(
   const meanIntervalMs: Partial<Record<FaultKind, number>> = {};
   // The shared stream's draws first, in the order they were always made.
   for (const kind of [...kinds.filter((kind) => !OWN_STREAM_KINDS.has(kind)), ...kinds.filter((kind) => OWN_STREAM_KINDS.has(kind))]) {
-    const stream = OWN_STREAM_KINDS.has(kind) ? ownStream(kind) : random;
     // Log-uniform between 1 s and 20 s (10 s and 60 s for rare kinds).
     const [low, high] = RARE_KINDS.has(kind) ? [10_000, 60_000] : [1_000, 20_000];
-    meanIntervalMs[kind] = Math.round(low * Math.pow(high / low, stream.next()));
+    meanIntervalMs[kind] = Math.round(low * Math.pow(high / low, streamOf(kind).next()));
   }
   return { kinds: FAULT_KINDS.filter((kind) => kinds.includes(kind)), meanIntervalMs };
 }
@@ -139,8 +133,8 @@ export class Nemesis {
     private readonly allNodes: readonly NodeId[],
     /** Where servers learn cluster metadata (Kafka's controller), for `slow-metadata`. */
     private readonly metadataSource?: NodeId,
-    /** The stream of each kind in `OWN_STREAM_KINDS`; the others draw from `random`. */
-    private readonly ownStream: (kind: FaultKind) => RandomStream = () => random,
+    /** The stream each kind draws from: its own for `OWN_STREAM_KINDS`, else `random`. */
+    private readonly streamOf: (kind: FaultKind) => RandomStream = () => random,
   ) {
     assert(servers.length > 0, 'the nemesis needs at least one server to fault');
   }
@@ -204,10 +198,6 @@ export class Nemesis {
     assert(mean !== undefined, `no rate planned for ${kind}`);
     const atMs = this.scheduler.nowMs() + 1 + Math.floor(this.streamOf(kind).exponential(mean));
     this.scheduler.schedule(atMs, { type: 'fault', action: { type: 'inject', kind } });
-  }
-
-  private streamOf(kind: FaultKind): RandomStream {
-    return OWN_STREAM_KINDS.has(kind) ? this.ownStream(kind) : this.random;
   }
 
   private after(delayMs: number, action: FaultAction): void {

@@ -17,7 +17,7 @@ import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
 import { modelConformance } from '../conformance/model-conformance.ts';
 import { FAULT_KINDS, withinPromise, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
-import { Nemesis, describeFaultPlan, faultStreamName, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
+import { Nemesis, OWN_STREAM_KINDS, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
 import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';
 import { RandomStreams } from '../random/random-stream.ts';
 import type { RandomStream } from '../../impl/env/node-environment.ts';
@@ -142,21 +142,15 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     });
     for (const id of this.nodeIds) this.addHost(id, system.servers.includes(id));
     const faultsRandom = this.streams.stream('faults');
-    const ownStreams = new Map<FaultKind, RandomStream>();
-    const ownStream = (kind: FaultKind): RandomStream => {
-      let stream = ownStreams.get(kind);
-      if (stream === undefined) {
-        stream = this.streams.stream(faultStreamName(kind));
-        ownStreams.set(kind, stream);
-      }
-      return stream;
-    };
+    // Kinds added after seeds were published draw from streams of their own (OWN_STREAM_KINDS).
+    const ownStreams = new Map([...OWN_STREAM_KINDS].map((kind) => [kind, this.streams.stream(`faults:${kind}`)] as const));
+    const streamOf = (kind: FaultKind): RandomStream => ownStreams.get(kind) ?? faultsRandom;
     const unavailable: FaultKind[] = [];
     if (system.metadataSource === undefined) unavailable.push('slow-metadata');
     if (system.servers.length < 2) unavailable.push('link-stall');
-    const plan = planFaults(options.faults, faultsRandom, unavailable, ownStream);
+    const plan = planFaults(options.faults, faultsRandom, unavailable, streamOf);
     this.faultPlan = describeFaultPlan(plan);
-    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource, ownStream);
+    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource, streamOf);
     this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.heldBackCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
