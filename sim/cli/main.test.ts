@@ -153,6 +153,10 @@ describe('sim command line: sweeps on worker threads', () => {
     expect(stopped.stdout.trimEnd().split('\n')).toHaveLength(4);
     expect(stopped.stdout).toContain('stopped at the first failing seed');
     expect(stopped.code).toBe(3);
+    // A failure at the last seed leaves nothing unrun: the sweep just ends.
+    const last = cli(['--seeds', '1..2', ...SHORT, '--stop-on-failure'], verdictRunner({ 2: 'safety' }));
+    expect(last.stdout).not.toContain('stopped at the first failing seed');
+    expect(last.code).toBe(1);
   });
 });
 

@@ -76,10 +76,12 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   // A shard prints sweep lines even when its slice holds one seed, or none.
   const sweep = command.seeds.length > 1 || command.shard !== undefined;
   let failed = 0;
+  let emitted = 0;
   // Every result goes through here in seed order, whichever thread ran it, so that the output,
   // the report and the exit code of a sweep do not depend on --jobs.
   const emit = (index: number, result: RunResult): 'continue' | 'stop' => {
     worst = worseVerdict(worst, result.verdict);
+    emitted += 1;
     if (result.verdict !== 'pass') failed += 1;
     if (command.reportDir !== undefined) results.push(result);
     if (command.json) io.stdout(runJson(result));
@@ -91,7 +93,8 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   };
   const finish = (): number => {
     if (sweep && io.stderrIsTty) io.stderr('\n');
-    if (command.stopOnFailure && failed > 0 && results.length < command.seeds.length && !command.json) {
+    // Said only when seeds were left unrun: a sweep whose last seed failed simply ended.
+    if (command.stopOnFailure && failed > 0 && emitted < command.seeds.length && !command.json) {
       io.stdout(`stopped at the first failing seed (--stop-on-failure)\n`);
     }
     if (command.reportDir !== undefined) {
