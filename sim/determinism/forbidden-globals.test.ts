@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { sourceFiles } from './source-files.ts';
 
 /**
- * Node logic, models and the simulator must be deterministic: they may see time, randomness and
+ * Node logic, models, the simulator and the claims must be deterministic: they may see time, randomness and
  * I/O only through the injected environment. This test reads every source file under those
  * folders and fails on any use of a global that would let the host machine decide an outcome.
  * Tests themselves are exempt (they may time out, read temp directories...).
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const SCANNED = ['impl', 'model', 'sim'];
+const SCANNED = ['impl', 'model', 'sim', 'properties'];
 
 const FORBIDDEN: readonly { pattern: RegExp; why: string }[] = [
   { pattern: /\bDate\.now\b/, why: 'wall-clock time' },
@@ -46,7 +46,7 @@ export function findForbidden(source: string): string[] {
   return FORBIDDEN.filter(({ pattern }) => pattern.test(code)).map(({ pattern, why }) => `${pattern.source} (${why})`);
 }
 
-describe('forbidden globals in impl/, model/, sim/', () => {
+describe('forbidden globals in impl/, model/, sim/, properties/', () => {
   it('the scanner catches each forbidden global and ignores prose', () => {
     expect(findForbidden('const t = Date.now();')).toHaveLength(1);
     expect(findForbidden('const r = Math.random();')).toHaveLength(1);
