@@ -387,6 +387,8 @@ describe('parseSimArgs: output options and help', () => {
     expect(run(['--seeds', '10', '--jobs', '4']).jobs).toBe(4);
     expect('jobs' in run(['--seeds', '10'])).toBe(false);
     expect(run(['--seeds', '10', '--stop-on-failure']).stopOnFailure).toBe(true);
+    expect(run(['--seed', '3', '--full-checks']).fullChecks).toBe(true);
+    expect(run(['--seed', '3']).fullChecks).toBeUndefined();
     expect(fail(['--jobs', '0'])).toBe("--jobs must be a whole number from 1 to 64, got '0'");
     expect(fail(['--jobs', '65'])).toBe("--jobs must be a whole number from 1 to 64, got '65'");
     expect(fail(['--jobs', 'all'])).toBe("--jobs must be a whole number from 1 to 64, got 'all'");
@@ -416,7 +418,7 @@ describe('parseSimArgs: output options and help', () => {
   });
 
   it('documents every option, default, exit code, fault kind and config key', () => {
-    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--shard', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--help']) {
+    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--shard', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--full-checks', '--help']) {
       expect(HELP_TEXT).toContain(`${option} `);
     }
     for (const [name, code] of Object.entries(EXIT_CODES)) {

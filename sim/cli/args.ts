@@ -46,6 +46,8 @@ export interface SimCommand {
   readonly stopOnFailure: boolean;
   /** `--shard I/N`: `seeds` holds the I-th of N interleaved slices of the seeds asked for. */
   readonly shard?: { readonly index: number; readonly count: number };
+  /** `--full-checks`: the debug switch that runs every state check after every event. */
+  readonly fullChecks?: boolean;
 }
 
 export type ParseOutcome =
@@ -77,6 +79,7 @@ const OPTIONS = {
   jobs: { type: 'string' },
   'stop-on-failure': { type: 'boolean' },
   shard: { type: 'string' },
+  'full-checks': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -176,6 +179,7 @@ function buildCommand(
     ...(jobs === undefined ? {} : { jobs }),
     stopOnFailure: values['stop-on-failure'] === true,
     ...(shard === undefined ? {} : { shard }),
+    ...(values['full-checks'] === true ? { fullChecks: true } : {}),
   };
 }
 

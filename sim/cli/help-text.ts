@@ -100,6 +100,8 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
     option('--trace FILE', 'Write the event trace to FILE.'),
     option('--report DIR', 'Write reports to DIR.'),
     option('--json', 'Print results as JSON. Default: off.'),
+    option('--full-checks', 'Debug: run every state check after every event, not only after events'),
+    option('', 'a broker or the controller handled. Same verdicts, several times slower.'),
     option('-h, --help', 'Print this help and exit.'),
     '',
     'Exit codes (a sweep exits with the worst verdict seen):',

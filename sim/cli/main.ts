@@ -137,6 +137,7 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
     variants: toVariantNames(command.variants),
     repro: reproCommand(command, seed),
     ...(sink === undefined ? {} : { traceSink: sink }),
+    ...(command.fullChecks === true ? { fullChecks: true } : {}),
   };
 }
 

@@ -27,6 +27,7 @@ export class InvariantMonitor<View> {
   private readonly kept: Violation[] = [];
   private readonly excusedKept: Excused[] = [];
   private firstApplicableViolationAtMs: number | undefined;
+  private timedCheckAtMs = Infinity;
 
   constructor(private readonly definitions: readonly InvariantDefinition<View>[]) {
     const names = new Set<string>();
@@ -78,8 +79,17 @@ export class InvariantMonitor<View> {
     else this.record(definition, atMs, violation, context);
   }
 
+  /**
+   * The earliest time at which a timed state checker may judge the last checked state differently
+   * (`nextChangeAtMs`); Infinity when none waits on time.
+   */
+  get nextTimedCheckAtMs(): number {
+    return this.timedCheckAtMs;
+  }
+
   /** Runs every state checker and state predicate; called after each event that changed state. */
   checkState(atMs: number, view: View, context: RunContext): void {
+    let next = Infinity;
     for (const definition of this.stateChecks) {
       const tally = this.tally(definition.name);
       tally.checked++;
@@ -91,8 +101,19 @@ export class InvariantMonitor<View> {
       assert(checker.type === 'state', 'state checks hold only state checkers and predicates');
       const found = checker.check(view);
       if (found === undefined) tally.hit++;
-      else this.record(definition, atMs, found, context);
+      else {
+        this.record(definition, atMs, found, context);
+        // A finding stands until the state changes, and a full check would record it again after
+        // the very next event: so does this one.
+        next = atMs;
+      }
+      const changeAtMs = checker.nextChangeAtMs?.();
+      if (changeAtMs !== undefined) {
+        assert(changeAtMs > atMs, `${definition.name}: its verdict may next change at ${changeAtMs}, not after the check at ${atMs}`);
+        next = Math.min(next, changeAtMs);
+      }
     }
+    this.timedCheckAtMs = next;
   }
 
   checkHistory(history: readonly HistoryEntry[], view: View, context: RunContext): void {

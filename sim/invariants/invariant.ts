@@ -23,7 +23,17 @@ export interface Finding {
 /** How an invariant's checker reads the run. */
 export type InvariantChecker<View> =
   /** `always`, over cluster state: returns a violation message (or a finding), or undefined when it holds. */
-  | { readonly type: 'state'; check(view: View): string | Finding | undefined }
+  | {
+      readonly type: 'state';
+      check(view: View): string | Finding | undefined;
+      /**
+       * For a checker whose verdict can change with time alone (a bound in ms): after a check, the
+       * earliest simulated time at which the same state may be judged differently, or undefined
+       * when only a change of state can change it. State checks are skipped after events that
+       * change no state the checkers read, so without this a timed violation would be found late.
+       */
+      nextChangeAtMs?(): number | undefined;
+    }
   /** `always`, over the finished history: returns everything found, violations and excused. */
   | {
       readonly type: 'history';

@@ -102,6 +102,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     servers: brokers,
     clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers],
     metadataSource: controller,
+    // The state checks read the brokers, the controller and their disks; clients only through the
+    // history and the convergence check, which run on their own schedule.
+    stateNodes: [controller, ...brokers],
     config: options.config,
     variants: options.variants,
     invariants,

@@ -33,6 +33,8 @@ export interface SeedRun {
   readonly plantedBug?: 'ack-before-fsync';
   /** Test-only: opt into datagram chaos (no FIFO, duplicates). */
   readonly datagramChaos?: boolean;
+  /** Debug switch (`--full-checks`): every state check after every event. */
+  readonly fullChecks?: boolean;
 }
 
 /**
@@ -93,6 +95,7 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
       network,
       repro: run.repro,
       ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink }),
+      ...(run.fullChecks === true ? { fullChecks: true } : {}),
     },
     // The run's config as the report and the checkers see it is what the workload topic runs
     // with: the brokers' settings, then the topic's own (drawn) overrides.

@@ -82,6 +82,14 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    * drawn.
    */
   readonly metadataSource?: NodeId;
+  /**
+   * The nodes whose state the state checks read (for Kafka: the brokers and the controller).
+   * After an event that only other nodes handled, the state checks are skipped: their verdicts
+   * cannot have changed, unless time alone changes one (`nextChangeAtMs`). Absent: every node.
+   * A checker that read a client's state would be missed here; `--full-checks` and
+   * `checks-incremental.test.ts` guard that by running every check after every event.
+   */
+  readonly stateNodes?: readonly NodeId[];
   /** Builds a node's logic from its environment; a restart calls it again on the same disk. */
   createNode(id: NodeId, environment: NodeEnvironment): N;
   /** Turns the cluster into whatever its invariants read. */

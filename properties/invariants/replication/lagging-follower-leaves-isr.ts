@@ -21,6 +21,11 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
   const boundMs = replicaLagTimeMaxMs + Math.floor(replicaLagTimeMaxMs / 2) + marginMs;
   /** Per leader tenure (partition, broker, incarnation, epoch): when its log end grew, and since when its ISR is settled. */
   const tenures = new Map<string, { times: number[]; ends: number[]; settledSinceMs: number | undefined; seenMs: number; held: Map<number, number> }>();
+  /** After a check: the earliest moment a bound passes for the state it saw (time alone changes this verdict). */
+  let nextChangeAtMs: number | undefined;
+  const wakeAt = (atMs: number): void => {
+    nextChangeAtMs = nextChangeAtMs === undefined ? atMs : Math.min(nextChangeAtMs, atMs);
+  };
   return {
     name: 'LaggingFollowerLeavesIsr',
     kind: 'always',
@@ -28,7 +33,9 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
     statement: `A follower that has not caught up with its leader for more than 1.5 x replica.lag.time.max.ms plus ${marginMs} ms (${boundMs} ms) is out of the leader's ISR, unless an ISR change was in flight within the last half lag time.`,
     checker: {
       type: 'state',
+      nextChangeAtMs: () => nextChangeAtMs,
       check(view) {
+        nextChangeAtMs = undefined;
         const controller = view.controller;
         if (controller === undefined) return undefined;
         const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker]));
@@ -61,12 +68,16 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
             const copy = brokers.get(member)?.status === 'running' ? brokers.get(member)?.replicas.find((replica) => replica.name === name) : undefined;
             const followerEnd = Math.max(tenure.held.get(member) ?? -1, copy?.logEndOffset ?? -1);
             tenure.held.set(member, followerEnd);
-            if (tenure.settledSinceMs === undefined || view.nowMs - tenure.settledSinceMs < Math.floor(replicaLagTimeMaxMs / 2) + marginMs) continue;
-            if (followerEnd < 0 || followerEnd >= leader.logEndOffset) continue;
+            if (followerEnd < 0 || followerEnd >= leader.logEndOffset || tenure.settledSinceMs === undefined) continue;
             const behindSinceMs = tenure.times[firstAbove(tenure.ends, followerEnd)] as number;
-            if (view.nowMs - behindSinceMs > boundMs) {
-              return `${name}: follower ${member} (log end ${followerEnd}) has been behind leader ${partition.leader} (epoch ${partition.leaderEpoch}, log end ${leader.logEndOffset}) since ${behindSinceMs} ms, ${view.nowMs - behindSinceMs} ms, and is still in its ISR ${leader.maximalIsr.join(',')}`;
+            // Judged once the ISR has been settled for half a lag time and a margin, and the
+            // follower behind for longer than the bound: time alone passes both, at the later.
+            const judgedFromMs = Math.max(tenure.settledSinceMs + Math.floor(replicaLagTimeMaxMs / 2) + marginMs, behindSinceMs + boundMs + 1);
+            if (view.nowMs < judgedFromMs) {
+              wakeAt(judgedFromMs);
+              continue;
             }
+            return `${name}: follower ${member} (log end ${followerEnd}) has been behind leader ${partition.leader} (epoch ${partition.leaderEpoch}, log end ${leader.logEndOffset}) since ${behindSinceMs} ms, ${view.nowMs - behindSinceMs} ms, and is still in its ISR ${leader.maximalIsr.join(',')}`;
           }
         }
         // Tenures not seen for a while are over (a later epoch or incarnation has its own key).
