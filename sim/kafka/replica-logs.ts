@@ -607,8 +607,10 @@ export class ReplicaLogs {
       const crc = compacted ? 0 : batch.crc;
       hash = mix(hash, batch.baseOffset, batch.lastOffset, batch.epoch, crc);
       intact &&= !batch.corrupt;
-      const digest: BatchDigest = { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc, prefixHash: hash, intact };
-      digests.push(batch.producer === undefined ? digest : { ...digest, producer: batch.producer });
+      // Literal shapes, not a spread: a spread gives each object a hidden class of its own.
+      digests.push(batch.producer === undefined
+        ? { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc, prefixHash: hash, intact }
+        : { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc, prefixHash: hash, intact, producer: batch.producer });
     }
 
   }
@@ -818,7 +820,10 @@ export function reanchor(batches: readonly BatchDigest[], fromOffset: number, in
     const batch = batches[index] as BatchDigest;
     if (batch.baseOffset < fromOffset) continue;
     const previous = into.at(-1);
-    into.push({ ...batch, prefixHash: mix(previous?.prefixHash ?? anchorHash(fromOffset), batch.baseOffset, batch.lastOffset, batch.epoch, batch.crc) });
+    const prefixHash = mix(previous?.prefixHash ?? anchorHash(fromOffset), batch.baseOffset, batch.lastOffset, batch.epoch, batch.crc);
+    into.push(batch.producer === undefined
+      ? { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc: batch.crc, prefixHash, intact: batch.intact }
+      : { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, crc: batch.crc, prefixHash, intact: batch.intact, producer: batch.producer });
   }
   return into;
 }
