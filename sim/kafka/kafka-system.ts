@@ -26,6 +26,8 @@ import type { InvariantDefinition } from '../invariants/invariant.ts';
 import type { ClusterView, DataFault, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
 import { describeTopics } from './describe.ts';
+import { ViewVersions } from './view-versions.ts';
+import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import { reanchor, ReplicaLogs, type BatchDigest, type BrokerLogs } from './replica-logs.ts';
 import { describeTopicConfigs } from './topic-configs.ts';
 import { compactionRemovedRecord, retentionDeletedSegment } from '../../properties/invariants/log/log-sometimes.ts';
@@ -81,7 +83,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
   // One per run: the checkers' record of every replica's log and of every record's copies.
   const logs = new ReplicaLogs(() => compacted);
-  const anchoring = new DigestAnchoring();
+  const memory = new KafkaViewMemory();
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
     uncleanShutdownDetected(),
@@ -131,7 +133,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       const reset = options.config['auto.offset.reset'] === 'latest' && id !== FINAL_READER ? 'latest' : 'earliest';
       return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, rules, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
     },
-    view: (cluster) => kafkaView(cluster, logs, anchoring),
+    view: (cluster) => kafkaView(cluster, logs, memory),
     summary: (view) => describeTopics(view),
     pendingConvergence: (view) => pendingConvergence(view, options),
     flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted),
@@ -224,7 +226,31 @@ export class DigestAnchoring {
   }
 }
 
-export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, anchoring: DigestAnchoring = new DigestAnchoring()): KafkaClusterView {
+/** The controller's registrations as of one metadata offset: rebuilt only when a record was replayed. */
+class ControllerRegistrationsCache {
+  private state: unknown;
+  private offset = -1;
+  private cached: { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } | undefined;
+
+  of(controller: QuorumController): { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } {
+    if (this.cached === undefined || this.state !== controller.state || this.offset !== controller.state.nextOffset) {
+      this.cached = { brokers: controller.state.brokers(), partitions: controller.state.allPartitions(), topics: controller.state.topics() };
+      this.state = controller.state;
+      this.offset = controller.state.nextOffset;
+    }
+    return this.cached;
+  }
+}
+
+/** What one run's views carry from one to the next: anchored digests, change counters, the controller's registrations. */
+export class KafkaViewMemory {
+  readonly anchoring = new DigestAnchoring();
+  readonly versions = new ViewVersions();
+  readonly registrations = new ControllerRegistrationsCache();
+}
+
+export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, memory: KafkaViewMemory = new KafkaViewMemory()): KafkaClusterView {
+  const { anchoring, versions } = memory;
   const brokerLogs: BrokerLogs[] = [];
   for (const node of cluster.nodes) {
     if (!node.id.startsWith('broker-')) continue;
@@ -256,7 +282,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
   for (const node of cluster.nodes) {
     const logic = node.node;
     if (logic instanceof QuorumController) {
-      controllerView = { brokers: logic.state.brokers(), partitions: logic.state.allPartitions(), topics: logic.state.topics(), metadataOffset: logic.state.nextOffset, registrationShutdowns: logic.registrationShutdownDecisions };
+      controllerView = { ...memory.registrations.of(logic), metadataOffset: logic.state.nextOffset, registrationShutdowns: logic.registrationShutdownDecisions };
     } else if (node.id.startsWith('broker-')) {
       const broker = logic instanceof KafkaBroker ? logic : undefined;
       brokerViews.push({
@@ -271,7 +297,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
         brokerEpoch: broker?.currentBrokerEpoch ?? -1,
         replicas: broker === undefined ? [] : [...broker.partitions.keys()].sort().map((name) => {
           const partition = broker.partitions.get(name) as NonNullable<ReturnType<typeof broker.partitions.get>>;
-          return {
+          return versions.replica({
             brokerId: broker.brokerId,
             name,
             role: partition.role,
@@ -285,7 +311,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
             digest: anchoring.present(`${broker.brokerId}/${name}`, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
             epochCache: partition.log.leaderEpochCache.all,
             producerState: partition.producerState,
-          };
+          });
         }),
       });
     } else if (logic instanceof KafkaProducer) {
@@ -302,7 +328,9 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, an
     const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
     return broker?.status === 'running' ? broker.lastStop : undefined;
   });
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews } };
+  if (controllerView !== undefined) versions.controller(controllerView.partitions);
+  versions.cluster(brokerViews, controllerView, cluster.fullChecks === true);
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews }, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion };
 }
 
 /**

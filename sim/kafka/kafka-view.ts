@@ -87,4 +87,14 @@ export interface KafkaClusterView {
     /** Per consumer: partition -> next offset to read. */
     readonly consumers: readonly { readonly name: string; readonly positions: ReadonlyMap<number, number | undefined> }[];
   };
+  /**
+   * Per partition (`topic-partition`): a number that moves whenever anything a check reads of that
+   * partition moves (its replicas on every broker, the controller's registration of it); see
+   * `ViewVersions`. A claim may skip a partition it judged to hold while this and
+   * `clusterVersion` are as they were. Absent (a view built by hand, in a test): everything
+   * counts as changed.
+   */
+  readonly partitionVersions?: ReadonlyMap<string, number>;
+  /** Moves whenever anything outside single partitions moves (brokers' processes, registrations, topics); every view under `--full-checks`. */
+  readonly clusterVersion?: number;
 }

@@ -666,7 +666,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       disk: hosted.disk,
       damage: hosted.damage,
     }));
-    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes };
+    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes, ...(this.options.fullChecks === true ? { fullChecks: true } : {}) };
     return this.system.view(cluster);
   }
 

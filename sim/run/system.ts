@@ -62,6 +62,8 @@ export interface DataFault {
 /** What state invariants and convergence checks read: the cluster at one instant. */
 export interface ClusterView<N> {
   readonly nowMs: number;
+  /** Under `--full-checks`: the checks must judge everything, remembering nothing of what they skipped. */
+  readonly fullChecks?: boolean;
   /** Every node, in the system's declared order. */
   readonly nodes: readonly NodeView<N>[];
 }

@@ -1,6 +1,7 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BatchDigest } from '../../../sim/kafka/replica-logs.ts';
 import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
  * `EpochCacheMatchesLog`: every replica's leader epoch cache (`LeaderEpochFileCache`, KIP-101)
@@ -20,6 +21,7 @@ import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-vie
 export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
   /** Per replica: the digest checked and how far, so that each batch is judged once while the log only grows. */
   const checked = new Map<string, { digest: readonly BatchDigest[]; entries: number; latest: number | undefined; first: number | undefined; logStart: number; upTo: number }>();
+  const judged = new JudgedPartitions();
   return {
     name: 'EpochCacheMatchesLog',
     kind: 'always',
@@ -28,9 +30,12 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         for (const broker of view.brokers) {
           if (broker.status !== 'running') continue;
           for (const replica of broker.replicas) {
+            if (judged.unchanged(view, replica.name)) continue;
+            judged.judging(replica.name);
             if (replica.role === 'leader') {
               const latest = replica.epochCache.at(-1);
               if (latest === undefined || latest.epoch !== replica.leaderEpoch) {
@@ -67,6 +72,7 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
             return { message, excusedBy: flips };
           }
         }
+        judged.held(view);
         return undefined;
       },
     },

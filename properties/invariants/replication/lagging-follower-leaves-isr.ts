@@ -1,5 +1,6 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
  * `LaggingFollowerLeavesIsr`: a leader takes out of its ISR a follower that has not caught up with
@@ -19,10 +20,17 @@ import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
  */
 export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs = 2_000): InvariantDefinition<KafkaClusterView> {
   const boundMs = replicaLagTimeMaxMs + Math.floor(replicaLagTimeMaxMs / 2) + marginMs;
-  /** Per leader tenure (partition, broker, incarnation, epoch): when its log end grew, and since when its ISR is settled. */
-  const tenures = new Map<string, { times: number[]; ends: number[]; settledSinceMs: number | undefined; seenMs: number; held: Map<number, number> }>();
+  /**
+   * Per leader tenure (partition, broker, incarnation, epoch): when its log end grew, and since
+   * when its ISR is settled. A partition's tenure ends when the next begins (epochs and
+   * incarnations only grow), so there is at most one per partition.
+   */
+  const tenures = new Map<string, { times: number[]; ends: number[]; settledSinceMs: number | undefined; held: Map<number, number> }>();
   /** After a check: the earliest moment a bound passes for the state it saw (time alone changes this verdict). */
   let nextChangeAtMs: number | undefined;
+  /** Per partition: the key of its current tenure; a partition's earlier tenures are over. */
+  const currentTenure = new Map<string, string>();
+  const judged = new JudgedPartitions();
   const wakeAt = (atMs: number): void => {
     nextChangeAtMs = nextChangeAtMs === undefined ? atMs : Math.min(nextChangeAtMs, atMs);
   };
@@ -36,12 +44,15 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
       nextChangeAtMs: () => nextChangeAtMs,
       check(view) {
         nextChangeAtMs = undefined;
+        judged.begin(view);
         const controller = view.controller;
         if (controller === undefined) return undefined;
         const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker]));
         const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
         for (const partition of controller.partitions) {
           const name = `${partition.topicName}-${partition.partitionId}`;
+          // A partition judged to hold, unchanged since and with no bound pending, still holds.
+          if (judged.unchanged(view, name)) continue;
           const leaderBroker = brokers.get(partition.leader);
           const registration = registered.get(partition.leader);
           if (leaderBroker === undefined || leaderBroker.status !== 'running' || registration === undefined || registration.fenced || registration.brokerEpoch !== leaderBroker.brokerEpoch) continue;
@@ -49,15 +60,20 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
           if (leader === undefined) continue;
           const key = `${name}/${partition.leader}/${leaderBroker.incarnation}/${partition.leaderEpoch}`;
           let tenure = tenures.get(key);
+          const previousKey = currentTenure.get(name);
+          if (previousKey !== key) {
+            if (previousKey !== undefined) tenures.delete(previousKey);
+            currentTenure.set(name, key);
+          }
           if (tenure === undefined) {
-            tenure = { times: [view.nowMs], ends: [leader.logEndOffset], settledSinceMs: undefined, seenMs: view.nowMs, held: new Map() };
+            tenure = { times: [view.nowMs], ends: [leader.logEndOffset], settledSinceMs: undefined, held: new Map() };
             tenures.set(key, tenure);
           }
-          tenure.seenMs = view.nowMs;
           if (leader.logEndOffset > (tenure.ends.at(-1) as number)) {
             tenure.times.push(view.nowMs);
             tenure.ends.push(leader.logEndOffset);
           }
+          let waiting = false;
           const settled = leader.isrState.kind === 'committed';
           if (!settled) tenure.settledSinceMs = undefined;
           else tenure.settledSinceMs ??= view.nowMs;
@@ -75,13 +91,14 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
             const judgedFromMs = Math.max(tenure.settledSinceMs + Math.floor(replicaLagTimeMaxMs / 2) + marginMs, behindSinceMs + boundMs + 1);
             if (view.nowMs < judgedFromMs) {
               wakeAt(judgedFromMs);
+              waiting = true;
               continue;
             }
             return `${name}: follower ${member} (log end ${followerEnd}) has been behind leader ${partition.leader} (epoch ${partition.leaderEpoch}, log end ${leader.logEndOffset}) since ${behindSinceMs} ms, ${view.nowMs - behindSinceMs} ms, and is still in its ISR ${leader.maximalIsr.join(',')}`;
           }
+          if (!waiting) judged.judging(name);
         }
-        // Tenures not seen for a while are over (a later epoch or incarnation has its own key).
-        if (tenures.size > 64) for (const [key, tenure] of [...tenures]) if (tenure.seenMs < view.nowMs) tenures.delete(key);
+        judged.held(view);
         return undefined;
       },
     },

@@ -2,6 +2,7 @@ import { incrementSequence } from '../../../impl/log/record-batch.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BatchDigest } from '../../../sim/kafka/replica-logs.ts';
 import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
  * `ProducerStateMatchesLog`: every replica's producer state (`ProducerStateManager`, KIP-98) agrees
@@ -27,6 +28,7 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
   const scans = new Map<string, { digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>();
   /** Per replica: what it was last judged on, when it held; a replica whose log and state did not change since holds still. */
   const held = new Map<string, { digest: readonly BatchDigest[]; length: number; logStart: number; logEnd: number; version: number; compacted: boolean }>();
+  const judged = new JudgedPartitions();
   return {
     name: 'ProducerStateMatchesLog',
     kind: 'always',
@@ -35,10 +37,13 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         const compacted = new Set((view.controller?.topics ?? []).filter((topic) => (topic.configs['cleanup.policy'] ?? 'delete').includes('compact')).map((topic) => topic.name));
         for (const broker of view.brokers) {
           if (broker.status !== 'running') continue;
           for (const replica of broker.replicas) {
+            if (judged.unchanged(view, replica.name)) continue;
+            judged.judging(replica.name);
             // A batch that fails its checksum hides what follows it: not judged (the broker finds
             // the damage when it reads the batch).
             if (replica.digest.at(-1)?.intact === false) continue;
@@ -52,6 +57,7 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
             held.set(key, { digest: replica.digest, length: replica.digest.length, logStart: replica.logStartOffset, logEnd: replica.logEndOffset, version: replica.producerState.version, compacted: isCompacted });
           }
         }
+        judged.held(view);
         return undefined;
       },
     },

@@ -1,6 +1,7 @@
 import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/replica-logs.ts';
 import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
  * The replication invariants of Kafka's TLA+ specification (`KafkaReplication.tla`,
@@ -41,10 +42,12 @@ function registrations(view: KafkaClusterView): { brokers: Map<number, BrokerVie
 }
 
 /** Each partition whose controller-chosen leader runs and acts as leader in the controller's epoch. */
-function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, BrokerView>): { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] {
+function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, BrokerView>, skip?: JudgedPartitions): { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] {
   const found: { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] = [];
   for (const partition of view.controller?.partitions ?? []) {
     const name = `${partition.topicName}-${partition.partitionId}`;
+    // Partitions a claim judged to hold and that have not changed since are left out for it.
+    if (skip?.unchanged(view, name) === true) continue;
     const leaderBroker = brokers.get(partition.leader);
     if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
     const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
@@ -83,6 +86,7 @@ function isrMemberWithout(
 /** `SingleLeaderPerEpoch`: two brokers never act as leader of one partition in the same epoch. */
 export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
   const leaders = new Map<string, number>();
+  const judged = new JudgedPartitions();
   return {
     name: 'SingleLeaderPerEpoch',
     kind: 'always',
@@ -91,12 +95,16 @@ export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         for (const { broker, replica } of actingLeaders(view)) {
+          if (judged.unchanged(view, replica.name)) continue;
+          judged.judging(replica.name);
           const key = `${replica.name}@${replica.leaderEpoch}`;
           const known = leaders.get(key);
           if (known === undefined) leaders.set(key, broker.brokerId);
           else if (known !== broker.brokerId) return `${replica.name}: brokers ${known} and ${broker.brokerId} both led epoch ${replica.leaderEpoch}`;
         }
+        judged.held(view);
         return undefined;
       },
     },
@@ -114,6 +122,7 @@ export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
  * are judged: a restarted broker is out of every ISR by the time its registration is committed.
  */
 export function strongIsr(): InvariantDefinition<KafkaClusterView> {
+  const judged = new JudgedPartitions();
   return {
     name: 'StrongIsr',
     kind: 'always',
@@ -127,8 +136,10 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         const { brokers, registered } = registrations(view);
-        for (const { partition, name, leader } of controllerLeaders(view, brokers)) {
+        for (const { partition, name, leader } of controllerLeaders(view, brokers, judged)) {
+          judged.judging(name);
           if (leader.highWatermark <= leader.logStartOffset) continue;
           const index = lastBatchBelow(leader.digest, leader.highWatermark);
           if (index < 0) continue;
@@ -139,6 +150,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
             return `${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`;
           }
         }
+        judged.held(view);
         return undefined;
       },
     },
@@ -156,6 +168,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
 export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
   /** Per partition: the last batch below the highest high watermark seen so far. */
   const committed = new Map<string, ReplicaView['digest'][number]>();
+  const judged = new JudgedPartitions();
   return {
     name: 'IsrHoldsCommitted',
     kind: 'always',
@@ -167,7 +180,9 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         for (const { replica } of actingLeaders(view)) {
+          if (judged.unchanged(view, replica.name)) continue;
           const index = lastBatchBelow(replica.digest, replica.highWatermark);
           if (index < 0) continue;
           const boundary = replica.digest[index] as ReplicaView['digest'][number];
@@ -176,7 +191,8 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
           if (known === undefined || boundary.lastOffset > known.lastOffset) committed.set(replica.name, boundary);
         }
         const { brokers, registered } = registrations(view);
-        for (const { partition, name, leader } of controllerLeaders(view, brokers)) {
+        for (const { partition, name, leader } of controllerLeaders(view, brokers, judged)) {
+          judged.judging(name);
           const boundary = committed.get(name);
           if (boundary === undefined) continue;
           const held = batchEndingAt(leader.digest, boundary.lastOffset);
@@ -186,6 +202,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
             return `${name}: ISR member ${missing.brokerId} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`;
           }
         }
+        judged.held(view);
         return undefined;
       },
     },
@@ -197,6 +214,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
  * everything up to it. Replicas whose logs start at different offsets are not compared.
  */
 export function logMatching(): InvariantDefinition<KafkaClusterView> {
+  const judged = new JudgedPartitions();
   return {
     name: 'LogMatching',
     kind: 'always',
@@ -208,7 +226,10 @@ export function logMatching(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         for (const [name, replicas] of applied(view).replicas) {
+          if (judged.unchanged(view, name)) continue;
+          judged.judging(name);
           for (let a = 0; a < replicas.length; a++) {
             for (let b = a + 1; b < replicas.length; b++) {
               const left = replicas[a] as ReplicaView;
@@ -219,6 +240,7 @@ export function logMatching(): InvariantDefinition<KafkaClusterView> {
             }
           }
         }
+        judged.held(view);
         return undefined;
       },
     },
@@ -267,6 +289,7 @@ function compareLogs(left: ReplicaView, right: ReplicaView): string | undefined 
 /** `MonotonicHighWatermark`: within one leader epoch, a leader's high watermark never goes back. */
 export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> {
   const seen = new Map<string, number>();
+  const judged = new JudgedPartitions();
   return {
     name: 'MonotonicHighWatermark',
     kind: 'always',
@@ -275,12 +298,16 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         for (const { broker, replica } of actingLeaders(view)) {
+          if (judged.unchanged(view, replica.name)) continue;
+          judged.judging(replica.name);
           const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
           const previous = seen.get(key) ?? -1;
           if (replica.highWatermark < previous) return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark back from ${previous} to ${replica.highWatermark}`;
           seen.set(key, replica.highWatermark);
         }
+        judged.held(view);
         return undefined;
       },
     },
@@ -302,6 +329,7 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
   const holders = new Map<string, Map<string, Set<number>>>();
   /** Per leadership (`partition/broker/incarnation/epoch`): the high watermark last seen. */
   const highWatermarks = new Map<string, number>();
+  const judged = new JudgedPartitions();
   // A batch is known by its offsets, epoch and CRC, not its prefix hash: prefix hashes are
   // anchored at the replicas' common log start, which retention moves, and a replica down when
   // it moves would never be seen holding the batch under the new hash.
@@ -337,11 +365,14 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         for (const broker of view.brokers) {
           if (broker.status !== 'running') continue;
-          for (const replica of broker.replicas) remember(replica);
+          for (const replica of broker.replicas) if (!judged.unchanged(view, replica.name)) remember(replica);
         }
         for (const { broker, replica } of actingLeaders(view)) {
+          if (judged.unchanged(view, replica.name)) continue;
+          judged.judging(replica.name);
           const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
           const previous = highWatermarks.get(key);
           highWatermarks.set(key, replica.highWatermark);
@@ -372,6 +403,7 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
             return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
           }
         }
+        judged.held(view);
         return undefined;
       },
     },
@@ -393,6 +425,7 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
   const committed = new Map<string, { batch: ReplicaView['digest'][number]; value: string | undefined }>();
   /** `partition/leader/epoch/offset` already reported, so that one loss is one finding. */
   const reported = new Set<string>();
+  const judged = new JudgedPartitions();
   return {
     name: 'CommittedRecordsSurvive',
     kind: 'always',
@@ -406,7 +439,9 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
     checker: {
       type: 'state',
       check(view) {
+        judged.begin(view);
         for (const { broker, replica } of actingLeaders(view)) {
+          if (judged.unchanged(view, replica.name)) continue;
           const index = lastBatchBelow(replica.digest, replica.highWatermark);
           if (index < 0) continue;
           const boundary = replica.digest[index] as ReplicaView['digest'][number];
@@ -417,7 +452,8 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
           }
         }
         const { brokers } = registrations(view);
-        for (const { partition, name, leader } of controllerLeaders(view, brokers)) {
+        for (const { partition, name, leader } of controllerLeaders(view, brokers, judged)) {
+          judged.judging(name);
           const known = committed.get(name);
           if (known === undefined || known.batch.lastOffset < leader.logStartOffset) continue;
           if (known.value === undefined) continue;
@@ -432,6 +468,7 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
           if (judgement.excused) return { message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
           return `${message} (${judgement.story})`;
         }
+        judged.held(view);
         return undefined;
       },
     },

@@ -1,0 +1,116 @@
+import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
+import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
+import type { BrokerView, ReplicaView } from './kafka-view.ts';
+
+/** What a replica view was built from, beyond its own fields: the lengths of what grows in place. */
+interface BuiltReplica {
+  readonly view: ReplicaView;
+  readonly digestLength: number;
+  readonly epochCacheLength: number;
+  readonly producerStateVersion: number;
+}
+
+/**
+ * Change counters for the cluster view, so that a state check costs what changed, not the
+ * cluster's size (issue 12). Each partition has a version that moves whenever anything a check
+ * reads of it moves: a field of one of its replicas on any broker (its log, epoch cache, producer
+ * state, high watermark, ISR state, ...) or the controller's registration of it. The cluster
+ * version moves whenever anything outside one partition moves: a broker's process, incarnation,
+ * epoch, lifecycle, damage or set of replicas, the controller's broker registrations, topics or
+ * shutdown verdicts. A claim that judged a partition to hold may skip it while both versions are
+ * as they were (`JudgedPartitions` in `properties/`).
+ *
+ * Replica views are reused while nothing in them changed, so that building the view costs
+ * comparisons, not allocations. With `--full-checks` every view moves the cluster version, so
+ * that every claim judges every partition, as the debug switch promises.
+ */
+export class ViewVersions {
+  private readonly replicas = new Map<string, BuiltReplica>();
+  /** Per partition name: its version; the map is the one every view shows (read-only there). */
+  readonly partitionVersions = new Map<string, number>();
+  private readonly registrations = new Map<string, PartitionRegistration>();
+  private lastPartitionVersion = 0;
+  private clusterSignature = '';
+  private brokerRegistrations: readonly BrokerRegistration[] = [];
+  private shutdowns: readonly BrokerRegistrationShutdown[] = [];
+  clusterVersion = 0;
+
+  /** The view of one replica: the previous one when nothing in it changed, else a new one (and a new partition version). */
+  replica(next: Omit<ReplicaView, 'producerState'> & { readonly producerState: ReplicaView['producerState'] }): ReplicaView {
+    const key = `${next.brokerId}/${next.name}`;
+    const built = this.replicas.get(key);
+    if (
+      built !== undefined &&
+      built.view.role === next.role &&
+      built.view.leaderEpoch === next.leaderEpoch &&
+      built.view.partitionEpoch === next.partitionEpoch &&
+      built.view.highWatermark === next.highWatermark &&
+      built.view.logStartOffset === next.logStartOffset &&
+      built.view.logEndOffset === next.logEndOffset &&
+      built.view.isrState === next.isrState &&
+      sameNumbers(built.view.maximalIsr, next.maximalIsr) &&
+      built.view.digest === next.digest &&
+      built.digestLength === next.digest.length &&
+      built.view.epochCache === next.epochCache &&
+      built.epochCacheLength === next.epochCache.length &&
+      built.view.producerState === next.producerState &&
+      built.producerStateVersion === next.producerState.version
+    ) {
+      return built.view;
+    }
+    this.replicas.set(key, { view: next, digestLength: next.digest.length, epochCacheLength: next.epochCache.length, producerStateVersion: next.producerState.version });
+    this.bump(next.name);
+    return next;
+  }
+
+  /** The controller's registrations: a partition whose registration object was replaced moves. */
+  controller(partitions: readonly PartitionRegistration[]): void {
+    for (const registration of partitions) {
+      const name = `${registration.topicName}-${registration.partitionId}`;
+      if (this.registrations.get(name) === registration) continue;
+      this.registrations.set(name, registration);
+      this.bump(name);
+    }
+  }
+
+  /**
+   * Everything outside single partitions, once per view. `fullChecks` moves the cluster version
+   * whatever changed.
+   */
+  cluster(
+    brokers: readonly BrokerView[],
+    controller: { readonly brokers: readonly BrokerRegistration[]; readonly topics: readonly TopicInfo[]; readonly registrationShutdowns: readonly BrokerRegistrationShutdown[] } | undefined,
+    fullChecks: boolean,
+  ): void {
+    const parts: string[] = [];
+    for (const broker of brokers) {
+      parts.push(`${broker.brokerId}:${broker.status}:${broker.incarnation}:${broker.lastStop}:${broker.lifecycle}:${broker.loadedAsClean}:${broker.brokerEpoch}:${broker.damage.length}:${broker.replicas.length}`);
+    }
+    if (controller === undefined) parts.push('no controller');
+    else for (const topic of controller.topics) parts.push(`${topic.name}:${topic.topicId}:${topic.partitions}:${JSON.stringify(topic.configs)}`);
+    const signature = parts.join('|');
+    // Registrations and shutdown verdicts are replaced, never changed in place, by the controller.
+    const registrations = controller?.brokers ?? [];
+    const shutdowns = controller?.registrationShutdowns ?? [];
+    const same = signature === this.clusterSignature && sameItems(registrations, this.brokerRegistrations) && sameItems(shutdowns, this.shutdowns);
+    if (fullChecks || !same) this.clusterVersion++;
+    this.clusterSignature = signature;
+    this.brokerRegistrations = registrations;
+    this.shutdowns = shutdowns;
+  }
+
+  private bump(name: string): void {
+    this.partitionVersions.set(name, ++this.lastPartitionVersion);
+  }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
