@@ -1,4 +1,4 @@
-import { assert, assertIntegerInRange } from '../../impl/common/assert.ts';
+import { assert, assertIntegerInRange, assertNever } from '../../impl/common/assert.ts';
 import { DiskError, type Clock, type NodeDisk, type RandomStream } from '../../impl/env/node-environment.ts';
 import { GrowableBytes, MAX_FILE_BYTES } from './growable-bytes.ts';
 
@@ -90,6 +90,15 @@ export const UNCHECKED_FLIP_REDRAWS = 8;
 export interface DiskReader {
   /** Grows with every change to the disk's current image; equal values mean nothing changed. */
   readonly version: number;
+  /** Grows whenever a file is created, deleted or renamed (or all go): equal values mean the same names. */
+  readonly namesVersion: number;
+  /**
+   * Grows with every change to a file directly in `dir` (a write, truncation, deletion, a rename
+   * from or to it, a flip on write) and with every change to the whole disk (a power loss, a
+   * wipe): equal values mean nothing in `dir` changed. For checkers that read one directory at a
+   * time, so that a check costs the directories touched.
+   */
+  directoryVersion(dir: string): number;
   list(prefix?: string): string[];
   size(path: string): number;
   /** The current image's bytes (what the node would read), without fault injection. */
@@ -121,6 +130,12 @@ export class SimDisk implements NodeDisk, DiskReader {
   /** See {@link DiskReader.version}. */
   version = 0;
   private readonly files = new Map<string, SimFile>();
+  /** See {@link DiskReader.namesVersion}. */
+  namesVersion = 0;
+  /** Per directory: the disk version of its last change; see {@link DiskReader.directoryVersion}. */
+  private readonly directoryVersions = new Map<string, number>();
+  /** The disk version of the last change to the whole disk. */
+  private wholeDiskVersion = 0;
   private readonly clock: Clock;
   private readonly random: RandomStream;
   private readonly tornWriteProbability: number;
@@ -155,6 +170,10 @@ export class SimDisk implements NodeDisk, DiskReader {
   list(prefix = ''): string[] {
     const paths = [...this.files.keys()].filter((path) => path.startsWith(prefix));
     return paths.sort();
+  }
+
+  directoryVersion(dir: string): number {
+    return Math.max(this.directoryVersions.get(dir) ?? 0, this.wholeDiskVersion);
   }
 
   size(path: string): number {
@@ -216,6 +235,7 @@ export class SimDisk implements NodeDisk, DiskReader {
     const file = this.file(path);
     this.used -= file.current.length;
     this.files.delete(path);
+    this.namesVersion++;
     this.emit({ type: 'delete', path });
   }
 
@@ -228,6 +248,7 @@ export class SimDisk implements NodeDisk, DiskReader {
       if (target !== undefined) this.used -= target.current.length;
       this.files.delete(from);
       this.files.set(to, source);
+      this.namesVersion++;
     }
     assert(this.files.get(to) === source, 'rename lost the source file');
     this.emit({ type: 'rename', from, to });
@@ -285,6 +306,7 @@ export class SimDisk implements NodeDisk, DiskReader {
   /** The disk is replaced: every file is gone. Fault settings belong to the simulator and stay. */
   wipe(): void {
     this.files.clear();
+    this.namesVersion++;
     this.used = 0;
     this.emit({ type: 'wipe' });
   }
@@ -378,6 +400,7 @@ export class SimDisk implements NodeDisk, DiskReader {
     assert(!this.files.has(path), `file ${path} already exists`);
     const file: SimFile = { current: new GrowableBytes(), durable: new GrowableBytes(), pending: [], pendingBytes: 0 };
     this.files.set(path, file);
+    this.namesVersion++;
     return file;
   }
 
@@ -436,9 +459,35 @@ export class SimDisk implements NodeDisk, DiskReader {
   }
 
   private emit(operation: DiskOperation): void {
-    if (operation.type !== 'fsync' && operation.type !== 'writeback' && operation.type !== 'crash' && !(operation.type === 'bitflip' && operation.on === 'read')) this.version++;
+    if (operation.type !== 'fsync' && operation.type !== 'writeback' && operation.type !== 'crash' && !(operation.type === 'bitflip' && operation.on === 'read')) {
+      this.version++;
+      switch (operation.type) {
+        case 'write':
+        case 'truncate':
+        case 'delete':
+        case 'bitflip':
+          this.directoryVersions.set(directoryOf(operation.path), this.version);
+          break;
+        case 'rename':
+          this.directoryVersions.set(directoryOf(operation.from), this.version);
+          this.directoryVersions.set(directoryOf(operation.to), this.version);
+          break;
+        case 'power-loss':
+        case 'wipe':
+          this.wholeDiskVersion = this.version;
+          break;
+        default:
+          assertNever(operation, 'disk operation');
+      }
+    }
     this.onOperation?.(operation);
   }
+}
+
+/** The directory a path is directly in (`''` for a top-level file). */
+function directoryOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
 }
 
 function assertPath(path: string): void {

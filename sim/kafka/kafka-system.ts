@@ -211,17 +211,23 @@ export function kafkaFlipEscapesChecksums(path: string, bytes: Uint8Array, index
  * the common start moves, as the invariants that scan digests incrementally expect.
  */
 export class DigestAnchoring {
-  private readonly cache = new Map<string, { source: readonly BatchDigest[]; scanned: number; from: number; presented: BatchDigest[] }>();
+  /** Per broker, per partition name. */
+  private readonly cache = new Map<number, Map<string, { source: readonly BatchDigest[]; scanned: number; from: number; presented: BatchDigest[] }>>();
 
-  present(key: string, digest: readonly BatchDigest[], from: number): readonly BatchDigest[] {
-    const cached = this.cache.get(key);
+  present(brokerId: number, name: string, digest: readonly BatchDigest[], from: number): readonly BatchDigest[] {
+    let ofBroker = this.cache.get(brokerId);
+    if (ofBroker === undefined) {
+      ofBroker = new Map();
+      this.cache.set(brokerId, ofBroker);
+    }
+    const cached = ofBroker.get(name);
     if (cached !== undefined && cached.source === digest && cached.from === from && cached.scanned <= digest.length) {
       if (cached.scanned < digest.length) reanchor(digest, from, cached.presented, cached.scanned);
       cached.scanned = digest.length;
       return cached.presented;
     }
     const presented = reanchor(digest, from);
-    this.cache.set(key, { source: digest, scanned: digest.length, from, presented });
+    ofBroker.set(name, { source: digest, scanned: digest.length, from, presented });
     return presented;
   }
 }
@@ -308,7 +314,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
             logEndOffset: partition.log.logEndOffset,
             isrState: partition.isrState,
             maximalIsr: partition.maximalIsr,
-            digest: anchoring.present(`${broker.brokerId}/${name}`, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
+            digest: anchoring.present(broker.brokerId, name, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
             epochCache: partition.log.leaderEpochCache.all,
             producerState: partition.producerState,
           });

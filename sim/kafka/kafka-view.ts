@@ -14,6 +14,22 @@ import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-co
  */
 export const FINAL_READER = 'final-reader';
 
+const NAMES = new WeakMap<object, string>();
+
+/**
+ * A registration's partition name, `topic-partition`, built once per registration object (the
+ * controller replaces registrations, never changes them): checks look partitions up by name at
+ * every check, and a name built anew each time is a new string to hash each time.
+ */
+export function partitionName(registration: { readonly topicName: string; readonly partitionId: number }): string {
+  let name = NAMES.get(registration);
+  if (name === undefined) {
+    name = `${registration.topicName}-${registration.partitionId}`;
+    NAMES.set(registration, name);
+  }
+  return name;
+}
+
 /** One replica of one partition on one broker, as the invariants read it. */
 export interface ReplicaView {
   readonly brokerId: number;

@@ -105,12 +105,17 @@ interface ReplicaScan {
   held: Set<string>;
   /** The log start offset at the last scan. */
   logStart: number | undefined;
+  /** The replica's directory, and its disk's `directoryVersion` at the last scan (-1: never scanned). */
+  readonly dir: string;
+  dirVersion: number;
 }
 
 interface BrokerScan {
   diskVersion: number;
   incarnation: number;
   readonly replicas: Map<string, ReplicaScan>;
+  /** The disk's segment files by partition directory, and the replicas to scan, as of `namesVersion`. */
+  layout: { readonly namesVersion: number; readonly byPartition: ReadonlyMap<string, readonly string[]>; readonly names: readonly string[] } | undefined;
 }
 
 /** The records a broker's running process has loaded, and their log start offsets. */
@@ -258,7 +263,7 @@ export class ReplicaLogs {
       if (scan !== undefined && scan.diskVersion === broker.disk.version && scan.incarnation === broker.incarnation) continue;
       const restarted = scan !== undefined && scan.incarnation !== broker.incarnation;
       if (scan === undefined) {
-        scan = { diskVersion: -1, incarnation: broker.incarnation, replicas: new Map() };
+        scan = { diskVersion: -1, incarnation: broker.incarnation, replicas: new Map(), layout: undefined };
         this.brokers.set(broker.brokerId, scan);
       }
       this.scanBroker(nowMs, broker, scan, restarted);
@@ -479,6 +484,25 @@ export class ReplicaLogs {
   }
 
   private scanBroker(nowMs: number, broker: BrokerLogs, scan: BrokerScan, restarted: boolean): void {
+    if (scan.layout === undefined || scan.layout.namesVersion !== broker.disk.namesVersion) scan.layout = this.layoutOf(broker, scan);
+    const { byPartition, names } = scan.layout;
+    for (const name of names) {
+      let replica = scan.replicas.get(name);
+      if (replica === undefined) {
+        replica = { brokerId: broker.brokerId, name, files: new Map(), batches: [], held: new Set(), logStart: undefined, dir: `${BROKER_LOG_DIR}/${name}`, dirVersion: -1 };
+        scan.replicas.set(name, replica);
+      }
+      // A directory nothing touched since the last scan, with the same log start, reads the same:
+      // a check costs the partitions whose files changed.
+      const dirVersion = broker.disk.directoryVersion(replica.dir);
+      if (!restarted && replica.dirVersion === dirVersion && replica.logStart === broker.logStartOffset(name)) continue;
+      this.scanReplica(nowMs, broker, replica, byPartition.get(name) ?? [], restarted);
+      replica.dirVersion = dirVersion;
+    }
+  }
+
+  /** The broker's segment files by partition directory, and the replicas to scan: those with files and those known before. */
+  private layoutOf(broker: BrokerLogs, scan: BrokerScan): NonNullable<BrokerScan['layout']> {
     const prefix = `${BROKER_LOG_DIR}/`;
     const byPartition = new Map<string, string[]>();
     for (const path of broker.disk.list(prefix)) {
@@ -493,15 +517,8 @@ export class ReplicaLogs {
       byPartition.set(dir, list);
     }
     // Replicas whose directory is gone (a replaced disk) end with nothing left.
-    const names = new Set([...byPartition.keys(), ...scan.replicas.keys()]);
-    for (const name of [...names].sort()) {
-      let replica = scan.replicas.get(name);
-      if (replica === undefined) {
-        replica = { brokerId: broker.brokerId, name, files: new Map(), batches: [], held: new Set(), logStart: undefined };
-        scan.replicas.set(name, replica);
-      }
-      this.scanReplica(nowMs, broker, replica, byPartition.get(name) ?? [], restarted);
-    }
+    const names = [...new Set([...byPartition.keys(), ...scan.replicas.keys()])].sort();
+    return { namesVersion: broker.disk.namesVersion, byPartition, names };
   }
 
   private scanReplica(nowMs: number, broker: BrokerLogs, replica: ReplicaScan, paths: readonly string[], restarted: boolean): void {

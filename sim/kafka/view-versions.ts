@@ -1,6 +1,6 @@
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
-import type { BrokerView, ReplicaView } from './kafka-view.ts';
+import { partitionName, type BrokerView, type ReplicaView } from './kafka-view.ts';
 
 /** What a replica view was built from, beyond its own fields: the lengths of what grows in place. */
 interface BuiltReplica {
@@ -25,7 +25,8 @@ interface BuiltReplica {
  * that every claim judges every partition, as the debug switch promises.
  */
 export class ViewVersions {
-  private readonly replicas = new Map<string, BuiltReplica>();
+  /** Per broker, per partition name (the broker's own name strings: no key is built per view). */
+  private readonly replicas = new Map<number, Map<string, BuiltReplica>>();
   /** Per partition name: its version; the map is the one every view shows (read-only there). */
   readonly partitionVersions = new Map<string, number>();
   private readonly registrations = new Map<string, PartitionRegistration>();
@@ -37,8 +38,12 @@ export class ViewVersions {
 
   /** The view of one replica: the previous one when nothing in it changed, else a new one (and a new partition version). */
   replica(next: Omit<ReplicaView, 'producerState'> & { readonly producerState: ReplicaView['producerState'] }): ReplicaView {
-    const key = `${next.brokerId}/${next.name}`;
-    const built = this.replicas.get(key);
+    let ofBroker = this.replicas.get(next.brokerId);
+    if (ofBroker === undefined) {
+      ofBroker = new Map();
+      this.replicas.set(next.brokerId, ofBroker);
+    }
+    const built = ofBroker.get(next.name);
     if (
       built !== undefined &&
       built.view.role === next.role &&
@@ -58,7 +63,7 @@ export class ViewVersions {
     ) {
       return built.view;
     }
-    this.replicas.set(key, { view: next, digestLength: next.digest.length, epochCacheLength: next.epochCache.length, producerStateVersion: next.producerState.version });
+    ofBroker.set(next.name, { view: next, digestLength: next.digest.length, epochCacheLength: next.epochCache.length, producerStateVersion: next.producerState.version });
     this.bump(next.name);
     return next;
   }
@@ -66,7 +71,7 @@ export class ViewVersions {
   /** The controller's registrations: a partition whose registration object was replaced moves. */
   controller(partitions: readonly PartitionRegistration[]): void {
     for (const registration of partitions) {
-      const name = `${registration.topicName}-${registration.partitionId}`;
+      const name = partitionName(registration);
       if (this.registrations.get(name) === registration) continue;
       this.registrations.set(name, registration);
       this.bump(name);

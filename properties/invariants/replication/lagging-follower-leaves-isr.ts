@@ -1,4 +1,5 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { partitionName } from '../../../sim/kafka/kafka-view.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
@@ -50,7 +51,7 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
         const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker]));
         const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
         for (const partition of controller.partitions) {
-          const name = `${partition.topicName}-${partition.partitionId}`;
+          const name = partitionName(partition);
           // A partition judged to hold, unchanged since and with no bound pending, still holds.
           if (judged.unchanged(view, name)) continue;
           const leaderBroker = brokers.get(partition.leader);

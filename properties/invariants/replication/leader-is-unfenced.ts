@@ -1,4 +1,5 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { partitionName } from '../../../sim/kafka/kafka-view.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 
 /**
@@ -28,7 +29,7 @@ export function leaderIsUnfenced(): InvariantDefinition<KafkaClusterView> {
         for (const partition of controller.partitions) {
           if (partition.leader < 0) continue;
           const leader = brokers.get(partition.leader);
-          const name = `${partition.topicName}-${partition.partitionId}`;
+          const name = partitionName(partition);
           if (leader === undefined) return `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is not a registered broker`;
           if (leader.fenced) return `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is fenced (broker epoch ${leader.brokerEpoch})`;
           if (leader.inControlledShutdown) return `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is in controlled shutdown`;

@@ -1,5 +1,6 @@
 import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/replica-logs.ts';
 import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { partitionName } from '../../../sim/kafka/kafka-view.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
@@ -45,7 +46,7 @@ function registrations(view: KafkaClusterView): { brokers: Map<number, BrokerVie
 function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, BrokerView>, skip?: JudgedPartitions): { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] {
   const found: { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] = [];
   for (const partition of view.controller?.partitions ?? []) {
-    const name = `${partition.topicName}-${partition.partitionId}`;
+    const name = partitionName(partition);
     // Partitions a claim judged to hold and that have not changed since are left out for it.
     if (skip?.unchanged(view, name) === true) continue;
     const leaderBroker = brokers.get(partition.leader);
@@ -67,7 +68,7 @@ function isrMemberWithout(
   brokers: ReadonlyMap<number, BrokerView>,
   registered: ReadonlyMap<number, number>,
 ): ReplicaView | undefined {
-  const name = `${partition.topicName}-${partition.partitionId}`;
+  const name = partitionName(partition);
   for (const member of partition.isr) {
     if (member === partition.leader) continue;
     const broker = brokers.get(member);
