@@ -23,12 +23,11 @@ import { epochCacheMatchesLog } from '../../properties/invariants/replication/ep
 import { highWatermarkWithinLog } from '../../properties/invariants/replication/high-watermark-within-log.ts';
 import { laggingFollowerLeavesIsr } from '../../properties/invariants/replication/lagging-follower-leaves-isr.ts';
 import type { InvariantDefinition } from '../invariants/invariant.ts';
-import type { ClusterView, DataFault, SystemDefinition } from '../run/system.ts';
+import type { DataFault, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
 import { describeTopics } from './describe.ts';
-import { ViewVersions } from './view-versions.ts';
-import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
-import { reanchor, ReplicaLogs, type BatchDigest, type BrokerLogs } from './replica-logs.ts';
+import { kafkaView, KafkaViewMemory } from './cluster-view-builder.ts';
+import { ReplicaLogs } from './replica-logs.ts';
 import { describeTopicConfigs } from './topic-configs.ts';
 import { compactionRemovedRecord, retentionDeletedSegment } from '../../properties/invariants/log/log-sometimes.ts';
 
@@ -134,6 +133,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, rules, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
     },
     view: (cluster) => kafkaView(cluster, logs, memory),
+    stateVersion: (view) => view.stateVersion,
     summary: (view) => describeTopics(view),
     pendingConvergence: (view) => pendingConvergence(view, options),
     flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted),
@@ -200,144 +200,6 @@ export function kafkaFlipEscapesChecksums(path: string, bytes: Uint8Array, index
   return true;
 }
 
-/**
- * Presents every replica's log digest from one common place per partition: the highest log start
- * offset among the running replicas. A replica's own digest chains its prefix hashes from its own
- * log start, and retention moves log starts at different times on different replicas (the leader
- * deletes, followers follow at their next fetch; a restarted or fully truncated replica starts
- * afresh), so two replicas holding the same batches would otherwise show different prefix hashes
- * for them. Anchored at the common start, they show the same. Each presented digest is extended
- * in place while its replica only appends, and replaced when the replica's digest is rebuilt or
- * the common start moves, as the invariants that scan digests incrementally expect.
- */
-export class DigestAnchoring {
-  /** Per broker, per partition name. */
-  private readonly cache = new Map<number, Map<string, { source: readonly BatchDigest[]; scanned: number; from: number; presented: BatchDigest[] }>>();
-
-  present(brokerId: number, name: string, digest: readonly BatchDigest[], from: number): readonly BatchDigest[] {
-    let ofBroker = this.cache.get(brokerId);
-    if (ofBroker === undefined) {
-      ofBroker = new Map();
-      this.cache.set(brokerId, ofBroker);
-    }
-    const cached = ofBroker.get(name);
-    if (cached !== undefined && cached.source === digest && cached.from === from && cached.scanned <= digest.length) {
-      if (cached.scanned < digest.length) reanchor(digest, from, cached.presented, cached.scanned);
-      cached.scanned = digest.length;
-      return cached.presented;
-    }
-    const presented = reanchor(digest, from);
-    ofBroker.set(name, { source: digest, scanned: digest.length, from, presented });
-    return presented;
-  }
-}
-
-/** The controller's registrations as of one metadata offset: rebuilt only when a record was replayed. */
-class ControllerRegistrationsCache {
-  private state: unknown;
-  private offset = -1;
-  private cached: { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } | undefined;
-
-  of(controller: QuorumController): { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } {
-    if (this.cached === undefined || this.state !== controller.state || this.offset !== controller.state.nextOffset) {
-      this.cached = { brokers: controller.state.brokers(), partitions: controller.state.allPartitions(), topics: controller.state.topics() };
-      this.state = controller.state;
-      this.offset = controller.state.nextOffset;
-    }
-    return this.cached;
-  }
-}
-
-/** What one run's views carry from one to the next: anchored digests, change counters, the controller's registrations. */
-export class KafkaViewMemory {
-  readonly anchoring = new DigestAnchoring();
-  readonly versions = new ViewVersions();
-  readonly registrations = new ControllerRegistrationsCache();
-}
-
-export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, memory: KafkaViewMemory = new KafkaViewMemory()): KafkaClusterView {
-  const { anchoring, versions } = memory;
-  const brokerLogs: BrokerLogs[] = [];
-  for (const node of cluster.nodes) {
-    if (!node.id.startsWith('broker-')) continue;
-    const broker = node.node instanceof KafkaBroker ? node.node : undefined;
-    brokerLogs.push({
-      brokerId: Number(node.id.slice('broker-'.length)),
-      incarnation: node.incarnation,
-      running: node.status === 'running' && broker !== undefined,
-      disk: node.disk,
-      damage: node.damage,
-      logStartOffset: (name) => broker?.logStartOffsetOf(name),
-      following: (name) => {
-        const partition = broker?.partitions.get(name);
-        return partition === undefined || partition.role !== 'follower' || partition.leaderId < 0 ? undefined : { leader: partition.leaderId, leaderEpoch: partition.leaderEpoch };
-      },
-    });
-  }
-  logs.observe(cluster.nowMs, brokerLogs);
-  const commonStart = new Map<string, number>();
-  for (const node of cluster.nodes) {
-    if (!(node.node instanceof KafkaBroker)) continue;
-    for (const [name, partition] of node.node.partitions) commonStart.set(name, Math.max(commonStart.get(name) ?? 0, partition.log.logStartOffset));
-  }
-  let controllerView: KafkaClusterView['controller'];
-  const brokerViews: KafkaClusterView['brokers'][number][] = [];
-  let producersDone = true;
-  let adminDone = true;
-  const consumerViews: { name: string; positions: Map<number, number | undefined> }[] = [];
-  for (const node of cluster.nodes) {
-    const logic = node.node;
-    if (logic instanceof QuorumController) {
-      controllerView = { ...memory.registrations.of(logic), metadataOffset: logic.state.nextOffset, registrationShutdowns: logic.registrationShutdownDecisions };
-    } else if (node.id.startsWith('broker-')) {
-      const broker = logic instanceof KafkaBroker ? logic : undefined;
-      brokerViews.push({
-        brokerId: Number(node.id.slice('broker-'.length)),
-        status: node.status,
-        incarnation: node.incarnation,
-        lastStop: node.lastStop,
-        lifecycle: broker?.lifecycle,
-        loadedAsClean: node.status === 'running' ? broker?.loadedAfterCleanShutdown : undefined,
-        disk: node.disk,
-        damage: node.damage,
-        brokerEpoch: broker?.currentBrokerEpoch ?? -1,
-        replicas: broker === undefined ? [] : [...broker.partitions.keys()].sort().map((name) => {
-          const partition = broker.partitions.get(name) as NonNullable<ReturnType<typeof broker.partitions.get>>;
-          return versions.replica({
-            brokerId: broker.brokerId,
-            name,
-            role: partition.role,
-            leaderEpoch: partition.leaderEpoch,
-            partitionEpoch: partition.partitionEpoch,
-            highWatermark: partition.highWatermark,
-            logStartOffset: partition.log.logStartOffset,
-            logEndOffset: partition.log.logEndOffset,
-            isrState: partition.isrState,
-            maximalIsr: partition.maximalIsr,
-            digest: anchoring.present(broker.brokerId, name, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
-            epochCache: partition.log.leaderEpochCache.all,
-            producerState: partition.producerState,
-          });
-        }),
-      });
-    } else if (logic instanceof KafkaProducer) {
-      producersDone &&= logic.done;
-    } else if (logic instanceof KafkaAdmin) {
-      adminDone &&= logic.done;
-    } else if (logic instanceof KafkaConsumer) {
-      consumerViews.push({ name: node.id, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) });
-    } else if (node.node === undefined && !node.id.startsWith('broker-')) {
-      if (node.id.startsWith('producer-')) producersDone = false;
-    }
-  }
-  logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
-    const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
-    return broker?.status === 'running' ? broker.lastStop : undefined;
-  });
-  if (controllerView !== undefined) versions.controller(controllerView.partitions);
-  versions.cluster(brokerViews, controllerView, cluster.fullChecks === true);
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews }, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion };
-}
 
 /**
  * Convergence after the heal: every partition has a leader, every replica holds what the leader

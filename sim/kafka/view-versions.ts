@@ -107,6 +107,11 @@ export class ViewVersions {
   private bump(name: string): void {
     this.partitionVersions.set(name, ++this.lastPartitionVersion);
   }
+
+  /** Moves whenever any partition's version or the cluster version moves. */
+  get stateVersion(): string {
+    return `${this.clusterVersion}/${this.lastPartitionVersion}`;
+  }
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {

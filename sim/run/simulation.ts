@@ -130,6 +130,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private awaitingSetup = false;
   private converged = false;
   private stateDirty = false;
+  /** Nodes touched since the last view was built (`ClusterView.touched`); undefined: all of them. */
+  private touched: Set<NodeId> | undefined = undefined;
+  /** The system's state version at the last state check (`SystemDefinition.stateVersion`). */
+  private checkedStateVersion: string | number | undefined = undefined;
   /** The nodes whose handling of an event can change what state checks read. */
   private readonly stateNodes: ReadonlySet<NodeId>;
 
@@ -293,6 +297,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.stateDirty = false;
     const view = this.view();
     if (this.awaitingSetup && this.system.readyForFaults?.(view) === true) this.startFaults('setup done');
+    // A state the checks have judged already is not judged again: nothing they read changed,
+    // unless time alone did (a timed claim's deadline) or a finding stands.
+    const version = this.system.stateVersion?.(view);
+    if (version !== undefined && version === this.checkedStateVersion && this.currentMs < this.invariants.nextTimedCheckAtMs && this.options.fullChecks !== true) return false;
+    this.checkedStateVersion = version;
     this.invariants.checkState(this.currentMs, view, this.context);
     return true;
   }
@@ -354,6 +363,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       }
       case 'fault':
         this.nemesis.handle(event.action);
+        // A fault may strike any node's process or disk: every node is read again.
+        this.touched = undefined;
         this.stateDirty = true;
         return;
       case 'writeback':
@@ -385,6 +396,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.network.healAll();
     for (const hosted of this.hosted) hosted.disk.clearFaults();
     for (const hosted of this.hosted) if (hosted.status !== 'running') this.start(hosted.id);
+    this.touched = undefined;
     this.trace.record({ atMs: this.currentMs, kind: 'heal', node: '', peer: '', name: 'all', value: 0, detail: '' });
     this.stateDirty = true;
     this.schedule(this.currentMs, { type: 'convergence-check' });
@@ -445,6 +457,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     const node = hosted.node;
     if (node === undefined) fail(`running node ${id} has no logic object`);
     const effects = node.handle(input);
+    this.touch(id);
     if (this.stateNodes.has(id)) this.stateDirty = true;
     this.apply(hosted, effects);
   }
@@ -551,6 +564,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     const hosted = this.host(id);
     if (hosted.status === 'powered-off') return;
     const wasRunning = hosted.status === 'running';
+    this.touch(id);
     // The host loses its page cache whatever its process was doing: a server that had stopped
     // (halted on a failed log directory) without flushing loses its unsynced writes too.
     const lost = hosted.disk.powerLoss();
@@ -566,6 +580,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   replaceDisk(id: NodeId): void {
     const hosted = this.host(id);
     assert(hosted.status !== 'running', `disk of ${id} replaced while it runs`);
+    this.touch(id);
     hosted.disk.wipe();
     hosted.damage.push({ kind: 'disk-loss', atMs: this.currentMs, detail: `${id}'s disk replaced by an empty one` });
     hosted.lastStop = 'disk-loss';
@@ -597,16 +612,19 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   }
 
   setBitflip(node: NodeId, probability: number): void {
+    this.touch(node);
     this.host(node).disk.setBitflip({ onReadProbability: probability, onWriteProbability: probability });
   }
 
   setDiskFull(node: NodeId): void {
     const disk = this.host(node).disk;
+    this.touch(node);
     disk.setCapacityBytes(disk.usedBytes());
   }
 
   clearDiskFaults(node: NodeId): void {
     this.host(node).disk.clearFaults();
+    this.touch(node);
     this.trace.record({ atMs: this.currentMs, kind: 'heal', node, peer: '', name: 'disk', value: 0, detail: '' });
   }
 
@@ -631,6 +649,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     hosted.status = status;
     hosted.node = undefined;
     hosted.timers.clear();
+    this.touch(hosted.id);
     this.stateDirty = true;
   }
 
@@ -656,6 +675,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   // ---- Views and results -----------------------------------------------------------------------
 
+  /** `id` may have changed (memory or disk) since the last view. */
+  private touch(id: NodeId): void {
+    this.touched?.add(id);
+  }
+
   private view(): View {
     const nodes: NodeView<N>[] = this.hosted.map((hosted) => ({
       id: hosted.id,
@@ -666,7 +690,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       disk: hosted.disk,
       damage: hosted.damage,
     }));
-    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes, ...(this.options.fullChecks === true ? { fullChecks: true } : {}) };
+    const touched = this.options.fullChecks === true ? undefined : this.touched;
+    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes, ...(this.options.fullChecks === true ? { fullChecks: true } : {}), ...(touched === undefined ? {} : { touched }) };
+    this.touched = new Set();
     return this.system.view(cluster);
   }
 

@@ -64,6 +64,12 @@ export interface ClusterView<N> {
   readonly nowMs: number;
   /** Under `--full-checks`: the checks must judge everything, remembering nothing of what they skipped. */
   readonly fullChecks?: boolean;
+  /**
+   * The nodes an event touched since the previous view was built (handled an input, started,
+   * stopped, or were struck by a fault); a node not in it is as it was then, memory and disk.
+   * Undefined: any may have changed.
+   */
+  readonly touched?: ReadonlySet<NodeId>;
   /** Every node, in the system's declared order. */
   readonly nodes: readonly NodeView<N>[];
 }
@@ -96,6 +102,13 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   createNode(id: NodeId, environment: NodeEnvironment): N;
   /** Turns the cluster into whatever its invariants read. */
   view(cluster: ClusterView<N>): View;
+  /**
+   * A value that changes whenever anything the state checks read of `view` changes. After an
+   * event that left it as it was at the last check, the state checks are skipped (unless a timed
+   * claim's deadline came or a finding stands): they would judge the same state again. Absent:
+   * every check runs.
+   */
+  stateVersion?(view: View): string | number | undefined;
   readonly invariants: readonly InvariantDefinition<View>[];
   /**
    * After the heal phase: undefined once the system has converged, otherwise a sentence saying

@@ -1,0 +1,209 @@
+import { KafkaBroker } from '../../impl/broker/kafka-broker.ts';
+import { KafkaAdmin } from '../../impl/client/kafka-admin.ts';
+import { KafkaConsumer } from '../../impl/client/kafka-consumer.ts';
+import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
+import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
+import { QuorumController } from '../../impl/controller/quorum-controller.ts';
+import type { KafkaNode } from './kafka-system.ts';
+import type { ClusterView, NodeView } from '../run/system.ts';
+import type { BrokerView, KafkaClusterView } from './kafka-view.ts';
+import { reanchor, type BatchDigest, type BrokerLogs, type ReplicaLogs } from './replica-logs.ts';
+import { ViewVersions } from './view-versions.ts';
+
+/**
+ * Presents every replica's log digest from one common place per partition: the highest log start
+ * offset among the running replicas. A replica's own digest chains its prefix hashes from its own
+ * log start, and retention moves log starts at different times on different replicas (the leader
+ * deletes, followers follow at their next fetch; a restarted or fully truncated replica starts
+ * afresh), so two replicas holding the same batches would otherwise show different prefix hashes
+ * for them. Anchored at the common start, they show the same. Each presented digest is extended
+ * in place while its replica only appends, and replaced when the replica's digest is rebuilt or
+ * the common start moves, as the invariants that scan digests incrementally expect.
+ */
+export class DigestAnchoring {
+  /** Per broker, per partition name. */
+  private readonly cache = new Map<number, Map<string, { source: readonly BatchDigest[]; scanned: number; from: number; presented: BatchDigest[] }>>();
+
+  present(brokerId: number, name: string, digest: readonly BatchDigest[], from: number): readonly BatchDigest[] {
+    let ofBroker = this.cache.get(brokerId);
+    if (ofBroker === undefined) {
+      ofBroker = new Map();
+      this.cache.set(brokerId, ofBroker);
+    }
+    const cached = ofBroker.get(name);
+    if (cached !== undefined && cached.source === digest && cached.from === from && cached.scanned <= digest.length) {
+      if (cached.scanned < digest.length) reanchor(digest, from, cached.presented, cached.scanned);
+      cached.scanned = digest.length;
+      return cached.presented;
+    }
+    const presented = reanchor(digest, from);
+    ofBroker.set(name, { source: digest, scanned: digest.length, from, presented });
+    return presented;
+  }
+}
+
+/** The controller's registrations as of one metadata offset: rebuilt only when a record was replayed. */
+class ControllerRegistrationsCache {
+  private state: unknown;
+  private offset = -1;
+  private cached: { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } | undefined;
+
+  of(controller: QuorumController): { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } {
+    if (this.cached === undefined || this.state !== controller.state || this.offset !== controller.state.nextOffset) {
+      this.cached = { brokers: controller.state.brokers(), partitions: controller.state.allPartitions(), topics: controller.state.topics() };
+      this.state = controller.state;
+      this.offset = controller.state.nextOffset;
+    }
+    return this.cached;
+  }
+}
+
+/** One broker as the last view built it. */
+interface BuiltBroker {
+  /** The process object the view was built from (undefined while down). */
+  readonly logic: KafkaBroker | undefined;
+  readonly logs: BrokerLogs;
+  /** Each hosted partition's log start offset, by name. */
+  readonly logStarts: ReadonlyMap<string, number>;
+  view: BrokerView | undefined;
+}
+
+/**
+ * What one run's views carry from one to the next: anchored digests, change counters, the
+ * controller's registrations, and each broker as last built. A broker no event touched since the
+ * last view (`ClusterView.touched`) is shown as it was: its process handled nothing, no fault
+ * struck it, so neither its memory nor its disk changed. So building a view costs the brokers
+ * touched, not the whole cluster.
+ */
+export class KafkaViewMemory {
+  readonly anchoring = new DigestAnchoring();
+  readonly versions = new ViewVersions();
+  readonly registrations = new ControllerRegistrationsCache();
+  readonly brokers = new Map<string, BuiltBroker>();
+  commonStart = new Map<string, number>();
+}
+
+function isBroker(node: NodeView<KafkaNode>): boolean {
+  return node.id.startsWith('broker-');
+}
+
+function logStartsOf(broker: KafkaBroker | undefined): Map<string, number> {
+  const starts = new Map<string, number>();
+  if (broker !== undefined) for (const [name, partition] of broker.partitions) starts.set(name, partition.log.logStartOffset);
+  return starts;
+}
+
+function sameStarts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, start] of a) if (b.get(name) !== start) return false;
+  return true;
+}
+
+function brokerLogsOf(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined): BrokerLogs {
+  return {
+    brokerId: Number(node.id.slice('broker-'.length)),
+    incarnation: node.incarnation,
+    running: node.status === 'running' && broker !== undefined,
+    disk: node.disk,
+    damage: node.damage,
+    logStartOffset: (name) => broker?.logStartOffsetOf(name),
+    following: (name) => {
+      const partition = broker?.partitions.get(name);
+      return partition === undefined || partition.role !== 'follower' || partition.leaderId < 0 ? undefined : { leader: partition.leaderId, leaderEpoch: partition.leaderEpoch };
+    },
+  };
+}
+
+export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, memory: KafkaViewMemory = new KafkaViewMemory()): KafkaClusterView {
+  const { anchoring, versions } = memory;
+  const touched = cluster.touched;
+  // Brokers an event touched (all of them when the simulator does not say) are read again.
+  let startsMoved = false;
+  const brokerLogs: BrokerLogs[] = [];
+  for (const node of cluster.nodes) {
+    if (!isBroker(node)) continue;
+    const logic = node.node instanceof KafkaBroker ? node.node : undefined;
+    let built = memory.brokers.get(node.id);
+    if (built === undefined || built.logic !== logic || built.logs.incarnation !== node.incarnation || built.logs.running !== (node.status === 'running' && logic !== undefined) || touched === undefined || touched.has(node.id)) {
+      const logStarts = logStartsOf(logic);
+      if (built === undefined || !sameStarts(built.logStarts, logStarts)) startsMoved = true;
+      const sameProcess = built !== undefined && built.logic === logic && built.logs.incarnation === node.incarnation && built.logs.running === (node.status === 'running' && logic !== undefined);
+      built = { logic, logs: sameProcess && built !== undefined ? built.logs : brokerLogsOf(node, logic), logStarts, view: undefined };
+      memory.brokers.set(node.id, built);
+    }
+    brokerLogs.push(built.logs);
+  }
+  logs.observe(cluster.nowMs, brokerLogs);
+  if (startsMoved) {
+    const commonStart = new Map<string, number>();
+    for (const built of memory.brokers.values()) {
+      if (built.logic === undefined) continue;
+      for (const [name, start] of built.logStarts) commonStart.set(name, Math.max(commonStart.get(name) ?? 0, start));
+    }
+    memory.commonStart = commonStart;
+  }
+  const commonStart = memory.commonStart;
+  let controllerView: KafkaClusterView['controller'];
+  const brokerViews: BrokerView[] = [];
+  let producersDone = true;
+  let adminDone = true;
+  const consumerViews: { name: string; positions: Map<number, number | undefined> }[] = [];
+  for (const node of cluster.nodes) {
+    const logic = node.node;
+    if (logic instanceof QuorumController) {
+      controllerView = { ...memory.registrations.of(logic), metadataOffset: logic.state.nextOffset, registrationShutdowns: logic.registrationShutdownDecisions };
+    } else if (isBroker(node)) {
+      const built = memory.brokers.get(node.id) as BuiltBroker;
+      // A moved log start re-anchors every replica's digest of its partition, on every broker.
+      if (built.view === undefined || startsMoved) built.view = brokerView(node, built.logic, logs, anchoring, versions, commonStart);
+      brokerViews.push(built.view);
+    } else if (logic instanceof KafkaProducer) {
+      producersDone &&= logic.done;
+    } else if (logic instanceof KafkaAdmin) {
+      adminDone &&= logic.done;
+    } else if (logic instanceof KafkaConsumer) {
+      consumerViews.push({ name: node.id, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) });
+    } else if (node.node === undefined && node.id.startsWith('producer-')) {
+      producersDone = false;
+    }
+  }
+  logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
+    const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
+    return broker?.status === 'running' ? broker.lastStop : undefined;
+  });
+  if (controllerView !== undefined) versions.controller(controllerView.partitions);
+  versions.cluster(brokerViews, controllerView, cluster.fullChecks === true);
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews }, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };
+}
+
+function brokerView(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined, logs: ReplicaLogs, anchoring: DigestAnchoring, versions: ViewVersions, commonStart: ReadonlyMap<string, number>): BrokerView {
+  return {
+    brokerId: Number(node.id.slice('broker-'.length)),
+    status: node.status,
+    incarnation: node.incarnation,
+    lastStop: node.lastStop,
+    lifecycle: broker?.lifecycle,
+    loadedAsClean: node.status === 'running' ? broker?.loadedAfterCleanShutdown : undefined,
+    disk: node.disk,
+    damage: node.damage,
+    brokerEpoch: broker?.currentBrokerEpoch ?? -1,
+    replicas: broker === undefined ? [] : [...broker.partitions.keys()].sort().map((name) => {
+      const partition = broker.partitions.get(name) as NonNullable<ReturnType<typeof broker.partitions.get>>;
+      return versions.replica({
+        brokerId: broker.brokerId,
+        name,
+        role: partition.role,
+        leaderEpoch: partition.leaderEpoch,
+        partitionEpoch: partition.partitionEpoch,
+        highWatermark: partition.highWatermark,
+        logStartOffset: partition.log.logStartOffset,
+        logEndOffset: partition.log.logEndOffset,
+        isrState: partition.isrState,
+        maximalIsr: partition.maximalIsr,
+        digest: anchoring.present(broker.brokerId, name, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
+        epochCache: partition.log.leaderEpochCache.all,
+        producerState: partition.producerState,
+      });
+    }),
+  };
+}
