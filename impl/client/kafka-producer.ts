@@ -37,6 +37,11 @@ interface PendingRecord {
   readonly sentAtMs: number;
 }
 
+interface InFlightRequest {
+  readonly correlationId: number;
+  readonly broker: number;
+}
+
 interface ProducerBatch {
   readonly partition: number;
   readonly records: readonly PendingRecord[];
@@ -82,14 +87,15 @@ interface ProducerBatch {
 export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   readonly kind = 'producer';
   private metadata: MetadataResponse | undefined;
-  private metadataInFlight: number | undefined;
+  /** The metadata request awaiting its answer, and the broker it went to. */
+  private metadataInFlight: InFlightRequest | undefined;
   /** Kafka's `Metadata.needFullUpdate`: set by whoever needs fresher metadata, cleared by an answer. */
   private metadataUpdateRequested = false;
   /** Kafka's `Metadata.lastRefreshMs + refreshBackoffMs`: no metadata request before this time. */
   private metadataRefreshAllowedAtMs = 0;
   private producerId = NO_PRODUCER_ID;
   private producerEpoch = NO_PRODUCER_EPOCH;
-  private initInFlight: number | undefined;
+  private initInFlight: InFlightRequest | undefined;
   /** No InitProducerId request before this time: a failed attempt backs off by retry.backoff.ms. */
   private initProducerIdRetryAtMs = 0;
   /** When the armed `sender` timer fires; undefined when none is armed. */
@@ -250,7 +256,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     if (nowMs < this.metadataRefreshAllowedAtMs) return;
     const broker = this.environment.random.pick(this.options.brokers);
     const correlationId = this.nextCorrelationId++;
-    this.metadataInFlight = correlationId;
+    this.metadataInFlight = { correlationId, broker };
     this.effects.push({ type: 'send', to: brokerNodeId(broker), message: { type: 'MetadataRequest', correlationId, topics: [this.options.workload.topic] } });
     this.timer('metadata-timeout', 1_000);
   }
@@ -266,7 +272,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     if (this.initInFlight !== undefined || nowMs < this.initProducerIdRetryAtMs) return;
     const broker = this.environment.random.pick(this.options.brokers);
     const correlationId = this.nextCorrelationId++;
-    this.initInFlight = correlationId;
+    this.initInFlight = { correlationId, broker };
     this.effects.push({ type: 'send', to: brokerNodeId(broker), message: { type: 'InitProducerIdRequest', correlationId } });
   }
 
@@ -359,10 +365,11 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     if (needProducerId && this.initInFlight === undefined) deadlines.push(this.initProducerIdRetryAtMs);
     if (this.metadataUpdateRequested && this.metadataInFlight === undefined) deadlines.push(this.metadataRefreshAllowedAtMs);
     for (const partition of [...this.accumulating.keys()].sort((a, b) => a - b)) {
-      const first = (this.accumulating.get(partition) as PendingRecord[])[0];
+      const records = this.accumulating.get(partition) as PendingRecord[];
+      const first = records[0];
       const blocked = needProducerId || (this.queued.get(partition) ?? []).length > 0;
       if (first === undefined || blocked) continue;
-      assert(!this.batchFull(this.accumulating.get(partition) as PendingRecord[]), `partition ${partition} full but not drained`);
+      assert(!this.batchFull(records), `partition ${partition} is full but was not drained`);
       deadlines.push(first.sentAtMs + this.options.config.number('linger.ms'));
     }
     for (const partition of [...this.queued.keys()].sort((a, b) => a - b)) {
@@ -412,7 +419,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   private onMessage(message: KafkaMessage): void {
     switch (message.type) {
       case 'MetadataResponse':
-        if (message.correlationId !== this.metadataInFlight) return;
+        if (message.correlationId !== this.metadataInFlight?.correlationId) return;
         this.metadataInFlight = undefined;
         this.metadataUpdateRequested = false;
         this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
@@ -420,7 +427,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
         this.metadata = message;
         return;
       case 'InitProducerIdResponse':
-        if (message.correlationId !== this.initInFlight) return;
+        if (message.correlationId !== this.initInFlight?.correlationId) return;
         this.initInFlight = undefined;
         if (message.error === 'NONE') {
           this.producerId = message.producerId;
@@ -487,8 +494,10 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   private onDisconnected(peer: NodeId): void {
     const broker = brokerIdOf(peer);
     if (broker === undefined) return;
-    if (this.metadataInFlight !== undefined) this.failedMetadataUpdate();
-    if (this.initInFlight !== undefined) {
+    // Only the requests that went to this broker are lost with its connection (Kafka's
+    // `NetworkClient.processDisconnection`); each is asked again after retry.backoff.ms.
+    if (this.metadataInFlight?.broker === broker) this.failedMetadataUpdate();
+    if (this.initInFlight?.broker === broker) {
       this.initInFlight = undefined;
       this.initProducerIdRetryAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
     }
