@@ -162,3 +162,18 @@ describe('KafkaProducer sender wakeups', () => {
     expect(harness.nowMs).toBeGreaterThan(sentAtMs);
   });
 });
+
+describe('KafkaProducer InitProducerId', () => {
+  it('asks again after request.timeout.ms when the request is lost without a disconnect', () => {
+    const harness = new ProducerHarness({ 'request.timeout.ms': '3000', 'retry.backoff.ms': '100' });
+    harness.handle({ type: 'start' });
+    harness.answerMetadata(0);
+    harness.take('InitProducerIdRequest'); // lost: no answer, no disconnect
+    expect(harness.timers.get('init-producer-id-timeout')).toBe(3000);
+    harness.fire('init-producer-id-timeout');
+    expect(harness.count('InitProducerIdRequest')).toBe(0);
+    expect(harness.timers.get('sender')).toBe(3100);
+    harness.fire('sender');
+    expect(harness.count('InitProducerIdRequest')).toBe(1);
+  });
+});

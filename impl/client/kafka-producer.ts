@@ -200,6 +200,10 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
       const correlationId = Number(name.slice('request-timeout:'.length));
       return this.failRequest(correlationId, 'REQUEST_TIMED_OUT', true);
     }
+    if (name === 'init-producer-id-timeout') {
+      if (this.initInFlight !== undefined) this.failedInitProducerId();
+      return;
+    }
     if (name === 'metadata-timeout') {
       if (this.metadataInFlight !== undefined) this.failedMetadataUpdate();
       return;
@@ -274,6 +278,16 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     const correlationId = this.nextCorrelationId++;
     this.initInFlight = { correlationId, broker };
     this.effects.push({ type: 'send', to: brokerNodeId(broker), message: { type: 'InitProducerIdRequest', correlationId } });
+    // A request lost without a disconnect (a broker that stopped answering) times out, as every
+    // request does in Kafka's NetworkClient; without this the producer would wait for ever.
+    this.timer('init-producer-id-timeout', this.options.config.number('request.timeout.ms'));
+  }
+
+  /** A failed InitProducerId is asked again after retry.backoff.ms (Kafka's TransactionManager). */
+  private failedInitProducerId(): void {
+    assert(this.initInFlight !== undefined, 'no InitProducerId request to fail');
+    this.initInFlight = undefined;
+    this.initProducerIdRetryAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
   }
 
   /**
@@ -429,6 +443,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
       case 'InitProducerIdResponse':
         if (message.correlationId !== this.initInFlight?.correlationId) return;
         this.initInFlight = undefined;
+        this.effects.push({ type: 'cancel-timer', name: 'init-producer-id-timeout' });
         if (message.error === 'NONE') {
           this.producerId = message.producerId;
           this.producerEpoch = message.producerEpoch;
@@ -497,10 +512,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     // Only the requests that went to this broker are lost with its connection (Kafka's
     // `NetworkClient.processDisconnection`); each is asked again after retry.backoff.ms.
     if (this.metadataInFlight?.broker === broker) this.failedMetadataUpdate();
-    if (this.initInFlight?.broker === broker) {
-      this.initInFlight = undefined;
-      this.initProducerIdRetryAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
-    }
+    if (this.initInFlight?.broker === broker) this.failedInitProducerId();
     for (const [correlationId, request] of [...this.requests.entries()]) {
       if (request.broker !== broker) continue;
       this.effects.push({ type: 'cancel-timer', name: `request-timeout:${correlationId}` });
