@@ -37,6 +37,11 @@ interface PendingRecord {
   readonly sentAtMs: number;
 }
 
+interface InFlightRequest {
+  readonly correlationId: number;
+  readonly broker: number;
+}
+
 interface ProducerBatch {
   readonly partition: number;
   readonly records: readonly PendingRecord[];
@@ -61,6 +66,20 @@ interface ProducerBatch {
  * Jepsen process (`<name>:<seq>`): invoke when sent, then ok with the offset, fail when it was
  * certainly not written, or info when the outcome is unknown.
  *
+ * The sender is event-driven, as Kafka's is. Kafka's `Sender` thread loops on `runOnce`, which
+ * ends in `client.poll(pollTimeout)`: it sleeps until `Sender.wakeup()` (called by
+ * `KafkaProducer.doSend` after an append, and by the network client on a response, a disconnect
+ * or a metadata update) or until `pollTimeout`, the least of `RecordAccumulator.ready`'s
+ * `nextReadyCheckDelayMs` (a partition's linger.ms or retry backoff running out), the delivery
+ * timeout of the oldest batch, and `Metadata.timeToNextUpdate`. refka runs `runOnce` after every
+ * input (a record appended by the workload's `send` timer, a response, a disconnect, a request or
+ * metadata timeout), then arms the one `sender` timer for the earliest moment something becomes
+ * ready by time alone, and none when nothing waits on time; a set-timer of the same name replaces
+ * the earlier one. Like Kafka, the requests the sender makes for itself back off by
+ * `retry.backoff.ms`: a metadata refresh after the last answer or failure
+ * (`Metadata.timeToNextUpdate`'s refresh backoff) and InitProducerId after a failed attempt
+ * (`TransactionManager`'s retry), so a leaderless partition does not spin on metadata.
+ *
  * Departure: Kafka keeps up to `max.in.flight.requests.per.connection` batches of a partition in
  * flight and repairs sequence gaps on retry; refka keeps one batch per partition in flight (the
  * limit still bounds requests per broker), which keeps order without that machinery.
@@ -68,10 +87,19 @@ interface ProducerBatch {
 export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   readonly kind = 'producer';
   private metadata: MetadataResponse | undefined;
-  private metadataInFlight: number | undefined;
+  /** The metadata request awaiting its answer, and the broker it went to. */
+  private metadataInFlight: InFlightRequest | undefined;
+  /** Kafka's `Metadata.needFullUpdate`: set by whoever needs fresher metadata, cleared by an answer. */
+  private metadataUpdateRequested = false;
+  /** Kafka's `Metadata.lastRefreshMs + refreshBackoffMs`: no metadata request before this time. */
+  private metadataRefreshAllowedAtMs = 0;
   private producerId = NO_PRODUCER_ID;
   private producerEpoch = NO_PRODUCER_EPOCH;
-  private initInFlight: number | undefined;
+  private initInFlight: InFlightRequest | undefined;
+  /** No InitProducerId request before this time: a failed attempt backs off by retry.backoff.ms. */
+  private initProducerIdRetryAtMs = 0;
+  /** When the armed `sender` timer fires; undefined when none is armed. */
+  private senderWakeupAtMs: number | undefined;
   private readonly nextSequence = new Map<number, number>();
   private readonly accumulating = new Map<number, PendingRecord[]>();
   private readonly queued = new Map<number, ProducerBatch[]>();
@@ -113,9 +141,8 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     this.effects = [];
     switch (input.type) {
       case 'start':
-        this.refreshMetadata();
+        this.requestMetadataUpdate();
         this.timer('send', this.environment.random.int(this.options.workload.minIntervalMs, this.options.workload.maxIntervalMs));
-        this.timer('sender', 1);
         break;
       case 'timer':
         this.onTimer(input.name);
@@ -127,11 +154,30 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
         this.onDisconnected(input.peer);
         break;
       case 'signal':
-        break;
+        return this.effects;
       default:
         assertNever(input, 'producer input');
     }
+    // Every input may have made a batch ready or sendable (Kafka's `Sender.wakeup()`), so the
+    // sender runs once, then sleeps until the next deadline or the next input.
+    this.armSenderWakeup(this.runOnce());
     return this.effects;
+  }
+
+  /**
+   * Arms the one `sender` timer for `atMs`, replacing the armed one, or cancels it when nothing
+   * waits on time (Kafka's `client.poll(pollTimeout)`). An unchanged deadline is left as it is.
+   */
+  private armSenderWakeup(atMs: number | undefined): void {
+    const nowMs = this.environment.clock.nowMs();
+    if (atMs === this.senderWakeupAtMs) return;
+    if (atMs === undefined) {
+      this.effects.push({ type: 'cancel-timer', name: 'sender' });
+    } else {
+      assert(atMs > nowMs, `sender wakeup at ${atMs} is not after now ${nowMs}`);
+      this.timer('sender', atMs - nowMs);
+    }
+    this.senderWakeupAtMs = atMs;
   }
 
   private timer(name: string, delayMs: number): void {
@@ -145,16 +191,21 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   private onTimer(name: string): void {
     if (name === 'send') return this.sendOne();
     if (name === 'sender') {
-      this.runSender();
-      this.timer('sender', 5);
+      // The timer fired and left the simulator's table: handle() runs the sender after this.
+      assert(this.senderWakeupAtMs === this.environment.clock.nowMs(), 'sender timer fired off its deadline');
+      this.senderWakeupAtMs = undefined;
       return;
     }
     if (name.startsWith('request-timeout:')) {
       const correlationId = Number(name.slice('request-timeout:'.length));
       return this.failRequest(correlationId, 'REQUEST_TIMED_OUT', true);
     }
+    if (name === 'init-producer-id-timeout') {
+      if (this.initInFlight !== undefined) this.failedInitProducerId();
+      return;
+    }
     if (name === 'metadata-timeout') {
-      this.metadataInFlight = undefined;
+      if (this.metadataInFlight !== undefined) this.failedMetadataUpdate();
       return;
     }
     assert(false, `unknown producer timer ${name}`);
@@ -171,7 +222,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     if (partitions === undefined) {
       // No metadata for the topic yet: Kafka's send blocks (max.block.ms) until there is; the
       // workload waits the same way and sends nothing meanwhile.
-      this.refreshMetadata();
+      this.requestMetadataUpdate();
     } else {
       const seq = this.sends++;
       const key = `k${seq % workload.keys}`;
@@ -195,38 +246,77 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     return topic?.partitions.find((candidate) => candidate.partition === partition)?.leader ?? NO_LEADER;
   }
 
-  private refreshMetadata(): void {
-    if (this.metadataInFlight !== undefined) return;
+  /** Kafka's `Metadata.requestUpdate`: the sender asks for metadata when the backoff allows. */
+  private requestMetadataUpdate(): void {
+    this.metadataUpdateRequested = true;
+  }
+
+  /**
+   * Kafka's `DefaultMetadataUpdater.maybeUpdate`: one metadata request at a time, none before the
+   * refresh backoff after the last answer or failure has run out.
+   */
+  private maybeUpdateMetadata(nowMs: number): void {
+    if (!this.metadataUpdateRequested || this.metadataInFlight !== undefined) return;
+    if (nowMs < this.metadataRefreshAllowedAtMs) return;
     const broker = this.environment.random.pick(this.options.brokers);
     const correlationId = this.nextCorrelationId++;
-    this.metadataInFlight = correlationId;
+    this.metadataInFlight = { correlationId, broker };
     this.effects.push({ type: 'send', to: brokerNodeId(broker), message: { type: 'MetadataRequest', correlationId, topics: [this.options.workload.topic] } });
     this.timer('metadata-timeout', 1_000);
   }
 
-  private initProducerId(): void {
-    if (this.initInFlight !== undefined) return;
-    const broker = this.environment.random.pick(this.options.brokers);
-    const correlationId = this.nextCorrelationId++;
-    this.initInFlight = correlationId;
-    this.effects.push({ type: 'send', to: brokerNodeId(broker), message: { type: 'InitProducerIdRequest', correlationId } });
+  /** Kafka's `Metadata.failedUpdate`: the request is still wanted, after the refresh backoff. */
+  private failedMetadataUpdate(): void {
+    assert(this.metadataInFlight !== undefined, 'no metadata request to fail');
+    this.metadataInFlight = undefined;
+    this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
   }
 
-  /** The sender loop (Kafka's `Sender.runOnce`): drain ready batches, expire old ones, send. */
-  private runSender(): void {
+  private initProducerId(nowMs: number): void {
+    if (this.initInFlight !== undefined || nowMs < this.initProducerIdRetryAtMs) return;
+    const broker = this.environment.random.pick(this.options.brokers);
+    const correlationId = this.nextCorrelationId++;
+    this.initInFlight = { correlationId, broker };
+    this.effects.push({ type: 'send', to: brokerNodeId(broker), message: { type: 'InitProducerIdRequest', correlationId } });
+    // A request lost without a disconnect (a broker that stopped answering) times out, as every
+    // request does in Kafka's NetworkClient; without this the producer would wait for ever.
+    this.timer('init-producer-id-timeout', this.options.config.number('request.timeout.ms'));
+  }
+
+  /** A failed InitProducerId is asked again after retry.backoff.ms (Kafka's TransactionManager). */
+  private failedInitProducerId(): void {
+    assert(this.initInFlight !== undefined, 'no InitProducerId request to fail');
+    this.initInFlight = undefined;
+    this.initProducerIdRetryAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
+  }
+
+  /**
+   * The sender loop (Kafka's `Sender.runOnce`): expire old batches, drain ready ones, send, and
+   * ask for what is missing. Returns when it must run again if no input wakes it first (Kafka's
+   * `pollTimeout`), or undefined when nothing waits on time.
+   */
+  private runOnce(): number | undefined {
     const nowMs = this.environment.clock.nowMs();
-    const config = this.options.config;
-    if (this.idempotent && this.producerId === NO_PRODUCER_ID) {
-      this.initProducerId();
-    }
-    // Drain: a partition's records become a batch after linger.ms or once batch.size is reached.
+    if (this.idempotent && this.producerId === NO_PRODUCER_ID) this.initProducerId(nowMs);
+    // Expiry runs before and after the drain: a batch expired first frees its partition for the
+    // drain, and a batch drained from records older than delivery.timeout.ms expires at once; so
+    // nothing is left ready now, and every deadline below lies in the future.
+    this.expireBatches(nowMs);
+    this.drain(nowMs);
+    this.expireBatches(nowMs);
+    this.sendProducerData(nowMs);
+    this.maybeUpdateMetadata(nowMs);
+    return this.nextReadyCheckMs(nowMs);
+  }
+
+  /** A partition's open records become a batch after linger.ms or once batch.size is reached. */
+  private drain(nowMs: number): void {
+    if (this.idempotent && this.producerId === NO_PRODUCER_ID) return;
     for (const partition of [...this.accumulating.keys()].sort((a, b) => a - b)) {
       const records = this.accumulating.get(partition) as PendingRecord[];
       if (records.length === 0) continue;
       const first = records[0] as PendingRecord;
-      const full = records.length * 1100 >= config.number('batch.size');
-      if (!full && nowMs - first.sentAtMs < config.number('linger.ms')) continue;
-      if (this.idempotent && this.producerId === NO_PRODUCER_ID) continue;
+      if (!this.batchFull(records) && nowMs < first.sentAtMs + this.options.config.number('linger.ms')) continue;
       const queue = this.queued.get(partition) ?? [];
       if (queue.length > 0) continue; // one batch per partition at a time keeps the sequence order
       const baseSequence = this.idempotent ? (this.nextSequence.get(partition) ?? 0) : NO_SEQUENCE;
@@ -235,36 +325,77 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
       this.queued.set(partition, queue);
       this.accumulating.set(partition, []);
     }
-    // Expire batches past delivery.timeout.ms (Kafka's `RecordAccumulator.expiredBatches`).
+  }
+
+  private batchFull(records: readonly PendingRecord[]): boolean {
+    return records.length * 1100 >= this.options.config.number('batch.size');
+  }
+
+  /** Expire batches past delivery.timeout.ms (Kafka's `RecordAccumulator.expiredBatches`). */
+  private expireBatches(nowMs: number): void {
     for (const partition of [...this.queued.keys()].sort((a, b) => a - b)) {
       const queue = this.queued.get(partition) as ProducerBatch[];
+      assert(queue.length <= 1, `partition ${partition} has ${queue.length} batches queued`);
       const batch = queue[0];
       if (batch === undefined || batch.inFlight !== undefined) continue;
-      if (nowMs - batch.createdMs >= config.number('delivery.timeout.ms')) {
+      if (nowMs - batch.createdMs >= this.options.config.number('delivery.timeout.ms')) {
         this.complete(batch, batch.maybeWritten ? 'info' : 'fail', { error: 'delivery-timeout' });
       }
     }
-    // Send: per broker, the partitions it leads whose batch is ready, up to the in-flight limit.
+  }
+
+  /** Per broker, the partitions it leads whose batch is ready, up to the in-flight limit. */
+  private sendProducerData(nowMs: number): void {
     const byBroker = new Map<number, ProducerBatch[]>();
-    let needMetadata = false;
     for (const partition of [...this.queued.keys()].sort((a, b) => a - b)) {
       const batch = (this.queued.get(partition) as ProducerBatch[])[0];
       if (batch === undefined || batch.inFlight !== undefined || batch.retryAtMs > nowMs) continue;
       const leader = this.leaderOf(partition);
       if (leader === NO_LEADER) {
-        needMetadata = true;
+        this.requestMetadataUpdate(); // Kafka's `unknownLeaderTopics`
         continue;
       }
       const list = byBroker.get(leader) ?? [];
       list.push(batch);
       byBroker.set(leader, list);
     }
-    if (needMetadata) this.refreshMetadata();
     for (const broker of [...byBroker.keys()].sort((a, b) => a - b)) {
       const inFlightToBroker = [...this.requests.values()].filter((request) => request.broker === broker).length;
-      if (inFlightToBroker >= config.number('max.in.flight.requests.per.connection')) continue;
+      if (inFlightToBroker >= this.options.config.number('max.in.flight.requests.per.connection')) continue;
       this.sendRequest(broker, byBroker.get(broker) as ProducerBatch[]);
     }
+  }
+
+  /**
+   * The earliest moment something becomes ready by time alone (Kafka's `nextReadyCheckDelayMs`
+   * with the delivery timeout and `Metadata.timeToNextUpdate`): a partition's linger.ms running
+   * out, a queued batch's retry backoff or delivery timeout, the backoff of a wanted metadata or
+   * InitProducerId request. Whatever waits on an input instead (a response, a producer id, a
+   * leader, room under the in-flight limit) is woken by that input.
+   */
+  private nextReadyCheckMs(nowMs: number): number | undefined {
+    const deadlines: number[] = [];
+    const needProducerId = this.idempotent && this.producerId === NO_PRODUCER_ID;
+    if (needProducerId && this.initInFlight === undefined) deadlines.push(this.initProducerIdRetryAtMs);
+    if (this.metadataUpdateRequested && this.metadataInFlight === undefined) deadlines.push(this.metadataRefreshAllowedAtMs);
+    for (const partition of [...this.accumulating.keys()].sort((a, b) => a - b)) {
+      const records = this.accumulating.get(partition) as PendingRecord[];
+      const first = records[0];
+      const blocked = needProducerId || (this.queued.get(partition) ?? []).length > 0;
+      if (first === undefined || blocked) continue;
+      assert(!this.batchFull(records), `partition ${partition} is full but was not drained`);
+      deadlines.push(first.sentAtMs + this.options.config.number('linger.ms'));
+    }
+    for (const partition of [...this.queued.keys()].sort((a, b) => a - b)) {
+      const batch = (this.queued.get(partition) as ProducerBatch[])[0];
+      if (batch === undefined || batch.inFlight !== undefined) continue;
+      deadlines.push(batch.createdMs + this.options.config.number('delivery.timeout.ms'));
+      if (batch.retryAtMs > nowMs) deadlines.push(batch.retryAtMs);
+    }
+    if (deadlines.length === 0) return undefined;
+    const nextMs = Math.min(...deadlines);
+    assert(nextMs > nowMs, `the sender left work ready at ${nextMs}, now ${nowMs}`);
+    return nextMs;
   }
 
   private sendRequest(broker: number, batches: ProducerBatch[]): void {
@@ -302,18 +433,23 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   private onMessage(message: KafkaMessage): void {
     switch (message.type) {
       case 'MetadataResponse':
-        if (message.correlationId !== this.metadataInFlight) return;
+        if (message.correlationId !== this.metadataInFlight?.correlationId) return;
         this.metadataInFlight = undefined;
+        this.metadataUpdateRequested = false;
+        this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
         this.effects.push({ type: 'cancel-timer', name: 'metadata-timeout' });
         this.metadata = message;
         return;
       case 'InitProducerIdResponse':
-        if (message.correlationId !== this.initInFlight) return;
+        if (message.correlationId !== this.initInFlight?.correlationId) return;
         this.initInFlight = undefined;
+        this.effects.push({ type: 'cancel-timer', name: 'init-producer-id-timeout' });
         if (message.error === 'NONE') {
           this.producerId = message.producerId;
           this.producerEpoch = message.producerEpoch;
           this.nextSequence.clear();
+        } else {
+          this.initProducerIdRetryAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
         }
         return;
       case 'ProduceResponse':
@@ -354,7 +490,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
       }
       this.complete(batch, batch.attempts > 1 ? 'info' : 'fail', { error });
     }
-    if (refresh) this.refreshMetadata();
+    if (refresh) this.requestMetadataUpdate();
   }
 
   private failRequest(correlationId: number, error: KafkaError | 'disconnected', unknownOutcome: boolean): void {
@@ -366,15 +502,17 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
       if (unknownOutcome) batch.maybeWritten = true;
       batch.retryAtMs = this.environment.clock.nowMs() + this.options.config.number('retry.backoff.ms');
     }
-    this.refreshMetadata();
+    this.requestMetadataUpdate();
     void error;
   }
 
   private onDisconnected(peer: NodeId): void {
     const broker = brokerIdOf(peer);
     if (broker === undefined) return;
-    if (this.metadataInFlight !== undefined) this.metadataInFlight = undefined;
-    this.initInFlight = undefined;
+    // Only the requests that went to this broker are lost with its connection (Kafka's
+    // `NetworkClient.processDisconnection`); each is asked again after retry.backoff.ms.
+    if (this.metadataInFlight?.broker === broker) this.failedMetadataUpdate();
+    if (this.initInFlight?.broker === broker) this.failedInitProducerId();
     for (const [correlationId, request] of [...this.requests.entries()]) {
       if (request.broker !== broker) continue;
       this.effects.push({ type: 'cancel-timer', name: `request-timeout:${correlationId}` });
