@@ -2,6 +2,19 @@ import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../..
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import { partitionName, type BrokerView, type ReplicaView } from './kafka-view.ts';
 
+/** A broker's fields that move the cluster version, as last seen. */
+interface BrokerFields {
+  readonly brokerId: number;
+  readonly status: BrokerView['status'];
+  readonly incarnation: number;
+  readonly lastStop: BrokerView['lastStop'];
+  readonly lifecycle: BrokerView['lifecycle'];
+  readonly loadedAsClean: boolean | undefined;
+  readonly brokerEpoch: number;
+  readonly damage: number;
+  readonly replicas: number;
+}
+
 /** What a replica view was built from, beyond its own fields: the lengths of what grows in place. */
 interface BuiltReplica {
   readonly view: ReplicaView;
@@ -31,7 +44,9 @@ export class ViewVersions {
   readonly partitionVersions = new Map<string, number>();
   private readonly registrations = new Map<string, PartitionRegistration>();
   private lastPartitionVersion = 0;
-  private clusterSignature = '';
+  private brokers: readonly BrokerFields[] = [];
+  private controllerPresent = false;
+  private topics: readonly TopicInfo[] = [];
   private brokerRegistrations: readonly BrokerRegistration[] = [];
   private shutdowns: readonly BrokerRegistrationShutdown[] = [];
   clusterVersion = 0;
@@ -87,21 +102,33 @@ export class ViewVersions {
     controller: { readonly brokers: readonly BrokerRegistration[]; readonly topics: readonly TopicInfo[]; readonly registrationShutdowns: readonly BrokerRegistrationShutdown[] } | undefined,
     fullChecks: boolean,
   ): void {
-    const parts: string[] = [];
-    for (const broker of brokers) {
-      parts.push(`${broker.brokerId}:${broker.status}:${broker.incarnation}:${broker.lastStop}:${broker.lifecycle}:${broker.loadedAsClean}:${broker.brokerEpoch}:${broker.damage.length}:${broker.replicas.length}`);
+    // Compared field by field against the last view's, with no signature built per view.
+    let same = brokers.length === this.brokers.length && (controller !== undefined) === this.controllerPresent;
+    for (let index = 0; same && index < brokers.length; index++) {
+      const broker = brokers[index] as BrokerView;
+      const last = this.brokers[index] as BrokerFields;
+      same = broker.brokerId === last.brokerId && broker.status === last.status && broker.incarnation === last.incarnation && broker.lastStop === last.lastStop
+        && broker.lifecycle === last.lifecycle && broker.loadedAsClean === last.loadedAsClean && broker.brokerEpoch === last.brokerEpoch
+        && broker.damage.length === last.damage && broker.replicas.length === last.replicas;
     }
-    if (controller === undefined) parts.push('no controller');
-    else for (const topic of controller.topics) parts.push(`${topic.name}:${topic.topicId}:${topic.partitions}:${JSON.stringify(topic.configs)}`);
-    const signature = parts.join('|');
     // Registrations and shutdown verdicts are replaced, never changed in place, by the controller.
+    // A topic's configs are changed in place (a ConfigRecord), so they are compared by content.
     const registrations = controller?.brokers ?? [];
     const shutdowns = controller?.registrationShutdowns ?? [];
-    const same = signature === this.clusterSignature && sameItems(registrations, this.brokerRegistrations) && sameItems(shutdowns, this.shutdowns);
-    if (fullChecks || !same) this.clusterVersion++;
-    this.clusterSignature = signature;
-    this.brokerRegistrations = registrations;
-    this.shutdowns = shutdowns;
+    const topics = controller?.topics ?? [];
+    same &&= sameItems(registrations, this.brokerRegistrations) && sameItems(shutdowns, this.shutdowns) && topics.length === this.topics.length
+      && topics.every((topic, index) => {
+        const last = this.topics[index] as TopicInfo;
+        return topic.name === last.name && topic.topicId === last.topicId && topic.partitions === last.partitions && sameConfigs(topic.configs, last.configs);
+      });
+    if (fullChecks || !same) {
+      this.clusterVersion++;
+      this.brokers = brokers.map((broker) => ({ brokerId: broker.brokerId, status: broker.status, incarnation: broker.incarnation, lastStop: broker.lastStop, lifecycle: broker.lifecycle, loadedAsClean: broker.loadedAsClean, brokerEpoch: broker.brokerEpoch, damage: broker.damage.length, replicas: broker.replicas.length }));
+      this.controllerPresent = controller !== undefined;
+      this.brokerRegistrations = registrations;
+      this.shutdowns = shutdowns;
+      this.topics = topics.map((topic) => ({ ...topic, configs: { ...topic.configs } }));
+    }
   }
 
   private bump(name: string): void {
@@ -123,4 +150,9 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }

@@ -25,6 +25,8 @@ import { History } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
 import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface SimulationOptions {
   readonly seed: number;
   /** Length of the safety phase, in which faults strike. */
@@ -130,6 +132,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private awaitingSetup = false;
   private converged = false;
   private stateDirty = false;
+  /** The node views every cluster view shows, one per host, updated in place by `view()`. */
+  private readonly nodeViews: NodeView<N>[] = [];
   /** Nodes touched since the last view was built (`ClusterView.touched`); undefined: all of them. */
   private touched: Set<NodeId> | undefined = undefined;
   /** The system's state version at the last state check (`SystemDefinition.stateVersion`). */
@@ -436,6 +440,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     });
     const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, lastStop: 'none', node: undefined, disk, damage: [], timers: new Map(), timerGeneration: 0 };
     this.hosted.push(hosted);
+    this.nodeViews.push({ id, status: hosted.status, node: hosted.node, incarnation: hosted.incarnation, lastStop: hosted.lastStop, disk: hosted.disk, damage: hosted.damage });
     this.byId.set(id, hosted);
   }
 
@@ -681,15 +686,18 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   }
 
   private view(): View {
-    const nodes: NodeView<N>[] = this.hosted.map((hosted) => ({
-      id: hosted.id,
-      status: hosted.status,
-      node: hosted.node,
-      incarnation: hosted.incarnation,
-      lastStop: hosted.lastStop,
-      disk: hosted.disk,
-      damage: hosted.damage,
-    }));
+    // One node view per host, updated in place: a view is read at once, never kept by a system.
+    const nodes = this.nodeViews;
+    for (let index = 0; index < this.hosted.length; index++) {
+      const hosted = this.hosted[index] as HostedNode<N>;
+      const view = nodes[index] as Mutable<NodeView<N>>;
+      view.status = hosted.status;
+      view.node = hosted.node;
+      view.incarnation = hosted.incarnation;
+      view.lastStop = hosted.lastStop;
+      view.disk = hosted.disk;
+      view.damage = hosted.damage;
+    }
     const touched = this.options.fullChecks === true ? undefined : this.touched;
     const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes, ...(this.options.fullChecks === true ? { fullChecks: true } : {}), ...(touched === undefined ? {} : { touched }) };
     this.touched = new Set();

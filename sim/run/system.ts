@@ -70,7 +70,7 @@ export interface ClusterView<N> {
    * Undefined: any may have changed.
    */
   readonly touched?: ReadonlySet<NodeId>;
-  /** Every node, in the system's declared order. */
+  /** Every node, in the system's declared order; valid during `SystemDefinition.view` only (the simulator updates them in place). */
   readonly nodes: readonly NodeView<N>[];
 }
 
