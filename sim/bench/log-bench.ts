@@ -3,35 +3,39 @@ import { DEFAULT_BATCH_SPEC, buildRecordBatch, type SimpleRecord } from '../../i
 import { UnifiedLog } from '../../impl/log/unified-log.ts';
 import { DEFAULT_DIRTY_EXPIRE_MS, SimDisk } from '../disk/sim-disk.ts';
 import { AleaRandomStream } from '../random/random-stream.ts';
+import { ratioFigure, round, roundSummary, type BenchFigure } from './bench-figure.ts';
+import { median, pairedRatios } from './pairs.ts';
 import { wallClockMs } from './wall-clock.ts';
 
 /**
  * Throughput of the partition log (`UnifiedLog` on the simulated disk): leader appends, sequential
  * fetch-sized reads and crash recovery, each set against a physical bar where one exists (the same
  * bytes pushed to and concatenated from a plain in-memory array). Wall-clock figures are measured
- * here and never asserted in tests; each is the best of `repetitions` runs, as in `main.ts`.
+ * here and never asserted in tests. Each comparison is timed side by side (`pairs.ts`): a round
+ * runs the bar's appends, the log's appends, the bar's reads and the log's reads, and the overhead
+ * figures are the medians of the per-round ratios; the throughputs are the medians of the rounds.
  *
  * A megabyte here is 10^6 bytes, and every byte count is of whole record batches as they sit in the
  * segment files (a 1 KiB record costs 1,094 bytes of batch: a 61-byte header plus the record).
  */
 
-export interface LogBenchFigure {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly note: string;
+/** How big the bench's logs are; `--quick` makes them tiny. */
+export interface LogBenchSizes {
+  /** Leader appends measured (and then read back); 50,000 is about 55 MB of batches. */
+  readonly appendCount: number;
+  /** The recovered log is built to at least this many bytes and the time scaled to 100 MB. */
+  readonly recoveryTargetBytes: number;
+  readonly recoverySegmentBytes: number;
 }
 
-/** Leader appends measured (and then read back); about 55 MB of batches in one segment. */
-const APPEND_COUNT = 50_000;
+export const FULL_LOG_BENCH_SIZES: LogBenchSizes = { appendCount: 50_000, recoveryTargetBytes: 100_000_000, recoverySegmentBytes: 64 * 1024 * 1024 };
+export const QUICK_LOG_BENCH_SIZES: LogBenchSizes = { appendCount: 500, recoveryTargetBytes: 2_000_000, recoverySegmentBytes: 1024 * 1024 };
+
 const RECORD_VALUE_BYTES = 1024;
 /** How many distinct record values cycle through the workload; contents come from a seeded stream. */
 const DISTINCT_VALUES = 64;
 /** What a consumer or follower fetch asks for per partition (Kafka's `max.partition.fetch.bytes`). */
 const READ_MAX_BYTES = 1 << 20;
-/** The recovered log is built to at least this many bytes and the time scaled to exactly 100 MB. */
-const RECOVERY_TARGET_BYTES = 100_000_000;
-const RECOVERY_SEGMENT_BYTES = 64 * 1024 * 1024;
 /**
  * Records per batch in the log to recover: one, as in the append workload. Bigger batches build
  * the log no faster (the producer's batch building dominates) and halve the recovery time, since
@@ -49,13 +53,6 @@ const LEADER_EPOCH = 0;
 
 interface Timed {
   readonly wallMs: number;
-}
-
-function best<T extends Timed>(runs: readonly T[]): T {
-  let winner = runs[0];
-  for (const run of runs) if (winner === undefined || run.wallMs < winner.wallMs) winner = run;
-  if (winner === undefined) throw new Error('log bench: no repetitions');
-  return winner;
 }
 
 /** A mutable virtual clock for one log; the bench moves it forward as a broker's time would. */
@@ -84,8 +81,8 @@ function record(values: readonly Uint8Array[], index: number, timestamp: number)
 }
 
 /** The producer's side, built before any timing: batch i holds record i with timestamp i ms. */
-function producerBatches(values: readonly Uint8Array[]): Uint8Array[] {
-  return Array.from({ length: APPEND_COUNT }, (_, index) => buildRecordBatch(DEFAULT_BATCH_SPEC, [record(values, index, index)]));
+function producerBatches(values: readonly Uint8Array[], count: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, index) => buildRecordBatch(DEFAULT_BATCH_SPEC, [record(values, index, index)]));
 }
 
 function newLog(config: LogConfig): { log: UnifiedLog; disk: SimDisk; time: BenchClock } {
@@ -228,17 +225,17 @@ interface RecoveryLog {
 }
 
 /**
- * Builds a log of at least 100 MB of 1 KiB records in 64 MiB segments, then lets the OS write the
+ * Builds a log of at least 100 MB of 1 KiB records in 64 MiB segments (by default), then lets the OS write the
  * page cache back (the clock moves past vm.dirty_expire_centisecs) so that every repetition of the
  * recovery does the same work: without it the first one would also copy 100 MB of dirty pages to
  * the platter when recovery fsyncs.
  */
-function buildRecoveryLog(values: readonly Uint8Array[]): RecoveryLog {
-  const config = logConfigFrom({ 'segment.bytes': String(RECOVERY_SEGMENT_BYTES) });
+function buildRecoveryLog(values: readonly Uint8Array[], sizes: LogBenchSizes): RecoveryLog {
+  const config = logConfigFrom({ 'segment.bytes': String(sizes.recoverySegmentBytes) });
   const { log, disk, time } = newLog(config);
   const start = wallClockMs();
   let offset = 0;
-  while (log.sizeInBytes < RECOVERY_TARGET_BYTES) {
+  while (log.sizeInBytes < sizes.recoveryTargetBytes) {
     time.now = offset;
     const records = Array.from({ length: RECOVERY_RECORDS_PER_BATCH }, (_, index) => record(values, offset + index, offset + index));
     const result = log.appendAsLeader([buildRecordBatch(DEFAULT_BATCH_SPEC, records)], LEADER_EPOCH);
@@ -266,119 +263,126 @@ function recover(built: RecoveryLog): RecoveryRun {
 
 // ---- The bench ------------------------------------------------------------------------------------
 
-/** Runs `body` `repetitions` times and keeps only the fastest run, so that losers' logs can be freed. */
-function repeat<T extends Timed>(repetitions: number, body: () => T): { best: T; wallMs: number[] } {
-  let winner: T | undefined;
-  const wallMs: number[] = [];
-  for (let index = 0; index < repetitions; index++) {
-    const run = body();
-    wallMs.push(round(run.wallMs, 1));
-    winner = best(winner === undefined ? [run] : [winner, run]);
-  }
-  if (winner === undefined) throw new Error('log bench: no repetitions');
-  return { best: winner, wallMs };
+interface Round {
+  readonly barAppends: BarStore;
+  readonly logAppends: AppendRun;
+  readonly barReads: ReadRun;
+  readonly logReads: ReadRun;
 }
 
-export function runLogBench(repetitions: number): { figures: LogBenchFigure[]; details: Record<string, unknown> } {
-  if (!Number.isSafeInteger(repetitions) || repetitions < 1) throw new Error(`log bench: repetitions must be a positive integer, got ${repetitions}`);
+/**
+ * One round: the bar's appends and the log's, then the bar's reads and the log's over what each
+ * just stored. The bar goes first in each pair, on a heap the round has not yet filled with the
+ * log's garbage: its runs are short enough that one collection of someone else's garbage would
+ * dominate them. Nothing outlives its round, so each round starts from the same heap.
+ */
+function logRound(batches: readonly Uint8Array[], config: LogConfig): Round {
+  const barStore = barAppends(batches);
+  const appended = logAppends(batches, config);
+  if (barStore.bytes !== appended.bytes) throw new Error('log bench: the bar and the log hold different bytes');
+  const barRead = barReads(barStore.store);
+  const logRead = logReads(appended.log);
+  if (barRead.bytes !== BAR_READ_PASSES * logRead.bytes) throw new Error('log bench: the bar read other bytes than the log');
+  return { barAppends: barStore, logAppends: appended, barReads: barRead, logReads: logRead };
+}
+
+export function runLogBench(rounds: number, sizes: LogBenchSizes): { figures: BenchFigure[]; details: Record<string, unknown> } {
+  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`log bench: rounds must be a positive integer, got ${rounds}`);
   const values = recordValues();
-  const batches = producerBatches(values);
+  const batches = producerBatches(values, sizes.appendCount);
   // Kafka's defaults: segment.bytes 1 GiB (one segment here), flush.messages and flush.ms never.
   const appendConfig = logConfigFrom({});
 
-  // The bar goes first, on a heap not yet full of the logs' garbage: its runs are short enough
-  // that one collection of someone else's garbage would dominate them.
-  const barStore = repeat(repetitions, () => barAppends(batches));
-  const barRead = repeat(repetitions, () => barReads(barStore.best.store));
-  const appends = repeat(repetitions, () => logAppends(batches, appendConfig));
-  const reads = repeat(repetitions, () => logReads(appends.best.log));
-  if (barStore.best.bytes !== appends.best.bytes) throw new Error('log bench: the bar and the log hold different bytes');
-  if (barRead.best.bytes !== BAR_READ_PASSES * reads.best.bytes) throw new Error('log bench: the bar read other bytes than the log');
+  // Only each round's figures are kept: a round's logs and stores are garbage once it ends.
+  const measured = Array.from({ length: rounds }, () => {
+    const one = logRound(batches, appendConfig);
+    return {
+      appendsPerSecond: sizes.appendCount / (one.logAppends.wallMs / 1000),
+      appendMBPerSecond: one.logAppends.bytes / MB / (one.logAppends.wallMs / 1000),
+      barAppendsPerSecond: sizes.appendCount / (one.barAppends.wallMs / 1000),
+      readMBPerSecond: one.logReads.bytes / MB / (one.logReads.wallMs / 1000),
+      barReadMBPerSecond: one.barReads.bytes / MB / (one.barReads.wallMs / 1000),
+      bytes: one.logAppends.bytes,
+      segments: one.logAppends.log.segmentCount,
+      reads: one.logReads.reads,
+      barReads: one.barReads.reads,
+      wallMs: { barAppends: one.barAppends.wallMs, appends: one.logAppends.wallMs, barReads: one.barReads.wallMs, reads: one.logReads.wallMs },
+    };
+  });
+  const of = (key: 'appendsPerSecond' | 'appendMBPerSecond' | 'barAppendsPerSecond' | 'readMBPerSecond' | 'barReadMBPerSecond'): number[] => measured.map((one) => one[key]);
+  const appendOverhead = pairedRatios(of('barAppendsPerSecond'), of('appendsPerSecond'));
+  const readOverhead = pairedRatios(of('barReadMBPerSecond'), of('readMBPerSecond'));
 
-  const built = buildRecoveryLog(values);
-  const recovery = repeat(repetitions, () => recover(built));
-
-  const appendsPerSecond = APPEND_COUNT / (appends.best.wallMs / 1000);
-  const barAppendsPerSecond = APPEND_COUNT / (barStore.best.wallMs / 1000);
-  const readMBPerSecond = reads.best.bytes / MB / (reads.best.wallMs / 1000);
-  const barReadMBPerSecond = barRead.best.bytes / MB / (barRead.best.wallMs / 1000);
-  const recoveryMsPer100MB = (recovery.best.wallMs * (100 * MB)) / built.bytes;
+  // Recovery is not compared with anything: it is timed once per round and its median reported.
+  const built = buildRecoveryLog(values, sizes);
+  const recoveries = Array.from({ length: rounds }, () => recover(built));
+  const recoveryMsPer100MB = median(recoveries.map((run) => (run.wallMs * (100 * MB)) / built.bytes));
   const batchBytes = (batches[0] as Uint8Array).length;
+  const first = measured[0];
+  if (first === undefined) throw new Error('log bench: no rounds');
 
-  const figures: LogBenchFigure[] = [
+  const figures: BenchFigure[] = [
     {
       name: 'log.appendsPerSecond',
-      value: Math.round(appendsPerSecond),
+      value: Math.round(median(of('appendsPerSecond'))),
       unit: 'appends/s',
-      note: `UnifiedLog.appendAsLeader, ${APPEND_COUNT} batches of one 1 KiB record (${batchBytes} B each), Kafka defaults: segment.bytes 1 GiB, no fsync`,
+      note: `UnifiedLog.appendAsLeader, ${sizes.appendCount} batches of one 1 KiB record (${batchBytes} B each), Kafka defaults: segment.bytes 1 GiB, no fsync`,
     },
     {
       name: 'log.appendMBPerSecond',
-      value: round((appends.best.bytes / MB) / (appends.best.wallMs / 1000), 1),
+      value: round(median(of('appendMBPerSecond')), 1),
       unit: 'MB/s',
       note: 'the same appends as batch bytes written per wall second (1 MB = 10^6 bytes)',
     },
     {
       name: 'log.readMBPerSecond',
-      value: round(readMBPerSecond, 1),
+      value: round(median(of('readMBPerSecond')), 1),
       unit: 'MB/s',
-      note: `UnifiedLog.read of that log from offset 0 to its end, maxBytes 1 MiB per read (${reads.best.reads} reads), every batch CRC-checked`,
+      note: `UnifiedLog.read of that log from offset 0 to its end, maxBytes 1 MiB per read (${first.reads} reads), every batch CRC-checked`,
     },
     {
       name: 'log.recoveryMsPer100MB',
       value: round(recoveryMsPer100MB, 1),
       unit: 'ms',
       note:
-        `UnifiedLog.load after disk.crash(), recovery point 0, unclean: all ${built.segments} segments (segment.bytes 64 MiB) re-read, CRC-checked, indexes rebuilt; ` +
-        `log of ${round(built.bytes / MB, 1)} MB, ${RECOVERY_RECORDS_PER_BATCH} record(s) of 1 KiB per batch, page cache written back before the crash; time scaled to 100 MB`,
+        `UnifiedLog.load after disk.crash(), recovery point 0, unclean: all ${built.segments} segments (segment.bytes ${sizes.recoverySegmentBytes / (1024 * 1024)} MiB) re-read, CRC-checked, indexes rebuilt; ` +
+        `log of ${round(built.bytes / MB, 1)} MB, ${RECOVERY_RECORDS_PER_BATCH} record(s) of 1 KiB per batch, page cache written back before the crash; time scaled to 100 MB, median of ${rounds}`,
     },
     {
       name: 'bar.appendsPerSecond',
-      value: Math.round(barAppendsPerSecond),
+      value: Math.round(median(of('barAppendsPerSecond'))),
       unit: 'appends/s',
       note: 'physical bar: a copy of each same batch pushed onto a plain array of Uint8Array',
     },
     {
       name: 'bar.readMBPerSecond',
-      value: round(barReadMBPerSecond, 1),
+      value: round(median(of('barReadMBPerSecond')), 1),
       unit: 'MB/s',
       note: `physical bar: whole buffers concatenated into one new array of at most 1 MiB per read; ${BAR_READ_PASSES} passes over the store per timing`,
     },
-    {
-      name: 'log.appendOverheadRatio',
-      value: round(barAppendsPerSecond / appendsPerSecond, 1),
-      unit: 'x',
-      note: 'bar appends/s over log appends/s: the cost of validation, stamping, indexes and the simulated page cache',
-    },
-    {
-      name: 'log.readOverheadRatio',
-      value: round(barReadMBPerSecond / readMBPerSecond, 1),
-      unit: 'x',
-      note: 'bar read MB/s over log read MB/s: the cost of offset lookup, the disk copy, per-batch CRC and copies',
-    },
+    ratioFigure('log.appendOverheadRatio', appendOverhead, 'bar appends/s over log appends/s in each round: validation, stamping, indexes, the simulated page cache', 1),
+    ratioFigure('log.readOverheadRatio', readOverhead, 'bar read MB/s over log read MB/s in each round: offset lookup, the disk copy, per-batch CRC, copies', 1),
   ];
   const details: Record<string, unknown> = {
-    repetitions,
+    rounds,
+    sizes,
     recordValueBytes: RECORD_VALUE_BYTES,
     batchBytes,
-    appends: { count: APPEND_COUNT, bytes: appends.best.bytes, segments: appends.best.log.segmentCount, wallMs: appends.wallMs },
-    barAppends: { count: APPEND_COUNT, bytes: barStore.best.bytes, wallMs: barStore.wallMs },
-    reads: { maxBytes: READ_MAX_BYTES, reads: reads.best.reads, bytes: reads.best.bytes, wallMs: reads.wallMs },
-    barReads: { passes: BAR_READ_PASSES, reads: barRead.best.reads, bytes: barRead.best.bytes, wallMs: barRead.wallMs },
+    appends: { count: sizes.appendCount, bytes: first.bytes, segments: first.segments, wallMs: measured.map((one) => round(one.wallMs.appends, 1)) },
+    barAppends: { count: sizes.appendCount, bytes: first.bytes, wallMs: measured.map((one) => round(one.wallMs.barAppends, 1)) },
+    reads: { maxBytes: READ_MAX_BYTES, reads: first.reads, bytes: first.bytes, wallMs: measured.map((one) => round(one.wallMs.reads, 1)) },
+    barReads: { passes: BAR_READ_PASSES, reads: first.barReads, bytes: BAR_READ_PASSES * first.bytes, wallMs: measured.map((one) => round(one.wallMs.barReads, 1)) },
+    appendOverheadRatio: roundSummary(appendOverhead),
+    readOverheadRatio: roundSummary(readOverhead),
     recovery: {
       bytes: built.bytes,
       logEndOffset: built.logEndOffset,
       segments: built.segments,
-      segmentBytes: RECOVERY_SEGMENT_BYTES,
+      segmentBytes: sizes.recoverySegmentBytes,
       recordsPerBatch: RECOVERY_RECORDS_PER_BATCH,
       buildWallMs: round(built.buildWallMs, 1),
-      wallMs: recovery.wallMs,
+      wallMs: recoveries.map((run) => round(run.wallMs, 1)),
     },
   };
   return { figures, details };
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }

@@ -1,157 +1,103 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { EventQueue } from '../core/event-queue.ts';
-import { AleaRandomStream } from '../random/random-stream.ts';
-import { runSeed } from '../run/run-seed.ts';
-import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
-import { pingSystem } from './ping-system.ts';
-import { wallClockMs } from './wall-clock.ts';
-import { runLogBench } from './log-bench.ts';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseBenchArgs, type BenchOptions } from './bench-args.ts';
+import { formatFigure, type BenchFigure } from './bench-figure.ts';
 import { runClusterBench } from './cluster-bench.ts';
+import { FULL_LOG_BENCH_SIZES, QUICK_LOG_BENCH_SIZES, runLogBench } from './log-bench.ts';
+import { runOverheadBench } from './overhead-bench.ts';
+import { runSharesBench } from './shares-bench.ts';
+import { runSweepBench } from './sweep-bench.ts';
 
 /**
- * `npm run bench`: throughput of the simulator, printed and written to `reports/bench.json`.
- * Wall-clock figures vary with the machine and its load; they are measured here and never asserted
- * in tests. Each figure is the best of a few repetitions, which filters out the noise of a shared
- * machine better than a mean does.
+ * `npm run bench`: how fast the simulator is and where a run's time goes, printed and written to
+ * `reports/bench.json`. Wall-clock figures vary with the machine and its load; they are measured
+ * here and never asserted in tests. Every figure that compares two things is timed side by side
+ * with what it is compared to, in rounds (`--pairs`), and is the median of the per-round ratios,
+ * printed with their min and max (`pairs.ts`).
  */
 
-const REPETITIONS = 3;
+const EXIT_USAGE = 2;
 
-interface Figure {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly note: string;
-}
-
-function best<T extends { wallMs: number }>(runs: readonly T[]): T {
-  let winner = runs[0];
-  for (const run of runs) if (winner === undefined || run.wallMs < winner.wallMs) winner = run;
-  if (winner === undefined) throw new Error('no repetitions');
-  return winner;
-}
-
-function repeat<T extends { wallMs: number }>(body: () => T): T {
-  return best(Array.from({ length: REPETITIONS }, body));
-}
-
-/** The fixed scenario: the default system, seeds 1..5, 60 simulated seconds each, swarm faults. */
-function defaultScenario(): { wallMs: number; events: number; simulatedMs: number } {
-  const start = wallClockMs();
-  let events = 0;
-  let simulatedMs = 0;
-  for (let seed = 1; seed <= 5; seed++) {
-    const result = runSeed({
-      seed,
-      durationMs: 60_000,
-      brokers: 3,
-      faults: { type: 'swarm' },
-      config: {},
-      variants: [],
-      repro: `bench seed ${seed}`,
-    });
-    if (result.verdict !== 'pass') throw new Error(`bench: seed ${seed} did not pass (${result.verdict}); run it with npm run sim -- --seed ${seed}`);
-    events += result.events;
-    simulatedMs += result.simulatedMs;
+/** The sizes of every part: the full bench, or `--quick`, which checks the bench works in seconds. */
+function plan(options: BenchOptions): {
+  overheadDurationMs: number;
+  shares: { seeds: number[]; durationMs: number };
+  sweepDurationMs: number;
+  cluster: { durationMs: number; variantSeeds: number };
+} {
+  const variantSeeds = (full: number): number => (options.skipVariants ? 0 : full);
+  if (options.quick) {
+    return {
+      overheadDurationMs: 500,
+      shares: { seeds: [1], durationMs: 2_000 },
+      sweepDurationMs: 1_000,
+      cluster: { durationMs: 1_000, variantSeeds: variantSeeds(1) },
+    };
   }
-  return { wallMs: wallClockMs() - start, events, simulatedMs };
+  return {
+    overheadDurationMs: 20_000,
+    // The default run, as the issue fixes it: seeds 1..3, 60 s each, swarm faults.
+    shares: { seeds: [1, 2, 3], durationMs: 60_000 },
+    sweepDurationMs: 60_000,
+    cluster: { durationMs: 60_000, variantSeeds: variantSeeds(100) },
+  };
 }
 
-/** The idle ping system without faults: the simulator's own cost per event. */
-function idleSimulation(send: boolean): { wallMs: number; events: number; pending: number } {
-  const start = wallClockMs();
-  const simulation = new Simulation(
-    { ...DEFAULT_SIMULATION_OPTIONS, seed: 1, durationMs: 20_000, faults: { type: 'none' }, repro: 'bench idle' },
-    pingSystem(5, send),
-  );
-  const result = simulation.run();
-  if (result.verdict !== 'pass') throw new Error(`bench: idle simulation ended ${result.verdict}`);
-  return { wallMs: wallClockMs() - start, events: result.events, pending: 5 * 2 };
+function section(title: string, figures: readonly BenchFigure[]): void {
+  process.stdout.write(`\n${title}\n`);
+  for (const figure of figures) process.stdout.write(formatFigure(figure));
 }
 
-/**
- * The physical bar: an empty event loop over the same queue, holding as many pending events as
- * the idle simulation does, each pop scheduling one event at a pseudo-random near-future time.
- */
-function bareQueue(events: number, pending: number): { wallMs: number; events: number } {
-  const random = new AleaRandomStream(0, 'bench/bare-queue');
-  const delays = Array.from({ length: 1024 }, () => random.int(0, 3));
-  const queue = new EventQueue<number>();
-  for (let index = 0; index < pending; index++) queue.push(index % 2, index);
-  const start = wallClockMs();
-  let checksum = 0;
-  for (let index = 0; index < events; index++) {
-    const { timeMs, event } = queue.pop();
-    checksum += event;
-    queue.push(timeMs + (delays[index & 1023] as number), index);
+function main(argv: readonly string[]): number {
+  const parsed = parseBenchArgs(argv);
+  if (parsed.type === 'help') {
+    process.stdout.write(parsed.text);
+    return 0;
   }
-  const wallMs = wallClockMs() - start;
-  if (checksum < 0) throw new Error('unreachable: keeps the loop from being optimised away');
-  return { wallMs, events };
-}
+  if (parsed.type === 'error') {
+    process.stderr.write(`refka bench: ${parsed.message} (see --help)\n`);
+    return EXIT_USAGE;
+  }
+  const options = parsed.options;
+  const sizes = plan(options);
+  process.stdout.write(`refka bench: ${options.pairs} pair(s) per comparison${options.quick ? ', --quick (tiny sizes: a check, not a measurement)' : ''}\n`);
 
-function main(): void {
-  const scenario = repeat(defaultScenario);
-  const idle = repeat(() => idleSimulation(true));
-  const ticks = repeat(() => idleSimulation(false));
-  const bare = repeat(() => bareQueue(idle.events, idle.pending));
-  const idleNsPerEvent = (idle.wallMs * 1e6) / idle.events;
-  const ticksNsPerEvent = (ticks.wallMs * 1e6) / ticks.events;
-  const bareNsPerEvent = (bare.wallMs * 1e6) / bare.events;
-  const figures: Figure[] = [
-    {
-      name: 'scenario.eventsPerWallSecond',
-      value: Math.round(scenario.events / (scenario.wallMs / 1000)),
-      unit: 'events/s',
-      note: 'default system (the Kafka cluster), seeds 1..5, 60 s simulated each, swarm faults',
-    },
-    {
-      name: 'scenario.simulatedToWallRatio',
-      value: round(scenario.simulatedMs / scenario.wallMs, 1),
-      unit: 'x',
-      note: 'simulated milliseconds per wall millisecond in the same scenario',
-    },
-    { name: 'idle.nsPerEvent', value: round(idleNsPerEvent, 1), unit: 'ns', note: 'ping system, 5 nodes, no faults, no invariants: the simulator alone' },
-    { name: 'ticks.nsPerEvent', value: round(ticksNsPerEvent, 1), unit: 'ns', note: 'the same nodes with timers only, no network: loop, host, timers, trace digest' },
-    { name: 'bare.nsPerEvent', value: round(bareNsPerEvent, 1), unit: 'ns', note: 'empty loop of EventQueue pop + push, same number of events and pending events' },
-    {
-      name: 'overheadRatio',
-      value: round(idleNsPerEvent / bareNsPerEvent, 2),
-      unit: 'x',
-      note: 'idle simulation cost per event over the bare loop; the bar is 3x',
-    },
-  ];
-  const log = runLogBench(REPETITIONS);
-  figures.push(...log.figures);
-  const cluster = runClusterBench();
-  figures.push(...cluster.figures);
+  const overhead = runOverheadBench(options.pairs, sizes.overheadDurationMs);
+  section('Simulator overhead (idle ping simulation vs a bare loop over the same queue, side by side)', overhead.figures);
+  const ratio = overhead.figures.find((figure) => figure.name === 'overheadRatio')?.value ?? Number.NaN;
+  process.stdout.write(ratio <= 3 ? 'simulator overhead is within the 3x bar\n' : `simulator overhead is ABOVE the 3x bar (${ratio}x)\n`);
+
+  const shares = runSharesBench(sizes.shares);
+  section('Shares of a default run (CPU profile, percent of profiled time)', shares.figures);
+
+  const sweep = runSweepBench({ seeds: options.sweepSeeds, durationMs: sizes.sweepDurationMs, rounds: options.pairs });
+  section('Seeds per minute (bin/sim.ts as a child process, --jobs 1 and all cores side by side)', sweep.figures);
+
+  const log = runLogBench(options.pairs, options.quick ? QUICK_LOG_BENCH_SIZES : FULL_LOG_BENCH_SIZES);
+  section('Partition log (UnifiedLog vs an in-memory bar, side by side)', log.figures);
+
+  const cluster = runClusterBench(sizes.cluster);
+  section('Kafka cluster (single runs)', cluster.figures);
+
+  const figures = [...overhead.figures, ...shares.figures, ...sweep.figures, ...log.figures, ...cluster.figures];
   const report = {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
-    repetitions: REPETITIONS,
-    scenario: { events: scenario.events, simulatedMs: scenario.simulatedMs, wallMs: round(scenario.wallMs, 1) },
-    idle: { events: idle.events, wallMs: round(idle.wallMs, 1) },
-    ticks: { events: ticks.events, wallMs: round(ticks.wallMs, 1) },
-    bare: { events: bare.events, wallMs: round(bare.wallMs, 1) },
+    cores: availableParallelism(),
+    options,
+    shares: shares.details,
+    overhead: overhead.details,
+    sweep: sweep.details,
     log: log.details,
     cluster: cluster.details,
     figures,
   };
-  for (const figure of figures) {
-    process.stdout.write(`${figure.name.padEnd(32)} ${String(figure.value).padStart(12)} ${figure.unit.padEnd(9)} ${figure.note}\n`);
-  }
-  const ratio = figures.find((figure) => figure.name === 'overheadRatio')?.value ?? Number.NaN;
-  process.stdout.write(ratio <= 3 ? 'simulator overhead is within the 3x bar\n' : `simulator overhead is ABOVE the 3x bar (${ratio}x)\n`);
-  const dir = join(import.meta.dirname, '..', '..', 'reports');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`, 'utf8');
-  process.stdout.write('written to reports/bench.json\n');
+  const out = options.out === undefined ? join(import.meta.dirname, '..', '..', 'reports', 'bench.json') : resolve(options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+  process.stdout.write(`\nwritten to ${options.out ?? 'reports/bench.json'}\n`);
+  return 0;
 }
 
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-main();
+process.exitCode = main(process.argv.slice(2));
