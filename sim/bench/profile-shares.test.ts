@@ -19,7 +19,9 @@ describe('classifySample', () => {
     expect(classifySample([frame('sim/kafka/replica-logs.ts')])).toBe('checkers');
     expect(classifySample([frame('sim/kafka/kafka-view.ts')])).toBe('checkers');
     expect(classifySample([frame('sim/run/history.ts')])).toBe('checkers');
-    expect(classifySample([frame('sim/kafka/kafka-system.ts', 'kafkaView'), frame('impl/server/broker.ts')])).toBe('checkers');
+    expect(classifySample([frame('sim/kafka/cluster-view-builder.ts', 'kafkaView'), frame('impl/server/broker.ts')])).toBe('checkers');
+    expect(classifySample([frame('sim/run/simulation.ts', 'view'), frame('sim/kafka/view-versions.ts', 'replica')])).toBe('checkers');
+    expect(classifySample([frame('sim/run/simulation.ts', 'step'), frame('sim/run/simulation.ts', 'dispatch')])).toBe('simCore');
   });
 
   it('counts the rest of kafka-system.ts as the simulator, not as checking', () => {

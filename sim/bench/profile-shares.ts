@@ -26,13 +26,15 @@ const CHECKER_PREFIXES: readonly string[] = [
   'sim/conformance/',
   'sim/kafka/replica-logs.ts',
   'sim/kafka/kafka-view.ts',
+  'sim/kafka/cluster-view-builder.ts',
+  'sim/kafka/view-versions.ts',
   'sim/run/history.ts',
 ];
 
 function isCheckerFrame(frame: Frame): boolean {
   if (CHECKER_PREFIXES.some((prefix) => frame.path.startsWith(prefix))) return true;
-  // The cluster view the state checks read is built here, beside the system it views.
-  return frame.path === 'sim/kafka/kafka-system.ts' && frame.functionName === 'kafkaView';
+  // The simulator's side of a cluster view: the node views it hands the system's view builder.
+  return frame.path === 'sim/run/simulation.ts' && frame.functionName === 'view';
 }
 
 /**
