@@ -59,7 +59,38 @@ interface Acked {
   readonly atMs: number;
 }
 
-function acknowledged(history: readonly HistoryEntry[]): Acked[] {
+/**
+ * What the history checkers read of a history, built once per history and shared by all of them
+ * (issue 12: the read index was rebuilt by each checker, 4-5 times per run): the acknowledged
+ * sends, and the consumers' polls and seeks in history order.
+ */
+interface HistoryIndex {
+  readonly length: number;
+  readonly acked: readonly Acked[];
+  readonly consumerEvents: readonly ConsumerEvent[];
+}
+
+const INDEXES = new WeakMap<readonly HistoryEntry[], HistoryIndex>();
+
+function indexOf(history: readonly HistoryEntry[]): HistoryIndex {
+  const known = INDEXES.get(history);
+  // A history only grows: an index of a shorter one is stale.
+  if (known !== undefined && known.length === history.length) return known;
+  const index: HistoryIndex = { length: history.length, acked: buildAcknowledged(history), consumerEvents: buildConsumerEvents(history) };
+  INDEXES.set(history, index);
+  return index;
+}
+
+function acknowledged(history: readonly HistoryEntry[]): readonly Acked[] {
+  return indexOf(history).acked;
+}
+
+/** Polls and seeks in history order, per consumer. */
+function consumerEvents(history: readonly HistoryEntry[]): readonly ConsumerEvent[] {
+  return indexOf(history).consumerEvents;
+}
+
+function buildAcknowledged(history: readonly HistoryEntry[]): Acked[] {
   const acked: Acked[] = [];
   for (const operation of pairOperations(history)) {
     if (operation.invoke.f !== 'send' || operation.completion?.type !== 'ok') continue;
@@ -76,9 +107,10 @@ interface Poll {
   readonly records: readonly PolledRecord[];
 }
 
-/** Polls and seeks in history order, per consumer. */
-function consumerEvents(history: readonly HistoryEntry[]): ({ type: 'poll'; poll: Poll } | { type: 'seek'; consumer: string; partition: number; offset: number })[] {
-  const events: ({ type: 'poll'; poll: Poll } | { type: 'seek'; consumer: string; partition: number; offset: number })[] = [];
+type ConsumerEvent = { readonly type: 'poll'; readonly poll: Poll } | { readonly type: 'seek'; readonly consumer: string; readonly partition: number; readonly offset: number };
+
+function buildConsumerEvents(history: readonly HistoryEntry[]): ConsumerEvent[] {
+  const events: ConsumerEvent[] = [];
   for (const entry of history) {
     if (entry.type !== 'ok') continue;
     if (entry.f === 'poll') {
