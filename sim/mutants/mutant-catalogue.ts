@@ -137,7 +137,7 @@ export const MUTANTS = [
   {
     name: 'consumer-skips-record-at-position',
     area: 'clients',
-    where: 'Fetcher / CompletedFetch.fetchRecords (KafkaConsumer.onFetch)',
+    where: 'Fetcher / CompletedFetch.fetchRecords (KafkaConsumer.fetchRecords)',
     summary: 'The consumer skips records at or below its position (an off-by-one `<=`), dropping the record at the position from every fetch.',
     rules: { consumerReturnsRecordAtPosition: false },
   },

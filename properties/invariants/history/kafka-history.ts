@@ -4,7 +4,7 @@ import { FINAL_READER, type KafkaClusterView } from '../../../sim/kafka/kafka-vi
 
 /**
  * Jepsen's Kafka checkers (jepsen.tests.kafka) over refka's workload history: producer sends are
- * processes `<producer>:<seq>` with `f: 'send'`; consumer fetches are `f: 'poll'` operations of
+ * processes `<producer>:<seq>` with `f: 'send'`; consumer polls are `f: 'poll'` operations of
  * the consumer's process, and ListOffsets resets `f: 'seek'`. See `spec/replication.md`.
  *
  * Durability is judged per record: where a record the claims need is gone, the copy ledger

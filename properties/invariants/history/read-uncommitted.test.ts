@@ -4,8 +4,8 @@ import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
 import { readUncommitted } from './read-uncommitted.ts';
 
-// Polls in the shape `KafkaConsumer.onFetch` records them: the records one fetch response gave the
-// consumer, and the high watermark the leader reported with them.
+// Polls in the shape `KafkaConsumer.completePoll` records them: the records the drained fetch
+// responses gave the consumer, and the high watermark each partition's leader reported with them.
 
 let atMs = 0;
 function poll(consumer: string, partition: number, highWatermark: number | undefined, offsets: readonly number[]): HistoryEntry[] {
