@@ -148,8 +148,15 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     try {
       loaded = this.logManager.loadLogs(() => this.logConfig());
       this.loadedHighWatermarks = loaded.highWatermarks;
-      this.previousBrokerEpoch = loaded.previousBrokerEpoch;
-      this.loadedAsClean = loaded.hadCleanShutdown;
+      // A log that had to be cut while loading after a clean shutdown (a batch failing its CRC:
+      // a bit flipped on the disk since it was written) has lost records this broker once held
+      // and acknowledged. It must not come back as a clean ELR member that may be elected without
+      // them (KIP-966 elects from the ELR only replicas that kept their data), so it registers as
+      // after an unclean shutdown, with no previous broker epoch. Kafka does not recover logs
+      // after a clean shutdown and would not notice; refka checks the headers it scans anyway.
+      const cut = [...loaded.logs.values()].some((summary) => summary.bytesTruncated > 0);
+      this.previousBrokerEpoch = cut ? -1 : loaded.previousBrokerEpoch;
+      this.loadedAsClean = loaded.hadCleanShutdown && !cut;
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
       // Kafka exits when it cannot load its only log directory.

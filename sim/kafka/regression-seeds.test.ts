@@ -26,6 +26,12 @@ describe('the default Kafka run', () => {
     // broker had shut down cleanly, lacked a committed record (CommittedRecordsSurvive). Kafka's
     // Partition.isUnderMinIsr counts the committed ISR.
     [214],
+    // A bit flipped on write in broker 2's t-0 log; after its clean (controlled) shutdown it cut
+    // the log where the CRC failed, losing committed records, yet registered as clean and was
+    // elected from the ELR while the other holder was shut down (CommittedRecordsSurvive). A
+    // broker whose log loading cut data now registers as after an unclean shutdown. Seed 287 too.
+    [114],
+    [287],
   ])('passes seed %i, which once failed', (seed) => {
     // Since faults wait for the topic (the setup phase), 173 and 266 draw different faults than
     // when they failed; they stay as two more seeds that must pass.
