@@ -70,7 +70,7 @@ describe('the default Kafka run', () => {
     ['pre-kip-101', 1, 'safety', 'IsrHoldsCommitted'],
     ['pre-kip-279', 3, 'safety', 'LogMatching'],
     ['pre-kip-966', 5, 'safety', 'HighWatermarkOnMinIsr'],
-    ['pre-kip-497', 6, 'safety', 'StrongIsr'],
+    ['pre-kip-497', 2, 'safety', 'StrongIsr'],
     ['kafka-7128', 1, 'safety', 'IsrHoldsCommitted'],
     ['pre-kip-320', 47, 'safety', 'StrongIsr'],
   ])('catches %s at seed %i (%s, %s), and the fixed protocol passes it under the same config', (variant, seed, verdict, invariant) => {

@@ -1,7 +1,7 @@
 import { incrementSequence } from '../../../impl/log/record-batch.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BatchDigest } from '../../../sim/kafka/replica-logs.ts';
-import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
@@ -53,8 +53,19 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
             if (last !== undefined && last.digest === replica.digest && last.length === replica.digest.length && last.logStart === replica.logStartOffset
               && last.logEnd === replica.logEndOffset && last.version === replica.producerState.version && last.compacted === isCompacted) continue;
             const problem = judge(replica, lastBatches(scans, key, replica.digest), isCompacted);
-            if (problem !== undefined) return `${replica.name} on broker ${broker.brokerId}: ${problem}`;
-            held.set(key, { digest: replica.digest, length: replica.digest.length, logStart: replica.logStartOffset, logEnd: replica.logEndOffset, version: replica.producerState.version, compacted: isCompacted });
+            const state = { digest: replica.digest, length: replica.digest.length, logStart: replica.logStartOffset, logEnd: replica.logEndOffset, version: replica.producerState.version, compacted: isCompacted };
+            if (problem !== undefined) {
+              const message = `${replica.name} on broker ${broker.brokerId}: ${problem}`;
+              // Beyond the promise only (swarm-beyond): a flip in a batch's base offset, which no
+              // checksum covers, moves the batch in the log behind the producer state's back.
+              // Excused for this replica as it is now, naming the flips in its files; judged
+              // again once its log or state changes.
+              const flips = uncheckedFlipsIn(broker, replica.name);
+              if (flips.length === 0) return message;
+              held.set(key, state);
+              return { message, excusedBy: flips };
+            }
+            held.set(key, state);
           }
         }
         judged.held(view);
@@ -62,6 +73,14 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
       },
     },
   };
+}
+
+/** The bit flips no checksum covers that landed in `partition`'s files on `broker`'s disk, named. */
+function uncheckedFlipsIn(broker: BrokerView, partition: string): string[] {
+  const dir = `/${partition}/`;
+  return broker.damage
+    .filter((damage) => damage.kind === 'bitflip' && damage.checked === false && (damage.paths ?? []).some((path) => path.includes(dir)))
+    .map((damage) => `unchecked bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
 }
 
 function topicOf(name: string): string {
