@@ -235,6 +235,14 @@ export class ReplicaLogs {
   private readonly brokers = new Map<number, BrokerScan>();
   /** partition -> `offset:value` -> copies. */
   private readonly ledger = new Map<string, Map<string, MutableCopies>>();
+  /**
+   * partition -> `offset:value` -> (broker, when) of each deletion: records every copy of which
+   * retention deleted, and nothing else ended. Their fate is sealed (no replica holds one to serve
+   * it again), so they are kept as these pairs alone; a long run with retention writes far more
+   * records than its logs hold, and a full ledger entry each took a third of a 600-second run's
+   * heap. `copies` gives them back whole.
+   */
+  private readonly retired = new Map<string, Map<string, number[]>>();
 
   /** Per broker, the damage list last seen (the simulator's, append-only). */
   private readonly damage = new Map<number, readonly DataDamage[]>();
@@ -351,7 +359,11 @@ export class ReplicaLogs {
 
   /** The copies of `value` at `offset` of `partition`, if any replica ever held it. */
   copies(partition: string, offset: number, value: string): RecordCopies | undefined {
-    return this.ledger.get(partition)?.get(`${offset}:${value}`);
+    const key = `${offset}:${value}`;
+    const copies = this.ledger.get(partition)?.get(key);
+    if (copies !== undefined) return copies;
+    const deletions = this.retired.get(partition)?.get(key);
+    return deletions === undefined ? undefined : unretire(partition, key, deletions);
   }
 
   /**
@@ -685,6 +697,19 @@ export class ReplicaLogs {
 
   }
 
+  /** Keeps a record that retention deleted everywhere as its deletions alone (see `retired`). */
+  private retire(partition: string, records: Map<string, MutableCopies>, key: string, copies: MutableCopies): void {
+    let retired = this.retired.get(partition);
+    if (retired === undefined) {
+      retired = new Map();
+      this.retired.set(partition, retired);
+    }
+    const deletions: number[] = [];
+    for (const ending of copies.endings) deletions.push(ending.brokerId, ending.atMs);
+    retired.set(key, deletions);
+    records.delete(key);
+  }
+
   private ledgerOf(name: string): Map<string, MutableCopies> {
     let records = this.ledger.get(name);
     if (records === undefined) {
@@ -696,6 +721,13 @@ export class ReplicaLogs {
 
   private gain(records: Map<string, MutableCopies>, replica: ReplicaScan, key: string, nowMs: number): void {
     let copies = records.get(key);
+    const deletions = copies === undefined ? this.retired.get(replica.name)?.get(key) : undefined;
+    if (deletions !== undefined) {
+      // A copy back from a deletion (a deleted segment a power loss brought back): whole again.
+      copies = unretire(replica.name, key, deletions);
+      records.set(key, copies);
+      this.retired.get(replica.name)?.delete(key);
+    }
     if (copies === undefined) {
       const colon = key.indexOf(':');
       copies = { partition: replica.name, offset: Number(key.slice(0, colon)), value: key.slice(colon + 1), holders: new Holders(), endings: [] };
@@ -744,6 +776,7 @@ export class ReplicaLogs {
       }
       else ending = { how: 'compacted', brokerId: replica.brokerId, atMs: nowMs };
       copies.endings.push(ending);
+      if (copies.holders.size === 0 && copies.endings.every((each) => each.how === 'deleted')) this.retire(replica.name, records, key, copies);
     }
     for (const key of held) if (!previous.has(key)) this.gain(records, replica, key, nowMs);
   }
@@ -817,6 +850,14 @@ interface MutableCopies {
   readonly value: string;
   readonly holders: Holders;
   readonly endings: CopyEnding[];
+}
+
+/** A retired record's ledger entry, whole again: no holders, and its deletions as endings. */
+function unretire(partition: string, key: string, deletions: readonly number[]): MutableCopies {
+  const colon = key.indexOf(':');
+  const endings: CopyEnding[] = [];
+  for (let index = 0; index < deletions.length; index += 2) endings.push({ how: 'deleted', brokerId: deletions[index] as number, atMs: deletions[index + 1] as number });
+  return { partition, offset: Number(key.slice(0, colon)), value: key.slice(colon + 1), holders: new Holders(), endings };
 }
 
 const TEXT = new TextDecoder();
