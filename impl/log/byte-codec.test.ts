@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../common/assert.ts';
-import { ByteReader, ByteWriter, MalformedInput, sizeOfVarint } from './byte-codec.ts';
+import { ByteReader, ByteWriter, int64At, MalformedInput, sizeOfVarint } from './byte-codec.ts';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -367,5 +367,20 @@ describe('the reader fails only with MalformedInput', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('int64At', () => {
+  it('reads what Number(getBigInt64) reads, for every 8 bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), (bytes) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      expect(int64At(view, 0)).toBe(Number(view.getBigInt64(0)));
+    }), { numRuns: 2000 });
+    const edges = [0n, 1n, -1n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+    for (const value of edges) {
+      const view = new DataView(new ArrayBuffer(8));
+      view.setBigInt64(0, value);
+      expect(int64At(view, 0)).toBe(Number(value));
+    }
   });
 });

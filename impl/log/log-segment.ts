@@ -1,3 +1,4 @@
+import { int64At } from './byte-codec.ts';
 import { assert } from '../common/assert.ts';
 import { DiskError, type NodeDisk } from '../env/node-environment.ts';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, readRecordBatch, type RecordBatch } from './record-batch.ts';
@@ -239,7 +240,7 @@ export class LogSegment {
       if (this.bytes - at < RECORD_BATCH_OVERHEAD) return { batches, problem: `${this.bytes - at} bytes at position ${at}, too few for a batch` };
       const header = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD);
       const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-      const baseOffset = Number(view.getBigInt64(0));
+      const baseOffset = int64At(view, 0);
       const size = view.getInt32(8) + LOG_OVERHEAD;
       const lastOffset = baseOffset + view.getInt32(23);
       if (size < RECORD_BATCH_OVERHEAD || at + size > this.bytes || !Number.isSafeInteger(baseOffset) || lastOffset < baseOffset || view.getInt8(16) !== 2) {
@@ -251,8 +252,8 @@ export class LogSegment {
       const problem = boundsProblem(bounds, this.baseOffset, previous?.lastOffset, baseOffset, lastOffset);
       if (problem !== undefined) return { batches, problem: `batch at position ${at}: ${problem}` };
       batches.push({
-        position: at, size, baseOffset, lastOffset, maxTimestamp: Number(view.getBigInt64(35)), partitionLeaderEpoch: view.getInt32(12),
-        producerId: Number(view.getBigInt64(43)), producerEpoch: view.getInt16(51), baseSequence: view.getInt32(53),
+        position: at, size, baseOffset, lastOffset, maxTimestamp: int64At(view, 35), partitionLeaderEpoch: view.getInt32(12),
+        producerId: int64At(view, 43), producerEpoch: view.getInt16(51), baseSequence: view.getInt32(53),
       });
       at += size;
       if (lastOffset >= stopAtLastOffset) break;

@@ -1,3 +1,4 @@
+import { int64At } from './byte-codec.ts';
 import { assert } from '../common/assert.ts';
 import type { NodeDisk } from '../env/node-environment.ts';
 
@@ -53,7 +54,7 @@ const TIME_LAYOUT: IndexLayout<TimestampOffset> = {
     view.setInt32(8, entry.offset - baseOffset);
     return bytes;
   },
-  decode: (view, at, baseOffset) => ({ timestamp: Number(view.getBigInt64(at)), offset: baseOffset + view.getInt32(at + 8) }),
+  decode: (view, at, baseOffset) => ({ timestamp: int64At(view, at), offset: baseOffset + view.getInt32(at + 8) }),
   follows: (previous, next) => next.timestamp > previous.timestamp && next.offset >= previous.offset,
   offsetOf: (entry) => entry.offset,
 };

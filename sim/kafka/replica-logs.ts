@@ -1,3 +1,4 @@
+import { int64At } from '../../impl/log/byte-codec.ts';
 import { assert } from '../../impl/common/assert.ts';
 import { BROKER_LOG_DIR } from '../../impl/broker/kafka-broker.ts';
 import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
@@ -791,7 +792,7 @@ export class ReplicaLogs {
       const header = disk.peek(path, position, 61);
       if (header.length < 61) return false;
       const view = new DataView(header.buffer, header.byteOffset, header.length);
-      return Number(view.getBigInt64(0)) === batch.baseOffset && view.getUint32(17) === batch.crc && view.getInt32(12) === batch.epoch;
+      return int64At(view, 0) === batch.baseOffset && view.getUint32(17) === batch.crc && view.getInt32(12) === batch.epoch;
     };
     // A damaged batch's header may not be what was read (a placeholder): check whole ones.
     let last = known.batches.length - 1;
@@ -868,7 +869,7 @@ function corruptBatchHeader(bytes: Uint8Array, at: number): { batch: Omit<Scanne
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, bytes.length - at);
   const size = view.getInt32(8) + LOG_OVERHEAD;
   if (size < RECORD_BATCH_OVERHEAD || size > bytes.length - at || view.getInt8(16) !== MAGIC_V2) return undefined;
-  const baseOffset = Number(view.getBigInt64(0));
+  const baseOffset = int64At(view, 0);
   const lastOffsetDelta = view.getInt32(23);
   if (baseOffset < 0 || lastOffsetDelta < 0) return undefined;
   return { batch: { baseOffset, lastOffset: baseOffset + lastOffsetDelta, epoch: view.getInt32(12), crc: view.getUint32(17) }, size };
