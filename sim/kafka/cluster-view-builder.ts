@@ -147,7 +147,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   const brokerViews: BrokerView[] = [];
   let producersDone = true;
   let adminDone = true;
-  const consumerViews: { name: string; positions: Map<number, number | undefined> }[] = [];
+  const consumers: { name: string; logic: KafkaConsumer }[] = [];
   for (const node of cluster.nodes) {
     const logic = node.node;
     if (logic instanceof QuorumController) {
@@ -162,7 +162,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     } else if (logic instanceof KafkaAdmin) {
       adminDone &&= logic.done;
     } else if (logic instanceof KafkaConsumer) {
-      consumerViews.push({ name: node.id, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) });
+      consumers.push({ name: node.id, logic });
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
       producersDone = false;
     }
@@ -173,7 +173,18 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   });
   if (controllerView !== undefined) versions.controller(controllerView.partitions);
   versions.cluster(brokerViews, controllerView, cluster.fullChecks === true);
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients: { producersDone, adminDone, consumers: consumerViews }, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };
+  // The consumers' positions are read by the convergence check and the final reads' judgement,
+  // not by the state checks: built when asked for, not for every view.
+  let consumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
+  const clients = {
+    producersDone,
+    adminDone,
+    get consumers(): readonly { readonly name: string; readonly positions: ReadonlyMap<number, number | undefined> }[] {
+      consumerViews ??= consumers.map(({ name, logic }) => ({ name, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) }));
+      return consumerViews;
+    },
+  };
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };
 }
 
 function brokerView(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined, logs: ReplicaLogs, anchoring: DigestAnchoring, versions: ViewVersions, commonStart: ReadonlyMap<string, number>): BrokerView {
