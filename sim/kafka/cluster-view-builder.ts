@@ -200,21 +200,8 @@ function brokerView(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined, 
     brokerEpoch: broker?.currentBrokerEpoch ?? -1,
     replicas: broker === undefined ? [] : [...broker.partitions.keys()].sort().map((name) => {
       const partition = broker.partitions.get(name) as NonNullable<ReturnType<typeof broker.partitions.get>>;
-      return versions.replica({
-        brokerId: broker.brokerId,
-        name,
-        role: partition.role,
-        leaderEpoch: partition.leaderEpoch,
-        partitionEpoch: partition.partitionEpoch,
-        highWatermark: partition.highWatermark,
-        logStartOffset: partition.log.logStartOffset,
-        logEndOffset: partition.log.logEndOffset,
-        isrState: partition.isrState,
-        maximalIsr: partition.maximalIsr,
-        digest: anchoring.present(broker.brokerId, name, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0),
-        epochCache: partition.log.leaderEpochCache.all,
-        producerState: partition.producerState,
-      });
+      const digest = anchoring.present(broker.brokerId, name, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0);
+      return versions.replica(broker.brokerId, name, partition, digest);
     }),
   };
 }

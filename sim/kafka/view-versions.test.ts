@@ -3,12 +3,18 @@ import type { BrokerRegistration, PartitionRegistration } from '../../impl/contr
 import { JudgedPartitions } from '../../properties/invariants/replication/judged-partitions.ts';
 import type { BatchDigest } from './replica-logs.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from './kafka-view.ts';
-import { ViewVersions } from './view-versions.ts';
+import { ViewVersions, type ReplicaSource } from './view-versions.ts';
 
 const PRODUCER_STATE = { version: 0, lastBatchOf: () => undefined, producerIds: () => [] };
 
-function replica(brokerId: number, name: string, digest: BatchDigest[], highWatermark = 0): ReplicaView {
-  return { brokerId, name, role: 'follower', leaderEpoch: 1, partitionEpoch: 1, highWatermark, logStartOffset: 0, logEndOffset: digest.length, isrState: ISR, maximalIsr: [0, 1], digest, epochCache: EPOCHS, producerState: PRODUCER_STATE };
+const LOGS = new Map<string, { logStartOffset: number; logEndOffset: number; leaderEpochCache: { all: ReplicaView['epochCache'] } }>();
+
+/** A partition as a broker holds it (what the view reads); one log object per name, as a broker keeps. */
+function source(name: string, digest: readonly BatchDigest[], highWatermark = 0): ReplicaSource {
+  const log = LOGS.get(name) ?? { logStartOffset: 0, logEndOffset: 0, leaderEpochCache: { all: EPOCHS } };
+  log.logEndOffset = digest.length;
+  LOGS.set(name, log);
+  return { role: 'follower', leaderEpoch: 1, partitionEpoch: 1, highWatermark, isrState: ISR, maximalIsr: [0, 1], log, producerState: PRODUCER_STATE };
 }
 const EPOCHS: ReplicaView['epochCache'] = [];
 const ISR = { kind: 'committed', isr: [0, 1] } as const;
@@ -22,16 +28,16 @@ describe('ViewVersions: what moves a partition\'s version', () => {
   it('reuses an unchanged replica view and moves only its partition when one changes', () => {
     const versions = new ViewVersions();
     const digest: BatchDigest[] = [];
-    const first = versions.replica(replica(0, 't-0', digest));
-    versions.replica(replica(0, 't-1', []));
+    const first = versions.replica(0, 't-0', source('t-0', digest), digest);
+    versions.replica(0, 't-1', source('t-1', []), []);
     const before = { t0: versions.partitionVersions.get('t-0'), t1: versions.partitionVersions.get('t-1') };
-    expect(versions.replica(replica(0, 't-0', digest))).toBe(first);
+    expect(versions.replica(0, 't-0', source('t-0', digest), digest)).toBe(first);
     digest.push(BATCH); // the digest grows in place
-    const grown = versions.replica(replica(0, 't-0', digest));
+    const grown = versions.replica(0, 't-0', source('t-0', digest), digest);
     expect(grown).not.toBe(first);
     expect(versions.partitionVersions.get('t-0')).not.toBe(before.t0);
     expect(versions.partitionVersions.get('t-1')).toBe(before.t1);
-    versions.replica(replica(0, 't-1', [], 3));
+    versions.replica(0, 't-1', source('t-1', [], 3), []);
     expect(versions.partitionVersions.get('t-1')).not.toBe(before.t1);
   });
 

@@ -1,6 +1,19 @@
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import { partitionName, type BrokerView, type ReplicaView } from './kafka-view.ts';
+import type { BatchDigest } from './replica-logs.ts';
+
+/** What a replica view is read from: a broker's `Partition`, as far as the view reads it. */
+export interface ReplicaSource {
+  readonly role: ReplicaView['role'];
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly highWatermark: number;
+  readonly isrState: ReplicaView['isrState'];
+  readonly maximalIsr: readonly number[];
+  readonly log: { readonly logStartOffset: number; readonly logEndOffset: number; readonly leaderEpochCache: { readonly all: ReplicaView['epochCache'] } };
+  readonly producerState: ReplicaView['producerState'];
+}
 
 /** A broker's fields that move the cluster version, as last seen. */
 interface BrokerFields {
@@ -51,36 +64,63 @@ export class ViewVersions {
   private shutdowns: readonly BrokerRegistrationShutdown[] = [];
   clusterVersion = 0;
 
-  /** The view of one replica: the previous one when nothing in it changed, else a new one (and a new partition version). */
-  replica(next: Omit<ReplicaView, 'producerState'> & { readonly producerState: ReplicaView['producerState'] }): ReplicaView {
-    let ofBroker = this.replicas.get(next.brokerId);
+  /**
+   * The view of one replica: the previous one when nothing in it changed (compared field by field
+   * with what it would be, before anything is allocated), else a new one, and a new version of
+   * its partition.
+   */
+  replica(
+    brokerId: number,
+    name: string,
+    partition: ReplicaSource,
+    digest: readonly BatchDigest[],
+  ): ReplicaView {
+    let ofBroker = this.replicas.get(brokerId);
     if (ofBroker === undefined) {
       ofBroker = new Map();
-      this.replicas.set(next.brokerId, ofBroker);
+      this.replicas.set(brokerId, ofBroker);
     }
-    const built = ofBroker.get(next.name);
+    const built = ofBroker.get(name);
+    const log = partition.log;
+    const epochCache = log.leaderEpochCache.all;
+    const producerState = partition.producerState;
     if (
       built !== undefined &&
-      built.view.role === next.role &&
-      built.view.leaderEpoch === next.leaderEpoch &&
-      built.view.partitionEpoch === next.partitionEpoch &&
-      built.view.highWatermark === next.highWatermark &&
-      built.view.logStartOffset === next.logStartOffset &&
-      built.view.logEndOffset === next.logEndOffset &&
-      built.view.isrState === next.isrState &&
-      sameNumbers(built.view.maximalIsr, next.maximalIsr) &&
-      built.view.digest === next.digest &&
-      built.digestLength === next.digest.length &&
-      built.view.epochCache === next.epochCache &&
-      built.epochCacheLength === next.epochCache.length &&
-      built.view.producerState === next.producerState &&
-      built.producerStateVersion === next.producerState.version
+      built.view.role === partition.role &&
+      built.view.leaderEpoch === partition.leaderEpoch &&
+      built.view.partitionEpoch === partition.partitionEpoch &&
+      built.view.highWatermark === partition.highWatermark &&
+      built.view.logStartOffset === log.logStartOffset &&
+      built.view.logEndOffset === log.logEndOffset &&
+      built.view.isrState === partition.isrState &&
+      sameNumbers(built.view.maximalIsr, partition.maximalIsr) &&
+      built.view.digest === digest &&
+      built.digestLength === digest.length &&
+      built.view.epochCache === epochCache &&
+      built.epochCacheLength === epochCache.length &&
+      built.view.producerState === producerState &&
+      built.producerStateVersion === producerState.version
     ) {
       return built.view;
     }
-    ofBroker.set(next.name, { view: next, digestLength: next.digest.length, epochCacheLength: next.epochCache.length, producerStateVersion: next.producerState.version });
-    this.bump(next.name);
-    return next;
+    const view: ReplicaView = {
+      brokerId,
+      name,
+      role: partition.role,
+      leaderEpoch: partition.leaderEpoch,
+      partitionEpoch: partition.partitionEpoch,
+      highWatermark: partition.highWatermark,
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
+      isrState: partition.isrState,
+      maximalIsr: partition.maximalIsr,
+      digest,
+      epochCache,
+      producerState,
+    };
+    ofBroker.set(name, { view, digestLength: digest.length, epochCacheLength: epochCache.length, producerStateVersion: producerState.version });
+    this.bump(name);
+    return view;
   }
 
   /** The controller's registrations: a partition whose registration object was replaced moves. */
