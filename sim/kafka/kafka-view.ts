@@ -114,5 +114,5 @@ export interface KafkaClusterView {
   /** Moves whenever anything outside single partitions moves (brokers' processes, registrations, topics); every view under `--full-checks`. */
   readonly clusterVersion?: number;
   /** Moves whenever either of the above does: equal values mean nothing any state check reads has changed. */
-  readonly stateVersion?: string;
+  readonly stateVersion?: number;
 }

@@ -57,6 +57,8 @@ export class ViewVersions {
   readonly partitionVersions = new Map<string, number>();
   private readonly registrations = new Map<string, PartitionRegistration>();
   private lastPartitionVersion = 0;
+  /** Moves with every partition version and cluster version move: see `stateVersion`. */
+  private changes = 0;
   private brokers: readonly BrokerFields[] = [];
   private controllerPresent = false;
   private topics: readonly TopicInfo[] = [];
@@ -163,6 +165,7 @@ export class ViewVersions {
       });
     if (fullChecks || !same) {
       this.clusterVersion++;
+      this.changes++;
       this.brokers = brokers.map((broker) => ({ brokerId: broker.brokerId, status: broker.status, incarnation: broker.incarnation, lastStop: broker.lastStop, lifecycle: broker.lifecycle, loadedAsClean: broker.loadedAsClean, brokerEpoch: broker.brokerEpoch, damage: broker.damage.length, replicas: broker.replicas.length }));
       this.controllerPresent = controller !== undefined;
       this.brokerRegistrations = registrations;
@@ -173,11 +176,12 @@ export class ViewVersions {
 
   private bump(name: string): void {
     this.partitionVersions.set(name, ++this.lastPartitionVersion);
+    this.changes++;
   }
 
   /** Moves whenever any partition's version or the cluster version moves. */
-  get stateVersion(): string {
-    return `${this.clusterVersion}/${this.lastPartitionVersion}`;
+  get stateVersion(): number {
+    return this.changes;
   }
 }
 

@@ -134,8 +134,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private stateDirty = false;
   /** The node views every cluster view shows, one per host, updated in place by `view()`. */
   private readonly nodeViews: NodeView<N>[] = [];
-  /** Nodes touched since the last view was built (`ClusterView.touched`); undefined: all of them. */
-  private touched: Set<NodeId> | undefined = undefined;
+  /** Nodes touched since the last view was built (`ClusterView.touched`), unless `allTouched`. */
+  private readonly touched = new Set<NodeId>();
+  /** Every node may have changed since the last view (before the first, after a fault or the heal). */
+  private allTouched = true;
   /** The system's state version at the last state check (`SystemDefinition.stateVersion`). */
   private checkedStateVersion: string | number | undefined = undefined;
   /** The nodes whose handling of an event can change what state checks read. */
@@ -294,17 +296,18 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.currentMs = timeMs;
     this.events++;
     this.dispatch(event);
-    // An event only a client handled leaves the state checks' verdicts as they were, unless time
-    // alone may have changed one (a timed checker's deadline has come) or the setup, which reads
-    // the clients, is still running.
-    if (!this.stateDirty && !this.awaitingSetup && this.currentMs < this.invariants.nextTimedCheckAtMs && this.options.fullChecks !== true) return false;
+    // The checks may rest unless time alone may have changed a verdict (a timed claim's deadline
+    // came, or a finding stands) or the debug switch asks for every check.
+    const mayRest = this.currentMs < this.invariants.nextTimedCheckAtMs && this.options.fullChecks !== true;
+    // An event only a client handled leaves what the checks read as it was, unless the setup,
+    // which reads the clients, is still running.
+    if (mayRest && !this.stateDirty && !this.awaitingSetup) return false;
     this.stateDirty = false;
     const view = this.view();
     if (this.awaitingSetup && this.system.readyForFaults?.(view) === true) this.startFaults('setup done');
-    // A state the checks have judged already is not judged again: nothing they read changed,
-    // unless time alone did (a timed claim's deadline) or a finding stands.
+    // A state the checks have judged already is not judged again: nothing they read changed.
     const version = this.system.stateVersion?.(view);
-    if (version !== undefined && version === this.checkedStateVersion && this.currentMs < this.invariants.nextTimedCheckAtMs && this.options.fullChecks !== true) return false;
+    if (mayRest && version !== undefined && version === this.checkedStateVersion) return false;
     this.checkedStateVersion = version;
     this.invariants.checkState(this.currentMs, view, this.context);
     return true;
@@ -368,7 +371,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       case 'fault':
         this.nemesis.handle(event.action);
         // A fault may strike any node's process or disk: every node is read again.
-        this.touched = undefined;
+        this.allTouched = true;
         this.stateDirty = true;
         return;
       case 'writeback':
@@ -400,7 +403,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.network.healAll();
     for (const hosted of this.hosted) hosted.disk.clearFaults();
     for (const hosted of this.hosted) if (hosted.status !== 'running') this.start(hosted.id);
-    this.touched = undefined;
+    this.allTouched = true;
     this.trace.record({ atMs: this.currentMs, kind: 'heal', node: '', peer: '', name: 'all', value: 0, detail: '' });
     this.stateDirty = true;
     this.schedule(this.currentMs, { type: 'convergence-check' });
@@ -682,7 +685,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   /** `id` may have changed (memory or disk) since the last view. */
   private touch(id: NodeId): void {
-    this.touched?.add(id);
+    if (!this.allTouched) this.touched.add(id);
   }
 
   private view(): View {
@@ -698,10 +701,13 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       view.disk = hosted.disk;
       view.damage = hosted.damage;
     }
-    const touched = this.options.fullChecks === true ? undefined : this.touched;
-    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes, ...(this.options.fullChecks === true ? { fullChecks: true } : {}), ...(touched === undefined ? {} : { touched }) };
-    this.touched = new Set();
-    return this.system.view(cluster);
+    const full = this.options.fullChecks === true;
+    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes, ...(full ? { fullChecks: true } : {}), ...(full || this.allTouched ? {} : { touched: this.touched }) };
+    // The touched set is read during this call only, then emptied for the next view.
+    const view = this.system.view(cluster);
+    this.touched.clear();
+    this.allTouched = false;
+    return view;
   }
 
   private summary(): string[] {

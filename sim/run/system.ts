@@ -67,7 +67,8 @@ export interface ClusterView<N> {
   /**
    * The nodes an event touched since the previous view was built (handled an input, started,
    * stopped, or were struck by a fault); a node not in it is as it was then, memory and disk.
-   * Undefined: any may have changed.
+   * Undefined: any may have changed. Valid during `SystemDefinition.view` only (the simulator
+   * empties and refills the same set).
    */
   readonly touched?: ReadonlySet<NodeId>;
   /** Every node, in the system's declared order; valid during `SystemDefinition.view` only (the simulator updates them in place). */

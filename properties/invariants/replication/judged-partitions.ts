@@ -14,11 +14,11 @@ import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 export class JudgedPartitions {
   private readonly judged = new Map<string, number>();
   private clusterVersion: number | undefined;
-  private readonly judging_: string[] = [];
+  private readonly judgingNow: string[] = [];
 
   /** Starts a check: forgets everything when anything outside single partitions changed. */
   begin(view: KafkaClusterView): void {
-    this.judging_.length = 0;
+    this.judgingNow.length = 0;
     if (view.clusterVersion === undefined || view.clusterVersion !== this.clusterVersion) {
       this.judged.clear();
       this.clusterVersion = view.clusterVersion;
@@ -33,15 +33,15 @@ export class JudgedPartitions {
 
   /** `name` is judged by this check (repeats are harmless). */
   judging(name: string): void {
-    this.judging_.push(name);
+    this.judgingNow.push(name);
   }
 
   /** The check held: every partition it judged holds at its current version. */
   held(view: KafkaClusterView): void {
-    for (const name of this.judging_) {
+    for (const name of this.judgingNow) {
       const version = view.partitionVersions?.get(name);
       if (version !== undefined) this.judged.set(name, version);
     }
-    this.judging_.length = 0;
+    this.judgingNow.length = 0;
   }
 }
