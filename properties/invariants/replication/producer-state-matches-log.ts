@@ -58,8 +58,8 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
               const message = `${replica.name} on broker ${broker.brokerId}: ${problem}`;
               // Beyond the promise only (swarm-beyond): a flip in a batch's base offset, which no
               // checksum covers, moves the batch in the log behind the producer state's back.
-              // Excused for this replica as it is now, naming the flips in its files; judged
-              // again once its log or state changes.
+              // Excused for this replica as it is now, naming the flips in files its log still
+              // has; judged again once its log or state changes.
               const flips = uncheckedFlipsIn(broker, replica.name);
               if (flips.length === 0) return message;
               held.set(key, state);
@@ -75,11 +75,16 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
   };
 }
 
-/** The bit flips no checksum covers that landed in `partition`'s files on `broker`'s disk, named. */
+/**
+ * The bit flips no checksum covers that landed in `partition`'s files on `broker`'s disk, in a
+ * file that is still there (still part of the log), named. A flip in a segment retention has
+ * since deleted excuses nothing.
+ */
 function uncheckedFlipsIn(broker: BrokerView, partition: string): string[] {
   const dir = `/${partition}/`;
+  const present = (path: string): boolean => broker.disk.list(path).includes(path);
   return broker.damage
-    .filter((damage) => damage.kind === 'bitflip' && damage.checked === false && (damage.paths ?? []).some((path) => path.includes(dir)))
+    .filter((damage) => damage.kind === 'bitflip' && damage.checked === false && (damage.paths ?? []).some((path) => path.includes(dir) && present(path)))
     .map((damage) => `unchecked bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
 }
 
