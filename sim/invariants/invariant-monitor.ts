@@ -1,7 +1,7 @@
 import { assert, assertNever } from '../../impl/common/assert.ts';
 import type { HistoryEntry } from '../run/history.ts';
 import type { Excused, InvariantStats, Violation } from '../run/run-result.ts';
-import type { Applicability, Finding, InvariantDefinition, RunContext } from './invariant.ts';
+import type { Applicability, Finding, HistoryIndexDefinition, HistoryIndexer, InvariantDefinition, RunContext } from './invariant.ts';
 
 interface Tally {
   checked: number;
@@ -28,6 +28,8 @@ export class InvariantMonitor<View> {
   private readonly excusedKept: Excused[] = [];
   private firstApplicableViolationAtMs: number | undefined;
   private timedCheckAtMs = Infinity;
+  /** One indexer per history index the history checkers name, in registration order. */
+  private readonly historyIndexers = new Map<HistoryIndexDefinition<unknown>, HistoryIndexer<unknown>>();
 
   constructor(private readonly definitions: readonly InvariantDefinition<View>[]) {
     const names = new Set<string>();
@@ -39,6 +41,9 @@ export class InvariantMonitor<View> {
       if (definition.checker.type === 'mark') this.byMark.set(definition.name, definition);
       if (definition.checker.type === 'state' || definition.checker.type === 'state-predicate') {
         this.stateChecks.push(definition);
+      }
+      if (definition.checker.type === 'history' && !this.historyIndexers.has(definition.checker.index)) {
+        this.historyIndexers.set(definition.checker.index, definition.checker.index.create());
       }
     }
   }
@@ -116,13 +121,21 @@ export class InvariantMonitor<View> {
     this.timedCheckAtMs = next;
   }
 
-  checkHistory(history: readonly HistoryEntry[], view: View, context: RunContext): void {
+  /** Hands a newly recorded history entry to every history index. */
+  observeHistory(entry: HistoryEntry): void {
+    for (const indexer of this.historyIndexers.values()) indexer.observe(entry);
+  }
+
+  /** Runs every history checker over its index of the history recorded so far. */
+  checkHistory(view: View, context: RunContext): void {
+    const indexes = new Map<HistoryIndexDefinition<unknown>, unknown>();
+    for (const [definition, indexer] of this.historyIndexers) indexes.set(definition, indexer.finish());
     for (const definition of this.definitions) {
       const checker = definition.checker;
       if (checker.type !== 'history') continue;
       const tally = this.tally(definition.name);
       tally.checked++;
-      const found = checker.check(history, view);
+      const found = checker.check(indexes.get(checker.index), view);
       if (found.every((finding) => finding.excusedBy !== undefined)) tally.hit++;
       for (const finding of found) this.record(definition, finding.atMs, finding, context);
     }

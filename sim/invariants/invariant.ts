@@ -1,3 +1,4 @@
+import { assert } from '../../impl/common/assert.ts';
 import type { HistoryEntry } from '../run/history.ts';
 
 /**
@@ -34,11 +35,12 @@ export type InvariantChecker<View> =
        */
       nextChangeAtMs?(): number | undefined;
     }
-  /** `always`, over the finished history: returns everything found, violations and excused. */
-  | {
-      readonly type: 'history';
-      check(history: readonly HistoryEntry[], view: View): readonly (Finding & { readonly atMs: number })[];
-    }
+  /**
+   * `always`, over the history: its index (shared by every checker that names the same one) reads
+   * each entry as it is recorded; `check` judges the finished index and returns everything found,
+   * violations and excused. Built with {@link historyChecker}.
+   */
+  | HistoryChecker<View, unknown>
   /**
    * `always`, judged by the simulator itself at each occurrence of what it watches (e.g. every
    * lifecycle transition the conformance monitor replays through the model).
@@ -50,6 +52,48 @@ export type InvariantChecker<View> =
   | { readonly type: 'state-predicate'; holds(view: View): boolean }
   /** `eventually`, checked once after the heal phase converged (or timed out). */
   | { readonly type: 'final'; check(view: View): string | Finding | undefined };
+
+/** Something a history checker found, at the simulated time it happened. */
+export type HistoryFinding = Finding & { readonly atMs: number };
+
+/**
+ * What history checkers read of a run's history, kept as the run goes (issue 12): a run keeps no
+ * history of its own, so that a long run's memory holds only what its checkers need, not every
+ * operation. One index serves every checker that names it, built once per run.
+ */
+export interface HistoryIndexDefinition<Index> {
+  /** For messages and the monitor's bookkeeping. */
+  readonly name: string;
+  /** A new, empty index for one run (or one test). */
+  create(): HistoryIndexer<Index>;
+}
+
+export interface HistoryIndexer<Index> {
+  /** Reads the next entry, in history order (entry `index` 0, 1, 2, ...). */
+  observe(entry: HistoryEntry): void;
+  /** The index over every entry observed so far. */
+  finish(): Index;
+}
+
+export interface HistoryChecker<View, Index> {
+  readonly type: 'history';
+  readonly index: HistoryIndexDefinition<Index>;
+  check(index: Index, view: View): readonly HistoryFinding[];
+}
+
+/** A history checker over `index`, typed at its definition. */
+export function historyChecker<View, Index>(index: HistoryIndexDefinition<Index>, check: (index: Index, view: View) => readonly HistoryFinding[]): InvariantChecker<View> {
+  const checker: HistoryChecker<View, Index> = { type: 'history', index, check };
+  return checker as HistoryChecker<View, unknown>;
+}
+
+/** Judges a whole history at once with one history checker: for tests and tools. */
+export function checkHistoryEntries<View>(checker: InvariantChecker<View>, history: readonly HistoryEntry[], view: View): readonly HistoryFinding[] {
+  assert(checker.type === 'history', 'not a history checker');
+  const indexer = checker.index.create();
+  for (const entry of history) indexer.observe(entry);
+  return checker.check(indexer.finish(), view);
+}
 
 /** Whether a claim applies to this run's configuration and faults (issue 4's `applies: false`). */
 export interface Applicability {

@@ -3,8 +3,11 @@ import type { HistoryRecord } from '../../impl/env/node-environment.ts';
 
 /**
  * A Jepsen-style history: client operations as `invoke` entries completed by `ok`, `fail` or
- * `info` (the outcome is unknown, e.g. a request timed out) entries. Checkers read it after the
- * run; a checker that needs the pairing uses {@link pairOperations}.
+ * `info` (the outcome is unknown, e.g. a request timed out) entries. The history checks pairing
+ * and numbering as entries are recorded and hands each entry on (to the history checkers'
+ * indexes, `HistoryIndexDefinition`); it keeps none of them, so that a long run's memory does not
+ * grow with every operation it made (issue 12). A checker that needs the pairing of a whole
+ * history at once uses {@link pairOperations}.
  */
 export interface HistoryEntry extends HistoryRecord {
   /** Position in the history, from 0. */
@@ -15,7 +18,7 @@ export interface HistoryEntry extends HistoryRecord {
 }
 
 export class History {
-  private readonly entries: HistoryEntry[] = [];
+  private length = 0;
   /** process -> index of its open invoke; Jepsen processes are single-threaded. */
   private readonly open = new Map<string, number>();
 
@@ -23,25 +26,24 @@ export class History {
     assert(limit > 0, 'a history needs a positive size limit');
   }
 
-  get all(): readonly HistoryEntry[] {
-    return this.entries;
+  /** Entries recorded so far. */
+  get size(): number {
+    return this.length;
   }
 
   append(atMs: number, node: string, record: HistoryRecord): HistoryEntry {
     // A history larger than the limit means the workload is unbounded: a bug in the workload.
-    assert(this.entries.length < this.limit, `history exceeded its limit of ${this.limit} entries`);
+    assert(this.length < this.limit, `history exceeded its limit of ${this.limit} entries`);
     const openIndex = this.open.get(record.process);
     if (record.type === 'invoke') {
       assert(openIndex === undefined, `process ${record.process} invoked ${record.f} with an operation still open`);
-      this.open.set(record.process, this.entries.length);
+      this.open.set(record.process, this.length);
     } else {
       assert(openIndex !== undefined, `process ${record.process} completed ${record.f} without an invoke`);
       this.open.delete(record.process);
     }
-    // One literal shape for every entry: a spread (`{ ...record, ... }`) gave each of a long
-    // run's hundreds of thousands of entries a hidden class of its own, a quarter of the heap.
-    const entry: HistoryEntry = { type: record.type, process: record.process, f: record.f, value: record.value, index: this.entries.length, atMs, node };
-    this.entries.push(entry);
+    const entry: HistoryEntry = { type: record.type, process: record.process, f: record.f, value: record.value, index: this.length, atMs, node };
+    this.length++;
     return entry;
   }
 }

@@ -323,7 +323,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   private finish(): void {
     const view = this.view();
-    this.invariants.checkHistory(this.history.all, view, this.context);
+    this.invariants.checkHistory(view, this.context);
     if (!this.converged) return;
     if (!this.invariants.checkFinal(this.currentMs, view, this.context)) {
       throw new RunStopped('liveness', 'an eventually-invariant did not hold after convergence');
@@ -334,7 +334,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.currentMs = deadlineMs;
     const pending = this.system.pendingConvergence(this.view()) ?? 'no convergence check ran';
     // History invariants still run: a run that did not converge may also have lost data.
-    this.invariants.checkHistory(this.history.all, this.view(), this.context);
+    this.invariants.checkHistory(this.view(), this.context);
     const why = `not converged ${this.options.healTimeoutMs} ms after heal: ${pending}`;
     // Convergence is promised only for data the system can check: after a bit flip that escaped
     // every checksum (a flipped leader epoch misleads truncation for good, in Kafka too), replicas
@@ -502,6 +502,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         return this.invariants.mark(effect.name);
       case 'history': {
         const entry = this.history.append(atMs, hosted.id, effect.record);
+        this.invariants.observeHistory(entry);
         const detail = `${effect.record.type} ${effect.record.f} ${JSON.stringify(effect.record.value) ?? 'null'}`;
         this.trace.record({ atMs, kind: 'history', node: hosted.id, peer: '', name: effect.record.process, value: entry.index, detail });
         return;

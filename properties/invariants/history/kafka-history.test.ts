@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InvariantDefinition, RunContext } from '../../../sim/invariants/invariant.ts';
+import { checkHistoryEntries, type InvariantDefinition, type RunContext } from '../../../sim/invariants/invariant.ts';
 import type { HistoryEntry } from '../../../sim/run/history.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
@@ -45,7 +45,7 @@ function emptyView(): KafkaClusterView {
 function check(invariant: InvariantDefinition<KafkaClusterView>, history: readonly HistoryEntry[]): string[] {
   const checker = invariant.checker;
   if (checker.type !== 'history') throw new Error(`${invariant.name} is not a history invariant`);
-  return checker.check(history, emptyView()).map((violation) => violation.message);
+  return checkHistoryEntries(checker, history, emptyView()).map((violation) => violation.message);
 }
 
 function correct(): HistoryBuilder {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../../sim/run/history.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
+import { checkHistoryEntries } from '../../../sim/invariants/invariant.ts';
 import { readUncommitted } from './read-uncommitted.ts';
 
 // Polls in the shape `KafkaConsumer.completePoll` records them: the records the drained fetch
@@ -21,7 +22,7 @@ function check(history: readonly HistoryEntry[]): string[] {
   const view: KafkaClusterView = { nowMs: 0, controller: undefined, brokers: [], logs: new ReplicaLogs(), clients: { producersDone: true, adminDone: true, consumers: [] } };
   const checker = readUncommitted.checker;
   if (checker.type !== 'history') throw new Error('read-uncommitted is not a history invariant');
-  return checker.check(history.map((entry, index) => ({ ...entry, index })), view).map((finding) => finding.message);
+  return checkHistoryEntries(checker, history.map((entry, index) => ({ ...entry, index })), view).map((finding) => finding.message);
 }
 
 describe('read-uncommitted', () => {

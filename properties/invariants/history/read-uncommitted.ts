@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../../../sim/run/history.ts';
-import type { Finding, InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { historyChecker, type HistoryFinding, type HistoryIndexDefinition, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 
 /**
@@ -38,19 +38,29 @@ interface PollValue {
   readonly highWatermarks?: readonly ReportedHighWatermark[];
 }
 
-export const readUncommitted: InvariantDefinition<KafkaClusterView> = {
-  name: 'read-uncommitted',
-  kind: 'always',
-  source: 'Kafka docs §4.7 Replication ("only committed messages are ever given out to the consumer"); ReplicaManager.readFromLocalLog with FetchIsolation.HIGH_WATERMARK',
-  statement: 'Every record a consumer is given lies below the high watermark its leader reported in the same fetch response.',
-  checker: {
-    type: 'history',
-    check(history: readonly HistoryEntry[], view: KafkaClusterView): readonly (Finding & { readonly atMs: number })[] {
-      const found: (Finding & { readonly atMs: number })[] = [];
-      for (const entry of history) {
-        if (entry.type !== 'ok' || entry.f !== 'poll') continue;
+/** A record a consumer was given at or above the high watermark its response reported. */
+interface UncommittedRead {
+  readonly name: string;
+  readonly offset: number;
+  readonly value: string;
+  readonly message: string;
+  readonly atMs: number;
+}
+
+/**
+ * The reads to judge, found as the run goes: every record of an `ok` poll not below the high
+ * watermark its response reported. Only these are kept; the flips that may excuse them are looked
+ * up in the final cluster.
+ */
+const UNCOMMITTED_READS: HistoryIndexDefinition<readonly UncommittedRead[]> = {
+  name: 'uncommitted-reads',
+  create() {
+    const reads: UncommittedRead[] = [];
+    return {
+      observe(entry: HistoryEntry): void {
+        if (entry.type !== 'ok' || entry.f !== 'poll') return;
         const poll = entry.value as PollValue;
-        if (poll.highWatermarks === undefined) continue;
+        if (poll.highWatermarks === undefined) return;
         const reported = new Map(poll.highWatermarks.map((answer) => [`${answer.topic}-${answer.partition}`, answer.highWatermark]));
         for (const record of poll.records) {
           const name = `${record.topic}-${record.partition}`;
@@ -59,13 +69,24 @@ export const readUncommitted: InvariantDefinition<KafkaClusterView> = {
           const message = highWatermark === undefined
             ? `${poll.consumer} read ${name} offset ${record.offset} from a fetch response that reported no high watermark for ${name}`
             : `${poll.consumer} read ${name} offset ${record.offset} ${record.offset === highWatermark ? 'at' : 'above'} the high watermark ${highWatermark} its leader reported`;
-          // Beyond the promise only (swarm-beyond): a flip no checksum covers, in a batch's base
-          // offset on a replica that held the record, moves records to offsets the log never gave them.
-          const flips = view.logs.uncheckedFlipsOn(name, record.offset, record.value);
-          found.push(flips.length > 0 ? { atMs: entry.atMs, message: `${message}: bit flips no checksum covers changed the logs of replicas that held it`, excusedBy: flips } : { atMs: entry.atMs, message });
+          reads.push({ name, offset: record.offset, value: record.value, message, atMs: entry.atMs });
         }
-      }
-      return found;
-    },
+      },
+      finish: () => reads,
+    };
   },
+};
+
+export const readUncommitted: InvariantDefinition<KafkaClusterView> = {
+  name: 'read-uncommitted',
+  kind: 'always',
+  source: 'Kafka docs §4.7 Replication ("only committed messages are ever given out to the consumer"); ReplicaManager.readFromLocalLog with FetchIsolation.HIGH_WATERMARK',
+  statement: 'Every record a consumer is given lies below the high watermark its leader reported in the same fetch response.',
+  checker: historyChecker(UNCOMMITTED_READS, (reads: readonly UncommittedRead[], view: KafkaClusterView): HistoryFinding[] =>
+    reads.map((read) => {
+      // Beyond the promise only (swarm-beyond): a flip no checksum covers, in a batch's base
+      // offset on a replica that held the record, moves records to offsets the log never gave them.
+      const flips = view.logs.uncheckedFlipsOn(read.name, read.offset, read.value);
+      return flips.length > 0 ? { atMs: read.atMs, message: `${read.message}: bit flips no checksum covers changed the logs of replicas that held it`, excusedBy: flips } : { atMs: read.atMs, message: read.message };
+    })),
 };
