@@ -154,6 +154,8 @@ interface ReplicaScan {
   readonly name: string;
   /** Segment files by path. */
   readonly files: Map<string, FileScan>;
+  /** `files`' paths sorted, built when asked for; undefined after a path comes or goes. */
+  sortedPaths: readonly string[] | undefined;
   batches: BatchDigest[];
   /** Records currently held, `offset:value`. */
   held: Set<string>;
@@ -243,7 +245,9 @@ export class ReplicaLogs {
    * records than its logs hold, and a full ledger entry each took a third of a 600-second run's
    * heap. `copies` gives them back whole.
    */
-  private readonly retired = new Map<string, Map<string, number[]>>();
+  private readonly retired = new Map<string, Map<string, readonly number[]>>();
+  /** Deletions shared by retired records, by their `broker@atMs,...` signature (see `retire`). */
+  private readonly deletionSets = new Map<string, readonly number[]>();
 
   /** Per broker, the damage list last seen (the simulator's, append-only). */
   private readonly damage = new Map<number, readonly DataDamage[]>();
@@ -555,7 +559,7 @@ export class ReplicaLogs {
     for (const name of names) {
       let replica = scan.replicas.get(name);
       if (replica === undefined) {
-        replica = { brokerId: broker.brokerId, name, files: new Map(), batches: [], held: new Set(), logStart: undefined, dir: `${BROKER_LOG_DIR}/${name}`, dirVersion: -1 };
+        replica = { brokerId: broker.brokerId, name, files: new Map(), sortedPaths: undefined, batches: [], held: new Set(), logStart: undefined, dir: `${BROKER_LOG_DIR}/${name}`, dirVersion: -1 };
         scan.replicas.set(name, replica);
       }
       // A directory nothing touched since the last scan, with the same log start, reads the same:
@@ -601,7 +605,11 @@ export class ReplicaLogs {
       }
     }
     const present = new Set(paths);
-    for (const path of [...replica.files.keys()]) if (!present.has(path)) replica.files.delete(path);
+    for (const path of [...replica.files.keys()]) {
+      if (present.has(path)) continue;
+      replica.files.delete(path);
+      replica.sortedPaths = undefined;
+    }
     for (const path of paths) {
       const size = disk.size(path);
       const known = replica.files.get(path);
@@ -611,11 +619,12 @@ export class ReplicaLogs {
       }
       const fresh: FileScan = { size: 0, batches: [], positions: [] };
       this.readFrom(disk, path, fresh, 0, size);
+      if (known === undefined) replica.sortedPaths = undefined;
       replica.files.set(path, fresh);
     }
     // Segments in base-offset order (their names are zero-padded offsets), batches in file order.
     const scanned: ScannedBatch[] = [];
-    for (const path of [...replica.files.keys()].sort()) {
+    for (const path of sortedPaths(replica)) {
       for (const batch of (replica.files.get(path) as FileScan).batches) {
         if (logStart !== undefined && batch.lastOffset < logStart) continue;
         scanned.push(batch);
@@ -636,7 +645,7 @@ export class ReplicaLogs {
    */
   private appendedBatches(disk: DiskReader, replica: ReplicaScan, paths: readonly string[], logStart: number | undefined): ScannedBatch[] | undefined {
     if (logStart !== replica.logStart || replica.files.size === 0) return undefined;
-    const known = [...replica.files.keys()].sort();
+    const known = sortedPaths(replica);
     if (paths.length < known.length) return undefined;
     for (let index = 0; index < known.length; index++) if (paths[index] !== known[index]) return undefined;
     const last = known[known.length - 1] as string;
@@ -655,6 +664,7 @@ export class ReplicaLogs {
       const fresh: FileScan = { size: 0, batches: [], positions: [] };
       this.readFrom(disk, path, fresh, 0, disk.size(path));
       replica.files.set(path, fresh);
+      replica.sortedPaths = undefined;
       appended.push(...fresh.batches);
     }
     return appended.filter((batch) => logStart === undefined || batch.lastOffset >= logStart);
@@ -705,8 +715,23 @@ export class ReplicaLogs {
       retired = new Map();
       this.retired.set(partition, retired);
     }
-    const deletions: number[] = [];
-    for (const ending of copies.endings) deletions.push(ending.brokerId, ending.atMs);
+    // A long run retires a record per write, and the records of one deleted segment share their
+    // deletions (each broker deleted the segment once): they share one array of them.
+    let signature = '';
+    for (const ending of copies.endings) signature += `${ending.brokerId}@${ending.atMs},`;
+    let deletions = this.deletionSets.get(signature);
+    if (deletions === undefined) {
+      const fresh = new Array<number>(copies.endings.length * 2);
+      for (let index = 0; index < copies.endings.length; index++) {
+        const ending = copies.endings[index] as CopyEnding;
+        fresh[2 * index] = ending.brokerId;
+        fresh[2 * index + 1] = ending.atMs;
+      }
+      // A cache, not state: emptied when full, the next records get arrays of their own.
+      if (this.deletionSets.size >= DELETION_SETS_KEPT) this.deletionSets.clear();
+      this.deletionSets.set(signature, fresh);
+      deletions = fresh;
+    }
     retired.set(key, deletions);
     records.delete(key);
   }
@@ -785,19 +810,10 @@ export class ReplicaLogs {
   /** Whether the batches read from the file before still stand where they were. */
   private unchanged(disk: DiskReader, path: string, known: FileScan): boolean {
     if (known.batches.length === 0) return true;
-    const check = (index: number): boolean => {
-      const batch = known.batches[index] as ScannedBatch;
-      if (batch.corrupt) return true;
-      const position = known.positions[index] as number;
-      const header = disk.peek(path, position, 61);
-      if (header.length < 61) return false;
-      const view = new DataView(header.buffer, header.byteOffset, header.length);
-      return int64At(view, 0) === batch.baseOffset && view.getUint32(17) === batch.crc && view.getInt32(12) === batch.epoch;
-    };
     // A damaged batch's header may not be what was read (a placeholder): check whole ones.
     let last = known.batches.length - 1;
     while (last > 0 && (known.batches[last] as ScannedBatch).corrupt) last--;
-    return check(0) && check(last);
+    return headerAsRead(disk, path, known, 0) && headerAsRead(disk, path, known, last);
   }
 
   /** Reads the batches in `[from, to)` of the file into `scan`, stopping at the first bad one. */
@@ -854,12 +870,32 @@ interface MutableCopies {
 }
 
 /** A retired record's ledger entry, whole again: no holders, and its deletions as endings. */
+/** Whether batch `index` of a file's scan still has the header it was read with (a damaged one passes). */
+function headerAsRead(disk: DiskReader, path: string, known: FileScan, index: number): boolean {
+  const batch = known.batches[index] as ScannedBatch;
+  if (batch.corrupt) return true;
+  const position = known.positions[index] as number;
+  const header = disk.peek(path, position, 61);
+  if (header.length < 61) return false;
+  const view = new DataView(header.buffer, header.byteOffset, header.length);
+  return int64At(view, 0) === batch.baseOffset && view.getUint32(17) === batch.crc && view.getInt32(12) === batch.epoch;
+}
+
+/** The replica's segment files in base-offset order (zero-padded names), built once per change. */
+function sortedPaths(replica: ReplicaScan): readonly string[] {
+  replica.sortedPaths ??= [...replica.files.keys()].sort();
+  return replica.sortedPaths;
+}
+
 function unretire(partition: string, key: string, deletions: readonly number[]): MutableCopies {
   const colon = key.indexOf(':');
   const endings: CopyEnding[] = [];
   for (let index = 0; index < deletions.length; index += 2) endings.push({ how: 'deleted', brokerId: deletions[index] as number, atMs: deletions[index + 1] as number });
   return { partition, offset: Number(key.slice(0, colon)), value: key.slice(colon + 1), holders: new Holders(), endings };
 }
+
+/** Distinct deletion sets `ReplicaLogs.retire` shares before it starts afresh. */
+const DELETION_SETS_KEPT = 10_000;
 
 const TEXT = new TextDecoder();
 
