@@ -84,6 +84,8 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   private readonly lastHeartbeatMs = new Map<number, number>();
   /** Per broker, the decision at its latest registration this controller process accepted. */
   private readonly registrationShutdowns = new Map<number, BrokerRegistrationShutdown>();
+  /** `registrationShutdownDecisions` as last built; undefined after a change. */
+  private shutdownDecisions: readonly BrokerRegistrationShutdown[] | undefined;
   private readonly transitions: NodeEffect<KafkaMessage>[] = [];
 
   constructor(
@@ -104,8 +106,10 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   }
 
   /** Each broker's latest registration decision by this controller process, by broker id. */
-  get registrationShutdownDecisions(): BrokerRegistrationShutdown[] {
-    return [...this.registrationShutdowns.keys()].sort((a, b) => a - b).map((id) => this.registrationShutdowns.get(id) as BrokerRegistrationShutdown);
+  get registrationShutdownDecisions(): readonly BrokerRegistrationShutdown[] {
+    // Built once per change, not per read: the simulator's checks read it after most events.
+    this.shutdownDecisions ??= [...this.registrationShutdowns.keys()].sort((a, b) => a - b).map((id) => this.registrationShutdowns.get(id) as BrokerRegistrationShutdown);
+    return this.shutdownDecisions;
   }
 
   /** The committed metadata log, in memory (what brokers fetch). */
@@ -225,6 +229,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     const registration: MetadataRecord = { type: 'RegisterBrokerRecord', brokerId: request.brokerId, brokerEpoch: brokerEpoch + records.length, incarnationId: request.incarnationId, fenced: true };
     records.push(registration);
     this.lastHeartbeatMs.set(request.brokerId, this.environment.clock.nowMs());
+    this.shutdownDecisions = undefined;
     this.registrationShutdowns.set(request.brokerId, { brokerId: request.brokerId, brokerEpoch: registration.brokerEpoch, previousBrokerEpoch: request.previousBrokerEpoch, cleanShutdown });
     return {
       records,

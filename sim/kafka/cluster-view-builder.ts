@@ -3,7 +3,7 @@ import { KafkaAdmin } from '../../impl/client/kafka-admin.ts';
 import { KafkaConsumer } from '../../impl/client/kafka-consumer.ts';
 import { KafkaProducer } from '../../impl/client/kafka-producer.ts';
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
-import { QuorumController } from '../../impl/controller/quorum-controller.ts';
+import { QuorumController, type BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import type { KafkaNode } from './kafka-system.ts';
 import type { ClusterView, NodeView } from '../run/system.ts';
 import type { BrokerView, KafkaClusterView } from './kafka-view.ts';
@@ -81,6 +81,17 @@ export class KafkaViewMemory {
   readonly registrations = new ControllerRegistrationsCache();
   readonly brokers = new Map<string, BuiltBroker>();
   commonStart = new Map<string, number>();
+  private controller: { readonly registrations: object; readonly shutdowns: readonly BrokerRegistrationShutdown[]; readonly view: NonNullable<KafkaClusterView['controller']> } | undefined;
+
+  /** The controller's part of the view: the last one while its registrations and shutdown verdicts are the same objects. */
+  controllerView(controller: QuorumController): NonNullable<KafkaClusterView['controller']> {
+    const registrations = this.registrations.of(controller);
+    const shutdowns = controller.registrationShutdownDecisions;
+    if (this.controller?.registrations !== registrations || this.controller.shutdowns !== shutdowns) {
+      this.controller = { registrations, shutdowns, view: { ...registrations, metadataOffset: controller.state.nextOffset, registrationShutdowns: shutdowns } };
+    }
+    return this.controller.view;
+  }
 }
 
 function isBroker(node: NodeView<KafkaNode>): boolean {
@@ -151,7 +162,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   for (const node of cluster.nodes) {
     const logic = node.node;
     if (logic instanceof QuorumController) {
-      controllerView = { ...memory.registrations.of(logic), metadataOffset: logic.state.nextOffset, registrationShutdowns: logic.registrationShutdownDecisions };
+      controllerView = memory.controllerView(logic);
     } else if (isBroker(node)) {
       const built = memory.brokers.get(node.id) as BuiltBroker;
       // A moved log start re-anchors every replica's digest of its partition, on every broker.

@@ -65,6 +65,9 @@ export class ViewVersions {
   private brokerRegistrations: readonly BrokerRegistration[] = [];
   private shutdowns: readonly BrokerRegistrationShutdown[] = [];
   clusterVersion = 0;
+  /** The objects the last `cluster` call was given. */
+  private lastController: object | undefined;
+  private lastBrokerViews: readonly BrokerView[] = [];
 
   /**
    * The view of one replica: the previous one when nothing in it changed (compared field by field
@@ -144,6 +147,11 @@ export class ViewVersions {
     controller: { readonly brokers: readonly BrokerRegistration[]; readonly topics: readonly TopicInfo[]; readonly registrationShutdowns: readonly BrokerRegistrationShutdown[] } | undefined,
     fullChecks: boolean,
   ): void {
+    // The same objects as last time say the same thing: each broker view and the controller's
+    // part are rebuilt only when something in them changed (`KafkaViewMemory`).
+    if (!fullChecks && controller === this.lastController && sameItems(brokers, this.lastBrokerViews)) return;
+    this.lastController = controller;
+    this.lastBrokerViews = [...brokers];
     // Compared field by field against the last view's, with no signature built per view.
     let same = brokers.length === this.brokers.length && (controller !== undefined) === this.controllerPresent;
     for (let index = 0; same && index < brokers.length; index++) {
