@@ -35,7 +35,7 @@ describe('npm run bench -- --quick', () => {
     const run = bench(['--quick', '--out', out]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    for (const title of ['Simulator overhead', 'Shares of a default run', 'Seeds per minute', 'Partition log', 'Kafka cluster']) {
+    for (const title of ['Simulator overhead', 'Shares of a default run', 'Seeds per minute', 'Partition log', 'Kafka cluster', 'Memory']) {
       expect(run.stdout).toContain(title);
     }
     const report = JSON.parse(readFileSync(out, 'utf8')) as {
@@ -69,6 +69,8 @@ describe('npm run bench -- --quick', () => {
       'log.readOverheadRatio',
       'log.recoveryMsPer100MB',
       'cluster.seed42.wallMs',
+      'memory.peakRssShort',
+      'memory.peakRssLong',
     ]) {
       expect(names).toContain(name);
     }
@@ -83,6 +85,8 @@ describe('npm run bench -- --quick', () => {
       expect(figure.max).toBeGreaterThanOrEqual(figure.value);
     }
     for (const figure of report.figures) expect(Number.isFinite(figure.value), figure.name).toBe(true);
+    // A Node process with the simulator loaded holds tens of MiB at least: a peak read off the OS.
+    for (const name of ['memory.peakRssShort', 'memory.peakRssLong']) expect(report.figures.find((figure) => figure.name === name)?.value).toBeGreaterThan(20);
   });
 
   it('answers a bad flag with one line and exit code 2', () => {

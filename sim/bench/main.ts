@@ -5,6 +5,7 @@ import { parseBenchArgs, type BenchOptions } from './bench-args.ts';
 import { formatFigure, type BenchFigure } from './bench-figure.ts';
 import { runClusterBench } from './cluster-bench.ts';
 import { FULL_LOG_BENCH_SIZES, QUICK_LOG_BENCH_SIZES, runLogBench } from './log-bench.ts';
+import { runMemoryBench, type MemoryRun } from './memory-bench.ts';
 import { runOverheadBench } from './overhead-bench.ts';
 import { runSharesBench } from './shares-bench.ts';
 import { runSweepBench } from './sweep-bench.ts';
@@ -25,6 +26,7 @@ function plan(options: BenchOptions): {
   shares: { seeds: number[]; durationMs: number };
   sweepDurationMs: number;
   cluster: { durationMs: number; variantSeeds: number };
+  memory: MemoryRun;
 } {
   const variantSeeds = (full: number): number => (options.skipVariants ? 0 : full);
   if (options.quick) {
@@ -33,6 +35,7 @@ function plan(options: BenchOptions): {
       shares: { seeds: [1], durationMs: 2_000 },
       sweepDurationMs: 1_000,
       cluster: { durationMs: 1_000, variantSeeds: variantSeeds(1) },
+      memory: { shortMs: 1_000, longMs: 5_000 },
     };
   }
   return {
@@ -41,6 +44,8 @@ function plan(options: BenchOptions): {
     shares: { seeds: [1, 2, 3], durationMs: 60_000 },
     sweepDurationMs: 60_000,
     cluster: { durationMs: 60_000, variantSeeds: variantSeeds(100) },
+    // Issue 12's bar: a 600 s run under 250 MB.
+    memory: { shortMs: 60_000, longMs: 600_000 },
   };
 }
 
@@ -80,7 +85,10 @@ function main(argv: readonly string[]): number {
   const cluster = runClusterBench(sizes.cluster);
   section('Kafka cluster (single runs)', cluster.figures);
 
-  const figures = [...overhead.figures, ...shares.figures, ...sweep.figures, ...log.figures, ...cluster.figures];
+  const memory = runMemoryBench(sizes.memory);
+  section('Memory (bin/sim.ts as a child process, peak RSS)', memory.figures);
+
+  const figures = [...overhead.figures, ...shares.figures, ...sweep.figures, ...log.figures, ...cluster.figures, ...memory.figures];
   const report = {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -91,6 +99,7 @@ function main(argv: readonly string[]): number {
     sweep: sweep.details,
     log: log.details,
     cluster: cluster.details,
+    memory: memory.details,
     figures,
   };
   const out = options.out === undefined ? join(import.meta.dirname, '..', '..', 'reports', 'bench.json') : resolve(options.out);

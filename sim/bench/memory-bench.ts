@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { round, type BenchFigure } from './bench-figure.ts';
+
+/**
+ * Memory as a user's long run meets it: `bin/sim.ts --seed 42` as a whole child process (with the
+ * V8 settings `bin/sim.ts` makes), for a short and a long simulated time, and the peak resident
+ * set size of each, as the operating system counts it. Issue 12's bar: a 600 s run under 250 MB.
+ * The long run's peak over the short one's says how memory grows with simulated time.
+ */
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const RUN_TIMEOUT_MS = 30 * 60 * 1000;
+
+export interface MemoryRun {
+  readonly shortMs: number;
+  readonly longMs: number;
+}
+
+function peakRssMiB(durationMs: number): number {
+  const args = ['--import', 'tsx', '--import', './sim/bench/print-max-rss.ts', 'bin/sim.ts', '--seed', '42', '--duration', `${durationMs}ms`];
+  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: RUN_TIMEOUT_MS });
+  const command = `node ${args.join(' ')}`;
+  if (child.error !== undefined) throw new Error(`bench: ${command} did not run: ${child.error.message}`);
+  if (child.status !== 0) throw new Error(`bench: ${command} exited ${child.status}: ${child.stderr.split('\n')[0] ?? ''}`);
+  const match = /max-rss-kib (\d+)\s*$/.exec(child.stderr);
+  if (match === null) throw new Error(`bench: ${command} did not report its peak RSS`);
+  return Number(match[1]) / 1024;
+}
+
+export function runMemoryBench(run: MemoryRun): { figures: BenchFigure[]; details: Record<string, unknown> } {
+  const short = peakRssMiB(run.shortMs);
+  const long = peakRssMiB(run.longMs);
+  const figures: BenchFigure[] = [
+    { name: 'memory.peakRssShort', value: round(short, 1), unit: 'MiB', note: `peak RSS of bin/sim.ts --seed 42, ${run.shortMs / 1000} s simulated` },
+    { name: 'memory.peakRssLong', value: round(long, 1), unit: 'MiB', note: `peak RSS of bin/sim.ts --seed 42, ${run.longMs / 1000} s simulated (bar for 600 s: under 250 MB = 238.4 MiB)` },
+  ];
+  return { figures, details: { shortMs: run.shortMs, longMs: run.longMs, peakRssShortMiB: round(short, 1), peakRssLongMiB: round(long, 1) } };
+}
