@@ -54,8 +54,11 @@ interface ScannedBatch {
   readonly producer?: BatchProducer;
   /** The batch failed its checksum (its header fields are taken as stored). */
   readonly corrupt: boolean;
-  /** Offset and value (UTF-8) of each record the batch holds; none for a corrupt batch. */
-  readonly records: readonly { readonly offset: number; readonly value: string }[];
+  /**
+   * Offset and value (UTF-8) of each record the batch holds, and its ledger key `offset:value`
+   * (built once: replicas share a batch read from the same bytes); none for a corrupt batch.
+   */
+  readonly records: readonly { readonly offset: number; readonly value: string; readonly key: string }[];
 }
 
 /** How one copy of a record ended. */
@@ -246,6 +249,8 @@ export class ReplicaLogs {
    * heap. `copies` gives them back whole.
    */
   private readonly retired = new Map<string, Map<string, readonly number[]>>();
+  /** Batches read off some disk, by base offset, CRC and size: see `sameBatchAs`. */
+  private readonly readBatches = new Map<string, { readonly bytes: Uint8Array; readonly batch: ScannedBatch }>();
   /** Deletions shared by retired records, by their `broker@atMs,...` signature (see `retire`). */
   private readonly deletionSets = new Map<string, readonly number[]>();
 
@@ -678,7 +683,7 @@ export class ReplicaLogs {
     for (const batch of appended) {
       for (const record of batch.records) {
         if (replica.logStart !== undefined && record.offset < replica.logStart) continue;
-        const key = `${record.offset}:${record.value}`;
+        const key = record.key;
         if (replica.held.has(key)) continue;
         replica.held.add(key);
         this.gain(records, replica, key, nowMs);
@@ -772,7 +777,7 @@ export class ReplicaLogs {
     for (const batch of scanned) {
       for (const record of batch.records) {
         if (replica.logStart !== undefined && record.offset < replica.logStart) continue;
-        held.add(`${record.offset}:${record.value}`);
+        held.add(record.key);
       }
     }
     const firstOffset = scanned[0]?.baseOffset ?? Number.POSITIVE_INFINITY;
@@ -816,11 +821,42 @@ export class ReplicaLogs {
     return headerAsRead(disk, path, known, 0) && headerAsRead(disk, path, known, last);
   }
 
+  /**
+   * The batch read before from exactly the bytes that start at `at`, if any: compared byte for
+   * byte, so a hit is what reading them again would give (their checksum held then, so it holds).
+   */
+  private sameBatchAs(bytes: Uint8Array, at: number): { readonly bytes: Uint8Array; readonly batch: ScannedBatch } | undefined {
+    if (bytes.length - at < RECORD_BATCH_OVERHEAD) return undefined;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_BATCH_OVERHEAD);
+    const size = view.getInt32(8) + LOG_OVERHEAD;
+    if (size < RECORD_BATCH_OVERHEAD || size > bytes.length - at) return undefined;
+    const known = this.readBatches.get(batchKey(int64At(view, 0), view.getUint32(17), size));
+    if (known === undefined) return undefined;
+    const cached = known.bytes;
+    for (let index = 0; index < size; index++) if (cached[index] !== bytes[at + index]) return undefined;
+    return known;
+  }
+
+  private rememberBatch(bytes: Uint8Array, at: number, size: number, batch: ScannedBatch): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_BATCH_OVERHEAD);
+    // A cache, not state: emptied when full (each entry holds a copy of its batch's bytes).
+    if (this.readBatches.size >= READ_BATCHES_KEPT) this.readBatches.clear();
+    this.readBatches.set(batchKey(int64At(view, 0), view.getUint32(17), size), { bytes: bytes.slice(at, at + size), batch });
+  }
+
   /** Reads the batches in `[from, to)` of the file into `scan`, stopping at the first bad one. */
   private readFrom(disk: DiskReader, path: string, scan: FileScan, from: number, to: number): void {
     const bytes = disk.peek(path, from, to - from);
     let at = 0;
     while (at < bytes.length) {
+      // A follower's copy of a batch is the leader's bytes: read once, shared by every replica.
+      const known = this.sameBatchAs(bytes, at);
+      if (known !== undefined) {
+        scan.batches.push(known.batch);
+        scan.positions.push(from + at);
+        at += known.bytes.length;
+        continue;
+      }
       const read = readRecordBatch(bytes, at, bytes.length, false);
       if (read.type !== 'batch') {
         // A batch whose checksum fails but whose frame still holds: a flipped bit in its body.
@@ -850,8 +886,12 @@ export class ReplicaLogs {
         crc: read.batch.crc,
         ...(read.batch.producerId === NO_PRODUCER_ID ? {} : { producer: { id: read.batch.producerId, epoch: read.batch.producerEpoch, baseSequence: read.batch.baseSequence } }),
         corrupt: false,
-        records: decoded.map((record) => ({ offset: record.offset, value: record.value === null ? '' : TEXT.decode(record.value) })),
+        records: decoded.map((record) => {
+          const value = record.value === null ? '' : TEXT.decode(record.value);
+          return { offset: record.offset, value, key: `${record.offset}:${value}` };
+        }),
       });
+      this.rememberBatch(bytes, at, read.batch.bytes.length, scan.batches.at(-1) as ScannedBatch);
       scan.positions.push(from + at);
       at += read.batch.bytes.length;
     }
@@ -892,6 +932,13 @@ function unretire(partition: string, key: string, deletions: readonly number[]):
   const endings: CopyEnding[] = [];
   for (let index = 0; index < deletions.length; index += 2) endings.push({ how: 'deleted', brokerId: deletions[index] as number, atMs: deletions[index + 1] as number });
   return { partition, offset: Number(key.slice(0, colon)), value: key.slice(colon + 1), holders: new Holders(), endings };
+}
+
+/** Batches `ReplicaLogs.sameBatchAs` remembers before it starts afresh: a follower reads what its leader wrote moments before. */
+const READ_BATCHES_KEPT = 1024;
+
+function batchKey(baseOffset: number, crc: number, size: number): string {
+  return `${baseOffset}:${crc}:${size}`;
 }
 
 /** Distinct deletion sets `ReplicaLogs.retire` shares before it starts afresh. */
