@@ -123,6 +123,52 @@ describe('zig-zag varints match Kafka byte for byte', () => {
   });
 });
 
+// Copied from apache/kafka clients/src/test/java/org/apache/kafka/common/utils/ByteUtilsTest.java,
+// `testUnsignedVarintSerde`: the lengths and tag counts of flexible message versions (KIP-482).
+// Kafka's API takes and returns a Java int, so -1 is 0xffffffff written unsigned.
+const KAFKA_UNSIGNED_VARINTS: ReadonlyArray<readonly [number, readonly number[]]> = [
+  [0, [0x00]],
+  [-1, [0xff, 0xff, 0xff, 0xff, 0x0f]],
+  [1, [0x01]],
+  [63, [0x3f]],
+  [-64, [0xc0, 0xff, 0xff, 0xff, 0x0f]],
+  [64, [0x40]],
+  [8191, [0xff, 0x3f]],
+  [-8192, [0x80, 0xc0, 0xff, 0xff, 0x0f]],
+  [8192, [0x80, 0x40]],
+  [-8193, [0xff, 0xbf, 0xff, 0xff, 0x0f]],
+  [1048575, [0xff, 0xff, 0x3f]],
+  [1048576, [0x80, 0x80, 0x40]],
+  [INT32_MAX, [0xff, 0xff, 0xff, 0xff, 0x07]],
+  [INT32_MIN, [0x80, 0x80, 0x80, 0x80, 0x08]],
+];
+
+describe('unsigned varints match Kafka byte for byte', () => {
+  it.each(KAFKA_UNSIGNED_VARINTS)('unsigned varint %d', (value, bytes) => {
+    expect(written((writer) => writer.unsignedVarint(value))).toEqual(bytes);
+    const read = reader(bytes);
+    expect(read.unsignedVarint()).toBe(value);
+    expect(read.remaining).toBe(0);
+  });
+
+  it('refuses a fifth byte with its high bit set, and a cut-off encoding', () => {
+    expect(() => reader([0xff, 0xff, 0xff, 0xff, 0x80, 0x01]).unsignedVarint()).toThrow(MalformedInput);
+    expect(() => reader([0x80, 0x80]).unsignedVarint()).toThrow(MalformedInput);
+  });
+
+  it('round-trips every int and refuses anything else', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: INT32_MIN, max: INT32_MAX }), (value) => {
+        const bytes = written((writer) => writer.unsignedVarint(value));
+        // An independent length: one byte per started group of 7 bits of the unsigned value.
+        expect(bytes.length).toBe(Math.max(1, Math.ceil((32 - Math.clz32(value >>> 0)) / 7)));
+        expect(reader(bytes).unsignedVarint()).toBe(value);
+      }),
+    );
+    expect(() => new ByteWriter().unsignedVarint(2 ** 31)).toThrow(AssertionError);
+  });
+});
+
 /**
  * An independent zig-zag varint encoder over BigInt, written from the protobuf definition, so
  * that the properties below compare two implementations rather than one with itself.

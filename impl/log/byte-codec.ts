@@ -82,6 +82,21 @@ export class ByteWriter {
     this.int8Unsigned(zigzag);
   }
 
+  /**
+   * Unsigned varint of a 32-bit value (Kafka's `ByteUtils.writeUnsignedVarint`): the lengths and
+   * tag counts of flexible message versions (KIP-482). Like Kafka it takes a Java `int` and writes
+   * its 32 bits unsigned, so -1 takes five bytes.
+   */
+  unsignedVarint(value: number): void {
+    assert(Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31, `unsigned varint out of int range: ${value}`);
+    let bits = value >>> 0;
+    while (bits >= 0x80) {
+      this.int8Unsigned((bits & 0x7f) | 0x80);
+      bits >>>= 7;
+    }
+    this.int8Unsigned(bits);
+  }
+
   /** Zig-zag varlong of a 64-bit signed value (safe-integer range). */
   varlong(value: number): void {
     assert(Number.isSafeInteger(value), `varlong must be a safe integer, got ${value}`);
@@ -202,6 +217,23 @@ export class ByteReader {
       if ((byte & 0x80) === 0) return (result >>> 1) ^ -(result & 1);
     }
     throw new MalformedInput(`varint longer than 5 bytes at position ${this.offset}`);
+  }
+
+  /**
+   * Kafka's `ByteUtils.readUnsignedVarint`: at most five bytes, read into a Java `int` (values of
+   * 2^31 and above come back negative, as in Kafka); a fifth byte with its high bit set is malformed.
+   */
+  unsignedVarint(): number {
+    let result = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      const byte = this.unsignedByte();
+      result |= (byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result | 0;
+    }
+    const fifth = this.unsignedByte();
+    if ((fifth & 0x80) !== 0) throw new MalformedInput(`unsigned varint longer than 5 bytes at position ${this.offset}`);
+    // Bits beyond the 32nd fall off, as Kafka's `tmp << 28` drops them.
+    return (result | (fifth << 28)) | 0;
   }
 
   varlong(): number {
