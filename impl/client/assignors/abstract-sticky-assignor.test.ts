@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stickyAssign } from './abstract-sticky-assignor.ts';
 import { isFullyBalanced, names, partitionCounts, sortedNames, toSortedString, tp } from './assignor-test-support.ts';
 import { DEFAULT_GENERATION, subscription, type Subscription, type TopicPartition } from './consumer-partition-assignor.ts';
 import { cooperativeMemberData } from './cooperative-sticky-assignor.ts';
@@ -747,3 +748,49 @@ function parse(text: string): TopicPartition[] {
   if (text === '') return [];
   return text.split(', ').map((name) => tp(name.slice(0, name.lastIndexOf('-')), Number(name.slice(name.lastIndexOf('-') + 1))));
 }
+
+/**
+ * refka's own vectors for two refinements of the general algorithm that none of Kafka's cases above
+ * pins: each was found by planting the bug (skipping the refinement) and letting fast-check search
+ * for an input where the answers differ, then shrinking it. The expected answers are refka's; Kafka
+ * would give the same if its HashMap orders agree, which this repository cannot check.
+ */
+describe('general sticky algorithm refinements', () => {
+  const assignSticky = (counts: Record<string, number>, members: [string[], number, TopicPartition[]][]) => {
+    const subscriptions = new Map(
+      members.map(([topics, generation, owned], i) => [
+        `c${i}`,
+        subscription({ topics, userData: { type: 'sticky', previousAssignment: owned, generation }, generationId: generation }),
+      ]),
+    );
+    const result = stickyAssign(partitionCounts(counts), subscriptions, stickyMemberData);
+    return [...result.assignment].map(([member, partitions]) => `${member}: ${names(partitions).join(' ')}`);
+  };
+
+  it('a partition whose claim was overruled by a newer generation moves back to its previous owner when balancing', () => {
+    // d-3 is claimed by c1 (generation 0) and c3 (generation 1): c3 keeps it, c1 is its previous
+    // owner. c3 ends with more than it can keep balanced, and d-3 goes back to c1 rather than to
+    // the least loaded subscriber (c0), which would leave c2 with one partition and c0 with three.
+    expect(
+      assignSticky({ a: 1, b: 2, c: 2, d: 4 }, [
+        [['d'], 0, []],
+        [['c', 'd'], 0, [tp('d', 3)]],
+        [['c'], 0, []],
+        [['a', 'b', 'd'], 1, [tp('d', 3)]],
+      ]),
+    ).toEqual(['c0: d-0 d-1', 'c1: d-2 d-3', 'c2: c-1 c-0', 'c3: a-0 b-0 b-1']);
+  });
+
+  it('a balancing move prefers undoing an earlier move of the same topic (PartitionMovements)', () => {
+    // c2 owns b-0, b-1 and d-1, and gets all of c (only it subscribes): 7 partitions. Balancing
+    // first moves d-1 from c2 to c0; later a d partition must go from c0 back to c2, and it sends d-1
+    // (undoing the first move, so c2 keeps what it owned) rather than d-0.
+    expect(
+      assignSticky({ a: 2, b: 2, c: 4, d: 4 }, [
+        [['a', 'b', 'd'], 0, []],
+        [['b'], 0, []],
+        [['b', 'c', 'd'], 0, [tp('b', 1), tp('d', 1), tp('b', 0)]],
+      ]),
+    ).toEqual(['c0: a-0 a-1 d-0 d-2 d-3', 'c1: b-0 b-1', 'c2: c-0 c-1 c-2 c-3 d-1']);
+  });
+});
