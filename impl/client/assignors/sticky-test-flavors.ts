@@ -1,6 +1,6 @@
 import { assert } from '../../common/assert.ts';
 import { partitionsTransferringOwnership, stickyAssign, type StickyAssignment } from './abstract-sticky-assignor.ts';
-import { partitionsByMember, validityAndBalanceProblem } from './assignor-test-support.ts';
+import { partitionCounts, partitionsByMember, validityAndBalanceProblem } from './assignor-test-support.ts';
 import {
   DEFAULT_GENERATION,
   partitionKey,
@@ -140,4 +140,48 @@ function revokesAny(
   const both = [...added].filter((key) => revoked.has(key));
   assert(both.length === 0, `assigned to a new member in the rebalance that revokes them: ${both.join(', ')}`);
   return revoked.size > 0;
+}
+
+/** Kafka runs the sticky cases once per RackConfig; refka per assignor, with and without consumer racks. */
+export const STICKY_CASES = STICKY_FLAVORS.flatMap((flavor) => [false, true].map((withRack) => [flavor.name, flavor, withRack] as const));
+
+const RACKS = ['rack-a', 'rack-b', 'rack-c'];
+
+/** AbstractStickyAssignorTest's helpers for one assignor, consumer racks on or off. */
+export function stickyHarness(flavor: StickyFlavor, withRack: boolean) {
+  const rack = (index: number): string | undefined => (withRack ? RACKS[index % RACKS.length] : undefined);
+  return {
+    rack,
+    /** AbstractStickyAssignorTest.subscription(topics, consumerIndex): nothing owned, no generation. */
+    fresh: (topics: string[], index: number): Subscription => subscription({ topics, rackId: rack(index) }),
+    v2: (topics: string[], owned: readonly TopicPartition[], generation: number, index: number): Subscription =>
+      flavor.buildSubscriptionV2Above(topics, owned, generation, rack(index)),
+    assign: (counts: Record<string, number>, subscriptions: Map<string, Subscription>): StickyRun =>
+      flavor.assign(partitionCounts(counts), subscriptions),
+    verify: (
+      subscriptions: Map<string, Subscription>,
+      assignment: ReadonlyMap<string, readonly TopicPartition[]>,
+      counts: Record<string, number>,
+    ): ReadonlyMap<string, readonly TopicPartition[]> => flavor.verifyValidityAndBalance(subscriptions, assignment, partitionCounts(counts)),
+    of: (assignment: ReadonlyMap<string, readonly TopicPartition[]>, member: string): readonly TopicPartition[] =>
+      assignment.get(member) ?? [],
+    noTransfers: new Map<string, string>(),
+  };
+}
+
+/** AbstractStickyAssignorTest.getTopicName / getConsumerName: "t07", "c12". */
+export function canonicalName(prefix: string, i: number, maxNum: number): string {
+  return prefix + String(i).padStart(String(maxNum).length, '0');
+}
+
+/** A seeded PRNG (mulberry32) where Kafka's randomized cases call `new Random()`. */
+export function seededRandom(seed: number): (bound: number) => number {
+  let state = seed >>> 0;
+  return (bound) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * bound);
+  };
 }
