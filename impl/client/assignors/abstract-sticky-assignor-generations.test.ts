@@ -132,10 +132,11 @@ describe.each(STICKY_CASES)(
 );
 
 /**
- * refka's own vectors for two refinements of the general algorithm that none of Kafka's cases above
- * pins: each was found by planting the bug (skipping the refinement) and letting fast-check search
- * for an input where the answers differ, then shrinking it. The expected answers are refka's; Kafka
- * would give the same if its HashMap orders agree, which this repository cannot check.
+ * refka's own vectors for the general algorithm's refinements that none of Kafka's cases above pins,
+ * and for one departure from Kafka (the previous owner's subscription). Each was found by planting
+ * the bug (skipping the refinement, or Kafka's unchecked move) and letting fast-check search for an
+ * input where the answers differ, then shrinking it. The expected answers are refka's; Kafka would give the same if its HashMap orders agree,
+ * which this repository cannot check (no JVM here).
  */
 describe('general sticky algorithm refinements', () => {
   const assignSticky = (counts: Record<string, number>, members: [string[], number, TopicPartition[]][]) => {
@@ -161,6 +162,20 @@ describe('general sticky algorithm refinements', () => {
         [['a', 'b', 'd'], 1, [tp('d', 3)]],
       ]),
     ).toEqual(['c0: d-0 d-1', 'c1: d-2 d-3', 'c2: c-1 c-0', 'c3: a-0 b-0 b-1']);
+  });
+
+  it("a partition is not moved back to a previous owner that left its topic (Kafka's move-back does not check)", () => {
+    // c (generation 0) claims t2-0, but now subscribes only to t1; a (generation 1) owns all of t2.
+    // Balancing must take partitions from a, and c is t2-0's previous owner with fewer partitions:
+    // Kafka's performReassignments moves t2-0 to c without checking c's subscription. refka moves a
+    // partition back only to a previous owner that subscribes to its topic; d gets it instead.
+    expect(
+      assignSticky({ t1: 2, t2: 4 }, [
+        [['t1', 't2'], 1, [tp('t2', 0), tp('t2', 1), tp('t2', 2), tp('t2', 3)]],
+        [['t1'], 0, [tp('t2', 0)]],
+        [['t2'], 1, []],
+      ]),
+    ).toEqual(['c0: t2-2 t2-3', 'c1: t1-0 t1-1', 'c2: t2-0 t2-1']);
   });
 
   it('a balancing move prefers undoing an earlier move of the same topic (PartitionMovements)', () => {
