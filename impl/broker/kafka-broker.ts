@@ -1,6 +1,6 @@
 import { assert, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
-import { MetadataState, type PartitionRegistration } from '../controller/controller-state.ts';
+import { MetadataState } from '../controller/controller-state.ts';
 import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type NodeInput, type SimulatedNode } from '../env/node-environment.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../log/leader-epoch-file-cache.ts';
 import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
@@ -9,24 +9,22 @@ import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import {
   brokerIdOf,
-  brokerNodeId,
   controllerNodeId,
   EARLIEST_TIMESTAMP,
-  NO_LEADER_EPOCH,
   type FetchPartitionResponse,
   type FetchRequest,
-  type FetchResponse,
   type KafkaMessage,
   type ListOffsetsRequest,
   type MetadataRequest,
   type OffsetsForLeaderEpochRequest,
-  type OffsetsForLeaderEpochResponse,
   type ProducePartitionResponse,
   type ProduceRequest,
 } from '../protocol/messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
+import type { BrokerIo } from './broker-io.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
 import { Partition, type PartitionContext } from './partition.ts';
+import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
 const METADATA_FETCH_INTERVAL_MS = 50;
@@ -34,7 +32,6 @@ const METADATA_FETCH_INTERVAL_MS = 50;
 const STARTING_HEARTBEAT_INTERVAL_MS = 10;
 const MAINTENANCE_INTERVAL_MS = 1_000;
 const HW_CHECKPOINT_INTERVAL_MS = 5_000;
-const REPLICA_FETCH_BACKOFF_MS = 100;
 /**
  * A request without an answer after this long is given up (Kafka's `request.timeout.ms` for
  * inter-broker and controller channels; refka uses a shorter bound so that a lost request costs
@@ -64,17 +61,6 @@ type ControllerCall =
   | { readonly kind: 'metadata' }
   | { readonly kind: 'alter-partition'; readonly partition: string }
   | { readonly kind: 'producer-ids' };
-
-/** A follower's replication of one partition (Kafka's `ReplicaFetcherThread`, per partition). */
-interface FetcherState {
-  phase: 'truncating' | 'fetching' | 'backoff' | 'idle';
-  /** The phase a backoff returns to. */
-  resume: 'truncating' | 'fetching';
-  leaderId: number;
-  leaderEpoch: number;
-  /** The request in flight, if any. */
-  inFlight: number | undefined;
-}
 
 interface DelayedProduce {
   readonly from: NodeId;
@@ -113,9 +99,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private readonly incarnationId: string;
   private nextCorrelationId = 1;
   private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number }>();
-  private readonly fetchers = new Map<string, FetcherState>();
-  /** correlationId -> partition name, for fetches and OffsetsForLeaderEpoch sent to leaders. */
-  private readonly leaderCalls = new Map<number, { partition: string; leaderId: number; kind: 'fetch' | 'epoch'; sentAtMs: number }>();
+  private readonly replicaFetcher: ReplicaFetcher;
   private delayedProduces: DelayedProduce[] = [];
   private delayedFetches: DelayedFetch[] = [];
   private producerIds: { next: number; end: number } | undefined;
@@ -136,6 +120,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
    */
   private metadataPublished = false;
   private effects: NodeEffect<KafkaMessage>[] = [];
+  private readonly io: BrokerIo;
   private readonly context: PartitionContext;
 
   constructor(
@@ -162,6 +147,14 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       // Kafka exits when it cannot load its only log directory.
       this.startupFailure = error.message;
     }
+    this.io = {
+      nowMs: () => environment.clock.nowMs(),
+      send: (to, message) => this.effects.push({ type: 'send', to, message }),
+      setTimer: (name, delayMs) => this.effects.push({ type: 'set-timer', name, delayMs }),
+      cancelTimer: (name) => this.effects.push({ type: 'cancel-timer', name }),
+      mark: (name) => this.effects.push({ type: 'mark', name }),
+      nextCorrelationId: () => this.nextCorrelationId++,
+    };
     this.context = {
       brokerId: options.brokerId,
       brokerEpoch: () => this.brokerEpoch,
@@ -173,6 +166,15 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
     };
+    this.replicaFetcher = new ReplicaFetcher({
+      brokerId: options.brokerId,
+      config: options.config,
+      rules: options.rules,
+      io: this.io,
+      brokerEpoch: () => this.brokerEpoch,
+      getPartition: (name) => this.partitions.get(name),
+      transition: (instance, event, to) => this.context.transition(instance, event, to),
+    });
     for (const summary of loaded?.logs.values() ?? []) {
       if (summary.bytesTruncated > 0) this.effects.push({ type: 'mark', name: 'recovery-truncated-torn-tail' });
     }
@@ -352,7 +354,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       default:
         break;
     }
-    if (name.startsWith('fetcher:')) return this.runFetcher(name.slice('fetcher:'.length));
+    if (name.startsWith(FETCHER_TIMER_PREFIX)) return this.replicaFetcher.onBackoffTimer(name);
     if (name.startsWith('produce-timeout:')) return this.expireProduce(name);
     if (name.startsWith('fetch-wait:')) return this.expireFetch(name);
     assert(false, `unknown broker timer ${name}`);
@@ -368,12 +370,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       if (call.kind === 'producer-ids') this.producerIdsRequested = false;
       if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
     }
-    for (const [correlationId, call] of [...this.leaderCalls.entries()]) {
-      if (call.sentAtMs > deadline) continue;
-      this.leaderCalls.delete(correlationId);
-      const fetcher = this.fetchers.get(call.partition);
-      if (fetcher !== undefined && fetcher.inFlight === correlationId) this.backoff(call.partition, fetcher);
-    }
+    this.replicaFetcher.expireRequests(deadline);
   }
 
   /**
@@ -495,9 +492,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       case 'InitProducerIdRequest':
         return this.handleInitProducerId(from, message.correlationId);
       case 'FetchResponse':
-        return this.onFetchResponse(message);
+        return this.replicaFetcher.onFetchResponse(message);
       case 'OffsetsForLeaderEpochResponse':
-        return this.onOffsetsForLeaderEpochResponse(message);
+        return this.replicaFetcher.onOffsetsForLeaderEpochResponse(message);
       case 'BrokerRegistrationRequest':
       case 'BrokerHeartbeatRequest':
       case 'FetchMetadataRequest':
@@ -546,12 +543,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     }
     const leaderId = brokerIdOf(peer);
     if (leaderId === undefined) return;
-    for (const [correlationId, call] of [...this.leaderCalls.entries()]) {
-      if (call.leaderId !== leaderId) continue;
-      this.leaderCalls.delete(correlationId);
-      const fetcher = this.fetchers.get(call.partition);
-      if (fetcher !== undefined && fetcher.inFlight === correlationId) this.backoff(call.partition, fetcher);
-    }
+    this.replicaFetcher.onLeaderDisconnected(leaderId);
   }
 
   // ---- Partitions from metadata (Kafka's applyDelta) --------------------------------------------------
@@ -576,146 +568,13 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       }
       const change = partition.applyRegistration(registration);
       if (change.becameLeader) {
-        this.fetchers.delete(name);
+        this.replicaFetcher.removeFetcherForPartition(name);
       } else if (change.becameFollower) {
-        this.startFetcher(partition, registration);
+        this.replicaFetcher.addFetcherForPartition(partition, registration);
       }
     }
     this.completeDelayedProduces();
     this.completeDelayedFetches();
-  }
-
-  // ---- Follower: the replica fetcher ---------------------------------------------------------------------
-
-  private startFetcher(partition: Partition, registration: PartitionRegistration): void {
-    const fetcher: FetcherState = { phase: 'idle', resume: 'fetching', leaderId: registration.leader, leaderEpoch: registration.leaderEpoch, inFlight: undefined };
-    this.fetchers.set(partition.name, fetcher);
-    if (registration.leader === NO_LEADER) return;
-    if (this.options.rules.truncateOnNewLeader === 'high-watermark') {
-      // Before KIP-101 a follower truncated its log to its high watermark before fetching from a
-      // new leader, which could throw away acknowledged records the new leader lacked too.
-      partition.truncateTo(partition.highWatermark);
-      fetcher.phase = 'fetching';
-      this.context.transition(partition.name, 'TRUNCATED', 'follower.fetching');
-    } else {
-      fetcher.phase = 'truncating';
-    }
-    this.runFetcher(partition.name);
-  }
-
-  private backoff(name: string, fetcher: FetcherState): void {
-    fetcher.inFlight = undefined;
-    if (fetcher.phase === 'backoff') return;
-    fetcher.resume = fetcher.phase === 'truncating' ? 'truncating' : 'fetching';
-    fetcher.phase = 'backoff';
-    this.timer(`fetcher:${name}`, REPLICA_FETCH_BACKOFF_MS);
-  }
-
-  private runFetcher(name: string): void {
-    const fetcher = this.fetchers.get(name);
-    const partition = this.partitions.get(name);
-    if (fetcher === undefined || partition === undefined || partition.role !== 'follower' || fetcher.leaderId === NO_LEADER) return;
-    if (fetcher.phase === 'backoff') fetcher.phase = fetcher.resume;
-    if (fetcher.inFlight !== undefined) return;
-    const leader = brokerNodeId(fetcher.leaderId);
-    const currentLeaderEpoch = this.options.rules.fetchCarriesLeaderEpoch ? fetcher.leaderEpoch : NO_LEADER_EPOCH;
-    const correlationId = this.nextCorrelationId++;
-    fetcher.inFlight = correlationId;
-    if (fetcher.phase === 'truncating') {
-      this.leaderCalls.set(correlationId, { partition: name, leaderId: fetcher.leaderId, kind: 'epoch', sentAtMs: this.environment.clock.nowMs() });
-      this.send(leader, {
-        type: 'OffsetsForLeaderEpochRequest',
-        correlationId,
-        replicaId: this.options.brokerId,
-        partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, leaderEpoch: partition.latestEpochForTruncation() }],
-      });
-      return;
-    }
-    this.leaderCalls.set(correlationId, { partition: name, leaderId: fetcher.leaderId, kind: 'fetch', sentAtMs: this.environment.clock.nowMs() + this.options.config.number('replica.fetch.wait.max.ms') });
-    this.send(leader, {
-      type: 'FetchRequest',
-      correlationId,
-      replicaId: this.options.brokerId,
-      replicaEpoch: this.brokerEpoch,
-      maxWaitMs: this.options.config.number('replica.fetch.wait.max.ms'),
-      minBytes: 1,
-      // Kafka's replica.fetch.response.max.bytes default; one partition per fetch here, so the
-      // per-partition bound (replica.fetch.max.bytes) is the one that decides.
-      maxBytes: 10 << 20,
-      partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, fetchOffset: partition.log.logEndOffset, logStartOffset: partition.log.logStartOffset, partitionMaxBytes: this.options.config.number('replica.fetch.max.bytes') }],
-    });
-  }
-
-  /**
-   * The follower's side of KIP-101/KIP-279 (Kafka's `getOffsetTruncationState`): truncate to the
-   * end of the largest epoch both logs know; if the leader answered with an epoch this replica
-   * does not have, truncate to where this replica's own copy of that epoch ends and ask again.
-   */
-  private onOffsetsForLeaderEpochResponse(response: OffsetsForLeaderEpochResponse): void {
-    const call = this.leaderCalls.get(response.correlationId);
-    if (call === undefined) return;
-    this.leaderCalls.delete(response.correlationId);
-    const fetcher = this.fetchers.get(call.partition);
-    const partition = this.partitions.get(call.partition);
-    if (fetcher === undefined || partition === undefined || fetcher.inFlight !== response.correlationId) return;
-    fetcher.inFlight = undefined;
-    const answer = response.partitions[0];
-    if (answer === undefined || answer.error !== 'NONE') return this.backoff(call.partition, fetcher);
-    const logEnd = partition.log.logEndOffset;
-    let complete = true;
-    if (answer.endOffset === UNDEFINED_EPOCH_OFFSET) {
-      partition.truncateTo(partition.highWatermark);
-    } else if (answer.leaderEpoch === UNDEFINED_EPOCH) {
-      // A leader from before KIP-279 answers only an offset: truncate to it and trust the rest.
-      partition.truncateTo(Math.min(answer.endOffset, logEnd));
-    } else {
-      const own = partition.log.leaderEpochCache.endOffsetFor(answer.leaderEpoch, logEnd);
-      if (own.epoch === UNDEFINED_EPOCH) {
-        partition.truncateTo(partition.highWatermark);
-      } else if (own.epoch !== answer.leaderEpoch) {
-        partition.truncateTo(Math.min(own.endOffset, logEnd));
-        complete = false;
-      } else {
-        partition.truncateTo(this.options.rules.followerTruncatesToLeaderEpochEnd ? Math.min(answer.endOffset, own.endOffset) : own.endOffset);
-      }
-    }
-    fetcher.phase = complete ? 'fetching' : 'truncating';
-    if (complete) this.context.transition(partition.name, 'TRUNCATED', 'follower.fetching');
-    this.runFetcher(call.partition);
-  }
-
-  private onFetchResponse(response: FetchResponse): void {
-    const call = this.leaderCalls.get(response.correlationId);
-    if (call === undefined) return;
-    this.leaderCalls.delete(response.correlationId);
-    const fetcher = this.fetchers.get(call.partition);
-    const partition = this.partitions.get(call.partition);
-    if (fetcher === undefined || partition === undefined || fetcher.inFlight !== response.correlationId || partition.role !== 'follower') return;
-    fetcher.inFlight = undefined;
-    const data = response.partitions[0];
-    if (data === undefined) return this.backoff(call.partition, fetcher);
-    switch (data.error) {
-      case 'NONE': {
-        const error = partition.appendAsFollower(data.records, data.highWatermark, data.logStartOffset);
-        if (error !== 'NONE') {
-          // The leader's data does not follow ours: find the divergence again.
-          fetcher.phase = 'truncating';
-          this.context.transition(partition.name, 'DIVERGED', 'follower.truncating');
-          return this.backoff(call.partition, fetcher);
-        }
-        return this.runFetcher(call.partition);
-      }
-      case 'OFFSET_OUT_OF_RANGE':
-        if (partition.log.logEndOffset < data.logStartOffset) {
-          partition.truncateFullyAndStartAt(data.logStartOffset);
-        } else {
-          fetcher.phase = 'truncating';
-          this.context.transition(partition.name, 'DIVERGED', 'follower.truncating');
-        }
-        return this.backoff(call.partition, fetcher);
-      default:
-        return this.backoff(call.partition, fetcher);
-    }
   }
 
   // ---- Leader: requests from followers and clients -------------------------------------------------------
