@@ -14,6 +14,8 @@ export interface BrokerIo {
   cancelTimer(name: string): void;
   /** A coverage mark (`sometimes` invariants count them). */
   mark(name: string): void;
+  /** A step along a lifecycle: `machine` names a model in `model/`, `instance` the thing that moved. */
+  transition(machine: string, instance: string, event: string, to: string): void;
   /**
    * The next correlation id. One sequence serves the controller channel and the fetchers alike,
    * so that an answer is matched to its request whoever sent it.

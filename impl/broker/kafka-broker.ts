@@ -22,14 +22,13 @@ import {
 } from '../protocol/messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
+import { BrokerLifecycleManager, HEARTBEAT_TIMER, type BrokerLifecycle } from './broker-lifecycle-manager.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
 import { Partition, type PartitionContext } from './partition.ts';
 import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
 const METADATA_FETCH_INTERVAL_MS = 50;
-/** Kafka's BrokerLifecycleManager heartbeats every 10 ms while STARTING ("start up a bit quicker"). */
-const STARTING_HEARTBEAT_INTERVAL_MS = 10;
 const MAINTENANCE_INTERVAL_MS = 1_000;
 const HW_CHECKPOINT_INTERVAL_MS = 5_000;
 /**
@@ -51,9 +50,6 @@ export interface KafkaBrokerOptions {
   /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
   readonly rules: ProtocolRules;
 }
-
-/** The broker's lifecycle (Kafka's `BrokerState`), as the model in `model/broker.machine.ts` has it. */
-export type BrokerLifecycle = 'starting' | 'recovery' | 'fenced' | 'running' | 'pending-controlled-shutdown' | 'shutting-down';
 
 type ControllerCall =
   | { readonly kind: 'registration' }
@@ -86,31 +82,20 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   readonly kind = 'broker';
   readonly image = new MetadataState();
   readonly partitions = new Map<string, Partition>();
-  lifecycle: BrokerLifecycle = 'starting';
   private readonly logManager: LogManager;
   private loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
-  /** KIP-966: the epoch the clean-shutdown file named at startup (-1: none), sent when registering. */
-  private previousBrokerEpoch = -1;
   /** Whether this process found a clean-shutdown marker and loaded its logs as after a clean shutdown; undefined if loading failed. */
   private loadedAsClean: boolean | undefined;
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
   private startupFailure: string | undefined;
-  private brokerEpoch = -1;
-  private readonly incarnationId: string;
   private nextCorrelationId = 1;
   private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number }>();
   private readonly replicaFetcher: ReplicaFetcher;
+  private readonly lifecycleManager: BrokerLifecycleManager;
   private delayedProduces: DelayedProduce[] = [];
   private delayedFetches: DelayedFetch[] = [];
   private producerIds: { next: number; end: number } | undefined;
   private producerIdsRequested = false;
-  private wantShutDown = false;
-  /**
-   * Kafka's `BrokerLifecycleManager.readyToUnfence`: set once the controller has said this
-   * registration is caught up with the metadata log and the broker has applied it (its partitions
-   * and fetchers follow the metadata it fetched). Until then heartbeats ask to stay fenced.
-   */
-  private readyToUnfence = false;
   /**
    * Whether this process has caught up with the metadata log once and published its image to its
    * partitions. A restarted broker replays the log from the start; before it has reached the high
@@ -127,9 +112,11 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     private readonly environment: NodeEnvironment,
     private readonly options: KafkaBrokerOptions,
   ) {
-    this.incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
+    const incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
     this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR, options.rules);
     let loaded: ReturnType<LogManager['loadLogs']> | undefined;
+    // KIP-966: the epoch the clean-shutdown file named at startup (-1: none), sent when registering.
+    let previousBrokerEpoch = -1;
     try {
       loaded = this.logManager.loadLogs(() => this.logConfig());
       this.loadedHighWatermarks = loaded.highWatermarks;
@@ -140,7 +127,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       // after an unclean shutdown, with no previous broker epoch. Kafka does not recover logs
       // after a clean shutdown and would not notice; refka checks the headers it scans anyway.
       const cut = [...loaded.logs.values()].some((summary) => summary.bytesTruncated > 0);
-      this.previousBrokerEpoch = cut ? -1 : loaded.previousBrokerEpoch;
+      previousBrokerEpoch = cut ? -1 : loaded.previousBrokerEpoch;
       this.loadedAsClean = loaded.hadCleanShutdown && !cut;
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
@@ -153,11 +140,26 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       setTimer: (name, delayMs) => this.effects.push({ type: 'set-timer', name, delayMs }),
       cancelTimer: (name) => this.effects.push({ type: 'cancel-timer', name }),
       mark: (name) => this.effects.push({ type: 'mark', name }),
+      transition: (machine, instance, event, to) => this.effects.push({ type: 'transition', machine, instance, event: { type: event }, to }),
       nextCorrelationId: () => this.nextCorrelationId++,
     };
+    this.lifecycleManager = new BrokerLifecycleManager({
+      brokerId: options.brokerId,
+      config: options.config,
+      io: this.io,
+      incarnationId,
+      previousBrokerEpoch,
+      callController: (call, build) => this.callController(call, build),
+      metadataOffset: () => this.image.nextOffset,
+      fetchMetadata: () => this.fetchMetadata(),
+      onUnfencedHeartbeat: () => {
+        if (this.producerIds === undefined && !this.producerIdsRequested) this.requestProducerIds();
+      },
+      onShutdownGranted: () => this.shutdown(),
+    });
     this.context = {
       brokerId: options.brokerId,
-      brokerEpoch: () => this.brokerEpoch,
+      brokerEpoch: () => this.lifecycleManager.brokerEpoch,
       nowMs: () => environment.clock.nowMs(),
       config: options.config,
       rules: options.rules,
@@ -171,7 +173,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       config: options.config,
       rules: options.rules,
       io: this.io,
-      brokerEpoch: () => this.brokerEpoch,
+      brokerEpoch: () => this.lifecycleManager.brokerEpoch,
       getPartition: (name) => this.partitions.get(name),
       transition: (instance, event, to) => this.context.transition(instance, event, to),
     });
@@ -191,7 +193,11 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   }
 
   get currentBrokerEpoch(): number {
-    return this.brokerEpoch;
+    return this.lifecycleManager.brokerEpoch;
+  }
+
+  get lifecycle(): BrokerLifecycle {
+    return this.lifecycleManager.lifecycle;
   }
 
   /**
@@ -226,9 +232,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
           this.effects.push({ type: 'halt', reason: `log directory failed at startup: ${this.startupFailure}`, failed: true });
           return;
         }
-        this.setLifecycle('recovery', 'LOGS_LOADED');
-        this.register();
-        this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
+        this.lifecycleManager.start();
         this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
         this.timer('maintenance', MAINTENANCE_INTERVAL_MS);
         this.timer('isr-expiration', Math.max(1, Math.floor(this.options.config.number('replica.lag.time.max.ms') / 2)));
@@ -248,12 +252,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       default:
         assertNever(input, 'broker input');
     }
-  }
-
-  private setLifecycle(to: BrokerLifecycle, event: string): void {
-    if (this.lifecycle === to) return;
-    this.lifecycle = to;
-    this.effects.push({ type: 'transition', machine: 'broker', instance: `broker-${this.options.brokerId}`, event: { type: event }, to });
   }
 
   private timer(name: string, delayMs: number): void {
@@ -280,27 +278,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     return logConfigFrom(pickLogKeys(overrides));
   }
 
-  // ---- Lifecycle: registration, heartbeats, metadata ----------------------------------------------------
-
-  private register(): void {
-    this.callController({ kind: 'registration' }, (correlationId) => ({
-      type: 'BrokerRegistrationRequest', correlationId, brokerId: this.options.brokerId, incarnationId: this.incarnationId,
-      previousBrokerEpoch: this.previousBrokerEpoch,
-    }));
-  }
-
-  private heartbeat(): void {
-    if (this.brokerEpoch < 0) return;
-    this.callController({ kind: 'heartbeat' }, (correlationId) => ({
-      type: 'BrokerHeartbeatRequest',
-      correlationId,
-      brokerId: this.options.brokerId,
-      brokerEpoch: this.brokerEpoch,
-      currentMetadataOffset: this.image.nextOffset,
-      wantFence: !this.readyToUnfence,
-      wantShutDown: this.wantShutDown,
-    }));
-  }
+  // ---- The metadata log ----------------------------------------------------------------------------
 
   private fetchMetadata(): void {
     if ([...this.controllerCalls.values()].some((call) => call.kind === 'metadata')) return;
@@ -311,10 +289,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   private onTimer(name: string): void {
     switch (name) {
-      case 'heartbeat':
-        this.heartbeat();
-        this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
-        return;
+      case HEARTBEAT_TIMER:
+        return this.lifecycleManager.onHeartbeatTimer();
       case 'metadata-fetch':
         this.fetchMetadata();
         this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
@@ -366,7 +342,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     for (const [correlationId, call] of [...this.controllerCalls.entries()]) {
       if (call.sentAtMs > deadline) continue;
       this.controllerCalls.delete(correlationId);
-      if (call.kind === 'registration') this.register();
+      if (call.kind === 'registration') this.lifecycleManager.register();
       if (call.kind === 'producer-ids') this.producerIdsRequested = false;
       if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
     }
@@ -397,61 +373,20 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   /** Begins a controlled shutdown (SIGTERM): leaderships move away, then the broker stops. */
   requestControlledShutdown(): void {
-    if (this.wantShutDown) return;
-    this.wantShutDown = true;
-    this.setLifecycle('pending-controlled-shutdown', 'CONTROLLED_SHUTDOWN');
-    this.heartbeat();
+    this.lifecycleManager.requestControlledShutdown();
   }
 
   private onMessage(from: NodeId, message: KafkaMessage): void {
     switch (message.type) {
-      case 'BrokerRegistrationResponse': {
+      case 'BrokerRegistrationResponse':
         // Only the registration in flight counts: an answer to one given up on (it timed out and
         // was sent again) arrives late over a slow link and must not register the broker twice.
         if (this.controllerCalls.get(message.correlationId)?.kind !== 'registration') return;
         this.controllerCalls.delete(message.correlationId);
-        if (message.error !== 'NONE') return this.register();
-        this.brokerEpoch = message.brokerEpoch;
-        this.readyToUnfence = false;
-        // A broker already asked to stop stays in its controlled shutdown.
-        if (!this.wantShutDown) this.setLifecycle('fenced', 'REGISTERED');
-        // Kafka's BrokerLifecycleManager heartbeats at once after registering, to learn when
-        // the controller considers it caught up.
-        this.heartbeat();
-        this.fetchMetadata();
-        return;
-      }
-      case 'BrokerHeartbeatResponse': {
+        return this.lifecycleManager.onBrokerRegistrationResponse(message);
+      case 'BrokerHeartbeatResponse':
         this.controllerCalls.delete(message.correlationId);
-        if (message.error === 'STALE_BROKER_EPOCH' || message.error === 'BROKER_ID_NOT_REGISTERED') {
-          // The controller lost our registration (it fenced an older incarnation): register again.
-          this.brokerEpoch = -1;
-          if (!this.wantShutDown) this.setLifecycle('recovery', 'REREGISTER');
-          return this.register();
-        }
-        if (message.shouldShutDown && this.wantShutDown) {
-          this.shutdown();
-          return;
-        }
-        if (this.wantShutDown) return;
-        if (!this.readyToUnfence) {
-          // Kafka's STARTING state: heartbeat every 10 ms until the controller says this
-          // registration is caught up with the metadata log; then, with the metadata applied,
-          // ask to be unfenced at once (`setReadyToUnfence`) rather than a heartbeat interval later.
-          if (!message.isCaughtUp) {
-            this.timer('heartbeat', STARTING_HEARTBEAT_INTERVAL_MS);
-            return;
-          }
-          this.readyToUnfence = true;
-          this.heartbeat();
-          this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
-          return;
-        }
-        if (!message.isFenced && this.lifecycle === 'fenced') this.setLifecycle('running', 'UNFENCED');
-        if (message.isFenced && this.lifecycle === 'running') this.setLifecycle('fenced', 'FENCED');
-        if (!message.isFenced && this.producerIds === undefined && !this.producerIdsRequested) this.requestProducerIds();
-        return;
-      }
+        return this.lifecycleManager.onBrokerHeartbeatResponse(message);
       case 'FetchMetadataResponse': {
         this.controllerCalls.delete(message.correlationId);
         if (message.error !== 'NONE') return;
@@ -511,21 +446,21 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     }
   }
 
+  /** The controller granted the controlled shutdown: the partitions go offline, the logs close. */
   private shutdown(): void {
-    this.setLifecycle('shutting-down', 'SHUTDOWN_GRANTED');
     for (const partition of this.sortedPartitions()) partition.makeOffline();
     const hws = new Map<string, number>();
     for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
     // The marker names this registration's epoch, so that the next start can prove to the
     // controller that it lost nothing (KIP-966; Kafka's LogManager.shutdown(brokerEpoch)).
-    this.logManager.shutdown(hws, this.brokerEpoch);
+    this.logManager.shutdown(hws, this.lifecycleManager.brokerEpoch);
     this.effects.push({ type: 'halt', reason: 'controlled shutdown complete', failed: false });
   }
 
   private requestProducerIds(): void {
     this.producerIdsRequested = true;
     this.callController({ kind: 'producer-ids' }, (correlationId) => ({
-      type: 'AllocateProducerIdsRequest', correlationId, brokerId: this.options.brokerId, brokerEpoch: this.brokerEpoch,
+      type: 'AllocateProducerIdsRequest', correlationId, brokerId: this.options.brokerId, brokerEpoch: this.lifecycleManager.brokerEpoch,
     }));
   }
 
@@ -534,7 +469,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       const calls = [...this.controllerCalls.entries()];
       this.controllerCalls.clear();
       for (const [, call] of calls) {
-        if (call.kind === 'registration') this.register();
+        if (call.kind === 'registration') this.lifecycleManager.register();
         if (call.kind === 'producer-ids') this.producerIdsRequested = false;
       }
       // AlterPartition requests in flight are lost with the connection: they go again, unchanged.
@@ -766,7 +701,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private handleInitProducerId(from: NodeId, correlationId: number): void {
     const ids = this.producerIds;
     if (ids === undefined || ids.next >= ids.end) {
-      if (!this.producerIdsRequested && this.brokerEpoch >= 0) this.requestProducerIds();
+      if (!this.producerIdsRequested && this.lifecycleManager.brokerEpoch >= 0) this.requestProducerIds();
       this.send(from, { type: 'InitProducerIdResponse', correlationId, error: 'LEADER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 });
       return;
     }
