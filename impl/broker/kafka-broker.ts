@@ -2,30 +2,18 @@ import { assert, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
 import { MetadataState } from '../controller/controller-state.ts';
 import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type NodeInput, type SimulatedNode } from '../env/node-environment.ts';
-import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../log/leader-epoch-file-cache.ts';
 import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
 import { LogManager, parseTopicPartitionDir } from '../log/log-manager.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
-import {
-  brokerIdOf,
-  controllerNodeId,
-  EARLIEST_TIMESTAMP,
-  type FetchPartitionResponse,
-  type FetchRequest,
-  type KafkaMessage,
-  type ListOffsetsRequest,
-  type MetadataRequest,
-  type OffsetsForLeaderEpochRequest,
-  type ProducePartitionResponse,
-  type ProduceRequest,
-} from '../protocol/messages.ts';
+import { brokerIdOf, controllerNodeId, type KafkaMessage, type MetadataRequest } from '../protocol/messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
 import { BrokerLifecycleManager, HEARTBEAT_TIMER, type BrokerLifecycle } from './broker-lifecycle-manager.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
-import { Partition, type PartitionContext } from './partition.ts';
+import type { Partition, PartitionContext } from './partition.ts';
 import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
+import { FETCH_WAIT_TIMER_PREFIX, PRODUCE_TIMEOUT_TIMER_PREFIX, ReplicaManager } from './replica-manager.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
 const METADATA_FETCH_INTERVAL_MS = 50;
@@ -40,8 +28,6 @@ const INTERNAL_REQUEST_TIMEOUT_MS = 5_000;
 const REQUEST_EXPIRY_INTERVAL_MS = 1_000;
 /** The wait before a lost AlterPartition goes again (Kafka's controller channel backs off likewise). */
 const ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
-/** Requests a broker keeps waiting (delayed produce and fetch): a bound on everything. */
-const DELAYED_OPERATIONS_MAX = 10_000;
 
 export interface KafkaBrokerOptions {
   readonly brokerId: number;
@@ -58,32 +44,17 @@ type ControllerCall =
   | { readonly kind: 'alter-partition'; readonly partition: string }
   | { readonly kind: 'producer-ids' };
 
-interface DelayedProduce {
-  readonly from: NodeId;
-  readonly request: ProduceRequest;
-  readonly results: (ProducePartitionResponse & { lastOffset: number })[];
-  readonly deadlineMs: number;
-  readonly timer: string;
-}
-
-interface DelayedFetch {
-  readonly from: NodeId;
-  readonly request: FetchRequest;
-  readonly timer: string;
-}
-
 /**
- * A Kafka broker (logic of `BrokerServer`, `ReplicaManager`, the replica fetchers and the
- * lifecycle manager). It recovers its logs from disk, registers with the controller, follows the
- * metadata log, and acts on the partitions it is assigned: leading them (produce, fetch, ISR and
- * high watermark) or following their leaders (OffsetsForLeaderEpoch truncation, then fetch).
+ * A Kafka broker node (Kafka's `BrokerServer` with `KafkaApis`): it recovers its logs from disk,
+ * keeps the channel to the controller, follows the metadata log, hands out producer ids, and
+ * routes every input to the part that owns it: registration and heartbeats to the
+ * `BrokerLifecycleManager`, the replicas and the requests on them to the `ReplicaManager`, and the
+ * leaders' answers to the `ReplicaFetcher`.
  */
 export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   readonly kind = 'broker';
   readonly image = new MetadataState();
-  readonly partitions = new Map<string, Partition>();
   private readonly logManager: LogManager;
-  private loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
   /** Whether this process found a clean-shutdown marker and loaded its logs as after a clean shutdown; undefined if loading failed. */
   private loadedAsClean: boolean | undefined;
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
@@ -92,8 +63,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number }>();
   private readonly replicaFetcher: ReplicaFetcher;
   private readonly lifecycleManager: BrokerLifecycleManager;
-  private delayedProduces: DelayedProduce[] = [];
-  private delayedFetches: DelayedFetch[] = [];
+  private readonly replicaManager: ReplicaManager;
   private producerIds: { next: number; end: number } | undefined;
   private producerIdsRequested = false;
   /**
@@ -115,11 +85,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     const incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
     this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR, options.rules);
     let loaded: ReturnType<LogManager['loadLogs']> | undefined;
+    let loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
     // KIP-966: the epoch the clean-shutdown file named at startup (-1: none), sent when registering.
     let previousBrokerEpoch = -1;
     try {
       loaded = this.logManager.loadLogs(() => this.logConfig());
-      this.loadedHighWatermarks = loaded.highWatermarks;
+      loadedHighWatermarks = loaded.highWatermarks;
       // A log that had to be cut while loading after a clean shutdown (a batch failing its CRC:
       // a bit flipped on the disk since it was written) has lost records this broker once held
       // and acknowledged. It must not come back as a clean ELR member that may be elected without
@@ -174,12 +145,27 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       rules: options.rules,
       io: this.io,
       brokerEpoch: () => this.lifecycleManager.brokerEpoch,
-      getPartition: (name) => this.partitions.get(name),
+      getPartition: (name) => this.replicaManager.getPartition(name),
       transition: (instance, event, to) => this.context.transition(instance, event, to),
+    });
+    this.replicaManager = new ReplicaManager({
+      brokerId: options.brokerId,
+      rules: options.rules,
+      io: this.io,
+      logManager: this.logManager,
+      partitionContext: this.context,
+      loadedHighWatermarks,
+      logConfig: (topic) => this.logConfig(topic),
+      replicaFetcher: this.replicaFetcher,
     });
     for (const summary of loaded?.logs.values() ?? []) {
       if (summary.bytesTruncated > 0) this.effects.push({ type: 'mark', name: 'recovery-truncated-torn-tail' });
     }
+  }
+
+  /** This broker's replicas by `topic-partition` (Kafka's `ReplicaManager.allPartitions`). */
+  get partitions(): ReadonlyMap<string, Partition> {
+    return this.replicaManager.partitions;
   }
 
   get brokerId(): number {
@@ -296,12 +282,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
         return;
       case 'maintenance':
-        for (const partition of this.partitions.values()) partition.log.maybeFlush();
+        for (const partition of this.replicaManager.partitions.values()) partition.log.maybeFlush();
         this.logManager.checkpointRecoveryPointsAndLogStartOffsets();
         this.timer('maintenance', MAINTENANCE_INTERVAL_MS);
         return;
       case 'hw-checkpoint':
-        this.checkpointHighWatermarks();
+        this.replicaManager.checkpointHighWatermarks();
         this.timer('hw-checkpoint', HW_CHECKPOINT_INTERVAL_MS);
         return;
       case 'request-expiry':
@@ -312,27 +298,26 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return this.retryAlterPartitions();
       case 'log-retention':
         // Kafka's LogManager.cleanupLogs: every log, in a fixed order, leader or follower.
-        for (const partition of this.sortedPartitions()) partition.deleteOldSegments();
+        for (const partition of this.replicaManager.sortedPartitions()) partition.deleteOldSegments();
         this.timer('log-retention', this.options.config.number('log.retention.check.interval.ms'));
         return;
       case 'log-cleaner':
         // Stands in for Kafka's LogCleaner thread, which cleans the dirtiest compacted log and,
         // with nothing left to clean, sleeps log.cleaner.backoff.ms: refka cleans every
         // compacted log once per backoff.
-        for (const partition of this.sortedPartitions()) if (partition.log.config.cleanupPolicy.compact) partition.compact();
+        for (const partition of this.replicaManager.sortedPartitions()) if (partition.log.config.cleanupPolicy.compact) partition.compact();
         this.timer('log-cleaner', this.options.config.number('log.cleaner.backoff.ms'));
         return;
       case 'isr-expiration':
-        for (const partition of this.sortedPartitions()) partition.maybeShrinkIsr();
-        this.completeDelayedProduces();
+        this.replicaManager.maybeShrinkIsr();
         this.timer('isr-expiration', Math.max(1, Math.floor(this.options.config.number('replica.lag.time.max.ms') / 2)));
         return;
       default:
         break;
     }
     if (name.startsWith(FETCHER_TIMER_PREFIX)) return this.replicaFetcher.onBackoffTimer(name);
-    if (name.startsWith('produce-timeout:')) return this.expireProduce(name);
-    if (name.startsWith('fetch-wait:')) return this.expireFetch(name);
+    if (name.startsWith(PRODUCE_TIMEOUT_TIMER_PREFIX)) return this.replicaManager.expireProduce(name);
+    if (name.startsWith(FETCH_WAIT_TIMER_PREFIX)) return this.replicaManager.expireFetch(name);
     assert(false, `unknown broker timer ${name}`);
   }
 
@@ -357,18 +342,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
    * after it was made, carrying the broker epochs of that moment, which is KIP-903's case.
    */
   private retryAlterPartitions(): void {
-    for (const partition of this.sortedPartitions()) {
+    for (const partition of this.replicaManager.sortedPartitions()) {
       const state = partition.isrState;
       if (state.kind === 'committed' || this.controllerCalls.has(state.correlationId)) continue;
       const resent = partition.resendAlterPartition(state.correlationId);
       assert(resent, `${partition.name}: a pending AlterPartition could not be resent`);
     }
-  }
-
-  private checkpointHighWatermarks(): void {
-    const hws = new Map<string, number>();
-    for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
-    this.logManager.checkpointHighWatermarks(hws);
   }
 
   /** Begins a controlled shutdown (SIGTERM): leaderships move away, then the broker stops. */
@@ -396,16 +375,13 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         }
         const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark;
         if (firstPublish) this.metadataPublished = true;
-        if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.reconcilePartitions();
+        if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.replicaManager.applyDelta(this.image);
         if (this.image.nextOffset < message.highWatermark) this.fetchMetadata();
         return;
       }
       case 'AlterPartitionResponse': {
         this.controllerCalls.delete(message.correlationId);
-        const partition = [...this.partitions.values()].find((candidate) => candidate.topicId === message.topicId && candidate.partitionId === message.partitionId);
-        partition?.onAlterPartitionResponse(message);
-        this.completeDelayedProduces();
-        return;
+        return this.replicaManager.onAlterPartitionResponse(message);
       }
       case 'AllocateProducerIdsResponse':
         this.controllerCalls.delete(message.correlationId);
@@ -415,13 +391,13 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       case 'CreateTopicsResponse':
         return;
       case 'ProduceRequest':
-        return this.handleProduce(from, message);
+        return this.replicaManager.appendRecords(from, message);
       case 'FetchRequest':
-        return this.handleFetch(from, message);
+        return this.replicaManager.fetchMessages(from, message);
       case 'OffsetsForLeaderEpochRequest':
-        return this.handleOffsetsForLeaderEpoch(from, message);
+        return this.replicaManager.lastOffsetForLeaderEpoch(from, message);
       case 'ListOffsetsRequest':
-        return this.handleListOffsets(from, message);
+        return this.replicaManager.fetchOffsetForTimestamp(from, message);
       case 'MetadataRequest':
         return this.handleMetadata(from, message);
       case 'InitProducerIdRequest':
@@ -448,9 +424,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   /** The controller granted the controlled shutdown: the partitions go offline, the logs close. */
   private shutdown(): void {
-    for (const partition of this.sortedPartitions()) partition.makeOffline();
+    for (const partition of this.replicaManager.sortedPartitions()) partition.makeOffline();
     const hws = new Map<string, number>();
-    for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
+    for (const partition of this.replicaManager.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
     // The marker names this registration's epoch, so that the next start can prove to the
     // controller that it lost nothing (KIP-966; Kafka's LogManager.shutdown(brokerEpoch)).
     this.logManager.shutdown(hws, this.lifecycleManager.brokerEpoch);
@@ -479,196 +455,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     const leaderId = brokerIdOf(peer);
     if (leaderId === undefined) return;
     this.replicaFetcher.onLeaderDisconnected(leaderId);
-  }
-
-  // ---- Partitions from metadata (Kafka's applyDelta) --------------------------------------------------
-
-  private sortedPartitions(): Partition[] {
-    return [...this.partitions.keys()].sort().map((name) => this.partitions.get(name) as Partition);
-  }
-
-  private reconcilePartitions(): void {
-    for (const registration of this.image.allPartitions()) {
-      if (!registration.replicas.includes(this.options.brokerId)) continue;
-      const name = `${registration.topicName}-${registration.partitionId}`;
-      let partition = this.partitions.get(name);
-      if (partition === undefined) {
-        const tp = { topic: registration.topicName, partition: registration.partitionId };
-        const config = this.logConfig(registration.topicName);
-        const log = this.logManager.getOrCreateLog(tp, config);
-        // A log loaded at startup was opened before the metadata named its topic's configs.
-        log.updateConfig(config);
-        partition = new Partition(registration.topicName, registration.partitionId, registration.topicId, log, this.loadedHighWatermarks.get(name) ?? 0, this.context);
-        this.partitions.set(name, partition);
-      }
-      const change = partition.applyRegistration(registration);
-      if (change.becameLeader) {
-        this.replicaFetcher.removeFetcherForPartition(name);
-      } else if (change.becameFollower) {
-        this.replicaFetcher.addFetcherForPartition(partition, registration);
-      }
-    }
-    this.completeDelayedProduces();
-    this.completeDelayedFetches();
-  }
-
-  // ---- Leader: requests from followers and clients -------------------------------------------------------
-
-  private handleOffsetsForLeaderEpoch(from: NodeId, request: OffsetsForLeaderEpochRequest): void {
-    const partitions = request.partitions.map((query) => {
-      const partition = this.partitions.get(`${query.topic}-${query.partition}`);
-      const base = { topic: query.topic, partition: query.partition };
-      if (partition === undefined || partition.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
-      const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
-      if (epochError !== 'NONE') return { ...base, error: epochError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
-      const answer = partition.log.leaderEpochCache.endOffsetFor(query.leaderEpoch, partition.log.logEndOffset);
-      if (!this.options.rules.offsetsForLeaderEpochAnswersEpoch) {
-        // Before KIP-279 the answer was an offset alone: no epoch for the follower to check.
-        return { ...base, error: 'NONE' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: answer.endOffset };
-      }
-      return { ...base, error: 'NONE' as KafkaError, leaderEpoch: answer.epoch, endOffset: answer.endOffset };
-    });
-    this.send(from, { type: 'OffsetsForLeaderEpochResponse', correlationId: request.correlationId, partitions });
-  }
-
-  private handleProduce(from: NodeId, request: ProduceRequest): void {
-    const results = request.partitions.map((data) => {
-      const partition = this.partitions.get(`${data.topic}-${data.partition}`);
-      if (partition === undefined) {
-        return { topic: data.topic, partition: data.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1, errorMessage: '' };
-      }
-      return partition.appendRecordsToLeader(data.records, request.acks, partition.minInsyncReplicas);
-    });
-    this.completeDelayedFetches();
-    if (request.acks === 0) return;
-    const waiting = this.options.rules.acksAllWaitsForHighWatermark && request.acks === -1 && results.some((result) => result.error === 'NONE');
-    if (!waiting) return this.respondProduce(from, request, results);
-    assert(this.delayedProduces.length < DELAYED_OPERATIONS_MAX, 'too many delayed produce requests');
-    const timer = `produce-timeout:${from}:${request.correlationId}`;
-    this.delayedProduces.push({ from, request, results, deadlineMs: this.environment.clock.nowMs() + request.timeoutMs, timer });
-    this.timer(timer, request.timeoutMs);
-    this.completeDelayedProduces();
-  }
-
-  /**
-   * Kafka's `DelayedProduce.tryComplete`: an acks=all write is answered once the high watermark
-   * passes it; if the ISR is then below min.insync.replicas the answer is
-   * NOT_ENOUGH_REPLICAS_AFTER_APPEND, and a replica that lost leadership answers
-   * NOT_LEADER_OR_FOLLOWER.
-   */
-  private completeDelayedProduces(): void {
-    if (this.delayedProduces.length === 0) return;
-    const still: DelayedProduce[] = [];
-    for (const delayed of this.delayedProduces) {
-      let done = true;
-      const results = delayed.results.map((result) => {
-        if (result.error !== 'NONE') return result;
-        const partition = this.partitions.get(`${result.topic}-${result.partition}`);
-        if (partition === undefined || partition.role !== 'leader') {
-          this.effects.push({ type: 'mark', name: 'leader-failover-with-writes-in-flight' });
-          return { ...result, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError };
-        }
-        if (partition.highWatermark > result.lastOffset) {
-          const minIsr = partition.minInsyncReplicas;
-          return partition.isr.length < minIsr ? { ...result, error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' as KafkaError } : result;
-        }
-        done = false;
-        return result;
-      });
-      if (!done) {
-        still.push(delayed);
-        continue;
-      }
-      this.effects.push({ type: 'cancel-timer', name: delayed.timer });
-      this.respondProduce(delayed.from, delayed.request, results);
-    }
-    this.delayedProduces = still;
-  }
-
-  private expireProduce(timer: string): void {
-    const delayed = this.delayedProduces.find((candidate) => candidate.timer === timer);
-    if (delayed === undefined) return;
-    this.delayedProduces = this.delayedProduces.filter((candidate) => candidate !== delayed);
-    const results = delayed.results.map((result) => {
-      if (result.error !== 'NONE') return result;
-      const partition = this.partitions.get(`${result.topic}-${result.partition}`);
-      return partition !== undefined && partition.highWatermark > result.lastOffset ? result : { ...result, error: 'REQUEST_TIMED_OUT' as KafkaError };
-    });
-    this.respondProduce(delayed.from, delayed.request, results);
-  }
-
-  private respondProduce(to: NodeId, request: ProduceRequest, results: readonly (ProducePartitionResponse & { lastOffset?: number })[]): void {
-    this.send(to, {
-      type: 'ProduceResponse',
-      correlationId: request.correlationId,
-      responses: results.map(({ topic, partition, error, baseOffset, logAppendTime, logStartOffset, errorMessage }) => ({ topic, partition, error, baseOffset, logAppendTime, logStartOffset, errorMessage })),
-    });
-  }
-
-  private handleFetch(from: NodeId, request: FetchRequest): void {
-    const responses = this.readFetch(request);
-    const bytes = responses.reduce((sum, response) => sum + response.records.length, 0);
-    const anyError = responses.some((response) => response.error !== 'NONE');
-    if (bytes >= request.minBytes || anyError || request.maxWaitMs <= 0) {
-      this.send(from, { type: 'FetchResponse', correlationId: request.correlationId, error: 'NONE', partitions: responses });
-      return;
-    }
-    // Kafka's DelayedFetch: wait up to maxWaitMs for data rather than answer empty at once.
-    assert(this.delayedFetches.length < DELAYED_OPERATIONS_MAX, 'too many delayed fetches');
-    const timer = `fetch-wait:${from}:${request.correlationId}`;
-    this.delayedFetches.push({ from, request, timer });
-    this.timer(timer, request.maxWaitMs);
-  }
-
-  private readFetch(request: FetchRequest, fromPurgatory = false): FetchPartitionResponse[] {
-    return request.partitions.map((fetch) => {
-      const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
-      if (partition === undefined) {
-        return { topic: fetch.topic, partition: fetch.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, highWatermark: -1, logStartOffset: -1, records: [] };
-      }
-      const response = partition.fetchRecords(fetch, request.replicaId, request.replicaEpoch, fromPurgatory);
-      if (request.replicaId >= 0 && !fromPurgatory) this.completeDelayedProduces();
-      return response;
-    });
-  }
-
-  private completeDelayedFetches(): void {
-    if (this.delayedFetches.length === 0) return;
-    const still: DelayedFetch[] = [];
-    for (const delayed of this.delayedFetches) {
-      const ready = delayed.request.partitions.some((fetch) => {
-        const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
-        return partition === undefined || partition.role !== 'leader' || partition.availableBytes(fetch.fetchOffset, delayed.request.replicaId >= 0) > 0;
-      });
-      if (!ready) {
-        still.push(delayed);
-        continue;
-      }
-      this.effects.push({ type: 'cancel-timer', name: delayed.timer });
-      this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
-    }
-    this.delayedFetches = still;
-  }
-
-  private expireFetch(timer: string): void {
-    const delayed = this.delayedFetches.find((candidate) => candidate.timer === timer);
-    if (delayed === undefined) return;
-    this.delayedFetches = this.delayedFetches.filter((candidate) => candidate !== delayed);
-    this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
-  }
-
-  private handleListOffsets(from: NodeId, request: ListOffsetsRequest): void {
-    const partitions = request.partitions.map((query) => {
-      const partition = this.partitions.get(`${query.topic}-${query.partition}`);
-      const base = { topic: query.topic, partition: query.partition };
-      if (partition === undefined || partition.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, offset: -1, leaderEpoch: -1 };
-      const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
-      if (epochError !== 'NONE') return { ...base, error: epochError, offset: -1, leaderEpoch: -1 };
-      // Consumers see only committed data: "latest" is the high watermark.
-      const offset = query.timestamp === EARLIEST_TIMESTAMP ? partition.log.logStartOffset : partition.highWatermark;
-      return { ...base, error: 'NONE' as KafkaError, offset, leaderEpoch: partition.leaderEpoch };
-    });
-    this.send(from, { type: 'ListOffsetsResponse', correlationId: request.correlationId, partitions });
   }
 
   private handleMetadata(from: NodeId, request: MetadataRequest): void {
