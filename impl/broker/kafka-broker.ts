@@ -138,6 +138,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.rules),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
+      tryCompleteDelayedRequests: (name) => this.replicaManager.tryCompleteDelayedRequests(name),
     };
     this.replicaFetcher = new ReplicaFetcher({
       brokerId: options.brokerId,

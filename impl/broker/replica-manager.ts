@@ -17,10 +17,13 @@ import {
 } from '../protocol/messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
+import { DelayedFetch, type DelayedFetchContext } from './delayed-fetch.ts';
+import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
+import { DelayedProduce, type DelayedProduceContext } from './delayed-produce.ts';
 import { Partition, type PartitionContext } from './partition.ts';
 import type { ReplicaFetcher } from './replica-fetcher.ts';
 
-/** Requests a broker keeps waiting (delayed produce and fetch): a bound on everything. */
+/** Requests a broker keeps waiting, in each purgatory (delayed produce, delayed fetch): a bound on everything. */
 const DELAYED_OPERATIONS_MAX = 10_000;
 /** The prefix of the timer that ends a delayed produce's wait (`request.timeout.ms`). */
 export const PRODUCE_TIMEOUT_TIMER_PREFIX = 'produce-timeout:';
@@ -44,20 +47,6 @@ export interface ReplicaManagerContext {
   readonly replicaFetcher: ReplicaFetcher;
 }
 
-interface DelayedProduce {
-  readonly from: NodeId;
-  readonly request: ProduceRequest;
-  readonly results: (ProducePartitionResponse & { lastOffset: number })[];
-  readonly deadlineMs: number;
-  readonly timer: string;
-}
-
-interface DelayedFetch {
-  readonly from: NodeId;
-  readonly request: FetchRequest;
-  readonly timer: string;
-}
-
 /**
  * Kafka's `ReplicaManager`: this broker's replicas (`Partition`s) and what is asked of them. It
  * applies the metadata's assignments (leader or follower, with the replica fetcher), appends
@@ -67,10 +56,34 @@ interface DelayedFetch {
  */
 export class ReplicaManager {
   readonly partitions = new Map<string, Partition>();
-  private delayedProduces: DelayedProduce[] = [];
-  private delayedFetches: DelayedFetch[] = [];
+  /** Kafka's `delayedProducePurgatory`: acks=all produces waiting for the high watermark. */
+  private readonly producePurgatory = new DelayedOperationPurgatory<DelayedProduce>('Produce', DELAYED_OPERATIONS_MAX);
+  /** Kafka's `delayedFetchPurgatory`: fetches waiting for data. */
+  private readonly fetchPurgatory = new DelayedOperationPurgatory<DelayedFetch>('Fetch', DELAYED_OPERATIONS_MAX);
+  /**
+   * The partitions, watched in each purgatory, whose high watermark, leadership, ISR or log end
+   * moved since that purgatory was last checked (`Partition.tryCompleteDelayedRequests`): the keys
+   * its next `checkAndComplete` takes. Bounded by the keys watched.
+   */
+  private readonly produceKeysToCheck = new Set<string>();
+  private readonly fetchKeysToCheck = new Set<string>();
 
-  constructor(private readonly context: ReplicaManagerContext) {}
+  private readonly delayedContext: DelayedProduceContext & DelayedFetchContext;
+
+  constructor(private readonly context: ReplicaManagerContext) {
+    this.delayedContext = { io: context.io, getPartition: (name) => this.partitions.get(name) };
+  }
+
+  /**
+   * `Partition.tryCompleteDelayedRequests`: remembers `name` for the next check of each purgatory
+   * that has requests waiting on it. A key nothing waits on is not remembered: a produce is tried
+   * when it starts waiting, and a fetch is checked at the next completion point after it starts.
+   */
+  tryCompleteDelayedRequests(name: string): void {
+    assert(this.partitions.has(name), `${name}: a change reported by a replica this broker does not hold`);
+    if (this.producePurgatory.isWatched(name)) this.produceKeysToCheck.add(name);
+    if (this.fetchPurgatory.isWatched(name)) this.fetchKeysToCheck.add(name);
+  }
 
   /** This broker's replica of `name` (`topic-partition`), if it has one. */
   getPartition(name: string): Partition | undefined {
@@ -173,59 +186,41 @@ export class ReplicaManager {
     if (request.acks === 0) return;
     const waiting = this.context.rules.acksAllWaitsForHighWatermark && request.acks === -1 && results.some((result) => result.error === 'NONE');
     if (!waiting) return this.respondProduce(from, request, results);
-    assert(this.delayedProduces.length < DELAYED_OPERATIONS_MAX, 'too many delayed produce requests');
     const timer = `${PRODUCE_TIMEOUT_TIMER_PREFIX}${from}:${request.correlationId}`;
-    this.delayedProduces.push({ from, request, results, deadlineMs: this.context.io.nowMs() + request.timeoutMs, timer });
+    const delayed = new DelayedProduce(from, request, results, timer, this.delayedContext, (answers) => this.respondProduce(from, request, answers));
+    // The timer is set before anything is tried, and the produces already waiting are tried
+    // before this one: the order refka has always answered in (it tried every waiting produce,
+    // oldest first, after adding this one).
     this.context.io.setTimer(timer, request.timeoutMs);
     this.completeDelayedProduces();
+    this.producePurgatory.tryCompleteElseWatch(delayed, delayed.keys);
   }
 
   /**
-   * Kafka's `DelayedProduce.tryComplete`: an acks=all write is answered once the high watermark
-   * passes it; if the ISR is then below min.insync.replicas the answer is
-   * NOT_ENOUGH_REPLICAS_AFTER_APPEND, and a replica that lost leadership answers
-   * NOT_LEADER_OR_FOLLOWER.
+   * Tries the delayed produces that may complete: those waiting on a partition whose high
+   * watermark, leadership or ISR moved since the last check, and those waiting on a partition
+   * this broker does not lead (a `DelayedProduce` marks such a partition at every try, and refka
+   * has always tried every waiting produce here). Called where refka has always tried them: after
+   * a follower's fetch, an ISR shrink or an AlterPartition answer, new metadata, and a new acks=all
+   * produce. A produce none of whose partitions moved, all led here, would not complete if tried.
    */
   private completeDelayedProduces(): void {
-    if (this.delayedProduces.length === 0) return;
-    const still: DelayedProduce[] = [];
-    for (const delayed of this.delayedProduces) {
-      let done = true;
-      const results = delayed.results.map((result) => {
-        if (result.error !== 'NONE') return result;
-        const partition = this.partitions.get(`${result.topic}-${result.partition}`);
-        if (partition === undefined || partition.role !== 'leader') {
-          this.context.io.mark('leader-failover-with-writes-in-flight');
-          return { ...result, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError };
-        }
-        if (partition.highWatermark > result.lastOffset) {
-          const minIsr = partition.minInsyncReplicas;
-          return partition.isr.length < minIsr ? { ...result, error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' as KafkaError } : result;
-        }
-        done = false;
-        return result;
-      });
-      if (!done) {
-        still.push(delayed);
-        continue;
-      }
-      this.context.io.cancelTimer(delayed.timer);
-      this.respondProduce(delayed.from, delayed.request, results);
+    if (this.producePurgatory.numDelayed === 0) {
+      this.produceKeysToCheck.clear();
+      return;
     }
-    this.delayedProduces = still;
+    assert(this.produceKeysToCheck.size <= this.partitions.size, `${this.produceKeysToCheck.size} keys to check over ${this.partitions.size} replicas`);
+    const keys = [...this.produceKeysToCheck];
+    this.produceKeysToCheck.clear();
+    for (const key of this.producePurgatory.watchedKeys()) {
+      if (this.partitions.get(key)?.role !== 'leader') keys.push(key);
+    }
+    this.producePurgatory.checkAndComplete(keys);
   }
 
   /** A delayed produce's timer (`produce-timeout:`) fired: answer it as it stands. */
   expireProduce(timer: string): void {
-    const delayed = this.delayedProduces.find((candidate) => candidate.timer === timer);
-    if (delayed === undefined) return;
-    this.delayedProduces = this.delayedProduces.filter((candidate) => candidate !== delayed);
-    const results = delayed.results.map((result) => {
-      if (result.error !== 'NONE') return result;
-      const partition = this.partitions.get(`${result.topic}-${result.partition}`);
-      return partition !== undefined && partition.highWatermark > result.lastOffset ? result : { ...result, error: 'REQUEST_TIMED_OUT' as KafkaError };
-    });
-    this.respondProduce(delayed.from, delayed.request, results);
+    this.producePurgatory.expire(timer);
   }
 
   private respondProduce(to: NodeId, request: ProduceRequest, results: readonly (ProducePartitionResponse & { lastOffset?: number })[]): void {
@@ -248,10 +243,12 @@ export class ReplicaManager {
       this.context.io.send(from, { type: 'FetchResponse', correlationId: request.correlationId, error: 'NONE', partitions: responses });
       return;
     }
-    // Kafka's DelayedFetch: wait up to maxWaitMs for data rather than answer empty at once.
-    assert(this.delayedFetches.length < DELAYED_OPERATIONS_MAX, 'too many delayed fetches');
+    // Kafka's DelayedFetch: wait up to maxWaitMs for data rather than answer empty at once. It is
+    // tried first at the next completion point, as refka has always done, not at once.
     const timer = `${FETCH_WAIT_TIMER_PREFIX}${from}:${request.correlationId}`;
-    this.delayedFetches.push({ from, request, timer });
+    const delayed = new DelayedFetch(from, request, timer, this.delayedContext, (completed) => this.respondFetch(completed));
+    this.fetchPurgatory.watch(delayed, delayed.keys);
+    for (const key of delayed.keys) this.fetchKeysToCheck.add(key);
     this.context.io.setTimer(timer, request.maxWaitMs);
   }
 
@@ -267,30 +264,26 @@ export class ReplicaManager {
     });
   }
 
+  /**
+   * Tries the delayed fetches that may complete: those waiting on a partition whose log end, high
+   * watermark or leadership moved since the last check, or that started waiting since. Called
+   * where refka has always tried them: after appends and after new metadata.
+   */
   private completeDelayedFetches(): void {
-    if (this.delayedFetches.length === 0) return;
-    const still: DelayedFetch[] = [];
-    for (const delayed of this.delayedFetches) {
-      const ready = delayed.request.partitions.some((fetch) => {
-        const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
-        return partition === undefined || partition.role !== 'leader' || partition.availableBytes(fetch.fetchOffset, delayed.request.replicaId >= 0) > 0;
-      });
-      if (!ready) {
-        still.push(delayed);
-        continue;
-      }
-      this.context.io.cancelTimer(delayed.timer);
-      this.context.io.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
-    }
-    this.delayedFetches = still;
+    assert(this.fetchKeysToCheck.size <= this.partitions.size, `${this.fetchKeysToCheck.size} keys to check over ${this.partitions.size} replicas`);
+    const keys = [...this.fetchKeysToCheck];
+    this.fetchKeysToCheck.clear();
+    this.fetchPurgatory.checkAndComplete(keys);
+  }
+
+  /** Kafka's `DelayedFetch.onComplete`: read the log afresh, and answer. */
+  private respondFetch(delayed: DelayedFetch): void {
+    this.context.io.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
   }
 
   /** A delayed fetch's timer (`fetch-wait:`) fired: answer it with what there is. */
   expireFetch(timer: string): void {
-    const delayed = this.delayedFetches.find((candidate) => candidate.timer === timer);
-    if (delayed === undefined) return;
-    this.delayedFetches = this.delayedFetches.filter((candidate) => candidate !== delayed);
-    this.context.io.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
+    this.fetchPurgatory.expire(timer);
   }
 
   /** Kafka's `ReplicaManager.fetchOffsetForTimestamp`, for ListOffsets: the earliest or latest offset. */
