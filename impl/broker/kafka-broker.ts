@@ -1,40 +1,24 @@
 import { assert, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
-import { MetadataState, type PartitionRegistration } from '../controller/controller-state.ts';
+import { MetadataState } from '../controller/controller-state.ts';
 import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type NodeInput, type SimulatedNode } from '../env/node-environment.ts';
-import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../log/leader-epoch-file-cache.ts';
 import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
 import { LogManager, parseTopicPartitionDir } from '../log/log-manager.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
-import {
-  brokerIdOf,
-  brokerNodeId,
-  controllerNodeId,
-  EARLIEST_TIMESTAMP,
-  NO_LEADER_EPOCH,
-  type FetchPartitionResponse,
-  type FetchRequest,
-  type FetchResponse,
-  type KafkaMessage,
-  type ListOffsetsRequest,
-  type MetadataRequest,
-  type OffsetsForLeaderEpochRequest,
-  type OffsetsForLeaderEpochResponse,
-  type ProducePartitionResponse,
-  type ProduceRequest,
-} from '../protocol/messages.ts';
+import { brokerIdOf, controllerNodeId, type KafkaMessage, type MetadataRequest } from '../protocol/messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
+import type { BrokerIo } from './broker-io.ts';
+import { BrokerLifecycleManager, HEARTBEAT_TIMER, type BrokerLifecycle } from './broker-lifecycle-manager.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
-import { Partition, type PartitionContext } from './partition.ts';
+import type { Partition, PartitionContext } from './partition.ts';
+import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
+import { FETCH_WAIT_TIMER_PREFIX, PRODUCE_TIMEOUT_TIMER_PREFIX, ReplicaManager } from './replica-manager.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
 const METADATA_FETCH_INTERVAL_MS = 50;
-/** Kafka's BrokerLifecycleManager heartbeats every 10 ms while STARTING ("start up a bit quicker"). */
-const STARTING_HEARTBEAT_INTERVAL_MS = 10;
 const MAINTENANCE_INTERVAL_MS = 1_000;
 const HW_CHECKPOINT_INTERVAL_MS = 5_000;
-const REPLICA_FETCH_BACKOFF_MS = 100;
 /**
  * A request without an answer after this long is given up (Kafka's `request.timeout.ms` for
  * inter-broker and controller channels; refka uses a shorter bound so that a lost request costs
@@ -44,8 +28,6 @@ const INTERNAL_REQUEST_TIMEOUT_MS = 5_000;
 const REQUEST_EXPIRY_INTERVAL_MS = 1_000;
 /** The wait before a lost AlterPartition goes again (Kafka's controller channel backs off likewise). */
 const ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
-/** Requests a broker keeps waiting (delayed produce and fetch): a bound on everything. */
-const DELAYED_OPERATIONS_MAX = 10_000;
 
 export interface KafkaBrokerOptions {
   readonly brokerId: number;
@@ -55,9 +37,6 @@ export interface KafkaBrokerOptions {
   readonly rules: ProtocolRules;
 }
 
-/** The broker's lifecycle (Kafka's `BrokerState`), as the model in `model/broker.machine.ts` has it. */
-export type BrokerLifecycle = 'starting' | 'recovery' | 'fenced' | 'running' | 'pending-controlled-shutdown' | 'shutting-down';
-
 type ControllerCall =
   | { readonly kind: 'registration' }
   | { readonly kind: 'heartbeat' }
@@ -65,68 +44,28 @@ type ControllerCall =
   | { readonly kind: 'alter-partition'; readonly partition: string }
   | { readonly kind: 'producer-ids' };
 
-/** A follower's replication of one partition (Kafka's `ReplicaFetcherThread`, per partition). */
-interface FetcherState {
-  phase: 'truncating' | 'fetching' | 'backoff' | 'idle';
-  /** The phase a backoff returns to. */
-  resume: 'truncating' | 'fetching';
-  leaderId: number;
-  leaderEpoch: number;
-  /** The request in flight, if any. */
-  inFlight: number | undefined;
-}
-
-interface DelayedProduce {
-  readonly from: NodeId;
-  readonly request: ProduceRequest;
-  readonly results: (ProducePartitionResponse & { lastOffset: number })[];
-  readonly deadlineMs: number;
-  readonly timer: string;
-}
-
-interface DelayedFetch {
-  readonly from: NodeId;
-  readonly request: FetchRequest;
-  readonly timer: string;
-}
-
 /**
- * A Kafka broker (logic of `BrokerServer`, `ReplicaManager`, the replica fetchers and the
- * lifecycle manager). It recovers its logs from disk, registers with the controller, follows the
- * metadata log, and acts on the partitions it is assigned: leading them (produce, fetch, ISR and
- * high watermark) or following their leaders (OffsetsForLeaderEpoch truncation, then fetch).
+ * A Kafka broker node (Kafka's `BrokerServer` with `KafkaApis`): it recovers its logs from disk,
+ * keeps the channel to the controller, follows the metadata log, hands out producer ids, and
+ * routes every input to the part that owns it: registration and heartbeats to the
+ * `BrokerLifecycleManager`, the replicas and the requests on them to the `ReplicaManager`, and the
+ * leaders' answers to the `ReplicaFetcher`.
  */
 export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   readonly kind = 'broker';
   readonly image = new MetadataState();
-  readonly partitions = new Map<string, Partition>();
-  lifecycle: BrokerLifecycle = 'starting';
   private readonly logManager: LogManager;
-  private loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
-  /** KIP-966: the epoch the clean-shutdown file named at startup (-1: none), sent when registering. */
-  private previousBrokerEpoch = -1;
   /** Whether this process found a clean-shutdown marker and loaded its logs as after a clean shutdown; undefined if loading failed. */
   private loadedAsClean: boolean | undefined;
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
   private startupFailure: string | undefined;
-  private brokerEpoch = -1;
-  private readonly incarnationId: string;
   private nextCorrelationId = 1;
   private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number }>();
-  private readonly fetchers = new Map<string, FetcherState>();
-  /** correlationId -> partition name, for fetches and OffsetsForLeaderEpoch sent to leaders. */
-  private readonly leaderCalls = new Map<number, { partition: string; leaderId: number; kind: 'fetch' | 'epoch'; sentAtMs: number }>();
-  private delayedProduces: DelayedProduce[] = [];
-  private delayedFetches: DelayedFetch[] = [];
+  private readonly replicaFetcher: ReplicaFetcher;
+  private readonly lifecycleManager: BrokerLifecycleManager;
+  private readonly replicaManager: ReplicaManager;
   private producerIds: { next: number; end: number } | undefined;
   private producerIdsRequested = false;
-  private wantShutDown = false;
-  /**
-   * Kafka's `BrokerLifecycleManager.readyToUnfence`: set once the controller has said this
-   * registration is caught up with the metadata log and the broker has applied it (its partitions
-   * and fetchers follow the metadata it fetched). Until then heartbeats ask to stay fenced.
-   */
-  private readyToUnfence = false;
   /**
    * Whether this process has caught up with the metadata log once and published its image to its
    * partitions. A restarted broker replays the log from the start; before it has reached the high
@@ -136,18 +75,22 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
    */
   private metadataPublished = false;
   private effects: NodeEffect<KafkaMessage>[] = [];
+  private readonly io: BrokerIo;
   private readonly context: PartitionContext;
 
   constructor(
     private readonly environment: NodeEnvironment,
     private readonly options: KafkaBrokerOptions,
   ) {
-    this.incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
+    const incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
     this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR, options.rules);
     let loaded: ReturnType<LogManager['loadLogs']> | undefined;
+    let loadedHighWatermarks: ReadonlyMap<string, number> = new Map();
+    // KIP-966: the epoch the clean-shutdown file named at startup (-1: none), sent when registering.
+    let previousBrokerEpoch = -1;
     try {
       loaded = this.logManager.loadLogs(() => this.logConfig());
-      this.loadedHighWatermarks = loaded.highWatermarks;
+      loadedHighWatermarks = loaded.highWatermarks;
       // A log that had to be cut while loading after a clean shutdown (a batch failing its CRC:
       // a bit flipped on the disk since it was written) has lost records this broker once held
       // and acknowledged. It must not come back as a clean ELR member that may be elected without
@@ -155,16 +98,39 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       // after an unclean shutdown, with no previous broker epoch. Kafka does not recover logs
       // after a clean shutdown and would not notice; refka checks the headers it scans anyway.
       const cut = [...loaded.logs.values()].some((summary) => summary.bytesTruncated > 0);
-      this.previousBrokerEpoch = cut ? -1 : loaded.previousBrokerEpoch;
+      previousBrokerEpoch = cut ? -1 : loaded.previousBrokerEpoch;
       this.loadedAsClean = loaded.hadCleanShutdown && !cut;
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
       // Kafka exits when it cannot load its only log directory.
       this.startupFailure = error.message;
     }
+    this.io = {
+      nowMs: () => environment.clock.nowMs(),
+      send: (to, message) => this.effects.push({ type: 'send', to, message }),
+      setTimer: (name, delayMs) => this.effects.push({ type: 'set-timer', name, delayMs }),
+      cancelTimer: (name) => this.effects.push({ type: 'cancel-timer', name }),
+      mark: (name) => this.effects.push({ type: 'mark', name }),
+      transition: (machine, instance, event, to) => this.effects.push({ type: 'transition', machine, instance, event: { type: event }, to }),
+      nextCorrelationId: () => this.nextCorrelationId++,
+    };
+    this.lifecycleManager = new BrokerLifecycleManager({
+      brokerId: options.brokerId,
+      config: options.config,
+      io: this.io,
+      incarnationId,
+      previousBrokerEpoch,
+      callController: (call, build) => this.callController(call, build),
+      metadataOffset: () => this.image.nextOffset,
+      fetchMetadata: () => this.fetchMetadata(),
+      onUnfencedHeartbeat: () => {
+        if (this.producerIds === undefined && !this.producerIdsRequested) this.requestProducerIds();
+      },
+      onShutdownGranted: () => this.shutdown(),
+    });
     this.context = {
       brokerId: options.brokerId,
-      brokerEpoch: () => this.brokerEpoch,
+      brokerEpoch: () => this.lifecycleManager.brokerEpoch,
       nowMs: () => environment.clock.nowMs(),
       config: options.config,
       rules: options.rules,
@@ -172,10 +138,35 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.rules),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
+      tryCompleteDelayedRequests: (name) => this.replicaManager.tryCompleteDelayedRequests(name),
     };
+    this.replicaFetcher = new ReplicaFetcher({
+      brokerId: options.brokerId,
+      config: options.config,
+      rules: options.rules,
+      io: this.io,
+      brokerEpoch: () => this.lifecycleManager.brokerEpoch,
+      getPartition: (name) => this.replicaManager.getPartition(name),
+      transition: (instance, event, to) => this.context.transition(instance, event, to),
+    });
+    this.replicaManager = new ReplicaManager({
+      brokerId: options.brokerId,
+      rules: options.rules,
+      io: this.io,
+      logManager: this.logManager,
+      partitionContext: this.context,
+      loadedHighWatermarks,
+      logConfig: (topic) => this.logConfig(topic),
+      replicaFetcher: this.replicaFetcher,
+    });
     for (const summary of loaded?.logs.values() ?? []) {
       if (summary.bytesTruncated > 0) this.effects.push({ type: 'mark', name: 'recovery-truncated-torn-tail' });
     }
+  }
+
+  /** This broker's replicas by `topic-partition` (Kafka's `ReplicaManager.allPartitions`). */
+  get partitions(): ReadonlyMap<string, Partition> {
+    return this.replicaManager.partitions;
   }
 
   get brokerId(): number {
@@ -189,7 +180,11 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   }
 
   get currentBrokerEpoch(): number {
-    return this.brokerEpoch;
+    return this.lifecycleManager.brokerEpoch;
+  }
+
+  get lifecycle(): BrokerLifecycle {
+    return this.lifecycleManager.lifecycle;
   }
 
   /**
@@ -224,9 +219,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
           this.effects.push({ type: 'halt', reason: `log directory failed at startup: ${this.startupFailure}`, failed: true });
           return;
         }
-        this.setLifecycle('recovery', 'LOGS_LOADED');
-        this.register();
-        this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
+        this.lifecycleManager.start();
         this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
         this.timer('maintenance', MAINTENANCE_INTERVAL_MS);
         this.timer('isr-expiration', Math.max(1, Math.floor(this.options.config.number('replica.lag.time.max.ms') / 2)));
@@ -246,12 +239,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       default:
         assertNever(input, 'broker input');
     }
-  }
-
-  private setLifecycle(to: BrokerLifecycle, event: string): void {
-    if (this.lifecycle === to) return;
-    this.lifecycle = to;
-    this.effects.push({ type: 'transition', machine: 'broker', instance: `broker-${this.options.brokerId}`, event: { type: event }, to });
   }
 
   private timer(name: string, delayMs: number): void {
@@ -278,27 +265,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     return logConfigFrom(pickLogKeys(overrides));
   }
 
-  // ---- Lifecycle: registration, heartbeats, metadata ----------------------------------------------------
-
-  private register(): void {
-    this.callController({ kind: 'registration' }, (correlationId) => ({
-      type: 'BrokerRegistrationRequest', correlationId, brokerId: this.options.brokerId, incarnationId: this.incarnationId,
-      previousBrokerEpoch: this.previousBrokerEpoch,
-    }));
-  }
-
-  private heartbeat(): void {
-    if (this.brokerEpoch < 0) return;
-    this.callController({ kind: 'heartbeat' }, (correlationId) => ({
-      type: 'BrokerHeartbeatRequest',
-      correlationId,
-      brokerId: this.options.brokerId,
-      brokerEpoch: this.brokerEpoch,
-      currentMetadataOffset: this.image.nextOffset,
-      wantFence: !this.readyToUnfence,
-      wantShutDown: this.wantShutDown,
-    }));
-  }
+  // ---- The metadata log ----------------------------------------------------------------------------
 
   private fetchMetadata(): void {
     if ([...this.controllerCalls.values()].some((call) => call.kind === 'metadata')) return;
@@ -309,21 +276,19 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   private onTimer(name: string): void {
     switch (name) {
-      case 'heartbeat':
-        this.heartbeat();
-        this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
-        return;
+      case HEARTBEAT_TIMER:
+        return this.lifecycleManager.onHeartbeatTimer();
       case 'metadata-fetch':
         this.fetchMetadata();
         this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
         return;
       case 'maintenance':
-        for (const partition of this.partitions.values()) partition.log.maybeFlush();
+        for (const partition of this.replicaManager.partitions.values()) partition.log.maybeFlush();
         this.logManager.checkpointRecoveryPointsAndLogStartOffsets();
         this.timer('maintenance', MAINTENANCE_INTERVAL_MS);
         return;
       case 'hw-checkpoint':
-        this.checkpointHighWatermarks();
+        this.replicaManager.checkpointHighWatermarks();
         this.timer('hw-checkpoint', HW_CHECKPOINT_INTERVAL_MS);
         return;
       case 'request-expiry':
@@ -334,27 +299,26 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return this.retryAlterPartitions();
       case 'log-retention':
         // Kafka's LogManager.cleanupLogs: every log, in a fixed order, leader or follower.
-        for (const partition of this.sortedPartitions()) partition.deleteOldSegments();
+        for (const partition of this.replicaManager.sortedPartitions()) partition.deleteOldSegments();
         this.timer('log-retention', this.options.config.number('log.retention.check.interval.ms'));
         return;
       case 'log-cleaner':
         // Stands in for Kafka's LogCleaner thread, which cleans the dirtiest compacted log and,
         // with nothing left to clean, sleeps log.cleaner.backoff.ms: refka cleans every
         // compacted log once per backoff.
-        for (const partition of this.sortedPartitions()) if (partition.log.config.cleanupPolicy.compact) partition.compact();
+        for (const partition of this.replicaManager.sortedPartitions()) if (partition.log.config.cleanupPolicy.compact) partition.compact();
         this.timer('log-cleaner', this.options.config.number('log.cleaner.backoff.ms'));
         return;
       case 'isr-expiration':
-        for (const partition of this.sortedPartitions()) partition.maybeShrinkIsr();
-        this.completeDelayedProduces();
+        this.replicaManager.maybeShrinkIsr();
         this.timer('isr-expiration', Math.max(1, Math.floor(this.options.config.number('replica.lag.time.max.ms') / 2)));
         return;
       default:
         break;
     }
-    if (name.startsWith('fetcher:')) return this.runFetcher(name.slice('fetcher:'.length));
-    if (name.startsWith('produce-timeout:')) return this.expireProduce(name);
-    if (name.startsWith('fetch-wait:')) return this.expireFetch(name);
+    if (name.startsWith(FETCHER_TIMER_PREFIX)) return this.replicaFetcher.onBackoffTimer(name);
+    if (name.startsWith(PRODUCE_TIMEOUT_TIMER_PREFIX)) return this.replicaManager.expireProduce(name);
+    if (name.startsWith(FETCH_WAIT_TIMER_PREFIX)) return this.replicaManager.expireFetch(name);
     assert(false, `unknown broker timer ${name}`);
   }
 
@@ -364,16 +328,11 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     for (const [correlationId, call] of [...this.controllerCalls.entries()]) {
       if (call.sentAtMs > deadline) continue;
       this.controllerCalls.delete(correlationId);
-      if (call.kind === 'registration') this.register();
+      if (call.kind === 'registration') this.lifecycleManager.register();
       if (call.kind === 'producer-ids') this.producerIdsRequested = false;
       if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
     }
-    for (const [correlationId, call] of [...this.leaderCalls.entries()]) {
-      if (call.sentAtMs > deadline) continue;
-      this.leaderCalls.delete(correlationId);
-      const fetcher = this.fetchers.get(call.partition);
-      if (fetcher !== undefined && fetcher.inFlight === correlationId) this.backoff(call.partition, fetcher);
-    }
+    this.replicaFetcher.expireRequests(deadline);
   }
 
   /**
@@ -384,7 +343,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
    * after it was made, carrying the broker epochs of that moment, which is KIP-903's case.
    */
   private retryAlterPartitions(): void {
-    for (const partition of this.sortedPartitions()) {
+    for (const partition of this.replicaManager.sortedPartitions()) {
       const state = partition.isrState;
       if (state.kind === 'committed' || this.controllerCalls.has(state.correlationId)) continue;
       const resent = partition.resendAlterPartition(state.correlationId);
@@ -392,69 +351,22 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     }
   }
 
-  private checkpointHighWatermarks(): void {
-    const hws = new Map<string, number>();
-    for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
-    this.logManager.checkpointHighWatermarks(hws);
-  }
-
   /** Begins a controlled shutdown (SIGTERM): leaderships move away, then the broker stops. */
   requestControlledShutdown(): void {
-    if (this.wantShutDown) return;
-    this.wantShutDown = true;
-    this.setLifecycle('pending-controlled-shutdown', 'CONTROLLED_SHUTDOWN');
-    this.heartbeat();
+    this.lifecycleManager.requestControlledShutdown();
   }
 
   private onMessage(from: NodeId, message: KafkaMessage): void {
     switch (message.type) {
-      case 'BrokerRegistrationResponse': {
+      case 'BrokerRegistrationResponse':
         // Only the registration in flight counts: an answer to one given up on (it timed out and
         // was sent again) arrives late over a slow link and must not register the broker twice.
         if (this.controllerCalls.get(message.correlationId)?.kind !== 'registration') return;
         this.controllerCalls.delete(message.correlationId);
-        if (message.error !== 'NONE') return this.register();
-        this.brokerEpoch = message.brokerEpoch;
-        this.readyToUnfence = false;
-        // A broker already asked to stop stays in its controlled shutdown.
-        if (!this.wantShutDown) this.setLifecycle('fenced', 'REGISTERED');
-        // Kafka's BrokerLifecycleManager heartbeats at once after registering, to learn when
-        // the controller considers it caught up.
-        this.heartbeat();
-        this.fetchMetadata();
-        return;
-      }
-      case 'BrokerHeartbeatResponse': {
+        return this.lifecycleManager.onBrokerRegistrationResponse(message);
+      case 'BrokerHeartbeatResponse':
         this.controllerCalls.delete(message.correlationId);
-        if (message.error === 'STALE_BROKER_EPOCH' || message.error === 'BROKER_ID_NOT_REGISTERED') {
-          // The controller lost our registration (it fenced an older incarnation): register again.
-          this.brokerEpoch = -1;
-          if (!this.wantShutDown) this.setLifecycle('recovery', 'REREGISTER');
-          return this.register();
-        }
-        if (message.shouldShutDown && this.wantShutDown) {
-          this.shutdown();
-          return;
-        }
-        if (this.wantShutDown) return;
-        if (!this.readyToUnfence) {
-          // Kafka's STARTING state: heartbeat every 10 ms until the controller says this
-          // registration is caught up with the metadata log; then, with the metadata applied,
-          // ask to be unfenced at once (`setReadyToUnfence`) rather than a heartbeat interval later.
-          if (!message.isCaughtUp) {
-            this.timer('heartbeat', STARTING_HEARTBEAT_INTERVAL_MS);
-            return;
-          }
-          this.readyToUnfence = true;
-          this.heartbeat();
-          this.timer('heartbeat', this.options.config.number('broker.heartbeat.interval.ms'));
-          return;
-        }
-        if (!message.isFenced && this.lifecycle === 'fenced') this.setLifecycle('running', 'UNFENCED');
-        if (message.isFenced && this.lifecycle === 'running') this.setLifecycle('fenced', 'FENCED');
-        if (!message.isFenced && this.producerIds === undefined && !this.producerIdsRequested) this.requestProducerIds();
-        return;
-      }
+        return this.lifecycleManager.onBrokerHeartbeatResponse(message);
       case 'FetchMetadataResponse': {
         this.controllerCalls.delete(message.correlationId);
         if (message.error !== 'NONE') return;
@@ -464,16 +376,13 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         }
         const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark;
         if (firstPublish) this.metadataPublished = true;
-        if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.reconcilePartitions();
+        if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.replicaManager.applyDelta(this.image);
         if (this.image.nextOffset < message.highWatermark) this.fetchMetadata();
         return;
       }
       case 'AlterPartitionResponse': {
         this.controllerCalls.delete(message.correlationId);
-        const partition = [...this.partitions.values()].find((candidate) => candidate.topicId === message.topicId && candidate.partitionId === message.partitionId);
-        partition?.onAlterPartitionResponse(message);
-        this.completeDelayedProduces();
-        return;
+        return this.replicaManager.onAlterPartitionResponse(message);
       }
       case 'AllocateProducerIdsResponse':
         this.controllerCalls.delete(message.correlationId);
@@ -483,21 +392,21 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       case 'CreateTopicsResponse':
         return;
       case 'ProduceRequest':
-        return this.handleProduce(from, message);
+        return this.replicaManager.appendRecords(from, message);
       case 'FetchRequest':
-        return this.handleFetch(from, message);
+        return this.replicaManager.fetchMessages(from, message);
       case 'OffsetsForLeaderEpochRequest':
-        return this.handleOffsetsForLeaderEpoch(from, message);
+        return this.replicaManager.lastOffsetForLeaderEpoch(from, message);
       case 'ListOffsetsRequest':
-        return this.handleListOffsets(from, message);
+        return this.replicaManager.fetchOffsetForTimestamp(from, message);
       case 'MetadataRequest':
         return this.handleMetadata(from, message);
       case 'InitProducerIdRequest':
         return this.handleInitProducerId(from, message.correlationId);
       case 'FetchResponse':
-        return this.onFetchResponse(message);
+        return this.replicaFetcher.onFetchResponse(message);
       case 'OffsetsForLeaderEpochResponse':
-        return this.onOffsetsForLeaderEpochResponse(message);
+        return this.replicaFetcher.onOffsetsForLeaderEpochResponse(message);
       case 'BrokerRegistrationRequest':
       case 'BrokerHeartbeatRequest':
       case 'FetchMetadataRequest':
@@ -514,21 +423,21 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     }
   }
 
+  /** The controller granted the controlled shutdown: the partitions go offline, the logs close. */
   private shutdown(): void {
-    this.setLifecycle('shutting-down', 'SHUTDOWN_GRANTED');
-    for (const partition of this.sortedPartitions()) partition.makeOffline();
+    for (const partition of this.replicaManager.sortedPartitions()) partition.makeOffline();
     const hws = new Map<string, number>();
-    for (const partition of this.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
+    for (const partition of this.replicaManager.sortedPartitions()) hws.set(partition.name, partition.highWatermark);
     // The marker names this registration's epoch, so that the next start can prove to the
     // controller that it lost nothing (KIP-966; Kafka's LogManager.shutdown(brokerEpoch)).
-    this.logManager.shutdown(hws, this.brokerEpoch);
+    this.logManager.shutdown(hws, this.lifecycleManager.brokerEpoch);
     this.effects.push({ type: 'halt', reason: 'controlled shutdown complete', failed: false });
   }
 
   private requestProducerIds(): void {
     this.producerIdsRequested = true;
     this.callController({ kind: 'producer-ids' }, (correlationId) => ({
-      type: 'AllocateProducerIdsRequest', correlationId, brokerId: this.options.brokerId, brokerEpoch: this.brokerEpoch,
+      type: 'AllocateProducerIdsRequest', correlationId, brokerId: this.options.brokerId, brokerEpoch: this.lifecycleManager.brokerEpoch,
     }));
   }
 
@@ -537,7 +446,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       const calls = [...this.controllerCalls.entries()];
       this.controllerCalls.clear();
       for (const [, call] of calls) {
-        if (call.kind === 'registration') this.register();
+        if (call.kind === 'registration') this.lifecycleManager.register();
         if (call.kind === 'producer-ids') this.producerIdsRequested = false;
       }
       // AlterPartition requests in flight are lost with the connection: they go again, unchanged.
@@ -546,335 +455,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     }
     const leaderId = brokerIdOf(peer);
     if (leaderId === undefined) return;
-    for (const [correlationId, call] of [...this.leaderCalls.entries()]) {
-      if (call.leaderId !== leaderId) continue;
-      this.leaderCalls.delete(correlationId);
-      const fetcher = this.fetchers.get(call.partition);
-      if (fetcher !== undefined && fetcher.inFlight === correlationId) this.backoff(call.partition, fetcher);
-    }
-  }
-
-  // ---- Partitions from metadata (Kafka's applyDelta) --------------------------------------------------
-
-  private sortedPartitions(): Partition[] {
-    return [...this.partitions.keys()].sort().map((name) => this.partitions.get(name) as Partition);
-  }
-
-  private reconcilePartitions(): void {
-    for (const registration of this.image.allPartitions()) {
-      if (!registration.replicas.includes(this.options.brokerId)) continue;
-      const name = `${registration.topicName}-${registration.partitionId}`;
-      let partition = this.partitions.get(name);
-      if (partition === undefined) {
-        const tp = { topic: registration.topicName, partition: registration.partitionId };
-        const config = this.logConfig(registration.topicName);
-        const log = this.logManager.getOrCreateLog(tp, config);
-        // A log loaded at startup was opened before the metadata named its topic's configs.
-        log.updateConfig(config);
-        partition = new Partition(registration.topicName, registration.partitionId, registration.topicId, log, this.loadedHighWatermarks.get(name) ?? 0, this.context);
-        this.partitions.set(name, partition);
-      }
-      const change = partition.applyRegistration(registration);
-      if (change.becameLeader) {
-        this.fetchers.delete(name);
-      } else if (change.becameFollower) {
-        this.startFetcher(partition, registration);
-      }
-    }
-    this.completeDelayedProduces();
-    this.completeDelayedFetches();
-  }
-
-  // ---- Follower: the replica fetcher ---------------------------------------------------------------------
-
-  private startFetcher(partition: Partition, registration: PartitionRegistration): void {
-    const fetcher: FetcherState = { phase: 'idle', resume: 'fetching', leaderId: registration.leader, leaderEpoch: registration.leaderEpoch, inFlight: undefined };
-    this.fetchers.set(partition.name, fetcher);
-    if (registration.leader === NO_LEADER) return;
-    if (this.options.rules.truncateOnNewLeader === 'high-watermark') {
-      // Before KIP-101 a follower truncated its log to its high watermark before fetching from a
-      // new leader, which could throw away acknowledged records the new leader lacked too.
-      partition.truncateTo(partition.highWatermark);
-      fetcher.phase = 'fetching';
-      this.context.transition(partition.name, 'TRUNCATED', 'follower.fetching');
-    } else {
-      fetcher.phase = 'truncating';
-    }
-    this.runFetcher(partition.name);
-  }
-
-  private backoff(name: string, fetcher: FetcherState): void {
-    fetcher.inFlight = undefined;
-    if (fetcher.phase === 'backoff') return;
-    fetcher.resume = fetcher.phase === 'truncating' ? 'truncating' : 'fetching';
-    fetcher.phase = 'backoff';
-    this.timer(`fetcher:${name}`, REPLICA_FETCH_BACKOFF_MS);
-  }
-
-  private runFetcher(name: string): void {
-    const fetcher = this.fetchers.get(name);
-    const partition = this.partitions.get(name);
-    if (fetcher === undefined || partition === undefined || partition.role !== 'follower' || fetcher.leaderId === NO_LEADER) return;
-    if (fetcher.phase === 'backoff') fetcher.phase = fetcher.resume;
-    if (fetcher.inFlight !== undefined) return;
-    const leader = brokerNodeId(fetcher.leaderId);
-    const currentLeaderEpoch = this.options.rules.fetchCarriesLeaderEpoch ? fetcher.leaderEpoch : NO_LEADER_EPOCH;
-    const correlationId = this.nextCorrelationId++;
-    fetcher.inFlight = correlationId;
-    if (fetcher.phase === 'truncating') {
-      this.leaderCalls.set(correlationId, { partition: name, leaderId: fetcher.leaderId, kind: 'epoch', sentAtMs: this.environment.clock.nowMs() });
-      this.send(leader, {
-        type: 'OffsetsForLeaderEpochRequest',
-        correlationId,
-        replicaId: this.options.brokerId,
-        partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, leaderEpoch: partition.latestEpochForTruncation() }],
-      });
-      return;
-    }
-    this.leaderCalls.set(correlationId, { partition: name, leaderId: fetcher.leaderId, kind: 'fetch', sentAtMs: this.environment.clock.nowMs() + this.options.config.number('replica.fetch.wait.max.ms') });
-    this.send(leader, {
-      type: 'FetchRequest',
-      correlationId,
-      replicaId: this.options.brokerId,
-      replicaEpoch: this.brokerEpoch,
-      maxWaitMs: this.options.config.number('replica.fetch.wait.max.ms'),
-      minBytes: 1,
-      // Kafka's replica.fetch.response.max.bytes default; one partition per fetch here, so the
-      // per-partition bound (replica.fetch.max.bytes) is the one that decides.
-      maxBytes: 10 << 20,
-      partitions: [{ topic: partition.topic, partition: partition.partitionId, currentLeaderEpoch, fetchOffset: partition.log.logEndOffset, logStartOffset: partition.log.logStartOffset, partitionMaxBytes: this.options.config.number('replica.fetch.max.bytes') }],
-    });
-  }
-
-  /**
-   * The follower's side of KIP-101/KIP-279 (Kafka's `getOffsetTruncationState`): truncate to the
-   * end of the largest epoch both logs know; if the leader answered with an epoch this replica
-   * does not have, truncate to where this replica's own copy of that epoch ends and ask again.
-   */
-  private onOffsetsForLeaderEpochResponse(response: OffsetsForLeaderEpochResponse): void {
-    const call = this.leaderCalls.get(response.correlationId);
-    if (call === undefined) return;
-    this.leaderCalls.delete(response.correlationId);
-    const fetcher = this.fetchers.get(call.partition);
-    const partition = this.partitions.get(call.partition);
-    if (fetcher === undefined || partition === undefined || fetcher.inFlight !== response.correlationId) return;
-    fetcher.inFlight = undefined;
-    const answer = response.partitions[0];
-    if (answer === undefined || answer.error !== 'NONE') return this.backoff(call.partition, fetcher);
-    const logEnd = partition.log.logEndOffset;
-    let complete = true;
-    if (answer.endOffset === UNDEFINED_EPOCH_OFFSET) {
-      partition.truncateTo(partition.highWatermark);
-    } else if (answer.leaderEpoch === UNDEFINED_EPOCH) {
-      // A leader from before KIP-279 answers only an offset: truncate to it and trust the rest.
-      partition.truncateTo(Math.min(answer.endOffset, logEnd));
-    } else {
-      const own = partition.log.leaderEpochCache.endOffsetFor(answer.leaderEpoch, logEnd);
-      if (own.epoch === UNDEFINED_EPOCH) {
-        partition.truncateTo(partition.highWatermark);
-      } else if (own.epoch !== answer.leaderEpoch) {
-        partition.truncateTo(Math.min(own.endOffset, logEnd));
-        complete = false;
-      } else {
-        partition.truncateTo(this.options.rules.followerTruncatesToLeaderEpochEnd ? Math.min(answer.endOffset, own.endOffset) : own.endOffset);
-      }
-    }
-    fetcher.phase = complete ? 'fetching' : 'truncating';
-    if (complete) this.context.transition(partition.name, 'TRUNCATED', 'follower.fetching');
-    this.runFetcher(call.partition);
-  }
-
-  private onFetchResponse(response: FetchResponse): void {
-    const call = this.leaderCalls.get(response.correlationId);
-    if (call === undefined) return;
-    this.leaderCalls.delete(response.correlationId);
-    const fetcher = this.fetchers.get(call.partition);
-    const partition = this.partitions.get(call.partition);
-    if (fetcher === undefined || partition === undefined || fetcher.inFlight !== response.correlationId || partition.role !== 'follower') return;
-    fetcher.inFlight = undefined;
-    const data = response.partitions[0];
-    if (data === undefined) return this.backoff(call.partition, fetcher);
-    switch (data.error) {
-      case 'NONE': {
-        const error = partition.appendAsFollower(data.records, data.highWatermark, data.logStartOffset);
-        if (error !== 'NONE') {
-          // The leader's data does not follow ours: find the divergence again.
-          fetcher.phase = 'truncating';
-          this.context.transition(partition.name, 'DIVERGED', 'follower.truncating');
-          return this.backoff(call.partition, fetcher);
-        }
-        return this.runFetcher(call.partition);
-      }
-      case 'OFFSET_OUT_OF_RANGE':
-        if (partition.log.logEndOffset < data.logStartOffset) {
-          partition.truncateFullyAndStartAt(data.logStartOffset);
-        } else {
-          fetcher.phase = 'truncating';
-          this.context.transition(partition.name, 'DIVERGED', 'follower.truncating');
-        }
-        return this.backoff(call.partition, fetcher);
-      default:
-        return this.backoff(call.partition, fetcher);
-    }
-  }
-
-  // ---- Leader: requests from followers and clients -------------------------------------------------------
-
-  private handleOffsetsForLeaderEpoch(from: NodeId, request: OffsetsForLeaderEpochRequest): void {
-    const partitions = request.partitions.map((query) => {
-      const partition = this.partitions.get(`${query.topic}-${query.partition}`);
-      const base = { topic: query.topic, partition: query.partition };
-      if (partition === undefined || partition.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
-      const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
-      if (epochError !== 'NONE') return { ...base, error: epochError, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
-      const answer = partition.log.leaderEpochCache.endOffsetFor(query.leaderEpoch, partition.log.logEndOffset);
-      if (!this.options.rules.offsetsForLeaderEpochAnswersEpoch) {
-        // Before KIP-279 the answer was an offset alone: no epoch for the follower to check.
-        return { ...base, error: 'NONE' as KafkaError, leaderEpoch: UNDEFINED_EPOCH, endOffset: answer.endOffset };
-      }
-      return { ...base, error: 'NONE' as KafkaError, leaderEpoch: answer.epoch, endOffset: answer.endOffset };
-    });
-    this.send(from, { type: 'OffsetsForLeaderEpochResponse', correlationId: request.correlationId, partitions });
-  }
-
-  private handleProduce(from: NodeId, request: ProduceRequest): void {
-    const results = request.partitions.map((data) => {
-      const partition = this.partitions.get(`${data.topic}-${data.partition}`);
-      if (partition === undefined) {
-        return { topic: data.topic, partition: data.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: -1, errorMessage: '' };
-      }
-      return partition.appendRecordsToLeader(data.records, request.acks, partition.minInsyncReplicas);
-    });
-    this.completeDelayedFetches();
-    if (request.acks === 0) return;
-    const waiting = this.options.rules.acksAllWaitsForHighWatermark && request.acks === -1 && results.some((result) => result.error === 'NONE');
-    if (!waiting) return this.respondProduce(from, request, results);
-    assert(this.delayedProduces.length < DELAYED_OPERATIONS_MAX, 'too many delayed produce requests');
-    const timer = `produce-timeout:${from}:${request.correlationId}`;
-    this.delayedProduces.push({ from, request, results, deadlineMs: this.environment.clock.nowMs() + request.timeoutMs, timer });
-    this.timer(timer, request.timeoutMs);
-    this.completeDelayedProduces();
-  }
-
-  /**
-   * Kafka's `DelayedProduce.tryComplete`: an acks=all write is answered once the high watermark
-   * passes it; if the ISR is then below min.insync.replicas the answer is
-   * NOT_ENOUGH_REPLICAS_AFTER_APPEND, and a replica that lost leadership answers
-   * NOT_LEADER_OR_FOLLOWER.
-   */
-  private completeDelayedProduces(): void {
-    if (this.delayedProduces.length === 0) return;
-    const still: DelayedProduce[] = [];
-    for (const delayed of this.delayedProduces) {
-      let done = true;
-      const results = delayed.results.map((result) => {
-        if (result.error !== 'NONE') return result;
-        const partition = this.partitions.get(`${result.topic}-${result.partition}`);
-        if (partition === undefined || partition.role !== 'leader') {
-          this.effects.push({ type: 'mark', name: 'leader-failover-with-writes-in-flight' });
-          return { ...result, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError };
-        }
-        if (partition.highWatermark > result.lastOffset) {
-          const minIsr = partition.minInsyncReplicas;
-          return partition.isr.length < minIsr ? { ...result, error: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' as KafkaError } : result;
-        }
-        done = false;
-        return result;
-      });
-      if (!done) {
-        still.push(delayed);
-        continue;
-      }
-      this.effects.push({ type: 'cancel-timer', name: delayed.timer });
-      this.respondProduce(delayed.from, delayed.request, results);
-    }
-    this.delayedProduces = still;
-  }
-
-  private expireProduce(timer: string): void {
-    const delayed = this.delayedProduces.find((candidate) => candidate.timer === timer);
-    if (delayed === undefined) return;
-    this.delayedProduces = this.delayedProduces.filter((candidate) => candidate !== delayed);
-    const results = delayed.results.map((result) => {
-      if (result.error !== 'NONE') return result;
-      const partition = this.partitions.get(`${result.topic}-${result.partition}`);
-      return partition !== undefined && partition.highWatermark > result.lastOffset ? result : { ...result, error: 'REQUEST_TIMED_OUT' as KafkaError };
-    });
-    this.respondProduce(delayed.from, delayed.request, results);
-  }
-
-  private respondProduce(to: NodeId, request: ProduceRequest, results: readonly (ProducePartitionResponse & { lastOffset?: number })[]): void {
-    this.send(to, {
-      type: 'ProduceResponse',
-      correlationId: request.correlationId,
-      responses: results.map(({ topic, partition, error, baseOffset, logAppendTime, logStartOffset, errorMessage }) => ({ topic, partition, error, baseOffset, logAppendTime, logStartOffset, errorMessage })),
-    });
-  }
-
-  private handleFetch(from: NodeId, request: FetchRequest): void {
-    const responses = this.readFetch(request);
-    const bytes = responses.reduce((sum, response) => sum + response.records.length, 0);
-    const anyError = responses.some((response) => response.error !== 'NONE');
-    if (bytes >= request.minBytes || anyError || request.maxWaitMs <= 0) {
-      this.send(from, { type: 'FetchResponse', correlationId: request.correlationId, error: 'NONE', partitions: responses });
-      return;
-    }
-    // Kafka's DelayedFetch: wait up to maxWaitMs for data rather than answer empty at once.
-    assert(this.delayedFetches.length < DELAYED_OPERATIONS_MAX, 'too many delayed fetches');
-    const timer = `fetch-wait:${from}:${request.correlationId}`;
-    this.delayedFetches.push({ from, request, timer });
-    this.timer(timer, request.maxWaitMs);
-  }
-
-  private readFetch(request: FetchRequest, fromPurgatory = false): FetchPartitionResponse[] {
-    return request.partitions.map((fetch) => {
-      const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
-      if (partition === undefined) {
-        return { topic: fetch.topic, partition: fetch.partition, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, highWatermark: -1, logStartOffset: -1, records: [] };
-      }
-      const response = partition.fetchRecords(fetch, request.replicaId, request.replicaEpoch, fromPurgatory);
-      if (request.replicaId >= 0 && !fromPurgatory) this.completeDelayedProduces();
-      return response;
-    });
-  }
-
-  private completeDelayedFetches(): void {
-    if (this.delayedFetches.length === 0) return;
-    const still: DelayedFetch[] = [];
-    for (const delayed of this.delayedFetches) {
-      const ready = delayed.request.partitions.some((fetch) => {
-        const partition = this.partitions.get(`${fetch.topic}-${fetch.partition}`);
-        return partition === undefined || partition.role !== 'leader' || partition.availableBytes(fetch.fetchOffset, delayed.request.replicaId >= 0) > 0;
-      });
-      if (!ready) {
-        still.push(delayed);
-        continue;
-      }
-      this.effects.push({ type: 'cancel-timer', name: delayed.timer });
-      this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
-    }
-    this.delayedFetches = still;
-  }
-
-  private expireFetch(timer: string): void {
-    const delayed = this.delayedFetches.find((candidate) => candidate.timer === timer);
-    if (delayed === undefined) return;
-    this.delayedFetches = this.delayedFetches.filter((candidate) => candidate !== delayed);
-    this.send(delayed.from, { type: 'FetchResponse', correlationId: delayed.request.correlationId, error: 'NONE', partitions: this.readFetch(delayed.request, true) });
-  }
-
-  private handleListOffsets(from: NodeId, request: ListOffsetsRequest): void {
-    const partitions = request.partitions.map((query) => {
-      const partition = this.partitions.get(`${query.topic}-${query.partition}`);
-      const base = { topic: query.topic, partition: query.partition };
-      if (partition === undefined || partition.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' as KafkaError, offset: -1, leaderEpoch: -1 };
-      const epochError = partition.checkLeaderEpoch(query.currentLeaderEpoch);
-      if (epochError !== 'NONE') return { ...base, error: epochError, offset: -1, leaderEpoch: -1 };
-      // Consumers see only committed data: "latest" is the high watermark.
-      const offset = query.timestamp === EARLIEST_TIMESTAMP ? partition.log.logStartOffset : partition.highWatermark;
-      return { ...base, error: 'NONE' as KafkaError, offset, leaderEpoch: partition.leaderEpoch };
-    });
-    this.send(from, { type: 'ListOffsetsResponse', correlationId: request.correlationId, partitions });
+    this.replicaFetcher.onLeaderDisconnected(leaderId);
   }
 
   private handleMetadata(from: NodeId, request: MetadataRequest): void {
@@ -907,7 +488,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private handleInitProducerId(from: NodeId, correlationId: number): void {
     const ids = this.producerIds;
     if (ids === undefined || ids.next >= ids.end) {
-      if (!this.producerIdsRequested && this.brokerEpoch >= 0) this.requestProducerIds();
+      if (!this.producerIdsRequested && this.lifecycleManager.brokerEpoch >= 0) this.requestProducerIds();
       this.send(from, { type: 'InitProducerIdResponse', correlationId, error: 'LEADER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 });
       return;
     }

@@ -34,6 +34,7 @@ function leaderWithFollower(eligible: (brokerId: number, fetchBrokerEpoch: numbe
     isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => eligible(brokerId, fetchBrokerEpoch),
     mark: () => {},
     transition: () => {},
+    tryCompleteDelayedRequests: () => {},
   };
   const partition = new Partition('t', 0, 't#1', log, 0, context);
   partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0], leader: 0, leaderEpoch: 3, partitionEpoch: 5, elr: [], lastKnownElr: [] });
@@ -115,13 +116,14 @@ describe('Partition ISR eligibility (KIP-841, KIP-903)', () => {
 
 // A partition over a log with topic configs, on a clock the test moves: for the high watermark's
 // min.insync.replicas, retention and compaction, which read the log's (topic's) configuration.
-function topicPartition(topicConfigs: Readonly<Record<string, string>>, brokerConfig: Readonly<Record<string, string>>, replicas: readonly number[]): { partition: Partition; marks: string[]; clock: { nowMs: () => number; advance: (ms: number) => void } } {
+function topicPartition(topicConfigs: Readonly<Record<string, string>>, brokerConfig: Readonly<Record<string, string>>, replicas: readonly number[]): { partition: Partition; marks: string[]; changes: string[]; clock: { nowMs: () => number; advance: (ms: number) => void } } {
   let now = 1_000;
   const clock = { nowMs: () => now, advance: (ms: number) => { now += ms; } };
   const disk = new SimDisk({ clock, random: new AleaRandomStream(1, 'disk') });
   const manager = new LogManager(disk, clock, 'kafka-logs');
   const log = manager.getOrCreateLog({ topic: 't', partition: 0 }, logConfigFrom({ ...brokerConfig, ...topicConfigs }));
   const marks: string[] = [];
+  const changes: string[] = [];
   let correlationId = 100;
   const context: PartitionContext = {
     brokerId: 0,
@@ -133,10 +135,11 @@ function topicPartition(topicConfigs: Readonly<Record<string, string>>, brokerCo
     isReplicaIsrEligible: () => true,
     mark: (name) => marks.push(name),
     transition: () => {},
+    tryCompleteDelayedRequests: (name) => changes.push(name),
   };
   const partition = new Partition('t', 0, 't#1', log, 0, context);
   partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas, isr: replicas, leader: 0, leaderEpoch: 0, partitionEpoch: 0, elr: [], lastKnownElr: [] });
-  return { partition, marks, clock };
+  return { partition, marks, changes, clock };
 }
 
 /** The log's batches as read from it: offsets and epochs, from the log start. */
@@ -274,5 +277,49 @@ describe('Partition log cleanup', () => {
     expect(partition.appendAsFollower([], 4, 3)).toBe('NONE');
     expect(partition.log.logStartOffset).toBe(3);
     expect(batchBounds(partition)[0]?.baseOffset).toBe(3);
+  });
+});
+
+// The broker's purgatories try a waiting request only when a partition it waits on reports a
+// change (ReplicaManager.tryCompleteDelayedRequests): a change the partition does not report would
+// leave an answerable request waiting until its timeout. Each kind of change is reported, and a
+// fetch that moves nothing is not.
+describe('Partition reports what may complete delayed requests', () => {
+  it('reports its leadership, ISR, log end and high watermark moving, and nothing else', () => {
+    const { partition, changes } = topicPartition({ 'min.insync.replicas': '2' }, {}, [0, 1]);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(new Set(changes)).toEqual(new Set(['t-0']));
+    changes.length = 0;
+    // The log end moves; the high watermark waits for the follower.
+    expect(partition.appendRecordsToLeader(keyedBatch([['k', 'a']], 1_000), -1, 2).error).toBe('NONE');
+    expect(partition.highWatermark).toBe(0);
+    expect(changes).toEqual(['t-0']);
+    changes.length = 0;
+    // The follower's fetch moves the high watermark; the same fetch again moves nothing.
+    followerFetch(partition, 1);
+    expect(partition.highWatermark).toBe(1);
+    expect(changes).toEqual(['t-0']);
+    changes.length = 0;
+    followerFetch(partition, 1);
+    expect(changes).toEqual([]);
+    // The controller shrinks the ISR; then the replica goes offline.
+    partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0], leader: 0, leaderEpoch: 0, partitionEpoch: 1, elr: [1], lastKnownElr: [] });
+    expect(changes).toEqual(['t-0']);
+    changes.length = 0;
+    partition.makeOffline();
+    expect(changes).toEqual(['t-0']);
+  });
+
+  it('reports a follower\'s truncation, and not one that removes nothing', () => {
+    const { partition, changes } = topicPartition({}, {}, [0, 1]);
+    partition.appendRecordsToLeader(keyedBatch([['k', 'a']], 1_000), 1, 1);
+    partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0, 1], leader: 1, leaderEpoch: 1, partitionEpoch: 1, elr: [], lastKnownElr: [] });
+    expect(partition.role).toBe('follower');
+    changes.length = 0;
+    expect(partition.truncateTo(0)).toBe(1);
+    expect(changes.length).toBeGreaterThan(0);
+    changes.length = 0;
+    expect(partition.truncateTo(0)).toBe(0);
+    expect(changes).toEqual([]);
   });
 });

@@ -35,6 +35,13 @@ export interface PartitionContext {
   isReplicaIsrEligible(brokerId: number, fetchBrokerEpoch: number): boolean;
   mark(name: string): void;
   transition(instance: string, event: string, to: string): void;
+  /**
+   * Kafka's `Partition.tryCompleteDelayedRequests`, and `ReplicaManager`'s completing of delayed
+   * requests when leadership moves: this replica's high watermark, leadership, ISR or log end
+   * changed, so produce and fetch requests waiting on it may be answered now. The broker tries
+   * them at its next completion point (`ReplicaManager`), not in the middle of this change.
+   */
+  tryCompleteDelayedRequests(partitionName: string): void;
 }
 
 /**
@@ -80,7 +87,7 @@ export class Partition {
   partitionEpoch = -1;
   replicas: readonly number[] = [];
   isrState: IsrState = { kind: 'committed', isr: [] };
-  highWatermark: number;
+  private hw: number;
   /** The log end when this replica became leader in its epoch (KAFKA-7128). */
   leaderEpochStartOffset = 0;
   private followers = new Map<number, FollowerState>();
@@ -94,8 +101,24 @@ export class Partition {
     highWatermark: number,
     private readonly context: PartitionContext,
   ) {
-    this.highWatermark = Math.max(log.logStartOffset, context.rules.checkpointedHighWatermarkBounded ? Math.min(highWatermark, log.logEndOffset) : highWatermark);
+    this.hw = Math.max(log.logStartOffset, context.rules.checkpointedHighWatermarkBounded ? Math.min(highWatermark, log.logEndOffset) : highWatermark);
     this.producerState.rebuild(log);
+  }
+
+  /** Kafka's `highWatermark`: the end of the records this replica knows to be committed. */
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  private setHighWatermark(highWatermark: number): void {
+    if (highWatermark === this.hw) return;
+    this.hw = highWatermark;
+    this.tryCompleteDelayedRequests();
+  }
+
+  /** Requests waiting on this replica may complete: its high watermark, leadership, ISR or log end moved. */
+  private tryCompleteDelayedRequests(): void {
+    this.context.tryCompleteDelayedRequests(this.name);
   }
 
   get name(): string {
@@ -159,6 +182,7 @@ export class Partition {
           this.context.transition(this.name, 'ISR_COMMITTED', 'leader.committed');
         }
         this.isrState = { kind: 'committed', isr: registration.isr };
+        this.tryCompleteDelayedRequests();
         this.maybeIncrementLeaderHW();
       }
       return { becameLeader: false, becameFollower: false };
@@ -167,6 +191,7 @@ export class Partition {
     this.partitionEpoch = registration.partitionEpoch;
     this.committedIsr = registration.isr;
     this.isrState = { kind: 'committed', isr: registration.isr };
+    this.tryCompleteDelayedRequests();
     if (wasFollowing) return { becameLeader: false, becameFollower: false };
     this.role = 'follower';
     this.leaderId = registration.leader;
@@ -179,6 +204,7 @@ export class Partition {
 
   private makeLeader(registration: PartitionRegistration): void {
     this.role = 'leader';
+    this.tryCompleteDelayedRequests();
     this.leaderId = this.context.brokerId;
     this.leaderEpoch = registration.leaderEpoch;
     this.partitionEpoch = registration.partitionEpoch;
@@ -210,6 +236,7 @@ export class Partition {
   makeOffline(): void {
     if (this.role === 'none') return;
     this.role = 'none';
+    this.tryCompleteDelayedRequests();
     this.followers = new Map();
     this.context.transition(this.name, 'GO_OFFLINE', 'offline');
   }
@@ -242,6 +269,7 @@ export class Partition {
     }
     const result = this.log.appendAsLeader(batches.map((batch) => batch.bytes), this.leaderEpoch);
     if (result.type === 'error') return { ...base, error: result.error === 'UNEXPECTED_APPEND_OFFSET' || result.error === 'OFFSETS_OUT_OF_ORDER' ? 'INVALID_RECORD' : result.error, baseOffset: -1, lastOffset: -1, errorMessage: result.message };
+    this.tryCompleteDelayedRequests();
     for (const batch of result.info.batches) {
       this.recordProducerBatch(batch);
     }
@@ -366,7 +394,7 @@ export class Partition {
     }
     if (newHw === this.highWatermark || (newHw < this.highWatermark && this.context.rules.highWatermarkNeverMovesBack)) return false;
     assert(newHw <= this.log.logEndOffset, `${this.name}: high watermark ${newHw} beyond the leader's log end ${this.log.logEndOffset}`);
-    this.highWatermark = newHw;
+    this.setHighWatermark(newHw);
     return true;
   }
 
@@ -455,6 +483,7 @@ export class Partition {
       this.partitionEpoch = response.partitionEpoch;
       this.committedIsr = response.isr;
       this.isrState = { kind: 'committed', isr: response.isr };
+      this.tryCompleteDelayedRequests();
       this.context.mark(expanded ? 'isr-expand' : 'isr-shrink');
       this.context.transition(this.name, 'ISR_COMMITTED', 'leader.committed');
     } else {
@@ -476,12 +505,13 @@ export class Partition {
     if (records.length > 0) {
       const result = this.log.appendAsFollower(records);
       if (result.type === 'error') return result.error === 'KAFKA_STORAGE_ERROR' ? 'KAFKA_STORAGE_ERROR' : 'CORRUPT_MESSAGE';
+      this.tryCompleteDelayedRequests();
       for (const batch of result.info.batches) {
         if (this.context.rules.followerUpdatesProducerState) this.recordProducerBatch(batch);
       }
     }
     const newHw = Math.min(leaderHighWatermark, this.log.logEndOffset);
-    if (newHw > this.highWatermark) this.highWatermark = newHw;
+    if (newHw > this.highWatermark) this.setHighWatermark(newHw);
     this.log.maybeIncrementLogStartOffset(leaderLogStartOffset, this.highWatermark);
     return 'NONE';
   }
@@ -516,8 +546,9 @@ export class Partition {
   truncateTo(offset: number): number {
     const before = this.log.logEndOffset;
     if (!this.log.truncateTo(offset)) return 0;
+    this.tryCompleteDelayedRequests();
     this.producerState.rebuild(this.log);
-    if (this.highWatermark > this.log.logEndOffset) this.highWatermark = this.log.logEndOffset;
+    if (this.highWatermark > this.log.logEndOffset) this.setHighWatermark(this.log.logEndOffset);
     const removed = before - this.log.logEndOffset;
     if (removed > 0) this.context.mark('follower-truncation-removed-records');
     return removed;
@@ -525,8 +556,9 @@ export class Partition {
 
   truncateFullyAndStartAt(offset: number): void {
     this.log.truncateFullyAndStartAt(offset);
+    this.tryCompleteDelayedRequests();
     this.producerState.rebuild(this.log);
-    this.highWatermark = offset;
+    this.setHighWatermark(offset);
   }
 
   /** The epoch a follower asks OffsetsForLeaderEpoch about: its latest (Kafka's `latestEpoch`). */

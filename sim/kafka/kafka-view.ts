@@ -1,6 +1,6 @@
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BatchDigest, ReplicaLogs } from './replica-logs.ts';
-import type { BrokerLifecycle } from '../../impl/broker/kafka-broker.ts';
+import type { BrokerLifecycle } from '../../impl/broker/broker-lifecycle-manager.ts';
 import type { IsrState, Role } from '../../impl/broker/partition.ts';
 import type { EpochEntry } from '../../impl/log/leader-epoch-file-cache.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';

@@ -46,7 +46,7 @@ export const MUTANTS = [
   {
     name: 'acks-all-on-local-append',
     area: 'leader',
-    where: 'ReplicaManager.appendRecords / delayedProduceRequestRequired (KafkaBroker.handleProduce)',
+    where: 'ReplicaManager.appendRecords / delayedProduceRequestRequired (ReplicaManager.appendRecords)',
     summary: 'An acks=all produce is answered once the leader has appended it locally, without waiting for the ISR to replicate it.',
     rules: { acksAllWaitsForHighWatermark: false },
   },
@@ -102,7 +102,7 @@ export const MUTANTS = [
   {
     name: 'follower-truncates-to-own-epoch-end',
     area: 'follower',
-    where: 'AbstractFetcherThread.getOffsetTruncationState (KafkaBroker.onOffsetsForLeaderEpochResponse)',
+    where: 'AbstractFetcherThread.getOffsetTruncationState (ReplicaFetcher.onOffsetsForLeaderEpochResponse)',
     summary: 'When both logs know the leader\'s answered epoch, a follower truncates to where its own copy of that epoch ends instead of the smaller of its and the leader\'s ends, keeping a divergent tail.',
     rules: { followerTruncatesToLeaderEpochEnd: false },
   },
