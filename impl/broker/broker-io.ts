@@ -1,5 +1,6 @@
 import type { NodeId } from '../env/node-environment.ts';
 import type { KafkaMessage } from '../protocol/messages.ts';
+import type { Partition } from './partition.ts';
 
 /**
  * What the parts of a broker (`ReplicaManager`, `ReplicaFetcher`, `BrokerLifecycleManager`) act
@@ -21,4 +22,11 @@ export interface BrokerIo {
    * so that an answer is matched to its request whoever sent it.
    */
   nextCorrelationId(): number;
+}
+
+/** What a delayed operation (`DelayedProduce`, `DelayedFetch`) reads and does. */
+export interface DelayedOperationContext {
+  readonly io: BrokerIo;
+  /** This broker's replica of a partition (`topic-partition`), if it has one. */
+  getPartition(name: string): Partition | undefined;
 }

@@ -1,16 +1,8 @@
 import { assert } from '../common/assert.ts';
 import type { NodeId } from '../env/node-environment.ts';
 import type { FetchRequest } from '../protocol/messages.ts';
-import type { BrokerIo } from './broker-io.ts';
+import type { DelayedOperationContext } from './broker-io.ts';
 import type { DelayedOperation } from './delayed-operation-purgatory.ts';
-import type { Partition } from './partition.ts';
-
-/** What a delayed fetch reads and does. */
-export interface DelayedFetchContext {
-  readonly io: BrokerIo;
-  /** This broker's replica of a partition (`topic-partition`), if it has one. */
-  getPartition(name: string): Partition | undefined;
-}
 
 /**
  * Kafka's `DelayedFetch`: a fetch that found less than `minBytes` and waits up to its
@@ -26,7 +18,7 @@ export class DelayedFetch implements DelayedOperation {
     readonly from: NodeId,
     readonly request: FetchRequest,
     readonly timer: string,
-    private readonly context: DelayedFetchContext,
+    private readonly context: DelayedOperationContext,
     private readonly onComplete: (delayed: DelayedFetch) => void,
   ) {
     this.keys = request.partitions.map((fetch) => `${fetch.topic}-${fetch.partition}`);

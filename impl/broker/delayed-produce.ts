@@ -2,19 +2,11 @@ import { assert } from '../common/assert.ts';
 import type { NodeId } from '../env/node-environment.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import type { ProducePartitionResponse, ProduceRequest } from '../protocol/messages.ts';
-import type { BrokerIo } from './broker-io.ts';
+import type { DelayedOperationContext } from './broker-io.ts';
 import type { DelayedOperation } from './delayed-operation-purgatory.ts';
-import type { Partition } from './partition.ts';
 
 /** One partition's append as the leader answered it, with the last offset an acks=all answer waits for. */
 export type ProducePartitionResult = ProducePartitionResponse & { readonly lastOffset: number };
-
-/** What a delayed produce reads and does. */
-export interface DelayedProduceContext {
-  readonly io: BrokerIo;
-  /** This broker's replica of a partition (`topic-partition`), if it has one. */
-  getPartition(name: string): Partition | undefined;
-}
 
 /**
  * Kafka's `DelayedProduce`: an acks=all produce, appended on this leader, waiting until the high
@@ -37,7 +29,7 @@ export class DelayedProduce implements DelayedOperation {
     readonly request: ProduceRequest,
     private readonly results: readonly ProducePartitionResult[],
     readonly timer: string,
-    private readonly context: DelayedProduceContext,
+    private readonly context: DelayedOperationContext,
     private readonly responseCallback: (results: readonly ProducePartitionResult[]) => void,
   ) {
     assert(request.acks === -1, `a delayed produce needs acks=all, not ${request.acks}`);

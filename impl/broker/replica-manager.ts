@@ -16,10 +16,10 @@ import {
   type ProduceRequest,
 } from '../protocol/messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
-import type { BrokerIo } from './broker-io.ts';
-import { DelayedFetch, type DelayedFetchContext } from './delayed-fetch.ts';
+import type { BrokerIo, DelayedOperationContext } from './broker-io.ts';
+import { DelayedFetch } from './delayed-fetch.ts';
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.ts';
-import { DelayedProduce, type DelayedProduceContext } from './delayed-produce.ts';
+import { DelayedProduce } from './delayed-produce.ts';
 import { Partition, type PartitionContext } from './partition.ts';
 import type { ReplicaFetcher } from './replica-fetcher.ts';
 
@@ -68,7 +68,7 @@ export class ReplicaManager {
   private readonly produceKeysToCheck = new Set<string>();
   private readonly fetchKeysToCheck = new Set<string>();
 
-  private readonly delayedContext: DelayedProduceContext & DelayedFetchContext;
+  private readonly delayedContext: DelayedOperationContext;
 
   constructor(private readonly context: ReplicaManagerContext) {
     this.delayedContext = { io: context.io, getPartition: (name) => this.partitions.get(name) };
