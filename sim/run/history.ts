@@ -6,8 +6,8 @@ import type { HistoryRecord } from '../../impl/env/node-environment.ts';
  * `info` (the outcome is unknown, e.g. a request timed out) entries. The history checks pairing
  * and numbering as entries are recorded and hands each entry on (to the history checkers'
  * indexes, `HistoryIndexDefinition`); it keeps none of them, so that a long run's memory does not
- * grow with every operation it made (issue 12). A checker that needs the pairing of a whole
- * history at once uses {@link pairOperations}.
+ * grow with every operation it made (issue 12). An index pairs an operation's entries by their
+ * `process`, which is single-threaded: its invoke is the last one before the completion.
  */
 export interface HistoryEntry extends HistoryRecord {
   /** Position in the history, from 0. */
@@ -26,11 +26,6 @@ export class History {
     assert(limit > 0, 'a history needs a positive size limit');
   }
 
-  /** Entries recorded so far. */
-  get size(): number {
-    return this.length;
-  }
-
   append(atMs: number, node: string, record: HistoryRecord): HistoryEntry {
     // A history larger than the limit means the workload is unbounded: a bug in the workload.
     assert(this.length < this.limit, `history exceeded its limit of ${this.limit} entries`);
@@ -46,30 +41,4 @@ export class History {
     this.length++;
     return entry;
   }
-}
-
-export interface Operation {
-  readonly invoke: HistoryEntry;
-  /** Undefined when the run ended with the operation still open (treated like `info`). */
-  readonly completion: HistoryEntry | undefined;
-}
-
-/** Pairs each invoke with its completion, in invoke order. */
-export function pairOperations(history: readonly HistoryEntry[]): Operation[] {
-  const operations: Operation[] = [];
-  const openByProcess = new Map<string, number>();
-  for (const entry of history) {
-    if (entry.type === 'invoke') {
-      openByProcess.set(entry.process, operations.length);
-      operations.push({ invoke: entry, completion: undefined });
-      continue;
-    }
-    const position = openByProcess.get(entry.process);
-    assert(position !== undefined, `history entry ${entry.index} completes nothing`);
-    const operation = operations[position];
-    assert(operation !== undefined, 'paired operation vanished');
-    operations[position] = { invoke: operation.invoke, completion: entry };
-    openByProcess.delete(entry.process);
-  }
-  return operations;
 }
