@@ -34,7 +34,23 @@ export type KafkaError =
   | 'NEW_LEADER_ELECTED'
   | 'OPERATION_NOT_ATTEMPTED'
   | 'INVALID_REQUEST'
-  | 'UNKNOWN_SERVER_ERROR';
+  | 'UNKNOWN_SERVER_ERROR'
+  // Group coordinator errors (classic protocol), with Kafka's codes in `Errors.java`.
+  | 'COORDINATOR_LOAD_IN_PROGRESS' // 14
+  | 'COORDINATOR_NOT_AVAILABLE' // 15
+  | 'NOT_COORDINATOR' // 16
+  | 'ILLEGAL_GENERATION' // 22
+  | 'INCONSISTENT_GROUP_PROTOCOL' // 23
+  | 'INVALID_GROUP_ID' // 24
+  | 'UNKNOWN_MEMBER_ID' // 25
+  | 'INVALID_SESSION_TIMEOUT' // 26
+  | 'REBALANCE_IN_PROGRESS' // 27
+  | 'INVALID_COMMIT_OFFSET_SIZE' // 28
+  | 'GROUP_ID_NOT_FOUND' // 69
+  | 'MEMBER_ID_REQUIRED' // 79
+  | 'GROUP_MAX_SIZE_REACHED' // 81
+  | 'FENCED_INSTANCE_ID' // 82
+  | 'UNSTABLE_OFFSET_COMMIT'; // 88
 
 /** Errors after which a client refreshes its metadata before retrying (Kafka's `InvalidMetadataException` family). */
 export const METADATA_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>([
