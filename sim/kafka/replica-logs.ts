@@ -160,8 +160,10 @@ interface ReplicaScan {
   /** `files`' paths sorted, built when asked for; undefined after a path comes or goes. */
   sortedPaths: readonly string[] | undefined;
   batches: BatchDigest[];
-  /** Records currently held, `offset:value`. */
+  /** Records currently held, `offset:value`, in log order. */
   held: Set<string>;
+  /** The batches `held` was read from (after the log start filter), in log order; owned here. */
+  scanned: ScannedBatch[];
   /** The log start offset at the last scan. */
   logStart: number | undefined;
   /** The replica's directory, and its disk's `directoryVersion` at the last scan (-1: never scanned). */
@@ -564,7 +566,7 @@ export class ReplicaLogs {
     for (const name of names) {
       let replica = scan.replicas.get(name);
       if (replica === undefined) {
-        replica = { brokerId: broker.brokerId, name, files: new Map(), sortedPaths: undefined, batches: [], held: new Set(), logStart: undefined, dir: `${BROKER_LOG_DIR}/${name}`, dirVersion: -1 };
+        replica = { brokerId: broker.brokerId, name, files: new Map(), sortedPaths: undefined, batches: [], held: new Set(), scanned: [], logStart: undefined, dir: `${BROKER_LOG_DIR}/${name}`, dirVersion: -1 };
         scan.replicas.set(name, replica);
       }
       // A directory nothing touched since the last scan, with the same log start, reads the same:
@@ -635,12 +637,12 @@ export class ReplicaLogs {
         scanned.push(batch);
       }
     }
+    const before = { held: replica.held, scanned: replica.scanned, logStart: replica.logStart };
     replica.logStart = logStart;
+    replica.scanned = scanned;
     replica.batches = [];
-    const previous = replica.held;
-    replica.held = new Set();
     this.extendDigests(replica, scanned);
-    this.settle(nowMs, broker, replica, previous, scanned, restarted);
+    this.settle(nowMs, broker, replica, before, restarted);
   }
 
   /**
@@ -679,6 +681,7 @@ export class ReplicaLogs {
     if (appended.length === 0) return;
     const before = replica.batches.length;
     this.extendDigests(replica, appended);
+    replica.scanned.push(...appended);
     const records = this.ledgerOf(replica.name);
     for (const batch of appended) {
       for (const record of batch.records) {
@@ -768,26 +771,50 @@ export class ReplicaLogs {
   }
 
   /**
-   * Updates the ledger after a full read: `previous` is what the replica held before, `scanned`
-   * what it holds now. Each record no longer held ends its copy, and the ending says how.
+   * Updates the ledger after a full read: `before` is what the replica held (and the batches and
+   * log start it was read from), `replica.scanned` what it holds now. Each record no longer held
+   * ends its copy, and the ending says how. Only the records of batches that changed are visited
+   * when the logs read in offset order (see {@link heldChange}); otherwise every record is.
    */
-  private settle(nowMs: number, broker: BrokerLogs, replica: ReplicaScan, previous: ReadonlySet<string>, scanned: readonly ScannedBatch[], restarted: boolean): void {
+  private settle(nowMs: number, broker: BrokerLogs, replica: ReplicaScan, before: { readonly held: Set<string>; readonly scanned: ScannedBatch[]; readonly logStart: number | undefined }, restarted: boolean): void {
     const records = this.ledgerOf(replica.name);
-    const held = replica.held;
-    for (const batch of scanned) {
-      for (const record of batch.records) {
-        if (replica.logStart !== undefined && record.offset < replica.logStart) continue;
-        held.add(record.key);
+    const scanned = replica.scanned;
+    const previous = before.held;
+    const change = heldChange(before.scanned, before.logStart, scanned, replica.logStart);
+    let removed: string[];
+    let added: string[];
+    let occupied: ReadonlySet<number>;
+    if (change !== undefined) {
+      // Every record below the divergence is held before and after; the log order makes a record
+      // that left the tail one whose offset only the new tail can hold again.
+      removed = change.removed;
+      added = change.added;
+      occupied = change.tailOffsets;
+      for (const key of removed) previous.delete(key);
+      for (const key of added) previous.add(key);
+      replica.held = previous;
+    } else {
+      const held = new Set<string>();
+      for (const batch of scanned) {
+        for (const record of batch.records) {
+          if (replica.logStart !== undefined && record.offset < replica.logStart) continue;
+          held.add(record.key);
+        }
       }
+      // Offsets that hold a record now: a lost copy whose offset holds another value was replaced,
+      // which only truncation and a new append do (compaction keeps offsets or leaves them empty).
+      const offsets = new Set<number>();
+      for (const key of held) offsets.add(Number(key.slice(0, key.indexOf(':'))));
+      removed = [];
+      for (const key of previous) if (!held.has(key)) removed.push(key);
+      added = [];
+      for (const key of held) if (!previous.has(key)) added.push(key);
+      occupied = offsets;
+      replica.held = held;
     }
     const firstOffset = scanned[0]?.baseOffset ?? Number.POSITIVE_INFINITY;
     const lastOffset = scanned.at(-1)?.lastOffset ?? -1;
-    // Offsets that hold a record now: a lost copy whose offset holds another value was replaced,
-    // which only truncation and a new append do (compaction keeps offsets or leaves them empty).
-    const occupied = new Set<number>();
-    for (const key of held) occupied.add(Number(key.slice(0, key.indexOf(':'))));
-    for (const key of previous) {
-      if (held.has(key)) continue;
+    for (const key of removed) {
       const copies = records.get(key);
       assert(copies !== undefined, `${replica.name}: a held record ${key} is missing from the ledger`);
       const gainedMs = copies.holders.sinceMs(replica.brokerId);
@@ -809,7 +836,7 @@ export class ReplicaLogs {
       copies.endings.push(ending);
       if (copies.holders.size === 0 && copies.endings.every((each) => each.how === 'deleted')) this.retire(replica.name, records, key, copies);
     }
-    for (const key of held) if (!previous.has(key)) this.gain(records, replica, key, nowMs);
+    for (const key of added) this.gain(records, replica, key, nowMs);
   }
 
   /** Whether the batches read from the file before still stand where they were. */
@@ -965,6 +992,67 @@ function corruptBatchHeader(bytes: Uint8Array, at: number): { batch: Omit<Scanne
  * batch); at any time, bit flips no checksum covers (the broker cannot notice them, so they
  * change its log as it runs).
  */
+/**
+ * What changed between two reads of a replica, visiting only the batches that differ, or
+ * undefined when the cheap comparison does not apply. It applies when both reads are in strict
+ * offset order (every batch starts past the end of the one before: a damaged header can break
+ * that, and then every record is compared) and the log start did not move back. The reads then
+ * agree on a common run of batches (the same objects: a file read again keeps its batches, and a
+ * batch read from the same bytes is shared), after those that fell below the new log start; the
+ * records held only before are `removed` (in log order), those held only now `added`.
+ */
+function heldChange(previous: readonly ScannedBatch[], previousLogStart: number | undefined, scanned: readonly ScannedBatch[], logStart: number | undefined): { removed: string[]; added: string[]; tailOffsets: Set<number> } | undefined {
+  if ((previousLogStart === undefined) !== (logStart === undefined)) return undefined;
+  if (logStart !== undefined && previousLogStart !== undefined && logStart < previousLogStart) return undefined;
+  if (!inOffsetOrder(previous) || !inOffsetOrder(scanned)) return undefined;
+  const heldBefore = (offset: number): boolean => previousLogStart === undefined || offset >= previousLogStart;
+  const heldNow = (offset: number): boolean => logStart === undefined || offset >= logStart;
+  const first = scanned[0];
+  let from = 0;
+  while (from < previous.length && previous[from] !== first && (previous[from] as ScannedBatch).lastOffset < (logStart ?? Number.NEGATIVE_INFINITY)) from++;
+  let common = 0;
+  while (from + common < previous.length && common < scanned.length && previous[from + common] === scanned[common]) common++;
+  const tail = new Set<string>();
+  const tailOffsets = new Set<number>();
+  const added: string[] = [];
+  for (let index = common; index < scanned.length; index++) {
+    for (const record of (scanned[index] as ScannedBatch).records) {
+      if (!heldNow(record.offset)) continue;
+      tail.add(record.key);
+      tailOffsets.add(record.offset);
+    }
+  }
+  const removed: string[] = [];
+  const before = new Set<string>();
+  const leaves = (batch: ScannedBatch): void => {
+    for (const record of batch.records) {
+      if (!heldBefore(record.offset)) continue;
+      before.add(record.key);
+      if (!tail.has(record.key)) removed.push(record.key);
+    }
+  };
+  for (let index = 0; index < from; index++) leaves(previous[index] as ScannedBatch);
+  // In the common run only the first batches can reach below the new log start (retention).
+  for (let index = from; index < from + common; index++) {
+    const batch = previous[index] as ScannedBatch;
+    if (heldNow(batch.baseOffset)) break;
+    for (const record of batch.records) if (heldBefore(record.offset) && !heldNow(record.offset)) removed.push(record.key);
+  }
+  for (let index = from + common; index < previous.length; index++) leaves(previous[index] as ScannedBatch);
+  for (const key of tail) if (!before.has(key)) added.push(key);
+  return { removed, added, tailOffsets };
+}
+
+/** Whether every batch starts past the end of the one before it (and ends at or after its start). */
+function inOffsetOrder(batches: readonly ScannedBatch[]): boolean {
+  let end = Number.NEGATIVE_INFINITY;
+  for (const batch of batches) {
+    if (batch.baseOffset <= end || batch.lastOffset < batch.baseOffset) return false;
+    end = batch.lastOffset;
+  }
+  return true;
+}
+
 function damageSince(damage: readonly DataDamage[], sinceMs: number, partition: string, restarted: boolean): string[] {
   const faults: string[] = [];
   const dir = `${BROKER_LOG_DIR}/${partition}/`;
