@@ -11,35 +11,79 @@ import { JudgedPartitions } from './judged-partitions.ts';
  * built fresh per run by its factory: nothing carries over between runs.
  */
 
-function applied(view: KafkaClusterView): { replicas: Map<string, ReplicaView[]> } {
-  const replicas = new Map<string, ReplicaView[]>();
-  for (const broker of view.brokers) {
-    if (broker.status !== 'running') continue;
-    for (const replica of broker.replicas) {
-      const list = replicas.get(replica.name) ?? [];
-      list.push(replica);
-      replicas.set(replica.name, list);
-    }
+/**
+ * What several claims derive from one view (its running replicas by partition, its acting leaders,
+ * its brokers by id): derived once per view, not once per claim. A view is built afresh for each
+ * check and never changed after, so the memo is keyed by the view object.
+ */
+interface Derived {
+  replicas?: Map<string, ReplicaView[]>;
+  leaders?: { broker: BrokerView; replica: ReplicaView }[];
+  registrations?: { brokers: Map<number, BrokerView>; registered: Map<number, number> };
+  byName?: Map<BrokerView, Map<string, ReplicaView>>;
+}
+const DERIVED = new WeakMap<KafkaClusterView, Derived>();
+
+function derived(view: KafkaClusterView): Derived {
+  let found = DERIVED.get(view);
+  if (found === undefined) {
+    found = {};
+    DERIVED.set(view, found);
   }
-  return { replicas };
+  return found;
+}
+
+function applied(view: KafkaClusterView): { replicas: ReadonlyMap<string, readonly ReplicaView[]> } {
+  const memo = derived(view);
+  if (memo.replicas === undefined) {
+    const replicas = new Map<string, ReplicaView[]>();
+    for (const broker of view.brokers) {
+      if (broker.status !== 'running') continue;
+      for (const replica of broker.replicas) {
+        const list = replicas.get(replica.name);
+        if (list === undefined) replicas.set(replica.name, [replica]);
+        else list.push(replica);
+      }
+    }
+    memo.replicas = replicas;
+  }
+  return { replicas: memo.replicas };
 }
 
 /** Every replica that a running broker is acting as leader of. */
-function actingLeaders(view: KafkaClusterView): { broker: BrokerView; replica: ReplicaView }[] {
-  const leaders: { broker: BrokerView; replica: ReplicaView }[] = [];
-  for (const broker of view.brokers) {
-    if (broker.status !== 'running') continue;
-    for (const replica of broker.replicas) if (replica.role === 'leader') leaders.push({ broker, replica });
+function actingLeaders(view: KafkaClusterView): readonly { readonly broker: BrokerView; readonly replica: ReplicaView }[] {
+  const memo = derived(view);
+  if (memo.leaders === undefined) {
+    const leaders: { broker: BrokerView; replica: ReplicaView }[] = [];
+    for (const broker of view.brokers) {
+      if (broker.status !== 'running') continue;
+      for (const replica of broker.replicas) if (replica.role === 'leader') leaders.push({ broker, replica });
+    }
+    memo.leaders = leaders;
   }
-  return leaders;
+  return memo.leaders;
+}
+
+/** The broker's replica of `name`, if it hosts one. */
+function replicaOn(view: KafkaClusterView, broker: BrokerView, name: string): ReplicaView | undefined {
+  const memo = derived(view);
+  memo.byName ??= new Map();
+  let replicas = memo.byName.get(broker);
+  if (replicas === undefined) {
+    replicas = new Map(broker.replicas.map((replica) => [replica.name, replica]));
+    memo.byName.set(broker, replicas);
+  }
+  return replicas.get(name);
 }
 
 /** Brokers by id, and the broker epoch the controller has registered for each. */
-function registrations(view: KafkaClusterView): { brokers: Map<number, BrokerView>; registered: Map<number, number> } {
-  return {
+function registrations(view: KafkaClusterView): { readonly brokers: ReadonlyMap<number, BrokerView>; readonly registered: ReadonlyMap<number, number> } {
+  const memo = derived(view);
+  memo.registrations ??= {
     brokers: new Map(view.brokers.map((broker) => [broker.brokerId, broker])),
     registered: new Map((view.controller?.brokers ?? []).map((broker) => [broker.brokerId, broker.brokerEpoch])),
   };
+  return memo.registrations;
 }
 
 /** Each partition whose controller-chosen leader runs and acts as leader in the controller's epoch. */
@@ -51,8 +95,8 @@ function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, 
     if (skip?.unchanged(view, name) === true) continue;
     const leaderBroker = brokers.get(partition.leader);
     if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
-    const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
-    if (leader !== undefined) found.push({ partition, name, leader });
+    const leader = replicaOn(view, leaderBroker, name);
+    if (leader !== undefined && leader.role === 'leader' && leader.leaderEpoch === partition.leaderEpoch) found.push({ partition, name, leader });
   }
   return found;
 }
@@ -324,21 +368,30 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
  * the record was committed, so those faults do not make the claim inapplicable.
  */
 export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): InvariantDefinition<KafkaClusterView> {
-  /** Per replica (`broker/partition`): the digest array last scanned and how far. */
-  const scanned = new Map<string, { digest: readonly ReplicaView['digest'][number][]; upTo: number }>();
-  /** Per partition: batch (`lastOffset/epoch/prefixHash`) -> brokers that have ever held it. */
-  const holders = new Map<string, Map<string, Set<number>>>();
+  /** Per broker, per partition: the digest array last scanned and how far. */
+  const scanned = new Map<number, Map<string, { digest: readonly ReplicaView['digest'][number][]; upTo: number }>>();
+  /** Per partition: per last offset, each batch (offsets, epoch, CRC) ending there and the brokers that have ever held it. */
+  const holders = new Map<string, Map<number, { readonly baseOffset: number; readonly epoch: number; readonly crc: number; readonly brokers: Set<number> }[]>>();
   /** Per leadership (`partition/broker/incarnation/epoch`): the high watermark last seen. */
   const highWatermarks = new Map<string, number>();
   const judged = new JudgedPartitions();
   // A batch is known by its offsets, epoch and CRC, not its prefix hash: prefix hashes are
   // anchored at the replicas' common log start, which retention moves, and a replica down when
   // it moves would never be seen holding the batch under the new hash.
-  const batchKey = (batch: ReplicaView['digest'][number]): string => `${batch.baseOffset}/${batch.lastOffset}/${batch.epoch}/${batch.crc}`;
+  const holdersOf = (partition: string, batch: ReplicaView['digest'][number]): Set<number> | undefined => {
+    for (const known of holders.get(partition)?.get(batch.lastOffset) ?? []) {
+      if (known.baseOffset === batch.baseOffset && known.epoch === batch.epoch && known.crc === batch.crc) return known.brokers;
+    }
+    return undefined;
+  };
 
   function remember(replica: ReplicaView): void {
-    const key = `${replica.brokerId}/${replica.name}`;
-    const previous = scanned.get(key);
+    let ofBroker = scanned.get(replica.brokerId);
+    if (ofBroker === undefined) {
+      ofBroker = new Map();
+      scanned.set(replica.brokerId, ofBroker);
+    }
+    const previous = ofBroker.get(replica.name);
     const from = previous !== undefined && previous.digest === replica.digest && previous.upTo <= replica.digest.length ? previous.upTo : 0;
     if (from === replica.digest.length && previous?.digest === replica.digest) return;
     let batches = holders.get(replica.name);
@@ -347,12 +400,22 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
       holders.set(replica.name, batches);
     }
     for (let index = from; index < replica.digest.length; index++) {
-      const batch = batchKey(replica.digest[index] as ReplicaView['digest'][number]);
-      const brokers = batches.get(batch);
-      if (brokers === undefined) batches.set(batch, new Set([replica.brokerId]));
-      else brokers.add(replica.brokerId);
+      const batch = replica.digest[index] as ReplicaView['digest'][number];
+      const brokers = holdersOf(replica.name, batch);
+      if (brokers !== undefined) {
+        brokers.add(replica.brokerId);
+        continue;
+      }
+      const entry = { baseOffset: batch.baseOffset, epoch: batch.epoch, crc: batch.crc, brokers: new Set([replica.brokerId]) };
+      const ending = batches.get(batch.lastOffset);
+      if (ending === undefined) batches.set(batch.lastOffset, [entry]);
+      else ending.push(entry);
     }
-    scanned.set(key, { digest: replica.digest, upTo: replica.digest.length });
+    if (previous === undefined) ofBroker.set(replica.name, { digest: replica.digest, upTo: replica.digest.length });
+    else {
+      previous.digest = replica.digest;
+      previous.upTo = replica.digest.length;
+    }
   }
 
   return {
@@ -385,7 +448,7 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
           // The leader's own copy holds a batch that fails its checksum (a bit flip on its disk,
           // which it finds when it reads it): its prefix is not what it acknowledged.
           if (!boundary.intact) continue;
-          const held = holders.get(replica.name)?.get(batchKey(boundary)) ?? new Set<number>();
+          const held = holdersOf(replica.name, boundary) ?? new Set<number>();
           const topic = replica.name.slice(0, replica.name.lastIndexOf('-'));
           const override = view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['min.insync.replicas'];
           const minIsr = override === undefined ? defaultMinInsyncReplicas : Number(override);
