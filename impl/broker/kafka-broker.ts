@@ -14,6 +14,8 @@ import { isReplicaIsrEligible } from './isr-eligibility.ts';
 import type { Partition, PartitionContext } from './partition.ts';
 import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
 import { FETCH_WAIT_TIMER_PREFIX, PRODUCE_TIMEOUT_TIMER_PREFIX, ReplicaManager } from './replica-manager.ts';
+import { GroupCoordinatorService } from './group-coordinator-service.ts';
+import { GROUP_METADATA_TOPIC_NAME } from '../group/coordinator-partition.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
 const METADATA_FETCH_INTERVAL_MS = 50;
@@ -42,7 +44,8 @@ type ControllerCall =
   | { readonly kind: 'heartbeat' }
   | { readonly kind: 'metadata' }
   | { readonly kind: 'alter-partition'; readonly partition: string }
-  | { readonly kind: 'producer-ids' };
+  | { readonly kind: 'producer-ids' }
+  | { readonly kind: 'create-offsets-topic' };
 
 /**
  * A Kafka broker node (Kafka's `BrokerServer` with `KafkaApis`): it recovers its logs from disk,
@@ -64,6 +67,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private readonly replicaFetcher: ReplicaFetcher;
   private readonly lifecycleManager: BrokerLifecycleManager;
   private readonly replicaManager: ReplicaManager;
+  /** The group coordinator beside the replica manager (Kafka's `GroupCoordinatorService`). */
+  private readonly groupCoordinator: GroupCoordinatorService;
   private producerIds: { next: number; end: number } | undefined;
   private producerIdsRequested = false;
   /**
@@ -138,7 +143,10 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.rules),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
-      tryCompleteDelayedRequests: (name) => this.replicaManager.tryCompleteDelayedRequests(name),
+      tryCompleteDelayedRequests: (name) => {
+        this.replicaManager.tryCompleteDelayedRequests(name);
+        this.groupCoordinator.onPartitionUpdated(name);
+      },
     };
     this.replicaFetcher = new ReplicaFetcher({
       brokerId: options.brokerId,
@@ -158,6 +166,21 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       loadedHighWatermarks,
       logConfig: (topic) => this.logConfig(topic),
       replicaFetcher: this.replicaFetcher,
+      onPartitionApplied: (partition) => this.groupCoordinator.onPartitionChange(partition),
+    });
+    this.groupCoordinator = new GroupCoordinatorService({
+      brokerId: options.brokerId,
+      config: options.config,
+      io: this.io,
+      image: this.image,
+      newUuid: () => randomUuid(environment.random),
+      getPartition: (name) => this.replicaManager.getPartition(name),
+      createOffsetsTopic: (partitions, replicationFactor) => this.callController({ kind: 'create-offsets-topic' }, (correlationId) => ({
+        type: 'CreateTopicsRequest',
+        correlationId,
+        // Kafka's GroupCoordinator.groupMetadataTopicConfigs: compacted, with its own segment size.
+        topics: [{ name: GROUP_METADATA_TOPIC_NAME, numPartitions: partitions, replicationFactor, configs: { 'cleanup.policy': 'compact' } }],
+      })),
     });
     for (const summary of loaded?.logs.values() ?? []) {
       if (summary.bytesTruncated > 0) this.effects.push({ type: 'mark', name: 'recovery-truncated-torn-tail' });
@@ -317,6 +340,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         break;
     }
     if (name.startsWith(FETCHER_TIMER_PREFIX)) return this.replicaFetcher.onBackoffTimer(name);
+    if (this.groupCoordinator.ownsTimer(name)) return this.groupCoordinator.onTimer(name);
     if (name.startsWith(PRODUCE_TIMEOUT_TIMER_PREFIX)) return this.replicaManager.expireProduce(name);
     if (name.startsWith(FETCH_WAIT_TIMER_PREFIX)) return this.replicaManager.expireFetch(name);
     assert(false, `unknown broker timer ${name}`);
@@ -331,6 +355,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       if (call.kind === 'registration') this.lifecycleManager.register();
       if (call.kind === 'producer-ids') this.producerIdsRequested = false;
       if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
+      if (call.kind === 'create-offsets-topic') this.groupCoordinator.onOffsetsTopicCreated(false);
     }
     this.replicaFetcher.expireRequests(deadline);
   }
@@ -390,6 +415,27 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         if (message.error === 'NONE') this.producerIds = { next: message.producerIdStart, end: message.producerIdStart + message.producerIdLen };
         return;
       case 'CreateTopicsResponse':
+        if (this.controllerCalls.get(message.correlationId)?.kind === 'create-offsets-topic') {
+          this.controllerCalls.delete(message.correlationId);
+          this.groupCoordinator.onOffsetsTopicCreated(message.topics.every((topic) => topic.error === 'NONE' || topic.error === 'TOPIC_ALREADY_EXISTS'));
+        }
+        return;
+      case 'FindCoordinatorRequest':
+        return this.groupCoordinator.findCoordinator(from, message);
+      case 'JoinGroupRequest':
+      case 'SyncGroupRequest':
+      case 'HeartbeatRequest':
+      case 'LeaveGroupRequest':
+      case 'OffsetCommitRequest':
+      case 'OffsetFetchRequest':
+        return this.groupCoordinator.handle(from, message);
+      case 'FindCoordinatorResponse':
+      case 'JoinGroupResponse':
+      case 'SyncGroupResponse':
+      case 'HeartbeatResponse':
+      case 'LeaveGroupResponse':
+      case 'OffsetCommitResponse':
+      case 'OffsetFetchResponse':
         return;
       case 'ProduceRequest':
         return this.replicaManager.appendRecords(from, message);
@@ -508,4 +554,14 @@ function pickLogKeys(overrides: Readonly<Record<string, string>>): Record<string
   const picked: Record<string, string> = {};
   for (const key of Object.keys(overrides).sort()) if (logKeys.has(key)) picked[key] = overrides[key] as string;
   return picked;
+}
+
+/** A random UUID's text (Kafka's `UUID.randomUUID().toString()` shape), from the node's random stream. */
+function randomUuid(random: NodeEnvironment['random']): string {
+  const hex = (digits: number): string => {
+    let text = '';
+    for (let index = 0; index < digits; index++) text += random.int(0, 15).toString(16);
+    return text;
+  };
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + random.int(0, 3)).toString(16)}${hex(3)}-${hex(12)}`;
 }

@@ -45,6 +45,11 @@ export interface ReplicaManagerContext {
   logConfig(topic: string): LogConfig;
   /** Follows the leaders of the partitions this broker follows. */
   readonly replicaFetcher: ReplicaFetcher;
+  /**
+   * Told of every replica after each metadata delta, once its registration is applied (Kafka's
+   * `BrokerMetadataPublisher` tells the group coordinator of elections and resignations).
+   */
+  onPartitionApplied?(partition: Partition): void;
 }
 
 /**
@@ -145,6 +150,7 @@ export class ReplicaManager {
       } else if (change.becameFollower) {
         this.context.replicaFetcher.addFetcherForPartition(partition, registration);
       }
+      this.context.onPartitionApplied?.(partition);
     }
     this.completeDelayedProduces();
     this.completeDelayedFetches();

@@ -1,5 +1,6 @@
 import type { MetadataEntry } from '../metadata/metadata-records.ts';
 import type { KafkaError } from './errors.ts';
+import type { GroupRequest, GroupResponse } from './group-messages.ts';
 
 /**
  * The Kafka protocol as refka's nodes speak it: Kafka's APIs and field names, carried as objects
@@ -284,7 +285,8 @@ export type KafkaRequest =
   | FetchRequest
   | OffsetsForLeaderEpochRequest
   | ListOffsetsRequest
-  | InitProducerIdRequest;
+  | InitProducerIdRequest
+  | GroupRequest;
 
 export type KafkaResponse =
   | BrokerRegistrationResponse
@@ -298,7 +300,8 @@ export type KafkaResponse =
   | FetchResponse
   | OffsetsForLeaderEpochResponse
   | ListOffsetsResponse
-  | InitProducerIdResponse;
+  | InitProducerIdResponse
+  | GroupResponse;
 
 export type KafkaMessage = KafkaRequest | KafkaResponse;
 
