@@ -1,0 +1,623 @@
+import type { GroupMemberEventType, GroupMemberState, MemberState } from '../../model/group-member.machine.ts';
+import { assert, assertNever, fail } from '../common/assert.ts';
+import type { KafkaError } from '../protocol/errors.ts';
+import {
+  CONSUMER_PROTOCOL_TYPE,
+  type FindCoordinatorResponse,
+  type GroupRequest,
+  type GroupResponse,
+  type HeartbeatResponse,
+  type JoinGroupProtocol,
+  type JoinGroupResponse,
+  type JoinGroupResponseMember,
+  type SyncGroupAssignment,
+  type SyncGroupResponse,
+} from '../protocol/group-messages.ts';
+import {
+  GROUP_MEMBER_TRANSITIONS,
+  MAX_CONSECUTIVE_FAILURES,
+  MAX_IN_FLIGHT_REQUESTS,
+  NO_GENERATION,
+  sameGeneration,
+  type ConsumerCoordinatorEffect,
+  type ConsumerCoordinatorOptions,
+  type FatalError,
+  type Generation,
+} from './consumer-coordinator-io.ts';
+
+/** A request on the wire, with the generation it was sent under (`CoordinatorResponseHandler.sentGeneration`). */
+export interface InFlightRequest {
+  readonly request: GroupRequest;
+  readonly destination: number;
+  readonly sentGeneration: Generation;
+  /** For commits: which pending commit this is. */
+  readonly commitSequence?: number;
+}
+
+/** Why a join attempt (JoinGroup then SyncGroup, Kafka's `joinFuture`) failed. */
+type JoinFailure = KafkaError | 'DISCONNECTED' | 'UnjoinedGroupException';
+
+/** Errors after which `joinGroupIfNeeded` retries at once (`continue`), without the backoff. */
+const REJOIN_AT_ONCE: ReadonlySet<JoinFailure> = new Set<JoinFailure>(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'MEMBER_ID_REQUIRED']);
+/** Retriable failures (Kafka's `RetriableException`s): retried after `retry.backoff.ms`. */
+const REJOIN_AFTER_BACKOFF: ReadonlySet<JoinFailure> = new Set<JoinFailure>([
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'DISCONNECTED',
+  'UnjoinedGroupException',
+]);
+
+type TimerKind = 'heartbeat' | 'retry';
+
+/**
+ * Kafka's `AbstractCoordinator` (clients/.../consumer/internals/AbstractCoordinator.java) as a
+ * pure core: coordinator discovery, the two-step join (JoinGroup then SyncGroup), the heartbeat
+ * thread and LeaveGroup. The consumer specifics (subscriptions, assignors, callbacks, commits)
+ * are in {@link ConsumerCoordinator}, through the same hooks Kafka's subclass overrides.
+ *
+ * Threads become timers. Kafka's heartbeat thread is the `heartbeat` timer: it wakes at the
+ * earliest of the next heartbeat, the session deadline and the poll deadline, and runs the
+ * thread's loop body (`HeartbeatThread.run`). The application thread blocks inside `poll()` while
+ * a rebalance is in progress; here a started rebalance continues on every response and on the
+ * `retry` timer, as if the application stayed inside that `poll()`.
+ */
+export abstract class AbstractCoordinator {
+  protected readonly options: ConsumerCoordinatorOptions;
+  protected nowMs: number;
+  protected effects: ConsumerCoordinatorEffect[] = [];
+
+  // --- AbstractCoordinator's fields ---
+  protected memberState: MemberState = 'UNJOINED';
+  /** The model's leaf state (model/group-member.machine.ts); its top level is always `memberState`. */
+  private leaf: GroupMemberState = 'UNJOINED.unassigned';
+  protected generation: Generation = NO_GENERATION;
+  protected rejoinNeeded = true;
+  private rejoinReason = '';
+  protected needsJoinPrepare = true;
+  /** Kafka's `joinFuture != null`: a JoinGroup or SyncGroup of this attempt is on the wire. */
+  protected joinPending = false;
+  private joinRetryAtMs = 0;
+  private joinFailures = 0;
+  /** The coordinator's broker id, or undefined when unknown. */
+  protected coordinator: number | undefined;
+  private findCoordinatorCorrelationId: number | undefined;
+  private lookupFailures = 0;
+  private lookupRetryAtMs = 0;
+  protected brokers: readonly number[];
+  /** The application is (as if) blocked in `poll()` until the group is active again. */
+  protected joinWanted = false;
+  protected fatalError: FatalError | undefined;
+  protected closed = false;
+
+  // --- Kafka's `Heartbeat` ---
+  private heartbeatInFlight = false;
+  private heartbeatFailures = 0;
+  private nextHeartbeatAtMs = 0;
+  private sessionDeadlineMs = 0;
+  protected pollDeadlineMs = 0;
+
+  protected readonly inFlight = new Map<number, InFlightRequest>();
+  private nextCorrelationId = 1;
+  private readonly timers = new Map<TimerKind, { readonly key: string; readonly atMs: number }>();
+  private nextTimerSequence = 1;
+
+  constructor(options: ConsumerCoordinatorOptions, nowMs: number) {
+    assert(options.heartbeatIntervalMs < options.sessionTimeoutMs, 'Heartbeat must be set lower than the session timeout');
+    assert(options.retryBackoffMs > 0, 'retry.backoff.ms must be positive');
+    assert(Number.isSafeInteger(nowMs) && nowMs >= 0, `bad start time ${nowMs}`);
+    this.options = options;
+    this.nowMs = nowMs;
+    this.brokers = [...options.bootstrapBrokers].sort((a, b) => a - b);
+  }
+
+  /** How many requests are on the wire (bounded by MAX_IN_FLIGHT_REQUESTS). */
+  get requestsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** The model's state name (model/group-member.machine.ts). */
+  get state(): GroupMemberState {
+    return this.leaf;
+  }
+
+  // --- hooks, as in Kafka ---
+  protected abstract metadata(): JoinGroupProtocol[];
+  /** Returns false while it waits (for the commit before revoking); called again later. */
+  protected abstract onJoinPrepare(): boolean;
+  protected abstract onJoinComplete(generation: Generation, assignment: Uint8Array): void;
+  /** The SyncGroup assignments, or a fatal error. */
+  protected abstract onLeaderElected(response: JoinGroupResponse): SyncGroupAssignment[] | FatalError;
+  protected abstract coordinatorNeeded(): boolean;
+  protected abstract handleCommitResponse(request: InFlightRequest, response: GroupResponse | 'DISCONNECTED'): void;
+  /** Whether the group must be (re)joined; the consumer adds its subscription and metadata checks. */
+  protected rejoinNeededOrPending(): boolean {
+    return this.rejoinNeeded || this.joinPending;
+  }
+
+  // --- effects ---
+
+  protected transition(event: GroupMemberEventType): void {
+    const to = GROUP_MEMBER_TRANSITIONS[this.leaf][event];
+    if (to === undefined) fail(`group-member: ${event} is not allowed in state ${this.leaf}`);
+    this.leaf = to;
+    this.effects.push({ type: 'transition', machine: 'group-member', instance: this.options.clientId, event: { type: event }, to });
+    assert(to.split('.')[0] === this.memberState, `leaf ${to} disagrees with MemberState ${this.memberState}`);
+  }
+
+  protected send(destination: number, build: (correlationId: number) => GroupRequest, commitSequence?: number): number {
+    assert(this.inFlight.size < MAX_IN_FLIGHT_REQUESTS, `more than ${MAX_IN_FLIGHT_REQUESTS} requests in flight`);
+    const correlationId = this.nextCorrelationId++;
+    const request = build(correlationId);
+    assert(request.correlationId === correlationId, 'request built with another correlation id');
+    const entry: InFlightRequest = { request, destination, sentGeneration: this.generation, ...(commitSequence === undefined ? {} : { commitSequence }) };
+    this.inFlight.set(correlationId, entry);
+    this.effects.push({ type: 'send', destination, request });
+    return correlationId;
+  }
+
+  protected armTimer(kind: TimerKind, atMs: number | undefined): void {
+    const current = this.timers.get(kind);
+    if (current !== undefined && current.atMs === atMs) return;
+    if (current !== undefined) {
+      this.effects.push({ type: 'cancel-timer', key: current.key });
+      this.timers.delete(kind);
+    }
+    if (atMs === undefined) return;
+    assert(atMs >= this.nowMs, `timer ${kind} armed in the past (${atMs} < ${this.nowMs})`);
+    const key = `${kind}#${this.nextTimerSequence++}`;
+    this.timers.set(kind, { key, atMs });
+    this.effects.push({ type: 'schedule-timer', key, atMs });
+  }
+
+  protected cancelAllTimers(): void {
+    this.armTimer('heartbeat', undefined);
+    this.armTimer('retry', undefined);
+    assert(this.timers.size === 0, 'a timer survived cancelAllTimers');
+  }
+
+  /** A `timer-expired` input: the timer is gone; the end-of-input pass does the work. */
+  protected onTimerExpired(key: string): void {
+    for (const [kind, timer] of this.timers) {
+      if (timer.key !== key) continue;
+      assert(timer.atMs <= this.nowMs, `timer ${key} fired at ${this.nowMs}, before ${timer.atMs}`);
+      this.timers.delete(kind);
+      return;
+    }
+    fail(`timer ${key} fired but is not armed (cancelled or fired before)`);
+  }
+
+  protected raiseFatal(error: FatalError): void {
+    if (this.fatalError !== undefined) return;
+    this.fatalError = error;
+    this.joinWanted = false;
+    this.effects.push({ type: 'fatal-error', error });
+  }
+
+  // --- coordinator discovery ---
+
+  protected lookupCoordinator(): void {
+    assert(this.coordinator === undefined, 'lookup with a known coordinator');
+    if (this.findCoordinatorCorrelationId !== undefined || this.nowMs < this.lookupRetryAtMs) return;
+    if (this.brokers.length === 0) return;
+    // Kafka asks `leastLoadedNode()`; refka takes the brokers in turn, deterministically.
+    const broker = this.brokers[this.lookupFailures % this.brokers.length] as number;
+    this.findCoordinatorCorrelationId = this.send(broker, (correlationId) => ({
+      type: 'FindCoordinatorRequest',
+      correlationId,
+      key: this.options.groupId,
+      keyType: 0,
+    }));
+  }
+
+  private onFindCoordinatorResponse(response: FindCoordinatorResponse | 'DISCONNECTED'): void {
+    this.findCoordinatorCorrelationId = undefined;
+    if (response !== 'DISCONNECTED' && response.error === 'NONE') {
+      assert(response.nodeId >= 0, `FindCoordinator answered NONE with node ${response.nodeId}`);
+      this.coordinator = response.nodeId;
+      this.lookupFailures = 0;
+      this.lookupRetryAtMs = 0;
+      // `heartbeat.resetSessionTimeout()` on discovery.
+      this.sessionDeadlineMs = this.nowMs + this.options.sessionTimeoutMs;
+      return;
+    }
+    this.lookupRetryAtMs = this.nowMs + this.backoffMs(this.lookupFailures);
+    this.lookupFailures++;
+    if (this.lookupFailures > MAX_CONSECUTIVE_FAILURES) {
+      this.raiseFatal({ exception: 'RetriesExhausted', message: `FindCoordinator failed ${this.lookupFailures} times` });
+    }
+  }
+
+  /**
+   * `markCoordinatorUnknown`: forget the coordinator and disconnect from it, which fails every
+   * request still on the wire to it (`client.disconnectAsync`), each as its handler sees a
+   * `DisconnectException`.
+   */
+  protected markCoordinatorUnknown(_cause: string): void {
+    if (this.coordinator === undefined) return;
+    const old = this.coordinator;
+    this.coordinator = undefined;
+    const abandoned = [...this.inFlight].filter(([, entry]) => entry.request.type !== 'FindCoordinatorRequest' && entry.destination === old);
+    for (const [correlationId, entry] of abandoned) {
+      this.inFlight.delete(correlationId);
+      this.dispatch(entry, 'DISCONNECTED');
+    }
+    assert(this.coordinator === undefined, 'a disconnect handler found a coordinator');
+  }
+
+  /** Exponential backoff without jitter: `retry.backoff.ms` doubling up to `retry.backoff.max.ms`. */
+  protected backoffMs(attempts: number): number {
+    const exponent = Math.min(attempts, 30);
+    return Math.min(this.options.retryBackoffMs * 2 ** exponent, Math.max(this.options.retryBackoffMs, this.options.retryBackoffMaxMs));
+  }
+
+  // --- responses ---
+
+  protected onResponse(response: GroupResponse): void {
+    const entry = this.inFlight.get(response.correlationId);
+    // A response to a request abandoned by markCoordinatorUnknown: its handler already ran.
+    if (entry === undefined) return;
+    assert(entry.request.type.replace('Request', '') === response.type.replace('Response', ''), `${response.type} answers a ${entry.request.type}`);
+    this.inFlight.delete(response.correlationId);
+    this.dispatch(entry, response);
+  }
+
+  protected onRequestFailed(correlationId: number): void {
+    const entry = this.inFlight.get(correlationId);
+    if (entry === undefined) return;
+    this.inFlight.delete(correlationId);
+    // `CoordinatorResponseHandler.onFailure`: a disconnect marks the coordinator unknown.
+    if (entry.request.type !== 'FindCoordinatorRequest') this.markCoordinatorUnknown('disconnected');
+    this.dispatch(entry, 'DISCONNECTED');
+  }
+
+  private dispatch(entry: InFlightRequest, response: GroupResponse | 'DISCONNECTED'): void {
+    const type = entry.request.type;
+    switch (type) {
+      case 'FindCoordinatorRequest':
+        return this.onFindCoordinatorResponse(response as FindCoordinatorResponse | 'DISCONNECTED');
+      case 'JoinGroupRequest':
+        return this.onJoinGroupResponse(entry, response as JoinGroupResponse | 'DISCONNECTED');
+      case 'SyncGroupRequest':
+        return this.onSyncGroupResponse(entry, response as SyncGroupResponse | 'DISCONNECTED');
+      case 'HeartbeatRequest':
+        return this.onHeartbeatResponse(entry, response as HeartbeatResponse | 'DISCONNECTED');
+      case 'LeaveGroupRequest':
+        // A best-effort leave: Kafka logs the outcome and never resends.
+        return;
+      case 'OffsetCommitRequest':
+      case 'OffsetFetchRequest':
+        return this.handleCommitResponse(entry, response);
+      default:
+        assertNever(type, 'request type');
+    }
+  }
+
+  /** `generationUnchanged()`. */
+  protected generationUnchanged(entry: InFlightRequest): boolean {
+    return sameGeneration(this.generation, entry.sentGeneration);
+  }
+
+  // --- join ---
+
+  protected requestRejoin(reason: string): void {
+    this.rejoinReason = reason;
+    this.rejoinNeeded = true;
+  }
+
+  /** `resetStateAndGeneration`, with `requestRejoin` and `needsJoinPrepare` (`resetStateAndRejoin`). */
+  protected resetStateAndRejoin(reason: string, shouldResetMemberId: boolean): void {
+    this.memberState = 'UNJOINED';
+    this.generation = shouldResetMemberId ? NO_GENERATION : { ...NO_GENERATION, memberId: this.generation.memberId };
+    this.transition('RESET_GENERATION');
+    this.requestRejoin(reason);
+    this.needsJoinPrepare = true;
+  }
+
+  /** One pass of Kafka's `joinGroupIfNeeded` loop; a later input resumes it. */
+  protected joinGroupIfNeeded(): void {
+    if (this.fatalError !== undefined || this.closed) return;
+    if (!this.rejoinNeededOrPending()) {
+      this.joinWanted = false;
+      return;
+    }
+    if (this.joinPending || this.nowMs < this.joinRetryAtMs) return;
+    if (this.coordinator === undefined) return this.lookupCoordinator();
+    if (this.needsJoinPrepare) {
+      this.needsJoinPrepare = false;
+      if (!this.onJoinPrepare()) {
+        this.needsJoinPrepare = true;
+        return;
+      }
+    }
+    if (this.fatalError !== undefined || this.coordinator === undefined) return;
+    this.initiateJoinGroup(this.coordinator);
+  }
+
+  private initiateJoinGroup(coordinator: number): void {
+    this.memberState = 'PREPARING_REBALANCE';
+    this.transition('JOIN_GROUP_SENT');
+    this.joinPending = true;
+    const protocols = this.metadata();
+    assert(protocols.length > 0, 'JoinGroup without protocols');
+    this.send(coordinator, (correlationId) => ({
+      type: 'JoinGroupRequest',
+      correlationId,
+      groupId: this.options.groupId,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.options.maxPollIntervalMs,
+      memberId: this.generation.memberId,
+      groupInstanceId: this.options.groupInstanceId,
+      protocolType: CONSUMER_PROTOCOL_TYPE,
+      protocols,
+      reason: this.rejoinReason,
+    }));
+  }
+
+  /** `JoinGroupResponseHandler.handle`. */
+  private onJoinGroupResponse(entry: InFlightRequest, response: JoinGroupResponse | 'DISCONNECTED'): void {
+    if (response === 'DISCONNECTED') return this.joinFailed('DISCONNECTED');
+    const error = response.error;
+    switch (error) {
+      case 'NONE':
+        if (response.protocolType !== null && response.protocolType !== CONSUMER_PROTOCOL_TYPE) return this.joinFailed('INCONSISTENT_GROUP_PROTOCOL');
+        // Woken up and left before the response: do not continue with SyncGroup.
+        if (this.memberState !== 'PREPARING_REBALANCE') return this.joinFailed('UnjoinedGroupException');
+        return this.onJoinGroupCompleted(response);
+      case 'UNKNOWN_MEMBER_ID':
+        if (this.generationUnchanged(entry)) this.resetStateAndRejoin(`encountered ${error} from JOIN_GROUP response`, true);
+        return this.joinFailed(error);
+      case 'COORDINATOR_NOT_AVAILABLE':
+      case 'NOT_COORDINATOR':
+        this.markCoordinatorUnknown(`error response ${error}`);
+        return this.joinFailed(error);
+      case 'MEMBER_ID_REQUIRED':
+        // KIP-394: rejoin with the member id the coordinator generated.
+        this.generation = { generationId: -1, memberId: response.memberId, protocolName: null };
+        this.requestRejoin(`need to re-join with the given member-id: ${response.memberId}`);
+        return this.joinFailed(error);
+      default:
+        // COORDINATOR_LOAD_IN_PROGRESS, REBALANCE_IN_PROGRESS: retried; the fatal ones and any
+        // unexpected error: raised (joinFailed tells them apart).
+        return this.joinFailed(error);
+    }
+  }
+
+  private onJoinGroupCompleted(response: JoinGroupResponse): void {
+    assert(response.memberId !== '', 'JoinGroup succeeded without a member id');
+    this.memberState = 'COMPLETING_REBALANCE';
+    this.transition('JOIN_GROUP_COMPLETED');
+    // `heartbeatThread.enable()` resets every heartbeat timer.
+    this.heartbeatInFlight = false;
+    this.nextHeartbeatAtMs = this.nowMs + this.options.heartbeatIntervalMs;
+    this.sessionDeadlineMs = this.nowMs + this.options.sessionTimeoutMs;
+    this.pollDeadlineMs = this.nowMs + this.options.maxPollIntervalMs;
+    this.generation = { generationId: response.generationId, memberId: response.memberId, protocolName: response.protocolName };
+    let assignments: SyncGroupAssignment[] = [];
+    if (response.leader === response.memberId) {
+      const result = this.onLeaderElected(response);
+      if (!Array.isArray(result)) {
+        this.joinPending = false;
+        return this.raiseFatal(result);
+      }
+      assignments = result;
+    }
+    const coordinator = this.coordinator;
+    assert(coordinator !== undefined, 'JoinGroup answered by an unknown coordinator');
+    this.send(coordinator, (correlationId) => ({
+      type: 'SyncGroupRequest',
+      correlationId,
+      groupId: this.options.groupId,
+      generationId: this.generation.generationId,
+      memberId: this.generation.memberId,
+      groupInstanceId: this.options.groupInstanceId,
+      protocolType: CONSUMER_PROTOCOL_TYPE,
+      protocolName: this.generation.protocolName,
+      assignments,
+    }));
+  }
+
+  /** `SyncGroupResponseHandler.handle`. */
+  private onSyncGroupResponse(entry: InFlightRequest, response: SyncGroupResponse | 'DISCONNECTED'): void {
+    if (response === 'DISCONNECTED') return this.joinFailed('DISCONNECTED');
+    const error = response.error;
+    switch (error) {
+      case 'NONE': {
+        if (response.protocolType !== null && response.protocolType !== CONSUMER_PROTOCOL_TYPE) return this.joinFailed('INCONSISTENT_GROUP_PROTOCOL');
+        const reset = this.generation.generationId === -1 && this.generation.protocolName === null;
+        // The heartbeat reset the generation meanwhile: ILLEGAL_GENERATION, to retry at once.
+        if (reset || this.memberState !== 'COMPLETING_REBALANCE') return this.joinFailed('ILLEGAL_GENERATION');
+        if (response.protocolName !== null && response.protocolName !== this.generation.protocolName) return this.joinFailed('INCONSISTENT_GROUP_PROTOCOL');
+        this.memberState = 'STABLE';
+        this.transition('SYNC_GROUP_COMPLETED');
+        this.rejoinReason = '';
+        this.rejoinNeeded = false;
+        this.joinPending = false;
+        this.joinFailures = 0;
+        this.onJoinComplete(this.generation, response.assignment);
+        this.needsJoinPrepare = true;
+        if (!this.rejoinNeededOrPending()) this.joinWanted = false;
+        return;
+      }
+      case 'UNKNOWN_MEMBER_ID':
+      case 'ILLEGAL_GENERATION':
+        // ILLEGAL_GENERATION keeps the member id, which may still be valid.
+        if (this.generationUnchanged(entry)) this.resetStateAndRejoin(`encountered ${error} from SYNC_GROUP response`, error !== 'ILLEGAL_GENERATION');
+        return this.joinFailed(error);
+      case 'COORDINATOR_NOT_AVAILABLE':
+      case 'NOT_COORDINATOR':
+        this.markCoordinatorUnknown(`error response ${error}`);
+        return this.joinFailed(error);
+      default:
+        // REBALANCE_IN_PROGRESS retries at once; FENCED_INSTANCE_ID and the rest are fatal.
+        return this.joinFailed(error);
+    }
+  }
+
+  /** The failure branch of `joinGroupIfNeeded`, after `resetJoinGroupFuture`. */
+  private joinFailed(failure: JoinFailure): void {
+    this.joinPending = false;
+    if (failure !== 'MEMBER_ID_REQUIRED') this.requestRejoin(`rebalance failed due to ${failure}`);
+    if (REJOIN_AT_ONCE.has(failure)) {
+      this.joinRetryAtMs = this.nowMs;
+    } else if (REJOIN_AFTER_BACKOFF.has(failure)) {
+      this.joinRetryAtMs = this.nowMs + this.options.retryBackoffMs;
+    } else {
+      return this.raiseFatal(joinFatalError(failure));
+    }
+    this.joinFailures++;
+    if (this.joinFailures > MAX_CONSECUTIVE_FAILURES) {
+      this.raiseFatal({ exception: 'RetriesExhausted', message: `the join failed ${this.joinFailures} times in a row` });
+    }
+  }
+
+  /** The earliest time a pass of the join loop can make progress, if it waits for time. */
+  protected joinWakeupMs(): number | undefined {
+    if (!this.joinWanted || this.joinPending) return undefined;
+    if (this.coordinator === undefined) return this.lookupWakeupMs();
+    return this.joinRetryAtMs > this.nowMs ? this.joinRetryAtMs : undefined;
+  }
+
+  protected lookupWakeupMs(): number | undefined {
+    if (this.coordinator !== undefined || this.findCoordinatorCorrelationId !== undefined) return undefined;
+    return this.lookupRetryAtMs > this.nowMs ? this.lookupRetryAtMs : undefined;
+  }
+
+  // --- heartbeat thread ---
+
+  protected heartbeatEnabled(): boolean {
+    const joined = this.memberState === 'COMPLETING_REBALANCE' || this.memberState === 'STABLE';
+    return joined && this.fatalError === undefined && !this.closed;
+  }
+
+  /** `pollHeartbeat`: the application polled, so the poll timer restarts. */
+  protected pollHeartbeat(): void {
+    this.pollDeadlineMs = this.nowMs + this.options.maxPollIntervalMs;
+  }
+
+  /** The body of `HeartbeatThread.run`'s loop, run until it would wait; then its timer is armed. */
+  protected runHeartbeatThread(): void {
+    for (let step = 0; step < 4; step++) {
+      if (!this.heartbeatEnabled()) return this.armTimer('heartbeat', undefined);
+      if (this.coordinator === undefined) {
+        if (this.coordinatorNeeded()) this.lookupCoordinator();
+        return this.armTimer('heartbeat', this.nowMs + this.options.retryBackoffMs);
+      }
+      if (this.nowMs >= this.sessionDeadlineMs) {
+        this.markCoordinatorUnknown('session timed out without receiving a heartbeat response');
+        continue;
+      }
+      if (this.nowMs >= this.pollDeadlineMs) {
+        // `handlePollTimeoutExpiry`.
+        this.maybeLeaveGroup('consumer poll timeout has expired.');
+        continue;
+      }
+      if (this.heartbeatInFlight || this.nowMs < this.nextHeartbeatAtMs) {
+        const next = this.heartbeatInFlight ? Infinity : this.nextHeartbeatAtMs;
+        return this.armTimer('heartbeat', Math.min(next, this.sessionDeadlineMs, this.pollDeadlineMs));
+      }
+      this.sendHeartbeat(this.coordinator);
+    }
+    fail('the heartbeat thread did not settle in four steps');
+  }
+
+  private sendHeartbeat(coordinator: number): void {
+    this.heartbeatInFlight = true;
+    this.nextHeartbeatAtMs = this.nowMs + this.options.heartbeatIntervalMs;
+    this.send(coordinator, (correlationId) => ({
+      type: 'HeartbeatRequest',
+      correlationId,
+      groupId: this.options.groupId,
+      generationId: this.generation.generationId,
+      memberId: this.generation.memberId,
+      groupInstanceId: this.options.groupInstanceId,
+    }));
+  }
+
+  /** `HeartbeatResponseHandler.handle`, then the thread's listener on the outcome. */
+  private onHeartbeatResponse(entry: InFlightRequest, response: HeartbeatResponse | 'DISCONNECTED'): void {
+    this.heartbeatInFlight = false;
+    const error = response === 'DISCONNECTED' ? 'DISCONNECTED' : response.error;
+    switch (error) {
+      case 'NONE':
+        return this.receiveHeartbeat();
+      case 'REBALANCE_IN_PROGRESS':
+        // During a rebalance this is expected, and heartbeats go on; only a STABLE member rejoins.
+        if (this.memberState === 'STABLE') this.requestRejoin('group is already rebalancing');
+        return this.receiveHeartbeat();
+      case 'ILLEGAL_GENERATION':
+      case 'UNKNOWN_MEMBER_ID':
+      case 'FENCED_INSTANCE_ID':
+        if (!this.generationUnchanged(entry)) return this.receiveHeartbeat();
+        this.resetStateAndRejoin(`encountered ${error} from HEARTBEAT response`, error !== 'ILLEGAL_GENERATION');
+        if (error === 'FENCED_INSTANCE_ID') {
+          return this.raiseFatal({ exception: 'FencedInstanceIdException', message: `group.instance.id ${this.options.groupInstanceId} was fenced` });
+        }
+        return this.failHeartbeat();
+      case 'COORDINATOR_NOT_AVAILABLE':
+      case 'NOT_COORDINATOR':
+        this.markCoordinatorUnknown(`error response ${error}`);
+        return this.failHeartbeat();
+      default:
+        return this.failHeartbeat();
+    }
+  }
+
+  private receiveHeartbeat(): void {
+    this.heartbeatFailures = 0;
+    this.sessionDeadlineMs = this.nowMs + this.options.sessionTimeoutMs;
+  }
+
+  private failHeartbeat(): void {
+    this.nextHeartbeatAtMs = this.nowMs + this.backoffMs(this.heartbeatFailures);
+    this.heartbeatFailures = Math.min(this.heartbeatFailures + 1, MAX_CONSECUTIVE_FAILURES);
+  }
+
+  // --- leave ---
+
+  /**
+   * `maybeLeaveGroup`: only a dynamic member that is in the group and knows its coordinator sends
+   * LeaveGroup (static members leave by session timeout, KIP-345); every caller resets.
+   */
+  protected maybeLeaveGroup(reason: string): void {
+    const dynamic = this.options.groupInstanceId === null;
+    const coordinator = this.coordinator;
+    if (dynamic && coordinator !== undefined && this.memberState !== 'UNJOINED' && this.generation.memberId !== '') {
+      this.send(coordinator, (correlationId) => ({
+        type: 'LeaveGroupRequest',
+        correlationId,
+        groupId: this.options.groupId,
+        members: [{ memberId: this.generation.memberId, groupInstanceId: null, reason }],
+      }));
+    }
+    this.resetStateAndRejoin('consumer pro-actively leaving the group', true);
+  }
+
+  /** Invariants that hold after every input. */
+  protected checkCoordinatorInvariants(): void {
+    assert(this.leaf.split('.')[0] === this.memberState, `leaf ${this.leaf} vs MemberState ${this.memberState}`);
+    if (this.memberState === 'STABLE') assert(this.generation.generationId >= 0, 'STABLE without a generation');
+    if (this.memberState === 'COMPLETING_REBALANCE') assert(this.generation.memberId !== '', 'COMPLETING_REBALANCE without a member id');
+    if (!this.heartbeatEnabled()) assert(!this.timers.has('heartbeat'), 'heartbeat timer armed while heartbeats are off');
+    if (this.closed) assert(this.timers.size === 0, 'a timer armed after close');
+    assert(this.inFlight.size <= MAX_IN_FLIGHT_REQUESTS, 'too many requests in flight');
+    if (this.findCoordinatorCorrelationId !== undefined) assert(this.inFlight.has(this.findCoordinatorCorrelationId), 'lost FindCoordinator');
+  }
+}
+
+function joinFatalError(failure: JoinFailure): FatalError {
+  switch (failure) {
+    case 'FENCED_INSTANCE_ID':
+      return { exception: 'FencedInstanceIdException', message: 'the group instance id has been fenced by another instance' };
+    case 'GROUP_MAX_SIZE_REACHED':
+      return { exception: 'GroupMaxSizeReachedException', message: 'the group already has the configured maximum number of members' };
+    case 'INCONSISTENT_GROUP_PROTOCOL':
+      return { exception: 'InconsistentGroupProtocolException', message: 'inconsistent group protocol' };
+    case 'INVALID_SESSION_TIMEOUT':
+      return { exception: 'InvalidSessionTimeoutException', message: 'the session timeout is outside the broker\'s range' };
+    case 'INVALID_GROUP_ID':
+      return { exception: 'InvalidGroupIdException', message: 'invalid group id' };
+    default:
+      return { exception: 'KafkaException', message: `Unexpected error in join group response: ${failure}` };
+  }
+}
