@@ -93,8 +93,9 @@ describe('consumerGroupMachine', () => {
     for (const { name, description } of descriptions(consumerGroupMachine)) expect(description, name).toMatch(/\S{3,}/);
   });
 
-  it('is not registered with the conformance monitor until a coordinator reports its transitions', () => {
-    expect(Object.values(MODEL_MACHINES)).not.toContain(consumerGroupMachine);
+  it('is registered with the conformance monitor under its id', () => {
+    expect(MODEL_MACHINES['consumer-group']).toBe(consumerGroupMachine);
+    expect(consumerGroupMachine.id).toBe('consumer-group');
   });
 
   it('lets the conformance monitor replay a rebalance and flag a move Kafka forbids', () => {

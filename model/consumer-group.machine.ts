@@ -5,9 +5,6 @@ import { setup } from 'xstate';
  * `ClassicGroup`, coordinator side). Each names the step of Kafka's `GroupMetadataManager` that
  * calls `ClassicGroup.transitionTo`, so the trace says why the group moved, and the machine's
  * edges, read as (from, to) pairs, are exactly the legal pairs of `ClassicGroupState`.
- *
- * Not yet reported: refka has no coordinator yet (issue 13), so this machine is not registered
- * in `MODEL_MACHINES`; see spec/consumer-groups.md.
  */
 export type ConsumerGroupEvent =
   /** `getOrMaybeCreateClassicGroup`: a JoinGroup names a group the coordinator does not hold; it is created Empty. */

@@ -92,8 +92,9 @@ describe('coordinatorShardMachine', () => {
     for (const { name, description } of descriptions(coordinatorShardMachine)) expect(description, name).toMatch(/\S{3,}/);
   });
 
-  it('is not registered with the conformance monitor until a broker reports its transitions', () => {
-    expect(Object.values(MODEL_MACHINES)).not.toContain(coordinatorShardMachine);
+  it('is registered with the conformance monitor under its id', () => {
+    expect(MODEL_MACHINES['coordinator-shard']).toBe(coordinatorShardMachine);
+    expect(coordinatorShardMachine.id).toBe('coordinator-shard');
   });
 
   it('lets the conformance monitor replay a load, a resync and an unload, and flag a load of an active shard', () => {

@@ -4,9 +4,6 @@ import { setup } from 'xstate';
  * The events a broker will report about the coordinator of one `__consumer_offsets` partition
  * (Kafka's `CoordinatorRuntime.CoordinatorContext`, one per partition the broker leads or led).
  * Each names the step of `CoordinatorRuntime` that calls `transitionTo`.
- *
- * Not yet reported: refka has no group coordinator yet (issue 13), so this machine is not
- * registered in `MODEL_MACHINES`; see spec/consumer-groups.md.
  */
 export type CoordinatorShardEvent =
   /** `scheduleLoadOperation` with a newer partition epoch (the broker became leader), or the reload after a failure. */

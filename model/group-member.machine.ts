@@ -5,9 +5,6 @@ import { setup } from 'xstate';
  * `AbstractCoordinator` and `ConsumerCoordinator`, client side). The machine's top-level states
  * are exactly `AbstractCoordinator.MemberState`; the two nested phases are where Kafka runs the
  * rebalance callbacks while `MemberState` still reads STABLE or UNJOINED.
- *
- * Not yet reported: refka's consumer has no group membership yet (issue 13), so this machine is
- * not registered in `MODEL_MACHINES`; see spec/consumer-groups.md.
  */
 export type GroupMemberEvent =
   /** `initiateJoinGroup`: a JoinGroup request is sent (again, after a retriable failure). */

@@ -2,16 +2,17 @@ import type { AnyStateMachine } from 'xstate';
 import { brokerMachine } from './broker.machine.ts';
 import { nodeProcessMachine } from './node-process.machine.ts';
 import { partitionReplicaMachine } from './partition-replica.machine.ts';
+import { consumerGroupMachine } from './consumer-group.machine.ts';
+import { coordinatorShardMachine } from './coordinator-shard.machine.ts';
+import { groupMemberMachine } from './group-member.machine.ts';
 
 export { nodeProcessMachine } from './node-process.machine.ts';
 export { brokerMachine } from './broker.machine.ts';
 export { partitionReplicaMachine } from './partition-replica.machine.ts';
 export type { NodeProcessEvent, NodeProcessEventType, NodeProcessState } from './node-process.machine.ts';
 
-// The consumer-group lifecycles (issue 13). They are exported but deliberately not in
-// MODEL_MACHINES: nothing reports their transitions yet, and a registered machine that no run
-// exercises would only show as uncovered. Each joins MODEL_MACHINES in the commit that makes the
-// coordinator, the consumer or the broker report its transitions (spec/consumer-groups.md).
+// The consumer-group lifecycles (issue 13): the group and the coordinator shard are reported by
+// the brokers' group coordinator, the member by the group consumers.
 export { consumerGroupMachine } from './consumer-group.machine.ts';
 export { groupMemberMachine } from './group-member.machine.ts';
 export { coordinatorShardMachine } from './coordinator-shard.machine.ts';
@@ -30,6 +31,9 @@ export const MODEL_MACHINES = {
   'node-process': nodeProcessMachine,
   broker: brokerMachine,
   'partition-replica': partitionReplicaMachine,
+  'consumer-group': consumerGroupMachine,
+  'coordinator-shard': coordinatorShardMachine,
+  'group-member': groupMemberMachine,
 } as const satisfies ModelRegistry;
 
 export type ModelMachineName = keyof typeof MODEL_MACHINES;

@@ -137,7 +137,7 @@ export class GroupCoordinatorService {
     // A shard that was never made answers as a closed one would: NOT_COORDINATOR.
     const shard = new GroupCoordinatorShard(this.shardConfig(), () => this.options.newUuid());
     const effects = shard.step({ type: 'request', request, context: { clientId: '', clientHost: '', destination }, nowMs: this.options.io.nowMs() });
-    this.apply(index, effects);
+    this.apply(index, -1, effects);
   }
 
   // ---- Leadership and the high watermark ----------------------------------------------------------
@@ -215,14 +215,16 @@ export class GroupCoordinatorService {
       while (this.work.length > 0) {
         assert(++done <= MAX_WORK_PER_EVENT, `group coordinator: more than ${MAX_WORK_PER_EVENT} shard inputs for one event`);
         const next = this.work.shift() as (typeof this.work)[number];
-        this.apply(next.partition, next.shard.step(next.input));
+        const effects = next.shard.step(next.input);
+        // Read after the step: a load sets the shard's epoch.
+        this.apply(next.partition, next.shard.partitionEpoch, effects);
       }
     } finally {
       this.working = false;
     }
   }
 
-  private apply(index: number, effects: readonly ShardEffect[]): void {
+  private apply(index: number, epoch: number, effects: readonly ShardEffect[]): void {
     const io = this.options.io;
     for (const effect of effects) {
       switch (effect.type) {
@@ -241,10 +243,14 @@ export class GroupCoordinatorService {
         case 'cancel-timer':
           io.cancelTimer(`${GROUP_COORDINATOR_TIMER_PREFIX}${index}:${effect.key}`);
           break;
-        case 'transition':
-          if (effect.machine === 'consumer-group') io.transition('consumer-group', `${effect.groupId}#${effect.instance}`, effect.event, effect.to);
-          else io.transition('coordinator-shard', `${this.options.brokerId}/${GROUP_METADATA_TOPIC_NAME}-${index}`, effect.event, effect.to);
+        case 'transition': {
+          // One shard per leadership, and leader epochs are never reused: a shard is named by its
+          // partition and epoch, and a group by its shard and its instance number there.
+          const shard = `${GROUP_METADATA_TOPIC_NAME}-${index}@${epoch}`;
+          if (effect.machine === 'consumer-group') io.transition('consumer-group', `${shard}/${effect.groupId}#${effect.instance}`, effect.event, effect.to);
+          else io.transition('coordinator-shard', `${shard}`, effect.event, effect.to);
           break;
+        }
         default:
           assertNever(effect, 'shard effect');
       }
