@@ -15,6 +15,7 @@ import type { Partition, PartitionContext } from './partition.ts';
 import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
 import { FETCH_WAIT_TIMER_PREFIX, PRODUCE_TIMEOUT_TIMER_PREFIX, ReplicaManager } from './replica-manager.ts';
 import { GroupCoordinatorService } from './group-coordinator-service.ts';
+import type { GroupCoordinatorShard } from '../group/group-coordinator-shard.ts';
 import { GROUP_METADATA_TOPIC_NAME } from '../group/coordinator-partition.ts';
 
 export const BROKER_LOG_DIR = 'kafka-logs';
@@ -194,6 +195,11 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   get brokerId(): number {
     return this.options.brokerId;
+  }
+
+  /** The group coordinator's shards, by `__consumer_offsets` partition (read-only: for checkers and tools). */
+  coordinatorShards(): [number, GroupCoordinatorShard][] {
+    return this.groupCoordinator.sortedShards();
   }
 
   /** The log start offset of a loaded log (`topic-partition`), for tools and checkers. */

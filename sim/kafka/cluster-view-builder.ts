@@ -6,7 +6,10 @@ import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../..
 import { QuorumController, type BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import type { KafkaNode } from './kafka-system.ts';
 import type { ClusterView, NodeView } from '../run/system.ts';
-import type { BrokerView, KafkaClusterView } from './kafka-view.ts';
+import type { BrokerView, CoordinatorShardView, GroupMemberClientView, KafkaClusterView } from './kafka-view.ts';
+import type { GroupCoordinatorShard } from '../../impl/group/group-coordinator-shard.ts';
+import { deserializeAssignment } from '../../impl/client/consumer-protocol.ts';
+import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
 import { reanchor, type BatchDigest, type BrokerLogs, type ReplicaLogs } from './replica-logs.ts';
 import { ViewVersions } from './view-versions.ts';
 
@@ -66,6 +69,8 @@ interface BuiltBroker {
   /** Each hosted partition's log start offset, by name. */
   readonly logStarts: ReadonlyMap<string, number>;
   view: BrokerView | undefined;
+  /** Its coordinator shards, read with `view`. */
+  shards: readonly CoordinatorShardView[];
 }
 
 /**
@@ -139,7 +144,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       const logStarts = logStartsOf(logic);
       if (built === undefined || !sameStarts(built.logStarts, logStarts)) startsMoved = true;
       const sameProcess = built !== undefined && built.logic === logic && built.logs.incarnation === node.incarnation && built.logs.running === (node.status === 'running' && logic !== undefined);
-      built = { logic, logs: sameProcess && built !== undefined ? built.logs : brokerLogsOf(node, logic), logStarts, view: undefined };
+      built = { logic, logs: sameProcess && built !== undefined ? built.logs : brokerLogsOf(node, logic), logStarts, view: undefined, shards: [] };
       memory.brokers.set(node.id, built);
     }
     brokerLogs.push(built.logs);
@@ -159,6 +164,8 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   let producersDone = true;
   let adminDone = true;
   const consumers: { name: string; logic: KafkaConsumer }[] = [];
+  const shards: CoordinatorShardView[] = [];
+  const members: GroupMemberClientView[] = [];
   for (const node of cluster.nodes) {
     const logic = node.node;
     if (logic instanceof QuorumController) {
@@ -166,14 +173,20 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     } else if (isBroker(node)) {
       const built = memory.brokers.get(node.id) as BuiltBroker;
       // A moved log start re-anchors every replica's digest of its partition, on every broker.
-      if (built.view === undefined || startsMoved) built.view = brokerView(node, built.logic, logs, anchoring, versions, commonStart);
+      if (built.view === undefined || startsMoved) {
+        built.view = brokerView(node, built.logic, logs, anchoring, versions, commonStart);
+        built.shards = node.status === 'running' && built.logic !== undefined ? shardViews(built.logic.brokerId, built.logic.coordinatorShards()) : [];
+      }
       brokerViews.push(built.view);
+      shards.push(...built.shards);
     } else if (logic instanceof KafkaProducer) {
       producersDone &&= logic.done;
     } else if (logic instanceof KafkaAdmin) {
       adminDone &&= logic.done;
     } else if (logic instanceof KafkaConsumer) {
       consumers.push({ name: node.id, logic });
+      const group = node.status === 'running' ? memberView(node.id, logic) : undefined;
+      if (group !== undefined) members.push(group);
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
       producersDone = false;
     }
@@ -184,6 +197,8 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   });
   if (controllerView !== undefined) versions.controller(controllerView.partitions);
   versions.cluster(brokerViews, controllerView, cluster.fullChecks === true);
+  const groups = { shards, members };
+  versions.groups(groups);
   // The consumers' positions are read by the convergence check and the final reads' judgement,
   // not by the state checks: built when asked for, not for every view.
   let consumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
@@ -195,7 +210,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       return consumerViews;
     },
   };
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };
 }
 
 function brokerView(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined, logs: ReplicaLogs, anchoring: DigestAnchoring, versions: ViewVersions, commonStart: ReadonlyMap<string, number>): BrokerView {
@@ -215,4 +230,47 @@ function brokerView(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined, 
       return versions.replica(broker.brokerId, name, partition, digest);
     }),
   };
+}
+
+const ASSIGNMENTS = new WeakMap<Uint8Array, readonly TopicPartitionRef[]>();
+
+/** The partitions in a member's assignment bytes (`ConsumerProtocolAssignment`), read once per byte array. */
+function assignedPartitions(bytes: Uint8Array): readonly TopicPartitionRef[] {
+  let partitions = ASSIGNMENTS.get(bytes);
+  if (partitions === undefined) {
+    // No assignment yet (empty bytes), or bytes the consumer protocol cannot read: nothing owned.
+    partitions = [];
+    if (bytes.length > 0) {
+      try {
+        partitions = deserializeAssignment(bytes).assignedPartitions;
+      } catch {
+        partitions = [];
+      }
+    }
+    ASSIGNMENTS.set(bytes, partitions);
+  }
+  return partitions;
+}
+
+function shardViews(brokerId: number, shards: readonly [number, GroupCoordinatorShard][]): CoordinatorShardView[] {
+  return shards.map(([partition, shard]) => ({
+    brokerId,
+    partition,
+    epoch: shard.partitionEpoch,
+    state: shard.state,
+    groups: shard.state !== 'ACTIVE' ? [] : [...shard.groups()].map((group) => ({
+      groupId: group.groupId,
+      state: group.state,
+      generationId: group.generationId,
+      protocolName: group.protocolName,
+      leaderId: group.leaderId,
+      members: [...group.members.values()].map((member) => ({ memberId: member.memberId, groupInstanceId: member.groupInstanceId, assignment: assignedPartitions(member.assignment) })),
+    })),
+  }));
+}
+
+/** A group consumer's membership, if the consumer is in a group. */
+function memberView(name: string, consumer: KafkaConsumer): GroupMemberClientView | undefined {
+  const group = (consumer as { readonly group?: Omit<GroupMemberClientView, 'name'> }).group;
+  return group === undefined ? undefined : { name, ...group };
 }

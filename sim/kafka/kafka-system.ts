@@ -1,3 +1,6 @@
+import { GROUP_METADATA_TOPIC_NAME } from '../../impl/group/coordinator-partition.ts';
+import { noZombieCommit } from '../../properties/invariants/groups/no-zombie-commit.ts';
+import { singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
 import { assert } from '../../impl/common/assert.ts';
 import { ConfigView } from '../../impl/config/config-view.ts';
 import { BROKER_LOG_DIR, KafkaBroker } from '../../impl/broker/kafka-broker.ts';
@@ -81,7 +84,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
   const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
   // One per run: the checkers' record of every replica's log and of every record's copies.
-  const logs = new ReplicaLogs(() => compacted);
+  // `__consumer_offsets` is compacted whatever the workload topic is, and holds binary records.
+  const internal = (partition: string): boolean => partition.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`);
+  const logs = new ReplicaLogs((partition) => compacted || internal(partition), internal);
   const memory = new KafkaViewMemory();
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
@@ -91,6 +96,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
+    singleConsumerPerPartition(),
+    noZombieCommit(),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
@@ -136,7 +143,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     stateVersion: (view) => view.stateVersion,
     summary: (view) => describeTopics(view),
     pendingConvergence: (view) => pendingConvergence(view, options),
-    flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted),
+    flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted || path.includes(`/${GROUP_METADATA_TOPIC_NAME}-`)),
     faultBudget: (view, fault) => kafkaFaultBudget(view, fault, config.number('min.insync.replicas')),
     readyForFaults: (view) => view.clients.adminDone && view.controller !== undefined && view.controller.partitions.length > 0 && view.controller.partitions.every((partition) => partition.leader >= 0),
   };

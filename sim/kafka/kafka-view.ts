@@ -6,6 +6,9 @@ import type { EpochEntry } from '../../impl/log/leader-epoch-file-cache.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { DataDamage, ProcessStatus, ProcessStop } from '../run/system.ts';
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
+import type { ClassicGroupState } from '../../model/consumer-group.machine.ts';
+import type { CoordinatorState } from '../../model/coordinator-shard.machine.ts';
+import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
 
 /**
  * The consumer of Jepsen's final reads: it starts when the faults heal and reads every partition
@@ -80,6 +83,49 @@ export interface BrokerView {
   readonly damage: readonly DataDamage[];
 }
 
+/** A classic group as a coordinator shard holds it (Kafka's `ClassicGroup`), as the group claims read it. */
+export interface CoordinatorGroupView {
+  readonly groupId: string;
+  readonly state: ClassicGroupState;
+  readonly generationId: number;
+  readonly protocolName: string | null;
+  readonly leaderId: string | null;
+  /** The members of the current generation, with the partitions the leader's SyncGroup gave each (empty until then). */
+  readonly members: readonly { readonly memberId: string; readonly groupInstanceId: string | null; readonly assignment: readonly TopicPartitionRef[] }[];
+}
+
+/** One `__consumer_offsets` partition's coordinator shard on one broker. */
+export interface CoordinatorShardView {
+  readonly brokerId: number;
+  /** The `__consumer_offsets` partition. */
+  readonly partition: number;
+  /** The leader epoch the shard was loaded for. */
+  readonly epoch: number;
+  readonly state: CoordinatorState;
+  readonly groups: readonly CoordinatorGroupView[];
+}
+
+/** A group consumer as it sees its own membership (Kafka's `ConsumerCoordinator` with its `SubscriptionState`). */
+export interface GroupMemberClientView {
+  /** The consumer's node name. */
+  readonly name: string;
+  readonly groupId: string;
+  /** Empty before its first join. */
+  readonly memberId: string;
+  /** -1 when it knows no generation. */
+  readonly generationId: number;
+  /** The member model's leaf state (`model/group-member.machine.ts`). */
+  readonly state: string;
+  /** The partitions it consumes from now, sorted. */
+  readonly owned: readonly TopicPartitionRef[];
+}
+
+/** What the group claims read: every broker's coordinator shards and every group consumer. */
+export interface GroupsView {
+  readonly shards: readonly CoordinatorShardView[];
+  readonly members: readonly GroupMemberClientView[];
+}
+
 /** What the replication invariants read: the controller's registrations and every broker's replicas. */
 export interface KafkaClusterView {
   readonly nowMs: number;
@@ -97,6 +143,8 @@ export interface KafkaClusterView {
   readonly brokers: readonly BrokerView[];
   /** Every replica's log as read from disk, and the ledger of every record's copies. */
   readonly logs: ReplicaLogs;
+  /** The coordinators' groups and the group consumers; absent in a view built by hand (a test), empty when no group runs. */
+  readonly groups?: GroupsView;
   readonly clients: {
     readonly producersDone: boolean;
     readonly adminDone: boolean;

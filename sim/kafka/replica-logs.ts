@@ -46,7 +46,7 @@ export interface BatchProducer {
 }
 
 /** A batch with its records' offsets and values, as read from a segment file. */
-interface ScannedBatch {
+export interface ScannedBatch {
   readonly baseOffset: number;
   readonly lastOffset: number;
   readonly epoch: number;
@@ -56,7 +56,9 @@ interface ScannedBatch {
   readonly corrupt: boolean;
   /**
    * Offset and value (UTF-8) of each record the batch holds, and its ledger key `offset:value`
-   * (built once: replicas share a batch read from the same bytes); none for a corrupt batch.
+   * (built once: replicas share a batch read from the same bytes); none for a corrupt batch. In a
+   * partition of binary records (`__consumer_offsets`) the value is `hex(key)/hex(value)`, so
+   * that two records never read as one (`null` stands for a missing key or value).
    */
   readonly records: readonly { readonly offset: number; readonly value: string; readonly key: string }[];
 }
@@ -238,7 +240,11 @@ export class ReplicaLogs {
    * compare by offsets and epoch only (CRC 0), and copies removed from the middle of its log are
    * `compacted`.
    */
-  constructor(private readonly compacted: (partition: string) => boolean = () => false) {}
+  constructor(
+    private readonly compacted: (partition: string) => boolean = () => false,
+    /** Whether a partition's records are binary (the group coordinator's): their values are read as hex. */
+    private readonly binary: (partition: string) => boolean = () => false,
+  ) {}
 
   private readonly brokers = new Map<number, BrokerScan>();
   /** partition -> `offset:value` -> copies. */
@@ -348,6 +354,15 @@ export class ReplicaLogs {
   /** The batches of `name` on `brokerId` as last read from its disk (empty if none). */
   batches(brokerId: number, name: string): readonly BatchDigest[] {
     return this.brokers.get(brokerId)?.replicas.get(name)?.batches ?? [];
+  }
+
+  /**
+   * The batches of `name` on `brokerId`, with their records, as last read from its disk (after
+   * the log start filter). The array only grows while it is the same object; a full read of the
+   * replica replaces it.
+   */
+  records(brokerId: number, name: string): readonly ScannedBatch[] {
+    return this.brokers.get(brokerId)?.replicas.get(name)?.scanned ?? [];
   }
 
   /** The value `brokerId`'s copy of `name` holds at `offset`, as last read from its disk. */
@@ -621,11 +636,11 @@ export class ReplicaLogs {
       const size = disk.size(path);
       const known = replica.files.get(path);
       if (known !== undefined && size >= known.size && this.unchanged(disk, path, known)) {
-        if (size > known.size) this.readFrom(disk, path, known, known.size, size);
+        if (size > known.size) this.readFrom(disk, path, known, known.size, size, this.binary(replica.name));
         continue;
       }
       const fresh: FileScan = { size: 0, batches: [], positions: [] };
-      this.readFrom(disk, path, fresh, 0, size);
+      this.readFrom(disk, path, fresh, 0, size, this.binary(replica.name));
       if (known === undefined) replica.sortedPaths = undefined;
       replica.files.set(path, fresh);
     }
@@ -665,11 +680,11 @@ export class ReplicaLogs {
     if (lastSize < lastScan.size || !this.unchanged(disk, last, lastScan)) return undefined;
     const appended: ScannedBatch[] = [];
     const before = lastScan.batches.length;
-    if (lastSize > lastScan.size) this.readFrom(disk, last, lastScan, lastScan.size, lastSize);
+    if (lastSize > lastScan.size) this.readFrom(disk, last, lastScan, lastScan.size, lastSize, this.binary(replica.name));
     appended.push(...lastScan.batches.slice(before));
     for (const path of paths.slice(known.length)) {
       const fresh: FileScan = { size: 0, batches: [], positions: [] };
-      this.readFrom(disk, path, fresh, 0, disk.size(path));
+      this.readFrom(disk, path, fresh, 0, disk.size(path), this.binary(replica.name));
       replica.files.set(path, fresh);
       replica.sortedPaths = undefined;
       appended.push(...fresh.batches);
@@ -852,32 +867,32 @@ export class ReplicaLogs {
    * The batch read before from exactly the bytes that start at `at`, if any: compared byte for
    * byte, so a hit is what reading them again would give (their checksum held then, so it holds).
    */
-  private sameBatchAs(bytes: Uint8Array, at: number): { readonly bytes: Uint8Array; readonly batch: ScannedBatch } | undefined {
+  private sameBatchAs(bytes: Uint8Array, at: number, binary: boolean): { readonly bytes: Uint8Array; readonly batch: ScannedBatch } | undefined {
     if (bytes.length - at < RECORD_BATCH_OVERHEAD) return undefined;
     const view = new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_BATCH_OVERHEAD);
     const size = view.getInt32(8) + LOG_OVERHEAD;
     if (size < RECORD_BATCH_OVERHEAD || size > bytes.length - at) return undefined;
-    const known = this.readBatches.get(batchKey(int64At(view, 0), view.getUint32(17), size));
+    const known = this.readBatches.get(batchKey(int64At(view, 0), view.getUint32(17), size, binary));
     if (known === undefined) return undefined;
     const cached = known.bytes;
     for (let index = 0; index < size; index++) if (cached[index] !== bytes[at + index]) return undefined;
     return known;
   }
 
-  private rememberBatch(bytes: Uint8Array, at: number, size: number, batch: ScannedBatch): void {
+  private rememberBatch(bytes: Uint8Array, at: number, size: number, batch: ScannedBatch, binary: boolean): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_BATCH_OVERHEAD);
     // A cache, not state: emptied when full (each entry holds a copy of its batch's bytes).
     if (this.readBatches.size >= READ_BATCHES_KEPT) this.readBatches.clear();
-    this.readBatches.set(batchKey(int64At(view, 0), view.getUint32(17), size), { bytes: bytes.slice(at, at + size), batch });
+    this.readBatches.set(batchKey(int64At(view, 0), view.getUint32(17), size, binary), { bytes: bytes.slice(at, at + size), batch });
   }
 
   /** Reads the batches in `[from, to)` of the file into `scan`, stopping at the first bad one. */
-  private readFrom(disk: DiskReader, path: string, scan: FileScan, from: number, to: number): void {
+  private readFrom(disk: DiskReader, path: string, scan: FileScan, from: number, to: number, binary: boolean): void {
     const bytes = disk.peek(path, from, to - from);
     let at = 0;
     while (at < bytes.length) {
       // A follower's copy of a batch is the leader's bytes: read once, shared by every replica.
-      const known = this.sameBatchAs(bytes, at);
+      const known = this.sameBatchAs(bytes, at, binary);
       if (known !== undefined) {
         scan.batches.push(known.batch);
         scan.positions.push(from + at);
@@ -914,11 +929,11 @@ export class ReplicaLogs {
         ...(read.batch.producerId === NO_PRODUCER_ID ? {} : { producer: { id: read.batch.producerId, epoch: read.batch.producerEpoch, baseSequence: read.batch.baseSequence } }),
         corrupt: false,
         records: decoded.map((record) => {
-          const value = record.value === null ? '' : TEXT.decode(record.value);
+          const value = binary ? `${hex(record.key)}/${hex(record.value)}` : record.value === null ? '' : TEXT.decode(record.value);
           return { offset: record.offset, value, key: `${record.offset}:${value}` };
         }),
       });
-      this.rememberBatch(bytes, at, read.batch.bytes.length, scan.batches.at(-1) as ScannedBatch);
+      this.rememberBatch(bytes, at, read.batch.bytes.length, scan.batches.at(-1) as ScannedBatch, binary);
       scan.positions.push(from + at);
       at += read.batch.bytes.length;
     }
@@ -964,8 +979,17 @@ function unretire(partition: string, key: string, deletions: readonly number[]):
 /** Batches `ReplicaLogs.sameBatchAs` remembers before it starts afresh: a follower reads what its leader wrote moments before. */
 const READ_BATCHES_KEPT = 1024;
 
-function batchKey(baseOffset: number, crc: number, size: number): string {
-  return `${baseOffset}:${crc}:${size}`;
+function batchKey(baseOffset: number, crc: number, size: number, binary: boolean): string {
+  // The same bytes read as text or as binary records give different record values.
+  return binary ? `b${baseOffset}:${crc}:${size}` : `${baseOffset}:${crc}:${size}`;
+}
+
+/** Lower-case hex of `bytes`, or `null`. */
+export function hex(bytes: Uint8Array | null): string {
+  if (bytes === null) return 'null';
+  let text = '';
+  for (const byte of bytes) text += byte.toString(16).padStart(2, '0');
+  return text;
 }
 
 /** Distinct deletion sets `ReplicaLogs.retire` shares before it starts afresh. */

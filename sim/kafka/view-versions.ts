@@ -1,6 +1,6 @@
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
-import { partitionName, type BrokerView, type ReplicaView } from './kafka-view.ts';
+import { partitionName, type BrokerView, type GroupsView, type ReplicaView } from './kafka-view.ts';
 import type { BatchDigest } from './replica-logs.ts';
 
 /** What a replica view is read from: a broker's `Partition`, as far as the view reads it. */
@@ -68,6 +68,7 @@ export class ViewVersions {
   /** The objects the last `cluster` call was given. */
   private lastController: object | undefined;
   private lastBrokerViews: readonly BrokerView[] = [];
+  private groupsSignature = '';
 
   /**
    * The view of one replica: the previous one when nothing in it changed (compared field by field
@@ -180,6 +181,17 @@ export class ViewVersions {
       this.shutdowns = shutdowns;
       this.topics = topics.map((topic) => ({ ...topic, configs: { ...topic.configs } }));
     }
+  }
+
+  /**
+   * The coordinators' groups and the group consumers: the state version moves when any of it
+   * differs from the last view's. Compared as text, built only while some group exists.
+   */
+  groups(groups: GroupsView): void {
+    const signature = groups.shards.length === 0 && groups.members.length === 0 ? '' : JSON.stringify(groups);
+    if (signature === this.groupsSignature) return;
+    this.groupsSignature = signature;
+    this.changes++;
   }
 
   private bump(name: string): void {

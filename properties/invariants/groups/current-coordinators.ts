@@ -1,0 +1,31 @@
+import { GROUP_METADATA_TOPIC_NAME, partitionFor } from '../../../impl/group/coordinator-partition.ts';
+import type { CoordinatorGroupView, KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+
+/**
+ * Each group as its current coordinator holds it: the shard, ACTIVE, on the broker the
+ * controller's records make leader of the group's `__consumer_offsets` partition, loaded for that
+ * leader epoch. A group whose coordinator is moving (no leader, a shard still loading, a broker
+ * that has not applied the election yet) has no current coordinator at that moment and is left
+ * out; a deposed coordinator that still answers is not the coordinator.
+ */
+export function currentCoordinatorGroups(view: KafkaClusterView): Map<string, CoordinatorGroupView> {
+  const found = new Map<string, CoordinatorGroupView>();
+  const groups = view.groups;
+  const controller = view.controller;
+  if (groups === undefined || groups.shards.length === 0 || controller === undefined) return found;
+  const topic = controller.topics.find((candidate) => candidate.name === GROUP_METADATA_TOPIC_NAME);
+  if (topic === undefined) return found;
+  const leaders = new Map<number, { readonly leader: number; readonly leaderEpoch: number }>();
+  for (const partition of controller.partitions) {
+    if (partition.topicName === GROUP_METADATA_TOPIC_NAME) leaders.set(partition.partitionId, partition);
+  }
+  for (const shard of groups.shards) {
+    const leader = leaders.get(shard.partition);
+    if (shard.state !== 'ACTIVE' || leader === undefined || leader.leader !== shard.brokerId || leader.leaderEpoch !== shard.epoch) continue;
+    for (const group of shard.groups) {
+      // A group lives on the partition its id hashes to; anything else would be a routing bug.
+      if (partitionFor(group.groupId, topic.partitions) === shard.partition) found.set(group.groupId, group);
+    }
+  }
+  return found;
+}
