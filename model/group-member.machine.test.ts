@@ -113,8 +113,9 @@ describe('groupMemberMachine', () => {
     for (const { name, description } of descriptions(groupMemberMachine)) expect(description, name).toMatch(/\S{3,}/);
   });
 
-  it('is not registered with the conformance monitor until a consumer reports its transitions', () => {
-    expect(Object.values(MODEL_MACHINES)).not.toContain(groupMemberMachine);
+  it('is registered with the conformance monitor under its id, as KafkaConsumer reports its transitions', () => {
+    expect(MODEL_MACHINES['group-member']).toBe(groupMemberMachine);
+    expect(groupMemberMachine.id).toBe('group-member');
   });
 
   it('lets the conformance monitor replay an eager rebalance and flag a zombie rejoin', () => {

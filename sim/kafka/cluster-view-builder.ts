@@ -173,7 +173,9 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     } else if (logic instanceof KafkaAdmin) {
       adminDone &&= logic.done;
     } else if (logic instanceof KafkaConsumer) {
-      consumers.push({ name: node.id, logic });
+      // A group member reads only the partitions it owns: the convergence check's "every
+      // consumer has read every partition" is for the consumers that assign themselves all.
+      if (logic.group === undefined) consumers.push({ name: node.id, logic });
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
       producersDone = false;
     }
