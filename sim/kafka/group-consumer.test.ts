@@ -176,4 +176,51 @@ describe('a consumer group on a real cluster', () => {
     for (const id of ids) expect(transitions, id).toContain(`g/${id} SYNC_GROUP_COMPLETED -> STABLE.assigned`);
     console.log(`stable with 2 members at ${firstStable} ms (generation ${generation2}); with 3 members ${secondStable - joinedAt} ms after the third started`);
   });
+
+  it('leaves a member idle when the group has more members than the topic has partitions', () => {
+    const history: HistoryLine[] = [];
+    const simulation = cluster([{ groupId: 'idle', members: 4 }], 12, history);
+    const ids = ['group-idle-0', 'group-idle-1', 'group-idle-2', 'group-idle-3'];
+    const stableAt = advanceUntil(simulation, 60_000, () => stableGeneration(simulation, ids) !== undefined);
+    const owners = ownership(simulation, ids);
+    expect([...owners.keys()].sort()).toEqual([0, 1, 2]);
+    for (const [, holders] of owners) expect(holders).toHaveLength(1);
+    expect(ids.map((id) => member(simulation, id).group?.owned.length).sort()).toEqual([0, 1, 1, 1]);
+    simulation.advanceTo(35_000);
+    expect(unread(history, ids)).toEqual([]);
+    expect(committedOffsets(simulation, 'idle')).toEqual(ackedEnds(history));
+    expect(violations(simulation)).toEqual([]);
+    console.log(`4 members on 3 partitions stable at ${stableAt} ms`);
+  });
+
+  it("moves a crashed member's partitions to the others (cooperative-sticky, session.timeout.ms 10000)", () => {
+    const history: HistoryLine[] = [];
+    const config = { 'partition.assignment.strategy': 'cooperative-sticky', 'session.timeout.ms': '10000', 'heartbeat.interval.ms': '1000' };
+    const simulation = cluster([{ groupId: 'c', members: 3, config }], 13, history);
+    const ids = ['group-c-0', 'group-c-1', 'group-c-2'];
+    const stableAt = advanceUntil(simulation, 60_000, () => stableGeneration(simulation, ids) !== undefined);
+    const before = stableGeneration(simulation, ids) as number;
+    const crashedOwned = member(simulation, 'group-c-1').group?.owned.map((tp) => tp.partition) ?? [];
+    expect(crashedOwned).toHaveLength(1);
+    simulation.advanceTo(stableAt + 3_000);
+    simulation.crash('group-c-1');
+    const crashedAt = simulation.nowMs();
+    const survivors = ['group-c-0', 'group-c-2'];
+    const movedAt = advanceUntil(simulation, crashedAt + 60_000, () => {
+      const generation = stableGeneration(simulation, survivors);
+      return generation !== undefined && generation > before && ownership(simulation, survivors).size === 3;
+    });
+    const owners = ownership(simulation, survivors);
+    for (const [, holders] of owners) expect(holders).toHaveLength(1);
+    // The survivors kept their own partitions (sticky) and took over the crashed member's.
+    expect(owners.get(crashedOwned[0] as number)).toHaveLength(1);
+    // A revoke or assign names the generation; the survivors' assigns cover the crashed member's partition.
+    const assigns = history.filter((line) => line.f === 'assign' && line.type === 'ok' && line.atMs >= crashedAt);
+    expect(assigns.flatMap((line) => (line.value.partitions as { partition: number }[]).map((tp) => tp.partition))).toContain(crashedOwned[0]);
+    simulation.advanceTo(Math.max(movedAt, 20_000) + 15_000);
+    expect(unread(history, survivors.concat('group-c-1'))).toEqual([]);
+    expect(committedOffsets(simulation, 'c')).toEqual(ackedEnds(history));
+    expect(violations(simulation)).toEqual([]);
+    console.log(`3 members stable at ${stableAt} ms; crash at ${crashedAt} ms; partitions moved, stable again ${movedAt - crashedAt} ms later`);
+  });
 });
