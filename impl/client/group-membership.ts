@@ -53,16 +53,40 @@ export interface GroupMembershipHost {
   committedOffsets(offsets: readonly { readonly partition: number; readonly offset: number | null }[]): void;
 }
 
+/**
+ * The value of a `commit` history operation (process `<consumer>:commit:<correlation id>`): the
+ * OffsetCommit as sent. `ok`: every partition committed; `fail`: none (with `errors`); `info`:
+ * unknown (a disconnect or timeout, with `error`) or a mix (with `errors`).
+ */
+export interface CommitOperationValue {
+  readonly consumer: string;
+  readonly groupId: string;
+  /** The request's member id and generation, as the coordinator judges them. */
+  readonly memberId: string;
+  readonly generationId: number;
+  /** `metadata` is `<memberId>@<generationId>` of the generation whose polls reached the offset. */
+  readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number; readonly metadata: string }[];
+}
+
+/**
+ * The value of an `assign` or `revoke` history operation of the consumer's process (an invoke
+ * and its `ok` at once). `assign`: partitions newly owned in `generationId`; `revoke`: partitions
+ * no longer owned, with the member id and generation they were owned under, and `lost` when they
+ * were given up without a commit (onPartitionsLost).
+ */
+export interface OwnershipOperationValue {
+  readonly consumer: string;
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly partitions: readonly TopicPartitionRef[];
+  readonly lost?: boolean;
+}
+
 /** A commit on the wire, as the history records it. */
 interface CommitOperation {
   readonly process: string;
-  readonly value: {
-    readonly consumer: string;
-    readonly groupId: string;
-    readonly memberId: string;
-    readonly generationId: number;
-    readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number; readonly metadata: string }[];
-  };
+  readonly value: CommitOperationValue;
 }
 
 /**
@@ -281,7 +305,7 @@ export class GroupMembership {
   }
 
   private groupOperation(f: 'assign' | 'revoke', detail: { memberId: string; generationId: number; partitions: readonly number[]; lost?: boolean }): void {
-    const value = {
+    const value: OwnershipOperationValue = {
       consumer: this.name,
       groupId: this.groupId,
       memberId: detail.memberId,
