@@ -188,6 +188,11 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     }
   }
 
+  /** The group coordinator, for checkers and tests to read (its shards' groups and committed offsets); never to drive. */
+  get groupCoordinatorService(): GroupCoordinatorService {
+    return this.groupCoordinator;
+  }
+
   /** This broker's replicas by `topic-partition` (Kafka's `ReplicaManager.allPartitions`). */
   get partitions(): ReadonlyMap<string, Partition> {
     return this.replicaManager.partitions;

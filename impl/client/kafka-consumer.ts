@@ -1,10 +1,13 @@
 import { assert, assertNever } from '../common/assert.ts';
-import type { ConfigView } from '../config/config-view.ts';
+import { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
-import { decodeRecords, readRecordBatch } from '../log/record-batch.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import { METADATA_ERRORS } from '../protocol/errors.ts';
-import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
+import type { GroupRequest, GroupResponse } from '../protocol/group-messages.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
+import { MAX_IN_FLIGHT_REQUESTS } from './consumer-coordinator-io.ts';
+import { Fetcher, type Fetch, type PartitionPosition, type PolledRecord, type ReportedHighWatermark } from './fetcher.ts';
+import { GROUP_TIMER_PREFIX, GroupMembership, type GroupMemberView } from './group-membership.ts';
 import {
   brokerIdOf,
   brokerNodeId,
@@ -12,8 +15,6 @@ import {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
   type FetchPartition,
-  type FetchPartitionResponse,
-  type FetchResponse,
   type KafkaMessage,
   type ListOffsetsResponse,
   type MetadataResponse,
@@ -35,15 +36,17 @@ export interface KafkaConsumerOptions {
   readonly startAtMs?: number;
   /** The run's protocol rules; Kafka's when absent. */
   readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition'>;
-}
-
-interface PartitionPosition {
-  /** The next offset to read; undefined until ListOffsets (auto.offset.reset) has answered. */
-  offset: number | undefined;
-  /** The leader epoch last seen for the partition (KIP-320's currentLeaderEpoch). */
-  leaderEpoch: number;
-  /** The partition's high watermark as the last fetch reported it. */
-  highWatermark: number;
+  /**
+   * Group mode: the consumer subscribes to `topic` as a member of this group (its `group.id`)
+   * instead of assigning itself every partition. Absent: manual assignment, as the workload's
+   * consumers have.
+   */
+  readonly groupId?: string;
+  /**
+   * This consumer's own config overrides, over the run's (`config`): each group member may have
+   * its own `group.instance.id`, `partition.assignment.strategy`, and so on. Group mode only.
+   */
+  readonly configOverrides?: Readonly<Record<string, string>>;
 }
 
 /** A request on the wire, by kind (the part of Kafka's `InFlightRequests` the consumer needs). */
@@ -51,38 +54,9 @@ type InFlightRequest =
   | { readonly kind: 'metadata'; readonly broker: number }
   | { readonly kind: 'list-offsets'; readonly broker: number }
   /** `fetchOffsets`: each partition asked for, with the position it was fetched from. */
-  | { readonly kind: 'fetch'; readonly broker: number; readonly fetchOffsets: ReadonlyMap<number, number> };
-
-/**
- * One partition's part of a fetch response, buffered until a poll drains it (Kafka's
- * `CompletedFetch` in the `FetchBuffer`).
- */
-interface CompletedFetch {
-  /** The position the fetch was sent from: a position that moved since makes it stale. */
-  readonly fetchOffset: number;
-  readonly data: FetchPartitionResponse;
-}
-
-interface PolledRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: string | null;
-  readonly value: string;
-}
-
-interface ReportedHighWatermark {
-  readonly topic: string;
-  readonly partition: number;
-  readonly highWatermark: number;
-}
-
-/** What draining the completed fetches gave (Kafka's `Fetch`), and the first error met. */
-interface Fetch {
-  readonly records: PolledRecord[];
-  readonly highWatermarks: ReportedHighWatermark[];
-  error: string | undefined;
-}
+  | { readonly kind: 'fetch'; readonly broker: number; readonly fetchOffsets: ReadonlyMap<number, number> }
+  /** A group coordinator request, on the wire under the node's id; `coreCorrelationId` is the core's. */
+  | { readonly kind: 'group'; readonly broker: number; readonly coreCorrelationId: number };
 
 /** How a poll operation ends in the history. */
 type PollOutcome =
@@ -127,10 +101,12 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   private metadataUpdateRequested = false;
   /** Kafka's `retry.backoff.ms` between metadata refreshes. */
   private metadataRefreshAllowedAtMs = 0;
-  readonly positions = new Map<number, PartitionPosition>();
+  private readonly fetcher: Fetcher;
+  /** Group mode's membership (the hosted ConsumerCoordinator); undefined with manual assignment. */
+  private readonly membership: GroupMembership | undefined;
+  /** The consumer's own config: the run's, with `configOverrides` and `group.id` over it in group mode. */
+  private readonly config: ConfigView;
   private readonly inFlightRequests = new Map<number, InFlightRequest>();
-  /** By partition, in arrival order; at most one per partition (a buffered one is not fetched). */
-  private readonly completedFetches = new Map<number, CompletedFetch>();
   /** By broker: no request until then after its connection failed (a reconnect backoff). */
   private readonly nodeBackoffUntilMs = new Map<number, number>();
   private pollOpen = false;
@@ -143,11 +119,36 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   ) {
     assert(options.brokers.length > 0, 'a consumer needs brokers to bootstrap from');
     this.nextCorrelationId = environment.clock.nowMs() * 1000 + 1;
+    this.fetcher = new Fetcher(options.topic, options.rules);
+    if (options.groupId === undefined) {
+      assert(options.configOverrides === undefined, 'per-consumer config overrides are for group members');
+      this.config = options.config;
+      this.membership = undefined;
+    } else {
+      assert(options.groupId !== '', 'a group member needs a non-empty group id');
+      this.config = new ConfigView({ ...options.config.overrides, ...options.configOverrides, 'group.id': options.groupId });
+      this.membership = new GroupMembership(options.name, options.topic, this.config, options.brokers, this.membershipHost());
+      // The subscription itself emits nothing to carry out yet: no coordinator is known.
+      assert(this.effects.length === 0, 'subscribing emitted effects before the consumer started');
+    }
+  }
+
+  /** The assigned partitions' positions (every partition with manual assignment; the owned ones in a group). */
+  get positions(): ReadonlyMap<number, PartitionPosition> {
+    return this.fetcher.positions;
+  }
+
+  /**
+   * For the checkers: the member's group, generation, model state and owned partitions (sorted);
+   * undefined with manual assignment.
+   */
+  get group(): GroupMemberView | undefined {
+    return this.membership?.view;
   }
 
   /** Offsets consumed so far, by partition (the next offset to read). */
   consumedUpTo(partition: number): number | undefined {
-    return this.positions.get(partition)?.offset;
+    return this.fetcher.positions.get(partition)?.offset;
   }
 
   handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
@@ -164,7 +165,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         break;
       case 'disconnected': {
         const broker = brokerIdOf(input.peer);
-        if (broker !== undefined) this.onDisconnect(broker, 'disconnected');
+        if (broker !== undefined) this.onDisconnect(broker, 'disconnected', 'all');
         break;
       }
       case 'signal':
@@ -178,11 +179,18 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   private checkInvariants(): void {
     // An open poll drains every completed fetch the moment it arrives.
-    if (this.pollOpen) assert(this.completedFetches.size === 0, 'an open poll left completed fetches buffered');
-    assert(this.completedFetches.size <= this.positions.size, 'more completed fetches than partitions');
-    // One metadata request, and per broker one fetch and one ListOffsets at most.
-    assert(this.inFlightRequests.size <= 2 * this.options.brokers.length + 1, 'too many requests in flight');
+    if (this.pollOpen) assert(this.fetcher.bufferedCount === 0, 'an open poll left completed fetches buffered');
+    assert(this.fetcher.bufferedCount <= this.fetcher.positions.size, 'more completed fetches than partitions');
+    // One metadata request, and per broker one fetch and one ListOffsets at most; a group member
+    // adds the core's requests, and those the core abandoned (markCoordinatorUnknown) until they
+    // are answered or time out.
+    const groupLimit = this.membership === undefined ? 0 : 4 * MAX_IN_FLIGHT_REQUESTS;
+    assert(this.inFlightRequests.size <= 2 * this.options.brokers.length + 1 + groupLimit, 'too many requests in flight');
     assert(this.nodeBackoffUntilMs.size <= this.options.brokers.length, 'backoff for an unknown broker');
+    if (this.membership !== undefined) {
+      this.membership.checkInvariants();
+      for (const partition of this.fetcher.positions.keys()) assert(this.membership.view.owned.some((tp) => tp.partition === partition), `a position for unowned partition ${partition}`);
+    }
   }
 
   private timer(name: string, delayMs: number): void {
@@ -195,6 +203,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   private onTimer(name: string): void {
     if (name === 'poll') return this.startPoll();
+    if (name.startsWith(GROUP_TIMER_PREFIX)) {
+      (this.membership as GroupMembership).onTimer(name.slice(GROUP_TIMER_PREFIX.length));
+      if (this.pollOpen) this.pollStep();
+      return;
+    }
     if (name === 'poll-timeout') {
       // Kafka's poll(Duration) returns no records once its timer expires.
       assert(this.pollOpen, 'a poll timed out that was not open');
@@ -208,13 +221,18 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     const request = this.inFlightRequests.get(Number(name.slice(REQUEST_TIMEOUT_TIMER.length)));
     assert(request !== undefined, `${name} fired for a request no longer in flight`);
     // Kafka's NetworkClient.handleTimedOutRequests closes the connection of a request that timed
-    // out, failing every request in flight on it.
-    this.onDisconnect(request.broker, 'REQUEST_TIMED_OUT');
+    // out, failing every request in flight on it. The consumer talks to its group coordinator on
+    // a connection of its own (AbstractCoordinator's coordinator node id), so a group request's
+    // timeout closes only that one, and a fetch's timeout only the data connection.
+    this.onDisconnect(request.broker, 'REQUEST_TIMED_OUT', request.kind === 'group' ? 'group' : 'data');
   }
 
   /** The application calls poll: one Jepsen `poll` operation opens. */
   private startPoll(): void {
     assert(!this.pollOpen, 'a poll started while one was open');
+    // Kafka's poll first runs the coordinator (join, rebalance callbacks, auto-commit of the
+    // positions earlier polls reached), then fetches: group events it records come first.
+    if (this.membership !== undefined) this.membership.poll(this.consumedPositions());
     this.pollOpen = true;
     this.history({ type: 'invoke', process: this.options.name, f: 'poll', value: { consumer: this.options.name } });
     this.timer('poll-timeout', POLL_TIMEOUT_MS);
@@ -228,7 +246,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
    */
   private pollStep(): void {
     assert(this.pollOpen, 'a poll step without an open poll');
-    const fetch = this.collectFetch();
+    const membership = this.membership;
+    const fetch = membership === undefined ? this.fetcher.collectFetch() : this.fetcher.collectFetch(() => membership.fetching);
+    if (fetch.metadataUpdateNeeded) this.metadataUpdateRequested = true;
     this.sendRequests();
     if (fetch.records.length > 0) this.completePoll({ type: 'ok', records: fetch.records, highWatermarks: fetch.highWatermarks });
     else if (fetch.error !== undefined) this.completePoll({ type: 'fail', error: fetch.error });
@@ -236,7 +256,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   private completePoll(outcome: PollOutcome): void {
     assert(this.pollOpen, 'a poll completed that was not open');
-    assert(this.completedFetches.size === 0, 'a poll completed with completed fetches undrained');
+    assert(this.fetcher.bufferedCount === 0, 'a poll completed with completed fetches undrained');
     this.pollOpen = false;
     this.effects.push({ type: 'cancel-timer', name: 'poll-timeout' });
     const process = this.options.name;
@@ -256,7 +276,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   }
 
   private retryBackoffMs(): number {
-    return this.options.config.number('retry.backoff.ms');
+    return this.config.number('retry.backoff.ms');
   }
 
   private topicMetadata(): MetadataResponse['topics'][number] | undefined {
@@ -276,20 +296,29 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     else this.updatePositions(topic.partitions);
     const waits = [this.maybeUpdateMetadata()];
     if (topic !== undefined) {
-      waits.push(this.resetPositions(topic.partitions));
-      waits.push(this.sendFetches(topic.partitions));
+      const membership = this.membership;
+      // A group member resets and fetches only what it owns; a partition waiting for its
+      // committed offset is neither, and nothing is fetched while a revocation is under way.
+      const assigned = membership === undefined ? topic.partitions : topic.partitions.filter((partition) => this.fetcher.positions.has(partition.partition));
+      const resettable = membership === undefined ? assigned : assigned.filter((partition) => !membership.isAwaitingCommitted(partition.partition));
+      waits.push(this.resetPositions(resettable));
+      waits.push(this.sendFetches(membership === undefined || membership.fetching ? assigned : []));
     }
     const nowMs = this.environment.clock.nowMs();
     const until = waits.filter((wait): wait is number => wait !== undefined);
     if (until.length > 0) this.timer('backoff', Math.max(1, Math.min(...until) - nowMs));
   }
 
-  /** Every partition of the topic is assigned; the metadata's leader epochs only ever raise ours. */
+  /**
+   * With manual assignment every partition of the topic is assigned; a group member's positions
+   * are its owned partitions. The metadata's leader epochs only ever raise ours.
+   */
   private updatePositions(partitions: readonly PartitionMetadata[]): void {
     for (const partition of partitions) {
-      const position = this.positions.get(partition.partition);
+      const position = this.fetcher.positions.get(partition.partition);
       if (position === undefined) {
-        this.positions.set(partition.partition, { offset: undefined, leaderEpoch: partition.leaderEpoch, highWatermark: 0 });
+        if (this.membership !== undefined) continue;
+        this.fetcher.positions.set(partition.partition, { offset: undefined, leaderEpoch: partition.leaderEpoch, highWatermark: 0 });
       } else {
         position.leaderEpoch = Math.max(position.leaderEpoch, partition.leaderEpoch);
       }
@@ -325,7 +354,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     const byLeader = new Map<number, PartitionMetadata[]>();
     let backoffUntilMs: number | undefined;
     for (const partition of partitions) {
-      const position = this.positions.get(partition.partition);
+      const position = this.fetcher.positions.get(partition.partition);
       assert(position !== undefined, `partition ${partition.partition} has no position entry`);
       if (partition.leader === NO_LEADER || pending.has(partition.leader)) continue;
       if (!wanted(position, partition.partition)) continue;
@@ -344,14 +373,14 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** Kafka's `OffsetFetcher.resetPositionsIfNeeded`: one ListOffsets per leader. */
   private resetPositions(partitions: readonly PartitionMetadata[]): number | undefined {
     const { byLeader, backoffUntilMs } = this.groupByLeader(partitions, 'list-offsets', (position) => position.offset === undefined);
-    const policy = this.options.autoOffsetReset ?? this.options.config.string('auto.offset.reset');
+    const policy = this.options.autoOffsetReset ?? this.config.string('auto.offset.reset');
     const timestamp = policy === 'latest' ? LATEST_TIMESTAMP : EARLIEST_TIMESTAMP;
     for (const [broker, led] of byLeader) {
       const correlationId = this.nextCorrelationId++;
       const queries = led.map((partition) => ({
         topic: this.options.topic,
         partition: partition.partition,
-        currentLeaderEpoch: (this.positions.get(partition.partition) as PartitionPosition).leaderEpoch,
+        currentLeaderEpoch: (this.fetcher.positions.get(partition.partition) as PartitionPosition).leaderEpoch,
         timestamp,
       }));
       this.send(broker, correlationId, { kind: 'list-offsets', broker }, { type: 'ListOffsetsRequest', correlationId, partitions: queries });
@@ -361,12 +390,12 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   /** Kafka's `AbstractFetch.prepareFetchRequests` and `sendFetches`: one fetch per leader. */
   private sendFetches(partitions: readonly PartitionMetadata[]): number | undefined {
-    const fetchable = (position: PartitionPosition, partition: number): boolean => position.offset !== undefined && !this.completedFetches.has(partition);
+    const fetchable = (position: PartitionPosition, partition: number): boolean => position.offset !== undefined && !this.fetcher.hasBuffered(partition);
     const { byLeader, backoffUntilMs } = this.groupByLeader(partitions, 'fetch', fetchable);
     for (const [broker, led] of byLeader) {
       const fetchOffsets = new Map<number, number>();
       const fetches: FetchPartition[] = led.map((partition) => {
-        const position = this.positions.get(partition.partition) as PartitionPosition;
+        const position = this.fetcher.positions.get(partition.partition) as PartitionPosition;
         const fetchOffset = position.offset as number;
         fetchOffsets.set(partition.partition, fetchOffset);
         return { topic: this.options.topic, partition: partition.partition, currentLeaderEpoch: position.leaderEpoch, fetchOffset, logStartOffset: -1, partitionMaxBytes: MAX_PARTITION_FETCH_BYTES };
@@ -377,8 +406,8 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         correlationId,
         replicaId: CONSUMER_REPLICA_ID,
         replicaEpoch: -1,
-        maxWaitMs: this.options.config.number('fetch.max.wait.ms'),
-        minBytes: this.options.config.number('fetch.min.bytes'),
+        maxWaitMs: this.config.number('fetch.max.wait.ms'),
+        minBytes: this.config.number('fetch.min.bytes'),
         maxBytes: FETCH_MAX_BYTES,
         partitions: fetches,
       });
@@ -386,31 +415,44 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     return backoffUntilMs;
   }
 
-  private send(broker: number, correlationId: number, request: InFlightRequest, message: KafkaMessage): void {
+  private send(broker: number, correlationId: number, request: InFlightRequest, message: KafkaMessage, timeoutMs?: number): void {
     assert(!this.inFlightRequests.has(correlationId), `correlation id ${correlationId} reused`);
     assert(request.broker === broker, 'a request recorded for another broker');
     this.inFlightRequests.set(correlationId, request);
     this.effects.push({ type: 'send', to: brokerNodeId(broker), message });
-    this.timer(`${REQUEST_TIMEOUT_TIMER}${correlationId}`, this.options.config.number('request.timeout.ms'));
+    this.timer(`${REQUEST_TIMEOUT_TIMER}${correlationId}`, timeoutMs ?? this.config.number('request.timeout.ms'));
   }
 
   /**
    * The connection to `broker` failed: every request on it is abandoned, nothing more goes to it
    * for `retry.backoff.ms`, and metadata is refreshed (Kafka's `handleServerDisconnect`). A lost
-   * fetch ends the open poll with an unknown outcome.
+   * fetch ends the open poll with an unknown outcome. `connection` says which connections broke:
+   * the data connection, the group coordinator's, or (the link itself) both. A group request
+   * lost is reported to the core as failed; the core does its own backoff.
    */
-  private onDisconnect(broker: number, error: string): void {
+  private onDisconnect(broker: number, error: string, connection: 'data' | 'group' | 'all'): void {
     let abandoned = 0;
     let fetchLost = false;
+    const groupFailed: [number, number][] = [];
     for (const [correlationId, request] of [...this.inFlightRequests]) {
       if (request.broker !== broker) continue;
+      if (request.kind === 'group' ? connection === 'data' : connection === 'group') continue;
       this.inFlightRequests.delete(correlationId);
       this.effects.push({ type: 'cancel-timer', name: `${REQUEST_TIMEOUT_TIMER}${correlationId}` });
+      if (request.kind === 'group') {
+        groupFailed.push([correlationId, request.coreCorrelationId]);
+        continue;
+      }
       abandoned++;
       if (request.kind === 'fetch') fetchLost = true;
       if (request.kind === 'metadata') this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.retryBackoffMs();
     }
-    if (abandoned === 0) return;
+    const reason = error === 'REQUEST_TIMED_OUT' ? 'request-timed-out' : 'disconnected';
+    for (const [correlationId, core] of groupFailed) (this.membership as GroupMembership).onRequestFailed(correlationId, core, reason);
+    if (abandoned === 0) {
+      if (groupFailed.length > 0 && this.pollOpen) this.pollStep();
+      return;
+    }
     this.nodeBackoffUntilMs.set(broker, this.environment.clock.nowMs() + this.retryBackoffMs());
     this.metadataUpdateRequested = true;
     if (!this.pollOpen) return;
@@ -431,6 +473,8 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         this.metadata = message;
         this.metadataUpdateRequested = false;
         this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.retryBackoffMs();
+        // The leader's assignment and its rejoin check read the partition counts from here.
+        this.membership?.onMetadata(message);
         break;
       case 'ListOffsetsResponse':
         assert(request.kind === 'list-offsets', `a ListOffsetsResponse answered a ${request.kind} request`);
@@ -438,7 +482,17 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         break;
       case 'FetchResponse':
         assert(request.kind === 'fetch', `a FetchResponse answered a ${request.kind} request`);
-        this.onFetch(request.fetchOffsets, message);
+        this.fetcher.bufferFetch(request.fetchOffsets, message);
+        break;
+      case 'FindCoordinatorResponse':
+      case 'JoinGroupResponse':
+      case 'SyncGroupResponse':
+      case 'HeartbeatResponse':
+      case 'LeaveGroupResponse':
+      case 'OffsetCommitResponse':
+      case 'OffsetFetchResponse':
+        assert(request.kind === 'group', `a ${message.type} answered a ${request.kind} request`);
+        (this.membership as GroupMembership).onResponse(correlationId, request.coreCorrelationId, message satisfies GroupResponse);
         break;
       default:
         assert(false, `a ${request.kind} request was answered by ${message.type}`);
@@ -448,108 +502,81 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   private onListOffsets(response: ListOffsetsResponse): void {
     // Answers for partitions that still wait for a reset; a second answer for one (asked of an
-    // old leader and a new one) finds its position set already.
+    // old leader and a new one) finds its position set already. A group member's partition that
+    // waits for its committed offset takes no reset begun under an earlier ownership.
     const answers = response.partitions.filter((answer) => {
       if (answer.error !== 'NONE') {
         if (METADATA_ERRORS.has(answer.error)) this.metadataUpdateRequested = true;
         return false;
       }
-      const position = this.positions.get(answer.partition);
+      const position = this.fetcher.positions.get(answer.partition);
+      if (this.membership?.isAwaitingCommitted(answer.partition) === true) return false;
       return position !== undefined && position.offset === undefined;
     });
     if (answers.length === 0) return;
-    // The seek is an operation of the consumer's process: the open poll returns first.
-    if (this.pollOpen) this.completePoll({ type: 'ok', records: [], highWatermarks: [] });
+    for (const answer of answers) this.seek(answer.partition, answer.offset, {});
+  }
+
+  /**
+   * Sets a position and records it as a `seek` operation of the consumer's process: the open
+   * poll returns first (the history's processes are single-threaded).
+   */
+  private seek(partition: number, offset: number, detail: { readonly committed?: true }): void {
+    this.endOpenPoll();
     const process = this.options.name;
-    for (const answer of answers) {
-      (this.positions.get(answer.partition) as PartitionPosition).offset = answer.offset;
-      const value = { consumer: process, topic: answer.topic, partition: answer.partition, offset: answer.offset };
-      this.history({ type: 'invoke', process, f: 'seek', value });
-      this.history({ type: 'ok', process, f: 'seek', value });
-    }
+    (this.fetcher.positions.get(partition) as PartitionPosition).offset = offset;
+    const value = { consumer: process, topic: this.options.topic, partition, offset, ...detail };
+    this.history({ type: 'invoke', process, f: 'seek', value });
+    this.history({ type: 'ok', process, f: 'seek', value });
   }
 
-  /** Buffers each partition's answer; the records are judged when a poll drains them. */
-  private onFetch(fetchOffsets: ReadonlyMap<number, number>, response: FetchResponse): void {
-    for (const data of response.partitions) {
-      const fetchOffset = fetchOffsets.get(data.partition);
-      if (fetchOffset === undefined || data.topic !== this.options.topic) continue;
-      // Asked of an old leader and a new one, a partition answers twice: the first answer wins,
-      // and the second, from the same position, would be dropped as stale on draining anyway.
-      if (this.completedFetches.has(data.partition)) continue;
-      const error = response.error === 'NONE' ? data.error : response.error;
-      this.completedFetches.set(data.partition, { fetchOffset, data: error === data.error ? data : { ...data, error, records: [] } });
-    }
-    assert(this.completedFetches.size <= this.positions.size, 'more completed fetches than partitions');
+  private endOpenPoll(): void {
+    if (this.pollOpen) this.completePoll({ type: 'ok', records: [], highWatermarks: [] });
   }
 
-  /** Kafka's `FetchCollector.collectFetch`: drains every completed fetch, in arrival order. */
-  private collectFetch(): Fetch {
-    const fetch: Fetch = { records: [], highWatermarks: [], error: undefined };
-    for (const [partition, completed] of this.completedFetches) {
-      const position = this.positions.get(partition);
-      assert(position !== undefined, `a completed fetch for unassigned partition ${partition}`);
-      // Kafka ignores fetched data for a partition whose position moved since the fetch was sent.
-      if (position.offset !== completed.fetchOffset) continue;
-      this.fetchRecords(position, completed.data, fetch);
-    }
-    this.completedFetches.clear();
-    const partitions = new Set(fetch.highWatermarks.map((reported) => reported.partition));
-    assert(partitions.size === fetch.highWatermarks.length, 'a poll reported two high watermarks for a partition');
-    return fetch;
+  /** The positions reached, owned partitions with a known position only (`allConsumed()`). */
+  private consumedPositions(): { partition: number; offset: number }[] {
+    const consumed: { partition: number; offset: number }[] = [];
+    for (const [partition, position] of this.fetcher.positions) if (position.offset !== undefined) consumed.push({ partition, offset: position.offset });
+    return consumed.sort((a, b) => a.partition - b.partition);
   }
 
-  /** Kafka's `FetchCollector.initialize` (errors) and `fetchRecords` for one partition. */
-  private fetchRecords(position: PartitionPosition, data: FetchPartitionResponse, fetch: Fetch): void {
-    if (data.error === 'OFFSET_OUT_OF_RANGE') {
-      // auto.offset.reset: look the start up again; the seek is recorded when it answers.
-      position.offset = undefined;
-      fetch.error ??= data.error;
-      return;
-    }
-    if (data.error !== 'NONE') {
-      if (METADATA_ERRORS.has(data.error)) this.metadataUpdateRequested = true;
-      fetch.error ??= data.error;
-      return;
-    }
-    // The high watermark the leader sent with these records, so that a checker can judge that a
-    // read_uncommitted consumer is only given committed records (Kafka docs §4.7; the leader
-    // reads with FetchIsolation.HIGH_WATERMARK in ReplicaManager.readFromLocalLog).
-    position.highWatermark = data.highWatermark;
-    fetch.highWatermarks.push({ topic: data.topic, partition: data.partition, highWatermark: data.highWatermark });
-    const returnsAtPosition = (this.options.rules ?? KAFKA_RULES).consumerReturnsRecordAtPosition;
-    for (const bytes of data.records) {
-      const read = readRecordBatch(bytes, 0, bytes.length);
-      if (read.type !== 'batch') {
-        fetch.error ??= 'CORRUPT_MESSAGE';
-        return;
-      }
-      const decoded = decodeRecords(read.batch);
-      if (typeof decoded === 'string') {
-        fetch.error ??= 'CORRUPT_MESSAGE';
-        return;
-      }
-      for (const record of decoded) {
-        // Whole batches come back; records before the position were read already.
-        const offset = position.offset as number;
-        if (returnsAtPosition ? record.offset < offset : record.offset <= offset) continue;
-        // Each record's key is kept (null for a record without one), so that a checker can tell
-        // a record compaction removed (a later record with its key exists) from a lost one.
-        const key = record.key === null ? null : new TextDecoder().decode(record.key);
-        const value = new TextDecoder().decode(record.value ?? new Uint8Array());
-        fetch.records.push({ topic: data.topic, partition: data.partition, offset: record.offset, key, value });
-        position.offset = record.offset + 1;
-      }
-      // Kafka's fetcher moves on to the batch's next offset once it has drained a batch: a
-      // compacted batch may have lost its last records (or all of them), and its offsets stay
-      // taken.
-      if ((position.offset as number) <= read.batch.lastOffset) position.offset = read.batch.lastOffset + 1;
-    }
+  /** How the membership reaches the node: its requests, timers, history and positions. */
+  private membershipHost(): ConstructorParameters<typeof GroupMembership>[4] {
+    return {
+      nowMs: () => this.environment.clock.nowMs(),
+      sendGroupRequest: (broker: number, request: GroupRequest, timeoutMs: number | undefined) => {
+        const correlationId = this.nextCorrelationId++;
+        this.send(broker, correlationId, { kind: 'group', broker, coreCorrelationId: request.correlationId }, { ...request, correlationId }, timeoutMs);
+        return correlationId;
+      },
+      effect: (effect) => this.effects.push(effect),
+      consumerOperation: (record) => {
+        this.endOpenPoll();
+        this.history(record);
+      },
+      partitionsRemoved: (partitions) => {
+        for (const partition of partitions) this.fetcher.drop(partition);
+      },
+      partitionsAdded: (partitions) => {
+        for (const partition of partitions) {
+          assert(!this.fetcher.positions.has(partition), `partition ${partition} assigned twice`);
+          const known = this.topicMetadata()?.partitions.find((candidate) => candidate.partition === partition);
+          this.fetcher.positions.set(partition, { offset: undefined, leaderEpoch: known?.leaderEpoch ?? -1, highWatermark: 0 });
+        }
+      },
+      committedOffsets: (offsets) => {
+        for (const { partition, offset } of offsets) {
+          // No committed offset: the position stays unknown, and auto.offset.reset applies.
+          if (offset !== null) this.seek(partition, offset, { committed: true });
+        }
+      },
+    };
   }
 
   /** The partitions' high watermarks as last seen (for convergence). */
   highWatermarks(): ReadonlyMap<number, number> {
-    return new Map([...this.positions.entries()].map(([partition, position]) => [partition, position.highWatermark]));
+    return this.fetcher.highWatermarks();
   }
 
   unusedPeer(peer: NodeId): void {

@@ -33,6 +33,11 @@ export class ConfigView {
     return raw === 'true';
   }
 
+  /** A `list` key's canonical items, in order. */
+  list(key: string): string[] {
+    return this.string(key).split(',');
+  }
+
   /** The topic-level overrides among the run's overrides (for a log's configuration). */
   get all(): Readonly<Record<string, string>> {
     return this.resolved;

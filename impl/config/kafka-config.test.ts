@@ -43,6 +43,16 @@ const KAFKA_DEFAULTS: Record<string, string> = {
   'replica.fetch.wait.max.ms': '500',
   'num.partitions': '1',
   'default.replication.factor': '1',
+  'group.id': '',
+  'group.instance.id': '',
+  'session.timeout.ms': '45000',
+  'heartbeat.interval.ms': '3000',
+  'max.poll.interval.ms': '300000',
+  'enable.auto.commit': 'true',
+  'auto.commit.interval.ms': '5000',
+  'partition.assignment.strategy': 'range,cooperative-sticky',
+  'retry.backoff.max.ms': '1000',
+  'default.api.timeout.ms': '60000',
 };
 
 function ok(key: string, raw: string): string {
@@ -88,7 +98,7 @@ describe('KAFKA_CONFIGS', () => {
     for (const def of KAFKA_CONFIGS) {
       expect(def.doc, def.key).toMatch(/^[A-Z].*\.$/);
       expect(def.doc, def.key).not.toMatch(/\n/);
-      if (def.type === 'enum') {
+      if (def.type === 'enum' || def.type === 'list') {
         for (const [alias, canonical] of Object.entries(def.aliases ?? {})) {
           expect(def.values, `${def.key} alias ${alias}`).toContain(canonical);
           expect(def.values, `${def.key} alias ${alias}`).not.toContain(alias);
@@ -169,6 +179,15 @@ describe('parseConfigValue', () => {
   it('accepts any string for a string key, trimmed', () => {
     const def: KafkaConfigDef = { key: 'x.name', scope: 'broker', type: 'string', defaultValue: '', doc: 'A name.' };
     expect(parseConfigValueFor(def, '  a b ')).toEqual({ ok: true, value: 'a b' });
+  });
+
+  it("reads partition.assignment.strategy as Kafka's LIST: trimmed items, class names as aliases, no repeats, not empty", () => {
+    expect(ok('partition.assignment.strategy', ' cooperative-sticky ')).toBe('cooperative-sticky');
+    expect(ok('partition.assignment.strategy', 'org.apache.kafka.clients.consumer.RangeAssignor, org.apache.kafka.clients.consumer.CooperativeStickyAssignor')).toBe('range,cooperative-sticky');
+    expect(ok('partition.assignment.strategy', 'sticky,roundrobin')).toBe('sticky,roundrobin');
+    expect(error('partition.assignment.strategy', '')).toMatch(/^partition\.assignment\.strategy must be a comma list of range, roundrobin/);
+    expect(error('partition.assignment.strategy', 'range,bogus')).toMatch(/got 'range,bogus'$/);
+    expect(error('partition.assignment.strategy', 'range,org.apache.kafka.clients.consumer.RangeAssignor')).toMatch(/names range twice/);
   });
 
   it('rejects unknown keys', () => {

@@ -44,6 +44,15 @@ export type KafkaConfigDef =
       /** Other accepted spellings, mapped to their canonical value. */
       readonly aliases?: Readonly<Record<string, string>>;
     })
+  | (ConfigDefCommon & {
+      /**
+       * Kafka's `LIST` of names: comma-separated items, each one of `values` (or an alias of one),
+       * none twice, at least one. The canonical form joins the canonical items with commas.
+       */
+      readonly type: 'list';
+      readonly values: readonly string[];
+      readonly aliases?: Readonly<Record<string, string>>;
+    })
   | (ConfigDefCommon & { readonly type: 'string' });
 
 const INT_MIN = -(2n ** 31n);
@@ -384,7 +393,7 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     type: 'long',
     defaultValue: '100',
     min: '0',
-    doc: 'How long in milliseconds the producer waits before retrying a failed request.',
+    doc: 'How long in milliseconds a client waits before retrying a failed request (the consumer has the same key and default, and backs off exponentially from it up to retry.backoff.max.ms).',
   },
   {
     key: 'delivery.timeout.ms',
@@ -428,6 +437,95 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     values: ['earliest', 'latest', 'none'],
     doc: 'Where a consumer starts when it has no committed offset or its offset is out of range: the log start, the log end, or an error.',
     note: "Kafka 4.0 also accepts by_duration:<ISO-8601 duration> (KIP-1106); refka does not.",
+  },
+  // The consumer's group membership (ConsumerConfig, CommonClientConfigs), read by a consumer
+  // that subscribes through a group (impl/client/kafka-consumer.ts, spec/consumer-coordinator.md).
+  {
+    key: 'group.id',
+    scope: 'consumer',
+    type: 'string',
+    defaultValue: '',
+    doc: 'The consumer group a subscribing consumer joins and commits its offsets to.',
+    note: "Kafka's default is null; refka's empty string means the same: no group. The workload's consumers assign their partitions manually whatever this says, as Kafka's assign() does; only the group consumers a run adds subscribe.",
+  },
+  {
+    key: 'group.instance.id',
+    scope: 'consumer',
+    type: 'string',
+    defaultValue: '',
+    doc: 'A static member id (KIP-345): a member with one keeps its partitions across restarts within session.timeout.ms and never sends LeaveGroup.',
+    note: "Kafka's default is null; refka's empty string means the same: a dynamic member.",
+  },
+  {
+    key: 'session.timeout.ms',
+    scope: 'consumer',
+    type: 'int',
+    defaultValue: '45000',
+    min: '0',
+    doc: 'How long the group coordinator waits for a member\'s heartbeat before it removes the member and rebalances.',
+  },
+  {
+    key: 'heartbeat.interval.ms',
+    scope: 'consumer',
+    type: 'int',
+    defaultValue: '3000',
+    min: '0',
+    doc: 'How often a group member heartbeats to its coordinator; it must be below session.timeout.ms.',
+  },
+  {
+    key: 'max.poll.interval.ms',
+    scope: 'consumer',
+    type: 'int',
+    defaultValue: '300000',
+    min: '1',
+    doc: 'The longest a group member may go between polls before it leaves the group; also the rebalance timeout it joins with.',
+  },
+  {
+    key: 'enable.auto.commit',
+    scope: 'consumer',
+    type: 'boolean',
+    defaultValue: 'true',
+    doc: 'Whether a group member commits the positions of the records earlier polls returned, every auto.commit.interval.ms and before it gives partitions up.',
+  },
+  {
+    key: 'auto.commit.interval.ms',
+    scope: 'consumer',
+    type: 'int',
+    defaultValue: '5000',
+    min: '0',
+    doc: 'How often in milliseconds a group member with enable.auto.commit commits its positions.',
+  },
+  {
+    key: 'partition.assignment.strategy',
+    scope: 'consumer',
+    type: 'list',
+    defaultValue: 'range,cooperative-sticky',
+    values: ['range', 'roundrobin', 'sticky', 'cooperative-sticky'],
+    aliases: {
+      'org.apache.kafka.clients.consumer.RangeAssignor': 'range',
+      'org.apache.kafka.clients.consumer.RoundRobinAssignor': 'roundrobin',
+      'org.apache.kafka.clients.consumer.StickyAssignor': 'sticky',
+      'org.apache.kafka.clients.consumer.CooperativeStickyAssignor': 'cooperative-sticky',
+    },
+    doc: 'The assignors a group member offers, in preference order; the group\'s leader assigns partitions with the one every member offers.',
+    note: "Kafka's values are assignor class names; refka takes the assignors' names (their name()), and Kafka's four built-in class names as aliases. Custom assignors are not supported.",
+  },
+  {
+    key: 'retry.backoff.max.ms',
+    scope: 'consumer',
+    type: 'long',
+    defaultValue: '1000',
+    min: '0',
+    doc: 'The cap in milliseconds of the consumer\'s exponential retry backoff (KIP-580).',
+    note: 'refka backs off without jitter, which would need randomness in the coordinator core.',
+  },
+  {
+    key: 'default.api.timeout.ms',
+    scope: 'consumer',
+    type: 'int',
+    defaultValue: '60000',
+    min: '0',
+    doc: 'How long a consumer call without its own timeout (a commit, a committed-offset fetch) keeps retrying.',
   },
 ];
 
@@ -502,11 +600,28 @@ export function parseConfigValueFor(def: KafkaConfigDef, raw: string): ConfigVal
       const accepted = [...def.values, ...Object.keys(aliases)].join(', ');
       return { ok: false, error: `${def.key} must be one of ${accepted}; got ${quoteForMessage(raw)}` };
     }
+    case 'list':
+      return parseListValue(def, raw, trimmed);
     case 'string':
       return { ok: true, value: trimmed };
     default:
       return assertNever(def, 'config type');
   }
+}
+
+/** Kafka's `LIST` type: split on commas, trim each item, map aliases; no empty list, no repeats. */
+function parseListValue(def: Extract<KafkaConfigDef, { type: 'list' }>, raw: string, trimmed: string): ConfigValueResult {
+  const aliases = def.aliases ?? {};
+  const accepted = [...def.values, ...Object.keys(aliases)].join(', ');
+  const items: string[] = [];
+  for (const item of trimmed.split(',').map((part) => part.trim())) {
+    const canonical = def.values.includes(item) ? item : Object.hasOwn(aliases, item) ? aliases[item] : undefined;
+    if (canonical === undefined) return { ok: false, error: `${def.key} must be a comma list of ${accepted}; got ${quoteForMessage(raw)}` };
+    assert(def.values.includes(canonical), `${def.key}: alias ${item} has no canonical value`);
+    if (items.includes(canonical)) return { ok: false, error: `${def.key} names ${canonical} twice; got ${quoteForMessage(raw)}` };
+    items.push(canonical);
+  }
+  return { ok: true, value: items.join(',') };
 }
 
 /**

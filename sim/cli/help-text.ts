@@ -31,6 +31,8 @@ function describeConfigType(def: KafkaConfigDef): string {
       return 'true|false';
     case 'enum':
       return [...def.values, ...Object.keys(def.aliases ?? {})].join('|');
+    case 'list':
+      return `list of ${def.values.join('|')}`;
     case 'string':
       return 'string';
     default:

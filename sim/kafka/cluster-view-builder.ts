@@ -184,7 +184,9 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     } else if (logic instanceof KafkaAdmin) {
       adminDone &&= logic.done;
     } else if (logic instanceof KafkaConsumer) {
-      consumers.push({ name: node.id, logic });
+      // A group member reads only the partitions it owns: the convergence check's "every
+      // consumer has read every partition" is for the consumers that assign themselves all.
+      if (logic.group === undefined) consumers.push({ name: node.id, logic });
       const group = node.status === 'running' ? memberView(node.id, logic) : undefined;
       if (group !== undefined) members.push(group);
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
@@ -271,6 +273,6 @@ function shardViews(brokerId: number, shards: readonly [number, GroupCoordinator
 
 /** A group consumer's membership, if the consumer is in a group. */
 function memberView(name: string, consumer: KafkaConsumer): GroupMemberClientView | undefined {
-  const group = (consumer as { readonly group?: Omit<GroupMemberClientView, 'name'> }).group;
-  return group === undefined ? undefined : { name, ...group };
+  const group = consumer.group;
+  return group === undefined ? undefined : { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
 }

@@ -57,7 +57,20 @@ export interface KafkaSystemOptions {
   readonly mutants?: readonly MutantName[];
   /** Scenario mode: no workload, no topic; a scenario client (`script`) the script drives. */
   readonly scenario?: boolean;
+  /**
+   * Consumer groups reading the workload topic: each adds `members` consumers
+   * `group-<groupId>-<i>` that subscribe through the group (clients, like `consumer-<i>`), each
+   * with the group's own consumer config overrides. None when absent.
+   */
+  readonly groups?: readonly { readonly groupId: string; readonly members: number; readonly config?: Readonly<Record<string, string>> }[];
 }
+
+/**
+ * A simulation default: a run with groups gets 3 partitions of `__consumer_offsets` (Kafka's
+ * default is 50) unless its config sets `offsets.topic.num.partitions`, so that the topic's
+ * creation and its coordinators' loading stay a small part of a short run.
+ */
+const SIMULATION_OFFSETS_TOPIC_PARTITIONS = '3';
 
 export const KAFKA_TOPIC = 't';
 
@@ -72,7 +85,10 @@ const CONTROLLER_ID = 0;
 export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<KafkaMessage, KafkaNode, KafkaClusterView> {
   assert(options.brokers >= 1, 'a Kafka cluster needs a broker');
   assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
-  const config = new ConfigView(options.config);
+  const groups = options.groups ?? [];
+  const runConfig =
+    groups.length > 0 && !Object.hasOwn(options.config, 'offsets.topic.num.partitions') ? { ...options.config, 'offsets.topic.num.partitions': SIMULATION_OFFSETS_TOPIC_PARTITIONS } : options.config;
+  const config = new ConfigView(runConfig);
   // The protocol rules, derived once for the whole run: every node follows the same ones.
   const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
   const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
@@ -83,6 +99,10 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const compacted = (topicConfigs['cleanup.policy'] ?? config.string('cleanup.policy')).includes('compact');
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
   const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
+  const groupMembers = new Map<NodeId, { readonly groupId: string; readonly config: Readonly<Record<string, string>> }>();
+  for (const group of scenario ? [] : groups) {
+    for (let index = 0; index < group.members; index++) groupMembers.set(`group-${group.groupId}-${index}`, { groupId: group.groupId, config: group.config ?? {} });
+  }
   // One per run: the checkers' record of every replica's log and of every record's copies.
   // `__consumer_offsets` is compacted whatever the workload topic is, and holds binary records.
   const internal = (partition: string): boolean => partition.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`);
@@ -96,8 +116,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
-    singleConsumerPerPartition(),
-    noZombieCommit(),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
@@ -108,12 +127,13 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       ? `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
       : `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
     servers: brokers,
-    clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers],
+    clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
     metadataSource: controller,
-    // The state checks read the brokers, the controller and their disks; clients only through the
+    // The state checks read the brokers, the controller and their disks, and the group members'
+    // own view of what they own (SingleConsumerPerPartition); other clients only through the
     // history and the convergence check, which run on their own schedule.
-    stateNodes: [controller, ...brokers],
-    config: options.config,
+    stateNodes: [controller, ...brokers, ...groupMembers.keys()],
+    config: runConfig,
     variants: options.variants,
     invariants,
     createNode(id: NodeId, environment) {
@@ -132,6 +152,14 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
           workload: { topic: KAFKA_TOPIC, keys: 16, minIntervalMs: 5, maxIntervalMs: 25, stopAtMs: options.stopAtMs, maxSends: 50_000 },
           rules,
         });
+      }
+      const member = groupMembers.get(id);
+      if (member !== undefined) {
+        // Group members read everything too where the group has no committed offset yet, unless
+        // the group's or the run's config says latest.
+        const memberReset = member.config['auto.offset.reset'] ?? options.config['auto.offset.reset'];
+        const autoOffsetReset = memberReset === 'latest' ? 'latest' : 'earliest';
+        return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset, rules, groupId: member.groupId, configOverrides: member.config });
       }
       assert(consumers.includes(id), `unknown node ${id}`);
       // The workload's consumers read everything (Kafka's default, latest, would skip what was
@@ -240,4 +268,10 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
   }
   if (!view.clients.producersDone) return 'producers still have sends without an outcome';
   return undefined;
+}
+
+/** The group claims, which do not apply to a run without consumer groups (reported so, not passed). */
+function withGroups(present: boolean, claims: readonly InvariantDefinition<KafkaClusterView>[]): InvariantDefinition<KafkaClusterView>[] {
+  if (present) return [...claims];
+  return claims.map((claim) => ({ ...claim, applicability: () => ({ applies: false, reason: 'no consumer group runs' }) }));
 }

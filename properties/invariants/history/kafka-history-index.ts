@@ -8,6 +8,9 @@ import { OffsetTable } from './offset-table.ts';
  * run goes instead of from a stored history (issue 12: a 600 s run's history was most of its
  * heap). Producer sends are processes `<producer>:<seq>` with `f: 'send'`; consumer polls are
  * `f: 'poll'` operations of the consumer's process, and ListOffsets resets are `f: 'seek'`.
+ * Group members also record `assign`, `revoke` and `commit` operations (impl/client/
+ * group-membership.ts); this index does not read them, and a group member's seek to its
+ * committed offset is a `seek` like any other.
  *
  * The index keeps, per record, only what a verdict needs: each acknowledged send; per partition
  * and offset the first value any consumer read there (and, where they differ, the others and the

@@ -1,0 +1,175 @@
+import { assert } from '../common/assert.ts';
+import { decodeRecords, readRecordBatch } from '../log/record-batch.ts';
+import { METADATA_ERRORS } from '../protocol/errors.ts';
+import type { FetchPartitionResponse, FetchResponse } from '../protocol/messages.ts';
+import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
+
+/**
+ * The consumer's positions and its buffer of completed fetches (Kafka's `SubscriptionState`
+ * positions, `FetchBuffer` and `FetchCollector`), for one topic. The node shell
+ * (kafka-consumer.ts) decides which partitions are assigned and sends the requests; this file
+ * keeps what the fetches brought and turns it into records when a poll drains it.
+ */
+
+export interface PartitionPosition {
+  /** The next offset to read; undefined until it is known (committed offset or auto.offset.reset). */
+  offset: number | undefined;
+  /** The leader epoch last seen for the partition (KIP-320's currentLeaderEpoch). */
+  leaderEpoch: number;
+  /** The partition's high watermark as the last fetch reported it. */
+  highWatermark: number;
+}
+
+/**
+ * One partition's part of a fetch response, buffered until a poll drains it (Kafka's
+ * `CompletedFetch` in the `FetchBuffer`).
+ */
+interface CompletedFetch {
+  /** The position the fetch was sent from: a position that moved since makes it stale. */
+  readonly fetchOffset: number;
+  readonly data: FetchPartitionResponse;
+}
+
+export interface PolledRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: string;
+}
+
+export interface ReportedHighWatermark {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: number;
+}
+
+/** What draining the completed fetches gave (Kafka's `Fetch`), and the first error met. */
+export interface Fetch {
+  readonly records: PolledRecord[];
+  readonly highWatermarks: ReportedHighWatermark[];
+  error: string | undefined;
+  /** A partition answered with a metadata error: the consumer must refresh its metadata. */
+  metadataUpdateNeeded: boolean;
+}
+
+export class Fetcher {
+  /** By partition: the assigned partitions (every partition, with manual assignment). */
+  readonly positions = new Map<number, PartitionPosition>();
+  /** By partition, in arrival order; at most one per partition (a buffered one is not fetched). */
+  private readonly completedFetches = new Map<number, CompletedFetch>();
+
+  constructor(
+    private readonly topic: string,
+    private readonly rules: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition'> = KAFKA_RULES,
+  ) {}
+
+  get bufferedCount(): number {
+    return this.completedFetches.size;
+  }
+
+  hasBuffered(partition: number): boolean {
+    return this.completedFetches.has(partition);
+  }
+
+  /**
+   * The partition is no longer assigned (revoked or lost): its position and anything buffered
+   * for it go at once (Kafka's `subscriptions.assignFromSubscribed` drops the state, and
+   * `FetchBuffer.retainAll` the completed fetches).
+   */
+  drop(partition: number): void {
+    this.positions.delete(partition);
+    this.completedFetches.delete(partition);
+  }
+
+  /** Buffers each partition's answer; the records are judged when a poll drains them. */
+  bufferFetch(fetchOffsets: ReadonlyMap<number, number>, response: FetchResponse): void {
+    for (const data of response.partitions) {
+      const fetchOffset = fetchOffsets.get(data.partition);
+      if (fetchOffset === undefined || data.topic !== this.topic) continue;
+      // A fetch completed for a partition no longer assigned is discarded (Kafka's
+      // `FetchCollector` skips a partition that is not `isAssigned`).
+      if (!this.positions.has(data.partition)) continue;
+      // Asked of an old leader and a new one, a partition answers twice: the first answer wins,
+      // and the second, from the same position, would be dropped as stale on draining anyway.
+      if (this.completedFetches.has(data.partition)) continue;
+      const error = response.error === 'NONE' ? data.error : response.error;
+      this.completedFetches.set(data.partition, { fetchOffset, data: error === data.error ? data : { ...data, error, records: [] } });
+    }
+    assert(this.completedFetches.size <= this.positions.size, 'more completed fetches than partitions');
+  }
+
+  /**
+   * Kafka's `FetchCollector.collectFetch`: drains every completed fetch, in arrival order. A
+   * partition that is not `fetchable` now (its revocation is under way) is drained without
+   * returning its records, as Kafka's collector does for a partition that is no longer fetchable.
+   */
+  collectFetch(fetchable: (partition: number) => boolean = () => true): Fetch {
+    const fetch: Fetch = { records: [], highWatermarks: [], error: undefined, metadataUpdateNeeded: false };
+    for (const [partition, completed] of this.completedFetches) {
+      const position = this.positions.get(partition);
+      assert(position !== undefined, `a completed fetch for unassigned partition ${partition}`);
+      // Kafka ignores fetched data for a partition whose position moved since the fetch was sent.
+      if (position.offset !== completed.fetchOffset) continue;
+      if (!fetchable(partition)) continue;
+      this.fetchRecords(position, completed.data, fetch);
+    }
+    this.completedFetches.clear();
+    const partitions = new Set(fetch.highWatermarks.map((reported) => reported.partition));
+    assert(partitions.size === fetch.highWatermarks.length, 'a poll reported two high watermarks for a partition');
+    return fetch;
+  }
+
+  /** Kafka's `FetchCollector.initialize` (errors) and `fetchRecords` for one partition. */
+  private fetchRecords(position: PartitionPosition, data: FetchPartitionResponse, fetch: Fetch): void {
+    if (data.error === 'OFFSET_OUT_OF_RANGE') {
+      // auto.offset.reset: look the start up again; the seek is recorded when it answers.
+      position.offset = undefined;
+      fetch.error ??= data.error;
+      return;
+    }
+    if (data.error !== 'NONE') {
+      if (METADATA_ERRORS.has(data.error)) fetch.metadataUpdateNeeded = true;
+      fetch.error ??= data.error;
+      return;
+    }
+    // The high watermark the leader sent with these records, so that a checker can judge that a
+    // read_uncommitted consumer is only given committed records (Kafka docs §4.7; the leader
+    // reads with FetchIsolation.HIGH_WATERMARK in ReplicaManager.readFromLocalLog).
+    position.highWatermark = data.highWatermark;
+    fetch.highWatermarks.push({ topic: data.topic, partition: data.partition, highWatermark: data.highWatermark });
+    const returnsAtPosition = this.rules.consumerReturnsRecordAtPosition;
+    for (const bytes of data.records) {
+      const read = readRecordBatch(bytes, 0, bytes.length);
+      if (read.type !== 'batch') {
+        fetch.error ??= 'CORRUPT_MESSAGE';
+        return;
+      }
+      const decoded = decodeRecords(read.batch);
+      if (typeof decoded === 'string') {
+        fetch.error ??= 'CORRUPT_MESSAGE';
+        return;
+      }
+      for (const record of decoded) {
+        // Whole batches come back; records before the position were read already.
+        const offset = position.offset as number;
+        if (returnsAtPosition ? record.offset < offset : record.offset <= offset) continue;
+        // Each record's key is kept (null for a record without one), so that a checker can tell
+        // a record compaction removed (a later record with its key exists) from a lost one.
+        const key = record.key === null ? null : new TextDecoder().decode(record.key);
+        const value = new TextDecoder().decode(record.value ?? new Uint8Array());
+        fetch.records.push({ topic: data.topic, partition: data.partition, offset: record.offset, key, value });
+        position.offset = record.offset + 1;
+      }
+      // Kafka's fetcher moves on to the batch's next offset once it has drained a batch: a
+      // compacted batch may have lost its last records (or all of them), and its offsets stay
+      // taken.
+      if ((position.offset as number) <= read.batch.lastOffset) position.offset = read.batch.lastOffset + 1;
+    }
+  }
+
+  /** The partitions' high watermarks as last seen (for convergence). */
+  highWatermarks(): ReadonlyMap<number, number> {
+    return new Map([...this.positions.entries()].map(([partition, position]) => [partition, position.highWatermark]));
+  }
+}

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigView } from '../config/config-view.ts';
+import type { HistoryRecord, NodeDisk, NodeEffect, NodeEnvironment, NodeInput, RandomStream } from '../env/node-environment.ts';
+import { buildRecordBatch, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
+import type { GroupRequest, JoinGroupRequest, OffsetCommitRequest, OffsetFetchRequest } from '../protocol/group-messages.ts';
+import type { FetchRequest, KafkaMessage, ListOffsetsRequest } from '../protocol/messages.ts';
+import { serializeAssignment } from './consumer-protocol.ts';
+import { coordinatorOptions } from './group-membership.ts';
+import { KafkaConsumer } from './kafka-consumer.ts';
+
+// KafkaConsumer in group mode, driven by hand: the test plays the brokers (broker 1 is the
+// group's coordinator) and the clock, and reads the effects. Four partitions, 0 and 2 led by
+// broker 0, 1 and 3 by broker 1; the member is given 0 and 2.
+
+const RANDOM: RandomStream = { name: 'test', next: () => 0, int: (min) => min, chance: () => false, pick: (items) => items[0] as never, exponential: (mean) => mean };
+const UTF8 = new TextEncoder();
+
+class Harness {
+  nowMs = 5;
+  readonly consumer: KafkaConsumer;
+  readonly timers = new Map<string, number>();
+  readonly history: HistoryRecord[] = [];
+  readonly transitions: { instance: string; event: string; to: string }[] = [];
+  sent: { to: string; message: KafkaMessage }[] = [];
+
+  constructor(overrides: Record<string, string> = {}) {
+    const environment: NodeEnvironment = { nodeId: 'consumer-0', clock: { nowMs: () => this.nowMs }, random: RANDOM, disk: {} as NodeDisk };
+    this.consumer = new KafkaConsumer(environment, { name: 'consumer-0', brokers: [0, 1], config: new ConfigView({}), topic: 't', autoOffsetReset: 'earliest', groupId: 'g', configOverrides: overrides });
+  }
+
+  input(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
+    const effects = this.consumer.handle(input);
+    for (const effect of effects) {
+      if (effect.type === 'set-timer') this.timers.set(effect.name, this.nowMs + effect.delayMs);
+      else if (effect.type === 'cancel-timer') this.timers.delete(effect.name);
+      else if (effect.type === 'history') this.history.push(effect.record);
+      else if (effect.type === 'send') this.sent.push({ to: effect.to, message: effect.message });
+      else if (effect.type === 'transition') this.transitions.push({ instance: effect.instance, event: effect.event.type, to: effect.to });
+    }
+    return effects;
+  }
+
+  fire(name: string): void {
+    const atMs = this.timers.get(name);
+    expect(atMs, `timer ${name} is armed`).toBeDefined();
+    this.nowMs = Math.max(this.nowMs, atMs as number);
+    this.timers.delete(name);
+    this.input({ type: 'timer', name });
+  }
+
+  /** Ends the open poll (if any) by its timeout, and starts the next one. */
+  repoll(): void {
+    if (this.timers.has('poll-timeout')) this.fire('poll-timeout');
+    this.fire('poll');
+  }
+
+  timer(prefix: string): string {
+    const name = [...this.timers.keys()].find((candidate) => candidate.startsWith(prefix));
+    expect(name, `a timer ${prefix}*`).toBeDefined();
+    return name as string;
+  }
+
+  take(type?: string): { to: string; message: KafkaMessage }[] {
+    const taken = type === undefined ? this.sent : this.sent.filter((sent) => sent.message.type === type);
+    this.sent = this.sent.filter((sent) => !taken.includes(sent));
+    return taken;
+  }
+
+  one<T extends KafkaMessage>(type: T['type']): { to: string; message: T } {
+    const taken = this.take(type);
+    expect(taken.map((sent) => sent.message.type)).toEqual([type]);
+    return taken[0] as { to: string; message: T };
+  }
+
+  reply(from: string, message: KafkaMessage): void {
+    this.input({ type: 'receive', from, message });
+  }
+
+  /** Joins as the group's only member (leader) at generation 1, and is given partitions 0 and 2. */
+  joined(): void {
+    this.input({ type: 'start' });
+    this.fire('poll');
+    const metadata = this.one('MetadataRequest');
+    const partitions = [0, 1, 2, 3].map((partition) => ({ partition, error: 'NONE' as const, leader: partition % 2, leaderEpoch: 5, replicas: [0, 1], isr: [0, 1] }));
+    this.reply(metadata.to, { type: 'MetadataResponse', correlationId: id(metadata.message), brokers: [0, 1], controllerId: 2, topics: [{ name: 't', error: 'NONE', partitions }] });
+    const find = this.one('FindCoordinatorRequest');
+    this.reply(find.to, { type: 'FindCoordinatorResponse', correlationId: id(find.message), error: 'NONE', nodeId: 1 });
+    const join = this.one<JoinGroupRequest>('JoinGroupRequest');
+    expect(join.to).toBe('broker-1');
+    const range = join.message.protocols.find((protocol) => protocol.name === 'range');
+    this.reply('broker-1', {
+      type: 'JoinGroupResponse', correlationId: id(join.message), error: 'NONE', generationId: 1, protocolType: 'consumer', protocolName: 'range',
+      leader: 'm1', skipAssignment: false, memberId: 'm1', members: [{ memberId: 'm1', groupInstanceId: null, metadata: (range as { metadata: Uint8Array }).metadata }],
+    });
+    const sync = this.one('SyncGroupRequest');
+    const assignment = serializeAssignment({ assignedPartitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }], userData: null });
+    this.reply('broker-1', { type: 'SyncGroupResponse', correlationId: id(sync.message), error: 'NONE', protocolType: 'consumer', protocolName: 'range', assignment });
+  }
+}
+
+function id(message: KafkaMessage | GroupRequest): number {
+  return (message as { correlationId: number }).correlationId;
+}
+
+function batch(baseOffset: number, values: readonly string[]): Uint8Array {
+  return buildRecordBatch({ ...DEFAULT_BATCH_SPEC, baseOffset }, values.map((value) => ({ timestamp: 0, key: null, value: UTF8.encode(value), headers: [] })));
+}
+
+describe('KafkaConsumer in a group', () => {
+  it('reads its options from its own config view, by Kafka keys', () => {
+    const config = new ConfigView({ 'group.id': 'g', 'group.instance.id': 'static-1', 'partition.assignment.strategy': 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor', 'session.timeout.ms': '10000' });
+    const options = coordinatorOptions('consumer-0', config, [1, 0]);
+    expect(options).toMatchObject({ groupId: 'g', groupInstanceId: 'static-1', partitionAssignmentStrategy: ['cooperative-sticky'], sessionTimeoutMs: 10_000, heartbeatIntervalMs: 3_000, maxPollIntervalMs: 300_000, enableAutoCommit: true, retryBackoffMaxMs: 1_000, defaultApiTimeoutMs: 60_000 });
+    expect(coordinatorOptions('consumer-0', new ConfigView({ 'group.id': 'g' }), [0]).groupInstanceId).toBeNull();
+  });
+
+  it('joins through its coordinator under its own correlation ids, and reports its lifecycle as <group>/<name>', () => {
+    const harness = new Harness();
+    harness.joined();
+    expect(harness.consumer.group).toEqual({ groupId: 'g', memberId: 'm1', generationId: 1, state: 'STABLE.assigned', owned: [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }] });
+    expect(harness.transitions.map((transition) => transition.instance)).toEqual(Array(harness.transitions.length).fill('g/consumer-0'));
+    expect(harness.transitions.map((transition) => `${transition.event} -> ${transition.to}`)).toEqual([
+      'JOIN_GROUP_SENT -> PREPARING_REBALANCE',
+      'JOIN_GROUP_COMPLETED -> COMPLETING_REBALANCE',
+      'SYNC_GROUP_COMPLETED -> STABLE.assigned',
+    ]);
+    // The core's timers run as node timers prefixed group:.
+    expect(harness.timer('group:heartbeat#')).toMatch(/^group:heartbeat#\d+$/);
+    // Only the owned partitions have positions; they wait for their committed offsets.
+    expect([...harness.consumer.positions.keys()]).toEqual([0, 2]);
+    const assign = harness.history.filter((record) => record.f === 'assign');
+    expect(assign.map((record) => record.type)).toEqual(['invoke', 'ok']);
+    expect(assign[1]?.value).toEqual({ consumer: 'consumer-0', groupId: 'g', memberId: 'm1', generationId: 1, partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }] });
+    expect(harness.take('ListOffsetsRequest')).toEqual([]);
+    expect(harness.take('FetchRequest')).toEqual([]);
+  });
+
+  it('seeks to committed offsets, resets the others, fetches only what it owns, and commits <memberId>@<generationId>', () => {
+    const harness = new Harness({ 'auto.commit.interval.ms': '1000' });
+    harness.joined();
+    const offsetFetch = harness.one<OffsetFetchRequest>('OffsetFetchRequest');
+    expect(offsetFetch.message.topics).toEqual([{ name: 't', partitionIndexes: [0, 2] }]);
+    // The node's correlation ids go on the wire (they start at nowMs * 1000 + 1), not the core's.
+    expect(id(offsetFetch.message)).toBeGreaterThan(5000);
+    harness.reply('broker-1', {
+      type: 'OffsetFetchResponse', correlationId: id(offsetFetch.message), error: 'NONE',
+      topics: [{ name: 't', partitions: [
+        { partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: -1, metadata: 'old@0', error: 'NONE' },
+        { partitionIndex: 2, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', error: 'NONE' },
+      ] }],
+    });
+    expect(harness.consumer.positions.get(0)?.offset).toBe(7);
+    expect(harness.history.filter((record) => record.f === 'seek').at(-1)?.value).toEqual({ consumer: 'consumer-0', topic: 't', partition: 0, offset: 7, committed: true });
+    // Partition 2 has no committed offset: auto.offset.reset asks its leader, at the next poll
+    // (the seek, an operation of the consumer's process, ended the open one).
+    harness.repoll();
+    const resets = harness.take('ListOffsetsRequest');
+    expect(resets.map(({ to, message }) => [to, (message as ListOffsetsRequest).partitions.map((query) => query.partition)])).toEqual([['broker-0', [2]]]);
+    const reset = resets[0]?.message as ListOffsetsRequest;
+    harness.reply('broker-0', { type: 'ListOffsetsResponse', correlationId: reset.correlationId, partitions: [{ topic: 't', partition: 2, error: 'NONE', offset: 0, leaderEpoch: 5 }] });
+    harness.repoll();
+    const fetches = harness.take('FetchRequest').map(({ to, message }) => [to, (message as FetchRequest).partitions.map((fetch) => [fetch.partition, fetch.fetchOffset])]);
+    // Only broker 0 leads an owned partition; its one fetch went out with partition 0 while
+    // partition 2 was still being reset, and partition 2 waits for that fetch to answer.
+    expect(fetches).toEqual([['broker-0', [[0, 7]]]]);
+    // A poll after auto.commit.interval.ms commits the positions reached, tagged with the generation.
+    harness.nowMs += 1_500;
+    harness.repoll();
+    const commit = harness.one<OffsetCommitRequest>('OffsetCommitRequest');
+    expect(commit.message.topics).toEqual([{ name: 't', partitions: [
+      { partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: 'm1@1' },
+      { partitionIndex: 2, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: 'm1@1' },
+    ] }]);
+    harness.reply('broker-1', { type: 'OffsetCommitResponse', correlationId: id(commit.message), topics: [{ name: 't', partitions: [{ partitionIndex: 0, error: 'NONE' }, { partitionIndex: 2, error: 'NONE' }] }] });
+    const commits = harness.history.filter((record) => record.f === 'commit');
+    expect(commits.map((record) => [record.type, record.process])).toEqual([['invoke', `consumer-0:commit:${id(commit.message)}`], ['ok', `consumer-0:commit:${id(commit.message)}`]]);
+    expect(commits[0]?.value).toMatchObject({ consumer: 'consumer-0', groupId: 'g', memberId: 'm1', generationId: 1 });
+  });
+
+  it('drops revoked partitions and their buffered fetches at once, returning nothing while it revokes', () => {
+    const harness = new Harness();
+    harness.joined();
+    const offsetFetch = harness.one<OffsetFetchRequest>('OffsetFetchRequest');
+    harness.reply('broker-1', {
+      type: 'OffsetFetchResponse', correlationId: id(offsetFetch.message), error: 'NONE',
+      topics: [{ name: 't', partitions: [0, 2].map((partitionIndex) => ({ partitionIndex, committedOffset: 3, committedLeaderEpoch: -1, metadata: '', error: 'NONE' as const })) }],
+    });
+    harness.repoll();
+    const [fetch] = harness.take('FetchRequest');
+    // The coordinator starts a rebalance: the heartbeat says so, and the next poll begins the
+    // eager join prepare, whose auto-commit the member waits for in STABLE.revoking.
+    harness.fire(harness.timer('group:heartbeat#'));
+    const heartbeat = harness.one('HeartbeatRequest');
+    harness.reply('broker-1', { type: 'HeartbeatResponse', correlationId: id(heartbeat.message), error: 'REBALANCE_IN_PROGRESS' });
+    harness.repoll();
+    expect(harness.consumer.group?.state).toBe('STABLE.revoking');
+    const commit = harness.one<OffsetCommitRequest>('OffsetCommitRequest');
+    // The fetch answers now: its records are not returned while the revocation is under way.
+    harness.reply('broker-0', { type: 'FetchResponse', correlationId: id((fetch as { message: KafkaMessage }).message), error: 'NONE', partitions: [{ topic: 't', partition: 0, error: 'NONE', highWatermark: 4, logStartOffset: 0, records: [batch(3, ['a'])] }] });
+    const polls = harness.history.filter((record) => record.f === 'poll' && record.type === 'ok');
+    expect(polls.every((record) => (record.value as { records: unknown[] }).records.length === 0)).toBe(true);
+    expect(harness.consumer.positions.get(0)?.offset).toBe(3);
+    harness.reply('broker-1', { type: 'OffsetCommitResponse', correlationId: id(commit.message), topics: [{ name: 't', partitions: [0, 2].map((partitionIndex) => ({ partitionIndex, error: 'NONE' as const })) }] });
+    // Revoked: no positions, and a revoke entry naming the generation they were owned in.
+    expect(harness.consumer.positions.size).toBe(0);
+    expect(harness.consumer.group?.owned).toEqual([]);
+    expect(harness.history.filter((record) => record.f === 'revoke' && record.type === 'ok').map((record) => record.value)).toEqual([
+      { consumer: 'consumer-0', groupId: 'g', memberId: 'm1', generationId: 1, partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }], lost: false },
+    ]);
+    expect(harness.take('JoinGroupRequest')).toHaveLength(1);
+  });
+});
