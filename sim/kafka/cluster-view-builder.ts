@@ -164,6 +164,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   let producersDone = true;
   let adminDone = true;
   const consumers: { name: string; logic: KafkaConsumer }[] = [];
+  const groupConsumers: { name: string; logic: KafkaConsumer }[] = [];
   const shards: CoordinatorShardView[] = [];
   const members: GroupMemberClientView[] = [];
   for (const node of cluster.nodes) {
@@ -187,6 +188,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       // A group member reads only the partitions it owns: the convergence check's "every
       // consumer has read every partition" is for the consumers that assign themselves all.
       if (logic.group === undefined) consumers.push({ name: node.id, logic });
+      else groupConsumers.push({ name: node.id, logic });
       const group = node.status === 'running' ? memberView(node.id, logic) : undefined;
       if (group !== undefined) members.push(group);
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
@@ -204,12 +206,21 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   // The consumers' positions are read by the convergence check and the final reads' judgement,
   // not by the state checks: built when asked for, not for every view.
   let consumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
+  let groupConsumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
+  const positionsOf = ({ name, logic }: { name: string; logic: KafkaConsumer }): { name: string; positions: Map<number, number | undefined> } => ({
+    name,
+    positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])),
+  });
   const clients = {
     producersDone,
     adminDone,
     get consumers(): readonly { readonly name: string; readonly positions: ReadonlyMap<number, number | undefined> }[] {
-      consumerViews ??= consumers.map(({ name, logic }) => ({ name, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) }));
+      consumerViews ??= consumers.map(positionsOf);
       return consumerViews;
+    },
+    get groupConsumers(): readonly { readonly name: string; readonly positions: ReadonlyMap<number, number | undefined> }[] {
+      groupConsumerViews ??= groupConsumers.map(positionsOf);
+      return groupConsumerViews;
     },
   };
   return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };

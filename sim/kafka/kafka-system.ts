@@ -1,6 +1,7 @@
 import { GROUP_METADATA_TOPIC_NAME } from '../../impl/group/coordinator-partition.ts';
 import { noZombieCommit } from '../../properties/invariants/groups/no-zombie-commit.ts';
 import { singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
+import { currentCoordinatorGroups } from '../../properties/invariants/groups/current-coordinators.ts';
 import { assert } from '../../impl/common/assert.ts';
 import { ConfigView } from '../../impl/config/config-view.ts';
 import { BROKER_LOG_DIR, KafkaBroker } from '../../impl/broker/kafka-broker.ts';
@@ -247,7 +248,9 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
   if (controller === undefined) return 'the controller is down';
   const down = view.brokers.filter((broker) => broker.status !== 'running' || broker.lifecycle !== 'running');
   if (down.length > 0) return `brokers not running and unfenced: ${down.map((broker) => broker.brokerId).join(', ')}`;
-  if (controller.partitions.length !== options.partitions) return `${controller.partitions.length} of ${options.partitions} partitions exist`;
+  const workload = controller.partitions.filter((partition) => partition.topicName === KAFKA_TOPIC);
+  if (workload.length !== options.partitions) return `${workload.length} of ${options.partitions} partitions exist`;
+  // Every partition converges, __consumer_offsets included; only the workload topic's are read.
   for (const partition of controller.partitions) {
     const name = `${partition.topicName}-${partition.partitionId}`;
     if (partition.leader < 0) return `${name} has no leader`;
@@ -261,12 +264,57 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
       // replica is back in, StrongIsr judges each one's whole log against the leader's.
       if (!partition.isr.includes(replica)) return `${name}: replica ${replica} has caught up but is not back in the ISR ${partition.isr.join(',')}`;
     }
+    if (partition.topicName !== KAFKA_TOPIC) continue;
     for (const consumer of view.clients.consumers) {
       const position = consumer.positions.get(partition.partitionId);
       if (position === undefined || position < leader.highWatermark) return `${consumer.name} has read ${name} up to ${position ?? 'nothing'} of ${leader.highWatermark}`;
     }
   }
   if (!view.clients.producersDone) return 'producers still have sends without an outcome';
+  return pendingGroupConvergence(view, options);
+}
+
+/**
+ * Liveness of the consumer groups after the heal (issue 13): each group Stable at its current
+ * coordinator, every running member of it a member of that generation and stable there, every
+ * workload partition owned by exactly one member, and each partition read by its owner up to the
+ * high watermark (each group reads every record).
+ */
+function pendingGroupConvergence(view: KafkaClusterView, options: KafkaSystemOptions): string | undefined {
+  const groups = options.groups ?? [];
+  if (groups.length === 0) return undefined;
+  const coordinators = currentCoordinatorGroups(view);
+  const members = view.groups?.members ?? [];
+  const positions = new Map((view.clients.groupConsumers ?? []).map((consumer) => [consumer.name, consumer.positions]));
+  for (const { groupId } of groups) {
+    const group = coordinators.get(groupId);
+    if (group === undefined) return `group ${groupId} has no active coordinator`;
+    if (group.state !== 'Stable') return `group ${groupId} is ${group.state} at generation ${group.generationId}`;
+    const clients = members.filter((member) => member.groupId === groupId);
+    const ids = new Set(group.members.map((member) => member.memberId));
+    const owners = new Map<number, string>();
+    for (const client of clients) {
+      if (!ids.has(client.memberId) || client.generationId !== group.generationId || client.state !== 'STABLE.assigned') {
+        return `group ${groupId}: ${client.name} (${client.memberId || 'no member id'}, generation ${client.generationId}, ${client.state}) is not a stable member of generation ${group.generationId}`;
+      }
+      for (const partition of client.owned) {
+        if (partition.topic !== KAFKA_TOPIC) continue;
+        const other = owners.get(partition.partition);
+        if (other !== undefined) return `group ${groupId}: ${other} and ${client.name} both own ${KAFKA_TOPIC}-${partition.partition}`;
+        owners.set(partition.partition, client.name);
+      }
+    }
+    if (group.members.length !== clients.length) return `group ${groupId}: the coordinator has ${group.members.length} member(s), ${clients.length} consumer(s) run`;
+    for (const partition of view.controller?.partitions ?? []) {
+      if (partition.topicName !== KAFKA_TOPIC) continue;
+      const name = `${KAFKA_TOPIC}-${partition.partitionId}`;
+      const owner = owners.get(partition.partitionId);
+      if (owner === undefined) return `group ${groupId}: no member owns ${name}`;
+      const leader = view.brokers.find((broker) => broker.brokerId === partition.leader)?.replicas.find((replica) => replica.name === name);
+      const position = positions.get(owner)?.get(partition.partitionId);
+      if (leader === undefined || position === undefined || position < leader.highWatermark) return `group ${groupId}: ${owner} has read ${name} up to ${position ?? 'nothing'} of ${leader?.highWatermark ?? '?'}`;
+    }
+  }
   return undefined;
 }
 

@@ -148,8 +148,10 @@ export interface KafkaClusterView {
   readonly clients: {
     readonly producersDone: boolean;
     readonly adminDone: boolean;
-    /** Per consumer: partition -> next offset to read. */
+    /** Per consumer that reads every partition: partition -> next offset to read. */
     readonly consumers: readonly { readonly name: string; readonly positions: ReadonlyMap<number, number | undefined> }[];
+    /** Per group consumer: its owned partitions -> next offset to read (absent in a view built by hand). */
+    readonly groupConsumers?: readonly { readonly name: string; readonly positions: ReadonlyMap<number, number | undefined> }[];
   };
   /**
    * Per partition (`topic-partition`): a number that moves whenever anything a check reads of that

@@ -81,6 +81,10 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
         config: sortedConfig(config),
         variants: run.variants,
         topicConfigs,
+        ...(process.env.REFKA_GROUPS === '1' ? { groups: [
+          { groupId: 'g1', members: 4, config: { 'session.timeout.ms': '10000', 'heartbeat.interval.ms': '1000', 'max.poll.interval.ms': '20000', 'auto.commit.interval.ms': '1000' } },
+          { groupId: 'g2', members: 2, config: { 'session.timeout.ms': '10000', 'heartbeat.interval.ms': '1000', 'partition.assignment.strategy': 'range', 'auto.commit.interval.ms': '1000' } },
+        ] } : {}),
         ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
       });
   const network = run.datagramChaos === true

@@ -511,6 +511,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         this.trace.record({ atMs, kind: 'node', node: hosted.id, peer: '', name: 'halt', value: hosted.incarnation, detail: effect.reason });
         this.stop(hosted, 'shutdown', 'stopped');
         hosted.lastStop = effect.failed ? 'failed-exit' : 'clean-exit';
+        // An exiting process's sockets are closed by the kernel, as on a crash: its peers see the
+        // disconnect at once (a client waiting on a parked request learns its broker is gone).
+        this.network.breakAllConnections(hosted.id, this.nodeIds, 'reset');
         // The heal promises every node running again: one that stops itself afterwards (a
         // controlled shutdown begun before the heal) is started once more.
         if (this.healStarted) this.schedule(atMs + 100, { type: 'restart-after-heal', node: hosted.id });
