@@ -11,6 +11,7 @@ import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, type SimpleRecord 
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import type { FindCoordinatorRequest, GroupResponse } from '../protocol/group-messages.ts';
+import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
 import type { Partition } from './partition.ts';
 
@@ -37,6 +38,8 @@ export interface GroupCoordinatorServiceOptions {
   readonly config: ConfigView;
   readonly io: BrokerIo;
   readonly image: MetadataState;
+  /** The run's protocol rules (the no-generation-check variant reaches the shards' commit validation). */
+  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration'>;
   /** A fresh member id suffix, from the broker's random stream (Kafka's `UUID.randomUUID()`). */
   newUuid(): string;
   getPartition(name: string): Partition | undefined;
@@ -355,6 +358,7 @@ export class GroupCoordinatorService {
       groupsMax: 1_000,
       deferredEventsMax: 10_000,
       appendsInFlightMax: 1_000,
+      offsetCommitChecksGeneration: this.options.rules.offsetCommitChecksGeneration,
     };
   }
 }

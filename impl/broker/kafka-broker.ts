@@ -174,6 +174,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       config: options.config,
       io: this.io,
       image: this.image,
+      rules: options.rules,
       newUuid: () => randomUuid(environment.random),
       getPartition: (name) => this.replicaManager.getPartition(name),
       createOffsetsTopic: (partitions, replicationFactor) => this.callController({ kind: 'create-offsets-topic' }, (correlationId) => ({

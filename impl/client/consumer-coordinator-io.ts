@@ -44,6 +44,8 @@ export interface ConsumerCoordinatorOptions {
   readonly defaultApiTimeoutMs: number;
   /** How long `close()` waits for its final commit (Kafka's `DEFAULT_CLOSE_TIMEOUT_MS`). */
   readonly closeTimeoutMs: number;
+  /** The range-assignor-overlapping-ranges mutant when false (`sim/mutants/`); absent: Kafka's disjoint ranges. */
+  readonly rangeAssignorRangesDisjoint?: boolean;
   /** `bootstrap.servers`, as broker ids: where FindCoordinator goes before metadata names brokers. */
   readonly bootstrapBrokers: readonly number[];
 }

@@ -12,6 +12,8 @@ import {
   type RebalanceProtocol,
   type Subscription,
   type TopicPartition,
+  type Assignment,
+  type GroupAssignment,
 } from './assignors/consumer-partition-assignor.ts';
 import { AbstractCoordinator } from './abstract-coordinator.ts';
 import { CommitManager } from './consumer-commit-manager.ts';
@@ -359,7 +361,8 @@ export class ConsumerCoordinator extends AbstractCoordinator {
     this.assignmentSnapshot = this.metadataSnapshot();
     // KIP-814: a returning static leader of a Stable group keeps the assignment as it is.
     if (response.skipAssignment) return [];
-    const assignments = ASSIGNORS[name].assign(this.partitionsPerTopic, subscriptions);
+    let assignments = ASSIGNORS[name].assign(this.partitionsPerTopic, subscriptions);
+    if (name === 'range' && this.options.rangeAssignorRangesDisjoint === false) assignments = overlappingRanges(assignments);
     // The built-in cooperative-sticky assignor already honours ownership (KAFKA-13406).
     if (this.protocol === 'COOPERATIVE' && name !== 'cooperative-sticky') {
       const violation = cooperativeViolation(subscriptions, assignments);
@@ -509,3 +512,20 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export type { RebalanceCallback };
+
+/**
+ * The range-assignor-overlapping-ranges mutant (test-only, `sim/mutants/`): each consumer's run of
+ * partitions of a topic also takes the first partition of the next consumer's run, an off-by-one
+ * in the range's end.
+ */
+function overlappingRanges(assignments: GroupAssignment): GroupAssignment {
+  const memberIds = [...assignments.keys()].sort(compareStrings);
+  const overlapped = new Map<string, Assignment>();
+  for (const [index, memberId] of memberIds.entries()) {
+    const own = assignments.get(memberId) as Assignment;
+    const next = assignments.get(memberIds[index + 1] ?? '');
+    const extra = next === undefined ? [] : next.partitions.filter((partition, at) => at === next.partitions.findIndex((other) => other.topic === partition.topic));
+    overlapped.set(memberId, { ...own, partitions: [...own.partitions, ...extra.filter((partition) => !own.partitions.some((mine) => mine.topic === partition.topic && mine.partition === partition.partition))] });
+  }
+  return overlapped;
+}

@@ -1,3 +1,4 @@
+import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 import type { GroupMemberState } from '../../model/group-member.machine.ts';
 import { assert, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
@@ -120,10 +121,11 @@ export class GroupMembership {
     config: ConfigView,
     brokers: readonly number[],
     private readonly host: GroupMembershipHost,
+    rules: Pick<ProtocolRules, 'rangeAssignorRangesDisjoint'> = KAFKA_RULES,
   ) {
     this.groupId = config.string('group.id');
     assert(this.groupId !== '', 'a group member needs a group.id');
-    const options = coordinatorOptions(name, config, brokers);
+    const options = { ...coordinatorOptions(name, config, brokers), rangeAssignorRangesDisjoint: rules.rangeAssignorRangesDisjoint };
     this.joinGroupTimeoutMs = Math.max(config.number('request.timeout.ms'), options.maxPollIntervalMs + JOIN_GROUP_TIMEOUT_LAPSE_MS);
     this.core = new ConsumerCoordinator(options, host.nowMs());
     this.handle({ type: 'subscribe', nowMs: host.nowMs(), topics: [topic] });

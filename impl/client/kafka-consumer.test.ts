@@ -35,7 +35,7 @@ class Harness {
       config: new ConfigView({}),
       topic: 't',
       autoOffsetReset: 'earliest',
-      rules: { consumerReturnsRecordAtPosition: returnsAtPosition },
+      rules: { consumerReturnsRecordAtPosition: returnsAtPosition, rangeAssignorRangesDisjoint: true },
     });
   }
 

@@ -35,7 +35,7 @@ export interface KafkaConsumerOptions {
    */
   readonly startAtMs?: number;
   /** The run's protocol rules; Kafka's when absent. */
-  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition'>;
+  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint'>;
   /**
    * Group mode: the consumer subscribes to `topic` as a member of this group (its `group.id`)
    * instead of assigning itself every partition. Absent: manual assignment, as the workload's
@@ -127,7 +127,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     } else {
       assert(options.groupId !== '', 'a group member needs a non-empty group id');
       this.config = new ConfigView({ ...options.config.overrides, ...options.configOverrides, 'group.id': options.groupId });
-      this.membership = new GroupMembership(options.name, options.topic, this.config, options.brokers, this.membershipHost());
+      this.membership = new GroupMembership(options.name, options.topic, this.config, options.brokers, this.membershipHost(), options.rules);
       // The subscription itself emits nothing to carry out yet: no coordinator is known.
       assert(this.effects.length === 0, 'subscribing emitted effects before the consumer started');
     }

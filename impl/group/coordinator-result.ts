@@ -83,6 +83,8 @@ export interface GroupCoordinatorConfig {
   readonly deferredEventsMax: number;
   /** refka's bound on appends in flight (written, not yet committed or failed). */
   readonly appendsInFlightMax: number;
+  /** Kafka's generation fencing of OffsetCommit; false under the no-generation-check variant. Absent: true. */
+  readonly offsetCommitChecksGeneration?: boolean;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {

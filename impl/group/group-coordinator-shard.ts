@@ -109,7 +109,7 @@ export class GroupCoordinatorShard {
     private readonly newUuid: () => string,
   ) {
     this.groupManager = this.newGroupManager();
-    this.offsetManager = new OffsetMetadataManager(this.groupManager);
+    this.offsetManager = new OffsetMetadataManager(this.groupManager, this.config.offsetCommitChecksGeneration !== false);
   }
 
   private newGroupManager(): GroupMetadataManager {
@@ -231,7 +231,7 @@ export class GroupCoordinatorShard {
       case 'LOADING':
         // A fresh state machine, as Kafka builds a new shard for each load.
         this.groupManager = this.newGroupManager();
-        this.offsetManager = new OffsetMetadataManager(this.groupManager);
+        this.offsetManager = new OffsetMetadataManager(this.groupManager, this.config.offsetCommitChecksGeneration !== false);
         this.lastWritten = 0;
         this.lastCommitted = 0;
         this.effects.push({ type: 'load', partitionEpoch: this.epoch });

@@ -37,7 +37,11 @@ export class OffsetMetadataManager {
   private readonly committed: OffsetsByGroup = new Map();
   private readonly pending: { readonly offset: number; readonly record: OffsetRecord }[] = [];
 
-  constructor(private readonly groups: GroupMetadataManager) {}
+  constructor(
+    private readonly groups: GroupMetadataManager,
+    /** Kafka's generation fencing of commits; false only under the no-generation-check variant. */
+    private readonly checksGeneration = true,
+  ) {}
 
   /** Kafka's `commitOffset`; a failed validation is answered at once, as Kafka's thrown error is. */
   commitOffset(request: OffsetCommitRequest, requestContext: RequestContext, ctx: CoordinatorContext): CoordinatorResult<OffsetCommitResponse> {
@@ -77,6 +81,11 @@ export class OffsetMetadataManager {
     }
     if (group.isInState('Dead')) return 'COORDINATOR_NOT_AVAILABLE';
     if (request.generationIdOrMemberEpoch < 0 && group.isInState('Empty')) return group;
+    // The no-generation-check variant: whoever the request names, the commit is taken.
+    if (!this.checksGeneration) {
+      if (group.isInState('CompletingRebalance')) return 'REBALANCE_IN_PROGRESS';
+      return group;
+    }
     if (request.generationIdOrMemberEpoch >= 0 || request.memberId !== '' || request.groupInstanceId !== null) {
       const error = this.groups.validateMember(group, request.memberId, request.groupInstanceId);
       if (error !== 'NONE') return error;

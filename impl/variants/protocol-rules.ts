@@ -48,6 +48,11 @@ export interface ProtocolRules {
    * epoch, not just the high watermark (KAFKA-7128).
    */
   readonly expansionNeedsEpochStart: boolean;
+  /**
+   * The group coordinator accepts an OffsetCommit only from a member of the group's current
+   * generation (`ClassicGroup.validateOffsetCommit`); without the check, a zombie's commit lands.
+   */
+  readonly offsetCommitChecksGeneration: boolean;
 
   // ---- Rules only a test-only mutant changes (`sim/mutants/`) ---------------------------------------
   // Each is a place where a plausible one-line slip breaks Kafka's guarantees. No variant and no
@@ -87,6 +92,8 @@ export interface ProtocolRules {
   readonly followerFetchAdvancesHighWatermark: boolean;
   /** A leader that moves away from a fenced or shutting-down broker leads in a new epoch. */
   readonly failoverBumpsLeaderEpoch: boolean;
+  /** The range assignor gives each consumer its own run of partitions (`RangeAssignor.assign`). */
+  readonly rangeAssignorRangesDisjoint: boolean;
 }
 
 /** Kafka's rules today: what a run follows without variants. */
@@ -116,6 +123,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   consumerReturnsRecordAtPosition: true,
   followerFetchAdvancesHighWatermark: true,
   failoverBumpsLeaderEpoch: true,
+  offsetCommitChecksGeneration: true,
+  rangeAssignorRangesDisjoint: true,
 });
 
 /** What one variant or mutant changes: a few rules, each away from Kafka's. */

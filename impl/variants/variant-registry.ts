@@ -40,6 +40,13 @@ export const PROTOCOL_VARIANTS = [
     rules: { expansionNeedsEpochStart: false },
   },
   {
+    name: 'no-generation-check',
+    summary: 'The group coordinator accepts an OffsetCommit whatever generation and member it names, so a member the group has already removed (a zombie) moves the group\'s committed offset.',
+    source: 'Kafka ClassicGroup.validateOffsetCommit (generation fencing, KAFKA-2017 / the group protocol of KIP-40)',
+    configOverrides: {},
+    rules: { offsetCommitChecksGeneration: false },
+  },
+  {
     name: 'pre-kip-101',
     summary: 'A follower truncates its log to its high watermark before fetching from a new leader, instead of asking OffsetsForLeaderEpoch.',
     source: 'KIP-101',

@@ -23,6 +23,13 @@ export interface Mutant<Name extends string = string> {
 
 export const MUTANTS = [
   {
+    name: 'range-assignor-overlapping-ranges',
+    area: 'clients',
+    where: 'RangeAssignor.assign (the group leader\'s ConsumerCoordinator.onLeaderElected)',
+    summary: 'The range assignor ends each consumer\'s run of partitions one past its share, so neighbouring consumers of a group both get the partition between them.',
+    rules: { rangeAssignorRangesDisjoint: false },
+  },
+  {
     name: 'reregistration-keeps-isr',
     area: 'controller',
     where: 'ClusterControlManager.registerBroker / ReplicationControlManager.handleBrokerUncleanShutdown (QuorumController.registerBroker)',
