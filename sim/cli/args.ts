@@ -48,6 +48,8 @@ export interface SimCommand {
   readonly shard?: { readonly index: number; readonly count: number };
   /** `--full-checks`: the debug switch that runs every state check after every event. */
   readonly fullChecks?: boolean;
+  /** `--groups`: the run adds the consumer-group workload (`sim/kafka/group-workload.ts`). */
+  readonly groups?: boolean;
 }
 
 export type ParseOutcome =
@@ -80,6 +82,7 @@ const OPTIONS = {
   'stop-on-failure': { type: 'boolean' },
   shard: { type: 'string' },
   'full-checks': { type: 'boolean' },
+  groups: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -180,6 +183,7 @@ function buildCommand(
     stopOnFailure: values['stop-on-failure'] === true,
     ...(shard === undefined ? {} : { shard }),
     ...(values['full-checks'] === true ? { fullChecks: true } : {}),
+    ...(values.groups === true ? { groups: true } : {}),
   };
 }
 
@@ -589,6 +593,7 @@ export function reproArgs(command: SimCommand, seed: number): string[] {
   for (const variant of [...command.variants].sort()) {
     push('--variant', variant);
   }
+  if (command.groups === true) args.push('--groups');
   const faults = command.faults;
   switch (faults.type) {
     case 'swarm':

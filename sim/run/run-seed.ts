@@ -1,3 +1,4 @@
+import { GROUP_WORKLOAD } from '../kafka/group-workload.ts';
 import type { TraceSink } from '../core/trace.ts';
 import type { FaultSelection } from '../nemesis/fault-kind.ts';
 import { DEFAULT_NETWORK_OPTIONS } from '../network/sim-network.ts';
@@ -35,6 +36,8 @@ export interface SeedRun {
   readonly datagramChaos?: boolean;
   /** Debug switch (`--full-checks`): every state check after every event. */
   readonly fullChecks?: boolean;
+  /** `--groups`: add the consumer-group workload (`GROUP_WORKLOAD`). */
+  readonly groups?: boolean;
 }
 
 /**
@@ -81,10 +84,7 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
         config: sortedConfig(config),
         variants: run.variants,
         topicConfigs,
-        ...(process.env.REFKA_GROUPS === '1' ? { groups: [
-          { groupId: 'g1', members: 4, config: { 'session.timeout.ms': '10000', 'heartbeat.interval.ms': '1000', 'max.poll.interval.ms': '20000', 'auto.commit.interval.ms': '1000' } },
-          { groupId: 'g2', members: 2, config: { 'session.timeout.ms': '10000', 'heartbeat.interval.ms': '1000', 'partition.assignment.strategy': 'range', 'auto.commit.interval.ms': '1000' } },
-        ] } : {}),
+        ...(run.groups === true ? { groups: GROUP_WORKLOAD } : {}),
         ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
       });
   const network = run.datagramChaos === true
