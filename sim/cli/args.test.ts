@@ -302,7 +302,7 @@ describe('parseSimArgs: --variant', () => {
   it('knows the historical variants and names them when rejecting another', () => {
     expect(run(['--variant', 'pre-kip-101']).variants).toEqual(['pre-kip-101']);
     expect(fail(['--variant', 'pre-kip-42'])).toBe(
-      "--variant: unknown variant 'pre-kip-42'; known variants: kafka-7128, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966",
+      "--variant: unknown variant 'pre-kip-42'; known variants: kafka-7128, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966",
     );
     expect(run(['--variant', 'pre-kip-279']).runConfig).toEqual({ acks: '1', 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' });
   });
@@ -418,7 +418,7 @@ describe('parseSimArgs: output options and help', () => {
   });
 
   it('documents every option, default, exit code, fault kind and config key', () => {
-    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--shard', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--full-checks', '--help']) {
+    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--shard', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--full-checks', '--groups', '--help']) {
       expect(HELP_TEXT).toContain(`${option} `);
     }
     for (const [name, code] of Object.entries(EXIT_CODES)) {
@@ -432,7 +432,7 @@ describe('parseSimArgs: output options and help', () => {
     }
     expect(HELP_TEXT).toContain('-h, --help');
     expect(HELP_TEXT).toContain('Default: 60s.');
-    expect(HELP_TEXT).toContain('Known: kafka-7128, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966.');
+    expect(HELP_TEXT).toContain('Known: kafka-7128, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966.');
     expect(helpText(VARIANTS)).toContain('Known: alpha, beta, gamma, delta.');
     expect(parse(['--help'], VARIANTS)).toEqual({ type: 'help', text: helpText(VARIANTS) });
   });
@@ -522,6 +522,13 @@ describe('reproCommand', () => {
     // Shuffling the options does not change the line.
     const shuffled = [...argv.slice(20), ...argv.slice(0, 20)];
     expect(reproCommand(run(shuffled, VARIANTS), 12)).toBe(line);
+  });
+
+  it('keeps --groups in the repro line, which names the workload', () => {
+    expect(run(['--seed', '3', '--groups']).groups).toBe(true);
+    expect(run(['--seed', '3']).groups).toBeUndefined();
+    expect(reproArgs(run(['--seed', '3', '--groups']), 3)).toEqual(['--seed', '3', '--groups']);
+    expect(reproCommand(run(['--groups', '--brokers', '5']), 3)).toBe('npm run sim -- --seed 3 --brokers 5 --groups');
   });
 
   it('writes seconds when they are whole, and milliseconds otherwise', () => {

@@ -12,22 +12,25 @@ export interface Mutant<Name extends string = string> {
   /** Kebab-case. */
   readonly name: Name;
   /** Which part of Kafka the slip is in. */
-  readonly area: 'controller' | 'leader' | 'follower' | 'log' | 'producer-state' | 'clients';
+  readonly area: 'controller' | 'leader' | 'follower' | 'log' | 'producer-state' | 'clients' | 'groups';
   /** The Kafka class and method the slip lives in (refka's file in parentheses). */
   readonly where: string;
   /** One sentence: what the planted code does wrong. */
   readonly summary: string;
   /** The rules it changes away from Kafka's. */
   readonly rules: RuleChanges;
+  /** Its slip is in the consumer groups: it runs with the group workload (`--groups`), as does its unmutated baseline. */
+  readonly groups?: boolean;
 }
 
 export const MUTANTS = [
   {
     name: 'range-assignor-overlapping-ranges',
-    area: 'clients',
+    area: 'groups',
     where: 'RangeAssignor.assign (the group leader\'s ConsumerCoordinator.onLeaderElected)',
     summary: 'The range assignor ends each consumer\'s run of partitions one past its share, so neighbouring consumers of a group both get the partition between them.',
     rules: { rangeAssignorRangesDisjoint: false },
+    groups: true,
   },
   {
     name: 'reregistration-keeps-isr',

@@ -1,6 +1,6 @@
 import type { RunResult, Verdict } from '../run/run-result.ts';
 import { runSeed } from '../run/run-seed.ts';
-import type { MutantName } from './mutant-catalogue.ts';
+import { mutantByName, type MutantName } from './mutant-catalogue.ts';
 
 /** What one seed of one mutant (or of the unmutated code) came to. */
 export interface SeedOutcome {
@@ -16,9 +16,13 @@ export interface SeedOutcome {
   readonly digest: string;
 }
 
-/** The default run of `npm run sim -- --seed N` (60 s, 3 brokers, swarm faults), with `mutant` planted. */
-export function runMutantSeed(mutant: MutantName | undefined, seed: number): SeedOutcome {
+/**
+ * The default run of `npm run sim -- --seed N` (60 s, 3 brokers, swarm faults), with `mutant`
+ * planted; with the consumer-group workload (`--groups`) when `groups`, as a group mutant runs.
+ */
+export function runMutantSeed(mutant: MutantName | undefined, seed: number, groups = mutant !== undefined && mutantByName(mutant).groups === true): SeedOutcome {
   const result = runSeed({
+    ...(groups ? { groups: true } : {}),
     seed,
     durationMs: 60_000,
     brokers: 3,
@@ -26,7 +30,7 @@ export function runMutantSeed(mutant: MutantName | undefined, seed: number): See
     config: {},
     variants: [],
     ...(mutant === undefined ? {} : { mutants: [mutant] }),
-    repro: mutant === undefined ? `seed ${seed}` : `mutant ${mutant}, seed ${seed} (sim/mutants/)`,
+    repro: `${mutant === undefined ? `seed ${seed}` : `mutant ${mutant}, seed ${seed} (sim/mutants/)`}${groups ? ' with --groups' : ''}`,
   });
   const violated = [...new Set(result.violations.filter((violation) => violation.applies).map((violation) => violation.invariant))].sort();
   return { seed, verdict: result.verdict, claim: catchingClaim(result), violated, digest: result.digest };

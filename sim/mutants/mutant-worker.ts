@@ -7,9 +7,9 @@ import type { WorkerAnswer, WorkerJob } from '../run/worker-pool.ts';
 // Each run is deterministic on its own, so which worker runs a seed changes nothing in its result.
 const port = parentPort;
 if (port === null) throw new Error('mutant-worker.ts runs as a worker thread of sim/mutants/main.ts');
-port.on('message', (message: WorkerJob<{ readonly mutant: string | null; readonly seed: number }>) => {
+port.on('message', (message: WorkerJob<{ readonly mutant: string | null; readonly seed: number; readonly groups: boolean }>) => {
   const mutant = message.job.mutant === null ? undefined : message.job.mutant;
   if (mutant !== undefined && !isMutantName(mutant)) throw new Error(`unknown mutant ${mutant}`);
-  const answer: WorkerAnswer<SeedOutcome> = { index: message.index, result: runMutantSeed(mutant, message.job.seed) };
+  const answer: WorkerAnswer<SeedOutcome> = { index: message.index, result: runMutantSeed(mutant, message.job.seed, message.job.groups) };
   port.postMessage(answer);
 });
