@@ -1,4 +1,5 @@
 import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
+import { COMMIT_METADATA_OF_REQUEST } from './consumer-commit-manager.ts';
 import type { GroupMemberState } from '../../model/group-member.machine.ts';
 import { assert, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
@@ -163,12 +164,15 @@ export class GroupMembership {
 
   /**
    * `ConsumerCoordinator.poll` at the start of the application's poll, with the consumed
-   * positions. Each carries `committedMetadata` = `<memberId>@<generationId>` of the generation
-   * the positions were read in, so that a checker can judge zombie commits from the log alone.
+   * positions. Their metadata is left to the commit: each OffsetCommit carries
+   * `committedMetadata` = `<memberId>@<generationId>` of the very request
+   * ({@link COMMIT_METADATA_OF_REQUEST}), so that a checker can judge zombie commits from the log
+   * alone. (A tag taken at poll time named the generation the positions were read in, which a
+   * cooperative member keeps its partitions across: seed 11 with `--groups` committed under
+   * generation 3 with a tag saying 2.)
    */
   poll(positions: readonly { readonly partition: number; readonly offset: number }[]): void {
-    const generation = this.core.currentGeneration;
-    const metadata = `${generation.memberId}@${generation.generationId}`;
+    const metadata = COMMIT_METADATA_OF_REQUEST;
     const offsets: PartitionOffset[] = positions.map(({ partition, offset }) => ({ topic: this.topic, partition, offset, leaderEpoch: -1, metadata }));
     this.handle({ type: 'poll', nowMs: this.host.nowMs(), positions: offsets });
   }
