@@ -18,6 +18,8 @@ export interface ProtocolVariant<Name extends string = string> {
   readonly configOverrides: Readonly<Record<string, string>>;
   /** The protocol rules it changes (`protocol-rules.ts`), each away from Kafka's. */
   readonly rules: RuleChanges;
+  /** Its bug lives in the consumer groups: it brings the group workload (`--groups`), as it brings its config. */
+  readonly groups?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export const PROTOCOL_VARIANTS = [
     source: 'Kafka ClassicGroup.validateOffsetCommit (generation fencing, KAFKA-2017 / the group protocol of KIP-40)',
     configOverrides: {},
     rules: { offsetCommitChecksGeneration: false },
+    groups: true,
   },
   {
     name: 'pre-kip-101',

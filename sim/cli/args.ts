@@ -183,7 +183,8 @@ function buildCommand(
     stopOnFailure: values['stop-on-failure'] === true,
     ...(shard === undefined ? {} : { shard }),
     ...(values['full-checks'] === true ? { fullChecks: true } : {}),
-    ...(values.groups === true ? { groups: true } : {}),
+    // A variant whose bug lives in the consumer groups brings the group workload, as it brings its config.
+    ...(values.groups === true || variants.some((name) => registry.find((variant) => variant.name === name)?.groups === true) ? { groups: true } : {}),
   };
 }
 

@@ -8,8 +8,8 @@ import { runSeed, type SeedRun } from '../run/run-seed.ts';
 // keep catching it end to end (the fixed protocol passes the same seed under the same config).
 
 /** One default run; `config` is what a variant brings, so the fixed protocol can run under it too. */
-function run(seed: number, variants: readonly VariantName[] = [], config: Readonly<Record<string, string>> = {}, faults: FaultSelection = { type: 'swarm' }): ReturnType<typeof runSeed> {
-  const options: SeedRun = { seed, durationMs: 60_000, brokers: 3, faults, config, variants, repro: `seed ${seed}` };
+function run(seed: number, variants: readonly VariantName[] = [], config: Readonly<Record<string, string>> = {}, faults: FaultSelection = { type: 'swarm' }, groups = false): ReturnType<typeof runSeed> {
+  const options: SeedRun = { seed, durationMs: 60_000, brokers: 3, faults, config, variants, repro: `seed ${seed}`, ...(groups ? { groups: true } : {}) };
   return runSeed(options);
 }
 
@@ -73,13 +73,16 @@ describe('the default Kafka run', () => {
     ['pre-kip-497', 2, 'safety', 'StrongIsr'],
     ['kafka-7128', 1, 'safety', 'IsrHoldsCommitted'],
     ['pre-kip-320', 47, 'safety', 'StrongIsr'],
+    // Brings the consumer-group workload (--groups), as on the command line.
+    ['no-generation-check', 11, 'safety', 'NoZombieCommit'],
   ])('catches %s at seed %i (%s, %s), and the fixed protocol passes it under the same config', (variant, seed, verdict, invariant) => {
     const config = findVariant(variant)?.configOverrides ?? {};
-    const caught = run(seed, [variant], config);
+    const groups = findVariant(variant)?.groups === true;
+    const caught = run(seed, [variant], config, { type: 'swarm' }, groups);
     expect(caught.verdict).toBe(verdict);
     expect(caught.violations.some((violation) => violation.invariant === invariant && violation.applies)).toBe(true);
-    // The fixed protocol passes the same seed under the same config.
-    const fixed = run(seed, [], config);
+    // The fixed protocol passes the same seed under the same config (and workload).
+    const fixed = run(seed, [], config, { type: 'swarm' }, groups);
     expect(fixed.violations.filter((violation) => violation.applies)).toEqual([]);
     expect(fixed.verdict).toBe('pass');
   });

@@ -18,9 +18,9 @@ describe('the mutant catalogue', () => {
     for (const variant of PROTOCOL_VARIANTS) expect(isMutantName(variant.name)).toBe(false);
   });
 
-  it('has at least 12 mutants, spread over the controller, the leader, the follower, the log, the producer state and the clients', () => {
+  it('has at least 12 mutants, spread over the controller, the leader, the follower, the log, the producer state, the clients and the groups', () => {
     expect(MUTANTS.length).toBeGreaterThanOrEqual(12);
-    expect(new Set(MUTANTS.map((mutant) => mutant.area))).toEqual(new Set(['controller', 'leader', 'follower', 'log', 'producer-state', 'clients']));
+    expect(new Set(MUTANTS.map((mutant) => mutant.area))).toEqual(new Set(['controller', 'leader', 'follower', 'log', 'producer-state', 'clients', 'groups']));
   });
 
   it('gives each mutant a one-sentence summary and the Kafka class and method it lives in', () => {
