@@ -28,6 +28,8 @@ const LOAD_DELAY_MS = 20;
 const MAX_WORK_PER_EVENT = 10_000;
 /** refka's bound on client connections the service tells apart. */
 const MAX_CONNECTIONS = 10_000;
+/** OffsetCommit errors that fence a member: its generation or its id is not the group's. */
+const FENCED_COMMIT_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 /** refka's cap on `group.max.size` (see the key's note). */
 const MAX_GROUP_SIZE = 1_000;
 /** The bytes one load reads per call of the log. */
@@ -238,6 +240,8 @@ export class GroupCoordinatorService {
           this.append(index, effect);
           break;
         case 'respond':
+          // A commit refused for its generation or member: the fencing a zombie meets (issue 13's sometimes claims).
+          if (effect.response.type === 'OffsetCommitResponse' && effect.response.topics.some((topic) => topic.partitions.some((partition) => FENCED_COMMIT_ERRORS.has(partition.error)))) io.mark('zombie-commit-rejected');
           io.send(this.nodeOf(effect.destination), effect.response as GroupResponse);
           break;
         case 'schedule-timer':
@@ -250,7 +254,12 @@ export class GroupCoordinatorService {
           // One shard per leadership, and leader epochs are never reused: a shard is named by its
           // partition and epoch, and a group by its shard and its instance number there.
           const shard = `${GROUP_METADATA_TOPIC_NAME}-${index}@${epoch}`;
-          if (effect.machine === 'consumer-group') io.transition('consumer-group', `${shard}/${effect.groupId}#${effect.instance}`, effect.event, effect.to);
+          if (effect.machine === 'consumer-group') {
+            io.transition('consumer-group', `${shard}/${effect.groupId}#${effect.instance}`, effect.event, effect.to);
+            if (effect.event === 'ASSIGNMENT_PERSISTED') io.mark('group-rebalance-completed');
+            // A group with members rebuilt from the log by a coordinator that took over its partition.
+            if (effect.event === 'LOADED_STABLE') io.mark('group-coordinator-moved');
+          }
           else io.transition('coordinator-shard', `${shard}`, effect.event, effect.to);
           break;
         }

@@ -2,6 +2,7 @@ import { GROUP_METADATA_TOPIC_NAME } from '../../impl/group/coordinator-partitio
 import { noZombieCommit } from '../../properties/invariants/groups/no-zombie-commit.ts';
 import { singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
 import { currentCoordinatorGroups } from '../../properties/invariants/groups/current-coordinators.ts';
+import { groupSometimes } from '../../properties/invariants/groups/group-sometimes.ts';
 import { assert } from '../../impl/common/assert.ts';
 import { ConfigView } from '../../impl/config/config-view.ts';
 import { BROKER_LOG_DIR, KafkaBroker } from '../../impl/broker/kafka-broker.ts';
@@ -117,7 +118,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
