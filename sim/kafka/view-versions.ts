@@ -1,6 +1,7 @@
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
-import { partitionName, type BrokerView, type GroupsView, type ReplicaView } from './kafka-view.ts';
+import { partitionName, type BrokerView, type CoordinatorGroupView, type CoordinatorShardView, type GroupMemberClientView, type GroupsView, type ReplicaView } from './kafka-view.ts';
+import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
 import type { BatchDigest } from './replica-logs.ts';
 
 /** What a replica view is read from: a broker's `Partition`, as far as the view reads it. */
@@ -68,7 +69,7 @@ export class ViewVersions {
   /** The objects the last `cluster` call was given. */
   private lastController: object | undefined;
   private lastBrokerViews: readonly BrokerView[] = [];
-  private groupsSignature = '';
+  private lastGroups: GroupsView = { shards: [], members: [] };
 
   /**
    * The view of one replica: the previous one when nothing in it changed (compared field by field
@@ -185,12 +186,12 @@ export class ViewVersions {
 
   /**
    * The coordinators' groups and the group consumers: the state version moves when any of it
-   * differs from the last view's. Compared as text, built only while some group exists.
+   * differs from the last view's, compared field by field (a text signature built per view cost
+   * 6.6% of a `--groups` run of seed 42).
    */
   groups(groups: GroupsView): void {
-    const signature = groups.shards.length === 0 && groups.members.length === 0 ? '' : JSON.stringify(groups);
-    if (signature === this.groupsSignature) return;
-    this.groupsSignature = signature;
+    if (sameGroups(groups, this.lastGroups)) return;
+    this.lastGroups = groups;
     this.changes++;
   }
 
@@ -219,4 +220,44 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+function samePartitions(a: readonly TopicPartitionRef[], b: readonly TopicPartitionRef[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    const left = a[index] as TopicPartitionRef;
+    const right = b[index] as TopicPartitionRef;
+    if (left.topic !== right.topic || left.partition !== right.partition) return false;
+  }
+  return true;
+}
+
+function sameGroups(a: GroupsView, b: GroupsView): boolean {
+  if (a.shards.length !== b.shards.length || a.members.length !== b.members.length) return false;
+  for (let index = 0; index < a.shards.length; index++) {
+    const left = a.shards[index] as CoordinatorShardView;
+    const right = b.shards[index] as CoordinatorShardView;
+    if (left === right) continue;
+    if (left.brokerId !== right.brokerId || left.partition !== right.partition || left.epoch !== right.epoch || left.state !== right.state) return false;
+    if (left.groups.length !== right.groups.length) return false;
+    for (let at = 0; at < left.groups.length; at++) {
+      const group = left.groups[at] as CoordinatorGroupView;
+      const other = right.groups[at] as CoordinatorGroupView;
+      if (group.groupId !== other.groupId || group.state !== other.state || group.generationId !== other.generationId
+        || group.protocolName !== other.protocolName || group.leaderId !== other.leaderId || group.members.length !== other.members.length) return false;
+      for (let m = 0; m < group.members.length; m++) {
+        const member = group.members[m] as CoordinatorGroupView['members'][number];
+        const was = other.members[m] as CoordinatorGroupView['members'][number];
+        if (member.memberId !== was.memberId || member.groupInstanceId !== was.groupInstanceId || !samePartitions(member.assignment, was.assignment)) return false;
+      }
+    }
+  }
+  for (let index = 0; index < a.members.length; index++) {
+    const left = a.members[index] as GroupMemberClientView;
+    const right = b.members[index] as GroupMemberClientView;
+    if (left.name !== right.name || left.groupId !== right.groupId || left.memberId !== right.memberId || left.generationId !== right.generationId
+      || left.state !== right.state || !samePartitions(left.owned, right.owned)) return false;
+  }
+  return true;
 }
