@@ -72,6 +72,8 @@ export class GroupCoordinatorService {
   private readonly connections: NodeId[] = [];
   private readonly connectionIds = new Map<NodeId, number>();
   private topicRequested = false;
+  /** Answers requests for partitions without a shard here (see `enqueueRefusal`). */
+  private unloaded: GroupCoordinatorShard | undefined;
 
   constructor(private readonly options: GroupCoordinatorServiceOptions) {}
 
@@ -139,9 +141,12 @@ export class GroupCoordinatorService {
   }
 
   private enqueueRefusal(index: number, request: ShardRequest, destination: number): void {
-    // A shard that was never made answers as a closed one would: NOT_COORDINATOR.
-    const shard = new GroupCoordinatorShard(this.shardConfig(), () => this.options.newUuid());
-    const effects = shard.step({ type: 'request', request, context: { clientId: '', clientHost: '', destination }, nowMs: this.options.io.nowMs() });
+    // A partition this broker never led answers as a shard never loaded does: the request checks
+    // first (INVALID_GROUP_ID, INVALID_SESSION_TIMEOUT), then NOT_COORDINATOR. One such shard,
+    // never loaded, serves every refusal.
+    this.unloaded ??= new GroupCoordinatorShard(this.shardConfig(), () => this.options.newUuid());
+    const effects = this.unloaded.step({ type: 'request', request, context: { clientId: '', clientHost: '', destination }, nowMs: this.options.io.nowMs() });
+    assert(this.unloaded.state === 'INITIAL', 'the refusing shard is never loaded');
     this.apply(index, -1, effects);
   }
 
