@@ -18,13 +18,6 @@ import {
 } from './consumer-coordinator-io.ts';
 
 
-/**
- * The metadata refka's group workload commits with: replaced, when the OffsetCommit is built, by
- * `<memberId>@<generationId>` of that request (what the coordinator validates), as an application
- * may put anything in a commit's metadata. `NoZombieCommit` reads it back from the log.
- */
-export const COMMIT_METADATA_OF_REQUEST = '\u0000member@generation';
-
 /** What the commit manager may see and do of its coordinator. */
 export interface CommitHost {
   options(): ConsumerCoordinatorOptions;
@@ -179,7 +172,7 @@ export class CommitManager {
             partitionIndex: offset.partition,
             committedOffset: offset.offset,
             committedLeaderEpoch: offset.leaderEpoch,
-            committedMetadata: offset.metadata === COMMIT_METADATA_OF_REQUEST ? `${generation.memberId}@${generation.generationId}` : offset.metadata,
+            committedMetadata: this.host.options().tagCommitMetadata === true ? `${generation.memberId}@${generation.generationId}` : offset.metadata,
           })),
         })),
       }),

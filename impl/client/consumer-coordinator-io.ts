@@ -44,6 +44,12 @@ export interface ConsumerCoordinatorOptions {
   readonly defaultApiTimeoutMs: number;
   /** How long `close()` waits for its final commit (Kafka's `DEFAULT_CLOSE_TIMEOUT_MS`). */
   readonly closeTimeoutMs: number;
+  /**
+   * refka's group workload, as an application may: each OffsetCommit's metadata is
+   * `<memberId>@<generationId>` of that very request (what the coordinator validates), so that
+   * `NoZombieCommit` can judge zombie commits from the log alone. Absent: the metadata given.
+   */
+  readonly tagCommitMetadata?: boolean;
   /** The range-assignor-overlapping-ranges mutant when false (`sim/mutants/`); absent: Kafka's disjoint ranges. */
   readonly rangeAssignorRangesDisjoint?: boolean;
   /** `bootstrap.servers`, as broker ids: where FindCoordinator goes before metadata names brokers. */

@@ -1,5 +1,4 @@
 import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
-import { COMMIT_METADATA_OF_REQUEST } from './consumer-commit-manager.ts';
 import type { GroupMemberState } from '../../model/group-member.machine.ts';
 import { assert, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
@@ -126,7 +125,7 @@ export class GroupMembership {
   ) {
     this.groupId = config.string('group.id');
     assert(this.groupId !== '', 'a group member needs a group.id');
-    const options = { ...coordinatorOptions(name, config, brokers), rangeAssignorRangesDisjoint: rules.rangeAssignorRangesDisjoint };
+    const options = { ...coordinatorOptions(name, config, brokers), rangeAssignorRangesDisjoint: rules.rangeAssignorRangesDisjoint, tagCommitMetadata: true };
     this.joinGroupTimeoutMs = Math.max(config.number('request.timeout.ms'), options.maxPollIntervalMs + JOIN_GROUP_TIMEOUT_LAPSE_MS);
     this.core = new ConsumerCoordinator(options, host.nowMs());
     this.handle({ type: 'subscribe', nowMs: host.nowMs(), topics: [topic] });
@@ -164,15 +163,13 @@ export class GroupMembership {
 
   /**
    * `ConsumerCoordinator.poll` at the start of the application's poll, with the consumed
-   * positions. Their metadata is left to the commit: each OffsetCommit carries
-   * `committedMetadata` = `<memberId>@<generationId>` of the very request
-   * ({@link COMMIT_METADATA_OF_REQUEST}), so that a checker can judge zombie commits from the log
-   * alone. (A tag taken at poll time named the generation the positions were read in, which a
-   * cooperative member keeps its partitions across: seed 11 with `--groups` committed under
-   * generation 3 with a tag saying 2.)
+   * positions. Each OffsetCommit is tagged `<memberId>@<generationId>` of the request itself
+   * (`tagCommitMetadata`), not of the poll that read the positions: a cooperative member keeps its
+   * partitions across generations (seed 11 with `--groups` once committed under generation 3
+   * tagged 2, which `NoZombieCommit` reported).
    */
   poll(positions: readonly { readonly partition: number; readonly offset: number }[]): void {
-    const metadata = COMMIT_METADATA_OF_REQUEST;
+    const metadata = '';
     const offsets: PartitionOffset[] = positions.map(({ partition, offset }) => ({ topic: this.topic, partition, offset, leaderEpoch: -1, metadata }));
     this.handle({ type: 'poll', nowMs: this.host.nowMs(), positions: offsets });
   }
