@@ -110,6 +110,12 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** By broker: no request until then after its connection failed (a reconnect backoff). */
   private readonly nodeBackoffUntilMs = new Map<number, number>();
   private pollOpen = false;
+  /**
+   * The application's stall (`application-stall`): no poll starts before this time. A stall that
+   * comes while a poll is open waits in `pendingStallMs` until the poll returns.
+   */
+  private stalledUntilMs = 0;
+  private pendingStallMs = 0;
   private nextCorrelationId = 1;
   private effects: NodeEffect<KafkaMessage>[] = [];
 
@@ -170,6 +176,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       }
       case 'signal':
         break;
+      case 'application-stall':
+        this.stallApplication(input.durationMs);
+        break;
       default:
         assertNever(input, 'consumer input');
     }
@@ -201,8 +210,28 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.effects.push({ type: 'history', record });
   }
 
+  /**
+   * The application is stuck for `durationMs` (the `client-stall` fault): Kafka's poll loop calls
+   * poll() again only once the handler of the last poll's records returns. A stall that comes
+   * during a poll is the processing of what that poll returns; between polls it holds the next
+   * one. The heartbeats go on (Kafka's background thread; here the group timers, which need no
+   * poll), so a stall past `max.poll.interval.ms` makes the member leave the group (KIP-62).
+   */
+  private stallApplication(durationMs: number): void {
+    assert(Number.isSafeInteger(durationMs) && durationMs >= 0, `bad application stall ${durationMs}`);
+    if (this.pollOpen) {
+      this.pendingStallMs = Math.max(this.pendingStallMs, durationMs);
+      return;
+    }
+    this.stalledUntilMs = Math.max(this.stalledUntilMs, this.environment.clock.nowMs() + durationMs);
+  }
+
   private onTimer(name: string): void {
-    if (name === 'poll') return this.startPoll();
+    if (name === 'poll') {
+      const stalledMs = this.stalledUntilMs - this.environment.clock.nowMs();
+      if (stalledMs > 0) return this.timer('poll', stalledMs);
+      return this.startPoll();
+    }
     if (name.startsWith(GROUP_TIMER_PREFIX)) {
       (this.membership as GroupMembership).onTimer(name.slice(GROUP_TIMER_PREFIX.length));
       if (this.pollOpen) this.pollStep();
@@ -258,6 +287,10 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     assert(this.pollOpen, 'a poll completed that was not open');
     assert(this.fetcher.bufferedCount === 0, 'a poll completed with completed fetches undrained');
     this.pollOpen = false;
+    if (this.pendingStallMs > 0) {
+      this.stalledUntilMs = Math.max(this.stalledUntilMs, this.environment.clock.nowMs() + this.pendingStallMs);
+      this.pendingStallMs = 0;
+    }
     this.effects.push({ type: 'cancel-timer', name: 'poll-timeout' });
     const process = this.options.name;
     switch (outcome.type) {

@@ -130,6 +130,10 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       : `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
     servers: brokers,
     clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
+    // The group members are judged per member and per moment (a zombie is one the coordinator has
+    // removed), so the client fault kinds may kill, pause and stall them; the producers and the
+    // plain consumers, whose histories the no-loss and order claims read, are never faulted.
+    faultableClients: [...groupMembers.keys()],
     metadataSource: controller,
     // The state checks read the brokers, the controller and their disks, and the group members'
     // own view of what they own (SingleConsumerPerPartition); other clients only through the
