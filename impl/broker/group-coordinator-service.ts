@@ -10,7 +10,7 @@ import type { ShardRequest } from '../group/group-responses.ts';
 import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, type SimpleRecord } from '../log/record-batch.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
-import type { FindCoordinatorRequest, GroupResponse } from '../protocol/group-messages.ts';
+import { POLL_TIMEOUT_LEAVE_REASON, type FindCoordinatorRequest, type GroupResponse } from '../protocol/group-messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
 import type { Partition } from './partition.ts';
@@ -248,6 +248,12 @@ export class GroupCoordinatorService {
           // A commit refused for its generation or member: the fencing a zombie meets (issue 13's sometimes claims).
           if (effect.response.type === 'OffsetCommitResponse' && effect.response.topics.some((topic) => topic.partitions.some((partition) => FENCED_COMMIT_ERRORS.has(partition.error)))) io.mark('zombie-commit-rejected');
           io.send(this.nodeOf(effect.destination), effect.response as GroupResponse);
+          break;
+        case 'member-removed':
+          // Issue 13's sometimes claims: a member the coordinator expired, and one whose own
+          // heartbeat thread took it out of the group because its application stopped polling.
+          if (effect.cause === 'session-timeout') io.mark('group-member-session-expired');
+          else if (effect.reason.startsWith(POLL_TIMEOUT_LEAVE_REASON)) io.mark('group-member-left-on-poll-timeout');
           break;
         case 'schedule-timer':
           io.setTimer(`${GROUP_COORDINATOR_TIMER_PREFIX}${index}:${effect.key}`, Math.max(0, effect.deadlineMs - io.nowMs()));

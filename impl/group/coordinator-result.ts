@@ -60,7 +60,15 @@ export interface CoordinatorContext {
   cancel(key: string): void;
   groupTransition(groupId: string, instance: number, event: ConsumerGroupEventType, from: ClassicGroupState | 'Absent', to: ClassicGroupState): void;
   groupCreated(groupId: string): void;
+  /**
+   * A current member left the group: its session expired (`expireClassicGroupMemberHeartbeat`) or
+   * it sent LeaveGroup, with its KIP-800 reason. For the run's coverage marks only.
+   */
+  memberRemoved(groupId: string, memberId: string, cause: MemberRemovalCause, reason: string): void;
 }
+
+/** Why a current member left its group. */
+export type MemberRemovalCause = 'session-timeout' | 'leave-group';
 
 /** The configs of the classic group coordinator, by Kafka's keys (`GroupCoordinatorConfig`). */
 export interface GroupCoordinatorConfig {

@@ -60,6 +60,7 @@ export class GroupCoordinatorHarness {
           this.timers.delete(effect.key);
           break;
         case 'transition':
+        case 'member-removed':
           break;
         default:
           assertNever(effect, 'shard effect');

@@ -299,13 +299,19 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         // The admin path: removal by instance id alone.
         const memberId = leaving.groupInstanceId === null ? undefined : group.staticMemberId(leaving.groupInstanceId);
         if (memberId === undefined) error = 'UNKNOWN_MEMBER_ID';
-        else this.removeCurrentMemberFromClassicGroup(group, memberId);
+        else {
+          this.ctx.memberRemoved(group.groupId, memberId, 'leave-group', leaving.reason);
+          this.removeCurrentMemberFromClassicGroup(group, memberId);
+        }
       } else if (group.isPendingMember(leaving.memberId)) {
         group.remove(leaving.memberId);
         this.ctx.cancel(heartbeatKey(group.groupId, leaving.memberId));
       } else {
         error = this.validateMember(group, leaving.memberId, leaving.groupInstanceId);
-        if (error === 'NONE') this.removeCurrentMemberFromClassicGroup(group, leaving.memberId);
+        if (error === 'NONE') {
+          this.ctx.memberRemoved(group.groupId, leaving.memberId, 'leave-group', leaving.reason);
+          this.removeCurrentMemberFromClassicGroup(group, leaving.memberId);
+        }
       }
       members.push({ memberId: leaving.memberId, groupInstanceId: leaving.groupInstanceId, error });
     }

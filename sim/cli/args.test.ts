@@ -524,11 +524,14 @@ describe('reproCommand', () => {
     expect(reproCommand(run(shuffled, VARIANTS), 12)).toBe(line);
   });
 
-  it('keeps --groups in the repro line, which names the workload', () => {
+  it('runs the consumer groups unless --no-groups, which the repro line keeps', () => {
+    expect(run(['--seed', '3']).groups).toBe(true);
     expect(run(['--seed', '3', '--groups']).groups).toBe(true);
-    expect(run(['--seed', '3']).groups).toBeUndefined();
-    expect(reproArgs(run(['--seed', '3', '--groups']), 3)).toEqual(['--seed', '3', '--groups']);
-    expect(reproCommand(run(['--groups', '--brokers', '5']), 3)).toBe('npm run sim -- --seed 3 --brokers 5 --groups');
+    expect(run(['--seed', '3', '--no-groups']).groups).toBe(false);
+    expect(reproArgs(run(['--seed', '3', '--groups']), 3)).toEqual(['--seed', '3']);
+    expect(reproCommand(run(['--no-groups', '--brokers', '5']), 3)).toBe('npm run sim -- --seed 3 --brokers 5 --no-groups');
+    expect(fail(['--groups', '--no-groups'])).toBe('--groups and --no-groups contradict each other; give one');
+    expect(fail(['--no-groups', '--variant', 'no-generation-check'])).toBe('--no-groups: variant no-generation-check lives in the consumer groups and needs them');
   });
 
   it('writes seconds when they are whole, and milliseconds otherwise', () => {

@@ -19,7 +19,7 @@ export interface Mutant<Name extends string = string> {
   readonly summary: string;
   /** The rules it changes away from Kafka's. */
   readonly rules: RuleChanges;
-  /** Its slip is in the consumer groups: it runs with the group workload (`--groups`), as does its unmutated baseline. */
+  /** Its slip is in the consumer groups: it needs the group workload (never run with `--no-groups`). */
   readonly groups?: boolean;
 }
 

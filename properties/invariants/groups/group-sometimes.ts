@@ -10,6 +10,8 @@ export function groupSometimes(): InvariantDefinition<KafkaClusterView>[] {
   return [
     markInvariant<KafkaClusterView>('group-rebalance-completed', 'Kafka GroupMetadataManager (classic SyncGroup, the leader\'s assignment persisted)', 'A group completed a rebalance: the leader\'s assignment was written to __consumer_offsets and committed, and the group became Stable.'),
     markInvariant<KafkaClusterView>('group-coordinator-moved', 'Kafka CoordinatorRuntime.scheduleLoadOperation (coordinator failover is the partition\'s leader failover)', 'A coordinator that took over a __consumer_offsets partition rebuilt a group with members from its log.'),
+    markInvariant<KafkaClusterView>('group-member-session-expired', 'Kafka GroupMetadataManager.expireClassicGroupMemberHeartbeat', 'The coordinator removed a member whose session timed out without a heartbeat (a crashed, paused or cut-off consumer).'),
+    markInvariant<KafkaClusterView>('group-member-left-on-poll-timeout', 'Kafka AbstractCoordinator heartbeat thread (KIP-62: max.poll.interval.ms)', 'A member whose application did not poll within max.poll.interval.ms left its group with LeaveGroup (reason "consumer poll timeout has expired.") and the coordinator removed it.'),
     markInvariant<KafkaClusterView>('zombie-commit-rejected', 'Kafka ClassicGroup.validateOffsetCommit (generation fencing)', 'The coordinator refused an OffsetCommit for its generation or member (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID).'),
   ];
 }
