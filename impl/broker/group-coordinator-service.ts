@@ -41,7 +41,7 @@ export interface GroupCoordinatorServiceOptions {
   readonly io: BrokerIo;
   readonly image: MetadataState;
   /** The run's protocol rules (the no-generation-check variant reaches the shards' commit validation). */
-  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration'>;
+  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration' | 'heartbeatAnswersRebalanceInProgress' | 'syncGroupAnswersOwnAssignment' | 'syncGroupAnswersNewAssignment'>;
   /** A fresh member id suffix, from the broker's random stream (Kafka's `UUID.randomUUID()`). */
   newUuid(): string;
   getPartition(name: string): Partition | undefined;
@@ -379,6 +379,9 @@ export class GroupCoordinatorService {
       deferredEventsMax: 10_000,
       appendsInFlightMax: 1_000,
       offsetCommitChecksGeneration: this.options.rules.offsetCommitChecksGeneration,
+      heartbeatAnswersRebalanceInProgress: this.options.rules.heartbeatAnswersRebalanceInProgress,
+      syncGroupAnswersOwnAssignment: this.options.rules.syncGroupAnswersOwnAssignment,
+      syncGroupAnswersNewAssignment: this.options.rules.syncGroupAnswersNewAssignment,
     };
   }
 }

@@ -93,6 +93,15 @@ export interface GroupCoordinatorConfig {
   readonly appendsInFlightMax: number;
   /** Kafka's generation fencing of OffsetCommit; false under the no-generation-check variant. Absent: true. */
   readonly offsetCommitChecksGeneration?: boolean;
+  /**
+   * Test-only mutants' rules (`sim/mutants/`, `ProtocolRules`); absent: Kafka's behaviour (true).
+   * Heartbeat answers REBALANCE_IN_PROGRESS while the group prepares a rebalance.
+   */
+  readonly heartbeatAnswersRebalanceInProgress?: boolean;
+  /** SyncGroup answers each member with its own assignment. */
+  readonly syncGroupAnswersOwnAssignment?: boolean;
+  /** SyncGroup answers with the new generation's assignment (set before the answers go). */
+  readonly syncGroupAnswersNewAssignment?: boolean;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {

@@ -270,7 +270,9 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         return { records: [], response: reply('UNKNOWN_MEMBER_ID') };
       case 'PreparingRebalance':
         this.rescheduleClassicGroupMemberHeartbeat(group, group.member(request.memberId));
-        return { records: [], response: reply('REBALANCE_IN_PROGRESS') };
+        // The heartbeat is how a Stable member learns that it must rejoin. The mutant
+        // heartbeat-hides-rebalance answers as for Stable (the slip of merging this case into the next).
+        return { records: [], response: reply(this.config.heartbeatAnswersRebalanceInProgress === false ? 'NONE' : 'REBALANCE_IN_PROGRESS') };
       case 'CompletingRebalance':
       case 'Stable':
         this.rescheduleClassicGroupMemberHeartbeat(group, group.member(request.memberId));

@@ -94,6 +94,12 @@ export interface ProtocolRules {
   readonly failoverBumpsLeaderEpoch: boolean;
   /** The range assignor gives each consumer its own run of partitions (`RangeAssignor.assign`). */
   readonly rangeAssignorRangesDisjoint: boolean;
+  /** A Heartbeat to a group in PreparingRebalance is answered REBALANCE_IN_PROGRESS (`classicGroupHeartbeat`). */
+  readonly heartbeatAnswersRebalanceInProgress: boolean;
+  /** SyncGroup answers each member with its own part of the leader's assignment (`propagateAssignment`). */
+  readonly syncGroupAnswersOwnAssignment: boolean;
+  /** SyncGroup answers with the assignment of the generation being completed, set before the answers go (`onAssignmentAppended`). */
+  readonly syncGroupAnswersNewAssignment: boolean;
 }
 
 /** Kafka's rules today: what a run follows without variants. */
@@ -125,6 +131,9 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   failoverBumpsLeaderEpoch: true,
   offsetCommitChecksGeneration: true,
   rangeAssignorRangesDisjoint: true,
+  heartbeatAnswersRebalanceInProgress: true,
+  syncGroupAnswersOwnAssignment: true,
+  syncGroupAnswersNewAssignment: true,
 });
 
 /** What one variant or mutant changes: a few rules, each away from Kafka's. */

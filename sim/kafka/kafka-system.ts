@@ -31,6 +31,7 @@ import type { InvariantDefinition } from '../invariants/invariant.ts';
 import type { DataFault, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
 import { describeTopics } from './describe.ts';
+import { describeGroups } from './describe-groups.ts';
 import { kafkaView, KafkaViewMemory } from './cluster-view-builder.ts';
 import { ReplicaLogs } from './replica-logs.ts';
 import { describeTopicConfigs } from './topic-configs.ts';
@@ -175,7 +176,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     },
     view: (cluster) => kafkaView(cluster, logs, memory),
     stateVersion: (view) => view.stateVersion,
-    summary: (view) => describeTopics(view),
+    // A run with groups also describes them, after the topics (`kafka-consumer-groups.sh --describe`).
+    summary: (view) => [...describeTopics(view), ...((options.groups ?? []).length === 0 ? [] : describeGroups(view, (options.groups ?? []).map((group) => group.groupId)))],
     pendingConvergence: (view) => pendingConvergence(view, options),
     flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted || path.includes(`/${GROUP_METADATA_TOPIC_NAME}-`)),
     faultBudget: (view, fault) => kafkaFaultBudget(view, fault, config.number('min.insync.replicas')),

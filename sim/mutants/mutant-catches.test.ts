@@ -32,6 +32,9 @@ const CAUGHT: readonly [MutantName, number, string][] = [
   ['producer-retry-new-sequence', 1, 'duplicate'],
   ['consumer-skips-record-at-position', 1, 'lost-write'],
   ['range-assignor-overlapping-ranges', 1, 'SingleConsumerPerPartition'],
+  ['sync-gives-leader-assignment', 1, 'SingleConsumerPerPartition'],
+  ['sync-gives-previous-assignment', 1, 'liveness'],
+  ['heartbeat-hides-rebalance', 5, 'liveness'],
 ];
 
 /**
