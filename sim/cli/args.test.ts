@@ -111,6 +111,7 @@ describe('parseSimArgs: defaults and seeds', () => {
         faults: { type: 'swarm' },
         json: false,
         stopOnFailure: false,
+        groups: true,
       },
     });
     expect(calls).toBe(1);
