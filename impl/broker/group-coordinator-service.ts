@@ -255,6 +255,9 @@ export class GroupCoordinatorService {
         case 'cancel-timer':
           io.cancelTimer(`${GROUP_COORDINATOR_TIMER_PREFIX}${index}:${effect.key}`);
           break;
+        case 'mark':
+          io.mark(effect.name);
+          break;
         case 'transition': {
           // One shard per leadership, and leader epochs are never reused: a shard is named by its
           // partition and epoch, and a group by its shard and its instance number there.

@@ -60,7 +60,16 @@ export interface CoordinatorContext {
   cancel(key: string): void;
   groupTransition(groupId: string, instance: number, event: ConsumerGroupEventType, from: ClassicGroupState | 'Absent', to: ClassicGroupState): void;
   groupCreated(groupId: string): void;
+  /** Reports a coverage mark for `groupId` (see {@link GroupCoordinatorMark}). */
+  mark(name: GroupCoordinatorMark, groupId: string): void;
 }
+
+/**
+ * The coordinator's coverage marks. `static-member-replaced`: a JoinGroup with an unknown member
+ * id and a known `group.instance.id` gave the instance a new member id (KIP-345's
+ * `replaceStaticMember`), fencing the old one.
+ */
+export type GroupCoordinatorMark = 'static-member-replaced';
 
 /** The configs of the classic group coordinator, by Kafka's keys (`GroupCoordinatorConfig`). */
 export interface GroupCoordinatorConfig {

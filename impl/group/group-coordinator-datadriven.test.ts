@@ -153,6 +153,8 @@ function formatEffect(effect: ShardEffect): string {
       return `timer ${effect.key} at ${effect.deadlineMs}`;
     case 'cancel-timer':
       return `cancel ${effect.key}`;
+    case 'mark':
+      return `mark ${effect.name} ${effect.groupId}`;
     case 'transition':
       return effect.machine === 'consumer-group'
         ? `group ${effect.groupId}#${effect.instance}: ${effect.from} -> ${effect.to} (${effect.event})`

@@ -196,6 +196,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
     assert(instanceId !== null, 'only a static member is replaced');
     const currentLeader = group.leaderId;
     const replaced = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
+    this.ctx.mark('static-member-replaced', group.groupId);
     replaced.fencedJoin?.complete({ ...joinError(replaced.fencedJoin.correlationId, oldMemberId, 'FENCED_INSTANCE_ID') });
     replaced.fencedSync?.complete(syncError(replaced.fencedSync.correlationId, 'FENCED_INSTANCE_ID'));
     // Kafka lets the old id's heartbeat timer fire harmlessly; refka cancels it to keep the timer table small.
