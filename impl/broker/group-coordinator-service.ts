@@ -41,7 +41,7 @@ export interface GroupCoordinatorServiceOptions {
   readonly io: BrokerIo;
   readonly image: MetadataState;
   /** The run's protocol rules (the no-generation-check variant reaches the shards' commit validation). */
-  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration'>;
+  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration' | 'joinReplacesStaticMemberInEveryState'>;
   /** A fresh member id suffix, from the broker's random stream (Kafka's `UUID.randomUUID()`). */
   newUuid(): string;
   getPartition(name: string): Partition | undefined;
@@ -376,6 +376,7 @@ export class GroupCoordinatorService {
       deferredEventsMax: 10_000,
       appendsInFlightMax: 1_000,
       offsetCommitChecksGeneration: this.options.rules.offsetCommitChecksGeneration,
+      joinReplacesStaticMemberInEveryState: this.options.rules.joinReplacesStaticMemberInEveryState,
     };
   }
 }

@@ -94,6 +94,13 @@ export interface GroupCoordinatorConfig {
   readonly appendsInFlightMax: number;
   /** Kafka's generation fencing of OffsetCommit; false under the no-generation-check variant. Absent: true. */
   readonly offsetCommitChecksGeneration?: boolean;
+  /**
+   * KIP-345 as fixed by KAFKA-8500: a JoinGroup with an unknown member id and a known
+   * `group.instance.id` replaces the instance's member id in every group state. False under the
+   * kafka-8500 variant: only in Stable; elsewhere the join adds a second member with the instance
+   * id. Absent: true.
+   */
+  readonly joinReplacesStaticMemberInEveryState?: boolean;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {

@@ -75,7 +75,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
     assert(!group.hasMember(newMemberId) && !group.isPendingMember(newMemberId), `member id ${newMemberId} generated twice`);
     if (request.groupInstanceId !== null) {
       const existingMemberId = group.staticMemberId(request.groupInstanceId);
-      if (existingMemberId !== undefined) {
+      if (existingMemberId !== undefined && this.replacesStaticMember(group)) {
         return this.updateStaticMemberThenRebalanceOrCompleteJoin(request, group, existingMemberId, newMemberId, future);
       }
       return this.addMemberThenRebalanceOrCompleteJoin(request, requestContext, group, newMemberId, future);
@@ -143,6 +143,17 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
   }
 
 
+  /**
+   * Whether a known instance joining with an unknown member id replaces its member id now. Kafka
+   * does in every state since KAFKA-8500 (PR #6899); before, only in Stable, and in the other
+   * states the join added a second member under the instance id, which took the instance's
+   * mapping (the old id is then fenced, but stays a member, with an assignment, until its
+   * session times out).
+   */
+  private replacesStaticMember(group: ClassicGroup): boolean {
+    return this.config.joinReplacesStaticMemberInEveryState !== false || group.isInState('Stable');
+  }
+
   /** Kafka's `acceptJoiningMember`: `group.max.size`, counted as Kafka counts it in each state. */
   private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
     switch (group.state) {
@@ -171,7 +182,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
     member.isNew = true;
     // A member joining during the delayed initial rebalance extends the delay.
     if (group.isInState('PreparingRebalance') && group.previousState === 'Empty') group.newMemberAdded = true;
-    group.add(member, future);
+    group.add(member, future, this.config.joinReplacesStaticMemberInEveryState === false);
     // New members cannot heartbeat while parked: a bound on defunct joiners (Kafka's comment).
     this.scheduleHeartbeat(group.groupId, memberId, this.config.groupNewMemberJoinTimeoutMs);
     return this.maybePrepareRebalanceOrCompleteJoin(group);
@@ -349,7 +360,8 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         loaded.memberId, loaded.groupInstanceId, loaded.clientId, loaded.clientHost, rebalanceTimeoutMs, loaded.sessionTimeout,
         value.protocolType, [{ name: value.protocol ?? '', metadata: loaded.subscription }], loaded.assignment,
       );
-      group.add(member, null);
+      // Under kafka-8500 a record may hold two members of one instance; the later one is mapped.
+      group.add(member, null, this.config.joinReplacesStaticMemberInEveryState === false);
     }
     // add() makes the first member leader; the record names the leader.
     group.leaderId = value.leader;
