@@ -276,7 +276,15 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     assert(!this.closeCalled, 'a poll after close');
     // Kafka's poll first runs the coordinator (join, rebalance callbacks, auto-commit of the
     // positions earlier polls reached), then fetches: group events it records come first.
-    if (this.membership !== undefined) this.membership.poll(this.consumedPositions());
+    if (this.membership !== undefined) {
+      this.membership.poll(this.consumedPositions());
+      // KIP-345: FencedInstanceIdException means another process now holds this consumer's
+      // group.instance.id (a replacement that joined after it, or an old process that rejoined
+      // after its replacement). The exception is fatal and poll throws it from then on; the
+      // workload's application does what one should, and closes the consumer, as a process that
+      // exits on it would. A static member's close sends no LeaveGroup, so the holder stays.
+      if (this.membership.fatalError?.exception === 'FencedInstanceIdException') return this.close();
+    }
     this.pollOpen = true;
     this.history({ type: 'invoke', process: this.options.name, f: 'poll', value: { consumer: this.options.name } });
     this.timer('poll-timeout', POLL_TIMEOUT_MS);
@@ -515,7 +523,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       case 'MetadataResponse':
         assert(request.kind === 'metadata', `a MetadataResponse answered a ${request.kind} request`);
         this.metadata = message;
-        this.metadataUpdateRequested = false;
+        // Metadata that lists no broker (every broker fenced or shutting down when it was built)
+        // leaves the group coordinator nobody to ask FindCoordinator; Kafka's
+        // `ensureCoordinatorReady` then fails with `noBrokersAvailable`, which is retriable and
+        // waits for a metadata update (`client.awaitMetadataUpdate`). Ask again, after the backoff.
+        this.metadataUpdateRequested = message.brokers.length === 0;
         this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.retryBackoffMs();
         // The leader's assignment and its rejoin check read the partition counts from here.
         this.membership?.onMetadata(message);
