@@ -96,7 +96,7 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
     option('', 'eager), one replaced by a rolling update and one restarted; both subscribed'),
     option('', 'to the workload topic and checked by SingleConsumerPerPartition,'),
     option('', 'NoZombieCommit, the group models and group liveness after the heal.'),
-    option('', 'A variant whose bug lives in the groups (no-generation-check) brings it.'),
+    option('', 'A variant whose bug lives in the groups (kafka-8500, no-generation-check) brings it.'),
     option('', 'Default: off (the default run has no consumer group yet).'),
     option('--faults F', 'none; swarm (each seed picks its own mix of faults); or a comma list'),
     ...wrapWords(`of ${FAULT_KINDS.join(', ')}. Both keep data-destroying faults within what the configuration promises to survive (power loss, disk loss: never more replicas than min.insync.replicas - 1 at once; bit flips only where a checksum looks) and count those held back. swarm-beyond lifts that budget, to see what Kafka loses beyond its promise.`, 70).map((line) => option('', line)),
