@@ -10,7 +10,7 @@ import type { ShardRequest } from '../group/group-responses.ts';
 import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, type SimpleRecord } from '../log/record-batch.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
-import { POLL_TIMEOUT_LEAVE_REASON, type FindCoordinatorRequest, type GroupResponse } from '../protocol/group-messages.ts';
+import type { FindCoordinatorRequest, GroupResponse } from '../protocol/group-messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
 import type { Partition } from './partition.ts';
@@ -41,7 +41,7 @@ export interface GroupCoordinatorServiceOptions {
   readonly io: BrokerIo;
   readonly image: MetadataState;
   /** The run's protocol rules (the no-generation-check variant reaches the shards' commit validation). */
-  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration' | 'heartbeatAnswersRebalanceInProgress' | 'syncGroupAnswersOwnAssignment' | 'syncGroupAnswersNewAssignment'>;
+  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration' | 'joinReplacesStaticMemberInEveryState' | 'heartbeatAnswersRebalanceInProgress' | 'syncGroupAnswersOwnAssignment' | 'syncGroupAnswersNewAssignment'>;
   /** A fresh member id suffix, from the broker's random stream (Kafka's `UUID.randomUUID()`). */
   newUuid(): string;
   getPartition(name: string): Partition | undefined;
@@ -249,17 +249,14 @@ export class GroupCoordinatorService {
           if (effect.response.type === 'OffsetCommitResponse' && effect.response.topics.some((topic) => topic.partitions.some((partition) => FENCED_COMMIT_ERRORS.has(partition.error)))) io.mark('zombie-commit-rejected');
           io.send(this.nodeOf(effect.destination), effect.response as GroupResponse);
           break;
-        case 'member-removed':
-          // Issue 13's sometimes claims: a member the coordinator expired, and one whose own
-          // heartbeat thread took it out of the group because its application stopped polling.
-          if (effect.cause === 'session-timeout') io.mark('group-member-session-expired');
-          else if (effect.reason.startsWith(POLL_TIMEOUT_LEAVE_REASON)) io.mark('group-member-left-on-poll-timeout');
-          break;
         case 'schedule-timer':
           io.setTimer(`${GROUP_COORDINATOR_TIMER_PREFIX}${index}:${effect.key}`, Math.max(0, effect.deadlineMs - io.nowMs()));
           break;
         case 'cancel-timer':
           io.cancelTimer(`${GROUP_COORDINATOR_TIMER_PREFIX}${index}:${effect.key}`);
+          break;
+        case 'mark':
+          io.mark(effect.name);
           break;
         case 'transition': {
           // One shard per leadership, and leader epochs are never reused: a shard is named by its
@@ -379,6 +376,7 @@ export class GroupCoordinatorService {
       deferredEventsMax: 10_000,
       appendsInFlightMax: 1_000,
       offsetCommitChecksGeneration: this.options.rules.offsetCommitChecksGeneration,
+      joinReplacesStaticMemberInEveryState: this.options.rules.joinReplacesStaticMemberInEveryState,
       heartbeatAnswersRebalanceInProgress: this.options.rules.heartbeatAnswersRebalanceInProgress,
       syncGroupAnswersOwnAssignment: this.options.rules.syncGroupAnswersOwnAssignment,
       syncGroupAnswersNewAssignment: this.options.rules.syncGroupAnswersNewAssignment,

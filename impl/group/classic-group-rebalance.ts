@@ -198,7 +198,7 @@ export abstract class ClassicGroupRebalance {
     if (!group.hasMember(memberId)) return EMPTY_RESULT;
     const member = group.member(memberId);
     if (member.hasSatisfiedHeartbeat()) return EMPTY_RESULT;
-    this.ctx.memberRemoved(group.groupId, memberId, 'session-timeout', 'removing member on heartbeat expiration');
+    this.ctx.mark('group-member-session-expired', group.groupId);
     return this.removeMemberAndUpdateClassicGroup(group, member);
   }
 

@@ -60,7 +60,7 @@ export class GroupCoordinatorHarness {
           this.timers.delete(effect.key);
           break;
         case 'transition':
-        case 'member-removed':
+        case 'mark':
           break;
         default:
           assertNever(effect, 'shard effect');

@@ -5,7 +5,8 @@ import type { ClassicGroupState, ConsumerGroupEventType } from '../../model/cons
 import type { CoordinatorShardEventType, CoordinatorState } from '../../model/coordinator-shard.machine.ts';
 import type { ClassicGroup } from './classic-group.ts';
 import {
-  appendErrorToResponseError, type CoordinatorContext, type CoordinatorResult, type GroupCoordinatorConfig, type MemberRemovalCause, type TimerTask,
+  appendErrorToResponseError, type CoordinatorContext, type CoordinatorResult, type GroupCoordinatorConfig, type TimerTask,
+  type GroupCoordinatorMark,
 } from './coordinator-result.ts';
 import type { GroupCoordinatorRecord } from './group-coordinator-records.ts';
 import { GroupMetadataManager, type RequestContext } from './group-metadata-manager.ts';
@@ -52,8 +53,11 @@ export type ShardEffect =
       readonly type: 'transition'; readonly machine: 'consumer-group'; readonly groupId: string; readonly instance: number;
       readonly event: ConsumerGroupEventType; readonly from: ClassicGroupState | 'Absent'; readonly to: ClassicGroupState;
     }
-  /** A current member left its group (`CoordinatorContext.memberRemoved`); for the run's coverage marks. */
-  | { readonly type: 'member-removed'; readonly groupId: string; readonly memberId: string; readonly cause: MemberRemovalCause; readonly reason: string }
+  /**
+   * A coverage mark (`properties/invariants/groups/group-sometimes.ts`): a behaviour a sweep must
+   * reach, which no response or record shows on its own.
+   */
+  | { readonly type: 'mark'; readonly name: GroupCoordinatorMark; readonly groupId: string }
   /** A lifecycle move of the shard itself (`model/coordinator-shard.machine.ts`). */
   | { readonly type: 'transition'; readonly machine: 'coordinator-shard'; readonly event: CoordinatorShardEventType; readonly from: CoordinatorState; readonly to: CoordinatorState };
 
@@ -218,7 +222,7 @@ export class GroupCoordinatorShard {
       groupTransition: (groupId, instance, event, from, to) =>
         this.effects.push({ type: 'transition', machine: 'consumer-group', groupId, instance, event, from, to }),
       groupCreated: (groupId) => this.createdInWrite.push(groupId),
-      memberRemoved: (groupId, memberId, cause, reason) => this.effects.push({ type: 'member-removed', groupId, memberId, cause, reason }),
+      mark: (name, groupId) => this.effects.push({ type: 'mark', name, groupId }),
     };
   }
 

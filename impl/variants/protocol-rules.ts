@@ -53,6 +53,12 @@ export interface ProtocolRules {
    * generation (`ClassicGroup.validateOffsetCommit`); without the check, a zombie's commit lands.
    */
   readonly offsetCommitChecksGeneration: boolean;
+  /**
+   * A JoinGroup with an unknown member id and a known `group.instance.id` replaces the instance's
+   * member id in every group state, fencing the old id (KIP-345 as fixed by KAFKA-8500); before,
+   * only in Stable, and elsewhere it added a second member under the same instance id.
+   */
+  readonly joinReplacesStaticMemberInEveryState: boolean;
 
   // ---- Rules only a test-only mutant changes (`sim/mutants/`) ---------------------------------------
   // Each is a place where a plausible one-line slip breaks Kafka's guarantees. No variant and no
@@ -130,6 +136,7 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   followerFetchAdvancesHighWatermark: true,
   failoverBumpsLeaderEpoch: true,
   offsetCommitChecksGeneration: true,
+  joinReplacesStaticMemberInEveryState: true,
   rangeAssignorRangesDisjoint: true,
   heartbeatAnswersRebalanceInProgress: true,
   syncGroupAnswersOwnAssignment: true,

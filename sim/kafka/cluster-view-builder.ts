@@ -309,8 +309,13 @@ function committedOffsetsOf(shard: GroupCoordinatorShard, groupId: string): NonN
   return rows;
 }
 
-/** A group consumer's membership, if the consumer is in a group. */
+/**
+ * A group consumer's membership, if the consumer is in a group. A consumer whose `close()` has
+ * finished is in none: it owns nothing, and the convergence check waits for no such member (a
+ * static one stays in the coordinator's group until its session times out or a new process takes
+ * its `group.instance.id`).
+ */
 function memberView(name: string, consumer: KafkaConsumer): GroupMemberClientView | undefined {
   const group = consumer.group;
-  return group === undefined ? undefined : { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
+  return group === undefined || consumer.closed ? undefined : { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
 }

@@ -30,6 +30,7 @@ import { laggingFollowerLeavesIsr } from '../../properties/invariants/replicatio
 import type { InvariantDefinition } from '../invariants/invariant.ts';
 import type { DataFault, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
+import type { GroupMemberPlan } from './group-workload.ts';
 import { describeTopics } from './describe.ts';
 import { describeGroups } from './describe-groups.ts';
 import { kafkaView, KafkaViewMemory } from './cluster-view-builder.ts';
@@ -63,9 +64,10 @@ export interface KafkaSystemOptions {
   /**
    * Consumer groups reading the workload topic: each adds `members` consumers
    * `group-<groupId>-<i>` that subscribe through the group (clients, like `consumer-<i>`), each
-   * with the group's own consumer config overrides. None when absent.
+   * with the group's own consumer config overrides, and each with its plan (`GroupMemberPlan`:
+   * when it starts and closes, its `group.instance.id`). None when absent.
    */
-  readonly groups?: readonly { readonly groupId: string; readonly members: number; readonly config?: Readonly<Record<string, string>> }[];
+  readonly groups?: readonly { readonly groupId: string; readonly members: number; readonly config?: Readonly<Record<string, string>>; readonly memberPlans?: readonly GroupMemberPlan[] }[];
 }
 
 /**
@@ -102,9 +104,10 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const compacted = (topicConfigs['cleanup.policy'] ?? config.string('cleanup.policy')).includes('compact');
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
   const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
-  const groupMembers = new Map<NodeId, { readonly groupId: string; readonly config: Readonly<Record<string, string>> }>();
+  const groupMembers = new Map<NodeId, { readonly groupId: string; readonly config: Readonly<Record<string, string>>; readonly startAtMs?: number; readonly closeAtMs?: number }>();
   for (const group of scenario ? [] : groups) {
-    for (let index = 0; index < group.members; index++) groupMembers.set(`group-${group.groupId}-${index}`, { groupId: group.groupId, config: group.config ?? {} });
+    assert(group.memberPlans === undefined || group.memberPlans.length === group.members, `group ${group.groupId}: one plan per member`);
+    for (let index = 0; index < group.members; index++) groupMembers.set(`group-${group.groupId}-${index}`, groupMember(group.groupId, group.config ?? {}, group.memberPlans?.[index] ?? {}, options.stopAtMs));
   }
   // One per run: the checkers' record of every replica's log and of every record's copies.
   // `__consumer_offsets` is compacted whatever the workload topic is, and holds binary records.
@@ -166,7 +169,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
         // the group's or the run's config says latest.
         const memberReset = member.config['auto.offset.reset'] ?? options.config['auto.offset.reset'];
         const autoOffsetReset = memberReset === 'latest' ? 'latest' : 'earliest';
-        return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset, rules, groupId: member.groupId, configOverrides: member.config });
+        const schedule = { ...(member.startAtMs === undefined ? {} : { startAtMs: member.startAtMs }), ...(member.closeAtMs === undefined ? {} : { closeAtMs: member.closeAtMs }) };
+        return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset, rules, groupId: member.groupId, configOverrides: member.config, ...schedule });
       }
       assert(consumers.includes(id), `unknown node ${id}`);
       // The workload's consumers read everything (Kafka's default, latest, would skip what was
@@ -283,7 +287,8 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
 
 /**
  * Liveness of the consumer groups after the heal (issue 13): each group Stable at its current
- * coordinator, every running member of it a member of that generation and stable there, every
+ * coordinator, every running member of it a member of that generation and stable there (a member
+ * whose `close()` has finished is not running: `view.groups.members` leaves it out), every
  * workload partition owned by exactly one member, and each partition read by its owner up to the
  * high watermark (each group reads every record).
  */
@@ -323,6 +328,29 @@ function pendingGroupConvergence(view: KafkaClusterView, options: KafkaSystemOpt
     }
   }
   return undefined;
+}
+
+/**
+ * One group member's node options from its group's config and its plan: the plan's fractions of
+ * the safety phase become times, and a static member's `group.instance.id` joins its config.
+ */
+function groupMember(
+  groupId: string, config: Readonly<Record<string, string>>, plan: GroupMemberPlan, stopAtMs: number,
+): { readonly groupId: string; readonly config: Readonly<Record<string, string>>; readonly startAtMs?: number; readonly closeAtMs?: number } {
+  const at = (fraction: number | undefined): number | undefined => {
+    if (fraction === undefined) return undefined;
+    assert(fraction >= 0 && fraction < 1, `group ${groupId}: a member plan's time ${fraction} is not within the safety phase`);
+    return Math.round(fraction * stopAtMs);
+  };
+  const startAtMs = at(plan.startAt);
+  const closeAtMs = at(plan.closeAt);
+  assert(startAtMs === undefined || closeAtMs === undefined || startAtMs < closeAtMs, `group ${groupId}: a member closes before it starts`);
+  return {
+    groupId,
+    config: plan.groupInstanceId === undefined ? config : { ...config, 'group.instance.id': plan.groupInstanceId },
+    ...(startAtMs === undefined ? {} : { startAtMs }),
+    ...(closeAtMs === undefined ? {} : { closeAtMs }),
+  };
 }
 
 /** The group claims, which do not apply to a run without consumer groups (reported so, not passed). */
