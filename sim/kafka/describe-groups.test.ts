@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PartitionRegistration } from '../../impl/controller/controller-state.ts';
-import { describeGroups } from './describe-groups.ts';
+import { describeGroupMembers, describeGroups } from './describe-groups.ts';
 import type { BrokerView, CoordinatorGroupView, CoordinatorShardView, KafkaClusterView, ReplicaView } from './kafka-view.ts';
 
 // describeGroups on views built by hand: one broker leading topic `t` (3 partitions) and the
@@ -90,5 +90,37 @@ describe('describeGroups: kafka-consumer-groups.sh --describe', () => {
     const cluster = view([stable]);
     const follower = { ...cluster, brokers: [{ ...cluster.brokers[0], replicas: [replica('t-0', 120, 'follower')] }] } as unknown as KafkaClusterView;
     expect(describeGroups(follower)[2]).toBe('g               t               0          100             -               -               c1              /c1             c1');
+  });
+});
+
+describe('describeGroupMembers: kafka-consumer-groups.sh --describe --members', () => {
+  it('lists every member of a Stable group with its partition count, an idle member with 0', () => {
+    const stable = group('orders', 'Stable', [member('c1-aaa', 'c1', [1]), member('c2-bbb', 'c2', [2, 0]), member('idle-ccc', 'idle', [])], {});
+    expect(describeGroupMembers(view([stable]))).toEqual([
+      '',
+      'GROUP           CONSUMER-ID     HOST            CLIENT-ID       #PARTITIONS     ',
+      'orders          c1-aaa          /c1             c1              1               ',
+      'orders          c2-bbb          /c2             c2              2               ',
+      'orders          idle-ccc        /idle           idle            0               ',
+    ]);
+  });
+
+  it('shows a static member\'s GROUP-INSTANCE-ID, and 0 partitions while the group rebalances', () => {
+    const members = [{ ...member('c1-aaa', 'c1', [0]), groupInstanceId: 'instance-1' }, member('c2-bbb', 'c2', [1])];
+    expect(describeGroupMembers(view([group('g', 'CompletingRebalance', members, {})]))).toEqual([
+      '',
+      "Warning: Consumer group 'g' is rebalancing.",
+      '',
+      'GROUP           CONSUMER-ID     GROUP-INSTANCE-ID HOST            CLIENT-ID       #PARTITIONS     ',
+      'g               c1-aaa          instance-1        /c1             c1              0               ',
+      'g               c2-bbb          -                 /c2             c2              0               ',
+    ]);
+  });
+
+  it('describes only the groups asked for with only, every group otherwise', () => {
+    const groups = [group('a', 'Stable', [member('c1-aaa', 'c1', [0])], {}), group('b', 'Stable', [member('c2-bbb', 'c2', [1])], {})];
+    expect(describeGroupMembers(view(groups), ['b'], true).filter((line) => line.startsWith('a '))).toEqual([]);
+    expect(describeGroupMembers(view(groups), ['b']).filter((line) => line.startsWith('a '))).toHaveLength(1);
+    expect(describeGroups(view(groups), ['b'], true).filter((line) => line.startsWith('a '))).toEqual([]);
   });
 });

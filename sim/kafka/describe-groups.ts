@@ -28,10 +28,10 @@ interface PartitionAssignmentState {
  * members with the assignment the leader's SyncGroup gave each, and its committed offsets. The
  * tool's notes go to stderr in Kafka; here they sit in the output where a terminal shows them.
  */
-export function describeGroups(view: KafkaClusterView, groupIds: readonly string[] = []): string[] {
+export function describeGroups(view: KafkaClusterView, groupIds: readonly string[] = [], only = false): string[] {
   const groups = currentCoordinatorGroups(view);
   const lines: string[] = [];
-  for (const groupId of [...new Set([...groupIds, ...groups.keys()])].sort()) {
+  for (const groupId of describedGroupIds(groups, groupIds, only)) {
     const group = groups.get(groupId);
     if (group === undefined) {
       lines.push('', groupUnavailable(view, groupId));
@@ -40,6 +40,61 @@ export function describeGroups(view: KafkaClusterView, groupIds: readonly string
     const rows = collectGroupOffsets(view, group);
     if (!shouldPrintMemberState(lines, group, rows.length)) continue;
     lines.push(...printOffsets(rows));
+  }
+  return lines;
+}
+
+/**
+ * The groups as `kafka-consumer-groups.sh --describe --members --group G ...` prints them
+ * (`ConsumerGroupCommand.printMembers`, without `--verbose`): a row per member of the group, with
+ * the number of partitions the leader's SyncGroup gave it, so that an idle member (0) shows, which
+ * the offsets table leaves out. Groups and notes as `describeGroups`; `only` leaves out the groups
+ * not asked for (`--group G` instead of `--all-groups`).
+ */
+export function describeGroupMembers(view: KafkaClusterView, groupIds: readonly string[] = [], only = false): string[] {
+  const groups = currentCoordinatorGroups(view);
+  const lines: string[] = [];
+  for (const groupId of describedGroupIds(groups, groupIds, only)) {
+    const group = groups.get(groupId);
+    if (group === undefined) {
+      lines.push('', groupUnavailable(view, groupId));
+      continue;
+    }
+    if (!shouldPrintMemberState(lines, group, group.members.length)) continue;
+    lines.push(...printMembers(group));
+  }
+  return lines;
+}
+
+/** The groups asked for, and unless `only` every other group the current coordinators hold, in id order. */
+function describedGroupIds(groups: ReadonlyMap<string, CoordinatorGroupView>, groupIds: readonly string[], only: boolean): string[] {
+  return [...new Set([...groupIds, ...(only ? [] : groups.keys())])].sort();
+}
+
+/**
+ * Kafka's `printMembers` format: GROUP, CONSUMER-ID, HOST and CLIENT-ID as wide as their longest
+ * value and at least 15 characters (GROUP-INSTANCE-ID, 17, only when a member has one), then
+ * #PARTITIONS padded to 15 and followed by a space, as Kafka's format string ends (`%-15s `). A
+ * classic group's DescribeGroups carries assignments only while Stable (`ClassicGroup.describe`),
+ * so a rebalancing group's members show 0.
+ */
+function printMembers(group: CoordinatorGroupView): string[] {
+  const width = (minimum: number, values: readonly string[]): number => Math.max(minimum, ...values.map((value) => value.length));
+  const includeGroupInstanceId = group.members.some((member) => member.groupInstanceId !== null);
+  const widths = [
+    width(15, [group.groupId]),
+    width(15, group.members.map((member) => member.memberId)),
+    ...(includeGroupInstanceId ? [width(17, group.members.map((member) => member.groupInstanceId ?? MISSING_COLUMN_VALUE))] : []),
+    width(15, group.members.map((member) => member.clientHost)),
+    width(15, group.members.map((member) => member.clientId)),
+    15,
+  ];
+  const format = (columns: readonly string[]): string => columns.map((column, index) => `${column.padEnd(widths[index] as number)} `).join('');
+  const lines = ['', format(['GROUP', 'CONSUMER-ID', ...(includeGroupInstanceId ? ['GROUP-INSTANCE-ID'] : []), 'HOST', 'CLIENT-ID', '#PARTITIONS'])];
+  for (const member of group.members) {
+    const partitions = group.state === 'Stable' ? member.assignment.length : 0;
+    const instance = includeGroupInstanceId ? [member.groupInstanceId ?? MISSING_COLUMN_VALUE] : [];
+    lines.push(format([group.groupId, member.memberId, ...instance, member.clientHost, member.clientId, String(partitions)]));
   }
   return lines;
 }

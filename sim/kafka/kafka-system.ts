@@ -68,6 +68,25 @@ export interface KafkaSystemOptions {
    * when it starts and closes, its `group.instance.id`). None when absent.
    */
   readonly groups?: readonly { readonly groupId: string; readonly members: number; readonly config?: Readonly<Record<string, string>>; readonly memberPlans?: readonly GroupMemberPlan[] }[];
+  /**
+   * Scenario mode's group consumers (`group-consumer` in a script): clients named by the script,
+   * declared up front and started only when the script reaches them (`startedOnDemand`).
+   */
+  readonly scenarioGroupConsumers?: readonly ScenarioGroupConsumer[];
+}
+
+/**
+ * A consumer of a scenario script that subscribes through a group, as
+ * `kafka-console-consumer.sh --group G --topic T [--from-beginning] [--consumer-property K=V]`.
+ */
+export interface ScenarioGroupConsumer {
+  /** Its node id and client id (`client.id`, which Kafka's member ids start with). */
+  readonly name: string;
+  readonly groupId: string;
+  readonly topic: string;
+  /** `--from-beginning`: earliest where the group has no committed offset; else the config's. */
+  readonly fromBeginning: boolean;
+  readonly config: Readonly<Record<string, string>>;
 }
 
 /**
@@ -91,8 +110,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   assert(options.brokers >= 1, 'a Kafka cluster needs a broker');
   assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
   const groups = options.groups ?? [];
+  const withGroupConsumers = groups.length > 0 || (options.scenario === true && (options.scenarioGroupConsumers ?? []).length > 0);
   const runConfig =
-    groups.length > 0 && !Object.hasOwn(options.config, 'offsets.topic.num.partitions') ? { ...options.config, 'offsets.topic.num.partitions': SIMULATION_OFFSETS_TOPIC_PARTITIONS } : options.config;
+    withGroupConsumers && !Object.hasOwn(options.config, 'offsets.topic.num.partitions') ? { ...options.config, 'offsets.topic.num.partitions': SIMULATION_OFFSETS_TOPIC_PARTITIONS } : options.config;
   const config = new ConfigView(runConfig);
   // The protocol rules, derived once for the whole run: every node follows the same ones.
   const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
@@ -104,10 +124,15 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const compacted = (topicConfigs['cleanup.policy'] ?? config.string('cleanup.policy')).includes('compact');
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
   const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
-  const groupMembers = new Map<NodeId, { readonly groupId: string; readonly config: Readonly<Record<string, string>>; readonly startAtMs?: number; readonly closeAtMs?: number }>();
+  const groupMembers = new Map<NodeId, { readonly groupId: string; readonly topic: string; readonly fromBeginning?: boolean; readonly config: Readonly<Record<string, string>>; readonly startAtMs?: number; readonly closeAtMs?: number }>();
   for (const group of scenario ? [] : groups) {
     assert(group.memberPlans === undefined || group.memberPlans.length === group.members, `group ${group.groupId}: one plan per member`);
-    for (let index = 0; index < group.members; index++) groupMembers.set(`group-${group.groupId}-${index}`, groupMember(group.groupId, group.config ?? {}, group.memberPlans?.[index] ?? {}, options.stopAtMs));
+    for (let index = 0; index < group.members; index++) groupMembers.set(`group-${group.groupId}-${index}`, { topic: KAFKA_TOPIC, ...groupMember(group.groupId, group.config ?? {}, group.memberPlans?.[index] ?? {}, options.stopAtMs) });
+  }
+  const scenarioGroupConsumers = scenario ? (options.scenarioGroupConsumers ?? []) : [];
+  for (const consumer of scenarioGroupConsumers) {
+    assert(!groupMembers.has(consumer.name) && consumer.name !== 'script', `scenario consumer ${consumer.name} is declared twice`);
+    groupMembers.set(consumer.name, { groupId: consumer.groupId, topic: consumer.topic, fromBeginning: consumer.fromBeginning, config: consumer.config });
   }
   // One per run: the checkers' record of every replica's log and of every record's copies.
   // `__consumer_offsets` is compacted whatever the workload topic is, and holds binary records.
@@ -133,7 +158,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       ? `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
       : `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
     servers: brokers,
-    clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
+    clients: scenario ? [controller, 'script', ...groupMembers.keys()] : [controller, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
+    // A script's consumers join when the script reaches them, as an operator starts one.
+    startedOnDemand: scenario ? [...groupMembers.keys()] : [],
     // The group members are judged per member and per moment (a zombie is one the coordinator has
     // removed), so the client fault kinds may kill, pause and stall them; the producers and the
     // plain consumers, whose histories the no-loss and order claims read, are never faulted.
@@ -167,10 +194,14 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       if (member !== undefined) {
         // Group members read everything too where the group has no committed offset yet, unless
         // the group's or the run's config says latest.
+        // A script's consumer follows its config (Kafka's default: latest) unless it reads from
+        // the beginning, as kafka-console-consumer.sh does.
         const memberReset = member.config['auto.offset.reset'] ?? options.config['auto.offset.reset'];
-        const autoOffsetReset = memberReset === 'latest' ? 'latest' : 'earliest';
+        const autoOffsetReset = member.fromBeginning === true ? 'earliest' : scenario ? undefined : memberReset === 'latest' ? 'latest' : 'earliest';
         const schedule = { ...(member.startAtMs === undefined ? {} : { startAtMs: member.startAtMs }), ...(member.closeAtMs === undefined ? {} : { closeAtMs: member.closeAtMs }) };
-        return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset, rules, groupId: member.groupId, configOverrides: member.config, ...schedule });
+        return new KafkaConsumer(environment, {
+          name: id, brokers: brokerIds, config, topic: member.topic, rules, groupId: member.groupId, configOverrides: member.config, ...(autoOffsetReset === undefined ? {} : { autoOffsetReset }), ...schedule,
+        });
       }
       assert(consumers.includes(id), `unknown node ${id}`);
       // The workload's consumers read everything (Kafka's default, latest, would skip what was

@@ -22,7 +22,7 @@ import { CLIENT_FAULT_KINDS, Nemesis, OWN_STREAM_KINDS, describeFaultPlan, planF
 import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';
 import { RandomStreams } from '../random/random-stream.ts';
 import type { RandomStream } from '../../impl/env/node-environment.ts';
-import { History } from './history.ts';
+import { History, type HistoryEntry } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
 import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
 
@@ -157,6 +157,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private checkedStateVersion: string | number | undefined = undefined;
   /** The nodes whose handling of an event can change what state checks read. */
   private readonly stateNodes: ReadonlySet<NodeId>;
+  /** Clients the run does not start; a driver does (`SystemDefinition.startedOnDemand`). */
+  private readonly startedOnDemand: ReadonlySet<NodeId>;
+  /** Scenario drivers watching the history as it is recorded (`observeHistory`). */
+  private readonly historyObservers: ((entry: HistoryEntry) => void)[] = [];
 
   constructor(
     private readonly options: SimulationOptions,
@@ -177,6 +181,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     for (const id of this.nodeIds) this.addHost(id, system.servers.includes(id));
     this.stateNodes = new Set(options.fullChecks === true ? this.nodeIds : (system.stateNodes ?? this.nodeIds));
     for (const id of this.stateNodes) assert(this.nodeIds.includes(id), `state node '${id}' is not a node of the system`);
+    this.startedOnDemand = new Set(system.startedOnDemand ?? []);
+    for (const id of this.startedOnDemand) assert(system.clients.includes(id), `node '${id}' started on demand is not a client of the system`);
     const faultsRandom = this.streams.stream('faults');
     // Kinds added after seeds were published draw from streams of their own (OWN_STREAM_KINDS).
     const ownStreams = new Map([...OWN_STREAM_KINDS].map((kind) => [kind, this.streams.stream(`faults:${kind}`)] as const));
@@ -273,6 +279,14 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     return this.host(id).node;
   }
 
+  /**
+   * Calls `observer` with every history entry from now on, as it is recorded: the history keeps
+   * none (issue 12), so a scenario driver that shows what a client read keeps its own copy.
+   */
+  observeHistory(observer: (entry: HistoryEntry) => void): void {
+    this.historyObservers.push(observer);
+  }
+
   /** Hands a running node a timer input now, as an operator's nudge (scenario drivers use it). */
   poke(id: NodeId, name: string): void {
     if (this.host(id).status !== 'running') return;
@@ -281,7 +295,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   private begin(): void {
     this.phase('safety');
-    for (const id of this.nodeIds) this.start(id);
+    for (const id of this.nodeIds) if (!this.startedOnDemand.has(id)) this.start(id);
     if (this.system.readyForFaults === undefined) {
       this.nemesis.start();
     } else {
@@ -422,7 +436,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     for (const hosted of this.hosted) if (hosted.paused) this.resume(hosted.id);
     this.network.healAll();
     for (const hosted of this.hosted) hosted.disk.clearFaults();
-    for (const hosted of this.hosted) if (hosted.status !== 'running') this.start(hosted.id);
+    // A node started on demand that its driver never started is not one the faults took down.
+    for (const hosted of this.hosted) if (hosted.status !== 'running' && (hosted.incarnation > 0 || !this.startedOnDemand.has(hosted.id))) this.start(hosted.id);
     this.allTouched = true;
     this.trace.record({ atMs: this.currentMs, kind: 'heal', node: '', peer: '', name: 'all', value: 0, detail: '' });
     this.stateDirty = true;
@@ -553,6 +568,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     const atMs = this.currentMs;
     const entry = this.history.append(atMs, node, record);
     this.invariants.observeHistory(entry);
+    for (const observer of this.historyObservers) observer(entry);
     const detail = `${record.type} ${record.f} ${JSON.stringify(record.value) ?? 'null'}`;
     this.trace.record({ atMs, kind: 'history', node, peer: '', name: record.process, value: entry.index, detail });
   }
