@@ -1,5 +1,6 @@
 import { GROUP_METADATA_TOPIC_NAME } from '../../impl/group/coordinator-partition.ts';
 import { noZombieCommit } from '../../properties/invariants/groups/no-zombie-commit.ts';
+import { oneMemberPerInstanceId } from '../../properties/invariants/groups/one-member-per-instance-id.ts';
 import { singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
 import { currentCoordinatorGroups } from '../../properties/invariants/groups/current-coordinators.ts';
 import { groupSometimes } from '../../properties/invariants/groups/group-sometimes.ts';
@@ -147,7 +148,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), ...groupSometimes()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
