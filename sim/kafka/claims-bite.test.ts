@@ -39,7 +39,8 @@ const SHOWN: readonly [string, MutantName, number][] = [
 
 /** [claim, variant, seed]: claims a historical variant's run shows failing (with the groups the variant needs). */
 const SHOWN_BY_VARIANT: readonly [string, VariantName, number][] = [
-  ['NoZombieCommit', 'no-generation-check', 11],
+  ['NoZombieCommit', 'no-generation-check', 1],
+  ['OneMemberPerInstanceId', 'kafka-8500', 2],
 ];
 
 /**
@@ -84,8 +85,8 @@ describe('every Kafka claim bites', () => {
     expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);
   });
 
-  it.each(SHOWN_BY_VARIANT)('%s fails on a real run (variant %s with --groups, seed %i)', (claim, variant, seed) => {
-    const result = runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [variant], repro: `${variant}/${seed}`, groups: true });
+  it.each(SHOWN_BY_VARIANT)('%s fails on a real run (variant %s, seed %i)', (claim, variant, seed) => {
+    const result = runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [variant], repro: `${variant}/${seed}` });
     expect(result.verdict).not.toBe('pass');
     expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);
   });
