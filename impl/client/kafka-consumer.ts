@@ -35,7 +35,7 @@ export interface KafkaConsumerOptions {
    */
   readonly startAtMs?: number;
   /** The run's protocol rules; Kafka's when absent. */
-  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint'>;
+  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResumesAtCommittedOffset'>;
   /**
    * Group mode: the consumer subscribes to `topic` as a member of this group (its `group.id`)
    * instead of assigning itself every partition. Absent: manual assignment, as the workload's
@@ -537,7 +537,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** The positions reached, owned partitions with a known position only (`allConsumed()`). */
   private consumedPositions(): { partition: number; offset: number }[] {
     const consumed: { partition: number; offset: number }[] = [];
-    for (const [partition, position] of this.fetcher.positions) if (position.offset !== undefined) consumed.push({ partition, offset: position.offset });
+    // The mutant auto-commit-commits-high-watermark commits what the leader had, not what was read.
+    const consumedOnly = this.options.rules?.autoCommitCommitsConsumedPositions ?? true;
+    for (const [partition, position] of this.fetcher.positions) {
+      if (position.offset !== undefined) consumed.push({ partition, offset: consumedOnly ? position.offset : Math.max(position.offset, position.highWatermark) });
+    }
     return consumed.sort((a, b) => a.partition - b.partition);
   }
 
@@ -567,8 +571,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       },
       committedOffsets: (offsets) => {
         for (const { partition, offset } of offsets) {
-          // No committed offset: the position stays unknown, and auto.offset.reset applies.
-          if (offset !== null) this.seek(partition, offset, { committed: true });
+          // No committed offset: the position stays unknown, and auto.offset.reset applies. The
+          // committed offset is the next record to read (Kafka's OffsetAndMetadata); the mutant
+          // resume-past-committed-offset reads it as the last record processed.
+          if (offset === null) continue;
+          this.seek(partition, (this.options.rules?.groupResumesAtCommittedOffset ?? true) ? offset : offset + 1, { committed: true });
         }
       },
     };

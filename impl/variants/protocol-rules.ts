@@ -94,6 +94,10 @@ export interface ProtocolRules {
   readonly failoverBumpsLeaderEpoch: boolean;
   /** The range assignor gives each consumer its own run of partitions (`RangeAssignor.assign`). */
   readonly rangeAssignorRangesDisjoint: boolean;
+  /** Auto-commit commits the positions the polls consumed (`SubscriptionState.allConsumed`). */
+  readonly autoCommitCommitsConsumedPositions: boolean;
+  /** A member resumes a newly owned partition at its committed offset, the next record to read. */
+  readonly groupResumesAtCommittedOffset: boolean;
 }
 
 /** Kafka's rules today: what a run follows without variants. */
@@ -125,6 +129,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   failoverBumpsLeaderEpoch: true,
   offsetCommitChecksGeneration: true,
   rangeAssignorRangesDisjoint: true,
+  autoCommitCommitsConsumedPositions: true,
+  groupResumesAtCommittedOffset: true,
 });
 
 /** What one variant or mutant changes: a few rules, each away from Kafka's. */

@@ -151,6 +151,23 @@ export const MUTANTS = [
     summary: 'The consumer skips records at or below its position (an off-by-one `<=`), dropping the record at the position from every fetch.',
     rules: { consumerReturnsRecordAtPosition: false },
   },
+  // ---- Group delivery mutants (the group-lost-write and group-poll-skip claims) ----
+  {
+    name: 'auto-commit-commits-high-watermark',
+    area: 'groups',
+    where: 'ConsumerCoordinator.maybeAutoCommitOffsetsAsync / SubscriptionState.allConsumed (KafkaConsumer.consumedPositions)',
+    summary: 'Auto-commit commits, for each owned partition, the high watermark the last fetch reported instead of the position the polls consumed, so the group is marked done with records no member has read.',
+    rules: { autoCommitCommitsConsumedPositions: false },
+    groups: true,
+  },
+  {
+    name: 'resume-past-committed-offset',
+    area: 'groups',
+    where: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded (KafkaConsumer.membershipHost committedOffsets)',
+    summary: 'A member that is assigned a partition resumes one past its committed offset, reading the committed offset as the last record processed instead of the next one to read, so each handover skips a record.',
+    rules: { groupResumesAtCommittedOffset: false },
+    groups: true,
+  },
 ] as const satisfies readonly Mutant[];
 
 export type MutantName = (typeof MUTANTS)[number]['name'];
