@@ -121,7 +121,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit, ...groupSometimes()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),

@@ -4,8 +4,8 @@ import type { HistoryEntry } from '../../../sim/run/history.ts';
 import { OffsetTable } from '../history/offset-table.ts';
 
 /**
- * What the group delivery claims (`group-lost-write`, `group-poll-skip`,
- * `group-nonmonotonic-commit`; spec/invariants.md, "Group delivery") read of the workload's
+ * What the group delivery claims over the history (`group-lost-write`, `group-poll-skip`;
+ * spec/invariants.md, "Group delivery") read of the workload's
  * history, kept as the run goes (issue 12: no run stores its history). Group members record their
  * polls under their own process, `assign`/`revoke` and `seek` operations there too, and each
  * OffsetCommit on the wire as a process `<consumer>:commit:<correlation id>`
@@ -19,8 +19,7 @@ import { OffsetTable } from '../history/offset-table.ts';
  * group and partition the first value and the history index at which the group's polls first
  * returned each offset, the accepted commits, and the resets (a `seek` that is not to a committed
  * offset, i.e. `auto.offset.reset`); per partition, a value known to sit at each offset
- * (acknowledged or read by anyone); the acknowledged sends; and commits accepted below an offset
- * the group had already committed before they were sent.
+ * (acknowledged or read by anyone); and the acknowledged sends.
  */
 
 export interface GroupAcked {
@@ -44,16 +43,6 @@ export interface AcceptedCommit {
   readonly atMs: number;
 }
 
-/** An accepted commit below an offset the group's accepted commits had reached before it was sent. */
-export interface BackwardCommit {
-  readonly groupId: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly commit: AcceptedCommit;
-  /** The highest accepted commit answered before `commit` was sent. */
-  readonly floor: AcceptedCommit;
-}
-
 /** What one group did with one partition. */
 export class GroupPartition {
   /** offset -> the history index of the first poll of the group that returned it. */
@@ -66,8 +55,6 @@ export class GroupPartition {
   readonly commits: AcceptedCommit[] = [];
   /** Resets (`auto.offset.reset`): the offset and the history index of each. */
   readonly resets: { readonly offset: number; readonly at: number }[] = [];
-  /** The highest accepted commit answered so far. */
-  highest: AcceptedCommit | undefined;
 
   constructor(readonly topic: string) {}
 
@@ -91,7 +78,6 @@ export interface GroupHistory {
   /** Acknowledged sends, in the order they were acknowledged. */
   readonly acked: readonly GroupAcked[];
   readonly known: ReadonlyMap<number, KnownRecords>;
-  readonly backwards: readonly BackwardCommit[];
 }
 
 interface CommitValue {
@@ -103,11 +89,6 @@ interface CommitValue {
   readonly errors?: readonly { readonly topic: string; readonly partition: number }[];
 }
 
-/** An open commit: its invoke's index, and per partition the highest accepted commit then. */
-interface OpenCommit {
-  readonly invokedAt: number;
-  readonly floors: Map<string, AcceptedCommit | undefined>;
-}
 
 /** A history index larger than this means the workload is unbounded, a bug. */
 const MAX_ITEMS = 1_000_000;
@@ -117,9 +98,9 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
   private readonly groups = new Map<string, Map<number, GroupPartition>>();
   private readonly acked: GroupAcked[] = [];
   private readonly known = new Map<number, KnownRecords>();
-  private readonly backwards: BackwardCommit[] = [];
   private readonly openSends = new Set<string>();
-  private readonly openCommits = new Map<string, OpenCommit>();
+  /** Open commits: process -> the history index of the invoke. */
+  private readonly openCommits = new Map<string, number>();
   private finished: GroupHistory | undefined;
 
   observe(entry: HistoryEntry): void {
@@ -174,15 +155,11 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
     const value = entry.value as CommitValue;
     this.groupOf.set(value.consumer, value.groupId);
     if (entry.type === 'invoke') {
-      // What the group had committed, as answered, before this commit was sent: a commit below it
-      // moves the group's offset back whatever order the coordinator saw them in.
-      const floors = new Map<string, AcceptedCommit | undefined>();
-      for (const offset of value.offsets) floors.set(`${offset.topic}-${offset.partition}`, this.partitionOf(value.groupId, offset.topic, offset.partition).highest);
-      this.openCommits.set(entry.process, { invokedAt: entry.index, floors });
+      this.openCommits.set(entry.process, entry.index);
       return;
     }
-    const open = this.openCommits.get(entry.process);
-    assert(open !== undefined, `commit ${entry.process} completed without an invoke`);
+    const invokedAt = this.openCommits.get(entry.process);
+    assert(invokedAt !== undefined, `commit ${entry.process} completed without an invoke`);
     this.openCommits.delete(entry.process);
     if (entry.type === 'fail' || (entry.type === 'info' && value.errors === undefined)) return;
     const failed = new Set((value.errors ?? []).map((error) => `${error.topic}-${error.partition}`));
@@ -190,15 +167,9 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
       const name = `${offset.topic}-${offset.partition}`;
       if (failed.has(name)) continue;
       const reads = this.partitionOf(value.groupId, offset.topic, offset.partition);
-      const accepted: AcceptedCommit = { consumer: value.consumer, memberId: value.memberId, generationId: value.generationId, offset: offset.offset, invokedAt: open.invokedAt, atMs: entry.atMs };
+      const accepted: AcceptedCommit = { consumer: value.consumer, memberId: value.memberId, generationId: value.generationId, offset: offset.offset, invokedAt, atMs: entry.atMs };
       assert(reads.commits.length < MAX_ITEMS, `the group history index exceeded ${MAX_ITEMS} commits of ${name}`);
       reads.commits.push(accepted);
-      const floor = open.floors.get(name);
-      if (floor !== undefined && accepted.offset < floor.offset) {
-        assert(this.backwards.length < MAX_ITEMS, `the group history index exceeded ${MAX_ITEMS} backward commits`);
-        this.backwards.push({ groupId: value.groupId, topic: offset.topic, partition: offset.partition, commit: accepted, floor });
-      }
-      if (reads.highest === undefined || accepted.offset > reads.highest.offset) reads.highest = accepted;
     }
   }
 
@@ -230,7 +201,7 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
   }
 
   finish(): GroupHistory {
-    this.finished ??= { groups: this.groups, acked: this.acked, known: this.known, backwards: this.backwards };
+    this.finished ??= { groups: this.groups, acked: this.acked, known: this.known };
     return this.finished;
   }
 }
