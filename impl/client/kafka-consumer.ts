@@ -35,7 +35,7 @@ export interface KafkaConsumerOptions {
    */
   readonly startAtMs?: number;
   /** The run's protocol rules; Kafka's when absent. */
-  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResumesAtCommittedOffset'>;
+  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResetUsesConfiguredPolicy'>;
   /**
    * Group mode: the consumer subscribes to `topic` as a member of this group (its `group.id`)
    * instead of assigning itself every partition. Absent: manual assignment, as the workload's
@@ -373,7 +373,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** Kafka's `OffsetFetcher.resetPositionsIfNeeded`: one ListOffsets per leader. */
   private resetPositions(partitions: readonly PartitionMetadata[]): number | undefined {
     const { byLeader, backoffUntilMs } = this.groupByLeader(partitions, 'list-offsets', (position) => position.offset === undefined);
-    const policy = this.options.autoOffsetReset ?? this.config.string('auto.offset.reset');
+    const configured = this.options.autoOffsetReset ?? this.config.string('auto.offset.reset');
+    // The mutant group-reset-uses-default-policy resets a group member by Kafka's default, latest.
+    const policy = this.membership !== undefined && !(this.options.rules?.groupResetUsesConfiguredPolicy ?? true) ? 'latest' : configured;
     const timestamp = policy === 'latest' ? LATEST_TIMESTAMP : EARLIEST_TIMESTAMP;
     for (const [broker, led] of byLeader) {
       const correlationId = this.nextCorrelationId++;
@@ -537,11 +539,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** The positions reached, owned partitions with a known position only (`allConsumed()`). */
   private consumedPositions(): { partition: number; offset: number }[] {
     const consumed: { partition: number; offset: number }[] = [];
-    // The mutant auto-commit-commits-high-watermark commits what the leader had, not what was read.
-    const consumedOnly = this.options.rules?.autoCommitCommitsConsumedPositions ?? true;
-    for (const [partition, position] of this.fetcher.positions) {
-      if (position.offset !== undefined) consumed.push({ partition, offset: consumedOnly ? position.offset : Math.max(position.offset, position.highWatermark) });
-    }
+    // The mutant auto-commit-one-past-position takes a position for the last record consumed.
+    const past = (this.options.rules?.autoCommitCommitsConsumedPositions ?? true) ? 0 : 1;
+    for (const [partition, position] of this.fetcher.positions) if (position.offset !== undefined) consumed.push({ partition, offset: position.offset + past });
     return consumed.sort((a, b) => a.partition - b.partition);
   }
 
@@ -571,11 +571,8 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       },
       committedOffsets: (offsets) => {
         for (const { partition, offset } of offsets) {
-          // No committed offset: the position stays unknown, and auto.offset.reset applies. The
-          // committed offset is the next record to read (Kafka's OffsetAndMetadata); the mutant
-          // resume-past-committed-offset reads it as the last record processed.
-          if (offset === null) continue;
-          this.seek(partition, (this.options.rules?.groupResumesAtCommittedOffset ?? true) ? offset : offset + 1, { committed: true });
+          // No committed offset: the position stays unknown, and auto.offset.reset applies.
+          if (offset !== null) this.seek(partition, offset, { committed: true });
         }
       },
     };

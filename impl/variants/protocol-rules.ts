@@ -96,8 +96,8 @@ export interface ProtocolRules {
   readonly rangeAssignorRangesDisjoint: boolean;
   /** Auto-commit commits the positions the polls consumed (`SubscriptionState.allConsumed`). */
   readonly autoCommitCommitsConsumedPositions: boolean;
-  /** A member resumes a newly owned partition at its committed offset, the next record to read. */
-  readonly groupResumesAtCommittedOffset: boolean;
+  /** A group member resets a partition without a committed offset by its configured `auto.offset.reset`. */
+  readonly groupResetUsesConfiguredPolicy: boolean;
 }
 
 /** Kafka's rules today: what a run follows without variants. */
@@ -130,7 +130,7 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   offsetCommitChecksGeneration: true,
   rangeAssignorRangesDisjoint: true,
   autoCommitCommitsConsumedPositions: true,
-  groupResumesAtCommittedOffset: true,
+  groupResetUsesConfiguredPolicy: true,
 });
 
 /** What one variant or mutant changes: a few rules, each away from Kafka's. */

@@ -153,19 +153,19 @@ export const MUTANTS = [
   },
   // ---- Group delivery mutants (the group-lost-write and group-poll-skip claims) ----
   {
-    name: 'auto-commit-commits-high-watermark',
+    name: 'auto-commit-one-past-position',
     area: 'groups',
     where: 'ConsumerCoordinator.maybeAutoCommitOffsetsAsync / SubscriptionState.allConsumed (KafkaConsumer.consumedPositions)',
-    summary: 'Auto-commit commits, for each owned partition, the high watermark the last fetch reported instead of the position the polls consumed, so the group is marked done with records no member has read.',
+    summary: 'Auto-commit commits each consumed position plus one, taking the position for the last record consumed instead of the next one to read, so the group is marked done with a record no member has read yet.',
     rules: { autoCommitCommitsConsumedPositions: false },
     groups: true,
   },
   {
-    name: 'resume-past-committed-offset',
+    name: 'group-reset-uses-default-policy',
     area: 'groups',
-    where: 'ConsumerCoordinator.refreshCommittedOffsetsIfNeeded (KafkaConsumer.membershipHost committedOffsets)',
-    summary: 'A member that is assigned a partition resumes one past its committed offset, reading the committed offset as the last record processed instead of the next one to read, so each handover skips a record.',
-    rules: { groupResumesAtCommittedOffset: false },
+    where: 'SubscriptionState.resetStrategy / OffsetFetcher.resetPositionsIfNeeded (KafkaConsumer.resetPositions)',
+    summary: 'A group member resets a partition that has no committed offset by Kafka\'s default auto.offset.reset (latest) instead of the consumer\'s configured earliest, so a group misses every record written before it first found its partitions.',
+    rules: { groupResetUsesConfiguredPolicy: false },
     groups: true,
   },
 ] as const satisfies readonly Mutant[];
