@@ -35,6 +35,8 @@ const SHOWN: readonly [string, MutantName, number][] = [
   ['duplicate', 'producer-retry-new-sequence', 1],
   ['poll-skip', 'consumer-skips-record-at-position', 1],
   ['SingleConsumerPerPartition', 'range-assignor-overlapping-ranges', 1],
+  ['group-poll-skip', 'auto-commit-one-past-position', 1],
+  ['group-lost-write', 'group-reset-uses-default-policy', 1],
 ];
 
 /** [claim, variant, seed]: claims a historical variant's run shows failing (with the groups the variant needs). */

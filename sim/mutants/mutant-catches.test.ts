@@ -29,6 +29,8 @@ const CAUGHT: readonly [MutantName, number, string][] = [
   ['producer-retry-new-sequence', 1, 'duplicate'],
   ['consumer-skips-record-at-position', 1, 'lost-write'],
   ['range-assignor-overlapping-ranges', 1, 'SingleConsumerPerPartition'],
+  ['auto-commit-one-past-position', 1, 'group-poll-skip'],
+  ['group-reset-uses-default-policy', 1, 'group-lost-write'],
 ];
 
 /**
