@@ -41,7 +41,7 @@ export interface GroupCoordinatorServiceOptions {
   readonly io: BrokerIo;
   readonly image: MetadataState;
   /** The run's protocol rules (the no-generation-check variant reaches the shards' commit validation). */
-  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration'>;
+  readonly rules: Pick<ProtocolRules, 'offsetCommitChecksGeneration' | 'joinReplacesStaticMemberInEveryState' | 'heartbeatAnswersRebalanceInProgress' | 'syncGroupAnswersOwnAssignment' | 'syncGroupAnswersNewAssignment'>;
   /** A fresh member id suffix, from the broker's random stream (Kafka's `UUID.randomUUID()`). */
   newUuid(): string;
   getPartition(name: string): Partition | undefined;
@@ -255,6 +255,9 @@ export class GroupCoordinatorService {
         case 'cancel-timer':
           io.cancelTimer(`${GROUP_COORDINATOR_TIMER_PREFIX}${index}:${effect.key}`);
           break;
+        case 'mark':
+          io.mark(effect.name);
+          break;
         case 'transition': {
           // One shard per leadership, and leader epochs are never reused: a shard is named by its
           // partition and epoch, and a group by its shard and its instance number there.
@@ -373,6 +376,10 @@ export class GroupCoordinatorService {
       deferredEventsMax: 10_000,
       appendsInFlightMax: 1_000,
       offsetCommitChecksGeneration: this.options.rules.offsetCommitChecksGeneration,
+      joinReplacesStaticMemberInEveryState: this.options.rules.joinReplacesStaticMemberInEveryState,
+      heartbeatAnswersRebalanceInProgress: this.options.rules.heartbeatAnswersRebalanceInProgress,
+      syncGroupAnswersOwnAssignment: this.options.rules.syncGroupAnswersOwnAssignment,
+      syncGroupAnswersNewAssignment: this.options.rules.syncGroupAnswersNewAssignment,
     };
   }
 }

@@ -271,6 +271,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return this.onDisconnected(input.peer);
       case 'signal':
         return this.requestControlledShutdown();
+      case 'application-stall':
+        // A broker has no application loop of its own: only clients stall.
+        return;
       default:
         assertNever(input, 'broker input');
     }

@@ -3,6 +3,7 @@ import { assert, assertNever, fail } from '../common/assert.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import {
   CONSUMER_PROTOCOL_TYPE,
+  POLL_TIMEOUT_LEAVE_REASON,
   type FindCoordinatorResponse,
   type GroupRequest,
   type GroupResponse,
@@ -509,7 +510,7 @@ export abstract class AbstractCoordinator {
       }
       if (this.nowMs >= this.pollDeadlineMs) {
         // `handlePollTimeoutExpiry`.
-        this.maybeLeaveGroup('consumer poll timeout has expired.');
+        this.maybeLeaveGroup(POLL_TIMEOUT_LEAVE_REASON);
         continue;
       }
       if (this.heartbeatInFlight || this.nowMs < this.nextHeartbeatAtMs) {

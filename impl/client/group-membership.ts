@@ -114,6 +114,10 @@ export class GroupMembership {
   /** The rebalance callback last run, so that a removal is told apart as revoked or lost. */
   private lastCallback: 'onPartitionsRevoked' | 'onPartitionsLost' | undefined;
   private fatal: FatalError | undefined;
+  /** The generation last reported idle (`idle-member`), so that each is reported once. */
+  private idleGeneration: number | undefined;
+  /** The core reported `closed`: it refuses every input but late answers. */
+  private closedByCore = false;
 
   constructor(
     private readonly name: string,
@@ -135,6 +139,11 @@ export class GroupMembership {
   get view(): GroupMemberView {
     const generation = this.core.currentGeneration;
     return { groupId: this.groupId, memberId: generation.memberId, generationId: generation.generationId, state: this.core.state, owned: this.core.assignment };
+  }
+
+  /** Whether `close()` has finished (the core's `closed` effect). */
+  get closed(): boolean {
+    return this.closedByCore;
   }
 
   get fatalError(): FatalError | undefined {
@@ -174,11 +183,25 @@ export class GroupMembership {
     this.handle({ type: 'poll', nowMs: this.host.nowMs(), positions: offsets });
   }
 
+  /**
+   * `KafkaConsumer.close()` with the consumed positions: the core's final auto-commit, then
+   * `onLeavePrepare` and, for a dynamic member, LeaveGroup (spec/consumer-coordinator.md).
+   */
+  close(positions: readonly { readonly partition: number; readonly offset: number }[]): void {
+    assert(!this.closedByCore, 'close after the consumer closed');
+    const offsets: PartitionOffset[] = positions.map(({ partition, offset }) => ({ topic: this.topic, partition, offset, leaderEpoch: -1, metadata: '' }));
+    this.handle({ type: 'close', nowMs: this.host.nowMs(), positions: offsets });
+  }
+
   onTimer(key: string): void {
+    // The core cancelled its timers when it closed; one already due is dropped with them.
+    if (this.closedByCore) return;
     this.handle({ type: 'timer-expired', nowMs: this.host.nowMs(), key });
   }
 
   onMetadata(response: MetadataResponse): void {
+    // A metadata answer that was on the wire at close: nothing uses it any more.
+    if (this.closedByCore) return;
     const partitionsPerTopic = new Map<string, number>();
     for (const topic of response.topics) if (topic.error === 'NONE' && topic.partitions.length > 0) partitionsPerTopic.set(topic.name, topic.partitions.length);
     this.handle({ type: 'metadata-update', nowMs: this.host.nowMs(), brokers: response.brokers, partitionsPerTopic });
@@ -209,6 +232,21 @@ export class GroupMembership {
   private handle(input: ConsumerCoordinatorInput): void {
     this.lastCallback = undefined;
     for (const effect of this.core.handle(input)) this.apply(effect);
+    this.maybeMarkIdle();
+  }
+
+  /**
+   * The `idle-member` mark (issue 13's "extra consumers sit idle"): the member is stable in a
+   * generation whose assignment gave it no partition, as a group with more members than
+   * partitions must do to one of them. Reported once per generation.
+   */
+  private maybeMarkIdle(): void {
+    if (this.closedByCore || this.core.state !== 'STABLE.assigned' || this.core.assignment.length > 0) return;
+    const { generationId } = this.core.currentGeneration;
+    assert(generationId >= 0, 'a stable member outside a generation');
+    if (this.idleGeneration === generationId) return;
+    this.idleGeneration = generationId;
+    this.host.effect({ type: 'mark', name: 'idle-member' });
   }
 
   private apply(effect: ConsumerCoordinatorEffect): void {
@@ -240,6 +278,7 @@ export class GroupMembership {
         this.fatal = effect.error;
         return;
       case 'closed':
+        this.closedByCore = true;
         return;
       default:
         assertNever(effect, 'consumer coordinator effect');

@@ -47,6 +47,7 @@ export class KafkaAdmin implements SimulatedNode<KafkaMessage> {
       }
       case 'disconnected':
       case 'signal':
+      case 'application-stall':
         return [];
       default:
         return assertNever(input, 'admin input');

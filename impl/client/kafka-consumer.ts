@@ -47,6 +47,12 @@ export interface KafkaConsumerOptions {
    * its own `group.instance.id`, `partition.assignment.strategy`, and so on. Group mode only.
    */
   readonly configOverrides?: Readonly<Record<string, string>>;
+  /**
+   * Group mode: when the application calls `KafkaConsumer.close()` (simulated ms); never when
+   * absent. A member that starts late (`startAtMs`) and closes early is the issue's "members that
+   * join late and leave" (issue 13).
+   */
+  readonly closeAtMs?: number;
 }
 
 /** A request on the wire, by kind (the part of Kafka's `InFlightRequests` the consumer needs). */
@@ -110,6 +116,17 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** By broker: no request until then after its connection failed (a reconnect backoff). */
   private readonly nodeBackoffUntilMs = new Map<number, number>();
   private pollOpen = false;
+  /**
+   * The application's stall (`application-stall`): no poll starts before this time. A stall that
+   * comes while a poll is open waits in `pendingStallMs` until the poll returns.
+   */
+  private stalledUntilMs = 0;
+  private pendingStallMs = 0;
+  /**
+   * `close()` was called: the application thread waits in it (no more polls) while the core
+   * finishes its final commit and leaves; `closed` once the core reports it done.
+   */
+  private closeCalled = false;
   private nextCorrelationId = 1;
   private effects: NodeEffect<KafkaMessage>[] = [];
 
@@ -122,10 +139,12 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.fetcher = new Fetcher(options.topic, options.rules);
     if (options.groupId === undefined) {
       assert(options.configOverrides === undefined, 'per-consumer config overrides are for group members');
+      assert(options.closeAtMs === undefined, 'only a group member is closed by the workload');
       this.config = options.config;
       this.membership = undefined;
     } else {
       assert(options.groupId !== '', 'a group member needs a non-empty group id');
+      assert(options.closeAtMs === undefined || options.closeAtMs >= (options.startAtMs ?? 0), 'a consumer closes before it starts');
       this.config = new ConfigView({ ...options.config.overrides, ...options.configOverrides, 'group.id': options.groupId });
       this.membership = new GroupMembership(options.name, options.topic, this.config, options.brokers, this.membershipHost(), options.rules);
       // The subscription itself emits nothing to carry out yet: no coordinator is known.
@@ -146,6 +165,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     return this.membership?.view;
   }
 
+  /** Whether `close()` has finished: the member has left (or, static, stopped) and does nothing more. */
+  get closed(): boolean {
+    return this.membership?.closed === true;
+  }
+
   /** Offsets consumed so far, by partition (the next offset to read). */
   consumedUpTo(partition: number): number | undefined {
     return this.fetcher.positions.get(partition)?.offset;
@@ -154,9 +178,12 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
     this.effects = [];
     switch (input.type) {
-      case 'start':
-        this.timer('poll', Math.max(1, (this.options.startAtMs ?? 0) - this.environment.clock.nowMs()));
+      case 'start': {
+        const nowMs = this.environment.clock.nowMs();
+        this.timer('poll', Math.max(1, (this.options.startAtMs ?? 0) - nowMs));
+        if (this.options.closeAtMs !== undefined) this.timer('close', Math.max(1, this.options.closeAtMs - nowMs));
         break;
+      }
       case 'timer':
         this.onTimer(input.name);
         break;
@@ -169,6 +196,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         break;
       }
       case 'signal':
+        break;
+      case 'application-stall':
+        this.stallApplication(input.durationMs);
         break;
       default:
         assertNever(input, 'consumer input');
@@ -187,8 +217,10 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     const groupLimit = this.membership === undefined ? 0 : 4 * MAX_IN_FLIGHT_REQUESTS;
     assert(this.inFlightRequests.size <= 2 * this.options.brokers.length + 1 + groupLimit, 'too many requests in flight');
     assert(this.nodeBackoffUntilMs.size <= this.options.brokers.length, 'backoff for an unknown broker');
+    if (this.closeCalled) assert(!this.pollOpen, 'a poll open after close');
     if (this.membership !== undefined) {
       this.membership.checkInvariants();
+      if (this.membership.closed) assert(this.fetcher.positions.size === 0, 'a closed consumer still has positions');
       for (const partition of this.fetcher.positions.keys()) assert(this.membership.view.owned.some((tp) => tp.partition === partition), `a position for unowned partition ${partition}`);
     }
   }
@@ -201,8 +233,31 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.effects.push({ type: 'history', record });
   }
 
+  /**
+   * The application is stuck for `durationMs` (the `client-stall` fault): Kafka's poll loop calls
+   * poll() again only once the handler of the last poll's records returns. A stall that comes
+   * during a poll is the processing of what that poll returns; between polls it holds the next
+   * one. The heartbeats go on (Kafka's background thread; here the group timers, which need no
+   * poll), so a stall past `max.poll.interval.ms` makes the member leave the group (KIP-62).
+   */
+  private stallApplication(durationMs: number): void {
+    assert(Number.isSafeInteger(durationMs) && durationMs >= 0, `bad application stall ${durationMs}`);
+    if (this.pollOpen) {
+      this.pendingStallMs = Math.max(this.pendingStallMs, durationMs);
+      return;
+    }
+    this.stalledUntilMs = Math.max(this.stalledUntilMs, this.environment.clock.nowMs() + durationMs);
+  }
+
   private onTimer(name: string): void {
-    if (name === 'poll') return this.startPoll();
+    if (name === 'close') return this.close();
+    // The application thread is inside close() (or done): it polls no more.
+    if (this.closeCalled && (name === 'poll' || name === 'poll-timeout' || name === 'backoff')) return;
+    if (name === 'poll') {
+      const stalledMs = this.stalledUntilMs - this.environment.clock.nowMs();
+      if (stalledMs > 0) return this.timer('poll', stalledMs);
+      return this.startPoll();
+    }
     if (name.startsWith(GROUP_TIMER_PREFIX)) {
       (this.membership as GroupMembership).onTimer(name.slice(GROUP_TIMER_PREFIX.length));
       if (this.pollOpen) this.pollStep();
@@ -227,12 +282,38 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.onDisconnect(request.broker, 'REQUEST_TIMED_OUT', request.kind === 'group' ? 'group' : 'data');
   }
 
+  /**
+   * The application calls `KafkaConsumer.close()`: the open poll returns first (one thread), then
+   * the coordinator commits the positions reached (auto-commit), revokes the partitions and
+   * leaves: a dynamic member with LeaveGroup, a static one (KIP-345) without, so that its
+   * partitions wait for it until its session times out or another process takes its
+   * `group.instance.id`. Nothing is fetched once close is called.
+   */
+  private close(): void {
+    assert(this.membership !== undefined, 'only a group member is closed by the workload');
+    if (this.closeCalled) return;
+    const positions = this.consumedPositions();
+    this.endOpenPoll();
+    this.closeCalled = true;
+    for (const name of ['poll', 'poll-timeout', 'backoff']) this.effects.push({ type: 'cancel-timer', name });
+    this.membership.close(positions);
+  }
+
   /** The application calls poll: one Jepsen `poll` operation opens. */
   private startPoll(): void {
     assert(!this.pollOpen, 'a poll started while one was open');
+    assert(!this.closeCalled, 'a poll after close');
     // Kafka's poll first runs the coordinator (join, rebalance callbacks, auto-commit of the
     // positions earlier polls reached), then fetches: group events it records come first.
-    if (this.membership !== undefined) this.membership.poll(this.consumedPositions());
+    if (this.membership !== undefined) {
+      this.membership.poll(this.consumedPositions());
+      // KIP-345: FencedInstanceIdException means another process now holds this consumer's
+      // group.instance.id (a replacement that joined after it, or an old process that rejoined
+      // after its replacement). The exception is fatal and poll throws it from then on; the
+      // workload's application does what one should, and closes the consumer, as a process that
+      // exits on it would. A static member's close sends no LeaveGroup, so the holder stays.
+      if (this.membership.fatalError?.exception === 'FencedInstanceIdException') return this.close();
+    }
     this.pollOpen = true;
     this.history({ type: 'invoke', process: this.options.name, f: 'poll', value: { consumer: this.options.name } });
     this.timer('poll-timeout', POLL_TIMEOUT_MS);
@@ -258,6 +339,10 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     assert(this.pollOpen, 'a poll completed that was not open');
     assert(this.fetcher.bufferedCount === 0, 'a poll completed with completed fetches undrained');
     this.pollOpen = false;
+    if (this.pendingStallMs > 0) {
+      this.stalledUntilMs = Math.max(this.stalledUntilMs, this.environment.clock.nowMs() + this.pendingStallMs);
+      this.pendingStallMs = 0;
+    }
     this.effects.push({ type: 'cancel-timer', name: 'poll-timeout' });
     const process = this.options.name;
     switch (outcome.type) {
@@ -473,7 +558,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       case 'MetadataResponse':
         assert(request.kind === 'metadata', `a MetadataResponse answered a ${request.kind} request`);
         this.metadata = message;
-        this.metadataUpdateRequested = false;
+        // Metadata that lists no broker (every broker fenced or shutting down when it was built)
+        // leaves the group coordinator nobody to ask FindCoordinator; Kafka's
+        // `ensureCoordinatorReady` then fails with `noBrokersAvailable`, which is retriable and
+        // waits for a metadata update (`client.awaitMetadataUpdate`). Ask again, after the backoff.
+        this.metadataUpdateRequested = message.brokers.length === 0;
         this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.retryBackoffMs();
         // The leader's assignment and its rejoin check read the partition counts from here.
         this.membership?.onMetadata(message);

@@ -154,6 +154,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
         this.onDisconnected(input.peer);
         break;
       case 'signal':
+      case 'application-stall':
         return this.effects;
       default:
         assertNever(input, 'producer input');

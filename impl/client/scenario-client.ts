@@ -55,6 +55,7 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
       case 'start':
       case 'disconnected':
       case 'signal':
+      case 'application-stall':
         return [];
       case 'timer':
         if (input.name === 'timeout') {

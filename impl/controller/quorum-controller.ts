@@ -135,6 +135,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
           return this.onMessage(input.from, input.message);
         case 'disconnected':
         case 'signal':
+        case 'application-stall':
           return [];
         default:
           return assertNever(input, 'controller input');

@@ -106,7 +106,14 @@ export type NodeInput<M extends Message> =
    */
   | { readonly type: 'disconnected'; readonly peer: NodeId }
   /** SIGTERM from the operator (the nemesis): shut down cleanly, then `halt`. */
-  | { readonly type: 'signal'; readonly signal: 'SIGTERM' };
+  | { readonly type: 'signal'; readonly signal: 'SIGTERM' }
+  /**
+   * The node's application code (the workload loop a client runs, e.g. a consumer's poll loop) is
+   * stuck for `durationMs`: a slow record handler, a blocking call. The client library's own
+   * background work (Kafka's heartbeat thread) keeps running. A node without such an application
+   * ignores it. The `client-stall` fault sends it.
+   */
+  | { readonly type: 'application-stall'; readonly durationMs: number };
 
 /** A lifecycle event for the conformance monitor; `type` is the model machine's event name. */
 export interface LifecycleEvent {

@@ -198,6 +198,7 @@ export abstract class ClassicGroupRebalance {
     if (!group.hasMember(memberId)) return EMPTY_RESULT;
     const member = group.member(memberId);
     if (member.hasSatisfiedHeartbeat()) return EMPTY_RESULT;
+    this.ctx.mark('group-member-session-expired', group.groupId);
     return this.removeMemberAndUpdateClassicGroup(group, member);
   }
 
@@ -272,7 +273,7 @@ export abstract class ClassicGroupRebalance {
         const member = group.member(request.memberId);
         future.complete({
           type: 'SyncGroupResponse', correlationId: request.correlationId, error: 'NONE',
-          protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment,
+          protocolType: group.protocolType, protocolName: group.protocolName, assignment: this.syncAssignmentOf(group, member),
         });
         return EMPTY_RESULT;
       }
@@ -295,8 +296,12 @@ export abstract class ClassicGroupRebalance {
       assert(result.records.length === 0, `group ${group.groupId}: a failed assignment write produced records`);
       return;
     }
+    // The members' assignments are set first, then answered. The mutant sync-gives-previous-assignment
+    // swaps the two lines: each member is answered with what it held in the previous generation.
+    const answerFirst = this.config.syncGroupAnswersNewAssignment === false;
+    if (answerFirst) this.propagateAssignment(group, 'NONE');
     for (const member of group.members.values()) member.assignment = assignment.get(member.memberId) ?? EMPTY_ASSIGNMENT;
-    this.propagateAssignment(group, 'NONE');
+    if (!answerFirst) this.propagateAssignment(group, 'NONE');
     group.transitionTo('ASSIGNMENT_PERSISTED');
   }
 
@@ -323,10 +328,21 @@ export abstract class ClassicGroupRebalance {
         type: 'SyncGroupResponse', correlationId: -1, error,
         protocolType: error === 'NONE' ? group.protocolType : null,
         protocolName: error === 'NONE' ? group.protocolName : null,
-        assignment: member.assignment,
+        assignment: this.syncAssignmentOf(group, member),
       });
       if (answered) this.rescheduleClassicGroupMemberHeartbeat(group, member);
     }
+  }
+
+  /**
+   * The assignment a SyncGroup answer hands `member`: its own. The mutant
+   * sync-gives-leader-assignment hands every member the leader's (the slip of reading the
+   * assignment of the member that sent the assignments, not of the one being answered).
+   */
+  private syncAssignmentOf(group: ClassicGroup, member: ClassicGroupMember): Uint8Array {
+    if (this.config.syncGroupAnswersOwnAssignment !== false) return member.assignment;
+    if (group.leaderId === null || !group.hasMember(group.leaderId)) return member.assignment;
+    return group.member(group.leaderId).assignment;
   }
 
 

@@ -165,10 +165,14 @@ export class ClassicGroup {
     return this.staticMembers.get(groupInstanceId);
   }
 
-  /** Kafka's `add`: the first member fixes the protocol type and becomes leader. */
-  add(member: ClassicGroupMember, join: ClassicGroupMember['awaitingJoin']): void {
+  /**
+   * Kafka's `add`: the first member fixes the protocol type and becomes leader. A static member's
+   * instance id maps to it; `secondInstanceAllowed` (the kafka-8500 variant only) lets it take the
+   * mapping from a member of the same instance that stays, as Kafka's `addStaticMember` did.
+   */
+  add(member: ClassicGroupMember, join: ClassicGroupMember['awaitingJoin'], secondInstanceAllowed = false): void {
     if (member.groupInstanceId !== null) {
-      assert(!this.staticMembers.has(member.groupInstanceId), `static member ${member.groupInstanceId} is already in ${this.groupId}`);
+      assert(secondInstanceAllowed || !this.staticMembers.has(member.groupInstanceId), `static member ${member.groupInstanceId} is already in ${this.groupId}`);
       this.staticMembers.set(member.groupInstanceId, member.memberId);
     }
     if (this.members.size === 0) this.protocolType = member.protocolType;
@@ -190,7 +194,8 @@ export class ClassicGroup {
       this.members.delete(memberId);
       this.decrementSupportedProtocols(removed);
       if (removed.isAwaitingJoin) this.numMembersAwaitingJoinResponse--;
-      if (removed.groupInstanceId !== null) this.staticMembers.delete(removed.groupInstanceId);
+      // Only the mapping to this member: under kafka-8500 the instance may map to a second member.
+      if (removed.groupInstanceId !== null && this.staticMembers.get(removed.groupInstanceId) === memberId) this.staticMembers.delete(removed.groupInstanceId);
     }
     if (this.isLeader(memberId)) {
       const next = this.members.keys().next();

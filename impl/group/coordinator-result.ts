@@ -60,7 +60,19 @@ export interface CoordinatorContext {
   cancel(key: string): void;
   groupTransition(groupId: string, instance: number, event: ConsumerGroupEventType, from: ClassicGroupState | 'Absent', to: ClassicGroupState): void;
   groupCreated(groupId: string): void;
+  /** Reports a coverage mark for `groupId` (see {@link GroupCoordinatorMark}). */
+  mark(name: GroupCoordinatorMark, groupId: string): void;
 }
+
+/**
+ * The coordinator's coverage marks (`properties/invariants/groups/group-sometimes.ts`).
+ * `static-member-replaced`: a JoinGroup with an unknown member id and a known `group.instance.id`
+ * gave the instance a new member id (KIP-345's `replaceStaticMember`), fencing the old one.
+ * `group-member-session-expired`: a current member's session timed out and it was removed
+ * (`expireClassicGroupMemberHeartbeat`). `group-member-left-on-poll-timeout`: a current member
+ * left with LeaveGroup because its application stopped polling (KIP-62; the KIP-800 reason says so).
+ */
+export type GroupCoordinatorMark = 'static-member-replaced' | 'group-member-session-expired' | 'group-member-left-on-poll-timeout';
 
 /** The configs of the classic group coordinator, by Kafka's keys (`GroupCoordinatorConfig`). */
 export interface GroupCoordinatorConfig {
@@ -85,6 +97,22 @@ export interface GroupCoordinatorConfig {
   readonly appendsInFlightMax: number;
   /** Kafka's generation fencing of OffsetCommit; false under the no-generation-check variant. Absent: true. */
   readonly offsetCommitChecksGeneration?: boolean;
+  /**
+   * Test-only mutants' rules (`sim/mutants/`, `ProtocolRules`); absent: Kafka's behaviour (true).
+   * Heartbeat answers REBALANCE_IN_PROGRESS while the group prepares a rebalance.
+   */
+  readonly heartbeatAnswersRebalanceInProgress?: boolean;
+  /** SyncGroup answers each member with its own assignment. */
+  readonly syncGroupAnswersOwnAssignment?: boolean;
+  /** SyncGroup answers with the new generation's assignment (set before the answers go). */
+  readonly syncGroupAnswersNewAssignment?: boolean;
+  /**
+   * KIP-345 as fixed by KAFKA-8500: a JoinGroup with an unknown member id and a known
+   * `group.instance.id` replaces the instance's member id in every group state. False under the
+   * kafka-8500 variant: only in Stable; elsewhere the join adds a second member with the instance
+   * id. Absent: true.
+   */
+  readonly joinReplacesStaticMemberInEveryState?: boolean;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {

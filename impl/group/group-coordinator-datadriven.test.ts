@@ -8,18 +8,23 @@ import { DEFAULT_GROUP_COORDINATOR_CONFIG } from './coordinator-result.ts';
 import type { GroupCoordinatorRecord } from './group-coordinator-records.ts';
 import type { ShardEffect } from './group-coordinator-shard.ts';
 import { GroupCoordinatorHarness } from './group-coordinator-harness.ts';
+import { rulesChangedFromKafka } from '../variants/protocol-rules.ts';
+import { isVariantName, rulesForVariants, variantByName } from '../variants/variant-registry.ts';
 
 // Scenario scripts for the group coordinator shard, in etcd raft's datadriven style: each file
 // under testdata/coordinator/ is a story (joins, syncs, heartbeats, timers, commits, failover)
 // with every effect the shard emits after each step. Refresh the expected outputs with
 // `REFKA_REWRITE=1 npx vitest run impl/group/group-coordinator-datadriven.test.ts` and review the diff.
+// A file may start with `setup variant=NAME max=N` to run the shard under a historical variant's
+// rules, or with another group.max.size.
 
 const TESTDATA = join(import.meta.dirname, 'testdata', 'coordinator');
 const text = new TextEncoder();
 const decode = (bytes: Uint8Array): string => (bytes.length === 0 ? '-' : new TextDecoder().decode(bytes));
 
 class CoordinatorScript {
-  private readonly harness = new GroupCoordinatorHarness({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, groupMaxSize: 3 });
+  private harness = new GroupCoordinatorHarness({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, groupMaxSize: 3 });
+  private stepped = false;
 
   constructor(private readonly file: string) {}
 
@@ -32,6 +37,8 @@ class CoordinatorScript {
     };
     const client = (): number => Number(arg('client').replace(/^c/, ''));
     const correlationId = testCase.line;
+    if (testCase.command === 'setup') return this.setup(testCase.args.get('variant'), intArg(this.file, testCase, 'max', 3), testCase.line);
+    this.stepped = true;
     switch (testCase.command) {
       case 'load':
         return this.effects(h.load(intArg(this.file, testCase, 'epoch'), testCase.args.has('fresh')));
@@ -96,6 +103,26 @@ class CoordinatorScript {
     }
   }
 
+  /**
+   * `setup [variant=NAME] [max=N]`, before any other command: the shard follows that historical
+   * variant's protocol rules (`impl/variants/variant-registry.ts`) as a broker of a run with
+   * `--variant` does (`GroupCoordinatorService`), and `group.max.size` is N (3 otherwise).
+   */
+  private setup(name: string | undefined, groupMaxSize: number, line: number): string {
+    if (this.stepped) throw new DataDrivenError(this.file, line, "'setup' must come before every other command");
+    if (name !== undefined && !isVariantName(name)) throw new DataDrivenError(this.file, line, `unknown variant ${name}`);
+    const rules = rulesForVariants(name === undefined ? [] : [name]);
+    this.harness = new GroupCoordinatorHarness({
+      ...DEFAULT_GROUP_COORDINATOR_CONFIG,
+      groupMaxSize,
+      offsetCommitChecksGeneration: rules.offsetCommitChecksGeneration,
+      joinReplacesStaticMemberInEveryState: rules.joinReplacesStaticMemberInEveryState,
+    });
+    this.stepped = true;
+    const changed = name === undefined ? [] : rulesChangedFromKafka(variantByName(name).rules);
+    return `group.max.size ${groupMaxSize}; rules: ${changed.length === 0 ? "Kafka's" : changed.map((rule) => `${rule}=${String(rules[rule])}`).join(' ')}`;
+  }
+
   private effects(effects: readonly ShardEffect[]): string {
     const lines = effects.map(formatEffect);
     return lines.length === 0 ? 'ok' : lines.join('\n');
@@ -153,6 +180,8 @@ function formatEffect(effect: ShardEffect): string {
       return `timer ${effect.key} at ${effect.deadlineMs}`;
     case 'cancel-timer':
       return `cancel ${effect.key}`;
+    case 'mark':
+      return `mark ${effect.name} ${effect.groupId}`;
     case 'transition':
       return effect.machine === 'consumer-group'
         ? `group ${effect.groupId}#${effect.instance}: ${effect.from} -> ${effect.to} (${effect.event})`

@@ -60,6 +60,7 @@ export class GroupCoordinatorHarness {
           this.timers.delete(effect.key);
           break;
         case 'transition':
+        case 'mark':
           break;
         default:
           assertNever(effect, 'shard effect');

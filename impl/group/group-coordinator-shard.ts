@@ -6,6 +6,7 @@ import type { CoordinatorShardEventType, CoordinatorState } from '../../model/co
 import type { ClassicGroup } from './classic-group.ts';
 import {
   appendErrorToResponseError, type CoordinatorContext, type CoordinatorResult, type GroupCoordinatorConfig, type TimerTask,
+  type GroupCoordinatorMark,
 } from './coordinator-result.ts';
 import type { GroupCoordinatorRecord } from './group-coordinator-records.ts';
 import { GroupMetadataManager, type RequestContext } from './group-metadata-manager.ts';
@@ -52,6 +53,11 @@ export type ShardEffect =
       readonly type: 'transition'; readonly machine: 'consumer-group'; readonly groupId: string; readonly instance: number;
       readonly event: ConsumerGroupEventType; readonly from: ClassicGroupState | 'Absent'; readonly to: ClassicGroupState;
     }
+  /**
+   * A coverage mark (`properties/invariants/groups/group-sometimes.ts`): a behaviour a sweep must
+   * reach, which no response or record shows on its own.
+   */
+  | { readonly type: 'mark'; readonly name: GroupCoordinatorMark; readonly groupId: string }
   /** A lifecycle move of the shard itself (`model/coordinator-shard.machine.ts`). */
   | { readonly type: 'transition'; readonly machine: 'coordinator-shard'; readonly event: CoordinatorShardEventType; readonly from: CoordinatorState; readonly to: CoordinatorState };
 
@@ -216,6 +222,7 @@ export class GroupCoordinatorShard {
       groupTransition: (groupId, instance, event, from, to) =>
         this.effects.push({ type: 'transition', machine: 'consumer-group', groupId, instance, event, from, to }),
       groupCreated: (groupId) => this.createdInWrite.push(groupId),
+      mark: (name, groupId) => this.effects.push({ type: 'mark', name, groupId }),
     };
   }
 

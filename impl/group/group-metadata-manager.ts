@@ -1,7 +1,7 @@
 import { assert, assertNever } from '../common/assert.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import type { HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse } from '../protocol/group-messages.ts';
-import { UNKNOWN_MEMBER_ID } from '../protocol/group-messages.ts';
+import { POLL_TIMEOUT_LEAVE_REASON, UNKNOWN_MEMBER_ID } from '../protocol/group-messages.ts';
 import type { ClassicGroup } from './classic-group.ts';
 import { ClassicGroupMember, type ResponseFuture } from './classic-group-member.ts';
 import { ClassicGroupRebalance, type RequestContext } from './classic-group-rebalance.ts';
@@ -75,7 +75,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
     assert(!group.hasMember(newMemberId) && !group.isPendingMember(newMemberId), `member id ${newMemberId} generated twice`);
     if (request.groupInstanceId !== null) {
       const existingMemberId = group.staticMemberId(request.groupInstanceId);
-      if (existingMemberId !== undefined) {
+      if (existingMemberId !== undefined && this.replacesStaticMember(group)) {
         return this.updateStaticMemberThenRebalanceOrCompleteJoin(request, group, existingMemberId, newMemberId, future);
       }
       return this.addMemberThenRebalanceOrCompleteJoin(request, requestContext, group, newMemberId, future);
@@ -143,6 +143,17 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
   }
 
 
+  /**
+   * Whether a known instance joining with an unknown member id replaces its member id now. Kafka
+   * does in every state since KAFKA-8500 (PR #6899); before, only in Stable, and in the other
+   * states the join added a second member under the instance id, which took the instance's
+   * mapping (the old id is then fenced, but stays a member, with an assignment, until its
+   * session times out).
+   */
+  private replacesStaticMember(group: ClassicGroup): boolean {
+    return this.config.joinReplacesStaticMemberInEveryState !== false || group.isInState('Stable');
+  }
+
   /** Kafka's `acceptJoiningMember`: `group.max.size`, counted as Kafka counts it in each state. */
   private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
     switch (group.state) {
@@ -171,7 +182,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
     member.isNew = true;
     // A member joining during the delayed initial rebalance extends the delay.
     if (group.isInState('PreparingRebalance') && group.previousState === 'Empty') group.newMemberAdded = true;
-    group.add(member, future);
+    group.add(member, future, this.config.joinReplacesStaticMemberInEveryState === false);
     // New members cannot heartbeat while parked: a bound on defunct joiners (Kafka's comment).
     this.scheduleHeartbeat(group.groupId, memberId, this.config.groupNewMemberJoinTimeoutMs);
     return this.maybePrepareRebalanceOrCompleteJoin(group);
@@ -196,6 +207,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
     assert(instanceId !== null, 'only a static member is replaced');
     const currentLeader = group.leaderId;
     const replaced = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
+    this.ctx.mark('static-member-replaced', group.groupId);
     replaced.fencedJoin?.complete({ ...joinError(replaced.fencedJoin.correlationId, oldMemberId, 'FENCED_INSTANCE_ID') });
     replaced.fencedSync?.complete(syncError(replaced.fencedSync.correlationId, 'FENCED_INSTANCE_ID'));
     // Kafka lets the old id's heartbeat timer fire harmlessly; refka cancels it to keep the timer table small.
@@ -270,7 +282,9 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         return { records: [], response: reply('UNKNOWN_MEMBER_ID') };
       case 'PreparingRebalance':
         this.rescheduleClassicGroupMemberHeartbeat(group, group.member(request.memberId));
-        return { records: [], response: reply('REBALANCE_IN_PROGRESS') };
+        // The heartbeat is how a Stable member learns that it must rejoin. The mutant
+        // heartbeat-hides-rebalance answers as for Stable (the slip of merging this case into the next).
+        return { records: [], response: reply(this.config.heartbeatAnswersRebalanceInProgress === false ? 'NONE' : 'REBALANCE_IN_PROGRESS') };
       case 'CompletingRebalance':
       case 'Stable':
         this.rescheduleClassicGroupMemberHeartbeat(group, group.member(request.memberId));
@@ -299,13 +313,19 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         // The admin path: removal by instance id alone.
         const memberId = leaving.groupInstanceId === null ? undefined : group.staticMemberId(leaving.groupInstanceId);
         if (memberId === undefined) error = 'UNKNOWN_MEMBER_ID';
-        else this.removeCurrentMemberFromClassicGroup(group, memberId);
+        else {
+          this.markPollTimeoutLeave(group.groupId, leaving.reason);
+          this.removeCurrentMemberFromClassicGroup(group, memberId);
+        }
       } else if (group.isPendingMember(leaving.memberId)) {
         group.remove(leaving.memberId);
         this.ctx.cancel(heartbeatKey(group.groupId, leaving.memberId));
       } else {
         error = this.validateMember(group, leaving.memberId, leaving.groupInstanceId);
-        if (error === 'NONE') this.removeCurrentMemberFromClassicGroup(group, leaving.memberId);
+        if (error === 'NONE') {
+          this.markPollTimeoutLeave(group.groupId, leaving.reason);
+          this.removeCurrentMemberFromClassicGroup(group, leaving.memberId);
+        }
       }
       members.push({ memberId: leaving.memberId, groupInstanceId: leaving.groupInstanceId, error });
     }
@@ -319,6 +339,11 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
       response: { type: 'LeaveGroupResponse', correlationId: request.correlationId, error: 'NONE', members },
       ...(result.appendCallback === undefined ? {} : { appendCallback: result.appendCallback }),
     };
+  }
+
+  /** A member whose heartbeat thread left because its application stopped polling (KIP-62; the KIP-800 reason). */
+  private markPollTimeoutLeave(groupId: string, reason: string): void {
+    if (reason.startsWith(POLL_TIMEOUT_LEAVE_REASON)) this.ctx.mark('group-member-left-on-poll-timeout', groupId);
   }
 
   private removeCurrentMemberFromClassicGroup(group: ClassicGroup, memberId: string): void {
@@ -348,7 +373,8 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         loaded.memberId, loaded.groupInstanceId, loaded.clientId, loaded.clientHost, rebalanceTimeoutMs, loaded.sessionTimeout,
         value.protocolType, [{ name: value.protocol ?? '', metadata: loaded.subscription }], loaded.assignment,
       );
-      group.add(member, null);
+      // Under kafka-8500 a record may hold two members of one instance; the later one is mapped.
+      group.add(member, null, this.config.joinReplacesStaticMemberInEveryState === false);
     }
     // add() makes the first member leader; the record names the leader.
     group.leaderId = value.leader;

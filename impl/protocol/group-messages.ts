@@ -22,6 +22,12 @@ export type CoordinatorKeyType = 0;
 export const UNKNOWN_MEMBER_ID = '';
 /** Kafka's `JoinGroupRequest.UNKNOWN_GENERATION_ID`. */
 export const UNKNOWN_GENERATION_ID = -1;
+/**
+ * The KIP-800 reason a consumer's LeaveGroup carries when its application did not poll within
+ * `max.poll.interval.ms` (`AbstractCoordinator.maybeLeaveGroup` from the heartbeat thread's
+ * poll-timeout check; Kafka's text continues with advice on tuning).
+ */
+export const POLL_TIMEOUT_LEAVE_REASON = 'consumer poll timeout has expired.';
 /** The protocol type every consumer sends (`ConsumerProtocol.PROTOCOL_TYPE`). */
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 

@@ -53,6 +53,12 @@ export interface ProtocolRules {
    * generation (`ClassicGroup.validateOffsetCommit`); without the check, a zombie's commit lands.
    */
   readonly offsetCommitChecksGeneration: boolean;
+  /**
+   * A JoinGroup with an unknown member id and a known `group.instance.id` replaces the instance's
+   * member id in every group state, fencing the old id (KIP-345 as fixed by KAFKA-8500); before,
+   * only in Stable, and elsewhere it added a second member under the same instance id.
+   */
+  readonly joinReplacesStaticMemberInEveryState: boolean;
 
   // ---- Rules only a test-only mutant changes (`sim/mutants/`) ---------------------------------------
   // Each is a place where a plausible one-line slip breaks Kafka's guarantees. No variant and no
@@ -94,6 +100,12 @@ export interface ProtocolRules {
   readonly failoverBumpsLeaderEpoch: boolean;
   /** The range assignor gives each consumer its own run of partitions (`RangeAssignor.assign`). */
   readonly rangeAssignorRangesDisjoint: boolean;
+  /** A Heartbeat to a group in PreparingRebalance is answered REBALANCE_IN_PROGRESS (`classicGroupHeartbeat`). */
+  readonly heartbeatAnswersRebalanceInProgress: boolean;
+  /** SyncGroup answers each member with its own part of the leader's assignment (`propagateAssignment`). */
+  readonly syncGroupAnswersOwnAssignment: boolean;
+  /** SyncGroup answers with the assignment of the generation being completed, set before the answers go (`onAssignmentAppended`). */
+  readonly syncGroupAnswersNewAssignment: boolean;
   /** Auto-commit commits the positions the polls consumed (`SubscriptionState.allConsumed`). */
   readonly autoCommitCommitsConsumedPositions: boolean;
   /** A group member resets a partition without a committed offset by its configured `auto.offset.reset`. */
@@ -128,7 +140,11 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   followerFetchAdvancesHighWatermark: true,
   failoverBumpsLeaderEpoch: true,
   offsetCommitChecksGeneration: true,
+  joinReplacesStaticMemberInEveryState: true,
   rangeAssignorRangesDisjoint: true,
+  heartbeatAnswersRebalanceInProgress: true,
+  syncGroupAnswersOwnAssignment: true,
+  syncGroupAnswersNewAssignment: true,
   autoCommitCommitsConsumedPositions: true,
   groupResetUsesConfiguredPolicy: true,
 });

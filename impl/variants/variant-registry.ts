@@ -42,6 +42,14 @@ export const PROTOCOL_VARIANTS = [
     rules: { expansionNeedsEpochStart: false },
   },
   {
+    name: 'kafka-8500',
+    summary: 'A JoinGroup with an unknown member id and a known group.instance.id replaces the static member\'s id only while the group is Stable; in the other states it adds a second member under the same instance id, and both get assignments.',
+    source: 'KAFKA-8500 (apache/kafka PR #6899; KIP-345 static membership)',
+    configOverrides: {},
+    rules: { joinReplacesStaticMemberInEveryState: false },
+    groups: true,
+  },
+  {
     name: 'no-generation-check',
     summary: 'The group coordinator accepts an OffsetCommit whatever generation and member it names, so a member the group has already removed (a zombie) moves the group\'s committed offset.',
     source: 'Kafka ClassicGroup.validateOffsetCommit (generation fencing, KAFKA-2017 / the group protocol of KIP-40)',

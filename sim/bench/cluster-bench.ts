@@ -15,8 +15,8 @@ export interface ClusterBenchRun {
   readonly variantSeeds: number;
 }
 
-function run(seed: number, durationMs: number, variants: readonly VariantName[], config: Readonly<Record<string, string>>, groups = false): RunResult {
-  return runSeed({ seed, durationMs, brokers: 3, faults: { type: 'swarm' }, config, variants, repro: `bench seed ${seed}`, ...(groups ? { groups: true } : {}) });
+function run(seed: number, durationMs: number, variants: readonly VariantName[], config: Readonly<Record<string, string>>, groups = true): RunResult {
+  return runSeed({ seed, durationMs, brokers: 3, faults: { type: 'swarm' }, config, variants, repro: `bench seed ${seed}`, groups });
 }
 
 /**
@@ -36,8 +36,8 @@ export function runClusterBench(options: ClusterBenchRun): { figures: BenchFigur
     { name: 'cluster.seed42.eventsPerWallSecond', value: Math.round(seed42.events / (wallMs / 1000)), unit: 'events/s', note: `the default run (${options.durationMs / 1000} s simulated)` },
     { name: 'cluster.seed42.simulatedToWallRatio', value: Math.round((seed42.simulatedMs / wallMs) * 10) / 10, unit: 'x', note: 'simulated milliseconds per wall millisecond' },
   );
-  // The same run with the consumer-group workload (`--groups`), timed side by side with the run
-  // without it (interleaved rounds, median of the per-round ratios: `pairs.ts`).
+  // The default run (consumer groups included) timed side by side with the run without them
+  // (`--no-groups`) (interleaved rounds, median of the per-round ratios: `pairs.ts`).
   const timed = (groups: boolean) => (): { result: RunResult; wallMs: number } => {
     const begin = wallClockMs();
     const result = run(42, options.durationMs, [], {}, groups);
@@ -48,24 +48,22 @@ export function runClusterBench(options: ClusterBenchRun): { figures: BenchFigur
   const withGroups = rounds.groups[0]?.result as RunResult;
   const groupsWallMs = median(rounds.groups.map((round) => round.wallMs));
   figures.push(
-    { name: 'cluster.seed42.groups.costRatio', value: Math.round(cost.median * 100) / 100, unit: 'x', note: `wall time of npm run sim -- --seed 42 --groups over the run without groups, median of ${GROUP_COST_ROUNDS} interleaved rounds (${cost.min.toFixed(2)}..${cost.max.toFixed(2)}); ${withGroups.events} events against ${seed42.events}; ${withGroups.verdict}` },
-    { name: 'cluster.seed42.groups.eventsPerWallSecond', value: Math.round(withGroups.events / (groupsWallMs / 1000)), unit: 'events/s', note: 'the default run with two consumer groups (6 members), median wall time' },
+    { name: 'cluster.seed42.groups.costRatio', value: Math.round(cost.median * 100) / 100, unit: 'x', note: `wall time of npm run sim -- --seed 42 (with the consumer groups) over the run with --no-groups, median of ${GROUP_COST_ROUNDS} interleaved rounds (${cost.min.toFixed(2)}..${cost.max.toFixed(2)}); ${withGroups.events} events against ${seed42.events}; ${withGroups.verdict}` },
+    { name: 'cluster.seed42.groups.eventsPerWallSecond', value: Math.round(withGroups.events / (groupsWallMs / 1000)), unit: 'events/s', note: 'the default run with its two consumer groups, median wall time of the interleaved rounds' },
     { name: 'cluster.seed42.groups.simulatedToWallRatio', value: Math.round((withGroups.simulatedMs / groupsWallMs) * 10) / 10, unit: 'x', note: 'simulated milliseconds per wall millisecond, with the groups' },
   );
   const variants: Record<string, unknown> = {};
   for (const variant of options.variantSeeds === 0 ? [] : PROTOCOL_VARIANTS) {
     const config = findVariant(variant.name)?.configOverrides ?? {};
-    // A variant whose bug lives in the groups brings the group workload, as on the command line.
-    const groups = findVariant(variant.name)?.groups === true;
     const sweepStart = wallClockMs();
     let found: RunResult | undefined;
     for (let seed = 1; seed <= options.variantSeeds && found === undefined; seed++) {
       // The variant's configuration comes with it, as `--variant` merges it on the command line.
-      const result = run(seed, options.durationMs, [variant.name], config, groups);
+      const result = run(seed, options.durationMs, [variant.name], config);
       if (result.verdict !== 'pass') found = result;
     }
     const seconds = (wallClockMs() - sweepStart) / 1000;
-    const fixed = found === undefined ? undefined : run(found.seed, options.durationMs, [], config, groups);
+    const fixed = found === undefined ? undefined : run(found.seed, options.durationMs, [], config);
     const invariant = found?.violations.find((violation) => violation.applies)?.invariant ?? (found?.verdict === 'liveness' ? `liveness: ${found.liveness ?? ''}` : found?.verdict);
     variants[variant.name] = { firstSeed: found?.seed ?? null, invariant: invariant ?? null, wallSeconds: Math.round(seconds * 10) / 10, fixedProtocolVerdict: fixed?.verdict ?? null };
     figures.push({

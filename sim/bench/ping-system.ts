@@ -27,6 +27,7 @@ class PingNode implements SimulatedNode<Ping> {
       case 'receive':
       case 'disconnected':
       case 'signal':
+      case 'application-stall':
         return [];
       default:
         return assertNever(input, 'ping node input');

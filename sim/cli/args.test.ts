@@ -111,6 +111,7 @@ describe('parseSimArgs: defaults and seeds', () => {
         faults: { type: 'swarm' },
         json: false,
         stopOnFailure: false,
+        groups: true,
       },
     });
     expect(calls).toBe(1);
@@ -302,7 +303,7 @@ describe('parseSimArgs: --variant', () => {
   it('knows the historical variants and names them when rejecting another', () => {
     expect(run(['--variant', 'pre-kip-101']).variants).toEqual(['pre-kip-101']);
     expect(fail(['--variant', 'pre-kip-42'])).toBe(
-      "--variant: unknown variant 'pre-kip-42'; known variants: kafka-7128, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966",
+      "--variant: unknown variant 'pre-kip-42'; known variants: kafka-7128, kafka-8500, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966",
     );
     expect(run(['--variant', 'pre-kip-279']).runConfig).toEqual({ acks: '1', 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' });
   });
@@ -432,7 +433,7 @@ describe('parseSimArgs: output options and help', () => {
     }
     expect(HELP_TEXT).toContain('-h, --help');
     expect(HELP_TEXT).toContain('Default: 60s.');
-    expect(HELP_TEXT).toContain('Known: kafka-7128, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966.');
+    expect(HELP_TEXT).toContain('Known: kafka-7128, kafka-8500, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966.');
     expect(helpText(VARIANTS)).toContain('Known: alpha, beta, gamma, delta.');
     expect(parse(['--help'], VARIANTS)).toEqual({ type: 'help', text: helpText(VARIANTS) });
   });
@@ -524,11 +525,14 @@ describe('reproCommand', () => {
     expect(reproCommand(run(shuffled, VARIANTS), 12)).toBe(line);
   });
 
-  it('keeps --groups in the repro line, which names the workload', () => {
+  it('runs the consumer groups unless --no-groups, which the repro line keeps', () => {
+    expect(run(['--seed', '3']).groups).toBe(true);
     expect(run(['--seed', '3', '--groups']).groups).toBe(true);
-    expect(run(['--seed', '3']).groups).toBeUndefined();
-    expect(reproArgs(run(['--seed', '3', '--groups']), 3)).toEqual(['--seed', '3', '--groups']);
-    expect(reproCommand(run(['--groups', '--brokers', '5']), 3)).toBe('npm run sim -- --seed 3 --brokers 5 --groups');
+    expect(run(['--seed', '3', '--no-groups']).groups).toBe(false);
+    expect(reproArgs(run(['--seed', '3', '--groups']), 3)).toEqual(['--seed', '3']);
+    expect(reproCommand(run(['--no-groups', '--brokers', '5']), 3)).toBe('npm run sim -- --seed 3 --brokers 5 --no-groups');
+    expect(fail(['--groups', '--no-groups'])).toBe('--groups and --no-groups contradict each other; give one');
+    expect(fail(['--no-groups', '--variant', 'no-generation-check'])).toBe('--no-groups: variant no-generation-check lives in the consumer groups and needs them');
   });
 
   it('writes seconds when they are whole, and milliseconds otherwise', () => {

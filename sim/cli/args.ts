@@ -48,8 +48,11 @@ export interface SimCommand {
   readonly shard?: { readonly index: number; readonly count: number };
   /** `--full-checks`: the debug switch that runs every state check after every event. */
   readonly fullChecks?: boolean;
-  /** `--groups`: the run adds the consumer-group workload (`sim/kafka/group-workload.ts`). */
-  readonly groups?: boolean;
+  /**
+   * The consumer-group workload (`sim/kafka/group-workload.ts`): on unless `--no-groups` (`--groups`
+   * says so explicitly).
+   */
+  readonly groups: boolean;
 }
 
 export type ParseOutcome =
@@ -83,6 +86,7 @@ const OPTIONS = {
   shard: { type: 'string' },
   'full-checks': { type: 'boolean' },
   groups: { type: 'boolean' },
+  'no-groups': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -183,9 +187,18 @@ function buildCommand(
     stopOnFailure: values['stop-on-failure'] === true,
     ...(shard === undefined ? {} : { shard }),
     ...(values['full-checks'] === true ? { fullChecks: true } : {}),
-    // A variant whose bug lives in the consumer groups brings the group workload, as it brings its config.
-    ...(values.groups === true || variants.some((name) => registry.find((variant) => variant.name === name)?.groups === true) ? { groups: true } : {}),
+    groups: parseGroups(values.groups === true, values['no-groups'] === true, variants.filter((name) => registry.find((variant) => variant.name === name)?.groups === true)),
   };
+}
+
+/**
+ * `--groups` / `--no-groups`: the consumer groups run unless turned off; a variant whose bug lives
+ * in them needs them.
+ */
+function parseGroups(on: boolean, off: boolean, groupVariants: readonly string[]): boolean {
+  if (on && off) throw new UsageError('--groups and --no-groups contradict each other; give one');
+  if (off && groupVariants.length > 0) throw new UsageError(`--no-groups: variant ${groupVariants[0] ?? ''} lives in the consumer groups and needs them`);
+  return !off;
 }
 
 /** `--shard I/N`: slice I (0-based, as Kubernetes' JOB_COMPLETION_INDEX) of N. */
@@ -594,7 +607,7 @@ export function reproArgs(command: SimCommand, seed: number): string[] {
   for (const variant of [...command.variants].sort()) {
     push('--variant', variant);
   }
-  if (command.groups === true) args.push('--groups');
+  if (!command.groups) args.push('--no-groups');
   const faults = command.faults;
   switch (faults.type) {
     case 'swarm':

@@ -138,7 +138,7 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
     repro: reproCommand(command, seed),
     ...(sink === undefined ? {} : { traceSink: sink }),
     ...(command.fullChecks === true ? { fullChecks: true } : {}),
-    ...(command.groups === true ? { groups: true } : {}),
+    groups: command.groups,
   };
 }
 

@@ -21,18 +21,22 @@ interface Case {
   readonly mutants?: readonly MutantName[];
   readonly faults?: FaultSelection;
   readonly partitions?: number;
+  /** Without the consumer groups (`--no-groups`): the cases pinned before they joined the default run. */
+  readonly noGroups?: true;
 }
 
 const CASES: readonly Case[] = [
+  // The default run, consumer groups included: the group members are state nodes (their view of
+  // what they own is read by SingleConsumerPerPartition), which the skipping must not miss.
   { name: 'default', seed: 2 },
-  { name: 'pre-kip-101', seed: 1, variants: ['pre-kip-101'] },
-  { name: 'isr-lag-from-last-fetch', seed: 2, mutants: ['isr-lag-from-last-fetch'] },
-  { name: 'clean-shutdown-marker-kept', seed: 1, mutants: ['clean-shutdown-marker-kept'] },
-  { name: 'high-watermark-max-over-isr', seed: 1, mutants: ['high-watermark-max-over-isr'] },
-  { name: 'swarm-beyond', seed: 1, faults: { type: 'swarm-beyond' } },
+  { name: 'pre-kip-101', seed: 1, variants: ['pre-kip-101'], noGroups: true },
+  { name: 'isr-lag-from-last-fetch', seed: 2, mutants: ['isr-lag-from-last-fetch'], noGroups: true },
+  { name: 'clean-shutdown-marker-kept', seed: 1, mutants: ['clean-shutdown-marker-kept'], noGroups: true },
+  { name: 'high-watermark-max-over-isr', seed: 1, mutants: ['high-watermark-max-over-isr'], noGroups: true },
+  { name: 'swarm-beyond', seed: 1, faults: { type: 'swarm-beyond' }, noGroups: true },
   // Claims skip the partitions they judged to hold that have not changed (`JudgedPartitions`):
   // with many partitions most are skipped at each check.
-  { name: '12 partitions, isr-lag-from-last-fetch', seed: 2, partitions: 12, mutants: ['isr-lag-from-last-fetch'] },
+  { name: '12 partitions, isr-lag-from-last-fetch', seed: 2, partitions: 12, mutants: ['isr-lag-from-last-fetch'], noGroups: true },
 ];
 
 function run(testCase: Case, fullChecks: boolean): RunResult {
@@ -47,6 +51,7 @@ function run(testCase: Case, fullChecks: boolean): RunResult {
     ...(testCase.mutants === undefined ? {} : { mutants: testCase.mutants }),
     repro: testCase.name,
     fullChecks,
+    groups: testCase.noGroups !== true,
   });
 }
 

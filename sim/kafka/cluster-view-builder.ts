@@ -6,7 +6,7 @@ import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../..
 import { QuorumController, type BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import type { KafkaNode } from './kafka-system.ts';
 import type { ClusterView, NodeView } from '../run/system.ts';
-import type { BrokerView, CoordinatorShardView, GroupMemberClientView, KafkaClusterView } from './kafka-view.ts';
+import type { BrokerView, CoordinatorGroupView, CoordinatorShardView, GroupMemberClientView, KafkaClusterView } from './kafka-view.ts';
 import type { GroupCoordinatorShard } from '../../impl/group/group-coordinator-shard.ts';
 import { deserializeAssignment } from '../../impl/client/consumer-protocol.ts';
 import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
@@ -271,19 +271,51 @@ function shardViews(brokerId: number, shards: readonly [number, GroupCoordinator
     partition,
     epoch: shard.partitionEpoch,
     state: shard.state,
-    groups: shard.state !== 'ACTIVE' ? [] : [...shard.groups()].map((group) => ({
-      groupId: group.groupId,
-      state: group.state,
-      generationId: group.generationId,
-      protocolName: group.protocolName,
-      leaderId: group.leaderId,
-      members: [...group.members.values()].map((member) => ({ memberId: member.memberId, groupInstanceId: member.groupInstanceId, assignment: assignedPartitions(member.assignment) })),
-    })),
+    groups: shard.state !== 'ACTIVE' ? [] : [...shard.groups()].map((group) => {
+      let committedOffsets: CoordinatorGroupView['committedOffsets'];
+      return {
+        groupId: group.groupId,
+        state: group.state,
+        generationId: group.generationId,
+        protocolName: group.protocolName,
+        leaderId: group.leaderId,
+        members: [...group.members.values()].map((member) => ({
+          memberId: member.memberId,
+          groupInstanceId: member.groupInstanceId,
+          clientId: member.clientId,
+          clientHost: member.clientHost,
+          assignment: assignedPartitions(member.assignment),
+        })),
+        // Built when asked for, not for every view: the state checks never read it.
+        get committedOffsets(): CoordinatorGroupView['committedOffsets'] {
+          committedOffsets ??= committedOffsetsOf(shard, group.groupId);
+          return committedOffsets;
+        },
+      };
+    }),
   }));
 }
 
-/** A group consumer's membership, if the consumer is in a group. */
+/** A group's offsets in its shard's committed view, sorted by topic, then partition. */
+function committedOffsetsOf(shard: GroupCoordinatorShard, groupId: string): NonNullable<CoordinatorGroupView['committedOffsets']> {
+  const rows: { topic: string; partition: number; committedOffset: number }[] = [];
+  const byTopic = shard.offsets.offsetsOf(groupId, false);
+  for (const topic of [...byTopic.keys()].sort()) {
+    const partitions = byTopic.get(topic) ?? new Map<number, { committedOffset: number }>();
+    for (const partition of [...partitions.keys()].sort((left, right) => left - right)) {
+      rows.push({ topic, partition, committedOffset: (partitions.get(partition) as { committedOffset: number }).committedOffset });
+    }
+  }
+  return rows;
+}
+
+/**
+ * A group consumer's membership, if the consumer is in a group. A consumer whose `close()` has
+ * finished is in none: it owns nothing, and the convergence check waits for no such member (a
+ * static one stays in the coordinator's group until its session times out or a new process takes
+ * its `group.instance.id`).
+ */
 function memberView(name: string, consumer: KafkaConsumer): GroupMemberClientView | undefined {
   const group = consumer.group;
-  return group === undefined ? undefined : { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
+  return group === undefined || consumer.closed ? undefined : { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
 }

@@ -5,6 +5,7 @@ import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts'
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
 import type { SystemDefinition } from '../run/system.ts';
 import type { KafkaClusterView } from './kafka-view.ts';
+import { describeGroups } from './describe-groups.ts';
 import { KAFKA_TOPIC, kafkaSystem, type KafkaSystemOptions } from './kafka-system.ts';
 
 // End to end: a real cluster (controller, 3 brokers, an idempotent producer) with consumer groups
@@ -160,6 +161,18 @@ describe('a consumer group on a real cluster', () => {
     expect(ends.size).toBe(3);
     expect(unread(history, ids)).toEqual([]);
     expect(committedOffsets(simulation, 'g')).toEqual(ends);
+    // kafka-consumer-groups.sh --describe on the run's view: a row per partition with its owner,
+    // the committed offset at the log end, no lag.
+    const described = describeGroups(simulation.currentView(), ['g']);
+    expect(described.slice(0, 2)).toEqual(['', expect.stringMatching(/^GROUP +TOPIC +PARTITION +CURRENT-OFFSET +LOG-END-OFFSET +LAG +CONSUMER-ID +HOST +CLIENT-ID$/)]);
+    const rows = described.slice(2).map((line) => line.split(/ +/));
+    expect(rows.map((row) => Number(row[2])).sort()).toEqual([0, 1, 2]);
+    for (const row of rows) {
+      const partition = Number(row[2]);
+      const owner = owners3.get(partition)?.[0] as string;
+      const end = String(ends.get(partition));
+      expect(row).toEqual(['g', KAFKA_TOPIC, String(partition), end, end, '0', member(simulation, owner).group?.memberId, `/${owner}`, owner]);
+    }
     // Every commit the members sent carries <memberId>@<generationId> of its request.
     const commits = history.filter((line) => line.f === 'commit' && line.type === 'invoke');
     expect(commits.length).toBeGreaterThan(0);

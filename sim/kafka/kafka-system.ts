@@ -1,5 +1,6 @@
 import { GROUP_METADATA_TOPIC_NAME } from '../../impl/group/coordinator-partition.ts';
 import { noZombieCommit } from '../../properties/invariants/groups/no-zombie-commit.ts';
+import { oneMemberPerInstanceId } from '../../properties/invariants/groups/one-member-per-instance-id.ts';
 import { singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
 import { currentCoordinatorGroups } from '../../properties/invariants/groups/current-coordinators.ts';
 import { groupSometimes } from '../../properties/invariants/groups/group-sometimes.ts';
@@ -33,7 +34,9 @@ import { laggingFollowerLeavesIsr } from '../../properties/invariants/replicatio
 import type { InvariantDefinition } from '../invariants/invariant.ts';
 import type { DataFault, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
+import type { GroupMemberPlan } from './group-workload.ts';
 import { describeTopics } from './describe.ts';
+import { describeGroups } from './describe-groups.ts';
 import { kafkaView, KafkaViewMemory } from './cluster-view-builder.ts';
 import { ReplicaLogs } from './replica-logs.ts';
 import { describeTopicConfigs } from './topic-configs.ts';
@@ -65,9 +68,29 @@ export interface KafkaSystemOptions {
   /**
    * Consumer groups reading the workload topic: each adds `members` consumers
    * `group-<groupId>-<i>` that subscribe through the group (clients, like `consumer-<i>`), each
-   * with the group's own consumer config overrides. None when absent.
+   * with the group's own consumer config overrides, and each with its plan (`GroupMemberPlan`:
+   * when it starts and closes, its `group.instance.id`). None when absent.
    */
-  readonly groups?: readonly { readonly groupId: string; readonly members: number; readonly config?: Readonly<Record<string, string>> }[];
+  readonly groups?: readonly { readonly groupId: string; readonly members: number; readonly config?: Readonly<Record<string, string>>; readonly memberPlans?: readonly GroupMemberPlan[] }[];
+  /**
+   * Scenario mode's group consumers (`group-consumer` in a script): clients named by the script,
+   * declared up front and started only when the script reaches them (`startedOnDemand`).
+   */
+  readonly scenarioGroupConsumers?: readonly ScenarioGroupConsumer[];
+}
+
+/**
+ * A consumer of a scenario script that subscribes through a group, as
+ * `kafka-console-consumer.sh --group G --topic T [--from-beginning] [--consumer-property K=V]`.
+ */
+export interface ScenarioGroupConsumer {
+  /** Its node id and client id (`client.id`, which Kafka's member ids start with). */
+  readonly name: string;
+  readonly groupId: string;
+  readonly topic: string;
+  /** `--from-beginning`: earliest where the group has no committed offset; else the config's. */
+  readonly fromBeginning: boolean;
+  readonly config: Readonly<Record<string, string>>;
 }
 
 /**
@@ -91,8 +114,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   assert(options.brokers >= 1, 'a Kafka cluster needs a broker');
   assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
   const groups = options.groups ?? [];
+  const withGroupConsumers = groups.length > 0 || (options.scenario === true && (options.scenarioGroupConsumers ?? []).length > 0);
   const runConfig =
-    groups.length > 0 && !Object.hasOwn(options.config, 'offsets.topic.num.partitions') ? { ...options.config, 'offsets.topic.num.partitions': SIMULATION_OFFSETS_TOPIC_PARTITIONS } : options.config;
+    withGroupConsumers && !Object.hasOwn(options.config, 'offsets.topic.num.partitions') ? { ...options.config, 'offsets.topic.num.partitions': SIMULATION_OFFSETS_TOPIC_PARTITIONS } : options.config;
   const config = new ConfigView(runConfig);
   // The protocol rules, derived once for the whole run: every node follows the same ones.
   const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
@@ -104,9 +128,15 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const compacted = (topicConfigs['cleanup.policy'] ?? config.string('cleanup.policy')).includes('compact');
   const producers = scenario ? [] : Array.from({ length: options.producers }, (_, index) => `producer-${index}`);
   const consumers = scenario ? [] : [...Array.from({ length: options.consumers }, (_, index) => `consumer-${index}`), FINAL_READER];
-  const groupMembers = new Map<NodeId, { readonly groupId: string; readonly config: Readonly<Record<string, string>> }>();
+  const groupMembers = new Map<NodeId, { readonly groupId: string; readonly topic: string; readonly fromBeginning?: boolean; readonly config: Readonly<Record<string, string>>; readonly startAtMs?: number; readonly closeAtMs?: number }>();
   for (const group of scenario ? [] : groups) {
-    for (let index = 0; index < group.members; index++) groupMembers.set(`group-${group.groupId}-${index}`, { groupId: group.groupId, config: group.config ?? {} });
+    assert(group.memberPlans === undefined || group.memberPlans.length === group.members, `group ${group.groupId}: one plan per member`);
+    for (let index = 0; index < group.members; index++) groupMembers.set(`group-${group.groupId}-${index}`, { topic: KAFKA_TOPIC, ...groupMember(group.groupId, group.config ?? {}, group.memberPlans?.[index] ?? {}, options.stopAtMs) });
+  }
+  const scenarioGroupConsumers = scenario ? (options.scenarioGroupConsumers ?? []) : [];
+  for (const consumer of scenarioGroupConsumers) {
+    assert(!groupMembers.has(consumer.name) && consumer.name !== 'script', `scenario consumer ${consumer.name} is declared twice`);
+    groupMembers.set(consumer.name, { groupId: consumer.groupId, topic: consumer.topic, fromBeginning: consumer.fromBeginning, config: consumer.config });
   }
   // One per run: the checkers' record of every replica's log and of every record's copies.
   // `__consumer_offsets` is compacted whatever the workload topic is, and holds binary records.
@@ -121,7 +151,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
@@ -132,7 +162,13 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       ? `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
       : `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
     servers: brokers,
-    clients: scenario ? [controller, 'script'] : [controller, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
+    clients: scenario ? [controller, 'script', ...groupMembers.keys()] : [controller, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
+    // A script's consumers join when the script reaches them, as an operator starts one.
+    startedOnDemand: scenario ? [...groupMembers.keys()] : [],
+    // The group members are judged per member and per moment (a zombie is one the coordinator has
+    // removed), so the client fault kinds may kill, pause and stall them; the producers and the
+    // plain consumers, whose histories the no-loss and order claims read, are never faulted.
+    faultableClients: [...groupMembers.keys()],
     metadataSource: controller,
     // The state checks read the brokers, the controller and their disks, and the group members'
     // own view of what they own (SingleConsumerPerPartition); other clients only through the
@@ -162,9 +198,14 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       if (member !== undefined) {
         // Group members read everything too where the group has no committed offset yet, unless
         // the group's or the run's config says latest.
+        // A script's consumer follows its config (Kafka's default: latest) unless it reads from
+        // the beginning, as kafka-console-consumer.sh does.
         const memberReset = member.config['auto.offset.reset'] ?? options.config['auto.offset.reset'];
-        const autoOffsetReset = memberReset === 'latest' ? 'latest' : 'earliest';
-        return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset, rules, groupId: member.groupId, configOverrides: member.config });
+        const autoOffsetReset = member.fromBeginning === true ? 'earliest' : scenario ? undefined : memberReset === 'latest' ? 'latest' : 'earliest';
+        const schedule = { ...(member.startAtMs === undefined ? {} : { startAtMs: member.startAtMs }), ...(member.closeAtMs === undefined ? {} : { closeAtMs: member.closeAtMs }) };
+        return new KafkaConsumer(environment, {
+          name: id, brokers: brokerIds, config, topic: member.topic, rules, groupId: member.groupId, configOverrides: member.config, ...(autoOffsetReset === undefined ? {} : { autoOffsetReset }), ...schedule,
+        });
       }
       assert(consumers.includes(id), `unknown node ${id}`);
       // The workload's consumers read everything (Kafka's default, latest, would skip what was
@@ -174,7 +215,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     },
     view: (cluster) => kafkaView(cluster, logs, memory),
     stateVersion: (view) => view.stateVersion,
-    summary: (view) => describeTopics(view),
+    // A run with groups also describes them, after the topics (`kafka-consumer-groups.sh --describe`).
+    summary: (view) => [...describeTopics(view), ...((options.groups ?? []).length === 0 ? [] : describeGroups(view, (options.groups ?? []).map((group) => group.groupId)))],
     pendingConvergence: (view) => pendingConvergence(view, options),
     flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted || path.includes(`/${GROUP_METADATA_TOPIC_NAME}-`)),
     faultBudget: (view, fault) => kafkaFaultBudget(view, fault, config.number('min.insync.replicas')),
@@ -280,7 +322,8 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
 
 /**
  * Liveness of the consumer groups after the heal (issue 13): each group Stable at its current
- * coordinator, every running member of it a member of that generation and stable there, every
+ * coordinator, every running member of it a member of that generation and stable there (a member
+ * whose `close()` has finished is not running: `view.groups.members` leaves it out), every
  * workload partition owned by exactly one member, and each partition read by its owner up to the
  * high watermark (each group reads every record).
  */
@@ -320,6 +363,29 @@ function pendingGroupConvergence(view: KafkaClusterView, options: KafkaSystemOpt
     }
   }
   return undefined;
+}
+
+/**
+ * One group member's node options from its group's config and its plan: the plan's fractions of
+ * the safety phase become times, and a static member's `group.instance.id` joins its config.
+ */
+function groupMember(
+  groupId: string, config: Readonly<Record<string, string>>, plan: GroupMemberPlan, stopAtMs: number,
+): { readonly groupId: string; readonly config: Readonly<Record<string, string>>; readonly startAtMs?: number; readonly closeAtMs?: number } {
+  const at = (fraction: number | undefined): number | undefined => {
+    if (fraction === undefined) return undefined;
+    assert(fraction >= 0 && fraction < 1, `group ${groupId}: a member plan's time ${fraction} is not within the safety phase`);
+    return Math.round(fraction * stopAtMs);
+  };
+  const startAtMs = at(plan.startAt);
+  const closeAtMs = at(plan.closeAt);
+  assert(startAtMs === undefined || closeAtMs === undefined || startAtMs < closeAtMs, `group ${groupId}: a member closes before it starts`);
+  return {
+    groupId,
+    config: plan.groupInstanceId === undefined ? config : { ...config, 'group.instance.id': plan.groupInstanceId },
+    ...(startAtMs === undefined ? {} : { startAtMs }),
+    ...(closeAtMs === undefined ? {} : { closeAtMs }),
+  };
 }
 
 /** The group claims, which do not apply to a run without consumer groups (reported so, not passed). */

@@ -91,7 +91,21 @@ export interface CoordinatorGroupView {
   readonly protocolName: string | null;
   readonly leaderId: string | null;
   /** The members of the current generation, with the partitions the leader's SyncGroup gave each (empty until then). */
-  readonly members: readonly { readonly memberId: string; readonly groupInstanceId: string | null; readonly assignment: readonly TopicPartitionRef[] }[];
+  readonly members: readonly {
+    readonly memberId: string;
+    readonly groupInstanceId: string | null;
+    /** The client id and host of the member's JoinGroup, as DescribeGroups reports them. */
+    readonly clientId: string;
+    readonly clientHost: string;
+    readonly assignment: readonly TopicPartitionRef[];
+  }[];
+  /**
+   * The group's committed offsets as its shard's committed view holds them (what an OffsetFetch
+   * without `requireStable` answers: records below the `__consumer_offsets` high watermark),
+   * sorted by topic and partition. Read from the shard when first asked for (only the end-of-run
+   * `describe` asks), so it shows the shard as it is then; absent in a view built by hand.
+   */
+  readonly committedOffsets?: readonly { readonly topic: string; readonly partition: number; readonly committedOffset: number }[];
 }
 
 /** One `__consumer_offsets` partition's coordinator shard on one broker. */

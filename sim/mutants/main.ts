@@ -111,11 +111,9 @@ function main(argv: readonly string[]): void {
     return;
   }
   const jobs: Job[] = [];
-  const groupsOf = (mutant: MutantName): boolean => mutantByName(mutant).groups === true;
-  // One unmutated baseline per workload the chosen mutants run.
-  const workloads = [...new Set(options.mutants.map(groupsOf))].sort();
-  for (const groups of workloads.length === 0 ? [false] : workloads) for (const seed of options.seeds) jobs.push({ mutant: null, seed, groups });
-  for (const mutant of options.mutants) for (const seed of options.seeds) jobs.push({ mutant, seed, groups: groupsOf(mutant) });
+  // Every mutant, and the unmutated baseline, on the default run (consumer groups included).
+  for (const seed of options.seeds) jobs.push({ mutant: null, seed, groups: true });
+  for (const mutant of options.mutants) for (const seed of options.seeds) jobs.push({ mutant, seed, groups: true });
   process.stdout.write(`${options.mutants.length} mutant(s) and the unmutated code over seeds ${options.seeds[0]}..${options.seeds.at(-1)}: ${jobs.length} runs on ${options.jobs} thread(s)\n`);
   const tty = process.stderr.isTTY;
   const { seeds, mutants } = options;
@@ -128,9 +126,9 @@ function main(argv: readonly string[]): void {
       process.exitCode = EXIT_CRASH;
       return;
     }
-    const byMutant = (mutant: MutantName | null, groups?: boolean): SeedOutcome[] => jobs.flatMap((job, index) => (job.mutant === mutant && (groups === undefined || job.groups === groups) ? [outcomes.get(index) as SeedOutcome] : []));
-    const baselineOf = (groups: boolean): Map<number, SeedOutcome> => new Map(byMutant(null, groups).map((outcome) => [outcome.seed, outcome]));
-    const report = mutantsReport(seeds, mutants.map((mutant) => mutantCatches(mutant, byMutant(mutant), baselineOf(groupsOf(mutant)))));
+    const byMutant = (mutant: MutantName | null): SeedOutcome[] => jobs.flatMap((job, index) => (job.mutant === mutant ? [outcomes.get(index) as SeedOutcome] : []));
+    const baseline = new Map(byMutant(null).map((outcome) => [outcome.seed, outcome]));
+    const report = mutantsReport(seeds, mutants.map((mutant) => mutantCatches(mutant, byMutant(mutant), baseline)));
     process.stdout.write(formatMutantsReport(report));
     mkdirSync('reports', { recursive: true });
     const catalogue = new Map(MUTANTS.map((mutant) => [mutant.name as string, mutant]));

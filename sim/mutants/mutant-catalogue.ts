@@ -19,7 +19,7 @@ export interface Mutant<Name extends string = string> {
   readonly summary: string;
   /** The rules it changes away from Kafka's. */
   readonly rules: RuleChanges;
-  /** Its slip is in the consumer groups: it runs with the group workload (`--groups`), as does its unmutated baseline. */
+  /** Its slip is in the consumer groups: it needs the group workload (never run with `--no-groups`). */
   readonly groups?: boolean;
 }
 
@@ -32,6 +32,32 @@ export const MUTANTS = [
     rules: { rangeAssignorRangesDisjoint: false },
     groups: true,
   },
+  // ---- group coordinator mutants (issue 13) ----
+  {
+    name: 'sync-gives-leader-assignment',
+    area: 'groups',
+    where: 'GroupMetadataManager.classicGroupSync / propagateAssignment (ClassicGroupRebalance.propagateAssignment)',
+    summary: 'SyncGroup answers every member of the generation with the leader\'s part of the assignment instead of its own, so each member consumes the leader\'s partitions.',
+    rules: { syncGroupAnswersOwnAssignment: false },
+    groups: true,
+  },
+  {
+    name: 'heartbeat-hides-rebalance',
+    area: 'groups',
+    where: 'GroupMetadataManager.classicGroupHeartbeat (GroupMetadataManager.classicGroupHeartbeat)',
+    summary: 'A Heartbeat to a group in PreparingRebalance is answered NONE instead of REBALANCE_IN_PROGRESS, so Stable members never learn that they must rejoin and the join phase ends, at its rebalance timeout, without them.',
+    rules: { heartbeatAnswersRebalanceInProgress: false },
+    groups: true,
+  },
+  {
+    name: 'sync-gives-previous-assignment',
+    area: 'groups',
+    where: 'GroupMetadataManager.classicGroupSync, the assignment append\'s callback (ClassicGroupRebalance.onAssignmentAppended)',
+    summary: 'Once the leader\'s assignment is written, the parked SyncGroups are answered before the members\' assignments are set, so each member gets what it held in the previous generation (nothing after the first join) and the new assignment reaches no one.',
+    rules: { syncGroupAnswersNewAssignment: false },
+    groups: true,
+  },
+  // ---- end of group coordinator mutants ----
   {
     name: 'reregistration-keeps-isr',
     area: 'controller',

@@ -11,4 +11,5 @@ export type FaultAction =
   | { readonly type: 'restart'; readonly node: NodeId; readonly faultId: number; readonly waitForShutdown?: boolean }
   | { readonly type: 'partition-end'; readonly faultId: number }
   | { readonly type: 'link-lag-end'; readonly faultId: number }
-  | { readonly type: 'disk-fault-end'; readonly node: NodeId; readonly faultId: number };
+  | { readonly type: 'disk-fault-end'; readonly node: NodeId; readonly faultId: number }
+  | { readonly type: 'resume'; readonly node: NodeId; readonly faultId: number };

@@ -37,6 +37,25 @@ export const FAULT_KINDS = [
    * (`OWN_STREAM_KINDS`).
    */
   'link-stall',
+  /**
+   * `kill -9` of one client the system lets the nemesis fault (for Kafka, a consumer-group
+   * member), restarted as a new process after 0.2 to 15 s: a member that leaves without a word and
+   * comes back with a new member id, before or after its session times out. Own stream.
+   */
+  'client-crash',
+  /**
+   * SIGSTOP of one such client for 1 to 30 s, then SIGCONT (Jepsen's pause; a long GC pause):
+   * nothing it receives or its timers bring is handled until it resumes, then all of it at once.
+   * Past its session timeout it wakes up a zombie, believing it still owns what the group has
+   * given to others. Own stream.
+   */
+  'client-pause',
+  /**
+   * The application of one such client is stuck for 5 to 30 s (a slow record handler) while the
+   * client library's background work goes on: for a Kafka consumer, heartbeats continue but no
+   * poll comes, so a stall past `max.poll.interval.ms` makes it leave its group. Own stream.
+   */
+  'client-stall',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

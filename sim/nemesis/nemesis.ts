@@ -35,6 +35,13 @@ export interface ClusterControl {
   dataFaultBudget(kind: DataFault['kind'], nodes: readonly NodeId[]): string | undefined;
   /** Called once per fault the budget held back, for the counts and the trace. */
   recordHeldBack(kind: FaultKind, reason: string): void;
+  /** SIGSTOP: the process keeps its state and connections but handles nothing until resumed. */
+  pause(node: NodeId): void;
+  /** SIGCONT: the paused process handles, in order, everything that came while it was stopped. */
+  resume(node: NodeId): void;
+  isPaused(node: NodeId): boolean;
+  /** The process's application code is stuck for `durationMs` (its background work goes on). */
+  stallApplication(node: NodeId, durationMs: number): void;
 }
 
 /** The fault mix of one run: which kinds, and how often each strikes on average. */
@@ -49,7 +56,10 @@ export interface FaultPlan {
  * own, so that adding it moved no other fault of any seed: a seed pinned for a variant or a
  * regression keeps its run unless the new kind is in its plan.
  */
-export const OWN_STREAM_KINDS: ReadonlySet<FaultKind> = new Set(['link-stall']);
+export const OWN_STREAM_KINDS: ReadonlySet<FaultKind> = new Set(['link-stall', 'client-crash', 'client-pause', 'client-stall']);
+
+/** Kinds that strike the clients a system lets the nemesis fault (`SystemDefinition.faultableClients`). */
+export const CLIENT_FAULT_KINDS: readonly FaultKind[] = ['client-crash', 'client-pause', 'client-stall'];
 
 /** Kinds that take the whole cluster or its data away strike less often than the rest. */
 const RARE_KINDS: ReadonlySet<FaultKind> = new Set(['cluster-power-loss', 'disk-loss']);
@@ -123,6 +133,8 @@ export class Nemesis {
   private healed = false;
   /** node -> the fault that took it down; only that fault's restart brings it back. */
   private readonly downBy = new Map<NodeId, number>();
+  /** node -> the `client-pause` that stopped it; only that fault's resume continues it. */
+  private readonly pausedBy = new Map<NodeId, number>();
 
   constructor(
     private readonly plan: FaultPlan,
@@ -135,6 +147,8 @@ export class Nemesis {
     private readonly metadataSource?: NodeId,
     /** The stream each kind draws from: its own for `OWN_STREAM_KINDS`, else `random`. */
     private readonly streamOf: (kind: FaultKind) => RandomStream = () => random,
+    /** Clients the client fault kinds may strike (`SystemDefinition.faultableClients`). */
+    private readonly clients: readonly NodeId[] = [],
   ) {
     assert(servers.length > 0, 'the nemesis needs at least one server to fault');
   }
@@ -151,6 +165,7 @@ export class Nemesis {
   heal(): void {
     this.healed = true;
     this.downBy.clear();
+    this.pausedBy.clear();
   }
 
   handle(action: FaultAction): void {
@@ -178,6 +193,11 @@ export class Nemesis {
       }
       case 'disk-fault-end':
         this.control.clearDiskFaults(action.node);
+        return;
+      case 'resume':
+        if (this.pausedBy.get(action.node) !== action.faultId) return;
+        this.pausedBy.delete(action.node);
+        this.control.resume(action.node);
         return;
       default:
         assertNever(action, 'fault action');
@@ -227,6 +247,12 @@ export class Nemesis {
         return this.controlledShutdown();
       case 'link-stall':
         return this.linkStall();
+      case 'client-crash':
+        return this.clientCrash();
+      case 'client-pause':
+        return this.clientPause();
+      case 'client-stall':
+        return this.clientStall();
       default:
         assertNever(kind, 'fault kind');
     }
@@ -331,6 +357,55 @@ export class Nemesis {
     this.control.addLinkLag(faultId, from, to, 0, true);
     this.control.recordFault('link-stall', `${from}->${to}`);
     this.after(random.int(2_000, 30_000), { type: 'link-lag-end', faultId });
+  }
+
+  /** The faultable clients running now, neither held down nor paused by a fault. */
+  private runningClients(): NodeId[] {
+    return this.clients.filter((node) => this.control.isRunning(node) && !this.downBy.has(node) && !this.control.isPaused(node));
+  }
+
+  /**
+   * `kill -9` of a client, restarted after 0.2 to 15 s: for a Kafka consumer-group member the
+   * restart is a new member (a new member id unless it is static), and the old one stays in the
+   * group until its session times out (10 s in the group workload), so both orders happen.
+   */
+  private clientCrash(): void {
+    const random = this.streamOf('client-crash');
+    const candidates = this.runningClients();
+    if (candidates.length === 0) return;
+    const node = random.pick(candidates);
+    const faultId = this.nextFaultId++;
+    this.control.crash(node);
+    this.control.recordFault('client-crash', node);
+    this.downBy.set(node, faultId);
+    this.after(random.int(200, 15_000), { type: 'restart', node, faultId });
+  }
+
+  /**
+   * SIGSTOP of a client for 1 to 30 s, then SIGCONT: about two thirds of the pauses outlast a
+   * 10 s session timeout, so the client wakes up as a zombie the group has already replaced.
+   */
+  private clientPause(): void {
+    const random = this.streamOf('client-pause');
+    const candidates = this.runningClients();
+    if (candidates.length === 0) return;
+    const node = random.pick(candidates);
+    const faultId = this.nextFaultId++;
+    this.control.pause(node);
+    this.control.recordFault('client-pause', node);
+    this.pausedBy.set(node, faultId);
+    this.after(random.int(1_000, 30_000), { type: 'resume', node, faultId });
+  }
+
+  /** A client's application stuck for 5 to 30 s while its background work goes on. */
+  private clientStall(): void {
+    const random = this.streamOf('client-stall');
+    const candidates = this.runningClients();
+    if (candidates.length === 0) return;
+    const node = random.pick(candidates);
+    const durationMs = random.int(5_000, 30_000);
+    this.control.stallApplication(node, durationMs);
+    this.control.recordFault('client-stall', `${node} ${durationMs}ms`);
   }
 
   /**

@@ -19,8 +19,8 @@ export interface HistoryEntry extends HistoryRecord {
 
 export class History {
   private length = 0;
-  /** process -> index of its open invoke; Jepsen processes are single-threaded. */
-  private readonly open = new Map<string, number>();
+  /** process -> its open invoke; Jepsen processes are single-threaded. */
+  private readonly open = new Map<string, { readonly index: number; readonly node: string; readonly f: string; readonly value: unknown }>();
 
   constructor(private readonly limit: number) {
     assert(limit > 0, 'a history needs a positive size limit');
@@ -29,16 +29,30 @@ export class History {
   append(atMs: number, node: string, record: HistoryRecord): HistoryEntry {
     // A history larger than the limit means the workload is unbounded: a bug in the workload.
     assert(this.length < this.limit, `history exceeded its limit of ${this.limit} entries`);
-    const openIndex = this.open.get(record.process);
+    const open = this.open.get(record.process);
     if (record.type === 'invoke') {
-      assert(openIndex === undefined, `process ${record.process} invoked ${record.f} with an operation still open`);
-      this.open.set(record.process, this.length);
+      assert(open === undefined, `process ${record.process} invoked ${record.f} with an operation still open`);
+      this.open.set(record.process, { index: this.length, node, f: record.f, value: record.value });
     } else {
-      assert(openIndex !== undefined, `process ${record.process} completed ${record.f} without an invoke`);
+      assert(open !== undefined, `process ${record.process} completed ${record.f} without an invoke`);
       this.open.delete(record.process);
     }
     const entry: HistoryEntry = { type: record.type, process: record.process, f: record.f, value: record.value, index: this.length, atMs, node };
     this.length++;
     return entry;
+  }
+
+  /**
+   * The records that close every operation `node` left open when its process died: each completes
+   * `info` (its outcome unknown) with its invoke's value, as Jepsen completes a crashed process's
+   * operation, so that the restarted process, whose processes have the same names, starts clean.
+   * In the order the operations were invoked.
+   */
+  abandoned(node: string): HistoryRecord[] {
+    const records: HistoryRecord[] = [];
+    for (const [process, open] of this.open) {
+      if (open.node === node) records.push({ type: 'info', process, f: open.f, value: open.value });
+    }
+    return records;
   }
 }

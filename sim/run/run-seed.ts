@@ -36,7 +36,10 @@ export interface SeedRun {
   readonly datagramChaos?: boolean;
   /** Debug switch (`--full-checks`): every state check after every event. */
   readonly fullChecks?: boolean;
-  /** `--groups`: add the consumer-group workload (`GROUP_WORKLOAD`). */
+  /**
+   * The consumer-group workload (`GROUP_WORKLOAD`) beside the producers and plain consumers: on
+   * unless false (`--no-groups`).
+   */
   readonly groups?: boolean;
 }
 
@@ -84,7 +87,7 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
         config: sortedConfig(config),
         variants: run.variants,
         topicConfigs,
-        ...(run.groups === true ? { groups: GROUP_WORKLOAD } : {}),
+        ...(run.groups === false ? {} : { groups: GROUP_WORKLOAD }),
         ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
       });
   const network = run.datagramChaos === true

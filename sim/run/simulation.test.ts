@@ -182,6 +182,37 @@ describe('Simulation verdicts', () => {
   });
 });
 
+describe('Simulation nodes started on demand (SystemDefinition.startedOnDemand)', () => {
+  // A scenario driver's late client: declared up front, not started with the run, started by the
+  // driver; the heal starts it only if it ever ran.
+  // The nodes ignore the disconnects a crash sends their peers.
+  class QuietNode extends TestNode {
+    override handle(input: NodeInput<Message>): readonly NodeEffect<Message>[] {
+      return input.type === 'start' || input.type === 'timer' ? super.handle(input) : [];
+    }
+  }
+  const system = (): SystemDefinition<Message, TestNode, ClusterView<TestNode>> => ({
+    ...testSystem('none'), clients: ['late', 'never'], startedOnDemand: ['late', 'never'], createNode: () => new QuietNode('none'),
+  });
+  const options = { ...DEFAULT_SIMULATION_OPTIONS, seed: 1, repro: 'x', durationMs: 5_000, healTimeoutMs: 2_000, eventBudget: 50_000, network: DEFAULT_NETWORK_OPTIONS, faults: { type: 'none' as const } };
+
+  it('are not started with the run, start when the driver starts them, and the heal leaves the never-started down', () => {
+    const simulation = new Simulation(options, system());
+    simulation.beginScenario();
+    expect(['n0', 'n1', 'late', 'never'].map((id) => simulation.isRunning(id))).toEqual([true, true, false, false]);
+    simulation.advanceTo(1_000);
+    simulation.start('late');
+    simulation.crash('late');
+    expect(simulation.isRunning('late')).toBe(false);
+    simulation.advanceTo(5_000);
+    expect(['n0', 'n1', 'late', 'never'].map((id) => simulation.isRunning(id))).toEqual([true, true, true, false]);
+  });
+
+  it('must be clients of the system', () => {
+    expect(() => new Simulation(options, { ...system(), startedOnDemand: ['n0'] })).toThrow(/started on demand is not a client/);
+  });
+});
+
 describe('Simulation setup phase and process supervisor (Kafka cluster)', () => {
   const kafka: SeedRun = { ...base, system: 'kafka', durationMs: 30_000 };
   const entries = (sink: LinesSink): { atMs: number; kind: string; node: string; name: string; value: number; detail: string }[] =>

@@ -1,5 +1,6 @@
 import { assert, assertNever, fail } from '../../impl/common/assert.ts';
 import type {
+  HistoryRecord,
   Message,
   NodeEffect,
   NodeEnvironment,
@@ -17,11 +18,11 @@ import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
 import { modelConformance } from '../conformance/model-conformance.ts';
 import { FAULT_KINDS, withinPromise, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
-import { Nemesis, OWN_STREAM_KINDS, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
+import { CLIENT_FAULT_KINDS, Nemesis, OWN_STREAM_KINDS, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
 import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';
 import { RandomStreams } from '../random/random-stream.ts';
 import type { RandomStream } from '../../impl/env/node-environment.ts';
-import { History } from './history.ts';
+import { History, type HistoryEntry } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
 import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
 
@@ -74,7 +75,7 @@ export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, 'seed' | 'repro
 };
 
 /** One node's process as the host keeps it. */
-interface HostedNode<N> {
+interface HostedNode<N, M extends Message> {
   readonly id: NodeId;
   readonly isServer: boolean;
   status: ProcessStatus;
@@ -93,7 +94,21 @@ interface HostedNode<N> {
   readonly timers: Map<string, number>;
   /** The last timer generation this host handed out: never reused, so a deleted name is safe. */
   timerGeneration: number;
+  /** SIGSTOPped (`client-pause`): inputs wait in `held` until SIGCONT. */
+  paused: boolean;
+  /**
+   * What came while paused (messages, disconnects, timers), in order, handled at the resume. A
+   * timer keeps its generation: one the process cancels or sets again while handling what came
+   * before it no longer fires, as a woken process finds that timer gone.
+   */
+  readonly held: { readonly input: NodeInput<M>; readonly timerGeneration?: number }[];
 }
+
+/**
+ * The most inputs a paused process may have waiting: a 30 s pause of a group member gathers a few
+ * hundred (heartbeat answers, fetch answers, its own timers); far more is a runaway.
+ */
+const MAX_HELD_INPUTS = 100_000;
 
 /** Thrown inside the loop to stop a run whose outcome is already decided. */
 class RunStopped extends Error {
@@ -114,8 +129,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly trace: Trace;
   private readonly streams: RandomStreams;
   private readonly network: SimNetwork;
-  private readonly hosted: HostedNode<N>[] = [];
-  private readonly byId = new Map<NodeId, HostedNode<N>>();
+  private readonly hosted: HostedNode<N, M>[] = [];
+  private readonly byId = new Map<NodeId, HostedNode<N, M>>();
   private readonly nodeIds: NodeId[];
   private readonly nemesis: Nemesis;
   private readonly faultPlan: string;
@@ -142,6 +157,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private checkedStateVersion: string | number | undefined = undefined;
   /** The nodes whose handling of an event can change what state checks read. */
   private readonly stateNodes: ReadonlySet<NodeId>;
+  /** Clients the run does not start; a driver does (`SystemDefinition.startedOnDemand`). */
+  private readonly startedOnDemand: ReadonlySet<NodeId>;
+  /** Scenario drivers watching the history as it is recorded (`observeHistory`). */
+  private readonly historyObservers: ((entry: HistoryEntry) => void)[] = [];
 
   constructor(
     private readonly options: SimulationOptions,
@@ -162,6 +181,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     for (const id of this.nodeIds) this.addHost(id, system.servers.includes(id));
     this.stateNodes = new Set(options.fullChecks === true ? this.nodeIds : (system.stateNodes ?? this.nodeIds));
     for (const id of this.stateNodes) assert(this.nodeIds.includes(id), `state node '${id}' is not a node of the system`);
+    this.startedOnDemand = new Set(system.startedOnDemand ?? []);
+    for (const id of this.startedOnDemand) assert(system.clients.includes(id), `node '${id}' started on demand is not a client of the system`);
     const faultsRandom = this.streams.stream('faults');
     // Kinds added after seeds were published draw from streams of their own (OWN_STREAM_KINDS).
     const ownStreams = new Map([...OWN_STREAM_KINDS].map((kind) => [kind, this.streams.stream(`faults:${kind}`)] as const));
@@ -169,9 +190,12 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     const unavailable: FaultKind[] = [];
     if (system.metadataSource === undefined) unavailable.push('slow-metadata');
     if (system.servers.length < 2) unavailable.push('link-stall');
+    const faultableClients = system.faultableClients ?? [];
+    for (const id of faultableClients) assert(system.clients.includes(id), `faultable client '${id}' is not a client of the system`);
+    if (faultableClients.length === 0) unavailable.push(...CLIENT_FAULT_KINDS);
     const plan = planFaults(options.faults, faultsRandom, unavailable, streamOf);
     this.faultPlan = describeFaultPlan(plan);
-    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource, streamOf);
+    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource, streamOf, faultableClients);
     this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.heldBackCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
@@ -255,6 +279,14 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     return this.host(id).node;
   }
 
+  /**
+   * Calls `observer` with every history entry from now on, as it is recorded: the history keeps
+   * none (issue 12), so a scenario driver that shows what a client read keeps its own copy.
+   */
+  observeHistory(observer: (entry: HistoryEntry) => void): void {
+    this.historyObservers.push(observer);
+  }
+
   /** Hands a running node a timer input now, as an operator's nudge (scenario drivers use it). */
   poke(id: NodeId, name: string): void {
     if (this.host(id).status !== 'running') return;
@@ -263,7 +295,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   private begin(): void {
     this.phase('safety');
-    for (const id of this.nodeIds) this.start(id);
+    for (const id of this.nodeIds) if (!this.startedOnDemand.has(id)) this.start(id);
     if (this.system.readyForFaults === undefined) {
       this.nemesis.start();
     } else {
@@ -364,6 +396,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         const hosted = this.host(event.node);
         if (hosted.status !== 'running' || hosted.incarnation !== event.incarnation) return;
         if (hosted.timers.get(event.name) !== event.generation) return;
+        if (hosted.paused) return this.hold(hosted, { type: 'timer', name: event.name }, event.generation);
         hosted.timers.delete(event.name);
         this.trace.record({ atMs: this.currentMs, kind: 'timer', node: event.node, peer: '', name: event.name, value: event.generation, detail: '' });
         return this.input(event.node, { type: 'timer', name: event.name });
@@ -400,9 +433,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.healStarted = true;
     this.phase('heal');
     this.nemesis.heal();
+    for (const hosted of this.hosted) if (hosted.paused) this.resume(hosted.id);
     this.network.healAll();
     for (const hosted of this.hosted) hosted.disk.clearFaults();
-    for (const hosted of this.hosted) if (hosted.status !== 'running') this.start(hosted.id);
+    // A node started on demand that its driver never started is not one the faults took down.
+    for (const hosted of this.hosted) if (hosted.status !== 'running' && (hosted.incarnation > 0 || !this.startedOnDemand.has(hosted.id))) this.start(hosted.id);
     this.allTouched = true;
     this.trace.record({ atMs: this.currentMs, kind: 'heal', node: '', peer: '', name: 'all', value: 0, detail: '' });
     this.stateDirty = true;
@@ -441,13 +476,13 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       ...(isServer && this.system.flipEscapesChecksums !== undefined ? { flipEscapesChecksums: this.system.flipEscapesChecksums } : {}),
       checkedFlipsOnly: withinPromise(this.options.faults),
     });
-    const hosted: HostedNode<N> = { id, isServer, status: 'stopped', incarnation: 0, lastStop: 'none', node: undefined, disk, damage: [], timers: new Map(), timerGeneration: 0 };
+    const hosted: HostedNode<N, M> = { id, isServer, status: 'stopped', incarnation: 0, lastStop: 'none', node: undefined, disk, damage: [], timers: new Map(), timerGeneration: 0, paused: false, held: [] };
     this.hosted.push(hosted);
     this.nodeViews.push({ id, status: hosted.status, node: hosted.node, incarnation: hosted.incarnation, lastStop: hosted.lastStop, disk: hosted.disk, damage: hosted.damage });
     this.byId.set(id, hosted);
   }
 
-  private host(id: NodeId): HostedNode<N> {
+  private host(id: NodeId): HostedNode<N, M> {
     const hosted = this.byId.get(id);
     if (hosted === undefined) fail(`unknown node '${id}'`);
     return hosted;
@@ -462,6 +497,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private input(id: NodeId, input: NodeInput<M>): void {
     const hosted = this.host(id);
     if (hosted.status !== 'running') fail(`input ${input.type} for ${id}, which is ${hosted.status}`);
+    if (hosted.paused) return this.hold(hosted, input);
     const node = hosted.node;
     if (node === undefined) fail(`running node ${id} has no logic object`);
     const effects = node.handle(input);
@@ -470,7 +506,16 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.apply(hosted, effects);
   }
 
-  private apply(hosted: HostedNode<N>, effects: readonly NodeEffect<M>[]): void {
+  /**
+   * A paused process's input: the kernel still takes what arrives (socket buffers) and timers
+   * still expire; the stopped process handles it all when it continues.
+   */
+  private hold(hosted: HostedNode<N, M>, input: NodeInput<M>, timerGeneration?: number): void {
+    assert(hosted.held.length < MAX_HELD_INPUTS, `${hosted.id} gathered more than ${MAX_HELD_INPUTS} inputs while paused`);
+    hosted.held.push(timerGeneration === undefined ? { input } : { input, timerGeneration });
+  }
+
+  private apply(hosted: HostedNode<N, M>, effects: readonly NodeEffect<M>[]): void {
     const incarnation = hosted.incarnation;
     for (const effect of effects) {
       // A node that halted mid-batch carries out nothing after its halt.
@@ -479,7 +524,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     }
   }
 
-  private applyEffect(hosted: HostedNode<N>, effect: NodeEffect<M>): void {
+  private applyEffect(hosted: HostedNode<N, M>, effect: NodeEffect<M>): void {
     const atMs = this.currentMs;
     switch (effect.type) {
       case 'send':
@@ -500,13 +545,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       case 'mark':
         this.trace.record({ atMs, kind: 'mark', node: hosted.id, peer: '', name: effect.name, value: 0, detail: '' });
         return this.invariants.mark(effect.name);
-      case 'history': {
-        const entry = this.history.append(atMs, hosted.id, effect.record);
-        this.invariants.observeHistory(entry);
-        const detail = `${effect.record.type} ${effect.record.f} ${JSON.stringify(effect.record.value) ?? 'null'}`;
-        this.trace.record({ atMs, kind: 'history', node: hosted.id, peer: '', name: effect.record.process, value: entry.index, detail });
-        return;
-      }
+      case 'history':
+        return this.recordHistory(hosted.id, effect.record);
       case 'halt':
         this.trace.record({ atMs, kind: 'node', node: hosted.id, peer: '', name: 'halt', value: hosted.incarnation, detail: effect.reason });
         this.stop(hosted, 'shutdown', 'stopped');
@@ -522,6 +562,15 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       default:
         assertNever(effect, 'node effect');
     }
+  }
+
+  private recordHistory(node: NodeId, record: HistoryRecord): void {
+    const atMs = this.currentMs;
+    const entry = this.history.append(atMs, node, record);
+    this.invariants.observeHistory(entry);
+    for (const observer of this.historyObservers) observer(entry);
+    const detail = `${record.type} ${record.f} ${JSON.stringify(record.value) ?? 'null'}`;
+    this.trace.record({ atMs, kind: 'history', node, peer: '', name: record.process, value: entry.index, detail });
   }
 
   private observeTransition(machine: string, instance: string, event: string, to: string): void {
@@ -601,6 +650,40 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     hosted.status = 'stopped';
   }
 
+  pause(id: NodeId): void {
+    const hosted = this.host(id);
+    if (hosted.status !== 'running' || hosted.paused) return;
+    hosted.paused = true;
+    this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'pause', value: hosted.incarnation, detail: '' });
+  }
+
+  resume(id: NodeId): void {
+    const hosted = this.host(id);
+    if (!hosted.paused) return;
+    hosted.paused = false;
+    this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'resume', value: hosted.incarnation, detail: `${hosted.held.length} held` });
+    const incarnation = hosted.incarnation;
+    for (const { input, timerGeneration } of hosted.held.splice(0)) {
+      // An input may end the process (a halt): what is left dies with it.
+      if (hosted.status !== 'running' || hosted.incarnation !== incarnation) return;
+      if (input.type === 'timer') {
+        if (hosted.timers.get(input.name) !== timerGeneration) continue;
+        hosted.timers.delete(input.name);
+        this.trace.record({ atMs: this.currentMs, kind: 'timer', node: id, peer: '', name: input.name, value: timerGeneration ?? 0, detail: 'held' });
+      }
+      this.input(id, input);
+    }
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.host(id).paused;
+  }
+
+  stallApplication(id: NodeId, durationMs: number): void {
+    if (this.host(id).status !== 'running') return;
+    this.input(id, { type: 'application-stall', durationMs });
+  }
+
   breakConnection(a: NodeId, b: NodeId): void {
     this.network.breakConnection(a, b, 'reset');
   }
@@ -655,12 +738,16 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: kind, value: this.faultCounts[kind], detail });
   }
 
-  private stop(hosted: HostedNode<N>, event: 'crash' | 'power-loss' | 'shutdown', status: ProcessStatus): void {
+  private stop(hosted: HostedNode<N, M>, event: 'crash' | 'power-loss' | 'shutdown', status: ProcessStatus): void {
     this.trace.record({ atMs: this.currentMs, kind: 'node', node: hosted.id, peer: '', name: event, value: hosted.incarnation, detail: '' });
     this.observeTransition('node-process', hosted.id, event, status);
     hosted.status = status;
     hosted.node = undefined;
     hosted.timers.clear();
+    hosted.paused = false;
+    hosted.held.length = 0;
+    // Its open operations end with it, outcome unknown (Jepsen's crashed process).
+    for (const record of this.history.abandoned(hosted.id)) this.recordHistory(hosted.id, record);
     this.touch(hosted.id);
     this.stateDirty = true;
   }
@@ -696,7 +783,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     // One node view per host, updated in place: a view is read at once, never kept by a system.
     const nodes = this.nodeViews;
     for (let index = 0; index < this.hosted.length; index++) {
-      const hosted = this.hosted[index] as HostedNode<N>;
+      const hosted = this.hosted[index] as HostedNode<N, M>;
       const view = nodes[index] as Mutable<NodeView<N>>;
       view.status = hosted.status;
       view.node = hosted.node;

@@ -83,8 +83,25 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   readonly name: string;
   /** Nodes the fault scheduler may crash, power off, isolate or corrupt. */
   readonly servers: readonly NodeId[];
-  /** Client processes (producers, consumers): they run for the whole run and are never faulted. */
+  /**
+   * Client processes (producers, consumers): they run for the whole run and no server fault
+   * strikes them, except the client fault kinds on `faultableClients`.
+   */
   readonly clients: readonly NodeId[];
+  /**
+   * Clients the client fault kinds (`client-crash`, `client-pause`, `client-stall`) may strike:
+   * those whose checks judge them per process and per moment (for Kafka, the consumer-group
+   * members). Without any, those kinds are never drawn.
+   */
+  readonly faultableClients?: readonly NodeId[];
+  /**
+   * Clients declared up front but not started with the run: a driver starts each with
+   * `Simulation.start` when it wants it (a scenario script's consumers join a group when the
+   * script reaches them). The simulator must know every node from the start (its disk, its
+   * random stream, its network links), so a node appears late by being declared and started
+   * later, not by being added. The heal starts only those that ever ran. Absent: none.
+   */
+  readonly startedOnDemand?: readonly NodeId[];
   /**
    * The node servers learn cluster metadata from (Kafka's KRaft controller), if the system has
    * one: the `slow-metadata` fault slows its links to one server. Without it that fault is never

@@ -48,6 +48,17 @@ describe('scenario script errors', () => {
     expect(attempt('cluster brokers=3\nextra input')).toBe(":1: 'cluster' has no '----' line");
   });
 
+  it('name a bad group consumer line, even one the script has not reached when the cluster starts', () => {
+    const cluster = 'cluster brokers=1\n----\n\n';
+    expect(attempt(`${cluster}group-consumer name=broker-9 group=g topic=t\n----\n\n`)).toMatch(/^:4: name=broker-9 is not a consumer name/);
+    expect(attempt(`${cluster}group-consumer name=c1 group=g topic=t\n----\n\ngroup-consumer name=c1 group=g topic=t\n----\n\n`)).toBe(":7: consumer c1 is started twice (use 'restart consumer=c1' after a crash)");
+    expect(attempt(`${cluster}group-consumer name=c1 group=g topic=t min.insync.replicas=2\n----\n\n`)).toBe(":4: 'min.insync.replicas' is not a consumer config key");
+    expect(attempt(`${cluster}group-consumer name=c1 topic=t\n----\n\n`)).toBe(":4: 'group-consumer' needs group=...");
+    expect(attempt(`${cluster}consumed name=c9\n----\n\n`)).toBe(":4: name=c9 is not a consumer the script starts with 'group-consumer'");
+    expect(attempt(`${cluster}group-consumer name=c1 group=g topic=t\n----\n\nshutdown consumer=c1\n----\n\n`)).toBe(":7: 'shutdown' takes broker=N; a consumer can only crash and restart");
+    expect(attempt(`${cluster}describe-groups state\n----\n\n`)).toBe(":4: describe-groups takes group=G and 'members', not 'state'");
+  });
+
   it('report a mismatch without failing the run', () => {
     const path = join(scratch, 'mismatch.txt');
     writeFileSync(path, 'cluster brokers=1\n----\nsomething else\n\n');

@@ -66,6 +66,8 @@ export class AckLogClient implements SimulatedNode<AckLogMessage> {
         return this.onResponse(input.message);
       case 'signal':
         return [];
+      case 'application-stall':
+        return [];
       default:
         return assertNever(input, 'client input');
     }

@@ -127,6 +127,8 @@ export class AckLogServer implements SimulatedNode<AckLogMessage> {
         // A clean stop: make everything durable, then go.
         this.log.flush();
         return [{ type: 'halt', reason: 'SIGTERM', failed: false }];
+      case 'application-stall':
+        return [];
       default:
         return assertNever(input, 'server input');
     }
