@@ -42,8 +42,6 @@ const SHOWN: readonly [string, MutantName, number][] = [
 /** [claim, variant, seed]: claims a historical variant's run shows failing (with the groups the variant needs). */
 const SHOWN_BY_VARIANT: readonly [string, VariantName, number][] = [
   ['NoZombieCommit', 'no-generation-check', 11],
-  // The same zombie commit lands below its successor's (offset 819 of t-1 after 1176).
-  ['group-nonmonotonic-commit', 'no-generation-check', 11],
 ];
 
 /**
@@ -56,6 +54,10 @@ const SHOWN_IN_SCENARIO: readonly [string, MutantName][] = [
 
 /** Claims no mutant or variant run has yet shown failing, and what it would take. */
 const NOT_YET_SHOWN: readonly [string, string][] = [
+  [
+    'group-nonmonotonic-commit',
+    'no-generation-check caught it at seed 11 before the workload\'s membership dynamics (offset 819 of t-1 committed after 1176); since, the variant\'s first zombie commit in seeds 1..29 is a replaced static member\'s, not below its successor\'s, and stops the run first: a seed or a mutant is still to be found',
+  ],
   ['ModelConformance', 'the engine\'s own claim; its monitor is tested against planted transitions in sim/conformance/'],
 ];
 
