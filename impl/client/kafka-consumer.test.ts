@@ -3,6 +3,7 @@ import { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeDisk, NodeEffect, NodeEnvironment, NodeInput, RandomStream } from '../env/node-environment.ts';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
 import type { FetchPartitionResponse, FetchRequest, KafkaMessage, ListOffsetsRequest } from '../protocol/messages.ts';
+import { KAFKA_RULES } from '../variants/protocol-rules.ts';
 import { KafkaConsumer } from './kafka-consumer.ts';
 
 // The consumer's fetcher, driven by hand: the test plays the brokers and the clock, answers the
@@ -35,7 +36,7 @@ class Harness {
       config: new ConfigView({}),
       topic: 't',
       autoOffsetReset: 'earliest',
-      rules: { consumerReturnsRecordAtPosition: returnsAtPosition, rangeAssignorRangesDisjoint: true },
+      rules: { ...KAFKA_RULES, consumerReturnsRecordAtPosition: returnsAtPosition },
     });
   }
 

@@ -35,7 +35,7 @@ export interface KafkaConsumerOptions {
    */
   readonly startAtMs?: number;
   /** The run's protocol rules; Kafka's when absent. */
-  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint'>;
+  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResetUsesConfiguredPolicy'>;
   /**
    * Group mode: the consumer subscribes to `topic` as a member of this group (its `group.id`)
    * instead of assigning itself every partition. Absent: manual assignment, as the workload's
@@ -458,7 +458,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** Kafka's `OffsetFetcher.resetPositionsIfNeeded`: one ListOffsets per leader. */
   private resetPositions(partitions: readonly PartitionMetadata[]): number | undefined {
     const { byLeader, backoffUntilMs } = this.groupByLeader(partitions, 'list-offsets', (position) => position.offset === undefined);
-    const policy = this.options.autoOffsetReset ?? this.config.string('auto.offset.reset');
+    const configured = this.options.autoOffsetReset ?? this.config.string('auto.offset.reset');
+    // The mutant group-reset-uses-default-policy resets a group member by Kafka's default, latest.
+    const policy = this.membership !== undefined && !(this.options.rules?.groupResetUsesConfiguredPolicy ?? true) ? 'latest' : configured;
     const timestamp = policy === 'latest' ? LATEST_TIMESTAMP : EARLIEST_TIMESTAMP;
     for (const [broker, led] of byLeader) {
       const correlationId = this.nextCorrelationId++;
@@ -626,7 +628,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** The positions reached, owned partitions with a known position only (`allConsumed()`). */
   private consumedPositions(): { partition: number; offset: number }[] {
     const consumed: { partition: number; offset: number }[] = [];
-    for (const [partition, position] of this.fetcher.positions) if (position.offset !== undefined) consumed.push({ partition, offset: position.offset });
+    // The mutant auto-commit-one-past-position takes a position for the last record consumed.
+    const past = (this.options.rules?.autoCommitCommitsConsumedPositions ?? true) ? 0 : 1;
+    for (const [partition, position] of this.fetcher.positions) if (position.offset !== undefined) consumed.push({ partition, offset: position.offset + past });
     return consumed.sort((a, b) => a.partition - b.partition);
   }
 

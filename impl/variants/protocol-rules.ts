@@ -106,6 +106,10 @@ export interface ProtocolRules {
   readonly syncGroupAnswersOwnAssignment: boolean;
   /** SyncGroup answers with the assignment of the generation being completed, set before the answers go (`onAssignmentAppended`). */
   readonly syncGroupAnswersNewAssignment: boolean;
+  /** Auto-commit commits the positions the polls consumed (`SubscriptionState.allConsumed`). */
+  readonly autoCommitCommitsConsumedPositions: boolean;
+  /** A group member resets a partition without a committed offset by its configured `auto.offset.reset`. */
+  readonly groupResetUsesConfiguredPolicy: boolean;
 }
 
 /** Kafka's rules today: what a run follows without variants. */
@@ -141,6 +145,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   heartbeatAnswersRebalanceInProgress: true,
   syncGroupAnswersOwnAssignment: true,
   syncGroupAnswersNewAssignment: true,
+  autoCommitCommitsConsumedPositions: true,
+  groupResetUsesConfiguredPolicy: true,
 });
 
 /** What one variant or mutant changes: a few rules, each away from Kafka's. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantMonitor } from './invariant-monitor.ts';
-import type { InvariantDefinition, RunContext } from './invariant.ts';
+import { finalHistoryChecker, type InvariantDefinition, type RunContext } from './invariant.ts';
+import type { HistoryEntry } from '../run/history.ts';
 
 const CONTEXT: RunContext = { seed: 1, config: {}, variants: [], faults: {}, corruption: { uncheckedFlips: 0 } };
 
@@ -52,5 +53,47 @@ describe('InvariantMonitor: when the state checks must run again', () => {
     const broken: InvariantDefinition<Clock> = { ...definition, checker: { type: 'state', check: () => undefined, nextChangeAtMs: () => 5 } };
     const monitor = new InvariantMonitor<Clock>([broken]);
     expect(() => monitor.checkState(10, { nowMs: 10 }, CONTEXT)).toThrow(/may next change at 5/);
+  });
+});
+
+/** An `eventually` claim over a history index of the processes seen: each is a finding, `excused-*` ones excused. */
+function processesSeen(): InvariantDefinition<Clock> {
+  const index = {
+    name: 'processes',
+    create: () => {
+      const seen: string[] = [];
+      return { observe: (entry: HistoryEntry) => void seen.push(entry.process), finish: () => seen };
+    },
+  };
+  return {
+    name: 'ProcessesSeen',
+    kind: 'eventually',
+    source: 'test',
+    statement: 'no process recorded anything',
+    checker: finalHistoryChecker(index, (seen: string[]) => seen.map((process) => ({ atMs: 0, message: process, ...(process.startsWith('excused') ? { excusedBy: ['a fault'] } : {}) }))),
+  };
+}
+
+function entry(process: string, index: number): HistoryEntry {
+  return { type: 'ok', process, f: 'poll', value: null, index, atMs: index, node: process };
+}
+
+describe('InvariantMonitor: eventually claims over the history', () => {
+  it('fails the final check on a finding that is not excused, and counts each finding on its own', () => {
+    const monitor = new InvariantMonitor<Clock>([processesSeen()]);
+    monitor.observeHistory(entry('excused-a', 0));
+    monitor.observeHistory(entry('b', 1));
+    expect(monitor.checkFinal(10, { nowMs: 10 }, CONTEXT)).toBe(false);
+    const stats = monitor.stats(CONTEXT)[0];
+    expect(stats?.violations).toBe(1);
+    expect(stats?.excused).toBe(1);
+    expect(monitor.violations.map((violation) => violation.message)).toEqual(['b']);
+  });
+
+  it('holds when every finding is excused', () => {
+    const monitor = new InvariantMonitor<Clock>([processesSeen()]);
+    monitor.observeHistory(entry('excused-a', 0));
+    expect(monitor.checkFinal(10, { nowMs: 10 }, CONTEXT)).toBe(true);
+    expect(monitor.stats(CONTEXT)[0]?.hit).toBe(1);
   });
 });

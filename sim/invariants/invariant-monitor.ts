@@ -1,7 +1,7 @@
 import { assert, assertNever } from '../../impl/common/assert.ts';
 import type { HistoryEntry } from '../run/history.ts';
 import type { Excused, InvariantStats, Violation } from '../run/run-result.ts';
-import type { Applicability, Finding, HistoryIndexDefinition, HistoryIndexer, InvariantDefinition, RunContext } from './invariant.ts';
+import type { Applicability, FinalHistoryChecker, Finding, HistoryIndexDefinition, HistoryIndexer, InvariantDefinition, RunContext } from './invariant.ts';
 
 interface Tally {
   checked: number;
@@ -42,8 +42,9 @@ export class InvariantMonitor<View> {
       if (definition.checker.type === 'state' || definition.checker.type === 'state-predicate') {
         this.stateChecks.push(definition);
       }
-      if (definition.checker.type === 'history' && !this.historyIndexers.has(definition.checker.index)) {
-        this.historyIndexers.set(definition.checker.index, definition.checker.index.create());
+      const checker = definition.checker;
+      if ((checker.type === 'history' || checker.type === 'final-history') && !this.historyIndexers.has(checker.index)) {
+        this.historyIndexers.set(checker.index, checker.index.create());
       }
     }
   }
@@ -146,6 +147,10 @@ export class InvariantMonitor<View> {
     let allHold = true;
     for (const definition of this.definitions) {
       const checker = definition.checker;
+      if (checker.type === 'final-history') {
+        if (!this.checkFinalHistory(definition, checker, view, context)) allHold = false;
+        continue;
+      }
       if (checker.type !== 'final') continue;
       const tally = this.tally(definition.name);
       tally.checked++;
@@ -159,6 +164,22 @@ export class InvariantMonitor<View> {
       if (applicability(definition, context).applies) allHold = false;
     }
     return allHold;
+  }
+
+  /**
+   * One `final-history` checker over its finished index (the indexes finish once and keep their
+   * answer, so the history checks before this one read the same index); false when a finding
+   * that is not excused makes the applicable claim fail.
+   */
+  private checkFinalHistory(definition: InvariantDefinition<View>, checker: FinalHistoryChecker<View, unknown>, view: View, context: RunContext): boolean {
+    const indexer = this.historyIndexers.get(checker.index);
+    assert(indexer !== undefined, `invariant '${definition.name}': its history index was not created`);
+    const tally = this.tally(definition.name);
+    tally.checked++;
+    const found = checker.check(indexer.finish(), view);
+    if (found.every((finding) => finding.excusedBy !== undefined)) tally.hit++;
+    for (const finding of found) this.record(definition, finding.atMs, finding, context);
+    return found.every((finding) => finding.excusedBy !== undefined) || !applicability(definition, context).applies;
   }
 
   stats(context: RunContext): InvariantStats[] {
@@ -225,7 +246,8 @@ function assertKindMatchesChecker<View>(definition: InvariantDefinition<View>): 
       assert(definition.kind === 'sometimes', `${where}: a ${checker.type} checker needs kind 'sometimes'`);
       return;
     case 'final':
-      assert(definition.kind === 'eventually', `${where}: a final checker needs kind 'eventually'`);
+    case 'final-history':
+      assert(definition.kind === 'eventually', `${where}: a ${checker.type} checker needs kind 'eventually'`);
       return;
     default:
       assertNever(checker, 'invariant checker');

@@ -51,7 +51,13 @@ export type InvariantChecker<View> =
   /** `sometimes`, hit whenever the predicate holds over cluster state. */
   | { readonly type: 'state-predicate'; holds(view: View): boolean }
   /** `eventually`, checked once after the heal phase converged (or timed out). */
-  | { readonly type: 'final'; check(view: View): string | Finding | undefined };
+  | { readonly type: 'final'; check(view: View): string | Finding | undefined }
+  /**
+   * `eventually`, over the history: judged once after the heal phase converged, over the finished
+   * index (shared like a history checker's), returning everything found, violations and excused,
+   * so that each finding is excused on its own. Built with {@link finalHistoryChecker}.
+   */
+  | FinalHistoryChecker<View, unknown>;
 
 /** Something a history checker found, at the simulated time it happened. */
 export type HistoryFinding = Finding & { readonly atMs: number };
@@ -87,9 +93,21 @@ export function historyChecker<View, Index>(index: HistoryIndexDefinition<Index>
   return checker as HistoryChecker<View, unknown>;
 }
 
-/** Judges a whole history at once with one history checker: for tests and tools. */
+export interface FinalHistoryChecker<View, Index> {
+  readonly type: 'final-history';
+  readonly index: HistoryIndexDefinition<Index>;
+  check(index: Index, view: View): readonly HistoryFinding[];
+}
+
+/** An `eventually` checker over `index`, judged once after the heal converged; typed at its definition. */
+export function finalHistoryChecker<View, Index>(index: HistoryIndexDefinition<Index>, check: (index: Index, view: View) => readonly HistoryFinding[]): InvariantChecker<View> {
+  const checker: FinalHistoryChecker<View, Index> = { type: 'final-history', index, check };
+  return checker as FinalHistoryChecker<View, unknown>;
+}
+
+/** Judges a whole history at once with one history (or final history) checker: for tests and tools. */
 export function checkHistoryEntries<View>(checker: InvariantChecker<View>, history: readonly HistoryEntry[], view: View): readonly HistoryFinding[] {
-  assert(checker.type === 'history', 'not a history checker');
+  assert(checker.type === 'history' || checker.type === 'final-history', 'not a history checker');
   const indexer = checker.index.create();
   for (const entry of history) indexer.observe(entry);
   return checker.check(indexer.finish(), view);

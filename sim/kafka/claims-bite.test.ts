@@ -35,6 +35,8 @@ const SHOWN: readonly [string, MutantName, number][] = [
   ['duplicate', 'producer-retry-new-sequence', 1],
   ['poll-skip', 'consumer-skips-record-at-position', 1],
   ['SingleConsumerPerPartition', 'range-assignor-overlapping-ranges', 1],
+  ['group-poll-skip', 'auto-commit-one-past-position', 1],
+  ['group-lost-write', 'group-reset-uses-default-policy', 1],
 ];
 
 /** [claim, variant, seed]: claims a historical variant's run shows failing (with the groups the variant needs). */
@@ -53,10 +55,15 @@ const SHOWN_IN_SCENARIO: readonly [string, MutantName][] = [
 
 /** Claims no mutant or variant run has yet shown failing, and what it would take. */
 const NOT_YET_SHOWN: readonly [string, string][] = [
+  [
+    'group-nonmonotonic-commit',
+    'no-generation-check caught it at seed 11 before the workload\'s membership dynamics (offset 819 of t-1 committed after 1176); since, the variant\'s first zombie commit in seeds 1..29 is a replaced static member\'s, not below its successor\'s, and stops the run first: a seed or a mutant is still to be found',
+  ],
   ['ModelConformance', 'the engine\'s own claim; its monitor is tested against planted transitions in sim/conformance/'],
 ];
 
 const runs = new Map<string, RunResult>();
+const variantRuns = new Map<string, RunResult>();
 function mutantRun(mutant: MutantName, seed: number): RunResult {
   const key = `${mutant}/${seed}`;
   const groups = mutantByName(mutant).groups === true;
@@ -86,7 +93,9 @@ describe('every Kafka claim bites', () => {
   });
 
   it.each(SHOWN_BY_VARIANT)('%s fails on a real run (variant %s, seed %i)', (claim, variant, seed) => {
-    const result = runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [variant], repro: `${variant}/${seed}` });
+    const key = `${variant}/${seed}`;
+    const result = variantRuns.get(key) ?? runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [variant], repro: key });
+    variantRuns.set(key, result);
     expect(result.verdict).not.toBe('pass');
     expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);
   });

@@ -4,6 +4,9 @@ import { oneMemberPerInstanceId } from '../../properties/invariants/groups/one-m
 import { singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
 import { currentCoordinatorGroups } from '../../properties/invariants/groups/current-coordinators.ts';
 import { groupSometimes } from '../../properties/invariants/groups/group-sometimes.ts';
+import { groupLostWrite } from '../../properties/invariants/groups/group-lost-write.ts';
+import { groupPollSkip } from '../../properties/invariants/groups/group-poll-skip.ts';
+import { groupNonmonotonicCommit } from '../../properties/invariants/groups/group-nonmonotonic-commit.ts';
 import { assert } from '../../impl/common/assert.ts';
 import { ConfigView } from '../../impl/config/config-view.ts';
 import { BROKER_LOG_DIR, KafkaBroker } from '../../impl/broker/kafka-broker.ts';
@@ -148,7 +151,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), ...groupSometimes()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),

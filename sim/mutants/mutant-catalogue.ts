@@ -177,6 +177,23 @@ export const MUTANTS = [
     summary: 'The consumer skips records at or below its position (an off-by-one `<=`), dropping the record at the position from every fetch.',
     rules: { consumerReturnsRecordAtPosition: false },
   },
+  // ---- Group delivery mutants (the group-lost-write and group-poll-skip claims) ----
+  {
+    name: 'auto-commit-one-past-position',
+    area: 'groups',
+    where: 'ConsumerCoordinator.maybeAutoCommitOffsetsAsync / SubscriptionState.allConsumed (KafkaConsumer.consumedPositions)',
+    summary: 'Auto-commit commits each consumed position plus one, taking the position for the last record consumed instead of the next one to read, so the group is marked done with a record no member has read yet.',
+    rules: { autoCommitCommitsConsumedPositions: false },
+    groups: true,
+  },
+  {
+    name: 'group-reset-uses-default-policy',
+    area: 'groups',
+    where: 'SubscriptionState.resetStrategy / OffsetFetcher.resetPositionsIfNeeded (KafkaConsumer.resetPositions)',
+    summary: 'A group member resets a partition that has no committed offset by Kafka\'s default auto.offset.reset (latest) instead of the consumer\'s configured earliest, so a group misses every record written before it first found its partitions.',
+    rules: { groupResetUsesConfiguredPolicy: false },
+    groups: true,
+  },
 ] as const satisfies readonly Mutant[];
 
 export type MutantName = (typeof MUTANTS)[number]['name'];

@@ -35,6 +35,8 @@ const CAUGHT: readonly [MutantName, number, string][] = [
   ['sync-gives-leader-assignment', 1, 'SingleConsumerPerPartition'],
   ['sync-gives-previous-assignment', 1, 'liveness'],
   ['heartbeat-hides-rebalance', 5, 'liveness'],
+  ['auto-commit-one-past-position', 1, 'group-poll-skip'],
+  ['group-reset-uses-default-policy', 1, 'group-lost-write'],
 ];
 
 /**

@@ -14,7 +14,7 @@ import { KAFKA_HISTORY_INDEX, type Acked, type KafkaHistory, type PartitionReads
  * faults; a copy the protocol truncated makes it a violation, whatever else the run did.
  */
 
-type Found = Finding & { readonly atMs: number };
+export type Found = Finding & { readonly atMs: number };
 
 /** Whether the topic's `cleanup.policy` includes `compact`. */
 function compacts(view: KafkaClusterView, topic: string): boolean {
@@ -22,7 +22,7 @@ function compacts(view: KafkaClusterView, topic: string): boolean {
 }
 
 /** Whether the loss of `value` at `offset` of `partition` is excused by the copy ledger. */
-function judged(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
+export function judged(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
   const judgement = view.logs.judgeLoss(`${topic}-${partition}`, offset, value, compacts(view, topic));
   if (judgement.excused) return { atMs, message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
   // Beyond the promise only (swarm-beyond): a flip no checksum sees, on a replica that held the
@@ -237,7 +237,7 @@ export const pollSkip: InvariantDefinition<KafkaClusterView> = {
 };
 
 /** As {@link judged}, but a skip is also excused where retention or compaction removed the record. */
-function judgedSkip(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
+export function judgedSkip(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
   const copies = view.logs.copies(`${topic}-${partition}`, offset, value);
   const cleaned = copies?.endings.find((ending) => ending.how === 'deleted' || (compacts(view, topic) && ending.how === 'compacted'));
   if (cleaned !== undefined) return { atMs, message: `${message}: broker ${cleaned.brokerId}'s log cleanup removed it`, excusedBy: [`${cleaned.how} by the topic's cleanup.policy`] };

@@ -1,0 +1,123 @@
+import { GROUP_METADATA_TOPIC_NAME } from '../../../impl/group/coordinator-partition.ts';
+import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
+import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
+
+/** A commit in force: its offset and the metadata (`memberId@generation`) it came with. */
+interface Committed {
+  readonly offset: number;
+  readonly metadata: string;
+  readonly logOffset: number;
+}
+
+/** Per replica of a `__consumer_offsets` partition: how far its records were judged, and what they committed. */
+interface ReplicaProgress {
+  readonly batches: readonly ScannedBatch[];
+  upTo: number;
+  /** `group/topic-partition` -> the last commit of it in this log. */
+  readonly committed: Map<string, Committed>;
+}
+
+/**
+ * `group-nonmonotonic-commit`: Jepsen's `nonmonotonic-poll` (jepsen.tests.kafka) for what a group
+ * commits. A group's committed offset for a partition never moves back: Kafka allows that only
+ * by an explicit seek and commit, which the workload never makes, and its generation fencing
+ * (`ClassicGroup.validateOffsetCommit`) exists so that a zombie member's stale position cannot
+ * land over its successor's.
+ *
+ * Judged on the real state, as `NoZombieCommit` is: the coordinator accepts a commit exactly when
+ * it appends its `OffsetCommit` record, so in every replica's `__consumer_offsets` log, read from
+ * the brokers' disks, each group's commits of a partition must not decrease in log order. A
+ * tombstone (offsets expired or deleted) ends the sequence. A replica read again from its files
+ * (a restart, a truncation) is judged again from its start, each record only once: compaction
+ * keeps a key's last records only, which leaves a non-decreasing sequence non-decreasing, and a
+ * commit whose every copy faults destroyed is simply absent, so no finding needs an excuse.
+ */
+export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView> {
+  const progress = new Map<string, ReplicaProgress>();
+  /** Per partition, the records (`offset/value`) already judged. */
+  const judged = new Map<string, Set<string>>();
+  return {
+    name: 'group-nonmonotonic-commit',
+    kind: 'always',
+    source: 'Jepsen jepsen.tests.kafka (nonmonotonic-poll), for a group\'s commits; Kafka ClassicGroup.validateOffsetCommit (generation fencing); issue 13',
+    statement: 'In every replica of __consumer_offsets, each group\'s commits of a partition never decrease in log order (until a tombstone deletes them).',
+    applicability(context) {
+      return uncheckedFlipApplicability(context, 'a committed offset may read as one never committed');
+    },
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const broker of view.brokers) {
+          if (broker.status !== 'running') continue;
+          for (const replica of broker.replicas) {
+            if (!replica.name.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`)) continue;
+            const found = judgeReplica(view, broker.brokerId, replica.name);
+            if (found !== undefined) return `broker ${broker.brokerId}'s ${found}`;
+          }
+        }
+        return undefined;
+      },
+    },
+  };
+
+  function judgeReplica(view: KafkaClusterView, brokerId: number, name: string): string | undefined {
+    const batches = view.logs.records(brokerId, name);
+    let state = progress.get(`${brokerId}/${name}`);
+    if (state === undefined || state.batches !== batches || state.upTo > batches.length) {
+      state = { batches, upTo: 0, committed: new Map() };
+      progress.set(`${brokerId}/${name}`, state);
+    }
+    let seen = judged.get(name);
+    if (seen === undefined) {
+      seen = new Set();
+      judged.set(name, seen);
+    }
+    let first: string | undefined;
+    // Whole batches are applied, so the commits in force stay exact past a finding.
+    while (state.upTo < batches.length) {
+      for (const record of (batches[state.upTo] as ScannedBatch).records) {
+        const finding = applyRecord(state.committed, name, record.offset, record.value);
+        const key = `${record.offset}/${record.value}`;
+        const fresh = !seen.has(key);
+        if (fresh) seen.add(key);
+        if (finding !== undefined && fresh && first === undefined) first = finding;
+      }
+      state.upTo++;
+    }
+    return first;
+  }
+}
+
+/** Applies one record (`hex(key)/hex(value)`); a finding when it commits below the commit in force. */
+function applyRecord(committed: Map<string, Committed>, name: string, logOffset: number, value: string): string | undefined {
+  const slash = value.indexOf('/');
+  const keyHex = value.slice(0, slash);
+  if (keyHex === 'null') return undefined;
+  const valueHex = value.slice(slash + 1);
+  const decoded = deserialize(fromHex(keyHex), valueHex === 'null' ? null : fromHex(valueHex));
+  if (decoded.type !== 'record') return undefined;
+  const record = decoded.record;
+  if (record.type === 'GroupMetadata') {
+    // A deleted group takes its offsets with it.
+    if (record.value === null) for (const key of [...committed.keys()]) if (key.startsWith(`${record.key.group}/`)) committed.delete(key);
+    return undefined;
+  }
+  const key = `${record.key.group}/${record.key.topic}-${record.key.partition}`;
+  if (record.value === null) {
+    committed.delete(key);
+    return undefined;
+  }
+  const commit = record.value.message;
+  const previous = committed.get(key);
+  committed.set(key, { offset: commit.offset, metadata: commit.metadata, logOffset });
+  if (previous === undefined || commit.offset >= previous.offset) return undefined;
+  return `${name} offset ${logOffset}: group ${record.key.group} committed offset ${commit.offset} of ${record.key.topic}-${record.key.partition} (${commit.metadata || 'no metadata'}), below offset ${previous.offset} committed at log offset ${previous.logOffset} (${previous.metadata || 'no metadata'})`;
+}
+
+function fromHex(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length / 2);
+  for (let index = 0; index < bytes.length; index++) bytes[index] = Number.parseInt(text.slice(2 * index, 2 * index + 2), 16);
+  return bytes;
+}

@@ -1,0 +1,62 @@
+import { historyChecker, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { judgedSkip, type Found } from '../history/kafka-history.ts';
+import { GROUP_HISTORY_INDEX, sortedGroups, type GroupHistory, type GroupPartition, type KnownRecords } from './group-history-index.ts';
+
+/**
+ * `group-poll-skip`: Jepsen's `poll-skip` (jepsen.tests.kafka) across the members of a group. A
+ * group's committed offset is where its next owner of the partition resumes (Kafka's
+ * `ConsumerCoordinator.refreshCommittedOffsetsIfNeeded`), so an accepted commit of offset N says
+ * the group is done with every record below N: each must have been returned to a poll of some
+ * member of the group before the commit was sent. Kafka's auto-commit commits the positions the
+ * previous polls reached (`ConsumerCoordinator.maybeAutoCommitOffsetsAsync` with
+ * `subscriptions.allConsumed()`), which keeps this by construction.
+ *
+ * Offsets below a reset (`auto.offset.reset`, a `seek` that is not to a committed offset) made
+ * before the commit are not required, as Jepsen's `poll-skip` allows a skip across a seek. Each
+ * offset is judged once, for the first accepted commit past it (in the order commits were sent):
+ * a later commit was sent later still. Excused per record where the log cleanup removed the
+ * record first, or faults destroyed every copy (the copy ledger).
+ */
+export const groupPollSkip: InvariantDefinition<KafkaClusterView> = {
+  name: 'group-poll-skip',
+  kind: 'always',
+  source: 'Jepsen jepsen.tests.kafka (poll-skip), across a group\'s owners; Kafka ConsumerCoordinator auto-commit (allConsumed); issue 13',
+  statement: 'When a group\'s accepted commit moves a partition\'s committed offset to N, every record below N (above the group\'s last reset) was returned to a poll of some member of the group before the commit was sent.',
+  checker: historyChecker(GROUP_HISTORY_INDEX, (history: GroupHistory, view: KafkaClusterView) => {
+    const found: Found[] = [];
+    for (const [groupId, partitions] of sortedGroups(history)) {
+      for (const [partition, reads] of partitions) {
+        const known = history.known.get(partition);
+        if (known !== undefined) judgePartition(view, groupId, partition, reads, known, found);
+      }
+    }
+    return found;
+  }),
+};
+
+function judgePartition(view: KafkaClusterView, groupId: string, partition: number, reads: GroupPartition, known: KnownRecords, found: Found[]): void {
+  const commits = [...reads.commits].sort((a, b) => a.invokedAt - b.invokedAt);
+  let judgedBelow = 0;
+  let resetIndex = 0;
+  let resetFloor = 0;
+  for (const commit of commits) {
+    while (resetIndex < reads.resets.length && (reads.resets[resetIndex] as { at: number }).at < commit.invokedAt) {
+      resetFloor = Math.max(resetFloor, (reads.resets[resetIndex] as { offset: number }).offset);
+      resetIndex++;
+    }
+    const from = Math.max(judgedBelow, resetFloor);
+    // Offsets past every known record hold nothing to judge.
+    const to = Math.min(commit.offset, known.highest + 1);
+    for (let offset = from; offset < to; offset++) {
+      const value = known.values.get(offset);
+      if (value === undefined) continue;
+      const readAt = reads.firstReadAt.get(offset);
+      if (readAt !== undefined && readAt < commit.invokedAt) continue;
+      const when = readAt === undefined ? 'which no member of the group ever read' : 'which no member of the group had read yet';
+      const message = `group ${groupId}: ${commit.consumer} (${commit.memberId}, generation ${commit.generationId}) committed offset ${commit.offset} of ${reads.topic}-${partition} past offset ${offset}, ${when}`;
+      found.push(judgedSkip(view, known.topic, partition, offset, value, message, commit.atMs));
+    }
+    judgedBelow = Math.max(judgedBelow, to);
+  }
+}
