@@ -4,6 +4,7 @@ import type { HistoryRecord, NodeDisk, NodeEffect, NodeEnvironment, NodeInput, R
 import { buildRecordBatch, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
 import type { FetchPartitionResponse, FetchRequest, KafkaMessage, ListOffsetsRequest } from '../protocol/messages.ts';
 import { KafkaConsumer } from './kafka-consumer.ts';
+import { KAFKA_RULES } from '../variants/protocol-rules.ts';
 
 // The consumer's fetcher, driven by hand: the test plays the brokers and the clock, answers the
 // requests the consumer sends, and reads the effects (sends, timers, history) it returns. Four
@@ -35,7 +36,7 @@ class Harness {
       config: new ConfigView({}),
       topic: 't',
       autoOffsetReset: 'earliest',
-      rules: { consumerReturnsRecordAtPosition: returnsAtPosition, rangeAssignorRangesDisjoint: true },
+      rules: { ...KAFKA_RULES, consumerReturnsRecordAtPosition: returnsAtPosition },
     });
   }
 

@@ -53,6 +53,20 @@ export interface ProtocolRules {
    * generation (`ClassicGroup.validateOffsetCommit`); without the check, a zombie's commit lands.
    */
   readonly offsetCommitChecksGeneration: boolean;
+  /**
+   * The cooperative-sticky assignor checks the `ownedPartitions` claims it is given (KAFKA-12984,
+   * PR #10985): a claim from an older generation than another member's claim on the same partition
+   * is dropped, and two claims of the same generation are both dropped. Before, every claim stood,
+   * and a partition two members claimed was kept by both in the new generation.
+   */
+  readonly cooperativeStickyValidatesOwnedPartitions: boolean;
+  /**
+   * A consumer whose generation was reset (it fell out of the group: session expired, poll timeout,
+   * fenced) gives up what it owned as lost before it rejoins (`onJoinPrepare`, `onPartitionsLost`),
+   * so its next JoinGroup claims nothing. Before KAFKA-12984's era of fixes, its subscription state
+   * was not cleared and it rejoined claiming the partitions it held in its last generation.
+   */
+  readonly generationResetClearsOwnedPartitions: boolean;
 
   // ---- Rules only a test-only mutant changes (`sim/mutants/`) ---------------------------------------
   // Each is a place where a plausible one-line slip breaks Kafka's guarantees. No variant and no
@@ -124,6 +138,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   followerFetchAdvancesHighWatermark: true,
   failoverBumpsLeaderEpoch: true,
   offsetCommitChecksGeneration: true,
+  cooperativeStickyValidatesOwnedPartitions: true,
+  generationResetClearsOwnedPartitions: true,
   rangeAssignorRangesDisjoint: true,
 });
 
