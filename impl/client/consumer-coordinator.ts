@@ -18,6 +18,7 @@ import {
   type GroupAssignment,
 } from './assignors/consumer-partition-assignor.ts';
 import { AbstractCoordinator } from './abstract-coordinator.ts';
+import { twoStepMoves, withheldPartitions, type WithheldPartitions } from './cooperative-two-step-move.ts';
 import { CommitManager } from './consumer-commit-manager.ts';
 import {
   type ConsumerCoordinatorEffect,
@@ -537,54 +538,6 @@ export function cooperativeViolation(
   }
   const both = [...added].filter((key) => revoked.has(key)).sort(compareStrings);
   return both.length === 0 ? undefined : `Assignor supporting the COOPERATIVE protocol violates its requirements (${both.join(', ')})`;
-}
-
-/** What a cooperative-sticky leader withheld in one generation: partition key -> the members that claimed it. */
-interface WithheldPartitions {
-  readonly generationId: number;
-  readonly claimants: ReadonlyMap<string, readonly string[]>;
-}
-
-function withheldPartitions(
-  generationId: number,
-  subscriptions: ReadonlyMap<string, Subscription>,
-  transferring: readonly { readonly partition: TopicPartition }[],
-): WithheldPartitions {
-  const claimants = new Map<string, string[]>();
-  for (const { partition } of transferring) {
-    const key = partitionKey(partition);
-    const owners = [...subscriptions].filter(([, memberSubscription]) => memberSubscription.ownedPartitions.some((tp) => partitionKey(tp) === key));
-    claimants.set(key, owners.map(([memberId]) => memberId).sort(compareStrings));
-  }
-  return { generationId, claimants };
-}
-
-/**
- * How many partitions this assignment completes a KIP-429 two-step move for: withheld by this
- * leader in the previous generation while a member claimed it; now that member is back with that
- * generation (it synced it) and no longer claims the partition (it revoked it), nobody claims it,
- * and the partition goes to another member. The evidence is the members' own subscriptions in both
- * rebalances, which only the leader sees.
- */
-function twoStepMoves(
-  withheld: WithheldPartitions | undefined,
-  generationId: number,
-  subscriptions: ReadonlyMap<string, Subscription>,
-  assignments: GroupAssignment,
-): number {
-  if (withheld === undefined || withheld.generationId !== generationId - 1) return 0;
-  let moves = 0;
-  for (const [memberId, assignment] of assignments) {
-    for (const partition of assignment.partitions) {
-      const key = partitionKey(partition);
-      const claimants = withheld.claimants.get(key);
-      if (claimants === undefined || claimants.length === 0 || claimants.includes(memberId)) continue;
-      const claimedNow = [...subscriptions.values()].some((memberSubscription) => memberSubscription.ownedPartitions.some((tp) => partitionKey(tp) === key));
-      const revokedInPlace = claimants.every((claimant) => subscriptions.get(claimant)?.generationId === withheld.generationId);
-      if (!claimedNow && revokedInPlace) moves++;
-    }
-  }
-  return moves;
 }
 
 function sortedUnique(partitions: readonly TopicPartition[]): TopicPartition[] {
