@@ -80,6 +80,19 @@ describe('KAFKA-12984: the cooperative-sticky assignor and a stale ownedPartitio
     expect(doubles(cooperativeStickyAssign(partitionCounts({ t: 2 }), subscriptions).groupAssignment)).toEqual(new Map());
   });
 
+  it('before the fix, the partitions the duplicate leaves over can push a member past maxQuota', () => {
+    // Six partitions, two members (quota 3): c2 keeps t-0..t-2, c1 keeps its stale t-0 and is dealt
+    // t-3, t-4 and t-5; t-3 is withheld (c2 still owns it), t-0 goes to both.
+    const subscriptions = new Map([
+      ['c1-b', subscription({ topics: [topic], ownedPartitions: [tp(topic, 0)], generationId: -1 })],
+      ['c2-x', member([tp(topic, 0), tp(topic, 1), tp(topic, 2), tp(topic, 3)], 2)],
+    ]);
+    const old = cooperativeStickyAssign(partitionCounts({ t: 6 }), subscriptions, false);
+    expect(byMember(old.groupAssignment)).toEqual({ 'c1-b': ['t-0', 't-4', 't-5'], 'c2-x': ['t-0', 't-1', 't-2'] });
+    expect(old.sticky.assignment.get('c1-b')?.length).toBe(4);
+    expect(doubles(cooperativeStickyAssign(partitionCounts({ t: 6 }), subscriptions).groupAssignment)).toEqual(new Map());
+  });
+
   it('without stale claims the old and the new assignor agree', () => {
     const subscriptions = new Map([
       ['c1-b', member([tp(topic, 0)], 2)],
