@@ -9,12 +9,16 @@ import type { AssignorName, TopicPartition } from './assignors/consumer-partitio
 import { CoordinatorDriver, partitionList } from './consumer-coordinator-test-support.ts';
 import { DEFAULT_CONSUMER_COORDINATOR_OPTIONS, type ConsumerCoordinatorEffect, type PartitionOffset } from './consumer-coordinator-io.ts';
 import { deserializeAssignment, deserializeAssignorUserData, deserializeSubscription, serializeAssignment, serializeSubscription } from './consumer-protocol.ts';
+import { KAFKA_RULES } from '../variants/protocol-rules.ts';
+import { isVariantName, rulesForVariants } from '../variants/variant-registry.ts';
 
 // Scenario scripts for the consumer's group coordinator, in etcd raft's datadriven style: each
 // file under testdata/consumer-coordinator/ is a story of one member against scripted coordinator
 // responses, with every effect printed after each step. Refresh the expected outputs with
 // `REFKA_REWRITE=1 npx vitest run impl/client/consumer-coordinator-datadriven.test.ts` and review
 // the diff. Every step also passes the checks of CoordinatorDriver (model conformance included).
+// `new ... variant=NAME` runs the member under a historical variant's protocol rules
+// (impl/variants/variant-registry.ts); without it, Kafka's.
 
 const TESTDATA = join(import.meta.dirname, 'testdata', 'consumer-coordinator');
 
@@ -75,7 +79,13 @@ class CoordinatorHarness {
   private create(testCase: DataDrivenCase): string {
     const strategy = (testCase.args.get('strategy') ?? 'range').split(',');
     if (!strategy.every(isAssignorName)) throw new DataDrivenError(this.file, testCase.line, `bad strategy ${strategy.join(',')}`);
+    const variant = testCase.args.get('variant');
+    if (variant !== undefined && !isVariantName(variant)) throw new DataDrivenError(this.file, testCase.line, `unknown variant ${variant}`);
+    const rules = variant === undefined ? KAFKA_RULES : rulesForVariants([variant]);
     const options = {
+      rangeAssignorRangesDisjoint: rules.rangeAssignorRangesDisjoint,
+      cooperativeStickyValidatesOwnedPartitions: rules.cooperativeStickyValidatesOwnedPartitions,
+      generationResetClearsOwnedPartitions: rules.generationResetClearsOwnedPartitions,
       ...DEFAULT_CONSUMER_COORDINATOR_OPTIONS,
       clientId: testCase.args.get('client') ?? 'c1',
       groupId: testCase.args.get('group') ?? 'g',
@@ -89,7 +99,8 @@ class CoordinatorHarness {
       autoCommitIntervalMs: intArg(this.file, testCase, 'auto-commit-interval', 5_000),
     };
     this.driver = new CoordinatorDriver(options, 0);
-    return `${options.clientId} in group ${options.groupId}: protocol ${this.driver.coordinator.protocol}, state ${this.driver.coordinator.state}`;
+    const under = variant === undefined ? '' : `, variant ${variant}`;
+    return `${options.clientId} in group ${options.groupId}: protocol ${this.driver.coordinator.protocol}, state ${this.driver.coordinator.state}${under}`;
   }
 
   private respond(driver: CoordinatorDriver, testCase: DataDrivenCase): string {
@@ -225,6 +236,8 @@ function format(effect: ConsumerCoordinatorEffect): string {
       return `committed-offsets ${effect.offsets.map((o) => `${o.topic}-${o.partition}=${o.committed?.offset ?? 'none'}`).join(' ')}`;
     case 'fatal-error':
       return `fatal ${effect.error.exception}: ${effect.error.message}`;
+    case 'mark':
+      return `mark ${effect.name}`;
     case 'closed':
       return 'closed';
     default:

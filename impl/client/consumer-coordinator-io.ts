@@ -52,6 +52,10 @@ export interface ConsumerCoordinatorOptions {
   readonly tagCommitMetadata?: boolean;
   /** The range-assignor-overlapping-ranges mutant when false (`sim/mutants/`); absent: Kafka's disjoint ranges. */
   readonly rangeAssignorRangesDisjoint?: boolean;
+  /** The kafka-12984 variant's assignor side when false (rule of that name); absent: Kafka's validation. */
+  readonly cooperativeStickyValidatesOwnedPartitions?: boolean;
+  /** The kafka-12984 variant's client side when false (rule of that name); absent: Kafka's reset. */
+  readonly generationResetClearsOwnedPartitions?: boolean;
   /** `bootstrap.servers`, as broker ids: where FindCoordinator goes before metadata names brokers. */
   readonly bootstrapBrokers: readonly number[];
 }
@@ -172,6 +176,8 @@ export type ConsumerCoordinatorEffect =
       readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly committed: PartitionOffset | null }[];
     }
   | { readonly type: 'fatal-error'; readonly error: FatalError }
+  /** A coverage mark (the node's `mark` effect): evidence for a `sometimes` claim of that name. */
+  | { readonly type: 'mark'; readonly name: 'cooperative-two-step-move' }
   /** `close()` finished: every timer is cancelled and later inputs are refused. */
   | { readonly type: 'closed' };
 

@@ -138,6 +138,7 @@ export class CoordinatorDriver {
         case 'commit-completed':
         case 'committed-offsets':
         case 'fatal-error':
+        case 'mark':
         case 'closed':
           break;
         default:

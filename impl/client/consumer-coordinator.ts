@@ -2,7 +2,9 @@ import { assert, assertNever } from '../common/assert.ts';
 import { MalformedInput } from '../log/byte-codec.ts';
 import type { JoinGroupProtocol, JoinGroupResponse, SyncGroupAssignment } from '../protocol/group-messages.ts';
 import { ASSIGNORS } from './assignors/assignors.ts';
+import { cooperativeStickyAssign } from './assignors/cooperative-sticky-assignor.ts';
 import {
+  AssignorIllegalStateException,
   compareStrings,
   compareTopicPartitions,
   partitionKey,
@@ -16,6 +18,7 @@ import {
   type GroupAssignment,
 } from './assignors/consumer-partition-assignor.ts';
 import { AbstractCoordinator } from './abstract-coordinator.ts';
+import { twoStepMoves, withheldPartitions, type WithheldPartitions } from './cooperative-two-step-move.ts';
 import { CommitManager } from './consumer-commit-manager.ts';
 import {
   type ConsumerCoordinatorEffect,
@@ -46,6 +49,15 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   private owned: readonly TopicPartition[] = [];
   /** What the assignors remember (`onAssignment`): the last assignment and its generation. */
   private previousAssignment: PreviousAssignment | undefined;
+  /**
+   * The kafka-12984 variant's client side (`generationResetClearsOwnedPartitions` false): what the
+   * member held when it lost its partitions, still claimed as owned in its next JoinGroup.
+   */
+  private staleOwnedClaim: readonly TopicPartition[] | undefined;
+  /** As cooperative-sticky leader: the partitions it withheld, to see them move (see `twoStepMoves`). */
+  private withheld: WithheldPartitions | undefined;
+  /** The generation whose assignment, once this leader's SyncGroup succeeds, completes a two-step move. */
+  private twoStepMoveGeneration: number | undefined;
   readonly protocol: RebalanceProtocol;
   private isLeader = false;
   /** The leader's view of the partition counts of the group's topics when it assigned. */
@@ -184,6 +196,7 @@ export class ConsumerCoordinator extends AbstractCoordinator {
     this.maybeLeaveGroup('the consumer unsubscribed from all topics');
     this.subscription = undefined;
     this.joinedSubscription = undefined;
+    this.staleOwnedClaim = undefined;
     this.joinWanted = false;
   }
 
@@ -243,7 +256,7 @@ export class ConsumerCoordinator extends AbstractCoordinator {
       metadata: serializeSubscription({
         topics,
         userData: serializeAssignorUserData(ASSIGNORS[name].subscriptionUserData(topics, this.previousAssignment)),
-        ownedPartitions: this.owned,
+        ownedPartitions: this.staleOwnedClaim ?? this.owned,
         generationId: this.generation.generationId,
         rackId: this.options.clientRack,
       }),
@@ -310,6 +323,9 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   /** `invokePartitionsLost` on everything owned, without committing. */
   private losePartitions(): void {
     if (this.owned.length > 0) this.effects.push({ type: 'callback', callback: 'onPartitionsLost', partitions: this.owned });
+    // The kafka-12984 variant: the member stops consuming (the group-member model allows no rejoin
+    // while it holds partitions), but the subscription state it joins with still lists them.
+    if (this.options.generationResetClearsOwnedPartitions === false && this.owned.length > 0) this.staleOwnedClaim = this.owned;
     this.setOwned([]);
     this.transition('PARTITIONS_LOST');
   }
@@ -361,8 +377,13 @@ export class ConsumerCoordinator extends AbstractCoordinator {
     this.assignmentSnapshot = this.metadataSnapshot();
     // KIP-814: a returning static leader of a Stable group keeps the assignment as it is.
     if (response.skipAssignment) return [];
-    let assignments = ASSIGNORS[name].assign(this.partitionsPerTopic, subscriptions);
-    if (name === 'range' && this.options.rangeAssignorRangesDisjoint === false) assignments = overlappingRanges(assignments);
+    let assignments: GroupAssignment;
+    try {
+      assignments = this.assign(name, subscriptions, response.generationId);
+    } catch (error) {
+      if (error instanceof AssignorIllegalStateException) return { exception: 'IllegalStateException', message: error.message };
+      throw error;
+    }
     // The built-in cooperative-sticky assignor already honours ownership (KAFKA-13406).
     if (this.protocol === 'COOPERATIVE' && name !== 'cooperative-sticky') {
       const violation = cooperativeViolation(subscriptions, assignments);
@@ -375,9 +396,26 @@ export class ConsumerCoordinator extends AbstractCoordinator {
     });
   }
 
+  /** The chosen assignor's assignment (with the mutant's and the variant's rules applied). */
+  private assign(name: AssignorName, subscriptions: ReadonlyMap<string, Subscription>, generationId: number): GroupAssignment {
+    if (name !== 'cooperative-sticky') {
+      this.withheld = undefined;
+      const assignments = ASSIGNORS[name].assign(this.partitionsPerTopic, subscriptions);
+      return name === 'range' && this.options.rangeAssignorRangesDisjoint === false ? overlappingRanges(assignments) : assignments;
+    }
+    const result = cooperativeStickyAssign(this.partitionsPerTopic, subscriptions, this.options.cooperativeStickyValidatesOwnedPartitions !== false);
+    this.twoStepMoveGeneration = twoStepMoves(this.withheld, generationId, subscriptions, result.groupAssignment) > 0 ? generationId : undefined;
+    this.withheld = withheldPartitions(generationId, subscriptions, result.partitionsTransferringOwnership);
+    return result.groupAssignment;
+  }
+
   /** `onJoinComplete`: apply the assignment the leader sent. */
   protected onJoinComplete(generation: Generation, bytes: Uint8Array): void {
     if (!this.isLeader) this.assignmentSnapshot = undefined;
+    this.staleOwnedClaim = undefined;
+    // The leader's SyncGroup succeeded, so the coordinator persisted the assignment that moved them.
+    if (this.isLeader && this.twoStepMoveGeneration === generation.generationId) this.effects.push({ type: 'mark', name: 'cooperative-two-step-move' });
+    this.twoStepMoveGeneration = undefined;
     const name = this.lookupAssignor(generation.protocolName);
     if (name === undefined) return this.raiseFatal({ exception: 'IllegalStateException', message: `Coordinator selected invalid assignment protocol: ${generation.protocolName}` });
     if (bytes.length < 2) return this.raiseFatal({ exception: 'IllegalStateException', message: `There are insufficient bytes available to read assignment from the sync-group response (actual byte size ${bytes.length})` });

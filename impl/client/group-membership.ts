@@ -125,11 +125,17 @@ export class GroupMembership {
     config: ConfigView,
     brokers: readonly number[],
     private readonly host: GroupMembershipHost,
-    rules: Pick<ProtocolRules, 'rangeAssignorRangesDisjoint'> = KAFKA_RULES,
+    rules: Pick<ProtocolRules, 'rangeAssignorRangesDisjoint' | 'cooperativeStickyValidatesOwnedPartitions' | 'generationResetClearsOwnedPartitions'> = KAFKA_RULES,
   ) {
     this.groupId = config.string('group.id');
     assert(this.groupId !== '', 'a group member needs a group.id');
-    const options = { ...coordinatorOptions(name, config, brokers), rangeAssignorRangesDisjoint: rules.rangeAssignorRangesDisjoint, tagCommitMetadata: true };
+    const options = {
+      ...coordinatorOptions(name, config, brokers),
+      rangeAssignorRangesDisjoint: rules.rangeAssignorRangesDisjoint,
+      cooperativeStickyValidatesOwnedPartitions: rules.cooperativeStickyValidatesOwnedPartitions,
+      generationResetClearsOwnedPartitions: rules.generationResetClearsOwnedPartitions,
+      tagCommitMetadata: true,
+    };
     this.joinGroupTimeoutMs = Math.max(config.number('request.timeout.ms'), options.maxPollIntervalMs + JOIN_GROUP_TIMEOUT_LAPSE_MS);
     this.core = new ConsumerCoordinator(options, host.nowMs());
     this.handle({ type: 'subscribe', nowMs: host.nowMs(), topics: [topic] });
@@ -277,6 +283,8 @@ export class GroupMembership {
         // Kafka throws it from every later poll; the workload's application keeps polling.
         this.fatal = effect.error;
         return;
+      case 'mark':
+        return this.host.effect({ type: 'mark', name: effect.name });
       case 'closed':
         this.closedByCore = true;
         return;

@@ -35,7 +35,10 @@ export interface KafkaConsumerOptions {
    */
   readonly startAtMs?: number;
   /** The run's protocol rules; Kafka's when absent. */
-  readonly rules?: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResetUsesConfiguredPolicy'>;
+  readonly rules?: Pick<
+    ProtocolRules,
+    'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResetUsesConfiguredPolicy' | 'cooperativeStickyValidatesOwnedPartitions' | 'generationResetClearsOwnedPartitions'
+  >;
   /**
    * Group mode: the consumer subscribes to `topic` as a member of this group (its `group.id`)
    * instead of assigning itself every partition. Absent: manual assignment, as the workload's

@@ -59,6 +59,20 @@ export interface ProtocolRules {
    * only in Stable, and elsewhere it added a second member under the same instance id.
    */
   readonly joinReplacesStaticMemberInEveryState: boolean;
+  /**
+   * The cooperative-sticky assignor checks the `ownedPartitions` claims it is given (KAFKA-12984,
+   * PR #10985): a claim from an older generation than another member's claim on the same partition
+   * is dropped, and two claims of the same generation are both dropped. Before, every claim stood,
+   * and a partition two members claimed was kept by both in the new generation.
+   */
+  readonly cooperativeStickyValidatesOwnedPartitions: boolean;
+  /**
+   * A consumer whose generation was reset (it fell out of the group: session expired, poll timeout,
+   * fenced) gives up what it owned as lost before it rejoins (`onJoinPrepare`, `onPartitionsLost`),
+   * so its next JoinGroup claims nothing. Before KAFKA-12984's era of fixes, its subscription state
+   * was not cleared and it rejoined claiming the partitions it held in its last generation.
+   */
+  readonly generationResetClearsOwnedPartitions: boolean;
 
   // ---- Rules only a test-only mutant changes (`sim/mutants/`) ---------------------------------------
   // Each is a place where a plausible one-line slip breaks Kafka's guarantees. No variant and no
@@ -141,6 +155,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   failoverBumpsLeaderEpoch: true,
   offsetCommitChecksGeneration: true,
   joinReplacesStaticMemberInEveryState: true,
+  cooperativeStickyValidatesOwnedPartitions: true,
+  generationResetClearsOwnedPartitions: true,
   rangeAssignorRangesDisjoint: true,
   heartbeatAnswersRebalanceInProgress: true,
   syncGroupAnswersOwnAssignment: true,

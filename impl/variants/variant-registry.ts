@@ -28,6 +28,14 @@ export interface ProtocolVariant<Name extends string = string> {
  */
 export const PROTOCOL_VARIANTS = [
   {
+    name: 'kafka-12984',
+    summary: 'A consumer that fell out of its group rejoins still claiming the partitions it held, and the cooperative-sticky assignor trusts every claim whatever its generation, so a partition that has moved to another member is given to both.',
+    source: 'KAFKA-12984 (PR #10985)',
+    configOverrides: {},
+    rules: { cooperativeStickyValidatesOwnedPartitions: false, generationResetClearsOwnedPartitions: false },
+    groups: true,
+  },
+  {
     name: 'kafka-7128',
     summary: 'A follower rejoins the ISR once it reaches the high watermark, even if it has not reached the start of the leader\'s current epoch.',
     source: 'KAFKA-7128',

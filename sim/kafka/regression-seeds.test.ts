@@ -91,4 +91,16 @@ describe('the default Kafka run', () => {
     expect(fixed.violations.filter((violation) => violation.applies)).toEqual([]);
     expect(fixed.verdict).toBe('pass');
   });
+
+  // kafka-12984's catch within seeds 1..100 is its liveness form: two members of g1 cut off past
+  // their session timeout rejoin claiming t-0 and t-1 from generation 1 while the leader owns all
+  // three from generation 2; the assignor before the fix keeps every claim, runs out of unfilled
+  // members and throws IllegalStateException, so generation 3 never completes (spec/variants.md).
+  it('catches kafka-12984 at seed 11 (liveness: group g1 never settles), and the fixed protocol passes it', () => {
+    const caught = run(11, ['kafka-12984'], {}, { type: 'swarm' }, true);
+    expect(caught.verdict).toBe('liveness');
+    expect(caught.liveness).toMatch(/group g1: .* is not a stable member of generation/);
+    const fixed = run(11, [], {}, { type: 'swarm' }, true);
+    expect(fixed.verdict).toBe('pass');
+  });
 });

@@ -65,17 +65,29 @@ export interface PreviousOwnership {
   readonly maxGeneration: number;
 }
 
-/** `AbstractStickyAssignor.assignPartitions`, for the member data the assignor reads. */
+/**
+ * `AbstractStickyAssignor.assignPartitions`, for the member data the assignor reads.
+ *
+ * `validateOwnedPartitions` false is the assignor before KAFKA-12984 (PR #10985; the `kafka-12984`
+ * variant, rule `cooperativeStickyValidatesOwnedPartitions`): no claim is checked against its
+ * generation or against the other members' claims. On the constrained path every member keeps what
+ * it claims, so a partition claimed by two members is kept by both; on the general path each
+ * partition goes to one claimant (Kafka put every cooperative claim at DEFAULT_GENERATION in one
+ * HashMap, where the last one visited won; refka: the last in member-id order).
+ */
 export function stickyAssign(
   partitionsPerTopic: PartitionsPerTopic,
   subscriptions: GroupSubscription,
   memberDataOf: (subscription: Subscription) => MemberData,
+  validateOwnedPartitions = true,
 ): StickyAssignment {
   const memberIds = sortedMemberIds(subscriptions);
   const topics = subscribedPartitionsPerTopic(partitionsPerTopic, subscriptions);
   const memberData = new Map<string, MemberData>();
   for (const memberId of memberIds) memberData.set(memberId, memberDataOf(subscriptionOf(subscriptions, memberId)));
-  const previousOwnership = validatePreviousOwnership(topics, memberIds, memberData);
+  const previousOwnership = validateOwnedPartitions
+    ? validatePreviousOwnership(topics, memberIds, memberData)
+    : unvalidatedPreviousOwnership(topics, memberIds, memberData);
   if (memberIds.length === 0) {
     return { assignment: new Map(), previousOwnership, allSubscriptionsEqual: true, partitionMovements: undefined };
   }
@@ -83,7 +95,8 @@ export function stickyAssign(
   let assignment: ReadonlyMap<string, readonly TopicPartition[]>;
   let partitionMovements: PartitionMovements | undefined;
   if (equal) {
-    assignment = constrainedAssign(topics, memberIds, previousOwnership.ownedByMember);
+    const owned = validateOwnedPartitions ? previousOwnership.ownedByMember : rawClaims(topics, memberIds, memberData);
+    assignment = constrainedAssign(topics, memberIds, owned, !validateOwnedPartitions);
   } else {
     const general = generalAssign({
       partitionsPerTopic: topics,
@@ -96,7 +109,7 @@ export function stickyAssign(
     assignment = general.assignment;
     partitionMovements = general.partitionMovements;
   }
-  checkAssignment(topics, subscriptions, memberIds, assignment);
+  checkAssignment(topics, subscriptions, memberIds, assignment, !validateOwnedPartitions);
   return { assignment, previousOwnership, allSubscriptionsEqual: equal, partitionMovements };
 }
 
@@ -176,6 +189,52 @@ function validatePreviousOwnership(
   return { validOwners, claimedByMultiple, ownedByMember, maxGeneration };
 }
 
+/** Each member's claims on partitions that exist, as it sent them (no generation, no de-duplication across members). */
+function rawClaims(
+  topics: ReadonlyMap<string, number>,
+  memberIds: readonly string[],
+  memberData: ReadonlyMap<string, MemberData>,
+): Map<string, TopicPartition[]> {
+  const claims = new Map<string, TopicPartition[]>();
+  for (const memberId of memberIds) {
+    const data = memberData.get(memberId);
+    assert(data !== undefined, `no member data for ${memberId}`);
+    const own = new Map<string, TopicPartition>();
+    for (const partition of data.partitions) {
+      const count = topics.get(partition.topic);
+      if (count === undefined || partition.partition < 0 || partition.partition >= count) continue;
+      own.set(partitionKey(partition), partition);
+    }
+    claims.set(memberId, [...own.values()].sort(compareTopicPartitions));
+  }
+  return claims;
+}
+
+/**
+ * The ownership the assignor before KAFKA-12984 believed: every claim counts at DEFAULT_GENERATION
+ * and a later claimant's claim replaces an earlier one (member-id order), with no partition
+ * marked as claimed by several members.
+ */
+function unvalidatedPreviousOwnership(
+  topics: ReadonlyMap<string, number>,
+  memberIds: readonly string[],
+  memberData: ReadonlyMap<string, MemberData>,
+): PreviousOwnership {
+  const claims = rawClaims(topics, memberIds, memberData);
+  const validOwners = new Map<string, string>();
+  const byKey = new Map<string, TopicPartition>();
+  for (const memberId of memberIds) {
+    for (const partition of claims.get(memberId) ?? []) {
+      validOwners.set(partitionKey(partition), memberId);
+      byKey.set(partitionKey(partition), partition);
+    }
+  }
+  const ownedByMember = new Map<string, TopicPartition[]>(memberIds.map((memberId) => [memberId, []]));
+  for (const [key, owner] of validOwners) ownedByMember.get(owner)?.push(byKey.get(key) as TopicPartition);
+  for (const owned of ownedByMember.values()) owned.sort(compareTopicPartitions);
+  return { validOwners, claimedByMultiple: new Set(), ownedByMember, maxGeneration: DEFAULT_GENERATION };
+}
+
 /**
  * Whether every member subscribes to the same set of topics. Kafka seeds its set from the first
  * member with a non-empty subscription, so a member subscribed to nothing that happens to come first
@@ -192,12 +251,16 @@ function allSubscriptionsEqual(subscriptions: GroupSubscription, memberIds: read
   });
 }
 
-/** Every partition of every subscribed topic goes to exactly one member subscribed to its topic. */
+/**
+ * Every partition of every subscribed topic goes to exactly one member subscribed to its topic
+ * (with `sharedClaims`, the assignor before KAFKA-12984: to at least one).
+ */
 function checkAssignment(
   topics: ReadonlyMap<string, number>,
   subscriptions: GroupSubscription,
   memberIds: readonly string[],
   assignment: ReadonlyMap<string, readonly TopicPartition[]>,
+  sharedClaims: boolean,
 ): void {
   assert(assignment.size === memberIds.length, `assignment has ${assignment.size} members, not ${memberIds.length}`);
   const assigned = new Set<string>();
@@ -205,7 +268,7 @@ function checkAssignment(
     const subscribed = subscriptionOf(subscriptions, memberId).topics;
     for (const partition of partitions) {
       assert(subscribed.includes(partition.topic), `${memberId} got ${partitionKey(partition)} without subscribing`);
-      assert(!assigned.has(partitionKey(partition)), `${partitionKey(partition)} assigned twice`);
+      assert(sharedClaims || !assigned.has(partitionKey(partition)), `${partitionKey(partition)} assigned twice`);
       assigned.add(partitionKey(partition));
     }
   }

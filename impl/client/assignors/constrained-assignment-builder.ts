@@ -1,5 +1,5 @@
 import { assert } from '../../common/assert.ts';
-import { compareStrings, partitionKey, type TopicPartition } from './consumer-partition-assignor.ts';
+import { AssignorIllegalStateException, compareStrings, partitionKey, type TopicPartition } from './consumer-partition-assignor.ts';
 
 /**
  * `AbstractStickyAssignor.ConstrainedAssignmentBuilder`, the sticky algorithm when every member
@@ -19,11 +19,23 @@ import { compareStrings, partitionKey, type TopicPartition } from './consumer-pa
  * decides which of several members owning maxQuota or more keeps the extra partition.
  *
  * Rack-aware rounds (steps 1 and 2 with rack matching, KIP-881) are not modelled.
+ *
+ * `sharedClaims` is the algorithm before KAFKA-12984 (the `kafka-12984` variant, rule
+ * `cooperativeStickyValidatesOwnedPartitions`): the owned partitions it is given may name one
+ * partition for two members, and step 1 lets both keep it. The quotas then no longer add up to P:
+ * a partition nobody kept may find no unfilled member, and Kafka threw
+ * `IllegalStateException("No more unfilled consumers to be assigned.")` (its log line guessed at
+ * "assigning the same partition to two owners"), which refka throws as
+ * {@link AssignorIllegalStateException}; or the members at minQuota, which that algorithm did not
+ * drop from the unfilled list once enough members were at maxQuota (the third part of KAFKA-12984's
+ * fix), take it, and more members than P % N end at maxQuota, or one ends above it. Nothing is
+ * verified at the end.
  */
 export function constrainedAssign(
   partitionsPerTopic: ReadonlyMap<string, number>,
   memberIds: readonly string[],
   ownedByMember: ReadonlyMap<string, readonly TopicPartition[]>,
+  sharedClaims = false,
 ): Map<string, TopicPartition[]> {
   assert(memberIds.length > 0, 'constrained assignment without members');
   let totalPartitionsCount = 0;
@@ -37,7 +49,7 @@ export function constrainedAssign(
     unfilledMembersWithUnderMinQuotaPartitions: [],
     unfilledMembersWithExactlyMinQuotaPartitions: [],
   };
-  const assignedPartitions = assignOwnedPartitions(state, memberIds, ownedByMember);
+  const assignedPartitions = assignOwnedPartitions(state, memberIds, ownedByMember, sharedClaims);
   const unassignedPartitions: TopicPartition[] = [];
   for (const [topic, count] of partitionsPerTopic) {
     for (let partition = 0; partition < count; partition++) {
@@ -50,8 +62,8 @@ export function constrainedAssign(
   );
   state.unfilledMembersWithUnderMinQuotaPartitions.sort(compareStrings);
   state.unfilledMembersWithExactlyMinQuotaPartitions.sort(compareStrings);
-  assignRoundRobin(state, unassignedPartitions);
-  verifyUnfilledMembers(state);
+  assignRoundRobin(state, unassignedPartitions, sharedClaims);
+  if (!sharedClaims) verifyUnfilledMembers(state);
   return state.assignment;
 }
 
@@ -73,6 +85,7 @@ function assignOwnedPartitions(
   state: QuotaState,
   memberIds: readonly string[],
   ownedByMember: ReadonlyMap<string, readonly TopicPartition[]>,
+  sharedClaims: boolean,
 ): Set<string> {
   const assignedPartitions = new Set<string>();
   for (const memberId of memberIds) {
@@ -90,7 +103,8 @@ function assignOwnedPartitions(
       keep = state.maxQuota;
       state.currentNumMembersWithOverMinQuotaPartitions++;
       // KAFKA-12984 part 3: once enough members are at maxQuota, members at minQuota are full.
-      if (state.currentNumMembersWithOverMinQuotaPartitions === state.expectedNumMembersWithOverMinQuotaPartitions) {
+      // The algorithm before it (sharedClaims) left them on the list.
+      if (!sharedClaims && state.currentNumMembersWithOverMinQuotaPartitions === state.expectedNumMembersWithOverMinQuotaPartitions) {
         state.unfilledMembersWithExactlyMinQuotaPartitions.length = 0;
       }
     } else {
@@ -102,7 +116,7 @@ function assignOwnedPartitions(
     const memberAssignment = assignmentOf(state, memberId);
     for (const tp of owned.slice(0, keep)) {
       const key = partitionKey(tp);
-      assert(!assignedPartitions.has(key), `partition ${key} kept by two members`);
+      assert(sharedClaims || !assignedPartitions.has(key), `partition ${key} kept by two members`);
       assignedPartitions.add(key);
       memberAssignment.push(tp);
     }
@@ -114,7 +128,7 @@ function assignOwnedPartitions(
  * Step 2 (`assignRoundRobin`): Kafka walks an iterator over the under-minQuota list, restarting it
  * when it runs out and removing members that reach minQuota; `cursor` is that iterator.
  */
-function assignRoundRobin(state: QuotaState, unassignedPartitions: readonly TopicPartition[]): void {
+function assignRoundRobin(state: QuotaState, unassignedPartitions: readonly TopicPartition[], sharedClaims: boolean): void {
   const under = state.unfilledMembersWithUnderMinQuotaPartitions;
   const exactly = state.unfilledMembersWithExactlyMinQuotaPartitions;
   let cursor = 0;
@@ -128,6 +142,7 @@ function assignRoundRobin(state: QuotaState, unassignedPartitions: readonly Topi
       // Kafka throws IllegalStateException("No more unfilled consumers to be assigned."): the quotas
       // add up to P, so running out of members is a bug in the algorithm.
       memberId = exactly.shift();
+      if (memberId === undefined && sharedClaims) throw new AssignorIllegalStateException('No more unfilled consumers to be assigned.');
       assert(memberId !== undefined, `no unfilled member left for partition ${index} of ${unassignedPartitions.length}`);
       fromUnder = false;
     } else {
@@ -146,11 +161,13 @@ function assignRoundRobin(state: QuotaState, unassignedPartitions: readonly Topi
     } else if (count === state.maxQuota) {
       state.currentNumMembersWithOverMinQuotaPartitions++;
       assert(
-        state.currentNumMembersWithOverMinQuotaPartitions <= state.expectedNumMembersWithOverMinQuotaPartitions,
+        sharedClaims || state.currentNumMembersWithOverMinQuotaPartitions <= state.expectedNumMembersWithOverMinQuotaPartitions,
         'more members at maxQuota than partitions allow',
       );
     }
-    assert(count <= state.maxQuota, `${memberId} got ${count} partitions, over maxQuota ${state.maxQuota}`);
+    // With shared claims fewer partitions are kept, more are left to deal, and a member that reached
+    // minQuota from the under list can take one more from the exactly-minQuota list, past maxQuota.
+    assert(sharedClaims || count <= state.maxQuota, `${memberId} got ${count} partitions, over maxQuota ${state.maxQuota}`);
   }
 }
 

@@ -23,6 +23,16 @@ import type { TopicPartitionRef } from '../../protocol/messages.ts';
 
 export type TopicPartition = TopicPartitionRef;
 
+/**
+ * An assignor's `IllegalStateException`: its input broke an assumption it could not repair. Only
+ * the sticky algorithm before KAFKA-12984 (the `kafka-12984` variant) throws it; the group
+ * leader's consumer turns it into its fatal error, as Kafka's `onLeaderElected` throws it from
+ * `poll()`.
+ */
+export class AssignorIllegalStateException extends Error {
+  override readonly name = 'IllegalStateException';
+}
+
 /** `AbstractStickyAssignor.DEFAULT_GENERATION`: no generation known. */
 export const DEFAULT_GENERATION = -1;
 

@@ -1,6 +1,7 @@
 import { assert } from '../../common/assert.ts';
 import { partitionsTransferringOwnership, stickyAssign, type MemberData, type StickyAssignment } from './abstract-sticky-assignor.ts';
 import {
+  compareTopicPartitions,
   DEFAULT_GENERATION,
   partitionKey,
   sortedMemberIds,
@@ -58,6 +59,31 @@ export function cooperativeMemberData(memberSubscription: Subscription): MemberD
   return { partitions, generation: userData.generation };
 }
 
+/** `CooperativeStickyAssignor.memberData` before KAFKA-12984: owned partitions, no generation. */
+function memberDataWithoutGeneration(memberSubscription: Subscription): MemberData {
+  return { partitions: memberSubscription.ownedPartitions, generation: undefined };
+}
+
+/**
+ * Kafka 2.4-2.8's `adjustAssignment`: the partitions assigned to a member that does not list them
+ * as owned and owned by a member that is not assigned them, each with the member it goes to.
+ */
+function addedAndRevoked(
+  subscriptions: GroupSubscription,
+  sticky: StickyAssignment,
+): { readonly partition: TopicPartition; readonly memberId: string }[] {
+  const added: { partition: TopicPartition; memberId: string }[] = [];
+  const revoked = new Set<string>();
+  for (const [memberId, partitions] of sticky.assignment) {
+    const owned = subscriptions.get(memberId)?.ownedPartitions ?? [];
+    const ownedKeys = new Set(owned.map(partitionKey));
+    const assignedKeys = new Set(partitions.map(partitionKey));
+    for (const partition of partitions) if (!ownedKeys.has(partitionKey(partition))) added.push({ partition, memberId });
+    for (const partition of owned) if (!assignedKeys.has(partitionKey(partition))) revoked.add(partitionKey(partition));
+  }
+  return added.filter(({ partition }) => revoked.has(partitionKey(partition))).sort((a, b) => compareTopicPartitions(a.partition, b.partition));
+}
+
 export interface CooperativeStickyAssignment {
   readonly groupAssignment: GroupAssignment;
   /** The sticky assignment before the withheld partitions were removed. */
@@ -66,22 +92,35 @@ export interface CooperativeStickyAssignment {
   readonly partitionsTransferringOwnership: readonly { readonly partition: TopicPartition; readonly memberId: string }[];
 }
 
-/** The assignment with what it withheld, for tests and for the group leader's own checks. */
+/**
+ * The assignment with what it withheld, for tests and for the group leader's own checks.
+ *
+ * `validateOwnedPartitions` false is the assignor before KAFKA-12984 (PR #10985; the
+ * `kafka-12984` variant): it reads no generation (the cooperative assignor then sent no user data
+ * and the subscription had no generation field), keeps every claim (`stickyAssign`), and withholds
+ * only the partitions that one member's raw `ownedPartitions` lose and another member gains
+ * (`adjustAssignment` of Kafka 2.4 to 2.8). A partition two members claim and both keep is neither
+ * lost nor gained, so both are assigned it in the same generation.
+ */
 export function cooperativeStickyAssign(
   partitionsPerTopic: PartitionsPerTopic,
   subscriptions: GroupSubscription,
+  validateOwnedPartitions = true,
 ): CooperativeStickyAssignment {
-  const sticky = stickyAssign(partitionsPerTopic, subscriptions, cooperativeMemberData);
-  const transferring = partitionsTransferringOwnership(sticky);
+  const memberDataOf = validateOwnedPartitions ? cooperativeMemberData : memberDataWithoutGeneration;
+  const sticky = stickyAssign(partitionsPerTopic, subscriptions, memberDataOf, validateOwnedPartitions);
+  const transferring = validateOwnedPartitions ? partitionsTransferringOwnership(sticky) : addedAndRevoked(subscriptions, sticky);
   const withheld = new Set(transferring.map(({ partition }) => partitionKey(partition)));
   const adjusted = new Map<string, TopicPartition[]>();
   let removed = 0;
   for (const [memberId, partitions] of sticky.assignment) {
-    const kept = partitions.filter((partition) => !withheld.has(partitionKey(partition)));
+    // Kafka removes each withheld partition from the member it was going to, not from every member.
+    const kept = partitions.filter((partition) => !transferring.some((move) => move.memberId === memberId && partitionKey(move.partition) === partitionKey(partition)));
     removed += partitions.length - kept.length;
     adjusted.set(memberId, kept);
   }
-  assert(removed === withheld.size, `withheld ${removed} partitions, expected ${withheld.size}`);
+  assert(removed === transferring.length, `withheld ${removed} partitions, expected ${transferring.length}`);
+  assert(withheld.size <= transferring.length, 'a withheld partition without a move');
   return {
     groupAssignment: toGroupAssignment(sortedMemberIds(subscriptions), adjusted),
     sticky,

@@ -4,8 +4,10 @@ import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 /**
  * Behaviours of the consumer groups a sweep with `--groups` must reach at least once, or the
  * workload and the faults are not exercising what the group claims guard. The brokers' group
- * coordinator reports them as marks, and the members report `idle-member` (a client's own view
- * of its empty assignment; the coordinator holds assignments as bytes it does not read). Without groups they do not apply (`kafka-system.ts`).
+ * coordinator reports them as marks, the members report `idle-member` (a client's own view of its
+ * empty assignment; the coordinator holds assignments as bytes it does not read), and a group
+ * leader reports what only it sees (the members' subscriptions in consecutive rebalances). Without
+ * groups they do not apply (`kafka-system.ts`).
  */
 export function groupSometimes(): InvariantDefinition<KafkaClusterView>[] {
   return [
@@ -15,6 +17,7 @@ export function groupSometimes(): InvariantDefinition<KafkaClusterView>[] {
     markInvariant<KafkaClusterView>('group-member-left-on-poll-timeout', 'Kafka AbstractCoordinator heartbeat thread (KIP-62: max.poll.interval.ms)', 'A member whose application did not poll within max.poll.interval.ms left its group with LeaveGroup (reason "consumer poll timeout has expired.") and the coordinator removed it.'),
     markInvariant<KafkaClusterView>('static-member-replaced', 'KIP-345; Kafka GroupMetadataManager.updateStaticMemberThenRebalanceOrCompleteJoin (replaceStaticMember, KAFKA-8500)', 'A JoinGroup with an unknown member id and a known group.instance.id gave the instance a new member id at the coordinator, fencing the old one (a restarted or replaced static member).'),
     markInvariant<KafkaClusterView>('idle-member', 'Kafka quick start ("extra consumers sit idle"); the assignors give each partition to one member', 'A group member became stable in a generation whose assignment gave it no partition (more members than partitions).'),
+    markInvariant<KafkaClusterView>('cooperative-two-step-move', 'KIP-429 (CooperativeStickyAssignor: a partition changes owner in two rebalances)', 'A cooperative group moved a partition in two rebalances: the leader withheld it from its owner in one generation, the owner revoked it and rejoined, and in the next generation, with nobody claiming it, the leader gave it to another member and its SyncGroup succeeded.'),
     markInvariant<KafkaClusterView>('zombie-commit-rejected', 'Kafka ClassicGroup.validateOffsetCommit (generation fencing)', 'The coordinator refused an OffsetCommit for its generation or member (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID).'),
   ];
 }
