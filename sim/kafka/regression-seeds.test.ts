@@ -92,15 +92,14 @@ describe('the default Kafka run', () => {
     expect(fixed.verdict).toBe('pass');
   });
 
-  // kafka-12984's catch within seeds 1..100 is its liveness form: two members of g1 cut off past
-  // their session timeout rejoin claiming t-0 and t-1 from generation 1 while the leader owns all
-  // three from generation 2; the assignor before the fix keeps every claim, runs out of unfilled
-  // members and throws IllegalStateException, so generation 3 never completes (spec/variants.md).
-  it('catches kafka-12984 at seed 11 (liveness: group g1 never settles), and the fixed protocol passes it', () => {
-    const caught = run(11, ['kafka-12984'], {}, { type: 'swarm' }, true);
-    expect(caught.verdict).toBe('liveness');
-    expect(caught.liveness).toMatch(/group g1: .* is not a stable member of generation/);
-    const fixed = run(11, [], {}, { type: 'swarm' }, true);
+  // kafka-12984 on the default run (client faults, membership dynamics): at seed 6 a g1 member that
+  // fell out of the group rejoins still claiming its old partition, the assignor before the fix
+  // keeps both claims, and two members of generation 7 consume t-1 (spec/variants.md).
+  it('catches kafka-12984 at seed 6 (SingleConsumerPerPartition), and the fixed protocol passes it', () => {
+    const caught = run(6, ['kafka-12984'], {}, { type: 'swarm' }, true);
+    expect(caught.verdict).toBe('safety');
+    expect(caught.violations.some((violation) => violation.invariant === 'SingleConsumerPerPartition' && violation.applies)).toBe(true);
+    const fixed = run(6, [], {}, { type: 'swarm' }, true);
     expect(fixed.verdict).toBe('pass');
   });
 });
