@@ -53,8 +53,14 @@ export class CoordinatorDriver {
 
   /** Applies one input at the current time and checks its effects. */
   input(input: InputWithoutTime): readonly ConsumerCoordinatorEffect[] {
+    const before = this.wireGeneration;
     if (input.type === 'response') this.noteResponse(input.response);
     const effects = this.coordinator.handle({ ...input, nowMs: this.nowMs } as ConsumerCoordinatorInput);
+    // A successful JoinGroup answer the member no longer waits for (it left, or rejoins anew) is
+    // dropped, as Kafka's JoinGroupResponseHandler drops it: the generation on the wire stays.
+    if (input.type === 'response' && input.response.type === 'JoinGroupResponse' && !effects.some((effect) => effect.type === 'transition' && effect.event.type === 'JOIN_GROUP_COMPLETED')) {
+      this.wireGeneration = before;
+    }
     this.check(effects);
     return effects;
   }
