@@ -29,19 +29,10 @@ interface PartitionAssignmentState {
  * tool's notes go to stderr in Kafka; here they sit in the output where a terminal shows them.
  */
 export function describeGroups(view: KafkaClusterView, groupIds: readonly string[] = [], only = false): string[] {
-  const groups = currentCoordinatorGroups(view);
-  const lines: string[] = [];
-  for (const groupId of describedGroupIds(groups, groupIds, only)) {
-    const group = groups.get(groupId);
-    if (group === undefined) {
-      lines.push('', groupUnavailable(view, groupId));
-      continue;
-    }
+  return describeEach(view, groupIds, only, (group, lines) => {
     const rows = collectGroupOffsets(view, group);
-    if (!shouldPrintMemberState(lines, group, rows.length)) continue;
-    lines.push(...printOffsets(rows));
-  }
-  return lines;
+    if (shouldPrintMemberState(lines, group, rows.length)) lines.push(...printOffsets(rows));
+  });
 }
 
 /**
@@ -52,23 +43,24 @@ export function describeGroups(view: KafkaClusterView, groupIds: readonly string
  * not asked for (`--group G` instead of `--all-groups`).
  */
 export function describeGroupMembers(view: KafkaClusterView, groupIds: readonly string[] = [], only = false): string[] {
-  const groups = currentCoordinatorGroups(view);
-  const lines: string[] = [];
-  for (const groupId of describedGroupIds(groups, groupIds, only)) {
-    const group = groups.get(groupId);
-    if (group === undefined) {
-      lines.push('', groupUnavailable(view, groupId));
-      continue;
-    }
-    if (!shouldPrintMemberState(lines, group, group.members.length)) continue;
-    lines.push(...printMembers(group));
-  }
-  return lines;
+  return describeEach(view, groupIds, only, (group, lines) => {
+    if (shouldPrintMemberState(lines, group, group.members.length)) lines.push(...printMembers(group));
+  });
 }
 
-/** The groups asked for, and unless `only` every other group the current coordinators hold, in id order. */
-function describedGroupIds(groups: ReadonlyMap<string, CoordinatorGroupView>, groupIds: readonly string[], only: boolean): string[] {
-  return [...new Set([...groupIds, ...(only ? [] : groups.keys())])].sort();
+/**
+ * The groups asked for, and unless `only` every other group the current coordinators hold, in id
+ * order: each found group rendered by `render`, each missing one as the tool's error.
+ */
+function describeEach(view: KafkaClusterView, groupIds: readonly string[], only: boolean, render: (group: CoordinatorGroupView, lines: string[]) => void): string[] {
+  const groups = currentCoordinatorGroups(view);
+  const lines: string[] = [];
+  for (const groupId of [...new Set([...groupIds, ...(only ? [] : groups.keys())])].sort()) {
+    const group = groups.get(groupId);
+    if (group === undefined) lines.push('', groupUnavailable(view, groupId));
+    else render(group, lines);
+  }
+  return lines;
 }
 
 /**

@@ -29,3 +29,19 @@ export function currentCoordinatorGroups(view: KafkaClusterView): Map<string, Co
   }
   return found;
 }
+
+/**
+ * The first finding of `judge` over the `__consumer_offsets` replicas of every running broker, in
+ * broker then replica order: the claims that judge the coordinators' records read every copy.
+ */
+export function firstOffsetsReplicaFinding(view: KafkaClusterView, judge: (brokerId: number, partition: string) => string | undefined): string | undefined {
+  for (const broker of view.brokers) {
+    if (broker.status !== 'running') continue;
+    for (const replica of broker.replicas) {
+      if (!replica.name.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`)) continue;
+      const found = judge(broker.brokerId, replica.name);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
-import { GROUP_METADATA_TOPIC_NAME } from '../../../impl/group/coordinator-partition.ts';
 import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
 import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { firstOffsetsReplicaFinding } from './current-coordinators.ts';
 import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
 
 /** A commit in force: its offset and the metadata (`memberId@generation`) it came with. */
@@ -49,15 +49,10 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
     checker: {
       type: 'state',
       check(view) {
-        for (const broker of view.brokers) {
-          if (broker.status !== 'running') continue;
-          for (const replica of broker.replicas) {
-            if (!replica.name.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`)) continue;
-            const found = judgeReplica(view, broker.brokerId, replica.name);
-            if (found !== undefined) return `broker ${broker.brokerId}'s ${found}`;
-          }
-        }
-        return undefined;
+        return firstOffsetsReplicaFinding(view, (brokerId, partition) => {
+          const found = judgeReplica(view, brokerId, partition);
+          return found === undefined ? undefined : `broker ${brokerId}'s ${found}`;
+        });
       },
     },
   };

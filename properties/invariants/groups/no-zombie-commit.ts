@@ -1,8 +1,8 @@
 import { deserializeAssignment } from '../../../impl/client/consumer-protocol.ts';
-import { GROUP_METADATA_TOPIC_NAME } from '../../../impl/group/coordinator-partition.ts';
 import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
 import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { firstOffsetsReplicaFinding } from './current-coordinators.ts';
 import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
 
 /** A group as the records before some offset of its `__consumer_offsets` partition leave it. */
@@ -57,15 +57,7 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
-        for (const broker of view.brokers) {
-          if (broker.status !== 'running') continue;
-          for (const replica of broker.replicas) {
-            if (!replica.name.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`)) continue;
-            const found = judgeReplica(view, broker.brokerId, replica.name);
-            if (found !== undefined) return found;
-          }
-        }
-        return undefined;
+        return firstOffsetsReplicaFinding(view, (brokerId, partition) => judgeReplica(view, brokerId, partition));
       },
     },
   };
