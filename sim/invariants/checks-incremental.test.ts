@@ -5,7 +5,8 @@ import type { RunResult } from '../run/run-result.ts';
 import type { FaultSelection } from '../nemesis/fault-kind.ts';
 import type { VariantName } from '../../impl/variants/variant-registry.ts';
 
-// State checks run only after events that a state node (a broker, the controller) handled, or
+// State checks run only after events that a state node (a broker, the controller, a group member)
+// handled and that may have moved what the checks read of it, or
 // once a timed checker's deadline has come (`SystemDefinition.stateNodes`, `nextChangeAtMs`).
 // That is an optimisation and must change no verdict: each run below is made twice, once so and
 // once with the debug switch that checks everything after every event and every partition at
@@ -29,6 +30,10 @@ const CASES: readonly Case[] = [
   // The default run, consumer groups included: the group members are state nodes (their view of
   // what they own is read by SingleConsumerPerPartition), which the skipping must not miss.
   { name: 'default', seed: 2 },
+  // A group claim that reads the members' own view (SingleConsumerPerPartition), failing: a
+  // member's input is skipped when its membership did not move (`NodeStateKeys`), which must not
+  // hide the moment it did.
+  { name: 'kafka-12984', seed: 6, variants: ['kafka-12984'] },
   { name: 'pre-kip-101', seed: 1, variants: ['pre-kip-101'], noGroups: true },
   { name: 'isr-lag-from-last-fetch', seed: 2, mutants: ['isr-lag-from-last-fetch'], noGroups: true },
   { name: 'clean-shutdown-marker-kept', seed: 1, mutants: ['clean-shutdown-marker-kept'], noGroups: true },

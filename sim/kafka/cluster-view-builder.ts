@@ -6,7 +6,7 @@ import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../..
 import { QuorumController, type BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import type { KafkaNode } from './kafka-system.ts';
 import type { ClusterView, NodeView } from '../run/system.ts';
-import type { BrokerView, CoordinatorGroupView, CoordinatorShardView, GroupMemberClientView, KafkaClusterView } from './kafka-view.ts';
+import type { BrokerView, ReplicaView, CoordinatorGroupView, CoordinatorShardView, GroupMemberClientView, KafkaClusterView } from './kafka-view.ts';
 import type { GroupCoordinatorShard } from '../../impl/group/group-coordinator-shard.ts';
 import { deserializeAssignment } from '../../impl/client/consumer-protocol.ts';
 import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
@@ -66,9 +66,18 @@ interface BuiltBroker {
   /** The process object the view was built from (undefined while down). */
   readonly logic: KafkaBroker | undefined;
   readonly logs: BrokerLogs;
-  /** Each hosted partition's log start offset, by name. */
-  readonly logStarts: ReadonlyMap<string, number>;
+  /** Each hosted partition's log start offset, by name: updated in place (`refreshStarts`). */
+  readonly logStarts: Map<string, number>;
+  /** The last view; `stale` when an event touched the broker since, so it must be compared again. */
   view: BrokerView | undefined;
+  stale: boolean;
+  /**
+   * The length of its damage list when `view` was built: the list grows in place, so a view
+   * reused after it grew would hide the new damage from the cluster version.
+   */
+  damageLength: number;
+  /** Its hosted partitions' names, sorted, as the last view listed them. */
+  names: string[];
   /** Its coordinator shards, read with `view`. */
   shards: readonly CoordinatorShardView[];
 }
@@ -85,6 +94,8 @@ export class KafkaViewMemory {
   readonly versions = new ViewVersions();
   readonly registrations = new ControllerRegistrationsCache();
   readonly brokers = new Map<string, BuiltBroker>();
+  /** Each group consumer's last membership view, by node name (`memberView`). */
+  readonly members = new Map<string, GroupMemberClientView>();
   commonStart = new Map<string, number>();
   private controller: { readonly registrations: object; readonly shutdowns: readonly BrokerRegistrationShutdown[]; readonly view: NonNullable<KafkaClusterView['controller']> } | undefined;
 
@@ -109,10 +120,43 @@ function logStartsOf(broker: KafkaBroker | undefined): Map<string, number> {
   return starts;
 }
 
-function sameStarts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [name, start] of a) if (b.get(name) !== start) return false;
-  return true;
+/**
+ * Brings `starts` up to the broker's log start offsets in place; true when any moved, came or
+ * went. In place, because most touched brokers moved none, and a map built per view was a
+ * map per event.
+ */
+function refreshStarts(starts: Map<string, number>, broker: KafkaBroker | undefined): boolean {
+  if (broker === undefined) {
+    const moved = starts.size > 0;
+    starts.clear();
+    return moved;
+  }
+  const partitions = broker.partitions;
+  let moved = false;
+  if (starts.size !== partitions.size) moved = true;
+  for (const [name, partition] of partitions) {
+    const start = partition.log.logStartOffset;
+    if (starts.get(name) !== start) {
+      starts.set(name, start);
+      moved = true;
+    }
+  }
+  if (starts.size !== partitions.size) {
+    for (const name of [...starts.keys()]) if (!partitions.has(name)) starts.delete(name);
+  }
+  return moved;
+}
+
+/** The broker's partition names, sorted: `names` again while it lists exactly them. */
+function sortedNames(names: string[], broker: KafkaBroker | undefined): string[] {
+  if (broker === undefined) return names.length === 0 ? names : [];
+  const partitions = broker.partitions;
+  if (names.length === partitions.size) {
+    let same = true;
+    for (let index = 0; same && index < names.length; index++) same = partitions.has(names[index] as string);
+    if (same) return names;
+  }
+  return [...partitions.keys()].sort();
 }
 
 function brokerLogsOf(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined): BrokerLogs {
@@ -140,12 +184,17 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     if (!isBroker(node)) continue;
     const logic = node.node instanceof KafkaBroker ? node.node : undefined;
     let built = memory.brokers.get(node.id);
-    if (built === undefined || built.logic !== logic || built.logs.incarnation !== node.incarnation || built.logs.running !== (node.status === 'running' && logic !== undefined) || touched === undefined || touched.has(node.id)) {
+    const running = node.status === 'running' && logic !== undefined;
+    if (built === undefined || built.logic !== logic || built.logs.incarnation !== node.incarnation || built.logs.running !== running) {
+      // Another process (or none): everything about the broker is read afresh.
       const logStarts = logStartsOf(logic);
-      if (built === undefined || !sameStarts(built.logStarts, logStarts)) startsMoved = true;
-      const sameProcess = built !== undefined && built.logic === logic && built.logs.incarnation === node.incarnation && built.logs.running === (node.status === 'running' && logic !== undefined);
-      built = { logic, logs: sameProcess && built !== undefined ? built.logs : brokerLogsOf(node, logic), logStarts, view: undefined, shards: [] };
+      if (built === undefined || refreshStarts(built.logStarts, logic)) startsMoved = true;
+      built = { logic, logs: brokerLogsOf(node, logic), logStarts, view: undefined, stale: true, damageLength: 0, names: [], shards: [] };
       memory.brokers.set(node.id, built);
+    } else if (touched === undefined || touched.has(node.id)) {
+      // The same process, touched: compared again, its unchanged parts kept.
+      if (refreshStarts(built.logStarts, logic)) startsMoved = true;
+      built.stale = true;
     }
     brokerLogs.push(built.logs);
   }
@@ -174,9 +223,13 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     } else if (isBroker(node)) {
       const built = memory.brokers.get(node.id) as BuiltBroker;
       // A moved log start re-anchors every replica's digest of its partition, on every broker.
-      if (built.view === undefined || startsMoved) {
-        built.view = brokerView(node, built.logic, logs, anchoring, versions, commonStart);
-        built.shards = node.status === 'running' && built.logic !== undefined ? shardViews(built.logic.brokerId, built.logic.coordinatorShards()) : [];
+      if (built.view === undefined || built.stale || startsMoved) {
+        built.names = sortedNames(built.names, built.logic);
+        const previous = built.view !== undefined && built.damageLength === node.damage.length ? built.view : undefined;
+        built.view = brokerView(node, built.logic, logs, anchoring, versions, commonStart, built.names, previous);
+        built.damageLength = node.damage.length;
+        built.shards = node.status === 'running' && built.logic !== undefined ? shardViews(built.logic.brokerId, built.logic.coordinatorShards(), built.shards) : [];
+        built.stale = false;
       }
       brokerViews.push(built.view);
       shards.push(...built.shards);
@@ -189,7 +242,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       // consumer has read every partition" is for the consumers that assign themselves all.
       if (logic.group === undefined) consumers.push({ name: node.id, logic });
       else groupConsumers.push({ name: node.id, logic });
-      const group = node.status === 'running' ? memberView(node.id, logic) : undefined;
+      const group = node.status === 'running' ? memberView(node.id, logic, memory.members) : undefined;
       if (group !== undefined) members.push(group);
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
       producersDone = false;
@@ -226,22 +279,48 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };
 }
 
-function brokerView(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined, logs: ReplicaLogs, anchoring: DigestAnchoring, versions: ViewVersions, commonStart: ReadonlyMap<string, number>): BrokerView {
+/**
+ * A broker's view: `previous` again when nothing in it changed (each replica view is reused by
+ * `ViewVersions` while its fields are the same), so that a touched broker whose state did not move
+ * costs comparisons, not allocations, and the cluster version sees the same objects.
+ */
+function brokerView(node: NodeView<KafkaNode>, broker: KafkaBroker | undefined, logs: ReplicaLogs, anchoring: DigestAnchoring, versions: ViewVersions, commonStart: ReadonlyMap<string, number>, names: readonly string[], previous: BrokerView | undefined): BrokerView {
+  let replicas: ReplicaView[] | undefined;
+  if (broker !== undefined) {
+    const partitions = broker.partitions;
+    const before = previous?.replicas;
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index] as string;
+      const partition = partitions.get(name) as NonNullable<ReturnType<typeof partitions.get>>;
+      const digest = anchoring.present(broker.brokerId, name, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0);
+      const replica = versions.replica(broker.brokerId, name, partition, digest);
+      if (replicas === undefined && (before === undefined || before[index] !== replica)) replicas = before === undefined ? [] : before.slice(0, index);
+      replicas?.push(replica);
+    }
+  }
+  const sameReplicas = replicas === undefined && previous !== undefined && previous.replicas.length === names.length && (broker !== undefined || names.length === 0);
+  const brokerId = Number(node.id.slice('broker-'.length));
+  const lifecycle = broker?.lifecycle;
+  const loadedAsClean = node.status === 'running' ? broker?.loadedAfterCleanShutdown : undefined;
+  const brokerEpoch = broker?.currentBrokerEpoch ?? -1;
+  if (
+    sameReplicas && previous !== undefined && previous.brokerId === brokerId && previous.status === node.status && previous.incarnation === node.incarnation
+    && previous.lastStop === node.lastStop && previous.lifecycle === lifecycle && previous.loadedAsClean === loadedAsClean && previous.disk === node.disk
+    && previous.damage === node.damage && previous.brokerEpoch === brokerEpoch
+  ) {
+    return previous;
+  }
   return {
-    brokerId: Number(node.id.slice('broker-'.length)),
+    brokerId,
     status: node.status,
     incarnation: node.incarnation,
     lastStop: node.lastStop,
-    lifecycle: broker?.lifecycle,
-    loadedAsClean: node.status === 'running' ? broker?.loadedAfterCleanShutdown : undefined,
+    lifecycle,
+    loadedAsClean,
     disk: node.disk,
     damage: node.damage,
-    brokerEpoch: broker?.currentBrokerEpoch ?? -1,
-    replicas: broker === undefined ? [] : [...broker.partitions.keys()].sort().map((name) => {
-      const partition = broker.partitions.get(name) as NonNullable<ReturnType<typeof broker.partitions.get>>;
-      const digest = anchoring.present(broker.brokerId, name, logs.batches(broker.brokerId, name), commonStart.get(name) ?? 0);
-      return versions.replica(broker.brokerId, name, partition, digest);
-    }),
+    brokerEpoch,
+    replicas: sameReplicas ? (previous as BrokerView).replicas : (replicas ?? []),
   };
 }
 
@@ -265,35 +344,68 @@ function assignedPartitions(bytes: Uint8Array): readonly TopicPartitionRef[] {
   return partitions;
 }
 
-function shardViews(brokerId: number, shards: readonly [number, GroupCoordinatorShard][]): CoordinatorShardView[] {
-  return shards.map(([partition, shard]) => ({
+/**
+ * A broker's coordinator shards as the group claims read them: each shard's previous view again
+ * while nothing in it changed, so that the groups' version compares objects, not fields.
+ */
+function shardViews(brokerId: number, shards: readonly [number, GroupCoordinatorShard][], previous: readonly CoordinatorShardView[]): readonly CoordinatorShardView[] {
+  let views: CoordinatorShardView[] | undefined;
+  for (let index = 0; index < shards.length; index++) {
+    const [partition, shard] = shards[index] as [number, GroupCoordinatorShard];
+    const before = previous[index];
+    const view = before !== undefined && before.brokerId === brokerId && sameShard(before, partition, shard) ? before : shardView(brokerId, partition, shard);
+    if (views === undefined && view !== before) views = previous.slice(0, index);
+    views?.push(view);
+  }
+  if (views === undefined && previous.length === shards.length) return previous;
+  return views ?? [];
+}
+
+/** Whether a shard's view still shows it: the same partition, epoch, state, groups and members. */
+function sameShard(view: CoordinatorShardView, partition: number, shard: GroupCoordinatorShard): boolean {
+  if (view.partition !== partition || view.epoch !== shard.partitionEpoch || view.state !== shard.state) return false;
+  if (shard.state !== 'ACTIVE') return view.groups.length === 0;
+  let index = 0;
+  for (const group of shard.groups()) {
+    const seen = view.groups[index++];
+    if (seen === undefined || seen.groupId !== group.groupId || seen.state !== group.state || seen.generationId !== group.generationId
+      || seen.protocolName !== group.protocolName || seen.leaderId !== group.leaderId || seen.members.length !== group.members.size) return false;
+    let at = 0;
+    for (const member of group.members.values()) {
+      const was = seen.members[at++] as CoordinatorGroupView['members'][number];
+      if (was.memberId !== member.memberId || was.groupInstanceId !== member.groupInstanceId || was.clientId !== member.clientId
+        || was.clientHost !== member.clientHost || was.assignment !== assignedPartitions(member.assignment)) return false;
+    }
+  }
+  return index === view.groups.length;
+}
+
+function shardView(brokerId: number, partition: number, shard: GroupCoordinatorShard): CoordinatorShardView {
+  return {
     brokerId,
     partition,
     epoch: shard.partitionEpoch,
     state: shard.state,
-    groups: shard.state !== 'ACTIVE' ? [] : [...shard.groups()].map((group) => {
-      let committedOffsets: CoordinatorGroupView['committedOffsets'];
-      return {
-        groupId: group.groupId,
-        state: group.state,
-        generationId: group.generationId,
-        protocolName: group.protocolName,
-        leaderId: group.leaderId,
-        members: [...group.members.values()].map((member) => ({
-          memberId: member.memberId,
-          groupInstanceId: member.groupInstanceId,
-          clientId: member.clientId,
-          clientHost: member.clientHost,
-          assignment: assignedPartitions(member.assignment),
-        })),
-        // Built when asked for, not for every view: the state checks never read it.
-        get committedOffsets(): CoordinatorGroupView['committedOffsets'] {
-          committedOffsets ??= committedOffsetsOf(shard, group.groupId);
-          return committedOffsets;
-        },
-      };
-    }),
-  }));
+    groups: shard.state !== 'ACTIVE' ? [] : [...shard.groups()].map((group) => ({
+      groupId: group.groupId,
+      state: group.state,
+      generationId: group.generationId,
+      protocolName: group.protocolName,
+      leaderId: group.leaderId,
+      members: [...group.members.values()].map((member) => ({
+        memberId: member.memberId,
+        groupInstanceId: member.groupInstanceId,
+        clientId: member.clientId,
+        clientHost: member.clientHost,
+        assignment: assignedPartitions(member.assignment),
+      })),
+      // Read from the shard each time it is asked for (only `describe` asks), never kept: the
+      // view object outlives changes to the offsets, which move no field the claims read.
+      get committedOffsets(): CoordinatorGroupView['committedOffsets'] {
+        return committedOffsetsOf(shard, group.groupId);
+      },
+    })),
+  };
 }
 
 /** A group's offsets in its shard's committed view, sorted by topic, then partition. */
@@ -315,7 +427,25 @@ function committedOffsetsOf(shard: GroupCoordinatorShard, groupId: string): NonN
  * static one stays in the coordinator's group until its session times out or a new process takes
  * its `group.instance.id`).
  */
-function memberView(name: string, consumer: KafkaConsumer): GroupMemberClientView | undefined {
+function memberView(name: string, consumer: KafkaConsumer, kept: Map<string, GroupMemberClientView>): GroupMemberClientView | undefined {
   const group = consumer.group;
-  return group === undefined || consumer.closed ? undefined : { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
+  if (group === undefined || consumer.closed) return undefined;
+  // The last view of this consumer while it says the same: the groups' version compares objects.
+  const last = kept.get(name);
+  if (last !== undefined && last.groupId === group.groupId && last.memberId === group.memberId && last.generationId === group.generationId
+    && last.state === group.state && samePartitionRefs(last.owned, group.owned)) return last;
+  const view = { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
+  kept.set(name, view);
+  return view;
+}
+
+function samePartitionRefs(a: readonly TopicPartitionRef[], b: readonly TopicPartitionRef[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    const left = a[index] as TopicPartitionRef;
+    const right = b[index] as TopicPartitionRef;
+    if (left.topic !== right.topic || left.partition !== right.partition) return false;
+  }
+  return true;
 }

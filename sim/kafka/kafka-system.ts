@@ -38,6 +38,7 @@ import type { GroupMemberPlan } from './group-workload.ts';
 import { describeTopics } from './describe.ts';
 import { describeGroups } from './describe-groups.ts';
 import { kafkaView, KafkaViewMemory } from './cluster-view-builder.ts';
+import { NodeStateKeys } from './node-state-keys.ts';
 import { ReplicaLogs } from './replica-logs.ts';
 import { describeTopicConfigs } from './topic-configs.ts';
 import { compactionRemovedRecord, retentionDeletedSegment } from '../../properties/invariants/log/log-sometimes.ts';
@@ -143,6 +144,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const internal = (partition: string): boolean => partition.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`);
   const logs = new ReplicaLogs((partition) => compacted || internal(partition), internal);
   const memory = new KafkaViewMemory();
+  const stateKeys = new NodeStateKeys();
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
     uncleanShutdownDetected(),
@@ -214,6 +216,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, rules, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
     },
     view: (cluster) => kafkaView(cluster, logs, memory),
+    stateChangedBy: (id, node) => stateKeys.changed(id, node),
     stateVersion: (view) => view.stateVersion,
     // A run with groups also describes them, after the topics (`kafka-consumer-groups.sh --describe`).
     summary: (view) => [...describeTopics(view), ...((options.groups ?? []).length === 0 ? [] : describeGroups(view, (options.groups ?? []).map((group) => group.groupId)))],
