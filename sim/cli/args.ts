@@ -54,10 +54,26 @@ export interface SimCommand {
    * says so explicitly).
    */
   readonly groups: boolean;
+  /** `--emit-schedule FILE`: write the run's fault schedule there (one seed only). */
+  readonly emitScheduleFile?: string;
+}
+
+/**
+ * `--schedule FILE`: replay a fault schedule. The run (seed, cluster, workload) is the file's
+ * (its `args`); the command line adds only where the output goes.
+ */
+export interface ReplayRequest {
+  readonly scheduleFile: string;
+  readonly traceFile?: string;
+  readonly reportDir?: string;
+  readonly json: boolean;
+  readonly fullChecks?: boolean;
+  readonly emitScheduleFile?: string;
 }
 
 export type ParseOutcome =
   | { readonly type: 'run'; readonly command: SimCommand }
+  | { readonly type: 'replay'; readonly replay: ReplayRequest }
   | { readonly type: 'help'; readonly text: string }
   /** One line, no stack trace; it names the offending option or value. Exit with EXIT_CODES.usage. */
   | { readonly type: 'error'; readonly message: string };
@@ -88,6 +104,8 @@ const OPTIONS = {
   'full-checks': { type: 'boolean' },
   groups: { type: 'boolean' },
   'no-groups': { type: 'boolean' },
+  schedule: { type: 'string' },
+  'emit-schedule': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -116,6 +134,7 @@ export function parseSimArgs(argv: readonly string[], options: ParseSimArgsOptio
     return { type: 'help', text: helpText(registry) };
   }
   try {
+    if (parsed.values.schedule !== undefined) return { type: 'replay', replay: buildReplay(parsed.values, parsed.tokens) };
     return { type: 'run', command: buildCommand(parsed.values, parsed.tokens, options.chooseSeed, registry) };
   } catch (error) {
     if (error instanceof UsageError) {
@@ -127,6 +146,26 @@ export function parseSimArgs(argv: readonly string[], options: ParseSimArgsOptio
 
 type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>['values'];
 type ParsedTokens = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>['tokens'];
+
+/** Options that say what run to make: a schedule file says that itself. */
+const RUN_OPTIONS: readonly OptionName[] = ['seed', 'seeds', 'duration', 'brokers', 'partitions', 'replication-factor', 'config', 'variant', 'faults', 'groups', 'no-groups', 'jobs', 'stop-on-failure', 'shard'];
+
+function buildReplay(values: ParsedValues, tokens: ParsedTokens): ReplayRequest {
+  rejectRepeatedOptions(tokens);
+  const given = RUN_OPTIONS.find((name) => values[name] !== undefined);
+  if (given !== undefined) throw new UsageError(`--schedule FILE replays the run its file describes; --${given} cannot be given with it (edit the file's args instead)`);
+  const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
+  const reportDir = values.report === undefined ? undefined : parsePath('--report', values.report, 'a directory');
+  const emitScheduleFile = values['emit-schedule'] === undefined ? undefined : parsePath('--emit-schedule', values['emit-schedule'], 'a file name');
+  return {
+    scheduleFile: parsePath('--schedule', values.schedule ?? '', 'a file name'),
+    ...(traceFile === undefined ? {} : { traceFile }),
+    ...(reportDir === undefined ? {} : { reportDir }),
+    json: values.json === true,
+    ...(values['full-checks'] === true ? { fullChecks: true } : {}),
+    ...(emitScheduleFile === undefined ? {} : { emitScheduleFile }),
+  };
+}
 
 function buildCommand(
   values: ParsedValues,
@@ -152,6 +191,7 @@ function buildCommand(
   const faults = values.faults === undefined ? ({ type: 'swarm' } as const) : parseFaults(values.faults);
   const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
   const reportDir = values.report === undefined ? undefined : parsePath('--report', values.report, 'a directory');
+  const emitScheduleFile = values['emit-schedule'] === undefined ? undefined : parsePath('--emit-schedule', values['emit-schedule'], 'a file name');
   const jobs = values.jobs === undefined ? undefined : parseCount('--jobs', values.jobs, 1, SIM_LIMITS.maxJobs);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   if (shard !== undefined && givenSeeds === undefined) throw new UsageError('--shard slices a sweep: give the whole sweep\'s --seeds too');
@@ -189,6 +229,7 @@ function buildCommand(
     ...(shard === undefined ? {} : { shard }),
     ...(values['full-checks'] === true ? { fullChecks: true } : {}),
     groups: parseGroups(values.groups === true, values['no-groups'] === true, variants.filter((name) => registry.find((variant) => variant.name === name)?.groups === true)),
+    ...(emitScheduleFile === undefined ? {} : { emitScheduleFile }),
   };
 }
 
@@ -581,7 +622,7 @@ export function reproArgs(command: SimCommand, seed: number): string[] {
     default:
       assertNever(faults, 'fault selection');
   }
-  // Output options (--trace, --report, --json) are left out on purpose: the line names the run,
+  // Output options (--trace, --report, --json, --emit-schedule) are left out on purpose: the line names the run,
   // and rerunning one seed of a sweep must not overwrite the sweep's report.
   return args;
 }
