@@ -51,7 +51,7 @@ function expectOneLine(message: string): void {
 
 /** The part of a command that names the run: what a repro line must give back. */
 function runIdentity(command: SimCommand, seed: number): SimCommand {
-  const { traceFile: _trace, reportDir: _report, ...rest } = command;
+  const { traceFile: _trace, reportDir: _report, emitScheduleFile: _schedule, ...rest } = command;
   return { ...rest, json: false, seeds: [seed], seedSource: 'given' };
 }
 
@@ -406,6 +406,21 @@ describe('parseSimArgs: output options and help', () => {
     }
   });
 
+  it('takes --emit-schedule, and --schedule with output options only: the file says what run to make', () => {
+    expect(run(['--seed', '3', '--emit-schedule', 's.json']).emitScheduleFile).toBe('s.json');
+    expect('emitScheduleFile' in run(['--seed', '3'])).toBe(false);
+    expect(parse(['--schedule', 's.json'])).toEqual({ type: 'replay', replay: { scheduleFile: 's.json', json: false } });
+    expect(parse(['--json', '--schedule', 's.json', '--trace', 't', '--report', 'r', '--full-checks', '--emit-schedule', 'e.json'])).toEqual({
+      type: 'replay',
+      replay: { scheduleFile: 's.json', traceFile: 't', reportDir: 'r', json: true, fullChecks: true, emitScheduleFile: 'e.json' },
+    });
+    for (const option of [['--seed', '1'], ['--seeds', '3'], ['--duration', '5s'], ['--brokers', '5'], ['--config', 'acks=1'], ['--variant', 'alpha'], ['--faults', 'none'], ['--no-groups'], ['--jobs', '2']]) {
+      expect(fail(['--schedule', 's.json', ...option], VARIANTS)).toBe(`--schedule FILE replays the run its file describes; ${option[0] ?? ''} cannot be given with it (edit the file's args instead)`);
+    }
+    expect(fail(['--schedule', ''])).toBe('--schedule needs a file name, got an empty string');
+    expect(fail(['--schedule', 'a', '--schedule', 'b'])).toBe("option '--schedule' is given more than once");
+  });
+
   it('rejects empty names and names with control characters', () => {
     expect(fail(['--trace', ''])).toBe('--trace needs a file name, got an empty string');
     expect(fail(['--report', ''])).toBe('--report needs a directory, got an empty string');
@@ -419,7 +434,7 @@ describe('parseSimArgs: output options and help', () => {
   });
 
   it('documents every option, default, exit code, fault kind and config key', () => {
-    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--shard', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--trace', '--report', '--json', '--full-checks', '--groups', '--help']) {
+    for (const option of ['--seed', '--seeds', '--jobs', '--stop-on-failure', '--shard', '--duration', '--brokers', '--partitions', '--replication-factor', '--config', '--variant', '--faults', '--schedule', '--emit-schedule', '--trace', '--report', '--json', '--full-checks', '--groups', '--help']) {
       expect(HELP_TEXT).toContain(`${option} `);
     }
     for (const [name, code] of Object.entries(EXIT_CODES)) {
@@ -638,6 +653,8 @@ const FLAGS = [
   '--trace',
   '--report',
   '--json',
+  '--schedule',
+  '--emit-schedule',
   '--help',
   '-h',
   '--scenario',
@@ -702,6 +719,10 @@ describe('parseSimArgs properties', () => {
             break;
           case 'help':
             expect(outcome.text).toBe(helpText(variants));
+            break;
+          case 'replay':
+            expect(outcome.replay.scheduleFile).not.toBe('');
+            expect(argv.some((word) => word.startsWith('--schedule'))).toBe(true);
             break;
           case 'run': {
             const command = outcome.command;

@@ -5,6 +5,7 @@ import { quoteForMessage } from '../../impl/config/quote-for-message.ts';
 import { PROTOCOL_VARIANTS, type ProtocolVariant } from '../../impl/variants/variant-registry.ts';
 import { FAULT_KINDS, isFaultKind, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
 import { SIM_DEFAULTS, SIM_LIMITS, defaultReplicationFactor, formatDuration } from './cli-defaults.ts';
+import { closest } from './closest-name.ts';
 import { helpText } from './help-text.ts';
 
 export { SIM_DEFAULTS, SIM_LIMITS, defaultReplicationFactor, formatDuration } from './cli-defaults.ts';
@@ -53,10 +54,26 @@ export interface SimCommand {
    * says so explicitly).
    */
   readonly groups: boolean;
+  /** `--emit-schedule FILE`: write the run's fault schedule there (one seed only). */
+  readonly emitScheduleFile?: string;
+}
+
+/**
+ * `--schedule FILE`: replay a fault schedule. The run (seed, cluster, workload) is the file's
+ * (its `args`); the command line adds only where the output goes.
+ */
+export interface ReplayRequest {
+  readonly scheduleFile: string;
+  readonly traceFile?: string;
+  readonly reportDir?: string;
+  readonly json: boolean;
+  readonly fullChecks?: boolean;
+  readonly emitScheduleFile?: string;
 }
 
 export type ParseOutcome =
   | { readonly type: 'run'; readonly command: SimCommand }
+  | { readonly type: 'replay'; readonly replay: ReplayRequest }
   | { readonly type: 'help'; readonly text: string }
   /** One line, no stack trace; it names the offending option or value. Exit with EXIT_CODES.usage. */
   | { readonly type: 'error'; readonly message: string };
@@ -87,6 +104,8 @@ const OPTIONS = {
   'full-checks': { type: 'boolean' },
   groups: { type: 'boolean' },
   'no-groups': { type: 'boolean' },
+  schedule: { type: 'string' },
+  'emit-schedule': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -115,6 +134,7 @@ export function parseSimArgs(argv: readonly string[], options: ParseSimArgsOptio
     return { type: 'help', text: helpText(registry) };
   }
   try {
+    if (parsed.values.schedule !== undefined) return { type: 'replay', replay: buildReplay(parsed.values, parsed.tokens) };
     return { type: 'run', command: buildCommand(parsed.values, parsed.tokens, options.chooseSeed, registry) };
   } catch (error) {
     if (error instanceof UsageError) {
@@ -126,6 +146,26 @@ export function parseSimArgs(argv: readonly string[], options: ParseSimArgsOptio
 
 type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>['values'];
 type ParsedTokens = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>['tokens'];
+
+/** Options that say what run to make: a schedule file says that itself. */
+const RUN_OPTIONS: readonly OptionName[] = ['seed', 'seeds', 'duration', 'brokers', 'partitions', 'replication-factor', 'config', 'variant', 'faults', 'groups', 'no-groups', 'jobs', 'stop-on-failure', 'shard'];
+
+function buildReplay(values: ParsedValues, tokens: ParsedTokens): ReplayRequest {
+  rejectRepeatedOptions(tokens);
+  const given = RUN_OPTIONS.find((name) => values[name] !== undefined);
+  if (given !== undefined) throw new UsageError(`--schedule FILE replays the run its file describes; --${given} cannot be given with it (edit the file's args instead)`);
+  const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
+  const reportDir = values.report === undefined ? undefined : parsePath('--report', values.report, 'a directory');
+  const emitScheduleFile = values['emit-schedule'] === undefined ? undefined : parsePath('--emit-schedule', values['emit-schedule'], 'a file name');
+  return {
+    scheduleFile: parsePath('--schedule', values.schedule ?? '', 'a file name'),
+    ...(traceFile === undefined ? {} : { traceFile }),
+    ...(reportDir === undefined ? {} : { reportDir }),
+    json: values.json === true,
+    ...(values['full-checks'] === true ? { fullChecks: true } : {}),
+    ...(emitScheduleFile === undefined ? {} : { emitScheduleFile }),
+  };
+}
 
 function buildCommand(
   values: ParsedValues,
@@ -151,6 +191,7 @@ function buildCommand(
   const faults = values.faults === undefined ? ({ type: 'swarm' } as const) : parseFaults(values.faults);
   const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
   const reportDir = values.report === undefined ? undefined : parsePath('--report', values.report, 'a directory');
+  const emitScheduleFile = values['emit-schedule'] === undefined ? undefined : parsePath('--emit-schedule', values['emit-schedule'], 'a file name');
   const jobs = values.jobs === undefined ? undefined : parseCount('--jobs', values.jobs, 1, SIM_LIMITS.maxJobs);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   if (shard !== undefined && givenSeeds === undefined) throw new UsageError('--shard slices a sweep: give the whole sweep\'s --seeds too');
@@ -188,6 +229,7 @@ function buildCommand(
     ...(shard === undefined ? {} : { shard }),
     ...(values['full-checks'] === true ? { fullChecks: true } : {}),
     groups: parseGroups(values.groups === true, values['no-groups'] === true, variants.filter((name) => registry.find((variant) => variant.name === name)?.groups === true)),
+    ...(emitScheduleFile === undefined ? {} : { emitScheduleFile }),
   };
 }
 
@@ -530,48 +572,6 @@ function describeParseArgsError(argv: readonly string[], error: unknown): string
   return `bad command line: ${quoteForMessage(message.split('\n')[0] ?? '', 200)}`;
 }
 
-/** The candidate within edit distance 2 (3 for long names) of `name`, if exactly one is closest. */
-function closest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  let tie = false;
-  for (const candidate of candidates) {
-    const limit = candidate.length >= 12 ? 3 : 2;
-    if (Math.abs(candidate.length - name.length) > limit) {
-      continue;
-    }
-    const distance = editDistance(name, candidate);
-    if (distance > limit) {
-      continue;
-    }
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-      tie = false;
-    } else if (distance === bestDistance) {
-      tie = true;
-    }
-  }
-  return tie ? undefined : best;
-}
-
-/** Levenshtein distance where '-', '_' and '.' are interchangeable (replication_factor). */
-function editDistance(a: string, b: string): number {
-  const normalize = (text: string): string => text.replace(/[-_.]/g, '-');
-  const left = normalize(a);
-  const right = normalize(b);
-  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= left.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= right.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (left[i - 1] === right[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[right.length] ?? 0;
-}
-
 /**
  * The arguments that reproduce `command` for one seed: `--seed` first, then every option whose
  * value is not the default, in a fixed order (the order of the help text), so a run always yields
@@ -622,7 +622,7 @@ export function reproArgs(command: SimCommand, seed: number): string[] {
     default:
       assertNever(faults, 'fault selection');
   }
-  // Output options (--trace, --report, --json) are left out on purpose: the line names the run,
+  // Output options (--trace, --report, --json, --emit-schedule) are left out on purpose: the line names the run,
   // and rerunning one seed of a sweep must not overwrite the sweep's report.
   return args;
 }

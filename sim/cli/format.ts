@@ -1,4 +1,5 @@
 import { FAULT_KINDS } from '../nemesis/fault-kind.ts';
+import { describeEntry } from '../nemesis/fault-schedule.ts';
 import type { RunResult } from '../run/run-result.ts';
 
 function seconds(ms: number): string {
@@ -9,6 +10,7 @@ function seconds(ms: number): string {
 export function formatRun(result: RunResult): string {
   const faults = FAULT_KINDS.filter((kind) => result.faults[kind] > 0).map((kind) => `${kind} ${result.faults[kind]}`);
   const heldBack = FAULT_KINDS.filter((kind) => result.faultsHeldBack[kind] > 0).map((kind) => `${kind} ${result.faultsHeldBack[kind]}`);
+  const skipped = FAULT_KINDS.filter((kind) => result.faultsSkipped[kind] > 0).map((kind) => `${kind} ${result.faultsSkipped[kind]}`);
   const applicable = result.invariants.filter((stats) => stats.applies);
   const violated = result.invariants.filter((stats) => stats.violations > 0 && stats.applies);
   const notApplicableFindings = result.invariants.filter((stats) => stats.violations > 0 && !stats.applies);
@@ -19,6 +21,8 @@ export function formatRun(result: RunResult): string {
     `events      ${result.events} (${result.traceEntries} trace entries)`,
     `faults      ${faults.length === 0 ? 'none' : faults.join(', ')}  (plan: ${result.faultPlan})`,
     ...(heldBack.length === 0 ? [] : [`held back   ${heldBack.join(', ')}  (over the fault budget: they would leave min.insync.replicas brokers impaired at once)`]),
+    ...(skipped.length === 0 ? [] : [`skipped     ${skipped.join(', ')}  (scheduled faults their targets could not take when due)`]),
+    `schedule    ${scheduleLine(result)}`,
     `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated${notApplicableFindings.length > 0 ? ` (${notApplicableFindings.length} that do not apply found something)` : ''}`,
   ];
   for (const stats of result.invariants) {
@@ -42,6 +46,18 @@ export function formatRun(result: RunResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Schedule entries the human output lists; the rest are counted (all are in --json). */
+const HUMAN_SCHEDULE_ENTRIES = 10;
+
+/** The faults that happened, in time order, in a few words each (idle entries left out). */
+function scheduleLine(result: RunResult): string {
+  const shown = result.schedule.filter((entry) => entry.type !== 'idle');
+  if (shown.length === 0) return 'no faults';
+  const listed = shown.slice(0, HUMAN_SCHEDULE_ENTRIES).map(describeEntry).join(', ');
+  const more = shown.length - HUMAN_SCHEDULE_ENTRIES;
+  return more > 0 ? `${listed}, and ${more} more (all in --json and --emit-schedule)` : listed;
+}
+
 /** One line of a sweep. */
 export function formatSweepLine(result: RunResult): string {
   const first = result.violations.find((violation) => violation.applies);
@@ -63,6 +79,8 @@ export function runJson(result: RunResult): string {
     excused: result.excused,
     faults: result.faults,
     faultsHeldBack: result.faultsHeldBack,
+    faultsSkipped: result.faultsSkipped,
+    schedule: result.schedule,
     config: result.config,
     variants: result.variants,
     repro: result.repro,

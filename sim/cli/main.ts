@@ -7,7 +7,9 @@ import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/r
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
 import { InOrder } from '../run/worker-pool.ts';
 import { toVariantNames } from '../../impl/variants/variant-registry.ts';
-import { parseSimArgs, reproCommand, type SimCommand } from './args.ts';
+import { parseSimArgs, reproCommand, shellQuote, type SimCommand } from './args.ts';
+import type { FaultScript } from '../run/fault-injector.ts';
+import { loadSchedule, openScheduleOutput, writeScheduleOutput } from './schedule-io.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
 
 export interface CliIo {
@@ -44,12 +46,28 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
       io.stderr(`refka sim: ${outcome.message} (see --help)\n`);
       return EXIT_CODES.usage;
     case 'run':
+    case 'replay':
       break;
   }
-  const command = outcome.command;
-  if (command.traceFile !== undefined && command.seeds.length !== 1) {
-    io.stderr('refka sim: --trace writes one run\'s trace; give it a single --seed (see --help)\n');
-    return EXIT_CODES.usage;
+  let command: SimCommand;
+  let replay: { readonly file: string; readonly script: FaultScript } | undefined;
+  if (outcome.type === 'replay') {
+    const loaded = loadSchedule(outcome.replay.scheduleFile);
+    if (typeof loaded === 'string') {
+      io.stderr(`refka sim: --schedule: ${loaded}\n`);
+      return EXIT_CODES.usage;
+    }
+    const { scheduleFile, ...output } = outcome.replay;
+    command = { ...loaded.command, ...output };
+    replay = { file: scheduleFile, script: loaded.script };
+  } else {
+    command = outcome.command;
+  }
+  for (const [flag, given] of [['--trace', command.traceFile], ['--emit-schedule', command.emitScheduleFile]] as const) {
+    if (given !== undefined && command.seeds.length !== 1) {
+      io.stderr(`refka sim: ${flag} writes one run's ${flag === '--trace' ? 'trace' : 'schedule'}; give it a single --seed (see --help)\n`);
+      return EXIT_CODES.usage;
+    }
   }
   if (command.seedSource === 'chosen' && !command.json) io.stdout(`no --seed given; chose seed ${command.seeds[0]}\n`);
   // Files are opened before the first seed runs, so a bad --trace or --report path costs nothing
@@ -63,10 +81,21 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     }
     sink = opened;
   }
+  let scheduleOutput: number | undefined;
+  if (command.emitScheduleFile !== undefined) {
+    const opened = openScheduleOutput(command.emitScheduleFile);
+    if (typeof opened === 'string') {
+      sink?.close();
+      io.stderr(`refka sim: --emit-schedule: ${opened}\n`);
+      return EXIT_CODES.usage;
+    }
+    scheduleOutput = opened;
+  }
   if (command.reportDir !== undefined) {
     const problem = prepareReportDir(command.reportDir);
     if (problem !== undefined) {
       sink?.close();
+      if (scheduleOutput !== undefined) closeSync(scheduleOutput);
       io.stderr(`refka sim: --report: ${problem}\n`);
       return EXIT_CODES.usage;
     }
@@ -81,6 +110,8 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   // the report and the exit code of a sweep do not depend on --jobs.
   const emit = (index: number, result: RunResult): 'continue' | 'stop' => {
     worst = worseVerdict(worst, result.verdict);
+    // One seed only (checked above): its schedule is written before its result is printed.
+    if (scheduleOutput !== undefined) writeScheduleOutput(scheduleOutput, command, result, replay?.script);
     emitted += 1;
     if (result.verdict !== 'pass') failed += 1;
     if (command.reportDir !== undefined) results.push(result);
@@ -105,6 +136,7 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
       }
       if (!command.json) io.stdout(`report written to ${command.reportDir}/index.html and coverage.json\n`);
     }
+    if (command.emitScheduleFile !== undefined && !command.json) io.stdout(`schedule written to ${command.emitScheduleFile}\n`);
     return EXIT_CODES[worst];
   };
   const jobs = Math.min(command.jobs ?? Math.max(1, io.cores ?? 1), command.seeds.length);
@@ -117,7 +149,7 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   }
   try {
     for (const [index, seed] of command.seeds.entries()) {
-      if (emit(index, runner(seedRun(command, seed, sink))) === 'stop') break;
+      if (emit(index, runner(seedRun(command, seed, sink, replay))) === 'stop') break;
     }
   } finally {
     sink?.close();
@@ -125,8 +157,9 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   return finish();
 }
 
-function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefined): SeedRun {
+function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefined, replay?: { readonly file: string; readonly script: FaultScript }): SeedRun {
   return {
+    ...(replay === undefined ? {} : { schedule: replay.script }),
     seed,
     durationMs: command.durationMs,
     brokers: command.brokers,
@@ -135,7 +168,7 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
     faults: command.faults,
     config: command.runConfig,
     variants: toVariantNames(command.variants),
-    repro: reproCommand(command, seed),
+    repro: replay === undefined ? reproCommand(command, seed) : `npm run sim -- --schedule ${shellQuote(replay.file)}`,
     ...(sink === undefined ? {} : { traceSink: sink }),
     ...(command.fullChecks === true ? { fullChecks: true } : {}),
     groups: command.groups,

@@ -16,7 +16,9 @@ export type TraceKind =
   | 'transition'
   | 'mark'
   | 'history'
-  | 'phase';
+  | 'phase'
+  /** A schedule entry as the nemesis decided or played it (`Trace.note`: written, not digested). */
+  | 'schedule';
 
 /**
  * One trace entry, in a fixed shape so that hashing it needs no serialisation. Fields that do not
@@ -84,7 +86,8 @@ export interface TraceSink {
 
 /**
  * The run's trace: every entry is folded into the digest; the entries themselves are kept only
- * when a sink is attached, so that sweeps do not pay for lines nobody reads.
+ * when a sink is attached, so that sweeps do not pay for lines nobody reads. Notes (`note`) go to
+ * the sink only: neither digested nor counted in `entries`.
  */
 export class Trace {
   readonly digest = new TraceDigest();
@@ -109,6 +112,16 @@ export class Trace {
     digest.mixString(entry.name);
     digest.mixNumber(entry.value);
     digest.mixString(entry.detail);
+    if (this.sink !== undefined) this.sink.write(JSON.stringify(entry));
+  }
+
+  /**
+   * A line for the reader of the trace file that is no part of the run's behaviour (the schedule
+   * entries, whose effects the digested lines already show): left out of the digest and of
+   * `entries`, so that adding notes changed no seed's digest.
+   */
+  note(entry: TraceEntry): void {
+    if (entry.atMs < this.lastAtMs) fail(`trace note went back in time: ${entry.atMs} < ${this.lastAtMs}`);
     if (this.sink !== undefined) this.sink.write(JSON.stringify(entry));
   }
 }

@@ -13,7 +13,7 @@ function harness(metadataSource: NodeId | undefined, seed = 7, kind: FaultKind =
   const control = new Proxy({} as ClusterControl, {
     get: (_target, name: string) => (...args: unknown[]) => {
       if (name === 'isRunning') return true;
-      calls.push(`${name} ${args.join(' ')}`);
+      calls.push(name === 'recordDecision' ? `${name} ${JSON.stringify(args[0])}` : `${name} ${args.join(' ')}`);
       return undefined;
     },
   });
@@ -58,7 +58,8 @@ describe('slow-metadata', () => {
     }
     const { calls, nemesis } = harness(undefined);
     nemesis.handle({ type: 'inject', kind: 'slow-metadata' });
-    expect(calls).toEqual([]);
+    // Nothing struck: the schedule records an idle moment, nothing else happens.
+    expect(calls).toEqual(['recordDecision {"at":0,"type":"idle","kind":"slow-metadata","reason":"no metadata source"}']);
   });
 });
 

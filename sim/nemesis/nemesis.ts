@@ -1,8 +1,10 @@
-import { assert, assertNever } from '../../impl/common/assert.ts';
+import { assert, assertNever, fail } from '../../impl/common/assert.ts';
 import type { NodeId, RandomStream } from '../../impl/env/node-environment.ts';
 import type { Scheduler } from '../core/sim-event.ts';
 import type { DataFault } from '../run/system.ts';
 import type { FaultAction } from './fault-action.ts';
+import { FaultExecutor } from './fault-executor.ts';
+import { hasRepairEvent, type ScheduleEntry } from './fault-schedule.ts';
 import { FAULT_KINDS, type FaultKind, type FaultSelection } from './fault-kind.ts';
 
 /**
@@ -35,6 +37,13 @@ export interface ClusterControl {
   dataFaultBudget(kind: DataFault['kind'], nodes: readonly NodeId[]): string | undefined;
   /** Called once per fault the budget held back, for the counts and the trace. */
   recordHeldBack(kind: FaultKind, reason: string): void;
+  /** Called once per scripted fault whose target could not take it, for the counts and the trace. */
+  recordSkipped(kind: FaultKind, reason: string): void;
+  /**
+   * Called once per schedule entry as it is decided or played, before it takes effect: the run's
+   * schedule (`--emit-schedule`, the JSON's `schedule`).
+   */
+  recordDecision(entry: ScheduleEntry): void;
   /** SIGSTOP: the process keeps its state and connections but handles nothing until resumed. */
   pause(node: NodeId): void;
   /** SIGCONT: the paused process handles, in order, everything that came while it was stopped. */
@@ -122,19 +131,27 @@ export function describeFaultPlan(plan: FaultPlan): string {
   return plan.kinds.map((kind) => `${kind}/${((plan.meanIntervalMs[kind] ?? 0) / 1000).toFixed(1)}s`).join(' ');
 }
 
+/** What the simulation drives: the nemesis that draws its faults, or one that plays a schedule. */
+export interface FaultInjector {
+  /** The faults start (the system's setup is done): the first fault of each kind is scheduled. */
+  start(): void;
+  heal(): void;
+  handle(action: FaultAction): void;
+  /** Whether a fault holds the node down (its own restart will bring it back). */
+  holdsDown(node: NodeId): boolean;
+}
+
 /**
  * The fault scheduler. During the safety phase it injects faults of the planned kinds at
  * exponentially distributed intervals, each with a drawn target and duration, and repairs each
- * when its duration ends. `heal()` ends the safety phase: later injections are ignored, and the
- * simulator repairs whatever is still broken.
+ * when its duration ends. Each decision becomes a schedule entry (`fault-schedule.ts`), recorded
+ * through `ClusterControl.recordDecision` and then carried out by the `FaultExecutor`, so that a
+ * run's schedule, replayed, is the run. `heal()` ends the safety phase: later injections are
+ * ignored, and the simulator repairs whatever is still broken.
  */
-export class Nemesis {
+export class Nemesis implements FaultInjector {
   private nextFaultId = 1;
-  private healed = false;
-  /** node -> the fault that took it down; only that fault's restart brings it back. */
-  private readonly downBy = new Map<NodeId, number>();
-  /** node -> the `client-pause` that stopped it; only that fault's resume continues it. */
-  private readonly pausedBy = new Map<NodeId, number>();
+  private readonly executor: FaultExecutor;
 
   constructor(
     private readonly plan: FaultPlan,
@@ -151,66 +168,41 @@ export class Nemesis {
     private readonly clients: readonly NodeId[] = [],
   ) {
     assert(servers.length > 0, 'the nemesis needs at least one server to fault');
+    this.executor = new FaultExecutor(scheduler, control, servers);
   }
 
   start(): void {
     for (const kind of this.plan.kinds) this.scheduleNext(kind);
   }
 
-  /** Whether a fault of this nemesis holds the node down (its own restart will bring it back). */
   holdsDown(node: NodeId): boolean {
-    return this.downBy.has(node);
+    return this.executor.holdsDown(node);
   }
 
   heal(): void {
-    this.healed = true;
-    this.downBy.clear();
-    this.pausedBy.clear();
+    this.executor.heal();
   }
 
   handle(action: FaultAction): void {
-    if (this.healed) return;
     switch (action.type) {
-      case 'inject':
-        this.inject(action.kind);
-        this.scheduleNext(action.kind);
-        return;
-      case 'restart':
-        if (this.downBy.get(action.node) !== action.faultId) return;
-        if (action.waitForShutdown === true && this.control.isRunning(action.node)) {
-          // Still shutting down: look again shortly (the heal restarts it at the latest).
-          this.after(1_000, action);
+      case 'inject': {
+        if (this.executor.healed) {
+          // Due after the heal: ignored, and no later fault of this kind is scheduled.
+          this.control.recordDecision({ at: this.scheduler.nowMs(), type: 'idle', kind: action.kind, reason: 'after the heal' });
           return;
         }
-        this.downBy.delete(action.node);
-        if (!this.control.isRunning(action.node)) this.control.start(action.node);
+        const entry = this.decide(action.kind);
+        this.control.recordDecision(entry);
+        if (entry.type === 'fault') this.executor.strike(entry, hasRepairEvent(entry) ? this.nextFaultId++ : undefined);
+        else if (entry.type === 'held-back') this.control.recordHeldBack(entry.kind, entry.reason);
+        this.scheduleNext(action.kind);
         return;
-      case 'partition-end':
-        this.control.removePartition(action.faultId);
-        return;
-      case 'link-lag-end': {
-        return this.endLinkLag(action.faultId);
       }
-      case 'disk-fault-end':
-        this.control.clearDiskFaults(action.node);
-        return;
-      case 'resume':
-        if (this.pausedBy.get(action.node) !== action.faultId) return;
-        this.pausedBy.delete(action.node);
-        this.control.resume(action.node);
-        return;
+      case 'scripted':
+        return fail('a drawing nemesis was handed a scripted fault');
       default:
-        assertNever(action, 'fault action');
+        return this.executor.repair(action);
     }
-  }
-
-  private readonly lags = new Map<number, readonly (readonly [NodeId, NodeId])[]>();
-
-  private endLinkLag(faultId: number): void {
-    const links = this.lags.get(faultId);
-    assert(links !== undefined, `link lag ${faultId} ended twice`);
-    this.lags.delete(faultId);
-    for (const [from, to] of links) this.control.removeLinkLag(faultId, from, to);
   }
 
   private scheduleNext(kind: FaultKind): void {
@@ -220,11 +212,11 @@ export class Nemesis {
     this.scheduler.schedule(atMs, { type: 'fault', action: { type: 'inject', kind } });
   }
 
-  private after(delayMs: number, action: FaultAction): void {
-    this.scheduler.schedule(this.scheduler.nowMs() + delayMs, { type: 'fault', action });
-  }
-
-  private inject(kind: FaultKind): void {
+  /**
+   * Draws the fault of `kind` due now. The draws, and the questions put to the cluster, come in
+   * the order they always came, so that every published seed keeps its faults.
+   */
+  private decide(kind: FaultKind): ScheduleEntry {
     switch (kind) {
       case 'crash':
       case 'power-loss':
@@ -248,14 +240,25 @@ export class Nemesis {
       case 'link-stall':
         return this.linkStall();
       case 'client-crash':
-        return this.clientCrash();
       case 'client-pause':
-        return this.clientPause();
+        return this.clientFault(kind);
       case 'client-stall':
         return this.clientStall();
       default:
-        assertNever(kind, 'fault kind');
+        return assertNever(kind, 'fault kind');
     }
+  }
+
+  private now(): number {
+    return this.scheduler.nowMs();
+  }
+
+  private idle(kind: FaultKind, reason: string): ScheduleEntry {
+    return { at: this.now(), type: 'idle', kind, reason };
+  }
+
+  private heldBack(kind: FaultKind, reason: string): ScheduleEntry {
+    return { at: this.now(), type: 'held-back', kind, reason };
   }
 
   private runningServers(): NodeId[] {
@@ -267,76 +270,47 @@ export class Nemesis {
     return this.random.int(200, 10_000);
   }
 
-  private takeDown(kind: 'crash' | 'power-loss' | 'disk-loss'): void {
+  private takeDown(kind: 'crash' | 'power-loss' | 'disk-loss'): ScheduleEntry {
     const candidates = this.runningServers();
-    if (candidates.length === 0) return;
+    if (candidates.length === 0) return this.idle(kind, 'no server running');
     const node = this.random.pick(candidates);
     const over = this.control.dataFaultBudget(kind, [node]);
-    if (over !== undefined) return this.control.recordHeldBack(kind, `${node}: ${over}`);
-    const faultId = this.nextFaultId++;
-    if (kind === 'power-loss') this.control.powerLoss(node);
-    else this.control.crash(node);
-    if (kind === 'disk-loss') this.control.replaceDisk(node);
-    this.control.recordFault(kind, node);
-    this.downBy.set(node, faultId);
-    this.after(this.downtimeMs(), { type: 'restart', node, faultId });
+    if (over !== undefined) return this.heldBack(kind, `${node}: ${over}`);
+    return { at: this.now(), type: 'fault', kind, node, end: this.now() + this.downtimeMs() };
   }
 
-  private controlledShutdown(): void {
-    const candidates = this.runningServers().filter((node) => !this.downBy.has(node));
-    if (candidates.length === 0) return;
+  private controlledShutdown(): ScheduleEntry {
+    const candidates = this.runningServers().filter((node) => !this.executor.holdsDown(node));
+    if (candidates.length === 0) return this.idle('controlled-shutdown', 'no server running that no fault holds down');
     const node = this.random.pick(candidates);
-    const faultId = this.nextFaultId++;
-    this.control.recordFault('controlled-shutdown', node);
-    this.control.requestShutdown(node);
-    this.downBy.set(node, faultId);
-    this.after(this.downtimeMs(), { type: 'restart', node, faultId, waitForShutdown: true });
+    return { at: this.now(), type: 'fault', kind: 'controlled-shutdown', node, end: this.now() + this.downtimeMs() };
   }
 
-  private clusterPowerLoss(): void {
+  private clusterPowerLoss(): ScheduleEntry {
     const over = this.control.dataFaultBudget('cluster-power-loss', this.servers);
-    if (over !== undefined) return this.control.recordHeldBack('cluster-power-loss', over);
-    const faultId = this.nextFaultId++;
-    for (const node of this.servers) {
-      const stillDown = !this.control.isRunning(node);
-      this.control.powerLoss(node);
-      if (stillDown) continue;
-      this.downBy.set(node, faultId);
-    }
-    this.control.recordFault('cluster-power-loss', this.servers.join(','));
-    const downtimeMs = this.downtimeMs();
-    for (const node of this.servers) {
-      if (this.downBy.get(node) === faultId) this.after(downtimeMs, { type: 'restart', node, faultId });
-    }
+    if (over !== undefined) return this.heldBack('cluster-power-loss', over);
+    return { at: this.now(), type: 'fault', kind: 'cluster-power-loss', end: this.now() + this.downtimeMs() };
   }
 
-  private partition(): void {
-    const faultId = this.nextFaultId++;
+  private partition(): ScheduleEntry {
     const { shape, blocked } = drawPartition(this.random, this.servers, this.allNodes);
-    this.control.addPartition(faultId, shape, blocked);
-    this.control.recordFault('partition', `${shape} ${blocked.map(([a, b]) => `${a}->${b}`).join(' ')}`);
-    this.after(this.random.int(500, 15_000), { type: 'partition-end', faultId });
+    return { at: this.now(), type: 'fault', kind: 'partition', shape, blocked, end: this.now() + this.random.int(500, 15_000) };
   }
 
-  private connectionBreak(): void {
+  private connectionBreak(): ScheduleEntry {
     const server = this.random.pick(this.servers);
     const others = this.allNodes.filter((node) => node !== server);
-    if (others.length === 0) return;
+    if (others.length === 0) return this.idle('connection-break', 'no other node');
     const peer = this.random.pick(others);
-    this.control.breakConnection(server, peer);
-    this.control.recordFault('connection-break', `${server}<->${peer}`);
+    return { at: this.now(), type: 'fault', kind: 'connection-break', nodes: [server, peer] };
   }
 
-  private linkLag(): void {
+  private linkLag(): ScheduleEntry {
     const from = this.random.pick(this.allNodes);
     const to = this.random.pick(this.allNodes.filter((node) => node !== from));
-    const faultId = this.nextFaultId++;
     const clogged = this.random.chance(0.3);
-    const extraLatencyMs = clogged ? 0 : this.random.int(20, 2_000);
-    this.lags.set(faultId, [[from, to]]);
-    this.control.addLinkLag(faultId, from, to, extraLatencyMs, clogged);
-    this.control.recordFault('link-lag', `${from}->${to} ${clogged ? 'clogged' : `+${extraLatencyMs}ms`}`);
-    this.after(this.random.int(500, 10_000), { type: 'link-lag-end', faultId });
+    const latencyMs = clogged ? 0 : this.random.int(20, 2_000);
+    return { at: this.now(), type: 'fault', kind: 'link-lag', from, to, latencyMs, clogged, end: this.now() + this.random.int(500, 10_000) };
   }
 
   /**
@@ -347,65 +321,43 @@ export class Nemesis {
    * stalls. A `link-lag` between two servers is too rare and too short for that (2 of its faults
    * in seeds 1..20 were a clogged server-to-server link, none longer than 10 s).
    */
-  private linkStall(): void {
-    if (this.servers.length < 2) return;
+  private linkStall(): ScheduleEntry {
+    if (this.servers.length < 2) return this.idle('link-stall', 'fewer than two servers');
     const random = this.streamOf('link-stall');
     const from = random.pick(this.servers);
     const to = random.pick(this.servers.filter((node) => node !== from));
-    const faultId = this.nextFaultId++;
-    this.lags.set(faultId, [[from, to]]);
-    this.control.addLinkLag(faultId, from, to, 0, true);
-    this.control.recordFault('link-stall', `${from}->${to}`);
-    this.after(random.int(2_000, 30_000), { type: 'link-lag-end', faultId });
+    return { at: this.now(), type: 'fault', kind: 'link-stall', from, to, end: this.now() + random.int(2_000, 30_000) };
   }
 
   /** The faultable clients running now, neither held down nor paused by a fault. */
   private runningClients(): NodeId[] {
-    return this.clients.filter((node) => this.control.isRunning(node) && !this.downBy.has(node) && !this.control.isPaused(node));
+    return this.clients.filter((node) => this.control.isRunning(node) && !this.executor.holdsDown(node) && !this.control.isPaused(node));
   }
 
   /**
-   * `kill -9` of a client, restarted after 0.2 to 15 s: for a Kafka consumer-group member the
-   * restart is a new member (a new member id unless it is static), and the old one stays in the
-   * group until its session times out (10 s in the group workload), so both orders happen.
+   * `client-crash`: `kill -9` of a client, restarted after 0.2 to 15 s: for a Kafka consumer-group
+   * member the restart is a new member (a new member id unless it is static), and the old one
+   * stays in the group until its session times out (10 s in the group workload), so both orders
+   * happen. `client-pause`: SIGSTOP of a client for 1 to 30 s, then SIGCONT: about two thirds of
+   * the pauses outlast a 10 s session timeout, so the client wakes up as a zombie the group has
+   * already replaced.
    */
-  private clientCrash(): void {
-    const random = this.streamOf('client-crash');
+  private clientFault(kind: 'client-crash' | 'client-pause'): ScheduleEntry {
+    const random = this.streamOf(kind);
     const candidates = this.runningClients();
-    if (candidates.length === 0) return;
+    if (candidates.length === 0) return this.idle(kind, 'no faultable client running');
     const node = random.pick(candidates);
-    const faultId = this.nextFaultId++;
-    this.control.crash(node);
-    this.control.recordFault('client-crash', node);
-    this.downBy.set(node, faultId);
-    this.after(random.int(200, 15_000), { type: 'restart', node, faultId });
-  }
-
-  /**
-   * SIGSTOP of a client for 1 to 30 s, then SIGCONT: about two thirds of the pauses outlast a
-   * 10 s session timeout, so the client wakes up as a zombie the group has already replaced.
-   */
-  private clientPause(): void {
-    const random = this.streamOf('client-pause');
-    const candidates = this.runningClients();
-    if (candidates.length === 0) return;
-    const node = random.pick(candidates);
-    const faultId = this.nextFaultId++;
-    this.control.pause(node);
-    this.control.recordFault('client-pause', node);
-    this.pausedBy.set(node, faultId);
-    this.after(random.int(1_000, 30_000), { type: 'resume', node, faultId });
+    const durationMs = kind === 'client-crash' ? random.int(200, 15_000) : random.int(1_000, 30_000);
+    return { at: this.now(), type: 'fault', kind, node, end: this.now() + durationMs };
   }
 
   /** A client's application stuck for 5 to 30 s while its background work goes on. */
-  private clientStall(): void {
+  private clientStall(): ScheduleEntry {
     const random = this.streamOf('client-stall');
     const candidates = this.runningClients();
-    if (candidates.length === 0) return;
+    if (candidates.length === 0) return this.idle('client-stall', 'no faultable client running');
     const node = random.pick(candidates);
-    const durationMs = random.int(5_000, 30_000);
-    this.control.stallApplication(node, durationMs);
-    this.control.recordFault('client-stall', `${node} ${durationMs}ms`);
+    return { at: this.now(), type: 'fault', kind: 'client-stall', node, end: this.now() + random.int(5_000, 30_000) };
   }
 
   /**
@@ -414,33 +366,24 @@ export class Nemesis {
    * on old metadata. Half the time the way back is slow too, so its heartbeats and AlterPartition
    * requests arrive late (KIP-903's delayed AlterPartition, KIP-966's heartbeat-only partition).
    */
-  private slowMetadata(): void {
+  private slowMetadata(): ScheduleEntry {
     const source = this.metadataSource;
-    if (source === undefined) return;
+    if (source === undefined) return this.idle('slow-metadata', 'no metadata source');
     const candidates = this.servers.filter((node) => node !== source);
-    if (candidates.length === 0) return;
+    if (candidates.length === 0) return this.idle('slow-metadata', 'no server but the metadata source');
     const broker = this.random.pick(candidates);
-    const faultId = this.nextFaultId++;
     const clogged = this.random.chance(0.3);
-    const extraLatencyMs = clogged ? 0 : this.random.int(500, 5_000);
+    const latencyMs = clogged ? 0 : this.random.int(500, 5_000);
     const bothWays = this.random.chance(0.5);
-    const links: (readonly [NodeId, NodeId])[] = bothWays ? [[source, broker], [broker, source]] : [[source, broker]];
-    this.lags.set(faultId, links);
-    for (const [from, to] of links) this.control.addLinkLag(faultId, from, to, extraLatencyMs, clogged);
-    this.control.recordFault('slow-metadata', `${source}->${broker}${bothWays ? ' and back' : ''} ${clogged ? 'clogged' : `+${extraLatencyMs}ms`}`);
-    this.after(this.random.int(2_000, 20_000), { type: 'link-lag-end', faultId });
+    return { at: this.now(), type: 'fault', kind: 'slow-metadata', from: source, to: broker, bothWays, latencyMs, clogged, end: this.now() + this.random.int(2_000, 20_000) };
   }
 
-  private diskFault(kind: 'bitflip' | 'disk-full'): void {
+  private diskFault(kind: 'bitflip' | 'disk-full'): ScheduleEntry {
     const node = this.random.pick(this.servers);
     // A server that meets a corrupt batch or a full disk halts: an unclean shutdown.
     const over = this.control.dataFaultBudget(kind, [node]);
-    if (over !== undefined) return this.control.recordHeldBack(kind, `${node}: ${over}`);
-    const faultId = this.nextFaultId++;
-    if (kind === 'bitflip') this.control.setBitflip(node, 0.01);
-    else this.control.setDiskFull(node);
-    this.control.recordFault(kind, node);
-    this.after(this.random.int(500, 10_000), { type: 'disk-fault-end', node, faultId });
+    if (over !== undefined) return this.heldBack(kind, `${node}: ${over}`);
+    return { at: this.now(), type: 'fault', kind, node, end: this.now() + this.random.int(500, 10_000) };
   }
 }
 

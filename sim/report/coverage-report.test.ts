@@ -61,6 +61,8 @@ function run(overrides: Partial<RunResult> & Pick<RunResult, 'seed' | 'verdict'>
     excused: [],
     faults: faults({}),
     faultsHeldBack: faults({}),
+    faultsSkipped: faults({}),
+    schedule: [],
     config: { 'replication.factor': '3' },
     variants: [],
     repro: `npm run sim -- --seed ${overrides.seed}`,

@@ -1,4 +1,5 @@
 import type { FaultKind } from '../nemesis/fault-kind.ts';
+import type { ScheduleEntry } from '../nemesis/fault-schedule.ts';
 import type { InvariantKind } from '../invariants/invariant.ts';
 
 /** `safety`: an invariant that applies was violated. `liveness`: the heal phase did not converge
@@ -81,6 +82,13 @@ export interface RunResult {
   readonly faults: Readonly<Record<FaultKind, number>>;
   /** Data-destroying faults the fault budget held back, by kind (`SystemDefinition.faultBudget`). */
   readonly faultsHeldBack: Readonly<Record<FaultKind, number>>;
+  /** Scripted faults (`--schedule`) whose targets could not take them when their time came, by kind. */
+  readonly faultsSkipped: Readonly<Record<FaultKind, number>>;
+  /**
+   * What the nemesis decided, in time order: every fault with its targets and repair time, those
+   * held back, skipped or idle (`sim/nemesis/fault-schedule.ts`). Replayed, it is this run.
+   */
+  readonly schedule: readonly ScheduleEntry[];
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];
   /** A command line that reproduces the run. */

@@ -12,6 +12,7 @@ import type { VariantName } from '../../impl/variants/variant-registry.ts';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import type { RunResult } from './run-result.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
+import type { FaultScript } from './fault-injector.ts';
 
 /** What one seeded run of the default system needs; the CLI and the tests build it. */
 export interface SeedRun {
@@ -41,6 +42,8 @@ export interface SeedRun {
    * unless false (`--no-groups`).
    */
   readonly groups?: boolean;
+  /** A schedule to play instead of drawing faults (`--schedule FILE`); the rest of the run is the seed's. */
+  readonly schedule?: FaultScript;
 }
 
 /**
@@ -53,6 +56,27 @@ export function runSeed(run: SeedRun): RunResult {
 
 /** The simulation `runSeed` runs, not started: for tools that step through a seed's run. */
 export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<Message>, unknown> {
+  const network = run.datagramChaos === true
+    ? { ...DEFAULT_NETWORK_OPTIONS, datagramChaos: { duplicateProbability: 0.05 } }
+    : DEFAULT_NETWORK_OPTIONS;
+  return new Simulation(
+    {
+      ...DEFAULT_SIMULATION_OPTIONS,
+      seed: run.seed,
+      durationMs: run.durationMs,
+      faults: run.faults,
+      network,
+      repro: run.repro,
+      ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink }),
+      ...(run.fullChecks === true ? { fullChecks: true } : {}),
+      ...(run.schedule === undefined ? {} : { schedule: run.schedule }),
+    },
+    seedSystem(run),
+  );
+}
+
+/** The system a seed's run runs (its nodes, for one, which a schedule's entries must name). */
+export function seedSystem(run: SeedRun): SystemDefinition<Message, SimulatedNode<Message>, unknown> {
   const replicationFactor = run.replicationFactor ?? Math.min(3, run.brokers);
   // The default run protects acks=all writes with min.insync.replicas=2 (Kafka's default is 1),
   // drops a lagging follower from the ISR after 10 s (Kafka's default before KIP-537 raised it to
@@ -90,25 +114,9 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
         ...(run.groups === false ? {} : { groups: GROUP_WORKLOAD }),
         ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
       });
-  const network = run.datagramChaos === true
-    ? { ...DEFAULT_NETWORK_OPTIONS, datagramChaos: { duplicateProbability: 0.05 } }
-    : DEFAULT_NETWORK_OPTIONS;
-  const simulation = new Simulation(
-    {
-      ...DEFAULT_SIMULATION_OPTIONS,
-      seed: run.seed,
-      durationMs: run.durationMs,
-      faults: run.faults,
-      network,
-      repro: run.repro,
-      ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink }),
-      ...(run.fullChecks === true ? { fullChecks: true } : {}),
-    },
-    // The run's config as the report and the checkers see it is what the workload topic runs
-    // with: the brokers' settings, then the topic's own (drawn) overrides.
-    { ...system, config: sortedConfig({ ...config, ...topicConfigs }), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>,
-  );
-  return simulation;
+  // The run's config as the report and the checkers see it is what the workload topic runs
+  // with: the brokers' settings, then the topic's own (drawn) overrides.
+  return { ...system, config: sortedConfig({ ...config, ...topicConfigs }), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>;
 }
 
 function sortedConfig(config: Readonly<Record<string, string>>): Record<string, string> {

@@ -18,10 +18,12 @@ import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
 import { modelConformance } from '../conformance/model-conformance.ts';
 import { FAULT_KINDS, withinPromise, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
-import { CLIENT_FAULT_KINDS, Nemesis, OWN_STREAM_KINDS, describeFaultPlan, planFaults, type ClusterControl } from '../nemesis/nemesis.ts';
+import { MAX_SCHEDULE_ENTRIES } from '../nemesis/fault-schedule.ts';
+import type { ClusterControl, FaultInjector } from '../nemesis/nemesis.ts';
+import type { ScheduleEntry } from '../nemesis/fault-schedule.ts';
 import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachability } from '../network/sim-network.ts';
 import { RandomStreams } from '../random/random-stream.ts';
-import type { RandomStream } from '../../impl/env/node-environment.ts';
+import { buildFaultInjector, type FaultScript } from './fault-injector.ts';
 import { History, type HistoryEntry } from './history.ts';
 import type { RunResult, Verdict } from './run-result.ts';
 import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
@@ -38,6 +40,8 @@ export interface SimulationOptions {
   readonly eventBudget: number;
   readonly faults: FaultSelection;
   readonly network: NetworkOptions;
+  /** A schedule to play instead of drawing faults (`--schedule FILE`). */
+  readonly schedule?: FaultScript;
   /** Where trace lines go (`--trace FILE`); the digest is computed either way. */
   readonly traceSink?: TraceSink;
   /** The command line that reproduces this run, for the result. */
@@ -132,7 +136,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly hosted: HostedNode<N, M>[] = [];
   private readonly byId = new Map<NodeId, HostedNode<N, M>>();
   private readonly nodeIds: NodeId[];
-  private readonly nemesis: Nemesis;
+  private readonly nemesis: FaultInjector;
   private readonly faultPlan: string;
   private readonly invariants: InvariantMonitor<View>;
   private readonly conformance = new ConformanceMonitor(MODEL_MACHINES);
@@ -140,6 +144,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly faultCounts: Record<FaultKind, number>;
   /** Data-destroying faults the fault budget held back, by kind. */
   private readonly heldBackCounts: Record<FaultKind, number>;
+  /** Scripted faults whose targets could not take them, by kind. */
+  private readonly skippedCounts: Record<FaultKind, number>;
+  /** The run's schedule, as the nemesis decided or played it (`recordDecision`). */
+  private readonly scheduleEntries: ScheduleEntry[] = [];
   private readonly corruption: Corruption = { uncheckedFlips: 0 };
   private readonly context: RunContext;
   private healStarted = false;
@@ -183,22 +191,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     for (const id of this.stateNodes) assert(this.nodeIds.includes(id), `state node '${id}' is not a node of the system`);
     this.startedOnDemand = new Set(system.startedOnDemand ?? []);
     for (const id of this.startedOnDemand) assert(system.clients.includes(id), `node '${id}' started on demand is not a client of the system`);
-    const faultsRandom = this.streams.stream('faults');
-    // Kinds added after seeds were published draw from streams of their own (OWN_STREAM_KINDS).
-    const ownStreams = new Map([...OWN_STREAM_KINDS].map((kind) => [kind, this.streams.stream(`faults:${kind}`)] as const));
-    const streamOf = (kind: FaultKind): RandomStream => ownStreams.get(kind) ?? faultsRandom;
-    const unavailable: FaultKind[] = [];
-    if (system.metadataSource === undefined) unavailable.push('slow-metadata');
-    if (system.servers.length < 2) unavailable.push('link-stall');
-    const faultableClients = system.faultableClients ?? [];
-    for (const id of faultableClients) assert(system.clients.includes(id), `faultable client '${id}' is not a client of the system`);
-    if (faultableClients.length === 0) unavailable.push(...CLIENT_FAULT_KINDS);
-    const plan = planFaults(options.faults, faultsRandom, unavailable, streamOf);
-    this.faultPlan = describeFaultPlan(plan);
-    this.nemesis = new Nemesis(plan, faultsRandom, this, this, system.servers, this.nodeIds, system.metadataSource, streamOf, faultableClients);
+    ({ injector: this.nemesis, faultPlan: this.faultPlan } = buildFaultInjector(options.faults, options.schedule, system, this.streams, this, this));
     this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.heldBackCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+    this.skippedCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.context = { seed: options.seed, config: system.config, variants: system.variants, faults: this.faultCounts, corruption: this.corruption };
   }
 
@@ -740,6 +737,19 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: `${kind}-held-back`, value: this.heldBackCounts[kind], detail: reason });
   }
 
+  recordSkipped(kind: FaultKind, reason: string): void {
+    this.skippedCounts[kind]++;
+    this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: `${kind}-skipped`, value: this.skippedCounts[kind], detail: reason });
+  }
+
+  recordDecision(entry: ScheduleEntry): void {
+    assert(this.scheduleEntries.length < MAX_SCHEDULE_ENTRIES, `more than ${MAX_SCHEDULE_ENTRIES} schedule entries`);
+    this.scheduleEntries.push(entry);
+    // Written to the trace file, not digested: the digested fault lines already say what struck,
+    // and every seed's digest stays what it was before runs recorded their schedules.
+    this.trace.note({ atMs: this.currentMs, kind: 'schedule', node: '', peer: '', name: entry.type, value: this.scheduleEntries.length - 1, detail: JSON.stringify(entry) });
+  }
+
   recordFault(kind: FaultKind, detail: string): void {
     this.faultCounts[kind]++;
     this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: kind, value: this.faultCounts[kind], detail });
@@ -829,6 +839,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       excused: this.invariants.excused,
       faults: { ...this.faultCounts },
       faultsHeldBack: { ...this.heldBackCounts },
+      faultsSkipped: { ...this.skippedCounts },
+      // In time order: a scripted entry skipped as due before the faults started is recorded late.
+      schedule: [...this.scheduleEntries].sort((a, b) => a.at - b.at),
       config: this.system.config,
       variants: this.system.variants,
       repro: this.options.repro,
