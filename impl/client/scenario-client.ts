@@ -7,7 +7,7 @@ import { brokerNodeId, controllerNodeId, CONSUMER_REPLICA_ID, type KafkaMessage,
 /** One step a scenario script asks of the cluster, as a client would do it. */
 export type ScenarioCommand =
   | { readonly type: 'create-topic'; readonly name: string; readonly partitions: number; readonly replicationFactor: number; readonly configs: Readonly<Record<string, string>> }
-  | { readonly type: 'produce'; readonly topic: string; readonly partition: number | undefined; readonly key: string | null; readonly value: string; readonly acks: 0 | 1 | -1 }
+  | { readonly type: 'produce'; readonly topic: string; readonly partition: number; readonly key: string | null; readonly value: string; readonly acks: 0 | 1 | -1 }
   | { readonly type: 'consume'; readonly topic: string; readonly partition: number; readonly offset: number };
 
 const ATTEMPTS_MAX = 20;
@@ -104,7 +104,7 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
     }
     const topic = this.metadata.topics.find((candidate) => candidate.name === command.topic);
     if (topic === undefined || topic.error !== 'NONE') return this.retry(`topic ${command.topic}: ${topic?.error ?? 'unknown'}`);
-    const partitionId = command.type === 'produce' ? (command.partition ?? 0) : command.partition;
+    const partitionId = command.partition;
     const partition = topic.partitions.find((candidate) => candidate.partition === partitionId);
     if (partition === undefined || partition.leader === NO_LEADER) return this.retry(`partition ${partitionId} has no leader`);
     if (command.type === 'produce') {

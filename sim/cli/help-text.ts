@@ -109,6 +109,7 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
     option('--scenario FILE', 'Run a scenario script (cluster steps, faults, waits, expected output).'),
     option('--rewrite', 'With --scenario: write the actual outputs into FILE as the expected ones.'),
     option('', 'Exit 0 when every output matches, 1 when one differs, 2 for a script error.'),
+    option('', 'The script language: spec/scenario-language.md.'),
     '',
     'Output:',
     option('--trace FILE', 'Write the event trace to FILE.'),
