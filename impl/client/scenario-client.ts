@@ -50,6 +50,14 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
     this.metadata = undefined;
   }
 
+  /** The driver gave up waiting (the step's time limit): the command ends with `lines`. */
+  abandon(lines: string[]): void {
+    if (this.command === undefined) return;
+    this.output = lines;
+    this.command = undefined;
+    this.inFlight = undefined;
+  }
+
   handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
     switch (input.type) {
       case 'start':
@@ -59,6 +67,8 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
         return [];
       case 'timer':
         if (input.name === 'timeout') {
+          // An abandoned command's request may still time out; nothing waits for it.
+          if (this.command === undefined) return [];
           this.inFlight = undefined;
           return this.retry('request timed out');
         }

@@ -215,7 +215,10 @@ class ScenarioSession {
     simulation.poke('script', 'run');
     const deadline = simulation.nowMs() + CLIENT_STEP_LIMIT_MS;
     while (client.busy && simulation.nowMs() < deadline) simulation.advanceTo(simulation.nowMs() + 10);
-    return client.output ?? [`no answer within ${CLIENT_STEP_LIMIT_MS} ms`];
+    // Still retrying at the limit: the command ends here, so the next one finds the client free.
+    client.abandon([`no answer within ${CLIENT_STEP_LIMIT_MS} ms`]);
+    assert(client.output !== undefined, 'a finished or abandoned command has its output');
+    return client.output;
   }
 
   private settle(simulation: KafkaSimulation, ms: number): void {

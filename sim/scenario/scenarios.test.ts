@@ -50,6 +50,14 @@ describe('scenario script errors', () => {
     expect(attempt('cluster brokers=3\nextra input')).toBe(":1: 'cluster' has no '----' line");
   });
 
+  it('end a client step still retrying after its minute, so the next step runs (it crashed the runner)', () => {
+    const path = join(scratch, 'busy.txt');
+    const steps = ['cluster brokers=2', 'create-topic name=t partitions=1 replication-factor=2', 'partition broker=0 from=script', 'partition broker=1 from=script', 'produce topic=t value=a', 'heal', 'produce topic=t value=b', 'consume topic=t'];
+    writeFileSync(path, steps.map((step) => `${step}\n----\n\n`).join(''));
+    const outcome = runScenarioFile(path, false);
+    expect(outcome.mismatches.slice(4).map((mismatch) => mismatch.actual)).toEqual(['no answer within 60000 ms', 'healed the network', 'ok partition 0 offset 0', '0: _=b\nhigh watermark 1']);
+  });
+
   it('report a mismatch without failing the run', () => {
     const path = join(scratch, 'mismatch.txt');
     writeFileSync(path, 'cluster brokers=1\n----\nsomething else\n\n');
