@@ -124,7 +124,7 @@ class ScenarioSession {
         const settings = produceSettings(step, this.script.config);
         assert(typeof settings !== 'string', 'the validator checks acks and enable.idempotence');
         const { topic, partition, key, value } = step.args;
-        return this.client(simulation, { type: 'produce', topic, partition, key: key ?? null, value, acks: settings.acks });
+        return this.client(simulation, { type: 'produce', topic, partition, key: key ?? null, value, acks: settings.acks, idempotent: settings.idempotent });
       }
       case 'consume':
         return this.client(simulation, { type: 'consume', topic: step.args.topic, partition: step.args.partition, offset: step.args.offset });
