@@ -31,6 +31,8 @@ export interface ScenarioRunOptions {
   readonly mutants?: readonly MutantName[];
   /** Where the simulation's trace lines go (`--trace FILE`), as for a seed run. */
   readonly traceSink?: TraceSink;
+  /** The simulation's event budget (test-only: a small one shows a script exhausting it). */
+  readonly eventBudget?: number;
 }
 
 export interface ScenarioOutcome {
@@ -100,6 +102,7 @@ class ScenarioSession {
       {
         ...DEFAULT_SIMULATION_OPTIONS, seed: 1, durationMs: SCENARIO_LIMITS.horizonMs, faults: { type: 'none' }, repro: `npm run sim -- --scenario ${script.file}`,
         ...(this.options.traceSink === undefined ? {} : { traceSink: this.options.traceSink }),
+        ...(this.options.eventBudget === undefined ? {} : { eventBudget: this.options.eventBudget }),
       },
       system as unknown as SystemDefinition<Message, SimulatedNode<Message>, KafkaClusterView>,
     );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataDrivenError } from '../testkit/datadriven.ts';
-import { runScenarioFile } from './scenario-runner.ts';
+import { runScenarioFile, type ScenarioRunOptions } from './scenario-runner.ts';
 
 // Every shipped scenario (sim/scenarios/*.txt) runs and matches its expected output: they are
 // readable, replayable stories of the cluster, and regression tests at once.
@@ -27,11 +27,11 @@ describe('shipped scenarios', () => {
 });
 
 describe('scenario script errors', () => {
-  function attempt(text: string): string {
+  function attempt(text: string, options: ScenarioRunOptions = {}): string {
     const path = join(scratch, 'script.txt');
     writeFileSync(path, text);
     try {
-      runScenarioFile(path, false);
+      runScenarioFile(path, false, options);
       return 'no error';
     } catch (error) {
       if (error instanceof DataDrivenError) return error.message.slice(path.length);
@@ -56,6 +56,11 @@ describe('scenario script errors', () => {
     writeFileSync(path, steps.map((step) => `${step}\n----\n\n`).join(''));
     const outcome = runScenarioFile(path, false);
     expect(outcome.mismatches.slice(4).map((mismatch) => mismatch.actual)).toEqual(['no answer within 60000 ms', 'healed the network', 'ok partition 0 offset 0', '0: _=b\nhigh watermark 1']);
+  });
+
+  it('name the step that exhausts the event budget, as a script error', () => {
+    const problem = attempt('cluster brokers=1\n----\n\nwait ms=1000\n----\n\nwait ms=3600000\n----\n\n', { eventBudget: 20_000 });
+    expect(problem).toMatch(/^:7: 'wait' took the simulation past its budget of 20000 events at \d+ ms: the script asks for more simulated time than a scenario holds, or the cluster ran away$/);
   });
 
   it('report a mismatch without failing the run', () => {
