@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { assert, assertIntegerInRange, assertNever } from '../../impl/common/assert.ts';
 import { KAFKA_CONFIG_KEYS, findConfig, parseConfigValueFor } from '../../impl/config/kafka-config.ts';
+import { closest } from '../../impl/config/closest-name.ts';
 import { quoteForMessage } from '../../impl/config/quote-for-message.ts';
 import { PROTOCOL_VARIANTS, type ProtocolVariant } from '../../impl/variants/variant-registry.ts';
 import { FAULT_KINDS, isFaultKind, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
 import { SIM_DEFAULTS, SIM_LIMITS, defaultReplicationFactor, formatDuration } from './cli-defaults.ts';
-import { closest } from './closest-name.ts';
 import { helpText } from './help-text.ts';
 
 export { SIM_DEFAULTS, SIM_LIMITS, defaultReplicationFactor, formatDuration } from './cli-defaults.ts';

@@ -1,7 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { runScenarioFile, type ScenarioOutcome } from '../scenario/scenario-runner.ts';
-import { DataDrivenError } from '../testkit/datadriven.ts';
-import type { TraceSink } from '../core/trace.ts';
+import { accessSync, closeSync, constants, mkdirSync } from 'node:fs';
 import { writeReport } from '../report/write-report.ts';
 import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
@@ -10,7 +7,9 @@ import { toVariantNames } from '../../impl/variants/variant-registry.ts';
 import { parseSimArgs, reproCommand, shellQuote, type SimCommand } from './args.ts';
 import type { FaultScript } from '../run/fault-injector.ts';
 import { loadSchedule, openScheduleOutput, writeScheduleOutput } from './schedule-io.ts';
+import { fileProblem, openTraceSink, type FileTraceSink } from './file-output.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
+import { scenarioMain } from './scenario-main.ts';
 
 export interface CliIo {
   /** Entropy for a seed when the user gave none; injected so this module stays deterministic. */
@@ -175,14 +174,6 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
   };
 }
 
-function openTraceSink(path: string): FileTraceSink | string {
-  try {
-    return new FileTraceSink(path);
-  } catch (error) {
-    return fileProblem(path, error);
-  }
-}
-
 function prepareReportDir(dir: string): string | undefined {
   try {
     mkdirSync(dir, { recursive: true });
@@ -200,82 +191,4 @@ function tryWriteReport(dir: string, results: readonly RunResult[]): string | un
   } catch (error) {
     return fileProblem(dir, error);
   }
-}
-
-/** One line from a file-system error: the path and the system's reason, such as `EACCES`. */
-function fileProblem(path: string, error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'error';
-  return `cannot write ${JSON.stringify(path)} (${code})`;
-}
-
-/** JSON lines to a file, written in 64 KiB chunks: traces of long runs have millions of lines. */
-class FileTraceSink implements TraceSink {
-  private readonly descriptor: number;
-  private buffered: string[] = [];
-  private bufferedChars = 0;
-
-  constructor(path: string) {
-    this.descriptor = openSync(path, 'w');
-  }
-
-  write(line: string): void {
-    this.buffered.push(line);
-    this.bufferedChars += line.length + 1;
-    if (this.bufferedChars >= 65_536) this.flush();
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.descriptor);
-  }
-
-  private flush(): void {
-    if (this.buffered.length === 0) return;
-    writeSync(this.descriptor, `${this.buffered.join('\n')}\n`);
-    this.buffered = [];
-    this.bufferedChars = 0;
-  }
-}
-
-/** `--scenario FILE [--rewrite]`: runs a scenario script and compares (or rewrites) its outputs. */
-function scenarioMain(argv: readonly string[], io: CliIo): number {
-  let file: string | undefined;
-  let rewrite = false;
-  for (let index = 0; index < argv.length; index++) {
-    const word = argv[index] as string;
-    if (word === '--rewrite') rewrite = true;
-    else if (word === '--scenario' && file === undefined && index + 1 < argv.length) file = argv[++index];
-    else if (word.startsWith('--scenario=') && file === undefined) file = word.slice('--scenario='.length);
-    else {
-      io.stderr(`refka sim: --scenario takes a file and optionally --rewrite, nothing else; got ${JSON.stringify(word)} (see --help)\n`);
-      return EXIT_CODES.usage;
-    }
-  }
-  if (file === undefined || file === '') {
-    io.stderr('refka sim: --scenario needs a file name (see --help)\n');
-    return EXIT_CODES.usage;
-  }
-  if (!existsSync(file)) {
-    io.stderr(`refka sim: --scenario: no such file ${JSON.stringify(file)}\n`);
-    return EXIT_CODES.usage;
-  }
-  let outcome: ScenarioOutcome;
-  try {
-    outcome = runScenarioFile(file, rewrite);
-  } catch (error) {
-    if (error instanceof DataDrivenError) {
-      io.stderr(`refka sim: ${error.message}\n`);
-      return EXIT_CODES.usage;
-    }
-    throw error;
-  }
-  if (outcome.rewritten) {
-    io.stdout(`rewrote the expected output of ${outcome.cases} steps in ${file}\n`);
-    return EXIT_CODES.pass;
-  }
-  for (const mismatch of outcome.mismatches) {
-    io.stdout(`${file}:${mismatch.line}: '${mismatch.command}' output differs\n--- expected\n${mismatch.expected}\n+++ actual\n${mismatch.actual}\n`);
-  }
-  io.stdout(`${file}: ${outcome.cases} steps, ${outcome.mismatches.length} differ\n`);
-  return outcome.mismatches.length === 0 ? EXIT_CODES.pass : EXIT_CODES.safety;
 }

@@ -114,6 +114,17 @@ interface HostedNode<N, M extends Message> {
  */
 const MAX_HELD_INPUTS = 100_000;
 
+/**
+ * A stepped simulation (a scenario script) used up its event budget: a runaway, or a script that
+ * asks for more simulated time than the budget holds. A run's loop reports it as liveness instead.
+ */
+export class EventBudgetExceeded extends Error {
+  constructor(readonly budget: number, readonly atMs: number) {
+    super(`event budget of ${budget} exceeded at ${atMs} ms`);
+    this.name = 'EventBudgetExceeded';
+  }
+}
+
 /** Thrown inside the loop to stop a run whose outcome is already decided. */
 class RunStopped extends Error {
   constructor(readonly verdict: Verdict, readonly why: string) {
@@ -250,7 +261,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     for (;;) {
       const nextMs = this.queue.peekTime();
       if (nextMs === undefined || nextMs > targetMs) break;
-      if (this.events >= this.options.eventBudget) throw new Error(`event budget of ${this.options.eventBudget} exceeded at ${this.currentMs} ms`);
+      if (this.events >= this.options.eventBudget) throw new EventBudgetExceeded(this.options.eventBudget, this.currentMs);
       this.step();
     }
     this.currentMs = targetMs;

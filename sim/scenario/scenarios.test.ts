@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataDrivenError } from '../testkit/datadriven.ts';
-import { runScenarioFile } from './scenario-runner.ts';
+import { runScenarioFile, type ScenarioRunOptions } from './scenario-runner.ts';
 
 // Every shipped scenario (sim/scenarios/*.txt) runs and matches its expected output: they are
 // readable, replayable stories of the cluster, and regression tests at once.
@@ -27,11 +27,11 @@ describe('shipped scenarios', () => {
 });
 
 describe('scenario script errors', () => {
-  function attempt(text: string): string {
+  function attempt(text: string, options: ScenarioRunOptions = {}): string {
     const path = join(scratch, 'script.txt');
     writeFileSync(path, text);
     try {
-      runScenarioFile(path, false);
+      runScenarioFile(path, false, options);
       return 'no error';
     } catch (error) {
       if (error instanceof DataDrivenError) return error.message.slice(path.length);
@@ -39,24 +39,28 @@ describe('scenario script errors', () => {
     }
   }
 
-  it('name the file, the line and the problem', () => {
-    expect(attempt('describe\n----\n\n')).toBe(":1: 'describe' before 'cluster'");
-    expect(attempt('cluster brokers=3\n----\n\nfrobnicate\n----\n\n')).toBe(":4: unknown command 'frobnicate'");
-    expect(attempt('cluster brokers=3 no.such.key=1\n----\n\n')).toBe(":1: unknown argument or config key 'no.such.key'");
-    expect(attempt('cluster brokers=3\n----\n\ncrash broker=7\n----\n\n')).toBe(':4: broker=7 is not one of the 3 brokers');
-    expect(attempt('cluster brokers=3\n----\n\nproduce topic=t\n----\n\n')).toBe(":4: 'produce' needs value=...");
+  // Each kind of script error has its test in scenario-validate.test.ts; here, that a run checks
+  // the whole script before it starts the cluster.
+  it('name the file and line of a bad script before the cluster runs', () => {
+    const steps = Array.from({ length: 30 }, () => 'wait ms=3600000\n----\n\n').join('');
+    const started = performance.now();
+    expect(attempt(`cluster brokers=9\n----\n\n${steps}crash brokr=1\n----\n\n`)).toBe(":94: unknown argument 'brokr' for 'crash' (did you mean 'broker'?)");
+    // Thirty hours of a 9-broker cluster would take minutes; the error comes before any of it.
+    expect(performance.now() - started).toBeLessThan(2_000);
     expect(attempt('cluster brokers=3\nextra input')).toBe(":1: 'cluster' has no '----' line");
   });
 
-  it('name a bad group consumer line, even one the script has not reached when the cluster starts', () => {
-    const cluster = 'cluster brokers=1\n----\n\n';
-    expect(attempt(`${cluster}group-consumer name=broker-9 group=g topic=t\n----\n\n`)).toMatch(/^:4: name=broker-9 is not a consumer name/);
-    expect(attempt(`${cluster}group-consumer name=c1 group=g topic=t\n----\n\ngroup-consumer name=c1 group=g topic=t\n----\n\n`)).toBe(":7: consumer c1 is started twice (use 'restart consumer=c1' after a crash)");
-    expect(attempt(`${cluster}group-consumer name=c1 group=g topic=t min.insync.replicas=2\n----\n\n`)).toBe(":4: 'min.insync.replicas' is not a consumer config key");
-    expect(attempt(`${cluster}group-consumer name=c1 topic=t\n----\n\n`)).toBe(":4: 'group-consumer' needs group=...");
-    expect(attempt(`${cluster}consumed name=c9\n----\n\n`)).toBe(":4: name=c9 is not a consumer the script starts with 'group-consumer'");
-    expect(attempt(`${cluster}group-consumer name=c1 group=g topic=t\n----\n\nshutdown consumer=c1\n----\n\n`)).toBe(":7: 'shutdown' takes broker=N; a consumer can only crash and restart");
-    expect(attempt(`${cluster}describe-groups state\n----\n\n`)).toBe(":4: describe-groups takes group=G and 'members', not 'state'");
+  it('end a client step still retrying after its minute, so the next step runs (it crashed the runner)', () => {
+    const path = join(scratch, 'busy.txt');
+    const steps = ['cluster brokers=2', 'create-topic name=t partitions=1 replication-factor=2', 'partition broker=0 from=script', 'partition broker=1 from=script', 'produce topic=t value=a', 'heal', 'produce topic=t value=b', 'consume topic=t'];
+    writeFileSync(path, steps.map((step) => `${step}\n----\n\n`).join(''));
+    const outcome = runScenarioFile(path, false);
+    expect(outcome.mismatches.slice(4).map((mismatch) => mismatch.actual)).toEqual(['no answer within 60000 ms', 'healed the network', 'ok partition 0 offset 0', '0: _=b\nhigh watermark 1']);
+  });
+
+  it('name the step that exhausts the event budget, as a script error', () => {
+    const problem = attempt('cluster brokers=1\n----\n\nwait ms=1000\n----\n\nwait ms=3600000\n----\n\n', { eventBudget: 20_000 });
+    expect(problem).toMatch(/^:7: 'wait' took the simulation past its budget of 20000 events at \d+ ms: the script asks for more simulated time than a scenario holds, or the cluster ran away$/);
   });
 
   it('report a mismatch without failing the run', () => {

@@ -1,4 +1,7 @@
-// Suggestions for misspelt names on the command line ("did you mean '--seeds'?").
+/**
+ * Did-you-mean hints for names a user typed (command-line options, config keys, scenario
+ * commands and arguments): the one known name close enough to be the intended one, if any.
+ */
 
 /** The candidate within edit distance 2 (3 for long names) of `name`, if exactly one is closest. */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
