@@ -51,7 +51,7 @@ function expectOneLine(message: string): void {
 
 /** The part of a command that names the run: what a repro line must give back. */
 function runIdentity(command: SimCommand, seed: number): SimCommand {
-  const { traceFile: _trace, reportDir: _report, emitScheduleFile: _schedule, ...rest } = command;
+  const { traceFile: _trace, reportDir: _report, emitScheduleFile: _schedule, shrink: _shrink, emitScenario: _scenario, ...rest } = command;
   return { ...rest, json: false, seeds: [seed], seedSource: 'given' };
 }
 
@@ -753,5 +753,20 @@ describe('parseSimArgs properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('--shrink and --emit-scenario', () => {
+  it('are read', () => {
+    const command = run(['--seed', '1', '--shrink', '--emit-scenario', 's1.txt']);
+    expect(command.shrink).toBe(true);
+    expect(command.emitScenario).toBe('s1.txt');
+    expect(run(['--seed', '1']).shrink).toBeUndefined();
+  });
+
+  it('refuse what they cannot do, in one line', () => {
+    expect(fail(['--seed', '1', '--emit-scenario', 's1.txt'])).toBe('--emit-scenario writes a shrunk run: give --shrink too');
+    expect(fail(['--seed', '1', '--shrink', '--json'])).toBe('--shrink prints a human account of each shrink; it cannot be given with --json');
+    expect(fail(['--schedule', 's.json', '--shrink'])).toBe("--shrink shrinks a seed's own run: give --seed N --shrink, not --schedule");
   });
 });

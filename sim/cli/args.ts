@@ -56,6 +56,10 @@ export interface SimCommand {
   readonly groups: boolean;
   /** `--emit-schedule FILE`: write the run's fault schedule there (one seed only). */
   readonly emitScheduleFile?: string;
+  /** `--shrink`: shrink each failing seed to a smallest run that fails the same way (`sim/shrink/`). */
+  readonly shrink?: boolean;
+  /** `--emit-scenario PATH`: write each shrunk run as a scenario there (a file for one seed, a directory for a sweep). */
+  readonly emitScenario?: string;
 }
 
 /**
@@ -106,6 +110,8 @@ const OPTIONS = {
   'no-groups': { type: 'boolean' },
   schedule: { type: 'string' },
   'emit-schedule': { type: 'string' },
+  shrink: { type: 'boolean' },
+  'emit-scenario': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -152,6 +158,7 @@ const RUN_OPTIONS: readonly OptionName[] = ['seed', 'seeds', 'duration', 'broker
 
 function buildReplay(values: ParsedValues, tokens: ParsedTokens): ReplayRequest {
   rejectRepeatedOptions(tokens);
+  if (values.shrink === true || values['emit-scenario'] !== undefined) throw new UsageError('--shrink shrinks a seed\'s own run: give --seed N --shrink, not --schedule');
   const given = RUN_OPTIONS.find((name) => values[name] !== undefined);
   if (given !== undefined) throw new UsageError(`--schedule FILE replays the run its file describes; --${given} cannot be given with it (edit the file's args instead)`);
   const traceFile = values.trace === undefined ? undefined : parsePath('--trace', values.trace, 'a file name');
@@ -195,6 +202,9 @@ function buildCommand(
   const jobs = values.jobs === undefined ? undefined : parseCount('--jobs', values.jobs, 1, SIM_LIMITS.maxJobs);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   if (shard !== undefined && givenSeeds === undefined) throw new UsageError('--shard slices a sweep: give the whole sweep\'s --seeds too');
+  const emitScenario = values['emit-scenario'] === undefined ? undefined : parsePath('--emit-scenario', values['emit-scenario'], 'a file name (a directory for a sweep)');
+  if (emitScenario !== undefined && values.shrink !== true) throw new UsageError('--emit-scenario writes a shrunk run: give --shrink too');
+  if (values.shrink === true && values.json === true) throw new UsageError('--shrink prints a human account of each shrink; it cannot be given with --json');
 
   let seeds: readonly number[];
   let seedSource: SimCommand['seedSource'];
@@ -230,6 +240,8 @@ function buildCommand(
     ...(values['full-checks'] === true ? { fullChecks: true } : {}),
     groups: parseGroups(values.groups === true, values['no-groups'] === true, variants.filter((name) => registry.find((variant) => variant.name === name)?.groups === true)),
     ...(emitScheduleFile === undefined ? {} : { emitScheduleFile }),
+    ...(values.shrink === true ? { shrink: true } : {}),
+    ...(emitScenario === undefined ? {} : { emitScenario }),
   };
 }
 

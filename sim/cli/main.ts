@@ -10,6 +10,7 @@ import { loadSchedule, openScheduleOutput, writeScheduleOutput } from './schedul
 import { fileProblem, openTraceSink, type FileTraceSink } from './file-output.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
 import { scenarioMain } from './scenario-main.ts';
+import { shrinkFailures } from './shrink-command.ts';
 
 export interface CliIo {
   /** Entropy for a seed when the user gave none; injected so this module stays deterministic. */
@@ -105,6 +106,7 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   const sweep = command.seeds.length > 1 || command.shard !== undefined;
   let failed = 0;
   let emitted = 0;
+  const toShrink: { seed: number; run: SeedRun }[] = [];
   // Every result goes through here in seed order, whichever thread ran it, so that the output,
   // the report and the exit code of a sweep do not depend on --jobs.
   const emit = (index: number, result: RunResult): 'continue' | 'stop' => {
@@ -113,6 +115,7 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     if (scheduleOutput !== undefined) writeScheduleOutput(scheduleOutput, command, result, replay?.script);
     emitted += 1;
     if (result.verdict !== 'pass') failed += 1;
+    if (command.shrink === true && (result.verdict === 'safety' || result.verdict === 'liveness')) toShrink.push({ seed: result.seed, run: seedRun(command, result.seed, undefined) });
     if (command.reportDir !== undefined) results.push(result);
     if (command.json) io.stdout(runJson(result));
     else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
@@ -136,6 +139,8 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
       if (!command.json) io.stdout(`report written to ${command.reportDir}/index.html and coverage.json\n`);
     }
     if (command.emitScheduleFile !== undefined && !command.json) io.stdout(`schedule written to ${command.emitScheduleFile}\n`);
+    // The exit code stays the runs' verdict: a shrink explains a failure, it does not change it.
+    if (command.shrink === true && !shrinkFailures(command, toShrink, io.stdout, io.stderr)) return EXIT_CODES.usage;
     return EXIT_CODES[worst];
   };
   const jobs = Math.min(command.jobs ?? Math.max(1, io.cores ?? 1), command.seeds.length);

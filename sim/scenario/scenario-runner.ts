@@ -14,6 +14,8 @@ import type { SystemDefinition } from '../run/system.ts';
 import { DataDrivenError } from '../testkit/datadriven.ts';
 import { SCENARIO_LIMITS, type ScenarioStep } from './scenario-commands.ts';
 import { produceSettings, validateScenario, type ScenarioScript } from './scenario-validate.ts';
+import { seedRunOf, seedRunOutput, type SeedRunStep } from './seed-run-step.ts';
+import { runSeed } from '../run/run-seed.ts';
 
 /**
  * `npm run sim -- --scenario FILE`: runs a scenario script, a readable story of cluster steps,
@@ -280,7 +282,8 @@ export function runScenario(script: ScenarioScript, rewrite: boolean, options: S
   const mismatches: { line: number; command: string; expected: string; actual: string }[] = [];
   const outputs: string[] = [];
   for (const [index, testCase] of cases.entries()) {
-    const actual = runStep(session, script.steps[index] as ScenarioStep, path).replace(/\n+$/, '');
+    const seedRun = script.seedRuns[index];
+    const actual = (seedRun === undefined ? runStep(session, script.steps[index] as ScenarioStep, path) : runSeedRun(seedRun, options, path, testCase.line)).replace(/\n+$/, '');
     outputs.push(actual);
     if (actual !== testCase.expected) mismatches.push({ line: testCase.line, command: testCase.command, expected: testCase.expected, actual });
   }
@@ -294,6 +297,16 @@ export function runScenario(script: ScenarioScript, rewrite: boolean, options: S
     return { cases: cases.length, mismatches: [], rewritten: true };
   }
   return { cases: cases.length, mismatches, rewritten: false };
+}
+
+/** Runs one `seed-run` step: the seed's run with the step's faults, its verdict and violations. */
+function runSeedRun(step: SeedRunStep, options: ScenarioRunOptions, file: string, line: number): string {
+  try {
+    const run = seedRunOf(step.command, step.command.seeds[0] as number, step.entries);
+    return seedRunOutput(runSeed({ ...run, ...(options.mutants === undefined ? {} : { mutants: options.mutants }), ...(options.traceSink === undefined ? {} : { traceSink: options.traceSink }) })).join('\n');
+  } catch (error) {
+    throw new ScenarioCrash(file, line, 'seed-run', error);
+  }
 }
 
 /** Runs one step; whatever it throws becomes one line naming the file and the step's line. */

@@ -278,3 +278,31 @@ describe('scenario validation properties', () => {
     );
   });
 });
+
+describe('scenario validation: seed-run steps (a shrunk run, --shrink --emit-scenario)', () => {
+  const FAULT = '{"at":4770,"type":"fault","kind":"power-loss","node":"broker-2","end":7684}';
+  const seedRun = (args: string, ...input: string[]): string => [`seed-run ${args}`, ...input, '----', '', ''].join('\n');
+
+  it('reads the run from the command line options and the faults from the input lines', () => {
+    const parsed = validate(seedRun('args="--seed 1 --duration 10s --variant pre-kip-101 --no-groups"', FAULT));
+    expect(parsed.seedRuns).toHaveLength(1);
+    const step = parsed.seedRuns[0];
+    expect(step?.command.seeds).toEqual([1]);
+    expect(step?.command.durationMs).toBe(10_000);
+    expect(step?.command.variants).toEqual(['pre-kip-101']);
+    expect(step?.command.groups).toBe(false);
+    expect(step?.entries).toEqual([{ at: 4770, type: 'fault', kind: 'power-loss', node: 'broker-2', end: 7684 }]);
+  });
+
+  it('names the line of each problem', () => {
+    expect(problem(seedRun('args="--seed 1 --durtion 10s"'))).toBe(":1: args: unknown option '--durtion' (did you mean '--duration'?)");
+    expect(problem(seedRun('args="--duration 10s"'))).toBe(':1: args must give one seed, as --seed N');
+    expect(problem(seedRun('args="--seed 1" seed=2'))).toBe(`:1: unknown argument 'seed' for 'seed-run': it takes args="--seed N ..." only`);
+    expect(problem(seedRun('args="--seed 1 --json"'))).toBe(':1: args: --json is not a run option');
+    expect(problem(seedRun('args="--seed 1 --duration 10s"', FAULT, '{"at":1,"type":"fault","kind":"crash","node":"broker-9","end":2}'))).toMatch(/^:3: fault line: /);
+    expect(problem(seedRun('args="--seed 1 --duration 10s"', 'not json'))).toMatch(/^:2: fault line: not JSON/);
+    expect(problem(seedRun('args="--seed 1"', FAULT.replace('4770', '90000').replace('7684', '95000')))).toMatch(/^:2: fault line: the entry\.at 90000 is not before the heal/);
+    expect(problem(CLUSTER + seedRun('args="--seed 1"'))).toBe(":4: 'seed-run' is a whole run of its own: a script of seed-run steps has no 'cluster' line");
+    expect(problem(seedRun('args="--seed 1"') + CLUSTER)).toBe(":4: 'cluster' in a script of seed-run steps: each step of it is a 'seed-run'");
+  });
+});

@@ -5,6 +5,7 @@ import { quoteForMessage } from '../../impl/config/quote-for-message.ts';
 import { isVariantName, PROTOCOL_VARIANTS, type VariantName } from '../../impl/variants/variant-registry.ts';
 import type { ScenarioGroupConsumer } from '../kafka/kafka-system.ts';
 import { DataDrivenError, parseDataDriven, type ParsedCase } from '../testkit/datadriven.ts';
+import { parseSeedRunStep, type SeedRunStep } from './seed-run-step.ts';
 import { isCommandName, SCENARIO_COMMANDS, type ArgSpec, type CommandName, type CommandSpec, type ConfigSlot, type ScenarioStep, type StepOf } from './scenario-commands.ts';
 
 /**
@@ -27,7 +28,15 @@ export interface ScenarioScript {
   readonly config: Readonly<Record<string, string>>;
   /** Every consumer the script starts, declared with the cluster (the simulator knows its nodes up front). */
   readonly consumers: readonly ScenarioGroupConsumer[];
+  /**
+   * A seed-run script's runs, one per step (`seed-run`: a seeded run of the default system with
+   * the step's fault schedule); empty for a cluster script, whose `steps` are then the script.
+   */
+  readonly seedRuns: readonly SeedRunStep[];
 }
+
+/** The command of a seed-run script (`seed-run-step.ts`): it stands apart from the cluster commands. */
+export const SEED_RUN_COMMAND = 'seed-run';
 
 /** The node ids a script's consumer may not take (`kafka-system.ts` names the others so). */
 const RESERVED_NODE_PREFIXES = ['broker-', 'controller-'];
@@ -46,7 +55,9 @@ const SCENARIO_PRODUCER_KEYS = ['acks', 'enable.idempotence'];
 export function validateScenario(file: string, text: string): ScenarioScript {
   const cases = parseDataDriven(file, text);
   if (cases.length === 0) throw new DataDrivenError(file, 1, "the script has no commands: a scenario starts with a 'cluster' line");
+  if ((cases[0] as ParsedCase).command === SEED_RUN_COMMAND) return validateSeedRuns(file, text, cases);
   for (const testCase of cases) {
+    if (testCase.command === SEED_RUN_COMMAND) throw new DataDrivenError(file, testCase.line, `'${SEED_RUN_COMMAND}' is a whole run of its own: a script of seed-run steps has no 'cluster' line`);
     if (!isCommandName(testCase.command)) {
       const suggestion = closest(testCase.command, Object.keys(SCENARIO_COMMANDS));
       throw new DataDrivenError(file, testCase.line, `unknown command ${quoteForMessage(testCase.command)}${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}`);
@@ -60,7 +71,27 @@ export function validateScenario(file: string, text: string): ScenarioScript {
   const validator = new Validator(file, consumerNames);
   const steps = cases.map((testCase) => validator.step(testCase));
   const cluster = steps[0] as StepOf<'cluster'>;
-  return { file, text, cases, steps, brokers: cluster.args.brokers, variants: cluster.args.variant, config: clusterConfig(cluster), consumers: validator.consumers };
+  return { file, text, cases, steps, brokers: cluster.args.brokers, variants: cluster.args.variant, config: clusterConfig(cluster), consumers: validator.consumers, seedRuns: [] };
+}
+
+/**
+ * A script of `seed-run` steps: each `seed-run args="--seed N ..."`, with its faults as input
+ * lines, one schedule entry per line (`spec/scenario-language.md`, "Seed runs").
+ */
+function validateSeedRuns(file: string, text: string, cases: readonly ParsedCase[]): ScenarioScript {
+  const seedRuns: SeedRunStep[] = [];
+  for (const testCase of cases) {
+    if (testCase.command !== SEED_RUN_COMMAND) throw new DataDrivenError(file, testCase.line, `'${testCase.command}' in a script of seed-run steps: each step of it is a 'seed-run'`);
+    for (const key of testCase.args.keys()) {
+      if (key !== 'args') throw new DataDrivenError(file, testCase.line, `unknown argument ${quoteForMessage(key)} for 'seed-run': it takes args="--seed N ..." only`);
+    }
+    const args = testCase.args.get('args');
+    if (args === undefined || testCase.bare.has('args')) throw new DataDrivenError(file, testCase.line, `'seed-run' needs args="--seed N ...": the run's command-line options`);
+    const parsed = parseSeedRunStep(args, testCase.input);
+    if ('problem' in parsed) throw new DataDrivenError(file, testCase.line + (parsed.inputLine === undefined ? 0 : parsed.inputLine + 1), parsed.problem);
+    seedRuns.push(parsed);
+  }
+  return { file, text, cases, steps: [], brokers: 0, variants: [], config: {}, consumers: [], seedRuns };
 }
 
 /** The run's config: the cluster line's Kafka configs over its variants' overrides. */
