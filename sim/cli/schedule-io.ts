@@ -1,10 +1,10 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { toVariantNames } from '../../impl/variants/variant-registry.ts';
 import { scheduleFileText, SCHEDULE_FILE_VERSION } from '../nemesis/fault-schedule.ts';
 import { checkScheduleTargets, parseScheduleFile } from '../nemesis/schedule-file.ts';
 import type { FaultScript } from '../run/fault-injector.ts';
 import type { RunResult } from '../run/run-result.ts';
 import { seedSystem } from '../run/run-seed.ts';
+import { seedRunOf } from '../scenario/seed-run-step.ts';
 import { parseSimArgs, reproArgs, type SimCommand } from './args.ts';
 
 // `--schedule FILE` and `--emit-schedule FILE`: the fault schedule of a run as a file a user can
@@ -39,18 +39,7 @@ export function loadSchedule(path: string): LoadedSchedule | string {
     : command.fullChecks === true ? '--full-checks' : command.emitScheduleFile !== undefined ? '--emit-schedule' : undefined;
   if (output !== undefined) return `${path}: args: ${output} says where output goes; give it on the command line, not in the file`;
   const seed = command.seeds[0] as number;
-  const system = seedSystem({
-    seed,
-    durationMs: command.durationMs,
-    brokers: command.brokers,
-    partitions: command.partitions,
-    replicationFactor: command.replicationFactor,
-    faults: command.faults,
-    config: command.runConfig,
-    variants: toVariantNames(command.variants),
-    repro: '',
-    groups: command.groups,
-  });
+  const system = seedSystem(seedRunOf(command, seed, file.entries));
   const problem = checkScheduleTargets(file.entries, {
     servers: system.servers,
     clients: system.clients,

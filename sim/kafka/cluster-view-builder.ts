@@ -11,7 +11,7 @@ import type { GroupCoordinatorShard } from '../../impl/group/group-coordinator-s
 import { deserializeAssignment } from '../../impl/client/consumer-protocol.ts';
 import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
 import { reanchor, type BatchDigest, type BrokerLogs, type ReplicaLogs } from './replica-logs.ts';
-import { ViewVersions } from './view-versions.ts';
+import { samePartitions, ViewVersions } from './view-versions.ts';
 
 /**
  * Presents every replica's log digest from one common place per partition: the highest log start
@@ -433,19 +433,8 @@ function memberView(name: string, consumer: KafkaConsumer, kept: Map<string, Gro
   // The last view of this consumer while it says the same: the groups' version compares objects.
   const last = kept.get(name);
   if (last !== undefined && last.groupId === group.groupId && last.memberId === group.memberId && last.generationId === group.generationId
-    && last.state === group.state && samePartitionRefs(last.owned, group.owned)) return last;
+    && last.state === group.state && samePartitions(last.owned, group.owned)) return last;
   const view = { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
   kept.set(name, view);
   return view;
-}
-
-function samePartitionRefs(a: readonly TopicPartitionRef[], b: readonly TopicPartitionRef[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) {
-    const left = a[index] as TopicPartitionRef;
-    const right = b[index] as TopicPartitionRef;
-    if (left.topic !== right.topic || left.partition !== right.partition) return false;
-  }
-  return true;
 }

@@ -3,6 +3,7 @@ import { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
 import type { KafkaNode } from './kafka-system.ts';
+import { samePartitions } from './view-versions.ts';
 
 /** What the state checks read of the controller, as of its last input. */
 interface ControllerKey {
@@ -65,22 +66,11 @@ export class NodeStateKeys {
     const closed = consumer.closed;
     if (
       last !== undefined && last.closed === closed && last.groupId === group?.groupId && last.memberId === (group?.memberId ?? '')
-      && last.generationId === (group?.generationId ?? -1) && last.state === (group?.state ?? '') && sameRefs(last.owned, group?.owned ?? [])
+      && last.generationId === (group?.generationId ?? -1) && last.state === (group?.state ?? '') && samePartitions(last.owned, group?.owned ?? [])
     ) {
       return false;
     }
     this.members.set(id, { closed, groupId: group?.groupId, memberId: group?.memberId ?? '', generationId: group?.generationId ?? -1, state: group?.state ?? '', owned: group?.owned ?? [] });
     return true;
   }
-}
-
-function sameRefs(a: readonly TopicPartitionRef[], b: readonly TopicPartitionRef[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) {
-    const left = a[index] as TopicPartitionRef;
-    const right = b[index] as TopicPartitionRef;
-    if (left.topic !== right.topic || left.partition !== right.partition) return false;
-  }
-  return true;
 }
