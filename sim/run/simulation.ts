@@ -335,20 +335,13 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     // which reads the clients, is still running.
     if (mayRest && !this.stateDirty && !this.awaitingSetup) return false;
     this.stateDirty = false;
-    const g = globalThis as any;
-    const t0 = process.hrtime.bigint();
     const view = this.view();
-    const dt = Number(process.hrtime.bigint() - t0);
     if (this.awaitingSetup && this.system.readyForFaults?.(view) === true) this.startFaults('setup done');
     // A state the checks have judged already is not judged again: nothing they read changed.
     const version = this.system.stateVersion?.(view);
-    const same = version !== undefined && version === this.checkedStateVersion;
-    g.__dt ??= [0, 0, 0, 0]; g.__dt[same ? 0 : 1] += dt; g.__dt[same ? 2 : 3]++;
     if (mayRest && version !== undefined && version === this.checkedStateVersion) return false;
     this.checkedStateVersion = version;
-    const t1 = process.hrtime.bigint();
     this.invariants.checkState(this.currentMs, view, this.context);
-    g.__ck = (g.__ck ?? 0) + Number(process.hrtime.bigint() - t1);
     return true;
   }
 
