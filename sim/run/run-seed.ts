@@ -12,6 +12,7 @@ import type { VariantName } from '../../impl/variants/variant-registry.ts';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import type { RunResult } from './run-result.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
+import { refkaVersion } from './refka-version.ts';
 
 /** What one seeded run of the default system needs; the CLI and the tests build it. */
 export interface SeedRun {
@@ -101,7 +102,7 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
       faults: run.faults,
       network,
       repro: run.repro,
-      ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink }),
+      ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink, traceHeader: traceHeader(run, replicationFactor, { ...config, ...topicConfigs }) }),
       ...(run.fullChecks === true ? { fullChecks: true } : {}),
     },
     // The run's config as the report and the checkers see it is what the workload topic runs
@@ -109,6 +110,25 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
     { ...system, config: sortedConfig({ ...config, ...topicConfigs }), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>,
   );
   return simulation;
+}
+
+/** The trace's first line (`--trace`): the version, and every option the run was given. */
+function traceHeader(run: SeedRun, replicationFactor: number, config: Readonly<Record<string, string>>): Record<string, unknown> {
+  return {
+    version: refkaVersion(),
+    seed: run.seed,
+    durationMs: run.durationMs,
+    brokers: run.brokers,
+    partitions: run.partitions ?? 3,
+    replicationFactor,
+    faults: run.faults,
+    groups: run.groups !== false,
+    config: sortedConfig(config),
+    variants: run.variants,
+    ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
+    ...(run.fullChecks === true ? { fullChecks: true } : {}),
+    repro: run.repro,
+  };
 }
 
 function sortedConfig(config: Readonly<Record<string, string>>): Record<string, string> {
