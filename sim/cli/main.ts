@@ -9,6 +9,7 @@ import { InOrder } from '../run/worker-pool.ts';
 import { toVariantNames } from '../../impl/variants/variant-registry.ts';
 import { parseSimArgs, reproCommand, type SimCommand } from './args.ts';
 import { formatRun, formatSweepLine, runJson } from './format.ts';
+import { SweepSummary } from './sweep-summary.ts';
 
 export interface CliIo {
   /** Entropy for a seed when the user gave none; injected so this module stays deterministic. */
@@ -77,6 +78,7 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   const sweep = command.seeds.length > 1 || command.shard !== undefined;
   let failed = 0;
   let emitted = 0;
+  const summary = new SweepSummary();
   // Every result goes through here in seed order, whichever thread ran it, so that the output,
   // the report and the exit code of a sweep do not depend on --jobs.
   const emit = (index: number, result: RunResult): 'continue' | 'stop' => {
@@ -84,8 +86,11 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     emitted += 1;
     if (result.verdict !== 'pass') failed += 1;
     if (command.reportDir !== undefined) results.push(result);
+    summary.add(result);
     if (command.json) io.stdout(runJson(result));
     else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
+    // A failing seed of a sweep is replayed alone with the command that reproduces it.
+    if (sweep && !command.json && result.verdict !== 'pass') io.stdout(`  repro     ${result.repro}\n`);
     if (sweep && io.stderrIsTty) {
       io.stderr(`\r${index + 1}/${command.seeds.length} seeds, ${failed} failed, worst verdict so far: ${worst}   `);
     }
@@ -96,6 +101,12 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     // Said only when seeds were left unrun: a sweep whose last seed failed simply ended.
     if (command.stopOnFailure && failed > 0 && emitted < command.seeds.length && !command.json) {
       io.stdout(`stopped at the first failing seed (--stop-on-failure)\n`);
+    }
+    // The closing summary; under --json on stderr, so that stdout stays one JSON object per seed.
+    if (sweep) {
+      const text = summary.lines(command.seeds.length).map((line) => `${line}\n`).join('');
+      if (command.json) io.stderr(text);
+      else io.stdout(text);
     }
     if (command.reportDir !== undefined) {
       const problem = tryWriteReport(command.reportDir, results);
