@@ -2,7 +2,7 @@ import type { TraceLine } from './trace-line.ts';
 
 /** What `npm run trace` shows; every field absent shows everything. */
 export interface TraceFilter {
-  /** Lines about these nodes: as the node, or as the peer (the other end of a message). */
+  /** Lines about these nodes: as the node, as the peer (the other end of a message), or named by a fault. */
   readonly nodes?: ReadonlySet<string>;
   /** Lines that name one of these partitions (`t-2`): see {@link namesPartition}. */
   readonly partitions?: readonly string[];
@@ -23,10 +23,18 @@ export function passes(filter: TraceFilter, line: TraceLine, text: string): bool
   if (line.kind === 'header') return true;
   if (filter.fromMs !== undefined && line.atMs < filter.fromMs) return false;
   if (filter.toMs !== undefined && line.atMs > filter.toMs) return false;
-  if (filter.nodes !== undefined && !filter.nodes.has(line.node) && !filter.nodes.has(line.peer)) return false;
+  if (filter.nodes !== undefined && !aboutNodes(line, filter.nodes)) return false;
   if (filter.partitions !== undefined && !filter.partitions.some((partition) => namesPartition(line, partition))) return false;
   if (filter.grep !== undefined && !text.includes(filter.grep)) return false;
   return true;
+}
+
+/** The node or peer is one of `nodes`, or the line is a fault whose detail names one (`power-loss broker-2`). */
+function aboutNodes(line: TraceLine, nodes: ReadonlySet<string>): boolean {
+  if (nodes.has(line.node) || nodes.has(line.peer)) return true;
+  if (line.kind !== 'fault') return false;
+  for (const node of nodes) if (containsWord(line.detail, node)) return true;
+  return false;
 }
 
 /**

@@ -54,8 +54,9 @@ describe('npm run trace', () => {
     ]);
   });
 
-  it('filters by node, as the node or the other end of a message', () => {
+  it('filters by node, as the node, the other end of a message, or named by a fault', () => {
     expect(kinds(['--node', 'producer-0'])).toEqual(['send', 'deliver']);
+    expect(kinds(['--node', 'broker-1', '--from', '10'])).toEqual(['fault']);
     expect(kinds(['--node', 'broker-0,controller-0'])).toEqual(['send', 'state', 'disk-op']);
   });
 

@@ -14,7 +14,8 @@ Prints a trace written by npm run sim -- --trace FILE as lines a person reads: t
 header (version, seed, options) comes first; violations carry their explanation.
 
 Filters (each comma list matches any of its items; filters combine with AND):
-  --node N[,N...]        lines about these nodes, as the node or the other end (broker-0, producer-1)
+  --node N[,N...]        lines about these nodes (broker-0, producer-1): as the node, as the other
+                         end of a message, or named by a fault
   --partition P[,P...]   lines that name these partitions (t-2): state changes, messages, paths,
                          violations, a replica's state machine
   --kind K[,K...]        these kinds: ${TRACE_LINE_KINDS.join(', ')}
