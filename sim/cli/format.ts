@@ -33,6 +33,8 @@ export function formatRun(result: RunResult): string {
   }
   for (const violation of limitPerInvariant(result.violations, HUMAN_VIOLATIONS_PER_INVARIANT)) {
     lines.push(`  violation ${violation.invariant} at ${violation.atMs} ms${violation.applies ? '' : ' (not applicable)'}: ${violation.message}`);
+    // The first violation of each claim (a few claims per run) comes with its explanation.
+    for (const line of violation.explanation ?? []) lines.push(`    ${line}`);
   }
   const hidden = result.violations.length - limitPerInvariant(result.violations, HUMAN_VIOLATIONS_PER_INVARIANT).length;
   if (hidden > 0) lines.push(`  ... and ${hidden} more (all in --json, up to ${JSON_VIOLATIONS_PER_INVARIANT} per invariant)`);

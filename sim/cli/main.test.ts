@@ -101,14 +101,41 @@ describe('sim command line: sweeps', () => {
   it('prints one line per seed, or one JSON line per seed, and exits with the worst verdict', () => {
     const human = cli(['--seeds', '1..3', ...SHORT]);
     expect(human.code).toBe(0);
-    expect(human.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(human.stdout.trimEnd().split('\n')).toEqual([...[1, 2, 3].map((seed) => expect.stringMatching(new RegExp(`^seed +${seed} +pass`))), 'sweep       3 seeds: 3 passed, 0 failed']);
     const json = cli(['--seeds', '3', ...SHORT, '--json']);
     const lines = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { seed: number });
     expect(lines.map((line) => line.seed)).toEqual([1, 2, 3]);
+    // The summary goes to stderr under --json: stdout stays one JSON object per seed.
+    expect(json.stderr).toBe('sweep       3 seeds: 3 passed, 0 failed\n');
 
     expect(cli(['--seeds', '1..3', ...SHORT], verdictRunner({ 2: 'liveness' })).code).toBe(3);
     expect(cli(['--seeds', '1..3', ...SHORT], verdictRunner({ 1: 'liveness', 3: 'safety' })).code).toBe(1);
     expect(cli(['--seeds', '1..3', ...SHORT], verdictRunner({ 1: 'crash', 2: 'safety' })).code).toBe(4);
+  });
+
+  it('prints a repro line under each failing seed and a closing summary by verdict and by claim', () => {
+    const violating = (claims: Readonly<Record<number, readonly string[]>>): ((run: SeedRun) => RunResult) => (run) => {
+      const result = runSeed(run);
+      const broken = claims[run.seed] ?? [];
+      if (broken.length === 0) return result;
+      return { ...result, verdict: 'safety', violations: broken.map((invariant) => ({ invariant, atMs: 1, message: 'broken', applies: true })) };
+    };
+    const sweep = cli(['--seeds', '1..4', ...SHORT, '--variant', 'pre-kip-101'], violating({ 2: ['StrongIsr'], 4: ['IsrHoldsCommitted', 'StrongIsr'] }));
+    expect(sweep.code).toBe(1);
+    const lines = sweep.stdout.trimEnd().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^seed +1 +pass/),
+      expect.stringMatching(/^seed +2 +safety .* StrongIsr: broken$/),
+      '  repro     npm run sim -- --seed 2 --duration 3s --variant pre-kip-101',
+      expect.stringMatching(/^seed +3 +pass/),
+      expect.stringMatching(/^seed +4 +safety .* IsrHoldsCommitted: broken$/),
+      '  repro     npm run sim -- --seed 4 --duration 3s --variant pre-kip-101',
+      'sweep       4 seeds: 2 passed, 2 failed (safety 2)',
+      '  by claim  StrongIsr in 2 seeds, IsrHoldsCommitted in 1 seed (a seed may break several)',
+      '  failing   2 4',
+    ]);
+    const liveness = cli(['--seeds', '1..2', ...SHORT], verdictRunner({ 1: 'liveness', 2: 'crash' }));
+    expect(liveness.stdout.trimEnd().split('\n').slice(-2)).toEqual(['sweep       2 seeds: 0 passed, 2 failed (liveness 1, crash 1)', '  failing   1 2']);
   });
 
   it('shows progress on stderr only when it is a terminal', () => {
@@ -127,7 +154,8 @@ describe('sim command line: sweeps on worker threads', () => {
     expect(two.code).toBe(one.code);
     expect(two.stdout.replaceAll('jobs-2', 'jobs-1')).toBe(one.stdout);
     expect(`${cores.stdout}report written to ${join(scratch, 'jobs-1')}/index.html and coverage.json\n`).toBe(one.stdout);
-    expect(one.stdout.trimEnd().split('\n')).toHaveLength(5);
+    expect(one.stdout.trimEnd().split('\n')).toHaveLength(6);
+    expect(one.stdout).toContain('sweep       4 seeds: ');
     expect(readFileSync(join(scratch, 'jobs-2', 'coverage.json'), 'utf8')).toBe(readFileSync(join(scratch, 'jobs-1', 'coverage.json'), 'utf8'));
   });
 
@@ -141,17 +169,26 @@ describe('sim command line: sweeps on worker threads', () => {
       }
     };
     const all = await cliThreads(['--seeds', '1..4', ...SHORT, '--jobs', '2'], 1, backwards);
-    expect(all.stdout.trimEnd().split('\n').map((line) => Number(line.split(/\s+/)[1]))).toEqual([1, 2, 3, 4]);
+    expect(all.stdout.trimEnd().split('\n').filter((line) => line.startsWith('seed ')).map((line) => Number(line.split(/\s+/)[1]))).toEqual([1, 2, 3, 4]);
+    expect(all.stdout).toContain('  failing   2 3\n');
     expect(all.code).toBe(1);
     const stopped = await cliThreads(['--seeds', '1..4', ...SHORT, '--jobs', '2', '--stop-on-failure'], 1, backwards);
-    expect(stopped.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^seed +1 +pass/), expect.stringMatching(/^seed +2 +safety/), 'stopped at the first failing seed (--stop-on-failure)']);
+    expect(stopped.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^seed +1 +pass/),
+      expect.stringMatching(/^seed +2 +safety/),
+      '  repro     npm run sim -- --seed 2 --duration 3s',
+      'stopped at the first failing seed (--stop-on-failure)',
+      'sweep       2 of 4 seeds: 1 passed, 1 failed (safety 1)',
+      '  failing   2',
+    ]);
     expect(stopped.code).toBe(1);
   });
 
   it('stops a one-thread sweep at the first failing seed with --stop-on-failure', () => {
     const stopped = cli(['--seeds', '1..4', ...SHORT, '--stop-on-failure'], verdictRunner({ 3: 'liveness' }));
-    expect(stopped.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(stopped.stdout.trimEnd().split('\n').filter((line) => line.startsWith('seed '))).toHaveLength(3);
     expect(stopped.stdout).toContain('stopped at the first failing seed');
+    expect(stopped.stdout).toContain('sweep       3 of 4 seeds: 2 passed, 1 failed (liveness 1)');
     expect(stopped.code).toBe(3);
     // A failure at the last seed leaves nothing unrun: the sweep just ends.
     const last = cli(['--seeds', '1..2', ...SHORT, '--stop-on-failure'], verdictRunner({ 2: 'safety' }));
@@ -161,17 +198,20 @@ describe('sim command line: sweeps on worker threads', () => {
 });
 
 describe('sim command line: files', () => {
-  it('writes the trace as JSON lines, one per trace entry, and one note per schedule entry', () => {
+  it('writes the trace as JSON lines: a header, one line per trace entry, state lines, and one note per schedule entry', () => {
     const path = join(scratch, 'trace.jsonl');
     const { code, stdout } = cli(['--seed', '5', ...SHORT, '--trace', path, '--json']);
     expect(code).toBe(0);
     const json = JSON.parse(stdout) as { events: number; traceEntries: number; schedule: unknown[] };
-    const lines = readFileSync(path, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string; detail: string });
-    // Schedule notes are not trace entries: not digested, not counted.
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string; detail: string; header?: Record<string, unknown> });
+    expect(lines[0]).toMatchObject({ kind: 'header', header: { seed: 5, durationMs: 3000, repro: 'npm run sim -- --seed 5 --duration 3s' } });
+    // Lines that describe the run (header, state changes, violations, schedule entries) are not
+    // trace entries: not digested, not counted.
     const notes = lines.filter((line) => line.kind === 'schedule');
-    expect(lines.length - notes.length).toBe(json.traceEntries);
+    expect(lines.filter((line) => !['header', 'state', 'violation', 'schedule'].includes(line.kind))).toHaveLength(json.traceEntries);
     expect(notes.map((note) => JSON.parse(note.detail) as unknown)).toEqual(json.schedule);
     expect(json.schedule.length).toBeGreaterThan(0);
+    expect(lines.some((line) => line.kind === 'state')).toBe(true);
     expect(json.traceEntries).toBeGreaterThan(json.events);
   });
 

@@ -11,6 +11,7 @@ import { fileProblem, openTraceSink, type FileTraceSink } from './file-output.ts
 import { formatRun, formatSweepLine, runJson } from './format.ts';
 import { scenarioMain } from './scenario-main.ts';
 import { shrinkFailures } from './shrink-command.ts';
+import { SweepSummary } from './sweep-summary.ts';
 
 export interface CliIo {
   /** Entropy for a seed when the user gave none; injected so this module stays deterministic. */
@@ -107,6 +108,7 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
   let failed = 0;
   let emitted = 0;
   const toShrink: { seed: number; run: SeedRun }[] = [];
+  const summary = new SweepSummary();
   // Every result goes through here in seed order, whichever thread ran it, so that the output,
   // the report and the exit code of a sweep do not depend on --jobs.
   const emit = (index: number, result: RunResult): 'continue' | 'stop' => {
@@ -117,8 +119,11 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     if (result.verdict !== 'pass') failed += 1;
     if (command.shrink === true && (result.verdict === 'safety' || result.verdict === 'liveness')) toShrink.push({ seed: result.seed, run: seedRun(command, result.seed, undefined) });
     if (command.reportDir !== undefined) results.push(result);
+    summary.add(result);
     if (command.json) io.stdout(runJson(result));
     else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
+    // A failing seed of a sweep is replayed alone with the command that reproduces it.
+    if (sweep && !command.json && result.verdict !== 'pass') io.stdout(`  repro     ${result.repro}\n`);
     if (sweep && io.stderrIsTty) {
       io.stderr(`\r${index + 1}/${command.seeds.length} seeds, ${failed} failed, worst verdict so far: ${worst}   `);
     }
@@ -129,6 +134,12 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     // Said only when seeds were left unrun: a sweep whose last seed failed simply ended.
     if (command.stopOnFailure && failed > 0 && emitted < command.seeds.length && !command.json) {
       io.stdout(`stopped at the first failing seed (--stop-on-failure)\n`);
+    }
+    // The closing summary; under --json on stderr, so that stdout stays one JSON object per seed.
+    if (sweep) {
+      const text = summary.lines(command.seeds.length).map((line) => `${line}\n`).join('');
+      if (command.json) io.stderr(text);
+      else io.stdout(text);
     }
     if (command.reportDir !== undefined) {
       const problem = tryWriteReport(command.reportDir, results);

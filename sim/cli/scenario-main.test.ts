@@ -92,7 +92,14 @@ describe('scenario command line: running', () => {
     });
     const lines = (traces[0] ?? '').trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(100);
-    for (const line of lines) expect(Object.keys(JSON.parse(line) as object)).toEqual(['atMs', 'kind', 'node', 'peer', 'name', 'value', 'detail']);
+    // Every line is an entry, with a message summary on sends, deliveries and drops (outside the
+    // digest), or a line describing the run (a state change, a violation with its subject and
+    // explanation).
+    for (const line of lines) {
+      const keys = Object.keys(JSON.parse(line) as object);
+      expect(keys.slice(0, 7)).toEqual(['atMs', 'kind', 'node', 'peer', 'name', 'value', 'detail']);
+      expect(keys.slice(7).filter((key) => !['summary', 'subject', 'explanation'].includes(key))).toEqual([]);
+    }
     expect(traces[1]).toBe(traces[0]);
   });
 

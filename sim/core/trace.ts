@@ -1,4 +1,5 @@
-import { assert, fail } from '../../impl/common/assert.ts';
+import { fail } from '../../impl/common/assert.ts';
+import type { BoundedRing } from './bounded-ring.ts';
 
 /** The kinds of thing the trace records; the issue's list plus the few the simulator adds. */
 export type TraceKind =
@@ -16,9 +17,7 @@ export type TraceKind =
   | 'transition'
   | 'mark'
   | 'history'
-  | 'phase'
-  /** A schedule entry as the nemesis decided or played it (`Trace.note`: written, not digested). */
-  | 'schedule';
+  | 'phase';
 
 /**
  * One trace entry, in a fixed shape so that hashing it needs no serialisation. Fields that do not
@@ -38,6 +37,43 @@ export interface TraceEntry {
   readonly value: number;
   readonly detail: string;
 }
+
+/**
+ * Lines a trace file holds beside the entries, describing the run rather than being part of it:
+ * the header (version, seed, options), each violation when it was found, and the system's state
+ * changes (for Kafka: leader, ISR and high watermark). Written to the sink only, never mixed into
+ * the digest, so that describing a run better never changes what the run did.
+ */
+export type AnnotationKind = 'header' | 'violation' | 'state'
+  /** A fault schedule entry as the nemesis decided or played it (its effects are in the digested lines). */
+  | 'schedule';
+
+/** Every kind of line a trace file may hold. */
+export const TRACE_LINE_KINDS: readonly (TraceKind | AnnotationKind)[] = [
+  'header', 'send', 'deliver', 'drop', 'disconnect', 'timer', 'disk-write', 'disk-fsync', 'disk-op', 'fault', 'heal', 'node', 'transition', 'mark', 'history', 'phase', 'violation', 'state', 'schedule',
+];
+
+/** An annotation line: the entry's shape, plus the structured content of a header or a violation. */
+export interface TraceAnnotation {
+  readonly atMs: number;
+  readonly kind: AnnotationKind;
+  readonly node: string;
+  readonly peer: string;
+  readonly name: string;
+  readonly value: number;
+  readonly detail: string;
+  /** For `header`: the run's version, seed, options, config and variants. */
+  readonly header?: Readonly<Record<string, unknown>>;
+  /** For `violation`: what the finding is about, and its explanation when it has one. */
+  readonly subject?: unknown;
+  readonly explanation?: readonly string[];
+}
+
+/**
+ * Entry kinds the run's explanations read back (faults, heals, processes starting and stopping,
+ * phases): kept in a small ring as they are recorded, whether or not a sink is attached.
+ */
+const RUN_EVENT_KINDS: Readonly<Partial<Record<TraceKind, true>>> = { fault: true, heal: true, node: true, phase: true };
 
 /**
  * A running 64-bit digest over the canonical form of the trace (the fields of each entry, in
@@ -84,6 +120,17 @@ export interface TraceSink {
   write(line: string): void;
 }
 
+export interface TraceOptions {
+  /** Collects the run events (faults, heals, process starts and stops, phases) as they are recorded. */
+  readonly runEvents?: BoundedRing<TraceEntry>;
+  /**
+   * A one-line summary of a message (`ProduceRequest t-0 acks=-1 3 records`), added to the line of
+   * each send, delivery and drop as `summary`: asked only while a sink is attached, and never part
+   * of the digest.
+   */
+  readonly summarize?: (message: unknown) => string | undefined;
+}
+
 /**
  * The run's trace: every entry is folded into the digest; the entries themselves are kept only
  * when a sink is attached, so that sweeps do not pay for lines nobody reads. Notes (`note`) go to
@@ -94,13 +141,28 @@ export class Trace {
   private count = 0;
   private lastAtMs = 0;
 
-  constructor(private readonly sink: TraceSink | undefined) {}
+  constructor(private readonly sink: TraceSink | undefined, private readonly options: TraceOptions = {}) {}
 
   get entries(): number {
     return this.count;
   }
 
-  record(entry: TraceEntry): void {
+  /** Whether lines are written anywhere: annotations and summaries are built only then. */
+  get annotating(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /**
+   * Writes a line that describes the run (see {@link AnnotationKind}) to the sink, if any: not
+   * counted, not in the digest.
+   */
+  annotate(annotation: TraceAnnotation): void {
+    if (annotation.atMs < this.lastAtMs) fail(`trace annotation went back in time: ${annotation.atMs} < ${this.lastAtMs}`);
+    if (this.sink !== undefined) this.sink.write(JSON.stringify(annotation));
+  }
+
+  /** Records an entry; `message`, for a send, delivery or drop, is summarised on its line (not in the digest). */
+  record(entry: TraceEntry, message?: unknown): void {
     if (entry.atMs < this.lastAtMs) fail(`trace went back in time: ${entry.atMs} < ${this.lastAtMs}`);
     this.lastAtMs = entry.atMs;
     this.count++;
@@ -112,16 +174,10 @@ export class Trace {
     digest.mixString(entry.name);
     digest.mixNumber(entry.value);
     digest.mixString(entry.detail);
-    if (this.sink !== undefined) this.sink.write(JSON.stringify(entry));
+    if (RUN_EVENT_KINDS[entry.kind] === true) this.options.runEvents?.push(entry);
+    if (this.sink === undefined) return;
+    const summary = message === undefined ? undefined : this.options.summarize?.(message);
+    this.sink.write(JSON.stringify(summary === undefined ? entry : { ...entry, summary }));
   }
 
-  /**
-   * A line for the reader of the trace file that is no part of the run's behaviour (the schedule
-   * entries, whose effects the digested lines already show): left out of the digest and of
-   * `entries`, so that adding notes changed no seed's digest.
-   */
-  note(entry: TraceEntry): void {
-    if (entry.atMs < this.lastAtMs) fail(`trace note went back in time: ${entry.atMs} < ${this.lastAtMs}`);
-    if (this.sink !== undefined) this.sink.write(JSON.stringify(entry));
-  }
 }

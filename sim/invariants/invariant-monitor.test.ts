@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvariantMonitor } from './invariant-monitor.ts';
+import { InvariantMonitor, MAX_EXPLAINED_CLAIMS } from './invariant-monitor.ts';
 import { finalHistoryChecker, type InvariantDefinition, type RunContext } from './invariant.ts';
 import type { HistoryEntry } from '../run/history.ts';
 
@@ -95,5 +95,46 @@ describe('InvariantMonitor: eventually claims over the history', () => {
     monitor.observeHistory(entry('excused-a', 0));
     expect(monitor.checkFinal(10, { nowMs: 10 }, CONTEXT)).toBe(true);
     expect(monitor.stats(CONTEXT)[0]?.hit).toBe(1);
+  });
+});
+
+/** Always violated, about partition `name`, where `applies` says. */
+function broken(name: string, applies = true): InvariantDefinition<Clock> {
+  return {
+    name,
+    kind: 'always',
+    source: 'test',
+    statement: `${name} holds`,
+    checker: { type: 'state', check: (view) => ({ message: `${name} broke at ${view.nowMs}`, subject: { partition: 'p-0', offset: view.nowMs } }) },
+    ...(applies ? {} : { applicability: () => ({ applies: false, reason: 'test' }) }),
+  };
+}
+
+describe('InvariantMonitor: explanations', () => {
+  it('keeps each finding\'s subject, explains the first applicable violation of each claim, and reports every kept one', () => {
+    const explained: string[] = [];
+    const found: string[] = [];
+    const monitor = new InvariantMonitor<Clock>([broken('A'), broken('B', false)], {
+      explain: (violation, view) => {
+        explained.push(`${violation.invariant}@${view.nowMs}`);
+        return { lines: [`why ${violation.invariant}`], subject: { ...violation.subject, value: 'v' } };
+      },
+      found: (violation) => void found.push(`${violation.invariant}@${violation.atMs}`),
+    });
+    monitor.checkState(5, { nowMs: 5 }, CONTEXT);
+    monitor.checkState(6, { nowMs: 6 }, CONTEXT);
+    // Only A's first violation is explained: B does not apply, and A's second is not its first.
+    expect(explained).toEqual(['A@5']);
+    expect(found).toEqual(['A@5', 'B@5', 'A@6', 'B@6']);
+    const [first, second] = monitor.violations.filter((violation) => violation.invariant === 'A');
+    expect(first).toEqual({ invariant: 'A', atMs: 5, message: 'A broke at 5', applies: true, subject: { partition: 'p-0', offset: 5, value: 'v' }, explanation: ['why A'] });
+    expect(second).toEqual({ invariant: 'A', atMs: 6, message: 'A broke at 6', applies: true, subject: { partition: 'p-0', offset: 6 } });
+  });
+
+  it('explains at most MAX_EXPLAINED_CLAIMS claims per run', () => {
+    const names = Array.from({ length: MAX_EXPLAINED_CLAIMS + 2 }, (_, index) => `C${index}`);
+    const monitor = new InvariantMonitor<Clock>(names.map((name) => broken(name)), { explain: (violation) => ({ lines: [violation.invariant] }) });
+    monitor.checkState(1, { nowMs: 1 }, CONTEXT);
+    expect(monitor.violations.filter((violation) => violation.explanation !== undefined)).toHaveLength(MAX_EXPLAINED_CLAIMS);
   });
 });

@@ -1,7 +1,7 @@
 import { assert, assertNever } from '../../impl/common/assert.ts';
 import type { HistoryEntry } from '../run/history.ts';
 import type { Excused, InvariantStats, Violation } from '../run/run-result.ts';
-import type { Applicability, FinalHistoryChecker, Finding, HistoryIndexDefinition, HistoryIndexer, InvariantDefinition, RunContext } from './invariant.ts';
+import type { Applicability, Explanation, FinalHistoryChecker, Finding, HistoryIndexDefinition, HistoryIndexer, InvariantDefinition, RunContext } from './invariant.ts';
 
 interface Tally {
   checked: number;
@@ -14,6 +14,22 @@ interface Tally {
 const VIOLATION_MESSAGES_KEPT = 3;
 /** Excused findings kept per invariant, each with the faults that excuse it. */
 const EXCUSED_KEPT = 50;
+/**
+ * Claims whose first applicable violation is explained, per run: an explanation reads the run's
+ * recent history, and a run that breaks many claims at once is explained by its first few.
+ */
+export const MAX_EXPLAINED_CLAIMS = 8;
+
+/** What the simulator does with violations as they are found. */
+export interface ViolationHooks<View> {
+  /**
+   * Explains a claim's first applicable violation from the view it was found in; undefined when
+   * there is nothing to say. Called for at most {@link MAX_EXPLAINED_CLAIMS} claims per run.
+   */
+  explain?(violation: Violation, view: View): Explanation | undefined;
+  /** Each violation kept (the first few of each claim), as found, explained or not. */
+  found?(violation: Violation): void;
+}
 
 /**
  * Runs a system's registered invariants during and after a run and keeps the tallies every
@@ -30,8 +46,11 @@ export class InvariantMonitor<View> {
   private timedCheckAtMs = Infinity;
   /** One indexer per history index the history checkers name, in registration order. */
   private readonly historyIndexers = new Map<HistoryIndexDefinition<unknown>, HistoryIndexer<unknown>>();
+  /** How many claims have had a violation explained, and which. */
+  private explained = 0;
+  private readonly explainedClaims = new Set<string>();
 
-  constructor(private readonly definitions: readonly InvariantDefinition<View>[]) {
+  constructor(private readonly definitions: readonly InvariantDefinition<View>[], private readonly hooks: ViolationHooks<View> = {}) {
     const names = new Set<string>();
     for (const definition of definitions) {
       assert(!names.has(definition.name), `invariant '${definition.name}' is registered twice`);
@@ -61,6 +80,14 @@ export class InvariantMonitor<View> {
   /** Findings excused per record or per moment, with the faults that excuse each. */
   get excused(): readonly Excused[] {
     return this.excusedKept;
+  }
+
+  /**
+   * A history index as read so far (`HistoryIndexer.peek`), for explanations; undefined when no
+   * registered claim uses it or it cannot be read before the run ends.
+   */
+  historyIndex<Index>(definition: HistoryIndexDefinition<Index>): Index | undefined {
+    return this.historyIndexers.get(definition as HistoryIndexDefinition<unknown>)?.peek?.() as Index | undefined;
   }
 
   /** A node emitted a coverage mark; it must name a registered `sometimes` invariant. */
@@ -108,7 +135,7 @@ export class InvariantMonitor<View> {
       const found = checker.check(view);
       if (found === undefined) tally.hit++;
       else {
-        this.record(definition, atMs, found, context);
+        this.record(definition, atMs, found, context, view);
         // A finding stands until the state changes, and a full check would record it again after
         // the very next event: so does this one.
         next = atMs;
@@ -138,7 +165,7 @@ export class InvariantMonitor<View> {
       tally.checked++;
       const found = checker.check(indexes.get(checker.index), view);
       if (found.every((finding) => finding.excusedBy !== undefined)) tally.hit++;
-      for (const finding of found) this.record(definition, finding.atMs, finding, context);
+      for (const finding of found) this.record(definition, finding.atMs, finding, context, view);
     }
   }
 
@@ -159,7 +186,7 @@ export class InvariantMonitor<View> {
         tally.hit++;
         continue;
       }
-      this.record(definition, atMs, found, context);
+      this.record(definition, atMs, found, context, view);
       if (typeof found === 'object' && found.excusedBy !== undefined) continue;
       if (applicability(definition, context).applies) allHold = false;
     }
@@ -178,7 +205,7 @@ export class InvariantMonitor<View> {
     tally.checked++;
     const found = checker.check(indexer.finish(), view);
     if (found.every((finding) => finding.excusedBy !== undefined)) tally.hit++;
-    for (const finding of found) this.record(definition, finding.atMs, finding, context);
+    for (const finding of found) this.record(definition, finding.atMs, finding, context, view);
     return found.every((finding) => finding.excusedBy !== undefined) || !applicability(definition, context).applies;
   }
 
@@ -202,7 +229,8 @@ export class InvariantMonitor<View> {
     });
   }
 
-  private record(definition: InvariantDefinition<View>, atMs: number, found: string | Finding, context: RunContext): void {
+  /** `view`: the state the finding was made in, for its explanation (none for an observed claim). */
+  private record(definition: InvariantDefinition<View>, atMs: number, found: string | Finding, context: RunContext, view?: View): void {
     const tally = this.tally(definition.name);
     const message = typeof found === 'string' ? found : found.message;
     if (typeof found === 'object' && found.excusedBy !== undefined) {
@@ -215,9 +243,21 @@ export class InvariantMonitor<View> {
     if (applies && definition.kind === 'always' && this.firstApplicableViolationAtMs === undefined) {
       this.firstApplicableViolationAtMs = atMs;
     }
-    if (tally.violations <= VIOLATION_MESSAGES_KEPT) {
-      this.kept.push({ invariant: definition.name, atMs, message, applies });
+    if (tally.violations > VIOLATION_MESSAGES_KEPT) return;
+    const subject = typeof found === 'object' ? found.subject : undefined;
+    let violation: Violation = subject === undefined ? { invariant: definition.name, atMs, message, applies } : { invariant: definition.name, atMs, message, applies, subject };
+    // The first applicable violation of a claim is explained, while the run's budget lasts.
+    if (applies && view !== undefined && this.hooks.explain !== undefined && !this.explainedClaims.has(definition.name) && this.explained < MAX_EXPLAINED_CLAIMS) {
+      this.explainedClaims.add(definition.name);
+      this.explained++;
+      const explanation = this.hooks.explain(violation, view);
+      if (explanation !== undefined) {
+        const completed = explanation.subject ?? subject;
+        violation = { ...violation, ...(completed === undefined ? {} : { subject: completed }), explanation: explanation.lines };
+      }
     }
+    this.kept.push(violation);
+    this.hooks.found?.(violation);
   }
 
   private tally(name: string): Tally {

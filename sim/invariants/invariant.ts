@@ -19,6 +19,46 @@ export type InvariantKind = 'always' | 'sometimes' | 'eventually';
 export interface Finding {
   readonly message: string;
   readonly excusedBy?: readonly string[];
+  /** What the finding is about, where the claim knows it: its explanation starts there. */
+  readonly subject?: FindingSubject;
+}
+
+/**
+ * What a finding is about, in the system's own names (for Kafka: a `topic-partition`, an offset in
+ * it, broker node ids, a producer's record), so that a person, a report or a tool can find it
+ * without parsing the message. Every field is optional: a claim fills in what it knows.
+ */
+export interface FindingSubject {
+  /** The partition (or log) it is about, e.g. `t-2`. */
+  readonly partition?: string;
+  /** The offset in that partition it is about. */
+  readonly offset?: number;
+  /** The record value at that offset it is about, where the claim knows which one it means. */
+  readonly value?: string;
+  /** The nodes it names, e.g. the replica that lacks a record and the leader that holds it. */
+  readonly nodes?: readonly string[];
+  /** The record it is about, where one is. */
+  readonly record?: RecordSubject;
+}
+
+/** A violation explained for a person (`SystemDefinition.explain`). */
+export interface Explanation {
+  readonly lines: readonly string[];
+  /** The finding's subject completed by what the explanation looked up (the record at an offset, say). */
+  readonly subject?: FindingSubject;
+}
+
+/** A record a finding is about: who wrote it, where it landed, when and how it was acknowledged. */
+export interface RecordSubject {
+  readonly producer: string;
+  readonly key?: string;
+  readonly value: string;
+  readonly partition: string;
+  readonly offset: number;
+  /** When the producer got its acknowledgement, if it did. */
+  readonly acknowledgedAtMs?: number;
+  /** The producer's `acks` setting for it (`all`, `1`, `0`). */
+  readonly acks?: string;
 }
 
 /** How an invariant's checker reads the run. */
@@ -79,6 +119,11 @@ export interface HistoryIndexer<Index> {
   observe(entry: HistoryEntry): void;
   /** The index over every entry observed so far. */
   finish(): Index;
+  /**
+   * The index so far, without finishing it (it goes on reading entries): for explaining a
+   * violation found mid-run. Absent: the index cannot be read before the run ends.
+   */
+  peek?(): Index;
 }
 
 export interface HistoryChecker<View, Index> {

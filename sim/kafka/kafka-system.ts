@@ -41,6 +41,9 @@ import { kafkaView, KafkaViewMemory } from './cluster-view-builder.ts';
 import { NodeStateKeys } from './node-state-keys.ts';
 import { ReplicaLogs } from './replica-logs.ts';
 import { describeTopicConfigs } from './topic-configs.ts';
+import { StateTimeline } from './state-timeline.ts';
+import { explainKafkaViolation } from './kafka-explanation.ts';
+import { summarizeKafkaMessage } from './message-summary.ts';
 import { compactionRemovedRecord, retentionDeletedSegment } from '../../properties/invariants/log/log-sometimes.ts';
 
 export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin | ScenarioClient;
@@ -145,6 +148,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const logs = new ReplicaLogs((partition) => compacted || internal(partition), internal);
   const memory = new KafkaViewMemory();
   const stateKeys = new NodeStateKeys();
+  // What happened to each partition, for explanations and the trace's state lines.
+  const timeline = new StateTimeline(controller);
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
     uncleanShutdownDetected(),
@@ -215,7 +220,13 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       const reset = options.config['auto.offset.reset'] === 'latest' && id !== FINAL_READER ? 'latest' : 'earliest';
       return new KafkaConsumer(environment, { name: id, brokers: brokerIds, config, topic: KAFKA_TOPIC, autoOffsetReset: reset, rules, ...(id === FINAL_READER ? { startAtMs: options.stopAtMs } : {}) });
     },
-    view: (cluster) => kafkaView(cluster, logs, memory),
+    view: (cluster) => {
+      const view = kafkaView(cluster, logs, memory);
+      timeline.observe(view, cluster.note);
+      return view;
+    },
+    explain: (violation, view, context) => explainKafkaViolation(violation, view, context, { timeline, claims: invariants, acks: config.string('acks') }),
+    summarizeMessage: summarizeKafkaMessage,
     stateChangedBy: (id, node) => stateKeys.changed(id, node),
     stateVersion: (view) => view.stateVersion,
     // A run with groups also describes them, after the topics (`kafka-consumer-groups.sh --describe`).

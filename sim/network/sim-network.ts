@@ -112,7 +112,7 @@ export class SimNetwork {
     const nowMs = this.scheduler.nowMs();
     const connection = this.connection(from, to);
     const messageId = this.nextMessageId++;
-    this.trace.record({ atMs: nowMs, kind: 'send', node: from, peer: to, name: message.type, value: messageId, detail: '' });
+    this.trace.record({ atMs: nowMs, kind: 'send', node: from, peer: to, name: message.type, value: messageId, detail: '' }, message);
     if (nowMs < connection.failedUntilMs) {
       this.drop(from, to, message, messageId, 'connection-dead');
       return;
@@ -357,7 +357,7 @@ export class SimNetwork {
 
   private drop(from: NodeId, to: NodeId, message: Message, messageId: number, reason: string): void {
     const nowMs = this.scheduler.nowMs();
-    this.trace.record({ atMs: nowMs, kind: 'drop', node: from, peer: to, name: message.type, value: messageId, detail: reason });
+    this.trace.record({ atMs: nowMs, kind: 'drop', node: from, peer: to, name: message.type, value: messageId, detail: reason }, message);
   }
 
   private connection(a: NodeId, b: NodeId): Connection {

@@ -295,6 +295,13 @@ describe('buildCoverageReport', () => {
     ]);
   });
 
+  it('carries the first violation\'s explanation into the failures, shown folded in the HTML', () => {
+    const explained = run({ seed: 4, verdict: 'safety', violations: [{ invariant: 'IsrHoldsCommitted', atMs: 9, message: 't-2 lost offset 5', applies: true, explanation: ['record      t-2 offset 5 <k>'] }] });
+    const report = buildCoverageReport([explained]);
+    expect(report.failures[0]?.firstViolation).toEqual({ invariant: 'IsrHoldsCommitted', atMs: 9, message: 't-2 lost offset 5', explanation: ['record      t-2 offset 5 <k>'] });
+    expect(renderHtmlReport(report)).toContain('<details><summary>explanation</summary><pre>record      t-2 offset 5 &lt;k&gt;</pre></details>');
+  });
+
   it('caps the seed list and the failures list', () => {
     const runs = Array.from({ length: MAX_SEEDS_LISTED + 5 }, (_, index) =>
       run({ seed: MAX_SEEDS_LISTED + 5 - index, verdict: index % 2 === 0 ? 'safety' : 'pass' }),

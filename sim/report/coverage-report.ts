@@ -133,8 +133,8 @@ export interface FailureSummary {
   readonly repro: string;
   /** The run's fault mix. */
   readonly faultPlan: string;
-  /** The earliest violation of an invariant that applies, when there is one. */
-  readonly firstViolation?: { readonly invariant: string; readonly atMs: number; readonly message: string };
+  /** The earliest violation of an invariant that applies, when there is one, with its explanation when it has one. */
+  readonly firstViolation?: { readonly invariant: string; readonly atMs: number; readonly message: string; readonly explanation?: readonly string[] };
   /** For `crash`: the exception's message (the stack is left out: it names local file paths). */
   readonly crash?: string;
   /** For `liveness`: what did not converge. */
@@ -404,7 +404,7 @@ function firstApplicableViolation(run: RunResult): FailureSummary['firstViolatio
     if (!violation.applies) continue;
     // Strictly earlier only: of two at the same time, the one recorded first stays.
     if (first === undefined || violation.atMs < first.atMs) {
-      first = { invariant: violation.invariant, atMs: violation.atMs, message: violation.message };
+      first = { invariant: violation.invariant, atMs: violation.atMs, message: violation.message, ...(violation.explanation === undefined ? {} : { explanation: violation.explanation }) };
     }
   }
   return first;

@@ -224,6 +224,9 @@ function renderFailures(report: CoverageReport): string {
       details.push(
         `<code>${escapeHtml(first.invariant)}</code> at ${first.atMs} ms: ${escapeHtml(first.message)}`,
       );
+      if (first.explanation !== undefined) {
+        details.push(`<details><summary>explanation</summary><pre>${escapeHtml(first.explanation.join('\n'))}</pre></details>`);
+      }
     }
     if (failure.crash !== undefined) details.push(`crash: ${escapeHtml(failure.crash)}`);
     if (failure.liveness !== undefined) details.push(`did not converge: ${escapeHtml(failure.liveness)}`);

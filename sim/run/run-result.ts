@@ -1,6 +1,6 @@
 import type { FaultKind } from '../nemesis/fault-kind.ts';
 import type { ScheduleEntry } from '../nemesis/fault-schedule.ts';
-import type { InvariantKind } from '../invariants/invariant.ts';
+import type { FindingSubject, InvariantKind } from '../invariants/invariant.ts';
 
 /** `safety`: an invariant that applies was violated. `liveness`: the heal phase did not converge
  * (or an `eventually` invariant failed). `crash`: node or simulator code threw. */
@@ -28,6 +28,14 @@ export interface Violation {
   readonly message: string;
   /** False when the claim does not apply to this run's configuration or faults. */
   readonly applies: boolean;
+  /** What it is about (a partition, an offset, a record), where the claim or its explanation knows it. */
+  readonly subject?: FindingSubject;
+  /**
+   * Why, in lines a person reads (`SystemDefinition.explain`): the claim, the record, each
+   * replica's state, and what happened before. Present on the first applicable violation of each
+   * claim, for a few claims per run (`MAX_EXPLAINED_CLAIMS`).
+   */
+  readonly explanation?: readonly string[];
 }
 
 /** A finding the claim's promise did not cover: counted and listed with its faults, not a violation. */

@@ -13,6 +13,7 @@ import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import type { RunResult } from './run-result.ts';
 import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
 import type { FaultScript } from './fault-injector.ts';
+import { refkaVersion } from './refka-version.ts';
 
 /** What one seeded run of the default system needs; the CLI and the tests build it. */
 export interface SeedRun {
@@ -59,6 +60,8 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
   const network = run.datagramChaos === true
     ? { ...DEFAULT_NETWORK_OPTIONS, datagramChaos: { duplicateProbability: 0.05 } }
     : DEFAULT_NETWORK_OPTIONS;
+  const system = seedSystem(run);
+  const replicationFactor = run.replicationFactor ?? Math.min(3, run.brokers);
   return new Simulation(
     {
       ...DEFAULT_SIMULATION_OPTIONS,
@@ -67,11 +70,11 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
       faults: run.faults,
       network,
       repro: run.repro,
-      ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink }),
+      ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink, traceHeader: traceHeader(run, replicationFactor, system.config ?? {}) }),
       ...(run.fullChecks === true ? { fullChecks: true } : {}),
       ...(run.schedule === undefined ? {} : { schedule: run.schedule }),
     },
-    seedSystem(run),
+    system,
   );
 }
 
@@ -117,6 +120,25 @@ export function seedSystem(run: SeedRun): SystemDefinition<Message, SimulatedNod
   // The run's config as the report and the checkers see it is what the workload topic runs
   // with: the brokers' settings, then the topic's own (drawn) overrides.
   return { ...system, config: sortedConfig({ ...config, ...topicConfigs }), variants: run.variants } as SystemDefinition<Message, SimulatedNode<Message>, unknown>;
+}
+
+/** The trace's first line (`--trace`): the version, and every option the run was given. */
+function traceHeader(run: SeedRun, replicationFactor: number, config: Readonly<Record<string, string>>): Record<string, unknown> {
+  return {
+    version: refkaVersion(),
+    seed: run.seed,
+    durationMs: run.durationMs,
+    brokers: run.brokers,
+    partitions: run.partitions ?? 3,
+    replicationFactor,
+    faults: run.faults,
+    groups: run.groups !== false,
+    config: sortedConfig(config),
+    variants: run.variants,
+    ...(run.mutants === undefined ? {} : { mutants: run.mutants }),
+    ...(run.fullChecks === true ? { fullChecks: true } : {}),
+    repro: run.repro,
+  };
 }
 
 function sortedConfig(config: Readonly<Record<string, string>>): Record<string, string> {

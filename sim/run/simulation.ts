@@ -12,7 +12,8 @@ import { MODEL_MACHINES } from '../../model/index.ts';
 import { ConformanceMonitor } from '../conformance/conformance-monitor.ts';
 import { EventQueue } from '../core/event-queue.ts';
 import type { Scheduler, SimEvent } from '../core/sim-event.ts';
-import { Trace, type TraceSink } from '../core/trace.ts';
+import { BoundedRing } from '../core/bounded-ring.ts';
+import { Trace, type TraceEntry, type TraceSink } from '../core/trace.ts';
 import { SimDisk, type DiskOperation } from '../disk/sim-disk.ts';
 import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
@@ -25,7 +26,8 @@ import { DEFAULT_NETWORK_OPTIONS, SimNetwork, type NetworkOptions, type Reachabi
 import { RandomStreams } from '../random/random-stream.ts';
 import { buildFaultInjector, type FaultScript } from './fault-injector.ts';
 import { History, type HistoryEntry } from './history.ts';
-import type { RunResult, Verdict } from './run-result.ts';
+import type { RunResult, Verdict, Violation } from './run-result.ts';
+import { RUN_EVENTS_KEPT, explainSafely, headerAnnotation, violationAnnotation } from './run-annotations.ts';
 import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -44,6 +46,8 @@ export interface SimulationOptions {
   readonly schedule?: FaultScript;
   /** Where trace lines go (`--trace FILE`); the digest is computed either way. */
   readonly traceSink?: TraceSink;
+  /** What the trace's first line says about the run (version, seed, options), beside the system's name. */
+  readonly traceHeader?: Readonly<Record<string, unknown>>;
   /** The command line that reproduces this run, for the result. */
   readonly repro: string;
   readonly historyLimit: number;
@@ -180,6 +184,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly startedOnDemand: ReadonlySet<NodeId>;
   /** Scenario drivers watching the history as it is recorded (`observeHistory`). */
   private readonly historyObservers: ((entry: HistoryEntry) => void)[] = [];
+  /** Recent faults, heals, process events and phases, for explanations (`ExplainContext.events`). */
+  private readonly runEvents = new BoundedRing<TraceEntry>(RUN_EVENTS_KEPT);
+  /** `ClusterView.note`, while a trace is written. */
+  private readonly note: ((node: string, name: string, value: number, detail: string) => void) | undefined;
 
   constructor(
     private readonly options: SimulationOptions,
@@ -187,7 +195,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   ) {
     assert(options.durationMs > 0, 'the safety phase needs a positive duration');
     assert(options.eventBudget > 0, 'a run needs a positive event budget');
-    this.trace = new Trace(options.traceSink);
+    const summarize = system.summarizeMessage;
+    this.trace = new Trace(options.traceSink, { runEvents: this.runEvents, ...(summarize === undefined ? {} : { summarize: (message: unknown) => summarize.call(system, message as M) }) });
+    if (this.trace.annotating) this.trace.annotate(headerAnnotation(system.name, options.traceHeader ?? { seed: options.seed }));
+    this.note = this.trace.annotating ? (node, name, value, detail) => this.trace.annotate({ atMs: this.currentMs, kind: 'state', node, peer: '', name, value, detail }) : undefined;
     this.streams = new RandomStreams(options.seed);
     this.history = new History(options.historyLimit);
     this.nodeIds = [...system.servers, ...system.clients];
@@ -203,7 +214,10 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.startedOnDemand = new Set(system.startedOnDemand ?? []);
     for (const id of this.startedOnDemand) assert(system.clients.includes(id), `node '${id}' started on demand is not a client of the system`);
     ({ injector: this.nemesis, faultPlan: this.faultPlan } = buildFaultInjector(options.faults, options.schedule, system, this.streams, this, this));
-    this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants]);
+    this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants], {
+      explain: (violation, view) => this.explain(violation, view),
+      found: (violation) => this.trace.annotate(violationAnnotation(violation, this.currentMs)),
+    });
     this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.heldBackCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
     this.skippedCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
@@ -392,7 +406,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         this.trace.record({
           atMs: this.currentMs, kind: 'deliver', node: event.to, peer: event.from,
           name: event.message.type, value: event.messageId, detail: '',
-        });
+        }, event.message);
         return this.input(event.to, { type: 'receive', from: event.from, message: event.message as M });
       }
       case 'disconnect-notify': {
@@ -751,7 +765,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.scheduleEntries.push(entry);
     // Written to the trace file, not digested: the digested fault lines already say what struck,
     // and every seed's digest stays what it was before runs recorded their schedules.
-    this.trace.note({ atMs: this.currentMs, kind: 'schedule', node: '', peer: '', name: entry.type, value: this.scheduleEntries.length - 1, detail: JSON.stringify(entry) });
+    this.trace.annotate({ atMs: this.currentMs, kind: 'schedule', node: '', peer: '', name: entry.type, value: this.scheduleEntries.length - 1, detail: JSON.stringify(entry) });
   }
 
   recordFault(kind: FaultKind, detail: string): void {
@@ -814,12 +828,23 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       view.damage = hosted.damage;
     }
     const full = this.options.fullChecks === true;
-    const cluster: ClusterView<N> = { nowMs: this.currentMs, nodes, ...(full ? { fullChecks: true } : {}), ...(full || this.allTouched ? {} : { touched: this.touched }) };
+    const cluster: ClusterView<N> = {
+      nowMs: this.currentMs, nodes, ...(full ? { fullChecks: true } : {}), ...(full || this.allTouched ? {} : { touched: this.touched }), ...(this.note === undefined ? {} : { note: this.note }),
+    };
     // The touched set is read during this call only, then emptied for the next view.
     const view = this.system.view(cluster);
     this.touched.clear();
     this.allTouched = false;
     return view;
+  }
+
+  private explain(violation: Violation, view: View): ReturnType<typeof explainSafely> {
+    return explainSafely(this.system.explain?.bind(this.system), violation, view, {
+      nowMs: this.currentMs,
+      events: this.runEvents.toArray(),
+      eventsDropped: this.runEvents.dropped,
+      history: (index) => this.invariants.historyIndex(index),
+    });
   }
 
   private summary(): string[] {

@@ -1,7 +1,9 @@
 import type { Message, NodeEnvironment, NodeId, SimulatedNode } from '../../impl/env/node-environment.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
-import type { InvariantDefinition } from '../invariants/invariant.ts';
+import type { TraceEntry } from '../core/trace.ts';
+import type { Explanation, HistoryIndexDefinition, InvariantDefinition } from '../invariants/invariant.ts';
 import type { FaultKind } from '../nemesis/fault-kind.ts';
+import type { Violation } from './run-result.ts';
 
 /** A node's process as the simulator sees it. */
 export type ProcessStatus = 'stopped' | 'running' | 'crashed' | 'powered-off';
@@ -73,6 +75,26 @@ export interface ClusterView<N> {
   readonly touched?: ReadonlySet<NodeId>;
   /** Every node, in the system's declared order; valid during `SystemDefinition.view` only (the simulator updates them in place). */
   readonly nodes: readonly NodeView<N>[];
+  /**
+   * Present only while the run writes a trace (`--trace`): writes a `state` line describing a
+   * change the system saw in this view (for Kafka: a leader, ISR or high watermark change), at the
+   * view's time, outside the digest. A system calls it only for what changed, never per view.
+   */
+  readonly note?: (node: string, name: string, value: number, detail: string) => void;
+}
+
+/** What a system's explanation of a violation may read beside the view. */
+export interface ExplainContext {
+  readonly nowMs: number;
+  /**
+   * The run's recent events, oldest first: faults and heals, nodes starting, stopping and pausing,
+   * phases, as the trace recorded them (`kind` 'fault', 'heal', 'node' or 'phase'). A bounded ring
+   * (`RUN_EVENTS_KEPT`): `eventsDropped` older ones are gone.
+   */
+  readonly events: readonly TraceEntry[];
+  readonly eventsDropped: number;
+  /** A history index as read so far (see `HistoryIndexer.peek`), when a claim of the run uses it. */
+  history<Index>(index: HistoryIndexDefinition<Index>): Index | undefined;
 }
 
 /**
@@ -163,6 +185,14 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   faultBudget?(view: View, fault: DataFault): string | undefined;
   /** A few lines describing the cluster at the end of the run (e.g. `kafka-topics.sh --describe`). */
   summary?(view: View): string[];
+  /**
+   * Explains a claim's first violation to a person, from the view it was found in: the claim,
+   * what it is about, the state of what it names, and what happened before (the issue's
+   * "explanation with every failure"). Called for a few claims per run, never on the hot path.
+   */
+  explain?(violation: Violation, view: View, context: ExplainContext): Explanation | undefined;
+  /** A one-line summary of a message for the trace (`--trace`), e.g. `ProduceRequest t-0 acks=-1 3 records`. */
+  summarizeMessage?(message: M): string | undefined;
   /** Kafka config overrides and variants in force, as the report shows them. */
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];

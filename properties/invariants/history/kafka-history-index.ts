@@ -209,6 +209,11 @@ class KafkaHistoryIndexer implements HistoryIndexer<KafkaHistory> {
     list.push(item);
   }
 
+  /** The index so far, for explaining a violation found mid-run: acknowledged sends in acknowledgement order, jumps unsorted. */
+  peek(): KafkaHistory {
+    return this.finished ?? { acked: this.acked, reads: this.reads, conflictingReads: this.conflictingReads, repeatedValues: this.repeatedValues, jumps: this.jumps };
+  }
+
   finish(): KafkaHistory {
     if (this.finished !== undefined) return this.finished;
     const acked = [...this.acked].sort((a, b) => a.invokedAt - b.invokedAt);

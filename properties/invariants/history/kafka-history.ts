@@ -1,4 +1,4 @@
-import { historyChecker, type Applicability, type Finding, type InvariantDefinition, type RunContext } from '../../../sim/invariants/invariant.ts';
+import { historyChecker, type Applicability, type Finding, type FindingSubject, type InvariantDefinition, type RecordSubject, type RunContext } from '../../../sim/invariants/invariant.ts';
 import { FINAL_READER, type KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { KAFKA_HISTORY_INDEX, type Acked, type KafkaHistory, type PartitionReads } from './kafka-history-index.ts';
 
@@ -21,15 +21,25 @@ function compacts(view: KafkaClusterView, topic: string): boolean {
   return (view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
 }
 
-/** Whether the loss of `value` at `offset` of `partition` is excused by the copy ledger. */
-export function judged(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
+/** The acknowledged record a finding is about (the run's `acks` is the explanation's to add). */
+export function recordOf(ack: Acked): RecordSubject {
+  return { producer: ack.producer, ...(ack.key === undefined ? {} : { key: ack.key }), value: ack.value, partition: `${ack.topic}-${ack.partition}`, offset: ack.offset, acknowledgedAtMs: ack.atMs };
+}
+
+/**
+ * Whether the loss of `value` at `offset` of `partition` is excused by the copy ledger. A finding
+ * that is not excused is about `value` at that offset (and `record`, the acknowledged send, when
+ * the claim has it).
+ */
+export function judged(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number, record?: RecordSubject): Found {
   const judgement = view.logs.judgeLoss(`${topic}-${partition}`, offset, value, compacts(view, topic));
   if (judgement.excused) return { atMs, message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
   // Beyond the promise only (swarm-beyond): a flip no checksum sees, on a replica that held the
   // record, moves records unseen.
   const flips = view.logs.uncheckedFlipsOn(`${topic}-${partition}`, offset, value);
   if (flips.length > 0) return { atMs, message: `${message}: bit flips no checksum covers changed the logs of replicas that held it`, excusedBy: flips };
-  return { atMs, message: `${message} (${judgement.story})` };
+  const subject: FindingSubject = { partition: `${topic}-${partition}`, offset, value, ...(record === undefined ? {} : { record }) };
+  return { atMs, message: `${message} (${judgement.story})`, subject };
 }
 
 function idempotent(context: RunContext): boolean {
@@ -99,7 +109,7 @@ export const lostWrite: InvariantDefinition<KafkaClusterView> = {
         found.push({ atMs: ack.atMs, message: `${message}: compacted away, key ${ack.key} was written again at offset ${superseded}`, excusedBy: ['cleanup.policy=compact'] });
         continue;
       }
-      found.push(judged(view, ack.topic, ack.partition, ack.offset, ack.value, message, ack.atMs));
+      found.push(judged(view, ack.topic, ack.partition, ack.offset, ack.value, message, ack.atMs, recordOf(ack)));
     }
     return found;
   }),
@@ -148,11 +158,11 @@ export const inconsistentOffsets: InvariantDefinition<KafkaClusterView> = {
   applicability: lostWriteApplicability,
   checker: historyChecker(KAFKA_HISTORY_INDEX, (history: KafkaHistory, view: KafkaClusterView) => {
     const found: Found[] = [];
-    const conflict = (topic: string, partition: number, offset: number, known: string, value: string, atMs: number, what: string): void => {
+    const conflict = (topic: string, partition: number, offset: number, known: string, value: string, atMs: number, what: string, record?: RecordSubject): void => {
       // The offset took a second value only after the first one's copies were gone.
       const message = `offset ${partition}:${offset} holds ${known} and also ${value} (${what})`;
-      const first = judged(view, topic, partition, offset, known, message, atMs);
-      found.push(first.excusedBy !== undefined ? first : judged(view, topic, partition, offset, value, message, atMs));
+      const first = judged(view, topic, partition, offset, known, message, atMs, record);
+      found.push(first.excusedBy !== undefined ? first : judged(view, topic, partition, offset, value, message, atMs, record));
     };
     // Reads first, in the order they happened: each against the first value read at its offset.
     for (const read of history.conflictingReads) conflict(read.topic, read.partition, read.offset, read.known, read.value, read.atMs, 'read');
@@ -162,7 +172,7 @@ export const inconsistentOffsets: InvariantDefinition<KafkaClusterView> = {
       const key = `${ack.partition}:${ack.offset}`;
       const known = history.reads.get(ack.partition)?.first.get(ack.offset) ?? acknowledgedAt.get(key);
       if (known === undefined) acknowledgedAt.set(key, ack.value);
-      else if (known !== ack.value) conflict(ack.topic, ack.partition, ack.offset, known, ack.value, ack.atMs, `acknowledged to ${ack.producer}`);
+      else if (known !== ack.value) conflict(ack.topic, ack.partition, ack.offset, known, ack.value, ack.atMs, `acknowledged to ${ack.producer}`, recordOf(ack));
     }
     return found;
   }),
@@ -192,7 +202,7 @@ export const nonmonotonicSend: InvariantDefinition<KafkaClusterView> = {
         if (current.offset <= previous.offset) {
           // Order breaks only after the earlier record (and the producer state) was lost.
           const message = `${current.producer} sent ${previous.value} before ${current.value} but partition ${current.partition} has them at offsets ${previous.offset} and ${current.offset}`;
-          found.push(judged(view, previous.topic, previous.partition, previous.offset, previous.value, message, current.atMs));
+          found.push(judged(view, previous.topic, previous.partition, previous.offset, previous.value, message, current.atMs, recordOf(previous)));
         }
       }
     }

@@ -87,6 +87,8 @@ export const readUncommitted: InvariantDefinition<KafkaClusterView> = {
       // Beyond the promise only (swarm-beyond): a flip no checksum covers, in a batch's base
       // offset on a replica that held the record, moves records to offsets the log never gave them.
       const flips = view.logs.uncheckedFlipsOn(read.name, read.offset, read.value);
-      return flips.length > 0 ? { atMs: read.atMs, message: `${read.message}: bit flips no checksum covers changed the logs of replicas that held it`, excusedBy: flips } : { atMs: read.atMs, message: read.message };
+      return flips.length > 0
+        ? { atMs: read.atMs, message: `${read.message}: bit flips no checksum covers changed the logs of replicas that held it`, excusedBy: flips }
+        : { atMs: read.atMs, message: read.message, subject: { partition: read.name, offset: read.offset, value: read.value } };
     })),
 };

@@ -39,7 +39,8 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
             if (replica.role === 'leader') {
               const latest = replica.epochCache.at(-1);
               if (latest === undefined || latest.epoch !== replica.leaderEpoch) {
-                return `${replica.name} on broker ${broker.brokerId}: leads epoch ${replica.leaderEpoch}, but its epoch cache ends with ${latest === undefined ? 'nothing' : `epoch ${latest.epoch} at ${latest.startOffset}`} (log end ${replica.logEndOffset})`;
+                const message = `${replica.name} on broker ${broker.brokerId}: leads epoch ${replica.leaderEpoch}, but its epoch cache ends with ${latest === undefined ? 'nothing' : `epoch ${latest.epoch} at ${latest.startOffset}`} (log end ${replica.logEndOffset})`;
+                return { message, subject: { partition: replica.name, nodes: [`broker-${broker.brokerId}`] } };
               }
             }
             const key = `${broker.brokerId}/${replica.name}`;
@@ -67,7 +68,7 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
             // batch only, naming the flips on replicas that held its record.
             const value = view.logs.valueAt(broker.brokerId, replica.name, mismatch.batch.lastOffset);
             const flips = value === undefined ? [] : view.logs.uncheckedFlipsOn(replica.name, mismatch.batch.lastOffset, value);
-            if (flips.length === 0) return message;
+            if (flips.length === 0) return { message, subject: { partition: replica.name, offset: mismatch.batch.lastOffset, nodes: [`broker-${broker.brokerId}`] } };
             state.upTo = mismatch.index + 1;
             return { message, excusedBy: flips };
           }

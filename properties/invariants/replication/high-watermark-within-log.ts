@@ -22,7 +22,8 @@ export function highWatermarkWithinLog(): InvariantDefinition<KafkaClusterView> 
           if (broker.status !== 'running') continue;
           for (const replica of broker.replicas) {
             if (replica.highWatermark > replica.logEndOffset || replica.highWatermark < replica.logStartOffset) {
-              return `${replica.name} on broker ${broker.brokerId} (${replica.role}, epoch ${replica.leaderEpoch}): high watermark ${replica.highWatermark} outside its log ${replica.logStartOffset}..${replica.logEndOffset}`;
+              const message = `${replica.name} on broker ${broker.brokerId} (${replica.role}, epoch ${replica.leaderEpoch}): high watermark ${replica.highWatermark} outside its log ${replica.logStartOffset}..${replica.logEndOffset}`;
+              return { message, subject: { partition: replica.name, offset: replica.highWatermark, nodes: [`broker-${broker.brokerId}`] } };
             }
           }
         }

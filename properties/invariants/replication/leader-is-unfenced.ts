@@ -30,9 +30,10 @@ export function leaderIsUnfenced(): InvariantDefinition<KafkaClusterView> {
           if (partition.leader < 0) continue;
           const leader = brokers.get(partition.leader);
           const name = partitionName(partition);
-          if (leader === undefined) return `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is not a registered broker`;
-          if (leader.fenced) return `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is fenced (broker epoch ${leader.brokerEpoch})`;
-          if (leader.inControlledShutdown) return `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is in controlled shutdown`;
+          const subject = { partition: name, nodes: [`broker-${partition.leader}`] };
+          if (leader === undefined) return { message: `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is not a registered broker`, subject };
+          if (leader.fenced) return { message: `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is fenced (broker epoch ${leader.brokerEpoch})`, subject };
+          if (leader.inControlledShutdown) return { message: `${name}: leader ${partition.leader} (epoch ${partition.leaderEpoch}) is in controlled shutdown`, subject };
         }
         return undefined;
       },

@@ -61,7 +61,7 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
               // Excused for this replica as it is now, naming the flips in files its log still
               // has; judged again once its log or state changes.
               const flips = uncheckedFlipsIn(broker, replica.name);
-              if (flips.length === 0) return message;
+              if (flips.length === 0) return { message, subject: { partition: replica.name, nodes: [`broker-${broker.brokerId}`] } };
               held.set(key, state);
               return { message, excusedBy: flips };
             }

@@ -1,5 +1,5 @@
 import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/replica-logs.ts';
-import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import { partitionName } from '../../../sim/kafka/kafka-view.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
@@ -128,6 +128,11 @@ function isrMemberWithout(
   return undefined;
 }
 
+/** A finding about `partition` (at `offset`, where there is one), naming brokers `brokerIds`. */
+function about(message: string, partition: string, offset: number | undefined, brokerIds: readonly number[]): Finding {
+  return { message, subject: { partition, ...(offset === undefined ? {} : { offset }), nodes: brokerIds.map((id) => `broker-${id}`) } };
+}
+
 /** `SingleLeaderPerEpoch`: two brokers never act as leader of one partition in the same epoch. */
 export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
   const leaders = new Map<string, number>();
@@ -147,7 +152,7 @@ export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
           const key = `${replica.name}@${replica.leaderEpoch}`;
           const known = leaders.get(key);
           if (known === undefined) leaders.set(key, broker.brokerId);
-          else if (known !== broker.brokerId) return `${replica.name}: brokers ${known} and ${broker.brokerId} both led epoch ${replica.leaderEpoch}`;
+          else if (known !== broker.brokerId) return about(`${replica.name}: brokers ${known} and ${broker.brokerId} both led epoch ${replica.leaderEpoch}`, replica.name, undefined, [known, broker.brokerId]);
         }
         judged.held(view);
         return undefined;
@@ -192,7 +197,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
           if (!boundary.intact) continue;
           const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
-            return `${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`;
+            return about(`${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
         }
         judged.held(view);
@@ -244,7 +249,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
           if (held === undefined || held.epoch !== boundary.epoch || held.prefixHash !== boundary.prefixHash) continue;
           const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
-            return `${name}: ISR member ${missing.brokerId} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`;
+            return about(`${name}: ISR member ${missing.brokerId} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
         }
         judged.held(view);
@@ -281,7 +286,7 @@ export function logMatching(): InvariantDefinition<KafkaClusterView> {
               const right = replicas[b] as ReplicaView;
               if (left.logStartOffset !== right.logStartOffset) continue;
               const problem = compareLogs(left, right);
-              if (problem !== undefined) return `${name}: brokers ${left.brokerId} and ${right.brokerId} ${problem}`;
+              if (problem !== undefined) return about(`${name}: brokers ${left.brokerId} and ${right.brokerId} ${problem.message}`, name, problem.offset, [left.brokerId, right.brokerId]);
             }
           }
         }
@@ -315,7 +320,7 @@ function damaged(replica: ReplicaView): boolean {
   return replica.digest.at(-1)?.intact === false;
 }
 
-function compareLogs(left: ReplicaView, right: ReplicaView): string | undefined {
+function compareLogs(left: ReplicaView, right: ReplicaView): { readonly message: string; readonly offset: number } | undefined {
   if (damaged(left) || damaged(right)) return undefined;
   // The highest batch both hold with the same offset and epoch decides: equal prefix hashes there
   // mean every earlier batch matches too; unequal ones are the violation.
@@ -326,7 +331,7 @@ function compareLogs(left: ReplicaView, right: ReplicaView): string | undefined 
     // Prefixes holding a batch that fails its checksum are damaged copies, not a divergence.
     if (!batch.intact || !other.intact) continue;
     if (other.prefixHash === batch.prefixHash && other.baseOffset === batch.baseOffset && other.crc === batch.crc) return undefined;
-    return `both hold offset ${batch.lastOffset} in epoch ${batch.epoch} but their logs differ up to it`;
+    return { message: `both hold offset ${batch.lastOffset} in epoch ${batch.epoch} but their logs differ up to it`, offset: batch.lastOffset };
   }
   return undefined;
 }
@@ -349,7 +354,7 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
           judged.judging(replica.name);
           const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
           const previous = seen.get(key) ?? -1;
-          if (replica.highWatermark < previous) return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark back from ${previous} to ${replica.highWatermark}`;
+          if (replica.highWatermark < previous) return about(`${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark back from ${previous} to ${replica.highWatermark}`, replica.name, replica.highWatermark, [broker.brokerId]);
           seen.set(key, replica.highWatermark);
         }
         judged.held(view);
@@ -464,7 +469,7 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
             // moment, by the flips in this partition's files on brokers whose copy is damaged now.
             const flips = flipsOnOthers(view, replica.name, broker.brokerId, held);
             if (flips.length > 0) return { message, excusedBy: flips };
-            return `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
+            return about(message, replica.name, boundary.lastOffset, [broker.brokerId]);
           }
         }
         judged.held(view);
@@ -530,7 +535,8 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
           const compacts = (view.controller?.topics.find((topic) => topic.name === partition.topicName)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
           const judgement = view.logs.judgeLoss(name, known.batch.lastOffset, known.value, compacts, { brokerId: partition.leader, leaderEpoch: partition.leaderEpoch });
           if (judgement.excused) return { message: `${message}: ${judgement.reason}`, excusedBy: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
-          return `${message} (${judgement.story})`;
+          const finding = about(`${message} (${judgement.story})`, name, known.batch.lastOffset, [partition.leader]);
+          return { ...finding, subject: { ...finding.subject, value: known.value } };
         }
         judged.held(view);
         return undefined;

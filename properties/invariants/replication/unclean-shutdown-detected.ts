@@ -46,7 +46,8 @@ export function uncleanShutdownDetected(): InvariantDefinition<KafkaClusterView>
         // shutdown (it is written as that process's last act and deleted when the next starts).
         for (const broker of view.brokers) {
           if (broker.status !== 'running' || broker.loadedAsClean !== true || broker.lastStop === 'clean-exit') continue;
-          return `broker ${broker.brokerId} (incarnation ${broker.incarnation}) loaded its logs as after a clean shutdown, but ${broker.lastStop === 'none' ? 'it had no previous process' : `its previous process ended by ${broker.lastStop}`}`;
+          const message = `broker ${broker.brokerId} (incarnation ${broker.incarnation}) loaded its logs as after a clean shutdown, but ${broker.lastStop === 'none' ? 'it had no previous process' : `its previous process ended by ${broker.lastStop}`}`;
+          return { message, subject: { nodes: [`broker-${broker.brokerId}`] } };
         }
         for (const decision of view.controller?.registrationShutdowns ?? []) {
           if (!decision.cleanShutdown) continue;
@@ -54,7 +55,8 @@ export function uncleanShutdownDetected(): InvariantDefinition<KafkaClusterView>
           // Judged only while the registering incarnation runs with the epoch it was given.
           if (broker === undefined || broker.status !== 'running' || broker.brokerEpoch !== decision.brokerEpoch) continue;
           if (broker.lastStop === 'clean-exit') continue;
-          return `broker ${decision.brokerId} (incarnation ${broker.incarnation}, broker epoch ${decision.brokerEpoch}) was registered as after a clean shutdown (PreviousBrokerEpoch ${decision.previousBrokerEpoch}), but ${broker.lastStop === 'none' ? 'it had no previous process' : `its previous process ended by ${broker.lastStop}`}`;
+          const message = `broker ${decision.brokerId} (incarnation ${broker.incarnation}, broker epoch ${decision.brokerEpoch}) was registered as after a clean shutdown (PreviousBrokerEpoch ${decision.previousBrokerEpoch}), but ${broker.lastStop === 'none' ? 'it had no previous process' : `its previous process ended by ${broker.lastStop}`}`;
+          return { message, subject: { nodes: [`broker-${decision.brokerId}`] } };
         }
         return undefined;
       },

@@ -1,0 +1,257 @@
+import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
+import type { Role } from '../../impl/broker/partition.ts';
+import { BoundedRing } from '../core/bounded-ring.ts';
+import { partitionName, type BrokerView, type KafkaClusterView, type ReplicaView } from './kafka-view.ts';
+
+/**
+ * What happened to each partition, as the views the checks are built from showed it: the
+ * controller's registration of it (leader, leader epoch, ISR, ELR) each time it changed, and each
+ * replica's role, leader epoch, log end offset and high watermark. It answers "what happened to
+ * partition P up to time T" for a violation's explanation (`kafka-explanation.ts`) and writes the
+ * trace's `state` lines.
+ *
+ * Cheap on the hot path: it reads a view only where the view builder made a new object (a changed
+ * registration, broker view or replica view: `view-versions.ts`), never scanning what did not
+ * change. Bounded: per partition a ring of the last {@link CHANGES_KEPT_PER_PARTITION} changes,
+ * which counts what it dropped. A replica's log end and high watermark move with nearly every
+ * produce and fetch, so plain growth is coalesced into one `progress` change per replica and
+ * {@link PROGRESS_WINDOW_MS}; a move back (a truncation, a high watermark reset), a new role or
+ * leader epoch, or a restarted replica is a change of its own.
+ */
+export const CHANGES_KEPT_PER_PARTITION = 256;
+/** Growth of one replica's log end and high watermark is told in steps of at most this long. */
+export const PROGRESS_WINDOW_MS = 1_000;
+/** Changes to the controller's broker registrations (fenced, unfenced, a new broker epoch) kept. */
+export const BROKER_CHANGES_KEPT = 256;
+
+/** One change the timeline kept, oldest first in its partition. */
+export type TimelineChange =
+  | {
+      /** The controller registered a new leader, leader epoch, ISR or ELR for the partition. */
+      readonly type: 'registration';
+      readonly atMs: number;
+      readonly partition: string;
+      readonly leader: number;
+      readonly leaderEpoch: number;
+      readonly partitionEpoch: number;
+      readonly isr: readonly number[];
+      readonly elr: readonly number[];
+      readonly lastKnownElr: readonly number[];
+    }
+  | {
+      /** A replica appeared (its broker started), took a new role or leader epoch, or moved back. */
+      readonly type: 'replica';
+      readonly atMs: number;
+      readonly partition: string;
+      readonly brokerId: number;
+      readonly role: Role;
+      readonly leaderEpoch: number;
+      readonly logEndOffset: number;
+      readonly highWatermark: number;
+      /** What the replica showed before, when the same process showed it. */
+      readonly before?: { readonly role: Role; readonly leaderEpoch: number; readonly logEndOffset: number; readonly highWatermark: number };
+    }
+  | {
+      /** A replica's log end and high watermark grew, `changes` times, from `fromMs` to `toMs`. */
+      readonly type: 'progress';
+      readonly atMs: number;
+      readonly toMs: number;
+      readonly partition: string;
+      readonly brokerId: number;
+      readonly logEndOffset: readonly [number, number];
+      readonly highWatermark: readonly [number, number];
+      readonly changes: number;
+    };
+
+/** A change of the controller's registration of one broker. */
+export interface BrokerChange {
+  readonly atMs: number;
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly fenced: boolean;
+  readonly inControlledShutdown: boolean;
+}
+
+interface ReplicaState {
+  incarnation: number;
+  role: Role;
+  leaderEpoch: number;
+  logEndOffset: number;
+  highWatermark: number;
+  /** Growth not yet kept as a change. */
+  pending: { fromMs: number; toMs: number; logEndOffset: [number, number]; highWatermark: [number, number]; changes: number } | undefined;
+}
+
+class PartitionHistory {
+  readonly changes = new BoundedRing<TimelineChange>(CHANGES_KEPT_PER_PARTITION);
+  registration: PartitionRegistration | undefined;
+  readonly replicas = new Map<number, ReplicaState>();
+
+  constructor(readonly name: string) {}
+
+  /** Keeps every replica's pending growth as changes, so that what follows is told after it. */
+  flush(): void {
+    for (const [brokerId, state] of this.replicas) this.flushReplica(brokerId, state);
+  }
+
+  flushReplica(brokerId: number, state: ReplicaState): void {
+    const pending = state.pending;
+    if (pending === undefined) return;
+    state.pending = undefined;
+    this.changes.push({ type: 'progress', atMs: pending.fromMs, toMs: pending.toMs, partition: this.name, brokerId, logEndOffset: pending.logEndOffset, highWatermark: pending.highWatermark, changes: pending.changes });
+  }
+
+  /** The kept changes and the growth not yet kept, oldest first. */
+  all(): TimelineChange[] {
+    const changes = this.changes.toArray();
+    for (const [brokerId, state] of this.replicas) {
+      const pending = state.pending;
+      if (pending !== undefined) changes.push({ type: 'progress', atMs: pending.fromMs, toMs: pending.toMs, partition: this.name, brokerId, logEndOffset: pending.logEndOffset, highWatermark: pending.highWatermark, changes: pending.changes });
+    }
+    return changes.sort((a, b) => a.atMs - b.atMs);
+  }
+}
+
+/** Writes a trace `state` line (`ClusterView.note`). */
+export type StateNote = (node: string, name: string, value: number, detail: string) => void;
+
+export class StateTimeline {
+  private readonly partitions = new Map<string, PartitionHistory>();
+  private lastRegistrations: readonly PartitionRegistration[] | undefined;
+  private lastBrokerRegistrations: readonly BrokerRegistration[] | undefined;
+  private readonly brokerRegistrations = new Map<number, BrokerRegistration>();
+  readonly brokerChanges = new BoundedRing<BrokerChange>(BROKER_CHANGES_KEPT);
+  /** Per broker, the last view read and the incarnation it showed. */
+  private readonly brokers = new Map<number, { view: BrokerView; replicas: readonly ReplicaView[]; incarnation: number }>();
+
+  /** @param controllerNode the controller's node id, for the trace's `state` lines of its registrations. */
+  constructor(private readonly controllerNode: string) {}
+
+  /** Reads what changed in `view`, the view of this moment; `note` writes trace lines, when tracing. */
+  observe(view: KafkaClusterView, note?: StateNote): void {
+    const nowMs = view.nowMs;
+    const controller = view.controller;
+    if (controller !== undefined && controller.partitions !== this.lastRegistrations) {
+      this.lastRegistrations = controller.partitions;
+      for (const registration of controller.partitions) this.registration(nowMs, registration, note);
+    }
+    if (controller !== undefined && controller.brokers !== this.lastBrokerRegistrations) {
+      this.lastBrokerRegistrations = controller.brokers;
+      for (const broker of controller.brokers) this.brokerRegistration(nowMs, broker, note);
+    }
+    for (const broker of view.brokers) {
+      const last = this.brokers.get(broker.brokerId);
+      if (last !== undefined && last.view === broker) continue;
+      if (last !== undefined && last.replicas === broker.replicas && last.incarnation === broker.incarnation) {
+        last.view = broker;
+        continue;
+      }
+      this.brokers.set(broker.brokerId, { view: broker, replicas: broker.replicas, incarnation: broker.incarnation });
+      for (const replica of broker.replicas) this.replica(nowMs, broker.incarnation, replica, note);
+    }
+  }
+
+  /** What happened to `partition`, oldest first (up to the ring's bound), and how many older changes were dropped. */
+  history(partition: string): { readonly changes: readonly TimelineChange[]; readonly dropped: number } {
+    const history = this.partitions.get(partition);
+    return history === undefined ? { changes: [], dropped: 0 } : { changes: history.all(), dropped: history.changes.dropped };
+  }
+
+  private partition(name: string): PartitionHistory {
+    let history = this.partitions.get(name);
+    if (history === undefined) {
+      history = new PartitionHistory(name);
+      this.partitions.set(name, history);
+    }
+    return history;
+  }
+
+  private registration(nowMs: number, registration: PartitionRegistration, note: StateNote | undefined): void {
+    const name = partitionName(registration);
+    const history = this.partition(name);
+    const last = history.registration;
+    if (last === registration) return;
+    history.registration = registration;
+    // A restarted controller replays the same registrations into new objects: only content counts.
+    if (last !== undefined && last.leader === registration.leader && last.leaderEpoch === registration.leaderEpoch && last.partitionEpoch === registration.partitionEpoch
+      && sameNumbers(last.isr, registration.isr) && sameNumbers(last.elr, registration.elr) && sameNumbers(last.lastKnownElr, registration.lastKnownElr)) return;
+    history.flush();
+    history.changes.push({
+      type: 'registration', atMs: nowMs, partition: name, leader: registration.leader, leaderEpoch: registration.leaderEpoch, partitionEpoch: registration.partitionEpoch,
+      isr: registration.isr, elr: registration.elr, lastKnownElr: registration.lastKnownElr,
+    });
+    note?.(this.controllerNode, name, registration.leaderEpoch, describeRegistration(registration));
+  }
+
+  private brokerRegistration(nowMs: number, broker: BrokerRegistration, note: StateNote | undefined): void {
+    const last = this.brokerRegistrations.get(broker.brokerId);
+    if (last === broker) return;
+    this.brokerRegistrations.set(broker.brokerId, broker);
+    if (last !== undefined && last.brokerEpoch === broker.brokerEpoch && last.fenced === broker.fenced && last.inControlledShutdown === broker.inControlledShutdown) return;
+    const change = { atMs: nowMs, brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch, fenced: broker.fenced, inControlledShutdown: broker.inControlledShutdown };
+    this.brokerChanges.push(change);
+    note?.(this.controllerNode, `broker-${broker.brokerId}`, broker.brokerEpoch, describeBrokerChange(change));
+  }
+
+  private replica(nowMs: number, incarnation: number, replica: ReplicaView, note: StateNote | undefined): void {
+    const history = this.partition(replica.name);
+    const state = history.replicas.get(replica.brokerId);
+    const node = `broker-${replica.brokerId}`;
+    if (state === undefined || state.incarnation !== incarnation || state.role !== replica.role || state.leaderEpoch !== replica.leaderEpoch
+      || replica.logEndOffset < state.logEndOffset || replica.highWatermark < state.highWatermark) {
+      // Something other than growth: told as a change of its own, after the growth before it.
+      history.flush();
+      const before = state === undefined || state.incarnation !== incarnation ? undefined : { role: state.role, leaderEpoch: state.leaderEpoch, logEndOffset: state.logEndOffset, highWatermark: state.highWatermark };
+      history.changes.push({
+        type: 'replica', atMs: nowMs, partition: replica.name, brokerId: replica.brokerId, role: replica.role, leaderEpoch: replica.leaderEpoch,
+        logEndOffset: replica.logEndOffset, highWatermark: replica.highWatermark, ...(before === undefined ? {} : { before }),
+      });
+      history.replicas.set(replica.brokerId, { incarnation, role: replica.role, leaderEpoch: replica.leaderEpoch, logEndOffset: replica.logEndOffset, highWatermark: replica.highWatermark, pending: undefined });
+      note?.(node, replica.name, replica.highWatermark, describeReplica(replica));
+      return;
+    }
+    if (replica.logEndOffset === state.logEndOffset && replica.highWatermark === state.highWatermark) return;
+    const hwMoved = replica.highWatermark !== state.highWatermark;
+    let pending = state.pending;
+    if (pending !== undefined && nowMs - pending.fromMs >= PROGRESS_WINDOW_MS) {
+      history.flushReplica(replica.brokerId, state);
+      pending = undefined;
+    }
+    if (pending === undefined) {
+      state.pending = { fromMs: nowMs, toMs: nowMs, logEndOffset: [state.logEndOffset, replica.logEndOffset], highWatermark: [state.highWatermark, replica.highWatermark], changes: 1 };
+    } else {
+      pending.toMs = nowMs;
+      pending.logEndOffset[1] = replica.logEndOffset;
+      pending.highWatermark[1] = replica.highWatermark;
+      pending.changes++;
+    }
+    state.logEndOffset = replica.logEndOffset;
+    state.highWatermark = replica.highWatermark;
+    // Every high watermark move is a trace line; a log end moving alone is an append, which the
+    // trace already shows as the messages and disk writes that made it.
+    if (hwMoved) note?.(node, replica.name, replica.highWatermark, describeReplica(replica));
+  }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/** `1,2` or `none`. */
+export function brokerList(ids: readonly number[]): string {
+  return ids.length === 0 ? 'none' : ids.join(',');
+}
+
+export function describeRegistration(registration: Pick<PartitionRegistration, 'leader' | 'leaderEpoch' | 'partitionEpoch' | 'isr' | 'elr' | 'lastKnownElr'>): string {
+  const leader = registration.leader < 0 ? 'none' : String(registration.leader);
+  const lastKnown = registration.lastKnownElr.length === 0 ? '' : `, LastKnownElr ${brokerList(registration.lastKnownElr)}`;
+  return `leader ${leader}, leader epoch ${registration.leaderEpoch}, ISR ${brokerList(registration.isr)}, ELR ${brokerList(registration.elr)}${lastKnown}, partition epoch ${registration.partitionEpoch}`;
+}
+
+export function describeBrokerChange(change: Pick<BrokerChange, 'brokerId' | 'brokerEpoch' | 'fenced' | 'inControlledShutdown'>): string {
+  return `broker ${change.brokerId} ${change.fenced ? 'fenced' : 'unfenced'}${change.inControlledShutdown ? ', in controlled shutdown' : ''} (broker epoch ${change.brokerEpoch})`;
+}
+
+export function describeReplica(replica: Pick<ReplicaView, 'role' | 'leaderEpoch' | 'logEndOffset' | 'highWatermark'>): string {
+  return `${replica.role}, leader epoch ${replica.leaderEpoch}, log end ${replica.logEndOffset}, high watermark ${replica.highWatermark}`;
+}
