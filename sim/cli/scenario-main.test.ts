@@ -93,12 +93,12 @@ describe('scenario command line: running', () => {
     const lines = (traces[0] ?? '').trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(100);
     // Every line is an entry, with a message summary on sends, deliveries and drops (outside the
-    // digest), or a line describing the run (a state change, a violation with its subject and
+    // digest), or a line describing the run (the header, a state change, a violation with its subject and
     // explanation).
     for (const line of lines) {
       const keys = Object.keys(JSON.parse(line) as object);
       expect(keys.slice(0, 7)).toEqual(['atMs', 'kind', 'node', 'peer', 'name', 'value', 'detail']);
-      expect(keys.slice(7).filter((key) => !['summary', 'subject', 'explanation'].includes(key))).toEqual([]);
+      expect(keys.slice(7).filter((key) => !['summary', 'subject', 'explanation', 'header'].includes(key))).toEqual([]);
     }
     expect(traces[1]).toBe(traces[0]);
   });
