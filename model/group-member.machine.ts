@@ -48,6 +48,11 @@ export type GroupMemberState =
  * again (`resetStateAndRejoin` sets `needsJoinPrepare`; with the generation reset, that branch
  * gives every held partition up as lost). That ordering is what keeps a member whose generation
  * ended from rejoining while it still believes it owns partitions.
+ *
+ * An instance is one coordinator object, so it lives as long as its process: `close()` leaves it
+ * in UNJOINED.losing for good (`maybeLeaveGroup` resets the generation after `onLeavePrepare`),
+ * and a consumer started again is a new `KafkaConsumer` whose coordinator starts here, in
+ * UNJOINED.unassigned (`PROCESS_SCOPED_MACHINES` in `model/index.ts`).
  */
 export const groupMemberMachine = setup({
   types: { events: {} as GroupMemberEvent },

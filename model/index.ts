@@ -37,3 +37,17 @@ export const MODEL_MACHINES = {
 } as const satisfies ModelRegistry;
 
 export type ModelMachineName = keyof typeof MODEL_MACHINES;
+
+/**
+ * The machines whose instance is an object inside one process, built anew when the process
+ * starts again, so that the monitor judges the first report of a new incarnation from the
+ * machine's initial state. `group-member` is one consumer's `ConsumerCoordinator`: a consumer
+ * process that crashes and starts again constructs a new `KafkaConsumer`, whose
+ * `AbstractCoordinator` starts with `state = MemberState.UNJOINED`, `generation =
+ * Generation.NO_GENERATION` and no assigned partitions (its field initialisers), whatever state the
+ * dead process's coordinator was in (seed 42 with `--duration 600s`: a static member fenced by its
+ * replacement closed in UNJOINED.losing, was killed, and its new process sent JoinGroup at once).
+ * The other machines outlive a process: a broker's restart is an edge of its own machine
+ * (`LOGS_LOADED` from any state, `node-process`'s `start`), which a fresh instance would hide.
+ */
+export const PROCESS_SCOPED_MACHINES: readonly ModelMachineName[] = ['group-member'];

@@ -1,7 +1,7 @@
 import { setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../impl/common/assert.ts';
-import { MODEL_MACHINES } from '../../model/index.ts';
+import { MODEL_MACHINES, PROCESS_SCOPED_MACHINES } from '../../model/index.ts';
 import type { MachineCoverage } from '../run/run-result.ts';
 import { ConformanceMonitor, enumerateMachine, stateValueName } from './conformance-monitor.ts';
 
@@ -117,6 +117,46 @@ describe('ConformanceMonitor', () => {
     // The model is the spec: the instance is now where the model put it.
     expect(monitor.stateOf(NODE, 'broker-1')).toBe('running');
     expect(monitor.observe(1, { machine: NODE, instance: 'broker-1', event: { type: 'crash' }, to: 'crashed' })).toBeUndefined();
+  });
+
+  it('judges a process-scoped instance reported by a new process from the initial state', () => {
+    // Seed 42 with --duration 600s: the old g2-b process, fenced by its replacement, closed in
+    // UNJOINED.losing; a client-crash killed it and its new process (a new KafkaConsumer) sent
+    // JoinGroup, which the monitor judged from the dead process's UNJOINED.losing.
+    const member = 'group-member';
+    const observe = (atMs: number, process: string | undefined, event: string, to: string) =>
+      monitor.observe(atMs, { machine: member, instance: 'g2/group-g2-1', event: { type: event }, to, ...(process === undefined ? {} : { process }) });
+    const monitor = new ConformanceMonitor(MODEL_MACHINES, PROCESS_SCOPED_MACHINES);
+    expect(observe(0, 'group-g2-1#1', 'JOIN_GROUP_SENT', 'PREPARING_REBALANCE')).toBeUndefined();
+    expect(observe(1, 'group-g2-1#1', 'JOIN_GROUP_COMPLETED', 'COMPLETING_REBALANCE')).toBeUndefined();
+    expect(observe(2, 'group-g2-1#1', 'SYNC_GROUP_COMPLETED', 'STABLE.assigned')).toBeUndefined();
+    expect(observe(3, 'group-g2-1#1', 'RESET_GENERATION', 'UNJOINED.losing')).toBeUndefined();
+    expect(observe(4, 'group-g2-1#1', 'PARTITIONS_LOST', 'UNJOINED.unassigned')).toBeUndefined();
+    expect(observe(5, 'group-g2-1#1', 'RESET_GENERATION', 'UNJOINED.losing')).toBeUndefined();
+    // The same process may not rejoin from there: that is the ordering the model enforces.
+    expect(observe(6, 'group-g2-1#1', 'JOIN_GROUP_SENT', 'PREPARING_REBALANCE')).toBe(
+      "group-member g2/group-g2-1: event 'JOIN_GROUP_SENT' not allowed in state 'UNJOINED.losing'",
+    );
+    // A new incarnation is a new coordinator object, in the initial state.
+    expect(observe(7, 'group-g2-1#2', 'JOIN_GROUP_SENT', 'PREPARING_REBALANCE')).toBeUndefined();
+    expect(monitor.stateOf(member, 'g2/group-g2-1')).toBe('PREPARING_REBALANCE');
+    expect(coverageOf(monitor, member).rejected).toBe(1);
+    // A process-scoped machine's report must say which process made it.
+    expect(() => observe(8, undefined, 'JOIN_GROUP_COMPLETED', 'COMPLETING_REBALANCE')).toThrow(AssertionError);
+
+    // Machines that outlive a process ignore it: a broker's restart is an edge of its own machine.
+    expect(monitor.observe(9, { machine: NODE, instance: 'broker-1', event: { type: 'start' }, to: 'running', process: 'broker-1#1' })).toBeUndefined();
+    expect(monitor.observe(10, { machine: NODE, instance: 'broker-1', event: { type: 'crash' }, to: 'crashed', process: 'broker-1#1' })).toBeUndefined();
+    expect(monitor.observe(11, { machine: NODE, instance: 'broker-1', event: { type: 'start' }, to: 'running', process: 'broker-1#2' })).toBeUndefined();
+    expect(coverageOf(monitor, NODE).transitionsTaken).toContain('crashed --start--> running');
+
+    // Without the list (the unit tests' monitors), an instance is one object for the whole run.
+    const plain = new ConformanceMonitor({ [member]: MODEL_MACHINES[member] });
+    plain.observe(0, { machine: member, instance: 'g/c', event: { type: 'RESET_GENERATION' }, to: 'UNJOINED.losing', process: 'c#1' });
+    expect(plain.observe(1, { machine: member, instance: 'g/c', event: { type: 'JOIN_GROUP_SENT' }, to: 'PREPARING_REBALANCE', process: 'c#2' })).toBe(
+      "group-member g/c: event 'JOIN_GROUP_SENT' not allowed in state 'UNJOINED.losing'",
+    );
+    expect(() => new ConformanceMonitor({ [NODE]: MODEL_MACHINES[NODE] }, [member])).toThrow(AssertionError);
   });
 
   it('reports an unknown machine without touching any coverage', () => {

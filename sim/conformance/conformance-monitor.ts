@@ -20,6 +20,11 @@ export interface TransitionObservation {
   readonly instance: string;
   readonly event: LifecycleEvent;
   readonly to: string;
+  /**
+   * The process that reported it (node and incarnation, e.g. `group-g2-1#5`). Required for a
+   * machine the monitor was told is process-scoped, ignored for the others.
+   */
+  readonly process?: string;
 }
 
 /**
@@ -41,6 +46,9 @@ interface MachineRecord {
   readonly stateSet: ReadonlySet<string>;
   readonly transitionSet: ReadonlySet<string>;
   readonly instances: Map<string, AnyMachineSnapshot>;
+  /** Process-scoped machines only: the process whose object each instance is. */
+  readonly processScoped: boolean;
+  readonly processes: Map<string, string>;
   readonly statesReached: Set<string>;
   readonly transitionsTaken: Set<string>;
   rejected: number;
@@ -63,7 +71,14 @@ export class ConformanceMonitor {
   private readonly records = new Map<string, MachineRecord>();
   private lastAtMs = 0;
 
-  constructor(registry: MachineRegistry) {
+  /**
+   * `processScoped` names the machines whose instance is an object inside one process, built anew
+   * when the process starts again (`PROCESS_SCOPED_MACHINES` in `model/index.ts`): a report from a
+   * process other than the one that reported the instance before is the first of a new object,
+   * judged from the machine's initial state, whatever state the old process left it in.
+   */
+  constructor(registry: MachineRegistry, processScoped: readonly string[] = []) {
+    for (const name of processScoped) assert(registry[name] !== undefined, `process-scoped machine '${name}' is not registered`);
     // Sorted so that coverage output never depends on the registry's insertion order.
     for (const name of Object.keys(registry).sort()) {
       const machine = registry[name];
@@ -77,6 +92,8 @@ export class ConformanceMonitor {
         stateSet: new Set(states),
         transitionSet: new Set(transitions),
         instances: new Map(),
+        processScoped: processScoped.includes(name),
+        processes: new Map(),
         statesReached: new Set(),
         transitionsTaken: new Set(),
         rejected: 0,
@@ -104,9 +121,16 @@ export class ConformanceMonitor {
     }
 
     let snapshot = record.instances.get(instance);
+    if (record.processScoped) {
+      const reporter = effect.process;
+      assert(reporter !== undefined, `${name} ${instance}: a process-scoped machine's transition names no process`);
+      // A new process built the object again: the old one's state died with its process.
+      if (record.processes.get(instance) !== reporter) snapshot = undefined;
+      record.processes.set(instance, reporter);
+    }
     if (snapshot === undefined) {
       assert(
-        record.instances.size < MAX_INSTANCES_PER_MACHINE,
+        record.instances.size < MAX_INSTANCES_PER_MACHINE || record.instances.has(instance),
         `model machine '${name}' already tracks ${MAX_INSTANCES_PER_MACHINE} instances`,
       );
       snapshot = initialTransition(record.machine)[0];

@@ -8,7 +8,7 @@ import type {
   NodeInput,
   SimulatedNode,
 } from '../../impl/env/node-environment.ts';
-import { MODEL_MACHINES } from '../../model/index.ts';
+import { MODEL_MACHINES, PROCESS_SCOPED_MACHINES } from '../../model/index.ts';
 import { ConformanceMonitor } from '../conformance/conformance-monitor.ts';
 import { EventQueue } from '../core/event-queue.ts';
 import type { Scheduler, SimEvent } from '../core/sim-event.ts';
@@ -154,7 +154,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly nemesis: FaultInjector;
   private readonly faultPlan: string;
   private readonly invariants: InvariantMonitor<View>;
-  private readonly conformance = new ConformanceMonitor(MODEL_MACHINES);
+  private readonly conformance = new ConformanceMonitor(MODEL_MACHINES, PROCESS_SCOPED_MACHINES);
   private readonly history: History;
   private readonly faultCounts: Record<FaultKind, number>;
   /** Data-destroying faults the fault budget held back, by kind. */
@@ -563,7 +563,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         hosted.timers.delete(effect.name);
         return;
       case 'transition':
-        return this.observeTransition(effect.machine, effect.instance, effect.event.type, effect.to);
+        // The reporting process: a node's incarnation is one process (see PROCESS_SCOPED_MACHINES).
+        return this.observeTransition(effect.machine, effect.instance, effect.event.type, effect.to, `${hosted.id}#${hosted.incarnation}`);
       case 'mark':
         this.trace.record({ atMs, kind: 'mark', node: hosted.id, peer: '', name: effect.name, value: 0, detail: '' });
         return this.invariants.mark(effect.name);
@@ -595,9 +596,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.trace.record({ atMs, kind: 'history', node, peer: '', name: record.process, value: entry.index, detail });
   }
 
-  private observeTransition(machine: string, instance: string, event: string, to: string): void {
+  private observeTransition(machine: string, instance: string, event: string, to: string, process?: string): void {
     this.trace.record({ atMs: this.currentMs, kind: 'transition', node: instance, peer: '', name: machine, value: 0, detail: `${event} -> ${to}` });
-    const rejection = this.conformance.observe(this.currentMs, { machine, instance, event: { type: event }, to });
+    const rejection = this.conformance.observe(this.currentMs, { machine, instance, event: { type: event }, to, ...(process === undefined ? {} : { process }) });
     this.invariants.observe('ModelConformance', this.currentMs, rejection, this.context);
   }
 
