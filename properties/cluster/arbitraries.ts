@@ -101,6 +101,7 @@ export function workloadArbitrary(): fc.Arbitrary<Workload> {
 
 /** The nodes a configuration's run has, for the schedule to name (and `checkScheduleTargets`). */
 export function clusterTargets(config: ClusterConfig): ScheduleTargets {
+  // Node ids depend on the cluster's shape, not on the seed.
   const system = seedSystem({
     seed: 1,
     durationMs: config.durationMs,
@@ -123,10 +124,12 @@ export function clusterTargets(config: ClusterConfig): ScheduleTargets {
 }
 
 /**
- * How often each kind is drawn, relative to the others. Every kind the default swarm may draw, at
- * about the swarm's mix: the ones that move leadership and the ISR (crash, shutdown, partitions,
- * stalls, slow metadata) most, the ones that take data or the whole cluster away least. Client
- * kinds need the consumer groups (their members are the only clients faults may strike).
+ * How often each kind is drawn, relative to the others. Every kind the default swarm may draw (the
+ * swarm gives each the same chance of being in a run's mix), weighted here toward the kinds that
+ * move leadership and the ISR (crash, shutdown, partitions, stalls), which the guarantees are
+ * about, and away from those that take data or the whole cluster away, which the fault budget
+ * mostly holds back anyway. Client kinds need the consumer groups (their members are the only
+ * clients faults may strike).
  */
 const KIND_WEIGHTS: Readonly<Record<FaultKind, number>> = {
   crash: 4,

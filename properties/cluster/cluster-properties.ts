@@ -117,7 +117,7 @@ function failureText(guarantee: Guarantee, testCase: ClusterCase, reason: string
     : `with the test-only mutant ${mutants.join(', ')} planted (the command line offers no mutants: the schedule file below replays the run without it)`;
   return [
     `${guarantee.title}: ${reason}`,
-    `run: npm run sim -- ${caseArgs(testCase).join(' ')}, with ${testCase.schedule.length} scheduled fault(s)`,
+    `run: ${caseArgs(testCase).join(' ')}, with the ${testCase.schedule.length} fault(s) of the schedule file below instead of drawn ones`,
     planted,
     scheduleFileOf(testCase).trimEnd(),
   ].join('\n');

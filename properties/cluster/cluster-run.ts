@@ -46,7 +46,7 @@ export function caseSeedRun(testCase: ClusterCase, mutants: readonly MutantName[
   const run = seedRunOf(command, testCase.workload.seed, testCase.schedule);
   return {
     ...run,
-    repro: `npm run sim -- ${caseArgs(testCase).join(' ')} (schedule from fast-check)`,
+    repro: `npm run sim -- --schedule FILE, FILE the case's schedule file (args ${caseArgs(testCase).join(' ')})`,
     schedule: { entries: testCase.schedule, plan: CLUSTER_CASE_PLAN },
     ...(mutants.length === 0 ? {} : { mutants }),
   };
