@@ -1,10 +1,14 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeEntry } from '../../sim/nemesis/fault-schedule.ts';
 import { parseScheduleFile } from '../../sim/nemesis/schedule-file.ts';
 import type { MutantName } from '../../sim/mutants/mutant-catalogue.ts';
 import { clusterCaseArbitrary, type ClusterCase, type ClusterConfig } from './arbitraries.ts';
 import { ClusterPropertyFailure, guaranteeByName, clusterProperty, type GuaranteeName } from './cluster-properties.ts';
+import { propertiesMain, type PropertiesPlant } from './properties-cli.ts';
 
 // Each cluster property shown failing: a test-only mutant planted in every run (sim/mutants/),
 // fast-check finds a failing case and shrinks it, and the counterexample has fewer faults than the
@@ -36,8 +40,18 @@ const SHOWN: readonly (readonly [GuaranteeName, MutantName, string, ClusterConfi
   ['other-always', 'failover-keeps-leader-epoch', 'SingleLeaderPerEpoch', SMALL, 3],
 ];
 
+const scratch = mkdtempSync(join(tmpdir(), 'refka-properties-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 /** At most this many cases are tried for a failure; the pinned seeds fail within the first few. */
 const MAX_RUNS = 20;
+
+function cli(argv: readonly string[], plant: PropertiesPlant): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const code = propertiesMain(argv, { chooseSeed: () => 7, stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), nowMs: () => 0 }, plant);
+  return { code, stdout, stderr };
+}
 
 function faults(testCase: ClusterCase): string {
   return testCase.schedule.length === 0 ? 'no faults' : testCase.schedule.map(describeEntry).join(', ');
@@ -68,5 +82,22 @@ describe('each cluster property fails against a test-only mutant, with a shrunk 
       `${name} x ${mutant}: failed at case ${details.numRuns} of seed ${seed} with ${first.schedule.length} fault(s), shrunk in ${details.numShrinks} step(s) ` +
         `to ${shrunk.schedule.length} (${faults(shrunk)}); replay { seed: ${seed}, path: "${details.counterexamplePath ?? ''}" }; ${(error as ClusterPropertyFailure).reason.slice(0, 160)}`,
     );
+  });
+
+  it('npm run properties prints fast-check\'s seed and path on a failure, how to replay it, and writes the counterexample\'s schedule file', () => {
+    // The single-consumer failure above, through the command line: the same cases, so the same
+    // (cached) runs.
+    const plant = { mutants: ['range-assignor-overlapping-ranges'] as const, cases: clusterCaseArbitrary({ config: fc.constant(SMALL_GROUPS), maxFaults: 4 }) };
+    const { code, stdout, stderr } = cli(['--runs', '3', '--seed', '7', '--property', 'single-consumer', '--emit-schedule', scratch], plant);
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(stdout).toContain('single-consumer: FAILED');
+    expect(stdout).toMatch(/\{ seed: 7, path: "0(:\d+)*"/);
+    expect(stdout).toMatch(/replay: npm run properties -- --seed=7 --path 0(:\d+)* --property single-consumer\n/);
+    expect(stdout).toContain('claim SingleConsumerPerPartition violated at ');
+    const file = parseScheduleFile(readFileSync(join(scratch, 'single-consumer.json'), 'utf8'));
+    if (typeof file === 'string') throw new Error(file);
+    expect(file.args).toContain('--partitions');
+    expect(file.entries).toEqual([]);
   });
 });

@@ -1,23 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parseScheduleFile } from '../../sim/nemesis/schedule-file.ts';
-import { clusterCaseArbitrary } from './arbitraries.ts';
+import { describe, expect, it } from 'vitest';
 import { GUARANTEES } from './cluster-properties.ts';
-import { DEFAULT_RUNS, parsePropertiesArgs, propertiesMain, type PropertiesPlant } from './properties-cli.ts';
+import { DEFAULT_RUNS, parsePropertiesArgs, propertiesMain } from './properties-cli.ts';
 
-// The command line of `npm run properties`. Only the last test runs a property (each case is a
-// real run): a planted group mutant makes it fail as a user would see it.
+// The command line of `npm run properties`; nothing here runs a property (each case is a real
+// run). Its report of a failure is tested in cluster-properties-mutants.test.ts, beside the
+// planted failure whose runs it reuses.
 
-const scratch = mkdtempSync(join(tmpdir(), 'refka-properties-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function usage(argv: readonly string[], plant?: PropertiesPlant): { code: number; stdout: string; stderr: string } {
+function usage(argv: readonly string[]): { code: number; stdout: string; stderr: string } {
   let stdout = '';
   let stderr = '';
-  const code = propertiesMain(argv, { chooseSeed: () => 7, stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), nowMs: () => 0 }, plant);
+  const code = propertiesMain(argv, { chooseSeed: () => 7, stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), nowMs: () => 0 });
   return { code, stdout, stderr };
 }
 
@@ -68,22 +60,5 @@ describe('npm run properties: its options', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: npm run properties -- \[options\]/);
     for (const guarantee of GUARANTEES) expect(stdout).toContain(guarantee.name);
-  });
-
-  it('prints fast-check\'s seed and path on a failure, how to replay it, and writes the counterexample\'s schedule file', () => {
-    // The range assignor's overlap fails the group property in the first case (cluster-properties-mutants.test.ts, seed 7).
-    const config = { brokers: 3, partitions: 2, replicationFactor: 3, minInsyncReplicas: 2, groups: true, durationMs: 10_000 };
-    const plant = { mutants: ['range-assignor-overlapping-ranges'] as const, cases: clusterCaseArbitrary({ config: fc.constant(config), maxFaults: 4 }) };
-    const { code, stdout, stderr } = usage(['--runs', '3', '--seed', '7', '--property', 'single-consumer', '--emit-schedule', scratch], plant);
-    expect(stderr).toBe('');
-    expect(code).toBe(1);
-    expect(stdout).toContain('single-consumer: FAILED');
-    expect(stdout).toMatch(/\{ seed: 7, path: "0(:\d+)*"/);
-    expect(stdout).toMatch(/replay: npm run properties -- --seed=7 --path 0(:\d+)* --property single-consumer\n/);
-    expect(stdout).toContain('claim SingleConsumerPerPartition violated at ');
-    const file = parseScheduleFile(readFileSync(join(scratch, 'single-consumer.json'), 'utf8'));
-    if (typeof file === 'string') throw new Error(file);
-    expect(file.args).toContain('--partitions');
-    expect(file.entries).toEqual([]);
   });
 });
