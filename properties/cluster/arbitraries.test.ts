@@ -75,6 +75,22 @@ describe('cluster arbitraries', () => {
     expect(shrunk[0]).toMatchObject({ kind: 'crash', node: 'broker-1' });
   });
 
+  it('shrink a case\'s schedule first, then its configuration with the schedule kept where it fits', () => {
+    // A stand-in for a run: the "bug" needs a crash of broker-1 and at least two partitions.
+    const failing = (testCase: ClusterCase): boolean =>
+      testCase.config.partitions >= 2 && testCase.schedule.some((entry) => entry.kind === 'crash' && entry.node === 'broker-1');
+    const details = fc.check(fc.property(clusterCaseArbitrary(), (testCase) => !failing(testCase)), { seed: 5, numRuns: 1_000 });
+    expect(details.failed).toBe(true);
+    const shrunk = details.counterexample?.[0];
+    if (shrunk === undefined) throw new Error('no counterexample');
+    expect(shrunk.schedule).toHaveLength(1);
+    const crash = shrunk.schedule[0] as FaultEntry;
+    expect(crash).toMatchObject({ kind: 'crash', node: 'broker-1' });
+    // Everything else at its minimum, but the run still long enough for the crash to strike.
+    expect(shrunk.config).toMatchObject({ brokers: 3, partitions: 2, replicationFactor: 3, minInsyncReplicas: 2, groups: false });
+    expect(shrunk.config.durationMs).toBe(Math.max(CONFIG_BOUNDS.durationMs[0], (Math.floor(crash.at / 1000) + 1) * 1000));
+  });
+
   it('cut the links of each partition shape as the nemesis does', () => {
     const servers = ['broker-0', 'broker-1', 'broker-2'];
     const clients = ['admin', 'producer-0'];
