@@ -118,7 +118,9 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
     emitted += 1;
     if (result.verdict !== 'pass') failed += 1;
     if (command.shrink === true && (result.verdict === 'safety' || result.verdict === 'liveness')) toShrink.push({ seed: result.seed, run: seedRun(command, result.seed, undefined) });
-    if (command.reportDir !== undefined) results.push(result);
+    // A sweep's report draws the timeline of its failing seeds only: a passing seed's would
+    // only make the report's results larger.
+    if (command.reportDir !== undefined) results.push(sweep && result.verdict === 'pass' ? withoutTimeline(result) : result);
     summary.add(result);
     if (command.json) io.stdout(runJson(result));
     else io.stdout(sweep ? formatSweepLine(result) : formatRun(result));
@@ -187,7 +189,14 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
     ...(sink === undefined ? {} : { traceSink: sink }),
     ...(command.fullChecks === true ? { fullChecks: true } : {}),
     groups: command.groups,
+    // Recorded for every seed, as which will fail is not known before it runs.
+    ...(command.reportDir === undefined ? {} : { timeline: true }),
   };
+}
+
+function withoutTimeline(result: RunResult): RunResult {
+  const { timeline: _timeline, ...rest } = result;
+  return rest;
 }
 
 function prepareReportDir(dir: string): string | undefined {

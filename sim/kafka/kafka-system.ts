@@ -44,6 +44,7 @@ import { describeTopicConfigs } from './topic-configs.ts';
 import { StateTimeline } from './state-timeline.ts';
 import { explainKafkaViolation } from './kafka-explanation.ts';
 import { summarizeKafkaMessage } from './message-summary.ts';
+import { kafkaTimeline } from './kafka-timeline.ts';
 import { compactionRemovedRecord, retentionDeletedSegment } from '../../properties/invariants/log/log-sometimes.ts';
 
 export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin | ScenarioClient;
@@ -226,6 +227,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       return view;
     },
     explain: (violation, view, context) => explainKafkaViolation(violation, view, context, { timeline, claims: invariants, acks: config.string('acks') }),
+    timeline: (view) => kafkaTimeline(timeline, view.nowMs),
     summarizeMessage: summarizeKafkaMessage,
     stateChangedBy: (id, node) => stateKeys.changed(id, node),
     stateVersion: (view) => view.stateVersion,

@@ -151,6 +151,11 @@ export class StateTimeline {
     }
   }
 
+  /** Every partition seen, sorted by name (the timeline page's order). */
+  partitionNames(): string[] {
+    return [...this.partitions.keys()].sort();
+  }
+
   /** What happened to `partition`, oldest first (up to the ring's bound), and how many older changes were dropped. */
   history(partition: string): { readonly changes: readonly TimelineChange[]; readonly dropped: number } {
     const history = this.partitions.get(partition);

@@ -1,3 +1,4 @@
+import type { RunTimeline } from './run-timeline.ts';
 import type { FaultKind } from '../nemesis/fault-kind.ts';
 import type { ScheduleEntry } from '../nemesis/fault-schedule.ts';
 import type { FindingSubject, InvariantKind } from '../invariants/invariant.ts';
@@ -112,4 +113,9 @@ export interface RunResult {
   readonly faultPlan: string;
   /** The system's description of the cluster at the end (Kafka: `kafka-topics.sh --describe`). */
   readonly summary: readonly string[];
+  /**
+   * What the timeline page draws (`sim/report/timeline-svg.ts`): present only when the run was
+   * asked to record one (`--report` on a single seed, or a failing seed of a sweep).
+   */
+  readonly timeline?: RunTimeline;
 }

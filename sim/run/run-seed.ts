@@ -45,6 +45,8 @@ export interface SeedRun {
   readonly groups?: boolean;
   /** A schedule to play instead of drawing faults (`--schedule FILE`); the rest of the run is the seed's. */
   readonly schedule?: FaultScript;
+  /** Record the run's timeline for the report's timeline page (`RunResult.timeline`). */
+  readonly timeline?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ export function seedSimulation(run: SeedRun): Simulation<Message, SimulatedNode<
       ...(run.traceSink === undefined ? {} : { traceSink: run.traceSink, traceHeader: traceHeader(run, replicationFactor, system.config ?? {}) }),
       ...(run.fullChecks === true ? { fullChecks: true } : {}),
       ...(run.schedule === undefined ? {} : { schedule: run.schedule }),
+      ...(run.timeline === true ? { timeline: true } : {}),
     },
     system,
   );

@@ -28,6 +28,7 @@ import { buildFaultInjector, type FaultScript } from './fault-injector.ts';
 import { History, type HistoryEntry } from './history.ts';
 import type { RunResult, Verdict, Violation } from './run-result.ts';
 import { RUN_EVENTS_KEPT, explainSafely, headerAnnotation, violationAnnotation } from './run-annotations.ts';
+import { TimelineRecorder, type SystemTimeline } from './run-timeline.ts';
 import type { ClusterView, DataDamage, DataFault, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -61,6 +62,11 @@ export interface SimulationOptions {
    * violations at the same times (`checks-incremental.test.ts`), this one far slower.
    */
   readonly fullChecks?: boolean;
+  /**
+   * Record a timeline for the report (`--report`, `RunResult.timeline`): node status changes,
+   * completed operations and the system's own rows. Outside the digest; off in sweeps' passing seeds.
+   */
+  readonly timeline?: boolean;
 }
 
 /**
@@ -188,6 +194,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly runEvents = new BoundedRing<TraceEntry>(RUN_EVENTS_KEPT);
   /** `ClusterView.note`, while a trace is written. */
   private readonly note: ((node: string, name: string, value: number, detail: string) => void) | undefined;
+  /** Present when the run records a timeline (`SimulationOptions.timeline`). */
+  private readonly timeline: TimelineRecorder | undefined;
 
   constructor(
     private readonly options: SimulationOptions,
@@ -201,6 +209,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.note = this.trace.annotating ? (node, name, value, detail) => this.trace.annotate({ atMs: this.currentMs, kind: 'state', node, peer: '', name, value, detail }) : undefined;
     this.streams = new RandomStreams(options.seed);
     this.history = new History(options.historyLimit);
+    this.timeline = options.timeline === true ? new TimelineRecorder() : undefined;
     this.nodeIds = [...system.servers, ...system.clients];
     assert(new Set(this.nodeIds).size === this.nodeIds.length, 'node ids must be unique');
     const networkRandom = this.streams.stream('network');
@@ -500,6 +509,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     });
     const hosted: HostedNode<N, M> = { id, isServer, status: 'stopped', incarnation: 0, lastStop: 'none', node: undefined, disk, damage: [], timers: new Map(), timerGeneration: 0, paused: false, held: [] };
     this.hosted.push(hosted);
+    this.timeline?.addNode(id, isServer);
     this.nodeViews.push({ id, status: hosted.status, node: hosted.node, incarnation: hosted.incarnation, lastStop: hosted.lastStop, disk: hosted.disk, damage: hosted.damage });
     this.byId.set(id, hosted);
   }
@@ -592,6 +602,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     const entry = this.history.append(atMs, node, record);
     this.invariants.observeHistory(entry);
     for (const observer of this.historyObservers) observer(entry);
+    this.timeline?.history(entry);
     const detail = `${record.type} ${record.f} ${JSON.stringify(record.value) ?? 'null'}`;
     this.trace.record({ atMs, kind: 'history', node, peer: '', name: record.process, value: entry.index, detail });
   }
@@ -613,6 +624,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     assert(hosted.status !== 'running', `start of ${id}, which is already running`);
     hosted.incarnation++;
     hosted.status = 'running';
+    this.timeline?.status(id, this.currentMs, 'running');
     hosted.timers.clear();
     // A new process opens new connections: whatever killed the old ones (a silent death its peers
     // have not noticed yet) does not stop it from talking at once.
@@ -671,6 +683,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.trace.record({ atMs: this.currentMs, kind: 'node', node: id, peer: '', name: 'replace-disk', value: hosted.incarnation, detail: '' });
     this.observeTransition('node-process', id, 'replace-disk', 'stopped');
     hosted.status = 'stopped';
+    this.timeline?.status(id, this.currentMs, 'stopped');
   }
 
   pause(id: NodeId): void {
@@ -778,6 +791,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.trace.record({ atMs: this.currentMs, kind: 'node', node: hosted.id, peer: '', name: event, value: hosted.incarnation, detail: '' });
     this.observeTransition('node-process', hosted.id, event, status);
     hosted.status = status;
+    this.timeline?.status(hosted.id, this.currentMs, status);
     hosted.node = undefined;
     hosted.timers.clear();
     hosted.paused = false;
@@ -885,6 +899,17 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       ...base,
       ...(crash === undefined ? {} : { crash }),
       ...(liveness === undefined ? {} : { liveness }),
+      ...(this.timeline === undefined ? {} : { timeline: this.timeline.build(this.currentMs, this.systemTimeline()) }),
     };
+  }
+
+  /** The system's timeline rows, or none when it has none or fails to build them (the report still shows the rest). */
+  private systemTimeline(): SystemTimeline | undefined {
+    if (this.system.timeline === undefined) return undefined;
+    try {
+      return this.system.timeline(this.view());
+    } catch {
+      return undefined;
+    }
   }
 }

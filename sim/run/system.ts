@@ -4,6 +4,7 @@ import type { TraceEntry } from '../core/trace.ts';
 import type { Explanation, HistoryIndexDefinition, InvariantDefinition } from '../invariants/invariant.ts';
 import type { FaultKind } from '../nemesis/fault-kind.ts';
 import type { Violation } from './run-result.ts';
+import type { SystemTimeline } from './run-timeline.ts';
 
 /** A node's process as the simulator sees it. */
 export type ProcessStatus = 'stopped' | 'running' | 'crashed' | 'powered-off';
@@ -191,6 +192,13 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    * "explanation with every failure"). Called for a few claims per run, never on the hot path.
    */
   explain?(violation: Violation, view: View, context: ExplainContext): Explanation | undefined;
+  /**
+   * The system's rows of the run's timeline page (`--report`): for Kafka, per partition the
+   * leader and ISR as bands and the high watermark as a line. Called once, at the end of a run
+   * that records a timeline (`SimulationOptions.timeline`); it must stay bounded
+   * (`TIMELINE_POINTS_KEPT`).
+   */
+  timeline?(view: View): SystemTimeline;
   /** A one-line summary of a message for the trace (`--trace`), e.g. `ProduceRequest t-0 acks=-1 3 records`. */
   summarizeMessage?(message: M): string | undefined;
   /** Kafka config overrides and variants in force, as the report shows them. */
