@@ -16,10 +16,11 @@ import {
  * come from run results and may hold any character. The output is a pure function of the
  * report (no date, no clock), so the same report always renders to the same bytes.
  */
-export function renderHtmlReport(report: CoverageReport): string {
+export function renderHtmlReport(report: CoverageReport, timelines: readonly TimelineLink[] = []): string {
   const title = `refka coverage: ${report.system === '' ? '(no runs)' : report.system}`;
   const sections = [
     renderHeader(report),
+    renderTimelineLinks(timelines),
     renderInvariants(report.invariants),
     renderMachines(report.machines),
     renderFaults(report),
@@ -40,6 +41,19 @@ export function renderHtmlReport(report: CoverageReport): string {
     '</html>',
     '',
   ].join('\n');
+}
+
+/** A run's timeline page written beside the report (`write-report.ts`). */
+export interface TimelineLink {
+  readonly seed: number;
+  readonly verdict: Verdict;
+  readonly file: string;
+}
+
+function renderTimelineLinks(timelines: readonly TimelineLink[]): string {
+  if (timelines.length === 0) return '';
+  const items = timelines.map((link) => `<li><a href="${escapeHtml(link.file)}">seed ${link.seed}</a> ${verdictBadge(link.verdict)}</li>`);
+  return `<h2>Timelines</h2>\n<ul class="timelines">${items.join('')}</ul>`;
 }
 
 /** Escapes the five characters that matter in HTML text and in quoted attribute values. */

@@ -2,10 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../run/run-result.ts';
 import { buildCoverageReport, type CoverageReport } from './coverage-report.ts';
-import { renderHtmlReport } from './html-report.ts';
+import { renderHtmlReport, type TimelineLink } from './html-report.ts';
+import { renderTimelinePage } from './timeline-svg.ts';
 
 /** The files `--report DIR` writes, relative to DIR. */
-export const REPORT_FILES = { json: 'coverage.json', html: 'index.html' } as const;
+export const REPORT_FILES = { json: 'coverage.json', html: 'index.html', timeline: 'timeline.html' } as const;
+
+/** A sweep's failing seed's timeline page, relative to DIR. */
+export function seedTimelineFile(seed: number): string {
+  return `seed-${seed}.html`;
+}
 
 /** The exact bytes of `coverage.json`: two-space indented JSON and a trailing newline. */
 export function serializeCoverageReport(report: CoverageReport): string {
@@ -13,17 +19,28 @@ export function serializeCoverageReport(report: CoverageReport): string {
 }
 
 /**
- * Writes the report of `results` into `dir` (created if missing): `coverage.json` and
- * `index.html`, replacing earlier ones. It runs after the simulation, never inside it, so it may
- * use the file system synchronously.
+ * Writes the report of `results` into `dir` (created if missing): `coverage.json`, `index.html`
+ * and, for each result that carries a timeline (`RunResult.timeline`), its timeline page:
+ * `timeline.html` for a single run, `seed-N.html` for the seeds of a sweep (the CLI keeps the
+ * timelines of a sweep's failing seeds only), linked from `index.html`. Earlier files are
+ * replaced. It runs after the simulation, never inside it, so it may use the file system
+ * synchronously.
  */
 export function writeReport(dir: string, results: readonly RunResult[]): void {
-  writeCoverageReport(dir, buildCoverageReport(results));
+  mkdirSync(dir, { recursive: true });
+  const links: TimelineLink[] = [];
+  for (const result of results) {
+    if (result.timeline === undefined) continue;
+    const file = results.length === 1 ? REPORT_FILES.timeline : seedTimelineFile(result.seed);
+    writeFileSync(join(dir, file), renderTimelinePage(result), 'utf8');
+    links.push({ seed: result.seed, verdict: result.verdict, file });
+  }
+  writeCoverageReport(dir, buildCoverageReport(results), links);
 }
 
-/** Writes an already built (or merged, `merge-reports.ts`) report into `dir`. */
-export function writeCoverageReport(dir: string, report: CoverageReport): void {
+/** Writes an already built (or merged, `merge-reports.ts`) report into `dir`, linking the timeline pages `links`. */
+export function writeCoverageReport(dir: string, report: CoverageReport, links: readonly TimelineLink[] = []): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, REPORT_FILES.json), serializeCoverageReport(report), 'utf8');
-  writeFileSync(join(dir, REPORT_FILES.html), renderHtmlReport(report), 'utf8');
+  writeFileSync(join(dir, REPORT_FILES.html), renderHtmlReport(report, links), 'utf8');
 }
