@@ -1,4 +1,5 @@
 import { TIMELINE_POINTS_KEPT, capSeries, type SystemTimeline, type TimelineBand, type TimelineRow } from '../run/run-timeline.ts';
+import { brokerNodeId } from '../../impl/protocol/messages.ts';
 import { brokerList, type StateTimeline } from './state-timeline.ts';
 
 /**
@@ -21,7 +22,7 @@ export function kafkaTimeline(timeline: StateTimeline, endMs: number): SystemTim
     bands.push({ fromMs: change.atMs, label, key: change.fenced ? -1 : change.brokerId });
   }
   for (const brokerId of [...brokerBands.keys()].sort((a, b) => a - b)) {
-    rows.push({ name: `broker ${brokerId} registration`, bands: brokerBands.get(brokerId) ?? [], dropped: 0 });
+    rows.push({ name: `broker ${brokerId} registration`, bands: brokerBands.get(brokerId) ?? [], node: brokerNodeId(brokerId), dropped: 0 });
   }
   for (const partition of timeline.partitionNames()) {
     const { changes, dropped } = timeline.history(partition);

@@ -18,7 +18,7 @@ const timeline: RunTimeline = {
     { node: 'producer-0', server: false, spans: [{ fromMs: 0, status: 'running' }] },
   ],
   rows: [
-    { name: 'broker 0 registration', bands: [{ fromMs: 100, label: 'unfenced (broker epoch 0)', key: 0 }, { fromMs: 3_100, label: 'fenced (broker epoch 0)', key: -1 }], dropped: 0 },
+    { name: 'broker 0 registration', node: 'broker-0', bands: [{ fromMs: 100, label: 'unfenced (broker epoch 0)', key: 0 }, { fromMs: 3_100, label: 'fenced (broker epoch 0)', key: -1 }], dropped: 0 },
     { name: 't-0', bands: [{ fromMs: 200, label: 'leader 0, epoch 0, ISR 0,1', key: 0 }, { fromMs: 3_200, label: 'leader 1, epoch 1, ISR 1', key: 1 }], series: { label: 'high watermark (leader)', points: [[300, 0], [1_000, 12], [4_000, 20]] }, dropped: 2 },
   ],
   ops: [
@@ -60,6 +60,9 @@ describe('timeline page', () => {
     // The partition cuts broker-0 and broker-1 off: a hatched strip on each lane.
     expect(broker0).toContain('class="cut"');
     expect(page.match(/class="cut"/g)?.length).toBe(2);
+    // Fenced from 3100 ms (the registration row's key -1 band) is marked on broker-0's lane.
+    expect(broker0).toContain('<rect class="mark" x="546.5" y="');
+    expect(broker0).toContain('<title>broker 0 registration: fenced (broker epoch 0) from 3100 ms to 10000 ms</title>');
   });
 
   it('draws faults as labelled bars, not what was held back', () => {

@@ -7,7 +7,7 @@ import { escapeHtml } from './html-report.ts';
 /**
  * Renders one run's timeline (`RunResult.timeline`) as a self-contained HTML page with an inline
  * SVG, Jepsen-style: a time axis, a lane per node (its process running or down, and the network
- * partitions that cut it off), the faults as labelled bars, the system's rows (for Kafka: per
+ * partitions that cut it off, and what the system marks on it: for Kafka, fenced), the faults as labelled bars, the system's rows (for Kafka: per
  * partition the leader and ISR as bands and the high watermark as a line; per broker its
  * registration, fenced or not), the clients' operations as segments from invoke to completion
  * coloured ok / fail / info, and each violation as a red vertical line whose `<title>` holds the
@@ -68,7 +68,7 @@ export function renderTimelineSvg(timeline: RunTimeline, schedule: readonly Sche
   parts.push(sectionTitle('Nodes', y));
   y += 6;
   for (const lane of timeline.nodes) {
-    parts.push(nodeLane(lane, faults, endMs, x, y));
+    parts.push(nodeLane(lane, faults, timeline.rows.filter((row) => row.node === lane.node), endMs, x, y));
     y += LANE + 2;
   }
 
@@ -188,7 +188,7 @@ function describeFault(entry: FaultEntry): string {
   }
 }
 
-function nodeLane(lane: NodeLane, faults: readonly FaultEntry[], endMs: number, x: (ms: number) => number, y: number): string {
+function nodeLane(lane: NodeLane, faults: readonly FaultEntry[], rows: readonly TimelineRow[], endMs: number, x: (ms: number) => number, y: number): string {
   const rects = lane.spans.map((span, index) => {
     const toMs = lane.spans[index + 1]?.fromMs ?? endMs;
     const from = x(span.fromMs);
@@ -199,7 +199,14 @@ function nodeLane(lane: NodeLane, faults: readonly FaultEntry[], endMs: number, 
     const from = x(entry.at);
     return `<rect class="cut" x="${num(from)}" y="${y + LANE - 6}" width="${num(Math.max(1, x(faultEnd(entry, endMs)) - from))}" height="6" fill="url(#hatch)"><title>${escapeHtml(describeFault(entry))}</title></rect>`;
   });
-  return `<g class="lane node" data-node="${escapeHtml(lane.node)}" data-server="${lane.server}">${label(lane.node, y, LANE)}${rects.join('')}${cut.join('')}</g>`;
+  // The system's "no" states of this node (Kafka: fenced by the controller) as a strip on top.
+  const marks = rows.flatMap((row) => row.bands.flatMap((band, index) => {
+    if (band.key >= 0) return [];
+    const from = x(band.fromMs);
+    const toMs = row.bands[index + 1]?.fromMs ?? endMs;
+    return [`<rect class="mark" x="${num(from)}" y="${y}" width="${num(Math.max(1, x(toMs) - from))}" height="6" fill="url(#hatch)"><title>${escapeHtml(`${row.name}: ${band.label} from ${band.fromMs} ms to ${toMs} ms`)}</title></rect>`];
+  }));
+  return `<g class="lane node" data-node="${escapeHtml(lane.node)}" data-server="${lane.server}">${label(lane.node, y, LANE)}${rects.join('')}${cut.join('')}${marks.join('')}</g>`;
 }
 
 /** Faults laid into tracks so that no two bars overlap, each in the first track with room. */

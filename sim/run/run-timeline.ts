@@ -49,6 +49,11 @@ export interface TimelineRow {
   readonly name: string;
   readonly bands: readonly TimelineBand[];
   readonly series?: TimelineSeries;
+  /**
+   * The node the row is about, when it is about one (a broker's registration): its bands with key
+   * -1 (e.g. fenced) are drawn on that node's lane too, beside up and down.
+   */
+  readonly node?: NodeId;
   /** Changes older than what the system kept (its bounded history), so not drawn. */
   readonly dropped: number;
 }
