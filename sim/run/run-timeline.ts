@@ -7,7 +7,7 @@ import type { ProcessStatus } from './system.ts';
  * node's process up and down, the system's own rows (for Kafka: per partition the leader and ISR
  * as bands, the high watermark as a line) and the clients' operations. Built only when asked
  * (`SimulationOptions.timeline`), and bounded by the caps below, so that a 60 s run's page stays
- * a few hundred kilobytes whatever the workload did.
+ * about half a megabyte whatever the workload did.
  */
 export interface RunTimeline {
   readonly endMs: number;
