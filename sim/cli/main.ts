@@ -144,7 +144,7 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
       else io.stdout(text);
     }
     if (command.reportDir !== undefined) {
-      const problem = tryWriteReport(command.reportDir, results);
+      const problem = tryWriteReport(command.reportDir, results, sweep);
       if (problem !== undefined) {
         io.stderr(`refka sim: --report: ${problem}\n`);
         return EXIT_CODES.usage;
@@ -209,9 +209,9 @@ function prepareReportDir(dir: string): string | undefined {
   }
 }
 
-function tryWriteReport(dir: string, results: readonly RunResult[]): string | undefined {
+function tryWriteReport(dir: string, results: readonly RunResult[], sweep: boolean): string | undefined {
   try {
-    writeReport(dir, results);
+    writeReport(dir, results, sweep);
     return undefined;
   } catch (error) {
     return fileProblem(dir, error);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,22 @@ describe('merging shard reports', () => {
     expect(out).toMatch(/^merged 2 reports \(5 seeds, worst verdict pass\)/);
     for (const file of ['coverage.json', 'index.html']) {
       expect(readFileSync(join(scratch, 'merged', file), 'utf8')).toBe(readFileSync(join(scratch, 'whole', file), 'utf8'));
+    }
+  });
+
+  it('carries the failing seeds\' timeline pages, so a failing sweep merges to its whole report too', async () => {
+    const io = { chooseSeed: () => 1, stdout: () => undefined, stderr: () => undefined, stderrIsTty: false, cores: 2, pool: workerSweepPool };
+    const args = ['--seeds', '1..3', '--duration', '10s', '--variant', 'pre-kip-101', '--no-groups'];
+    await main([...args, '--report', join(scratch, 'failing-whole')], io);
+    for (const index of [0, 1]) await main([...args, '--shard', `${index}/2`, '--report', join(scratch, `failing-shard-${index}`)], io);
+    const code = reportMain(['merge', '--report', join(scratch, 'failing-merged'), join(scratch, 'failing-shard-0'), join(scratch, 'failing-shard-1')], { stdout: () => undefined, stderr: () => undefined });
+    expect(code).toBe(0);
+    const pages = readdirSync(join(scratch, 'failing-whole')).filter((file) => file.startsWith('seed-')).sort();
+    // Seeds 1 and 2 fail under pre-kip-101 at 10 s: each has its page, in both reports.
+    expect(pages).toEqual(['seed-1.html', 'seed-2.html']);
+    expect(readdirSync(join(scratch, 'failing-merged')).filter((file) => file.startsWith('seed-')).sort()).toEqual(pages);
+    for (const file of ['coverage.json', 'index.html', ...pages]) {
+      expect(readFileSync(join(scratch, 'failing-merged', file), 'utf8')).toBe(readFileSync(join(scratch, 'failing-whole', file), 'utf8'));
     }
   });
 

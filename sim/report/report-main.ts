@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT_CODES } from '../run/run-result.ts';
 import type { CoverageReport } from './coverage-report.ts';
 import { MergeError, mergeCoverageReports } from './merge-reports.ts';
-import { REPORT_FILES, writeCoverageReport } from './write-report.ts';
+import { REPORT_FILES, seedTimelineFile, writeCoverageReport } from './write-report.ts';
+import type { TimelineLink } from './html-report.ts';
 
 export const REPORT_USAGE = `Usage: npm run report -- merge --report OUT SHARD_DIR...
 
@@ -56,7 +57,19 @@ export function reportMain(argv: readonly string[], io: ReportIo): number {
     throw error;
   }
   try {
-    writeCoverageReport(out, merged);
+    // A sweep's report links the timeline page of each failing seed (`seed-N.html`); each shard
+    // wrote its own seeds' pages, which are copied beside the merged report and linked in seed
+    // order, as the whole sweep's report links them.
+    mkdirSync(out, { recursive: true });
+    const links: TimelineLink[] = [];
+    for (const failure of merged.failures) {
+      const file = seedTimelineFile(failure.seed);
+      const from = dirs.map((dir) => join(dir, file)).find((path) => existsSync(path));
+      if (from === undefined) continue;
+      copyFileSync(from, join(out, file));
+      links.push({ seed: failure.seed, verdict: failure.verdict, file });
+    }
+    writeCoverageReport(out, merged, links);
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'error';
     return usage(io, `--report: cannot write ${JSON.stringify(out)} (${code})`);

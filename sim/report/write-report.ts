@@ -21,17 +21,19 @@ export function serializeCoverageReport(report: CoverageReport): string {
 /**
  * Writes the report of `results` into `dir` (created if missing): `coverage.json`, `index.html`
  * and, for each result that carries a timeline (`RunResult.timeline`), its timeline page:
- * `timeline.html` for a single run, `seed-N.html` for the seeds of a sweep (the CLI keeps the
+ * `timeline.html` for a single run, `seed-N.html` for the seeds of a sweep (`sweep`, a shard included) (the CLI keeps the
  * timelines of a sweep's failing seeds only), linked from `index.html`. Earlier files are
  * replaced. It runs after the simulation, never inside it, so it may use the file system
  * synchronously.
  */
-export function writeReport(dir: string, results: readonly RunResult[]): void {
+export function writeReport(dir: string, results: readonly RunResult[], sweep: boolean = results.length !== 1): void {
   mkdirSync(dir, { recursive: true });
   const links: TimelineLink[] = [];
   for (const result of results) {
     if (result.timeline === undefined) continue;
-    const file = results.length === 1 ? REPORT_FILES.timeline : seedTimelineFile(result.seed);
+    // A sweep's pages are named by seed, even when its slice (a --shard) ran one seed: the merge
+    // of the shards' reports finds them by that name.
+    const file = sweep ? seedTimelineFile(result.seed) : REPORT_FILES.timeline;
     writeFileSync(join(dir, file), renderTimelinePage(result), 'utf8');
     links.push({ seed: result.seed, verdict: result.verdict, file });
   }
