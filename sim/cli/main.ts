@@ -3,7 +3,6 @@ import { writeReport } from '../report/write-report.ts';
 import { EXIT_CODES, worseVerdict, type RunResult, type Verdict } from '../run/run-result.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
 import { InOrder } from '../run/worker-pool.ts';
-import { toVariantNames } from '../../impl/variants/variant-registry.ts';
 import { parseSimArgs, reproCommand, shellQuote, type SimCommand } from './args.ts';
 import type { FaultScript } from '../run/fault-injector.ts';
 import { loadSchedule, openScheduleOutput, writeScheduleOutput } from './schedule-io.ts';
@@ -11,6 +10,7 @@ import { fileProblem, openTraceSink, type FileTraceSink } from './file-output.ts
 import { formatRun, formatSweepLine, runJson } from './format.ts';
 import { scenarioMain } from './scenario-main.ts';
 import { shrinkFailures } from './shrink-command.ts';
+import { seedRunOf } from '../scenario/seed-run-step.ts';
 import { SweepSummary } from './sweep-summary.ts';
 
 export interface CliIo {
@@ -176,21 +176,11 @@ export function main(argv: readonly string[], io: CliIo, runner: (run: SeedRun) 
 
 function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefined, replay?: { readonly file: string; readonly script: FaultScript }): SeedRun {
   return {
+    ...seedRunOf(command, seed),
     ...(replay === undefined ? {} : { schedule: replay.script }),
-    seed,
-    durationMs: command.durationMs,
-    brokers: command.brokers,
-    partitions: command.partitions,
-    replicationFactor: command.replicationFactor,
-    faults: command.faults,
-    config: command.runConfig,
-    variants: toVariantNames(command.variants),
     repro: replay === undefined ? reproCommand(command, seed) : `npm run sim -- --schedule ${shellQuote(replay.file)}`,
     ...(sink === undefined ? {} : { traceSink: sink }),
     ...(command.fullChecks === true ? { fullChecks: true } : {}),
-    groups: command.groups,
-    // Recorded for every seed, as which will fail is not known before it runs.
-    ...(command.reportDir === undefined ? {} : { timeline: true }),
   };
 }
 

@@ -57,7 +57,8 @@ export function parseSeedRunStep(args: string, input: readonly string[]): SeedRu
   return { command, entries };
 }
 
-export function seedRunOf(command: SimCommand, seed: number, entries: readonly ScheduleEntry[]): SeedRun {
+/** The run `command` names for `seed`; with `entries`, playing them instead of drawing faults. */
+export function seedRunOf(command: SimCommand, seed: number, entries?: readonly ScheduleEntry[]): SeedRun {
   return {
     seed,
     durationMs: command.durationMs,
@@ -69,7 +70,7 @@ export function seedRunOf(command: SimCommand, seed: number, entries: readonly S
     variants: toVariantNames(command.variants),
     repro: `seed-run ${reproArgs(command, seed).join(' ')}`,
     groups: command.groups,
-    schedule: { entries, plan: 'a seed-run step' },
+    ...(entries === undefined ? {} : { schedule: { entries, plan: 'a seed-run step' } }),
   };
 }
 
