@@ -31,7 +31,7 @@ export function shrinkFailures(command: SimCommand, failing: readonly { readonly
   }
   for (const { seed, run } of failing) {
     out(`shrink of seed ${seed}\n`);
-    const outcome = shrinkSeed({ ...run, traceSink: undefined } as SeedRun, undefined, (line) => out(`  ${line}\n`));
+    const outcome = shrinkSeed(run, undefined, (line) => out(`  ${line}\n`));
     if (typeof outcome === 'string') {
       out(`  ${outcome}\n`);
       continue;
