@@ -181,6 +181,8 @@ function seedRun(command: SimCommand, seed: number, sink: FileTraceSink | undefi
     repro: replay === undefined ? reproCommand(command, seed) : `npm run sim -- --schedule ${shellQuote(replay.file)}`,
     ...(sink === undefined ? {} : { traceSink: sink }),
     ...(command.fullChecks === true ? { fullChecks: true } : {}),
+    // Recorded for every seed, as which will fail is not known before it runs.
+    ...(command.reportDir === undefined ? {} : { timeline: true }),
   };
 }
 
