@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/fault-kind.ts';
 import type { InvariantStats, MachineCoverage, RunResult } from '../run/run-result.ts';
-import { buildCoverageReport, MAX_FAILURES_LISTED, MAX_SEEDS_LISTED, type CoverageReport } from './coverage-report.ts';
+import { buildCoverageReport, MAX_FAILURES_LISTED, MAX_RUNS_LISTED, MAX_SEEDS_LISTED, type CoverageReport } from './coverage-report.ts';
 import { escapeHtml, renderHtmlReport } from './html-report.ts';
 import { REPORT_FILES, serializeCoverageReport, writeReport } from './write-report.ts';
 
@@ -190,6 +190,38 @@ describe('buildCoverageReport', () => {
     expect(torn).toMatchObject({ status: 'seen', runsChecked: 1, timesHit: 3, runsHit: 1 });
   });
 
+  it('lists the seeds that hit a sometimes claim, and none for the other kinds', () => {
+    const report = buildCoverageReport(fixture());
+    expect(invariant(report, 'torn-write-recovered').hitSeeds).toEqual([7]);
+    expect(invariant(report, 'acked-write-survives').hitSeeds).toEqual([]);
+    expect(renderHtmlReport(report)).toMatch(/<td class="num">3<div class="small">seed 7<\/div><\/td>/);
+  });
+
+  it('gives each run a row: verdict, the faults that happened, the claims that applied, the sometimes claims seen', () => {
+    const report = buildCoverageReport(fixture());
+    expect(report.runs.map((row) => row.seed)).toEqual([3, 7, 11]);
+    expect(report.runs[1]).toEqual({
+      seed: 7,
+      verdict: 'pass',
+      faults: [
+        { kind: 'crash', count: 2 },
+        { kind: 'partition', count: 1 },
+      ].sort((a, b) => FAULT_KINDS.indexOf(a.kind as FaultKind) - FAULT_KINDS.indexOf(b.kind as FaultKind)),
+      faultPlan: 'crash,partition',
+      claimsApplied: 4,
+      claims: 5,
+      claimsNotApplied: ['unclean-election-loses-data'],
+      sometimesSeen: ['torn-write-recovered'],
+    });
+    // Seed 3 had the same sometimes claim applicable but never saw it; seed 11 crashed with one claim reported.
+    expect(report.runs[0]?.sometimesSeen).toEqual([]);
+    expect(report.runs[2]).toMatchObject({ verdict: 'crash', faults: [], claimsApplied: 1, claims: 1 });
+    const html = renderHtmlReport(report, [{ seed: 3, verdict: 'safety', file: 'seed-3.html' }]);
+    expect(html).toContain('<h2>Runs</h2>');
+    expect(html).toContain('<td>4 of 5<details><summary>1 did not apply</summary><code>unclean-election-loses-data</code></details></td>');
+    expect(html).toContain('<a href="seed-3.html">timeline</a>');
+  });
+
   it('marks a sometimes invariant never-seen when no run hit it', () => {
     const runs = fixture().map((result) => ({
       ...result,
@@ -312,6 +344,8 @@ describe('buildCoverageReport', () => {
     expect(report.seeds.list.slice(0, 3)).toEqual([1, 2, 3]);
     expect(report.seeds.truncated).toBe(true);
     expect(report.failures).toHaveLength(MAX_FAILURES_LISTED);
+    expect(report.runs).toHaveLength(MAX_RUNS_LISTED);
+    expect(renderHtmlReport(report)).toContain(`The first ${MAX_RUNS_LISTED} of ${MAX_SEEDS_LISTED + 5} runs`);
     const seeds = report.failures.map((failure) => failure.seed);
     expect(seeds).toEqual([...seeds].sort((a, b) => a - b));
   });

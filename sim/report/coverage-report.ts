@@ -15,7 +15,7 @@ import { VERDICT_SEVERITY, worseVerdict, type RunResult, type Verdict } from '..
  * on the machine's locale.
  */
 export interface CoverageReport {
-  /** Version of this JSON shape; bumped when a field changes meaning or is removed. */
+  /** Version of this JSON shape; bumped when a field is added, changes meaning or is removed (a merge refuses other versions). 2 added `runs` and `hitSeeds`. */
   readonly format: typeof COVERAGE_REPORT_FORMAT;
   /** The system under test. Runs of several systems are listed sorted and joined with `, `. */
   readonly system: string;
@@ -37,9 +37,15 @@ export interface CoverageReport {
    * The total number of failed runs is `seeds.count - verdicts.pass`.
    */
   readonly failures: readonly FailureSummary[];
+  /**
+   * One row per run, in seed order, the first {@link MAX_RUNS_LISTED}: what happened to each seed
+   * (its verdict, the faults that actually happened, which claims applied, which `sometimes`
+   * claims it hit).
+   */
+  readonly runs: readonly RunRow[];
 }
 
-export const COVERAGE_REPORT_FORMAT = 'refka-coverage/1';
+export const COVERAGE_REPORT_FORMAT = 'refka-coverage/2';
 
 /** Seeds listed in full up to this many; a sweep of a million seeds stays a readable file. */
 export const MAX_SEEDS_LISTED = 1000;
@@ -47,6 +53,8 @@ export const MAX_SEEDS_LISTED = 1000;
 export const MAX_VIOLATING_SEEDS_LISTED = 100;
 /** Failed runs listed. */
 export const MAX_FAILURES_LISTED = 100;
+/** Runs listed one row each (`CoverageReport.runs`). */
+export const MAX_RUNS_LISTED = 1000;
 /** Distinct not-applicable reasons listed per invariant. */
 export const MAX_REASONS_LISTED = 20;
 
@@ -92,6 +100,11 @@ export interface InvariantCoverage {
   readonly runsViolated: number;
   /** Seeds of the runs with a violation, ascending, at most {@link MAX_VIOLATING_SEEDS_LISTED}. */
   readonly violatingSeeds: readonly number[];
+  /**
+   * `sometimes`: seeds of the runs where it applies and the behaviour was seen, ascending, at most
+   * {@link MAX_VIOLATING_SEEDS_LISTED}. Empty for the other kinds, whose hits are checks that held.
+   */
+  readonly hitSeeds: readonly number[];
   /** Runs where the invariant does not apply to the configuration or faults. */
   readonly notApplicableRuns: number;
   /**
@@ -126,6 +139,23 @@ export interface MachineCoverageSummary {
   readonly rejected: number;
 }
 
+/** One run of the report (`CoverageReport.runs`). */
+export interface RunRow {
+  readonly seed: number;
+  readonly verdict: Verdict;
+  /** The faults that happened, by kind, the kinds with none left out, in `FAULT_KINDS` order. */
+  readonly faults: readonly { readonly kind: FaultKind; readonly count: number }[];
+  /** The run's fault mix, as swarm testing chose it (the plan; `faults` is what happened). */
+  readonly faultPlan: string;
+  /** How many of the run's claims applied to its configuration and faults, of how many. */
+  readonly claimsApplied: number;
+  readonly claims: number;
+  /** The claims that did not apply, sorted by name. */
+  readonly claimsNotApplied: readonly string[];
+  /** The `sometimes` claims that applied and were seen, sorted by name. */
+  readonly sometimesSeen: readonly string[];
+}
+
 export interface FailureSummary {
   readonly seed: number;
   readonly verdict: Exclude<Verdict, 'pass'>;
@@ -155,6 +185,21 @@ export function buildCoverageReport(results: readonly RunResult[]): CoverageRepo
     machines: summarizeMachines(runs),
     faults: totalFaults(runs),
     failures: summarizeFailures(runs),
+    runs: runs.slice(0, MAX_RUNS_LISTED).map(runRow),
+  };
+}
+
+function runRow(run: RunResult): RunRow {
+  const applied = run.invariants.filter((stats) => stats.applies);
+  return {
+    seed: run.seed,
+    verdict: run.verdict,
+    faults: FAULT_KINDS.filter((kind) => (run.faults[kind] ?? 0) > 0).map((kind) => ({ kind, count: run.faults[kind] ?? 0 })),
+    faultPlan: run.faultPlan,
+    claimsApplied: applied.length,
+    claims: run.invariants.length,
+    claimsNotApplied: run.invariants.filter((stats) => !stats.applies).map((stats) => stats.name).sort(compareStrings),
+    sometimesSeen: applied.filter((stats) => stats.kind === 'sometimes' && stats.hit > 0).map((stats) => stats.name).sort(compareStrings),
   };
 }
 
@@ -208,6 +253,7 @@ interface InvariantTally {
   violations: number;
   runsViolated: number;
   readonly violatingSeeds: Set<number>;
+  readonly hitSeeds: Set<number>;
   notApplicableRuns: number;
   readonly reasons: Map<string, Set<number>>;
   ignoredViolations: number;
@@ -236,6 +282,7 @@ function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
           violations: 0,
           runsViolated: 0,
           violatingSeeds: new Set(),
+          hitSeeds: new Set(),
           notApplicableRuns: 0,
           reasons: new Map(),
           ignoredViolations: 0,
@@ -259,7 +306,10 @@ function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
       if (stats.checked > 0) tally.runsChecked++;
       tally.timesChecked += stats.checked;
       tally.timesHit += stats.hit;
-      if (stats.hit > 0) tally.runsHit++;
+      if (stats.hit > 0) {
+        tally.runsHit++;
+        if (stats.kind === 'sometimes') tally.hitSeeds.add(run.seed);
+      }
       tally.violations += stats.violations;
       if (stats.violations > 0) {
         tally.runsViolated++;
@@ -282,6 +332,7 @@ function summarizeInvariants(runs: readonly RunResult[]): InvariantCoverage[] {
       violations: tally.violations,
       runsViolated: tally.runsViolated,
       violatingSeeds: sortedDistinctNumbers(tally.violatingSeeds).slice(0, MAX_VIOLATING_SEEDS_LISTED),
+      hitSeeds: sortedDistinctNumbers(tally.hitSeeds).slice(0, MAX_VIOLATING_SEEDS_LISTED),
       notApplicableRuns: tally.notApplicableRuns,
       notApplicableReasons: sortedDistinct(tally.reasons.keys()).slice(0, MAX_REASONS_LISTED).map((reason) => {
         const seeds = tally.reasons.get(reason) as Set<number>;

@@ -2,6 +2,7 @@ import { FAULT_KINDS } from '../nemesis/fault-kind.ts';
 import type { Verdict } from '../run/run-result.ts';
 import {
   MAX_FAILURES_LISTED,
+  MAX_RUNS_LISTED,
   type CoverageReport,
   type InvariantCoverage,
   type InvariantStatus,
@@ -25,6 +26,7 @@ export function renderHtmlReport(report: CoverageReport, timelines: readonly Tim
     renderMachines(report.machines),
     renderFaults(report),
     renderFailures(report),
+    renderRuns(report, timelines),
   ];
   return [
     '<!DOCTYPE html>',
@@ -87,6 +89,11 @@ code.repro { user-select: all; background: #f6f8fa; padding: .1rem .3rem; border
 .verdicts span { margin-right: .5rem; }
 .bar { display: inline-block; width: 12rem; height: .8rem; background: #eaeef2; border-radius: .4rem; overflow: hidden; vertical-align: middle; margin-right: .5rem; }
 .bar > span { display: block; height: 100%; background: #2da44e; }
+td { overflow-wrap: break-word; }
+td.claim { min-width: 14rem; }
+.source { font-style: italic; overflow-wrap: anywhere; }
+details > summary { cursor: pointer; color: #57606a; font-size: 13px; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 ul.missed { margin: .25rem 0 .5rem; padding-left: 1.25rem; columns: 2; }
 `;
 
@@ -107,7 +114,12 @@ function renderHeader(report: CoverageReport): string {
           (seeds.truncated ? ` (first ${seeds.list.length} listed in coverage.json)` : '');
   return [
     '<header>',
-    `<h1>refka coverage report: ${escapeHtml(report.system === '' ? '(no runs)' : report.system)}</h1>`,
+    // A swarm sweep draws a configuration per seed, so a sweep can have many systems: the title
+    // names one, and lists several in a fold rather than as a paragraph-long heading.
+    report.systems.length <= 1
+      ? `<h1>refka coverage report: ${escapeHtml(report.system === '' ? '(no runs)' : report.system)}</h1>`
+      : `<h1>refka coverage report: ${report.systems.length} configurations</h1>\n` +
+        `<details><summary>the configurations</summary><ul>${report.systems.map((system) => `<li>${escapeHtml(system)}</li>`).join('')}</ul></details>`,
     `<p class="meta">${seeds.count} ${seeds.count === 1 ? 'run' : 'runs'}; seeds ${escapeHtml(seedText)}. ` +
       `Worst verdict: ${verdictBadge(report.worstVerdict)}</p>`,
     `<p class="verdicts">${verdicts}</p>`,
@@ -144,6 +156,11 @@ function renderInvariants(invariants: readonly InvariantCoverage[]): string {
         ? '0'
         : `${invariant.violations}<div class="small">${invariant.violatingSeeds.length === 1 ? 'seed' : 'seeds'} ` +
           `${escapeHtml(seeds + more)}</div>`;
+    const hitSeeds =
+      invariant.hitSeeds.length === 0
+        ? ''
+        : `<div class="small">${invariant.hitSeeds.length === 1 ? 'seed' : 'seeds'} ${escapeHtml(invariant.hitSeeds.join(', '))}` +
+          `${invariant.hitSeeds.length < invariant.runsHit ? ` (${invariant.runsHit} runs in all)` : ''}</div>`;
     const excused = invariant.excused === 0 ? '' : `<div class="small">${invariant.excused} excused in ${invariant.runsExcused} ${invariant.runsExcused === 1 ? 'run' : 'runs'} (faults named per finding in --json)</div>`;
     const notApplicable =
       invariant.notApplicableRuns === 0
@@ -155,13 +172,13 @@ function renderInvariants(invariants: readonly InvariantCoverage[]): string {
             : `<div class="small">${invariant.ignoredViolations} violations ignored there</div>`);
     return [
       '<tr>',
-      `<td><code>${escapeHtml(invariant.name)}</code><div class="statement">${escapeHtml(invariant.statement)}</div></td>`,
+      `<td class="claim"><code>${escapeHtml(invariant.name)}</code><div class="statement">${escapeHtml(invariant.statement)}</div>` +
+        `<div class="small source">${escapeHtml(invariant.source)}</div></td>`,
       `<td>${escapeHtml(invariant.kind)}</td>`,
-      `<td class="small">${escapeHtml(invariant.source)}</td>`,
       `<td>${badge(STATUS_CLASS[invariant.status], invariant.status)}</td>`,
       `<td class="num">${invariant.runsChecked}</td>`,
       `<td class="num">${invariant.timesChecked}</td>`,
-      `<td class="num">${invariant.timesHit}</td>`,
+      `<td class="num">${invariant.timesHit}${hitSeeds}</td>`,
       `<td class="num">${violations}${excused}</td>`,
       `<td class="num">${notApplicable}</td>`,
       '</tr>',
@@ -172,7 +189,7 @@ function renderInvariants(invariants: readonly InvariantCoverage[]): string {
     '<p class="small">Counts cover the runs where each invariant applies. For <code>sometimes</code> ' +
       'invariants "hit" means the behaviour was seen; for the others it means a check held.</p>',
     '<table>',
-    '<thead><tr><th>Invariant</th><th>Kind</th><th>Source</th><th>Status</th><th class="num">Runs checked</th>' +
+    '<thead><tr><th>Invariant, statement and source</th><th>Kind</th><th>Status</th><th class="num">Runs checked</th>' +
       '<th class="num">Times checked</th><th class="num">Times hit</th><th class="num">Violations</th>' +
       '<th class="num">Not applicable (runs)</th></tr></thead>',
     '<tbody>',
@@ -244,7 +261,7 @@ function renderFailures(report: CoverageReport): string {
     }
     if (failure.crash !== undefined) details.push(`crash: ${escapeHtml(failure.crash)}`);
     if (failure.liveness !== undefined) details.push(`did not converge: ${escapeHtml(failure.liveness)}`);
-    details.push(`<span class="small">faults: ${escapeHtml(failure.faultPlan)}</span>`);
+    details.push(`<span class="small">fault mix planned: ${escapeHtml(failure.faultPlan)}</span>`);
     return [
       '<tr>',
       `<td class="num">${failure.seed}</td>`,
@@ -264,6 +281,49 @@ function renderFailures(report: CoverageReport): string {
     ...(shown === '' ? [] : [shown]),
     '<table>',
     '<thead><tr><th class="num">Seed</th><th>Verdict</th><th>What went wrong</th><th>Reproduce</th></tr></thead>',
+    '<tbody>',
+    ...rows,
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+}
+
+function renderRuns(report: CoverageReport, timelines: readonly TimelineLink[]): string {
+  if (report.runs.length === 0) return '';
+  const pages = new Map(timelines.map((link) => [link.seed, link.file]));
+  const rows = report.runs.map((run) => {
+    const faults = run.faults.length === 0 ? 'none' : run.faults.map((fault) => `${escapeHtml(fault.kind)} ${fault.count}`).join(', ');
+    const notApplied =
+      run.claimsNotApplied.length === 0
+        ? ''
+        : `<details><summary>${run.claimsNotApplied.length} did not apply</summary>${run.claimsNotApplied.map((name) => `<code>${escapeHtml(name)}</code>`).join(', ')}</details>`;
+    const seen =
+      run.sometimesSeen.length === 0
+        ? '0'
+        : `<details><summary>${run.sometimesSeen.length}</summary>${run.sometimesSeen.map((name) => `<code>${escapeHtml(name)}</code>`).join(', ')}</details>`;
+    const page = pages.get(run.seed);
+    return [
+      '<tr>',
+      `<td class="num">${run.seed}</td>`,
+      `<td>${verdictBadge(run.verdict)}${page === undefined ? '' : `<div><a href="${escapeHtml(page)}">timeline</a></div>`}</td>`,
+      `<td>${faults}<div class="small">mix: ${escapeHtml(run.faultPlan)}</div></td>`,
+      `<td>${run.claimsApplied} of ${run.claims}${notApplied}</td>`,
+      `<td>${seen}</td>`,
+      '</tr>',
+    ].join('');
+  });
+  const shown =
+    report.runs.length < report.seeds.count
+      ? `<p class="small">The first ${report.runs.length} of ${report.seeds.count} runs (at most ${MAX_RUNS_LISTED} are listed).</p>`
+      : '';
+  return [
+    '<h2>Runs</h2>',
+    ...(shown === '' ? [] : [shown]),
+    '<p class="small">Per seed: the faults that happened (the mix is what swarm testing planned), ' +
+      'the claims that applied to its configuration and faults, and the <code>sometimes</code> claims it hit.</p>',
+    '<table>',
+    '<thead><tr><th class="num">Seed</th><th>Verdict</th><th>Faults that happened</th><th>Claims applied</th>' +
+      '<th>Sometimes seen</th></tr></thead>',
     '<tbody>',
     ...rows,
     '</tbody>',

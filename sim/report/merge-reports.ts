@@ -5,6 +5,7 @@ import {
   COVERAGE_REPORT_FORMAT,
   MAX_FAILURES_LISTED,
   MAX_REASONS_LISTED,
+  MAX_RUNS_LISTED,
   MAX_SEEDS_LISTED,
   MAX_VIOLATING_SEEDS_LISTED,
   compareStrings,
@@ -48,6 +49,11 @@ export function mergeCoverageReports(reports: readonly CoverageReport[]): Covera
       .flatMap((report) => report.failures)
       .sort((a, b) => a.seed - b.seed || VERDICT_SEVERITY[a.verdict] - VERDICT_SEVERITY[b.verdict] || compareStrings(a.repro, b.repro))
       .slice(0, MAX_FAILURES_LISTED),
+    // Shards hold disjoint seeds, and each lists its own first rows in seed order.
+    runs: reports
+      .flatMap((report) => report.runs)
+      .sort((a, b) => a.seed - b.seed || VERDICT_SEVERITY[a.verdict] - VERDICT_SEVERITY[b.verdict])
+      .slice(0, MAX_RUNS_LISTED),
   };
 }
 
@@ -104,6 +110,7 @@ function mergeInvariants(reports: readonly CoverageReport[]): InvariantCoverage[
       violations: sum('violations'),
       runsViolated: sum('runsViolated'),
       violatingSeeds: firstAscending(each.flatMap((part) => part.violatingSeeds), MAX_VIOLATING_SEEDS_LISTED),
+      hitSeeds: firstAscending(each.flatMap((part) => part.hitSeeds), MAX_VIOLATING_SEEDS_LISTED),
       notApplicableRuns: sum('notApplicableRuns'),
       notApplicableReasons: [...reasons.keys()].sort(compareStrings).slice(0, MAX_REASONS_LISTED).map((reason) => {
         const entry = reasons.get(reason) as { runs: number; seeds: number[] };

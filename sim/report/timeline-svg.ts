@@ -15,7 +15,7 @@ import { escapeHtml } from './html-report.ts';
  * it is, and hovering shows the titles. A pure function of the result, so the same run renders to
  * the same bytes. A 60 s run with the group workload renders to about half a megabyte, most of it
  * the operations (capped at `TIMELINE_OPS_KEPT`). Elements carry classes and `data-` attributes for the DOM checks
- * (`timeline-svg.test.ts`, `check-timeline.ts`).
+ * (`timeline-svg.test.ts`, `bin/check-pages.ts`).
  */
 export function renderTimelinePage(result: RunResult): string {
   const title = `refka timeline: seed ${result.seed} (${result.verdict})`;
