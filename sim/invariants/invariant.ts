@@ -39,6 +39,8 @@ export interface FindingSubject {
   readonly nodes?: readonly string[];
   /** The record it is about, where one is. */
   readonly record?: RecordSubject;
+  /** The consumer group it is about (Kafka's `group.id`), for the group claims. */
+  readonly group?: string;
 }
 
 /** A violation explained for a person (`SystemDefinition.explain`). */

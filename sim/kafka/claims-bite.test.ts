@@ -97,5 +97,10 @@ describe('every Kafka claim bites', () => {
     variantRuns.set(key, result);
     expect(result.verdict).not.toBe('pass');
     expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);
+    // A group claim's finding names its group, and the explanation tells that group's generations.
+    const explained = result.violations.find((violation) => violation.invariant === claim && violation.applies && violation.explanation !== undefined);
+    const group = explained?.subject?.group;
+    expect(group).toMatch(/^g\d$/);
+    expect(explained?.explanation?.some((line) => line.includes(`group ${group} coordinator (__consumer_offsets-`))).toBe(true);
   });
 });

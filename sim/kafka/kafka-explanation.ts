@@ -6,7 +6,7 @@ import type { ExplainContext } from '../run/system.ts';
 import { KAFKA_HISTORY_INDEX } from '../../properties/invariants/history/kafka-history-index.ts';
 import { recordOf } from '../../properties/invariants/history/kafka-history.ts';
 import type { KafkaClusterView } from './kafka-view.ts';
-import { brokerList, describeBrokerChange, type StateTimeline, type TimelineChange } from './state-timeline.ts';
+import { brokerList, describeBrokerChange, describeGroupChange, type StateTimeline, type TimelineChange } from './state-timeline.ts';
 
 /**
  * A violation explained the way a Kafka engineer reads an incident (issue 14, "an explanation with
@@ -43,15 +43,15 @@ export function explainKafkaViolation(violation: Violation, view: KafkaClusterVi
     lines.push(`record      ${describeRecord(record)}`);
   } else if (partition !== undefined) {
     const value = subject?.value;
-    lines.push(`subject     ${partition}${offset === undefined ? '' : ` offset ${offset}`}${value === undefined ? '' : ` value ${value}`}${subject?.nodes === undefined ? '' : ` (${subject.nodes.join(', ')})`}`);
-  } else if (subject?.nodes !== undefined) {
-    lines.push(`subject     ${subject.nodes.join(', ')}`);
+    lines.push(`subject     ${subject?.group === undefined ? '' : `group ${subject.group}, `}${partition}${offset === undefined ? '' : ` offset ${offset}`}${value === undefined ? '' : ` value ${value}`}${subject?.nodes === undefined ? '' : ` (${subject.nodes.join(', ')})`}`);
+  } else if (subject?.nodes !== undefined || subject?.group !== undefined) {
+    lines.push(`subject     ${[...(subject.group === undefined ? [] : [`group ${subject.group}`]), ...(subject.nodes ?? [])].join(', ')}`);
   }
   if (partition !== undefined) {
     lines.push(...replicaLines(view, partition, context.nowMs));
-    lines.push(...historyLines(partition, view, context, options, record));
+    lines.push(...historyLines(partition, subject, context, options, record));
   } else {
-    lines.push(...historyLines(undefined, view, context, options, record));
+    lines.push(...historyLines(undefined, subject, context, options, record));
   }
   const completed = completeSubject(subject, record);
   return completed === undefined ? { lines } : { lines, subject: completed };
@@ -186,7 +186,7 @@ function withGrowthMerged(changes: readonly TimelineChange[], breaks: readonly n
   return out;
 }
 
-function historyLines(partition: string | undefined, view: KafkaClusterView, context: ExplainContext, options: KafkaExplainOptions, record: RecordSubject | undefined): string[] {
+function historyLines(partition: string | undefined, subject: FindingSubject | undefined, context: ExplainContext, options: KafkaExplainOptions, record: RecordSubject | undefined): string[] {
   const merged: HistoryLine[] = [];
   let dropped = context.eventsDropped;
   for (const event of context.events) {
@@ -211,11 +211,20 @@ function historyLines(partition: string | undefined, view: KafkaClusterView, con
       if (change.type === 'registration') previous = change;
     }
   }
+  const group = subject?.group;
+  if (group !== undefined) {
+    const history = options.timeline.groupHistory(group);
+    dropped += history.dropped;
+    for (const change of history.changes) {
+      if (change.atMs <= context.nowMs) merged.push({ atMs: change.atMs, text: `${column(change.type === 'coordinator' ? `broker ${change.brokerId}` : change.consumer)}${describeGroupChange(change)}` });
+    }
+  }
   // Stable: lines of one moment keep the order they were recorded in (run events first), faults
   // before what they did.
   merged.sort((a, b) => a.atMs - b.atMs || (b.text.startsWith('fault ') ? 1 : 0) - (a.text.startsWith('fault ') ? 1 : 0));
-  const what = partition === undefined ? 'the cluster' : partition;
-  const header = `history     of ${what} up to ${context.nowMs} ms, oldest first: faults, processes, fencing, leader / ISR / ELR changes, log ends and high watermarks`;
+  const what = [partition, group === undefined ? undefined : `group ${group}`].filter((part) => part !== undefined).join(' and ') || 'the cluster';
+  const groupLines = group === undefined ? '' : `, the group's generations as its coordinators held them and its consumers' own views`;
+  const header = `history     of ${what} up to ${context.nowMs} ms, oldest first: faults, processes, fencing, leader / ISR / ELR changes, log ends and high watermarks${groupLines}`;
   return [header, ...cut(merged, dropped).map((line) => `  ${line}`)];
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
-import type { BrokerView, KafkaClusterView, ReplicaView } from './kafka-view.ts';
-import { CHANGES_KEPT_PER_PARTITION, PROGRESS_WINDOW_MS, StateTimeline } from './state-timeline.ts';
+import type { BrokerView, CoordinatorShardView, GroupMemberClientView, GroupsView, KafkaClusterView, ReplicaView } from './kafka-view.ts';
+import { CHANGES_KEPT_PER_PARTITION, describeGroupChange, PROGRESS_WINDOW_MS, StateTimeline } from './state-timeline.ts';
 
 // The timeline reads only what changed in each view: these views carry just the fields it reads.
 
@@ -83,5 +83,28 @@ describe('StateTimeline', () => {
     expect(changes).toHaveLength(CHANGES_KEPT_PER_PARTITION);
     expect(dropped).toBe(10);
     expect(changes[0]).toMatchObject({ type: 'registration', leaderEpoch: 10 });
+  });
+
+  it('keeps a group\'s generations as each coordinator shows them and its consumers\' own views, skipping views that did not change', () => {
+    const timeline = new StateTimeline('controller-0');
+    const shard = (generationId: number, members: [string, string[]][]): CoordinatorShardView => ({
+      brokerId: 1, partition: 0, epoch: 3, state: 'ACTIVE',
+      groups: [{ groupId: 'g', state: 'Stable', generationId, protocolName: 'range', leaderId: members[0]?.[0] ?? null, members: members.map(([memberId, owned]) => ({ memberId, groupInstanceId: null, clientId: 'c', clientHost: 'h', assignment: owned.map((name) => ({ topic: 't', partition: Number(name.slice(2)) })) })) }],
+    });
+    const member = (memberId: string, generationId: number): GroupMemberClientView => ({ name: 'consumer-0', groupId: 'g', memberId, generationId, state: 'STABLE', owned: [{ topic: 't', partition: 0 }] });
+    const groupsView = (shards: CoordinatorShardView[], members: GroupMemberClientView[]): GroupsView => ({ shards, members });
+    const withGroups = (nowMs: number, groups: GroupsView): KafkaClusterView => ({ ...view(nowMs, [], []), groups }) as KafkaClusterView;
+    const first = groupsView([shard(1, [['m1', ['t-0']]])], [member('m1', 1)]);
+    timeline.observe(withGroups(10, first));
+    // The same view again, and a new view of the same content: nothing new.
+    timeline.observe(withGroups(11, first));
+    timeline.observe(withGroups(12, groupsView([shard(1, [['m1', ['t-0']]])], [member('m1', 1)])));
+    timeline.observe(withGroups(20, groupsView([shard(2, [['m2', ['t-0']]])], [member('m1', 1)])));
+    const { changes, dropped } = timeline.groupHistory('g');
+    expect(dropped).toBe(0);
+    expect(changes.map((change) => [change.atMs, change.type])).toEqual([[10, 'coordinator'], [10, 'member'], [20, 'coordinator']]);
+    expect(describeGroupChange(changes[2]!)).toBe('group g coordinator (__consumer_offsets-0, epoch 3): generation 2 Stable, leader m2; m2 [t-0]');
+    expect(describeGroupChange(changes[1]!)).toBe('group g member m1, generation 1, STABLE, owns t-0');
+    expect(timeline.groupHistory('other')).toEqual({ changes: [], dropped: 0 });
   });
 });

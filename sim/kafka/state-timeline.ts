@@ -1,7 +1,8 @@
+import { assertNever } from '../../impl/common/assert.ts';
 import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
 import type { Role } from '../../impl/broker/partition.ts';
 import { BoundedRing } from '../core/bounded-ring.ts';
-import { partitionName, type BrokerView, type KafkaClusterView, type ReplicaView } from './kafka-view.ts';
+import { partitionName, type BrokerView, type CoordinatorGroupView, type CoordinatorShardView, type GroupMemberClientView, type GroupsView, type KafkaClusterView, type ReplicaView } from './kafka-view.ts';
 
 /**
  * What happened to each partition, as the views the checks are built from showed it: the
@@ -23,6 +24,37 @@ export const CHANGES_KEPT_PER_PARTITION = 256;
 export const PROGRESS_WINDOW_MS = 1_000;
 /** Changes to the controller's broker registrations (fenced, unfenced, a new broker epoch) kept. */
 export const BROKER_CHANGES_KEPT = 256;
+
+/** Changes kept per consumer group: its coordinators' generations and its consumers' own views. */
+export const CHANGES_KEPT_PER_GROUP = 256;
+
+/** A change of a consumer group, for the explanation of a group claim's violation. */
+export type GroupChange =
+  | {
+      /** A coordinator shard holding the group showed a new state, generation, leader or assignment. */
+      readonly type: 'coordinator';
+      readonly atMs: number;
+      readonly group: string;
+      readonly brokerId: number;
+      /** The `__consumer_offsets` partition and the leader epoch the shard was loaded for. */
+      readonly shard: number;
+      readonly epoch: number;
+      readonly state: string;
+      readonly generationId: number;
+      readonly leaderId: string | null;
+      readonly members: readonly { readonly memberId: string; readonly instanceId: string | null; readonly assignment: readonly string[] }[];
+    }
+  | {
+      /** A group consumer's own view of its membership changed. */
+      readonly type: 'member';
+      readonly atMs: number;
+      readonly group: string;
+      readonly consumer: string;
+      readonly memberId: string;
+      readonly generationId: number;
+      readonly state: string;
+      readonly owned: readonly string[];
+    };
 
 /** One change the timeline kept, oldest first in its partition. */
 export type TimelineChange =
@@ -121,6 +153,12 @@ export class StateTimeline {
   private lastBrokerRegistrations: readonly BrokerRegistration[] | undefined;
   private readonly brokerRegistrations = new Map<number, BrokerRegistration>();
   readonly brokerChanges = new BoundedRing<BrokerChange>(BROKER_CHANGES_KEPT);
+  private readonly groupChanges = new Map<string, BoundedRing<GroupChange>>();
+  private lastGroups: GroupsView | undefined;
+  private readonly shards = new Map<string, CoordinatorShardView>();
+  /** Per broker and group, what the last change said (a signature of its content). */
+  private readonly coordinatorSeen = new Map<string, string>();
+  private readonly membersSeen = new Map<string, { view: GroupMemberClientView; signature: string }>();
   /** Per broker, the last view read and the incarnation it showed. */
   private readonly brokers = new Map<number, { view: BrokerView; replicas: readonly ReplicaView[]; incarnation: number }>();
 
@@ -149,6 +187,61 @@ export class StateTimeline {
       this.brokers.set(broker.brokerId, { view: broker, replicas: broker.replicas, incarnation: broker.incarnation });
       for (const replica of broker.replicas) this.replica(nowMs, broker.incarnation, replica, note);
     }
+    if (view.groups !== undefined && view.groups !== this.lastGroups) {
+      this.lastGroups = view.groups;
+      this.observeGroups(nowMs, view.groups);
+    }
+  }
+
+  /** What happened to consumer group `group`, oldest first (up to the ring's bound), and how many older changes were dropped. */
+  groupHistory(group: string): { readonly changes: readonly GroupChange[]; readonly dropped: number } {
+    const ring = this.groupChanges.get(group);
+    return ring === undefined ? { changes: [], dropped: 0 } : { changes: ring.toArray(), dropped: ring.dropped };
+  }
+
+  private observeGroups(nowMs: number, groups: GroupsView): void {
+    // Shard and member views are reused while unchanged (`view-versions.ts`), so a reference
+    // compare skips what did not change; content is compared only where a new object came.
+    for (const shard of groups.shards) {
+      const key = `${shard.brokerId}/${shard.partition}`;
+      if (this.shards.get(key) === shard) continue;
+      this.shards.set(key, shard);
+      for (const group of shard.groups) this.coordinatorGroup(nowMs, shard, group);
+    }
+    for (const member of groups.members) {
+      const last = this.membersSeen.get(member.name);
+      if (last !== undefined && last.view === member) continue;
+      const owned = member.owned.map((partition) => `${partition.topic}-${partition.partition}`);
+      const signature = `${member.groupId}|${member.memberId}|${member.generationId}|${member.state}|${owned.join(',')}`;
+      this.membersSeen.set(member.name, { view: member, signature });
+      if (last !== undefined && last.signature === signature) continue;
+      this.groupRing(member.groupId).push({ type: 'member', atMs: nowMs, group: member.groupId, consumer: member.name, memberId: member.memberId, generationId: member.generationId, state: member.state, owned });
+    }
+  }
+
+  private coordinatorGroup(nowMs: number, shard: CoordinatorShardView, group: CoordinatorGroupView): void {
+    const members = group.members.map((member) => ({
+      memberId: member.memberId,
+      instanceId: member.groupInstanceId,
+      assignment: member.assignment.map((partition) => `${partition.topic}-${partition.partition}`),
+    }));
+    const signature = `${shard.partition}|${shard.epoch}|${shard.state}|${group.state}|${group.generationId}|${group.leaderId}|${members.map((member) => `${member.memberId}:${member.assignment.join(',')}`).join(';')}`;
+    const key = `${shard.brokerId}/${group.groupId}`;
+    if (this.coordinatorSeen.get(key) === signature) return;
+    this.coordinatorSeen.set(key, signature);
+    this.groupRing(group.groupId).push({
+      type: 'coordinator', atMs: nowMs, group: group.groupId, brokerId: shard.brokerId, shard: shard.partition, epoch: shard.epoch, state: group.state,
+      generationId: group.generationId, leaderId: group.leaderId, members,
+    });
+  }
+
+  private groupRing(group: string): BoundedRing<GroupChange> {
+    let ring = this.groupChanges.get(group);
+    if (ring === undefined) {
+      ring = new BoundedRing<GroupChange>(CHANGES_KEPT_PER_GROUP);
+      this.groupChanges.set(group, ring);
+    }
+    return ring;
   }
 
   /** Every partition seen, sorted by name (the timeline page's order). */
@@ -259,4 +352,19 @@ export function describeBrokerChange(change: Pick<BrokerChange, 'brokerId' | 'br
 
 export function describeReplica(replica: Pick<ReplicaView, 'role' | 'leaderEpoch' | 'logEndOffset' | 'highWatermark'>): string {
   return `${replica.role}, leader epoch ${replica.leaderEpoch}, log end ${replica.logEndOffset}, high watermark ${replica.highWatermark}`;
+}
+
+export function describeGroupChange(change: GroupChange): string {
+  switch (change.type) {
+    case 'coordinator': {
+      const members = change.members.length === 0
+        ? 'no members'
+        : change.members.map((member) => `${member.memberId}${member.instanceId === null ? '' : ` (instance ${member.instanceId})`} ${member.assignment.length === 0 ? '[]' : `[${member.assignment.join(',')}]`}`).join(', ');
+      return `group ${change.group} coordinator (__consumer_offsets-${change.shard}, epoch ${change.epoch}): generation ${change.generationId} ${change.state}${change.leaderId === null ? '' : `, leader ${change.leaderId}`}; ${members}`;
+    }
+    case 'member':
+      return `group ${change.group} member ${change.memberId === '' ? '(none yet)' : change.memberId}, generation ${change.generationId}, ${change.state}, owns ${change.owned.length === 0 ? 'nothing' : change.owned.join(',')}`;
+    default:
+      return assertNever(change, 'group change');
+  }
 }

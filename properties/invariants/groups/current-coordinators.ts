@@ -1,4 +1,5 @@
 import { GROUP_METADATA_TOPIC_NAME, partitionFor } from '../../../impl/group/coordinator-partition.ts';
+import type { Finding } from '../../../sim/invariants/invariant.ts';
 import type { CoordinatorGroupView, KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 
 /**
@@ -34,7 +35,7 @@ export function currentCoordinatorGroups(view: KafkaClusterView): Map<string, Co
  * The first finding of `judge` over the `__consumer_offsets` replicas of every running broker, in
  * broker then replica order: the claims that judge the coordinators' records read every copy.
  */
-export function firstOffsetsReplicaFinding(view: KafkaClusterView, judge: (brokerId: number, partition: string) => string | undefined): string | undefined {
+export function firstOffsetsReplicaFinding(view: KafkaClusterView, judge: (brokerId: number, partition: string) => Finding | undefined): Finding | undefined {
   for (const broker of view.brokers) {
     if (broker.status !== 'running') continue;
     for (const replica of broker.replicas) {
@@ -44,4 +45,9 @@ export function firstOffsetsReplicaFinding(view: KafkaClusterView, judge: (broke
     }
   }
   return undefined;
+}
+
+/** A finding about group `group`, found in `__consumer_offsets` partition `partition` (a replica's log) on `brokerId`. */
+export function offsetsFinding(message: string, group: string, partition: string, brokerId: number): Finding {
+  return { message, subject: { group, partition, nodes: [`broker-${brokerId}`] } };
 }

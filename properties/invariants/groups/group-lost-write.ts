@@ -1,6 +1,6 @@
 import { finalHistoryChecker, type Applicability, type InvariantDefinition, type RunContext } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import { judgedSkip, lostWriteApplicability, type Found } from '../history/kafka-history.ts';
+import { aboutGroup, judgedSkip, lostWriteApplicability, type Found } from '../history/kafka-history.ts';
 import { GROUP_HISTORY_INDEX, sortedGroups, type GroupHistory } from './group-history-index.ts';
 
 /**
@@ -33,7 +33,7 @@ export const groupLostWrite: InvariantDefinition<KafkaClusterView> = {
       for (const ack of history.acked) {
         if (reads.get(ack.partition)?.read(ack.offset, ack.value) === true) continue;
         const message = `group ${groupId} never read ${ack.producer} write ${ack.value}, acknowledged at partition ${ack.partition} offset ${ack.offset}`;
-        found.push(judgedSkip(view, ack.topic, ack.partition, ack.offset, ack.value, message, ack.atMs));
+        found.push(aboutGroup(groupId, judgedSkip(view, ack.topic, ack.partition, ack.offset, ack.value, message, ack.atMs)));
       }
     }
     return found;

@@ -1,7 +1,7 @@
 import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
 import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import { firstOffsetsReplicaFinding } from './current-coordinators.ts';
+import { firstOffsetsReplicaFinding, offsetsFinding } from './current-coordinators.ts';
 import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
 
 /** A commit in force: its offset and the metadata (`memberId@generation`) it came with. */
@@ -51,13 +51,13 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
       check(view) {
         return firstOffsetsReplicaFinding(view, (brokerId, partition) => {
           const found = judgeReplica(view, brokerId, partition);
-          return found === undefined ? undefined : `broker ${brokerId}'s ${found}`;
+          return found === undefined ? undefined : offsetsFinding(`broker ${brokerId}'s ${found.text}`, found.group, partition, brokerId);
         });
       },
     },
   };
 
-  function judgeReplica(view: KafkaClusterView, brokerId: number, name: string): string | undefined {
+  function judgeReplica(view: KafkaClusterView, brokerId: number, name: string): GroupFinding | undefined {
     const batches = view.logs.records(brokerId, name);
     let state = progress.get(`${brokerId}/${name}`);
     if (state === undefined || state.batches !== batches || state.upTo > batches.length) {
@@ -69,7 +69,7 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
       seen = new Set();
       judged.set(name, seen);
     }
-    let first: string | undefined;
+    let first: GroupFinding | undefined;
     // Whole batches are applied, so the commits in force stay exact past a finding.
     while (state.upTo < batches.length) {
       for (const record of (batches[state.upTo] as ScannedBatch).records) {
@@ -86,7 +86,13 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
 }
 
 /** Applies one record (`hex(key)/hex(value)`); a finding when it commits below the commit in force. */
-function applyRecord(committed: Map<string, Committed>, name: string, logOffset: number, value: string): string | undefined {
+/** What a replica's records showed, and the group it is about. */
+interface GroupFinding {
+  readonly text: string;
+  readonly group: string;
+}
+
+function applyRecord(committed: Map<string, Committed>, name: string, logOffset: number, value: string): GroupFinding | undefined {
   const slash = value.indexOf('/');
   const keyHex = value.slice(0, slash);
   if (keyHex === 'null') return undefined;
@@ -108,7 +114,8 @@ function applyRecord(committed: Map<string, Committed>, name: string, logOffset:
   const previous = committed.get(key);
   committed.set(key, { offset: commit.offset, metadata: commit.metadata, logOffset });
   if (previous === undefined || commit.offset >= previous.offset) return undefined;
-  return `${name} offset ${logOffset}: group ${record.key.group} committed offset ${commit.offset} of ${record.key.topic}-${record.key.partition} (${commit.metadata || 'no metadata'}), below offset ${previous.offset} committed at log offset ${previous.logOffset} (${previous.metadata || 'no metadata'})`;
+  const text = `${name} offset ${logOffset}: group ${record.key.group} committed offset ${commit.offset} of ${record.key.topic}-${record.key.partition} (${commit.metadata || 'no metadata'}), below offset ${previous.offset} committed at log offset ${previous.logOffset} (${previous.metadata || 'no metadata'})`;
+  return { text, group: record.key.group };
 }
 
 function fromHex(text: string): Uint8Array {

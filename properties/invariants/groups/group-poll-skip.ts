@@ -1,6 +1,6 @@
 import { historyChecker, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import { judgedSkip, type Found } from '../history/kafka-history.ts';
+import { aboutGroup, judgedSkip, type Found } from '../history/kafka-history.ts';
 import { GROUP_HISTORY_INDEX, sortedGroups, type GroupHistory, type GroupPartition, type KnownRecords } from './group-history-index.ts';
 
 /**
@@ -55,7 +55,7 @@ function judgePartition(view: KafkaClusterView, groupId: string, partition: numb
       if (readAt !== undefined && readAt < commit.invokedAt) continue;
       const when = readAt === undefined ? 'which no member of the group ever read' : 'which no member of the group had read yet';
       const message = `group ${groupId}: ${commit.consumer} (${commit.memberId}, generation ${commit.generationId}) committed offset ${commit.offset} of ${reads.topic}-${partition} past offset ${offset}, ${when}`;
-      found.push(judgedSkip(view, known.topic, partition, offset, value, message, commit.atMs));
+      found.push(aboutGroup(groupId, judgedSkip(view, known.topic, partition, offset, value, message, commit.atMs)));
     }
     judgedBelow = Math.max(judgedBelow, to);
   }

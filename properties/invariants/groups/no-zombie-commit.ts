@@ -1,8 +1,8 @@
 import { deserializeAssignment } from '../../../impl/client/consumer-protocol.ts';
 import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
-import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import { firstOffsetsReplicaFinding } from './current-coordinators.ts';
+import { firstOffsetsReplicaFinding, offsetsFinding } from './current-coordinators.ts';
 import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
 
 /** A group as the records before some offset of its `__consumer_offsets` partition leave it. */
@@ -62,7 +62,7 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
     },
   };
 
-  function judgeReplica(view: KafkaClusterView, brokerId: number, name: string): string | undefined {
+  function judgeReplica(view: KafkaClusterView, brokerId: number, name: string): Finding | undefined {
     let ofBroker = progress.get(brokerId);
     if (ofBroker === undefined) {
       ofBroker = new Map();
@@ -80,7 +80,7 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
       seen = new Set();
       judged.set(name, seen);
     }
-    let first: string | undefined;
+    let first: Finding | undefined;
     // Whole batches are applied, so the groups stay exact past a finding.
     while (state.upTo < batches.length && first === undefined) {
       for (const record of (batches[state.upTo] as ScannedBatch).records) {
@@ -89,7 +89,7 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
         if (fresh) seen.add(key);
         const finding = judgeRecord(state.groups, name, record.offset, record.value);
         if (finding === undefined || !fresh || first !== undefined) continue;
-        first = `broker ${brokerId}'s ${finding}`;
+        first = offsetsFinding(`broker ${brokerId}'s ${finding.text}`, finding.group, name, brokerId);
       }
       state.upTo++;
     }
@@ -98,7 +98,7 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
 }
 
 /** Applies one record of a `__consumer_offsets` replica (`hex(key)/hex(value)`); a finding for a commit the rule forbids. */
-function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: number, value: string): string | undefined {
+function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: number, value: string): { readonly text: string; readonly group: string } | undefined {
   const slash = value.indexOf('/');
   const keyBytes = fromHex(value.slice(0, slash));
   const valueBytes = fromHex(value.slice(slash + 1));
@@ -124,14 +124,14 @@ function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: n
   const generation = separator < 0 ? -1 : Number(commit.metadata.slice(separator + 1));
   const memberId = separator < 0 ? '' : commit.metadata.slice(0, separator);
   if (!Number.isSafeInteger(generation) || generation < 0) {
-    if (group !== undefined && group.members.size > 0) return `${at} from the admin path while generation ${group.generation} has ${group.members.size} member(s)`;
+    if (group !== undefined && group.members.size > 0) return { text: `${at} from the admin path while generation ${group.generation} has ${group.members.size} member(s)`, group: record.key.group };
     return undefined;
   }
-  if (group === undefined) return `${at} from member ${memberId} of generation ${generation}, but no generation of the group was written before it`;
-  if (group.generation !== generation) return `${at} from member ${memberId} of generation ${generation}, but the group was at generation ${group.generation}`;
-  if (!group.members.has(memberId)) return `${at} from ${memberId}, which is not a member of generation ${generation}`;
+  if (group === undefined) return { text: `${at} from member ${memberId} of generation ${generation}, but no generation of the group was written before it`, group: record.key.group };
+  if (group.generation !== generation) return { text: `${at} from member ${memberId} of generation ${generation}, but the group was at generation ${group.generation}`, group: record.key.group };
+  if (!group.members.has(memberId)) return { text: `${at} from ${memberId}, which is not a member of generation ${generation}`, group: record.key.group };
   for (const [other, partitions] of group.members) {
-    if (other !== memberId && partitions.has(partition)) return `${at} from member ${memberId}, but generation ${generation} assigns ${partition} to ${other}`;
+    if (other !== memberId && partitions.has(partition)) return { text: `${at} from member ${memberId}, but generation ${generation} assigns ${partition} to ${other}`, group: record.key.group };
   }
   return undefined;
 }

@@ -30,7 +30,10 @@ export function oneMemberPerInstanceId(): InvariantDefinition<KafkaClusterView> 
             if (member.groupInstanceId === null) continue;
             const other = byInstance.get(member.groupInstanceId);
             if (other !== undefined) {
-              return `group ${group.groupId} (generation ${group.generationId}, ${group.state}): members ${other} and ${member.memberId} both have group.instance.id ${member.groupInstanceId}`;
+              return {
+                message: `group ${group.groupId} (generation ${group.generationId}, ${group.state}): members ${other} and ${member.memberId} both have group.instance.id ${member.groupInstanceId}`,
+                subject: { group: group.groupId },
+              };
             }
             byInstance.set(member.groupInstanceId, member.memberId);
           }

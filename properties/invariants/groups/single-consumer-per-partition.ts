@@ -45,7 +45,10 @@ export function singleConsumerPerPartition(): InvariantDefinition<KafkaClusterVi
             const name = `${partition.topic}-${partition.partition}`;
             const other = owned.get(name);
             if (other !== undefined) {
-              return `group ${member.groupId} (coordinator at generation ${group.generationId}, ${group.state}): ${other} and ${member.name} (${member.memberId}, generation ${member.generationId}) both consume ${name}`;
+              return {
+                message: `group ${member.groupId} (coordinator at generation ${group.generationId}, ${group.state}): ${other} and ${member.name} (${member.memberId}, generation ${member.generationId}) both consume ${name}`,
+                subject: { group: member.groupId, nodes: [other.split(' ')[0] as string, member.name] },
+              };
             }
             owned.set(name, `${member.name} (${member.memberId}, generation ${member.generationId})`);
           }

@@ -246,6 +246,11 @@ export const pollSkip: InvariantDefinition<KafkaClusterView> = {
   }),
 };
 
+/** The finding with the consumer group it is about in its subject (the group claims' findings). */
+export function aboutGroup(group: string, found: Found): Found {
+  return { ...found, subject: { ...found.subject, group } };
+}
+
 /** As {@link judged}, but a skip is also excused where retention or compaction removed the record. */
 export function judgedSkip(view: KafkaClusterView, topic: string, partition: number, offset: number, value: string, message: string, atMs: number): Found {
   const copies = view.logs.copies(`${topic}-${partition}`, offset, value);
