@@ -274,6 +274,16 @@ function checkReplay(live: GroupCoordinatorHarness, appendFailed: boolean): void
 
 describe('GroupCoordinatorShard under random requests, timers, replication, failures and failovers', () => {
   it('keeps its invariants', () => {
-    fc.assert(fc.property(fc.array(action, { minLength: 1, maxLength: 120 }), (actions) => run(actions)), { numRuns: 300 });
+    fc.assert(fc.property(fc.array(action, { minLength: 1, maxLength: 120 }), (actions) => run(actions)), {
+      numRuns: 300,
+      // Found by CI's random seed -403909714: a reload replaced a group object without ending its
+      // lifecycle, so the next load's object of the same instance number met a stale model state.
+      examples: [[[
+        { type: 'join', client: 1, group: 0, instance: true, protocols: 0 },
+        { type: 'tick', ms: 31_000 },
+        { type: 'failover' },
+        { type: 'failover' },
+      ] as Action[]]],
+    });
   });
 });

@@ -357,6 +357,12 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
 
   /** Kafka's `replay(GroupMetadataKey, GroupMetadataValue)`: the group is rebuilt Empty or Stable. */
   replayGroupMetadata(groupId: string, value: GroupMetadataValue | null): void {
+    // Kafka's replay builds a new `ClassicGroup` from each record (`ClassicGroup.fromRecord`) and
+    // drops the one it replaces, or drops it for a tombstone. The dropped object's lifecycle ends
+    // there: it is told Dead, so that no model instance is left behind in a state no object holds
+    // (the shard's property test found a reload that reused its instance number).
+    const replaced = this.groups.get(groupId);
+    if (replaced !== undefined) replaced.transitionTo('GROUP_REMOVED');
     if (value === null) {
       this.groups.delete(groupId);
       return;
