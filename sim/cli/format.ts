@@ -42,7 +42,7 @@ export function formatRun(result: RunResult): string {
     lines.push(`  excused ${excused.invariant} at ${excused.atMs} ms: ${excused.message} [${excused.faults.join('; ')}]`);
   }
   if (result.summary.length > 0) lines.push('describe', ...result.summary.map((line) => `  ${line}`));
-  if (result.liveness !== undefined) lines.push(`liveness    ${result.liveness}`);
+  if (result.liveness !== undefined) lines.push(`liveness    ${result.liveness}`, ...(result.livenessExplanation ?? []).map((line) => `    ${line}`));
   if (result.crash !== undefined) lines.push(`crash       ${result.crash.message}`, indent(result.crash.stack));
   lines.push(`verdict     ${result.verdict.toUpperCase()}`, `digest      ${result.digest}`, `repro       ${result.repro}`);
   return `${lines.join('\n')}\n`;
@@ -91,6 +91,7 @@ export function runJson(result: RunResult): string {
     describe: result.summary,
     invariants: result.invariants,
     ...(result.liveness === undefined ? {} : { liveness: result.liveness }),
+    ...(result.livenessExplanation === undefined ? {} : { livenessExplanation: result.livenessExplanation }),
     ...(result.crash === undefined ? {} : { crash: result.crash }),
   };
   return `${JSON.stringify(json)}\n`;

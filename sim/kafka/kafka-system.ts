@@ -31,8 +31,8 @@ import { producerStateMatchesLog } from '../../properties/invariants/replication
 import { epochCacheMatchesLog } from '../../properties/invariants/replication/epoch-cache-matches-log.ts';
 import { highWatermarkWithinLog } from '../../properties/invariants/replication/high-watermark-within-log.ts';
 import { laggingFollowerLeavesIsr } from '../../properties/invariants/replication/lagging-follower-leaves-isr.ts';
-import type { InvariantDefinition } from '../invariants/invariant.ts';
-import type { DataFault, SystemDefinition } from '../run/system.ts';
+import type { FindingSubject, InvariantDefinition } from '../invariants/invariant.ts';
+import type { DataFault, PendingConvergence, SystemDefinition } from '../run/system.ts';
 import { FINAL_READER, type KafkaClusterView } from './kafka-view.ts';
 import type { GroupMemberPlan } from './group-workload.ts';
 import { describeTopics } from './describe.ts';
@@ -304,36 +304,40 @@ export function kafkaFlipEscapesChecksums(path: string, bytes: Uint8Array, index
  * holds, the leader's high watermark covers its log, producers have an outcome for every send,
  * and consumers have read up to the high watermark.
  */
-export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemOptions): string | undefined {
-  if (!view.clients.adminDone) return 'the topic is not created yet';
+export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemOptions): PendingConvergence | undefined {
+  if (!view.clients.adminDone) return pending('the topic is not created yet');
   const controller = view.controller;
-  if (controller === undefined) return 'the controller is down';
+  if (controller === undefined) return pending('the controller is down');
   const down = view.brokers.filter((broker) => broker.status !== 'running' || broker.lifecycle !== 'running');
-  if (down.length > 0) return `brokers not running and unfenced: ${down.map((broker) => broker.brokerId).join(', ')}`;
+  if (down.length > 0) return pending(`brokers not running and unfenced: ${down.map((broker) => broker.brokerId).join(', ')}`, { nodes: down.map((broker) => `broker-${broker.brokerId}`) });
   const workload = controller.partitions.filter((partition) => partition.topicName === KAFKA_TOPIC);
-  if (workload.length !== options.partitions) return `${workload.length} of ${options.partitions} partitions exist`;
+  if (workload.length !== options.partitions) return pending(`${workload.length} of ${options.partitions} partitions exist`);
   // Every partition converges, __consumer_offsets included; only the workload topic's are read.
   for (const partition of controller.partitions) {
     const name = `${partition.topicName}-${partition.partitionId}`;
-    if (partition.leader < 0) return `${name} has no leader`;
+    if (partition.leader < 0) return pending(`${name} has no leader`, { partition: name });
     const leader = view.brokers.find((broker) => broker.brokerId === partition.leader)?.replicas.find((replica) => replica.name === name);
-    if (leader === undefined || leader.role !== 'leader') return `${name}: broker ${partition.leader} does not act as leader yet`;
-    if (leader.highWatermark !== leader.logEndOffset) return `${name}: high watermark ${leader.highWatermark} below the leader's log end ${leader.logEndOffset}`;
+    if (leader === undefined || leader.role !== 'leader') return pending(`${name}: broker ${partition.leader} does not act as leader yet`, { partition: name });
+    if (leader.highWatermark !== leader.logEndOffset) return pending(`${name}: high watermark ${leader.highWatermark} below the leader's log end ${leader.logEndOffset}`, { partition: name });
     for (const replica of partition.replicas) {
       const copy = view.brokers.find((broker) => broker.brokerId === replica)?.replicas.find((candidate) => candidate.name === name);
-      if (copy === undefined || copy.logEndOffset !== leader.logEndOffset) return `${name}: replica ${replica} holds up to ${copy?.logEndOffset ?? 'nothing'}, the leader up to ${leader.logEndOffset}`;
+      if (copy === undefined || copy.logEndOffset !== leader.logEndOffset) return pending(`${name}: replica ${replica} holds up to ${copy?.logEndOffset ?? 'nothing'}, the leader up to ${leader.logEndOffset}`, { partition: name });
       // A follower that has caught up rejoins the ISR (Partition.maybeExpandIsr): once every
       // replica is back in, StrongIsr judges each one's whole log against the leader's.
-      if (!partition.isr.includes(replica)) return `${name}: replica ${replica} has caught up but is not back in the ISR ${partition.isr.join(',')}`;
+      if (!partition.isr.includes(replica)) return pending(`${name}: replica ${replica} has caught up but is not back in the ISR ${partition.isr.join(',')}`, { partition: name });
     }
     if (partition.topicName !== KAFKA_TOPIC) continue;
     for (const consumer of view.clients.consumers) {
       const position = consumer.positions.get(partition.partitionId);
-      if (position === undefined || position < leader.highWatermark) return `${consumer.name} has read ${name} up to ${position ?? 'nothing'} of ${leader.highWatermark}`;
+      if (position === undefined || position < leader.highWatermark) return pending(`${consumer.name} has read ${name} up to ${position ?? 'nothing'} of ${leader.highWatermark}`, { partition: name });
     }
   }
-  if (!view.clients.producersDone) return 'producers still have sends without an outcome';
+  if (!view.clients.producersDone) return pending('producers still have sends without an outcome');
   return pendingGroupConvergence(view, options);
+}
+
+function pending(message: string, subject?: FindingSubject): PendingConvergence {
+  return subject === undefined ? { message } : { message, subject };
 }
 
 /**
@@ -343,7 +347,7 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
  * workload partition owned by exactly one member, and each partition read by its owner up to the
  * high watermark (each group reads every record).
  */
-function pendingGroupConvergence(view: KafkaClusterView, options: KafkaSystemOptions): string | undefined {
+function pendingGroupConvergence(view: KafkaClusterView, options: KafkaSystemOptions): PendingConvergence | undefined {
   const groups = options.groups ?? [];
   if (groups.length === 0) return undefined;
   const coordinators = currentCoordinatorGroups(view);
@@ -351,31 +355,31 @@ function pendingGroupConvergence(view: KafkaClusterView, options: KafkaSystemOpt
   const positions = new Map((view.clients.groupConsumers ?? []).map((consumer) => [consumer.name, consumer.positions]));
   for (const { groupId } of groups) {
     const group = coordinators.get(groupId);
-    if (group === undefined) return `group ${groupId} has no active coordinator`;
-    if (group.state !== 'Stable') return `group ${groupId} is ${group.state} at generation ${group.generationId}`;
+    if (group === undefined) return pending(`group ${groupId} has no active coordinator`, { group: groupId });
+    if (group.state !== 'Stable') return pending(`group ${groupId} is ${group.state} at generation ${group.generationId}`, { group: groupId });
     const clients = members.filter((member) => member.groupId === groupId);
     const ids = new Set(group.members.map((member) => member.memberId));
     const owners = new Map<number, string>();
     for (const client of clients) {
       if (!ids.has(client.memberId) || client.generationId !== group.generationId || client.state !== 'STABLE.assigned') {
-        return `group ${groupId}: ${client.name} (${client.memberId || 'no member id'}, generation ${client.generationId}, ${client.state}) is not a stable member of generation ${group.generationId}`;
+        return pending(`group ${groupId}: ${client.name} (${client.memberId || 'no member id'}, generation ${client.generationId}, ${client.state}) is not a stable member of generation ${group.generationId}`, { group: groupId });
       }
       for (const partition of client.owned) {
         if (partition.topic !== KAFKA_TOPIC) continue;
         const other = owners.get(partition.partition);
-        if (other !== undefined) return `group ${groupId}: ${other} and ${client.name} both own ${KAFKA_TOPIC}-${partition.partition}`;
+        if (other !== undefined) return pending(`group ${groupId}: ${other} and ${client.name} both own ${KAFKA_TOPIC}-${partition.partition}`, { group: groupId });
         owners.set(partition.partition, client.name);
       }
     }
-    if (group.members.length !== clients.length) return `group ${groupId}: the coordinator has ${group.members.length} member(s), ${clients.length} consumer(s) run`;
+    if (group.members.length !== clients.length) return pending(`group ${groupId}: the coordinator has ${group.members.length} member(s), ${clients.length} consumer(s) run`, { group: groupId });
     for (const partition of view.controller?.partitions ?? []) {
       if (partition.topicName !== KAFKA_TOPIC) continue;
       const name = `${KAFKA_TOPIC}-${partition.partitionId}`;
       const owner = owners.get(partition.partitionId);
-      if (owner === undefined) return `group ${groupId}: no member owns ${name}`;
+      if (owner === undefined) return pending(`group ${groupId}: no member owns ${name}`, { group: groupId, partition: name });
       const leader = view.brokers.find((broker) => broker.brokerId === partition.leader)?.replicas.find((replica) => replica.name === name);
       const position = positions.get(owner)?.get(partition.partitionId);
-      if (leader === undefined || position === undefined || position < leader.highWatermark) return `group ${groupId}: ${owner} has read ${name} up to ${position ?? 'nothing'} of ${leader?.highWatermark ?? '?'}`;
+      if (leader === undefined || position === undefined || position < leader.highWatermark) return pending(`group ${groupId}: ${owner} has read ${name} up to ${position ?? 'nothing'} of ${leader?.highWatermark ?? '?'}`, { group: groupId, partition: name });
     }
   }
   return undefined;

@@ -169,6 +169,8 @@ export interface FailureSummary {
   readonly crash?: string;
   /** For `liveness`: what did not converge. */
   readonly liveness?: string;
+  /** For `liveness`: its explanation, when the system gave one. */
+  readonly livenessExplanation?: readonly string[];
 }
 
 /** Builds the coverage report of a set of runs. Pure: the same runs, in any order, give the same report. */
@@ -444,6 +446,7 @@ function summarizeFailures(runs: readonly RunResult[]): FailureSummary[] {
       ...(first === undefined ? {} : { firstViolation: first }),
       ...(run.crash === undefined ? {} : { crash: run.crash.message }),
       ...(run.liveness === undefined ? {} : { liveness: run.liveness }),
+      ...(run.liveness === undefined || run.livenessExplanation === undefined ? {} : { livenessExplanation: run.livenessExplanation }),
     });
   }
   return failures;

@@ -261,6 +261,9 @@ function renderFailures(report: CoverageReport): string {
     }
     if (failure.crash !== undefined) details.push(`crash: ${escapeHtml(failure.crash)}`);
     if (failure.liveness !== undefined) details.push(`did not converge: ${escapeHtml(failure.liveness)}`);
+    if (failure.livenessExplanation !== undefined) {
+      details.push(`<details><summary>explanation</summary><pre>${escapeHtml(failure.livenessExplanation.join('\n'))}</pre></details>`);
+    }
     details.push(`<span class="small">fault mix planned: ${escapeHtml(failure.faultPlan)}</span>`);
     return [
       '<tr>',

@@ -109,6 +109,8 @@ export interface RunResult {
   readonly crash?: { readonly message: string; readonly stack: string };
   /** What did not converge: present for `liveness`, and for a run whose convergence claim did not apply (the text says why). */
   readonly liveness?: string;
+  /** Why, in lines a person reads (`SystemDefinition.explain` on what did not converge): present with `liveness` when the system explains. */
+  readonly livenessExplanation?: readonly string[];
   /** What the run's fault mix was (swarm testing chooses it per seed). */
   readonly faultPlan: string;
   /** The system's description of the cluster at the end (Kafka: `kafka-topics.sh --describe`). */

@@ -167,6 +167,23 @@ describe('Simulation verdicts', () => {
     expect(result.liveness).toMatch(/^not converged 2000 ms after heal: still waiting at 7000$/);
   });
 
+  it('liveness: what did not converge is explained, from the subject the system names', () => {
+    const system: SystemDefinition<Message, TestNode, ClusterView<TestNode>> = {
+      ...testSystem('never-converge'),
+      pendingConvergence: (view) => ({ message: `n1 still waiting at ${view.nowMs}`, subject: { nodes: ['n1'] } }),
+      explain: (violation) => ({ lines: [`about ${violation.subject?.nodes?.join(',') ?? 'nothing'}: ${violation.invariant} at ${violation.atMs}`] }),
+    };
+    const result = new Simulation(
+      { ...DEFAULT_SIMULATION_OPTIONS, seed: 1, repro: 'x', durationMs: 5_000, healTimeoutMs: 2_000, eventBudget: 50_000, network: DEFAULT_NETWORK_OPTIONS, faults: { type: 'none' } },
+      system,
+    ).run();
+    expect(result.verdict).toBe('liveness');
+    expect(result.liveness).toBe('not converged 2000 ms after heal: n1 still waiting at 7000');
+    expect(result.livenessExplanation).toEqual(['about n1: convergence at 7000']);
+    // A system without an explainer leaves the liveness line alone.
+    expect(runTest('never-converge').livenessExplanation).toBeUndefined();
+  });
+
   it('liveness: a runaway node exhausts the event budget instead of hanging', () => {
     const result = runTest('flood');
     expect(result.verdict).toBe('liveness');

@@ -182,6 +182,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly touched = new Set<NodeId>();
   /** Every node may have changed since the last view (before the first, after a fault or the heal). */
   private allTouched = true;
+  /** The explanation of what did not converge, when the run ends on liveness. */
+  private livenessExplanation: readonly string[] | undefined;
   /** The system's state version at the last state check (`SystemDefinition.stateVersion`). */
   private checkedStateVersion: string | number | undefined = undefined;
   /** The nodes whose handling of an event can change what state checks read. */
@@ -395,7 +397,15 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   private livenessFailure(deadlineMs: number): RunStopped {
     this.currentMs = deadlineMs;
-    const pending = this.system.pendingConvergence(this.view()) ?? 'no convergence check ran';
+    const view = this.view();
+    const found = this.system.pendingConvergence(view) ?? 'no convergence check ran';
+    const pending = typeof found === 'string' ? found : found.message;
+    // Explained as a violation is: what it is about, its state now, and the history before it.
+    const explanation = this.explain(
+      { invariant: 'convergence', atMs: deadlineMs, message: pending, applies: true, ...(typeof found === 'string' || found.subject === undefined ? {} : { subject: found.subject }) },
+      view,
+    );
+    if (explanation !== undefined) this.livenessExplanation = explanation.lines;
     // History invariants still run: a run that did not converge may also have lost data.
     this.invariants.checkHistory(this.view(), this.context);
     const why = `not converged ${this.options.healTimeoutMs} ms after heal: ${pending}`;
@@ -900,6 +910,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       ...base,
       ...(crash === undefined ? {} : { crash }),
       ...(liveness === undefined ? {} : { liveness }),
+      ...(liveness === undefined || this.livenessExplanation === undefined ? {} : { livenessExplanation: this.livenessExplanation }),
       ...(this.timeline === undefined ? {} : { timeline: this.timeline.build(this.currentMs, this.systemTimeline()) }),
     };
   }

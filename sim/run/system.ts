@@ -1,7 +1,7 @@
 import type { Message, NodeEnvironment, NodeId, SimulatedNode } from '../../impl/env/node-environment.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { TraceEntry } from '../core/trace.ts';
-import type { Explanation, HistoryIndexDefinition, InvariantDefinition } from '../invariants/invariant.ts';
+import type { Explanation, HistoryIndexDefinition, InvariantDefinition, FindingSubject } from '../invariants/invariant.ts';
 import type { FaultKind } from '../nemesis/fault-kind.ts';
 import type { Violation } from './run-result.ts';
 import type { SystemTimeline } from './run-timeline.ts';
@@ -161,9 +161,10 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   /**
    * After the heal phase: undefined once the system has converged, otherwise a sentence saying
    * what is still pending. A run whose system has not converged by the heal deadline is a
-   * liveness failure, and that sentence is its message.
+   * liveness failure, and that sentence is its message. It may also name what it is about (a
+   * partition, a group: `PendingConvergence.subject`), from which `explain` tells its history.
    */
-  pendingConvergence(view: View): string | undefined;
+  pendingConvergence(view: View): string | PendingConvergence | undefined;
   /**
    * Whether the system's setup is done (Jepsen's setup before the nemesis): for Kafka, the topic
    * exists and every partition has a leader. Faults start at the first state in which it holds,
@@ -204,4 +205,10 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   /** Kafka config overrides and variants in force, as the report shows them. */
   readonly config: Readonly<Record<string, string>>;
   readonly variants: readonly string[];
+}
+
+/** What has not converged yet, and what it is about (`SystemDefinition.pendingConvergence`). */
+export interface PendingConvergence {
+  readonly message: string;
+  readonly subject?: FindingSubject;
 }
