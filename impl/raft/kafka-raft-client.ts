@@ -541,9 +541,10 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private maybeSendDiscoveryFetch(effects: RaftEffect[]): void {
     const nowMs = this.nowMs();
     if (nowMs < this.observerNextDiscoveryMs) return;
-    const voter = this.environment.random.pick(this.config.voters);
-    if (!this.requests.isReady(voter, nowMs)) return;
+    // The next try is due after the backoff whether or not this one can go, so that a voter
+    // with a request still in flight does not make the poll spin.
     this.observerNextDiscoveryMs = nowMs + OBSERVER_DISCOVERY_BACKOFF_MS;
+    const voter = this.environment.random.pick(this.config.voters);
     this.maybeSendFetch(voter, effects);
   }
 

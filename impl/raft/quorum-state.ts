@@ -338,9 +338,17 @@ export class QuorumState {
     return timeoutMs + this.random.int(0, timeoutMs - 1);
   }
 
+  /**
+   * A replica already waiting out an election timeout keeps what remains of it (Kafka's
+   * `transitionToUnattached`): otherwise a lagging candidate that bumps the epoch every backoff
+   * would restart every other voter's timer forever, and no one else would ever campaign.
+   */
   transitionToUnattached(epoch: number): void {
+    const state = this.state;
     const votedKey = this.sameEpochVote(epoch);
-    this.transitionTo(this.unattached(epoch, votedKey, this.clock.nowMs()));
+    const next = this.unattached(epoch, votedKey, this.clock.nowMs());
+    const keepsTimer = state.type === 'Unattached' || state.type === 'Candidate' || state.type === 'Prospective';
+    this.transitionTo(keepsTimer ? { ...next, electionDeadlineMs: state.electionDeadlineMs } : next);
   }
 
   /** Casts this replica's binding vote for `candidateId` in `epoch`; durable before it returns. */
