@@ -359,6 +359,7 @@ export class QuorumState {
   }
 
   transitionToProspective(): void {
+    assert(this.isVoter, 'an observer does not campaign');
     const state = this.state;
     const retries = state.type === 'Candidate' ? state.retries + 1 : 1;
     const votedKey = state.type === 'Unattached' || state.type === 'Follower' ? state.votedKey : undefined;
