@@ -223,8 +223,26 @@ export class RaftCluster {
     const leader = this.leaderWithMaxEpoch();
     if (leader === undefined || leader.client!.highWatermark() === undefined) return false;
     const epoch = leader.client!.quorum.epoch;
-    const followers = this.nodes.filter((node) => node.isVoter && node.client?.leaderAndEpoch().leaderId === leader.id && node.client.quorum.epoch === epoch);
+    const followers = this.nodes.filter((node) => node.isVoter && this.follows(node, leader.id, epoch));
     return followers.length >= Math.floor(this.options.voters / 2) + 1;
+  }
+
+  /**
+   * Quiet and caught up: one leader, every running node its follower in its epoch, and every
+   * running node's HW at the leader's log end (run with no workload left to reach it).
+   */
+  converged(): boolean {
+    const leader = this.leaderWithMaxEpoch();
+    if (leader === undefined || this.leaders().length !== 1) return false;
+    const client = leader.client as KafkaRaftClient;
+    const end = client.log.endOffset();
+    return this.nodes.every((node) => node.client === undefined || (this.follows(node, leader.id, client.quorum.epoch) && node.client.highWatermark() === end));
+  }
+
+  private follows(node: SimRaftNode, leaderId: number, epoch: number): boolean {
+    const state = node.client?.quorum.state;
+    if (state === undefined || state.epoch !== epoch) return false;
+    return (state.type === 'Follower' && state.leaderId === leaderId) || (state.type === 'Leader' && node.id === leaderId);
   }
 
   /** The greatest high watermark any running node knows. */
