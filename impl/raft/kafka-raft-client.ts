@@ -1,10 +1,12 @@
 import { assert, assertNever } from '../common/assert.ts';
 import type { NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type RaftLogEntry } from './kafka-metadata-log.ts';
-import type { LeaderState } from './leader-state.ts';
+import { binaryExponentialElectionBackoffMs, strictExponentialElectionBackoffMs } from './election-backoff.ts';
+import { FetchPurgatory, type ParkedFetch } from './fetch-purgatory.ts';
+import { MAX_TRACKED_OBSERVERS, type LeaderState } from './leader-state.ts';
 import { FileQuorumStateStore } from './quorum-state-store.ts';
 import { canGrantVote, QuorumState } from './quorum-state.ts';
-import type { RaftConfig } from './raft-config.ts';
+import { MAX_VOTERS, type RaftConfig } from './raft-config.ts';
 import {
   NO_LEADER_ID,
   type BeginQuorumEpochRequest,
@@ -23,9 +25,6 @@ export type RaftEffect = NodeEffect<RaftMessage>;
 /** The one timer: every deadline lives in the state, and `poll` finds the next (Kafka's `poll`). */
 export const RAFT_POLL_TIMER = 'raft-poll';
 
-/** Kafka's `KafkaRaftClient.RETRY_BACKOFF_BASE_MS`, the unit of the election backoffs. */
-export const RETRY_BACKOFF_BASE_MS = 100;
-
 /** How long an observer without a leader waits between discovery fetches to random voters. */
 export const OBSERVER_DISCOVERY_BACKOFF_MS = 100;
 
@@ -41,13 +40,6 @@ export type AppendResult =
   /** `BUFFER_ALLOCATION` mirrors Kafka's `BufferAllocationException`: too much is uncommitted. */
   | { readonly type: 'error'; readonly error: 'NOT_LEADER_OR_FOLLOWER' | 'INVALID_REQUEST' | 'BUFFER_ALLOCATION' };
 
-/** A Fetch the leader holds until it has data, the HW moves, or `maxWaitMs` passes. */
-interface ParkedFetch {
-  readonly from: NodeId;
-  readonly request: FetchRequest;
-  readonly deadlineMs: number;
-}
-
 /**
  * Kafka's `KafkaRaftClient` (KIP-595, KIP-996, KAFKA-15489) as a pure state machine: inputs in,
  * effects out, time and randomness from the environment, the log and the quorum-state file on
@@ -61,7 +53,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   readonly quorum: QuorumState;
   private readonly requests: RequestManager;
   private readonly idByAddress = new Map<NodeId, number>();
-  private readonly parkedFetches = new Map<number, ParkedFetch>();
+  private readonly purgatory = new FetchPurgatory(MAX_VOTERS + MAX_TRACKED_OBSERVERS);
   /** Voters that have not acknowledged this leader's BeginQuorumEpoch nor fetched from it. */
   private readonly beginQuorumUnacked = new Set<number>();
   /** The high watermark outside the Leader state (the leader's lives in its LeaderState). */
@@ -136,7 +128,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       case 'disconnected': {
         const peer = this.idByAddress.get(input.peer);
         if (peer !== undefined) this.requests.onRequestFailed(peer, this.nowMs());
-        for (const [replicaId, parked] of [...this.parkedFetches]) if (parked.from === input.peer) this.parkedFetches.delete(replicaId);
+        this.purgatory.dropFrom(input.peer);
         break;
       }
       case 'signal':
@@ -209,7 +201,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     } else if (state.type === 'Candidate' && !response.preVote && state.backoffUntilMs === undefined) {
       state.election.recordVote(fromId, response.voteGranted);
       if (state.election.isVoteGranted()) this.becomeLeader(effects);
-      else if (state.election.isVoteRejected()) state.backoffUntilMs = this.nowMs() + this.binaryExponentialElectionBackoffMs(state.retries);
+      else if (state.election.isVoteRejected()) state.backoffUntilMs = this.nowMs() + this.electionBackoffMs(state.retries);
     }
   }
 
@@ -240,7 +232,8 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     const state = this.quorum.state;
     if (state.type === 'Follower' && state.leaderId === request.leaderId && state.epoch === request.leaderEpoch) {
       const position = request.preferredSuccessors.indexOf(this.config.nodeId);
-      const backoffMs = this.strictExponentialElectionBackoffMs(position < 0 ? request.preferredSuccessors.length : position, request.preferredSuccessors.length);
+      const successors = request.preferredSuccessors.length;
+      const backoffMs = strictExponentialElectionBackoffMs(position < 0 ? successors : position, successors, this.config.timeouts.electionBackoffMaxMs);
       state.fetchDeadlineMs = Math.min(state.fetchDeadlineMs, this.nowMs() + backoffMs);
     }
     respond('NONE');
@@ -274,15 +267,14 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       return;
     }
     const highWatermarkMoved = leader.updateReplicaState(request.replicaId, request.fetchOffset, nowMs);
-    const previous = this.parkedFetches.get(request.replicaId);
-    if (previous !== undefined) {
-      // A newer fetch from the same replica supersedes the held one, which is answered now.
-      this.parkedFetches.delete(request.replicaId);
-      this.sendFetchResponse(previous, effects);
-    }
     const parked: ParkedFetch = { from, request, deadlineMs: nowMs + request.maxWaitMs };
-    if (request.fetchOffset < this.log.endOffset() || request.maxWaitMs <= 0) this.sendFetchResponse(parked, effects);
-    else this.parkedFetches.set(request.replicaId, parked);
+    if (request.fetchOffset < this.log.endOffset() || request.maxWaitMs <= 0) {
+      this.sendFetchResponse(parked, effects);
+    } else {
+      // A newer fetch from the same replica supersedes a held one, which is answered now.
+      const superseded = this.purgatory.park(request.replicaId, parked);
+      if (superseded !== undefined) this.sendFetchResponse(superseded, effects);
+    }
     if (highWatermarkMoved) this.completeParkedFetches(effects, false);
   }
 
@@ -298,14 +290,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
 
   /** Answers held fetches: all of them (new data or HW), or only those past their wait (`expiredOnly`). */
   private completeParkedFetches(effects: RaftEffect[], expiredOnly: boolean): void {
-    const nowMs = this.nowMs();
-    const ids = [...this.parkedFetches.keys()].sort((a, b) => a - b);
-    for (const replicaId of ids) {
-      const parked = this.parkedFetches.get(replicaId) as ParkedFetch;
-      if (expiredOnly && parked.deadlineMs > nowMs) continue;
-      this.parkedFetches.delete(replicaId);
-      this.sendFetchResponse(parked, effects);
-    }
+    for (const parked of this.purgatory.takeAll(this.nowMs(), expiredOnly)) this.sendFetchResponse(parked, effects);
   }
 
   private sendFetchError(to: NodeId, request: FetchRequest, errorCode: RaftErrorCode, effects: RaftEffect[]): void {
@@ -431,7 +416,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     }
     assert(pass < MAX_POLL_PASSES, `${this.environment.nodeId}: poll changed state ${MAX_POLL_PASSES} times in a row`);
     this.emitTransitions(effects);
-    const nextMs = Math.min(this.stateDeadlineMs(), this.requests.nextDeadlineMs(this.nowMs()), this.parkedDeadlineMs());
+    const nextMs = Math.min(this.stateDeadlineMs(), this.requests.nextDeadlineMs(this.nowMs()), this.purgatory.nextDeadlineMs());
     if (nextMs === Number.POSITIVE_INFINITY) effects.push({ type: 'cancel-timer', name: RAFT_POLL_TIMER });
     else effects.push({ type: 'set-timer', name: RAFT_POLL_TIMER, delayMs: Math.max(0, nextMs - this.nowMs()) });
   }
@@ -467,7 +452,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
           return;
         }
         if (nowMs >= state.electionDeadlineMs) {
-          state.backoffUntilMs = nowMs + this.binaryExponentialElectionBackoffMs(state.retries);
+          state.backoffUntilMs = nowMs + this.electionBackoffMs(state.retries);
           return;
         }
         return this.maybeSendVoteRequests(state.election.unrecordedVoters(), false, effects);
@@ -628,11 +613,9 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       const leaderHighWatermark = before.leader.highWatermark;
       if (leaderHighWatermark !== undefined) this.updateFollowerHighWatermark(leaderHighWatermark);
       this.beginQuorumUnacked.clear();
-      const held = [...this.parkedFetches.keys()].sort((a, b) => a - b);
-      for (const replicaId of held) this.sendFetchResponse(this.parkedFetches.get(replicaId) as ParkedFetch, effects);
-      this.parkedFetches.clear();
+      this.completeParkedFetches(effects, false);
     }
-    assert(after.type === 'Leader' || this.parkedFetches.size === 0, 'only a leader holds fetches');
+    assert(after.type === 'Leader' || this.purgatory.size === 0, 'only a leader holds fetches');
   }
 
   private emitTransitions(effects: RaftEffect[]): void {
@@ -669,24 +652,8 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     }
   }
 
-  private parkedDeadlineMs(): number {
-    let next = Number.POSITIVE_INFINITY;
-    for (const parked of this.parkedFetches.values()) next = Math.min(next, parked.deadlineMs);
-    return next;
-  }
-
-  /** Kafka's `binaryExponentialElectionBackoffMs`: random in [0, 2^retries) × base, capped. */
-  private binaryExponentialElectionBackoffMs(retries: number): number {
-    assert(retries >= 1, `backoff after ${retries} retries`);
-    const slots = 2 << (Math.min(retries, 16) - 1);
-    return Math.min(RETRY_BACKOFF_BASE_MS * this.environment.random.int(0, slots - 1), this.config.timeouts.electionBackoffMaxMs);
-  }
-
-  /** Kafka's `strictExponentialElectionBackoffMs`: 0 for the first successor, doubling after. */
-  private strictExponentialElectionBackoffMs(position: number, successors: number): number {
-    if (position === 0) return 0;
-    if (position >= successors) return this.config.timeouts.electionBackoffMaxMs;
-    return Math.min(this.config.timeouts.electionBackoffMaxMs, RETRY_BACKOFF_BASE_MS << (position - 1));
+  private electionBackoffMs(retries: number): number {
+    return binaryExponentialElectionBackoffMs(retries, this.config.timeouts.electionBackoffMaxMs, this.environment.random);
   }
 
   private leaderInfo(): { leaderId: number; leaderEpoch: number } {
