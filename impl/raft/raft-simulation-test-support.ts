@@ -74,6 +74,8 @@ export class RaftCluster {
   violation: (RaftViolation | { invariant: 'crash'; message: string }) | undefined;
   eventsRun = 0;
   appended = 0;
+  /** Every state change, `time node state epoch`: what the determinism test compares. */
+  readonly trace: string[] = [];
   private readonly queue: QueuedEvent[] = [];
   private sequence = 0;
   private readonly network: AleaRandomStream;
@@ -317,6 +319,8 @@ export class RaftCluster {
           node.timers.clear();
           break;
         case 'transition':
+          this.trace.push(`${this.clock.now} ${node.id} ${effect.to} ${node.client?.quorum.epoch ?? '-'}`);
+          break;
         case 'mark':
         case 'history':
           break;
