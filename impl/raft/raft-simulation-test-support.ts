@@ -3,7 +3,8 @@ import { AleaRandomStream } from '../../sim/random/random-stream.ts';
 import { assert, assertNever } from '../common/assert.ts';
 import type { Clock, NodeId, NodeInput } from '../env/node-environment.ts';
 import { KafkaRaftClient, type RaftEffect } from './kafka-raft-client.ts';
-import { readElectionState } from './quorum-state-store.ts';
+import { METADATA_LOG_DIR } from './kafka-metadata-log.ts';
+import { readElectionState, type ElectionState } from './quorum-state-store.ts';
 import { raftConfig, type QuorumTimeouts, type RaftTestOnlyBugs } from './raft-config.ts';
 import { RaftInvariants, type CommittedEntry, type NodeObservation, type RaftViolation } from './raft-invariants.ts';
 import type { RaftMessage } from './raft-messages.ts';
@@ -63,9 +64,24 @@ export interface SimRaftNode {
   readonly timers: Map<string, number>;
   /** The log end when the node went down (its durable end: the log fsyncs every append). */
   durableLogEnd: number;
+  /** The election state last read from disk, and the directory version it was read at. */
+  persisted: { version: number; state: ElectionState | undefined } | undefined;
 }
 
 const DEFAULT_EVENT_BUDGET = 400_000;
+
+/**
+ * Timeouts 20 to 40 times shorter than Kafka's defaults: with network delays of the same order,
+ * elections overlap and split often, which is where vote-granting bugs show.
+ */
+export const FAST_TIMEOUTS: QuorumTimeouts = {
+  electionTimeoutMs: 50,
+  fetchTimeoutMs: 100,
+  electionBackoffMaxMs: 50,
+  requestTimeoutMs: 100,
+  retryBackoffMs: 5,
+  fetchMaxWaitMs: 25,
+};
 
 export class RaftCluster {
   readonly nodes: SimRaftNode[] = [];
@@ -91,7 +107,7 @@ export class RaftCluster {
     const total = options.voters + (options.observers ?? 0);
     for (let id = 0; id < total; id++) {
       const disk = new SimDisk({ clock: this.clock, random: new AleaRandomStream(options.seed, `raft-disk-${id}`) });
-      this.nodes.push({ id, address: `controller-${id}`, isVoter: id < options.voters, disk, client: undefined, incarnation: 0, timers: new Map(), durableLogEnd: 0 });
+      this.nodes.push({ id, address: `controller-${id}`, isVoter: id < options.voters, disk, client: undefined, incarnation: 0, timers: new Map(), durableLogEnd: 0, persisted: undefined });
     }
   }
 
@@ -372,13 +388,20 @@ export class RaftCluster {
         id: node.id,
         isVoter: node.isVoter,
         running: client !== undefined,
-        persisted: readElectionState(node.disk),
+        persisted: this.persistedElectionState(node),
         state: state === undefined ? undefined : { type: state.type, epoch: state.epoch, leaderId: client!.quorum.leaderId() },
         highWatermark: client?.highWatermark(),
         logEndOffset: client === undefined ? node.durableLogEnd : client.log.endOffset(),
       };
     });
     this.violation = this.invariants.check(observations) ?? this.checkCommitted();
+  }
+
+  /** The node's quorum-state file, read again only when its directory changed. */
+  private persistedElectionState(node: SimRaftNode): ElectionState | undefined {
+    const version = node.disk.directoryVersion(METADATA_LOG_DIR);
+    if (node.persisted?.version !== version) node.persisted = { version, state: readElectionState(node.disk) };
+    return node.persisted.state;
   }
 
   private checkCommitted(): RaftViolation | undefined {
@@ -446,4 +469,26 @@ function bytesText(bytes: Uint8Array): string {
   let text = '';
   for (const byte of bytes) text += String.fromCharCode(byte);
   return text;
+}
+
+/** Random crashes, power losses, restarts, partitions and heals, one every 200..1500 ms. */
+export function chaos(run: RaftCluster, seed: number, durationMs: number): void {
+  const random = new AleaRandomStream(seed, 'chaos');
+  const endMs = run.clock.now + durationMs;
+  run.workload(25, endMs);
+  for (let atMs = run.clock.now + random.int(200, 1_500); atMs < endMs; atMs += random.int(200, 1_500)) {
+    const roll = random.int(0, 9);
+    const target = random.int(0, run.nodes.length - 1);
+    run.at(atMs, () => {
+      const node = run.node(target);
+      if (roll <= 2 && node.client !== undefined) run.crash(target, roll === 0);
+      else if (roll <= 5 && node.client === undefined) run.restart(target);
+      else if (roll <= 7) run.partition([target]);
+      else run.heal();
+    });
+  }
+  run.at(endMs, () => {
+    run.heal();
+    for (const node of run.nodes) if (node.client === undefined) run.restart(node.id);
+  });
 }

@@ -12,7 +12,7 @@ import { RaftCluster, type RaftClusterOptions } from './raft-simulation-test-sup
 
 const ELECTION_MAX_MS = 20_000;
 const CONVERGE_MAX_MS = 30_000;
-const RUNS = { numRuns: 8 } as const;
+const RUNS = { numRuns: 6 } as const;
 
 function cluster(options: RaftClusterOptions): RaftCluster {
   const created = new RaftCluster(options);
@@ -190,8 +190,8 @@ describe('RaftEventSimulationTest scenarios', () => {
         const epoch = epochOf(run, leader);
         const follower = (leader + 1) % voters;
         run.partition([follower]);
-        run.workload(50, run.clock.now + 9_000);
-        expect(run.runFor(10_000), run.violation?.message).toBe(true);
+        run.workload(50, run.clock.now + 6_000);
+        expect(run.runFor(7_000), run.violation?.message).toBe(true);
         expect(epochOf(run, follower)).toBe(epoch);
         run.heal();
         expectConverged(run);
@@ -210,8 +210,8 @@ describe('RaftEventSimulationTest scenarios', () => {
         const epoch = epochOf(run, leader);
         const follower = (leader + 1) % voters;
         run.partition([follower]);
-        run.workload(50, run.clock.now + 9_000);
-        expect(run.runFor(10_000), run.violation?.message).toBe(true);
+        run.workload(50, run.clock.now + 6_000);
+        expect(run.runFor(7_000), run.violation?.message).toBe(true);
         expect(epochOf(run, follower)).toBeGreaterThan(epoch);
         run.heal();
         // Its Vote requests carry the higher epoch: the healthy leader steps down.
@@ -238,79 +238,6 @@ describe('RaftEventSimulationTest scenarios', () => {
         expectConverged(run);
       }),
       RUNS,
-    );
-  });
-});
-
-/** Random crashes, power losses, restarts, partitions and heals, one every 200..1500 ms. */
-function chaos(run: RaftCluster, seed: number, durationMs: number): void {
-  const random = new AleaRandomStream(seed, 'chaos');
-  const endMs = run.clock.now + durationMs;
-  run.workload(25, endMs);
-  for (let atMs = run.clock.now + random.int(200, 1_500); atMs < endMs; atMs += random.int(200, 1_500)) {
-    const roll = random.int(0, 9);
-    const target = random.int(0, run.nodes.length - 1);
-    run.at(atMs, () => {
-      const node = run.node(target);
-      if (roll <= 2 && node.client !== undefined) run.crash(target, roll === 0);
-      else if (roll <= 5 && node.client === undefined) run.restart(target);
-      else if (roll <= 7) run.partition([target]);
-      else run.heal();
-    });
-  }
-  run.at(endMs, () => {
-    run.heal();
-    for (const node of run.nodes) if (node.client === undefined) run.restart(node.id);
-  });
-}
-
-describe('safety under random faults', () => {
-  it('is deterministic: the same seed gives the same run, event for event', () => {
-    const runOnce = (seed: number): string => {
-      const run = cluster({ seed, voters: 5, observers: 1 });
-      chaos(run, seed, 8_000);
-      run.runFor(8_000);
-      const final = run.nodes.map((node) => `${node.client?.quorum.state.type} ${node.client?.highWatermark()} ${node.client?.log.endOffset()}`);
-      return [run.eventsRun, run.appended, ...run.trace, ...final].join('\n');
-    };
-    expect(runOnce(7)).toBe(runOnce(7));
-    expect(runOnce(7)).not.toBe(runOnce(8));
-  });
-
-  it('keeps every invariant through crashes, power loss and partitions', () => {
-    fc.assert(
-      fc.property(seeds, voterCounts, fc.boolean(), fc.boolean(), (seed, voters, checkQuorum, preVote) => {
-        const run = cluster({ seed, voters, observers: 1, checkQuorum, preVote });
-        chaos(run, seed, 15_000);
-        expect(run.runFor(15_000), run.violation?.message).toBe(true);
-        expectConverged(run);
-      }),
-      { numRuns: 12 },
-    );
-  });
-});
-
-/** Runs chaos on up to `maxSeeds` seeds and returns the first violation's invariant name. */
-function firstViolation(options: Omit<RaftClusterOptions, 'seed'>, maxSeeds: number, durationMs = 15_000): string | undefined {
-  for (let seed = 0; seed < maxSeeds; seed++) {
-    const run = cluster({ ...options, seed });
-    chaos(run, seed, durationMs);
-    run.runFor(durationMs + 5_000);
-    if (run.violation !== undefined) return run.violation.invariant;
-    const final = run.validateCommittedData();
-    if (final !== undefined) return final.invariant;
-  }
-  return undefined;
-}
-
-describe('the checkers catch planted bugs (test-only options)', () => {
-  it('SingleLeader catches a replica that grants two binding votes in one epoch', () => {
-    expect(firstViolation({ voters: 5, preVote: false, testOnlyBugs: { grantSecondBindingVote: true } }, 40)).toBe('SingleLeader');
-  });
-
-  it('MajorityReachedHighWatermark or ConsistentCommittedData catch a log that is never fsynced', () => {
-    expect(['MajorityReachedHighWatermark', 'ConsistentCommittedData', 'MonotonicHighWatermark']).toContain(
-      firstViolation({ voters: 3, testOnlyBugs: { skipLogFsync: true } }, 40),
     );
   });
 });
