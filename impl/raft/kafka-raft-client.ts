@@ -109,6 +109,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     state.leader.updateLocalState(this.log.endOffset());
     const effects: RaftEffect[] = [];
     this.completeParkedFetches(effects, false);
+    this.checkInvariants();
     return { type: 'appended', baseOffset: appended.baseOffset, lastOffset: appended.lastOffset, epoch: state.epoch, effects };
   }
 
@@ -138,7 +139,26 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
         return assertNever(input, 'node input');
     }
     this.poll(effects);
+    this.checkInvariants();
     return effects;
+  }
+
+  /** Paired checks after every input (TigerBeetle's `defer self.invariants()`). */
+  private checkInvariants(): void {
+    const state = this.quorum.state;
+    const end = this.log.endOffset();
+    // A replica appends only batches of its own epoch or of leaders it followed in earlier ones.
+    assert(this.log.lastFetchedEpoch() <= state.epoch, `log epoch ${this.log.lastFetchedEpoch()} above the quorum epoch ${state.epoch}`);
+    const highWatermark = this.highWatermark();
+    if (highWatermark !== undefined) assert(highWatermark <= end, `high watermark ${highWatermark} past the log end ${end}`);
+    if (state.type === 'Leader') {
+      assert(end > state.leader.epochStartOffset, 'a leader has written its LeaderChange record');
+      assert(this.log.lastFetchedEpoch() === state.epoch, 'a leader log ends in its own epoch');
+    } else {
+      assert(this.purgatory.size === 0, 'only a leader holds fetches');
+      assert(this.beginQuorumUnacked.size === 0, 'only a leader sends BeginQuorumEpoch');
+    }
+    if (!this.quorum.isVoter) assert(state.type === 'Unattached' || state.type === 'Follower', `an observer in ${state.type}`);
   }
 
   private handleMessage(from: NodeId, message: RaftMessage, effects: RaftEffect[]): void {
