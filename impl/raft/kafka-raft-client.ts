@@ -2,7 +2,8 @@ import { assert, assertNever } from '../common/assert.ts';
 import type { NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type RaftLogEntry } from './kafka-metadata-log.ts';
 import { binaryExponentialElectionBackoffMs, strictExponentialElectionBackoffMs } from './election-backoff.ts';
-import { FetchPurgatory, type ParkedFetch } from './fetch-purgatory.ts';
+import { FetchPurgatory } from './fetch-purgatory.ts';
+import { LeaderFetchHandler } from './leader-fetch-handler.ts';
 import { MAX_TRACKED_OBSERVERS, type LeaderState } from './leader-state.ts';
 import { FileQuorumStateStore } from './quorum-state-store.ts';
 import { canGrantVote, QuorumState } from './quorum-state.ts';
@@ -54,6 +55,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private readonly requests: RequestManager;
   private readonly idByAddress = new Map<NodeId, number>();
   private readonly purgatory = new FetchPurgatory(MAX_VOTERS + MAX_TRACKED_OBSERVERS);
+  private readonly fetchHandler: LeaderFetchHandler;
   /** Voters that have not acknowledged this leader's BeginQuorumEpoch nor fetched from it. */
   private readonly beginQuorumUnacked = new Set<number>();
   /** The high watermark outside the Leader state (the leader's lives in its LeaderState). */
@@ -71,6 +73,11 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     for (const voter of config.voters) this.idByAddress.set(config.addressOf(voter), voter);
     this.quorum = new QuorumState(config, new FileQuorumStateStore(environment.disk), environment.random, environment.clock);
     this.quorum.initialize(this.log.endOffsetAndEpoch());
+    this.fetchHandler = new LeaderFetchHandler(config.nodeId, this.log, this.purgatory, {
+      state: () => this.quorum.state,
+      responseHeader: () => ({ ...this.leaderInfo(), highWatermark: this.highWatermark() ?? -1 }),
+      nowMs: () => this.nowMs(),
+    });
   }
 
   // ---- Queries for the application and the checkers ---------------------------------------------
@@ -259,66 +266,13 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     respond('NONE');
   }
 
-  // ---- Fetch (leader side) -----------------------------------------------------------------------
-
-  /**
-   * Kafka's `handleFetchRequest`: fence stale and future epochs, count the fetch for check-quorum,
-   * validate (fetchOffset, lastFetchedEpoch) against the epoch cache, and either answer with a
-   * DivergingEpoch, answer with records, or hold an empty fetch for the long poll.
-   */
+  /** Kafka's `handleFetchRequest`, in `LeaderFetchHandler`; an accepted fetch acknowledges the epoch. */
   private handleFetchRequest(from: NodeId, request: FetchRequest, effects: RaftEffect[]): void {
-    assert(request.replicaId !== this.config.nodeId, 'a replica does not fetch from itself');
-    const state = this.quorum.state;
-    if (request.currentLeaderEpoch < state.epoch) return this.sendFetchError(from, request, 'FENCED_LEADER_EPOCH', effects);
-    if (request.currentLeaderEpoch > state.epoch) return this.sendFetchError(from, request, 'UNKNOWN_LEADER_EPOCH', effects);
-    if (state.type !== 'Leader') return this.sendFetchError(from, request, 'NOT_LEADER_OR_FOLLOWER', effects);
-    if (request.fetchOffset < 0 || request.lastFetchedEpoch < 0 || request.lastFetchedEpoch > state.epoch) {
-      return this.sendFetchError(from, request, 'INVALID_REQUEST', effects);
-    }
-    const nowMs = this.nowMs();
-    const leader = state.leader;
-    if (leader.isVoter(request.replicaId)) leader.updateCheckQuorumForFollowingVoter(request.replicaId, nowMs);
-    this.beginQuorumUnacked.delete(request.replicaId);
-    const validated = this.log.validateOffsetAndEpoch(request.fetchOffset, request.lastFetchedEpoch);
-    if (validated.kind === 'DIVERGING') {
-      effects.push({ type: 'mark', name: 'raft-diverging-epoch' });
-      const divergingEpoch = { epoch: validated.offsetAndEpoch.epoch, endOffset: validated.offsetAndEpoch.offset };
-      effects.push({ type: 'send', to: from, message: { ...this.fetchResponseBase(request, 'NONE'), divergingEpoch } });
-      return;
-    }
-    const highWatermarkMoved = leader.updateReplicaState(request.replicaId, request.fetchOffset, nowMs);
-    const parked: ParkedFetch = { from, request, deadlineMs: nowMs + request.maxWaitMs };
-    if (request.fetchOffset < this.log.endOffset() || request.maxWaitMs <= 0) {
-      this.sendFetchResponse(parked, effects);
-    } else {
-      // A newer fetch from the same replica supersedes a held one, which is answered now.
-      const superseded = this.purgatory.park(request.replicaId, parked);
-      if (superseded !== undefined) this.sendFetchResponse(superseded, effects);
-    }
-    if (highWatermarkMoved) this.completeParkedFetches(effects, false);
+    if (this.fetchHandler.handleFetchRequest(from, request, effects)) this.beginQuorumUnacked.delete(request.replicaId);
   }
 
-  private sendFetchResponse(parked: ParkedFetch, effects: RaftEffect[]): void {
-    const state = this.quorum.state;
-    if (state.type !== 'Leader' || state.epoch !== parked.request.currentLeaderEpoch) {
-      return this.sendFetchError(parked.from, parked.request, 'NOT_LEADER_OR_FOLLOWER', effects);
-    }
-    const fetchOffset = Math.min(parked.request.fetchOffset, this.log.endOffset());
-    const records = this.log.read(fetchOffset);
-    effects.push({ type: 'send', to: parked.from, message: { ...this.fetchResponseBase(parked.request, 'NONE'), records } });
-  }
-
-  /** Answers held fetches: all of them (new data or HW), or only those past their wait (`expiredOnly`). */
   private completeParkedFetches(effects: RaftEffect[], expiredOnly: boolean): void {
-    for (const parked of this.purgatory.takeAll(this.nowMs(), expiredOnly)) this.sendFetchResponse(parked, effects);
-  }
-
-  private sendFetchError(to: NodeId, request: FetchRequest, errorCode: RaftErrorCode, effects: RaftEffect[]): void {
-    effects.push({ type: 'send', to, message: { ...this.fetchResponseBase(request, errorCode), records: [] } });
-  }
-
-  private fetchResponseBase(request: FetchRequest, errorCode: RaftErrorCode): FetchResponse {
-    return { type: 'FetchResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo(), highWatermark: this.highWatermark() ?? -1, divergingEpoch: undefined, records: [] };
+    this.fetchHandler.completeParkedFetches(effects, expiredOnly);
   }
 
   // ---- Fetch (follower side) ---------------------------------------------------------------------
