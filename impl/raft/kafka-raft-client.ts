@@ -9,6 +9,7 @@ import { FileQuorumStateStore } from './quorum-state-store.ts';
 import { canGrantVote, QuorumState } from './quorum-state.ts';
 import { MAX_VOTERS, type RaftConfig } from './raft-config.ts';
 import {
+  apiOf,
   NO_LEADER_ID,
   type BeginQuorumEpochRequest,
   type EndQuorumEpochRequest,
@@ -219,9 +220,8 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
 
   private handleVoteResponse(fromId: number, response: VoteResponse, effects: RaftEffect[]): void {
     if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
-    if (response.errorCode !== 'NONE') return this.requests.onRequestFailed(fromId, this.nowMs());
     const state = this.quorum.state;
-    if (response.leaderEpoch !== state.epoch) return;
+    if (response.errorCode !== 'NONE' || response.leaderEpoch !== state.epoch) return;
     if (state.type === 'Prospective' && response.preVote) {
       state.election.recordVote(fromId, response.voteGranted);
       if (state.election.isVoteGranted()) this.transition(effects, () => this.quorum.transitionToCandidate());
@@ -285,8 +285,8 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
     const state = this.quorum.state;
     if (state.type !== 'Follower' || state.leaderId !== fromId || state.epoch !== response.leaderEpoch) return;
-    if (response.errorCode !== 'NONE') return this.requests.onRequestFailed(fromId, this.nowMs());
-    if (request.fetchOffset !== this.log.endOffset()) return;
+    // An error was already scheduled for a retry; a late answer to an older fetch is dropped.
+    if (response.errorCode !== 'NONE' || request.fetchOffset !== this.log.endOffset()) return;
     const highWatermark = this.followerHighWatermark ?? 0;
     if (response.divergingEpoch !== undefined) {
       const { epoch, endOffset } = response.divergingEpoch;
@@ -317,8 +317,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private handleResponse(from: NodeId, response: Exclude<RaftMessage, { type: `${string}Request` }>, effects: RaftEffect[]): void {
     const fromId = this.idByAddress.get(from);
     if (fromId === undefined) return;
-    const api = response.type === 'VoteResponse' ? 'Vote' : response.type === 'FetchResponse' ? 'Fetch' : response.type === 'BeginQuorumEpochResponse' ? 'BeginQuorumEpoch' : 'EndQuorumEpoch';
-    const request = this.requests.onResponseReceived(fromId, api, response.correlationId);
+    const request = this.requests.onResponseReceived(fromId, apiOf(response), response.correlationId);
     if (request === undefined) return;
     // An error answer is retried after the backoff, not at once (a transition clears the backoff).
     if (response.errorCode !== 'NONE') this.requests.onRequestFailed(fromId, this.nowMs());
