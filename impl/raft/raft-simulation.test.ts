@@ -59,9 +59,24 @@ describe('RaftEventSimulationTest scenarios', () => {
         const run = cluster({ seed, voters, observers: 1 });
         electAndCommit(run);
         expectConverged(run);
+        // The observer found the leader by itself and replicates, but never campaigned.
+        expect(run.node(voters).client!.quorum.state.type).toBe('Follower');
+        expect(run.trace.filter((line) => line.startsWith(`${voters} `)).every((line) => / (Unattached|Follower) /.test(line))).toBe(true);
       }),
       RUNS,
     );
+  });
+
+  it('a single voter elects itself at once and never resigns for lack of fetches (KAFKA-16144)', () => {
+    const run = cluster({ seed: 1, voters: 1, observers: 1 });
+    const leader = electAndCommit(run);
+    expect(leader).toBe(0);
+    expect(epochOf(run, 0)).toBe(1);
+    run.partition([1]);
+    expect(run.runFor(10_000), run.violation?.message).toBe(true);
+    expect(run.node(0).client!.quorum.state).toMatchObject({ type: 'Leader', epoch: 1 });
+    run.heal();
+    expectConverged(run);
   });
 
   it('canElectNewLeaderAfterOldLeaderFailure', () => {
