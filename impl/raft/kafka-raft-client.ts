@@ -219,6 +219,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   }
 
   private handleVoteResponse(fromId: number, response: VoteResponse, effects: RaftEffect[]): void {
+    assert(this.config.voters.includes(fromId), `a vote response from non-voter ${fromId}`);
     if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
     const state = this.quorum.state;
     if (response.errorCode !== 'NONE' || response.leaderEpoch !== state.epoch) return;
@@ -235,6 +236,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   // ---- BeginQuorumEpoch and EndQuorumEpoch ---------------------------------------------------------
 
   private handleBeginQuorumEpochRequest(from: NodeId, request: BeginQuorumEpochRequest, effects: RaftEffect[]): void {
+    assert(request.leaderId >= 0 && request.leaderId !== this.config.nodeId, `BeginQuorumEpoch names leader ${request.leaderId}`);
     const respond = (errorCode: RaftErrorCode): void => {
       effects.push({ type: 'send', to: from, message: { type: 'BeginQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo() } });
     };
@@ -250,6 +252,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
    * so that the best-placed voter campaigns first.
    */
   private handleEndQuorumEpochRequest(from: NodeId, request: EndQuorumEpochRequest, effects: RaftEffect[]): void {
+    assert(!request.preferredSuccessors.includes(request.leaderId), 'a resigning leader is not its own successor');
     const respond = (errorCode: RaftErrorCode): void => {
       effects.push({ type: 'send', to: from, message: { type: 'EndQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo() } });
     };
@@ -282,6 +285,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
    * else append what came and take min(leader HW, log end) as the high watermark.
    */
   private handleFetchResponse(fromId: number, response: FetchResponse, request: InFlightRequest, effects: RaftEffect[]): void {
+    assert(request.api === 'Fetch' && request.fetchOffset >= 0, 'a fetch response answers a fetch');
     if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
     const state = this.quorum.state;
     if (state.type !== 'Follower' || state.leaderId !== fromId || state.epoch !== response.leaderEpoch) return;
