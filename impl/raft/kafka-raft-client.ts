@@ -1,0 +1,643 @@
+import { assert, assertNever } from '../common/assert.ts';
+import type { NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
+import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type RaftLogEntry } from './kafka-metadata-log.ts';
+import { binaryExponentialElectionBackoffMs, strictExponentialElectionBackoffMs } from './election-backoff.ts';
+import { FetchPurgatory } from './fetch-purgatory.ts';
+import { LeaderFetchHandler } from './leader-fetch-handler.ts';
+import { MAX_TRACKED_OBSERVERS, type LeaderState } from './leader-state.ts';
+import { FileQuorumStateStore } from './quorum-state-store.ts';
+import { canGrantVote, QuorumState } from './quorum-state.ts';
+import { MAX_VOTERS, type RaftConfig } from './raft-config.ts';
+import {
+  apiOf,
+  NO_LEADER_ID,
+  type BeginQuorumEpochRequest,
+  type EndQuorumEpochRequest,
+  type FetchRequest,
+  type FetchResponse,
+  type RaftErrorCode,
+  type RaftMessage,
+  type VoteRequest,
+  type VoteResponse,
+} from './raft-messages.ts';
+import { RequestManager, type InFlightRequest } from './request-manager.ts';
+
+export type RaftEffect = NodeEffect<RaftMessage>;
+
+/** The one timer: every deadline lives in the state, and `poll` finds the next (Kafka's `poll`). */
+export const RAFT_POLL_TIMER = 'raft-poll';
+
+/** How long an observer without a leader waits between discovery fetches to random voters. */
+export const OBSERVER_DISCOVERY_BACKOFF_MS = 100;
+
+/** A bound on the state changes one input may cause (each poll pass makes one at most). */
+const MAX_POLL_PASSES = 8;
+
+/** A bound on records the leader holds above its high watermark (Kafka bounds its accumulator). */
+export const MAX_UNCOMMITTED_RECORDS = 10_000;
+
+/** What `append` answers the application (Kafka's `RaftClient.prepareAppend` + `schedulePreparedAppend`). */
+export type AppendResult =
+  | { readonly type: 'appended'; readonly baseOffset: number; readonly lastOffset: number; readonly epoch: number; readonly effects: readonly RaftEffect[] }
+  /** `BUFFER_ALLOCATION` mirrors Kafka's `BufferAllocationException`: too much is uncommitted. */
+  | { readonly type: 'error'; readonly error: 'NOT_LEADER_OR_FOLLOWER' | 'INVALID_REQUEST' | 'BUFFER_ALLOCATION' };
+
+/**
+ * Kafka's `KafkaRaftClient` (KIP-595, KIP-996, KAFKA-15489) as a pure state machine: inputs in,
+ * effects out, time and randomness from the environment, the log and the quorum-state file on
+ * the environment's disk. Every input ends in `poll`, which does the work that is due for the
+ * current state (Kafka's `pollLeader`/`pollFollower`/...) and arms one timer for the next deadline.
+ *
+ * A crash discards the object; `new KafkaRaftClient(environment, config)` rebuilds it from disk.
+ */
+export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
+  readonly log: KafkaMetadataLog;
+  readonly quorum: QuorumState;
+  private readonly requests: RequestManager;
+  private readonly idByAddress = new Map<NodeId, number>();
+  private readonly purgatory = new FetchPurgatory(MAX_VOTERS + MAX_TRACKED_OBSERVERS);
+  private readonly fetchHandler: LeaderFetchHandler;
+  /** Voters that have not acknowledged this leader's BeginQuorumEpoch nor fetched from it. */
+  private readonly beginQuorumUnacked = new Set<number>();
+  /** The high watermark outside the Leader state (the leader's lives in its LeaderState). */
+  private followerHighWatermark: number | undefined;
+  private nextCorrelationId = 0;
+  private observerNextDiscoveryMs = 0;
+  private halted = false;
+
+  constructor(
+    private readonly environment: NodeEnvironment,
+    readonly config: RaftConfig,
+  ) {
+    this.log = KafkaMetadataLog.open(environment.disk, environment.clock, { skipFsyncTestOnlyBug: config.testOnlyBugs?.skipLogFsync === true });
+    this.requests = new RequestManager(config.timeouts.requestTimeoutMs, config.timeouts.retryBackoffMs);
+    for (const voter of config.voters) this.idByAddress.set(config.addressOf(voter), voter);
+    this.quorum = new QuorumState(config, new FileQuorumStateStore(environment.disk), environment.random, environment.clock);
+    this.quorum.initialize(this.log.endOffsetAndEpoch());
+    this.fetchHandler = new LeaderFetchHandler(config.nodeId, this.log, this.purgatory, {
+      state: () => this.quorum.state,
+      responseHeader: () => ({ ...this.leaderInfo(), highWatermark: this.highWatermark() ?? -1 }),
+      nowMs: () => this.nowMs(),
+    });
+  }
+
+  // ---- Queries for the application and the checkers ---------------------------------------------
+
+  /** The committed high watermark this replica knows; undefined until it learns one. */
+  highWatermark(): number | undefined {
+    const state = this.quorum.state;
+    return state.type === 'Leader' ? state.leader.highWatermark : this.followerHighWatermark;
+  }
+
+  /** Kafka's `LeaderAndEpoch`. */
+  leaderAndEpoch(): { readonly leaderId: number | undefined; readonly epoch: number } {
+    return { leaderId: this.quorum.leaderId(), epoch: this.quorum.epoch };
+  }
+
+  /** Committed application records from `from` (control records left out), at most `max`. */
+  readCommitted(from: number, max: number): RaftLogEntry[] {
+    const highWatermark = this.highWatermark() ?? 0;
+    if (from >= highWatermark) return [];
+    return this.log.readEntries(from, highWatermark).filter((entry) => !entry.isControl).slice(0, max);
+  }
+
+  /**
+   * Appends records on the leader (Kafka's `prepareAppend` + `schedulePreparedAppend`, done at
+   * once). They are committed when the high watermark passes `lastOffset`. The effects answer
+   * fetches the leader was holding; the caller carries them out like `handle`'s.
+   */
+  append(values: readonly Uint8Array[]): AppendResult {
+    assert(!this.halted, 'append on a halted replica');
+    const state = this.quorum.state;
+    if (state.type !== 'Leader') return { type: 'error', error: 'NOT_LEADER_OR_FOLLOWER' };
+    if (values.length === 0 || values.length > MAX_RECORDS_PER_APPEND) return { type: 'error', error: 'INVALID_REQUEST' };
+    const committed = state.leader.highWatermark ?? state.leader.epochStartOffset;
+    if (this.log.endOffset() - committed + values.length > MAX_UNCOMMITTED_RECORDS) return { type: 'error', error: 'BUFFER_ALLOCATION' };
+    const appended = this.log.appendAsLeader(values, state.epoch);
+    state.leader.updateLocalState(this.log.endOffset());
+    const effects: RaftEffect[] = [];
+    this.completeParkedFetches(effects, false);
+    this.checkInvariants();
+    return { type: 'appended', baseOffset: appended.baseOffset, lastOffset: appended.lastOffset, epoch: state.epoch, effects };
+  }
+
+  // ---- Inputs ------------------------------------------------------------------------------------
+
+  handle(input: NodeInput<RaftMessage>): readonly RaftEffect[] {
+    assert(!this.halted, `${this.environment.nodeId}: input ${input.type} after halt`);
+    const effects: RaftEffect[] = [];
+    switch (input.type) {
+      case 'start':
+      case 'timer':
+      case 'application-stall':
+        break;
+      case 'receive':
+        this.handleMessage(input.from, input.message, effects);
+        break;
+      case 'disconnected': {
+        const peer = this.idByAddress.get(input.peer);
+        if (peer !== undefined) this.requests.onRequestFailed(peer, this.nowMs());
+        this.purgatory.dropFrom(input.peer);
+        break;
+      }
+      case 'signal':
+        this.shutdown(effects);
+        return effects;
+      default:
+        return assertNever(input, 'node input');
+    }
+    this.poll(effects);
+    this.checkInvariants();
+    return effects;
+  }
+
+  /** Paired checks after every input (TigerBeetle's `defer self.invariants()`). */
+  private checkInvariants(): void {
+    const state = this.quorum.state;
+    const end = this.log.endOffset();
+    // A replica appends only batches of its own epoch or of leaders it followed in earlier ones.
+    assert(this.log.lastFetchedEpoch() <= state.epoch, `log epoch ${this.log.lastFetchedEpoch()} above the quorum epoch ${state.epoch}`);
+    const highWatermark = this.highWatermark();
+    if (highWatermark !== undefined) assert(highWatermark <= end, `high watermark ${highWatermark} past the log end ${end}`);
+    if (state.type === 'Leader') {
+      assert(end > state.leader.epochStartOffset, 'a leader has written its LeaderChange record');
+      assert(this.log.lastFetchedEpoch() === state.epoch, 'a leader log ends in its own epoch');
+    } else {
+      assert(this.purgatory.size === 0, 'only a leader holds fetches');
+      assert(this.beginQuorumUnacked.size === 0, 'only a leader sends BeginQuorumEpoch');
+    }
+    if (!this.quorum.isVoter) assert(state.type === 'Unattached' || state.type === 'Follower', `an observer in ${state.type}`);
+  }
+
+  private handleMessage(from: NodeId, message: RaftMessage, effects: RaftEffect[]): void {
+    switch (message.type) {
+      case 'VoteRequest':
+        return this.handleVoteRequest(from, message, effects);
+      case 'BeginQuorumEpochRequest':
+        return this.handleBeginQuorumEpochRequest(from, message, effects);
+      case 'EndQuorumEpochRequest':
+        return this.handleEndQuorumEpochRequest(from, message, effects);
+      case 'FetchRequest':
+        return this.handleFetchRequest(from, message, effects);
+      case 'VoteResponse':
+      case 'BeginQuorumEpochResponse':
+      case 'EndQuorumEpochResponse':
+      case 'FetchResponse':
+        return this.handleResponse(from, message, effects);
+      default:
+        return assertNever(message, 'raft message');
+    }
+  }
+
+  // ---- Vote (KIP-595 §Vote, KIP-996) ---------------------------------------------------------------
+
+  /** Kafka's `handleVoteRequest`, with the vote-granting rules of `canGrantVote`. */
+  private handleVoteRequest(from: NodeId, request: VoteRequest, effects: RaftEffect[]): void {
+    assert(request.candidateId >= 0, 'a vote request names its candidate');
+    const respond = (errorCode: RaftErrorCode, voteGranted: boolean): void => {
+      effects.push({ type: 'send', to: from, message: { type: 'VoteResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo(), voteGranted, preVote: request.preVote } });
+    };
+    if (request.candidateEpoch < this.quorum.epoch) return respond('FENCED_LEADER_EPOCH', false);
+    if (!this.quorum.isVoter || !this.config.voters.includes(request.candidateId)) return respond('INCONSISTENT_VOTER_SET', false);
+    if (request.candidateId === this.config.nodeId) return respond('INVALID_REQUEST', false);
+    // A standard vote campaigns in a new epoch, so the log's last epoch is below it; a PreVote is
+    // sent at the prospective's current epoch, which its log may have reached.
+    const epochSane = request.preVote ? request.lastOffsetEpoch <= request.candidateEpoch : request.lastOffsetEpoch < request.candidateEpoch;
+    if (!epochSane) return respond('INVALID_REQUEST', false);
+    if (request.candidateEpoch > this.quorum.epoch) this.transitionToUnattached(request.candidateEpoch, effects);
+    const local = this.log.endOffsetAndEpoch();
+    const isLogUpToDate = request.lastOffsetEpoch > local.epoch || (request.lastOffsetEpoch === local.epoch && request.lastOffset >= local.offset);
+    const state = this.quorum.state;
+    const granted = canGrantVote(state, this.config.nodeId, request.candidateId, isLogUpToDate, request.preVote, this.config.testOnlyBugs?.grantSecondBindingVote === true);
+    if (granted && !request.preVote) {
+      // The vote is persisted (fsynced) before the response below can be sent.
+      const unvoted = (state.type === 'Unattached' || state.type === 'Prospective') && state.votedKey === undefined;
+      if (unvoted) this.transition(effects, () => this.quorum.transitionToUnattachedVoted(request.candidateEpoch, request.candidateId));
+      effects.push({ type: 'mark', name: 'raft-vote-granted' });
+    }
+    respond('NONE', granted);
+  }
+
+  private handleVoteResponse(fromId: number, response: VoteResponse, effects: RaftEffect[]): void {
+    assert(this.config.voters.includes(fromId), `a vote response from non-voter ${fromId}`);
+    if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+    const state = this.quorum.state;
+    if (response.errorCode !== 'NONE' || response.leaderEpoch !== state.epoch) return;
+    if (state.type === 'Prospective' && response.preVote) {
+      state.election.recordVote(fromId, response.voteGranted);
+      if (state.election.isVoteGranted()) this.transition(effects, () => this.quorum.transitionToCandidate());
+    } else if (state.type === 'Candidate' && !response.preVote && state.backoffUntilMs === undefined) {
+      state.election.recordVote(fromId, response.voteGranted);
+      if (state.election.isVoteGranted()) this.becomeLeader(effects);
+      else if (state.election.isVoteRejected()) state.backoffUntilMs = this.nowMs() + this.electionBackoffMs(state.retries);
+    }
+  }
+
+  // ---- BeginQuorumEpoch and EndQuorumEpoch ---------------------------------------------------------
+
+  private handleBeginQuorumEpochRequest(from: NodeId, request: BeginQuorumEpochRequest, effects: RaftEffect[]): void {
+    assert(request.leaderId >= 0 && request.leaderId !== this.config.nodeId, `BeginQuorumEpoch names leader ${request.leaderId}`);
+    const respond = (errorCode: RaftErrorCode): void => {
+      effects.push({ type: 'send', to: from, message: { type: 'BeginQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo() } });
+    };
+    if (request.leaderEpoch < this.quorum.epoch) return respond('FENCED_LEADER_EPOCH');
+    if (!this.quorum.isVoter) return respond('INCONSISTENT_VOTER_SET');
+    this.maybeTransition(request.leaderId, request.leaderEpoch, effects);
+    respond('NONE');
+  }
+
+  /**
+   * Kafka's `handleEndQuorumEpochRequest`: the leader resigned. A follower of it shortens its
+   * fetch timeout, the preferred successors strictly in order (`strictExponentialElectionBackoffMs`),
+   * so that the best-placed voter campaigns first.
+   */
+  private handleEndQuorumEpochRequest(from: NodeId, request: EndQuorumEpochRequest, effects: RaftEffect[]): void {
+    assert(!request.preferredSuccessors.includes(request.leaderId), 'a resigning leader is not its own successor');
+    const respond = (errorCode: RaftErrorCode): void => {
+      effects.push({ type: 'send', to: from, message: { type: 'EndQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo() } });
+    };
+    if (request.leaderEpoch < this.quorum.epoch) return respond('FENCED_LEADER_EPOCH');
+    if (!this.quorum.isVoter) return respond('INCONSISTENT_VOTER_SET');
+    this.maybeTransition(request.leaderId, request.leaderEpoch, effects);
+    const state = this.quorum.state;
+    if (state.type === 'Follower' && state.leaderId === request.leaderId && state.epoch === request.leaderEpoch) {
+      const position = request.preferredSuccessors.indexOf(this.config.nodeId);
+      const successors = request.preferredSuccessors.length;
+      const backoffMs = strictExponentialElectionBackoffMs(position < 0 ? successors : position, successors, this.config.timeouts.electionBackoffMaxMs);
+      state.fetchDeadlineMs = Math.min(state.fetchDeadlineMs, this.nowMs() + backoffMs);
+    }
+    respond('NONE');
+  }
+
+  /** Kafka's `handleFetchRequest`, in `LeaderFetchHandler`; an accepted fetch acknowledges the epoch. */
+  private handleFetchRequest(from: NodeId, request: FetchRequest, effects: RaftEffect[]): void {
+    if (this.fetchHandler.handleFetchRequest(from, request, effects)) this.beginQuorumUnacked.delete(request.replicaId);
+  }
+
+  private completeParkedFetches(effects: RaftEffect[], expiredOnly: boolean): void {
+    this.fetchHandler.completeParkedFetches(effects, expiredOnly);
+  }
+
+  // ---- Fetch (follower side) ---------------------------------------------------------------------
+
+  /**
+   * Kafka's `handleFetchResponse`: truncate on a DivergingEpoch (never below the high watermark),
+   * else append what came and take min(leader HW, log end) as the high watermark.
+   */
+  private handleFetchResponse(fromId: number, response: FetchResponse, request: InFlightRequest, effects: RaftEffect[]): void {
+    assert(request.api === 'Fetch' && request.fetchOffset >= 0, 'a fetch response answers a fetch');
+    if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+    const state = this.quorum.state;
+    if (state.type !== 'Follower' || state.leaderId !== fromId || state.epoch !== response.leaderEpoch) return;
+    // An error was already scheduled for a retry; a late answer to an older fetch is dropped.
+    if (response.errorCode !== 'NONE' || request.fetchOffset !== this.log.endOffset()) return;
+    const highWatermark = this.followerHighWatermark ?? 0;
+    if (response.divergingEpoch !== undefined) {
+      const { epoch, endOffset } = response.divergingEpoch;
+      assert(endOffset >= highWatermark, `leader asked to truncate to ${endOffset}, below the high watermark ${highWatermark}`);
+      const end = this.log.truncateToEndOffset({ offset: endOffset, epoch });
+      assert(end >= highWatermark, `truncation to ${end} went below the high watermark ${highWatermark}`);
+      effects.push({ type: 'mark', name: 'raft-follower-truncated' });
+    } else {
+      if (response.records.length > 0) {
+        const appended = this.log.appendAsFollower(response.records);
+        assert(!('error' in appended), `follower append failed: ${'error' in appended ? appended.error : ''}`);
+      }
+      if (response.highWatermark >= 0) this.updateFollowerHighWatermark(Math.min(response.highWatermark, this.log.endOffset()));
+    }
+    state.hasFetchedFromLeader = true;
+    state.fetchDeadlineMs = this.nowMs() + this.config.timeouts.fetchTimeoutMs;
+  }
+
+  private updateFollowerHighWatermark(highWatermark: number): void {
+    const previous = this.followerHighWatermark;
+    if (previous !== undefined) assert(highWatermark >= previous, `follower high watermark went back from ${previous} to ${highWatermark}`);
+    assert(highWatermark <= this.log.endOffset(), 'a follower high watermark past its log end');
+    this.followerHighWatermark = highWatermark;
+  }
+
+  // ---- Responses ---------------------------------------------------------------------------------
+
+  private handleResponse(from: NodeId, response: Exclude<RaftMessage, { type: `${string}Request` }>, effects: RaftEffect[]): void {
+    const fromId = this.idByAddress.get(from);
+    if (fromId === undefined) return;
+    const request = this.requests.onResponseReceived(fromId, apiOf(response), response.correlationId);
+    if (request === undefined) return;
+    // An error answer is retried after the backoff, not at once (a transition clears the backoff).
+    if (response.errorCode !== 'NONE') this.requests.onRequestFailed(fromId, this.nowMs());
+    switch (response.type) {
+      case 'VoteResponse':
+        return this.handleVoteResponse(fromId, response, effects);
+      case 'FetchResponse':
+        return this.handleFetchResponse(fromId, response, request, effects);
+      case 'BeginQuorumEpochResponse':
+        if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+        if (response.errorCode === 'NONE') this.beginQuorumUnacked.delete(fromId);
+        return;
+      case 'EndQuorumEpochResponse': {
+        if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+        const state = this.quorum.state;
+        if (state.type === 'Resigned' && response.errorCode === 'NONE') state.unackedVoters.delete(fromId);
+        return;
+      }
+      default:
+        return assertNever(response, 'raft response');
+    }
+  }
+
+  /**
+   * Kafka's `maybeHandleCommonResponse`: a response from an older epoch is dropped; one from a
+   * newer epoch, or one that fences us, moves this replica to that epoch; one that names the
+   * leader of our epoch, when we know none, makes us its follower. True when handled here.
+   */
+  private maybeHandleCommonResponse(errorCode: RaftErrorCode, leaderId: number, epoch: number, effects: RaftEffect[]): boolean {
+    if (epoch < this.quorum.epoch || errorCode === 'UNKNOWN_LEADER_EPOCH') return true;
+    if (epoch > this.quorum.epoch || errorCode === 'FENCED_LEADER_EPOCH' || errorCode === 'NOT_LEADER_OR_FOLLOWER') {
+      this.maybeTransition(leaderId, epoch, effects);
+      return true;
+    }
+    if (leaderId !== NO_LEADER_ID && this.quorum.leaderId() === undefined) {
+      this.maybeTransition(leaderId, epoch, effects);
+      return errorCode !== 'NONE';
+    }
+    return false;
+  }
+
+  /** Kafka's `maybeTransition`: follow a leader of a newer epoch, or of ours when we know none. */
+  private maybeTransition(leaderId: number, epoch: number, effects: RaftEffect[]): void {
+    const known = this.quorum.leaderId();
+    if (epoch === this.quorum.epoch && leaderId !== NO_LEADER_ID) {
+      assert(known === undefined || known === leaderId, `${this.environment.nodeId}: leader ${leaderId} of epoch ${epoch} is inconsistent with the known leader ${known}`);
+    }
+    if (epoch > this.quorum.epoch) {
+      if (leaderId !== NO_LEADER_ID && leaderId !== this.config.nodeId) this.transition(effects, () => this.quorum.transitionToFollower(epoch, leaderId));
+      else this.transitionToUnattached(epoch, effects);
+    } else if (epoch === this.quorum.epoch && leaderId !== NO_LEADER_ID && known === undefined) {
+      this.transition(effects, () => this.quorum.transitionToFollower(epoch, leaderId));
+    }
+  }
+
+  // ---- Poll: the work each state does when its deadlines come --------------------------------------
+
+  /**
+   * Kafka's `poll`: runs the current state's poll until it stops changing state, then arms the one
+   * timer for the earliest deadline. A pass changes the state at most once, so the loop is bounded.
+   */
+  private poll(effects: RaftEffect[]): void {
+    this.requests.expire(this.nowMs());
+    let pass = 0;
+    for (; pass < MAX_POLL_PASSES; pass++) {
+      const before = this.quorum.state;
+      this.pollCurrentState(effects);
+      if (this.quorum.state === before) break;
+    }
+    assert(pass < MAX_POLL_PASSES, `${this.environment.nodeId}: poll changed state ${MAX_POLL_PASSES} times in a row`);
+    this.emitTransitions(effects);
+    const nextMs = Math.min(this.stateDeadlineMs(), this.requests.nextDeadlineMs(this.nowMs()), this.purgatory.nextDeadlineMs());
+    if (nextMs === Number.POSITIVE_INFINITY) effects.push({ type: 'cancel-timer', name: RAFT_POLL_TIMER });
+    else effects.push({ type: 'set-timer', name: RAFT_POLL_TIMER, delayMs: Math.max(0, nextMs - this.nowMs()) });
+  }
+
+  private pollCurrentState(effects: RaftEffect[]): void {
+    const state = this.quorum.state;
+    const nowMs = this.nowMs();
+    switch (state.type) {
+      case 'Leader':
+        return this.pollLeader(state.leader, effects);
+      case 'Follower':
+        if (nowMs >= state.fetchDeadlineMs) {
+          // An observer forgets the leader and looks for one again; a voter starts an election.
+          if (!this.quorum.isVoter) return this.transition(effects, () => this.quorum.transitionToUnattached(state.epoch));
+          return this.startElection(effects);
+        }
+        return this.maybeSendFetch(state.leaderId, effects);
+      case 'Unattached':
+        if (!this.quorum.isVoter) return this.maybeSendDiscoveryFetch(effects);
+        if (nowMs >= state.electionDeadlineMs) this.startElection(effects);
+        return;
+      case 'Prospective':
+        if (state.election.isVoteRejected() || nowMs >= state.electionDeadlineMs) {
+          // Kafka's `prospectiveTransitionAfterElectionLoss`.
+          if (state.leaderId !== undefined) return this.transition(effects, () => this.quorum.transitionToFollower(state.epoch, state.leaderId as number));
+          return this.transition(effects, () => this.quorum.transitionToUnattached(state.epoch));
+        }
+        return this.maybeSendVoteRequests(state.election.unrecordedVoters(), true, effects);
+      case 'Candidate':
+        if (state.election.isVoteGranted()) return this.becomeLeader(effects);
+        if (state.backoffUntilMs !== undefined) {
+          if (nowMs >= state.backoffUntilMs) this.startElection(effects);
+          return;
+        }
+        if (nowMs >= state.electionDeadlineMs) {
+          state.backoffUntilMs = nowMs + this.electionBackoffMs(state.retries);
+          return;
+        }
+        return this.maybeSendVoteRequests(state.election.unrecordedVoters(), false, effects);
+      case 'Resigned':
+        this.maybeSendEndQuorumEpoch(effects);
+        if (nowMs >= state.electionDeadlineMs) this.transitionToUnattached(state.epoch + 1, effects);
+        return;
+      default:
+        return assertNever(state, 'epoch state');
+    }
+  }
+
+  /** Kafka's `pollLeader`: check-quorum, BeginQuorumEpoch retries, expired long polls. */
+  private pollLeader(leader: LeaderState, effects: RaftEffect[]): void {
+    const nowMs = this.nowMs();
+    if (leader.timeUntilCheckQuorumExpires(nowMs) === 0) {
+      effects.push({ type: 'mark', name: 'raft-check-quorum-resigned' });
+      this.resign(effects);
+      return;
+    }
+    for (const voter of this.config.voters) {
+      if (!this.beginQuorumUnacked.has(voter) || !this.requests.isReady(voter, nowMs)) continue;
+      const correlationId = this.sendRequest(voter, 'BeginQuorumEpoch', effects, -1, (id) => ({ type: 'BeginQuorumEpochRequest', correlationId: id, leaderId: this.config.nodeId, leaderEpoch: leader.epoch }));
+      assert(correlationId >= 0, 'a correlation id');
+    }
+    this.completeParkedFetches(effects, true);
+  }
+
+  /** Unattached, Follower or Candidate time out: PreVote first (KIP-996), else campaign at once. */
+  private startElection(effects: RaftEffect[]): void {
+    assert(this.quorum.isVoter, 'only a voter starts an election');
+    if (this.config.preVote && !this.quorum.isOnlyVoter()) this.transition(effects, () => this.quorum.transitionToProspective());
+    else this.transition(effects, () => this.quorum.transitionToCandidate());
+  }
+
+  private maybeSendVoteRequests(voters: readonly number[], preVote: boolean, effects: RaftEffect[]): void {
+    const nowMs = this.nowMs();
+    const { offset, epoch } = this.log.endOffsetAndEpoch();
+    const candidateEpoch = this.quorum.epoch;
+    for (const voter of voters) {
+      if (!this.requests.isReady(voter, nowMs)) continue;
+      this.sendRequest(voter, 'Vote', effects, -1, (correlationId) => ({
+        type: 'VoteRequest',
+        correlationId,
+        candidateEpoch,
+        candidateId: this.config.nodeId,
+        lastOffsetEpoch: epoch,
+        lastOffset: offset,
+        preVote,
+      }));
+    }
+  }
+
+  private maybeSendFetch(leaderId: number, effects: RaftEffect[]): void {
+    if (!this.requests.isReady(leaderId, this.nowMs())) return;
+    const fetchOffset = this.log.endOffset();
+    const lastFetchedEpoch = this.log.lastFetchedEpoch();
+    const currentLeaderEpoch = this.quorum.epoch;
+    this.sendRequest(leaderId, 'Fetch', effects, fetchOffset, (correlationId) => ({
+      type: 'FetchRequest',
+      correlationId,
+      replicaId: this.config.nodeId,
+      currentLeaderEpoch,
+      fetchOffset,
+      lastFetchedEpoch,
+      maxWaitMs: this.config.timeouts.fetchMaxWaitMs,
+    }));
+  }
+
+  /** An observer with no leader asks a random voter; the answer names the leader (Kafka's bootstrap fetch). */
+  private maybeSendDiscoveryFetch(effects: RaftEffect[]): void {
+    const nowMs = this.nowMs();
+    if (nowMs < this.observerNextDiscoveryMs) return;
+    // The next try is due after the backoff whether or not this one can go, so that a voter
+    // with a request still in flight does not make the poll spin.
+    this.observerNextDiscoveryMs = nowMs + OBSERVER_DISCOVERY_BACKOFF_MS;
+    const voter = this.environment.random.pick(this.config.voters);
+    this.maybeSendFetch(voter, effects);
+  }
+
+  private maybeSendEndQuorumEpoch(effects: RaftEffect[]): void {
+    const state = this.quorum.state;
+    assert(state.type === 'Resigned', 'EndQuorumEpoch comes from a resigned leader');
+    const nowMs = this.nowMs();
+    for (const voter of state.preferredSuccessors) {
+      if (!state.unackedVoters.has(voter) || !this.requests.isReady(voter, nowMs)) continue;
+      this.sendRequest(voter, 'EndQuorumEpoch', effects, -1, (correlationId) => this.endQuorumEpochRequest(correlationId, state.epoch, state.preferredSuccessors));
+    }
+  }
+
+  private endQuorumEpochRequest(correlationId: number, epoch: number, preferredSuccessors: readonly number[]): EndQuorumEpochRequest {
+    return { type: 'EndQuorumEpochRequest', correlationId, leaderId: this.config.nodeId, leaderEpoch: epoch, preferredSuccessors };
+  }
+
+  private sendRequest(destination: number, api: InFlightRequest['api'], effects: RaftEffect[], fetchOffset: number, build: (correlationId: number) => RaftMessage): number {
+    assert(destination !== this.config.nodeId, 'a replica does not send requests to itself');
+    const correlationId = this.nextCorrelationId++;
+    this.requests.onRequestSent(destination, { api, correlationId, epoch: this.quorum.epoch, fetchOffset }, this.nowMs());
+    effects.push({ type: 'send', to: this.config.addressOf(destination), message: build(correlationId) });
+    return correlationId;
+  }
+
+  // ---- Becoming leader, resigning, shutting down ---------------------------------------------------
+
+  /**
+   * Kafka's `onBecomeLeader`: the epoch starts at the log end, where the new leader appends a
+   * LeaderChange control record in its own epoch; committing that record is what lets the high
+   * watermark pass the epoch start (LeaderState). Then BeginQuorumEpoch goes to every other voter.
+   */
+  private becomeLeader(effects: RaftEffect[]): void {
+    const epochStartOffset = this.log.endOffset();
+    let leader: LeaderState | undefined;
+    this.transition(effects, () => {
+      leader = this.quorum.transitionToLeader(epochStartOffset);
+    });
+    assert(leader !== undefined, 'the transition made a leader');
+    this.log.appendLeaderChange({ leaderId: this.config.nodeId, voters: this.config.voters }, leader.epoch);
+    leader.updateLocalState(this.log.endOffset());
+    for (const voter of this.config.voters) if (voter !== this.config.nodeId) this.beginQuorumUnacked.add(voter);
+    effects.push({ type: 'mark', name: 'raft-leader-elected' });
+  }
+
+  /** Leader → Resigned (graceful shutdown or failed check-quorum), telling the voters. */
+  private resign(effects: RaftEffect[]): void {
+    const state = this.quorum.state;
+    assert(state.type === 'Leader', 'only a leader resigns');
+    const successors = state.leader.nonLeaderVotersByDescendingFetchOffset();
+    this.transition(effects, () => this.quorum.transitionToResigned(successors));
+    this.maybeSendEndQuorumEpoch(effects);
+  }
+
+  /** SIGTERM: a leader resigns and sends EndQuorumEpoch (Kafka's `GracefulShutdown`), then all halt. */
+  private shutdown(effects: RaftEffect[]): void {
+    if (this.quorum.state.type === 'Leader') this.resign(effects);
+    this.emitTransitions(effects);
+    effects.push({ type: 'cancel-timer', name: RAFT_POLL_TIMER });
+    effects.push({ type: 'halt', reason: 'SIGTERM: controlled shutdown', failed: false });
+    this.halted = true;
+  }
+
+  // ---- Transitions -------------------------------------------------------------------------------
+
+  private transitionToUnattached(epoch: number, effects: RaftEffect[]): void {
+    this.transition(effects, () => this.quorum.transitionToUnattached(epoch));
+  }
+
+  /**
+   * Runs one quorum transition and what every transition implies: in-flight requests no longer
+   * apply, and a leader that steps down answers the fetches it held and hands its HW over.
+   */
+  private transition(effects: RaftEffect[], change: () => void): void {
+    const before = this.quorum.state;
+    change();
+    const after = this.quorum.state;
+    assert(after !== before, 'a transition changes the state');
+    this.requests.resetAll();
+    if (before.type === 'Leader') {
+      const leaderHighWatermark = before.leader.highWatermark;
+      if (leaderHighWatermark !== undefined) this.updateFollowerHighWatermark(leaderHighWatermark);
+      this.beginQuorumUnacked.clear();
+      this.completeParkedFetches(effects, false);
+    }
+    assert(after.type === 'Leader' || this.purgatory.size === 0, 'only a leader holds fetches');
+  }
+
+  private emitTransitions(effects: RaftEffect[]): void {
+    for (const transition of this.quorum.drainTransitions()) {
+      effects.push({
+        type: 'transition',
+        machine: 'kraft-quorum-state',
+        instance: this.environment.nodeId,
+        event: { type: `to-${transition.to}` },
+        to: transition.to,
+      });
+    }
+  }
+
+  // ---- Deadlines and backoffs ----------------------------------------------------------------------
+
+  private stateDeadlineMs(): number {
+    const state = this.quorum.state;
+    switch (state.type) {
+      case 'Leader':
+        return this.nowMs() + state.leader.timeUntilCheckQuorumExpires(this.nowMs());
+      case 'Follower':
+        return state.fetchDeadlineMs;
+      case 'Unattached':
+        return this.quorum.isVoter ? state.electionDeadlineMs : this.observerNextDiscoveryMs;
+      case 'Prospective':
+        return state.electionDeadlineMs;
+      case 'Candidate':
+        return state.backoffUntilMs ?? state.electionDeadlineMs;
+      case 'Resigned':
+        return state.electionDeadlineMs;
+      default:
+        return assertNever(state, 'epoch state');
+    }
+  }
+
+  private electionBackoffMs(retries: number): number {
+    return binaryExponentialElectionBackoffMs(retries, this.config.timeouts.electionBackoffMaxMs, this.environment.random);
+  }
+
+  private leaderInfo(): { leaderId: number; leaderEpoch: number } {
+    return { leaderId: this.quorum.leaderId() ?? NO_LEADER_ID, leaderEpoch: this.quorum.epoch };
+  }
+
+  private nowMs(): number {
+    return this.environment.clock.nowMs();
+  }
+}

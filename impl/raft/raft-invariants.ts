@@ -1,0 +1,152 @@
+import { assert } from '../common/assert.ts';
+import type { ElectionState } from './quorum-state-store.ts';
+import type { EpochStateName } from './quorum-state.ts';
+import { majoritySize } from './raft-config.ts';
+import { NO_LEADER_ID } from './raft-messages.ts';
+
+/**
+ * The invariants of Kafka's `RaftEventSimulationTest`, as checkers over observations of a whole
+ * quorum. They keep their own history (what leader each epoch had, each node's last epoch, the
+ * high watermark so far, the value first seen committed at each offset), so a violation is found
+ * at the first event after which it holds, not only at the end of a run.
+ *
+ * - SingleLeader: at most one leader per epoch, over the whole run, judged from every node's
+ *   in-memory state and every node's persisted election state.
+ * - MonotonicEpoch: a node's persisted epoch never decreases, across restarts; a running node's
+ *   in-memory epoch equals its persisted one.
+ * - MonotonicHighWatermark: the high watermark of the leader with the greatest epoch never
+ *   decreases (a stale leader of an older epoch is not compared).
+ * - MajorityReachedHighWatermark: a majority of voters have a log end at or past that HW.
+ * - ConsistentCommittedData: at every offset below a node's HW, every node holds the same record
+ *   (the same epoch and the same bytes) as the first node seen with it committed.
+ */
+export type RaftInvariantName = 'SingleLeader' | 'MonotonicEpoch' | 'MonotonicHighWatermark' | 'MajorityReachedHighWatermark' | 'ConsistentCommittedData';
+
+export interface RaftViolation {
+  readonly invariant: RaftInvariantName;
+  readonly message: string;
+}
+
+/** What a checker sees of one node at one instant. */
+export interface NodeObservation {
+  readonly id: number;
+  readonly isVoter: boolean;
+  /** The process is running (not crashed, not halted). */
+  readonly running: boolean;
+  readonly persisted: ElectionState | undefined;
+  /** In-memory state; undefined while the node is down. */
+  readonly state: { readonly type: EpochStateName; readonly epoch: number; readonly leaderId: number | undefined } | undefined;
+  readonly highWatermark: number | undefined;
+  /** The log end: live when running, the durable end last known when down. */
+  readonly logEndOffset: number;
+}
+
+/** A committed record, reduced to what must agree across nodes. */
+export interface CommittedEntry {
+  readonly offset: number;
+  readonly signature: string;
+}
+
+export class RaftInvariants {
+  private readonly leadersByEpoch = new Map<number, number>();
+  private readonly lastPersistedEpoch = new Map<number, number>();
+  private highWatermark: { epoch: number; offset: number } | undefined;
+  private readonly committed = new Map<number, { signature: string; node: number }>();
+  /** Per node, the offset below which its committed records were already compared. */
+  private readonly checkedUpTo = new Map<number, number>();
+
+  constructor(private readonly voterCount: number) {
+    assert(voterCount > 0, 'a quorum has voters');
+  }
+
+  /** Runs every per-event invariant; the first violation found, or undefined. */
+  check(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    return this.checkSingleLeader(nodes) ?? this.checkMonotonicEpoch(nodes) ?? this.checkHighWatermark(nodes);
+  }
+
+  checkSingleLeader(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    for (const node of nodes) {
+      const claims: [number, number][] = [];
+      if (node.state?.type === 'Leader') claims.push([node.state.epoch, node.id]);
+      if (node.state !== undefined && node.state.leaderId !== undefined) claims.push([node.state.epoch, node.state.leaderId]);
+      if (node.persisted !== undefined && node.persisted.leaderId !== NO_LEADER_ID) claims.push([node.persisted.epoch, node.persisted.leaderId]);
+      for (const [epoch, leaderId] of claims) {
+        const known = this.leadersByEpoch.get(epoch);
+        if (known === undefined) this.leadersByEpoch.set(epoch, leaderId);
+        else if (known !== leaderId) {
+          return { invariant: 'SingleLeader', message: `epoch ${epoch} has leaders ${known} and ${leaderId} (seen at node ${node.id})` };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  checkMonotonicEpoch(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    for (const node of nodes) {
+      if (node.persisted === undefined) continue;
+      const previous = this.lastPersistedEpoch.get(node.id);
+      if (previous !== undefined && node.persisted.epoch < previous) {
+        return { invariant: 'MonotonicEpoch', message: `node ${node.id} persisted epoch went from ${previous} to ${node.persisted.epoch}` };
+      }
+      this.lastPersistedEpoch.set(node.id, node.persisted.epoch);
+      if (node.state !== undefined && node.state.epoch !== node.persisted.epoch) {
+        return { invariant: 'MonotonicEpoch', message: `node ${node.id} is in epoch ${node.state.epoch} but persisted ${node.persisted.epoch}` };
+      }
+    }
+    return undefined;
+  }
+
+  /** MonotonicHighWatermark and MajorityReachedHighWatermark, on the greatest-epoch leader. */
+  checkHighWatermark(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    let leader: NodeObservation | undefined;
+    for (const node of nodes) {
+      if (!node.running || node.state?.type !== 'Leader') continue;
+      if (leader === undefined || (leader.state as { epoch: number }).epoch < node.state.epoch) leader = node;
+    }
+    if (leader === undefined || leader.highWatermark === undefined) return undefined;
+    const epoch = (leader.state as { epoch: number }).epoch;
+    const offset = leader.highWatermark;
+    if (this.highWatermark !== undefined && epoch >= this.highWatermark.epoch && offset < this.highWatermark.offset) {
+      return { invariant: 'MonotonicHighWatermark', message: `leader ${leader.id} (epoch ${epoch}) has HW ${offset} below ${this.highWatermark.offset} (epoch ${this.highWatermark.epoch})` };
+    }
+    if (this.highWatermark === undefined || epoch >= this.highWatermark.epoch) this.highWatermark = { epoch, offset };
+    const reached = nodes.filter((node) => node.isVoter && node.logEndOffset >= offset).length;
+    if (reached < majoritySize(this.voterCount)) {
+      return { invariant: 'MajorityReachedHighWatermark', message: `HW ${offset} of leader ${leader.id} is on ${reached} of ${this.voterCount} voters` };
+    }
+    return undefined;
+  }
+
+  /**
+   * ConsistentCommittedData for node `id`, incrementally: `entries` are its records from
+   * {@link committedCheckFrom} up to its HW. Call {@link forgetNode} when the node restarts.
+   */
+  checkCommitted(id: number, entries: readonly CommittedEntry[], highWatermark: number): RaftViolation | undefined {
+    let expected = this.committedCheckFrom(id);
+    for (const entry of entries) {
+      assert(entry.offset >= expected, 'committed entries come in offset order');
+      const first = this.committed.get(entry.offset);
+      if (first === undefined) this.committed.set(entry.offset, { signature: entry.signature, node: id });
+      else if (first.signature !== entry.signature) {
+        return { invariant: 'ConsistentCommittedData', message: `offset ${entry.offset}: node ${id} has ${entry.signature}, node ${first.node} had ${first.signature}` };
+      }
+      expected = entry.offset + 1;
+    }
+    this.checkedUpTo.set(id, Math.max(this.committedCheckFrom(id), highWatermark));
+    return undefined;
+  }
+
+  committedCheckFrom(id: number): number {
+    return this.checkedUpTo.get(id) ?? 0;
+  }
+
+  /** A restarted node's log is compared again from its start. */
+  forgetNode(id: number): void {
+    this.checkedUpTo.delete(id);
+  }
+
+  /** Epochs that had a leader so far (the scenario tests look at them). */
+  leaderEpochs(): ReadonlyMap<number, number> {
+    return this.leadersByEpoch;
+  }
+}

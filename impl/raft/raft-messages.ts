@@ -1,0 +1,167 @@
+import { assertNever } from '../common/assert.ts';
+
+/**
+ * The KRaft RPCs between controllers (KIP-595, with KIP-996's PreVote flag), as discriminated
+ * unions on `type`. Field names follow Kafka's JSON message definitions (`VoteRequest.json`,
+ * `BeginQuorumEpochRequest.json`, `EndQuorumEpochRequest.json`, `FetchRequest.json` and their
+ * responses), flattened to the one partition KRaft replicates (`__cluster_metadata-0`).
+ *
+ * refka drops what a single-cluster, static-voter quorum does not need: cluster ids, directory
+ * ids and voter keys (KIP-853), endpoints, topic ids, FetchSnapshot. Every request carries a
+ * `correlationId` so that the sender can match a response to the one request it has in flight to
+ * that peer (Kafka's `RequestManager` keys in-flight requests by destination and correlation id).
+ */
+
+/** Kafka's `Errors` as KRaft uses them; partition-level and top-level errors share the names. */
+export type RaftErrorCode =
+  | 'NONE'
+  /** The request's epoch is older than the receiver's. */
+  | 'FENCED_LEADER_EPOCH'
+  /** The request's epoch is newer than the receiver's: the receiver is the stale one. */
+  | 'UNKNOWN_LEADER_EPOCH'
+  /** A Fetch sent to a replica that is not the leader of the epoch. */
+  | 'NOT_LEADER_OR_FOLLOWER'
+  /** A voter-only request from a replica the receiver does not count as a voter, or to an observer. */
+  | 'INCONSISTENT_VOTER_SET'
+  /** A malformed request, e.g. a Vote whose last epoch is not below its candidate epoch. */
+  | 'INVALID_REQUEST';
+
+/** Kafka's "no leader" on the wire. */
+export const NO_LEADER_ID = -1;
+
+/** Kafka's `FetchResponse.DivergingEpoch`: where the follower's log stops agreeing with the leader's. */
+export interface DivergingEpoch {
+  readonly epoch: number;
+  readonly endOffset: number;
+}
+
+/** Kafka's `VoteRequest` (KIP-595, KIP-996). A PreVote asks "would you vote for me?". */
+export interface VoteRequest {
+  readonly type: 'VoteRequest';
+  readonly correlationId: number;
+  /** The candidate's epoch: its current epoch for a PreVote, the epoch it campaigns in otherwise. */
+  readonly candidateEpoch: number;
+  readonly candidateId: number;
+  /** The epoch of the last batch in the candidate's log (0 for an empty log). */
+  readonly lastOffsetEpoch: number;
+  /** The candidate's log end offset. */
+  readonly lastOffset: number;
+  /** KIP-996: a non-binding vote; the receiver records nothing. */
+  readonly preVote: boolean;
+}
+
+export interface VoteResponse {
+  readonly type: 'VoteResponse';
+  readonly correlationId: number;
+  readonly errorCode: RaftErrorCode;
+  /** The receiver's view of the leader of its epoch, or {@link NO_LEADER_ID}. */
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly voteGranted: boolean;
+  /** Echoes the request, so that a late PreVote response is not counted as a vote. */
+  readonly preVote: boolean;
+}
+
+/** Sent by a new leader so that voters learn of it without waiting for a timeout. */
+export interface BeginQuorumEpochRequest {
+  readonly type: 'BeginQuorumEpochRequest';
+  readonly correlationId: number;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
+
+export interface BeginQuorumEpochResponse {
+  readonly type: 'BeginQuorumEpochResponse';
+  readonly correlationId: number;
+  readonly errorCode: RaftErrorCode;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
+
+/** Sent by a resigning leader; `preferredSuccessors` is ordered by end offset, best first. */
+export interface EndQuorumEpochRequest {
+  readonly type: 'EndQuorumEpochRequest';
+  readonly correlationId: number;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly preferredSuccessors: readonly number[];
+}
+
+export interface EndQuorumEpochResponse {
+  readonly type: 'EndQuorumEpochResponse';
+  readonly correlationId: number;
+  readonly errorCode: RaftErrorCode;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
+
+/** Pull-based replication: followers and observers fetch from the leader (KIP-595). */
+export interface FetchRequest {
+  readonly type: 'FetchRequest';
+  readonly correlationId: number;
+  readonly replicaId: number;
+  /** The epoch the fetcher believes current; the leader fences older and newer ones. */
+  readonly currentLeaderEpoch: number;
+  readonly fetchOffset: number;
+  /** The epoch of the batch just below `fetchOffset` in the fetcher's log (0 when empty). */
+  readonly lastFetchedEpoch: number;
+  /** How long the leader may hold the fetch when it has nothing new (Kafka's long poll). */
+  readonly maxWaitMs: number;
+}
+
+export interface FetchResponse {
+  readonly type: 'FetchResponse';
+  readonly correlationId: number;
+  readonly errorCode: RaftErrorCode;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  /** The leader's high watermark, or -1 while the leader does not know it yet. */
+  readonly highWatermark: number;
+  /** Set when (fetchOffset, lastFetchedEpoch) is not on the leader's log: truncate first. */
+  readonly divergingEpoch: DivergingEpoch | undefined;
+  /** Whole record batches as they sit in the leader's segments, starting at fetchOffset. */
+  readonly records: readonly Uint8Array[];
+}
+
+export type RaftRequest = VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest | FetchRequest;
+export type RaftResponse = VoteResponse | BeginQuorumEpochResponse | EndQuorumEpochResponse | FetchResponse;
+export type RaftMessage = RaftRequest | RaftResponse;
+
+/** Which request a response answers; a request manager keys in-flight requests by it. */
+export type RaftApi = 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch';
+
+export function apiOf(message: RaftMessage): RaftApi {
+  switch (message.type) {
+    case 'VoteRequest':
+    case 'VoteResponse':
+      return 'Vote';
+    case 'BeginQuorumEpochRequest':
+    case 'BeginQuorumEpochResponse':
+      return 'BeginQuorumEpoch';
+    case 'EndQuorumEpochRequest':
+    case 'EndQuorumEpochResponse':
+      return 'EndQuorumEpoch';
+    case 'FetchRequest':
+    case 'FetchResponse':
+      return 'Fetch';
+    default:
+      return assertNever(message, 'raft message');
+  }
+}
+
+export function isRequest(message: RaftMessage): message is RaftRequest {
+  switch (message.type) {
+    case 'VoteRequest':
+    case 'BeginQuorumEpochRequest':
+    case 'EndQuorumEpochRequest':
+    case 'FetchRequest':
+      return true;
+    case 'VoteResponse':
+    case 'BeginQuorumEpochResponse':
+    case 'EndQuorumEpochResponse':
+    case 'FetchResponse':
+      return false;
+    default:
+      return assertNever(message, 'raft message');
+  }
+}

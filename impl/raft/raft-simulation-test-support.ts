@@ -1,0 +1,494 @@
+import { SimDisk } from '../../sim/disk/sim-disk.ts';
+import { AleaRandomStream } from '../../sim/random/random-stream.ts';
+import { assert, assertNever } from '../common/assert.ts';
+import type { Clock, NodeId, NodeInput } from '../env/node-environment.ts';
+import { KafkaRaftClient, type RaftEffect } from './kafka-raft-client.ts';
+import { METADATA_LOG_DIR } from './kafka-metadata-log.ts';
+import { readElectionState, type ElectionState } from './quorum-state-store.ts';
+import { raftConfig, type QuorumTimeouts, type RaftTestOnlyBugs } from './raft-config.ts';
+import { RaftInvariants, type CommittedEntry, type NodeObservation, type RaftViolation } from './raft-invariants.ts';
+import type { RaftMessage } from './raft-messages.ts';
+
+/**
+ * A small deterministic harness for the Raft core, after Kafka's `RaftEventSimulationTest`: one
+ * event queue ordered by (time, sequence), a seeded stream per concern, a `SimDisk` per node, a
+ * message router with filters, crashes that discard the client object (and, on power loss, the
+ * unsynced writes) and restarts that rebuild it from its disk. The invariants of
+ * `raft-invariants.ts` are checked after every event; the first violation stops the run.
+ *
+ * It is test support, not the simulator of `sim/`: the Raft core is not wired into the cluster
+ * yet, and this harness drives it alone.
+ */
+
+export interface RaftClusterOptions {
+  readonly seed: number;
+  readonly voters: number;
+  readonly observers?: number;
+  readonly checkQuorum?: boolean;
+  readonly preVote?: boolean;
+  readonly testOnlyBugs?: RaftTestOnlyBugs;
+  readonly timeouts?: QuorumTimeouts;
+  /** One-way latency, uniform in [min, max] ms; per-link FIFO, like a TCP connection. */
+  readonly networkDelayMs?: readonly [number, number];
+  /** A bound on events per run: a livelock is reported, not run forever. */
+  readonly eventBudget?: number;
+}
+
+type SimEvent =
+  | { readonly kind: 'deliver'; readonly from: number; readonly to: number; readonly message: RaftMessage; readonly incarnation: number }
+  | { readonly kind: 'timer'; readonly node: number; readonly name: string; readonly generation: number }
+  | { readonly kind: 'action'; readonly run: () => void };
+
+interface QueuedEvent {
+  readonly atMs: number;
+  readonly sequence: number;
+  readonly event: SimEvent;
+}
+
+class SimClock implements Clock {
+  now = 0;
+  nowMs(): number {
+    return this.now;
+  }
+}
+
+/** One replica: its disk survives crashes; the client object does not. */
+export interface SimRaftNode {
+  readonly id: number;
+  readonly address: NodeId;
+  readonly isVoter: boolean;
+  readonly disk: SimDisk;
+  client: KafkaRaftClient | undefined;
+  /** Bumped at every crash: events addressed to an earlier incarnation are dropped. */
+  incarnation: number;
+  readonly timers: Map<string, number>;
+  /** The log end when the node went down (its durable end: the log fsyncs every append). */
+  durableLogEnd: number;
+  /** The election state last read from disk, and the directory version it was read at. */
+  persisted: { version: number; state: ElectionState | undefined } | undefined;
+}
+
+const DEFAULT_EVENT_BUDGET = 400_000;
+
+/**
+ * Timeouts 20 to 40 times shorter than Kafka's defaults: with network delays of the same order,
+ * elections overlap and split often, which is where vote-granting bugs show.
+ */
+export const FAST_TIMEOUTS: QuorumTimeouts = {
+  electionTimeoutMs: 50,
+  fetchTimeoutMs: 100,
+  electionBackoffMaxMs: 50,
+  requestTimeoutMs: 100,
+  retryBackoffMs: 5,
+  fetchMaxWaitMs: 25,
+};
+
+export class RaftCluster {
+  readonly nodes: SimRaftNode[] = [];
+  readonly clock = new SimClock();
+  readonly invariants: RaftInvariants;
+  violation: (RaftViolation | { invariant: 'crash'; message: string }) | undefined;
+  eventsRun = 0;
+  appended = 0;
+  /** Every state change, `time node state epoch`: what the determinism test compares. */
+  readonly trace: string[] = [];
+  private readonly queue: QueuedEvent[] = [];
+  private sequence = 0;
+  private readonly network: AleaRandomStream;
+  private readonly blocked = new Set<string>();
+  private readonly lastDeliveryMs = new Map<string, number>();
+  private readonly voterIds: number[];
+
+  constructor(readonly options: RaftClusterOptions) {
+    assert(options.voters >= 1, 'at least one voter');
+    this.network = new AleaRandomStream(options.seed, 'raft-network');
+    this.voterIds = Array.from({ length: options.voters }, (_, index) => index);
+    this.invariants = new RaftInvariants(options.voters);
+    const total = options.voters + (options.observers ?? 0);
+    for (let id = 0; id < total; id++) {
+      const disk = new SimDisk({ clock: this.clock, random: new AleaRandomStream(options.seed, `raft-disk-${id}`) });
+      this.nodes.push({ id, address: `controller-${id}`, isVoter: id < options.voters, disk, client: undefined, incarnation: 0, timers: new Map(), durableLogEnd: 0, persisted: undefined });
+    }
+  }
+
+  /** Starts every node at time 0. */
+  start(): void {
+    for (const node of this.nodes) this.startNode(node);
+  }
+
+  // ---- Running -----------------------------------------------------------------------------------
+
+  /** Runs events up to `untilMs` (absolute) or the first violation; false on a violation. */
+  runUntil(untilMs: number): boolean {
+    const budget = this.options.eventBudget ?? DEFAULT_EVENT_BUDGET;
+    while (this.violation === undefined) {
+      const next = this.peek();
+      if (next === undefined || next.atMs > untilMs) break;
+      this.pop();
+      assert(this.eventsRun < budget, `event budget of ${budget} exhausted at ${this.clock.now} ms`);
+      this.clock.now = next.atMs;
+      this.eventsRun++;
+      this.runEvent(next.event);
+      if (this.violation === undefined) this.checkInvariants();
+    }
+    if (this.violation === undefined) this.clock.now = Math.max(this.clock.now, untilMs);
+    return this.violation === undefined;
+  }
+
+  runFor(durationMs: number): boolean {
+    return this.runUntil(this.clock.now + durationMs);
+  }
+
+  /** Runs until `predicate` holds (checked after each event) or `maxMs` pass; whether it held. */
+  runUntilTrue(predicate: () => boolean, maxMs: number): boolean {
+    const deadline = this.clock.now + maxMs;
+    while (!predicate()) {
+      if (this.violation !== undefined || this.clock.now >= deadline) return false;
+      const next = this.peek();
+      if (next === undefined) return false;
+      this.runUntil(Math.min(next.atMs, deadline));
+    }
+    return true;
+  }
+
+  /** Schedules `run` at `atMs`, in order with the other events of that instant. */
+  at(atMs: number, run: () => void): void {
+    this.schedule(atMs, { kind: 'action', run });
+  }
+
+  /** Appends one record every `intervalMs` on the greatest-epoch leader, from now to `untilMs`. */
+  workload(intervalMs: number, untilMs: number): void {
+    for (let atMs = this.clock.now + intervalMs; atMs <= untilMs; atMs += intervalMs) this.at(atMs, () => this.appendOnLeader());
+  }
+
+  appendOnLeader(): boolean {
+    const leader = this.leaderWithMaxEpoch();
+    if (leader === undefined) return false;
+    const client = leader.client as KafkaRaftClient;
+    const result = client.append([new TextEncoder().encode(`record-${this.appended}`)]);
+    if (result.type !== 'appended') return false;
+    this.appended++;
+    this.carryOut(leader, result.effects);
+    return true;
+  }
+
+  // ---- Faults ------------------------------------------------------------------------------------
+
+  /** kill -9 (the page cache survives) or power loss (unsynced writes are lost). */
+  crash(id: number, powerLoss = false): void {
+    const node = this.node(id);
+    if (node.client !== undefined) node.durableLogEnd = node.client.log.endOffset();
+    node.client = undefined;
+    node.incarnation++;
+    node.timers.clear();
+    if (powerLoss) node.disk.powerLoss();
+    else node.disk.crash();
+    for (const peer of this.nodes) if (peer !== node && peer.client !== undefined) this.input(peer, { type: 'disconnected', peer: node.address });
+  }
+
+  restart(id: number): void {
+    const node = this.node(id);
+    assert(node.client === undefined, `node ${id} is running`);
+    this.invariants.forgetNode(id);
+    this.startNode(node);
+  }
+
+  /** SIGTERM: the node shuts down cleanly and halts. */
+  shutdown(id: number): void {
+    const node = this.node(id);
+    if (node.client !== undefined) this.input(node, { type: 'signal', signal: 'SIGTERM' });
+  }
+
+  /** Cuts every link between `group` and the rest (both directions), breaking the connections. */
+  partition(group: readonly number[]): void {
+    for (const a of group) {
+      for (const b of this.nodes) {
+        if (group.includes(b.id)) continue;
+        this.blocked.add(linkKey(a, b.id));
+        this.blocked.add(linkKey(b.id, a));
+        const nodeA = this.node(a);
+        if (nodeA.client !== undefined) this.input(nodeA, { type: 'disconnected', peer: b.address });
+        if (b.client !== undefined) this.input(b, { type: 'disconnected', peer: nodeA.address });
+      }
+    }
+  }
+
+  heal(): void {
+    this.blocked.clear();
+  }
+
+  // ---- Queries -----------------------------------------------------------------------------------
+
+  node(id: number): SimRaftNode {
+    const node = this.nodes[id];
+    assert(node !== undefined, `no node ${id}`);
+    return node;
+  }
+
+  /** Running nodes in the Leader state. */
+  leaders(): SimRaftNode[] {
+    return this.nodes.filter((node) => node.client?.quorum.state.type === 'Leader');
+  }
+
+  leaderWithMaxEpoch(): SimRaftNode | undefined {
+    let best: SimRaftNode | undefined;
+    for (const node of this.leaders()) if (best === undefined || node.client!.quorum.epoch > best.client!.quorum.epoch) best = node;
+    return best;
+  }
+
+  /** The one leader that every running voter of the majority side agrees on, if elected. */
+  hasStableLeader(): boolean {
+    const leader = this.leaderWithMaxEpoch();
+    if (leader === undefined || leader.client!.highWatermark() === undefined) return false;
+    const epoch = leader.client!.quorum.epoch;
+    const followers = this.nodes.filter((node) => node.isVoter && this.follows(node, leader.id, epoch));
+    return followers.length >= Math.floor(this.options.voters / 2) + 1;
+  }
+
+  /**
+   * Quiet and caught up: one leader, every running node its follower in its epoch, and every
+   * running node's HW at the leader's log end (run with no workload left to reach it).
+   */
+  converged(): boolean {
+    const leader = this.leaderWithMaxEpoch();
+    if (leader === undefined || this.leaders().length !== 1) return false;
+    const client = leader.client as KafkaRaftClient;
+    const end = client.log.endOffset();
+    return this.nodes.every((node) => node.client === undefined || (this.follows(node, leader.id, client.quorum.epoch) && node.client.highWatermark() === end));
+  }
+
+  private follows(node: SimRaftNode, leaderId: number, epoch: number): boolean {
+    const state = node.client?.quorum.state;
+    if (state === undefined || state.epoch !== epoch) return false;
+    return (state.type === 'Follower' && state.leaderId === leaderId) || (state.type === 'Leader' && node.id === leaderId);
+  }
+
+  /** The greatest high watermark any running node knows. */
+  maxHighWatermark(): number {
+    let max = 0;
+    for (const node of this.nodes) max = Math.max(max, node.client?.highWatermark() ?? 0);
+    return max;
+  }
+
+  /** ConsistentCommittedData over every running node's whole log below its HW (end of a run). */
+  validateCommittedData(): RaftViolation | undefined {
+    for (const node of this.nodes) this.invariants.forgetNode(node.id);
+    return this.checkCommitted();
+  }
+
+  // ---- Internals ---------------------------------------------------------------------------------
+
+  private startNode(node: SimRaftNode): void {
+    const config = raftConfig(node.id, this.voterIds, {
+      addressOf: (id) => `controller-${id}`,
+      checkQuorum: this.options.checkQuorum ?? true,
+      preVote: this.options.preVote ?? true,
+      ...(this.options.timeouts === undefined ? {} : { timeouts: this.options.timeouts }),
+      ...(this.options.testOnlyBugs === undefined ? {} : { testOnlyBugs: this.options.testOnlyBugs }),
+    });
+    const random = new AleaRandomStream(this.options.seed, `raft-node-${node.id}-${node.incarnation}`);
+    const environment = { nodeId: node.address, clock: this.clock, random, disk: node.disk };
+    try {
+      node.client = new KafkaRaftClient(environment, config);
+    } catch (error) {
+      this.violation = { invariant: 'crash', message: `node ${node.id} failed to start: ${String(error)}` };
+      return;
+    }
+    if (node.client.log.endOffset() < node.durableLogEnd && this.options.testOnlyBugs?.skipLogFsync !== true) {
+      this.violation = { invariant: 'crash', message: `node ${node.id} lost fsynced records: ${node.client.log.endOffset()} < ${node.durableLogEnd}` };
+    }
+    this.input(node, { type: 'start' });
+  }
+
+  private input(node: SimRaftNode, input: NodeInput<RaftMessage>): void {
+    const client = node.client;
+    assert(client !== undefined, `input to stopped node ${node.id}`);
+    let effects: readonly RaftEffect[];
+    try {
+      effects = client.handle(input);
+    } catch (error) {
+      this.violation = { invariant: 'crash', message: `node ${node.id} threw on ${input.type}: ${error instanceof Error ? error.message : String(error)}` };
+      return;
+    }
+    this.carryOut(node, effects);
+  }
+
+  private carryOut(node: SimRaftNode, effects: readonly RaftEffect[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'send':
+          this.send(node, effect.to, effect.message);
+          break;
+        case 'set-timer': {
+          const generation = (node.timers.get(effect.name) ?? 0) + 1;
+          node.timers.set(effect.name, generation);
+          this.schedule(this.clock.now + effect.delayMs, { kind: 'timer', node: node.id, name: effect.name, generation });
+          break;
+        }
+        case 'cancel-timer':
+          node.timers.set(effect.name, (node.timers.get(effect.name) ?? 0) + 1);
+          break;
+        case 'halt':
+          if (node.client !== undefined) node.durableLogEnd = node.client.log.endOffset();
+          node.client = undefined;
+          node.incarnation++;
+          node.timers.clear();
+          break;
+        case 'transition':
+          this.trace.push(`${this.clock.now} ${node.id} ${effect.to} ${node.client?.quorum.epoch ?? '-'}`);
+          break;
+        case 'mark':
+        case 'history':
+          break;
+        default:
+          assertNever(effect, 'effect');
+      }
+    }
+  }
+
+  private send(from: SimRaftNode, to: NodeId, message: RaftMessage): void {
+    const target = this.nodes.find((node) => node.address === to);
+    assert(target !== undefined, `message to unknown node ${to}`);
+    if (this.blocked.has(linkKey(from.id, target.id))) return;
+    const [min, max] = this.options.networkDelayMs ?? [1, 5];
+    const key = linkKey(from.id, target.id);
+    const atMs = Math.max(this.clock.now + this.network.int(min, max), this.lastDeliveryMs.get(key) ?? 0);
+    this.lastDeliveryMs.set(key, atMs);
+    this.schedule(atMs, { kind: 'deliver', from: from.id, to: target.id, message, incarnation: target.incarnation });
+  }
+
+  private runEvent(event: SimEvent): void {
+    switch (event.kind) {
+      case 'deliver': {
+        const target = this.node(event.to);
+        if (target.client === undefined || target.incarnation !== event.incarnation) return;
+        if (this.blocked.has(linkKey(event.from, event.to))) return;
+        this.input(target, { type: 'receive', from: this.node(event.from).address, message: event.message });
+        return;
+      }
+      case 'timer': {
+        const node = this.node(event.node);
+        if (node.client === undefined || node.timers.get(event.name) !== event.generation) return;
+        this.input(node, { type: 'timer', name: event.name });
+        return;
+      }
+      case 'action':
+        event.run();
+        return;
+      default:
+        assertNever(event, 'sim event');
+    }
+  }
+
+  private checkInvariants(): void {
+    const observations: NodeObservation[] = this.nodes.map((node) => {
+      const client = node.client;
+      const state = client?.quorum.state;
+      return {
+        id: node.id,
+        isVoter: node.isVoter,
+        running: client !== undefined,
+        persisted: this.persistedElectionState(node),
+        state: state === undefined ? undefined : { type: state.type, epoch: state.epoch, leaderId: client!.quorum.leaderId() },
+        highWatermark: client?.highWatermark(),
+        logEndOffset: client === undefined ? node.durableLogEnd : client.log.endOffset(),
+      };
+    });
+    this.violation = this.invariants.check(observations) ?? this.checkCommitted();
+  }
+
+  /** The node's quorum-state file, read again only when its directory changed. */
+  private persistedElectionState(node: SimRaftNode): ElectionState | undefined {
+    const version = node.disk.directoryVersion(METADATA_LOG_DIR);
+    if (node.persisted?.version !== version) node.persisted = { version, state: readElectionState(node.disk) };
+    return node.persisted.state;
+  }
+
+  private checkCommitted(): RaftViolation | undefined {
+    for (const node of this.nodes) {
+      const client = node.client;
+      const highWatermark = client?.highWatermark();
+      if (client === undefined || highWatermark === undefined) continue;
+      const from = this.invariants.committedCheckFrom(node.id);
+      if (from >= highWatermark) continue;
+      const entries: CommittedEntry[] = client.log.readEntries(from, highWatermark).map((entry) => ({ offset: entry.offset, signature: `${entry.epoch}:${entry.isControl ? 'control:' : ''}${bytesText(entry.value)}` }));
+      const violation = this.invariants.checkCommitted(node.id, entries, highWatermark);
+      if (violation !== undefined) return violation;
+    }
+    return undefined;
+  }
+
+  private schedule(atMs: number, event: SimEvent): void {
+    assert(Number.isFinite(atMs) && atMs >= this.clock.now, `event scheduled at ${atMs}, before now ${this.clock.now}`);
+    const queued = { atMs, sequence: this.sequence++, event };
+    // A binary heap ordered by (time, sequence).
+    this.queue.push(queued);
+    let index = this.queue.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!before(queued, this.queue[parent] as QueuedEvent)) break;
+      this.queue[index] = this.queue[parent] as QueuedEvent;
+      index = parent;
+    }
+    this.queue[index] = queued;
+  }
+
+  private peek(): QueuedEvent | undefined {
+    return this.queue[0];
+  }
+
+  private pop(): void {
+    const last = this.queue.pop();
+    if (last === undefined || this.queue.length === 0) return;
+    let index = 0;
+    const length = this.queue.length;
+    for (;;) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let smallest = index;
+      const candidate = (position: number): QueuedEvent => (position === index ? last : (this.queue[position] as QueuedEvent));
+      if (left < length && before(this.queue[left] as QueuedEvent, candidate(smallest))) smallest = left;
+      if (right < length && before(this.queue[right] as QueuedEvent, candidate(smallest))) smallest = right;
+      if (smallest === index) break;
+      this.queue[index] = this.queue[smallest] as QueuedEvent;
+      index = smallest;
+    }
+    this.queue[index] = last;
+  }
+}
+
+function before(a: QueuedEvent, b: QueuedEvent): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
+}
+
+function linkKey(from: number, to: number): string {
+  return `${from}->${to}`;
+}
+
+function bytesText(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
+}
+
+/** Random crashes, power losses, restarts, partitions and heals, one every 200..1500 ms. */
+export function chaos(run: RaftCluster, seed: number, durationMs: number): void {
+  const random = new AleaRandomStream(seed, 'chaos');
+  const endMs = run.clock.now + durationMs;
+  run.workload(25, endMs);
+  for (let atMs = run.clock.now + random.int(200, 1_500); atMs < endMs; atMs += random.int(200, 1_500)) {
+    const roll = random.int(0, 9);
+    const target = random.int(0, run.nodes.length - 1);
+    run.at(atMs, () => {
+      const node = run.node(target);
+      if (roll <= 2 && node.client !== undefined) run.crash(target, roll === 0);
+      else if (roll <= 5 && node.client === undefined) run.restart(target);
+      else if (roll <= 7) run.partition([target]);
+      else run.heal();
+    });
+  }
+  run.at(endMs, () => {
+    run.heal();
+    for (const node of run.nodes) if (node.client === undefined) run.restart(node.id);
+  });
+}
