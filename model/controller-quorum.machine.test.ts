@@ -14,20 +14,23 @@ import { descriptions, eventTypes, leafName, leafStates, transitionTable } from 
  * machine is asked of XState and compared with it.
  */
 const EXPECTED_TABLE = [
+  'Starting --LOADED_CANDIDATE--> voter.Candidate',
   'Starting --LOADED_FOLLOWER--> voter.Follower',
-  'Starting --LOADED_PROSPECTIVE--> voter.Prospective',
   'Starting --LOADED_RESIGNED--> voter.Resigned',
   'Starting --LOADED_UNATTACHED--> voter.Unattached',
   'Starting --OBSERVER_LOADED_FOLLOWER--> observer.Follower',
   'Starting --OBSERVER_LOADED_UNATTACHED--> observer.Unattached',
+  'observer.Follower --FETCH_TIMEOUT--> observer.Unattached',
   'observer.Follower --HIGHER_EPOCH--> observer.Unattached',
   'observer.Follower --LEADER_DISCOVERED--> observer.Follower',
   'observer.Unattached --HIGHER_EPOCH--> observer.Unattached',
   'observer.Unattached --LEADER_DISCOVERED--> observer.Follower',
+  'voter.Candidate --CAMPAIGNED--> voter.Candidate',
   'voter.Candidate --ELECTION_FAILED--> voter.Prospective',
   'voter.Candidate --HIGHER_EPOCH--> voter.Unattached',
   'voter.Candidate --LEADER_DISCOVERED--> voter.Follower',
   'voter.Candidate --VOTE_WON--> voter.Leader',
+  'voter.Follower --CAMPAIGNED--> voter.Candidate',
   'voter.Follower --FETCH_TIMEOUT--> voter.Prospective',
   'voter.Follower --HIGHER_EPOCH--> voter.Unattached',
   'voter.Follower --LEADER_DISCOVERED--> voter.Follower',
@@ -42,6 +45,7 @@ const EXPECTED_TABLE = [
   'voter.Resigned --ELECTION_TIMEOUT--> voter.Unattached',
   'voter.Resigned --HIGHER_EPOCH--> voter.Unattached',
   'voter.Resigned --LEADER_DISCOVERED--> voter.Follower',
+  'voter.Unattached --CAMPAIGNED--> voter.Candidate',
   'voter.Unattached --ELECTION_TIMEOUT--> voter.Prospective',
   'voter.Unattached --HIGHER_EPOCH--> voter.Unattached',
   'voter.Unattached --LEADER_DISCOVERED--> voter.Follower',
@@ -67,12 +71,13 @@ describe('controllerQuorumMachine', () => {
   it('accepts exactly the expected (state, event) pairs and refuses every other', () => {
     expect(table.accepted).toEqual(EXPECTED_TABLE);
     const events = eventTypes(controllerQuorumMachine);
-    expect(events).toHaveLength(17);
+    expect(events).toHaveLength(18);
     expect(table.refused).toBe(leafStates(controllerQuorumMachine).length * events.length - EXPECTED_TABLE.length);
   });
 
-  it('enters Candidate only from Prospective, and Leader only from Candidate (KAFKA-17067, KIP-996)', () => {
-    expect(edges.filter(({ to }) => to === 'voter.Candidate').map(({ from }) => from)).toEqual(['voter.Prospective']);
+  it('enters Candidate only from Prospective or by a campaign without pre-vote, and Leader only from Candidate (KAFKA-17067, KIP-996)', () => {
+    const intoCandidate = edges.filter(({ to, from }) => to === 'voter.Candidate' && from !== 'Starting');
+    expect(intoCandidate.filter(({ event }) => event !== 'CAMPAIGNED').map(({ from }) => from)).toEqual(['voter.Prospective']);
     expect(edges.filter(({ to }) => to === 'voter.Leader').map(({ from }) => from)).toEqual(['voter.Candidate']);
   });
 
@@ -82,13 +87,13 @@ describe('controllerQuorumMachine', () => {
       expect(from.split('.')[0], `${from} -> ${to}`).toBe(to.split('.')[0]);
     }
     const observerEvents = new Set(edges.filter(({ from }) => from.startsWith('observer.')).map(({ event }) => event));
-    expect([...observerEvents].sort()).toEqual(['HIGHER_EPOCH', 'LEADER_DISCOVERED']);
+    expect([...observerEvents].sort()).toEqual(['FETCH_TIMEOUT', 'HIGHER_EPOCH', 'LEADER_DISCOVERED']);
   });
 
-  it('restarts a leader Resigned, never Leader or Candidate (QuorumState.initialize)', () => {
+  it('restarts a leader Resigned, never Leader (QuorumState.initialize)', () => {
     const loaded = edges.filter(({ from }) => from === 'Starting').map(({ to }) => to);
     expect(loaded).not.toContain('voter.Leader');
-    expect(loaded).not.toContain('voter.Candidate');
+    expect(loaded).not.toContain('voter.Prospective');
     expect(loaded).toContain('voter.Resigned');
   });
 

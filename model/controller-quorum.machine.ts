@@ -12,11 +12,12 @@ export type ControllerQuorumEvent =
    * `QuorumState.initialize` read the quorum-state file and the log: the process starts in the
    * state they name. A leader restarts Resigned in its epoch (it must not vote again in that epoch,
    * and an (offset, epoch) pair stays unique even if unflushed records were lost); a candidate
-   * restarts Prospective; a replica that knew its leader restarts its Follower; the rest, and any
+   * that had voted for itself restarts Candidate in that epoch and campaigns again; a replica that
+   * knew its leader restarts its Follower; the rest, and any
    * replica whose file is behind its log's last epoch, restart Unattached.
    */
   | { readonly type: 'LOADED_UNATTACHED' }
-  | { readonly type: 'LOADED_PROSPECTIVE' }
+  | { readonly type: 'LOADED_CANDIDATE' }
   | { readonly type: 'LOADED_FOLLOWER' }
   | { readonly type: 'LOADED_RESIGNED' }
   /** An observer (a replica that is not a voter: a broker) starts, knowing its leader or not. */
@@ -34,14 +35,19 @@ export type ControllerQuorumEvent =
   | { readonly type: 'FETCH_TIMEOUT' }
   /**
    * A majority granted the PreVote: the replica bumps its epoch, votes for itself and asks for
-   * binding votes. Also taken at once when pre-vote does not apply: a single voter (PR #18240), or
-   * the `pre-kip-996` variant, which has no pre-vote.
+   * binding votes.
    */
   | { readonly type: 'PREVOTE_WON' }
   /** The pre-vote was rejected by a majority or timed out, and no leader is known in the epoch. */
   | { readonly type: 'PREVOTE_FAILED' }
   /** The same, while a last-known leader of the epoch exists: back to following it. */
   | { readonly type: 'PREVOTE_FAILED_LEADER_KNOWN' }
+  /**
+   * A campaign without a pre-vote: the epoch is bumped at once. Kafka does this for a quorum of one
+   * voter (PR #18240: its own PreVote is a majority), and the `pre-kip-996` variant, which has no
+   * pre-vote, does it for every election.
+   */
+  | { readonly type: 'CAMPAIGNED' }
   /** A majority granted the binding Vote: `transitionToLeader`, with the epoch start offset at the log end. */
   | { readonly type: 'VOTE_WON' }
   /** The binding election was lost or timed out: after a backoff, a new pre-vote. */
@@ -80,7 +86,7 @@ export const controllerQuorumMachine = setup({
       description: 'The process has not yet read its quorum-state file (refka\'s, not a Kafka state).',
       on: {
         LOADED_UNATTACHED: { target: '#controller-quorum.voter.Unattached', description: 'No leader known in the persisted epoch (a recorded vote stays recorded), or the file is behind the log.' },
-        LOADED_PROSPECTIVE: { target: '#controller-quorum.voter.Prospective', description: 'It was a candidate: it starts over with a pre-vote.' },
+        LOADED_CANDIDATE: { target: '#controller-quorum.voter.Candidate', description: 'It had voted for itself in the persisted epoch: it campaigns again in that epoch (QuorumState.initialize).' },
         LOADED_FOLLOWER: { target: '#controller-quorum.voter.Follower', description: 'The file names another voter as the epoch\'s leader.' },
         LOADED_RESIGNED: { target: '#controller-quorum.voter.Resigned', description: 'It was the epoch\'s leader: it restarts Resigned in that epoch and votes for no one in it.' },
         OBSERVER_LOADED_UNATTACHED: { target: '#controller-quorum.observer.Unattached', description: 'An observer that knows no leader yet.' },
@@ -98,6 +104,7 @@ export const controllerQuorumMachine = setup({
             VOTE_GRANTED: { target: 'Unattached', description: 'A binding vote for a candidate whose log is at least as up to date; persisted before the answer.' },
             LEADER_DISCOVERED: { target: 'Follower', description: 'A leader of this epoch or a higher one made itself known.' },
             ELECTION_TIMEOUT: { target: 'Prospective', description: 'No leader within the randomized election timeout: a pre-vote starts.' },
+            CAMPAIGNED: { target: 'Candidate', description: 'The election timeout expired where no pre-vote applies (one voter, or the pre-kip-996 variant).' },
           },
         },
         Prospective: {
@@ -115,6 +122,7 @@ export const controllerQuorumMachine = setup({
           on: {
             VOTE_WON: { target: 'Leader', description: 'A majority granted the vote.' },
             ELECTION_FAILED: { target: 'Prospective', description: 'Lost or timed out: after an exponential backoff from its random stream, a new pre-vote.' },
+            CAMPAIGNED: { target: 'Candidate', description: 'Lost or timed out where no pre-vote applies: after the backoff, a new epoch at once.' },
             HIGHER_EPOCH: { target: 'Unattached', description: 'A higher epoch with no leader in it.' },
             LEADER_DISCOVERED: { target: 'Follower', description: 'Another candidate won this epoch (or a later one) and sent BeginQuorumEpoch.' },
           },
@@ -133,6 +141,7 @@ export const controllerQuorumMachine = setup({
           description: 'Fetching from the epoch\'s leader; its high watermark is the leader\'s, bounded by its own log end.',
           on: {
             FETCH_TIMEOUT: { target: 'Prospective', description: 'Nothing from the leader for controller.quorum.fetch.timeout.ms: a pre-vote starts.' },
+            CAMPAIGNED: { target: 'Candidate', description: 'The fetch timeout expired where no pre-vote applies (the pre-kip-996 variant).' },
             HIGHER_EPOCH: { target: 'Unattached', description: 'A higher epoch with no leader in it.' },
             LEADER_DISCOVERED: { target: 'Follower', description: 'A leader of a higher epoch made itself known.' },
           },
@@ -162,6 +171,10 @@ export const controllerQuorumMachine = setup({
           description: 'Fetching the metadata log from the leader.',
           on: {
             HIGHER_EPOCH: { target: 'Unattached', description: 'A higher epoch with no leader in it.' },
+            FETCH_TIMEOUT: {
+              target: 'Unattached',
+              description: 'Its leader went quiet for a fetch timeout: it looks for the leader again among the voters (refka\'s; Kafka\'s observer stays Follower and retries its bootstrap servers).',
+            },
             LEADER_DISCOVERED: { target: 'Follower', description: 'A leader of a higher epoch made itself known.' },
           },
         },
