@@ -1,5 +1,6 @@
 import { assert, assertNever } from '../common/assert.ts';
 import type { NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
+import type { ControllerQuorumEventType } from '../../model/controller-quorum.machine.ts';
 import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type RaftLogEntry } from './kafka-metadata-log.ts';
 import { binaryExponentialElectionBackoffMs, strictExponentialElectionBackoffMs } from './election-backoff.ts';
 import { FetchPurgatory } from './fetch-purgatory.ts';
@@ -7,6 +8,7 @@ import { LeaderFetchHandler } from './leader-fetch-handler.ts';
 import { MAX_TRACKED_OBSERVERS, type LeaderState } from './leader-state.ts';
 import { FileQuorumStateStore } from './quorum-state-store.ts';
 import { canGrantVote, QuorumState } from './quorum-state.ts';
+import { loadedCause, QuorumTransitionReporter } from './quorum-transition-reporter.ts';
 import { MAX_VOTERS, type RaftConfig } from './raft-config.ts';
 import {
   apiOf,
@@ -64,6 +66,8 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private nextCorrelationId = 0;
   private observerNextDiscoveryMs = 0;
   private halted = false;
+  /** State changes made and not yet reported, each with its cause (the model's event). */
+  private readonly reporter = new QuorumTransitionReporter();
 
   constructor(
     private readonly environment: NodeEnvironment,
@@ -74,6 +78,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     for (const voter of config.voters) this.idByAddress.set(config.addressOf(voter), voter);
     this.quorum = new QuorumState(config, new FileQuorumStateStore(environment.disk), environment.random, environment.clock);
     this.quorum.initialize(this.log.endOffsetAndEpoch());
+    this.reporter.collect(this.quorum, loadedCause(this.quorum));
     this.fetchHandler = new LeaderFetchHandler(config.nodeId, this.log, this.purgatory, {
       state: () => this.quorum.state,
       responseHeader: () => ({ ...this.leaderInfo(), highWatermark: this.highWatermark() ?? -1 }),
@@ -204,7 +209,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     // sent at the prospective's current epoch, which its log may have reached.
     const epochSane = request.preVote ? request.lastOffsetEpoch <= request.candidateEpoch : request.lastOffsetEpoch < request.candidateEpoch;
     if (!epochSane) return respond('INVALID_REQUEST', false);
-    if (request.candidateEpoch > this.quorum.epoch) this.transitionToUnattached(request.candidateEpoch, effects);
+    if (request.candidateEpoch > this.quorum.epoch) this.transitionToUnattached(request.candidateEpoch, effects, 'HIGHER_EPOCH');
     const local = this.log.endOffsetAndEpoch();
     const isLogUpToDate = request.lastOffsetEpoch > local.epoch || (request.lastOffsetEpoch === local.epoch && request.lastOffset >= local.offset);
     const state = this.quorum.state;
@@ -212,7 +217,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     if (granted && !request.preVote) {
       // The vote is persisted (fsynced) before the response below can be sent.
       const unvoted = (state.type === 'Unattached' || state.type === 'Prospective') && state.votedKey === undefined;
-      if (unvoted) this.transition(effects, () => this.quorum.transitionToUnattachedVoted(request.candidateEpoch, request.candidateId));
+      if (unvoted) this.transition(effects, 'VOTE_GRANTED', () => this.quorum.transitionToUnattachedVoted(request.candidateEpoch, request.candidateId));
       effects.push({ type: 'mark', name: 'raft-vote-granted' });
     }
     respond('NONE', granted);
@@ -225,7 +230,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     if (response.errorCode !== 'NONE' || response.leaderEpoch !== state.epoch) return;
     if (state.type === 'Prospective' && response.preVote) {
       state.election.recordVote(fromId, response.voteGranted);
-      if (state.election.isVoteGranted()) this.transition(effects, () => this.quorum.transitionToCandidate());
+      if (state.election.isVoteGranted()) this.transition(effects, 'PREVOTE_WON', () => this.quorum.transitionToCandidate());
     } else if (state.type === 'Candidate' && !response.preVote && state.backoffUntilMs === undefined) {
       state.election.recordVote(fromId, response.voteGranted);
       if (state.election.isVoteGranted()) this.becomeLeader(effects);
@@ -370,10 +375,10 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       assert(known === undefined || known === leaderId, `${this.environment.nodeId}: leader ${leaderId} of epoch ${epoch} is inconsistent with the known leader ${known}`);
     }
     if (epoch > this.quorum.epoch) {
-      if (leaderId !== NO_LEADER_ID && leaderId !== this.config.nodeId) this.transition(effects, () => this.quorum.transitionToFollower(epoch, leaderId));
-      else this.transitionToUnattached(epoch, effects);
+      if (leaderId !== NO_LEADER_ID && leaderId !== this.config.nodeId) this.transition(effects, 'LEADER_DISCOVERED', () => this.quorum.transitionToFollower(epoch, leaderId));
+      else this.transitionToUnattached(epoch, effects, 'HIGHER_EPOCH');
     } else if (epoch === this.quorum.epoch && leaderId !== NO_LEADER_ID && known === undefined) {
-      this.transition(effects, () => this.quorum.transitionToFollower(epoch, leaderId));
+      this.transition(effects, 'LEADER_DISCOVERED', () => this.quorum.transitionToFollower(epoch, leaderId));
     }
   }
 
@@ -392,7 +397,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       if (this.quorum.state === before) break;
     }
     assert(pass < MAX_POLL_PASSES, `${this.environment.nodeId}: poll changed state ${MAX_POLL_PASSES} times in a row`);
-    this.emitTransitions(effects);
+    this.reporter.emit(effects, this.environment.nodeId);
     const nextMs = Math.min(this.stateDeadlineMs(), this.requests.nextDeadlineMs(this.nowMs()), this.purgatory.nextDeadlineMs());
     if (nextMs === Number.POSITIVE_INFINITY) effects.push({ type: 'cancel-timer', name: RAFT_POLL_TIMER });
     else effects.push({ type: 'set-timer', name: RAFT_POLL_TIMER, delayMs: Math.max(0, nextMs - this.nowMs()) });
@@ -407,7 +412,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       case 'Follower':
         if (nowMs >= state.fetchDeadlineMs) {
           // An observer forgets the leader and looks for one again; a voter starts an election.
-          if (!this.quorum.isVoter) return this.transition(effects, () => this.quorum.transitionToUnattached(state.epoch));
+          if (!this.quorum.isVoter) return this.transition(effects, 'FETCH_TIMEOUT', () => this.quorum.transitionToUnattached(state.epoch));
           return this.startElection(effects);
         }
         return this.maybeSendFetch(state.leaderId, effects);
@@ -418,8 +423,8 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       case 'Prospective':
         if (state.election.isVoteRejected() || nowMs >= state.electionDeadlineMs) {
           // Kafka's `prospectiveTransitionAfterElectionLoss`.
-          if (state.leaderId !== undefined) return this.transition(effects, () => this.quorum.transitionToFollower(state.epoch, state.leaderId as number));
-          return this.transition(effects, () => this.quorum.transitionToUnattached(state.epoch));
+          if (state.leaderId !== undefined) return this.transition(effects, 'PREVOTE_FAILED_LEADER_KNOWN', () => this.quorum.transitionToFollower(state.epoch, state.leaderId as number));
+          return this.transition(effects, 'PREVOTE_FAILED', () => this.quorum.transitionToUnattached(state.epoch));
         }
         return this.maybeSendVoteRequests(state.election.unrecordedVoters(), true, effects);
       case 'Candidate':
@@ -435,7 +440,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
         return this.maybeSendVoteRequests(state.election.unrecordedVoters(), false, effects);
       case 'Resigned':
         this.maybeSendEndQuorumEpoch(effects);
-        if (nowMs >= state.electionDeadlineMs) this.transitionToUnattached(state.epoch + 1, effects);
+        if (nowMs >= state.electionDeadlineMs) this.transitionToUnattached(state.epoch + 1, effects, 'ELECTION_TIMEOUT');
         return;
       default:
         return assertNever(state, 'epoch state');
@@ -461,8 +466,12 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   /** Unattached, Follower or Candidate time out: PreVote first (KIP-996), else campaign at once. */
   private startElection(effects: RaftEffect[]): void {
     assert(this.quorum.isVoter, 'only a voter starts an election');
-    if (this.config.preVote && !this.quorum.isOnlyVoter()) this.transition(effects, () => this.quorum.transitionToProspective());
-    else this.transition(effects, () => this.quorum.transitionToCandidate());
+    if (!this.config.preVote || this.quorum.isOnlyVoter()) return this.transition(effects, 'CAMPAIGNED', () => this.quorum.transitionToCandidate());
+    const from = this.quorum.state.type;
+    assert(from === 'Unattached' || from === 'Follower' || from === 'Candidate', `an election starts from ${from}`);
+    // The model names why: the election timer, the fetch timer, or a lost election's backoff.
+    const cause = from === 'Unattached' ? 'ELECTION_TIMEOUT' : from === 'Follower' ? 'FETCH_TIMEOUT' : 'ELECTION_FAILED';
+    this.transition(effects, cause, () => this.quorum.transitionToProspective());
   }
 
   private maybeSendVoteRequests(voters: readonly number[], preVote: boolean, effects: RaftEffect[]): void {
@@ -542,7 +551,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private becomeLeader(effects: RaftEffect[]): void {
     const epochStartOffset = this.log.endOffset();
     let leader: LeaderState | undefined;
-    this.transition(effects, () => {
+    this.transition(effects, 'VOTE_WON', () => {
       leader = this.quorum.transitionToLeader(epochStartOffset);
     });
     assert(leader !== undefined, 'the transition made a leader');
@@ -557,14 +566,14 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     const state = this.quorum.state;
     assert(state.type === 'Leader', 'only a leader resigns');
     const successors = state.leader.nonLeaderVotersByDescendingFetchOffset();
-    this.transition(effects, () => this.quorum.transitionToResigned(successors));
+    this.transition(effects, 'RESIGNED', () => this.quorum.transitionToResigned(successors));
     this.maybeSendEndQuorumEpoch(effects);
   }
 
   /** SIGTERM: a leader resigns and sends EndQuorumEpoch (Kafka's `GracefulShutdown`), then all halt. */
   private shutdown(effects: RaftEffect[]): void {
     if (this.quorum.state.type === 'Leader') this.resign(effects);
-    this.emitTransitions(effects);
+    this.reporter.emit(effects, this.environment.nodeId);
     effects.push({ type: 'cancel-timer', name: RAFT_POLL_TIMER });
     effects.push({ type: 'halt', reason: 'SIGTERM: controlled shutdown', failed: false });
     this.halted = true;
@@ -572,19 +581,20 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
 
   // ---- Transitions -------------------------------------------------------------------------------
 
-  private transitionToUnattached(epoch: number, effects: RaftEffect[]): void {
-    this.transition(effects, () => this.quorum.transitionToUnattached(epoch));
+  private transitionToUnattached(epoch: number, effects: RaftEffect[], cause: 'HIGHER_EPOCH' | 'ELECTION_TIMEOUT'): void {
+    this.transition(effects, cause, () => this.quorum.transitionToUnattached(epoch));
   }
 
   /**
    * Runs one quorum transition and what every transition implies: in-flight requests no longer
    * apply, and a leader that steps down answers the fetches it held and hands its HW over.
    */
-  private transition(effects: RaftEffect[], change: () => void): void {
+  private transition(effects: RaftEffect[], cause: ControllerQuorumEventType, change: () => void): void {
     const before = this.quorum.state;
     change();
     const after = this.quorum.state;
     assert(after !== before, 'a transition changes the state');
+    this.reporter.collect(this.quorum, cause);
     this.requests.resetAll();
     if (before.type === 'Leader') {
       const leaderHighWatermark = before.leader.highWatermark;
@@ -595,17 +605,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     assert(after.type === 'Leader' || this.purgatory.size === 0, 'only a leader holds fetches');
   }
 
-  private emitTransitions(effects: RaftEffect[]): void {
-    for (const transition of this.quorum.drainTransitions()) {
-      effects.push({
-        type: 'transition',
-        machine: 'kraft-quorum-state',
-        instance: this.environment.nodeId,
-        event: { type: `to-${transition.to}` },
-        to: transition.to,
-      });
-    }
-  }
+
 
   // ---- Deadlines and backoffs ----------------------------------------------------------------------
 

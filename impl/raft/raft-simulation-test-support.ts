@@ -93,7 +93,7 @@ export class RaftCluster {
   /** Every state change, `time node state epoch`: what the determinism test compares. */
   readonly trace: string[] = [];
   /** Every `transition` effect, with who reported it and in which incarnation (checked against `model/`). */
-  readonly transitions: { readonly node: number; readonly isVoter: boolean; readonly incarnation: number; readonly to: string }[] = [];
+  readonly transitions: { readonly node: number; readonly incarnation: number; readonly event: string; readonly to: string }[] = [];
   private readonly queue: QueuedEvent[] = [];
   private sequence = 0;
   private readonly network: AleaRandomStream;
@@ -338,7 +338,7 @@ export class RaftCluster {
           break;
         case 'transition':
           this.trace.push(`${this.clock.now} ${node.id} ${effect.to} ${node.client?.quorum.epoch ?? '-'}`);
-          this.transitions.push({ node: node.id, isVoter: node.isVoter, incarnation: node.incarnation, to: effect.to });
+          this.transitions.push({ node: node.id, incarnation: node.incarnation, event: effect.event.type, to: effect.to });
           break;
         case 'mark':
         case 'history':
