@@ -89,6 +89,7 @@ describe('every Kafka claim bites', () => {
     const result = mutantRun(mutant, seed);
     expect(result.verdict).not.toBe('pass');
     expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);
+    expectWellExplained(result);
   });
 
   it.each(SHOWN_BY_VARIANT)('%s fails on a real run (variant %s, seed %i)', (claim, variant, seed) => {
@@ -97,6 +98,7 @@ describe('every Kafka claim bites', () => {
     variantRuns.set(key, result);
     expect(result.verdict).not.toBe('pass');
     expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);
+    expectWellExplained(result);
     // A group claim's finding names its group, and the explanation tells that group's generations.
     const explained = result.violations.find((violation) => violation.invariant === claim && violation.applies && violation.explanation !== undefined);
     const group = explained?.subject?.group;
@@ -104,3 +106,18 @@ describe('every Kafka claim bites', () => {
     expect(explained?.explanation?.some((line) => line.includes(`group ${group} coordinator (__consumer_offsets-`))).toBe(true);
   });
 });
+
+/**
+ * An explainer that throws leaves "(no explanation: ...)" and the verdict as it was (a run is not
+ * failed for its explanation): these runs, which fail nearly every claim, are where such a throw
+ * must show. Every applicable violation of each claim that got an explanation got a real one.
+ */
+function expectWellExplained(result: RunResult): void {
+  const explained = result.violations.filter((violation) => violation.explanation !== undefined);
+  expect(explained.length).toBeGreaterThan(0);
+  for (const violation of explained) {
+    expect(violation.explanation?.join('\n'), violation.invariant).not.toMatch(/\(no explanation: /);
+    expect(violation.explanation?.some((line) => line.startsWith('history     ')), violation.invariant).toBe(true);
+  }
+  for (const line of result.livenessExplanation ?? []) expect(line).not.toMatch(/^\(no explanation: /);
+}
