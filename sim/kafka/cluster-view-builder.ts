@@ -276,7 +276,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       return groupConsumerViews;
     },
   };
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, stateVersion: versions.stateVersion };
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, groupsVersion: versions.groupsVersion, stateVersion: versions.stateVersion };
 }
 
 /**

@@ -177,6 +177,8 @@ export interface KafkaClusterView {
   readonly partitionVersions?: ReadonlyMap<string, number>;
   /** Moves whenever anything outside single partitions moves (brokers' processes, registrations, topics); every view under `--full-checks`. */
   readonly clusterVersion?: number;
+  /** Moves whenever `groups` differs from the last view's, field by field (`ViewVersions.groups`). Absent: always counts as changed. */
+  readonly groupsVersion?: number;
   /** Moves whenever either of the above does: equal values mean nothing any state check reads has changed. */
   readonly stateVersion?: number;
 }

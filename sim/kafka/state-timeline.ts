@@ -154,7 +154,8 @@ export class StateTimeline {
   private readonly brokerRegistrations = new Map<number, BrokerRegistration>();
   readonly brokerChanges = new BoundedRing<BrokerChange>(BROKER_CHANGES_KEPT);
   private readonly groupChanges = new Map<string, BoundedRing<GroupChange>>();
-  private lastGroups: GroupsView | undefined;
+  /** The groups version last read (`KafkaClusterView.groupsVersion`); undefined in a view built by hand. */
+  private lastGroupsVersion: number | undefined;
   private readonly shards = new Map<string, CoordinatorShardView>();
   /** Per broker and group, what the last change said (a signature of its content). */
   private readonly coordinatorSeen = new Map<string, string>();
@@ -187,8 +188,10 @@ export class StateTimeline {
       this.brokers.set(broker.brokerId, { view: broker, replicas: broker.replicas, incarnation: broker.incarnation });
       for (const replica of broker.replicas) this.replica(nowMs, broker.incarnation, replica, note);
     }
-    if (view.groups !== undefined && view.groups !== this.lastGroups) {
-      this.lastGroups = view.groups;
+    // The view builder has already compared the groups with the last view's (`ViewVersions`): a
+    // view whose groups version did not move holds nothing new for the group history.
+    if (view.groups !== undefined && (view.groupsVersion === undefined || view.groupsVersion !== this.lastGroupsVersion)) {
+      this.lastGroupsVersion = view.groupsVersion;
       this.observeGroups(nowMs, view.groups);
     }
   }

@@ -66,6 +66,8 @@ export class ViewVersions {
   private brokerRegistrations: readonly BrokerRegistration[] = [];
   private shutdowns: readonly BrokerRegistrationShutdown[] = [];
   clusterVersion = 0;
+  /** Moves whenever the coordinators' groups or the group consumers differ from the last view's. */
+  groupsVersion = 0;
   /** The objects the last `cluster` call was given. */
   private lastController: object | undefined;
   private lastBrokerViews: readonly BrokerView[] = [];
@@ -192,6 +194,7 @@ export class ViewVersions {
   groups(groups: GroupsView): void {
     if (sameGroups(groups, this.lastGroups)) return;
     this.lastGroups = groups;
+    this.groupsVersion++;
     this.changes++;
   }
 
