@@ -20,9 +20,10 @@ export class QuorumTransitionReporter {
   /** Takes the one state change just made from the quorum state, with its cause. */
   collect(quorum: QuorumState, cause: ControllerQuorumEventType): void {
     const made = quorum.drainTransitions();
-    assert(made.length === 1, `one state change per transition, not ${made.length}`);
+    const change = made[0];
+    assert(made.length === 1 && change !== undefined, `one state change per transition, not ${made.length}`);
     assert(this.unreported.length < MAX_UNREPORTED, 'state changes were not reported');
-    this.unreported.push({ to: `${quorum.isVoter ? 'voter' : 'observer'}.${(made[0] as { to: string }).to}`, cause });
+    this.unreported.push({ to: `${quorum.isVoter ? 'voter' : 'observer'}.${change.to}`, cause });
   }
 
   /** The changes since the last report, oldest first. */

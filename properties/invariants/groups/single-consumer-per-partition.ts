@@ -29,7 +29,7 @@ export function singleConsumerPerPartition(): InvariantDefinition<KafkaClusterVi
         const groups = currentCoordinatorGroups(view);
         if (groups.size === 0) return undefined;
         // Per group: partition -> the consumer that owns it in the current generation.
-        const owners = new Map<string, Map<string, string>>();
+        const owners = new Map<string, Map<string, (typeof members)[number]>>();
         for (const member of members) {
           const group = groups.get(member.groupId);
           // Membership is the coordinator's: a consumer still at the previous generation while its
@@ -46,15 +46,19 @@ export function singleConsumerPerPartition(): InvariantDefinition<KafkaClusterVi
             const other = owned.get(name);
             if (other !== undefined) {
               return {
-                message: `group ${member.groupId} (coordinator at generation ${group.generationId}, ${group.state}): ${other} and ${member.name} (${member.memberId}, generation ${member.generationId}) both consume ${name}`,
-                subject: { group: member.groupId, nodes: [other.split(' ')[0] as string, member.name] },
+                message: `group ${member.groupId} (coordinator at generation ${group.generationId}, ${group.state}): ${describe(other)} and ${describe(member)} both consume ${name}`,
+                subject: { group: member.groupId, nodes: [other.name, member.name] },
               };
             }
-            owned.set(name, `${member.name} (${member.memberId}, generation ${member.generationId})`);
+            owned.set(name, member);
           }
         }
         return undefined;
       },
     },
   };
+}
+
+function describe(member: { readonly name: string; readonly memberId: string; readonly generationId: number }): string {
+  return `${member.name} (${member.memberId}, generation ${member.generationId})`;
 }
