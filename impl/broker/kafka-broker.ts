@@ -6,7 +6,8 @@ import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
 import { LogManager, parseTopicPartitionDir } from '../log/log-manager.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
-import { brokerIdOf, controllerNodeId, type KafkaMessage, type MetadataRequest } from '../protocol/messages.ts';
+import { brokerIdOf, controllerIdOf, controllerNodeId, type KafkaMessage, type MetadataRequest } from '../protocol/messages.ts';
+import { ControllerNodeProvider } from '../common/controller-node-provider.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
 import { BrokerLifecycleManager, HEARTBEAT_TIMER, type BrokerLifecycle } from './broker-lifecycle-manager.ts';
@@ -31,10 +32,13 @@ const INTERNAL_REQUEST_TIMEOUT_MS = 5_000;
 const REQUEST_EXPIRY_INTERVAL_MS = 1_000;
 /** The wait before a lost AlterPartition goes again (Kafka's controller channel backs off likewise). */
 const ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
+/** The wait before a controller call refused with NOT_CONTROLLER goes again, to another controller. */
+const CONTROLLER_RETRY_BACKOFF_MS = 100;
 
 export interface KafkaBrokerOptions {
   readonly brokerId: number;
-  readonly controllerId: number;
+  /** The controller quorum's voters (`controller.quorum.voters`), ascending. */
+  readonly controllerQuorumVoters: readonly number[];
   readonly config: ConfigView;
   /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
   readonly rules: ProtocolRules;
@@ -64,7 +68,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
   private startupFailure: string | undefined;
   private nextCorrelationId = 1;
-  private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number }>();
+  private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number; readonly controllerId: number }>();
+  private readonly controllers: ControllerNodeProvider;
   private readonly replicaFetcher: ReplicaFetcher;
   private readonly lifecycleManager: BrokerLifecycleManager;
   private readonly replicaManager: ReplicaManager;
@@ -88,6 +93,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     private readonly environment: NodeEnvironment,
     private readonly options: KafkaBrokerOptions,
   ) {
+    this.controllers = new ControllerNodeProvider(options.controllerQuorumVoters);
     const incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
     this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR, options.rules);
     let loaded: ReturnType<LogManager['loadLogs']> | undefined;
@@ -289,9 +295,30 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   private callController(call: ControllerCall, build: (correlationId: number) => KafkaMessage): number {
     const correlationId = this.nextCorrelationId++;
-    this.controllerCalls.set(correlationId, { ...call, sentAtMs: this.environment.clock.nowMs() });
-    this.send(controllerNodeId(this.options.controllerId), build(correlationId));
+    const controllerId = this.controllers.target;
+    this.controllerCalls.set(correlationId, { ...call, sentAtMs: this.environment.clock.nowMs(), controllerId });
+    this.send(controllerNodeId(controllerId), build(correlationId));
     return correlationId;
+  }
+
+  /**
+   * A controller answered NOT_CONTROLLER: the next call goes elsewhere. The call is given up like
+   * a lost one, after a backoff, so that a quorum without a leader is not asked in a tight loop.
+   */
+  private notController(correlationId: number): void {
+    const call = this.controllerCalls.get(correlationId);
+    if (call === undefined) return;
+    this.controllerCalls.delete(correlationId);
+    this.controllers.failed(call.controllerId);
+    this.callLost(call);
+  }
+
+  /** What a controller call that got no answer leaves to do: registration and AlterPartition go again. */
+  private callLost(call: ControllerCall): void {
+    if (call.kind === 'registration') this.timer('registration-retry', CONTROLLER_RETRY_BACKOFF_MS);
+    if (call.kind === 'producer-ids') this.producerIdsRequested = false;
+    if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
+    if (call.kind === 'create-offsets-topic') this.groupCoordinator.onOffsetsTopicCreated(false);
   }
 
   /** Topic configuration for a partition's log: the run's overrides plus the topic's own. */
@@ -335,6 +362,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return;
       case 'alter-partition-retry':
         return this.retryAlterPartitions();
+      case 'registration-retry':
+        return this.lifecycleManager.register();
       case 'log-retention':
         // Kafka's LogManager.cleanupLogs: every log, in a fixed order, leader or follower.
         for (const partition of this.replicaManager.sortedPartitions()) partition.deleteOldSegments();
@@ -367,10 +396,10 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     for (const [correlationId, call] of [...this.controllerCalls.entries()]) {
       if (call.sentAtMs > deadline) continue;
       this.controllerCalls.delete(correlationId);
+      // Unanswered: that controller may be gone or cut off; the next call tries another.
+      this.controllers.failed(call.controllerId);
       if (call.kind === 'registration') this.lifecycleManager.register();
-      if (call.kind === 'producer-ids') this.producerIdsRequested = false;
-      if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
-      if (call.kind === 'create-offsets-topic') this.groupCoordinator.onOffsetsTopicCreated(false);
+      else this.callLost(call);
     }
     this.replicaFetcher.expireRequests(deadline);
   }
@@ -402,18 +431,26 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         // Only the registration in flight counts: an answer to one given up on (it timed out and
         // was sent again) arrives late over a slow link and must not register the broker twice.
         if (this.controllerCalls.get(message.correlationId)?.kind !== 'registration') return;
+        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
         this.controllerCalls.delete(message.correlationId);
         return this.lifecycleManager.onBrokerRegistrationResponse(message);
       case 'BrokerHeartbeatResponse':
+        // A heartbeat the active controller did not see: the next one goes to another controller.
+        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
         this.controllerCalls.delete(message.correlationId);
         return this.lifecycleManager.onBrokerHeartbeatResponse(message);
       case 'FetchMetadataResponse': {
         this.controllerCalls.delete(message.correlationId);
+        this.controllers.learned(message.activeControllerId, message.controllerEpoch);
         if (message.error !== 'NONE') return;
+        // Entries come in offset order from the fetch offset; offsets no entry holds are the Raft
+        // log's control records, which the image moves past.
         for (const entry of message.entries) {
-          if (entry.offset !== this.image.nextOffset) continue;
+          if (entry.offset < this.image.nextOffset) continue;
+          this.image.skipTo(entry.offset);
           this.image.replay(entry.offset, entry.record);
         }
+        if (message.endOffset > this.image.nextOffset) this.image.skipTo(message.endOffset);
         const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark;
         if (firstPublish) this.metadataPublished = true;
         if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.replicaManager.applyDelta(this.image);
@@ -421,16 +458,19 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return;
       }
       case 'AlterPartitionResponse': {
+        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
         this.controllerCalls.delete(message.correlationId);
         return this.replicaManager.onAlterPartitionResponse(message);
       }
       case 'AllocateProducerIdsResponse':
+        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
         this.controllerCalls.delete(message.correlationId);
         this.producerIdsRequested = false;
         if (message.error === 'NONE') this.producerIds = { next: message.producerIdStart, end: message.producerIdStart + message.producerIdLen };
         return;
       case 'CreateTopicsResponse':
         if (this.controllerCalls.get(message.correlationId)?.kind === 'create-offsets-topic') {
+          if (message.topics.some((topic) => topic.error === 'NOT_CONTROLLER')) return this.notController(message.correlationId);
           this.controllerCalls.delete(message.correlationId);
           this.groupCoordinator.onOffsetsTopicCreated(message.topics.every((topic) => topic.error === 'NONE' || topic.error === 'TOPIC_ALREADY_EXISTS'));
         }
@@ -478,6 +518,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       case 'ProduceResponse':
       case 'ListOffsetsResponse':
       case 'InitProducerIdResponse':
+      case 'RaftEnvelope':
         return;
       default:
         assertNever(message, 'broker message');
@@ -503,12 +544,15 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   }
 
   private onDisconnected(peer: NodeId): void {
-    if (peer === controllerNodeId(this.options.controllerId)) {
-      const calls = [...this.controllerCalls.entries()];
-      this.controllerCalls.clear();
+    const controllerId = controllerIdOf(peer);
+    if (controllerId !== undefined) {
+      this.controllers.failed(controllerId);
+      const calls = [...this.controllerCalls.entries()].filter(([, call]) => call.controllerId === controllerId);
+      for (const [correlationId] of calls) this.controllerCalls.delete(correlationId);
       for (const [, call] of calls) {
         if (call.kind === 'registration') this.lifecycleManager.register();
         if (call.kind === 'producer-ids') this.producerIdsRequested = false;
+        if (call.kind === 'create-offsets-topic') this.groupCoordinator.onOffsetsTopicCreated(false);
       }
       // AlterPartition requests in flight are lost with the connection: they go again, unchanged.
       if (calls.some(([, call]) => call.kind === 'alter-partition')) this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
@@ -527,7 +571,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       type: 'MetadataResponse',
       correlationId: request.correlationId,
       brokers: this.image.brokers().filter((broker) => !broker.fenced).map((broker) => broker.brokerId),
-      controllerId: this.options.controllerId,
+      controllerId: this.controllers.active ?? -1,
       topics: [
         ...topics.map((topic) => ({
           name: topic.name,

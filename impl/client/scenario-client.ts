@@ -2,6 +2,7 @@ import { assert, assertNever } from '../common/assert.ts';
 import type { NodeEffect, NodeEnvironment, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, readRecordBatch } from '../log/record-batch.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
+import { ControllerNodeProvider } from '../common/controller-node-provider.ts';
 import { brokerNodeId, controllerNodeId, CONSUMER_REPLICA_ID, type KafkaMessage, type MetadataResponse } from '../protocol/messages.ts';
 
 /** One step a scenario script asks of the cluster, as a client would do it. */
@@ -47,13 +48,15 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
   private sequence: number | undefined;
   /** The finished command's output lines; undefined while it runs. */
   output: string[] | undefined;
+  private readonly controllers: ControllerNodeProvider;
 
   constructor(
     private readonly environment: NodeEnvironment,
     private readonly brokers: readonly number[],
-    private readonly controllerId: number,
+    controllerQuorumVoters: readonly number[],
   ) {
     this.nextCorrelationId = environment.clock.nowMs() * 1000 + 1;
+    this.controllers = new ControllerNodeProvider(controllerQuorumVoters);
   }
 
   get busy(): boolean {
@@ -91,6 +94,8 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
           // An abandoned command's request may still time out; nothing waits for it.
           if (this.command === undefined) return [];
           this.inFlight = undefined;
+          // A controller that does not answer may be down or cut off: the retry asks the next.
+          if (this.command.type === 'create-topic') this.controllers.failed(this.controllers.target);
           return this.retry('request timed out');
         }
         return this.step();
@@ -152,7 +157,7 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
     const command = this.command;
     if (command === undefined || this.inFlight !== undefined) return [];
     if (command.type === 'create-topic') {
-      return this.send(controllerNodeId(this.controllerId), (correlationId) => ({
+      return this.send(controllerNodeId(this.controllers.target), (correlationId) => ({
         type: 'CreateTopicsRequest', correlationId, topics: [{ name: command.name, numPartitions: command.partitions, replicationFactor: command.replicationFactor, configs: command.configs }],
       }));
     }
@@ -191,6 +196,10 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
       case 'CreateTopicsResponse': {
         const result = message.topics[0];
         if (result === undefined) return [cancel, ...this.retry('empty answer')];
+        if (result.error === 'NOT_CONTROLLER') {
+          this.controllers.failed(this.controllers.target);
+          return [cancel, ...this.retry('NOT_CONTROLLER')];
+        }
         return this.finish([result.error === 'NONE' ? `created topic ${result.name}` : `error ${result.error}: ${result.message}`]);
       }
       case 'MetadataResponse':
@@ -205,6 +214,10 @@ export class ScenarioClient implements SimulatedNode<KafkaMessage> {
       case 'ProduceResponse': {
         const result = message.responses[0];
         if (result === undefined) return [cancel, ...this.retry('empty answer')];
+        if (result.error === 'NOT_CONTROLLER') {
+          this.controllers.failed(this.controllers.target);
+          return [cancel, ...this.retry('NOT_CONTROLLER')];
+        }
         if (result.error === 'NONE') return this.finish([`ok partition ${result.partition} offset ${result.baseOffset}`], true);
         if (['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'REQUEST_TIMED_OUT', 'KAFKA_STORAGE_ERROR'].includes(result.error)) return [cancel, ...this.retry(result.error)];
         if (this.command.type === 'produce' && this.command.idempotent && (result.error === 'UNKNOWN_PRODUCER_ID' || result.error === 'OUT_OF_ORDER_SEQUENCE_NUMBER')) {

@@ -129,6 +129,15 @@ export class MetadataState {
     return this.topics().flatMap((topic) => this.partitionsOf(topic.topicId));
   }
 
+  /**
+   * Moves past offsets that hold no metadata record: the Raft log's control records (LeaderChange)
+   * take offsets of their own.
+   */
+  skipTo(offset: number): void {
+    assert(offset >= this.appliedOffset, `metadata skip backwards: to ${offset}, at ${this.appliedOffset}`);
+    this.appliedOffset = offset;
+  }
+
   /** Applies one committed record; `offset` must be the next one. */
   replay(offset: number, record: MetadataRecord): void {
     assert(offset === this.appliedOffset, `metadata replay out of order: offset ${offset}, expected ${this.appliedOffset}`);

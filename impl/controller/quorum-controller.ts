@@ -1,10 +1,10 @@
 import { assert, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
 import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type NodeInput, type SimulatedNode } from '../env/node-environment.ts';
-import { logConfigFrom } from '../log/log-config.ts';
-import { LogManager } from '../log/log-manager.ts';
-import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
-import type { UnifiedLog } from '../log/unified-log.ts';
+import { MAX_RECORDS_PER_APPEND } from '../raft/kafka-metadata-log.ts';
+import { KafkaRaftClient, RAFT_POLL_TIMER } from '../raft/kafka-raft-client.ts';
+import { raftConfig, type QuorumTimeouts } from '../raft/raft-config.ts';
+import type { RaftMessage } from '../raft/raft-messages.ts';
 import { decodeMetadataRecord, encodeMetadataRecord, NO_LEADER, type MetadataEntry, type MetadataRecord } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import type {
@@ -16,31 +16,41 @@ import type {
   FetchMetadataRequest,
   KafkaMessage,
   KafkaResponse,
+  RaftEnvelope,
 } from '../protocol/messages.ts';
+import { controllerNodeId } from '../protocol/messages.ts';
 import { MetadataState, type PartitionRegistration } from './controller-state.ts';
 import { effectiveMinIsr, elrEnabled } from './eligible-leader-replicas.ts';
 import { buildPartitionChange, changesForUncleanShutdown, changesForUnavailableBroker, type ElrSettingsFor } from './partition-change.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 
-/** The metadata log: Kafka's `__cluster_metadata` topic, one partition, on the controller's disk. */
-export const METADATA_PARTITION = { topic: '__cluster_metadata', partition: 0 } as const;
-export const METADATA_LOG_DIR = 'metadata';
-/** Producer ids handed out per block (Kafka's `ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE`). */
-export const PRODUCER_ID_BLOCK_SIZE = 1000;
 /** Records returned per metadata fetch: a bound on every response. */
 const METADATA_FETCH_MAX = 500;
+/** Producer ids handed out per block (Kafka's `ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE`). */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
 const SESSION_CHECK_INTERVAL_MS = 250;
 /**
  * Preferred-leader elections in one pass of the balancer: a bound on the batch, as Kafka's
  * `maxElectionsPerImbalance`; a pass that hits it runs again at once.
  */
 const MAX_ELECTIONS_PER_IMBALANCE = 1_000;
+/** Committed records replayed per read of the Raft log. */
+const COMMIT_READ_MAX = 500;
+/**
+ * Requests waiting for their records to commit (Kafka's `DeferredEventQueue`): a bound, since
+ * brokers retry what goes unanswered. A request beyond it is refused with NOT_CONTROLLER.
+ */
+const MAX_PENDING_WRITES = 10_000;
 
 export interface QuorumControllerOptions {
   readonly controllerId: number;
   readonly config: ConfigView;
   /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
   readonly rules: ProtocolRules;
+  /** The controller quorum (`controller.quorum.voters`): every controller's id, ascending. */
+  readonly voters: readonly number[];
+  /** Raft's `controller.quorum.*` timeouts, when not Kafka's defaults (tests). */
+  readonly quorumTimeouts?: QuorumTimeouts;
 }
 
 /** What a request handler decides: records to commit, then the response (Kafka's `ControllerResult`). */
@@ -49,6 +59,28 @@ interface ControllerResult {
   readonly response?: KafkaResponse;
   /** Coverage marks for behaviours a sweep should reach (see `replication-sometimes.ts`). */
   readonly marks?: readonly string[];
+}
+
+/**
+ * A write whose answer waits until the quorum commits `offset` (Kafka's `ControllerWriteEvent` in
+ * the `DeferredEventQueue`): the last record it wrote or, for a decision that wrote none, the last
+ * record written before it, since the decision read that record's effect.
+ */
+interface PendingWrite {
+  readonly offset: number;
+  readonly to: NodeId | undefined;
+  readonly response: KafkaResponse | undefined;
+  readonly marks: readonly string[];
+}
+
+/** The controller while it is the quorum's active controller in one Raft epoch. */
+interface ActiveController {
+  readonly epoch: number;
+  /** The committed state plus every record this controller appended (Kafka's in-memory timeline). */
+  readonly state: MetadataState;
+  /** The entries of `state` not committed yet, in offset order. */
+  readonly uncommitted: MetadataEntry[];
+  readonly pending: PendingWrite[];
 }
 
 /**
@@ -69,40 +101,63 @@ export interface BrokerRegistrationShutdown {
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 
 /**
- * The active controller (logic of Kafka's `QuorumController` with its `ClusterControlManager` and
- * `ReplicationControlManager`), as one node. Each request is handled in two steps, as in Kafka: a
- * pure decision over the current state produces records and a response; the records are appended
- * to the metadata log and fsynced, then replayed into the state, and only then is the response
- * sent. A restarted controller rebuilds its state by replaying its log. A Raft quorum can replace
- * the "append and fsync" step without touching the decisions.
+ * One controller of the KRaft quorum (logic of Kafka's `QuorumController` with its
+ * `ClusterControlManager` and `ReplicationControlManager`), over Kafka's Raft (`KafkaRaftClient`,
+ * `impl/raft/`). Every controller replays what the quorum commits into `committedState`
+ * (`QuorumMetaLogListener.handleCommit`). The Raft leader becomes the *active* controller once it
+ * has replayed everything committed before its epoch (`handleLeaderChange` fires only then); it
+ * alone decides. Each request is handled in two steps, as in Kafka: a pure decision over the
+ * active state produces records and a response; the records are appended to the Raft log and
+ * applied to the active state at once, and the response waits until the quorum commits them
+ * (`DeferredEventQueue`). A controller that loses leadership fails what waits with NOT_CONTROLLER
+ * and drops its uncommitted state (`renounce`). Controllers that are not active answer
+ * NOT_CONTROLLER, except metadata fetches, which any controller serves from what it knows is
+ * committed.
  */
 export class QuorumController implements SimulatedNode<KafkaMessage> {
   readonly kind = 'controller';
-  readonly state = new MetadataState();
+  readonly raft: KafkaRaftClient;
+  /** The committed metadata: what brokers are served and what the checkers judge. */
+  readonly committedState = new MetadataState();
+  /** Committed metadata entries, in offset order (what brokers fetch). */
   private readonly entries: MetadataEntry[] = [];
-  private readonly log: UnifiedLog;
+  /** One past the last Raft offset replayed into `committedState` (control records included). */
+  private committedNext = 0;
+  private active: ActiveController | undefined;
+  /** Raft epochs in which this process was active: how a claim of leadership is told a failover. */
+  private activations = 0;
   private readonly lastHeartbeatMs = new Map<number, number>();
   /** Per broker, the decision at its latest registration this controller process accepted. */
   private readonly registrationShutdowns = new Map<number, BrokerRegistrationShutdown>();
   /** `registrationShutdownDecisions` as last built; undefined after a change. */
   private shutdownDecisions: readonly BrokerRegistrationShutdown[] | undefined;
-  private readonly transitions: NodeEffect<KafkaMessage>[] = [];
 
   constructor(
     private readonly environment: NodeEnvironment,
     private readonly options: QuorumControllerOptions,
   ) {
-    const manager = new LogManager(environment.disk, environment.clock, METADATA_LOG_DIR);
-    // The controller fsyncs every batch it appends (KRaft does), and never deletes metadata.
-    const config = logConfigFrom({ 'flush.messages': '1', 'retention.ms': '-1' });
-    manager.loadLogs(() => config);
-    this.log = manager.getOrCreateLog(METADATA_PARTITION, config);
-    const records = this.log.readRecords(this.log.logStartOffset);
-    assert(Array.isArray(records), `controller cannot read its metadata log: ${Array.isArray(records) ? '' : records.message}`);
-    for (const record of records) this.apply({ offset: record.offset, record: decodeMetadataRecord(record.value) });
-    // A new controller gives every registered broker a full session before fencing it.
-    const nowMs = environment.clock.nowMs();
-    for (const broker of this.state.brokers()) this.lastHeartbeatMs.set(broker.brokerId, nowMs);
+    assert(options.voters.includes(options.controllerId), `controller ${options.controllerId} is one of the voters ${options.voters.join(',')}`);
+    this.raft = new KafkaRaftClient(environment, raftConfig(options.controllerId, options.voters, {
+      addressOf: controllerNodeId,
+      ...(options.quorumTimeouts === undefined ? {} : { timeouts: options.quorumTimeouts }),
+      checkQuorum: options.rules.raftCheckQuorum,
+      preVote: options.rules.raftPreVote,
+    }));
+  }
+
+  /** The state decisions read: the active state while active, else the committed one. */
+  get state(): MetadataState {
+    return this.active?.state ?? this.committedState;
+  }
+
+  /** Whether this controller is the active controller (the Raft leader, caught up to its epoch). */
+  get isActive(): boolean {
+    return this.active !== undefined;
+  }
+
+  /** The committed high watermark this controller knows, undefined until it learns one. */
+  get highWatermark(): number | undefined {
+    return this.raft.highWatermark();
   }
 
   /** Each broker's latest registration decision by this controller process, by broker id. */
@@ -118,28 +173,33 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   }
 
   handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
+    const effects: NodeEffect<KafkaMessage>[] = [];
     try {
       switch (input.type) {
         case 'start':
-          return [{ type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS }, ...this.scheduleLeaderBalance()];
+          this.raftInput(input, effects);
+          effects.push({ type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS }, ...this.scheduleLeaderBalance());
+          break;
         case 'timer':
-          if (input.name === 'leader-balance') {
-            const balance = this.maybeBalancePartitionLeaders();
-            const effects = this.commit(balance.records);
-            for (let index = 0; index < balance.records.length; index++) effects.push({ type: 'mark', name: 'preferred-leader-elected' });
-            return [...effects, ...(balance.rescheduleImmediately ? [{ type: 'set-timer' as const, name: 'leader-balance', delayMs: 0 }] : this.scheduleLeaderBalance())];
-          }
-          assert(input.name === 'session-check', `unknown controller timer ${input.name}`);
-          return [...this.commit(this.checkSessions()), { type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS }];
+          this.onTimer(input.name, effects);
+          break;
         case 'receive':
-          return this.onMessage(input.from, input.message);
+          if (input.message.type === 'RaftEnvelope') this.raftInput({ type: 'receive', from: input.from, message: input.message.message }, effects);
+          else this.onMessage(input.from, input.message, effects);
+          break;
         case 'disconnected':
         case 'signal':
+          // SIGTERM: a leader resigns with EndQuorumEpoch, then the process halts (the Raft client's effect).
+          this.raftInput(input, effects);
+          break;
         case 'application-stall':
-          return [];
+          break;
         default:
           return assertNever(input, 'controller input');
       }
+      if (effects.some((effect) => effect.type === 'halt')) return effects;
+      this.sync(effects);
+      return effects;
     } catch (error) {
       if (!(error instanceof DiskError)) throw error;
       // KRaft controllers exit when they cannot write their metadata log.
@@ -147,61 +207,174 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     }
   }
 
-  private onMessage(from: NodeId, message: KafkaMessage): NodeEffect<KafkaMessage>[] {
-    let result: ControllerResult;
+  private onTimer(name: string, effects: NodeEffect<KafkaMessage>[]): void {
+    switch (name) {
+      case RAFT_POLL_TIMER:
+        return this.raftInput({ type: 'timer', name }, effects);
+      case 'leader-balance': {
+        const balance = this.active === undefined ? { records: [], rescheduleImmediately: false } : this.maybeBalancePartitionLeaders();
+        this.write(undefined, { records: balance.records, marks: balance.records.map(() => 'preferred-leader-elected') }, effects);
+        effects.push(...(balance.rescheduleImmediately ? [{ type: 'set-timer' as const, name: 'leader-balance', delayMs: 0 }] : this.scheduleLeaderBalance()));
+        return;
+      }
+      case 'session-check':
+        if (this.active !== undefined) this.write(undefined, { records: this.checkSessions() }, effects);
+        effects.push({ type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS });
+        return;
+      default:
+        assert(false, `unknown controller timer ${name}`);
+    }
+  }
+
+  private raftInput(input: NodeInput<RaftMessage>, effects: NodeEffect<KafkaMessage>[]): void {
+    this.raftEffects(this.raft.handle(input), effects);
+  }
+
+  /** The Raft client's effects as this node's: its messages travel wrapped (`RaftEnvelope`). */
+  private raftEffects(raftEffects: readonly NodeEffect<RaftMessage>[], effects: NodeEffect<KafkaMessage>[]): void {
+    for (const effect of raftEffects) {
+      effects.push(effect.type === 'send' ? { type: 'send', to: effect.to, message: { type: 'RaftEnvelope', message: effect.message } } : effect);
+    }
+  }
+
+  private onMessage(from: NodeId, message: Exclude<KafkaMessage, RaftEnvelope>, effects: NodeEffect<KafkaMessage>[]): void {
+    if (message.type === 'FetchMetadataRequest') {
+      effects.push({ type: 'send', to: from, message: this.fetchMetadata(message) });
+      return;
+    }
+    if (!isControllerRequest(message)) return;
+    const refusal = notControllerResponse(message) as KafkaResponse;
+    if (this.active === undefined || this.active.pending.length >= MAX_PENDING_WRITES) {
+      effects.push({ type: 'send', to: from, message: refusal });
+      return;
+    }
+    if (!this.write(from, this.decide(message), effects)) effects.push({ type: 'send', to: from, message: refusal });
+  }
+
+  private decide(message: ControllerRequest): ControllerResult {
     switch (message.type) {
       case 'BrokerRegistrationRequest':
-        result = this.registerBroker(message);
-        break;
+        return this.registerBroker(message);
       case 'BrokerHeartbeatRequest':
-        result = this.heartbeat(message);
-        break;
-      case 'FetchMetadataRequest':
-        result = { records: [], response: this.fetchMetadata(message) };
-        break;
+        return this.heartbeat(message);
       case 'AlterPartitionRequest':
-        result = this.alterPartition(message);
-        break;
+        return this.alterPartition(message);
       case 'CreateTopicsRequest':
-        result = this.createTopics(message);
-        break;
+        return this.createTopics(message);
       case 'AllocateProducerIdsRequest':
-        result = this.allocateProducerIds(message);
-        break;
+        return this.allocateProducerIds(message);
       default:
-        // Brokers' APIs and responses are not the controller's business.
-        return [];
+        return assertNever(message, 'controller request');
     }
-    const effects = this.commit(result.records);
-    for (const name of result.marks ?? []) effects.push({ type: 'mark', name });
-    if (result.response !== undefined) effects.push({ type: 'send', to: from, message: result.response });
-    return effects;
   }
 
-  // ---- Commit ---------------------------------------------------------------------------------------
+  // ---- Writes and commits -------------------------------------------------------------------------
 
-  /** Appends the records as one batch, fsyncs, replays them; returns the effects of replay. */
-  private commit(records: readonly MetadataRecord[]): NodeEffect<KafkaMessage>[] {
-    if (records.length === 0) return [];
+  /**
+   * Appends the result's records to the Raft log and applies them to the active state; the answer
+   * and the marks wait until the quorum commits them (Kafka's `ControllerWriteEvent`). False when
+   * the log refused the append (the answer is then the caller's to refuse).
+   */
+  private write(to: NodeId | undefined, result: ControllerResult, effects: NodeEffect<KafkaMessage>[]): boolean {
+    const active = this.active;
+    if (active === undefined) return result.records.length === 0 && result.response === undefined;
+    const marks = [...(result.marks ?? [])];
+    for (let start = 0; start < result.records.length; start += MAX_RECORDS_PER_APPEND) {
+      const chunk = result.records.slice(start, start + MAX_RECORDS_PER_APPEND);
+      active.state.skipTo(this.raft.log.endOffset());
+      const appended = this.raft.append(chunk.map(encodeMetadataRecord));
+      if (appended.type === 'error') {
+        // The log took part of the result at most: what it took stays, the rest is lost with the
+        // answer, and a controller that cannot write renounces (Kafka's `handleEventException`).
+        this.renounce(effects);
+        return false;
+      }
+      assert(appended.baseOffset === active.state.nextOffset && appended.epoch === active.epoch, 'the Raft log and the active state agree on the next offset');
+      this.raftEffects(appended.effects, effects);
+      for (const [index, record] of chunk.entries()) {
+        const entry = { offset: appended.baseOffset + index, record };
+        active.state.replay(entry.offset, record);
+        active.uncommitted.push(entry);
+        if (record.type === 'PartitionChangeRecord' && record.unclean) marks.push('unclean-leader-election');
+      }
+    }
+    const offset = Math.max(this.raft.log.endOffset(), this.committedNext) - 1;
+    active.pending.push({ offset, to, response: result.response, marks });
+    return true;
+  }
+
+  /**
+   * After every input: replays what the quorum newly committed, answers the writes it covers, and
+   * follows the Raft leadership (claim or renounce). Kafka's `QuorumMetaLogListener`.
+   */
+  private sync(effects: NodeEffect<KafkaMessage>[]): void {
+    const highWatermark = this.raft.highWatermark() ?? 0;
+    while (this.committedNext < highWatermark) {
+      const read = this.raft.readCommitted(this.committedNext, COMMIT_READ_MAX);
+      if (read.length === 0) {
+        // Only control records (LeaderChange) are left below the high watermark.
+        this.committedState.skipTo(highWatermark);
+        this.committedNext = highWatermark;
+        break;
+      }
+      for (const entry of read) {
+        const record = decodeMetadataRecord(entry.value);
+        this.committedState.skipTo(entry.offset);
+        this.committedState.replay(entry.offset, record);
+        this.entries.push({ offset: entry.offset, record });
+        this.committedNext = entry.offset + 1;
+      }
+    }
+    const active = this.active;
+    if (active !== undefined) {
+      while (active.uncommitted.length > 0 && (active.uncommitted[0] as MetadataEntry).offset < this.committedNext) active.uncommitted.shift();
+      while (active.pending.length > 0 && (active.pending[0] as PendingWrite).offset < this.committedNext) {
+        const write = active.pending.shift() as PendingWrite;
+        for (const name of write.marks) effects.push({ type: 'mark', name });
+        if (write.to !== undefined && write.response !== undefined) effects.push({ type: 'send', to: write.to, message: write.response });
+      }
+    }
+    const state = this.raft.quorum.state;
+    if (active !== undefined && (state.type !== 'Leader' || state.epoch !== active.epoch)) this.renounce(effects);
+    if (this.active === undefined && state.type === 'Leader' && state.leader.highWatermark !== undefined && this.committedNext >= state.leader.highWatermark) this.claim(state.epoch, effects);
+  }
+
+  /**
+   * Kafka's `claim`: the Raft leader has replayed everything committed before its epoch, so its
+   * decisions start from the whole committed metadata. Every registered broker gets a full session
+   * from now: the heartbeats went to the controller before, and are not in the log.
+   */
+  private claim(epoch: number, effects: NodeEffect<KafkaMessage>[]): void {
+    const state = new MetadataState();
+    for (const entry of this.entries) {
+      state.skipTo(entry.offset);
+      state.replay(entry.offset, entry.record);
+    }
+    state.skipTo(this.committedNext);
+    this.active = { epoch, state, uncommitted: [], pending: [] };
     const nowMs = this.environment.clock.nowMs();
-    const batch = buildRecordBatch(DEFAULT_BATCH_SPEC, records.map((record) => ({ timestamp: nowMs, key: null, value: encodeMetadataRecord(record), headers: [] })));
-    const result = this.log.appendAsLeader([batch], 0);
-    assert(result.type === 'appended', `metadata append refused: ${result.type === 'error' ? result.message : ''}`);
-    assert(result.info.firstOffset === this.state.nextOffset, 'metadata log and state disagree on the next offset');
-    assert(this.log.recoveryPoint > result.info.lastOffset, 'metadata records are fsynced before they count');
-    const decoded = decodeRecords(result.info.batches[0] as NonNullable<(typeof result.info.batches)[0]>);
-    assert(Array.isArray(decoded), 'a metadata batch decodes');
-    const effects = this.transitions.splice(0);
-    for (const [index, record] of records.entries()) {
-      this.apply({ offset: result.info.firstOffset + index, record });
-      if (record.type === 'PartitionChangeRecord' && record.unclean) effects.push({ type: 'mark', name: 'unclean-leader-election' });
-    }
-    return effects;
+    this.lastHeartbeatMs.clear();
+    for (const broker of state.brokers()) this.lastHeartbeatMs.set(broker.brokerId, nowMs);
+    // The first activation of a process over a log that other controllers wrote is a failover.
+    if (this.entries.length > 0 || this.activations > 0) effects.push({ type: 'mark', name: 'controller-failover' });
+    this.activations++;
   }
 
-  private apply(entry: MetadataEntry): void {
-    this.state.replay(entry.offset, entry.record);
-    this.entries.push(entry);
+  /**
+   * Kafka's `renounce`: leadership lost (or a write refused). What waits is failed with
+   * NOT_CONTROLLER, and the uncommitted state is dropped: the next active controller decides from
+   * the committed log, which may not hold those records.
+   */
+  private renounce(effects: NodeEffect<KafkaMessage>[]): void {
+    const active = this.active;
+    assert(active !== undefined, 'only an active controller renounces');
+    for (const write of active.pending) {
+      if (write.to === undefined || write.response === undefined) continue;
+      const refusal = notControllerResponse(write.response);
+      if (refusal !== undefined) effects.push({ type: 'send', to: write.to, message: refusal });
+    }
+    this.active = undefined;
+    effects.push({ type: 'mark', name: 'controller-renounced' });
   }
 
   // ---- Brokers ----------------------------------------------------------------------------------------
@@ -345,7 +518,11 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   private changesAfter(pending: readonly MetadataRecord[], decide: (state: MetadataState) => MetadataRecord[]): MetadataRecord[] {
     if (pending.length === 0) return decide(this.state);
     const scratch = new MetadataState();
-    for (const entry of this.entries) scratch.replay(entry.offset, entry.record);
+    for (const entry of [...this.entries, ...(this.active?.uncommitted ?? [])]) {
+      scratch.skipTo(entry.offset);
+      scratch.replay(entry.offset, entry.record);
+    }
+    scratch.skipTo(this.state.nextOffset);
     for (const [index, record] of pending.entries()) scratch.replay(this.state.nextOffset + index, record);
     return decide(scratch);
   }
@@ -375,19 +552,20 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
 
   // ---- Metadata fetch ---------------------------------------------------------------------------------
 
+  /**
+   * A broker's metadata fetch, served from what this controller knows is committed (any controller
+   * answers: Kafka's brokers fetch the committed log from the quorum as observers), with the
+   * active controller as this controller knows it.
+   */
   private fetchMetadata(request: FetchMetadataRequest): KafkaResponse {
-    const end = this.entries.length;
-    if (request.fetchOffset > end || request.fetchOffset < 0) {
-      return { type: 'FetchMetadataResponse', correlationId: request.correlationId, error: 'OFFSET_OUT_OF_RANGE', entries: [], highWatermark: end };
-    }
-    const count = Math.min(request.maxRecords, METADATA_FETCH_MAX, end - request.fetchOffset);
-    return {
-      type: 'FetchMetadataResponse',
-      correlationId: request.correlationId,
-      error: 'NONE',
-      entries: this.entries.slice(request.fetchOffset, request.fetchOffset + count),
-      highWatermark: end,
-    };
+    const { leaderId, epoch } = this.raft.leaderAndEpoch();
+    const reply = { type: 'FetchMetadataResponse' as const, correlationId: request.correlationId, highWatermark: this.committedNext, activeControllerId: leaderId ?? -1, controllerEpoch: epoch };
+    if (request.fetchOffset > this.committedNext || request.fetchOffset < 0) return { ...reply, error: 'OFFSET_OUT_OF_RANGE', entries: [], endOffset: request.fetchOffset };
+    const first = firstEntryAtOrAfter(this.entries, request.fetchOffset);
+    const entries = this.entries.slice(first, first + Math.min(request.maxRecords, METADATA_FETCH_MAX));
+    const last = entries.at(-1);
+    const complete = first + entries.length === this.entries.length;
+    return { ...reply, error: 'NONE', entries, endOffset: complete || last === undefined ? this.committedNext : last.offset + 1 };
   }
 
   // ---- AlterPartition (KIP-497, KIP-903) ---------------------------------------------------------------
@@ -486,5 +664,54 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       records: [{ type: 'ProducerIdsRecord', brokerId: request.brokerId, brokerEpoch: request.brokerEpoch, nextProducerId: start + PRODUCER_ID_BLOCK_SIZE }],
       response: { type: 'AllocateProducerIdsResponse', correlationId: request.correlationId, error: 'NONE', producerIdStart: start, producerIdLen: PRODUCER_ID_BLOCK_SIZE },
     };
+  }
+}
+
+/** The requests only the active controller answers. */
+type ControllerRequest = BrokerRegistrationRequest | BrokerHeartbeatRequest | AlterPartitionRequest | CreateTopicsRequest | AllocateProducerIdsRequest;
+
+function isControllerRequest(message: KafkaMessage): message is ControllerRequest {
+  return message.type === 'BrokerRegistrationRequest' || message.type === 'BrokerHeartbeatRequest' || message.type === 'AlterPartitionRequest' || message.type === 'CreateTopicsRequest' || message.type === 'AllocateProducerIdsRequest';
+}
+
+/** The index of the first entry at `offset` or after it (entries are in offset order). */
+function firstEntryAtOrAfter(entries: readonly MetadataEntry[], offset: number): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((entries[middle] as MetadataEntry).offset < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * The NOT_CONTROLLER answer to a controller request, or to the answer it would have had (Kafka
+ * fails a write event that is not on the active controller with `NotControllerException`);
+ * undefined for messages that are not controller requests.
+ */
+export function notControllerResponse(message: KafkaMessage): KafkaResponse | undefined {
+  switch (message.type) {
+    case 'BrokerRegistrationRequest':
+    case 'BrokerRegistrationResponse':
+      return { type: 'BrokerRegistrationResponse', correlationId: message.correlationId, error: 'NOT_CONTROLLER', brokerEpoch: -1 };
+    case 'BrokerHeartbeatRequest':
+    case 'BrokerHeartbeatResponse':
+      return { type: 'BrokerHeartbeatResponse', correlationId: message.correlationId, error: 'NOT_CONTROLLER', isCaughtUp: false, isFenced: true, shouldShutDown: false };
+    case 'AlterPartitionRequest':
+    case 'AlterPartitionResponse':
+      return {
+        type: 'AlterPartitionResponse', correlationId: message.correlationId, error: 'NOT_CONTROLLER', topicId: message.topicId, partitionId: message.partitionId, leaderId: NO_LEADER, leaderEpoch: -1, isr: [], partitionEpoch: -1,
+      };
+    case 'CreateTopicsRequest':
+      return { type: 'CreateTopicsResponse', correlationId: message.correlationId, topics: message.topics.map((topic) => ({ name: topic.name, error: 'NOT_CONTROLLER' as KafkaError, message: 'not the active controller' })) };
+    case 'CreateTopicsResponse':
+      return { type: 'CreateTopicsResponse', correlationId: message.correlationId, topics: message.topics.map((topic) => ({ name: topic.name, error: 'NOT_CONTROLLER' as KafkaError, message: 'not the active controller' })) };
+    case 'AllocateProducerIdsRequest':
+    case 'AllocateProducerIdsResponse':
+      return { type: 'AllocateProducerIdsResponse', correlationId: message.correlationId, error: 'NOT_CONTROLLER', producerIdStart: -1, producerIdLen: 0 };
+    default:
+      return undefined;
   }
 }

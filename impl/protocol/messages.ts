@@ -1,6 +1,7 @@
 import type { MetadataEntry } from '../metadata/metadata-records.ts';
 import type { KafkaError } from './errors.ts';
 import type { GroupRequest, GroupResponse } from './group-messages.ts';
+import type { RaftMessage } from '../raft/raft-messages.ts';
 
 /**
  * The Kafka protocol as refka's nodes speak it: Kafka's APIs and field names, carried as objects
@@ -82,6 +83,18 @@ export interface FetchMetadataResponse {
   readonly entries: readonly MetadataEntry[];
   /** The controller's committed end of the metadata log. */
   readonly highWatermark: number;
+  /**
+   * The entries cover every metadata record in [fetchOffset, endOffset): the Raft log's control
+   * records (LeaderChange) hold offsets no entry has, so the broker moves past them to here.
+   */
+  readonly endOffset: number;
+  /**
+   * The active controller as the answering controller knows it (its Raft leader), with the Raft
+   * epoch, or -1: how brokers find the controller after a failover, as Kafka brokers learn it
+   * from the quorum (`RaftClient.leaderAndEpoch`).
+   */
+  readonly activeControllerId: number;
+  readonly controllerEpoch: number;
 }
 
 export interface AlterPartitionRequest {
@@ -303,7 +316,18 @@ export type KafkaResponse =
   | InitProducerIdResponse
   | GroupResponse;
 
-export type KafkaMessage = KafkaRequest | KafkaResponse;
+/**
+ * A message of the controller quorum's Raft protocol (`impl/raft/raft-messages.ts`) between
+ * controllers. Kafka sends these as its own APIs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch
+ * on `__cluster_metadata`); refka wraps them, because the Raft Fetch and the replica Fetch are
+ * different shapes here.
+ */
+export interface RaftEnvelope {
+  readonly type: 'RaftEnvelope';
+  readonly message: RaftMessage;
+}
+
+export type KafkaMessage = KafkaRequest | KafkaResponse | RaftEnvelope;
 
 export function brokerNodeId(brokerId: number): string {
   return `broker-${brokerId}`;
@@ -311,6 +335,12 @@ export function brokerNodeId(brokerId: number): string {
 
 export function controllerNodeId(controllerId: number): string {
   return `controller-${controllerId}`;
+}
+
+/** The controller id in a node id `controller-<id>`, or undefined. */
+export function controllerIdOf(nodeId: string): number | undefined {
+  const match = /^controller-(\d+)$/.exec(nodeId);
+  return match === null ? undefined : Number(match[1]);
 }
 
 /** The broker id in a node id `broker-<id>`, or undefined. */

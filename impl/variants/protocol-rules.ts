@@ -39,6 +39,13 @@ export interface ProtocolRules {
   /** The high watermark stays put while the ISR is below `min.insync.replicas` (KIP-966). */
   readonly highWatermarkNeedsMinIsr: boolean;
   /**
+   * The controller quorum's leader resigns when a majority of voters has not fetched from it within
+   * 1.5 × `controller.quorum.fetch.timeout.ms` (KAFKA-15489, fixed in 3.7).
+   */
+  readonly raftCheckQuorum: boolean;
+  /** Controller elections start with a non-binding PreVote round (KIP-996). */
+  readonly raftPreVote: boolean;
+  /**
    * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
    * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
    */
@@ -134,6 +141,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   highWatermarkOverMaximalIsr: true,
   checkBrokerEpochOnIsrAdd: true,
   highWatermarkNeedsMinIsr: true,
+  raftCheckQuorum: true,
+  raftPreVote: true,
   eligibleLeaderReplicas: true,
   expansionNeedsEpochStart: true,
   reregistrationLeavesIsr: true,

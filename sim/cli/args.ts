@@ -26,6 +26,8 @@ export interface SimCommand {
   readonly seedSource: 'given' | 'chosen';
   readonly durationMs: number;
   readonly brokers: number;
+  /** The KRaft controller quorum's voters: 1, 3 or 5. */
+  readonly controllers: number;
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly config: Readonly<Record<string, string>>;
@@ -94,6 +96,7 @@ const OPTIONS = {
   seeds: { type: 'string' },
   duration: { type: 'string' },
   brokers: { type: 'string' },
+  controllers: { type: 'string' },
   partitions: { type: 'string' },
   'replication-factor': { type: 'string' },
   config: { type: 'string', multiple: true },
@@ -154,7 +157,7 @@ type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; token
 type ParsedTokens = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; tokens: true }>>['tokens'];
 
 /** Options that say what run to make: a schedule file says that itself. */
-const RUN_OPTIONS: readonly OptionName[] = ['seed', 'seeds', 'duration', 'brokers', 'partitions', 'replication-factor', 'config', 'variant', 'faults', 'groups', 'no-groups', 'jobs', 'stop-on-failure', 'shard'];
+const RUN_OPTIONS: readonly OptionName[] = ['seed', 'seeds', 'duration', 'brokers', 'controllers', 'partitions', 'replication-factor', 'config', 'variant', 'faults', 'groups', 'no-groups', 'jobs', 'stop-on-failure', 'shard'];
 
 function buildReplay(values: ParsedValues, tokens: ParsedTokens): ReplayRequest {
   rejectRepeatedOptions(tokens);
@@ -186,6 +189,7 @@ function buildCommand(
   const durationMs = values.duration === undefined ? SIM_DEFAULTS.durationMs : parseDuration(values.duration);
   const brokers =
     values.brokers === undefined ? SIM_DEFAULTS.brokers : parseCount('--brokers', values.brokers, 1, SIM_LIMITS.maxBrokers);
+  const controllers = values.controllers === undefined ? SIM_DEFAULTS.controllers : parseControllers(values.controllers);
   const partitions =
     values.partitions === undefined
       ? SIM_DEFAULTS.partitions
@@ -225,6 +229,7 @@ function buildCommand(
     seedSource,
     durationMs,
     brokers,
+    controllers,
     partitions,
     replicationFactor,
     config: sortedRecord(config),
@@ -379,6 +384,13 @@ function parseCount(flag: string, raw: string, min: number, max: number): number
     throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${quoteForMessage(raw)}`);
   }
   return value;
+}
+
+/** `--controllers`: a KRaft quorum of 1, 3 or 5 voters (an even quorum tolerates no more faults than the odd one below it). */
+function parseControllers(raw: string): number {
+  const count = parseCount('--controllers', raw, 1, 5);
+  if (count !== 1 && count !== 3 && count !== 5) throw new UsageError(`--controllers must be 1, 3 or 5 (a KRaft quorum of voters), got ${count}`);
+  return count;
 }
 
 function parseReplicationFactor(raw: string | undefined, brokers: number, brokersGiven: boolean): number {
@@ -606,6 +618,9 @@ export function reproArgs(command: SimCommand, seed: number): string[] {
   }
   if (command.brokers !== SIM_DEFAULTS.brokers) {
     push('--brokers', String(command.brokers));
+  }
+  if (command.controllers !== SIM_DEFAULTS.controllers) {
+    push('--controllers', String(command.controllers));
   }
   if (command.partitions !== SIM_DEFAULTS.partitions) {
     push('--partitions', String(command.partitions));

@@ -87,6 +87,7 @@ export function helpText(variants: readonly ProtocolVariant[] = PROTOCOL_VARIANT
     option('--duration D', 'Simulated time per run: Nms, Ns or Nm, more than 0, at most 24 hours.'),
     option('', `Default: ${formatDuration(SIM_DEFAULTS.durationMs)}.`),
     option('--brokers N', `Brokers, 1 to ${SIM_LIMITS.maxBrokers}. Default: ${SIM_DEFAULTS.brokers}.`),
+    option('--controllers N', `KRaft controllers (the Raft quorum's voters): 1, 3 or 5. Default: ${SIM_DEFAULTS.controllers}.`),
     option('--partitions N', `Partitions of the workload topic, 1 to ${SIM_LIMITS.maxPartitions}. Default: ${SIM_DEFAULTS.partitions}.`),
     option('--replication-factor N', `Replicas per partition, 1 to --brokers. Default: ${SIM_DEFAULTS.replicationFactor}, or --brokers if fewer.`),
     option('--config KEY=VALUE', 'Set a Kafka config key (repeatable; keys and defaults below).'),

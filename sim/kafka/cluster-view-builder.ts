@@ -52,10 +52,11 @@ class ControllerRegistrationsCache {
   private cached: { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } | undefined;
 
   of(controller: QuorumController): { brokers: BrokerRegistration[]; partitions: PartitionRegistration[]; topics: TopicInfo[] } {
-    if (this.cached === undefined || this.state !== controller.state || this.offset !== controller.state.nextOffset) {
-      this.cached = { brokers: controller.state.brokers(), partitions: controller.state.allPartitions(), topics: controller.state.topics() };
-      this.state = controller.state;
-      this.offset = controller.state.nextOffset;
+    const state = controller.committedState;
+    if (this.cached === undefined || this.state !== state || this.offset !== state.nextOffset) {
+      this.cached = { brokers: state.brokers(), partitions: state.allPartitions(), topics: state.topics() };
+      this.state = state;
+      this.offset = state.nextOffset;
     }
     return this.cached;
   }
@@ -99,14 +100,52 @@ export class KafkaViewMemory {
   commonStart = new Map<string, number>();
   private controller: { readonly registrations: object; readonly shutdowns: readonly BrokerRegistrationShutdown[]; readonly view: NonNullable<KafkaClusterView['controller']> } | undefined;
 
-  /** The controller's part of the view: the last one while its registrations and shutdown verdicts are the same objects. */
-  controllerView(controller: QuorumController): NonNullable<KafkaClusterView['controller']> {
-    const registrations = this.registrations.of(controller);
-    const shutdowns = controller.registrationShutdownDecisions;
+  private shutdowns: { readonly from: readonly (readonly BrokerRegistrationShutdown[])[]; readonly merged: readonly BrokerRegistrationShutdown[] } | undefined;
+
+  /**
+   * The controllers' part of the view: the committed metadata of the running controller that knows
+   * the most of it (the quorum's committed log is one, so the furthest replay is the whole of what
+   * is committed; a controller that has not yet learned the high watermark since it started knows
+   * none), or undefined when none does. The last view is reused while its registrations and
+   * shutdown verdicts are the same objects.
+   */
+  controllerView(controllers: readonly QuorumController[]): KafkaClusterView['controller'] {
+    let best: QuorumController | undefined;
+    for (const controller of controllers) {
+      if (controller.highWatermark === undefined) continue;
+      if (best === undefined || controller.committedState.nextOffset > best.committedState.nextOffset) best = controller;
+    }
+    if (best === undefined) return undefined;
+    const registrations = this.registrations.of(best);
+    const shutdowns = this.mergedShutdowns(controllers);
     if (this.controller?.registrations !== registrations || this.controller.shutdowns !== shutdowns) {
-      this.controller = { registrations, shutdowns, view: { ...registrations, metadataOffset: controller.state.nextOffset, registrationShutdowns: shutdowns } };
+      this.controller = { registrations, shutdowns, view: { ...registrations, metadataOffset: best.committedState.nextOffset, registrationShutdowns: shutdowns } };
     }
     return this.controller.view;
+  }
+
+  /**
+   * Every running controller's registration verdicts (each process keeps those it made while
+   * active), the latest registration's per broker; the same array while no controller's changed.
+   */
+  private mergedShutdowns(controllers: readonly QuorumController[]): readonly BrokerRegistrationShutdown[] {
+    const from = controllers.map((controller) => controller.registrationShutdownDecisions);
+    if (this.shutdowns !== undefined && this.shutdowns.from.length === from.length && this.shutdowns.from.every((decisions, index) => decisions === from[index])) return this.shutdowns.merged;
+    let merged: readonly BrokerRegistrationShutdown[];
+    if (from.length === 1) {
+      merged = from[0] as readonly BrokerRegistrationShutdown[];
+    } else {
+      const latest = new Map<number, BrokerRegistrationShutdown>();
+      for (const decisions of from) {
+        for (const decision of decisions) {
+          const known = latest.get(decision.brokerId);
+          if (known === undefined || decision.brokerEpoch > known.brokerEpoch) latest.set(decision.brokerId, decision);
+        }
+      }
+      merged = [...latest.keys()].sort((a, b) => a - b).map((id) => latest.get(id) as BrokerRegistrationShutdown);
+    }
+    this.shutdowns = { from, merged };
+    return merged;
   }
 }
 
@@ -208,7 +247,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     memory.commonStart = commonStart;
   }
   const commonStart = memory.commonStart;
-  let controllerView: KafkaClusterView['controller'];
+  const runningControllers: QuorumController[] = [];
   const brokerViews: BrokerView[] = [];
   let producersDone = true;
   let adminDone = true;
@@ -219,7 +258,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   for (const node of cluster.nodes) {
     const logic = node.node;
     if (logic instanceof QuorumController) {
-      controllerView = memory.controllerView(logic);
+      runningControllers.push(logic);
     } else if (isBroker(node)) {
       const built = memory.brokers.get(node.id) as BuiltBroker;
       // A moved log start re-anchors every replica's digest of its partition, on every broker.
@@ -248,6 +287,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       producersDone = false;
     }
   }
+  const controllerView = memory.controllerView(runningControllers);
   logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
     const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
     return broker?.status === 'running' ? broker.lastStop : undefined;

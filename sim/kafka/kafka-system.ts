@@ -24,6 +24,7 @@ import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/pr
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
 import { readUncommitted } from '../../properties/invariants/history/read-uncommitted.ts';
 import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
+import { quorumSometimes } from '../../properties/invariants/quorum/quorum-sometimes.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
 import { uncleanShutdownDetected } from '../../properties/invariants/replication/unclean-shutdown-detected.ts';
 import { leaderIsUnfenced } from '../../properties/invariants/replication/leader-is-unfenced.ts';
@@ -51,6 +52,8 @@ export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaCo
 
 export interface KafkaSystemOptions {
   readonly brokers: number;
+  /** The KRaft controller quorum's size (`--controllers`): 1, 3 or 5 voters. 1 when absent. */
+  readonly controllers?: number;
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly producers: number;
@@ -107,7 +110,8 @@ const SIMULATION_OFFSETS_TOPIC_PARTITIONS = '3';
 
 export const KAFKA_TOPIC = 't';
 
-const CONTROLLER_ID = 0;
+/** The controller quorum sizes a run may have (KRaft runs 3 or 5 in production, 1 in tests). */
+export const CONTROLLER_QUORUM_SIZES = [1, 3, 5] as const;
 
 /**
  * The default system of `npm run sim`: one KRaft controller, `--brokers` brokers, an admin that
@@ -127,7 +131,13 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
   const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
   const brokers = brokerIds.map((id) => brokerNodeId(id));
-  const controller = controllerNodeId(CONTROLLER_ID);
+  const controllerCount = options.controllers ?? 1;
+  assert((CONTROLLER_QUORUM_SIZES as readonly number[]).includes(controllerCount), `a controller quorum of ${controllerCount} voters`);
+  const controllerIds = Array.from({ length: controllerCount }, (_, index) => index);
+  const controllers = controllerIds.map((id) => controllerNodeId(id));
+  // The trace's `state` lines of the registrations go under the first controller's name.
+  const controller = controllers[0] as NodeId;
+  const controllerWord = controllerCount === 1 ? '1 controller' : `${controllerCount} controllers`;
   const scenario = options.scenario === true;
   const topicConfigs = options.topicConfigs ?? {};
   const compacted = (topicConfigs['cleanup.policy'] ?? config.string('cleanup.policy')).includes('compact');
@@ -163,14 +173,15 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
+    ...quorumSometimes(),
     ...(scenario ? [] : [retentionDeletedSegment as InvariantDefinition<KafkaClusterView>, compactionRemovedRecord as InvariantDefinition<KafkaClusterView>]),
   ];
   return {
     name: scenario
-      ? `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
-      : `kafka (${options.brokers} brokers, 1 controller, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
+      ? `kafka (${options.brokers} brokers, ${controllerWord}, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
+      : `kafka (${options.brokers} brokers, ${controllerWord}, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
     servers: brokers,
-    clients: scenario ? [controller, 'script', ...groupMembers.keys()] : [controller, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
+    clients: scenario ? [...controllers, 'script', ...groupMembers.keys()] : [...controllers, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
     // A script's consumers join when the script reaches them, as an operator starts one.
     startedOnDemand: scenario ? [...groupMembers.keys()] : [],
     // The group members are judged per member and per moment (a zombie is one the coordinator has
@@ -181,17 +192,18 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     // The state checks read the brokers, the controller and their disks, and the group members'
     // own view of what they own (SingleConsumerPerPartition); other clients only through the
     // history and the convergence check, which run on their own schedule.
-    stateNodes: [controller, ...brokers, ...groupMembers.keys()],
+    stateNodes: [...controllers, ...brokers, ...groupMembers.keys()],
     config: runConfig,
     variants: options.variants,
     invariants,
     createNode(id: NodeId, environment) {
-      if (id === controller) return new QuorumController(environment, { controllerId: CONTROLLER_ID, config, rules });
+      const controllerIndex = controllers.indexOf(id);
+      if (controllerIndex >= 0) return new QuorumController(environment, { controllerId: controllerIds[controllerIndex] as number, config, rules, voters: controllerIds });
       const brokerIndex = brokers.indexOf(id);
-      if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerId: CONTROLLER_ID, config, rules });
-      if (id === 'script') return new ScenarioClient(environment, brokerIds, CONTROLLER_ID);
+      if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerQuorumVoters: controllerIds, config, rules });
+      if (id === 'script') return new ScenarioClient(environment, brokerIds, controllerIds);
       if (id === 'admin') {
-        return new KafkaAdmin(environment, CONTROLLER_ID, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: { ...topicConfigs } }]);
+        return new KafkaAdmin(environment, controllerIds, [{ name: KAFKA_TOPIC, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configs: { ...topicConfigs } }]);
       }
       if (producers.includes(id)) {
         return new KafkaProducer(environment, {

@@ -1,6 +1,7 @@
 import { assertNever } from '../../impl/common/assert.ts';
 import type { KafkaError } from '../../impl/protocol/errors.ts';
 import type { KafkaMessage } from '../../impl/protocol/messages.ts';
+import type { RaftMessage } from '../../impl/raft/raft-messages.ts';
 
 /**
  * One line per Kafka message for the trace (`--trace`): the partitions it is about and the few
@@ -88,6 +89,8 @@ export function summarizeKafkaMessage(message: KafkaMessage): string {
       return `group ${message.groupId}`;
     case 'OffsetFetchResponse':
       return `${error(message.error)}${message.topics.map((topic) => topic.partitions.map((partition) => `${topic.name}-${partition.partitionIndex}@${partition.committedOffset}`).join(',')).join(',')}`;
+    case 'RaftEnvelope':
+      return summarizeRaftMessage(message.message);
     default:
       return assertNever(message, 'Kafka message');
   }
@@ -135,4 +138,30 @@ function* walkBatches(bytes: Uint8Array): Generator<{ baseOffset: number; lastOf
     yield { baseOffset, lastOffset: baseOffset + data.getInt32(position + 23), records: data.getInt32(position + 57) };
     position += 12 + length;
   }
+}
+
+/** One line per message of the controller quorum's Raft protocol. */
+function summarizeRaftMessage(message: RaftMessage): string {
+  switch (message.type) {
+    case 'VoteRequest':
+      return `${message.preVote ? 'PreVote' : 'Vote'} candidate ${message.candidateId} epoch ${message.candidateEpoch} last offset ${message.lastOffset} (epoch ${message.lastOffsetEpoch})`;
+    case 'VoteResponse':
+      return `${raftError(message.errorCode)}${message.voteGranted ? 'granted' : 'refused'} leader ${message.leaderId} epoch ${message.leaderEpoch}`;
+    case 'BeginQuorumEpochRequest':
+    case 'EndQuorumEpochRequest':
+      return `${message.type.replace('Request', '')} leader ${message.leaderId} epoch ${message.leaderEpoch}`;
+    case 'BeginQuorumEpochResponse':
+    case 'EndQuorumEpochResponse':
+      return `${raftError(message.errorCode)}${message.type.replace('Response', '')} answered`;
+    case 'FetchRequest':
+      return `Raft fetch replica ${message.replicaId} epoch ${message.currentLeaderEpoch} from ${message.fetchOffset} (last epoch ${message.lastFetchedEpoch})`;
+    case 'FetchResponse':
+      return `${raftError(message.errorCode)}Raft fetch leader ${message.leaderId} epoch ${message.leaderEpoch} high watermark ${message.highWatermark} ${message.records.length} batches${message.divergingEpoch === undefined ? '' : ` diverging at epoch ${message.divergingEpoch.epoch} end ${message.divergingEpoch.endOffset}`}`;
+    default:
+      return assertNever(message, 'Raft message');
+  }
+}
+
+function raftError(code: string): string {
+  return code === 'NONE' ? '' : `${code} `;
 }

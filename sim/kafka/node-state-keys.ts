@@ -52,8 +52,8 @@ export class NodeStateKeys {
 
   private controllerChanged(id: NodeId, controller: QuorumController): boolean {
     const last = this.controllers.get(id);
-    const state = controller.state;
-    const offset = state.nextOffset;
+    const state = controller.committedState;
+    const offset = controller.highWatermark === undefined ? -1 : state.nextOffset;
     const shutdowns = controller.registrationShutdownDecisions;
     if (last !== undefined && last.state === state && last.offset === offset && last.shutdowns === shutdowns) return false;
     this.controllers.set(id, { state, offset, shutdowns });

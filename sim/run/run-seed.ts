@@ -20,6 +20,8 @@ export interface SeedRun {
   readonly seed: number;
   readonly durationMs: number;
   readonly brokers: number;
+  /** The controller quorum's voters (`--controllers`); 1 when absent. */
+  readonly controllers?: number;
   /** Kafka topic shape; defaults: 3 partitions, replication factor min(3, brokers). */
   readonly partitions?: number;
   readonly replicationFactor?: number;
@@ -109,6 +111,7 @@ export function seedSystem(run: SeedRun): SystemDefinition<Message, SimulatedNod
     ? ackLogSystem({ servers: run.brokers, clients: 2, stopAtMs: run.durationMs, fsyncBeforeAck: run.plantedBug !== 'ack-before-fsync' })
     : kafkaSystem({
         brokers: run.brokers,
+        ...(run.controllers === undefined ? {} : { controllers: run.controllers }),
         partitions: run.partitions ?? 3,
         replicationFactor,
         producers: 2,
@@ -132,6 +135,7 @@ function traceHeader(run: SeedRun, replicationFactor: number, config: Readonly<R
     seed: run.seed,
     durationMs: run.durationMs,
     brokers: run.brokers,
+    controllers: run.controllers ?? 1,
     partitions: run.partitions ?? 3,
     replicationFactor,
     faults: run.faults,

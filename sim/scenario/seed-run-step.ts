@@ -63,6 +63,7 @@ export function seedRunOf(command: SimCommand, seed: number, entries?: readonly 
     seed,
     durationMs: command.durationMs,
     brokers: command.brokers,
+    controllers: command.controllers,
     partitions: command.partitions,
     replicationFactor: command.replicationFactor,
     faults: command.faults,
