@@ -451,7 +451,13 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
           this.image.replay(entry.offset, entry.record);
         }
         if (message.endOffset > this.image.nextOffset) this.image.skipTo(message.endOffset);
-        const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark;
+        // The first publish waits until the image holds this process's own registration too (its
+        // broker epoch is the registration record's offset): Kafka's broker serves nothing until
+        // the controller says it caught up to its registration (`initialCatchUpFuture`), and a
+        // broker that lost its disk would otherwise act on the image of its previous incarnation,
+        // leading with an empty log a partition whose ISR the registration is about to leave.
+        const brokerEpoch = this.lifecycleManager.brokerEpoch;
+        const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark && brokerEpoch >= 0 && this.image.nextOffset > brokerEpoch;
         if (firstPublish) this.metadataPublished = true;
         if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.replicaManager.applyDelta(this.image);
         if (this.image.nextOffset < message.highWatermark) this.fetchMetadata();
@@ -549,13 +555,10 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       this.controllers.failed(controllerId);
       const calls = [...this.controllerCalls.entries()].filter(([, call]) => call.controllerId === controllerId);
       for (const [correlationId] of calls) this.controllerCalls.delete(correlationId);
-      for (const [, call] of calls) {
-        if (call.kind === 'registration') this.lifecycleManager.register();
-        if (call.kind === 'producer-ids') this.producerIdsRequested = false;
-        if (call.kind === 'create-offsets-topic') this.groupCoordinator.onOffsetsTopicCreated(false);
-      }
-      // AlterPartition requests in flight are lost with the connection: they go again, unchanged.
-      if (calls.some(([, call]) => call.kind === 'alter-partition')) this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
+      // What was in flight goes again after a backoff, to the next controller: a controller that
+      // is down refuses the connection at once, and an immediate retry would spin while the
+      // whole quorum is down. AlterPartition requests go again unchanged.
+      for (const [, call] of calls) this.callLost(call);
       return;
     }
     const leaderId = brokerIdOf(peer);

@@ -54,7 +54,7 @@ export class FileQuorumStateStore {
  * error in Kafka too (`FileQuorumStateStore.readElectionState` throws): the atomic rename above
  * means only a disk fault can produce one. Checkers read the file through this function as well.
  */
-export function readElectionState(disk: NodeDisk): ElectionState | undefined {
+export function readElectionState(disk: Pick<NodeDisk, 'exists' | 'read' | 'size'>): ElectionState | undefined {
   if (!disk.exists(QUORUM_STATE_PATH)) return undefined;
   const bytes = disk.read(QUORUM_STATE_PATH, 0, disk.size(QUORUM_STATE_PATH));
   let parsed: unknown;

@@ -4,7 +4,7 @@ export const SIM_DEFAULTS = {
   durationMs: 60_000,
   brokers: 3,
   /** The controller quorum's voters. */
-  controllers: 1,
+  controllers: 3,
   partitions: 3,
   /** The replication factor defaults to the smaller of this and the number of brokers. */
   replicationFactor: 3,

@@ -9,7 +9,8 @@ import type { ClusterView, NodeView } from '../run/system.ts';
 import type { BrokerView, ReplicaView, CoordinatorGroupView, CoordinatorShardView, GroupMemberClientView, KafkaClusterView } from './kafka-view.ts';
 import type { GroupCoordinatorShard } from '../../impl/group/group-coordinator-shard.ts';
 import { deserializeAssignment } from '../../impl/client/consumer-protocol.ts';
-import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
+import { controllerIdOf, type TopicPartitionRef } from '../../impl/protocol/messages.ts';
+import { QuorumViewMemory } from './quorum-view.ts';
 import { reanchor, type BatchDigest, type BrokerLogs, type ReplicaLogs } from './replica-logs.ts';
 import { samePartitions, ViewVersions } from './view-versions.ts';
 
@@ -94,6 +95,7 @@ export class KafkaViewMemory {
   readonly anchoring = new DigestAnchoring();
   readonly versions = new ViewVersions();
   readonly registrations = new ControllerRegistrationsCache();
+  readonly quorum = new QuorumViewMemory();
   readonly brokers = new Map<string, BuiltBroker>();
   /** Each group consumer's last membership view, by node name (`memberView`). */
   readonly members = new Map<string, GroupMemberClientView>();
@@ -248,6 +250,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   }
   const commonStart = memory.commonStart;
   const runningControllers: QuorumController[] = [];
+  const controllerNodes: { controllerId: number; view: NodeView<KafkaNode> }[] = [];
   const brokerViews: BrokerView[] = [];
   let producersDone = true;
   let adminDone = true;
@@ -257,6 +260,8 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   const members: GroupMemberClientView[] = [];
   for (const node of cluster.nodes) {
     const logic = node.node;
+    const controllerId = controllerIdOf(node.id);
+    if (controllerId !== undefined) controllerNodes.push({ controllerId, view: node });
     if (logic instanceof QuorumController) {
       runningControllers.push(logic);
     } else if (isBroker(node)) {
@@ -288,6 +293,8 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     }
   }
   const controllerView = memory.controllerView(runningControllers);
+  const quorum = memory.quorum.build(controllerNodes);
+  if (quorum.changed) versions.quorumChanged();
   logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
     const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
     return broker?.status === 'running' ? broker.lastStop : undefined;
@@ -316,7 +323,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       return groupConsumerViews;
     },
   };
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, groupsVersion: versions.groupsVersion, stateVersion: versions.stateVersion };
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, quorum: quorum.views, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, groupsVersion: versions.groupsVersion, stateVersion: versions.stateVersion };
 }
 
 /**

@@ -20,10 +20,11 @@ import { protocolRules } from '../../impl/variants/protocol-rules.ts';
 import { variantByName, type VariantName } from '../../impl/variants/variant-registry.ts';
 import { mutantByName, type MutantName } from '../mutants/mutant-catalogue.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
-import { brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
+import { brokerIdOf, brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
 import { readUncommitted } from '../../properties/invariants/history/read-uncommitted.ts';
 import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
+import { raftQuorumClaims } from '../../properties/invariants/quorum/raft-quorum-claims.ts';
 import { quorumSometimes } from '../../properties/invariants/quorum/quorum-sometimes.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
 import { uncleanShutdownDetected } from '../../properties/invariants/replication/unclean-shutdown-detected.ts';
@@ -52,7 +53,7 @@ export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaCo
 
 export interface KafkaSystemOptions {
   readonly brokers: number;
-  /** The KRaft controller quorum's size (`--controllers`): 1, 3 or 5 voters. 1 when absent. */
+  /** The KRaft controller quorum's size (`--controllers`): 1, 3 or 5 voters. 3 when absent, as in production KRaft clusters. */
   readonly controllers?: number;
   readonly partitions: number;
   readonly replicationFactor: number;
@@ -131,7 +132,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
   const brokerIds = Array.from({ length: options.brokers }, (_, index) => index);
   const brokers = brokerIds.map((id) => brokerNodeId(id));
-  const controllerCount = options.controllers ?? 1;
+  const controllerCount = options.controllers ?? 3;
   assert((CONTROLLER_QUORUM_SIZES as readonly number[]).includes(controllerCount), `a controller quorum of ${controllerCount} voters`);
   const controllerIds = Array.from({ length: controllerCount }, (_, index) => index);
   const controllers = controllerIds.map((id) => controllerNodeId(id));
@@ -173,6 +174,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
+    ...raftQuorumClaims(),
     ...quorumSometimes(),
     ...(scenario ? [] : [retentionDeletedSegment as InvariantDefinition<KafkaClusterView>, compactionRemovedRecord as InvariantDefinition<KafkaClusterView>]),
   ];
@@ -180,8 +182,12 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     name: scenario
       ? `kafka (${options.brokers} brokers, ${controllerWord}, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
       : `kafka (${options.brokers} brokers, ${controllerWord}, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
-    servers: brokers,
-    clients: scenario ? [...controllers, 'script', ...groupMembers.keys()] : [...controllers, 'admin', ...producers, ...consumers, ...groupMembers.keys()],
+    // Controllers take the server faults too (crash, power loss, partitions, lag, SIGTERM): the
+    // quorum's failover is what they exercise. Not yet the disk faults: a controller that lost its
+    // disk would vote as if it had its log (KIP-853's directory ids are not built).
+    servers: [...brokers, ...controllers],
+    diskFaultServers: brokers,
+    clients: scenario ? ['script', ...groupMembers.keys()] : ['admin', ...producers, ...consumers, ...groupMembers.keys()],
     // A script's consumers join when the script reaches them, as an operator starts one.
     startedOnDemand: scenario ? [...groupMembers.keys()] : [],
     // The group members are judged per member and per moment (a zombie is one the coordinator has
@@ -269,7 +275,9 @@ export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defau
   const overrides = (view.controller?.topics ?? []).map((topic) => topic.configs['min.insync.replicas']).filter((value): value is string => value !== undefined).map(Number);
   const minIsr = Math.min(defaultMinInsyncReplicas, ...overrides);
   const budget = Math.max(0, minIsr - 1);
-  const impaired = new Set(fault.nodes.map((node) => Number(node.slice('broker-'.length))));
+  // Controllers fsync every metadata record and their election state before they count, so a
+  // crash or a power loss of any number of them loses nothing; they take no disk faults.
+  const impaired = new Set(fault.nodes.map(brokerIdOf).filter((id) => id !== undefined));
   for (const broker of view.brokers) {
     if (impaired.has(broker.brokerId) || whole(view, broker)) continue;
     // Down, restarted and not yet back in every ISR, or with data taken off its disk.
@@ -320,6 +328,17 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
   if (!view.clients.adminDone) return pending('the topic is not created yet');
   const controller = view.controller;
   if (controller === undefined) return pending('the controller is down');
+  const quorum = view.quorum ?? [];
+  const controllersDown = quorum.filter((node) => !node.running);
+  if (controllersDown.length > 0) return pending(`controllers not running: ${controllersDown.map((node) => node.node).join(', ')}`, { nodes: controllersDown.map((node) => node.node) });
+  if (quorum.length > 0 && !quorum.some((node) => node.active)) {
+    return pending(`no active controller: ${quorum.map((node) => `${node.node} ${node.state?.type ?? 'down'} in epoch ${node.state?.epoch ?? '?'}`).join(', ')}`, { nodes: quorum.map((node) => node.node) });
+  }
+  const committedMetadata = Math.max(0, ...quorum.map((node) => node.committedOffset));
+  const controllersBehind = quorum.filter((node) => node.committedOffset < committedMetadata);
+  if (controllersBehind.length > 0) {
+    return pending(`controllers behind the committed metadata (offset ${committedMetadata}): ${controllersBehind.map((node) => `${node.node} at ${node.committedOffset}`).join(', ')}`, { nodes: controllersBehind.map((node) => node.node) });
+  }
   const down = view.brokers.filter((broker) => broker.status !== 'running' || broker.lifecycle !== 'running');
   if (down.length > 0) return pending(`brokers not running and unfenced: ${down.map((broker) => broker.brokerId).join(', ')}`, { nodes: down.map((broker) => `broker-${broker.brokerId}`) });
   const workload = controller.partitions.filter((partition) => partition.topicName === KAFKA_TOPIC);

@@ -1,3 +1,4 @@
+import type { QuorumNodeView } from './quorum-view.ts';
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BatchDigest, ReplicaLogs } from './replica-logs.ts';
 import type { BrokerLifecycle } from '../../impl/broker/broker-lifecycle-manager.ts';
@@ -155,6 +156,8 @@ export interface KafkaClusterView {
       }
     | undefined;
   readonly brokers: readonly BrokerView[];
+  /** Every controller of the quorum, by controller id; absent in a view built by hand (a test). */
+  readonly quorum?: readonly QuorumNodeView[];
   /** Every replica's log as read from disk, and the ledger of every record's copies. */
   readonly logs: ReplicaLogs;
   /** The coordinators' groups and the group consumers; absent in a view built by hand (a test), empty when no group runs. */

@@ -8,7 +8,7 @@ import { samePartitions } from './view-versions.ts';
 /** What the state checks read of the controller, as of its last input. */
 interface ControllerKey {
   readonly state: object;
-  readonly offset: number;
+  readonly offset: string;
   readonly shutdowns: object;
 }
 
@@ -53,7 +53,9 @@ export class NodeStateKeys {
   private controllerChanged(id: NodeId, controller: QuorumController): boolean {
     const last = this.controllers.get(id);
     const state = controller.committedState;
-    const offset = controller.highWatermark === undefined ? -1 : state.nextOffset;
+    // The quorum claims read the Raft state too: epoch, role, leader, high watermark, log end.
+    const quorum = controller.raft.quorum.state;
+    const offset = `${controller.highWatermark ?? -1}:${state.nextOffset}:${quorum.type}:${quorum.epoch}:${controller.raft.quorum.leaderId() ?? -1}:${controller.raft.log.endOffset()}:${controller.isActive ? 1 : 0}`;
     const shutdowns = controller.registrationShutdownDecisions;
     if (last !== undefined && last.state === state && last.offset === offset && last.shutdowns === shutdowns) return false;
     this.controllers.set(id, { state, offset, shutdowns });

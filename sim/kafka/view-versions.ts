@@ -203,6 +203,11 @@ export class ViewVersions {
     this.changes++;
   }
 
+  /** The controller quorum's Raft state differs from the last view's (`QuorumViewMemory`). */
+  quorumChanged(): void {
+    this.changes++;
+  }
+
   /** Moves whenever any partition's version or the cluster version moves. */
   get stateVersion(): number {
     return this.changes;

@@ -58,6 +58,21 @@ export const MUTANTS = [
     groups: true,
   },
   // ---- end of group coordinator mutants ----
+  // ---- controller quorum mutants (issue 15) ----
+  {
+    name: 'raft-second-binding-vote',
+    area: 'controller',
+    where: 'EpochState.canGrantVote (impl/raft/quorum-state.ts canGrantVote)',
+    summary: 'A controller that already voted in an epoch grants its binding vote again to another up-to-date candidate of that epoch, so two candidates can each win a majority.',
+    rules: { raftOneBindingVotePerEpoch: false },
+  },
+  {
+    name: 'raft-log-not-fsynced',
+    area: 'controller',
+    where: 'KafkaMetadataLog.flush (impl/raft/kafka-metadata-log.ts appendAsLeader / appendAsFollower)',
+    summary: 'A controller counts a metadata record toward the high watermark (and acknowledges it to the leader) before the record is fsynced, so a power loss takes committed records from it.',
+    rules: { raftLogFsynced: false },
+  },
   {
     name: 'reregistration-keeps-isr',
     area: 'controller',

@@ -166,6 +166,8 @@ export class Nemesis implements FaultInjector {
     private readonly streamOf: (kind: FaultKind) => RandomStream = () => random,
     /** Clients the client fault kinds may strike (`SystemDefinition.faultableClients`). */
     private readonly clients: readonly NodeId[] = [],
+    /** The servers disk faults may strike (`SystemDefinition.diskFaultServers`); all when absent. */
+    private readonly diskServers: readonly NodeId[] = servers,
   ) {
     assert(servers.length > 0, 'the nemesis needs at least one server to fault');
     this.executor = new FaultExecutor(scheduler, control, servers);
@@ -271,7 +273,7 @@ export class Nemesis implements FaultInjector {
   }
 
   private takeDown(kind: 'crash' | 'power-loss' | 'disk-loss'): ScheduleEntry {
-    const candidates = this.runningServers();
+    const candidates = kind === 'disk-loss' ? this.runningServers().filter((node) => this.diskServers.includes(node)) : this.runningServers();
     if (candidates.length === 0) return this.idle(kind, 'no server running');
     const node = this.random.pick(candidates);
     const over = this.control.dataFaultBudget(kind, [node]);
@@ -379,7 +381,7 @@ export class Nemesis implements FaultInjector {
   }
 
   private diskFault(kind: 'bitflip' | 'disk-full'): ScheduleEntry {
-    const node = this.random.pick(this.servers);
+    const node = this.random.pick(this.diskServers);
     // A server that meets a corrupt batch or a full disk halts: an unclean shutdown.
     const over = this.control.dataFaultBudget(kind, [node]);
     if (over !== undefined) return this.heldBack(kind, `${node}: ${over}`);

@@ -20,6 +20,7 @@ export interface FaultTargets {
   readonly clients: readonly NodeId[];
   readonly faultableClients?: readonly NodeId[];
   readonly metadataSource?: NodeId;
+  readonly diskFaultServers?: readonly NodeId[];
 }
 
 /**
@@ -50,6 +51,6 @@ export function buildFaultInjector(
   if (faultableClients.length === 0) unavailable.push(...CLIENT_FAULT_KINDS);
   const plan = planFaults(faults, faultsRandom, unavailable, streamOf);
   const nodeIds = [...system.servers, ...system.clients];
-  const injector = new Nemesis(plan, faultsRandom, scheduler, control, system.servers, nodeIds, system.metadataSource, streamOf, faultableClients);
+  const injector = new Nemesis(plan, faultsRandom, scheduler, control, system.servers, nodeIds, system.metadataSource, streamOf, faultableClients, system.diskFaultServers);
   return { injector, faultPlan: describeFaultPlan(plan) };
 }

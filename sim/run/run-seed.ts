@@ -20,7 +20,7 @@ export interface SeedRun {
   readonly seed: number;
   readonly durationMs: number;
   readonly brokers: number;
-  /** The controller quorum's voters (`--controllers`); 1 when absent. */
+  /** The controller quorum's voters (`--controllers`); 3 when absent. */
   readonly controllers?: number;
   /** Kafka topic shape; defaults: 3 partitions, replication factor min(3, brokers). */
   readonly partitions?: number;
@@ -135,7 +135,7 @@ function traceHeader(run: SeedRun, replicationFactor: number, config: Readonly<R
     seed: run.seed,
     durationMs: run.durationMs,
     brokers: run.brokers,
-    controllers: run.controllers ?? 1,
+    controllers: run.controllers ?? 3,
     partitions: run.partitions ?? 3,
     replicationFactor,
     faults: run.faults,

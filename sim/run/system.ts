@@ -107,6 +107,11 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   /** Nodes the fault scheduler may crash, power off, isolate or corrupt. */
   readonly servers: readonly NodeId[];
   /**
+   * The servers whose disks `disk-loss`, `bitflip` and `disk-full` may strike, when not all of
+   * them: a system leaves out servers whose recovery from a damaged disk it does not build yet.
+   */
+  readonly diskFaultServers?: readonly NodeId[];
+  /**
    * Client processes (producers, consumers): they run for the whole run and no server fault
    * strikes them, except the client fault kinds on `faultableClients`.
    */

@@ -96,6 +96,8 @@ class ScenarioSession {
   private cluster(): string {
     const script = this.script;
     const system = kafkaSystem({
+      // A script's cluster has one controller, `controller-0`, which its fault lines may name.
+      controllers: 1,
       brokers: script.brokers, partitions: 0, replicationFactor: 1, producers: 0, consumers: 0, stopAtMs: 0, config: { ...script.config }, variants: [...script.variants], scenario: true,
       scenarioGroupConsumers: script.consumers,
       ...(this.options.mutants === undefined ? {} : { mutants: this.options.mutants }),
