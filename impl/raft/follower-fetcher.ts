@@ -1,0 +1,95 @@
+import { assert } from '../common/assert.ts';
+import type { RaftClientCore, RaftEffect } from './raft-client-core.ts';
+import type { FetchResponse } from './raft-messages.ts';
+import type { InFlightRequest } from './request-manager.ts';
+
+/** How long an observer without a leader waits between discovery fetches to random voters. */
+export const OBSERVER_DISCOVERY_BACKOFF_MS = 100;
+
+/**
+ * The follower side of Fetch in Kafka's `KafkaRaftClient` (`pollFollower`'s fetch,
+ * `handleFetchResponse`, `updateFollowerHighWatermark`), for voters and observers: send a Fetch
+ * at the log end with the last fetched epoch, truncate on a DivergingEpoch, append what came,
+ * and keep the high watermark a replica that is not leader knows.
+ */
+export class FollowerFetcher {
+  /** The high watermark outside the Leader state (the leader's lives in its LeaderState). */
+  private followerHighWatermark: number | undefined;
+  private observerNextDiscoveryMs = 0;
+
+  constructor(private readonly core: RaftClientCore) {}
+
+  get highWatermark(): number | undefined {
+    return this.followerHighWatermark;
+  }
+
+  /** When an observer without a leader next asks a voter. */
+  get nextDiscoveryMs(): number {
+    return this.observerNextDiscoveryMs;
+  }
+
+  maybeSendFetch(leaderId: number, effects: RaftEffect[]): void {
+    const { log, quorum, requests, config } = this.core;
+    if (!requests.isReady(leaderId, this.core.nowMs())) return;
+    const fetchOffset = log.endOffset();
+    const lastFetchedEpoch = log.lastFetchedEpoch();
+    const currentLeaderEpoch = quorum.epoch;
+    this.core.sendRequest(leaderId, 'Fetch', effects, fetchOffset, (correlationId) => ({
+      type: 'FetchRequest',
+      correlationId,
+      replicaId: config.nodeId,
+      currentLeaderEpoch,
+      fetchOffset,
+      lastFetchedEpoch,
+      maxWaitMs: config.timeouts.fetchMaxWaitMs,
+    }));
+  }
+
+  /** An observer with no leader asks a random voter; the answer names the leader (Kafka's bootstrap fetch). */
+  maybeSendDiscoveryFetch(effects: RaftEffect[]): void {
+    const nowMs = this.core.nowMs();
+    if (nowMs < this.observerNextDiscoveryMs) return;
+    // The next try is due after the backoff whether or not this one can go, so that a voter
+    // with a request still in flight does not make the poll spin.
+    this.observerNextDiscoveryMs = nowMs + OBSERVER_DISCOVERY_BACKOFF_MS;
+    const voter = this.core.random.pick(this.core.config.voters);
+    this.maybeSendFetch(voter, effects);
+  }
+
+  /**
+   * Kafka's `handleFetchResponse`: truncate on a DivergingEpoch (never below the high watermark),
+   * else append what came and take min(leader HW, log end) as the high watermark.
+   */
+  handleFetchResponse(fromId: number, response: FetchResponse, request: InFlightRequest, effects: RaftEffect[]): void {
+    const { log, quorum } = this.core;
+    assert(request.api === 'Fetch' && request.fetchOffset >= 0, 'a fetch response answers a fetch');
+    if (this.core.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+    const state = quorum.state;
+    if (state.type !== 'Follower' || state.leaderId !== fromId || state.epoch !== response.leaderEpoch) return;
+    // An error was already scheduled for a retry; a late answer to an older fetch is dropped.
+    if (response.errorCode !== 'NONE' || request.fetchOffset !== log.endOffset()) return;
+    const highWatermark = this.followerHighWatermark ?? 0;
+    if (response.divergingEpoch !== undefined) {
+      const { epoch, endOffset } = response.divergingEpoch;
+      assert(endOffset >= highWatermark, `leader asked to truncate to ${endOffset}, below the high watermark ${highWatermark}`);
+      const end = log.truncateToEndOffset({ offset: endOffset, epoch });
+      assert(end >= highWatermark, `truncation to ${end} went below the high watermark ${highWatermark}`);
+      effects.push({ type: 'mark', name: 'raft-follower-truncated' });
+    } else {
+      if (response.records.length > 0) {
+        const appended = log.appendAsFollower(response.records);
+        assert(!('error' in appended), `follower append failed: ${'error' in appended ? appended.error : ''}`);
+      }
+      if (response.highWatermark >= 0) this.updateFollowerHighWatermark(Math.min(response.highWatermark, log.endOffset()));
+    }
+    state.hasFetchedFromLeader = true;
+    state.fetchDeadlineMs = this.core.nowMs() + this.core.config.timeouts.fetchTimeoutMs;
+  }
+
+  updateFollowerHighWatermark(highWatermark: number): void {
+    const previous = this.followerHighWatermark;
+    if (previous !== undefined) assert(highWatermark >= previous, `follower high watermark went back from ${previous} to ${highWatermark}`);
+    assert(highWatermark <= this.core.log.endOffset(), 'a follower high watermark past its log end');
+    this.followerHighWatermark = highWatermark;
+  }
+}
