@@ -1,7 +1,9 @@
 import { assert, assertNever } from '../common/assert.ts';
 import type { NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import type { ControllerQuorumEventType } from '../../model/controller-quorum.machine.ts';
-import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type RaftLogEntry } from './kafka-metadata-log.ts';
+import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type CreateSnapshotOutcome, type RaftLogEntry } from './kafka-metadata-log.ts';
+import type { SnapshotId } from './raft-snapshots.ts';
+import { readCommittedOrSnapshot, readCommittedRecords, type CommittedRead } from './committed-reads.ts';
 import { binaryExponentialElectionBackoffMs } from './election-backoff.ts';
 import { FetchPurgatory } from './fetch-purgatory.ts';
 import { LeaderFetchHandler } from './leader-fetch-handler.ts';
@@ -17,14 +19,12 @@ import { MAX_VOTERS, type RaftConfig } from './raft-config.ts';
 import {
   apiOf,
   NO_LEADER_ID,
-  type EndQuorumEpochRequest,
-  type FetchRequest,
-  type RaftErrorCode,
   type RaftMessage,
 } from './raft-messages.ts';
 import { RequestManager, type InFlightRequest } from './request-manager.ts';
 
 export type { RaftEffect } from './raft-client-core.ts';
+export type { CommittedRead } from './committed-reads.ts';
 export { OBSERVER_DISCOVERY_BACKOFF_MS } from './follower-fetcher.ts';
 
 /** The one timer: every deadline lives in the state, and `poll` finds the next (Kafka's `poll`). */
@@ -71,7 +71,11 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     private readonly environment: NodeEnvironment,
     readonly config: RaftConfig,
   ) {
-    this.log = KafkaMetadataLog.open(environment.disk, environment.clock, { skipFsyncTestOnlyBug: config.testOnlyBugs?.skipLogFsync === true });
+    this.log = KafkaMetadataLog.open(environment.disk, environment.clock, {
+      skipFsyncTestOnlyBug: config.testOnlyBugs?.skipLogFsync === true,
+      logStartPastSnapshotTestOnlyBug: config.testOnlyBugs?.logStartPastSnapshot === true,
+      ...(config.metadataLogSegmentBytes === undefined ? {} : { segmentBytes: config.metadataLogSegmentBytes }),
+    });
     this.requests = new RequestManager(config.timeouts.requestTimeoutMs, config.timeouts.retryBackoffMs);
     for (const voter of config.voters) this.idByAddress.set(config.addressOf(voter), voter);
     this.quorum = new QuorumState(config, new FileQuorumStateStore(environment.disk), environment.random, environment.clock);
@@ -93,14 +97,14 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       leaderInfo: () => this.leaderInfo(),
       transition: (effects, cause, change) => this.transition(effects, cause, change),
       transitionToUnattached: (epoch, effects, cause) => this.transitionToUnattached(epoch, effects, cause),
-      maybeHandleCommonResponse: (errorCode, leaderId, epoch, effects) => this.maybeHandleCommonResponse(errorCode, leaderId, epoch, effects),
+      maybeHandleCommonResponse: (errorCode, leaderId, epoch, effects) => this.quorumEpochs.maybeHandleCommonResponse(errorCode, leaderId, epoch, effects),
       sendRequest: (destination, api, effects, fetchOffset, build) => this.sendRequest(destination, api, effects, fetchOffset, build),
       becomeLeader: (effects) => this.becomeLeader(effects),
       electionBackoffMs: (retries) => this.electionBackoffMs(retries),
     };
     this.votes = new VoteHandler(core);
     this.fetcher = new FollowerFetcher(core);
-    this.quorumEpochs = new QuorumEpochHandler(core, (leaderId, epoch, effects) => this.maybeTransition(leaderId, epoch, effects));
+    this.quorumEpochs = new QuorumEpochHandler(core);
   }
 
   // ---- Queries for the application and the checkers ---------------------------------------------
@@ -116,11 +120,46 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     return { leaderId: this.quorum.leaderId(), epoch: this.quorum.epoch };
   }
 
-  /** Committed application records from `from` (control records left out), at most `max`. */
+  /**
+   * Committed application records from `from` (control records left out), at most `max`. `from`
+   * must not be below the log start: an application that is (after a restart, or after its replica
+   * fetched the leader's snapshot) loads the snapshot first, via {@link readCommittedOrSnapshot}.
+   */
   readCommitted(from: number, max: number): RaftLogEntry[] {
-    const highWatermark = this.highWatermark() ?? 0;
-    if (from >= highWatermark) return [];
-    return this.log.readEntries(from, highWatermark).filter((entry) => !entry.isControl).slice(0, max);
+    return readCommittedRecords(this.log, this.highWatermark(), from, max).records;
+  }
+
+  /**
+   * What an application at `from` reads next (Kafka's `RaftClient.Listener`): the latest snapshot
+   * when `from` is below the log start (`handleLoadSnapshot`; the application replaces its state
+   * with the snapshot's and reads on from `snapshotId.offset`), else committed records as
+   * {@link readCommitted} gives them and the offset to read from next (`handleCommit`).
+   */
+  readCommittedOrSnapshot(from: number, max: number): CommittedRead {
+    return readCommittedOrSnapshot(this.log, this.highWatermark(), from, max, this.config.testOnlyBugs?.offByOneSnapshotLoad === true);
+  }
+
+  /**
+   * Kafka's `RaftClient.createSnapshot` then `freeze`: the application's state after applying every
+   * record below `snapshotId.offset`, where `snapshotId.epoch` is the epoch of the record at
+   * `offset - 1` (both from the entries `readCommitted` gave). It must be committed (asserted, as
+   * Kafka throws). Once durable, the log before it and older snapshots are deleted
+   * (`deleteBeforeSnapshot`), so the log start moves to `snapshotId.offset`.
+   */
+  createSnapshot(snapshotId: SnapshotId, bytes: Uint8Array): CreateSnapshotOutcome {
+    assert(!this.halted, 'createSnapshot on a halted replica');
+    const highWatermark = this.highWatermark();
+    assert(highWatermark !== undefined, 'a snapshot before the high watermark is known');
+    const outcome = this.log.createNewSnapshot(snapshotId, bytes, highWatermark);
+    if (outcome === 'created') this.log.deleteBeforeSnapshot(snapshotId);
+    this.checkInvariants();
+    return outcome;
+  }
+
+  /** Kafka's `latestSnapshot`: the newest stored snapshot and its bytes, if any. */
+  latestSnapshot(): { readonly snapshotId: SnapshotId; readonly bytes: Uint8Array } | undefined {
+    const latest = this.log.latestSnapshotId();
+    return latest === undefined ? undefined : { snapshotId: latest, bytes: this.log.readSnapshotPayload(latest) };
   }
 
   /**
@@ -181,6 +220,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     assert(this.log.lastFetchedEpoch() <= state.epoch, `log epoch ${this.log.lastFetchedEpoch()} above the quorum epoch ${state.epoch}`);
     const highWatermark = this.highWatermark();
     if (highWatermark !== undefined) assert(highWatermark <= end, `high watermark ${highWatermark} past the log end ${end}`);
+    assert(this.log.startOffset() <= end, `log start ${this.log.startOffset()} past the log end ${end}`);
     if (state.type === 'Leader') {
       assert(end > state.leader.epochStartOffset, 'a leader has written its LeaderChange record');
       assert(this.log.lastFetchedEpoch() === state.epoch, 'a leader log ends in its own epoch');
@@ -200,23 +240,23 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       case 'EndQuorumEpochRequest':
         return this.quorumEpochs.handleEndQuorumEpochRequest(from, message, effects);
       case 'FetchRequest':
-        return this.handleFetchRequest(from, message, effects);
+        if (this.fetchHandler.handleFetchRequest(from, message, effects)) this.beginQuorumUnacked.delete(message.replicaId);
+        return;
+      case 'FetchSnapshotRequest':
+        if (this.fetchHandler.handleFetchSnapshotRequest(from, message, effects)) this.beginQuorumUnacked.delete(message.replicaId);
+        return;
       case 'VoteResponse':
       case 'BeginQuorumEpochResponse':
       case 'EndQuorumEpochResponse':
       case 'FetchResponse':
+      case 'FetchSnapshotResponse':
         return this.handleResponse(from, message, effects);
       default:
         return assertNever(message, 'raft message');
     }
   }
 
-  // ---- Fetch (leader side) -------------------------------------------------------------------------
-
-  /** Kafka's `handleFetchRequest`, in `LeaderFetchHandler`; an accepted fetch acknowledges the epoch. */
-  private handleFetchRequest(from: NodeId, request: FetchRequest, effects: RaftEffect[]): void {
-    if (this.fetchHandler.handleFetchRequest(from, request, effects)) this.beginQuorumUnacked.delete(request.replicaId);
-  }
+  // ---- Fetch and FetchSnapshot (leader side, in `LeaderFetchHandler`; an accepted one acknowledges the epoch)
 
   private completeParkedFetches(effects: RaftEffect[], expiredOnly: boolean): void {
     this.fetchHandler.completeParkedFetches(effects, expiredOnly);
@@ -236,50 +276,20 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
         return this.votes.handleVoteResponse(fromId, response, effects);
       case 'FetchResponse':
         return this.fetcher.handleFetchResponse(fromId, response, request, effects);
+      case 'FetchSnapshotResponse':
+        return this.fetcher.handleFetchSnapshotResponse(fromId, response, effects);
       case 'BeginQuorumEpochResponse':
-        if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+        if (this.quorumEpochs.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
         if (response.errorCode === 'NONE') this.beginQuorumUnacked.delete(fromId);
         return;
       case 'EndQuorumEpochResponse': {
-        if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+        if (this.quorumEpochs.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
         const state = this.quorum.state;
         if (state.type === 'Resigned' && response.errorCode === 'NONE') state.unackedVoters.delete(fromId);
         return;
       }
       default:
         return assertNever(response, 'raft response');
-    }
-  }
-
-  /**
-   * Kafka's `maybeHandleCommonResponse`: a response from an older epoch is dropped; one from a
-   * newer epoch, or one that fences us, moves this replica to that epoch; one that names the
-   * leader of our epoch, when we know none, makes us its follower. True when handled here.
-   */
-  private maybeHandleCommonResponse(errorCode: RaftErrorCode, leaderId: number, epoch: number, effects: RaftEffect[]): boolean {
-    if (epoch < this.quorum.epoch || errorCode === 'UNKNOWN_LEADER_EPOCH') return true;
-    if (epoch > this.quorum.epoch || errorCode === 'FENCED_LEADER_EPOCH' || errorCode === 'NOT_LEADER_OR_FOLLOWER') {
-      this.maybeTransition(leaderId, epoch, effects);
-      return true;
-    }
-    if (leaderId !== NO_LEADER_ID && this.quorum.leaderId() === undefined) {
-      this.maybeTransition(leaderId, epoch, effects);
-      return errorCode !== 'NONE';
-    }
-    return false;
-  }
-
-  /** Kafka's `maybeTransition`: follow a leader of a newer epoch, or of ours when we know none. */
-  private maybeTransition(leaderId: number, epoch: number, effects: RaftEffect[]): void {
-    const known = this.quorum.leaderId();
-    if (epoch === this.quorum.epoch && leaderId !== NO_LEADER_ID) {
-      assert(known === undefined || known === leaderId, `${this.environment.nodeId}: leader ${leaderId} of epoch ${epoch} is inconsistent with the known leader ${known}`);
-    }
-    if (epoch > this.quorum.epoch) {
-      if (leaderId !== NO_LEADER_ID && leaderId !== this.config.nodeId) this.transition(effects, 'LEADER_DISCOVERED', () => this.quorum.transitionToFollower(epoch, leaderId));
-      else this.transitionToUnattached(epoch, effects, 'HIGHER_EPOCH');
-    } else if (epoch === this.quorum.epoch && leaderId !== NO_LEADER_ID && known === undefined) {
-      this.transition(effects, 'LEADER_DISCOVERED', () => this.quorum.transitionToFollower(epoch, leaderId));
     }
   }
 
@@ -340,7 +350,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
         }
         return this.votes.maybeSendVoteRequests(state.election.unrecordedVoters(), false, effects);
       case 'Resigned':
-        this.maybeSendEndQuorumEpoch(effects);
+        this.quorumEpochs.maybeSendEndQuorumEpoch(effects);
         if (nowMs >= state.electionDeadlineMs) this.transitionToUnattached(state.epoch + 1, effects, 'ELECTION_TIMEOUT');
         return;
       default:
@@ -373,20 +383,6 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     // The model names why: the election timer, the fetch timer, or a lost election's backoff.
     const cause = from === 'Unattached' ? 'ELECTION_TIMEOUT' : from === 'Follower' ? 'FETCH_TIMEOUT' : 'ELECTION_FAILED';
     this.transition(effects, cause, () => this.quorum.transitionToProspective());
-  }
-
-  private maybeSendEndQuorumEpoch(effects: RaftEffect[]): void {
-    const state = this.quorum.state;
-    assert(state.type === 'Resigned', 'EndQuorumEpoch comes from a resigned leader');
-    const nowMs = this.nowMs();
-    for (const voter of state.preferredSuccessors) {
-      if (!state.unackedVoters.has(voter) || !this.requests.isReady(voter, nowMs)) continue;
-      this.sendRequest(voter, 'EndQuorumEpoch', effects, -1, (correlationId) => this.endQuorumEpochRequest(correlationId, state.epoch, state.preferredSuccessors));
-    }
-  }
-
-  private endQuorumEpochRequest(correlationId: number, epoch: number, preferredSuccessors: readonly number[]): EndQuorumEpochRequest {
-    return { type: 'EndQuorumEpochRequest', correlationId, leaderId: this.config.nodeId, leaderEpoch: epoch, preferredSuccessors };
   }
 
   private sendRequest(destination: number, api: InFlightRequest['api'], effects: RaftEffect[], fetchOffset: number, build: (correlationId: number) => RaftMessage): number {
@@ -423,7 +419,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     assert(state.type === 'Leader', 'only a leader resigns');
     const successors = state.leader.nonLeaderVotersByDescendingFetchOffset();
     this.transition(effects, 'RESIGNED', () => this.quorum.transitionToResigned(successors));
-    this.maybeSendEndQuorumEpoch(effects);
+    this.quorumEpochs.maybeSendEndQuorumEpoch(effects);
   }
 
   /** SIGTERM: a leader resigns and sends EndQuorumEpoch (Kafka's `GracefulShutdown`), then all halt. */

@@ -2,19 +2,17 @@ import { assert } from '../common/assert.ts';
 import type { NodeId } from '../env/node-environment.ts';
 import { strictExponentialElectionBackoffMs } from './election-backoff.ts';
 import type { RaftClientCore, RaftEffect } from './raft-client-core.ts';
-import type { BeginQuorumEpochRequest, EndQuorumEpochRequest, RaftErrorCode } from './raft-messages.ts';
+import { NO_LEADER_ID, type BeginQuorumEpochRequest, type EndQuorumEpochRequest, type RaftErrorCode } from './raft-messages.ts';
 
 /**
- * The receiving side of BeginQuorumEpoch and EndQuorumEpoch in Kafka's `KafkaRaftClient`
- * (`handleBeginQuorumEpochRequest`, `handleEndQuorumEpochRequest`): a voter learns of a new
- * leader without waiting for a timeout, or of a resigned one and how soon to campaign.
+ * How a replica learns of epochs and leaders in Kafka's `KafkaRaftClient`: the receiving side of
+ * BeginQuorumEpoch and EndQuorumEpoch (`handleBeginQuorumEpochRequest`,
+ * `handleEndQuorumEpochRequest`: a new leader without waiting for a timeout, or a resigned one and
+ * how soon to campaign), and the leader and epoch every response carries
+ * (`maybeHandleCommonResponse`, `maybeTransition`); and a resigned leader's EndQuorumEpoch.
  */
 export class QuorumEpochHandler {
-  constructor(
-    private readonly core: RaftClientCore,
-    /** Kafka's `maybeTransition`: follow a leader of a newer epoch, or of ours when we know none. */
-    private readonly maybeTransition: (leaderId: number, epoch: number, effects: RaftEffect[]) => void,
-  ) {}
+  constructor(private readonly core: RaftClientCore) {}
 
   handleBeginQuorumEpochRequest(from: NodeId, request: BeginQuorumEpochRequest, effects: RaftEffect[]): void {
     const { config, quorum } = this.core;
@@ -50,5 +48,54 @@ export class QuorumEpochHandler {
       state.fetchDeadlineMs = Math.min(state.fetchDeadlineMs, this.core.nowMs() + backoffMs);
     }
     respond('NONE');
+  }
+
+  /**
+   * Kafka's `maybeHandleCommonResponse`: a response from an older epoch is dropped; one from a
+   * newer epoch, or one that fences us, moves this replica to that epoch; one that names the
+   * leader of our epoch, when we know none, makes us its follower. True when handled here.
+   */
+  maybeHandleCommonResponse(errorCode: RaftErrorCode, leaderId: number, epoch: number, effects: RaftEffect[]): boolean {
+    if (epoch < this.core.quorum.epoch || errorCode === 'UNKNOWN_LEADER_EPOCH') return true;
+    if (epoch > this.core.quorum.epoch || errorCode === 'FENCED_LEADER_EPOCH' || errorCode === 'NOT_LEADER_OR_FOLLOWER') {
+      this.maybeTransition(leaderId, epoch, effects);
+      return true;
+    }
+    if (leaderId !== NO_LEADER_ID && this.core.quorum.leaderId() === undefined) {
+      this.maybeTransition(leaderId, epoch, effects);
+      return errorCode !== 'NONE';
+    }
+    return false;
+  }
+
+  /** Kafka's `maybeTransition`: follow a leader of a newer epoch, or of ours when we know none. */
+  maybeTransition(leaderId: number, epoch: number, effects: RaftEffect[]): void {
+    const known = this.core.quorum.leaderId();
+    if (epoch === this.core.quorum.epoch && leaderId !== NO_LEADER_ID) {
+      assert(known === undefined || known === leaderId, `${this.core.nodeAddress}: leader ${leaderId} of epoch ${epoch} is inconsistent with the known leader ${known}`);
+    }
+    if (epoch > this.core.quorum.epoch) {
+      if (leaderId !== NO_LEADER_ID && leaderId !== this.core.config.nodeId) this.core.transition(effects, 'LEADER_DISCOVERED', () => this.core.quorum.transitionToFollower(epoch, leaderId));
+      else this.core.transitionToUnattached(epoch, effects, 'HIGHER_EPOCH');
+    } else if (epoch === this.core.quorum.epoch && leaderId !== NO_LEADER_ID && known === undefined) {
+      this.core.transition(effects, 'LEADER_DISCOVERED', () => this.core.quorum.transitionToFollower(epoch, leaderId));
+    }
+  }
+
+  /** A resigned leader's EndQuorumEpoch to each preferred successor that has not acknowledged it. */
+  maybeSendEndQuorumEpoch(effects: RaftEffect[]): void {
+    const state = this.core.quorum.state;
+    assert(state.type === 'Resigned', 'EndQuorumEpoch comes from a resigned leader');
+    const nowMs = this.core.nowMs();
+    for (const voter of state.preferredSuccessors) {
+      if (!state.unackedVoters.has(voter) || !this.core.requests.isReady(voter, nowMs)) continue;
+      this.core.sendRequest(voter, 'EndQuorumEpoch', effects, -1, (correlationId) => ({
+        type: 'EndQuorumEpochRequest',
+        correlationId,
+        leaderId: this.core.config.nodeId,
+        leaderEpoch: state.epoch,
+        preferredSuccessors: state.preferredSuccessors,
+      }));
+    }
   }
 }
