@@ -15,7 +15,9 @@ import { decodeApplicationSnapshot, entrySignature, SimRaftApplication } from '.
  * event queue ordered by (time, sequence), a seeded stream per concern, a `SimDisk` per node, a
  * message router with filters, crashes that discard the client object (and, on power loss, the
  * unsynced writes) and restarts that rebuild it from its disk. The invariants of
- * `raft-invariants.ts` are checked after every event; the first violation stops the run.
+ * `raft-invariants.ts` are checked after every event; the first violation stops the run. With
+ * `snapshotEveryRecords`, every replica also runs `SimRaftApplication` after each event (after the
+ * committed data is checked), which loads, applies and writes snapshots (KIP-630).
  *
  * It is test support, not the simulator of `sim/`: the Raft core is not wired into the cluster
  * yet, and this harness drives it alone.

@@ -135,6 +135,26 @@ describe('the snapshot files and FetchSnapshot', () => {
     expect(node.client!.log.startOffset()).toBe(latest.offset);
   });
 
+  it('readCommitted refuses offsets below the log start; readCommittedOrSnapshot gives the latest snapshot there', () => {
+    const run = cluster({ seed: 6, voters: 1, snapshotEveryRecords: 10 });
+    stableLeader(run);
+    run.workload(20, run.clock.now + 1_000);
+    expect(run.runFor(1_500), run.violation?.message).toBe(true);
+    const client = run.node(0).client!;
+    const start = client.log.startOffset();
+    expect(start).toBeGreaterThan(0);
+    expect(() => client.readCommitted(start - 1, 10)).toThrow(/below the log start/);
+    const below = client.readCommittedOrSnapshot(0, 10);
+    expect(below.type).toBe('snapshot');
+    if (below.type === 'snapshot') {
+      expect(below.snapshotId).toEqual(client.log.latestSnapshotId());
+      expect(below.bytes).toEqual(client.latestSnapshot()!.bytes);
+    }
+    const at = client.readCommittedOrSnapshot(start, 1_000);
+    expect(at).toMatchObject({ type: 'records', nextOffset: client.highWatermark() });
+    expect(client.readCommitted(start, 1_000)).toEqual(at.type === 'records' ? at.records : undefined);
+  });
+
   it('answers FetchSnapshot with a chunk, or FENCED_LEADER_EPOCH, SNAPSHOT_NOT_FOUND, POSITION_OUT_OF_RANGE', () => {
     const run = cluster({ seed: 4, voters: 3, snapshotEveryRecords: 10 });
     const leaderId = stableLeader(run);
