@@ -95,6 +95,28 @@ describe('catching up through a snapshot', () => {
     expect(run.validateCommittedData()).toBeUndefined();
   });
 
+  it('a replica that loses power in the middle of a download drops the partial file and downloads again', () => {
+    const run = cluster({ seed: 7, voters: 3, snapshotEveryRecords: 10 });
+    const leader = stableLeader(run);
+    const lagging = run.nodes.find((node) => node.isVoter && node.id !== leader)!.id;
+    run.partition([lagging]);
+    run.workload(25, run.clock.now + 2_000);
+    expect(run.runFor(2_500), run.violation?.message).toBe(true);
+    run.heal();
+    const started = () => markCount(run, lagging, 'raft-snapshot-fetch-started') > 0;
+    expect(run.runUntilTrue(started, 10_000), run.violation?.message).toBe(true);
+    // Let a chunk or two arrive, not the whole snapshot.
+    expect(run.runUntilTrue(() => run.node(lagging).disk.list(`${METADATA_LOG_DIR}/`).some((path) => path.endsWith('.checkpoint.part') && run.node(lagging).disk.size(path) > 0), 1_000)).toBe(true);
+    expect(markCount(run, lagging, 'raft-snapshot-fetched')).toBe(0);
+    run.crash(lagging, true);
+    run.restart(lagging);
+    expect(run.node(lagging).disk.list(`${METADATA_LOG_DIR}/`).filter((path) => path.endsWith('.part'))).toEqual([]);
+    expect(run.runUntilTrue(() => run.converged(), CONVERGE_MAX_MS), run.violation?.message).toBe(true);
+    expect(markCount(run, lagging, 'raft-snapshot-fetched')).toBeGreaterThanOrEqual(1);
+    expect(run.node(lagging).application!.applied()).toEqual(run.leaderWithMaxEpoch()!.application!.applied());
+    expect(run.validateCommittedData()).toBeUndefined();
+  });
+
   it('a restarted quorum loads its snapshots and replays the log after them', () => {
     const run = cluster({ seed: 9, voters: 3, observers: 1, snapshotEveryRecords: 10 });
     stableLeader(run);
