@@ -232,6 +232,38 @@ describe('the snapshot files and FetchSnapshot', () => {
   });
 });
 
+describe('FetchSnapshot and check-quorum', () => {
+  // A leader cut off from the network resigns after 1.5 x fetch timeout (KAFKA-15489) unless a
+  // majority keeps fetching; FetchSnapshot requests from one follower (with the leader, a majority
+  // of 3) keep it leader, as Fetch requests would.
+  const isolatedLeader = (fetchSnapshots: boolean): boolean => {
+    const run = cluster({ seed: 8, voters: 3, snapshotEveryRecords: 10 });
+    const leaderId = stableLeader(run);
+    run.workload(25, run.clock.now + 1_000);
+    expect(run.runFor(1_500), run.violation?.message).toBe(true);
+    const leader = run.node(leaderId);
+    const follower = run.nodes.find((node) => node.id !== leaderId)!;
+    const snapshot = leader.client!.log.latestSnapshotId()!;
+    const epoch = leader.client!.quorum.epoch;
+    run.partition([leaderId]);
+    for (let atMs = run.clock.now + 500; atMs < run.clock.now + 6_000; atMs += 500) {
+      if (!fetchSnapshots) break;
+      run.at(atMs, () => {
+        const request = { type: 'FetchSnapshotRequest', correlationId: atMs, replicaId: follower.id, currentLeaderEpoch: epoch, snapshotId: { endOffset: snapshot.offset, epoch: snapshot.epoch }, position: 0, maxBytes: 64 } as const;
+        // The answers cannot reach the partitioned follower; only the leader's accounting matters.
+        if (leader.client?.quorum.state.type === 'Leader') leader.client.handle({ type: 'receive', from: follower.address, message: request });
+      });
+    }
+    run.runFor(6_000);
+    return leader.client?.quorum.state.type === 'Leader' && leader.client.quorum.epoch === epoch;
+  };
+
+  it('a leader that only hears FetchSnapshot from a majority stays leader; without it, it resigns', () => {
+    expect(isolatedLeader(true)).toBe(true);
+    expect(isolatedLeader(false)).toBe(false);
+  });
+});
+
 /** Runs chaos with snapshots on up to `maxSeeds` seeds and returns the first violation's invariant name. */
 function firstViolation(options: Omit<RaftClusterOptions, 'seed'>, maxSeeds: number, durationMs: number): string | undefined {
   for (let seed = 0; seed < maxSeeds; seed++) {
