@@ -3,6 +3,16 @@ import type { Clock, NodeDisk } from '../env/node-environment.ts';
 import { logConfigFrom } from '../log/log-config.ts';
 import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, type RecordBatch } from '../log/record-batch.ts';
 import { UnifiedLog } from '../log/unified-log.ts';
+import {
+  compareSnapshotIds,
+  decodeSnapshot,
+  encodeSnapshot,
+  FileRawSnapshotWriter,
+  parseSnapshotPath,
+  snapshotFileName,
+  snapshotPath,
+  type SnapshotId,
+} from './raft-snapshots.ts';
 
 /**
  * Kafka's `KafkaMetadataLog`: the Raft log (`ReplicatedLog`) as a wrapper around a real
@@ -16,7 +26,11 @@ import { UnifiedLog } from '../log/unified-log.ts';
  * `KafkaRaftClient` flushes after `appendAsLeader` and `appendAsFollower`). Truncation and the
  * epoch checkpoint are durable at once (a metadata operation, and a fsynced rename).
  *
- * Snapshots (KIP-630) are not built: the log is never cleaned, so its start offset stays 0.
+ * Snapshots (KIP-630): the application writes one at a committed offset (`createNewSnapshot`);
+ * once it is durable the log start moves up to it and older snapshots and whole segments below
+ * it are deleted (`deleteBeforeSnapshot`). A follower that fetched a leader's snapshot truncates
+ * its log to it (`truncateToLatestSnapshot`). The log start is therefore always the earliest
+ * snapshot's end offset, or 0 with no snapshot (the SnapshotAtLogStart invariant).
  */
 
 /** The directory of the Raft log, as Kafka names the metadata partition's. */
@@ -28,10 +42,22 @@ export interface OffsetAndEpoch {
   readonly epoch: number;
 }
 
-/** Kafka's `ValidOffsetAndEpoch`, without the SNAPSHOT kind (no snapshots in refka's Raft log). */
+/** Kafka's `ValidOffsetAndEpoch`: SNAPSHOT names the latest snapshot the fetcher must load. */
 export type ValidOffsetAndEpoch =
   | { readonly kind: 'VALID'; readonly offsetAndEpoch: OffsetAndEpoch }
-  | { readonly kind: 'DIVERGING'; readonly offsetAndEpoch: OffsetAndEpoch };
+  | { readonly kind: 'DIVERGING'; readonly offsetAndEpoch: OffsetAndEpoch }
+  | { readonly kind: 'SNAPSHOT'; readonly offsetAndEpoch: OffsetAndEpoch };
+
+/** What `createNewSnapshot` did; Kafka's `Optional.empty()` cases are the two skips. */
+export type CreateSnapshotOutcome = 'created' | 'already-exists' | 'below-log-start';
+
+/** Kafka's `RawSnapshotReader`, reduced to what FetchSnapshot reads. */
+export interface RawSnapshotReader {
+  readonly snapshotId: SnapshotId;
+  readonly sizeInBytes: number;
+  /** Bytes [position, position + maxBytes) of the file image (Kafka's `slice`, `UnalignedRecords`). */
+  slice(position: number, maxBytes: number): Uint8Array;
+}
 
 /** One record of the log, with the epoch of its batch and whether it is a control record. */
 export interface RaftLogEntry {
@@ -72,11 +98,24 @@ export function decodeLeaderChange(value: Uint8Array): LeaderChangeMessage {
   return { leaderId, voters: voters as number[] };
 }
 
+export interface MetadataLogOptions {
+  readonly skipFsyncTestOnlyBug?: boolean;
+  /** Test-only bug: `deleteBeforeSnapshot` moves the log start to the log end, past the snapshot. */
+  readonly logStartPastSnapshotTestOnlyBug?: boolean;
+  /** Kafka's `metadata.log.segment.bytes`; small in tests so that deleting a prefix frees segments. */
+  readonly segmentBytes?: number;
+}
+
 export class KafkaMetadataLog {
+  /** Kafka's `snapshots` TreeMap: the ids of the frozen snapshots on disk, ascending. */
+  private snapshots: SnapshotId[] = [];
+
   private constructor(
     private readonly log: UnifiedLog,
+    private readonly disk: NodeDisk,
     private readonly clock: Clock,
     private readonly fsyncs: boolean,
+    private readonly options: MetadataLogOptions,
   ) {}
 
   /**
@@ -84,16 +123,50 @@ export class KafkaMetadataLog {
    * and a torn tail is cut, as Kafka's `LogLoader` does after an unclean shutdown. Recovery from
    * offset 0 costs a scan of the whole log; the logs of a simulated quorum are small.
    */
-  static open(disk: NodeDisk, clock: Clock, options: { readonly skipFsyncTestOnlyBug?: boolean } = {}): KafkaMetadataLog {
+  static open(disk: NodeDisk, clock: Clock, options: MetadataLogOptions = {}): KafkaMetadataLog {
     const fsyncs = options.skipFsyncTestOnlyBug !== true;
-    const config = logConfigFrom({ ...(fsyncs ? { 'flush.messages': '1' } : {}), 'retention.ms': '-1', 'retention.bytes': '-1' });
+    const config = logConfigFrom({
+      ...(fsyncs ? { 'flush.messages': '1' } : {}),
+      ...(options.segmentBytes === undefined ? {} : { 'segment.bytes': String(options.segmentBytes) }),
+      'retention.ms': '-1',
+      'retention.bytes': '-1',
+    });
     const { log } = UnifiedLog.load(disk, clock, METADATA_LOG_DIR, config, {
       recoveryPoint: 0,
       logStartOffset: 0,
       hadCleanShutdown: false,
     });
-    assert(log.logStartOffset === 0, `the Raft log is never cleaned, yet starts at ${log.logStartOffset}`);
-    return new KafkaMetadataLog(log, clock, fsyncs);
+    const metadataLog = new KafkaMetadataLog(log, disk, clock, fsyncs, options);
+    metadataLog.recoverSnapshots();
+    return metadataLog;
+  }
+
+  /**
+   * Kafka's `recoverSnapshots` and the `truncateToLatestSnapshot` that `KafkaMetadataLog.apply`
+   * runs after it: partial snapshots are deleted, a snapshot the log does not hold (a follower
+   * that crashed between downloading it and truncating) truncates the log to it, and the log
+   * start moves to the earliest snapshot. Kafka restores the log start from the first segment's
+   * base offset instead, which may lie below the earliest snapshot; refka's stays at it.
+   */
+  private recoverSnapshots(): void {
+    const ids: SnapshotId[] = [];
+    for (const path of this.disk.list(`${METADATA_LOG_DIR}/`)) {
+      const parsed = parseSnapshotPath(METADATA_LOG_DIR, path);
+      if (parsed === undefined) continue;
+      if (parsed.partial) this.disk.delete(path);
+      else ids.push(parsed.id);
+    }
+    this.snapshots = ids.sort(compareSnapshotIds);
+    for (const id of this.snapshots) this.readSnapshotPayload(id);
+    const earliest = this.earliestSnapshotId();
+    if (earliest === undefined) {
+      assert(this.log.logStartOffset === 0, `the Raft log starts at ${this.log.logStartOffset} without a snapshot`);
+      return;
+    }
+    // The segments kept may start below the snapshot; the log start is the snapshot's end.
+    if (this.log.logEndOffset >= earliest.offset) this.log.maybeIncrementLogStartOffset(earliest.offset, earliest.offset);
+    this.truncateToLatestSnapshot();
+    assert(this.startOffset() === (this.earliestSnapshotId() as SnapshotId).offset, `log start ${this.startOffset()} is not at the earliest snapshot`);
   }
 
   /** The log end offset; every offset below it is durable. */
@@ -103,9 +176,19 @@ export class KafkaMetadataLog {
     return end;
   }
 
-  /** Kafka's `lastFetchedEpoch`: the epoch of the last batch, 0 for an empty log. */
+  /** Kafka's `lastFetchedEpoch`: the epoch of the last batch; for an empty log, the snapshot's, or 0. */
   lastFetchedEpoch(): number {
-    return this.log.latestEpoch() ?? 0;
+    const epoch = this.log.latestEpoch();
+    if (epoch !== undefined) return epoch;
+    const latest = this.latestSnapshotId();
+    if (latest === undefined) return 0;
+    assert(latest.offset === this.startOffset() && latest.offset === this.log.logEndOffset, `raft log: no last epoch, yet the snapshot ${snapshotFileName(latest)} is not at the empty log's start`);
+    return latest.epoch;
+  }
+
+  /** The log start offset: the earliest snapshot's end offset, or 0. */
+  startOffset(): number {
+    return this.log.logStartOffset;
   }
 
   /** (end offset, last epoch): what a candidate compares in "is my log up to date". */
@@ -121,6 +204,9 @@ export class KafkaMetadataLog {
   endOffsetForEpoch(epoch: number): OffsetAndEpoch {
     assertIntegerInRange(epoch, 0, 0x7fff_ffff, 'epoch');
     const found = this.log.leaderEpochCache.endOffsetFor(epoch, this.log.logEndOffset);
+    const earliest = this.earliestSnapshotId();
+    // An epoch below the log's first one ends at the log start: answer the snapshot there.
+    if (found.epoch === epoch && earliest !== undefined && found.endOffset === earliest.offset) return { offset: earliest.offset, epoch: earliest.epoch };
     if (found.epoch >= 0) return { offset: found.endOffset, epoch: found.epoch };
     return { offset: this.endOffset(), epoch: this.lastFetchedEpoch() };
   }
@@ -128,11 +214,18 @@ export class KafkaMetadataLog {
   /**
    * Kafka's `validateOffsetAndEpoch`, which the leader runs on every Fetch: the fetcher's
    * (fetchOffset, lastFetchedEpoch) is on this log iff this log's `lastFetchedEpoch` ends at or
-   * after `offset`. Otherwise the answer is where the fetcher must truncate to (DivergingEpoch).
+   * after `offset`. Otherwise the answer is where the fetcher must truncate to (DivergingEpoch), or,
+   * when that point is below the log start, the latest snapshot it must fetch (`ReplicatedLog`'s
+   * default `validateOffsetAndEpoch`).
    */
   validateOffsetAndEpoch(offset: number, epoch: number): ValidOffsetAndEpoch {
     assertIntegerInRange(offset, 0, Number.MAX_SAFE_INTEGER, 'fetch offset');
-    if (offset === 0) return { kind: 'VALID', offsetAndEpoch: { offset: 0, epoch: 0 } };
+    if (this.startOffset() === 0 && offset === 0) return { kind: 'VALID', offsetAndEpoch: { offset: 0, epoch: 0 } };
+    const earliest = this.earliestSnapshotId();
+    const start = this.startOffset();
+    if (earliest !== undefined && (offset < start || (offset === start && epoch !== earliest.epoch) || epoch < earliest.epoch)) {
+      return { kind: 'SNAPSHOT', offsetAndEpoch: this.latestSnapshotId() as SnapshotId };
+    }
     const end = this.endOffsetForEpoch(epoch);
     if (end.epoch !== epoch || end.offset < offset) return { kind: 'DIVERGING', offsetAndEpoch: end };
     return { kind: 'VALID', offsetAndEpoch: { offset, epoch } };
@@ -202,9 +295,129 @@ export class KafkaMetadataLog {
     return end;
   }
 
+  // ---- Snapshots (KIP-630) ------------------------------------------------------------------------
+
+  latestSnapshotId(): SnapshotId | undefined {
+    return this.snapshots.at(-1);
+  }
+
+  earliestSnapshotId(): SnapshotId | undefined {
+    return this.snapshots[0];
+  }
+
+  /** The ids of the snapshots on disk, ascending (checkers). */
+  snapshotIds(): readonly SnapshotId[] {
+    return this.snapshots;
+  }
+
+  /**
+   * Kafka's `createNewSnapshot` plus the writer's `append` and `freeze`: the application's state
+   * after applying every record below `id.offset`, written durably under the id's name. The id
+   * must be committed (at most `highWatermark`) and on this log (Kafka throws otherwise); below
+   * the log start, or an id already stored, it is skipped, as Kafka's `Optional.empty()`.
+   */
+  createNewSnapshot(id: SnapshotId, payload: Uint8Array, highWatermark: number): CreateSnapshotOutcome {
+    if (id.offset < this.startOffset()) return 'below-log-start';
+    assert(id.offset > 0, 'a snapshot holds at least one record');
+    assert(id.offset <= highWatermark, `a snapshot at ${id.offset} past the high watermark ${highWatermark}`);
+    const valid = this.validateOffsetAndEpoch(id.offset, id.epoch);
+    assert(valid.kind === 'VALID', `snapshot id (${id.offset}, ${id.epoch}) is not on the log: ${valid.kind} (${valid.offsetAndEpoch.offset}, ${valid.offsetAndEpoch.epoch})`);
+    const writer = this.createNewSnapshotUnchecked(id);
+    if (writer === undefined) return 'already-exists';
+    writer.append(encodeSnapshot(payload));
+    writer.freeze();
+    this.onSnapshotFrozen(id);
+    return 'created';
+  }
+
+  /** Kafka's `createNewSnapshotUnchecked`: a writer for a snapshot fetched from the leader. */
+  createNewSnapshotUnchecked(id: SnapshotId): FileRawSnapshotWriter | undefined {
+    if (this.snapshots.some((known) => compareSnapshotIds(known, id) === 0)) return undefined;
+    return new FileRawSnapshotWriter(this.disk, METADATA_LOG_DIR, id);
+  }
+
+  /** Kafka's `onSnapshotFrozen`: a snapshot renamed to its final name joins the known ones. */
+  onSnapshotFrozen(id: SnapshotId): void {
+    assert(this.disk.exists(snapshotPath(METADATA_LOG_DIR, id)), `snapshot ${snapshotFileName(id)} is not on disk`);
+    if (this.snapshots.some((known) => compareSnapshotIds(known, id) === 0)) return;
+    this.snapshots = [...this.snapshots, id].sort(compareSnapshotIds);
+  }
+
+  /** Kafka's `readSnapshot`: the raw file, for FetchSnapshot; undefined when not stored. */
+  readSnapshot(id: SnapshotId): RawSnapshotReader | undefined {
+    if (!this.snapshots.some((known) => compareSnapshotIds(known, id) === 0)) return undefined;
+    const path = snapshotPath(METADATA_LOG_DIR, id);
+    const sizeInBytes = this.disk.size(path);
+    return {
+      snapshotId: id,
+      sizeInBytes,
+      slice: (position, maxBytes) => {
+        assert(position >= 0 && position < sizeInBytes && maxBytes > 0, `snapshot slice at ${position} of ${sizeInBytes}`);
+        return this.disk.read(path, position, Math.min(maxBytes, sizeInBytes - position));
+      },
+    };
+  }
+
+  /** The application bytes of a stored snapshot; a torn or corrupt one is fatal (Kafka's reader throws). */
+  readSnapshotPayload(id: SnapshotId): Uint8Array {
+    const reader = this.readSnapshot(id);
+    assert(reader !== undefined, `no snapshot ${snapshotFileName(id)}`);
+    const decoded = decodeSnapshot(reader.slice(0, reader.sizeInBytes));
+    assert(!('error' in decoded), `snapshot ${snapshotFileName(id)}: ${'error' in decoded ? decoded.error : ''}`);
+    return decoded.payload;
+  }
+
+  /**
+   * Kafka's `deleteBeforeSnapshot`: once `id` is durable the log start moves up to it, whole
+   * segments below it go, and so do older snapshots. Kafka does this when the retention of
+   * `metadata.max.retention.bytes`/`.ms` is breached (`maybeClean`); refka at every new snapshot.
+   */
+  deleteBeforeSnapshot(id: SnapshotId): boolean {
+    const latest = this.latestSnapshotId();
+    const known = this.snapshots.some((snapshot) => compareSnapshotIds(snapshot, id) === 0);
+    if (!known || latest === undefined || this.startOffset() >= id.offset || id.offset > latest.offset) return false;
+    // The test-only bug deletes the whole log, not just the prefix the snapshot covers.
+    const target = this.options.logStartPastSnapshotTestOnlyBug === true ? this.log.logEndOffset : id.offset;
+    if (!this.log.maybeIncrementLogStartOffset(target, target)) return false;
+    this.forgetSnapshotsBefore(id);
+    return true;
+  }
+
+  /**
+   * Kafka's `truncateToLatestSnapshot`: when this log does not hold the latest snapshot (a
+   * follower that downloaded it from the leader), the log is emptied and starts at its end
+   * offset. Kafka truncates when the snapshot's epoch is above the log's last epoch, or equal with
+   * a larger offset, and throws otherwise; refka truncates whenever the record before the snapshot
+   * end is not in this log with the snapshot's epoch, which also covers a follower whose
+   * divergent tail has a higher epoch than the snapshot (see spec/kraft.md).
+   */
+  truncateToLatestSnapshot(): boolean {
+    const latest = this.latestSnapshotId();
+    if (latest === undefined || this.holdsSnapshot(latest)) return false;
+    this.log.truncateFullyAndStartAt(latest.offset);
+    this.forgetSnapshotsBefore(latest);
+    assert(this.startOffset() === latest.offset && this.endOffset() === latest.offset, 'raft log: truncation to the snapshot left records');
+    return true;
+  }
+
+  /** Whether the record just below `id.offset` is in this log, in epoch `id.epoch`. */
+  private holdsSnapshot(id: SnapshotId): boolean {
+    const start = this.startOffset();
+    if (id.offset < start || id.offset > this.log.logEndOffset) return false;
+    if (id.offset === start) return compareSnapshotIds(this.earliestSnapshotId() ?? { offset: -1, epoch: -1 }, id) === 0;
+    return this.log.leaderEpochCache.epochForOffset(id.offset - 1) === id.epoch;
+  }
+
+  private forgetSnapshotsBefore(id: SnapshotId): void {
+    const expired = this.snapshots.filter((snapshot) => compareSnapshotIds(snapshot, id) < 0);
+    this.snapshots = this.snapshots.filter((snapshot) => compareSnapshotIds(snapshot, id) >= 0);
+    for (const snapshot of expired) this.disk.delete(snapshotPath(METADATA_LOG_DIR, snapshot));
+  }
+
   /** Every record in [from, to), decoded, with its batch's epoch (checkers and the application). */
   readEntries(from: number, to: number): RaftLogEntry[] {
     assert(from >= 0 && from <= to, `raft log: bad range [${from}, ${to})`);
+    assert(from >= this.startOffset() || from >= to, `raft log: read at ${from}, below the log start ${this.startOffset()}`);
     const bound = Math.min(to, this.endOffset());
     const entries: RaftLogEntry[] = [];
     let next = from;

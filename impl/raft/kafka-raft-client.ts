@@ -1,36 +1,34 @@
 import { assert, assertNever } from '../common/assert.ts';
-import type { NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
+import type { NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import type { ControllerQuorumEventType } from '../../model/controller-quorum.machine.ts';
-import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type RaftLogEntry } from './kafka-metadata-log.ts';
-import { binaryExponentialElectionBackoffMs, strictExponentialElectionBackoffMs } from './election-backoff.ts';
+import { KafkaMetadataLog, MAX_RECORDS_PER_APPEND, type CreateSnapshotOutcome, type RaftLogEntry } from './kafka-metadata-log.ts';
+import type { SnapshotId } from './raft-snapshots.ts';
+import { readCommittedOrSnapshot, readCommittedRecords, type CommittedRead } from './committed-reads.ts';
+import { binaryExponentialElectionBackoffMs } from './election-backoff.ts';
 import { FetchPurgatory } from './fetch-purgatory.ts';
 import { LeaderFetchHandler } from './leader-fetch-handler.ts';
 import { MAX_TRACKED_OBSERVERS, type LeaderState } from './leader-state.ts';
 import { FileQuorumStateStore } from './quorum-state-store.ts';
-import { canGrantVote, QuorumState } from './quorum-state.ts';
+import { QuorumState } from './quorum-state.ts';
+import type { RaftClientCore, RaftEffect } from './raft-client-core.ts';
+import { FollowerFetcher } from './follower-fetcher.ts';
+import { VoteHandler } from './vote-handler.ts';
+import { QuorumEpochHandler } from './quorum-epoch-handler.ts';
 import { loadedCause, QuorumTransitionReporter } from './quorum-transition-reporter.ts';
 import { MAX_VOTERS, type RaftConfig } from './raft-config.ts';
 import {
   apiOf,
   NO_LEADER_ID,
-  type BeginQuorumEpochRequest,
-  type EndQuorumEpochRequest,
-  type FetchRequest,
-  type FetchResponse,
-  type RaftErrorCode,
   type RaftMessage,
-  type VoteRequest,
-  type VoteResponse,
 } from './raft-messages.ts';
 import { RequestManager, type InFlightRequest } from './request-manager.ts';
 
-export type RaftEffect = NodeEffect<RaftMessage>;
+export type { RaftEffect } from './raft-client-core.ts';
+export type { CommittedRead } from './committed-reads.ts';
+export { OBSERVER_DISCOVERY_BACKOFF_MS } from './follower-fetcher.ts';
 
 /** The one timer: every deadline lives in the state, and `poll` finds the next (Kafka's `poll`). */
 export const RAFT_POLL_TIMER = 'raft-poll';
-
-/** How long an observer without a leader waits between discovery fetches to random voters. */
-export const OBSERVER_DISCOVERY_BACKOFF_MS = 100;
 
 /** A bound on the state changes one input may cause (each poll pass makes one at most). */
 const MAX_POLL_PASSES = 8;
@@ -59,12 +57,12 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private readonly idByAddress = new Map<NodeId, number>();
   private readonly purgatory = new FetchPurgatory(MAX_VOTERS + MAX_TRACKED_OBSERVERS);
   private readonly fetchHandler: LeaderFetchHandler;
+  private readonly votes: VoteHandler;
+  private readonly fetcher: FollowerFetcher;
+  private readonly quorumEpochs: QuorumEpochHandler;
   /** Voters that have not acknowledged this leader's BeginQuorumEpoch nor fetched from it. */
   private readonly beginQuorumUnacked = new Set<number>();
-  /** The high watermark outside the Leader state (the leader's lives in its LeaderState). */
-  private followerHighWatermark: number | undefined;
   private nextCorrelationId = 0;
-  private observerNextDiscoveryMs = 0;
   private halted = false;
   /** State changes made and not yet reported, each with its cause (the model's event). */
   private readonly reporter = new QuorumTransitionReporter();
@@ -73,7 +71,11 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     private readonly environment: NodeEnvironment,
     readonly config: RaftConfig,
   ) {
-    this.log = KafkaMetadataLog.open(environment.disk, environment.clock, { skipFsyncTestOnlyBug: config.testOnlyBugs?.skipLogFsync === true });
+    this.log = KafkaMetadataLog.open(environment.disk, environment.clock, {
+      skipFsyncTestOnlyBug: config.testOnlyBugs?.skipLogFsync === true,
+      logStartPastSnapshotTestOnlyBug: config.testOnlyBugs?.logStartPastSnapshot === true,
+      ...(config.metadataLogSegmentBytes === undefined ? {} : { segmentBytes: config.metadataLogSegmentBytes }),
+    });
     this.requests = new RequestManager(config.timeouts.requestTimeoutMs, config.timeouts.retryBackoffMs);
     for (const voter of config.voters) this.idByAddress.set(config.addressOf(voter), voter);
     this.quorum = new QuorumState(config, new FileQuorumStateStore(environment.disk), environment.random, environment.clock);
@@ -84,6 +86,25 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       responseHeader: () => ({ ...this.leaderInfo(), highWatermark: this.highWatermark() ?? -1 }),
       nowMs: () => this.nowMs(),
     });
+    const core: RaftClientCore = {
+      config,
+      log: this.log,
+      quorum: this.quorum,
+      requests: this.requests,
+      random: environment.random,
+      nodeAddress: environment.nodeId,
+      nowMs: () => this.nowMs(),
+      leaderInfo: () => this.leaderInfo(),
+      transition: (effects, cause, change) => this.transition(effects, cause, change),
+      transitionToUnattached: (epoch, effects, cause) => this.transitionToUnattached(epoch, effects, cause),
+      maybeHandleCommonResponse: (errorCode, leaderId, epoch, effects) => this.quorumEpochs.maybeHandleCommonResponse(errorCode, leaderId, epoch, effects),
+      sendRequest: (destination, api, effects, fetchOffset, build) => this.sendRequest(destination, api, effects, fetchOffset, build),
+      becomeLeader: (effects) => this.becomeLeader(effects),
+      electionBackoffMs: (retries) => this.electionBackoffMs(retries),
+    };
+    this.votes = new VoteHandler(core);
+    this.fetcher = new FollowerFetcher(core);
+    this.quorumEpochs = new QuorumEpochHandler(core);
   }
 
   // ---- Queries for the application and the checkers ---------------------------------------------
@@ -91,7 +112,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   /** The committed high watermark this replica knows; undefined until it learns one. */
   highWatermark(): number | undefined {
     const state = this.quorum.state;
-    return state.type === 'Leader' ? state.leader.highWatermark : this.followerHighWatermark;
+    return state.type === 'Leader' ? state.leader.highWatermark : this.fetcher.highWatermark;
   }
 
   /** Kafka's `LeaderAndEpoch`. */
@@ -99,11 +120,46 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     return { leaderId: this.quorum.leaderId(), epoch: this.quorum.epoch };
   }
 
-  /** Committed application records from `from` (control records left out), at most `max`. */
+  /**
+   * Committed application records from `from` (control records left out), at most `max`. `from`
+   * must not be below the log start: an application that is (after a restart, or after its replica
+   * fetched the leader's snapshot) loads the snapshot first, via {@link readCommittedOrSnapshot}.
+   */
   readCommitted(from: number, max: number): RaftLogEntry[] {
-    const highWatermark = this.highWatermark() ?? 0;
-    if (from >= highWatermark) return [];
-    return this.log.readEntries(from, highWatermark).filter((entry) => !entry.isControl).slice(0, max);
+    return readCommittedRecords(this.log, this.highWatermark(), from, max).records;
+  }
+
+  /**
+   * What an application at `from` reads next (Kafka's `RaftClient.Listener`): the latest snapshot
+   * when `from` is below the log start (`handleLoadSnapshot`; the application replaces its state
+   * with the snapshot's and reads on from `snapshotId.offset`), else committed records as
+   * {@link readCommitted} gives them and the offset to read from next (`handleCommit`).
+   */
+  readCommittedOrSnapshot(from: number, max: number): CommittedRead {
+    return readCommittedOrSnapshot(this.log, this.highWatermark(), from, max, this.config.testOnlyBugs?.offByOneSnapshotLoad === true);
+  }
+
+  /**
+   * Kafka's `RaftClient.createSnapshot` then `freeze`: the application's state after applying every
+   * record below `snapshotId.offset`, where `snapshotId.epoch` is the epoch of the record at
+   * `offset - 1` (both from the entries `readCommitted` gave). It must be committed (asserted, as
+   * Kafka throws). Once durable, the log before it and older snapshots are deleted
+   * (`deleteBeforeSnapshot`), so the log start moves to `snapshotId.offset`.
+   */
+  createSnapshot(snapshotId: SnapshotId, bytes: Uint8Array): CreateSnapshotOutcome {
+    assert(!this.halted, 'createSnapshot on a halted replica');
+    const highWatermark = this.highWatermark();
+    assert(highWatermark !== undefined, 'a snapshot before the high watermark is known');
+    const outcome = this.log.createNewSnapshot(snapshotId, bytes, highWatermark);
+    if (outcome === 'created') this.log.deleteBeforeSnapshot(snapshotId);
+    this.checkInvariants();
+    return outcome;
+  }
+
+  /** Kafka's `latestSnapshot`: the newest stored snapshot and its bytes, if any. */
+  latestSnapshot(): { readonly snapshotId: SnapshotId; readonly bytes: Uint8Array } | undefined {
+    const latest = this.log.latestSnapshotId();
+    return latest === undefined ? undefined : { snapshotId: latest, bytes: this.log.readSnapshotPayload(latest) };
   }
 
   /**
@@ -164,6 +220,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     assert(this.log.lastFetchedEpoch() <= state.epoch, `log epoch ${this.log.lastFetchedEpoch()} above the quorum epoch ${state.epoch}`);
     const highWatermark = this.highWatermark();
     if (highWatermark !== undefined) assert(highWatermark <= end, `high watermark ${highWatermark} past the log end ${end}`);
+    assert(this.log.startOffset() <= end, `log start ${this.log.startOffset()} past the log end ${end}`);
     if (state.type === 'Leader') {
       assert(end > state.leader.epochStartOffset, 'a leader has written its LeaderChange record');
       assert(this.log.lastFetchedEpoch() === state.epoch, 'a leader log ends in its own epoch');
@@ -177,148 +234,32 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private handleMessage(from: NodeId, message: RaftMessage, effects: RaftEffect[]): void {
     switch (message.type) {
       case 'VoteRequest':
-        return this.handleVoteRequest(from, message, effects);
+        return this.votes.handleVoteRequest(from, message, effects);
       case 'BeginQuorumEpochRequest':
-        return this.handleBeginQuorumEpochRequest(from, message, effects);
+        return this.quorumEpochs.handleBeginQuorumEpochRequest(from, message, effects);
       case 'EndQuorumEpochRequest':
-        return this.handleEndQuorumEpochRequest(from, message, effects);
+        return this.quorumEpochs.handleEndQuorumEpochRequest(from, message, effects);
       case 'FetchRequest':
-        return this.handleFetchRequest(from, message, effects);
+        if (this.fetchHandler.handleFetchRequest(from, message, effects)) this.beginQuorumUnacked.delete(message.replicaId);
+        return;
+      case 'FetchSnapshotRequest':
+        if (this.fetchHandler.handleFetchSnapshotRequest(from, message, effects)) this.beginQuorumUnacked.delete(message.replicaId);
+        return;
       case 'VoteResponse':
       case 'BeginQuorumEpochResponse':
       case 'EndQuorumEpochResponse':
       case 'FetchResponse':
+      case 'FetchSnapshotResponse':
         return this.handleResponse(from, message, effects);
       default:
         return assertNever(message, 'raft message');
     }
   }
 
-  // ---- Vote (KIP-595 §Vote, KIP-996) ---------------------------------------------------------------
-
-  /** Kafka's `handleVoteRequest`, with the vote-granting rules of `canGrantVote`. */
-  private handleVoteRequest(from: NodeId, request: VoteRequest, effects: RaftEffect[]): void {
-    assert(request.candidateId >= 0, 'a vote request names its candidate');
-    const respond = (errorCode: RaftErrorCode, voteGranted: boolean): void => {
-      effects.push({ type: 'send', to: from, message: { type: 'VoteResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo(), voteGranted, preVote: request.preVote } });
-    };
-    if (request.candidateEpoch < this.quorum.epoch) return respond('FENCED_LEADER_EPOCH', false);
-    if (!this.quorum.isVoter || !this.config.voters.includes(request.candidateId)) return respond('INCONSISTENT_VOTER_SET', false);
-    if (request.candidateId === this.config.nodeId) return respond('INVALID_REQUEST', false);
-    // A standard vote campaigns in a new epoch, so the log's last epoch is below it; a PreVote is
-    // sent at the prospective's current epoch, which its log may have reached.
-    const epochSane = request.preVote ? request.lastOffsetEpoch <= request.candidateEpoch : request.lastOffsetEpoch < request.candidateEpoch;
-    if (!epochSane) return respond('INVALID_REQUEST', false);
-    if (request.candidateEpoch > this.quorum.epoch) this.transitionToUnattached(request.candidateEpoch, effects, 'HIGHER_EPOCH');
-    const local = this.log.endOffsetAndEpoch();
-    const isLogUpToDate = request.lastOffsetEpoch > local.epoch || (request.lastOffsetEpoch === local.epoch && request.lastOffset >= local.offset);
-    const state = this.quorum.state;
-    const granted = canGrantVote(state, this.config.nodeId, request.candidateId, isLogUpToDate, request.preVote, this.config.testOnlyBugs?.grantSecondBindingVote === true);
-    if (granted && !request.preVote) {
-      // The vote is persisted (fsynced) before the response below can be sent.
-      const unvoted = (state.type === 'Unattached' || state.type === 'Prospective') && state.votedKey === undefined;
-      if (unvoted) this.transition(effects, 'VOTE_GRANTED', () => this.quorum.transitionToUnattachedVoted(request.candidateEpoch, request.candidateId));
-      effects.push({ type: 'mark', name: 'raft-vote-granted' });
-    }
-    respond('NONE', granted);
-  }
-
-  private handleVoteResponse(fromId: number, response: VoteResponse, effects: RaftEffect[]): void {
-    assert(this.config.voters.includes(fromId), `a vote response from non-voter ${fromId}`);
-    if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
-    const state = this.quorum.state;
-    if (response.errorCode !== 'NONE' || response.leaderEpoch !== state.epoch) return;
-    if (state.type === 'Prospective' && response.preVote) {
-      state.election.recordVote(fromId, response.voteGranted);
-      if (state.election.isVoteGranted()) this.transition(effects, 'PREVOTE_WON', () => this.quorum.transitionToCandidate());
-    } else if (state.type === 'Candidate' && !response.preVote && state.backoffUntilMs === undefined) {
-      state.election.recordVote(fromId, response.voteGranted);
-      if (state.election.isVoteGranted()) this.becomeLeader(effects);
-      else if (state.election.isVoteRejected()) state.backoffUntilMs = this.nowMs() + this.electionBackoffMs(state.retries);
-    }
-  }
-
-  // ---- BeginQuorumEpoch and EndQuorumEpoch ---------------------------------------------------------
-
-  private handleBeginQuorumEpochRequest(from: NodeId, request: BeginQuorumEpochRequest, effects: RaftEffect[]): void {
-    assert(request.leaderId >= 0 && request.leaderId !== this.config.nodeId, `BeginQuorumEpoch names leader ${request.leaderId}`);
-    const respond = (errorCode: RaftErrorCode): void => {
-      effects.push({ type: 'send', to: from, message: { type: 'BeginQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo() } });
-    };
-    if (request.leaderEpoch < this.quorum.epoch) return respond('FENCED_LEADER_EPOCH');
-    if (!this.quorum.isVoter) return respond('INCONSISTENT_VOTER_SET');
-    this.maybeTransition(request.leaderId, request.leaderEpoch, effects);
-    respond('NONE');
-  }
-
-  /**
-   * Kafka's `handleEndQuorumEpochRequest`: the leader resigned. A follower of it shortens its
-   * fetch timeout, the preferred successors strictly in order (`strictExponentialElectionBackoffMs`),
-   * so that the best-placed voter campaigns first.
-   */
-  private handleEndQuorumEpochRequest(from: NodeId, request: EndQuorumEpochRequest, effects: RaftEffect[]): void {
-    assert(!request.preferredSuccessors.includes(request.leaderId), 'a resigning leader is not its own successor');
-    const respond = (errorCode: RaftErrorCode): void => {
-      effects.push({ type: 'send', to: from, message: { type: 'EndQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.leaderInfo() } });
-    };
-    if (request.leaderEpoch < this.quorum.epoch) return respond('FENCED_LEADER_EPOCH');
-    if (!this.quorum.isVoter) return respond('INCONSISTENT_VOTER_SET');
-    this.maybeTransition(request.leaderId, request.leaderEpoch, effects);
-    const state = this.quorum.state;
-    if (state.type === 'Follower' && state.leaderId === request.leaderId && state.epoch === request.leaderEpoch) {
-      const position = request.preferredSuccessors.indexOf(this.config.nodeId);
-      const successors = request.preferredSuccessors.length;
-      const backoffMs = strictExponentialElectionBackoffMs(position < 0 ? successors : position, successors, this.config.timeouts.electionBackoffMaxMs);
-      state.fetchDeadlineMs = Math.min(state.fetchDeadlineMs, this.nowMs() + backoffMs);
-    }
-    respond('NONE');
-  }
-
-  /** Kafka's `handleFetchRequest`, in `LeaderFetchHandler`; an accepted fetch acknowledges the epoch. */
-  private handleFetchRequest(from: NodeId, request: FetchRequest, effects: RaftEffect[]): void {
-    if (this.fetchHandler.handleFetchRequest(from, request, effects)) this.beginQuorumUnacked.delete(request.replicaId);
-  }
+  // ---- Fetch and FetchSnapshot (leader side, in `LeaderFetchHandler`; an accepted one acknowledges the epoch)
 
   private completeParkedFetches(effects: RaftEffect[], expiredOnly: boolean): void {
     this.fetchHandler.completeParkedFetches(effects, expiredOnly);
-  }
-
-  // ---- Fetch (follower side) ---------------------------------------------------------------------
-
-  /**
-   * Kafka's `handleFetchResponse`: truncate on a DivergingEpoch (never below the high watermark),
-   * else append what came and take min(leader HW, log end) as the high watermark.
-   */
-  private handleFetchResponse(fromId: number, response: FetchResponse, request: InFlightRequest, effects: RaftEffect[]): void {
-    assert(request.api === 'Fetch' && request.fetchOffset >= 0, 'a fetch response answers a fetch');
-    if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
-    const state = this.quorum.state;
-    if (state.type !== 'Follower' || state.leaderId !== fromId || state.epoch !== response.leaderEpoch) return;
-    // An error was already scheduled for a retry; a late answer to an older fetch is dropped.
-    if (response.errorCode !== 'NONE' || request.fetchOffset !== this.log.endOffset()) return;
-    const highWatermark = this.followerHighWatermark ?? 0;
-    if (response.divergingEpoch !== undefined) {
-      const { epoch, endOffset } = response.divergingEpoch;
-      assert(endOffset >= highWatermark, `leader asked to truncate to ${endOffset}, below the high watermark ${highWatermark}`);
-      const end = this.log.truncateToEndOffset({ offset: endOffset, epoch });
-      assert(end >= highWatermark, `truncation to ${end} went below the high watermark ${highWatermark}`);
-      effects.push({ type: 'mark', name: 'raft-follower-truncated' });
-    } else {
-      if (response.records.length > 0) {
-        const appended = this.log.appendAsFollower(response.records);
-        assert(!('error' in appended), `follower append failed: ${'error' in appended ? appended.error : ''}`);
-      }
-      if (response.highWatermark >= 0) this.updateFollowerHighWatermark(Math.min(response.highWatermark, this.log.endOffset()));
-    }
-    state.hasFetchedFromLeader = true;
-    state.fetchDeadlineMs = this.nowMs() + this.config.timeouts.fetchTimeoutMs;
-  }
-
-  private updateFollowerHighWatermark(highWatermark: number): void {
-    const previous = this.followerHighWatermark;
-    if (previous !== undefined) assert(highWatermark >= previous, `follower high watermark went back from ${previous} to ${highWatermark}`);
-    assert(highWatermark <= this.log.endOffset(), 'a follower high watermark past its log end');
-    this.followerHighWatermark = highWatermark;
   }
 
   // ---- Responses ---------------------------------------------------------------------------------
@@ -332,53 +273,23 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     if (response.errorCode !== 'NONE') this.requests.onRequestFailed(fromId, this.nowMs());
     switch (response.type) {
       case 'VoteResponse':
-        return this.handleVoteResponse(fromId, response, effects);
+        return this.votes.handleVoteResponse(fromId, response, effects);
       case 'FetchResponse':
-        return this.handleFetchResponse(fromId, response, request, effects);
+        return this.fetcher.handleFetchResponse(fromId, response, request, effects);
+      case 'FetchSnapshotResponse':
+        return this.fetcher.handleFetchSnapshotResponse(fromId, response, effects);
       case 'BeginQuorumEpochResponse':
-        if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+        if (this.quorumEpochs.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
         if (response.errorCode === 'NONE') this.beginQuorumUnacked.delete(fromId);
         return;
       case 'EndQuorumEpochResponse': {
-        if (this.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
+        if (this.quorumEpochs.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
         const state = this.quorum.state;
         if (state.type === 'Resigned' && response.errorCode === 'NONE') state.unackedVoters.delete(fromId);
         return;
       }
       default:
         return assertNever(response, 'raft response');
-    }
-  }
-
-  /**
-   * Kafka's `maybeHandleCommonResponse`: a response from an older epoch is dropped; one from a
-   * newer epoch, or one that fences us, moves this replica to that epoch; one that names the
-   * leader of our epoch, when we know none, makes us its follower. True when handled here.
-   */
-  private maybeHandleCommonResponse(errorCode: RaftErrorCode, leaderId: number, epoch: number, effects: RaftEffect[]): boolean {
-    if (epoch < this.quorum.epoch || errorCode === 'UNKNOWN_LEADER_EPOCH') return true;
-    if (epoch > this.quorum.epoch || errorCode === 'FENCED_LEADER_EPOCH' || errorCode === 'NOT_LEADER_OR_FOLLOWER') {
-      this.maybeTransition(leaderId, epoch, effects);
-      return true;
-    }
-    if (leaderId !== NO_LEADER_ID && this.quorum.leaderId() === undefined) {
-      this.maybeTransition(leaderId, epoch, effects);
-      return errorCode !== 'NONE';
-    }
-    return false;
-  }
-
-  /** Kafka's `maybeTransition`: follow a leader of a newer epoch, or of ours when we know none. */
-  private maybeTransition(leaderId: number, epoch: number, effects: RaftEffect[]): void {
-    const known = this.quorum.leaderId();
-    if (epoch === this.quorum.epoch && leaderId !== NO_LEADER_ID) {
-      assert(known === undefined || known === leaderId, `${this.environment.nodeId}: leader ${leaderId} of epoch ${epoch} is inconsistent with the known leader ${known}`);
-    }
-    if (epoch > this.quorum.epoch) {
-      if (leaderId !== NO_LEADER_ID && leaderId !== this.config.nodeId) this.transition(effects, 'LEADER_DISCOVERED', () => this.quorum.transitionToFollower(epoch, leaderId));
-      else this.transitionToUnattached(epoch, effects, 'HIGHER_EPOCH');
-    } else if (epoch === this.quorum.epoch && leaderId !== NO_LEADER_ID && known === undefined) {
-      this.transition(effects, 'LEADER_DISCOVERED', () => this.quorum.transitionToFollower(epoch, leaderId));
     }
   }
 
@@ -415,9 +326,9 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
           if (!this.quorum.isVoter) return this.transition(effects, 'FETCH_TIMEOUT', () => this.quorum.transitionToUnattached(state.epoch));
           return this.startElection(effects);
         }
-        return this.maybeSendFetch(state.leaderId, effects);
+        return this.fetcher.maybeSendFetch(state.leaderId, effects);
       case 'Unattached':
-        if (!this.quorum.isVoter) return this.maybeSendDiscoveryFetch(effects);
+        if (!this.quorum.isVoter) return this.fetcher.maybeSendDiscoveryFetch(effects);
         if (nowMs >= state.electionDeadlineMs) this.startElection(effects);
         return;
       case 'Prospective':
@@ -426,7 +337,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
           if (state.leaderId !== undefined) return this.transition(effects, 'PREVOTE_FAILED_LEADER_KNOWN', () => this.quorum.transitionToFollower(state.epoch, state.leaderId as number));
           return this.transition(effects, 'PREVOTE_FAILED', () => this.quorum.transitionToUnattached(state.epoch));
         }
-        return this.maybeSendVoteRequests(state.election.unrecordedVoters(), true, effects);
+        return this.votes.maybeSendVoteRequests(state.election.unrecordedVoters(), true, effects);
       case 'Candidate':
         if (state.election.isVoteGranted()) return this.becomeLeader(effects);
         if (state.backoffUntilMs !== undefined) {
@@ -437,9 +348,9 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
           state.backoffUntilMs = nowMs + this.electionBackoffMs(state.retries);
           return;
         }
-        return this.maybeSendVoteRequests(state.election.unrecordedVoters(), false, effects);
+        return this.votes.maybeSendVoteRequests(state.election.unrecordedVoters(), false, effects);
       case 'Resigned':
-        this.maybeSendEndQuorumEpoch(effects);
+        this.quorumEpochs.maybeSendEndQuorumEpoch(effects);
         if (nowMs >= state.electionDeadlineMs) this.transitionToUnattached(state.epoch + 1, effects, 'ELECTION_TIMEOUT');
         return;
       default:
@@ -472,65 +383,6 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     // The model names why: the election timer, the fetch timer, or a lost election's backoff.
     const cause = from === 'Unattached' ? 'ELECTION_TIMEOUT' : from === 'Follower' ? 'FETCH_TIMEOUT' : 'ELECTION_FAILED';
     this.transition(effects, cause, () => this.quorum.transitionToProspective());
-  }
-
-  private maybeSendVoteRequests(voters: readonly number[], preVote: boolean, effects: RaftEffect[]): void {
-    const nowMs = this.nowMs();
-    const { offset, epoch } = this.log.endOffsetAndEpoch();
-    const candidateEpoch = this.quorum.epoch;
-    for (const voter of voters) {
-      if (!this.requests.isReady(voter, nowMs)) continue;
-      this.sendRequest(voter, 'Vote', effects, -1, (correlationId) => ({
-        type: 'VoteRequest',
-        correlationId,
-        candidateEpoch,
-        candidateId: this.config.nodeId,
-        lastOffsetEpoch: epoch,
-        lastOffset: offset,
-        preVote,
-      }));
-    }
-  }
-
-  private maybeSendFetch(leaderId: number, effects: RaftEffect[]): void {
-    if (!this.requests.isReady(leaderId, this.nowMs())) return;
-    const fetchOffset = this.log.endOffset();
-    const lastFetchedEpoch = this.log.lastFetchedEpoch();
-    const currentLeaderEpoch = this.quorum.epoch;
-    this.sendRequest(leaderId, 'Fetch', effects, fetchOffset, (correlationId) => ({
-      type: 'FetchRequest',
-      correlationId,
-      replicaId: this.config.nodeId,
-      currentLeaderEpoch,
-      fetchOffset,
-      lastFetchedEpoch,
-      maxWaitMs: this.config.timeouts.fetchMaxWaitMs,
-    }));
-  }
-
-  /** An observer with no leader asks a random voter; the answer names the leader (Kafka's bootstrap fetch). */
-  private maybeSendDiscoveryFetch(effects: RaftEffect[]): void {
-    const nowMs = this.nowMs();
-    if (nowMs < this.observerNextDiscoveryMs) return;
-    // The next try is due after the backoff whether or not this one can go, so that a voter
-    // with a request still in flight does not make the poll spin.
-    this.observerNextDiscoveryMs = nowMs + OBSERVER_DISCOVERY_BACKOFF_MS;
-    const voter = this.environment.random.pick(this.config.voters);
-    this.maybeSendFetch(voter, effects);
-  }
-
-  private maybeSendEndQuorumEpoch(effects: RaftEffect[]): void {
-    const state = this.quorum.state;
-    assert(state.type === 'Resigned', 'EndQuorumEpoch comes from a resigned leader');
-    const nowMs = this.nowMs();
-    for (const voter of state.preferredSuccessors) {
-      if (!state.unackedVoters.has(voter) || !this.requests.isReady(voter, nowMs)) continue;
-      this.sendRequest(voter, 'EndQuorumEpoch', effects, -1, (correlationId) => this.endQuorumEpochRequest(correlationId, state.epoch, state.preferredSuccessors));
-    }
-  }
-
-  private endQuorumEpochRequest(correlationId: number, epoch: number, preferredSuccessors: readonly number[]): EndQuorumEpochRequest {
-    return { type: 'EndQuorumEpochRequest', correlationId, leaderId: this.config.nodeId, leaderEpoch: epoch, preferredSuccessors };
   }
 
   private sendRequest(destination: number, api: InFlightRequest['api'], effects: RaftEffect[], fetchOffset: number, build: (correlationId: number) => RaftMessage): number {
@@ -567,7 +419,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     assert(state.type === 'Leader', 'only a leader resigns');
     const successors = state.leader.nonLeaderVotersByDescendingFetchOffset();
     this.transition(effects, 'RESIGNED', () => this.quorum.transitionToResigned(successors));
-    this.maybeSendEndQuorumEpoch(effects);
+    this.quorumEpochs.maybeSendEndQuorumEpoch(effects);
   }
 
   /** SIGTERM: a leader resigns and sends EndQuorumEpoch (Kafka's `GracefulShutdown`), then all halt. */
@@ -598,7 +450,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     this.requests.resetAll();
     if (before.type === 'Leader') {
       const leaderHighWatermark = before.leader.highWatermark;
-      if (leaderHighWatermark !== undefined) this.updateFollowerHighWatermark(leaderHighWatermark);
+      if (leaderHighWatermark !== undefined) this.fetcher.updateFollowerHighWatermark(leaderHighWatermark);
       this.beginQuorumUnacked.clear();
       this.completeParkedFetches(effects, false);
     }
@@ -617,7 +469,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       case 'Follower':
         return state.fetchDeadlineMs;
       case 'Unattached':
-        return this.quorum.isVoter ? state.electionDeadlineMs : this.observerNextDiscoveryMs;
+        return this.quorum.isVoter ? state.electionDeadlineMs : this.fetcher.nextDiscoveryMs;
       case 'Prospective':
         return state.electionDeadlineMs;
       case 'Candidate':

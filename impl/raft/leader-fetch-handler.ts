@@ -1,9 +1,9 @@
 import { assert } from '../common/assert.ts';
 import type { NodeEffect, NodeId } from '../env/node-environment.ts';
 import type { FetchPurgatory, ParkedFetch } from './fetch-purgatory.ts';
-import type { KafkaMetadataLog } from './kafka-metadata-log.ts';
+import type { KafkaMetadataLog, ValidOffsetAndEpoch } from './kafka-metadata-log.ts';
 import type { EpochState } from './quorum-state.ts';
-import type { FetchRequest, FetchResponse, RaftErrorCode, RaftMessage } from './raft-messages.ts';
+import type { FetchRequest, FetchResponse, FetchSnapshotRequest, FetchSnapshotResponse, RaftErrorCode, RaftMessage } from './raft-messages.ts';
 
 /** What the fetch handler reads of its client at the moment it answers. */
 export interface FetchHandlerView {
@@ -17,8 +17,10 @@ export interface FetchHandlerView {
  * The leader side of Fetch in Kafka's `KafkaRaftClient` (`handleFetchRequest`,
  * `tryCompleteFetchRequest` and the fetch purgatory): fence stale and future epochs, count the
  * fetch for check-quorum, validate (fetchOffset, lastFetchedEpoch) against the epoch cache, and
- * answer with a DivergingEpoch, with records, or hold an empty fetch for the long poll until there
- * is data, the high watermark moves, or `maxWaitMs` passes.
+ * answer with a DivergingEpoch, with a SnapshotId (KIP-630: the fetcher is below the log start),
+ * with records, or hold an empty fetch for the long poll until there is data, the high watermark
+ * moves, or `maxWaitMs` passes. And FetchSnapshot (`handleFetchSnapshotRequest`): a chunk of a
+ * stored snapshot, which counts for check-quorum like a Fetch.
  */
 export class LeaderFetchHandler {
   constructor(
@@ -40,7 +42,16 @@ export class LeaderFetchHandler {
     const nowMs = this.view.nowMs();
     const leader = state.leader;
     if (leader.isVoter(request.replicaId)) leader.updateCheckQuorumForFollowingVoter(request.replicaId, nowMs);
-    const validated = this.log.validateOffsetAndEpoch(request.fetchOffset, request.lastFetchedEpoch);
+    // An empty log with a snapshot on the leader loads the snapshot rather than the whole log.
+    const latestSnapshot = this.log.latestSnapshotId();
+    const validated: ValidOffsetAndEpoch =
+      request.fetchOffset === 0 && latestSnapshot !== undefined ? { kind: 'SNAPSHOT', offsetAndEpoch: latestSnapshot } : this.log.validateOffsetAndEpoch(request.fetchOffset, request.lastFetchedEpoch);
+    if (validated.kind === 'SNAPSHOT') {
+      effects.push({ type: 'mark', name: 'raft-fetch-snapshot-id' });
+      const snapshotId = { endOffset: validated.offsetAndEpoch.offset, epoch: validated.offsetAndEpoch.epoch };
+      effects.push({ type: 'send', to: from, message: { ...this.responseBase(request, 'NONE'), snapshotId } });
+      return true;
+    }
     if (validated.kind === 'DIVERGING') {
       // Only a valid fetch moves the replica's progress (Kafka's `tryCompleteFetchRequest`).
       effects.push({ type: 'mark', name: 'raft-diverging-epoch' });
@@ -58,6 +69,43 @@ export class LeaderFetchHandler {
       if (superseded !== undefined) this.sendResponse(superseded, effects);
     }
     if (highWatermarkMoved) this.completeParkedFetches(effects, false);
+    return true;
+  }
+
+  /**
+   * Kafka's `handleFetchSnapshotRequest`: the bytes of the stored snapshot from `position`, at most
+   * `maxBytes`. A snapshot the leader no longer has is SNAPSHOT_NOT_FOUND (the fetcher starts over
+   * with a Fetch), a position outside it POSITION_OUT_OF_RANGE. Returns whether a chunk was served.
+   */
+  handleFetchSnapshotRequest(from: NodeId, request: FetchSnapshotRequest, effects: NodeEffect<RaftMessage>[]): boolean {
+    assert(request.replicaId !== this.localId, 'a replica does not fetch a snapshot from itself');
+    const state = this.view.state();
+    const respond = (errorCode: RaftErrorCode, size = -1, bytes: Uint8Array = new Uint8Array()): void => {
+      const message: FetchSnapshotResponse = { type: 'FetchSnapshotResponse', correlationId: request.correlationId, errorCode, ...leaderIdAndEpoch(this.view), snapshotId: request.snapshotId, size, position: request.position, bytes };
+      effects.push({ type: 'send', to: from, message });
+    };
+    const error = leaderOnlyError(state, request.currentLeaderEpoch);
+    if (error !== undefined || state.type !== 'Leader') {
+      respond(error ?? 'NOT_LEADER_OR_FOLLOWER');
+      return false;
+    }
+    if (request.maxBytes <= 0) {
+      respond('INVALID_REQUEST');
+      return false;
+    }
+    const snapshot = this.log.readSnapshot({ offset: request.snapshotId.endOffset, epoch: request.snapshotId.epoch });
+    if (snapshot === undefined) {
+      respond('SNAPSHOT_NOT_FOUND');
+      return false;
+    }
+    if (request.position < 0 || request.position >= snapshot.sizeInBytes) {
+      respond('POSITION_OUT_OF_RANGE');
+      return false;
+    }
+    const leader = state.leader;
+    if (leader.isVoter(request.replicaId)) leader.updateCheckQuorumForFollowingVoter(request.replicaId, this.view.nowMs());
+    effects.push({ type: 'mark', name: 'raft-fetch-snapshot-served' });
+    respond('NONE', snapshot.sizeInBytes, snapshot.slice(request.position, request.maxBytes));
     return true;
   }
 
@@ -84,11 +132,23 @@ export class LeaderFetchHandler {
   }
 }
 
-/** Kafka's `validateLeaderOnlyRequest` plus the request's own sanity; undefined when valid. */
-function fetchError(state: EpochState, request: FetchRequest): RaftErrorCode | undefined {
-  if (request.currentLeaderEpoch < state.epoch) return 'FENCED_LEADER_EPOCH';
-  if (request.currentLeaderEpoch > state.epoch) return 'UNKNOWN_LEADER_EPOCH';
+/** Kafka's `validateLeaderOnlyRequest`; undefined when the request may be served. */
+function leaderOnlyError(state: EpochState, currentLeaderEpoch: number): RaftErrorCode | undefined {
+  if (currentLeaderEpoch < state.epoch) return 'FENCED_LEADER_EPOCH';
+  if (currentLeaderEpoch > state.epoch) return 'UNKNOWN_LEADER_EPOCH';
   if (state.type !== 'Leader') return 'NOT_LEADER_OR_FOLLOWER';
+  return undefined;
+}
+
+function leaderIdAndEpoch(view: FetchHandlerView): { leaderId: number; leaderEpoch: number } {
+  const { leaderId, leaderEpoch } = view.responseHeader();
+  return { leaderId, leaderEpoch };
+}
+
+/** `validateLeaderOnlyRequest` plus the fetch's own sanity; undefined when valid. */
+function fetchError(state: EpochState, request: FetchRequest): RaftErrorCode | undefined {
+  const leaderOnly = leaderOnlyError(state, request.currentLeaderEpoch);
+  if (leaderOnly !== undefined) return leaderOnly;
   if (request.fetchOffset < 0 || request.lastFetchedEpoch < 0 || request.lastFetchedEpoch > state.epoch) return 'INVALID_REQUEST';
   return undefined;
 }

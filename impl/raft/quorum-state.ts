@@ -1,3 +1,4 @@
+import type { FileRawSnapshotWriter } from './raft-snapshots.ts';
 import { assert, assertIntegerInRange, assertNever, fail } from '../common/assert.ts';
 import type { Clock, RandomStream } from '../env/node-environment.ts';
 import type { OffsetAndEpoch } from './kafka-metadata-log.ts';
@@ -126,6 +127,8 @@ export interface FollowerState {
   fetchDeadlineMs: number;
   /** KIP-996: a follower that has fetched from its leader rejects PreVotes. */
   hasFetchedFromLeader: boolean;
+  /** KIP-630: the leader's snapshot being downloaded by FetchSnapshot, if any (Kafka's `fetchingSnapshot`). */
+  fetchingSnapshot?: FileRawSnapshotWriter | undefined;
 }
 
 export interface ResignedState {

@@ -41,6 +41,10 @@ export interface RaftTestOnlyBugs {
   readonly restartLeaderAsUnattached?: boolean;
   /** Do not fsync the Raft log: appends stay in the page cache and power loss drops them. */
   readonly skipLogFsync?: boolean;
+  /** `deleteBeforeSnapshot` moves the log start to the log end (deleting uncovered records), past the snapshot it keeps. */
+  readonly logStartPastSnapshot?: boolean;
+  /** `readCommittedOrSnapshot` sends the application to the snapshot when it reads at its end offset, not only below the log start. */
+  readonly offByOneSnapshotLoad?: boolean;
 }
 
 export interface RaftConfig {
@@ -61,8 +65,15 @@ export interface RaftConfig {
    * the `pre-kip-996` variant, where a timed-out voter bumps the epoch at once as a Candidate.
    */
   readonly preVote: boolean;
+  /** KIP-630: the most bytes one FetchSnapshot asks for (Kafka sends `MAX_FETCH_SIZE_BYTES`); small in tests to make chunks. */
+  readonly fetchSnapshotMaxBytes: number;
+  /** Kafka's `metadata.log.segment.bytes`; undefined keeps the log's default. Small in tests, so that a snapshot frees segments. */
+  readonly metadataLogSegmentBytes?: number;
   readonly testOnlyBugs?: RaftTestOnlyBugs;
 }
+
+/** Kafka's `KafkaRaftClient.MAX_FETCH_SIZE_BYTES` is 8 MiB; refka's snapshots are small (`kafka-metadata-log.ts`). */
+export const DEFAULT_FETCH_SNAPSHOT_MAX_BYTES = 1 << 20;
 
 /** The most voters a quorum may have; KRaft quorums are 3 or 5 in practice. */
 export const MAX_VOTERS = 9;
@@ -87,10 +98,13 @@ export function raftConfig(
     timeouts: options.timeouts ?? DEFAULT_QUORUM_TIMEOUTS,
     checkQuorum: options.checkQuorum ?? true,
     preVote: options.preVote ?? true,
+    fetchSnapshotMaxBytes: options.fetchSnapshotMaxBytes ?? DEFAULT_FETCH_SNAPSHOT_MAX_BYTES,
+    ...(options.metadataLogSegmentBytes === undefined ? {} : { metadataLogSegmentBytes: options.metadataLogSegmentBytes }),
     ...(options.testOnlyBugs === undefined ? {} : { testOnlyBugs: options.testOnlyBugs }),
   };
   assert(config.timeouts.electionTimeoutMs > 0, 'the election timeout must be positive');
   assert(config.timeouts.fetchTimeoutMs > 0, 'the fetch timeout must be positive');
+  assert(config.fetchSnapshotMaxBytes > 0, 'a FetchSnapshot asks for at least one byte');
   return config;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RaftInvariants, type NodeObservation } from './raft-invariants.ts';
+import { applyCommitted, EMPTY_APPLIED_STATE, RaftInvariants, type NodeObservation } from './raft-invariants.ts';
 
 // Each checker of RaftInvariants reports the violation it is for, on hand-made observations of a
 // 3-voter quorum, and stays quiet on the legal neighbour of each. (raft-simulation.test.ts shows
@@ -65,5 +65,39 @@ describe('RaftInvariants', () => {
     expect(invariants.checkCommitted(1, [{ offset: 0, signature: '1:a' }], 1)).toBeUndefined();
     expect(invariants.committedCheckFrom(1)).toBe(1);
     expect(invariants.checkCommitted(1, [{ offset: 1, signature: '2:c' }], 2)).toMatchObject({ invariant: 'ConsistentCommittedData' });
+  });
+
+  it('ConsistentCommittedData: a snapshot whose state is not that of the committed records below its end', () => {
+    const invariants = new RaftInvariants(3);
+    const entries = [{ offset: 0, signature: '1:control:x', control: true }, { offset: 1, signature: '1:a' }, { offset: 2, signature: '1:b' }];
+    expect(invariants.checkCommitted(0, entries, 3)).toBeUndefined();
+    const upTo2 = applyCommitted(EMPTY_APPLIED_STATE, 1, '1:a');
+    expect(invariants.checkSnapshot(0, { offset: 2, epoch: 1 }, upTo2)).toBeUndefined();
+    expect(invariants.checkSnapshot(1, { offset: 3, epoch: 1 }, applyCommitted(upTo2, 2, '1:b'))).toBeUndefined();
+    // One record short, a different record, or an end past what any node showed committed.
+    expect(invariants.checkSnapshot(1, { offset: 3, epoch: 1 }, upTo2)).toMatchObject({ invariant: 'ConsistentCommittedData' });
+    expect(invariants.checkSnapshot(1, { offset: 3, epoch: 1 }, applyCommitted(upTo2, 2, '1:c'))).toMatchObject({ invariant: 'ConsistentCommittedData' });
+    expect(invariants.checkSnapshot(2, { offset: 4, epoch: 1 }, upTo2)).toMatchObject({ invariant: 'ConsistentCommittedData' });
+  });
+
+  it('SnapshotAtLogStart: a log start with no snapshot at it, a snapshot below it, or one the epoch cache does not place', () => {
+    const invariants = new RaftInvariants(3);
+    const at = (logStartOffset: number, earliest: number | undefined, earliestOnLog = true) =>
+      observe(1, { snapshots: { logStartOffset, earliest: earliest === undefined ? undefined : { offset: earliest, epoch: 1 }, earliestOnLog } });
+    expect(invariants.check([at(0, undefined)])).toBeUndefined();
+    expect(invariants.check([at(5, 5)])).toBeUndefined();
+    expect(invariants.check([at(0, 5)])).toBeUndefined();
+    expect(invariants.check([at(5, undefined)])).toMatchObject({ invariant: 'SnapshotAtLogStart' });
+    expect(invariants.check([at(5, 4)])).toMatchObject({ invariant: 'SnapshotAtLogStart' });
+    expect(invariants.check([at(5, 7)])).toMatchObject({ invariant: 'SnapshotAtLogStart' });
+    expect(invariants.check([at(5, 5, false)])).toMatchObject({ invariant: 'SnapshotAtLogStart' });
+  });
+
+  it('LeaderNeverLoadSnapshot: a writable leader whose application loaded a snapshot', () => {
+    const invariants = new RaftInvariants(3);
+    const app = (writable: boolean, loads: number) => observe(0, { ...leader(1, undefined), application: { writable, snapshotLoadsSinceLeaderChange: loads } });
+    expect(invariants.check([app(false, 1)])).toBeUndefined();
+    expect(invariants.check([app(true, 0)])).toBeUndefined();
+    expect(invariants.check([app(true, 1)])).toMatchObject({ invariant: 'LeaderNeverLoadSnapshot' });
   });
 });

@@ -18,9 +18,21 @@ import { NO_LEADER_ID } from './raft-messages.ts';
  *   decreases (a stale leader of an older epoch is not compared).
  * - MajorityReachedHighWatermark: a majority of voters have a log end at or past that HW.
  * - ConsistentCommittedData: at every offset below a node's HW, every node holds the same record
- *   (the same epoch and the same bytes) as the first node seen with it committed.
+ *   (the same epoch and the same bytes) as the first node seen with it committed; and every
+ *   snapshot (KIP-630) holds the state of applying exactly those records below its end offset.
+ * - SnapshotAtLogStart: the earliest snapshot is at or after the log start and on the log (its
+ *   epoch cache places it); a log that starts after 0 has a snapshot exactly at its start.
+ * - LeaderNeverLoadSnapshot: an application whose replica leads, once it has claimed the epoch
+ *   (caught up past the epoch start, Kafka's `handleLeaderChange`), never loads a snapshot.
  */
-export type RaftInvariantName = 'SingleLeader' | 'MonotonicEpoch' | 'MonotonicHighWatermark' | 'MajorityReachedHighWatermark' | 'ConsistentCommittedData';
+export type RaftInvariantName =
+  | 'SingleLeader'
+  | 'MonotonicEpoch'
+  | 'MonotonicHighWatermark'
+  | 'MajorityReachedHighWatermark'
+  | 'ConsistentCommittedData'
+  | 'SnapshotAtLogStart'
+  | 'LeaderNeverLoadSnapshot';
 
 export interface RaftViolation {
   readonly invariant: RaftInvariantName;
@@ -39,19 +51,48 @@ export interface NodeObservation {
   readonly highWatermark: number | undefined;
   /** The log end: live when running, the durable end last known when down. */
   readonly logEndOffset: number;
+  /** KIP-630, for a running node: its log start, earliest snapshot, and whether its log validates that snapshot. */
+  readonly snapshots?: { readonly logStartOffset: number; readonly earliest: { readonly offset: number; readonly epoch: number } | undefined; readonly earliestOnLog: boolean };
+  /** The harness application, for a running node: whether it holds the leader's claim, and snapshots loaded since it last claimed one. */
+  readonly application?: { readonly writable: boolean; readonly snapshotLoadsSinceLeaderChange: number };
 }
 
 /** A committed record, reduced to what must agree across nodes. */
 export interface CommittedEntry {
   readonly offset: number;
   readonly signature: string;
+  /** Control records are committed like any other but no application applies them. */
+  readonly control?: boolean;
+}
+
+/**
+ * What the harness application holds after applying committed application records in offset
+ * order: how many, and a digest (FNV-1a) of their offsets and signatures. A snapshot holds it.
+ */
+export interface AppliedState {
+  readonly records: number;
+  readonly digest: number;
+}
+
+export const EMPTY_APPLIED_STATE: AppliedState = { records: 0, digest: 0x811c9dc5 };
+
+export function applyCommitted(state: AppliedState, offset: number, signature: string): AppliedState {
+  let digest = state.digest;
+  const text = `${offset}=${signature};`;
+  for (let index = 0; index < text.length; index++) {
+    digest ^= text.charCodeAt(index);
+    digest = Math.imul(digest, 0x01000193) >>> 0;
+  }
+  return { records: state.records + 1, digest };
 }
 
 export class RaftInvariants {
   private readonly leadersByEpoch = new Map<number, number>();
   private readonly lastPersistedEpoch = new Map<number, number>();
   private highWatermark: { epoch: number; offset: number } | undefined;
-  private readonly committed = new Map<number, { signature: string; node: number }>();
+  private readonly committed = new Map<number, { signature: string; control: boolean; node: number }>();
+  /** `prefixStates[k]`: the applied state of the first-seen committed records below offset k. */
+  private readonly prefixStates: AppliedState[] = [EMPTY_APPLIED_STATE];
   /** Per node, the offset below which its committed records were already compared. */
   private readonly checkedUpTo = new Map<number, number>();
 
@@ -61,7 +102,61 @@ export class RaftInvariants {
 
   /** Runs every per-event invariant; the first violation found, or undefined. */
   check(nodes: readonly NodeObservation[]): RaftViolation | undefined {
-    return this.checkSingleLeader(nodes) ?? this.checkMonotonicEpoch(nodes) ?? this.checkHighWatermark(nodes);
+    return this.checkSingleLeader(nodes) ?? this.checkMonotonicEpoch(nodes) ?? this.checkHighWatermark(nodes) ?? this.checkSnapshotAtLogStart(nodes) ?? this.checkLeaderNeverLoadSnapshot(nodes);
+  }
+
+  /** Kafka's `SnapshotAtLogStart` (RaftEventSimulationTest), over running nodes. */
+  checkSnapshotAtLogStart(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    for (const node of nodes) {
+      const snapshots = node.snapshots;
+      if (!node.running || snapshots === undefined) continue;
+      const { logStartOffset, earliest } = snapshots;
+      if (earliest === undefined) {
+        if (logStartOffset > 0) return { invariant: 'SnapshotAtLogStart', message: `node ${node.id}: the log starts at ${logStartOffset} with no snapshot` };
+        continue;
+      }
+      if (earliest.offset < logStartOffset) return { invariant: 'SnapshotAtLogStart', message: `node ${node.id}: earliest snapshot ${earliest.offset} is below the log start ${logStartOffset}` };
+      if (logStartOffset > 0 && earliest.offset !== logStartOffset) return { invariant: 'SnapshotAtLogStart', message: `node ${node.id}: no snapshot at the log start ${logStartOffset} (earliest ${earliest.offset})` };
+      if (!snapshots.earliestOnLog) return { invariant: 'SnapshotAtLogStart', message: `node ${node.id}: the epoch cache does not place snapshot (${earliest.offset}, ${earliest.epoch})` };
+    }
+    return undefined;
+  }
+
+  /** Kafka's `LeaderNeverLoadSnapshot` (RaftEventSimulationTest). */
+  checkLeaderNeverLoadSnapshot(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    for (const node of nodes) {
+      const application = node.application;
+      if (!node.running || application === undefined || !application.writable) continue;
+      if (application.snapshotLoadsSinceLeaderChange > 0) {
+        return { invariant: 'LeaderNeverLoadSnapshot', message: `node ${node.id} leads (epoch ${node.state?.epoch}) and its application loaded ${application.snapshotLoadsSinceLeaderChange} snapshot(s)` };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * ConsistentCommittedData for a snapshot of node `id` ending at `endOffset`: it must hold the
+   * state of applying the first-seen committed records below `endOffset`. Every such record was
+   * seen: the harness checks committed data before the application may snapshot it.
+   */
+  checkSnapshot(id: number, snapshot: { readonly offset: number; readonly epoch: number }, state: AppliedState): RaftViolation | undefined {
+    while (this.prefixStates.length <= snapshot.offset) {
+      const offset = this.prefixStates.length - 1;
+      const entry = this.committed.get(offset);
+      if (entry === undefined) {
+        return { invariant: 'ConsistentCommittedData', message: `node ${id}: snapshot (${snapshot.offset}, ${snapshot.epoch}) covers offset ${offset}, which no node showed committed` };
+      }
+      const previous = this.prefixStates[offset] as AppliedState;
+      this.prefixStates.push(entry.control ? previous : applyCommitted(previous, offset, entry.signature));
+    }
+    const expected = this.prefixStates[snapshot.offset] as AppliedState;
+    if (expected.records !== state.records || expected.digest !== state.digest) {
+      return {
+        invariant: 'ConsistentCommittedData',
+        message: `node ${id}: snapshot (${snapshot.offset}, ${snapshot.epoch}) holds ${state.records} records (digest ${state.digest}), the committed log ${expected.records} (digest ${expected.digest})`,
+      };
+    }
+    return undefined;
   }
 
   checkSingleLeader(nodes: readonly NodeObservation[]): RaftViolation | undefined {
@@ -126,7 +221,7 @@ export class RaftInvariants {
     for (const entry of entries) {
       assert(entry.offset >= expected, 'committed entries come in offset order');
       const first = this.committed.get(entry.offset);
-      if (first === undefined) this.committed.set(entry.offset, { signature: entry.signature, node: id });
+      if (first === undefined) this.committed.set(entry.offset, { signature: entry.signature, control: entry.control === true, node: id });
       else if (first.signature !== entry.signature) {
         return { invariant: 'ConsistentCommittedData', message: `offset ${entry.offset}: node ${id} has ${entry.signature}, node ${first.node} had ${first.signature}` };
       }

@@ -7,7 +7,7 @@ import { assertNever } from '../common/assert.ts';
  * responses), flattened to the one partition KRaft replicates (`__cluster_metadata-0`).
  *
  * refka drops what a single-cluster, static-voter quorum does not need: cluster ids, directory
- * ids and voter keys (KIP-853), endpoints, topic ids, FetchSnapshot. Every request carries a
+ * ids and voter keys (KIP-853), endpoints, topic ids. Every request carries a
  * `correlationId` so that the sender can match a response to the one request it has in flight to
  * that peer (Kafka's `RequestManager` keys in-flight requests by destination and correlation id).
  */
@@ -24,7 +24,11 @@ export type RaftErrorCode =
   /** A voter-only request from a replica the receiver does not count as a voter, or to an observer. */
   | 'INCONSISTENT_VOTER_SET'
   /** A malformed request, e.g. a Vote whose last epoch is not below its candidate epoch. */
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  /** FetchSnapshot for a snapshot the leader does not have (any more): fetch again (KIP-630). */
+  | 'SNAPSHOT_NOT_FOUND'
+  /** FetchSnapshot at a position outside the snapshot (KIP-630). */
+  | 'POSITION_OUT_OF_RANGE';
 
 /** Kafka's "no leader" on the wire. */
 export const NO_LEADER_ID = -1;
@@ -121,14 +125,52 @@ export interface FetchResponse {
   readonly divergingEpoch: DivergingEpoch | undefined;
   /** Whole record batches as they sit in the leader's segments, starting at fetchOffset. */
   readonly records: readonly Uint8Array[];
+  /**
+   * Kafka's `FetchResponse.SnapshotId` (KIP-630): the fetch offset is below the leader's log start
+   * (or the fetcher's log is empty and the leader has a snapshot): fetch this snapshot first.
+   */
+  readonly snapshotId?: SnapshotIdWire;
 }
 
-export type RaftRequest = VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest | FetchRequest;
-export type RaftResponse = VoteResponse | BeginQuorumEpochResponse | EndQuorumEpochResponse | FetchResponse;
+/** Kafka's `SnapshotId` struct: the snapshot's end offset (exclusive) and the epoch of the record before it. */
+export interface SnapshotIdWire {
+  readonly endOffset: number;
+  readonly epoch: number;
+}
+
+/** Kafka's `FetchSnapshotRequest` (KIP-630), for the one partition: a chunk of a snapshot file. */
+export interface FetchSnapshotRequest {
+  readonly type: 'FetchSnapshotRequest';
+  readonly correlationId: number;
+  readonly replicaId: number;
+  readonly currentLeaderEpoch: number;
+  readonly snapshotId: SnapshotIdWire;
+  /** The byte position in the snapshot file to read from (what the fetcher has written so far). */
+  readonly position: number;
+  /** The most bytes the leader may return. */
+  readonly maxBytes: number;
+}
+
+export interface FetchSnapshotResponse {
+  readonly type: 'FetchSnapshotResponse';
+  readonly correlationId: number;
+  readonly errorCode: RaftErrorCode;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly snapshotId: SnapshotIdWire;
+  /** The whole snapshot file's size in bytes. */
+  readonly size: number;
+  readonly position: number;
+  /** Kafka's `UnalignedRecords`: raw bytes of the file from `position`, not whole batches. */
+  readonly bytes: Uint8Array;
+}
+
+export type RaftRequest = VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest | FetchRequest | FetchSnapshotRequest;
+export type RaftResponse = VoteResponse | BeginQuorumEpochResponse | EndQuorumEpochResponse | FetchResponse | FetchSnapshotResponse;
 export type RaftMessage = RaftRequest | RaftResponse;
 
 /** Which request a response answers; a request manager keys in-flight requests by it. */
-export type RaftApi = 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch';
+export type RaftApi = 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch' | 'FetchSnapshot';
 
 export function apiOf(message: RaftMessage): RaftApi {
   switch (message.type) {
@@ -144,6 +186,9 @@ export function apiOf(message: RaftMessage): RaftApi {
     case 'FetchRequest':
     case 'FetchResponse':
       return 'Fetch';
+    case 'FetchSnapshotRequest':
+    case 'FetchSnapshotResponse':
+      return 'FetchSnapshot';
     default:
       return assertNever(message, 'raft message');
   }
@@ -155,11 +200,13 @@ export function isRequest(message: RaftMessage): message is RaftRequest {
     case 'BeginQuorumEpochRequest':
     case 'EndQuorumEpochRequest':
     case 'FetchRequest':
+    case 'FetchSnapshotRequest':
       return true;
     case 'VoteResponse':
     case 'BeginQuorumEpochResponse':
     case 'EndQuorumEpochResponse':
     case 'FetchResponse':
+    case 'FetchSnapshotResponse':
       return false;
     default:
       return assertNever(message, 'raft message');

@@ -47,4 +47,23 @@ describe('the Raft core moves as the controller-quorum model allows', () => {
       expect([...taken], edge).toContain(edge);
     }
   });
+
+  it('with snapshots on, where followers download the leader snapshot by FetchSnapshot', () => {
+    let downloads = 0;
+    for (const seed of [1, 2, 3]) {
+      const run = new RaftCluster({ seed, voters: 3, observers: 1, snapshotEveryRecords: 10, timeouts: FAST_TIMEOUTS, networkDelayMs: [1, 20] });
+      run.start();
+      chaos(run, seed, 4_000);
+      expect(run.runFor(4_000), run.violation?.message).toBe(true);
+      const monitor = new ConformanceMonitor({ 'controller-quorum': controllerQuorumMachine });
+      const rejected: string[] = [];
+      run.transitions.forEach((transition, index) => {
+        const found = monitor.observe(index, { machine: 'controller-quorum', instance: `${transition.node}#${transition.incarnation}`, event: { type: transition.event }, to: transition.to });
+        if (found !== undefined) rejected.push(found);
+      });
+      expect(rejected, `seed ${seed}`).toEqual([]);
+      for (const [key, count] of run.marks) if (key.endsWith(':raft-snapshot-fetched')) downloads += count;
+    }
+    expect(downloads).toBeGreaterThan(0);
+  });
 });

@@ -8,13 +8,16 @@ import { readElectionState, type ElectionState } from './quorum-state-store.ts';
 import { raftConfig, type QuorumTimeouts, type RaftTestOnlyBugs } from './raft-config.ts';
 import { RaftInvariants, type CommittedEntry, type NodeObservation, type RaftViolation } from './raft-invariants.ts';
 import type { RaftMessage } from './raft-messages.ts';
+import { decodeApplicationSnapshot, entrySignature, SimRaftApplication } from './raft-simulation-application.ts';
 
 /**
  * A small deterministic harness for the Raft core, after Kafka's `RaftEventSimulationTest`: one
  * event queue ordered by (time, sequence), a seeded stream per concern, a `SimDisk` per node, a
  * message router with filters, crashes that discard the client object (and, on power loss, the
  * unsynced writes) and restarts that rebuild it from its disk. The invariants of
- * `raft-invariants.ts` are checked after every event; the first violation stops the run.
+ * `raft-invariants.ts` are checked after every event; the first violation stops the run. With
+ * `snapshotEveryRecords`, every replica also runs `SimRaftApplication` after each event (after the
+ * committed data is checked), which loads, applies and writes snapshots (KIP-630).
  *
  * It is test support, not the simulator of `sim/`: the Raft core is not wired into the cluster
  * yet, and this harness drives it alone.
@@ -32,7 +35,16 @@ export interface RaftClusterOptions {
   readonly networkDelayMs?: readonly [number, number];
   /** A bound on events per run: a livelock is reported, not run forever. */
   readonly eventBudget?: number;
+  /**
+   * KIP-630: every replica runs the harness application (`SimRaftApplication`), which writes a
+   * snapshot every this many applied records; the snapshot invariants are checked. Off by default.
+   */
+  readonly snapshotEveryRecords?: number;
 }
+
+/** With snapshots on: FetchSnapshot chunks this small, and segments this small, so both show. */
+const SNAPSHOT_FETCH_MAX_BYTES = 64;
+const SNAPSHOT_SEGMENT_BYTES = 2_048;
 
 type SimEvent =
   | { readonly kind: 'deliver'; readonly from: number; readonly to: number; readonly message: RaftMessage; readonly incarnation: number }
@@ -66,6 +78,10 @@ export interface SimRaftNode {
   durableLogEnd: number;
   /** The election state last read from disk, and the directory version it was read at. */
   persisted: { version: number; state: ElectionState | undefined } | undefined;
+  /** The harness application (snapshots on), rebuilt at each start. */
+  application: SimRaftApplication | undefined;
+  /** The snapshot ids of this incarnation already compared with the committed log. */
+  readonly checkedSnapshots: Set<string>;
 }
 
 const DEFAULT_EVENT_BUDGET = 400_000;
@@ -90,6 +106,8 @@ export class RaftCluster {
   violation: (RaftViolation | { invariant: 'crash'; message: string }) | undefined;
   eventsRun = 0;
   appended = 0;
+  /** How many times each node reported each `mark` effect, keyed `node:name`. */
+  readonly marks = new Map<string, number>();
   /** Every state change, `time node state epoch`: what the determinism test compares. */
   readonly trace: string[] = [];
   /** Every `transition` effect, with who reported it and in which incarnation (checked against `model/`). */
@@ -109,7 +127,7 @@ export class RaftCluster {
     const total = options.voters + (options.observers ?? 0);
     for (let id = 0; id < total; id++) {
       const disk = new SimDisk({ clock: this.clock, random: new AleaRandomStream(options.seed, `raft-disk-${id}`) });
-      this.nodes.push({ id, address: `controller-${id}`, isVoter: id < options.voters, disk, client: undefined, incarnation: 0, timers: new Map(), durableLogEnd: 0, persisted: undefined });
+      this.nodes.push({ id, address: `controller-${id}`, isVoter: id < options.voters, disk, client: undefined, incarnation: 0, timers: new Map(), durableLogEnd: 0, persisted: undefined, application: undefined, checkedSnapshots: new Set() });
     }
   }
 
@@ -132,6 +150,8 @@ export class RaftCluster {
       this.eventsRun++;
       this.runEvent(next.event);
       if (this.violation === undefined) this.checkInvariants();
+      // The applications run after the committed data is checked, so a record is seen before a snapshot can cover it.
+      if (this.violation === undefined && this.options.snapshotEveryRecords !== undefined) this.stepApplications();
     }
     if (this.violation === undefined) this.clock.now = Math.max(this.clock.now, untilMs);
     return this.violation === undefined;
@@ -181,6 +201,7 @@ export class RaftCluster {
     const node = this.node(id);
     if (node.client !== undefined) node.durableLogEnd = node.client.log.endOffset();
     node.client = undefined;
+    node.application = undefined;
     node.incarnation++;
     node.timers.clear();
     if (powerLoss) node.disk.powerLoss();
@@ -287,6 +308,7 @@ export class RaftCluster {
       preVote: this.options.preVote ?? true,
       ...(this.options.timeouts === undefined ? {} : { timeouts: this.options.timeouts }),
       ...(this.options.testOnlyBugs === undefined ? {} : { testOnlyBugs: this.options.testOnlyBugs }),
+      ...(this.options.snapshotEveryRecords === undefined ? {} : { fetchSnapshotMaxBytes: SNAPSHOT_FETCH_MAX_BYTES, metadataLogSegmentBytes: SNAPSHOT_SEGMENT_BYTES }),
     });
     const random = new AleaRandomStream(this.options.seed, `raft-node-${node.id}-${node.incarnation}`);
     const environment = { nodeId: node.address, clock: this.clock, random, disk: node.disk };
@@ -299,7 +321,39 @@ export class RaftCluster {
     if (node.client.log.endOffset() < node.durableLogEnd && this.options.testOnlyBugs?.skipLogFsync !== true) {
       this.violation = { invariant: 'crash', message: `node ${node.id} lost fsynced records: ${node.client.log.endOffset()} < ${node.durableLogEnd}` };
     }
+    node.checkedSnapshots.clear();
+    if (this.options.snapshotEveryRecords !== undefined) node.application = new SimRaftApplication(this.options.snapshotEveryRecords);
     this.input(node, { type: 'start' });
+  }
+
+  /** Each running node's application reads, loads and snapshots; then the snapshot invariants. */
+  private stepApplications(): void {
+    for (const node of this.nodes) {
+      if (node.client === undefined || node.application === undefined) continue;
+      try {
+        node.application.step(node.client);
+      } catch (error) {
+        this.violation = { invariant: 'crash', message: `node ${node.id} application: ${error instanceof Error ? error.message : String(error)}` };
+        return;
+      }
+    }
+    this.violation = this.invariants.check(this.observations()) ?? this.checkSnapshots();
+  }
+
+  /** ConsistentCommittedData for every snapshot a running node holds (each once per incarnation). */
+  private checkSnapshots(): RaftViolation | undefined {
+    for (const node of this.nodes) {
+      const client = node.client;
+      if (client === undefined) continue;
+      for (const id of client.log.snapshotIds()) {
+        const key = `${id.offset}-${id.epoch}`;
+        if (node.checkedSnapshots.has(key)) continue;
+        node.checkedSnapshots.add(key);
+        const violation = this.invariants.checkSnapshot(node.id, id, decodeApplicationSnapshot(client.log.readSnapshotPayload(id)));
+        if (violation !== undefined) return violation;
+      }
+    }
+    return undefined;
   }
 
   private input(node: SimRaftNode, input: NodeInput<RaftMessage>): void {
@@ -333,6 +387,7 @@ export class RaftCluster {
         case 'halt':
           if (node.client !== undefined) node.durableLogEnd = node.client.log.endOffset();
           node.client = undefined;
+          node.application = undefined;
           node.incarnation++;
           node.timers.clear();
           break;
@@ -340,7 +395,11 @@ export class RaftCluster {
           this.trace.push(`${this.clock.now} ${node.id} ${effect.to} ${node.client?.quorum.epoch ?? '-'}`);
           this.transitions.push({ node: node.id, incarnation: node.incarnation, event: effect.event.type, to: effect.to });
           break;
-        case 'mark':
+        case 'mark': {
+          const key = `${node.id}:${effect.name}`;
+          this.marks.set(key, (this.marks.get(key) ?? 0) + 1);
+          break;
+        }
         case 'history':
           break;
         default:
@@ -384,9 +443,16 @@ export class RaftCluster {
   }
 
   private checkInvariants(): void {
-    const observations: NodeObservation[] = this.nodes.map((node) => {
+    this.violation = this.invariants.check(this.observations()) ?? this.checkCommitted();
+  }
+
+  private observations(): NodeObservation[] {
+    return this.nodes.map((node) => {
       const client = node.client;
       const state = client?.quorum.state;
+      const earliest = client?.log.earliestSnapshotId();
+      const validated = earliest === undefined ? undefined : client?.log.validateOffsetAndEpoch(earliest.offset, earliest.epoch);
+      const earliestOnLog = validated === undefined || (validated.kind === 'VALID' && validated.offsetAndEpoch.offset === earliest?.offset && validated.offsetAndEpoch.epoch === earliest.epoch);
       return {
         id: node.id,
         isVoter: node.isVoter,
@@ -395,9 +461,12 @@ export class RaftCluster {
         state: state === undefined ? undefined : { type: state.type, epoch: state.epoch, leaderId: client!.quorum.leaderId() },
         highWatermark: client?.highWatermark(),
         logEndOffset: client === undefined ? node.durableLogEnd : client.log.endOffset(),
+        ...(client === undefined ? {} : { snapshots: { logStartOffset: client.log.startOffset(), earliest, earliestOnLog } }),
+        ...(client === undefined || node.application === undefined
+          ? {}
+          : { application: { writable: node.application.writable(client), snapshotLoadsSinceLeaderChange: node.application.snapshotLoadsSinceLeaderChange } }),
       };
     });
-    this.violation = this.invariants.check(observations) ?? this.checkCommitted();
   }
 
   /** The node's quorum-state file, read again only when its directory changed. */
@@ -412,9 +481,9 @@ export class RaftCluster {
       const client = node.client;
       const highWatermark = client?.highWatermark();
       if (client === undefined || highWatermark === undefined) continue;
-      const from = this.invariants.committedCheckFrom(node.id);
+      const from = Math.max(this.invariants.committedCheckFrom(node.id), client.log.startOffset());
       if (from >= highWatermark) continue;
-      const entries: CommittedEntry[] = client.log.readEntries(from, highWatermark).map((entry) => ({ offset: entry.offset, signature: `${entry.epoch}:${entry.isControl ? 'control:' : ''}${bytesText(entry.value)}` }));
+      const entries: CommittedEntry[] = client.log.readEntries(from, highWatermark).map((entry) => ({ offset: entry.offset, signature: entrySignature(entry), control: entry.isControl }));
       const violation = this.invariants.checkCommitted(node.id, entries, highWatermark);
       if (violation !== undefined) return violation;
     }
@@ -466,12 +535,6 @@ function before(a: QueuedEvent, b: QueuedEvent): boolean {
 
 function linkKey(from: number, to: number): string {
   return `${from}->${to}`;
-}
-
-function bytesText(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return text;
 }
 
 /** Random crashes, power losses, restarts, partitions and heals, one every 200..1500 ms. */
