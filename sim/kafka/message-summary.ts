@@ -157,6 +157,10 @@ function summarizeRaftMessage(message: RaftMessage): string {
       return `Raft fetch replica ${message.replicaId} epoch ${message.currentLeaderEpoch} from ${message.fetchOffset} (last epoch ${message.lastFetchedEpoch})`;
     case 'FetchResponse':
       return `${raftError(message.errorCode)}Raft fetch leader ${message.leaderId} epoch ${message.leaderEpoch} high watermark ${message.highWatermark} ${message.records.length} batches${message.divergingEpoch === undefined ? '' : ` diverging at epoch ${message.divergingEpoch.epoch} end ${message.divergingEpoch.endOffset}`}`;
+    case 'FetchSnapshotRequest':
+      return `FetchSnapshot replica ${message.replicaId} epoch ${message.currentLeaderEpoch} snapshot ${message.snapshotId.endOffset}-${message.snapshotId.epoch} from byte ${message.position}`;
+    case 'FetchSnapshotResponse':
+      return `${raftError(message.errorCode)}FetchSnapshot leader ${message.leaderId} epoch ${message.leaderEpoch} bytes ${message.position}..${message.position + message.bytes.length} of ${message.size}`;
     default:
       return assertNever(message, 'Raft message');
   }
