@@ -443,6 +443,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         this.controllerCalls.delete(message.correlationId);
         this.controllers.learned(message.activeControllerId, message.controllerEpoch);
         if (message.error !== 'NONE') return;
+        // Behind the controller's snapshot: the image becomes the snapshot's (`handleLoadSnapshot`).
+        if (message.snapshot !== undefined && message.endOffset > this.image.nextOffset) this.image.loadSnapshot(message.snapshot, message.endOffset);
         // Entries come in offset order from the fetch offset; offsets no entry holds are the Raft
         // log's control records, which the image moves past.
         for (const entry of message.entries) {
@@ -459,7 +461,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         const brokerEpoch = this.lifecycleManager.brokerEpoch;
         const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark && brokerEpoch >= 0 && this.image.nextOffset > brokerEpoch;
         if (firstPublish) this.metadataPublished = true;
-        if (firstPublish || (this.metadataPublished && message.entries.length > 0)) this.replicaManager.applyDelta(this.image);
+        if (firstPublish || (this.metadataPublished && (message.entries.length > 0 || message.snapshot !== undefined))) this.replicaManager.applyDelta(this.image);
         if (this.image.nextOffset < message.highWatermark) this.fetchMetadata();
         return;
       }

@@ -209,6 +209,15 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     doc: 'The bytes of record batches a follower asks for per partition in one fetch. Not an absolute maximum: the first batch is returned whole even when larger, so that the follower makes progress.',
   },
   {
+    key: 'metadata.log.max.record.bytes.between.snapshots',
+    scope: 'broker',
+    type: 'long',
+    defaultValue: '20971520',
+    min: '1',
+    doc: 'A KRaft controller writes a metadata snapshot once this many bytes of metadata records were committed since its last one (KIP-630).',
+    note: 'refka counts the bytes of the records it replayed; Kafka counts the batches read.',
+  },
+  {
     key: 'broker.session.timeout.ms',
     scope: 'broker',
     type: 'int',

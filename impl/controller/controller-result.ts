@@ -19,5 +19,7 @@ export interface ControlContext {
   state(): MetadataState;
   /** The entries of `state()`, in offset order (committed, then appended). */
   entries(): readonly MetadataEntry[];
+  /** A new state holding what `entries()` start after (the latest snapshot), to replay them onto. */
+  base(): MetadataState;
   nowMs(): number;
 }

@@ -138,10 +138,53 @@ export class MetadataState {
     this.appliedOffset = offset;
   }
 
+  /**
+   * The state as records (Kafka's metadata snapshot: the image written out as the records that
+   * build it, `MetadataImage.write`): replayed in order into an empty state by
+   * {@link loadSnapshot}, they give this state again.
+   */
+  snapshotRecords(): MetadataRecord[] {
+    const records: MetadataRecord[] = [];
+    for (const broker of this.brokers()) {
+      records.push({ type: 'RegisterBrokerRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch, incarnationId: broker.incarnationId, fenced: broker.fenced });
+      if (broker.inControlledShutdown) records.push({ type: 'BrokerRegistrationChangeRecord', brokerId: broker.brokerId, brokerEpoch: broker.brokerEpoch, inControlledShutdown: true });
+    }
+    for (const topic of this.topics()) {
+      records.push({ type: 'TopicRecord', name: topic.name, topicId: topic.topicId });
+      for (const name of Object.keys(topic.configs).sort()) records.push({ type: 'ConfigRecord', topicName: topic.name, name, value: topic.configs[name] as string });
+      for (const partition of this.partitionsOf(topic.topicId)) {
+        records.push({
+          type: 'PartitionRecord', topicId: partition.topicId, partitionId: partition.partitionId, replicas: partition.replicas, isr: partition.isr, leader: partition.leader,
+          leaderEpoch: partition.leaderEpoch, partitionEpoch: partition.partitionEpoch, elr: partition.elr, lastKnownElr: partition.lastKnownElr,
+        });
+      }
+    }
+    if (this.producerIdNext > 0) records.push({ type: 'ProducerIdsRecord', brokerId: -1, brokerEpoch: -1, nextProducerId: this.producerIdNext });
+    return records;
+  }
+
+  /**
+   * Replaces the whole state with a snapshot's (Kafka's `handleLoadSnapshot`): `records` from
+   * {@link snapshotRecords}, holding everything below `endOffset`.
+   */
+  loadSnapshot(records: readonly MetadataRecord[], endOffset: number): void {
+    this.brokerMap.clear();
+    this.topicsByName.clear();
+    this.topicNames.clear();
+    this.partitionMap.clear();
+    this.producerIdNext = 0;
+    for (const record of records) this.apply(record);
+    this.appliedOffset = endOffset;
+  }
+
   /** Applies one committed record; `offset` must be the next one. */
   replay(offset: number, record: MetadataRecord): void {
     assert(offset === this.appliedOffset, `metadata replay out of order: offset ${offset}, expected ${this.appliedOffset}`);
     this.appliedOffset = offset + 1;
+    this.apply(record);
+  }
+
+  private apply(record: MetadataRecord): void {
     switch (record.type) {
       case 'RegisterBrokerRecord':
         this.brokerMap.set(record.brokerId, {

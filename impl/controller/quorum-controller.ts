@@ -91,8 +91,17 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   readonly raft: KafkaRaftClient;
   /** The committed metadata: what brokers are served and what the checkers judge. */
   readonly committedState = new MetadataState();
-  /** Committed metadata entries, in offset order (what brokers fetch). */
-  private readonly entries: MetadataEntry[] = [];
+  /**
+   * The latest metadata snapshot this controller loaded or wrote (KIP-630), as the records that
+   * rebuild the state below `offset`; `entries` hold what was committed after it.
+   */
+  private snapshot: { readonly offset: number; readonly records: readonly MetadataRecord[] } | undefined;
+  /** Committed metadata entries from the snapshot on, in offset order (what brokers fetch). */
+  private entries: MetadataEntry[] = [];
+  /** The offset and Raft epoch of the last committed metadata record replayed: where a snapshot may end. */
+  private lastApplied: { readonly offset: number; readonly epoch: number } | undefined;
+  /** Bytes of metadata records replayed since the last snapshot (`metadata.log.max.record.bytes.between.snapshots`). */
+  private bytesSinceSnapshot = 0;
   /** One past the last Raft offset replayed into `committedState` (control records included). */
   private committedNext = 0;
   private active: ActiveController | undefined;
@@ -109,6 +118,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       options,
       state: () => this.state,
       entries: () => (this.active === undefined ? this.entries : [...this.entries, ...this.active.uncommitted]),
+      base: () => this.snapshotState(),
       nowMs: () => environment.clock.nowMs(),
     };
     this.replication = new ReplicationControlManager(context);
@@ -293,21 +303,34 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   private sync(effects: NodeEffect<KafkaMessage>[]): void {
     const highWatermark = this.raft.highWatermark() ?? 0;
     while (this.committedNext < highWatermark) {
-      const read = this.raft.readCommitted(this.committedNext, COMMIT_READ_MAX);
-      if (read.length === 0) {
-        // Only control records (LeaderChange) are left below the high watermark.
-        this.committedState.skipTo(highWatermark);
-        this.committedNext = highWatermark;
-        break;
+      const read = this.raft.readCommittedOrSnapshot(this.committedNext, COMMIT_READ_MAX);
+      if (read.type === 'snapshot') {
+        // Behind the log start: the quorum's snapshot replaces everything replayed so far
+        // (`handleLoadSnapshot`). An active controller is never behind its own log.
+        assert(this.active === undefined, 'an active controller loads no snapshot');
+        const records = decodeSnapshot(read.bytes);
+        this.committedState.loadSnapshot(records, read.snapshotId.offset);
+        this.snapshot = { offset: read.snapshotId.offset, records };
+        this.entries = [];
+        this.committedNext = read.snapshotId.offset;
+        this.lastApplied = undefined;
+        this.bytesSinceSnapshot = 0;
+        effects.push({ type: 'mark', name: 'metadata-snapshot-loaded' });
+        continue;
       }
-      for (const entry of read) {
+      for (const entry of read.records) {
         const record = decodeMetadataRecord(entry.value);
         this.committedState.skipTo(entry.offset);
         this.committedState.replay(entry.offset, record);
         this.entries.push({ offset: entry.offset, record });
-        this.committedNext = entry.offset + 1;
+        this.lastApplied = { offset: entry.offset, epoch: entry.epoch };
+        this.bytesSinceSnapshot += entry.value.length;
       }
+      // Past the records read, and past control records (LeaderChange) up to the next record.
+      this.committedState.skipTo(read.nextOffset);
+      this.committedNext = read.nextOffset;
     }
+    this.maybeSnapshot(effects);
     const active = this.active;
     if (active !== undefined) {
       while (active.uncommitted.length > 0 && (active.uncommitted[0] as MetadataEntry).offset < this.committedNext) active.uncommitted.shift();
@@ -328,7 +351,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
    * from now: the heartbeats went to the controller before, and are not in the log.
    */
   private claim(epoch: number, effects: NodeEffect<KafkaMessage>[]): void {
-    const state = new MetadataState();
+    const state = this.snapshotState();
     for (const entry of this.entries) {
       state.skipTo(entry.offset);
       state.replay(entry.offset, entry.record);
@@ -339,6 +362,32 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     // The first activation of a process over a log that other controllers wrote is a failover.
     if (this.entries.length > 0 || this.activations > 0) effects.push({ type: 'mark', name: 'controller-failover' });
     this.activations++;
+  }
+
+  /** A new state holding the latest snapshot (empty without one). */
+  snapshotState(): MetadataState {
+    const state = new MetadataState();
+    if (this.snapshot !== undefined) state.loadSnapshot(this.snapshot.records, this.snapshot.offset);
+    return state;
+  }
+
+  /**
+   * Writes a metadata snapshot once `metadata.log.max.record.bytes.between.snapshots` bytes of
+   * records were committed since the last one (Kafka's `SnapshotGenerator`), ending after the last
+   * committed record replayed. Every controller snapshots its own committed state; the Raft log
+   * then deletes what the snapshot covers, so the metadata log stays bounded in a long run.
+   */
+  private maybeSnapshot(effects: NodeEffect<KafkaMessage>[]): void {
+    const last = this.lastApplied;
+    if (last === undefined || this.bytesSinceSnapshot < this.options.config.number('metadata.log.max.record.bytes.between.snapshots')) return;
+    const offset = last.offset + 1;
+    const records = this.committedState.snapshotRecords();
+    const outcome = this.raft.createSnapshot({ offset, epoch: last.epoch }, encodeSnapshot(records));
+    this.bytesSinceSnapshot = 0;
+    if (outcome !== 'created') return;
+    this.snapshot = { offset, records };
+    this.entries = this.entries.filter((entry) => entry.offset >= offset);
+    effects.push({ type: 'mark', name: 'metadata-snapshot-created' });
   }
 
   /**
@@ -376,6 +425,10 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     const { leaderId, epoch } = this.raft.leaderAndEpoch();
     const reply = { type: 'FetchMetadataResponse' as const, correlationId: request.correlationId, highWatermark: this.committedNext, activeControllerId: leaderId ?? -1, controllerEpoch: epoch };
     if (request.fetchOffset > this.committedNext || request.fetchOffset < 0) return { ...reply, error: 'OFFSET_OUT_OF_RANGE', entries: [], endOffset: request.fetchOffset };
+    // Below the snapshot: the broker loads the snapshot, then fetches on from its end.
+    if (this.snapshot !== undefined && request.fetchOffset < this.snapshot.offset) {
+      return { ...reply, error: 'NONE', entries: [], endOffset: this.snapshot.offset, snapshot: this.snapshot.records };
+    }
     const first = firstEntryAtOrAfter(this.entries, request.fetchOffset);
     const entries = this.entries.slice(first, first + Math.min(request.maxRecords, METADATA_FETCH_MAX));
     const last = entries.at(-1);
@@ -436,3 +489,14 @@ export function notControllerResponse(message: KafkaMessage): KafkaResponse | un
 }
 
 export { PRODUCER_ID_BLOCK_SIZE, type BrokerRegistrationShutdown } from './cluster-control-manager.ts';
+
+/** A metadata snapshot's bytes: its records, as a JSON array (refka's records are JSON). */
+function encodeSnapshot(records: readonly MetadataRecord[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(records));
+}
+
+function decodeSnapshot(bytes: Uint8Array): MetadataRecord[] {
+  const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
+  assert(Array.isArray(parsed), 'a metadata snapshot is an array of records');
+  return parsed as MetadataRecord[];
+}

@@ -72,7 +72,7 @@ export class ReplicationControlManager {
    */
   changesAfter(pending: readonly MetadataRecord[], decide: (state: MetadataState) => MetadataRecord[]): MetadataRecord[] {
     if (pending.length === 0) return decide(this.state);
-    const scratch = new MetadataState();
+    const scratch = this.context.base();
     for (const entry of this.context.entries()) {
       scratch.skipTo(entry.offset);
       scratch.replay(entry.offset, entry.record);

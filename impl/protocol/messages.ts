@@ -1,4 +1,4 @@
-import type { MetadataEntry } from '../metadata/metadata-records.ts';
+import type { MetadataEntry, MetadataRecord } from '../metadata/metadata-records.ts';
 import type { KafkaError } from './errors.ts';
 import type { GroupRequest, GroupResponse } from './group-messages.ts';
 import type { RaftMessage } from '../raft/raft-messages.ts';
@@ -95,6 +95,12 @@ export interface FetchMetadataResponse {
    */
   readonly activeControllerId: number;
   readonly controllerEpoch: number;
+  /**
+   * When the fetch offset is below the controller's latest metadata snapshot (KIP-630): the
+   * snapshot's records, holding everything below `endOffset`, which the broker loads in place of
+   * its image (Kafka's brokers fetch the snapshot with FetchSnapshot).
+   */
+  readonly snapshot?: readonly MetadataRecord[];
 }
 
 export interface AlterPartitionRequest {

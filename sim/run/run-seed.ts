@@ -92,12 +92,15 @@ export function seedSystem(run: SeedRun): SystemDefinition<Message, SimulatedNod
   // leaders to move back to their preferred replica every 5 s instead of every 300 s, so that a
   // failover is followed by the failback a real cluster would see within the minute, and runs
   // retention every 5 s instead of every 300 s, so that a drawn retention bound deletes segments
-  // within the minute. The run's config shows all four, and --config or a variant can change them.
+  // within the minute, and has each controller snapshot its metadata every 16 KiB of records
+  // instead of every 20 MiB, so that snapshots are written, loaded and fetched within the minute
+  // (KIP-630). The run's config shows all five, and --config or a variant can change them.
   const config = run.system === 'ack-log'
     ? run.config
     : {
         'leader.imbalance.check.interval.seconds': '5',
         'log.retention.check.interval.ms': '5000',
+        'metadata.log.max.record.bytes.between.snapshots': '16384',
         'min.insync.replicas': String(Math.min(2, replicationFactor)),
         'replica.lag.time.max.ms': '10000',
         ...run.config,

@@ -16,6 +16,13 @@ export function quorumSometimes(): InvariantDefinition<KafkaClusterView>[] {
     mark('raft-vote-granted', 'KIP-595 (Vote)', 'A controller granted its binding vote to another candidate.'),
     mark('raft-follower-truncated', 'KIP-595 (Fetch DivergingEpoch)', 'A controller truncated metadata records the new Raft leader did not have.'),
     mark('raft-diverging-epoch', 'KIP-595 (Fetch DivergingEpoch)', 'A Raft leader answered a fetch whose offset and epoch are not on its log with a DivergingEpoch.'),
+    mark('metadata-snapshot-created', 'KIP-630 (SnapshotGenerator, RaftClient.createSnapshot)', 'A controller wrote a metadata snapshot and the Raft log before it was deleted.'),
+    mark('metadata-snapshot-loaded', 'KIP-630 (RaftClient.Listener.handleLoadSnapshot, FetchSnapshot)', 'A controller behind the log start loaded a metadata snapshot (its own after a restart, or one fetched from the leader).'),
+    mark('raft-fetch-snapshot-id', 'KIP-630 (FetchResponse SnapshotId)', 'A Raft leader answered a fetch below its log start with the id of its latest snapshot.'),
+    mark('raft-fetch-snapshot-served', 'KIP-630 (FetchSnapshot)', 'A Raft leader served a chunk of its snapshot to a FetchSnapshot.'),
+    mark('raft-snapshot-fetch-started', 'KIP-630 (FetchSnapshot)', 'A controller behind the leader\'s log start began fetching the leader\'s snapshot.'),
+    mark('raft-snapshot-fetch-restarted', 'KIP-630 (FetchSnapshot)', 'A controller fetching a snapshot started again from its first byte (the leader or the snapshot changed, or it restarted).'),
+    mark('raft-snapshot-fetched', 'KIP-630 (FetchSnapshot)', 'A controller finished fetching a snapshot and truncated its log to it.'),
     mark('raft-check-quorum-resigned', 'KAFKA-15489 (LeaderState check-quorum)', 'A Raft leader that no majority of voters fetched from within 1.5 x controller.quorum.fetch.timeout.ms resigned.'),
   ];
 }
