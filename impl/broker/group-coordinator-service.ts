@@ -45,6 +45,12 @@ export interface GroupCoordinatorServiceOptions {
   /** A fresh member id suffix, from the broker's random stream (Kafka's `UUID.randomUUID()`). */
   newUuid(): string;
   getPartition(name: string): Partition | undefined;
+  /**
+   * Completes what waits in the broker's purgatories on the partitions that moved (follower
+   * fetches on the log end, produces on the high watermark): run after each append, as Kafka's
+   * `CoordinatorPartitionWriter` appends with the `directActionQueue`.
+   */
+  completeDelayedRequests(): void;
   /** Asks the controller to create `__consumer_offsets` (Kafka's `AutoTopicCreationManager`). */
   createOffsetsTopic(partitions: number, replicationFactor: number): void;
 }
@@ -340,6 +346,13 @@ export class GroupCoordinatorService {
     const result = partition.appendRecordsToLeader(bytes, 1, partition.minInsyncReplicas);
     if (result.error !== 'NONE') return fail(result.error);
     assertIntegerInRange(result.baseOffset, effect.baseOffset, effect.baseOffset, 'coordinator append offset');
+    // Kafka's writer appends through `ReplicaManager.appendRecordsToLeader` with the
+    // `directActionQueue` ("we can directly complete the purgatories here"): the followers' fetches
+    // parked on the partition get the batch at once. Without it they waited out
+    // replica.fetch.wait.max.ms, so under auto-commit traffic the followers were always that far
+    // behind and the high watermark never caught the log end (seed 10 with 7 brokers and 48
+    // partitions: `__consumer_offsets-2` did not converge in 60 s after the heal).
+    this.options.completeDelayedRequests();
     // The append may itself have moved the high watermark (a partition whose ISR is its leader).
     this.onPartitionUpdated(partition.name);
   }

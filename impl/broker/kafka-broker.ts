@@ -183,6 +183,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       rules: options.rules,
       newUuid: () => randomUuid(environment.random),
       getPartition: (name) => this.replicaManager.getPartition(name),
+      completeDelayedRequests: () => this.replicaManager.completeDelayedRequests(),
       createOffsetsTopic: (partitions, replicationFactor) => this.callController({ kind: 'create-offsets-topic' }, (correlationId) => ({
         type: 'CreateTopicsRequest',
         correlationId,

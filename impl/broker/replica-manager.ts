@@ -90,6 +90,16 @@ export class ReplicaManager {
     if (this.fetchPurgatory.isWatched(name)) this.fetchKeysToCheck.add(name);
   }
 
+  /**
+   * The completion point after an append that did not come through `appendRecords` (the group
+   * coordinator's, Kafka's `addCompletePurgatoryAction` run by a `directActionQueue`): the waiting
+   * produces, then the waiting fetches, of the partitions that moved.
+   */
+  completeDelayedRequests(): void {
+    this.completeDelayedProduces();
+    this.completeDelayedFetches();
+  }
+
   /** This broker's replica of `name` (`topic-partition`), if it has one. */
   getPartition(name: string): Partition | undefined {
     return this.partitions.get(name);

@@ -76,8 +76,15 @@ export abstract class AbstractCoordinator {
   protected rejoinNeeded = true;
   private rejoinReason = '';
   protected needsJoinPrepare = true;
-  /** Kafka's `joinFuture != null`: a JoinGroup or SyncGroup of this attempt is on the wire. */
+  /** Kafka's `joinFuture != null`: a JoinGroup or SyncGroup of this attempt is on the wire, or the leader waits to assign. */
   protected joinPending = false;
+  /**
+   * The JoinGroup answer of a leader that waits for a metadata update before it assigns: Kafka's
+   * `onLeaderElected` calls `updateGroupSubscription`, which blocks in
+   * `client.ensureFreshMetadata(time.timer(Long.MAX_VALUE))` while an update is requested. Its
+   * SyncGroup goes out once the update has come (`resumeLeaderJoin`).
+   */
+  private leaderAwaitingMetadata: JoinGroupResponse | undefined;
   private joinRetryAtMs = 0;
   private joinFailures = 0;
   /** The coordinator's broker id, or undefined when unknown. */
@@ -130,6 +137,8 @@ export abstract class AbstractCoordinator {
   /** The SyncGroup assignments, or a fatal error. */
   protected abstract onLeaderElected(response: JoinGroupResponse): SyncGroupAssignment[] | FatalError;
   protected abstract coordinatorNeeded(): boolean;
+  /** Kafka's `metadata.updateRequested()`: a metadata update was asked for and has not come yet. */
+  protected abstract metadataUpdateRequested(): boolean;
   protected abstract handleCommitResponse(request: InFlightRequest, response: GroupResponse | 'DISCONNECTED'): void;
   /** Whether the group must be (re)joined; the consumer adds its subscription and metadata checks. */
   protected rejoinNeededOrPending(): boolean {
@@ -313,6 +322,14 @@ export abstract class AbstractCoordinator {
     this.transition('RESET_GENERATION');
     this.requestRejoin(reason);
     this.needsJoinPrepare = true;
+    // A leader waiting for metadata has no generation to assign for any more. Kafka's blocked
+    // application thread would assign once the update came and see its SyncGroup refused; refka
+    // ends the attempt now, as a join that lost its generation (the JoinGroup handler's
+    // UnjoinedGroupException).
+    if (this.leaderAwaitingMetadata !== undefined) {
+      this.leaderAwaitingMetadata = undefined;
+      this.joinFailed('UnjoinedGroupException');
+    }
   }
 
   /** One pass of Kafka's `joinGroupIfNeeded` loop; a later input resumes it. */
@@ -394,6 +411,35 @@ export abstract class AbstractCoordinator {
     this.sessionDeadlineMs = this.nowMs + this.options.sessionTimeoutMs;
     this.pollDeadlineMs = this.nowMs + this.options.maxPollIntervalMs;
     this.generation = { generationId: response.generationId, memberId: response.memberId, protocolName: response.protocolName };
+    // The leader assigns from fresh metadata only (`updateGroupSubscription`): a member that has
+    // not had the metadata its subscription asked for would assign partitions it does not know
+    // of, that is none. Seed 10 with 7 brokers and 48 partitions: a restarted static leader whose
+    // metadata requests were all partitioned away gave g2 an empty assignment at generation 3;
+    // its snapshot then never changed (no metadata came before it closed), and the replacement
+    // leader of KIP-814 kept that assignment, so nobody owned t-0 after the heal.
+    if (response.leader === response.memberId && this.metadataUpdateRequested()) {
+      this.leaderAwaitingMetadata = response;
+      return;
+    }
+    this.syncGroup(response);
+  }
+
+  /**
+   * The leader waiting in `ensureFreshMetadata` goes on once the metadata update has come. The
+   * SyncGroup goes to the coordinator known then; with none, the attempt fails as Kafka's
+   * `sendSyncGroupRequest` fails it (`coordinatorNotAvailable`).
+   */
+  protected resumeLeaderJoin(): void {
+    const response = this.leaderAwaitingMetadata;
+    if (response === undefined || this.metadataUpdateRequested()) return;
+    this.leaderAwaitingMetadata = undefined;
+    if (this.coordinator === undefined) return this.joinFailed('COORDINATOR_NOT_AVAILABLE');
+    this.syncGroup(response);
+  }
+
+  /** The rest of `JoinGroupResponseHandler.handle`: `onJoinLeader` or `onJoinFollower`, then SyncGroup. */
+  private syncGroup(response: JoinGroupResponse): void {
+    assert(this.memberState === 'COMPLETING_REBALANCE', `SyncGroup in ${this.memberState}`);
     let assignments: SyncGroupAssignment[] = [];
     if (response.leader === response.memberId) {
       const result = this.onLeaderElected(response);
@@ -603,6 +649,10 @@ export abstract class AbstractCoordinator {
     if (this.closed) assert(this.timers.size === 0, 'a timer armed after close');
     assert(this.inFlight.size <= MAX_IN_FLIGHT_REQUESTS, 'too many requests in flight');
     if (this.findCoordinatorCorrelationId !== undefined) assert(this.inFlight.has(this.findCoordinatorCorrelationId), 'lost FindCoordinator');
+    if (this.leaderAwaitingMetadata !== undefined) {
+      assert(this.memberState === 'COMPLETING_REBALANCE' && this.joinPending, `a leader waits for metadata in ${this.memberState}`);
+      assert(this.metadataUpdateRequested(), 'a leader waits for metadata that has come');
+    }
   }
 }
 

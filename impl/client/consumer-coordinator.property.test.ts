@@ -171,8 +171,9 @@ function run(config: RunConfig, actions: readonly Action[]): void {
     maxPollIntervalMs: 30_000,
   });
   const server = new RandomCoordinatorServer(driver);
-  driver.input({ type: 'metadata-update', brokers: [1, 2], partitionsPerTopic: new Map([['t', 4], ['u', 2]]) });
+  // As a consumer starts: subscribe asks for metadata, which comes (a leader assigns only after it).
   driver.input({ type: 'subscribe', topics: ['t'] });
+  driver.input({ type: 'metadata-update', brokers: [1, 2], partitionsPerTopic: new Map([['t', 4], ['u', 2]]) });
   let closed = false;
   let commitId = 0;
   for (const action of actions) {

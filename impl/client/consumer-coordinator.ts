@@ -64,6 +64,12 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   private assignmentSnapshot: ReadonlyMap<string, number | undefined> | undefined;
   private groupSubscription: readonly string[] = [];
   private partitionsPerTopic: ReadonlyMap<string, number> = new Map();
+  /**
+   * Kafka's `metadata.updateRequested()` as far as the coordinator asks for updates: a new
+   * subscription requests one (`KafkaConsumer.subscribe` calls `requestUpdateForNewTopics`), the
+   * next `metadata-update` is it. A leader does not assign before (`AbstractCoordinator.leaderAwaitingMetadata`).
+   */
+  private metadataRequested = false;
   /** The consumed positions given with the latest poll (or close). */
   protected positions: readonly PartitionOffset[] = [];
   private readonly commits: CommitManager;
@@ -131,7 +137,8 @@ export class ConsumerCoordinator extends AbstractCoordinator {
       case 'metadata-update':
         this.brokers = [...input.brokers].sort((a, b) => a - b);
         this.partitionsPerTopic = new Map(input.partitionsPerTopic);
-        return;
+        this.metadataRequested = false;
+        return this.resumeLeaderJoin();
       default:
         assertNever(input, 'input');
     }
@@ -185,6 +192,8 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   private subscribe(topics: readonly string[]): void {
     const sorted = [...new Set(topics)].sort(compareStrings);
     assert(sorted.every((topic) => topic !== ''), 'subscribe to an empty topic name');
+    // `if (subscriptions.subscribe(topics, listener)) metadata.requestUpdateForNewTopics()`.
+    if (this.subscription === undefined || !sameStrings(this.subscription, sorted)) this.metadataRequested = true;
     this.subscription = sorted;
   }
 
@@ -240,6 +249,10 @@ export class ConsumerCoordinator extends AbstractCoordinator {
       return true;
     }
     return super.rejoinNeededOrPending();
+  }
+
+  protected metadataUpdateRequested(): boolean {
+    return this.metadataRequested;
   }
 
   protected coordinatorNeeded(): boolean {
