@@ -21,6 +21,8 @@ export interface Mutant<Name extends string = string> {
   readonly rules: RuleChanges;
   /** Its slip is in the consumer groups: it needs the group workload (never run with `--no-groups`). */
   readonly groups?: boolean;
+  /** Its slip is in the controller quorum's Raft: it needs more than one controller. */
+  readonly quorum?: boolean;
 }
 
 export const MUTANTS = [
@@ -65,6 +67,7 @@ export const MUTANTS = [
     where: 'EpochState.canGrantVote (impl/raft/quorum-state.ts canGrantVote)',
     summary: 'A controller that already voted in an epoch grants its binding vote again to another up-to-date candidate of that epoch, so two candidates can each win a majority.',
     rules: { raftOneBindingVotePerEpoch: false },
+    quorum: true,
   },
   {
     name: 'raft-log-not-fsynced',
@@ -72,6 +75,7 @@ export const MUTANTS = [
     where: 'KafkaMetadataLog.flush (impl/raft/kafka-metadata-log.ts appendAsLeader / appendAsFollower)',
     summary: 'A controller counts a metadata record toward the high watermark (and acknowledges it to the leader) before the record is fsynced, so a power loss takes committed records from it.',
     rules: { raftLogFsynced: false },
+    quorum: true,
   },
   {
     name: 'reregistration-keeps-isr',

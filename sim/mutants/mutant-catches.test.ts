@@ -10,7 +10,9 @@ import { runMutantSeed, type SeedOutcome } from './mutant-run.ts';
 // unmutated code must pass that seed; a mutant no seed catches yet pins a seed whose run it
 // changes (its trace digest differs from the unmutated run's), so that its switch stays wired.
 // When the checkers improve, rerun `npm run mutants` and move rows from the second table to the
-// first.
+// first. Likewise a mutant outside the controller quorum runs its pin with one controller, as it
+// was measured before the quorum joined the default run (three controllers); a quorum mutant runs
+// the default run, groups and three controllers, as `npm run mutants` measured it.
 
 /** [mutant, first catching seed, the claim that catches it first there]. */
 const CAUGHT: readonly [MutantName, number, string][] = [
@@ -37,6 +39,7 @@ const CAUGHT: readonly [MutantName, number, string][] = [
   ['heartbeat-hides-rebalance', 5, 'liveness'],
   ['auto-commit-one-past-position', 1, 'group-poll-skip'],
   ['group-reset-uses-default-policy', 1, 'group-lost-write'],
+  ['raft-log-not-fsynced', 1, 'QuorumDurability'],
 ];
 
 /**
@@ -46,14 +49,17 @@ const CAUGHT: readonly [MutantName, number, string][] = [
 const NOT_YET_CAUGHT: readonly [MutantName, number][] = [];
 
 const unmutated = new Map<string, SeedOutcome>();
-/** Whether a mutant's pinned seed runs with the consumer groups: only a group mutant's does. */
-const pinnedWithGroups = (mutant: MutantName): boolean => mutantByName(mutant).groups === true;
+/** Whether a mutant's pinned seed runs with the consumer groups: a group or quorum mutant's does. */
+const pinnedWithGroups = (mutant: MutantName): boolean => mutantByName(mutant).groups === true || mutantByName(mutant).quorum === true;
+/** The controllers a mutant's pinned seed runs with: three for a quorum mutant, else one. */
+const pinnedControllers = (mutant: MutantName): number => (mutantByName(mutant).quorum === true ? 3 : 1);
 
-/** The unmutated run of `seed`, with the consumer-group workload when `mutant`'s pin runs with it. */
+/** The unmutated run of `seed`, with the consumer-group workload and the controllers of `mutant`'s pin. */
 function unmutatedRun(seed: number, mutant: MutantName): SeedOutcome {
   const groups = pinnedWithGroups(mutant);
-  const key = `${seed}/${groups}`;
-  const cached = unmutated.get(key) ?? runMutantSeed(undefined, seed, groups);
+  const controllers = pinnedControllers(mutant);
+  const key = `${seed}/${groups}/${controllers}`;
+  const cached = unmutated.get(key) ?? runMutantSeed(undefined, seed, groups, controllers);
   unmutated.set(key, cached);
   return cached;
 }
@@ -65,7 +71,7 @@ describe('mutants the checkers catch', () => {
   });
 
   it.each(CAUGHT)('catches %s at seed %i (first claim %s), and the unmutated code passes that seed', (mutant, seed, claim) => {
-    const outcome = runMutantSeed(mutant, seed, pinnedWithGroups(mutant));
+    const outcome = runMutantSeed(mutant, seed, pinnedWithGroups(mutant), pinnedControllers(mutant));
     expect(outcome.verdict).not.toBe('pass');
     expect(outcome.claim).toBe(claim);
     expect(unmutatedRun(seed, mutant).verdict).toBe('pass');
@@ -74,7 +80,7 @@ describe('mutants the checkers catch', () => {
 
 describe.skipIf(NOT_YET_CAUGHT.length === 0)('mutants no seed catches yet', () => {
   it.each(NOT_YET_CAUGHT)('%s changes the run of seed %i, which still passes', (mutant, seed) => {
-    const outcome = runMutantSeed(mutant, seed, pinnedWithGroups(mutant));
+    const outcome = runMutantSeed(mutant, seed, pinnedWithGroups(mutant), pinnedControllers(mutant));
     expect(outcome.digest).not.toBe(unmutatedRun(seed, mutant).digest);
     expect(outcome.verdict).toBe('pass');
   });

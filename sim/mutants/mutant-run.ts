@@ -20,15 +20,17 @@ export interface SeedOutcome {
 /**
  * The default run of `npm run sim -- --seed N` (60 s, 3 brokers, swarm faults, the consumer
  * groups), with `mutant` planted; without the consumer groups (`--no-groups`) when `groups` is
- * false, as the tests run the seeds pinned before the groups joined the default run.
+ * false, as the tests run the seeds pinned before the groups joined the default run; with one
+ * controller when `controllers` is 1, as they run the seeds pinned before the quorum did.
  */
-export function runMutantSeed(mutant: MutantName | undefined, seed: number, groups = true): SeedOutcome {
+export function runMutantSeed(mutant: MutantName | undefined, seed: number, groups = true, controllers = 3): SeedOutcome {
   assert(groups || mutant === undefined || mutantByName(mutant).groups !== true, `mutant ${mutant ?? ''} lives in the consumer groups and needs them`);
   const result = runSeed({
     groups,
     seed,
     durationMs: 60_000,
     brokers: 3,
+    controllers,
     faults: { type: 'swarm' },
     config: {},
     variants: [],
