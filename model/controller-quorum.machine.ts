@@ -115,6 +115,12 @@ export const controllerQuorumMachine = setup({
             PREVOTE_FAILED_LEADER_KNOWN: { target: 'Follower', description: 'Rejected or timed out while the epoch\'s leader is known: it follows it again.' },
             HIGHER_EPOCH: { target: 'Unattached', description: 'A higher epoch with no leader in it.' },
             LEADER_DISCOVERED: { target: 'Follower', description: 'A leader made itself known.' },
+            VOTE_GRANTED: {
+              target: 'Unattached',
+              description:
+                'A binding vote, in its own epoch, for a candidate of that epoch, while it had not voted in it: persisted, and its pre-vote is given up. ' +
+                'Kafka 4 keeps the replica Prospective with the vote (`QuorumState.prospectiveAddVotedState`); refka makes it Unattached with the vote (spec/kraft.md, departures).',
+            },
           },
         },
         Candidate: {
