@@ -129,9 +129,9 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       ...(options.quorumTimeouts === undefined ? {} : { timeouts: options.quorumTimeouts }),
       checkQuorum: options.rules.raftCheckQuorum,
       preVote: options.rules.raftPreVote,
-      ...(options.rules.raftOneBindingVotePerEpoch && options.rules.raftLogFsynced
+      ...(options.rules.raftLogFsynced && options.rules.raftVoteChecksLog
         ? {}
-        : { testOnlyBugs: { grantSecondBindingVote: !options.rules.raftOneBindingVotePerEpoch, skipLogFsync: !options.rules.raftLogFsynced } }),
+        : { testOnlyBugs: { skipLogFsync: !options.rules.raftLogFsynced, voteIgnoresLog: !options.rules.raftVoteChecksLog } }),
     }));
   }
 

@@ -45,10 +45,10 @@ export interface ProtocolRules {
   readonly raftCheckQuorum: boolean;
   /** Controller elections start with a non-binding PreVote round (KIP-996). */
   readonly raftPreVote: boolean;
-  /** A controller grants one binding vote per epoch (KIP-595 `canGrantVote`); mutants only. */
-  readonly raftOneBindingVotePerEpoch: boolean;
   /** A controller fsyncs its Raft log before an append counts (`KafkaMetadataLog.flush`); mutants only. */
   readonly raftLogFsynced: boolean;
+  /** A controller votes only for a candidate whose log is at least as up to date as its own (KIP-595); mutants only. */
+  readonly raftVoteChecksLog: boolean;
   /**
    * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
    * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
@@ -147,8 +147,8 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   highWatermarkNeedsMinIsr: true,
   raftCheckQuorum: true,
   raftPreVote: true,
-  raftOneBindingVotePerEpoch: true,
   raftLogFsynced: true,
+  raftVoteChecksLog: true,
   eligibleLeaderReplicas: true,
   expansionNeedsEpochStart: true,
   reregistrationLeavesIsr: true,

@@ -62,11 +62,11 @@ export const MUTANTS = [
   // ---- end of group coordinator mutants ----
   // ---- controller quorum mutants (issue 15) ----
   {
-    name: 'raft-second-binding-vote',
+    name: 'raft-vote-ignores-log',
     area: 'controller',
-    where: 'EpochState.canGrantVote (impl/raft/quorum-state.ts canGrantVote)',
-    summary: 'A controller that already voted in an epoch grants its binding vote again to another up-to-date candidate of that epoch, so two candidates can each win a majority.',
-    rules: { raftOneBindingVotePerEpoch: false },
+    where: 'KafkaRaftClient.handleVoteRequest (impl/raft/vote-handler.ts isLogUpToDate)',
+    summary: 'A controller grants its vote without comparing the candidate\'s last epoch and offset with its own log, so a candidate that lacks committed metadata records can become leader.',
+    rules: { raftVoteChecksLog: false },
     quorum: true,
   },
   {
