@@ -42,6 +42,7 @@ const EXPECTED_TABLE = [
   'voter.Prospective --PREVOTE_FAILED--> voter.Unattached',
   'voter.Prospective --PREVOTE_FAILED_LEADER_KNOWN--> voter.Follower',
   'voter.Prospective --PREVOTE_WON--> voter.Candidate',
+  'voter.Prospective --VOTE_GRANTED--> voter.Unattached',
   'voter.Resigned --ELECTION_TIMEOUT--> voter.Unattached',
   'voter.Resigned --HIGHER_EPOCH--> voter.Unattached',
   'voter.Resigned --LEADER_DISCOVERED--> voter.Follower',

@@ -103,6 +103,7 @@ describe('parseSimArgs: defaults and seeds', () => {
         seedSource: 'chosen',
         durationMs: 60_000,
         brokers: 3,
+        controllers: 3,
         partitions: 3,
         replicationFactor: 3,
         config: {},

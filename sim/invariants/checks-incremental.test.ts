@@ -49,8 +49,6 @@ function run(testCase: Case, fullChecks: boolean): RunResult {
     seed: testCase.seed,
     durationMs: 60_000,
     brokers: 3,
-    // The cases' seeds were chosen with one controller, before the quorum joined the default run.
-    controllers: 1,
     ...(testCase.partitions === undefined ? {} : { partitions: testCase.partitions }),
     faults: testCase.faults ?? { type: 'swarm' },
     config: {},

@@ -67,7 +67,7 @@ function mutantRun(mutant: MutantName, seed: number): RunResult {
   const key = `${mutant}/${seed}`;
   const groups = mutantByName(mutant).groups === true;
   // Seeds pinned before the consumer groups joined the default run run without them (--no-groups).
-  const cached = runs.get(key) ?? runSeed({ seed, durationMs: 60_000, brokers: 3, controllers: 1, faults: { type: 'swarm' }, config: {}, variants: [], mutants: [mutant], repro: key, groups });
+  const cached = runs.get(key) ?? runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [], mutants: [mutant], repro: key, groups });
   runs.set(key, cached);
   return cached;
 }
@@ -94,7 +94,7 @@ describe('every Kafka claim bites', () => {
 
   it.each(SHOWN_BY_VARIANT)('%s fails on a real run (variant %s, seed %i)', (claim, variant, seed) => {
     const key = `${variant}/${seed}`;
-    const result = variantRuns.get(key) ?? runSeed({ seed, durationMs: 60_000, brokers: 3, controllers: 1, faults: { type: 'swarm' }, config: {}, variants: [variant], repro: key });
+    const result = variantRuns.get(key) ?? runSeed({ seed, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [variant], repro: key });
     variantRuns.set(key, result);
     expect(result.verdict).not.toBe('pass');
     expect(result.violations.some((violation) => violation.invariant === claim && violation.applies)).toBe(true);

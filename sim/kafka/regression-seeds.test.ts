@@ -11,8 +11,7 @@ import { runSeed, type SeedRun } from '../run/run-seed.ts';
 function run(seed: number, variants: readonly VariantName[] = [], config: Readonly<Record<string, string>> = {}, faults: FaultSelection = { type: 'swarm' }, groups = false): ReturnType<typeof runSeed> {
   // The variants' seeds outside the consumer groups were pinned before the groups joined the
   // default run: they run without them (--no-groups).
-  // Pinned with one controller, as the seeds were measured before the quorum joined the default run.
-  const options: SeedRun = { seed, durationMs: 60_000, brokers: 3, controllers: 1, faults, config, variants, repro: `seed ${seed}`, groups };
+  const options: SeedRun = { seed, durationMs: 60_000, brokers: 3, faults, config, variants, repro: `seed ${seed}`, groups };
   return runSeed(options);
 }
 
@@ -47,7 +46,7 @@ describe('the default Kafka run', () => {
   // (EpochCacheMatchesLog). Kafka's MetadataLoader publishes nothing before it has caught up to
   // the high watermark; neither does refka's broker now.
   it('passes seed 1 with 48 partitions (35 s), which once failed', () => {
-    const options: SeedRun = { seed: 1, durationMs: 35_000, brokers: 3, controllers: 1, partitions: 48, faults: { type: 'swarm' }, config: {}, variants: [], repro: 'seed 1 --partitions 48 --duration 35s --no-groups', groups: false };
+    const options: SeedRun = { seed: 1, durationMs: 35_000, brokers: 3, partitions: 48, faults: { type: 'swarm' }, config: {}, variants: [], repro: 'seed 1 --partitions 48 --duration 35s --no-groups', groups: false };
     expect(runSeed(options).verdict).toBe('pass');
   });
 

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { mutantByName, MUTANTS, type MutantName } from './mutant-catalogue.ts';
+import { MUTANTS, type MutantName } from './mutant-catalogue.ts';
 import { runMutantSeed, type SeedOutcome } from './mutant-run.ts';
 
-// One pinned seed per mutant, measured with `npm run mutants` (seeds 1..20) on the current
-// checkers. A mutant outside the consumer groups runs its pin without them (`--no-groups`), as it
-// was measured before the groups joined the default run: the pin shows the claim catching the slip
-// on a real run, and costs about 1/1.4 of a run with groups; `npm run mutants` measures every
-// mutant on the default run. A mutant with a catching seed must stay caught there, by the same first claim, and the
-// unmutated code must pass that seed; a mutant no seed catches yet pins a seed whose run it
-// changes (its trace digest differs from the unmutated run's), so that its switch stays wired.
-// When the checkers improve, rerun `npm run mutants` and move rows from the second table to the
-// first. Likewise a mutant outside the controller quorum runs its pin with one controller, as it
-// was measured before the quorum joined the default run (three controllers); a quorum mutant runs
-// the default run, groups and three controllers, as `npm run mutants` measured it.
+// One pinned seed per mutant, measured with `npm run mutants` on the current checkers and the
+// default run (the consumer groups, three controllers; re-measured when the controller quorum
+// joined the default run, which moved every run). A mutant with a catching seed must stay caught
+// there, by the same first claim, and the unmutated code must pass that seed; a mutant no seed
+// catches yet pins a seed whose run it changes (its trace digest differs from the unmutated run's),
+// so that its switch stays wired. When the checkers improve, rerun `npm run mutants` and move rows
+// from the second table to the first.
 
 /** [mutant, first catching seed, the claim that catches it first there]. */
 const CAUGHT: readonly [MutantName, number, string][] = [
@@ -49,17 +45,11 @@ const CAUGHT: readonly [MutantName, number, string][] = [
 const NOT_YET_CAUGHT: readonly [MutantName, number][] = [];
 
 const unmutated = new Map<string, SeedOutcome>();
-/** Whether a mutant's pinned seed runs with the consumer groups: a group or quorum mutant's does. */
-const pinnedWithGroups = (mutant: MutantName): boolean => mutantByName(mutant).groups === true || mutantByName(mutant).quorum === true;
-/** The controllers a mutant's pinned seed runs with: three for a quorum mutant, else one. */
-const pinnedControllers = (mutant: MutantName): number => (mutantByName(mutant).quorum === true ? 3 : 1);
 
-/** The unmutated run of `seed`, with the consumer-group workload and the controllers of `mutant`'s pin. */
-function unmutatedRun(seed: number, mutant: MutantName): SeedOutcome {
-  const groups = pinnedWithGroups(mutant);
-  const controllers = pinnedControllers(mutant);
-  const key = `${seed}/${groups}/${controllers}`;
-  const cached = unmutated.get(key) ?? runMutantSeed(undefined, seed, groups, controllers);
+/** The unmutated run of `seed` (the default run). */
+function unmutatedRun(seed: number): SeedOutcome {
+  const key = `${seed}`;
+  const cached = unmutated.get(key) ?? runMutantSeed(undefined, seed);
   unmutated.set(key, cached);
   return cached;
 }
@@ -71,17 +61,17 @@ describe('mutants the checkers catch', () => {
   });
 
   it.each(CAUGHT)('catches %s at seed %i (first claim %s), and the unmutated code passes that seed', (mutant, seed, claim) => {
-    const outcome = runMutantSeed(mutant, seed, pinnedWithGroups(mutant), pinnedControllers(mutant));
+    const outcome = runMutantSeed(mutant, seed);
     expect(outcome.verdict).not.toBe('pass');
     expect(outcome.claim).toBe(claim);
-    expect(unmutatedRun(seed, mutant).verdict).toBe('pass');
+    expect(unmutatedRun(seed).verdict).toBe('pass');
   });
 });
 
 describe.skipIf(NOT_YET_CAUGHT.length === 0)('mutants no seed catches yet', () => {
   it.each(NOT_YET_CAUGHT)('%s changes the run of seed %i, which still passes', (mutant, seed) => {
-    const outcome = runMutantSeed(mutant, seed, pinnedWithGroups(mutant), pinnedControllers(mutant));
-    expect(outcome.digest).not.toBe(unmutatedRun(seed, mutant).digest);
+    const outcome = runMutantSeed(mutant, seed);
+    expect(outcome.digest).not.toBe(unmutatedRun(seed).digest);
     expect(outcome.verdict).toBe('pass');
   });
 });

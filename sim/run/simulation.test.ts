@@ -248,7 +248,8 @@ describe('Simulation setup phase and process supervisor (Kafka cluster)', () => 
       expect(setupDone?.atMs).toBeGreaterThanOrEqual(topicCreated?.atMs ?? Infinity);
       expect(firstFault === undefined || firstFault.atMs > (setupDone?.atMs ?? Infinity)).toBe(true);
     }
-  });
+    // Three traced 30 s runs: longer than the default timeout on a loaded 2-core machine.
+  }, 300_000);
 
   it('restarts a broker that halted on a failed log directory before the heal, not one that shut down as asked', () => {
     const sink = new LinesSink();
