@@ -11,19 +11,19 @@ import { caseArgs, runCase, scheduleFileOf } from './cluster-run.ts';
 const scratch = mkdtempSync(join(tmpdir(), 'refka-cluster-case-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A small case: a 5 s run of three brokers, one partition, a crash of broker-0 and a one-way cut. */
+/** A small case: an 8 s run of three brokers, one partition, a crash of broker-0 and a one-way cut. */
 const CASE: ClusterCase = {
-  config: { brokers: 3, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2, groups: false, durationMs: 5_000 },
+  config: { brokers: 3, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2, groups: false, durationMs: 8_000 },
   workload: { seed: 5 },
   schedule: [
-    { at: 1_500, type: 'fault', kind: 'crash', node: 'broker-0', end: 3_500 },
-    { at: 2_000, type: 'fault', kind: 'partition', shape: 'one-way', blocked: [['broker-1', 'broker-2']], end: 4_500 },
+    { at: 4_000, type: 'fault', kind: 'crash', node: 'broker-0', end: 6_000 },
+    { at: 4_500, type: 'fault', kind: 'partition', shape: 'one-way', blocked: [['broker-1', 'broker-2']], end: 7_000 },
   ],
 };
 
 describe('a generated case as a run', () => {
   it('names its run with the command line\'s own options', () => {
-    expect(caseArgs(CASE)).toEqual(['--seed', '5', '--duration', '5s', '--partitions', '1', '--config', 'min.insync.replicas=2', '--no-groups']);
+    expect(caseArgs(CASE)).toEqual(['--seed', '5', '--duration', '8s', '--partitions', '1', '--config', 'min.insync.replicas=2', '--no-groups']);
   });
 
   it('replays, from its schedule file through `npm run sim -- --schedule FILE`, to the very run the properties judged', () => {

@@ -99,13 +99,13 @@ describe('npm run trace', () => {
   it('reads a real run\'s trace, longer than one read, and finds its violation by partition', () => {
     const path = join(scratch, 'run.jsonl');
     const lines: string[] = [];
-    runSeed({ seed: 1, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: ['pre-kip-101'], groups: false, repro: 'r', traceSink: { write: (text) => void lines.push(text) } });
+    runSeed({ seed: 1, durationMs: 60_000, brokers: 3, controllers: 1, faults: { type: 'swarm' }, config: {}, variants: ['pre-kip-101'], groups: false, repro: 'r', traceSink: { write: (text) => void lines.push(text) } });
     writeFileSync(path, `${lines.join('\n')}\n`);
     const all = trace([path]);
     expect(all.code).toBe(0);
     expect(all.stdout.split('\n').filter((text) => /^[ \d]{9} ms /.test(text))).toHaveLength(lines.length - 1);
-    const violations = trace([path, '--partition', 't-2', '--kind', 'violation']);
-    expect(violations.stdout).toMatch(/^ +7706 ms +violation +IsrHoldsCommitted +t-2: ISR member 1 lacks committed offset 185/m);
-    expect(violations.stdout).toContain('record      t-2 offset 185');
+    const violations = trace([path, '--partition', 't-1', '--kind', 'violation']);
+    expect(violations.stdout).toMatch(/^ +14813 ms +violation +IsrHoldsCommitted +t-1: ISR member 0 lacks committed offset 419/m);
+    expect(violations.stdout).toContain('record      t-1 offset 419');
   });
 });
