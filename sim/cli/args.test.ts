@@ -220,6 +220,15 @@ describe('parseSimArgs: cluster options', () => {
     expect(fail(['--partitions', '2.0'])).toBe("--partitions must be a whole number from 1 to 1000, got '2.0'");
   });
 
+  it('takes --controllers as a KRaft quorum of 1, 3 or 5 voters', () => {
+    expect(run([]).controllers).toBe(3);
+    expect(run(['--controllers', '1']).controllers).toBe(1);
+    expect(run(['--controllers', '5']).controllers).toBe(5);
+    expect(fail(['--controllers', '2'])).toBe('--controllers must be 1, 3 or 5 (a KRaft quorum of voters), got 2');
+    expect(fail(['--controllers', '0'])).toBe("--controllers must be a whole number from 1 to 5, got '0'");
+    expect(fail(['--controllers', 'x'])).toBe("--controllers must be a whole number from 1 to 5, got 'x'");
+  });
+
   it('defaults the replication factor to the smaller of 3 and --brokers', () => {
     expect(run(['--brokers', '1']).replicationFactor).toBe(1);
     expect(run(['--brokers', '2']).replicationFactor).toBe(2);
