@@ -129,9 +129,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       ...(options.quorumTimeouts === undefined ? {} : { timeouts: options.quorumTimeouts }),
       checkQuorum: options.rules.raftCheckQuorum,
       preVote: options.rules.raftPreVote,
-      ...(options.rules.raftLogFsynced && options.rules.raftVoteChecksLog
-        ? {}
-        : { testOnlyBugs: { skipLogFsync: !options.rules.raftLogFsynced, voteIgnoresLog: !options.rules.raftVoteChecksLog } }),
+      ...(options.rules.raftLogFsynced ? {} : { testOnlyBugs: { skipLogFsync: true } }),
     }));
   }
 

@@ -41,8 +41,6 @@ export interface RaftTestOnlyBugs {
   readonly restartLeaderAsUnattached?: boolean;
   /** Do not fsync the Raft log: appends stay in the page cache and power loss drops them. */
   readonly skipLogFsync?: boolean;
-  /** Take every candidate's log as up to date when voting: a candidate without committed records can win. */
-  readonly voteIgnoresLog?: boolean;
   /** `deleteBeforeSnapshot` moves the log start to the log end (deleting uncovered records), past the snapshot it keeps. */
   readonly logStartPastSnapshot?: boolean;
   /** `readCommittedOrSnapshot` sends the application to the snapshot when it reads at its end offset, not only below the log start. */

@@ -29,7 +29,7 @@ export class VoteHandler {
     if (!epochSane) return respond('INVALID_REQUEST', false);
     if (request.candidateEpoch > quorum.epoch) this.core.transitionToUnattached(request.candidateEpoch, effects, 'HIGHER_EPOCH');
     const local = log.endOffsetAndEpoch();
-    const isLogUpToDate = request.lastOffsetEpoch > local.epoch || (request.lastOffsetEpoch === local.epoch && request.lastOffset >= local.offset) || config.testOnlyBugs?.voteIgnoresLog === true;
+    const isLogUpToDate = request.lastOffsetEpoch > local.epoch || (request.lastOffsetEpoch === local.epoch && request.lastOffset >= local.offset);
     const state = quorum.state;
     const granted = canGrantVote(state, config.nodeId, request.candidateId, isLogUpToDate, request.preVote, config.testOnlyBugs?.grantSecondBindingVote === true);
     if (granted && !request.preVote) {

@@ -47,8 +47,6 @@ export interface ProtocolRules {
   readonly raftPreVote: boolean;
   /** A controller fsyncs its Raft log before an append counts (`KafkaMetadataLog.flush`); mutants only. */
   readonly raftLogFsynced: boolean;
-  /** A controller votes only for a candidate whose log is at least as up to date as its own (KIP-595); mutants only. */
-  readonly raftVoteChecksLog: boolean;
   /**
    * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
    * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
@@ -148,7 +146,6 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   raftCheckQuorum: true,
   raftPreVote: true,
   raftLogFsynced: true,
-  raftVoteChecksLog: true,
   eligibleLeaderReplicas: true,
   expansionNeedsEpochStart: true,
   reregistrationLeavesIsr: true,

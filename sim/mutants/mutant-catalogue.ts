@@ -62,14 +62,6 @@ export const MUTANTS = [
   // ---- end of group coordinator mutants ----
   // ---- controller quorum mutants (issue 15) ----
   {
-    name: 'raft-vote-ignores-log',
-    area: 'controller',
-    where: 'KafkaRaftClient.handleVoteRequest (impl/raft/vote-handler.ts isLogUpToDate)',
-    summary: 'A controller grants its vote without comparing the candidate\'s last epoch and offset with its own log, so a candidate that lacks committed metadata records can become leader.',
-    rules: { raftVoteChecksLog: false },
-    quorum: true,
-  },
-  {
     name: 'raft-log-not-fsynced',
     area: 'controller',
     where: 'KafkaMetadataLog.flush (impl/raft/kafka-metadata-log.ts appendAsLeader / appendAsFollower)',

@@ -4,6 +4,12 @@ import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import type { QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
 
 /**
+ * NOT REGISTERED YET: no cluster run shows any of these failing (DEVELOPERS.md, "What a claim must
+ * be"). The mutant `raft-log-not-fsynced` made `QuorumDurability` fail at seeds 1, 11, 13, 14 and
+ * 15 before controllers snapshotted their metadata, and at none of seeds 1..6 since; the Raft
+ * core's own simulation tests show every one of them failing on planted bugs. They join the
+ * Kafka system (`kafkaSystem`'s invariants) each with the cluster run that shows it failing.
+ *
  * The controller quorum's claims, judged on every controller's real state (its `QuorumState` in
  * memory, its quorum-state file on disk, its Raft log end and its committed metadata) after every
  * event that changed any of it. The checks are `impl/raft/raft-invariants.ts`, the invariants of
