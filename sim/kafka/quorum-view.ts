@@ -9,7 +9,9 @@ import type { NodeView } from '../run/system.ts';
 import type { KafkaNode } from './kafka-system.ts';
 
 /**
- * What the quorum claims read of one controller (`properties/invariants/quorum/`): its Raft
+ * What the checks read of one controller (today the quorum's liveness in `pendingConvergence`;
+ * the election state, log end and committed entries are for the quorum's safety claims, which
+ * return with the run that shows them failing, `spec/invariants.md`): its Raft
  * state in memory while it runs, its election state as its disk holds it (also while it is down),
  * its log end, high watermark and committed metadata.
  */
