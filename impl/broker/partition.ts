@@ -143,7 +143,8 @@ export class Partition {
   /**
    * The ISR the high watermark and acks=all count on: the committed ISR plus any replica being
    * added (KIP-497's "maximal ISR"); a replica being removed still counts until the removal is
-   * committed. Before KIP-497 the leader acted on the ISR it proposed at once, shrinks included.
+   * committed. Before KIP-497 the leader acted on the ISR it proposed at once, shrinks included
+   * (`pre-kip-497`); `kip-497-expand-on-commit` undoes the expansion side instead.
    */
   get maximalIsr(): readonly number[] {
     const state = this.isrState;
@@ -152,7 +153,9 @@ export class Partition {
       case 'committed':
         return state.isr;
       case 'pending-expand':
-        return [...this.committedIsr, state.adding];
+        // KIP-497 counts the replica being added at once; `kip-497-expand-on-commit` waits for the
+        // controller, and the high watermark passes records the replica then joins without.
+        return this.context.rules.highWatermarkCountsPendingExpansion ? [...this.committedIsr, state.adding] : this.committedIsr;
       case 'pending-shrink':
         return this.committedIsr;
     }

@@ -32,6 +32,13 @@ export interface ProtocolRules {
    */
   readonly highWatermarkOverMaximalIsr: boolean;
   /**
+   * While an expansion is in flight the high watermark already counts the replica being added
+   * (KIP-497: "followers are added to the local ISR immediately without waiting for acknowledgement
+   * from the controller"), so that the replica holds everything below it when the controller commits
+   * it; otherwise the high watermark counts the committed ISR only until the controller answers.
+   */
+  readonly highWatermarkCountsPendingExpansion: boolean;
+  /**
    * A replica joins the ISR only with the broker epoch it fetched with matching its current
    * registration, checked by the leader and the controller (KIP-903).
    */
@@ -141,6 +148,7 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   offsetsForLeaderEpochAnswersEpoch: true,
   fetchCarriesLeaderEpoch: true,
   highWatermarkOverMaximalIsr: true,
+  highWatermarkCountsPendingExpansion: true,
   checkBrokerEpochOnIsrAdd: true,
   highWatermarkNeedsMinIsr: true,
   raftCheckQuorum: true,

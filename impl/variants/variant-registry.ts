@@ -58,6 +58,15 @@ export const PROTOCOL_VARIANTS = [
     groups: true,
   },
   {
+    name: 'kip-497-expand-on-commit',
+    summary: 'A leader counts a replica it is adding to the ISR only once the controller has committed the expansion, so the high watermark can pass records the replica then joins the ISR without.',
+    source: 'KIP-497 ("ISR Expand: followers are added to the local ISR immediately"; the alternative it rules out)',
+    // As pre-kip-497: the bug lives in ISR changes, and a short lag bound makes followers leave and
+    // rejoin the ISR often within a one-minute run.
+    configOverrides: { 'replica.lag.time.max.ms': '1000' },
+    rules: { highWatermarkCountsPendingExpansion: false },
+  },
+  {
     name: 'no-generation-check',
     summary: 'The group coordinator accepts an OffsetCommit whatever generation and member it names, so a member the group has already removed (a zombie) moves the group\'s committed offset.',
     source: 'Kafka ClassicGroup.validateOffsetCommit (generation fencing, KAFKA-2017 / the group protocol of KIP-40)',
