@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { findVariant, type VariantName } from '../../impl/variants/variant-registry.ts';
 import type { FaultSelection } from '../nemesis/fault-kind.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
+import { expectWellExplained } from '../testkit/well-explained.ts';
+import { VARIANT_PINS } from './variant-pins.ts';
 
 // Seeds of the default 60-second swarm run that once exposed a bug, each pinned here so that the
 // bug stays fixed, and seeds on which a sweep catches a historical variant, so that the checkers
@@ -67,30 +69,30 @@ describe('the default Kafka run', () => {
     expect(run(9).verdict).toBe('pass');
   });
 
-  // The first seed of a plain sweep that catches each variant (spec/variants.md), end to end. The
-  // variants outside the consumer groups were pinned before the groups joined the default run and
-  // run without them (--no-groups); the group variants run the default workload. These still
-  // catch at their seeds on the three-controller run; REMEASURE lists those that no longer do.
-  // A variant measured on today's default run (`npm run sim -- --variant V --seeds ...`, with the
-  // groups) is marked 'default'.
-  it.each<[VariantName, number, string, string, ('default' | undefined)?]>([
-    ['pre-kip-101', 1, 'safety', 'IsrHoldsCommitted'],
-    ['pre-kip-279', 3, 'safety', 'LogMatching'],
-    ['pre-kip-966', 5, 'safety', 'HighWatermarkOnMinIsr'],
-    ['kip-497-expand-on-commit', 1, 'safety', 'StrongIsr', 'default'],
-    // The group variants (they refuse --no-groups).
-    ['kafka-8500', 2, 'safety', 'OneMemberPerInstanceId'],
-  ])('catches %s at seed %i (%s, %s), and the fixed protocol passes it under the same config', (variant, seed, verdict, invariant, workload) => {
-    const config = findVariant(variant)?.configOverrides ?? {};
-    const groups = findVariant(variant)?.groups === true || workload === 'default';
-    const caught = run(seed, [variant], config, { type: 'swarm' }, groups);
-    expect(caught.verdict).toBe(verdict);
-    expect(caught.violations.some((violation) => violation.invariant === invariant && violation.applies)).toBe(true);
-    // The fixed protocol passes the same seed under the same config (and workload).
-    const fixed = run(seed, [], config, { type: 'swarm' }, groups);
-    expect(fixed.violations.filter((violation) => violation.applies)).toEqual([]);
-    expect(fixed.verdict).toBe('pass');
-  });
+  // The first seed of a plain sweep that catches each variant (variant-pins.ts), end to end.
+  it.each(VARIANT_PINS.map((pin) => [pin.variant, pin.seed, pin.verdict, pin.claim, pin] as const))(
+    'catches %s at seed %i (%s, %s), and the fixed protocol passes it under the same config',
+    (variant, seed, verdict, invariant, pin) => {
+      const config = findVariant(variant)?.configOverrides ?? {};
+      const groupVariant = findVariant(variant)?.groups === true;
+      const groups = groupVariant || pin.workload === 'default';
+      const caught = run(seed, [variant], config, { type: 'swarm' }, groups);
+      expect(caught.verdict).toBe(verdict);
+      expect(caught.violations.some((violation) => violation.invariant === invariant && violation.applies)).toBe(true);
+      expectWellExplained(caught);
+      if (groupVariant) {
+        // A group claim's finding names its group, and the explanation tells that group's generations.
+        const explained = caught.violations.find((violation) => violation.invariant === invariant && violation.applies && violation.explanation !== undefined);
+        const group = explained?.subject?.group;
+        expect(group).toMatch(/^g\d$/);
+        expect(explained?.explanation?.some((line) => line.includes(`group ${group} coordinator (__consumer_offsets-`))).toBe(true);
+      }
+      // The fixed protocol passes the same seed under the same config (and workload).
+      const fixed = run(seed, [], config, { type: 'swarm' }, groups);
+      expect(fixed.violations.filter((violation) => violation.applies)).toEqual([]);
+      expect(fixed.verdict).toBe('pass');
+    },
+  );
 
   // Pins that no longer catch on the three-controller run (measured 2026-12-02): the controller
   // quorum moved every run, and their first catching seeds are to be measured again with a sweep

@@ -24,8 +24,13 @@ export interface SeedOutcome {
  * controller when `controllers` is 1, as they run the seeds pinned before the quorum did.
  */
 export function runMutantSeed(mutant: MutantName | undefined, seed: number, groups = true, controllers = 3): SeedOutcome {
+  return seedOutcome(seed, runMutant(mutant, seed, groups, controllers));
+}
+
+/** The run behind {@link runMutantSeed}, whole (its violations' explanations, its liveness report). */
+export function runMutant(mutant: MutantName | undefined, seed: number, groups = true, controllers = 3): RunResult {
   assert(groups || mutant === undefined || mutantByName(mutant).groups !== true, `mutant ${mutant ?? ''} lives in the consumer groups and needs them`);
-  const result = runSeed({
+  return runSeed({
     groups,
     seed,
     durationMs: 60_000,
@@ -37,6 +42,10 @@ export function runMutantSeed(mutant: MutantName | undefined, seed: number, grou
     ...(mutant === undefined ? {} : { mutants: [mutant] }),
     repro: `${mutant === undefined ? `seed ${seed}` : `mutant ${mutant}, seed ${seed} (sim/mutants/)`}${groups ? '' : ' with --no-groups'}`,
   });
+}
+
+/** What a run of `seed` came to. */
+export function seedOutcome(seed: number, result: RunResult): SeedOutcome {
   const violated = [...new Set(result.violations.filter((violation) => violation.applies).map((violation) => violation.invariant))].sort();
   return { seed, verdict: result.verdict, claim: catchingClaim(result), violated, digest: result.digest };
 }
