@@ -68,6 +68,12 @@ interface ActiveController {
   /** The entries of `state` not committed yet, in offset order. */
   readonly uncommitted: MetadataEntry[];
   readonly pending: PendingWrite[];
+  /**
+   * Each partition's ELR (KIP-966) as committed when this controller claimed, keyed
+   * `topicId:partitionId`, for the `elr-leader-elected-across-failover` mark: an ELR member an
+   * earlier active controller placed, kept through the replicated log, elected by this one.
+   */
+  readonly elrAtClaim: ReadonlyMap<string, readonly number[]>;
 }
 
 
@@ -284,6 +290,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       this.raftEffects(appended.effects, effects);
       for (const [index, record] of chunk.entries()) {
         const entry = { offset: appended.baseOffset + index, record };
+        if (record.type === 'PartitionChangeRecord') marks.push(...elrElectionMarks(active, record));
         active.state.replay(entry.offset, record);
         active.uncommitted.push(entry);
         if (record.type === 'PartitionChangeRecord' && record.unclean) marks.push('unclean-leader-election');
@@ -355,7 +362,9 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       state.replay(entry.offset, entry.record);
     }
     state.skipTo(this.committedNext);
-    this.active = { epoch, state, uncommitted: [], pending: [] };
+    const elrAtClaim = new Map<string, readonly number[]>();
+    for (const partition of state.allPartitions()) if (partition.elr.length > 0) elrAtClaim.set(`${partition.topicId}:${partition.partitionId}`, partition.elr);
+    this.active = { epoch, state, uncommitted: [], pending: [], elrAtClaim };
     this.cluster.resetSessions(this.environment.clock.nowMs());
     // The first activation of a process over a log that other controllers wrote is a failover.
     if (this.entries.length > 0 || this.activations > 0) effects.push({ type: 'mark', name: 'controller-failover' });
@@ -497,4 +506,16 @@ function decodeSnapshot(bytes: Uint8Array): MetadataRecord[] {
   const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
   assert(Array.isArray(parsed), 'a metadata snapshot is an array of records');
   return parsed as MetadataRecord[];
+}
+
+/**
+ * Coverage marks for a partition change the active controller writes (`replication-sometimes.ts`):
+ * a leader elected from the ELR (KIP-966), and one whose ELR place was committed before this
+ * controller became active, so that the ELR reached it through the replicated metadata log.
+ */
+function elrElectionMarks(active: ActiveController, record: Extract<MetadataRecord, { type: 'PartitionChangeRecord' }>): string[] {
+  const before = active.state.partition(record.topicId, record.partitionId);
+  if (before === undefined || record.leader === NO_LEADER || record.leader === before.leader || !before.elr.includes(record.leader)) return [];
+  const claimed = active.elrAtClaim.get(`${record.topicId}:${record.partitionId}`) ?? [];
+  return claimed.includes(record.leader) ? ['elr-leader-elected', 'elr-leader-elected-across-failover'] : ['elr-leader-elected'];
 }

@@ -17,6 +17,8 @@ export function replicationSometimes(): InvariantDefinition<KafkaClusterView>[] 
     mark('stale-follower-fenced', 'KIP-320 (current leader epoch in Fetch)', 'A leader refused a fetch from a follower still on an older leader epoch (FENCED_LEADER_EPOCH).'),
     mark('preferred-leader-elected', 'Kafka auto.leader.rebalance.enable (ReplicationControlManager.maybeBalancePartitionLeaders)', 'The controller moved a partition\'s leadership back to its preferred replica.'),
     mark('stale-replica-epoch-refused', 'KIP-903 (broker epochs in AlterPartition)', 'The controller refused to add a replica to the ISR because the broker epoch the leader saw it fetch with is not its current one (it restarted since).'),
+    mark('elr-leader-elected', 'KIP-966 (Eligible Leader Replicas)', 'The controller elected a partition\'s leader from its ELR: a replica that left the ISR while it was below min.insync.replicas, and so holds every committed record.'),
+    mark('elr-leader-elected-across-failover', 'KIP-966; KIP-595 (the ELR lives in the replicated metadata log)', 'An active controller elected a leader from an ELR committed before it became active: the ELR survived a controller failover.'),
     mark('not-enough-replicas', 'Kafka NOT_ENOUGH_REPLICAS (min.insync.replicas)', 'A leader refused an acks=all write because the ISR was below min.insync.replicas.'),
     mark('unclean-leader-election', 'Kafka unclean.leader.election.enable', 'The controller elected a leader from outside the ISR (only when enabled).'),
     mark('idempotent-duplicate-suppressed', 'KIP-98 idempotent producer', 'A leader answered a retried batch from its producer state instead of appending it again.'),
