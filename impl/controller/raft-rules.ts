@@ -10,11 +10,8 @@ import type { ProtocolRules } from '../variants/protocol-rules.ts';
 export function raftTestOnlyBugs(rules: ProtocolRules): { readonly testOnlyBugs?: RaftTestOnlyBugs } {
   const bugs: { -readonly [K in keyof RaftTestOnlyBugs]: RaftTestOnlyBugs[K] } = {};
   if (!rules.raftLogFsynced) bugs.skipLogFsync = true;
-  if (!rules.raftLeaderRestartsResigned) bugs.restartLeaderAsUnattached = true;
-  if (!rules.raftFollowsNamedLeader) bugs.followResponder = true;
   if (!rules.raftEpochBumpDurable) bugs.epochBumpNotPersisted = true;
   if (!rules.raftHighWatermarkOverMajority) bugs.highWatermarkPastMajority = true;
   if (!rules.raftHighWatermarkPastEpochStart) bugs.highWatermarkBeforeEpochStart = true;
-  if (!rules.raftFollowerTruncatesOnDivergingEpoch) bugs.ignoreDivergingEpoch = true;
   return Object.keys(bugs).length === 0 ? {} : { testOnlyBugs: bugs };
 }

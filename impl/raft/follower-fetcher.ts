@@ -83,17 +83,14 @@ export class FollowerFetcher {
   handleFetchResponse(fromId: number, response: FetchResponse, request: InFlightRequest, effects: RaftEffect[]): void {
     const { log, quorum } = this.core;
     assert(request.api === 'Fetch' && request.fetchOffset >= 0, 'a fetch response answers a fetch');
-    // Test-only bug `followResponder`: the voter that answered is taken for the leader it names.
-    const leaderId = this.core.config.testOnlyBugs?.followResponder === true ? fromId : response.leaderId;
-    if (this.core.maybeHandleCommonResponse(response.errorCode, leaderId, response.leaderEpoch, effects)) return;
+    if (this.core.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
     const state = quorum.state;
     if (state.type !== 'Follower' || state.leaderId !== fromId || state.epoch !== response.leaderEpoch) return;
     // An error was already scheduled for a retry; a late answer to an older fetch is dropped.
     if (response.errorCode !== 'NONE' || request.fetchOffset !== log.endOffset()) return;
     // Records below the log start are in a snapshot, so committed, even before the HW is known again.
     const highWatermark = Math.max(this.followerHighWatermark ?? 0, log.startOffset());
-    // Test-only bug `ignoreDivergingEpoch`: the answer is taken as an empty fetch (the last branch).
-    if (response.divergingEpoch !== undefined && this.core.config.testOnlyBugs?.ignoreDivergingEpoch !== true) {
+    if (response.divergingEpoch !== undefined) {
       const { epoch, endOffset } = response.divergingEpoch;
       assert(endOffset >= highWatermark, `leader asked to truncate to ${endOffset}, below the high watermark ${highWatermark}`);
       const end = log.truncateToEndOffset({ offset: endOffset, epoch });

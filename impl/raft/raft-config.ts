@@ -45,16 +45,12 @@ export interface RaftTestOnlyBugs {
   readonly logStartPastSnapshot?: boolean;
   /** `readCommittedOrSnapshot` sends the application to the snapshot when it reads at its end offset, not only below the log start. */
   readonly offByOneSnapshotLoad?: boolean;
-  /** A response naming a newer epoch makes the replica follow the voter that sent it, not the leader it names. */
-  readonly followResponder?: boolean;
   /** `transitionToUnattached` to a newer epoch is a memory transition: the quorum-state file keeps the old epoch. */
   readonly epochBumpNotPersisted?: boolean;
   /** The leader's high watermark is index n/2 - 1 of the voters' end offsets (descending): one voter short of a majority. */
   readonly highWatermarkPastMajority?: boolean;
   /** The leader adopts a high watermark at or below its epoch start offset (no Raft §5.4.2 rule). */
   readonly highWatermarkBeforeEpochStart?: boolean;
-  /** A follower treats a DivergingEpoch answer as an empty fetch: no truncation, and it takes the leader's high watermark. */
-  readonly ignoreDivergingEpoch?: boolean;
 }
 
 export interface RaftConfig {

@@ -48,16 +48,6 @@ export interface ProtocolRules {
   /** A controller fsyncs its Raft log before an append counts (`KafkaMetadataLog.flush`); mutants only. */
   readonly raftLogFsynced: boolean;
   /**
-   * A controller that was the Raft leader restarts Resigned in its epoch, so it cannot vote again
-   * in an epoch it led (`QuorumState.initialize`; V-K2); mutants only.
-   */
-  readonly raftLeaderRestartsResigned: boolean;
-  /**
-   * A response that names a newer epoch makes a controller follow the leader the response names
-   * (`maybeHandleCommonResponse`'s `leaderId`), not the voter that answered; mutants only.
-   */
-  readonly raftFollowsNamedLeader: boolean;
-  /**
    * A controller that moves to a newer epoch writes its quorum-state file before it acts in that
    * epoch (`QuorumState.transitionToUnattached` is a `durableTransitionTo`); mutants only.
    */
@@ -72,11 +62,6 @@ export interface ProtocolRules {
    * record of its own epoch before earlier ones (Raft §5.4.2, `maybeUpdateHighWatermark`); mutants only.
    */
   readonly raftHighWatermarkPastEpochStart: boolean;
-  /**
-   * A controller answered with a DivergingEpoch truncates its Raft log to it before it takes any
-   * high watermark (`KafkaRaftClient.handleFetchResponse`); mutants only.
-   */
-  readonly raftFollowerTruncatesOnDivergingEpoch: boolean;
   /**
    * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
    * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
@@ -176,12 +161,9 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   raftCheckQuorum: true,
   raftPreVote: true,
   raftLogFsynced: true,
-  raftLeaderRestartsResigned: true,
-  raftFollowsNamedLeader: true,
   raftEpochBumpDurable: true,
   raftHighWatermarkOverMajority: true,
   raftHighWatermarkPastEpochStart: true,
-  raftFollowerTruncatesOnDivergingEpoch: true,
   eligibleLeaderReplicas: true,
   expansionNeedsEpochStart: true,
   reregistrationLeavesIsr: true,

@@ -43,6 +43,9 @@ const SHOWN: readonly [string, MutantName, number][] = [
   ['NoZombieCommit', 'range-assignor-overlapping-ranges', 3],
   ['group-poll-skip', 'auto-commit-one-past-position', 1],
   ['group-lost-write', 'group-reset-uses-default-policy', 1],
+  ['QuorumMonotonicEpoch', 'raft-epoch-bump-not-persisted', 1],
+  ['QuorumMajorityReachedHighWatermark', 'raft-high-watermark-past-majority', 1],
+  ['QuorumMonotonicHighWatermark', 'raft-commits-before-epoch-start', 1],
 ];
 
 /** [claim, variant, seed]: claims a historical variant's run shows failing (with the groups the variant needs). */

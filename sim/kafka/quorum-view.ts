@@ -1,6 +1,5 @@
 import type { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import type { NodeDisk } from '../../impl/env/node-environment.ts';
-import type { MetadataEntry } from '../../impl/metadata/metadata-records.ts';
 import { QUORUM_STATE_PATH, readElectionState, type ElectionState } from '../../impl/raft/quorum-state-store.ts';
 import type { EpochState, EpochStateName } from '../../impl/raft/quorum-state.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
@@ -8,17 +7,15 @@ import type { NodeView } from '../run/system.ts';
 import type { KafkaNode } from './kafka-system.ts';
 
 /**
- * What the checks read of one controller (today the quorum's liveness in `pendingConvergence`;
- * the election state, log end and committed entries are for the quorum's safety claims, which
- * return with the run that shows them failing, `spec/invariants.md`): its Raft
- * state in memory while it runs, its election state as its disk holds it (also while it is down),
- * its log end, high watermark and committed metadata.
+ * What the checks read of one controller: the quorum's claims (`properties/invariants/quorum/`)
+ * its Raft state in memory while it runs, its election state as its disk holds it (also while it
+ * is down), its log end and high watermark; the quorum's liveness (`pendingConvergence`) whether it
+ * runs, whether it is active and how far it replayed the committed metadata.
  */
 export interface QuorumNodeView {
   readonly controllerId: number;
   readonly node: string;
   readonly running: boolean;
-  readonly incarnation: number;
   /** The quorum-state file (`__cluster_metadata-0/quorum-state`), read from the real disk. */
   readonly persisted: ElectionState | undefined;
   /** `QuorumState` in memory; undefined while the controller is down. */
@@ -30,8 +27,6 @@ export interface QuorumNodeView {
   readonly active: boolean;
   /** One past the last Raft offset replayed into its committed metadata. */
   readonly committedOffset: number;
-  /** Its committed metadata entries (the controller's own array: read, never kept). */
-  readonly committedEntries: readonly MetadataEntry[];
 }
 
 /** Reads the quorum-state file through a checker's fault-free disk reader. */
@@ -71,7 +66,6 @@ interface BuiltQuorumNode {
  */
 export class QuorumViewMemory {
   private readonly persisted = new Map<string, PersistedRead>();
-  private readonly lastLogEnd = new Map<string, number>();
   private built: readonly BuiltQuorumNode[] = [];
   private last: readonly QuorumNodeView[] = [];
 
@@ -109,36 +103,34 @@ export class QuorumViewMemory {
     const persisted = this.persistedOf(view).state;
     const controller = view.status === 'running' ? (view.node as QuorumController | undefined) : undefined;
     const last = previous?.view;
-    const same = last !== undefined && last.controllerId === controllerId && last.node === view.id && last.incarnation === view.incarnation && last.persisted === persisted;
+    const same = last !== undefined && last.controllerId === controllerId && last.node === view.id && last.persisted === persisted;
     if (controller === undefined) {
-      const logEndOffset = this.lastLogEnd.get(view.id) ?? 0;
+      // The log end its last view showed: the last one seen while it ran.
+      const logEndOffset = last?.node === view.id ? last.logEndOffset : 0;
       if (same && !last.running && last.logEndOffset === logEndOffset) return previous as BuiltQuorumNode;
       return {
         view: {
-          controllerId, node: view.id, running: false, incarnation: view.incarnation, persisted, state: undefined, highWatermark: undefined,
-          logEndOffset, active: false, committedOffset: 0, committedEntries: [],
+          controllerId, node: view.id, running: false, persisted, state: undefined, highWatermark: undefined, logEndOffset, active: false, committedOffset: 0,
         },
         epochState: undefined,
       };
     }
     const raft = controller.raft;
     const logEndOffset = raft.log.endOffset();
-    this.lastLogEnd.set(view.id, logEndOffset);
     const epochState = raft.quorum.state;
     const highWatermark = raft.highWatermark();
     const active = controller.isActive;
     const committedOffset = controller.committedOffset;
-    const committedEntries = controller.metadataEntries;
     if (
       same && last.running && previous?.epochState === epochState && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset
-      && last.active === active && last.committedOffset === committedOffset && last.committedEntries === committedEntries
+      && last.active === active && last.committedOffset === committedOffset
     ) {
       return previous;
     }
     // An `EpochState` is replaced, never changed in place, in its type, epoch and leader.
     const state = previous?.epochState === epochState && last?.state !== undefined ? last.state : { type: epochState.type, epoch: epochState.epoch, leaderId: raft.quorum.leaderId() };
     return {
-      view: { controllerId, node: view.id, running: true, incarnation: view.incarnation, persisted, state, highWatermark, logEndOffset, active, committedOffset, committedEntries },
+      view: { controllerId, node: view.id, running: true, persisted, state, highWatermark, logEndOffset, active, committedOffset },
       epochState,
     };
   }

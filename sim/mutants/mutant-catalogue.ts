@@ -70,22 +70,6 @@ export const MUTANTS = [
     quorum: true,
   },
   {
-    name: 'raft-leader-restarts-unattached',
-    area: 'controller',
-    where: 'QuorumState.initialize (impl/raft/quorum-state.ts initialize)',
-    summary: 'A controller that was the Raft leader restarts Unattached in its epoch with no vote, not Resigned, so it may grant a vote in the epoch it led (V-K2).',
-    rules: { raftLeaderRestartsResigned: false },
-    quorum: true,
-  },
-  {
-    name: 'raft-follows-responder',
-    area: 'controller',
-    where: 'KafkaRaftClient.handleFetchResponse, its maybeHandleCommonResponse call (impl/raft/follower-fetcher.ts handleFetchResponse)',
-    summary: 'A fetch answer that names a newer epoch makes the controller follow the voter that answered, not the leader the answer names.',
-    rules: { raftFollowsNamedLeader: false },
-    quorum: true,
-  },
-  {
     name: 'raft-epoch-bump-not-persisted',
     area: 'controller',
     where: 'QuorumState.transitionToUnattached (impl/raft/quorum-state.ts transitionTo)',
@@ -107,14 +91,6 @@ export const MUTANTS = [
     where: 'LeaderState.maybeUpdateHighWatermark (impl/raft/leader-state.ts maybeUpdateHighWatermark)',
     summary: 'A new Raft leader adopts the majority\'s offset as its high watermark even at or below its epoch start offset (Raft §5.4.2\'s rule left out), below what the last leader had committed when a voter lags.',
     rules: { raftHighWatermarkPastEpochStart: false },
-    quorum: true,
-  },
-  {
-    name: 'raft-follower-ignores-diverging-epoch',
-    area: 'controller',
-    where: 'KafkaRaftClient.handleFetchResponse (impl/raft/follower-fetcher.ts handleFetchResponse)',
-    summary: 'A controller answered with a DivergingEpoch takes the answer as an empty fetch: it keeps its divergent records and takes the leader\'s high watermark over them.',
-    rules: { raftFollowerTruncatesOnDivergingEpoch: false },
     quorum: true,
   },
   {
