@@ -45,7 +45,7 @@ const SHOWN: readonly [string, MutantName, number][] = [
   ['group-lost-write', 'group-reset-uses-default-policy', 1],
   ['QuorumMonotonicEpoch', 'raft-epoch-bump-not-persisted', 1],
   ['QuorumMajorityReachedHighWatermark', 'raft-high-watermark-past-majority', 1],
-  ['QuorumMonotonicHighWatermark', 'raft-commits-before-epoch-start', 1],
+  ['QuorumMonotonicHighWatermark', 'raft-commits-before-epoch-start', 3],
 ];
 
 /** [claim, variant, seed]: claims a historical variant's run shows failing (with the groups the variant needs). */

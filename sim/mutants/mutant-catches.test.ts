@@ -37,7 +37,7 @@ const CAUGHT: readonly [MutantName, number, string][] = [
   // The controller quorum's mutants (`npx tsx sim/mutants/main.ts --seeds 1..6`, 2026-12-02).
   ['raft-epoch-bump-not-persisted', 1, 'QuorumMonotonicEpoch'],
   ['raft-high-watermark-past-majority', 1, 'QuorumMajorityReachedHighWatermark'],
-  ['raft-commits-before-epoch-start', 1, 'QuorumMonotonicHighWatermark'],
+  ['raft-commits-before-epoch-start', 3, 'QuorumMonotonicHighWatermark'],
 ];
 
 /**
