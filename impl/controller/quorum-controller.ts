@@ -24,6 +24,7 @@ import { ClusterControlManager, type BrokerRegistrationShutdown } from './cluste
 import type { ControlContext, ControllerResult } from './controller-result.ts';
 import { ReplicationControlManager } from './replication-control-manager.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
+import { raftTestOnlyBugs } from './raft-rules.ts';
 
 /** Records returned per metadata fetch: a bound on every response. */
 const METADATA_FETCH_MAX = 500;
@@ -135,7 +136,7 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
       ...(options.quorumTimeouts === undefined ? {} : { timeouts: options.quorumTimeouts }),
       checkQuorum: options.rules.raftCheckQuorum,
       preVote: options.rules.raftPreVote,
-      ...(options.rules.raftLogFsynced ? {} : { testOnlyBugs: { skipLogFsync: true } }),
+      ...raftTestOnlyBugs(options.rules),
     }));
   }
 

@@ -1,5 +1,5 @@
 import { assert, assertIntegerInRange } from '../common/assert.ts';
-import { majoritySize } from './raft-config.ts';
+import { majoritySize, type RaftTestOnlyBugs } from './raft-config.ts';
 
 /**
  * Kafka's `LeaderState.CHECK_QUORUM_TIMEOUT_FACTOR` (KAFKA-15489): a leader resigns when a
@@ -26,6 +26,8 @@ export interface LeaderStateOptions {
   readonly fetchTimeoutMs: number;
   readonly checkQuorum: boolean;
   readonly nowMs: number;
+  /** The high watermark's test-only bugs (`highWatermarkPastMajority`, `highWatermarkBeforeEpochStart`). */
+  readonly testOnlyBugs?: RaftTestOnlyBugs;
 }
 
 /**
@@ -46,6 +48,8 @@ export class LeaderState {
   private checkQuorumDeadlineMs: number;
   private readonly checkQuorumTimeoutMs: number;
   private readonly checkQuorum: boolean;
+  private readonly pastMajorityBug: boolean;
+  private readonly beforeEpochStartBug: boolean;
 
   constructor(options: LeaderStateOptions) {
     assertIntegerInRange(options.epoch, 1, 0x7fff_ffff, 'leader epoch');
@@ -58,6 +62,8 @@ export class LeaderState {
     this.checkQuorum = options.checkQuorum;
     this.checkQuorumTimeoutMs = Math.floor(options.fetchTimeoutMs * CHECK_QUORUM_TIMEOUT_FACTOR);
     this.checkQuorumDeadlineMs = options.nowMs + this.checkQuorumTimeoutMs;
+    this.pastMajorityBug = options.testOnlyBugs?.highWatermarkPastMajority === true;
+    this.beforeEpochStartBug = options.testOnlyBugs?.highWatermarkBeforeEpochStart === true;
   }
 
   /** The high watermark, once one record of this epoch is committed; undefined before. */
@@ -114,16 +120,19 @@ export class LeaderState {
     const offsets: number[] = [];
     for (const state of this.voterStates.values()) if (state.endOffset !== undefined) offsets.push(state.endOffset);
     offsets.sort((a, b) => b - a);
-    const indexOfHighWatermark = Math.floor(this.voterStates.size / 2);
+    // Test-only bug `highWatermarkPastMajority`: one index short (for three voters, the furthest log end).
+    const indexOfHighWatermark = Math.floor(this.voterStates.size / 2) - (this.pastMajorityBug ? 1 : 0);
     const candidate = offsets[indexOfHighWatermark];
     if (candidate === undefined) return false;
-    if (candidate <= this.epochStartOffset) return false;
+    // Test-only bug `highWatermarkBeforeEpochStart`: Raft §5.4.2's rule left out.
+    if (candidate <= this.epochStartOffset && !this.beforeEpochStartBug) return false;
     if (this.highWatermarkOffset !== undefined && candidate <= this.highWatermarkOffset) {
       // Kafka logs a lower value ("voter set changed or a voter lost data") and keeps the old one.
       return false;
     }
     const reached = offsets.filter((offset) => offset >= candidate).length;
-    assert(reached >= majoritySize(this.voterStates.size), `high watermark ${candidate} is on ${reached} voters only`);
+    // refka's own check of the computation above (Kafka has none); the planted bug skips it, as its slip would.
+    assert(this.pastMajorityBug || reached >= majoritySize(this.voterStates.size), `high watermark ${candidate} is on ${reached} voters only`);
     this.highWatermarkOffset = candidate;
     return true;
   }

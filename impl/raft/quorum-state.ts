@@ -396,6 +396,7 @@ export class QuorumState {
       fetchTimeoutMs: this.config.timeouts.fetchTimeoutMs,
       checkQuorum: this.config.checkQuorum,
       nowMs: this.clock.nowMs(),
+      ...(this.config.testOnlyBugs === undefined ? {} : { testOnlyBugs: this.config.testOnlyBugs }),
     });
     this.transitionTo({ type: 'Leader', epoch: state.epoch, leader });
     return leader;
@@ -468,7 +469,9 @@ export class QuorumState {
     const from = this.state;
     checkTransition(from, next, { isVoter: this.isVoter, preVote: this.config.preVote, onlyVoter: this.isOnlyVoter() });
     const persisted = electionStateOf(next, this.localId);
-    if (persisted !== undefined) this.store.writeElectionState(persisted);
+    // Test-only bug `epochBumpNotPersisted`: a move to a newer epoch as Unattached stays in memory.
+    const memoryOnly = this.config.testOnlyBugs?.epochBumpNotPersisted === true && next.type === 'Unattached' && next.epoch > from.epoch;
+    if (persisted !== undefined && !memoryOnly) this.store.writeElectionState(persisted);
     this.current = next;
     this.recordTransition(from.type, next);
   }

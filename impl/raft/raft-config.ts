@@ -45,6 +45,12 @@ export interface RaftTestOnlyBugs {
   readonly logStartPastSnapshot?: boolean;
   /** `readCommittedOrSnapshot` sends the application to the snapshot when it reads at its end offset, not only below the log start. */
   readonly offByOneSnapshotLoad?: boolean;
+  /** `transitionToUnattached` to a newer epoch is a memory transition: the quorum-state file keeps the old epoch. */
+  readonly epochBumpNotPersisted?: boolean;
+  /** The leader's high watermark is index n/2 - 1 of the voters' end offsets (descending): one voter short of a majority. */
+  readonly highWatermarkPastMajority?: boolean;
+  /** The leader adopts a high watermark at or below its epoch start offset (no Raft §5.4.2 rule). */
+  readonly highWatermarkBeforeEpochStart?: boolean;
 }
 
 export interface RaftConfig {

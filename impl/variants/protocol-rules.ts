@@ -55,6 +55,21 @@ export interface ProtocolRules {
   /** A controller fsyncs its Raft log before an append counts (`KafkaMetadataLog.flush`); mutants only. */
   readonly raftLogFsynced: boolean;
   /**
+   * A controller that moves to a newer epoch writes its quorum-state file before it acts in that
+   * epoch (`QuorumState.transitionToUnattached` is a `durableTransitionTo`); mutants only.
+   */
+  readonly raftEpochBumpDurable: boolean;
+  /**
+   * The Raft leader's high watermark is the offset a majority of voters reached: index n/2 of the
+   * voters' end offsets, descending (`LeaderState.maybeUpdateHighWatermark`); mutants only.
+   */
+  readonly raftHighWatermarkOverMajority: boolean;
+  /**
+   * The Raft leader adopts a high watermark only past its epoch start offset, so that it commits a
+   * record of its own epoch before earlier ones (Raft §5.4.2, `maybeUpdateHighWatermark`); mutants only.
+   */
+  readonly raftHighWatermarkPastEpochStart: boolean;
+  /**
    * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
    * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
    */
@@ -154,6 +169,9 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   raftCheckQuorum: true,
   raftPreVote: true,
   raftLogFsynced: true,
+  raftEpochBumpDurable: true,
+  raftHighWatermarkOverMajority: true,
+  raftHighWatermarkPastEpochStart: true,
   eligibleLeaderReplicas: true,
   expansionNeedsEpochStart: true,
   reregistrationLeavesIsr: true,

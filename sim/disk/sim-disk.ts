@@ -99,6 +99,12 @@ export interface DiskReader {
    * time, so that a check costs the directories touched.
    */
   directoryVersion(dir: string): number;
+  /**
+   * Grows with every change to the whole disk at once (a power loss, a wipe): with
+   * {@link namesVersion}, what a checker of a file that is only ever replaced by a rename (a
+   * quorum-state file) needs to know it is as last read.
+   */
+  readonly wholeDiskVersion: number;
   list(prefix?: string): string[];
   size(path: string): number;
   /** The current image's bytes (what the node would read), without fault injection. */
@@ -134,8 +140,8 @@ export class SimDisk implements NodeDisk, DiskReader {
   namesVersion = 0;
   /** Per directory: the disk version of its last change; see {@link DiskReader.directoryVersion}. */
   private readonly directoryVersions = new Map<string, number>();
-  /** The disk version of the last change to the whole disk. */
-  private wholeDiskVersion = 0;
+  /** See {@link DiskReader.wholeDiskVersion}: the disk version of the last change to the whole disk. */
+  wholeDiskVersion = 0;
   private readonly clock: Clock;
   private readonly random: RandomStream;
   private readonly tornWriteProbability: number;

@@ -24,6 +24,7 @@ import { brokerIdOf, brokerNodeId, controllerNodeId, type KafkaMessage } from '.
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
 import { readUncommitted } from '../../properties/invariants/history/read-uncommitted.ts';
 import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
+import { raftQuorumClaims } from '../../properties/invariants/quorum/raft-quorum-claims.ts';
 import { quorumSometimes } from '../../properties/invariants/quorum/quorum-sometimes.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
 import { uncleanShutdownDetected } from '../../properties/invariants/replication/unclean-shutdown-detected.ts';
@@ -173,6 +174,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),
+    ...raftQuorumClaims(),
     ...quorumSometimes(),
     ...(scenario ? [] : [retentionDeletedSegment as InvariantDefinition<KafkaClusterView>, compactionRemovedRecord as InvariantDefinition<KafkaClusterView>]),
   ];

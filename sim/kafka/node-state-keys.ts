@@ -5,11 +5,16 @@ import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
 import type { KafkaNode } from './kafka-system.ts';
 import { samePartitions } from './view-versions.ts';
 
-/** What the state checks read of the controller, as of its last input. */
+/** What the state checks read of the controller, as of its last input (updated in place). */
 interface ControllerKey {
-  readonly state: object;
-  readonly offset: string;
-  readonly shutdowns: object;
+  state: object;
+  nextOffset: number;
+  shutdowns: object;
+  /** The quorum claims' part (`quorum-view.ts`): its Raft state, high watermark, log end, activity. */
+  epochState: object;
+  highWatermark: number | undefined;
+  logEndOffset: number;
+  active: boolean;
 }
 
 /** What the state checks read of a group member, as of its last input. */
@@ -30,8 +35,11 @@ interface MemberKey {
  *
  * - The controller: the checks read its registrations, topics and shutdown verdicts, which change
  *   only when it replays a record (its metadata offset moves, or a new `MetadataState` after a
- *   restart) or takes a registration (a new verdicts array). A `FetchMetadata` it answers, a
- *   heartbeat that changes nothing, move none of them.
+ *   restart) or takes a registration (a new verdicts array). The quorum's claims and the
+ *   liveness check read its Raft state (`quorum-view.ts`): its `EpochState` (replaced by every
+ *   transition, the only moments its quorum-state file is written), high watermark, log end and
+ *   whether it is active. A `FetchMetadata` it answers, a heartbeat that changes nothing, a fetch
+ *   it answers with nothing new, move none of them; compared field by field, no key is built.
  * - A group member: the checks read its membership (`GroupMemberClientView`) and whether it has
  *   closed; a poll that returned records, a timer that found nothing to do, move neither.
  * - A broker: every input may write its disk or move a replica, so it always says "maybe".
@@ -53,12 +61,32 @@ export class NodeStateKeys {
   private controllerChanged(id: NodeId, controller: QuorumController): boolean {
     const last = this.controllers.get(id);
     const state = controller.committedState;
-    // The quorum claims read the Raft state too: epoch, role, leader, high watermark, log end.
-    const quorum = controller.raft.quorum.state;
-    const offset = `${controller.highWatermark ?? -1}:${state.nextOffset}:${quorum.type}:${quorum.epoch}:${controller.raft.quorum.leaderId() ?? -1}:${controller.raft.log.endOffset()}:${controller.isActive ? 1 : 0}`;
+    const nextOffset = state.nextOffset;
     const shutdowns = controller.registrationShutdownDecisions;
-    if (last !== undefined && last.state === state && last.offset === offset && last.shutdowns === shutdowns) return false;
-    this.controllers.set(id, { state, offset, shutdowns });
+    // The quorum's claims and liveness read the Raft state too: an `EpochState` is replaced on
+    // every transition (epoch, role, leader), and the quorum-state file is written only then.
+    const raft = controller.raft;
+    const epochState = raft.quorum.state;
+    const highWatermark = raft.highWatermark();
+    const logEndOffset = raft.log.endOffset();
+    const active = controller.isActive;
+    if (last === undefined) {
+      this.controllers.set(id, { state, nextOffset, shutdowns, epochState, highWatermark, logEndOffset, active });
+      return true;
+    }
+    if (
+      last.state === state && last.nextOffset === nextOffset && last.shutdowns === shutdowns && last.epochState === epochState
+      && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset && last.active === active
+    ) {
+      return false;
+    }
+    last.state = state;
+    last.nextOffset = nextOffset;
+    last.shutdowns = shutdowns;
+    last.epochState = epochState;
+    last.highWatermark = highWatermark;
+    last.logEndOffset = logEndOffset;
+    last.active = active;
     return true;
   }
 

@@ -1,25 +1,21 @@
 import type { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import type { NodeDisk } from '../../impl/env/node-environment.ts';
-import type { MetadataEntry } from '../../impl/metadata/metadata-records.ts';
-import { METADATA_LOG_DIR } from '../../impl/raft/kafka-metadata-log.ts';
 import { QUORUM_STATE_PATH, readElectionState, type ElectionState } from '../../impl/raft/quorum-state-store.ts';
-import type { EpochStateName } from '../../impl/raft/quorum-state.ts';
+import type { EpochState, EpochStateName } from '../../impl/raft/quorum-state.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { NodeView } from '../run/system.ts';
 import type { KafkaNode } from './kafka-system.ts';
 
 /**
- * What the checks read of one controller (today the quorum's liveness in `pendingConvergence`;
- * the election state, log end and committed entries are for the quorum's safety claims, which
- * return with the run that shows them failing, `spec/invariants.md`): its Raft
- * state in memory while it runs, its election state as its disk holds it (also while it is down),
- * its log end, high watermark and committed metadata.
+ * What the checks read of one controller: the quorum's claims (`properties/invariants/quorum/`)
+ * its Raft state in memory while it runs, its election state as its disk holds it (also while it
+ * is down), its log end and high watermark; the quorum's liveness (`pendingConvergence`) whether it
+ * runs, whether it is active and how far it replayed the committed metadata.
  */
 export interface QuorumNodeView {
   readonly controllerId: number;
   readonly node: string;
   readonly running: boolean;
-  readonly incarnation: number;
   /** The quorum-state file (`__cluster_metadata-0/quorum-state`), read from the real disk. */
   readonly persisted: ElectionState | undefined;
   /** `QuorumState` in memory; undefined while the controller is down. */
@@ -31,12 +27,11 @@ export interface QuorumNodeView {
   readonly active: boolean;
   /** One past the last Raft offset replayed into its committed metadata. */
   readonly committedOffset: number;
-  /** Its committed metadata entries (the controller's own array: read, never kept). */
-  readonly committedEntries: readonly MetadataEntry[];
 }
 
 /** Reads the quorum-state file through a checker's fault-free disk reader. */
 function electionStateOn(disk: DiskReader): ElectionState | undefined {
+  if (disk.list(QUORUM_STATE_PATH).length === 0) return undefined;
   const reader: Pick<NodeDisk, 'exists' | 'read' | 'size'> = {
     exists: (path) => disk.list(path).includes(path),
     read: (path, position, length) => disk.peek(path, position, length),
@@ -45,62 +40,98 @@ function electionStateOn(disk: DiskReader): ElectionState | undefined {
   return readElectionState(reader);
 }
 
+/** A controller's quorum-state file as last read, and the disk's versions it was read at. */
+interface PersistedRead {
+  readonly namesVersion: number;
+  readonly wholeDiskVersion: number;
+  readonly state: ElectionState | undefined;
+}
+
+/** What one controller's last view was built from, beyond the view's own fields. */
+interface BuiltQuorumNode {
+  readonly view: QuorumNodeView;
+  /** The `EpochState` object its `state` was read from: a transition replaces it. */
+  readonly epochState: EpochState | undefined;
+}
+
 /**
- * Builds each controller's part of the view, reading a quorum-state file again only when its
- * directory changed, and keeping each down controller's last log end.
+ * Builds each controller's part of the view, as cheaply as a view that changed nothing allows:
+ * each controller's fields are compared in place with the last view's, before anything is
+ * allocated, and the last view's objects are reused when nothing differs (a text signature per
+ * view cost a string per event). The quorum-state file is read again only when it may have
+ * changed: `FileQuorumStateStore` replaces it by a rename, so its content changes only with a name
+ * change on that disk (`namesVersion`: a create, rename or delete) or a change to the whole disk
+ * (a power loss, a wipe), not with the Raft log's appends beside it. A down controller keeps its
+ * last log end.
  */
 export class QuorumViewMemory {
-  private readonly persisted = new Map<string, { readonly version: number; readonly state: ElectionState | undefined }>();
-  private readonly lastLogEnd = new Map<string, number>();
+  private readonly persisted = new Map<string, PersistedRead>();
+  private built: readonly BuiltQuorumNode[] = [];
   private last: readonly QuorumNodeView[] = [];
-  private lastSignature = '';
 
   /** The views of `nodes` (controllers, by controller id), and whether any differs from the last call's. */
   build(nodes: readonly { readonly controllerId: number; readonly view: NodeView<KafkaNode> }[]): { readonly views: readonly QuorumNodeView[]; readonly changed: boolean } {
-    const views = nodes.map(({ controllerId, view }) => this.nodeView(controllerId, view));
-    const signature = views.map(signatureOf).join('|');
-    if (signature === this.lastSignature) return { views: this.last, changed: false };
-    this.last = views;
-    this.lastSignature = signature;
-    return { views, changed: true };
+    let built: BuiltQuorumNode[] | undefined = nodes.length === this.built.length ? undefined : [];
+    for (let index = 0; index < nodes.length; index++) {
+      const { controllerId, view } = nodes[index] as (typeof nodes)[number];
+      const previous = nodes.length === this.built.length ? this.built[index] : undefined;
+      const next = this.nodeView(controllerId, view, previous);
+      if (built === undefined && next !== previous) built = this.built.slice(0, index);
+      built?.push(next);
+    }
+    if (built === undefined) return { views: this.last, changed: false };
+    this.built = built;
+    this.last = built.map((node) => node.view);
+    return { views: this.last, changed: true };
   }
 
-  private nodeView(controllerId: number, view: NodeView<KafkaNode>): QuorumNodeView {
-    const version = view.disk.directoryVersion(METADATA_LOG_DIR);
-    let persisted = this.persisted.get(view.id);
-    if (persisted?.version !== version) {
-      persisted = { version, state: view.disk.list(QUORUM_STATE_PATH).length === 0 ? undefined : electionStateOn(view.disk) };
-      this.persisted.set(view.id, persisted);
-    }
+  /** The quorum-state file of `view`'s disk, read again only when it may have changed. */
+  private persistedOf(view: NodeView<KafkaNode>): PersistedRead {
+    const disk = view.disk;
+    const known = this.persisted.get(view.id);
+    if (known !== undefined && known.namesVersion === disk.namesVersion && known.wholeDiskVersion === disk.wholeDiskVersion) return known;
+    const state = electionStateOn(disk);
+    // The same content keeps the same object, so that the views built from it stay equal.
+    const same = state !== undefined && known?.state !== undefined && state.epoch === known.state.epoch && state.leaderId === known.state.leaderId && state.votedId === known.state.votedId;
+    const read: PersistedRead = { namesVersion: disk.namesVersion, wholeDiskVersion: disk.wholeDiskVersion, state: same ? known?.state : state };
+    this.persisted.set(view.id, read);
+    return read;
+  }
+
+  /** `previous` again when nothing in it changed, else a new view. */
+  private nodeView(controllerId: number, view: NodeView<KafkaNode>, previous: BuiltQuorumNode | undefined): BuiltQuorumNode {
+    const persisted = this.persistedOf(view).state;
     const controller = view.status === 'running' ? (view.node as QuorumController | undefined) : undefined;
+    const last = previous?.view;
+    const same = last !== undefined && last.controllerId === controllerId && last.node === view.id && last.persisted === persisted;
     if (controller === undefined) {
+      // The log end its last view showed: the last one seen while it ran.
+      const logEndOffset = last?.node === view.id ? last.logEndOffset : 0;
+      if (same && !last.running && last.logEndOffset === logEndOffset) return previous as BuiltQuorumNode;
       return {
-        controllerId, node: view.id, running: false, incarnation: view.incarnation, persisted: persisted.state, state: undefined, highWatermark: undefined,
-        logEndOffset: this.lastLogEnd.get(view.id) ?? 0, active: false, committedOffset: 0, committedEntries: [],
+        view: {
+          controllerId, node: view.id, running: false, persisted, state: undefined, highWatermark: undefined, logEndOffset, active: false, committedOffset: 0,
+        },
+        epochState: undefined,
       };
     }
     const raft = controller.raft;
     const logEndOffset = raft.log.endOffset();
-    this.lastLogEnd.set(view.id, logEndOffset);
-    const state = raft.quorum.state;
+    const epochState = raft.quorum.state;
+    const highWatermark = raft.highWatermark();
+    const active = controller.isActive;
+    const committedOffset = controller.committedOffset;
+    if (
+      same && last.running && previous?.epochState === epochState && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset
+      && last.active === active && last.committedOffset === committedOffset
+    ) {
+      return previous;
+    }
+    // An `EpochState` is replaced, never changed in place, in its type, epoch and leader.
+    const state = previous?.epochState === epochState && last?.state !== undefined ? last.state : { type: epochState.type, epoch: epochState.epoch, leaderId: raft.quorum.leaderId() };
     return {
-      controllerId,
-      node: view.id,
-      running: true,
-      incarnation: view.incarnation,
-      persisted: persisted.state,
-      state: { type: state.type, epoch: state.epoch, leaderId: raft.quorum.leaderId() },
-      highWatermark: raft.highWatermark(),
-      logEndOffset,
-      active: controller.isActive,
-      committedOffset: controller.committedOffset,
-      committedEntries: controller.metadataEntries,
+      view: { controllerId, node: view.id, running: true, persisted, state, highWatermark, logEndOffset, active, committedOffset },
+      epochState,
     };
   }
-}
-
-function signatureOf(view: QuorumNodeView): string {
-  const persisted = view.persisted === undefined ? '-' : `${view.persisted.epoch}/${view.persisted.leaderId}/${view.persisted.votedId}`;
-  const state = view.state === undefined ? '-' : `${view.state.type}/${view.state.epoch}/${view.state.leaderId ?? ''}`;
-  return `${view.controllerId}:${view.running ? 1 : 0}:${view.incarnation}:${persisted}:${state}:${view.highWatermark ?? ''}:${view.logEndOffset}:${view.active ? 1 : 0}:${view.committedOffset}`;
 }

@@ -41,12 +41,19 @@ export const CAUGHT: readonly CaughtPin[] = [
   { mutant: 'heartbeat-hides-rebalance', seed: 1, firstClaim: 'liveness', shows: [] },
   { mutant: 'auto-commit-one-past-position', seed: 1, firstClaim: 'group-poll-skip', shows: ['group-poll-skip'] },
   { mutant: 'group-reset-uses-default-policy', seed: 1, firstClaim: 'group-lost-write', shows: ['group-lost-write'] },
+  // The controller quorum's mutants (`npx tsx sim/mutants/main.ts --seeds 1..6`, 2026-12-02).
+  { mutant: 'raft-epoch-bump-not-persisted', seed: 1, firstClaim: 'QuorumMonotonicEpoch', shows: ['QuorumMonotonicEpoch'] },
+  { mutant: 'raft-high-watermark-past-majority', seed: 1, firstClaim: 'QuorumMajorityReachedHighWatermark', shows: ['QuorumMajorityReachedHighWatermark'] },
+  { mutant: 'raft-commits-before-epoch-start', seed: 3, firstClaim: 'QuorumMonotonicHighWatermark', shows: ['QuorumMonotonicHighWatermark'] },
 ];
 
 /**
  * [mutant, a seed whose run it changes]: mutants no seed of 1..3 catches on the three-controller
  * run (`npm run mutants -- --seeds 1..3`, 2026-12-02); each was caught within seeds 1..20 on the
  * single-controller run before, and its catching seed is to be measured again.
+ * `raft-log-not-fsynced` (the mutant for QuorumDurability, which is not registered) is caught by no
+ * seed of 1..10 on the three-controller run (presumably: a loss needs two of the three controllers
+ * to lose power before either fetched again).
  */
 export const NOT_YET_CAUGHT: readonly [MutantName, number][] = [
   ['isr-lag-from-last-fetch', 1],
