@@ -42,9 +42,11 @@ export const CAUGHT: readonly CaughtPin[] = [
   { mutant: 'auto-commit-one-past-position', seed: 1, firstClaim: 'group-poll-skip', shows: ['group-poll-skip'] },
   { mutant: 'group-reset-uses-default-policy', seed: 1, firstClaim: 'group-lost-write', shows: ['group-lost-write'] },
   // The controller quorum's mutants (`npx tsx sim/mutants/main.ts --seeds 1..6`, 2026-12-02).
+  // raft-commits-before-epoch-start is caught at seeds 1 (44.2 s into the run) and 3 (9.4 s): seed 1,
+  // so that the suite runs no unmutated seed 3 for it.
   { mutant: 'raft-epoch-bump-not-persisted', seed: 1, firstClaim: 'QuorumMonotonicEpoch', shows: ['QuorumMonotonicEpoch'] },
   { mutant: 'raft-high-watermark-past-majority', seed: 1, firstClaim: 'QuorumMajorityReachedHighWatermark', shows: ['QuorumMajorityReachedHighWatermark'] },
-  { mutant: 'raft-commits-before-epoch-start', seed: 3, firstClaim: 'QuorumMonotonicHighWatermark', shows: ['QuorumMonotonicHighWatermark'] },
+  { mutant: 'raft-commits-before-epoch-start', seed: 1, firstClaim: 'QuorumMonotonicHighWatermark', shows: ['QuorumMonotonicHighWatermark'] },
 ];
 
 /**
