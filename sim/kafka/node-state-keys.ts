@@ -53,9 +53,12 @@ export class NodeStateKeys {
   private controllerChanged(id: NodeId, controller: QuorumController): boolean {
     const last = this.controllers.get(id);
     const state = controller.committedState;
-    // The quorum claims read the Raft state too: epoch, role, leader, high watermark, log end.
+    // The quorum claims read the Raft state too: epoch, role, leader, high watermark, log end, and
+    // a Prospective's rejected PreVotes. A leader's record of its voters' fetches is left out: a
+    // fetch only ever makes `SingleActiveController` hold, which wakes on time by itself.
     const quorum = controller.raft.quorum.state;
-    const offset = `${controller.highWatermark ?? -1}:${state.nextOffset}:${quorum.type}:${quorum.epoch}:${controller.raft.quorum.leaderId() ?? -1}:${controller.raft.log.endOffset()}:${controller.isActive ? 1 : 0}`;
+    const rejected = quorum.type === 'Prospective' ? quorum.election.rejectedCount() : 0;
+    const offset = `${controller.highWatermark ?? -1}:${state.nextOffset}:${quorum.type}:${quorum.epoch}:${controller.raft.quorum.leaderId() ?? -1}:${controller.raft.log.endOffset()}:${controller.isActive ? 1 : 0}:${rejected}`;
     const shutdowns = controller.registrationShutdownDecisions;
     if (last !== undefined && last.state === state && last.offset === offset && last.shutdowns === shutdowns) return false;
     this.controllers.set(id, { state, offset, shutdowns });

@@ -9,11 +9,10 @@ import type { NodeView } from '../run/system.ts';
 import type { KafkaNode } from './kafka-system.ts';
 
 /**
- * What the checks read of one controller (today the quorum's liveness in `pendingConvergence`;
- * the election state, log end and committed entries are for the quorum's safety claims, which
- * return with the run that shows them failing, `spec/invariants.md`): its Raft
- * state in memory while it runs, its election state as its disk holds it (also while it is down),
- * its log end, high watermark and committed metadata.
+ * What the checks read of one controller (the quorum's liveness in `pendingConvergence`, and the
+ * quorum's claims in `properties/invariants/quorum/`): its Raft state in memory while it runs,
+ * its election state as its disk holds it (also while it is down), its log end, high watermark
+ * and committed metadata, and, while it leads, what its `LeaderState` knows of each voter.
  */
 export interface QuorumNodeView {
   readonly controllerId: number;
@@ -27,12 +26,31 @@ export interface QuorumNodeView {
   readonly highWatermark: number | undefined;
   /** The Raft log's end: live while running, the last one seen while down. */
   readonly logEndOffset: number;
+  /** The epoch of the Raft log's last record (Kafka's `endOffset().epoch`): live while running, the last one seen while down. */
+  readonly logEndEpoch: number;
+  /** `controller.quorum.fetch.timeout.ms` of its Raft client (check-quorum waits 1.5 times it). */
+  readonly fetchTimeoutMs: number;
+  /** While it is the Raft leader: when it took office, and when it last heard from each voter. */
+  readonly leader: QuorumLeaderView | undefined;
+  /** While it is Prospective: how many voters have rejected its PreVote in this round (KIP-996). */
+  readonly preVotesRejected: number;
   /** Whether it is the active controller (Raft leader, caught up to its epoch). */
   readonly active: boolean;
   /** One past the last Raft offset replayed into its committed metadata. */
   readonly committedOffset: number;
   /** Its committed metadata entries (the controller's own array: read, never kept). */
   readonly committedEntries: readonly MetadataEntry[];
+}
+
+/** What a Raft leader's `LeaderState` knows of its tenure and of the voters (`leader-state.ts`). */
+export interface QuorumLeaderView {
+  readonly electedAtMs: number;
+  readonly epochStartOffset: number;
+  /**
+   * Every other voter, in voter order, with the time of its latest Fetch or FetchSnapshot that
+   * counted for check-quorum in this epoch (undefined: not heard from yet).
+   */
+  readonly voters: readonly { readonly id: number; readonly lastFetchMs: number | undefined }[];
 }
 
 /** Reads the quorum-state file through a checker's fault-free disk reader. */
@@ -51,7 +69,7 @@ function electionStateOn(disk: DiskReader): ElectionState | undefined {
  */
 export class QuorumViewMemory {
   private readonly persisted = new Map<string, { readonly version: number; readonly state: ElectionState | undefined }>();
-  private readonly lastLogEnd = new Map<string, number>();
+  private readonly lastLogEnd = new Map<string, { readonly offset: number; readonly epoch: number }>();
   private last: readonly QuorumNodeView[] = [];
   private lastSignature = '';
 
@@ -74,15 +92,21 @@ export class QuorumViewMemory {
     }
     const controller = view.status === 'running' ? (view.node as QuorumController | undefined) : undefined;
     if (controller === undefined) {
+      const last = this.lastLogEnd.get(view.id);
       return {
         controllerId, node: view.id, running: false, incarnation: view.incarnation, persisted: persisted.state, state: undefined, highWatermark: undefined,
-        logEndOffset: this.lastLogEnd.get(view.id) ?? 0, active: false, committedOffset: 0, committedEntries: [],
+        logEndOffset: last?.offset ?? 0, logEndEpoch: last?.epoch ?? 0, fetchTimeoutMs: 0, leader: undefined, preVotesRejected: 0, active: false, committedOffset: 0, committedEntries: [],
       };
     }
     const raft = controller.raft;
-    const logEndOffset = raft.log.endOffset();
-    this.lastLogEnd.set(view.id, logEndOffset);
+    const { offset: logEndOffset, epoch: logEndEpoch } = raft.log.endOffsetAndEpoch();
+    this.lastLogEnd.set(view.id, { offset: logEndOffset, epoch: logEndEpoch });
     const state = raft.quorum.state;
+    const leader: QuorumLeaderView | undefined = state.type !== 'Leader' ? undefined : {
+      electedAtMs: state.leader.electedAtMs,
+      epochStartOffset: state.leader.epochStartOffset,
+      voters: state.leader.voterReplicaStates().filter((voter) => voter.replicaId !== controllerId).map((voter) => ({ id: voter.replicaId, lastFetchMs: voter.lastCheckQuorumFetchMs })),
+    };
     return {
       controllerId,
       node: view.id,
@@ -92,6 +116,10 @@ export class QuorumViewMemory {
       state: { type: state.type, epoch: state.epoch, leaderId: raft.quorum.leaderId() },
       highWatermark: raft.highWatermark(),
       logEndOffset,
+      logEndEpoch,
+      fetchTimeoutMs: raft.config.timeouts.fetchTimeoutMs,
+      leader,
+      preVotesRejected: state.type === 'Prospective' ? state.election.rejectedCount() : 0,
       active: controller.isActive,
       committedOffset: controller.committedOffset,
       committedEntries: controller.metadataEntries,
@@ -102,5 +130,6 @@ export class QuorumViewMemory {
 function signatureOf(view: QuorumNodeView): string {
   const persisted = view.persisted === undefined ? '-' : `${view.persisted.epoch}/${view.persisted.leaderId}/${view.persisted.votedId}`;
   const state = view.state === undefined ? '-' : `${view.state.type}/${view.state.epoch}/${view.state.leaderId ?? ''}`;
-  return `${view.controllerId}:${view.running ? 1 : 0}:${view.incarnation}:${persisted}:${state}:${view.highWatermark ?? ''}:${view.logEndOffset}:${view.active ? 1 : 0}:${view.committedOffset}`;
+  const leader = view.leader === undefined ? '-' : `${view.leader.electedAtMs}/${view.leader.voters.map((voter) => voter.lastFetchMs ?? '').join(',')}`;
+  return `${view.controllerId}:${view.running ? 1 : 0}:${view.incarnation}:${persisted}:${state}:${view.highWatermark ?? ''}:${view.logEndOffset}/${view.logEndEpoch}:${view.active ? 1 : 0}:${view.committedOffset}:${leader}:${view.preVotesRejected}`;
 }
