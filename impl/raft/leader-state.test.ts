@@ -80,6 +80,16 @@ describe('LeaderState check-quorum', () => {
     expect(state.timeUntilCheckQuorumExpires(1_700)).toBe(3_000);
   });
 
+  it('keeps when it took office and when it last heard each voter, for the checkers (SingleActiveController)', () => {
+    const state = leader({ checkQuorum: false });
+    expect(state.electedAtMs).toBe(0);
+    state.updateCheckQuorumForFollowingVoter(2, 700);
+    state.updateCheckQuorumForFollowingVoter(9, 800);
+    state.updateCheckQuorumForFollowingVoter(2, 900);
+    // Kafka's lastFetchTimestamp moves only with a valid fetch; the check-quorum time with any counted one.
+    expect(state.voterReplicaStates().map((voter) => [voter.replicaId, voter.lastCheckQuorumFetchMs, voter.lastFetchTimeMs])).toEqual([[1, undefined, undefined], [2, 900, undefined], [3, undefined, undefined]]);
+  });
+
   it('never expires with one voter or with check-quorum off', () => {
     expect(leader({ voters: [1] }).timeUntilCheckQuorumExpires(1e9)).toBe(Number.POSITIVE_INFINITY);
     expect(leader({ checkQuorum: false }).timeUntilCheckQuorumExpires(1e9)).toBe(Number.POSITIVE_INFINITY);

@@ -15,7 +15,15 @@ export interface ReplicaState {
   readonly replicaId: number;
   /** The fetch offset of the replica's latest valid Fetch (its durable log end), if any yet. */
   endOffset: number | undefined;
+  /** Kafka's `lastFetchTimestamp`: the time of the replica's latest valid Fetch (one that moved its progress). */
   lastFetchTimeMs: number | undefined;
+  /**
+   * The time of the latest Fetch or FetchSnapshot of this voter that counted for check-quorum
+   * (`updateCheckQuorumForFollowingVoter`, which Kafka folds into its `fetchedVoters` set): when
+   * the leader last heard from the voter in this epoch. Undefined for observers and for a voter
+   * not heard from yet.
+   */
+  lastCheckQuorumFetchMs: number | undefined;
 }
 
 export interface LeaderStateOptions {
@@ -40,6 +48,8 @@ export class LeaderState {
   readonly epoch: number;
   /** The leader's log end when it took office: its LeaderChange record goes here. */
   readonly epochStartOffset: number;
+  /** When it took office, which starts its check-quorum timer (Kafka's `checkQuorumTimer`). */
+  readonly electedAtMs: number;
   private readonly voterStates = new Map<number, ReplicaState>();
   private readonly observerStates = new Map<number, ReplicaState>();
   private highWatermarkOffset: number | undefined;
@@ -58,7 +68,8 @@ export class LeaderState {
     this.localId = options.localId;
     this.epoch = options.epoch;
     this.epochStartOffset = options.epochStartOffset;
-    for (const voter of options.voters) this.voterStates.set(voter, { replicaId: voter, endOffset: undefined, lastFetchTimeMs: undefined });
+    for (const voter of options.voters) this.voterStates.set(voter, { replicaId: voter, endOffset: undefined, lastFetchTimeMs: undefined, lastCheckQuorumFetchMs: undefined });
+    this.electedAtMs = options.nowMs;
     this.checkQuorum = options.checkQuorum;
     this.checkQuorumTimeoutMs = Math.floor(options.fetchTimeoutMs * CHECK_QUORUM_TIMEOUT_FACTOR);
     this.checkQuorumDeadlineMs = options.nowMs + this.checkQuorumTimeoutMs;
@@ -102,7 +113,7 @@ export class LeaderState {
     let observer = this.observerStates.get(replicaId);
     if (observer === undefined) {
       if (this.observerStates.size >= MAX_TRACKED_OBSERVERS) return false;
-      observer = { replicaId, endOffset: undefined, lastFetchTimeMs: undefined };
+      observer = { replicaId, endOffset: undefined, lastFetchTimeMs: undefined, lastCheckQuorumFetchMs: undefined };
       this.observerStates.set(replicaId, observer);
     }
     observer.endOffset = fetchOffset;
@@ -140,7 +151,9 @@ export class LeaderState {
   /** Kafka's `updateCheckQuorumForFollowingVoter`: a voter fetched; restart the timer on a majority. */
   updateCheckQuorumForFollowingVoter(replicaId: number, nowMs: number): void {
     assert(replicaId !== this.localId, 'the leader does not fetch from itself');
-    if (!this.voterStates.has(replicaId)) return;
+    const voter = this.voterStates.get(replicaId);
+    if (voter === undefined) return;
+    voter.lastCheckQuorumFetchMs = nowMs;
     this.fetchedVoters.add(replicaId);
     // The leader is a voter, so it counts towards the majority without fetching.
     const needed = majoritySize(this.voterStates.size) - 1;
@@ -165,6 +178,11 @@ export class LeaderState {
     const others = [...this.voterStates.values()].filter((state) => state.replicaId !== this.localId);
     others.sort((a, b) => (b.endOffset ?? -1) - (a.endOffset ?? -1) || a.replicaId - b.replicaId);
     return others.map((state) => state.replicaId);
+  }
+
+  /** The voters' states, in voter order, this leader's own included (the checkers' view). */
+  voterReplicaStates(): readonly Readonly<ReplicaState>[] {
+    return [...this.voterStates.values()];
   }
 
   /** The replica's state as the leader knows it (tests and the describe-quorum view). */

@@ -36,6 +36,13 @@ export const PROTOCOL_VARIANTS = [
     groups: true,
   },
   {
+    name: 'kafka-15489',
+    summary: 'A controller quorum leader never checks that a majority of voters still fetches from it: one cut off from the other voters stays leader, and names itself the active controller with its stale metadata, after a newer epoch has been elected and commits.',
+    source: 'KAFKA-15489 (fixed in Kafka 3.7.0, PR #14428)',
+    configOverrides: {},
+    rules: { raftCheckQuorum: false },
+  },
+  {
     name: 'kafka-7128',
     summary: 'A follower rejoins the ISR once it reaches the high watermark, even if it has not reached the start of the leader\'s current epoch.',
     source: 'KAFKA-7128',
@@ -116,6 +123,13 @@ export const PROTOCOL_VARIANTS = [
     source: 'KIP-966',
     configOverrides: {},
     rules: { highWatermarkNeedsMinIsr: false, eligibleLeaderReplicas: false },
+  },
+  {
+    name: 'pre-kip-996',
+    summary: 'A controller whose fetch or election timeout expires campaigns at once in a new epoch, with no PreVote round: one cut off from the quorum keeps raising its epoch, and when it returns forces that epoch on a healthy leader, which steps down for an election the returning voter cannot win.',
+    source: 'KIP-996 (Pre-Vote)',
+    configOverrides: {},
+    rules: { raftPreVote: false },
   },
 ] as const satisfies readonly ProtocolVariant[];
 

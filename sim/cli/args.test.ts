@@ -313,7 +313,7 @@ describe('parseSimArgs: --variant', () => {
   it('knows the historical variants and names them when rejecting another', () => {
     expect(run(['--variant', 'pre-kip-101']).variants).toEqual(['pre-kip-101']);
     expect(fail(['--variant', 'pre-kip-42'])).toBe(
-      "--variant: unknown variant 'pre-kip-42'; known variants: kafka-12984, kafka-7128, kafka-8500, kip-497-expand-on-commit, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966",
+      "--variant: unknown variant 'pre-kip-42'; known variants: kafka-12984, kafka-15489, kafka-7128, kafka-8500, kip-497-expand-on-commit, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966, pre-kip-996",
     );
     expect(run(['--variant', 'pre-kip-279']).runConfig).toEqual({ acks: '1', 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' });
   });
@@ -458,7 +458,7 @@ describe('parseSimArgs: output options and help', () => {
     }
     expect(HELP_TEXT).toContain('-h, --help');
     expect(HELP_TEXT).toContain('Default: 60s.');
-    expect(HELP_TEXT).toContain('Known: kafka-12984, kafka-7128, kafka-8500, kip-497-expand-on-commit, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966.');
+    expect(HELP_TEXT).toContain('Known: kafka-12984, kafka-15489, kafka-7128, kafka-8500, kip-497-expand-on-commit, no-generation-check, pre-kip-101, pre-kip-279, pre-kip-320, pre-kip-497, pre-kip-903, pre-kip-966, pre-kip-996.');
     expect(helpText(VARIANTS)).toContain('Known: alpha, beta, gamma, delta.');
     expect(parse(['--help'], VARIANTS)).toEqual({ type: 'help', text: helpText(VARIANTS) });
   });

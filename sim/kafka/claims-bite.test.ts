@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { VariantName } from '../../impl/variants/variant-registry.ts';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import { CAUGHT, SHOWN_ELSEWHERE } from '../mutants/mutant-pins.ts';
 import { runMutant } from '../mutants/mutant-run.ts';
@@ -24,6 +25,16 @@ const SHOWN_IN_SCENARIO: readonly [string, MutantName][] = [
   ['LaggingFollowerLeavesIsr', 'isr-lag-from-last-fetch'],
 ];
 
+/**
+ * [claim, variant]: claims shown failing in a variant's scenario (`sim/scenarios/VARIANT.txt`, run
+ * and matched by `sim/scenario/scenarios.test.ts`; its `-fixed` twin passes). The variant's catch on
+ * a seed of the default run is pinned in `regression-seeds.test.ts`.
+ */
+const SHOWN_IN_VARIANT_SCENARIO: readonly [string, VariantName][] = [
+  ['SingleActiveController', 'kafka-15489'],
+  ['NoDisruptiveElection', 'pre-kip-996'],
+];
+
 /** Claims no mutant or variant run has yet shown failing, and what it would take. */
 const NOT_YET_SHOWN: readonly [string, string][] = [
   // Caught at seed 1 by `clean-shutdown-marker-kept` on the single-controller run; not within seeds
@@ -36,13 +47,19 @@ describe('every Kafka claim bites', () => {
     const system = kafkaSystem({ brokers: 3, partitions: 3, replicationFactor: 3, producers: 2, consumers: 1, stopAtMs: 60_000, config: { 'min.insync.replicas': '2' }, variants: [] });
     const claims = ['ModelConformance', ...system.invariants.filter((claim) => claim.kind !== 'sometimes').map((claim) => claim.name)].sort();
     const shownByPins = [...CAUGHT.flatMap((pin) => pin.shows), ...VARIANT_PINS.map((pin) => pin.claim)];
-    const listed = [...new Set([...shownByPins, ...SHOWN_ELSEWHERE.map(([claim]) => claim), ...SHOWN_IN_SCENARIO.map(([claim]) => claim), ...NOT_YET_SHOWN.map(([claim]) => claim)])].sort();
+    const listed = [...new Set([...shownByPins, ...SHOWN_ELSEWHERE.map(([claim]) => claim), ...SHOWN_IN_SCENARIO.map(([claim]) => claim), ...SHOWN_IN_VARIANT_SCENARIO.map(([claim]) => claim), ...NOT_YET_SHOWN.map(([claim]) => claim)])].sort();
     expect(listed).toEqual(claims);
   });
 
   it.each(SHOWN_IN_SCENARIO)('%s fails in the scenario of mutant %s', (claim, mutant) => {
     const story = readFileSync(join(import.meta.dirname, '..', 'mutants', 'scenarios', `${mutant}.txt`), 'utf8');
     expect(story.split('\n').some((line) => line.startsWith(`violation ${claim}: `))).toBe(true);
+  });
+
+  it.each(SHOWN_IN_VARIANT_SCENARIO)('%s fails in the scenario of variant %s, and not in its -fixed twin', (claim, variant) => {
+    const story = (name: string): string[] => readFileSync(join(import.meta.dirname, '..', 'scenarios', `${name}.txt`), 'utf8').split('\n');
+    expect(story(variant).some((line) => line.startsWith(`violation ${claim}: `))).toBe(true);
+    expect(story(`${variant}-fixed`).some((line) => line.startsWith('violation '))).toBe(false);
   });
 
   it.each(SHOWN_ELSEWHERE)('%s fails on a real run (mutant %s, seed %i)', (claim, mutant, seed) => {

@@ -24,8 +24,10 @@ import { brokerIdOf, brokerNodeId, controllerNodeId, type KafkaMessage } from '.
 import { KAFKA_HISTORY_INVARIANTS } from '../../properties/invariants/history/kafka-history.ts';
 import { readUncommitted } from '../../properties/invariants/history/read-uncommitted.ts';
 import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
+import { noDisruptiveElection } from '../../properties/invariants/quorum/no-disruptive-election.ts';
 import { raftQuorumClaims } from '../../properties/invariants/quorum/raft-quorum-claims.ts';
 import { quorumSometimes } from '../../properties/invariants/quorum/quorum-sometimes.ts';
+import { singleActiveController } from '../../properties/invariants/quorum/single-active-controller.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
 import { uncleanShutdownDetected } from '../../properties/invariants/replication/unclean-shutdown-detected.ts';
 import { leaderIsUnfenced } from '../../properties/invariants/replication/leader-is-unfenced.ts';
@@ -175,6 +177,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     readUncommitted,
     ...replicationSometimes(),
     ...raftQuorumClaims(),
+    singleActiveController(),
+    noDisruptiveElection(),
     ...quorumSometimes(),
     ...(scenario ? [] : [retentionDeletedSegment as InvariantDefinition<KafkaClusterView>, compactionRemovedRecord as InvariantDefinition<KafkaClusterView>]),
   ];

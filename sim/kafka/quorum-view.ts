@@ -9,13 +9,15 @@ import type { KafkaNode } from './kafka-system.ts';
 /**
  * What the checks read of one controller: the quorum's claims (`properties/invariants/quorum/`)
  * its Raft state in memory while it runs, its election state as its disk holds it (also while it
- * is down), its log end and high watermark; the quorum's liveness (`pendingConvergence`) whether it
- * runs, whether it is active and how far it replayed the committed metadata.
+ * is down), its log end and high watermark, and, while it leads, what its `LeaderState` knows of
+ * each voter; the quorum's liveness (`pendingConvergence`) whether it runs, whether it is active
+ * and how far it replayed the committed metadata.
  */
 export interface QuorumNodeView {
   readonly controllerId: number;
   readonly node: string;
   readonly running: boolean;
+  readonly incarnation: number;
   /** The quorum-state file (`__cluster_metadata-0/quorum-state`), read from the real disk. */
   readonly persisted: ElectionState | undefined;
   /** `QuorumState` in memory; undefined while the controller is down. */
@@ -23,10 +25,29 @@ export interface QuorumNodeView {
   readonly highWatermark: number | undefined;
   /** The Raft log's end: live while running, the last one seen while down. */
   readonly logEndOffset: number;
+  /** The epoch of the Raft log's last record (Kafka's `endOffset().epoch`): live while running, the last one seen while down. */
+  readonly logEndEpoch: number;
+  /** `controller.quorum.fetch.timeout.ms` of its Raft client (check-quorum waits 1.5 times it). */
+  readonly fetchTimeoutMs: number;
+  /** While it is the Raft leader: when it took office, and when it last heard from each voter. */
+  readonly leader: QuorumLeaderView | undefined;
+  /** While it is Prospective: how many voters have rejected its PreVote in this round (KIP-996). */
+  readonly preVotesRejected: number;
   /** Whether it is the active controller (Raft leader, caught up to its epoch). */
   readonly active: boolean;
   /** One past the last Raft offset replayed into its committed metadata. */
   readonly committedOffset: number;
+}
+
+/** What a Raft leader's `LeaderState` knows of its tenure and of the voters (`leader-state.ts`). */
+export interface QuorumLeaderView {
+  readonly electedAtMs: number;
+  readonly epochStartOffset: number;
+  /**
+   * Every other voter, in voter order, with the time of its latest Fetch or FetchSnapshot that
+   * counted for check-quorum in this epoch (undefined: not heard from yet).
+   */
+  readonly voters: readonly { readonly id: number; readonly lastFetchMs: number | undefined }[];
 }
 
 /** Reads the quorum-state file through a checker's fault-free disk reader. */
@@ -103,35 +124,54 @@ export class QuorumViewMemory {
     const persisted = this.persistedOf(view).state;
     const controller = view.status === 'running' ? (view.node as QuorumController | undefined) : undefined;
     const last = previous?.view;
-    const same = last !== undefined && last.controllerId === controllerId && last.node === view.id && last.persisted === persisted;
+    const same = last !== undefined && last.controllerId === controllerId && last.node === view.id && last.persisted === persisted && last.incarnation === view.incarnation;
     if (controller === undefined) {
       // The log end its last view showed: the last one seen while it ran.
       const logEndOffset = last?.node === view.id ? last.logEndOffset : 0;
+      const logEndEpoch = last?.node === view.id ? last.logEndEpoch : 0;
       if (same && !last.running && last.logEndOffset === logEndOffset) return previous as BuiltQuorumNode;
       return {
         view: {
-          controllerId, node: view.id, running: false, persisted, state: undefined, highWatermark: undefined, logEndOffset, active: false, committedOffset: 0,
+          controllerId, node: view.id, running: false, incarnation: view.incarnation, persisted, state: undefined, highWatermark: undefined, logEndOffset, logEndEpoch,
+          fetchTimeoutMs: 0, leader: undefined, preVotesRejected: 0, active: false, committedOffset: 0,
         },
         epochState: undefined,
       };
     }
     const raft = controller.raft;
-    const logEndOffset = raft.log.endOffset();
+    const { offset: logEndOffset, epoch: logEndEpoch } = raft.log.endOffsetAndEpoch();
     const epochState = raft.quorum.state;
     const highWatermark = raft.highWatermark();
     const active = controller.isActive;
     const committedOffset = controller.committedOffset;
+    const preVotesRejected = epochState.type === 'Prospective' ? epochState.election.rejectedCount() : 0;
+    const leader = leaderViewOf(controllerId, epochState, last?.leader);
     if (
       same && last.running && previous?.epochState === epochState && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset
-      && last.active === active && last.committedOffset === committedOffset
+      && last.logEndEpoch === logEndEpoch && last.active === active && last.committedOffset === committedOffset && last.preVotesRejected === preVotesRejected
+      && last.leader === leader
     ) {
       return previous;
     }
     // An `EpochState` is replaced, never changed in place, in its type, epoch and leader.
     const state = previous?.epochState === epochState && last?.state !== undefined ? last.state : { type: epochState.type, epoch: epochState.epoch, leaderId: raft.quorum.leaderId() };
     return {
-      view: { controllerId, node: view.id, running: true, persisted, state, highWatermark, logEndOffset, active, committedOffset },
+      view: {
+        controllerId, node: view.id, running: true, incarnation: view.incarnation, persisted, state, highWatermark, logEndOffset, logEndEpoch,
+        fetchTimeoutMs: raft.config.timeouts.fetchTimeoutMs, leader, preVotesRejected, active, committedOffset,
+      },
       epochState,
     };
   }
+}
+
+/** The leader's view, `previous` again when its tenure and every voter's last fetch are unchanged. */
+function leaderViewOf(controllerId: number, epochState: EpochState, previous: QuorumLeaderView | undefined): QuorumLeaderView | undefined {
+  if (epochState.type !== 'Leader') return undefined;
+  const leader = epochState.leader;
+  const voters = leader.voterReplicaStates().filter((voter) => voter.replicaId !== controllerId);
+  const unchanged = previous !== undefined && previous.electedAtMs === leader.electedAtMs && previous.epochStartOffset === leader.epochStartOffset
+    && previous.voters.length === voters.length && voters.every((voter, index) => previous.voters[index]?.id === voter.replicaId && previous.voters[index]?.lastFetchMs === voter.lastCheckQuorumFetchMs);
+  if (unchanged) return previous;
+  return { electedAtMs: leader.electedAtMs, epochStartOffset: leader.epochStartOffset, voters: voters.map((voter) => ({ id: voter.replicaId, lastFetchMs: voter.lastCheckQuorumFetchMs })) };
 }

@@ -52,7 +52,9 @@ export type ArgSpec =
   | (ArgBase & { readonly type: 'flag' })
   /** A broker id of the cluster: 0 to brokers - 1. */
   | (ArgBase & { readonly type: 'broker' })
-  /** A node of the cluster: broker-N, controller-0, script, or a consumer the script starts. */
+  /** A controller id of the cluster's KRaft quorum: 0 to controllers - 1. */
+  | (ArgBase & { readonly type: 'controller' })
+  /** A node of the cluster: broker-N, controller-N, script, or a consumer the script starts. */
   | (ArgBase & { readonly type: 'node' })
   /** A consumer the script starts with `group-consumer`. */
   | (ArgBase & { readonly type: 'consumer' })
@@ -92,9 +94,10 @@ const BROKER_FAULT = { broker: { type: 'broker', required: true, doc: 'the broke
 
 export const SCENARIO_COMMANDS = {
   cluster: {
-    summary: 'starts the cluster: brokers, one KRaft controller and the script client (first, once)',
+    summary: 'starts the cluster: brokers, the KRaft controller quorum and the script client (first, once)',
     args: {
       brokers: { type: 'int', min: 1, max: SCENARIO_LIMITS.maxBrokers, default: 3, doc: 'brokers' },
+      controllers: { type: 'int', min: 1, max: 5, default: 1, doc: 'KRaft controllers: 1, 3 or 5' },
       variant: { type: 'variants', doc: 'historical protocol variants to switch on' },
     },
     configs: 'cluster',
@@ -129,6 +132,10 @@ export const SCENARIO_COMMANDS = {
   },
   describe: {
     summary: 'prints every topic as kafka-topics.sh --describe',
+    args: {},
+  },
+  'describe-quorum': {
+    summary: "prints each KRaft controller's own view of the quorum: its Raft state, epoch, leader, log end and high watermark",
     args: {},
   },
   'group-consumer': {
@@ -166,11 +173,13 @@ export const SCENARIO_COMMANDS = {
   'disk-loss': { summary: "stops a broker and replaces its disk with an empty one (restart brings it back)", args: BROKER_FAULT },
   shutdown: { summary: 'asks a broker for a controlled shutdown', args: BROKER_FAULT },
   partition: {
-    summary: 'cuts a broker off the network, from every other node or from one',
+    summary: 'cuts a broker or a controller off the network, from every other node or from one',
     args: {
-      broker: { type: 'broker', required: true, doc: 'the broker' },
+      broker: { type: 'broker', doc: 'the broker' },
+      controller: { type: 'controller', doc: 'the controller' },
       from: { type: 'node', doc: 'the one node it is cut off from (none: every other node)' },
     },
+    oneOf: ['broker', 'controller'],
   },
   lag: {
     summary: 'delays every message from one node to another',
@@ -201,7 +210,7 @@ export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(SCENARIO_COMMANDS, name);
 }
 
-type ValueOf<S extends ArgSpec> = S['type'] extends 'int' | 'broker' ? number : S['type'] extends 'flag' ? boolean : S['type'] extends 'variants' ? readonly VariantName[] : string;
+type ValueOf<S extends ArgSpec> = S['type'] extends 'int' | 'broker' | 'controller' ? number : S['type'] extends 'flag' ? boolean : S['type'] extends 'variants' ? readonly VariantName[] : string;
 
 /** A flag is true or false and a list may be empty; other arguments without a default may be absent. */
 type ArgValue<S extends ArgSpec> = S extends { readonly type: 'flag' | 'variants' } | { readonly required: true } | { readonly default: number } ? ValueOf<S> : ValueOf<S> | undefined;

@@ -6,6 +6,7 @@ import type { PolledRecord } from '../../impl/client/fetcher.ts';
 import type { TraceSink } from '../core/trace.ts';
 import { describeTopics } from '../kafka/describe.ts';
 import { describeGroupMembers, describeGroups } from '../kafka/describe-groups.ts';
+import { describeQuorum } from '../kafka/describe-quorum.ts';
 import { kafkaSystem, type KafkaNode, type ScenarioGroupConsumer } from '../kafka/kafka-system.ts';
 import type { KafkaClusterView } from '../kafka/kafka-view.ts';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
@@ -96,8 +97,8 @@ class ScenarioSession {
   private cluster(): string {
     const script = this.script;
     const system = kafkaSystem({
-      // A script's cluster has one controller, `controller-0`, which its fault lines may name.
-      controllers: 1,
+      // A script's controllers are `controller-0` on, which its fault lines may name.
+      controllers: script.controllers,
       brokers: script.brokers, partitions: 0, replicationFactor: 1, producers: 0, consumers: 0, stopAtMs: 0, config: { ...script.config }, variants: [...script.variants], scenario: true,
       scenarioGroupConsumers: script.consumers,
       ...(this.options.mutants === undefined ? {} : { mutants: this.options.mutants }),
@@ -116,7 +117,8 @@ class ScenarioSession {
     const brokers = this.simulation.currentView().brokers.map((broker) => `broker ${broker.brokerId}: ${broker.lifecycle ?? 'down'}`);
     const mutants = this.options.mutants ?? [];
     const variants = script.variants;
-    return [`cluster of ${script.brokers} brokers and 1 controller${variants.length > 0 ? `, variants ${variants.join(', ')}` : ''}${mutants.length > 0 ? `, mutants ${mutants.join(', ')}` : ''}`, ...brokers].join('\n');
+    const controllers = script.controllers === 1 ? '1 controller' : `${script.controllers} controllers`;
+    return [`cluster of ${script.brokers} brokers and ${controllers}${variants.length > 0 ? `, variants ${variants.join(', ')}` : ''}${mutants.length > 0 ? `, mutants ${mutants.join(', ')}` : ''}`, ...brokers].join('\n');
   }
 
   private step(simulation: KafkaSimulation, step: ScenarioStep): string[] {
@@ -137,6 +139,8 @@ class ScenarioSession {
         return this.client(simulation, { type: 'consume', topic: step.args.topic, partition: step.args.partition, offset: step.args.offset });
       case 'describe':
         return describeTopics(simulation.currentView());
+      case 'describe-quorum':
+        return describeQuorum(simulation.currentView());
       case 'group-consumer': {
         const consumer = this.consumer(step.args.name);
         assert(!simulation.isRunning(consumer.name), `${consumer.name} started twice`);
@@ -184,7 +188,7 @@ class ScenarioSession {
         return [`${step.command} ${node}`];
       }
       case 'partition': {
-        const node = `broker-${step.args.broker}`;
+        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : `controller-${step.args.controller}`;
         const others = step.args.from !== undefined ? [step.args.from] : simulation.allNodeIds().filter((other) => other !== node);
         const faultId = this.nextFaultId++;
         simulation.addPartition(faultId, 'script', others.flatMap((other) => [[node, other] as const, [other, node] as const]));

@@ -54,6 +54,20 @@ describe('scenario validation: the problems users hit (issue 14)', () => {
     expect(lineProblem('restart consumer=c9')).toBe(":4: consumer=c9 is not a consumer the script starts with 'group-consumer'");
   });
 
+  it('a controller quorum is 1, 3 or 5 voters, and a controller or node beyond it is an error', () => {
+    const three = 'cluster brokers=3 controllers=3\n----\n\n';
+    expect(problem(script('cluster controllers=2'))).toBe(':1: controllers=2 is not a KRaft quorum size: 1, 3, 5');
+    expect(problem(script('cluster controllers=7'))).toBe(':1: controllers=7 is out of range: 1 to 5 (KRaft controllers: 1, 3 or 5)');
+    expect(validate(three + script('partition controller=2 from=controller-0', 'describe-quorum')).controllers).toBe(3);
+    expect(validate(CLUSTER).controllers).toBe(1);
+    expect(problem(three + script('partition controller=3'))).toBe(':4: controller=3 is not one of the 3 controllers (0 to 2)');
+    expect(problem(three + script('partition controller=1 from=controller-1'))).toBe(':4: controller-1 cannot be cut off from itself');
+    expect(problem(three + script('partition broker=1 controller=1'))).toBe(":4: 'partition' takes broker=N or controller=N, not both");
+    expect(problem(three + script('partition'))).toBe(":4: 'partition' needs broker=N or controller=N");
+    expect(problem(three + script('lag from=controller-3 to=broker-0'))).toBe(':4: from=controller-3 is not a node of the cluster: broker-0 to broker-2, controller-0 to controller-2, script, or a consumer the script starts');
+    expect(lineProblem('partition controller=1')).toBe(':4: controller=1 is not one of the 1 controllers (0 to 0)');
+  });
+
   it('brokers out of 1..9 are errors (brokers=100 was accepted, brokers=0 threw a stack trace)', () => {
     expect(problem(script('cluster brokers=100'))).toBe(':1: brokers=100 is out of range: 1 to 9 (brokers)');
     expect(problem(script('cluster brokers=0'))).toBe(':1: brokers=0 is out of range: 1 to 9 (brokers)');
@@ -118,7 +132,7 @@ describe('scenario validation: every other kind of error names the file and line
   });
 
   it('Kafka configs go through the config registry, in the commands and scopes that use them', () => {
-    expect(problem(script('cluster brokers=3 no.such.key=1'))).toBe(":1: unknown argument or config key 'no.such.key' for 'cluster', which takes brokers, variant and cluster configs");
+    expect(problem(script('cluster brokers=3 no.such.key=1'))).toBe(":1: unknown argument or config key 'no.such.key' for 'cluster', which takes brokers, controllers, variant and cluster configs");
     expect(problem(script('cluster min.insync.replica=2'))).toBe(":1: unknown argument or config key 'min.insync.replica' for 'cluster' (did you mean 'min.insync.replicas'?)");
     expect(problem(script('cluster min.insync.replicas=0'))).toBe(":1: min.insync.replicas must be an integer from 1 to 2147483647, got '0'");
     expect(problem(script('cluster linger.ms=5'))).toBe(":1: 'linger.ms' is a producer config the scenario's produce does not use (it takes acks and enable.idempotence)");
@@ -152,7 +166,7 @@ describe('scenario validation: valid scripts', () => {
     expect(valid.variants).toEqual(['pre-kip-101', 'pre-kip-320']);
     expect(valid.config).toEqual({ 'min.insync.replicas': '2' });
     expect(valid.steps.map((step) => step.args)).toEqual([
-      { brokers: 3, variant: ['pre-kip-101', 'pre-kip-320'] },
+      { brokers: 3, controllers: 1, variant: ['pre-kip-101', 'pre-kip-320'] },
       { topic: 't', value: 'v', key: undefined, partition: 0, acks: undefined, 'enable.idempotence': undefined },
       { partitions: false, lags: true },
       { ms: 1000 },
@@ -197,7 +211,7 @@ const BAD_VALUES = [
 const GOOD_VALUES: Readonly<Record<string, readonly string[]>> = {
   brokers: ['1', '3', '9'], variant: ['pre-kip-101', 'pre-kip-101,pre-kip-279'], name: ['t', 'c1', 'c2'], partitions: ['1', '3'], 'replication-factor': ['1', '3'],
   topic: ['t', '"a b"'], value: ['v', '"hello world"', '"say \\"hi\\""'], key: ['k', '"k 1"'], partition: ['0', '1'], acks: ['all', '-1', '1', '0'], 'enable.idempotence': ['true', 'false'],
-  offset: ['0', '7'], group: ['g', 'h'], broker: ['0', '2'], consumer: ['c1', 'c2'], from: ['broker-0', 'controller-0', 'script', 'c1'], to: ['broker-1', 'script'], ms: ['0', '1000', '3600000'],
+  offset: ['0', '7'], group: ['g', 'h'], broker: ['0', '2'], controllers: ['1', '3'], controller: ['0', '2'], consumer: ['c1', 'c2'], from: ['broker-0', 'controller-0', 'script', 'c1'], to: ['broker-1', 'script'], ms: ['0', '1000', '3600000'],
   'min.insync.replicas': ['1', '2'], 'session.timeout.ms': ['6000'], 'segment.bytes': ['4096'],
 };
 const valueFor = (key: string) => fc.oneof(
@@ -263,6 +277,7 @@ describe('scenario validation properties', () => {
           expect(valid.brokers).toBeLessThanOrEqual(SCENARIO_LIMITS.maxBrokers);
           for (const step of valid.steps) {
             if ('broker' in step.args && step.args.broker !== undefined) expect(step.args.broker).toBeLessThan(valid.brokers);
+            if ('controller' in step.args && step.args.controller !== undefined) expect(step.args.controller).toBeLessThan(valid.controllers);
             if (step.command === 'wait') expect(step.args.ms).toBeLessThanOrEqual(SCENARIO_LIMITS.maxWaitMs);
           }
         } catch (error) {

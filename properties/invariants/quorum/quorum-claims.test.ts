@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import type { QuorumLeaderView, QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
+import type { EpochStateName } from '../../../impl/raft/quorum-state.ts';
+import { noDisruptiveElection } from './no-disruptive-election.ts';
+import { singleActiveController } from './single-active-controller.ts';
+
+// The quorum claims' rules on hand-made controller views; each claim is shown failing on real
+// runs by its variant (sim/scenarios/kafka-15489.txt, pre-kip-996.txt; regression-seeds.test.ts).
+
+interface NodeSpec {
+  readonly type?: EpochStateName;
+  readonly epoch?: number;
+  readonly active?: boolean;
+  readonly highWatermark?: number;
+  readonly log?: readonly [epoch: number, offset: number];
+  readonly leader?: QuorumLeaderView;
+  readonly running?: boolean;
+  readonly incarnation?: number;
+}
+
+function node(id: number, spec: NodeSpec): QuorumNodeView {
+  const running = spec.running ?? true;
+  return {
+    controllerId: id, node: `controller-${id}`, running, incarnation: spec.incarnation ?? 1, persisted: undefined,
+    state: running ? { type: spec.type ?? 'Follower', epoch: spec.epoch ?? 1, leaderId: undefined } : undefined,
+    highWatermark: spec.highWatermark, logEndOffset: spec.log?.[1] ?? 0, logEndEpoch: spec.log?.[0] ?? 0, fetchTimeoutMs: 2_000,
+    leader: spec.leader, preVotesRejected: 0, active: spec.active ?? false, committedOffset: 0, committedEntries: [],
+  };
+}
+
+function view(nowMs: number, ...quorum: QuorumNodeView[]): KafkaClusterView {
+  return { nowMs, quorum } as unknown as KafkaClusterView;
+}
+
+function check(claim: InvariantDefinition<KafkaClusterView>, at: KafkaClusterView): string | undefined {
+  if (claim.checker.type !== 'state') throw new Error('a state claim');
+  const found: string | Finding | undefined = claim.checker.check(at);
+  return typeof found === 'object' ? found.message : found;
+}
+
+describe('SingleActiveController', () => {
+  // controller-2 leads epoch 1 and last heard voters 0 and 1 at 1000 and 3000 ms; controller-1 is active in epoch 2.
+  const stale = (lastFetchMs: readonly [number | undefined, number | undefined], electedAtMs = 0) => node(2, {
+    type: 'Leader', epoch: 1, active: true, highWatermark: 12,
+    leader: { electedAtMs, epochStartOffset: 10, voters: [{ id: 0, lastFetchMs: lastFetchMs[0] }, { id: 1, lastFetchMs: lastFetchMs[1] }] },
+  });
+  const newer = node(1, { type: 'Leader', epoch: 2, active: true, leader: { electedAtMs: 5_000, epochStartOffset: 13, voters: [] } });
+
+  it('allows an older leader a majority heard within 2 x 1.5 x the fetch timeout, and wakes when that passes', () => {
+    const claim = singleActiveController();
+    // A majority of three is the leader and one voter: the latest one heard counts (3000 ms).
+    expect(check(claim, view(9_000, stale([1_000, 3_000]), newer))).toBeUndefined();
+    expect(claim.checker.type === 'state' ? claim.checker.nextChangeAtMs?.() : undefined).toBe(9_001);
+    expect(check(claim, view(9_001, stale([1_000, 3_000]), newer))).toMatch(/^controller-2 is still the Raft leader of epoch 1 .* while controller-1 has been active in epoch 2 since 9000 ms; it last heard the voters 0 at 1000 ms, 1 at 3000 ms: no majority within 6000 ms/);
+  });
+
+  it('gives a leader that has heard nobody the same time from its election', () => {
+    expect(check(singleActiveController(), view(8_000, stale([undefined, undefined], 2_000), newer))).toBeUndefined();
+    expect(check(singleActiveController(), view(8_001, stale([undefined, undefined], 2_000), newer))).toMatch(/voters 0 never, 1 never/);
+  });
+
+  it('judges only while a controller of a newer epoch has been active', () => {
+    expect(check(singleActiveController(), view(60_000, stale([1_000, 3_000])))).toBeUndefined();
+    const notYetActive = node(1, { type: 'Leader', epoch: 2, active: false });
+    expect(check(singleActiveController(), view(60_000, stale([1_000, 3_000]), notYetActive))).toBeUndefined();
+    // Once seen active, a newer epoch counts even after its controller stepped down.
+    const claim = singleActiveController();
+    expect(check(claim, view(5_000, stale([1_000, 3_000]), newer))).toBeUndefined();
+    expect(check(claim, view(60_000, stale([1_000, 3_000]), node(1, { type: 'Unattached', epoch: 3 })))).toMatch(/active in epoch 2 since 5000 ms/);
+  });
+});
+
+describe('NoDisruptiveElection', () => {
+  const leader = (highWatermark: number) => node(2, { type: 'Leader', epoch: 3, active: true, highWatermark, log: [3, highWatermark] });
+
+  it('fails when every candidate of the epoch that deposed a leader lacked what the leader had committed', () => {
+    const claim = noDisruptiveElection();
+    expect(check(claim, view(1_000, node(0, { type: 'Candidate', epoch: 4, log: [3, 23] }), node(1, { epoch: 3 }), leader(38)))).toBeUndefined();
+    expect(check(claim, view(1_010, node(0, { type: 'Candidate', epoch: 4, log: [3, 23] }), node(1, { epoch: 3 }), node(2, { type: 'Unattached', epoch: 4, log: [3, 38] })))).toBe(
+      'controller-2, Raft leader of epoch 3 (high watermark 38), was deposed by epoch 4 of controller-0, whose log ended at offset 23 (epoch 3) when it campaigned, while controller-2 had committed up to 38: that candidate could not win',
+    );
+  });
+
+  it('holds when a candidate held the commits, or a log of an earlier epoch however long is not enough', () => {
+    const deposedBy = (candidateLog: readonly [number, number]) => {
+      const claim = noDisruptiveElection();
+      check(claim, view(1_000, node(0, { type: 'Candidate', epoch: 4, log: candidateLog }), leader(38)));
+      return check(claim, view(1_010, node(0, { type: 'Candidate', epoch: 4, log: candidateLog }), node(2, { type: 'Follower', epoch: 4, log: [3, 38] })));
+    };
+    expect(deposedBy([3, 38])).toBeUndefined();
+    expect(deposedBy([3, 40])).toBeUndefined();
+    expect(deposedBy([2, 90])).toMatch(/could not win/);
+  });
+
+  it('leaves alone a leader that resigned or restarted, and an epoch whose campaign it did not lead through', () => {
+    const claim = noDisruptiveElection();
+    check(claim, view(1_000, node(0, { type: 'Candidate', epoch: 4, log: [3, 23] }), leader(38)));
+    expect(check(claim, view(1_010, node(0, { type: 'Candidate', epoch: 4, log: [3, 23] }), node(2, { type: 'Resigned', epoch: 3 })))).toBeUndefined();
+    expect(check(claim, view(1_020, node(0, { type: 'Candidate', epoch: 4, log: [3, 23] }), node(2, { type: 'Unattached', epoch: 4 })))).toBeUndefined();
+    const restarted = noDisruptiveElection();
+    check(restarted, view(1_000, node(0, { type: 'Candidate', epoch: 4, log: [3, 23] }), leader(38)));
+    expect(check(restarted, view(1_010, node(0, { type: 'Candidate', epoch: 4, log: [3, 23] }), node(2, { type: 'Unattached', epoch: 4, incarnation: 2 })))).toBeUndefined();
+    // The candidate campaigned before the deposed controller led: no commitment of it to hold.
+    const later = noDisruptiveElection();
+    check(later, view(1_000, node(0, { type: 'Candidate', epoch: 4, log: [2, 5] }), node(2, { type: 'Candidate', epoch: 3 })));
+    check(later, view(1_005, node(0, { type: 'Candidate', epoch: 4, log: [2, 5] }), leader(38)));
+    expect(check(later, view(1_010, node(0, { type: 'Candidate', epoch: 4, log: [2, 5] }), node(2, { type: 'Unattached', epoch: 4 })))).toBeUndefined();
+  });
+});
