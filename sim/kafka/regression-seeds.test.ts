@@ -10,10 +10,10 @@ import { VARIANT_PINS } from './variant-pins.ts';
 // keep catching it end to end (the fixed protocol passes the same seed under the same config).
 
 /** One default run; `config` is what a variant brings, so the fixed protocol can run under it too. */
-function run(seed: number, variants: readonly VariantName[] = [], config: Readonly<Record<string, string>> = {}, faults: FaultSelection = { type: 'swarm' }, groups = false): ReturnType<typeof runSeed> {
+function run(seed: number, variants: readonly VariantName[] = [], config: Readonly<Record<string, string>> = {}, faults: FaultSelection = { type: 'swarm' }, groups = false, durationMs = 60_000): ReturnType<typeof runSeed> {
   // The variants' seeds outside the consumer groups were pinned before the groups joined the
   // default run: they run without them (--no-groups).
-  const options: SeedRun = { seed, durationMs: 60_000, brokers: 3, faults, config, variants, repro: `seed ${seed}`, groups };
+  const options: SeedRun = { seed, durationMs, brokers: 3, faults, config, variants, repro: `seed ${seed}${durationMs === 60_000 ? '' : ` --duration ${durationMs / 1000}s`}`, groups };
   return runSeed(options);
 }
 
@@ -70,13 +70,13 @@ describe('the default Kafka run', () => {
   });
 
   // The first seed of a plain sweep that catches each variant (variant-pins.ts), end to end.
-  it.each(VARIANT_PINS.map((pin) => [pin.variant, pin.seed, pin.verdict, pin.claim, pin] as const))(
-    'catches %s at seed %i (%s, %s), and the fixed protocol passes it under the same config',
-    (variant, seed, verdict, invariant, pin) => {
+  it.each(VARIANT_PINS.map((pin) => [pin.variant, pin.seed, pin.durationMs / 1000, pin.verdict, pin.claim, pin] as const))(
+    'catches %s at seed %i (a %i s run; %s, %s), and the fixed protocol passes it under the same config',
+    (variant, seed, _seconds, verdict, invariant, pin) => {
       const config = findVariant(variant)?.configOverrides ?? {};
       const groupVariant = findVariant(variant)?.groups === true;
       const groups = groupVariant || pin.workload === 'default';
-      const caught = run(seed, [variant], config, { type: 'swarm' }, groups);
+      const caught = run(seed, [variant], config, { type: 'swarm' }, groups, pin.durationMs);
       expect(caught.verdict).toBe(verdict);
       expect(caught.violations.some((violation) => violation.invariant === invariant && violation.applies)).toBe(true);
       expectWellExplained(caught);
@@ -88,7 +88,7 @@ describe('the default Kafka run', () => {
         expect(explained?.explanation?.some((line) => line.includes(`group ${group} coordinator (__consumer_offsets-`))).toBe(true);
       }
       // The fixed protocol passes the same seed under the same config (and workload).
-      const fixed = run(seed, [], config, { type: 'swarm' }, groups);
+      const fixed = run(seed, [], config, { type: 'swarm' }, groups, pin.durationMs);
       expect(fixed.violations.filter((violation) => violation.applies)).toEqual([]);
       expect(fixed.verdict).toBe('pass');
     },

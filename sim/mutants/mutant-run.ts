@@ -28,19 +28,19 @@ export function runMutantSeed(mutant: MutantName | undefined, seed: number, grou
 }
 
 /** The run behind {@link runMutantSeed}, whole (its violations' explanations, its liveness report). */
-export function runMutant(mutant: MutantName | undefined, seed: number, groups = true, controllers = 3): RunResult {
+export function runMutant(mutant: MutantName | undefined, seed: number, groups = true, controllers = 3, durationMs = 60_000): RunResult {
   assert(groups || mutant === undefined || mutantByName(mutant).groups !== true, `mutant ${mutant ?? ''} lives in the consumer groups and needs them`);
   return runSeed({
     groups,
     seed,
-    durationMs: 60_000,
+    durationMs,
     brokers: 3,
     controllers,
     faults: { type: 'swarm' },
     config: {},
     variants: [],
     ...(mutant === undefined ? {} : { mutants: [mutant] }),
-    repro: `${mutant === undefined ? `seed ${seed}` : `mutant ${mutant}, seed ${seed} (sim/mutants/)`}${groups ? '' : ' with --no-groups'}`,
+    repro: `${mutant === undefined ? `seed ${seed}` : `mutant ${mutant}, seed ${seed} (sim/mutants/)`}${groups ? '' : ' with --no-groups'}${durationMs === 60_000 ? '' : ` --duration ${durationMs / 1000}s`}`,
   });
 }
 
