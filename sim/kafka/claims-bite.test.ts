@@ -13,7 +13,7 @@ import { VARIANT_PINS } from './variant-pins.ts';
 // 60-second swarm run with a test-only mutant planted (sim/mutants/) or a historical variant, so
 // that a claim no run can fail cannot hide here (DEVELOPERS.md, "What a claim must be"). The runs
 // are the pinned ones, each made once per suite: `mutant-catches.test.ts` makes each mutant's
-// pinned run and checks the claims it `shows` (`mutant-pins.ts`), `regression-seeds.test.ts` each
+// pinned run and checks the claims it `shows` (`mutant-pins.ts`), `variant-catches.test.ts` each
 // variant's (`variant-pins.ts`); this file makes only the runs no pin makes (`SHOWN_ELSEWHERE`). A
 // claim not yet shown failing is listed below, with why, so that a new claim forces a decision.
 
@@ -28,7 +28,7 @@ const SHOWN_IN_SCENARIO: readonly [string, MutantName][] = [
 /**
  * [claim, variant]: claims shown failing in a variant's scenario (`sim/scenarios/VARIANT.txt`, run
  * and matched by `sim/scenario/scenarios.test.ts`; its `-fixed` twin passes). The variant's catch on
- * a seed of the default run is pinned in `regression-seeds.test.ts`.
+ * a seed of the default run is pinned in `variant-catches.test.ts`.
  */
 const SHOWN_IN_VARIANT_SCENARIO: readonly [string, VariantName][] = [
   ['SingleActiveController', 'kafka-15489'],

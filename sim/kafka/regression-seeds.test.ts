@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { findVariant, type VariantName } from '../../impl/variants/variant-registry.ts';
+import type { VariantName } from '../../impl/variants/variant-registry.ts';
 import type { FaultSelection } from '../nemesis/fault-kind.ts';
 import { runSeed, type SeedRun } from '../run/run-seed.ts';
-import { expectWellExplained } from '../testkit/well-explained.ts';
-import { VARIANT_PINS } from './variant-pins.ts';
 
 // Seeds of the default 60-second swarm run that once exposed a bug, each pinned here so that the
-// bug stays fixed, and seeds on which a sweep catches a historical variant, so that the checkers
-// keep catching it end to end (the fixed protocol passes the same seed under the same config).
+// bug stays fixed. The seeds on which a sweep catches a historical variant are
+// `variant-catches.test.ts`.
 
 /** One default run; `config` is what a variant brings, so the fixed protocol can run under it too. */
 function run(seed: number, variants: readonly VariantName[] = [], config: Readonly<Record<string, string>> = {}, faults: FaultSelection = { type: 'swarm' }, groups = false, durationMs = 60_000): ReturnType<typeof runSeed> {
@@ -67,76 +65,5 @@ describe('the default Kafka run', () => {
     // took its broker out of the ISR and ELR.
     for (const entry of excused) expect(entry.faults.every((fault) => /^(unchecked )?(bitflip|power-loss|disk-loss) at |^unclean shutdown \((crash|power-loss|failed-exit|disk-loss)\) of broker \d+, out of the ISR and ELR of /.test(fault))).toBe(true);
     expect(run(9).verdict).toBe('pass');
-  });
-
-  // The first seed of a plain sweep that catches each variant (variant-pins.ts), end to end.
-  it.each(VARIANT_PINS.map((pin) => [pin.variant, pin.seed, pin.durationMs / 1000, pin.verdict, pin.claim, pin] as const))(
-    'catches %s at seed %i (a %i s run; %s, %s), and the fixed protocol passes it under the same config',
-    (variant, seed, _seconds, verdict, invariant, pin) => {
-      const config = findVariant(variant)?.configOverrides ?? {};
-      const groupVariant = findVariant(variant)?.groups === true;
-      const groups = groupVariant || pin.workload === 'default';
-      const caught = run(seed, [variant], config, { type: 'swarm' }, groups, pin.durationMs);
-      expect(caught.verdict).toBe(verdict);
-      expect(caught.violations.some((violation) => violation.invariant === invariant && violation.applies)).toBe(true);
-      expectWellExplained(caught);
-      if (groupVariant) {
-        // A group claim's finding names its group, and the explanation tells that group's generations.
-        const explained = caught.violations.find((violation) => violation.invariant === invariant && violation.applies && violation.explanation !== undefined);
-        const group = explained?.subject?.group;
-        expect(group).toMatch(/^g\d$/);
-        expect(explained?.explanation?.some((line) => line.includes(`group ${group} coordinator (__consumer_offsets-`))).toBe(true);
-      }
-      // The fixed protocol passes the same seed under the same config (and workload).
-      const fixed = run(seed, [], config, { type: 'swarm' }, groups, pin.durationMs);
-      expect(fixed.violations.filter((violation) => violation.applies)).toEqual([]);
-      expect(fixed.verdict).toBe('pass');
-    },
-  );
-
-  // The controller quorum's variants, measured on the three-controller default run with the
-  // consumer groups, as a plain sweep runs it (`--seeds 1..N --variant V`): the first catching
-  // seed of each (spec/variants.md). Both catch in the run's first 20 s, so the pin runs 20 s,
-  // which was checked to catch at the same seed too (the groups' plans scale with the duration,
-  // so a shorter run is not a prefix of the sweep's); the fixed protocol passes the same 20 s run.
-  it.each<[VariantName, number, string]>([
-    // controller-1, leader of epoch 1, cut off from both other voters, still leads at 16.1 s,
-    // 6 s after it last heard them, while controller-0 has been active in epoch 2 since 12.1 s.
-    ['kafka-15489', 10, 'SingleActiveController'],
-    // controller-2, behind, campaigns in epoch 4 without a PreVote and deposes controller-1, the
-    // leader of epoch 3, which had committed 15 records more than controller-2 held.
-    ['pre-kip-996', 1, 'NoDisruptiveElection'],
-  ])('catches %s at seed %i (%s) in 20 s, and the fixed protocol passes the same run', (variant, seed, invariant) => {
-    const config = findVariant(variant)?.configOverrides ?? {};
-    const quorumRun = (variants: readonly VariantName[]) => runSeed({ seed, durationMs: 20_000, brokers: 3, faults: { type: 'swarm' }, config, variants, repro: `seed ${seed} --duration 20s`, groups: true });
-    const caught = quorumRun([variant]);
-    expect(caught.verdict).toBe('safety');
-    expect(caught.violations.some((violation) => violation.invariant === invariant && violation.applies)).toBe(true);
-    const fixed = quorumRun([]);
-    expect(fixed.violations.filter((violation) => violation.applies)).toEqual([]);
-    expect(fixed.verdict).toBe('pass');
-  });
-
-  // Pins that no longer catch on the three-controller run (measured 2026-12-02): the controller
-  // quorum moved every run, and their first catching seeds are to be measured again with a sweep
-  // of each variant (`npm run sim -- --variant V --seeds 1..100`). Skipped, and listed, until then.
-  const REMEASURE: readonly [VariantName, number, string][] = [
-    ['pre-kip-497', 2, 'StrongIsr'],
-    ['kafka-7128', 1, 'IsrHoldsCommitted'],
-    ['pre-kip-320', 47, 'StrongIsr'],
-    ['no-generation-check', 1, 'NoZombieCommit'],
-    ['kafka-12984', 6, 'SingleConsumerPerPartition'],
-  ];
-  it.skip.each(REMEASURE)('caught %s at seed %i (%s) with one controller: to be re-measured', () => undefined);
-
-  // kafka-12984 on the default run (client faults, membership dynamics): at seed 6 a g1 member that
-  // fell out of the group rejoins still claiming its old partition, the assignor before the fix
-  // keeps both claims, and two members of generation 7 consume t-1 (spec/variants.md).
-  it.skip('catches kafka-12984 at seed 6 (SingleConsumerPerPartition), and the fixed protocol passes it (to be re-measured: REMEASURE)', () => {
-    const caught = run(6, ['kafka-12984'], {}, { type: 'swarm' }, true);
-    expect(caught.verdict).toBe('safety');
-    expect(caught.violations.some((violation) => violation.invariant === 'SingleConsumerPerPartition' && violation.applies)).toBe(true);
-    const fixed = run(6, [], {}, { type: 'swarm' }, true);
-    expect(fixed.verdict).toBe('pass');
   });
 });

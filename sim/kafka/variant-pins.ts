@@ -2,7 +2,7 @@ import type { VariantName } from '../../impl/variants/variant-registry.ts';
 
 /**
  * The first seed of a plain sweep that catches each variant (spec/variants.md), pinned end to end
- * by `regression-seeds.test.ts` (the fixed protocol passes the same seed under the same config); the
+ * by `variant-catches.test.ts` (the fixed protocol passes the same seed under the same config); the
  * claims these runs show failing count for `claims-bite.test.ts`. The variants outside the consumer
  * groups were pinned before the groups joined the default run and run without them (--no-groups)
  * unless marked 'default' (measured on today's default run, with the groups); the group variants
