@@ -75,13 +75,6 @@ export class EpochElection {
     return this.voters.filter((voter) => !this.votes.has(voter));
   }
 
-  /** Voters that answered no (a PreVote or a vote rejected). */
-  rejectedCount(): number {
-    let rejected = 0;
-    for (const vote of this.votes.values()) if (!vote) rejected++;
-    return rejected;
-  }
-
   grantedCount(): number {
     let granted = 0;
     for (const vote of this.votes.values()) if (vote) granted++;

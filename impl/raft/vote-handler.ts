@@ -50,6 +50,8 @@ export class VoteHandler {
     if (response.errorCode !== 'NONE' || response.leaderEpoch !== state.epoch) return;
     if (state.type === 'Prospective' && response.preVote) {
       state.election.recordVote(fromId, response.voteGranted);
+      // KIP-996's point: a refused PreVote leaves the epoch where it is.
+      if (!response.voteGranted) effects.push({ type: 'mark', name: 'raft-prevote-rejected' });
       if (state.election.isVoteGranted()) this.core.transition(effects, 'PREVOTE_WON', () => quorum.transitionToCandidate());
     } else if (state.type === 'Candidate' && !response.preVote && state.backoffUntilMs === undefined) {
       state.election.recordVote(fromId, response.voteGranted);

@@ -15,7 +15,6 @@ interface ControllerKey {
   highWatermark: number | undefined;
   logEndOffset: number;
   active: boolean;
-  preVotesRejected: number;
 }
 
 /** What the state checks read of a group member, as of its last input. */
@@ -70,18 +69,16 @@ export class NodeStateKeys {
     const epochState = raft.quorum.state;
     const highWatermark = raft.highWatermark();
     const logEndOffset = raft.log.endOffset();
-    // A Prospective's rejected PreVotes (raft-prevote-rejected). A leader's record of its voters'
-    // fetches is left out: a fetch only ever makes `SingleActiveController` hold, which wakes on
-    // time by itself.
-    const preVotesRejected = epochState.type === 'Prospective' ? epochState.election.rejectedCount() : 0;
+    // A leader's record of its voters' fetches is left out: a fetch only ever makes
+    // `SingleActiveController` hold, which wakes on time by itself.
     const active = controller.isActive;
     if (last === undefined) {
-      this.controllers.set(id, { state, nextOffset, shutdowns, epochState, highWatermark, logEndOffset, active, preVotesRejected });
+      this.controllers.set(id, { state, nextOffset, shutdowns, epochState, highWatermark, logEndOffset, active });
       return true;
     }
     if (
       last.state === state && last.nextOffset === nextOffset && last.shutdowns === shutdowns && last.epochState === epochState
-      && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset && last.active === active && last.preVotesRejected === preVotesRejected
+      && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset && last.active === active
     ) {
       return false;
     }
@@ -92,7 +89,6 @@ export class NodeStateKeys {
     last.highWatermark = highWatermark;
     last.logEndOffset = logEndOffset;
     last.active = active;
-    last.preVotesRejected = preVotesRejected;
     return true;
   }
 

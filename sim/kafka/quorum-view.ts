@@ -31,8 +31,6 @@ export interface QuorumNodeView {
   readonly fetchTimeoutMs: number;
   /** While it is the Raft leader: when it took office, and when it last heard from each voter. */
   readonly leader: QuorumLeaderView | undefined;
-  /** While it is Prospective: how many voters have rejected its PreVote in this round (KIP-996). */
-  readonly preVotesRejected: number;
   /** Whether it is the active controller (Raft leader, caught up to its epoch). */
   readonly active: boolean;
   /** One past the last Raft offset replayed into its committed metadata. */
@@ -133,7 +131,7 @@ export class QuorumViewMemory {
       return {
         view: {
           controllerId, node: view.id, running: false, incarnation: view.incarnation, persisted, state: undefined, highWatermark: undefined, logEndOffset, logEndEpoch,
-          fetchTimeoutMs: 0, leader: undefined, preVotesRejected: 0, active: false, committedOffset: 0,
+          fetchTimeoutMs: 0, leader: undefined, active: false, committedOffset: 0,
         },
         epochState: undefined,
       };
@@ -144,11 +142,10 @@ export class QuorumViewMemory {
     const highWatermark = raft.highWatermark();
     const active = controller.isActive;
     const committedOffset = controller.committedOffset;
-    const preVotesRejected = epochState.type === 'Prospective' ? epochState.election.rejectedCount() : 0;
     const leader = leaderViewOf(controllerId, epochState, last?.leader);
     if (
       same && last.running && previous?.epochState === epochState && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset
-      && last.logEndEpoch === logEndEpoch && last.active === active && last.committedOffset === committedOffset && last.preVotesRejected === preVotesRejected
+      && last.logEndEpoch === logEndEpoch && last.active === active && last.committedOffset === committedOffset
       && last.leader === leader
     ) {
       return previous;
@@ -158,7 +155,7 @@ export class QuorumViewMemory {
     return {
       view: {
         controllerId, node: view.id, running: true, incarnation: view.incarnation, persisted, state, highWatermark, logEndOffset, logEndEpoch,
-        fetchTimeoutMs: raft.config.timeouts.fetchTimeoutMs, leader, preVotesRejected, active, committedOffset,
+        fetchTimeoutMs: raft.config.timeouts.fetchTimeoutMs, leader, active, committedOffset,
       },
       epochState,
     };

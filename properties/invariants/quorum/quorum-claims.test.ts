@@ -26,7 +26,7 @@ function node(id: number, spec: NodeSpec): QuorumNodeView {
     controllerId: id, node: `controller-${id}`, running, incarnation: spec.incarnation ?? 1, persisted: undefined,
     state: running ? { type: spec.type ?? 'Follower', epoch: spec.epoch ?? 1, leaderId: undefined } : undefined,
     highWatermark: spec.highWatermark, logEndOffset: spec.log?.[1] ?? 0, logEndEpoch: spec.log?.[0] ?? 0, fetchTimeoutMs: 2_000,
-    leader: spec.leader, preVotesRejected: 0, active: spec.active ?? false, committedOffset: 0,
+    leader: spec.leader, active: spec.active ?? false, committedOffset: 0,
   };
 }
 

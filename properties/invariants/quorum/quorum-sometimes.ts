@@ -24,23 +24,7 @@ export function quorumSometimes(): InvariantDefinition<KafkaClusterView>[] {
     mark('raft-snapshot-fetch-restarted', 'KIP-630 (FetchSnapshot)', 'A controller fetching a snapshot started again from its first byte (the leader or the snapshot changed, or it restarted).'),
     mark('raft-snapshot-fetched', 'KIP-630 (FetchSnapshot)', 'A controller finished fetching a snapshot and truncated its log to it.'),
     mark('raft-check-quorum-resigned', 'KAFKA-15489 (LeaderState check-quorum)', 'A Raft leader that no majority of voters fetched from within 1.5 x controller.quorum.fetch.timeout.ms resigned.'),
-    preVoteRejected(),
+    mark('raft-prevote-rejected', 'KIP-996 (Pre-Vote; EpochState.canGrantVote)', 'A voter refused a Prospective controller\'s PreVote, so its timeout did not bump the epoch.'),
   ];
 }
 
-/**
- * `raft-prevote-rejected`: a voter refused a Prospective's PreVote (the leader, a follower still
- * hearing from it, or a voter with a longer log), so the Prospective did not bump the epoch
- * (KIP-996). Judged on the Prospective's own tally rather than reported as a mark, since a mark is
- * part of the run's trace and this one would move every published seed's digest; a round lost
- * outright leaves Prospective in the same step, but its first refusal is seen while it waits.
- */
-function preVoteRejected(): InvariantDefinition<KafkaClusterView> {
-  return {
-    name: 'raft-prevote-rejected',
-    kind: 'sometimes',
-    source: 'KIP-996 (Pre-Vote; EpochState.canGrantVote)',
-    statement: 'A voter rejected a Prospective controller\'s PreVote, so its timeout did not bump the epoch.',
-    checker: { type: 'state-predicate', holds: (view) => (view.quorum ?? []).some((node) => node.running && node.state?.type === 'Prospective' && node.preVotesRejected > 0) },
-  };
-}
