@@ -193,21 +193,28 @@ export class RaftInvariants {
 
   /** MonotonicHighWatermark and MajorityReachedHighWatermark, on the greatest-epoch leader. */
   checkHighWatermark(nodes: readonly NodeObservation[]): RaftViolation | undefined {
-    let leader: NodeObservation | undefined;
-    for (const node of nodes) {
-      if (!node.running || node.state?.type !== 'Leader') continue;
-      if (leader === undefined || (leader.state as { epoch: number }).epoch < node.state.epoch) leader = node;
-    }
-    if (leader === undefined || leader.highWatermark === undefined) return undefined;
-    const epoch = (leader.state as { epoch: number }).epoch;
-    const offset = leader.highWatermark;
+    return this.checkMonotonicHighWatermark(nodes) ?? this.checkMajorityReachedHighWatermark(nodes);
+  }
+
+  /** Kafka's `MonotonicHighWatermark`: the greatest-epoch leader's high watermark never decreases. */
+  checkMonotonicHighWatermark(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    const leader = greatestEpochLeader(nodes);
+    if (leader === undefined) return undefined;
+    const { node, epoch, offset } = leader;
     if (this.highWatermark !== undefined && epoch >= this.highWatermark.epoch && offset < this.highWatermark.offset) {
-      return { invariant: 'MonotonicHighWatermark', message: `leader ${leader.id} (epoch ${epoch}) has HW ${offset} below ${this.highWatermark.offset} (epoch ${this.highWatermark.epoch})` };
+      return { invariant: 'MonotonicHighWatermark', message: `leader ${node.id} (epoch ${epoch}) has HW ${offset} below ${this.highWatermark.offset} (epoch ${this.highWatermark.epoch})` };
     }
     if (this.highWatermark === undefined || epoch >= this.highWatermark.epoch) this.highWatermark = { epoch, offset };
-    const reached = nodes.filter((node) => node.isVoter && node.logEndOffset >= offset).length;
+    return undefined;
+  }
+
+  /** Kafka's `MajorityReachedHighWatermark`: a majority of voters' logs reach the greatest-epoch leader's high watermark. */
+  checkMajorityReachedHighWatermark(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    const leader = greatestEpochLeader(nodes);
+    if (leader === undefined) return undefined;
+    const reached = nodes.filter((node) => node.isVoter && node.logEndOffset >= leader.offset).length;
     if (reached < majoritySize(this.voterCount)) {
-      return { invariant: 'MajorityReachedHighWatermark', message: `HW ${offset} of leader ${leader.id} is on ${reached} of ${this.voterCount} voters` };
+      return { invariant: 'MajorityReachedHighWatermark', message: `HW ${leader.offset} of leader ${leader.node.id} is on ${reached} of ${this.voterCount} voters` };
     }
     return undefined;
   }
@@ -244,4 +251,15 @@ export class RaftInvariants {
   leaderEpochs(): ReadonlyMap<number, number> {
     return this.leadersByEpoch;
   }
+}
+
+/** The running leader of the greatest epoch, with its epoch and high watermark, once it knows one. */
+function greatestEpochLeader(nodes: readonly NodeObservation[]): { readonly node: NodeObservation; readonly epoch: number; readonly offset: number } | undefined {
+  let leader: { node: NodeObservation; epoch: number } | undefined;
+  for (const node of nodes) {
+    if (!node.running || node.state?.type !== 'Leader') continue;
+    if (leader === undefined || leader.epoch < node.state.epoch) leader = { node, epoch: node.state.epoch };
+  }
+  if (leader === undefined || leader.node.highWatermark === undefined) return undefined;
+  return { node: leader.node, epoch: leader.epoch, offset: leader.node.highWatermark };
 }
