@@ -87,7 +87,7 @@ describe('LeaderState check-quorum', () => {
     state.updateCheckQuorumForFollowingVoter(9, 800);
     state.updateCheckQuorumForFollowingVoter(2, 900);
     // Kafka's lastFetchTimestamp moves only with a valid fetch; the check-quorum time with any counted one.
-    expect(state.voterReplicaStates().map((voter) => [voter.replicaId, voter.lastCheckQuorumFetchMs, voter.lastFetchTimeMs])).toEqual([[1, undefined, undefined], [2, 900, undefined], [3, undefined, undefined]]);
+    expect([...state.voterReplicaStates()].map((voter) => [voter.replicaId, voter.lastCheckQuorumFetchMs, voter.lastFetchTimeMs])).toEqual([[1, undefined, undefined], [2, 900, undefined], [3, undefined, undefined]]);
   });
 
   it('never expires with one voter or with check-quorum off', () => {

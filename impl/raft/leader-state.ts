@@ -180,9 +180,9 @@ export class LeaderState {
     return others.map((state) => state.replicaId);
   }
 
-  /** The voters' states, in voter order, this leader's own included (the checkers' view). */
-  voterReplicaStates(): readonly Readonly<ReplicaState>[] {
-    return [...this.voterStates.values()];
+  /** The voters' states, in voter order, this leader's own included (the checkers' view; read, never kept). */
+  voterReplicaStates(): IterableIterator<Readonly<ReplicaState>> {
+    return this.voterStates.values();
   }
 
   /** The replica's state as the leader knows it (tests and the describe-quorum view). */

@@ -166,9 +166,18 @@ export class QuorumViewMemory {
 function leaderViewOf(controllerId: number, epochState: EpochState, previous: QuorumLeaderView | undefined): QuorumLeaderView | undefined {
   if (epochState.type !== 'Leader') return undefined;
   const leader = epochState.leader;
-  const voters = leader.voterReplicaStates().filter((voter) => voter.replicaId !== controllerId);
-  const unchanged = previous !== undefined && previous.electedAtMs === leader.electedAtMs && previous.epochStartOffset === leader.epochStartOffset
-    && previous.voters.length === voters.length && voters.every((voter, index) => previous.voters[index]?.id === voter.replicaId && previous.voters[index]?.lastFetchMs === voter.lastCheckQuorumFetchMs);
-  if (unchanged) return previous;
-  return { electedAtMs: leader.electedAtMs, epochStartOffset: leader.epochStartOffset, voters: voters.map((voter) => ({ id: voter.replicaId, lastFetchMs: voter.lastCheckQuorumFetchMs })) };
+  // Compared in place, allocating only when something moved: this runs for every view built.
+  let unchanged = previous !== undefined && previous.electedAtMs === leader.electedAtMs && previous.epochStartOffset === leader.epochStartOffset;
+  let index = 0;
+  for (const voter of leader.voterReplicaStates()) {
+    if (!unchanged) break;
+    if (voter.replicaId === controllerId) continue;
+    const known = previous?.voters[index];
+    unchanged = known !== undefined && known.id === voter.replicaId && known.lastFetchMs === voter.lastCheckQuorumFetchMs;
+    index++;
+  }
+  if (unchanged && previous !== undefined && index === previous.voters.length) return previous;
+  const voters: { readonly id: number; readonly lastFetchMs: number | undefined }[] = [];
+  for (const voter of leader.voterReplicaStates()) if (voter.replicaId !== controllerId) voters.push({ id: voter.replicaId, lastFetchMs: voter.lastCheckQuorumFetchMs });
+  return { electedAtMs: leader.electedAtMs, epochStartOffset: leader.epochStartOffset, voters };
 }
