@@ -21,6 +21,8 @@ export class QuorumEpochHandler {
       effects.push({ type: 'send', to: from, message: { type: 'BeginQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.core.leaderInfo() } });
     };
     if (request.leaderEpoch < quorum.epoch) return respond('FENCED_LEADER_EPOCH');
+    // KIP-853: meant for the replica of this id whose directory the leader's voters name.
+    if (request.voterDirectoryId !== undefined && request.voterDirectoryId !== config.directoryId) return respond('INVALID_VOTER_KEY');
     if (!quorum.isVoter) return respond('INCONSISTENT_VOTER_SET');
     this.maybeTransition(request.leaderId, request.leaderEpoch, effects);
     respond('NONE');
