@@ -80,7 +80,6 @@ export class VoterChangeHandler {
     assert(state.type === 'Leader', 'only a leader appends a VotersRecord');
     const lastOffset = this.core.appendVotersRecord(voters, effects);
     state.leader.pendingVoterChange = { kind, key, lastOffset, from, correlationId, deadlineMs: this.core.nowMs() + this.core.config.timeouts.requestTimeoutMs };
-    effects.push({ type: 'mark', name: kind === 'add' ? 'raft-voter-add-appended' : 'raft-voter-remove-appended' });
   }
 
   /**

@@ -48,6 +48,13 @@ export interface ProtocolRules {
   /** A controller fsyncs its Raft log before an append counts (`KafkaMetadataLog.flush`); mutants only. */
   readonly raftLogFsynced: boolean;
   /**
+   * The controller quorum's voters are (id, directory id) keys (KIP-853, kraft.version 1), so a
+   * controller whose disk was replaced is an observer until the voters name its new directory;
+   * mutants only: off, voters are ids alone (kraft.version 0's static `controller.quorum.voters`)
+   * and a controller on a replaced disk votes at once, with an empty log (V-K3).
+   */
+  readonly raftVoterKeysIncludeDirectoryId: boolean;
+  /**
    * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
    * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
    */
@@ -146,6 +153,7 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   raftCheckQuorum: true,
   raftPreVote: true,
   raftLogFsynced: true,
+  raftVoterKeysIncludeDirectoryId: true,
   eligibleLeaderReplicas: true,
   expansionNeedsEpochStart: true,
   reregistrationLeavesIsr: true,

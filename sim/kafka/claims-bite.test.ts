@@ -56,6 +56,8 @@ const SHOWN_BY_VARIANT: readonly [string, VariantName, number][] = [
  */
 const SHOWN_IN_SCENARIO: readonly [string, MutantName][] = [
   ['LaggingFollowerLeavesIsr', 'isr-lag-from-last-fetch'],
+  // V-K3 step by step on three controllers: the lagging voter leads, with the amnesiac's vote, without topic x.
+  ['QuorumLeaderCompleteness', 'amnesiac-voter'],
 ];
 
 /** Claims no mutant or variant run has yet shown failing, and what it would take. */

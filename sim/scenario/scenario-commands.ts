@@ -52,7 +52,9 @@ export type ArgSpec =
   | (ArgBase & { readonly type: 'flag' })
   /** A broker id of the cluster: 0 to brokers - 1. */
   | (ArgBase & { readonly type: 'broker' })
-  /** A node of the cluster: broker-N, controller-0, script, or a consumer the script starts. */
+  /** A controller id of the cluster: 0 to controllers - 1. */
+  | (ArgBase & { readonly type: 'controller' })
+  /** A node of the cluster: broker-N, controller-N, script, or a consumer the script starts. */
   | (ArgBase & { readonly type: 'node' })
   /** A consumer the script starts with `group-consumer`. */
   | (ArgBase & { readonly type: 'consumer' })
@@ -85,16 +87,24 @@ export interface CommandSpec {
 
 const FAULT_TARGET = {
   broker: { type: 'broker', doc: 'the broker' },
+  controller: { type: 'controller', doc: 'the controller' },
   consumer: { type: 'consumer', doc: 'the consumer' },
 } as const satisfies Record<string, ArgSpec>;
 
-const BROKER_FAULT = { broker: { type: 'broker', required: true, doc: 'the broker' } } as const satisfies Record<string, ArgSpec>;
+const SERVER_FAULT = {
+  broker: { type: 'broker', doc: 'the broker' },
+  controller: { type: 'controller', doc: 'the controller' },
+} as const satisfies Record<string, ArgSpec>;
+
+/** The controller quorum sizes a script's cluster may have (`kafka-system.ts`'s `CONTROLLER_QUORUM_SIZES`). */
+export const SCENARIO_CONTROLLER_COUNTS: readonly number[] = [1, 3, 5];
 
 export const SCENARIO_COMMANDS = {
   cluster: {
-    summary: 'starts the cluster: brokers, one KRaft controller and the script client (first, once)',
+    summary: 'starts the cluster: brokers, the KRaft controllers and the script client (first, once)',
     args: {
       brokers: { type: 'int', min: 1, max: SCENARIO_LIMITS.maxBrokers, default: 3, doc: 'brokers' },
+      controllers: { type: 'int', min: 1, max: 5, default: 1, doc: 'KRaft controllers, the voters of the metadata quorum (1, 3 or 5)' },
       variant: { type: 'variants', doc: 'historical protocol variants to switch on' },
     },
     configs: 'cluster',
@@ -131,6 +141,10 @@ export const SCENARIO_COMMANDS = {
     summary: 'prints every topic as kafka-topics.sh --describe',
     args: {},
   },
+  'describe-quorum': {
+    summary: "prints the metadata quorum: its voters, and each controller's Raft state, log, directory id and voter status",
+    args: {},
+  },
   'group-consumer': {
     summary: 'starts a consumer in a group, subscribed to a topic, as kafka-console-consumer.sh --group',
     args: {
@@ -153,24 +167,25 @@ export const SCENARIO_COMMANDS = {
     },
   },
   crash: {
-    summary: 'kills a broker or a consumer process (no clean shutdown)',
+    summary: 'kills a broker, controller or consumer process (no clean shutdown)',
     args: FAULT_TARGET,
-    oneOf: ['broker', 'consumer'],
+    oneOf: ['broker', 'controller', 'consumer'],
   },
   restart: {
-    summary: 'starts a stopped broker or consumer again',
+    summary: 'starts a stopped broker, controller or consumer again',
     args: FAULT_TARGET,
-    oneOf: ['broker', 'consumer'],
+    oneOf: ['broker', 'controller', 'consumer'],
   },
-  'power-loss': { summary: "cuts a broker's power: it stops, and what its disk had not synced is lost", args: BROKER_FAULT },
-  'disk-loss': { summary: "stops a broker and replaces its disk with an empty one (restart brings it back)", args: BROKER_FAULT },
-  shutdown: { summary: 'asks a broker for a controlled shutdown', args: BROKER_FAULT },
+  'power-loss': { summary: "cuts a broker's or controller's power: it stops, and what its disk had not synced is lost", args: SERVER_FAULT, oneOf: ['broker', 'controller'] },
+  'disk-loss': { summary: 'stops a broker or controller and replaces its disk with an empty one (restart brings it back)', args: SERVER_FAULT, oneOf: ['broker', 'controller'] },
+  shutdown: { summary: 'asks a broker or controller for a controlled shutdown', args: SERVER_FAULT, oneOf: ['broker', 'controller'] },
   partition: {
-    summary: 'cuts a broker off the network, from every other node or from one',
+    summary: 'cuts a broker or controller off the network, from every other node or from one',
     args: {
-      broker: { type: 'broker', required: true, doc: 'the broker' },
+      ...SERVER_FAULT,
       from: { type: 'node', doc: 'the one node it is cut off from (none: every other node)' },
     },
+    oneOf: ['broker', 'controller'],
   },
   lag: {
     summary: 'delays every message from one node to another',
@@ -201,7 +216,7 @@ export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(SCENARIO_COMMANDS, name);
 }
 
-type ValueOf<S extends ArgSpec> = S['type'] extends 'int' | 'broker' ? number : S['type'] extends 'flag' ? boolean : S['type'] extends 'variants' ? readonly VariantName[] : string;
+type ValueOf<S extends ArgSpec> = S['type'] extends 'int' | 'broker' | 'controller' ? number : S['type'] extends 'flag' ? boolean : S['type'] extends 'variants' ? readonly VariantName[] : string;
 
 /** A flag is true or false and a list may be empty; other arguments without a default may be absent. */
 type ArgValue<S extends ArgSpec> = S extends { readonly type: 'flag' | 'variants' } | { readonly required: true } | { readonly default: number } ? ValueOf<S> : ValueOf<S> | undefined;

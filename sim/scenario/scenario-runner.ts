@@ -6,6 +6,7 @@ import type { PolledRecord } from '../../impl/client/fetcher.ts';
 import type { TraceSink } from '../core/trace.ts';
 import { describeTopics } from '../kafka/describe.ts';
 import { describeGroupMembers, describeGroups } from '../kafka/describe-groups.ts';
+import { describeQuorum } from '../kafka/describe-quorum.ts';
 import { kafkaSystem, type KafkaNode, type ScenarioGroupConsumer } from '../kafka/kafka-system.ts';
 import type { KafkaClusterView } from '../kafka/kafka-view.ts';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
@@ -96,8 +97,8 @@ class ScenarioSession {
   private cluster(): string {
     const script = this.script;
     const system = kafkaSystem({
-      // A script's cluster has one controller, `controller-0`, which its fault lines may name.
-      controllers: 1,
+      // A script's cluster has `controllers` controllers, `controller-0` .., which its fault lines may name.
+      controllers: script.controllers,
       brokers: script.brokers, partitions: 0, replicationFactor: 1, producers: 0, consumers: 0, stopAtMs: 0, config: { ...script.config }, variants: [...script.variants], scenario: true,
       scenarioGroupConsumers: script.consumers,
       ...(this.options.mutants === undefined ? {} : { mutants: this.options.mutants }),
@@ -116,7 +117,8 @@ class ScenarioSession {
     const brokers = this.simulation.currentView().brokers.map((broker) => `broker ${broker.brokerId}: ${broker.lifecycle ?? 'down'}`);
     const mutants = this.options.mutants ?? [];
     const variants = script.variants;
-    return [`cluster of ${script.brokers} brokers and 1 controller${variants.length > 0 ? `, variants ${variants.join(', ')}` : ''}${mutants.length > 0 ? `, mutants ${mutants.join(', ')}` : ''}`, ...brokers].join('\n');
+    const controllers = script.controllers === 1 ? '1 controller' : `${script.controllers} controllers`;
+    return [`cluster of ${script.brokers} brokers and ${controllers}${variants.length > 0 ? `, variants ${variants.join(', ')}` : ''}${mutants.length > 0 ? `, mutants ${mutants.join(', ')}` : ''}`, ...brokers].join('\n');
   }
 
   private step(simulation: KafkaSimulation, step: ScenarioStep): string[] {
@@ -137,6 +139,8 @@ class ScenarioSession {
         return this.client(simulation, { type: 'consume', topic: step.args.topic, partition: step.args.partition, offset: step.args.offset });
       case 'describe':
         return describeTopics(simulation.currentView());
+      case 'describe-quorum':
+        return describeQuorum(simulation.currentView());
       case 'group-consumer': {
         const consumer = this.consumer(step.args.name);
         assert(!simulation.isRunning(consumer.name), `${consumer.name} started twice`);
@@ -158,7 +162,7 @@ class ScenarioSession {
       }
       case 'crash':
       case 'restart': {
-        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : this.consumer(step.args.consumer ?? '').name;
+        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : step.args.controller !== undefined ? `controller-${step.args.controller}` : this.consumer(step.args.consumer ?? '').name;
         if (step.command === 'crash') {
           if (step.args.consumer !== undefined && !simulation.isRunning(node)) return [`${node} is not running`];
           simulation.crash(node);
@@ -172,10 +176,10 @@ class ScenarioSession {
       case 'power-loss':
       case 'disk-loss':
       case 'shutdown': {
-        const node = `broker-${step.args.broker}`;
+        const node = serverNode(step.args);
         if (step.command === 'power-loss') simulation.powerLoss(node);
         if (step.command === 'disk-loss') {
-          // The broker stops and its disk is replaced with an empty one; `restart` brings it back.
+          // The server stops and its disk is replaced with an empty one; `restart` brings it back.
           simulation.crash(node);
           simulation.replaceDisk(node);
         }
@@ -184,7 +188,7 @@ class ScenarioSession {
         return [`${step.command} ${node}`];
       }
       case 'partition': {
-        const node = `broker-${step.args.broker}`;
+        const node = serverNode(step.args);
         const others = step.args.from !== undefined ? [step.args.from] : simulation.allNodeIds().filter((other) => other !== node);
         const faultId = this.nextFaultId++;
         simulation.addPartition(faultId, 'script', others.flatMap((other) => [[node, other] as const, [other, node] as const]));
@@ -262,6 +266,11 @@ class ScenarioSession {
     kept.push(...records);
     this.polled.set(process, kept);
   }
+}
+
+/** The broker or controller a server fault names (the validator checks that exactly one is given). */
+function serverNode(args: { readonly broker: number | undefined; readonly controller: number | undefined }): string {
+  return args.broker !== undefined ? `broker-${args.broker}` : `controller-${args.controller ?? 0}`;
 }
 
 /** Reads and validates a scenario file (`DataDrivenError` for any problem of the script). */

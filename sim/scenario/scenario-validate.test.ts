@@ -98,14 +98,21 @@ describe('scenario validation: every other kind of error names the file and line
     expect(lineProblem('produce topic=t value=')).toBe(':4: value needs a value: value=...');
     expect(lineProblem('describe verbose')).toBe(":4: unknown argument 'verbose' for 'describe', which takes no arguments");
     expect(lineProblem('describe-groups state')).toBe(":4: unknown argument 'state' for 'describe-groups', which takes group, members");
-    expect(lineProblem('shutdown consumer=c1')).toBe(":4: unknown argument 'consumer' for 'shutdown', which takes broker");
+    expect(lineProblem('shutdown consumer=c1')).toBe(":4: unknown argument 'consumer' for 'shutdown', which takes broker, controller");
   });
 
-  it('exactly one of broker and consumer; no node faulted by itself', () => {
-    expect(lineProblem('crash')).toBe(":4: 'crash' needs broker=N or consumer=NAME");
+  it('exactly one of broker, controller and consumer; no node faulted by itself', () => {
+    expect(lineProblem('crash')).toBe(":4: 'crash' needs broker=N or controller=N or consumer=NAME");
     const withConsumer = `${CLUSTER}${script('group-consumer name=c1 group=g topic=t')}`;
-    expect(problem(`${withConsumer}${script('crash broker=0 consumer=c1')}`)).toBe(":7: 'crash' takes broker=N or consumer=NAME, not both");
+    expect(problem(`${withConsumer}${script('crash broker=0 consumer=c1')}`)).toBe(":7: 'crash' takes broker=N or controller=N or consumer=NAME, not both");
     expect(lineProblem('partition broker=1 from=broker-1')).toBe(':4: broker-1 cannot be cut off from itself');
+    expect(lineProblem('disk-loss')).toBe(":4: 'disk-loss' needs broker=N or controller=N");
+    // A cluster has one controller unless its line says otherwise; 1, 3 or 5.
+    expect(lineProblem('disk-loss controller=1')).toBe(':4: controller=1 is not one of the 1 controllers (0 to 0)');
+    expect(problem(script('cluster controllers=2'))).toBe(':1: controllers=2 is not a quorum refka runs: 1, 3, 5 voters');
+    expect(problem(script('cluster controllers=3', 'partition controller=2 from=controller-2'))).toBe(':4: controller-2 cannot be cut off from itself');
+    expect(problem(script('cluster controllers=3', 'lag from=controller-3 to=broker-0'))).toMatch(/^:4: from=controller-3 is not a node of the cluster: broker-0 to broker-2, controller-0 to controller-2, script/);
+    expect(validate(script('cluster controllers=5', 'crash controller=4', 'restart controller=4', 'describe-quorum')).controllers).toBe(5);
     expect(lineProblem('lag from=script to=script')).toBe(':4: from=script and to=script are the same node');
   });
 
@@ -118,7 +125,7 @@ describe('scenario validation: every other kind of error names the file and line
   });
 
   it('Kafka configs go through the config registry, in the commands and scopes that use them', () => {
-    expect(problem(script('cluster brokers=3 no.such.key=1'))).toBe(":1: unknown argument or config key 'no.such.key' for 'cluster', which takes brokers, variant and cluster configs");
+    expect(problem(script('cluster brokers=3 no.such.key=1'))).toBe(":1: unknown argument or config key 'no.such.key' for 'cluster', which takes brokers, controllers, variant and cluster configs");
     expect(problem(script('cluster min.insync.replica=2'))).toBe(":1: unknown argument or config key 'min.insync.replica' for 'cluster' (did you mean 'min.insync.replicas'?)");
     expect(problem(script('cluster min.insync.replicas=0'))).toBe(":1: min.insync.replicas must be an integer from 1 to 2147483647, got '0'");
     expect(problem(script('cluster linger.ms=5'))).toBe(":1: 'linger.ms' is a producer config the scenario's produce does not use (it takes acks and enable.idempotence)");
@@ -152,7 +159,7 @@ describe('scenario validation: valid scripts', () => {
     expect(valid.variants).toEqual(['pre-kip-101', 'pre-kip-320']);
     expect(valid.config).toEqual({ 'min.insync.replicas': '2' });
     expect(valid.steps.map((step) => step.args)).toEqual([
-      { brokers: 3, variant: ['pre-kip-101', 'pre-kip-320'] },
+      { brokers: 3, controllers: 1, variant: ['pre-kip-101', 'pre-kip-320'] },
       { topic: 't', value: 'v', key: undefined, partition: 0, acks: undefined, 'enable.idempotence': undefined },
       { partitions: false, lags: true },
       { ms: 1000 },
@@ -197,7 +204,7 @@ const BAD_VALUES = [
 const GOOD_VALUES: Readonly<Record<string, readonly string[]>> = {
   brokers: ['1', '3', '9'], variant: ['pre-kip-101', 'pre-kip-101,pre-kip-279'], name: ['t', 'c1', 'c2'], partitions: ['1', '3'], 'replication-factor': ['1', '3'],
   topic: ['t', '"a b"'], value: ['v', '"hello world"', '"say \\"hi\\""'], key: ['k', '"k 1"'], partition: ['0', '1'], acks: ['all', '-1', '1', '0'], 'enable.idempotence': ['true', 'false'],
-  offset: ['0', '7'], group: ['g', 'h'], broker: ['0', '2'], consumer: ['c1', 'c2'], from: ['broker-0', 'controller-0', 'script', 'c1'], to: ['broker-1', 'script'], ms: ['0', '1000', '3600000'],
+  offset: ['0', '7'], group: ['g', 'h'], broker: ['0', '2'], controller: ['0'], controllers: ['1', '3'], consumer: ['c1', 'c2'], from: ['broker-0', 'controller-0', 'script', 'c1'], to: ['broker-1', 'script'], ms: ['0', '1000', '3600000'],
   'min.insync.replicas': ['1', '2'], 'session.timeout.ms': ['6000'], 'segment.bytes': ['4096'],
 };
 const valueFor = (key: string) => fc.oneof(

@@ -6,7 +6,7 @@ import { isVariantName, PROTOCOL_VARIANTS, type VariantName } from '../../impl/v
 import type { ScenarioGroupConsumer } from '../kafka/kafka-system.ts';
 import { DataDrivenError, parseDataDriven, type ParsedCase } from '../testkit/datadriven.ts';
 import { parseSeedRunStep, type SeedRunStep } from './seed-run-step.ts';
-import { isCommandName, SCENARIO_COMMANDS, type ArgSpec, type CommandName, type CommandSpec, type ConfigSlot, type ScenarioStep, type StepOf } from './scenario-commands.ts';
+import { isCommandName, SCENARIO_COMMANDS, SCENARIO_CONTROLLER_COUNTS, type ArgSpec, type CommandName, type CommandSpec, type ConfigSlot, type ScenarioStep, type StepOf } from './scenario-commands.ts';
 
 /**
  * The validation pass of a scenario script (`spec/scenario-language.md`): it checks every line
@@ -23,6 +23,8 @@ export interface ScenarioScript {
   readonly cases: readonly ParsedCase[];
   readonly steps: readonly ScenarioStep[];
   readonly brokers: number;
+  /** The KRaft controllers (`controller-0` ..), the metadata quorum's voters: 1, 3 or 5. */
+  readonly controllers: number;
   readonly variants: readonly VariantName[];
   /** The cluster line's Kafka configs, over its variants' overrides: the run's config. */
   readonly config: Readonly<Record<string, string>>;
@@ -41,8 +43,6 @@ export const SEED_RUN_COMMAND = 'seed-run';
 /** The node ids a script's consumer may not take (`kafka-system.ts` names the others so). */
 const RESERVED_NODE_PREFIXES = ['broker-', 'controller-'];
 const CONSUMER_NAME = /^[a-z][a-z0-9-]*$/;
-/** The cluster's one KRaft controller (`kafka-system.ts`). */
-const CONTROLLER_NODE = 'controller-0';
 /** The scenario client's node id. */
 const SCRIPT_NODE = 'script';
 /**
@@ -71,7 +71,7 @@ export function validateScenario(file: string, text: string): ScenarioScript {
   const validator = new Validator(file, consumerNames);
   const steps = cases.map((testCase) => validator.step(testCase));
   const cluster = steps[0] as StepOf<'cluster'>;
-  return { file, text, cases, steps, brokers: cluster.args.brokers, variants: cluster.args.variant, config: clusterConfig(cluster), consumers: validator.consumers, seedRuns: [] };
+  return { file, text, cases, steps, brokers: cluster.args.brokers, controllers: cluster.args.controllers, variants: cluster.args.variant, config: clusterConfig(cluster), consumers: validator.consumers, seedRuns: [] };
 }
 
 /**
@@ -91,7 +91,7 @@ function validateSeedRuns(file: string, text: string, cases: readonly ParsedCase
     if ('problem' in parsed) throw new DataDrivenError(file, testCase.line + (parsed.inputLine === undefined ? 0 : parsed.inputLine + 1), parsed.problem);
     seedRuns.push(parsed);
   }
-  return { file, text, cases, steps: [], brokers: 0, variants: [], config: {}, consumers: [], seedRuns };
+  return { file, text, cases, steps: [], brokers: 0, controllers: 0, variants: [], config: {}, consumers: [], seedRuns };
 }
 
 /** The run's config: the cluster line's Kafka configs over its variants' overrides. */
@@ -124,6 +124,7 @@ export function produceSettings(step: StepOf<'produce'>, config: Readonly<Record
 
 class Validator {
   private brokers = 0;
+  private controllers = 0;
   private clusterConfig: Record<string, string> = {};
   readonly consumers: ScenarioGroupConsumer[] = [];
 
@@ -167,7 +168,9 @@ class Validator {
   private check(testCase: ParsedCase, step: ScenarioStep): void {
     switch (step.command) {
       case 'cluster':
+        if (!SCENARIO_CONTROLLER_COUNTS.includes(step.args.controllers)) throw this.error(testCase, `controllers=${step.args.controllers} is not a quorum refka runs: ${SCENARIO_CONTROLLER_COUNTS.join(', ')} voters`);
         this.brokers = step.args.brokers;
+        this.controllers = step.args.controllers;
         this.clusterConfig = clusterConfig(step);
         return;
       case 'produce': {
@@ -181,15 +184,18 @@ class Validator {
         this.consumers.push({ name, groupId: step.args.group, topic: step.args.topic, fromBeginning: step.args['from-beginning'], config: step.configs });
         return;
       }
-      case 'partition':
-        if (step.args.from === `broker-${step.args.broker}`) throw this.error(testCase, `broker-${step.args.broker} cannot be cut off from itself`);
+      case 'partition': {
+        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : `controller-${step.args.controller ?? 0}`;
+        if (step.args.from === node) throw this.error(testCase, `${node} cannot be cut off from itself`);
         return;
+      }
       case 'lag':
         if (step.args.from === step.args.to) throw this.error(testCase, `from=${step.args.from} and to=${step.args.to} are the same node`);
         return;
       case 'create-topic':
       case 'consume':
       case 'describe':
+      case 'describe-quorum':
       case 'consumed':
       case 'describe-groups':
       case 'crash':
@@ -228,11 +234,18 @@ class Validator {
         if (!(value < this.brokers)) throw this.error(testCase, `${shown} is not one of the ${this.brokers} brokers (0 to ${this.brokers - 1})`);
         return value;
       }
+      case 'controller': {
+        const value = /^[0-9]{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+        if (!(value < this.controllers)) throw this.error(testCase, `${shown} is not one of the ${this.controllers} controllers (0 to ${this.controllers - 1})`);
+        return value;
+      }
       case 'text':
         return raw;
       case 'node': {
-        const nodes = [...Array.from({ length: this.brokers }, (_, id) => `broker-${id}`), CONTROLLER_NODE, SCRIPT_NODE, ...this.consumerNames];
-        if (!nodes.includes(raw)) throw this.error(testCase, `${shown} is not a node of the cluster: broker-0 to broker-${this.brokers - 1}, ${CONTROLLER_NODE}, ${SCRIPT_NODE}, or a consumer the script starts`);
+        const controllers = Array.from({ length: this.controllers }, (_, id) => `controller-${id}`);
+        const nodes = [...Array.from({ length: this.brokers }, (_, id) => `broker-${id}`), ...controllers, SCRIPT_NODE, ...this.consumerNames];
+        const shownControllers = this.controllers === 1 ? 'controller-0' : `controller-0 to controller-${this.controllers - 1}`;
+        if (!nodes.includes(raw)) throw this.error(testCase, `${shown} is not a node of the cluster: broker-0 to broker-${this.brokers - 1}, ${shownControllers}, ${SCRIPT_NODE}, or a consumer the script starts`);
         return raw;
       }
       case 'consumer':
@@ -309,6 +322,7 @@ function placeholder(spec: ArgSpec): string {
   switch (spec.type) {
     case 'int':
     case 'broker':
+    case 'controller':
       return 'N';
     case 'text':
       return '...';
