@@ -30,10 +30,20 @@ const CAUGHT: readonly [MutantName, number, string][] = [
   ['consumer-skips-record-at-position', 1, 'lost-write'],
   ['range-assignor-overlapping-ranges', 1, 'SingleConsumerPerPartition'],
   ['sync-gives-leader-assignment', 1, 'SingleConsumerPerPartition'],
-  ['sync-gives-previous-assignment', 1, 'liveness'],
+  // Since the controllers' metadata log holds the VotersRecord (KIP-853), a zombie's commit lands first.
+  ['sync-gives-previous-assignment', 1, 'NoZombieCommit'],
   ['heartbeat-hides-rebalance', 1, 'liveness'],
   ['auto-commit-one-past-position', 1, 'group-poll-skip'],
   ['group-reset-uses-default-policy', 1, 'group-lost-write'],
+  // Seed 1 moved with KIP-853 (the metadata log holds the VotersRecord, and a controller's disk is
+  // replaced at 9.9 s); these two, not caught there before, are now.
+  ['clean-shutdown-marker-kept', 1, 'UncleanShutdownDetected'],
+  // Power losses take unsynced metadata, among it the VotersRecord that took a replaced controller
+  // back: no majority of the voters the logs name is left, and the quorum never elects again.
+  ['raft-log-not-fsynced', 1, 'liveness'],
+  // V-K3 in the swarm: a lagging controller leads with the amnesiac's vote (seeds 86, 88 and 93 of
+  // the 30 seeds of 21..110 whose swarm enables disk-loss; none of 1..20).
+  ['amnesiac-voter', 88, 'QuorumLeaderCompleteness'],
 ];
 
 /**
@@ -43,10 +53,6 @@ const CAUGHT: readonly [MutantName, number, string][] = [
  */
 const NOT_YET_CAUGHT: readonly [MutantName, number][] = [
   ['isr-lag-from-last-fetch', 1],
-  ['clean-shutdown-marker-kept', 1],
-  ['raft-log-not-fsynced', 1],
-  // Caught in its scenario (sim/mutants/scenarios/amnesiac-voter.txt); seed 1 replaces controller-0's disk.
-  ['amnesiac-voter', 1],
 ];
 
 const unmutated = new Map<string, SeedOutcome>();
