@@ -20,7 +20,11 @@ export type ControllerQuorumEvent =
   | { readonly type: 'LOADED_CANDIDATE' }
   | { readonly type: 'LOADED_FOLLOWER' }
   | { readonly type: 'LOADED_RESIGNED' }
-  /** An observer (a replica that is not a voter: a broker) starts, knowing its leader or not. */
+  /**
+   * An observer starts, knowing its leader or not: a replica that is not a voter (a broker in
+   * Kafka), or a controller whose directory id is no voter's (KIP-853: formatted after its disk was
+   * replaced, it is not a voter until the voters are changed to name its new directory).
+   */
   | { readonly type: 'OBSERVER_LOADED_UNATTACHED' }
   | { readonly type: 'OBSERVER_LOADED_FOLLOWER' }
   /** A request or response carried a higher epoch with no leader known in it: `transitionToUnattached`. */
@@ -56,7 +60,18 @@ export type ControllerQuorumEvent =
    * The leader gave up its leadership without a higher epoch: a graceful shutdown (it sends
    * EndQuorumEpoch), or check-quorum (KAFKA-15489: no majority fetched within 1.5 x the fetch timeout).
    */
-  | { readonly type: 'RESIGNED' };
+  | { readonly type: 'RESIGNED' }
+  /**
+   * KIP-853: the follower appended a VotersRecord that names its key (AddRaftVoter, which an
+   * observer asks for itself with `controller.quorum.auto.join.enable`, KAFKA-19078): it is a voter
+   * from that append on, in the same state (Kafka's `QuorumState.isVoter` reads the latest voter set).
+   */
+  | { readonly type: 'VOTER_ADDED' }
+  /**
+   * KIP-853: the follower truncated the VotersRecord that made it a voter (it was not committed
+   * and the new leader does not have it), or appended one without its key: an observer again.
+   */
+  | { readonly type: 'VOTER_REMOVED' };
 
 export type ControllerQuorumEventType = ControllerQuorumEvent['type'];
 
@@ -150,6 +165,7 @@ export const controllerQuorumMachine = setup({
             CAMPAIGNED: { target: 'Candidate', description: 'The fetch timeout expired where no pre-vote applies (the pre-kip-996 variant).' },
             HIGHER_EPOCH: { target: 'Unattached', description: 'A higher epoch with no leader in it.' },
             LEADER_DISCOVERED: { target: 'Follower', description: 'A leader of a higher epoch made itself known.' },
+            VOTER_REMOVED: { target: '#controller-quorum.observer.Follower', description: 'KIP-853: the VotersRecord that made it a voter was truncated (or one without its key appended): it follows on as an observer.' },
           },
         },
         Resigned: {
@@ -163,7 +179,7 @@ export const controllerQuorumMachine = setup({
       },
     },
     observer: {
-      description: 'A replica that is not a voter (a broker): it only follows.',
+      description: 'A replica that is not a voter (a broker, or a controller whose directory id is no voter\'s, KIP-853): it only follows.',
       initial: 'Unattached',
       states: {
         Unattached: {
@@ -182,6 +198,7 @@ export const controllerQuorumMachine = setup({
               description: 'Its leader went quiet for a fetch timeout: it looks for the leader again among the voters (refka\'s; Kafka\'s observer stays Follower and retries its bootstrap servers).',
             },
             LEADER_DISCOVERED: { target: 'Follower', description: 'A leader of a higher epoch made itself known.' },
+            VOTER_ADDED: { target: '#controller-quorum.voter.Follower', description: 'KIP-853: it appended a VotersRecord naming its key (the leader added it, AddRaftVoter): a voter from then on, still following.' },
           },
         },
       },

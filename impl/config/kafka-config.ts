@@ -218,6 +218,14 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     note: 'refka counts the bytes of the records it replayed; Kafka counts the batches read.',
   },
   {
+    key: 'controller.quorum.auto.join.enable',
+    scope: 'broker',
+    type: 'boolean',
+    defaultValue: 'false',
+    doc: 'A KRaft controller that is an observer of the metadata quorum asks the leader to remove the voter of its id with another directory id (its replaced disk\'s), then to add it with its own (KIP-853 AddRaftVoter and RemoveRaftVoter; KAFKA-19078, Kafka 4.2).',
+    note: 'refka\'s runs and scenarios set it to true unless told otherwise, so that a controller whose disk the swarm replaced gets its vote back without an operator (`kafka-metadata-quorum add-controller`).',
+  },
+  {
     key: 'broker.session.timeout.ms',
     scope: 'broker',
     type: 'int',

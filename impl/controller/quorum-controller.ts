@@ -4,6 +4,8 @@ import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type Nod
 import { MAX_RECORDS_PER_APPEND } from '../raft/kafka-metadata-log.ts';
 import { KafkaRaftClient, RAFT_POLL_TIMER } from '../raft/kafka-raft-client.ts';
 import { raftConfig, type QuorumTimeouts } from '../raft/raft-config.ts';
+import { formatMetadataDirectory, randomDirectoryId, readMetaProperties, type MetaProperties } from '../raft/meta-properties.ts';
+import type { VoterSet } from '../raft/voter-set.ts';
 import type { RaftMessage } from '../raft/raft-messages.ts';
 import { decodeMetadataRecord, encodeMetadataRecord, NO_LEADER, type MetadataEntry, type MetadataRecord } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
@@ -42,8 +44,18 @@ export interface QuorumControllerOptions {
   readonly config: ConfigView;
   /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
   readonly rules: ProtocolRules;
-  /** The controller quorum (`controller.quorum.voters`): every controller's id, ascending. */
+  /**
+   * Every controller's id, ascending: the static voters (`controller.quorum.voters`) with
+   * kraft.version 0, the controllers an observer asks (`controller.quorum.bootstrap.servers`) with 1.
+   */
   readonly voters: readonly number[];
+  /**
+   * `kafka-storage format --initial-controllers`: how the deployment formats this controller's
+   * metadata log directory if it finds it unformatted (the bootstrap voters, KIP-853). Absent:
+   * `--no-initial-controllers` (the deployment gives the initial controllers only to a directory's
+   * first format; a directory formatted later is a replaced disk's).
+   */
+  readonly initialControllers?: VoterSet;
   /** Raft's `controller.quorum.*` timeouts, when not Kafka's defaults (tests). */
   readonly quorumTimeouts?: QuorumTimeouts;
 }
@@ -116,6 +128,10 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
   private activations = 0;
   private readonly replication: ReplicationControlManager;
   private readonly cluster: ClusterControlManager;
+  /** Its metadata log directory's `meta.properties` (KIP-853's directory id). */
+  readonly metaProperties: MetaProperties;
+  /** This process formatted an empty directory without the initial controllers: a replaced disk. */
+  private readonly formattedReplacedDisk: boolean;
 
   constructor(
     private readonly environment: NodeEnvironment,
@@ -131,12 +147,28 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     this.replication = new ReplicationControlManager(context);
     this.cluster = new ClusterControlManager(context, this.replication);
     assert(options.voters.includes(options.controllerId), `controller ${options.controllerId} is one of the voters ${options.voters.join(',')}`);
+    // An unformatted directory is formatted first, as an operator runs `kafka-storage format`
+    // before starting a controller on a new disk: with the initial controllers the first time,
+    // else with a new directory id drawn from this process's random stream (KIP-853).
+    let meta = readMetaProperties(environment.disk);
+    this.formattedReplacedDisk = meta === undefined && options.initialControllers === undefined;
+    if (meta === undefined) {
+      meta = { nodeId: options.controllerId, directoryId: options.initialControllers?.voterKey(options.controllerId)?.directoryId ?? randomDirectoryId(environment.random) };
+      formatMetadataDirectory(environment.disk, meta, options.initialControllers);
+    }
+    assert(meta.nodeId === options.controllerId, `controller ${options.controllerId} found the metadata log directory of node ${meta.nodeId}`);
+    this.metaProperties = meta;
+    // KIP-853 (kraft.version 1): voters are (id, directory id); the amnesiac-voter mutant keys them by id alone.
+    const kraftVersion = options.rules.raftVoterKeysIncludeDirectoryId ? 1 : 0;
     this.raft = new KafkaRaftClient(environment, raftConfig(options.controllerId, options.voters, {
       addressOf: controllerNodeId,
       ...(options.quorumTimeouts === undefined ? {} : { timeouts: options.quorumTimeouts }),
       checkQuorum: options.rules.raftCheckQuorum,
       preVote: options.rules.raftPreVote,
       ...raftTestOnlyBugs(options.rules),
+      kraftVersion,
+      directoryId: meta.directoryId,
+      autoJoin: kraftVersion === 1 && options.config.boolean('controller.quorum.auto.join.enable'),
     }));
   }
 
@@ -175,6 +207,8 @@ export class QuorumController implements SimulatedNode<KafkaMessage> {
     try {
       switch (input.type) {
         case 'start':
+          // A controller on a replaced disk: an observer until the voters name its new directory.
+          if (this.formattedReplacedDisk) effects.push({ type: 'mark', name: 'controller-disk-replaced' });
           this.raftInput(input, effects);
           effects.push({ type: 'set-timer', name: 'session-check', delayMs: SESSION_CHECK_INTERVAL_MS }, ...this.scheduleLeaderBalance());
           break;

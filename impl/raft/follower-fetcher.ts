@@ -44,6 +44,7 @@ export class FollowerFetcher {
         type: 'FetchSnapshotRequest',
         correlationId,
         replicaId: config.nodeId,
+        replicaDirectoryId: config.directoryId,
         currentLeaderEpoch: quorum.epoch,
         snapshotId,
         position,
@@ -58,6 +59,7 @@ export class FollowerFetcher {
       type: 'FetchRequest',
       correlationId,
       replicaId: config.nodeId,
+      replicaDirectoryId: config.directoryId,
       currentLeaderEpoch,
       fetchOffset,
       lastFetchedEpoch,
@@ -72,7 +74,10 @@ export class FollowerFetcher {
     // The next try is due after the backoff whether or not this one can go, so that a voter
     // with a request still in flight does not make the poll spin.
     this.observerNextDiscoveryMs = nowMs + OBSERVER_DISCOVERY_BACKOFF_MS;
-    const voter = this.core.random.pick(this.core.config.voters);
+    // A controller observing (its directory is no voter's) is one of the bootstrap servers itself.
+    const others = this.core.config.voters.filter((voter) => voter !== this.core.config.nodeId);
+    if (others.length === 0) return;
+    const voter = this.core.random.pick(others);
     this.maybeSendFetch(voter, effects);
   }
 
@@ -95,6 +100,7 @@ export class FollowerFetcher {
       assert(endOffset >= highWatermark, `leader asked to truncate to ${endOffset}, below the high watermark ${highWatermark}`);
       const end = log.truncateToEndOffset({ offset: endOffset, epoch });
       assert(end >= highWatermark, `truncation to ${end} went below the high watermark ${highWatermark}`);
+      this.core.onLogChanged(effects, { type: 'truncated', endOffset: end });
       effects.push({ type: 'mark', name: 'raft-follower-truncated' });
     } else if (response.snapshotId !== undefined) {
       const { endOffset, epoch } = response.snapshotId;
@@ -107,6 +113,7 @@ export class FollowerFetcher {
       if (response.records.length > 0) {
         const appended = log.appendAsFollower(response.records);
         assert(!('error' in appended), `follower append failed: ${'error' in appended ? appended.error : ''}`);
+        this.core.onLogChanged(effects, { type: 'appended' });
       }
       if (response.highWatermark >= 0) this.updateFollowerHighWatermark(Math.min(response.highWatermark, log.endOffset()));
     }
@@ -146,6 +153,7 @@ export class FollowerFetcher {
       log.onSnapshotFrozen(snapshotId);
       if (!log.truncateToLatestSnapshot()) log.deleteBeforeSnapshot(snapshotId);
       assert(log.startOffset() === snapshotId.offset, `after loading snapshot ${snapshotId.offset} the log starts at ${log.startOffset()}`);
+      this.core.onLogChanged(effects, { type: 'snapshot' });
       if ((this.followerHighWatermark ?? 0) < snapshotId.offset) this.updateFollowerHighWatermark(snapshotId.offset);
       effects.push({ type: 'mark', name: 'raft-snapshot-fetched' });
     }

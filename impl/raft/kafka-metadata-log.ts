@@ -3,6 +3,7 @@ import type { Clock, NodeDisk } from '../env/node-environment.ts';
 import { logConfigFrom } from '../log/log-config.ts';
 import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, type RecordBatch } from '../log/record-batch.ts';
 import { UnifiedLog } from '../log/unified-log.ts';
+import { decodeVotersRecord, encodeKRaftVersionRecord, encodeVotersRecord, type VoterSet } from './voter-set.ts';
 import {
   compareSnapshotIds,
   decodeSnapshot,
@@ -73,8 +74,16 @@ export const MAX_FETCH_SIZE_BYTES = 1 << 20;
 /** A bound on records per append: the application's batches, not a runaway loop. */
 export const MAX_RECORDS_PER_APPEND = 1_000;
 
-/** Kafka's `ControlRecordType.LEADER_CHANGE` key: version 0, type 2. */
+/** Kafka's `ControlRecordType` keys (version 0, then the type): LEADER_CHANGE is 2, KRAFT_VERSION 5, KRAFT_VOTERS 6. */
 const LEADER_CHANGE_KEY = new Uint8Array([0, 0, 0, 2]);
+const KRAFT_VERSION_KEY = new Uint8Array([0, 0, 0, 5]);
+const KRAFT_VOTERS_KEY = new Uint8Array([0, 0, 0, 6]);
+
+/** A VotersRecord found in the log, at its offset (Kafka's `LogHistory.Entry<VoterSet>`). */
+export interface VotersRecordEntry {
+  readonly offset: number;
+  readonly voters: VoterSet;
+}
 
 const TEXT_ENCODER = new TextEncoder();
 const TEXT_DECODER = new TextDecoder();
@@ -104,6 +113,12 @@ export interface MetadataLogOptions {
   readonly logStartPastSnapshotTestOnlyBug?: boolean;
   /** Kafka's `metadata.log.segment.bytes`; small in tests so that deleting a prefix frees segments. */
   readonly segmentBytes?: number;
+  /**
+   * KIP-853 (kraft.version 1): every snapshot also holds the voter set at its end offset, as
+   * Kafka's snapshots carry a VotersRecord after their header, so that the voters survive the
+   * deletion of the log prefix that held their records.
+   */
+  readonly snapshotsHoldVoters?: boolean;
 }
 
 export class KafkaMetadataLog {
@@ -240,10 +255,53 @@ export class KafkaMetadataLog {
     return this.appendBatch(buildRecordBatch(DEFAULT_BATCH_SPEC, records), epoch);
   }
 
-  /** Appends the `LeaderChangeMessage` control record a new leader writes at its epoch start. */
-  appendLeaderChange(message: LeaderChangeMessage, epoch: number): { baseOffset: number; lastOffset: number } {
-    const record = { timestamp: this.clock.nowMs(), key: LEADER_CHANGE_KEY, value: encodeLeaderChange(message), headers: [] };
-    return this.appendBatch(buildRecordBatch({ ...DEFAULT_BATCH_SPEC, isControl: true }, [record]), epoch);
+  /**
+   * Appends the control batch a new leader writes at its epoch start (Kafka's
+   * `LeaderState.appendStartOfEpochControlRecords`): the `LeaderChangeMessage`, and, with `voters`
+   * (a kraft.version 1 leader whose log holds no VotersRecord yet, only the bootstrap voters), a
+   * `KRaftVersionRecord` and the `VotersRecord`, so that every replica, including one formatted
+   * without the bootstrap voters, learns the voters from the log.
+   */
+  appendLeaderChange(message: LeaderChangeMessage, epoch: number, voters?: VoterSet): { baseOffset: number; lastOffset: number } {
+    const nowMs = this.clock.nowMs();
+    const records = [{ timestamp: nowMs, key: LEADER_CHANGE_KEY, value: encodeLeaderChange(message), headers: [] }];
+    if (voters !== undefined) {
+      records.push({ timestamp: nowMs, key: KRAFT_VERSION_KEY, value: encodeKRaftVersionRecord(1), headers: [] });
+      records.push({ timestamp: nowMs, key: KRAFT_VOTERS_KEY, value: encodeVotersRecord(voters), headers: [] });
+    }
+    return this.appendBatch(buildRecordBatch({ ...DEFAULT_BATCH_SPEC, isControl: true }, records), epoch);
+  }
+
+  /** Appends a `VotersRecord` control batch (KIP-853's AddVoter and RemoveVoter); returns its offset. */
+  appendVotersRecord(voters: VoterSet, epoch: number): number {
+    const record = { timestamp: this.clock.nowMs(), key: KRAFT_VOTERS_KEY, value: encodeVotersRecord(voters), headers: [] };
+    return this.appendBatch(buildRecordBatch({ ...DEFAULT_BATCH_SPEC, isControl: true }, [record]), epoch).lastOffset;
+  }
+
+  /**
+   * The VotersRecords in [from, to), in offset order: only control batches are decoded (Kafka's
+   * `KRaftControlRecordStateMachine` reads every batch and keeps these).
+   */
+  readVotersRecords(from: number, to: number): VotersRecordEntry[] {
+    const bound = Math.min(to, this.endOffset());
+    const found: VotersRecordEntry[] = [];
+    let next = Math.max(from, this.startOffset());
+    while (next < bound) {
+      const read = this.log.read(next, MAX_FETCH_SIZE_BYTES, bound, true);
+      assert(read.type === 'read', `raft log: read at ${next} failed`);
+      if (read.batches.length === 0) break;
+      for (const batch of read.batches) {
+        next = batch.lastOffset + 1;
+        if (!batch.isControl) continue;
+        const records = decodeRecords(batch);
+        assert(typeof records !== 'string', 'raft log: a control batch that passed its CRC does not decode');
+        for (const record of records) {
+          if (record.offset < from || record.offset >= bound || record.key === null || record.value === null) continue;
+          if (sameBytes(record.key, KRAFT_VOTERS_KEY)) found.push({ offset: record.offset, voters: decodeVotersRecord(record.value) });
+        }
+      }
+    }
+    return found;
   }
 
   private appendBatch(batch: Uint8Array, epoch: number): { baseOffset: number; lastOffset: number } {
@@ -316,7 +374,7 @@ export class KafkaMetadataLog {
    * must be committed (at most `highWatermark`) and on this log (Kafka throws otherwise); below
    * the log start, or an id already stored, it is skipped, as Kafka's `Optional.empty()`.
    */
-  createNewSnapshot(id: SnapshotId, payload: Uint8Array, highWatermark: number): CreateSnapshotOutcome {
+  createNewSnapshot(id: SnapshotId, payload: Uint8Array, highWatermark: number, voters?: VoterSet): CreateSnapshotOutcome {
     if (id.offset < this.startOffset()) return 'below-log-start';
     assert(id.offset > 0, 'a snapshot holds at least one record');
     assert(id.offset <= highWatermark, `a snapshot at ${id.offset} past the high watermark ${highWatermark}`);
@@ -324,7 +382,8 @@ export class KafkaMetadataLog {
     assert(valid.kind === 'VALID', `snapshot id (${id.offset}, ${id.epoch}) is not on the log: ${valid.kind} (${valid.offsetAndEpoch.offset}, ${valid.offsetAndEpoch.epoch})`);
     const writer = this.createNewSnapshotUnchecked(id);
     if (writer === undefined) return 'already-exists';
-    writer.append(encodeSnapshot(payload));
+    assert((voters !== undefined) === (this.options.snapshotsHoldVoters === true), 'a kraft.version 1 snapshot holds the voters, and only it');
+    writer.append(encodeSnapshot(voters === undefined ? payload : frameSnapshotVoters(voters, payload)));
     writer.freeze();
     this.onSnapshotFrozen(id);
     return 'created';
@@ -360,6 +419,16 @@ export class KafkaMetadataLog {
 
   /** The application bytes of a stored snapshot; a torn or corrupt one is fatal (Kafka's reader throws). */
   readSnapshotPayload(id: SnapshotId): Uint8Array {
+    const payload = this.readSnapshotImage(id);
+    return this.options.snapshotsHoldVoters === true ? unframeSnapshotVoters(payload).application : payload;
+  }
+
+  /** The voter set a kraft.version 1 snapshot holds (KIP-853); undefined for kraft.version 0. */
+  readSnapshotVoters(id: SnapshotId): VoterSet | undefined {
+    return this.options.snapshotsHoldVoters === true ? unframeSnapshotVoters(this.readSnapshotImage(id)).voters : undefined;
+  }
+
+  private readSnapshotImage(id: SnapshotId): Uint8Array {
     const reader = this.readSnapshot(id);
     assert(reader !== undefined, `no snapshot ${snapshotFileName(id)}`);
     const decoded = decodeSnapshot(reader.slice(0, reader.sizeInBytes));
@@ -438,4 +507,25 @@ export class KafkaMetadataLog {
     }
     return entries;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+/** A kraft.version 1 snapshot's content: the voters' VotersRecord behind its length, then the application's bytes. */
+function frameSnapshotVoters(voters: VoterSet, application: Uint8Array): Uint8Array {
+  const record = encodeVotersRecord(voters);
+  const framed = new Uint8Array(4 + record.length + application.length);
+  new DataView(framed.buffer).setUint32(0, record.length);
+  framed.set(record, 4);
+  framed.set(application, 4 + record.length);
+  return framed;
+}
+
+function unframeSnapshotVoters(content: Uint8Array): { voters: VoterSet; application: Uint8Array } {
+  assert(content.length >= 4, 'a kraft.version 1 snapshot begins with its voters');
+  const length = new DataView(content.buffer, content.byteOffset, content.byteLength).getUint32(0);
+  assert(4 + length <= content.length, 'a kraft.version 1 snapshot\'s voters fit in it');
+  return { voters: decodeVotersRecord(content.subarray(4, 4 + length)), application: content.subarray(4 + length) };
 }

@@ -53,7 +53,7 @@ function receive(from: number, message: RaftMessage): NodeInput<RaftMessage> {
 }
 
 function vote(candidateId: number, candidateEpoch: number, last: { epoch: number; offset: number }, preVote = false): VoteRequest {
-  return { type: 'VoteRequest', correlationId: 100 + candidateId, candidateEpoch, candidateId, lastOffsetEpoch: last.epoch, lastOffset: last.offset, preVote };
+  return { type: 'VoteRequest', correlationId: 100 + candidateId, candidateEpoch, candidateId, candidateDirectoryId: undefined, voterDirectoryId: undefined, lastOffsetEpoch: last.epoch, lastOffset: last.offset, preVote };
 }
 
 function answer(harness: Harness, from: number, request: VoteRequest): VoteResponse {

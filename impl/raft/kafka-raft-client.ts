@@ -10,7 +10,11 @@ import { LeaderFetchHandler } from './leader-fetch-handler.ts';
 import { MAX_TRACKED_OBSERVERS, type LeaderState } from './leader-state.ts';
 import { FileQuorumStateStore } from './quorum-state-store.ts';
 import { QuorumState } from './quorum-state.ts';
-import type { RaftClientCore, RaftEffect } from './raft-client-core.ts';
+import type { LogChange, RaftClientCore, RaftEffect } from './raft-client-core.ts';
+import { KRaftControlRecordStateMachine } from './kraft-control-record-state-machine.ts';
+import { readBootstrapVoters } from './meta-properties.ts';
+import { VoterChangeHandler } from './voter-change-handler.ts';
+import { VoterSet, type ReplicaKey } from './voter-set.ts';
 import { FollowerFetcher } from './follower-fetcher.ts';
 import { VoteHandler } from './vote-handler.ts';
 import { QuorumEpochHandler } from './quorum-epoch-handler.ts';
@@ -52,6 +56,8 @@ export type AppendResult =
  */
 export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   readonly log: KafkaMetadataLog;
+  /** The voter set as the log holds it (KIP-853; the static voters with kraft.version 0). */
+  readonly controlRecords: KRaftControlRecordStateMachine;
   readonly quorum: QuorumState;
   private readonly requests: RequestManager;
   private readonly idByAddress = new Map<NodeId, number>();
@@ -60,6 +66,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
   private readonly votes: VoteHandler;
   private readonly fetcher: FollowerFetcher;
   private readonly quorumEpochs: QuorumEpochHandler;
+  private readonly voterChanges: VoterChangeHandler;
   /** Voters that have not acknowledged this leader's BeginQuorumEpoch nor fetched from it. */
   private readonly beginQuorumUnacked = new Set<number>();
   private nextCorrelationId = 0;
@@ -75,10 +82,15 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       skipFsyncTestOnlyBug: config.testOnlyBugs?.skipLogFsync === true,
       logStartPastSnapshotTestOnlyBug: config.testOnlyBugs?.logStartPastSnapshot === true,
       ...(config.metadataLogSegmentBytes === undefined ? {} : { segmentBytes: config.metadataLogSegmentBytes }),
+      snapshotsHoldVoters: config.kraftVersion === 1,
     });
+    // KIP-853: the voters from the latest snapshot, or the bootstrap voters the directory was
+    // formatted with, then the log's VotersRecords; KIP-595's static ids with kraft.version 0.
+    const bootstrap = config.kraftVersion === 1 ? readBootstrapVoters(environment.disk) : undefined;
+    this.controlRecords = new KRaftControlRecordStateMachine(this.log, config.kraftVersion, VoterSet.ofIds(config.voters), bootstrap);
     this.requests = new RequestManager(config.timeouts.requestTimeoutMs, config.timeouts.retryBackoffMs);
     for (const voter of config.voters) this.idByAddress.set(config.addressOf(voter), voter);
-    this.quorum = new QuorumState(config, new FileQuorumStateStore(environment.disk), environment.random, environment.clock);
+    this.quorum = new QuorumState(config, new FileQuorumStateStore(environment.disk), environment.random, environment.clock, () => this.controlRecords.lastVoterSet());
     this.quorum.initialize(this.log.endOffsetAndEpoch());
     this.reporter.collect(this.quorum, loadedCause(this.quorum));
     this.fetchHandler = new LeaderFetchHandler(config.nodeId, this.log, this.purgatory, {
@@ -89,6 +101,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     const core: RaftClientCore = {
       config,
       log: this.log,
+      controlRecords: this.controlRecords,
       quorum: this.quorum,
       requests: this.requests,
       random: environment.random,
@@ -101,10 +114,30 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       sendRequest: (destination, api, effects, fetchOffset, build) => this.sendRequest(destination, api, effects, fetchOffset, build),
       becomeLeader: (effects) => this.becomeLeader(effects),
       electionBackoffMs: (retries) => this.electionBackoffMs(retries),
+      onLogChanged: (effects, change) => this.onLogChanged(effects, change),
+      appendVotersRecord: (voters, effects) => this.appendVotersRecord(voters, effects),
     };
     this.votes = new VoteHandler(core);
     this.fetcher = new FollowerFetcher(core);
     this.quorumEpochs = new QuorumEpochHandler(core);
+    this.voterChanges = new VoterChangeHandler(core);
+  }
+
+  /** This replica's key: its id and its directory's id (KIP-853). */
+  get localKey(): ReplicaKey {
+    return this.quorum.localKey;
+  }
+
+  /**
+   * The voters as of this replica's high watermark (the last VotersRecord it knows committed), or
+   * as of its log end when it knows no high watermark yet: what the checks and the fault budget
+   * read of the quorum's committed membership.
+   */
+  committedVoterSet(): VoterSet {
+    const highWatermark = this.highWatermark();
+    const last = this.controlRecords.lastVoterSetOffset();
+    if (highWatermark === undefined || last === undefined || last < highWatermark) return this.controlRecords.lastVoterSet();
+    return this.controlRecords.voterSetAtOffset(highWatermark - 1);
   }
 
   // ---- Queries for the application and the checkers ---------------------------------------------
@@ -150,8 +183,9 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     assert(!this.halted, 'createSnapshot on a halted replica');
     const highWatermark = this.highWatermark();
     assert(highWatermark !== undefined, 'a snapshot before the high watermark is known');
-    const outcome = this.log.createNewSnapshot(snapshotId, bytes, highWatermark);
-    if (outcome === 'created') this.log.deleteBeforeSnapshot(snapshotId);
+    const voters = this.config.kraftVersion === 1 ? this.controlRecords.voterSetAtOffset(snapshotId.offset - 1) : undefined;
+    const outcome = this.log.createNewSnapshot(snapshotId, bytes, highWatermark, voters);
+    if (outcome === 'created' && this.log.deleteBeforeSnapshot(snapshotId)) this.controlRecords.loadSnapshot();
     this.checkInvariants();
     return outcome;
   }
@@ -229,6 +263,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       assert(this.beginQuorumUnacked.size === 0, 'only a leader sends BeginQuorumEpoch');
     }
     if (!this.quorum.isVoter) assert(state.type === 'Unattached' || state.type === 'Follower', `an observer in ${state.type}`);
+    assert(this.controlRecords.lastVoterSetOffset() === undefined || (this.controlRecords.lastVoterSetOffset() as number) < end, 'the voter set in force is in the log');
   }
 
   private handleMessage(from: NodeId, message: RaftMessage, effects: RaftEffect[]): void {
@@ -245,11 +280,17 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       case 'FetchSnapshotRequest':
         if (this.fetchHandler.handleFetchSnapshotRequest(from, message, effects)) this.beginQuorumUnacked.delete(message.replicaId);
         return;
+      case 'AddRaftVoterRequest':
+        return this.voterChanges.handleAddVoterRequest(from, message, effects);
+      case 'RemoveRaftVoterRequest':
+        return this.voterChanges.handleRemoveVoterRequest(from, message, effects);
       case 'VoteResponse':
       case 'BeginQuorumEpochResponse':
       case 'EndQuorumEpochResponse':
       case 'FetchResponse':
       case 'FetchSnapshotResponse':
+      case 'AddRaftVoterResponse':
+      case 'RemoveRaftVoterResponse':
         return this.handleResponse(from, message, effects);
       default:
         return assertNever(message, 'raft message');
@@ -280,8 +321,12 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
         return this.fetcher.handleFetchSnapshotResponse(fromId, response, effects);
       case 'BeginQuorumEpochResponse':
         if (this.quorumEpochs.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
-        if (response.errorCode === 'NONE') this.beginQuorumUnacked.delete(fromId);
+        // INVALID_VOTER_KEY: the voter's directory is gone (its disk was replaced); asking again is no use.
+        if (response.errorCode === 'NONE' || response.errorCode === 'INVALID_VOTER_KEY') this.beginQuorumUnacked.delete(fromId);
         return;
+      case 'AddRaftVoterResponse':
+      case 'RemoveRaftVoterResponse':
+        return this.voterChanges.handleResponse(response);
       case 'EndQuorumEpochResponse': {
         if (this.quorumEpochs.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
         const state = this.quorum.state;
@@ -326,6 +371,7 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
           if (!this.quorum.isVoter) return this.transition(effects, 'FETCH_TIMEOUT', () => this.quorum.transitionToUnattached(state.epoch));
           return this.startElection(effects);
         }
+        if (this.voterChanges.maybeSendAddOrRemoveVoter(state, effects)) return;
         return this.fetcher.maybeSendFetch(state.leaderId, effects);
       case 'Unattached':
         if (!this.quorum.isVoter) return this.fetcher.maybeSendDiscoveryFetch(effects);
@@ -366,11 +412,12 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       this.resign(effects);
       return;
     }
-    for (const voter of this.config.voters) {
-      if (!this.beginQuorumUnacked.has(voter) || !this.requests.isReady(voter, nowMs)) continue;
-      const correlationId = this.sendRequest(voter, 'BeginQuorumEpoch', effects, -1, (id) => ({ type: 'BeginQuorumEpochRequest', correlationId: id, leaderId: this.config.nodeId, leaderEpoch: leader.epoch }));
+    for (const voter of leader.voterSet.voterKeys()) {
+      if (!this.beginQuorumUnacked.has(voter.id) || !this.requests.isReady(voter.id, nowMs)) continue;
+      const correlationId = this.sendRequest(voter.id, 'BeginQuorumEpoch', effects, -1, (id) => ({ type: 'BeginQuorumEpochRequest', correlationId: id, leaderId: this.config.nodeId, leaderEpoch: leader.epoch, voterDirectoryId: voter.directoryId }));
       assert(correlationId >= 0, 'a correlation id');
     }
+    this.voterChanges.maybeCompletePendingChange(effects);
     this.completeParkedFetches(effects, true);
   }
 
@@ -407,10 +454,52 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
       leader = this.quorum.transitionToLeader(epochStartOffset);
     });
     assert(leader !== undefined, 'the transition made a leader');
-    this.log.appendLeaderChange({ leaderId: this.config.nodeId, voters: this.config.voters }, leader.epoch);
+    // KIP-853: a leader whose voters are still the bootstrap ones (no VotersRecord in its log or
+    // snapshot) writes them into the log with its LeaderChange, so every replica learns them.
+    const voters = this.controlRecords.lastVoterSet();
+    const writeVoters = this.config.kraftVersion === 1 && this.controlRecords.lastVoterSetOffset() === -1;
+    this.log.appendLeaderChange({ leaderId: this.config.nodeId, voters: voters.voterIds() }, leader.epoch, writeVoters ? voters : undefined);
+    this.controlRecords.updateState();
     leader.updateLocalState(this.log.endOffset());
-    for (const voter of this.config.voters) if (voter !== this.config.nodeId) this.beginQuorumUnacked.add(voter);
+    for (const voter of voters.voterIds()) if (voter !== this.config.nodeId) this.beginQuorumUnacked.add(voter);
     effects.push({ type: 'mark', name: 'raft-leader-elected' });
+  }
+
+  /** The leader appends a VotersRecord (KIP-853) and counts the new voters at once. */
+  private appendVotersRecord(voters: VoterSet, effects: RaftEffect[]): number {
+    const state = this.quorum.state;
+    assert(state.type === 'Leader', 'only a leader appends a VotersRecord');
+    const offset = this.log.appendVotersRecord(voters, state.epoch);
+    this.controlRecords.updateState();
+    assert(this.controlRecords.lastVoterSet().equals(voters), 'the appended VotersRecord is the voter set in force');
+    state.leader.updateLocalState(this.log.endOffset());
+    state.leader.updateVoters(voters);
+    for (const voter of [...this.beginQuorumUnacked]) if (voters.voterKey(voter) === undefined) this.beginQuorumUnacked.delete(voter);
+    this.completeParkedFetches(effects, false);
+    return offset;
+  }
+
+  /** The follower side of `LogChange` (see `RaftClientCore.onLogChanged`). */
+  private onLogChanged(effects: RaftEffect[], change: LogChange): void {
+    switch (change.type) {
+      case 'appended':
+        this.controlRecords.updateState();
+        break;
+      case 'truncated':
+        this.controlRecords.truncateNewEntries(change.endOffset);
+        this.controlRecords.updateState();
+        break;
+      case 'snapshot':
+        this.controlRecords.loadSnapshot();
+        break;
+      default:
+        assertNever(change, 'log change');
+    }
+    // A VotersRecord naming this replica's key makes it a voter, one taken back an observer again.
+    if (this.quorum.noteVoterStatus()) {
+      this.reporter.collect(this.quorum, this.quorum.isVoter ? 'VOTER_ADDED' : 'VOTER_REMOVED');
+      effects.push({ type: 'mark', name: this.quorum.isVoter ? 'raft-became-voter' : 'raft-became-observer' });
+    }
   }
 
   /** Leader → Resigned (graceful shutdown or failed check-quorum), telling the voters. */
@@ -465,9 +554,12 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
     const state = this.quorum.state;
     switch (state.type) {
       case 'Leader':
-        return this.nowMs() + state.leader.timeUntilCheckQuorumExpires(this.nowMs());
+        return Math.min(this.nowMs() + state.leader.timeUntilCheckQuorumExpires(this.nowMs()), this.voterChanges.deadlineMs());
       case 'Follower':
-        return state.fetchDeadlineMs;
+        // An observer joining by itself asks again when its period ends; once it has, only the
+        // answer (or the request's timeout, which the request manager times) wakes it.
+        if (this.quorum.isVoter || !this.config.autoJoin || !state.hasFetchedFromLeader || state.nextVoterSetUpdateMs <= this.nowMs()) return state.fetchDeadlineMs;
+        return Math.min(state.fetchDeadlineMs, state.nextVoterSetUpdateMs);
       case 'Unattached':
         return this.quorum.isVoter ? state.electionDeadlineMs : this.fetcher.nextDiscoveryMs;
       case 'Prospective':

@@ -41,7 +41,7 @@ export class LeaderFetchHandler {
     }
     const nowMs = this.view.nowMs();
     const leader = state.leader;
-    if (leader.isVoter(request.replicaId)) leader.updateCheckQuorumForFollowingVoter(request.replicaId, nowMs);
+    leader.updateCheckQuorumForFollowingVoter(request.replicaId, nowMs, request.replicaDirectoryId);
     // An empty log with a snapshot on the leader loads the snapshot rather than the whole log.
     const latestSnapshot = this.log.latestSnapshotId();
     const validated: ValidOffsetAndEpoch =
@@ -59,7 +59,7 @@ export class LeaderFetchHandler {
       effects.push({ type: 'send', to: from, message: { ...this.responseBase(request, 'NONE'), divergingEpoch } });
       return true;
     }
-    const highWatermarkMoved = leader.updateReplicaState(request.replicaId, request.fetchOffset, nowMs);
+    const highWatermarkMoved = leader.updateReplicaState(request.replicaId, request.fetchOffset, nowMs, request.replicaDirectoryId);
     const parked: ParkedFetch = { from, request, deadlineMs: nowMs + request.maxWaitMs };
     if (request.fetchOffset < this.log.endOffset() || request.maxWaitMs <= 0) {
       this.sendResponse(parked, effects);
@@ -102,8 +102,7 @@ export class LeaderFetchHandler {
       respond('POSITION_OUT_OF_RANGE');
       return false;
     }
-    const leader = state.leader;
-    if (leader.isVoter(request.replicaId)) leader.updateCheckQuorumForFollowingVoter(request.replicaId, this.view.nowMs());
+    state.leader.updateCheckQuorumForFollowingVoter(request.replicaId, this.view.nowMs(), request.replicaDirectoryId);
     effects.push({ type: 'mark', name: 'raft-fetch-snapshot-served' });
     respond('NONE', snapshot.sizeInBytes, snapshot.slice(request.position, request.maxBytes));
     return true;

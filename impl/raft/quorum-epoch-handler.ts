@@ -21,6 +21,8 @@ export class QuorumEpochHandler {
       effects.push({ type: 'send', to: from, message: { type: 'BeginQuorumEpochResponse', correlationId: request.correlationId, errorCode, ...this.core.leaderInfo() } });
     };
     if (request.leaderEpoch < quorum.epoch) return respond('FENCED_LEADER_EPOCH');
+    // KIP-853: meant for the replica of this id whose directory the leader's voters name.
+    if (request.voterDirectoryId !== undefined && request.voterDirectoryId !== config.directoryId) return respond('INVALID_VOTER_KEY');
     if (!quorum.isVoter) return respond('INCONSISTENT_VOTER_SET');
     this.maybeTransition(request.leaderId, request.leaderEpoch, effects);
     respond('NONE');
@@ -68,16 +70,23 @@ export class QuorumEpochHandler {
     return false;
   }
 
-  /** Kafka's `maybeTransition`: follow a leader of a newer epoch, or of ours when we know none. */
+  /**
+   * Kafka's `maybeTransition`: follow a leader of a newer epoch, or of ours when we know none. A
+   * leader named with this replica's own id, in an epoch this process does not lead, was this id's
+   * former self: a controller whose disk was replaced hears that it led the epoch before (KIP-853).
+   * It takes the epoch with no leader known rather than following itself (Kafka's
+   * `transitionToFollower` throws there); a new leader is elected once the others time out.
+   */
   maybeTransition(leaderId: number, epoch: number, effects: RaftEffect[]): void {
     const known = this.core.quorum.leaderId();
-    if (epoch === this.core.quorum.epoch && leaderId !== NO_LEADER_ID) {
+    const formerSelf = leaderId === this.core.config.nodeId;
+    if (epoch === this.core.quorum.epoch && leaderId !== NO_LEADER_ID && !formerSelf) {
       assert(known === undefined || known === leaderId, `${this.core.nodeAddress}: leader ${leaderId} of epoch ${epoch} is inconsistent with the known leader ${known}`);
     }
     if (epoch > this.core.quorum.epoch) {
-      if (leaderId !== NO_LEADER_ID && leaderId !== this.core.config.nodeId) this.core.transition(effects, 'LEADER_DISCOVERED', () => this.core.quorum.transitionToFollower(epoch, leaderId));
+      if (leaderId !== NO_LEADER_ID && !formerSelf) this.core.transition(effects, 'LEADER_DISCOVERED', () => this.core.quorum.transitionToFollower(epoch, leaderId));
       else this.core.transitionToUnattached(epoch, effects, 'HIGHER_EPOCH');
-    } else if (epoch === this.core.quorum.epoch && leaderId !== NO_LEADER_ID && known === undefined) {
+    } else if (epoch === this.core.quorum.epoch && leaderId !== NO_LEADER_ID && !formerSelf && known === undefined) {
       this.core.transition(effects, 'LEADER_DISCOVERED', () => this.core.quorum.transitionToFollower(epoch, leaderId));
     }
   }

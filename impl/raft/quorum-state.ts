@@ -6,6 +6,7 @@ import { LeaderState } from './leader-state.ts';
 import { majoritySize, type RaftConfig } from './raft-config.ts';
 import { NO_LEADER_ID } from './raft-messages.ts';
 import { NO_VOTED_ID, type ElectionState, type FileQuorumStateStore, INITIAL_ELECTION_STATE } from './quorum-state-store.ts';
+import { VoterSet, type ReplicaKey } from './voter-set.ts';
 
 /**
  * Kafka's `QuorumState` and its `EpochState`s, after KIP-996 (Prospective) and KAFKA-17067 (Voted
@@ -127,6 +128,11 @@ export interface FollowerState {
   fetchDeadlineMs: number;
   /** KIP-996: a follower that has fetched from its leader rejects PreVotes. */
   hasFetchedFromLeader: boolean;
+  /**
+   * KAFKA-19078: when an observer that joins by itself next asks the leader to change the voters
+   * (Kafka's `updateVoterSetPeriodTimer`, one fetch timeout).
+   */
+  nextVoterSetUpdateMs: number;
   /** KIP-630: the leader's snapshot being downloaded by FetchSnapshot, if any (Kafka's `fetchingSnapshot`). */
   fetchingSnapshot?: FileRawSnapshotWriter | undefined;
 }
@@ -269,16 +275,46 @@ export class QuorumState {
   private current: EpochState | undefined;
   private readonly pendingTransitions: QuorumTransition[] = [];
   readonly localId: number;
-  readonly isVoter: boolean;
+  readonly localKey: ReplicaKey;
+  /** Whether the last reported state was a voter's: a VotersRecord may change it without a state change. */
+  private reportedIsVoter = false;
 
   constructor(
     private readonly config: RaftConfig,
     private readonly store: FileQuorumStateStore,
     private readonly random: RandomStream,
     private readonly clock: Clock,
+    /** The voter set as the log has it now (`KRaftControlRecordStateMachine.lastVoterSet`); the static voters when absent. */
+    private readonly voterSet: () => VoterSet = staticVoters(config),
   ) {
     this.localId = config.nodeId;
-    this.isVoter = config.voters.includes(config.nodeId);
+    this.localKey = { id: config.nodeId, directoryId: config.directoryId };
+  }
+
+  /** Kafka's `QuorumState.isVoter`: this replica's key (its id and directory id) is a voter in the latest voter set. */
+  get isVoter(): boolean {
+    return this.voterSet().isVoter(this.localKey);
+  }
+
+  /** The voters as the log has them now. */
+  get voters(): VoterSet {
+    return this.voterSet();
+  }
+
+  /**
+   * A VotersRecord appended or truncated may make this replica a voter or an observer with no
+   * state change (KIP-853). Records the change as a transition to the same state, for the report
+   * (the model's VOTER_ADDED and VOTER_REMOVED), and returns whether it happened. Only a follower
+   * appends or truncates records; only a follower, or an observer, changes so.
+   */
+  noteVoterStatus(): boolean {
+    const isVoter = this.isVoter;
+    if (isVoter === this.reportedIsVoter) return false;
+    const state = this.state;
+    assert(state.type === 'Follower', `the voters changed this replica's membership in ${state.type}`);
+    this.reportedIsVoter = isVoter;
+    this.recordTransition(state.type, state);
+    return true;
   }
 
   /**
@@ -300,7 +336,7 @@ export class QuorumState {
       initial = this.unattached(election.epoch, undefined, nowMs);
     } else if (election.leaderId !== NO_LEADER_ID) {
       const votedKey = election.votedId === NO_VOTED_ID ? undefined : election.votedId;
-      initial = { type: 'Follower', epoch: election.epoch, leaderId: election.leaderId, votedKey, fetchDeadlineMs: nowMs + this.config.timeouts.fetchTimeoutMs, hasFetchedFromLeader: false };
+      initial = { type: 'Follower', epoch: election.epoch, leaderId: election.leaderId, votedKey, fetchDeadlineMs: nowMs + this.config.timeouts.fetchTimeoutMs, hasFetchedFromLeader: false, nextVoterSetUpdateMs: nowMs + this.config.timeouts.fetchTimeoutMs };
     } else if (election.votedId === this.localId && this.isVoter) {
       // It voted for itself in this epoch: it campaigns again in the same epoch, as Kafka does.
       initial = this.candidate(election.epoch, 1, nowMs);
@@ -310,6 +346,7 @@ export class QuorumState {
     const persisted = electionStateOf(initial, this.localId);
     if (persisted !== undefined) this.store.writeElectionState(persisted);
     this.current = initial;
+    this.reportedIsVoter = this.isVoter;
     this.recordTransition('Unattached', initial);
   }
 
@@ -327,7 +364,7 @@ export class QuorumState {
   }
 
   isOnlyVoter(): boolean {
-    return this.isVoter && this.config.voters.length === 1;
+    return this.voterSet().isOnlyVoter(this.localKey);
   }
 
   /** Transitions since the last call, oldest first. */
@@ -374,7 +411,7 @@ export class QuorumState {
       leaderId,
       retries,
       electionDeadlineMs: this.clock.nowMs() + this.randomElectionTimeoutMs(),
-      election: new EpochElection(this.localId, this.config.voters),
+      election: new EpochElection(this.localId, this.voterSet().voterIds()),
     });
   }
 
@@ -392,7 +429,7 @@ export class QuorumState {
       localId: this.localId,
       epoch: state.epoch,
       epochStartOffset,
-      voters: this.config.voters,
+      voters: this.voterSet(),
       fetchTimeoutMs: this.config.timeouts.fetchTimeoutMs,
       checkQuorum: this.config.checkQuorum,
       nowMs: this.clock.nowMs(),
@@ -413,6 +450,7 @@ export class QuorumState {
       votedKey,
       fetchDeadlineMs: this.clock.nowMs() + this.config.timeouts.fetchTimeoutMs,
       hasFetchedFromLeader: false,
+      nextVoterSetUpdateMs: this.clock.nowMs() + this.config.timeouts.fetchTimeoutMs,
     });
   }
 
@@ -459,7 +497,7 @@ export class QuorumState {
       epoch,
       retries,
       electionDeadlineMs: nowMs + this.randomElectionTimeoutMs(),
-      election: new EpochElection(this.localId, this.config.voters),
+      election: new EpochElection(this.localId, this.voterSet().voterIds()),
       backoffUntilMs: undefined,
     };
   }
@@ -477,7 +515,14 @@ export class QuorumState {
   }
 
   private recordTransition(from: EpochStateName, to: EpochState): void {
+    this.reportedIsVoter = this.isVoter;
     assert(this.pendingTransitions.length < MAX_PENDING_TRANSITIONS, 'quorum transitions were not drained');
     this.pendingTransitions.push({ from, to: to.type, epoch: to.epoch });
   }
+}
+
+/** The voter set of a static quorum (kraft.version 0): `controller.quorum.voters`, ids alone. */
+function staticVoters(config: RaftConfig): () => VoterSet {
+  const voters = VoterSet.ofIds(config.voters);
+  return () => voters;
 }

@@ -1,6 +1,8 @@
 import type { ControllerQuorumEventType } from '../../model/controller-quorum.machine.ts';
 import type { NodeEffect, NodeId, RandomStream } from '../env/node-environment.ts';
 import type { KafkaMetadataLog } from './kafka-metadata-log.ts';
+import type { KRaftControlRecordStateMachine } from './kraft-control-record-state-machine.ts';
+import type { VoterSet } from './voter-set.ts';
 import type { QuorumState } from './quorum-state.ts';
 import type { RaftConfig } from './raft-config.ts';
 import type { RaftErrorCode, RaftMessage } from './raft-messages.ts';
@@ -18,6 +20,8 @@ export type RaftEffect = NodeEffect<RaftMessage>;
 export interface RaftClientCore {
   readonly config: RaftConfig;
   readonly log: KafkaMetadataLog;
+  /** The voter set as the log holds it (KIP-853). */
+  readonly controlRecords: KRaftControlRecordStateMachine;
   readonly quorum: QuorumState;
   readonly requests: RequestManager;
   readonly random: RandomStream;
@@ -34,4 +38,14 @@ export interface RaftClientCore {
   /** Kafka's `onBecomeLeader`. */
   becomeLeader(effects: RaftEffect[]): void;
   electionBackoffMs(retries: number): number;
+  /**
+   * The log changed under a follower (an append, a truncation, a snapshot it fetched): the voter
+   * set is read again from it (KIP-853: a VotersRecord counts once appended, and stops counting
+   * once truncated), and a change of this replica's membership is reported.
+   */
+  onLogChanged(effects: RaftEffect[], change: LogChange): void;
+  /** On the leader: appends `voters` as a VotersRecord and counts them at once; returns the record's offset. */
+  appendVotersRecord(voters: VoterSet, effects: RaftEffect[]): number;
 }
+
+export type LogChange = { readonly type: 'appended' } | { readonly type: 'truncated'; readonly endOffset: number } | { readonly type: 'snapshot' };

@@ -56,8 +56,26 @@ export interface RaftTestOnlyBugs {
 export interface RaftConfig {
   /** This replica's id (`node.id`). */
   readonly nodeId: number;
-  /** The static voter set (`controller.quorum.voters`), ids in ascending order. */
+  /**
+   * With kraft.version 0, the static voter set (`controller.quorum.voters`); with 1, the
+   * controllers an observer asks to find the leader (`controller.quorum.bootstrap.servers`), the
+   * voters themselves being in the log (KIP-853). Ids in ascending order.
+   */
   readonly voters: readonly number[];
+  /**
+   * Kafka's `kraft.version` feature: 0 is KIP-595's static quorum, whose voters are ids; 1 is
+   * KIP-853's, whose voters are (id, directory id) keys recorded in the log (VotersRecord), so a
+   * replica whose directory was replaced is not a voter until it is added again.
+   */
+  readonly kraftVersion: 0 | 1;
+  /** This replica's `directory.id` (its metadata log directory's `meta.properties`); required with kraft.version 1. */
+  readonly directoryId: string | undefined;
+  /**
+   * `controller.quorum.auto.join.enable` (KAFKA-19078, Kafka 4.2): an observer whose id is a
+   * voter under another directory id asks the leader to remove that voter (RemoveRaftVoter), and
+   * one whose id is no voter asks to be added (AddRaftVoter). kraft.version 1 only.
+   */
+  readonly autoJoin: boolean;
   /** The simulator's name of the replica with id `id`. */
   readonly addressOf: (id: number) => NodeId;
   readonly timeouts: QuorumTimeouts;
@@ -101,6 +119,9 @@ export function raftConfig(
     nodeId,
     voters: [...voters],
     addressOf: options.addressOf ?? ((id: number) => `controller-${id}`),
+    kraftVersion: options.kraftVersion ?? 0,
+    directoryId: options.directoryId,
+    autoJoin: options.autoJoin ?? false,
     timeouts: options.timeouts ?? DEFAULT_QUORUM_TIMEOUTS,
     checkQuorum: options.checkQuorum ?? true,
     preVote: options.preVote ?? true,
@@ -111,6 +132,8 @@ export function raftConfig(
   assert(config.timeouts.electionTimeoutMs > 0, 'the election timeout must be positive');
   assert(config.timeouts.fetchTimeoutMs > 0, 'the fetch timeout must be positive');
   assert(config.fetchSnapshotMaxBytes > 0, 'a FetchSnapshot asks for at least one byte');
+  assert(config.kraftVersion === 0 || config.directoryId !== undefined, 'a kraft.version 1 replica has a directory id');
+  assert(config.kraftVersion === 1 || !config.autoJoin, 'controller.quorum.auto.join.enable needs kraft.version 1');
   return config;
 }
 

@@ -59,6 +59,38 @@ describe('RaftInvariants', () => {
     expect(invariants.check(lost)).toMatchObject({ invariant: 'MajorityReachedHighWatermark' });
   });
 
+  it('MonotonicEpoch follows replica keys (KIP-853): a replaced directory starts its epochs afresh', () => {
+    const invariants = new RaftInvariants(3);
+    const at = (epoch: number, directoryId: string) => observe(1, { directoryId, persisted: { epoch, leaderId: -1, votedId: -1 }, state: { type: 'Unattached', epoch, leaderId: undefined } });
+    expect(invariants.check([at(5, 'dir-a')])).toBeUndefined();
+    // Node 1's disk was replaced: its new directory's first quorum-state is not a step back.
+    expect(invariants.check([at(1, 'dir-b')])).toBeUndefined();
+    // Its new directory going back is.
+    expect(invariants.check([at(4, 'dir-b')])).toBeUndefined();
+    expect(invariants.check([at(3, 'dir-b')])).toMatchObject({ invariant: 'MonotonicEpoch' });
+  });
+
+  it('MajorityReachedHighWatermark over the leader\'s voter keys: a shortfall only replaced directories make up is excused, naming them', () => {
+    const voters = [{ id: 0, directoryId: 'dir-0' }, { id: 1, directoryId: 'dir-1' }, { id: 2, directoryId: 'dir-2' }];
+    const head = observe(0, { ...leader(1, 10), directoryId: 'dir-0', voters, logEndOffset: 12 });
+    // Node 2 held the HW on its old directory; its disk was replaced, and node 1 lags.
+    const replaced = [head, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-9', logEndOffset: 0 })];
+    const excused = new RaftInvariants(3).check(replaced);
+    expect(excused).toMatchObject({ invariant: 'MajorityReachedHighWatermark' });
+    expect(excused?.excusedBy).toEqual(['disk-loss of node 2 (voter 2@dir-2, its directory now dir-9)']);
+    // The same shortfall with node 2 on its own directory is a violation: nothing excuses it.
+    const short = [head, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-2', logEndOffset: 3 })];
+    const violation = new RaftInvariants(3).check(short);
+    expect(violation).toMatchObject({ invariant: 'MajorityReachedHighWatermark' });
+    expect(violation?.excusedBy).toBeUndefined();
+    // A node on a directory the leader does not count (an observer's key) does not make the majority.
+    const observer = [head, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-9', logEndOffset: 12 })];
+    expect(new RaftInvariants(3).check(observer)?.excusedBy).toHaveLength(1);
+    // Two voters after the old key's removal: both must hold it.
+    const two = [observe(0, { ...leader(1, 10), directoryId: 'dir-0', voters: voters.slice(0, 2), logEndOffset: 12 }), observe(1, { directoryId: 'dir-1', logEndOffset: 10 }), observe(2, { directoryId: 'dir-9', logEndOffset: 0 })];
+    expect(new RaftInvariants(3).check(two)).toBeUndefined();
+  });
+
   it('ConsistentCommittedData: two nodes committed different records at one offset', () => {
     const invariants = new RaftInvariants(3);
     expect(invariants.checkCommitted(0, [{ offset: 0, signature: '1:a' }, { offset: 1, signature: '1:b' }], 2)).toBeUndefined();

@@ -3,6 +3,7 @@ import type { ElectionState } from './quorum-state-store.ts';
 import type { EpochStateName } from './quorum-state.ts';
 import { majoritySize } from './raft-config.ts';
 import { NO_LEADER_ID } from './raft-messages.ts';
+import type { ReplicaKey } from './voter-set.ts';
 
 /**
  * The invariants of Kafka's `RaftEventSimulationTest`, as checkers over observations of a whole
@@ -13,10 +14,14 @@ import { NO_LEADER_ID } from './raft-messages.ts';
  * - SingleLeader: at most one leader per epoch, over the whole run, judged from every node's
  *   in-memory state and every node's persisted election state.
  * - MonotonicEpoch: a node's persisted epoch never decreases, across restarts; a running node's
- *   in-memory epoch equals its persisted one.
+ *   in-memory epoch equals its persisted one. With KIP-853 a node is a replica key, its id and the
+ *   directory id of its log: a replaced directory is a new replica, whose epochs start afresh.
  * - MonotonicHighWatermark: the high watermark of the leader with the greatest epoch never
  *   decreases (a stale leader of an older epoch is not compared).
- * - MajorityReachedHighWatermark: a majority of voters have a log end at or past that HW.
+ * - MajorityReachedHighWatermark: a majority of voters have a log end at or past that HW. With
+ *   dynamic voters (KIP-853) the voters are the leader's, each a key: a node counts for a key only
+ *   while its log is in the key's directory. A key whose directory was replaced lost its copy to a
+ *   disk fault; a shortfall only such keys make up is excused, naming them.
  * - ConsistentCommittedData: at every offset below a node's HW, every node holds the same record
  *   (the same epoch and the same bytes) as the first node seen with it committed; and every
  *   snapshot (KIP-630) holds the state of applying exactly those records below its end offset.
@@ -37,6 +42,8 @@ export type RaftInvariantName =
 export interface RaftViolation {
   readonly invariant: RaftInvariantName;
   readonly message: string;
+  /** Set when the violation is excused: the faults that put it outside the claim's promise. */
+  readonly excusedBy?: readonly string[];
 }
 
 /** What a checker sees of one node at one instant. */
@@ -51,6 +58,10 @@ export interface NodeObservation {
   readonly highWatermark: number | undefined;
   /** The log end: live when running, the durable end last known when down. */
   readonly logEndOffset: number;
+  /** KIP-853: the directory id of its log (`meta.properties`); undefined for static voters or an unformatted disk. */
+  readonly directoryId?: string;
+  /** For a leader with dynamic voters (KIP-853): the voter keys it counts (`LeaderState`'s voter set). */
+  readonly voters?: readonly ReplicaKey[];
   /** KIP-630, for a running node: its log start, earliest snapshot, and whether its log validates that snapshot. */
   readonly snapshots?: { readonly logStartOffset: number; readonly earliest: { readonly offset: number; readonly epoch: number } | undefined; readonly earliestOnLog: boolean };
   /** The harness application, for a running node: whether it holds the leader's claim, and snapshots loaded since it last claimed one. */
@@ -88,7 +99,8 @@ export function applyCommitted(state: AppliedState, offset: number, signature: s
 
 export class RaftInvariants {
   private readonly leadersByEpoch = new Map<number, number>();
-  private readonly lastPersistedEpoch = new Map<number, number>();
+  /** Per replica key (`id@directory`): the last persisted epoch seen. */
+  private readonly lastPersistedEpoch = new Map<string, number>();
   private highWatermark: { epoch: number; offset: number } | undefined;
   private readonly committed = new Map<number, { signature: string; control: boolean; node: number }>();
   /** `prefixStates[k]`: the applied state of the first-seen committed records below offset k. */
@@ -179,11 +191,13 @@ export class RaftInvariants {
   checkMonotonicEpoch(nodes: readonly NodeObservation[]): RaftViolation | undefined {
     for (const node of nodes) {
       if (node.persisted === undefined) continue;
-      const previous = this.lastPersistedEpoch.get(node.id);
+      // KIP-853: a replaced directory is a new replica (a new key), with an epoch history of its own.
+      const key = `${node.id}@${node.directoryId ?? ''}`;
+      const previous = this.lastPersistedEpoch.get(key);
       if (previous !== undefined && node.persisted.epoch < previous) {
         return { invariant: 'MonotonicEpoch', message: `node ${node.id} persisted epoch went from ${previous} to ${node.persisted.epoch}` };
       }
-      this.lastPersistedEpoch.set(node.id, node.persisted.epoch);
+      this.lastPersistedEpoch.set(key, node.persisted.epoch);
       if (node.state !== undefined && node.state.epoch !== node.persisted.epoch) {
         return { invariant: 'MonotonicEpoch', message: `node ${node.id} is in epoch ${node.state.epoch} but persisted ${node.persisted.epoch}` };
       }
@@ -212,11 +226,30 @@ export class RaftInvariants {
   checkMajorityReachedHighWatermark(nodes: readonly NodeObservation[]): RaftViolation | undefined {
     const leader = greatestEpochLeader(nodes);
     if (leader === undefined) return undefined;
-    const reached = nodes.filter((node) => node.isVoter && node.logEndOffset >= leader.offset).length;
-    if (reached < majoritySize(this.voterCount)) {
-      return { invariant: 'MajorityReachedHighWatermark', message: `HW ${leader.offset} of leader ${leader.node.id} is on ${reached} of ${this.voterCount} voters` };
+    const keys = leader.node.voters;
+    if (keys === undefined) {
+      const reached = nodes.filter((node) => node.isVoter && node.logEndOffset >= leader.offset).length;
+      if (reached < majoritySize(this.voterCount)) {
+        return { invariant: 'MajorityReachedHighWatermark', message: `HW ${leader.offset} of leader ${leader.node.id} is on ${reached} of ${this.voterCount} voters` };
+      }
+      return undefined;
     }
-    return undefined;
+    let reached = 0;
+    const replaced: string[] = [];
+    for (const key of keys) {
+      const node = nodes.find((candidate) => candidate.id === key.id);
+      if (node === undefined) continue;
+      if (key.directoryId !== undefined && node.directoryId !== key.directoryId) {
+        replaced.push(`disk-loss of node ${key.id} (voter ${key.id}@${key.directoryId}, its directory now ${node.directoryId ?? 'unformatted'})`);
+        continue;
+      }
+      if (node.logEndOffset >= leader.offset) reached++;
+    }
+    const needed = majoritySize(keys.length);
+    if (reached >= needed) return undefined;
+    const message = `HW ${leader.offset} of leader ${leader.node.id} is on ${reached} of ${keys.length} voters`;
+    if (reached + replaced.length >= needed) return { invariant: 'MajorityReachedHighWatermark', message: `${message}: the rest lost their copies with their disks`, excusedBy: replaced };
+    return { invariant: 'MajorityReachedHighWatermark', message };
   }
 
   /**

@@ -6,8 +6,10 @@ import { assertNever } from '../common/assert.ts';
  * `BeginQuorumEpochRequest.json`, `EndQuorumEpochRequest.json`, `FetchRequest.json` and their
  * responses), flattened to the one partition KRaft replicates (`__cluster_metadata-0`).
  *
- * refka drops what a single-cluster, static-voter quorum does not need: cluster ids, directory
- * ids and voter keys (KIP-853), endpoints, topic ids. Every request carries a
+ * refka drops what a single-cluster quorum does not need: cluster ids, endpoints, topic ids,
+ * ApiVersions and kraft.version ranges. It keeps KIP-853's replica keys (directory ids in Vote,
+ * BeginQuorumEpoch, Fetch and FetchSnapshot) and its AddRaftVoter and RemoveRaftVoter RPCs, sent
+ * to the leader by an observer that joins by itself (KAFKA-19078). Every request carries a
  * `correlationId` so that the sender can match a response to the one request it has in flight to
  * that peer (Kafka's `RequestManager` keys in-flight requests by destination and correlation id).
  */
@@ -28,7 +30,17 @@ export type RaftErrorCode =
   /** FetchSnapshot for a snapshot the leader does not have (any more): fetch again (KIP-630). */
   | 'SNAPSHOT_NOT_FOUND'
   /** FetchSnapshot at a position outside the snapshot (KIP-630). */
-  | 'POSITION_OUT_OF_RANGE';
+  | 'POSITION_OUT_OF_RANGE'
+  /** KIP-853: the request names this replica's id with another directory id: it is not meant for this replica. */
+  | 'INVALID_VOTER_KEY'
+  /** KIP-853: AddRaftVoter for an id that is a voter already. */
+  | 'DUPLICATE_VOTER'
+  /** KIP-853: RemoveRaftVoter for a key that is not a voter. */
+  | 'VOTER_NOT_FOUND'
+  /** KIP-853: a voter change cannot be made now (another is pending, the leader's HW is unknown, the new voter lags) or did not commit in time. */
+  | 'REQUEST_TIMED_OUT'
+  /** KIP-853: a voter change on a kraft.version 0 quorum. */
+  | 'UNSUPPORTED_VERSION';
 
 /** Kafka's "no leader" on the wire. */
 export const NO_LEADER_ID = -1;
@@ -46,6 +58,10 @@ export interface VoteRequest {
   /** The candidate's epoch: its current epoch for a PreVote, the epoch it campaigns in otherwise. */
   readonly candidateEpoch: number;
   readonly candidateId: number;
+  /** KIP-853: the candidate's directory id (undefined from a kraft.version 0 replica). */
+  readonly candidateDirectoryId: string | undefined;
+  /** KIP-853: the directory id of the voter the request is for, as the candidate's voter set has it. */
+  readonly voterDirectoryId: string | undefined;
   /** The epoch of the last batch in the candidate's log (0 for an empty log). */
   readonly lastOffsetEpoch: number;
   /** The candidate's log end offset. */
@@ -72,6 +88,8 @@ export interface BeginQuorumEpochRequest {
   readonly correlationId: number;
   readonly leaderId: number;
   readonly leaderEpoch: number;
+  /** KIP-853: the directory id of the voter the request is for, as the leader's voter set has it. */
+  readonly voterDirectoryId: string | undefined;
 }
 
 export interface BeginQuorumEpochResponse {
@@ -104,6 +122,8 @@ export interface FetchRequest {
   readonly type: 'FetchRequest';
   readonly correlationId: number;
   readonly replicaId: number;
+  /** KIP-853 (Fetch v17 `ReplicaDirectoryId`): the fetch counts as a voter's only if (replicaId, this) is a voter. */
+  readonly replicaDirectoryId: string | undefined;
   /** The epoch the fetcher believes current; the leader fences older and newer ones. */
   readonly currentLeaderEpoch: number;
   readonly fetchOffset: number;
@@ -143,6 +163,7 @@ export interface FetchSnapshotRequest {
   readonly type: 'FetchSnapshotRequest';
   readonly correlationId: number;
   readonly replicaId: number;
+  readonly replicaDirectoryId: string | undefined;
   readonly currentLeaderEpoch: number;
   readonly snapshotId: SnapshotIdWire;
   /** The byte position in the snapshot file to read from (what the fetcher has written so far). */
@@ -165,12 +186,45 @@ export interface FetchSnapshotResponse {
   readonly bytes: Uint8Array;
 }
 
-export type RaftRequest = VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest | FetchRequest | FetchSnapshotRequest;
-export type RaftResponse = VoteResponse | BeginQuorumEpochResponse | EndQuorumEpochResponse | FetchResponse | FetchSnapshotResponse;
+/**
+ * Kafka's `AddRaftVoterRequest` (KIP-853): add this key to the voters. refka's replicas send it
+ * only to join by themselves (KAFKA-19078), to the leader they fetch from; Kafka's admin client
+ * (`kafka-metadata-quorum add-controller`) sends it too, with the new voter's endpoints.
+ */
+export interface AddRaftVoterRequest {
+  readonly type: 'AddRaftVoterRequest';
+  readonly correlationId: number;
+  readonly voterId: number;
+  readonly voterDirectoryId: string;
+}
+
+/** Kafka's `AddRaftVoterResponse`: NONE once the new voter set has committed. */
+export interface AddRaftVoterResponse {
+  readonly type: 'AddRaftVoterResponse';
+  readonly correlationId: number;
+  readonly errorCode: RaftErrorCode;
+}
+
+/** Kafka's `RemoveRaftVoterRequest` (KIP-853): remove this key from the voters. */
+export interface RemoveRaftVoterRequest {
+  readonly type: 'RemoveRaftVoterRequest';
+  readonly correlationId: number;
+  readonly voterId: number;
+  readonly voterDirectoryId: string;
+}
+
+export interface RemoveRaftVoterResponse {
+  readonly type: 'RemoveRaftVoterResponse';
+  readonly correlationId: number;
+  readonly errorCode: RaftErrorCode;
+}
+
+export type RaftRequest = VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest | FetchRequest | FetchSnapshotRequest | AddRaftVoterRequest | RemoveRaftVoterRequest;
+export type RaftResponse = VoteResponse | BeginQuorumEpochResponse | EndQuorumEpochResponse | FetchResponse | FetchSnapshotResponse | AddRaftVoterResponse | RemoveRaftVoterResponse;
 export type RaftMessage = RaftRequest | RaftResponse;
 
 /** Which request a response answers; a request manager keys in-flight requests by it. */
-export type RaftApi = 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch' | 'FetchSnapshot';
+export type RaftApi = 'Vote' | 'BeginQuorumEpoch' | 'EndQuorumEpoch' | 'Fetch' | 'FetchSnapshot' | 'AddRaftVoter' | 'RemoveRaftVoter';
 
 export function apiOf(message: RaftMessage): RaftApi {
   switch (message.type) {
@@ -189,6 +243,12 @@ export function apiOf(message: RaftMessage): RaftApi {
     case 'FetchSnapshotRequest':
     case 'FetchSnapshotResponse':
       return 'FetchSnapshot';
+    case 'AddRaftVoterRequest':
+    case 'AddRaftVoterResponse':
+      return 'AddRaftVoter';
+    case 'RemoveRaftVoterRequest':
+    case 'RemoveRaftVoterResponse':
+      return 'RemoveRaftVoter';
     default:
       return assertNever(message, 'raft message');
   }
@@ -201,12 +261,16 @@ export function isRequest(message: RaftMessage): message is RaftRequest {
     case 'EndQuorumEpochRequest':
     case 'FetchRequest':
     case 'FetchSnapshotRequest':
+    case 'AddRaftVoterRequest':
+    case 'RemoveRaftVoterRequest':
       return true;
     case 'VoteResponse':
     case 'BeginQuorumEpochResponse':
     case 'EndQuorumEpochResponse':
     case 'FetchResponse':
     case 'FetchSnapshotResponse':
+    case 'AddRaftVoterResponse':
+    case 'RemoveRaftVoterResponse':
       return false;
     default:
       return assertNever(message, 'raft message');

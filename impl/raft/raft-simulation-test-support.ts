@@ -9,6 +9,10 @@ import { raftConfig, type QuorumTimeouts, type RaftTestOnlyBugs } from './raft-c
 import { RaftInvariants, type CommittedEntry, type NodeObservation, type RaftViolation } from './raft-invariants.ts';
 import type { RaftMessage } from './raft-messages.ts';
 import { decodeApplicationSnapshot, entrySignature, SimRaftApplication } from './raft-simulation-application.ts';
+import { formatMetadataDirectory, randomDirectoryId, readMetaProperties } from './meta-properties.ts';
+import { VoterSet } from './voter-set.ts';
+
+export { chaos } from './raft-simulation-chaos.ts';
 
 /**
  * A small deterministic harness for the Raft core, after Kafka's `RaftEventSimulationTest`: one
@@ -40,6 +44,20 @@ export interface RaftClusterOptions {
    * snapshot every this many applied records; the snapshot invariants are checked. Off by default.
    */
   readonly snapshotEveryRecords?: number;
+  /**
+   * KIP-853: kraft.version 1. Each voter's directory is formatted with `--initial-controllers` at
+   * its first start (directory ids from the run's stream), a replaced disk (`replaceDisk`) without
+   * them, with a new directory id; voters join back by themselves (`controller.quorum.auto.join.enable`)
+   * unless `autoJoin` is false. Observers never join. Off: kraft.version 0, static voters.
+   */
+  readonly kraftVersion?: 0 | 1;
+  readonly autoJoin?: boolean;
+  /**
+   * Disks are replaced in this run: as Kafka's `canRecoverFromSingleNodeCommittedDataLoss` does, the
+   * per-event checks leave out MonotonicEpoch (a new directory starts at epoch 0) and
+   * MajorityReachedHighWatermark (the replaced voter's copy is gone while its key is still a voter).
+   */
+  readonly dataLoss?: boolean;
 }
 
 /** With snapshots on: FetchSnapshot chunks this small, and segments this small, so both show. */
@@ -82,6 +100,8 @@ export interface SimRaftNode {
   application: SimRaftApplication | undefined;
   /** The snapshot ids of this incarnation already compared with the committed log. */
   readonly checkedSnapshots: Set<string>;
+  /** Times its disk was replaced (kraft.version 1: each replacement formats a new directory). */
+  diskReplacements: number;
 }
 
 const DEFAULT_EVENT_BUDGET = 400_000;
@@ -118,16 +138,20 @@ export class RaftCluster {
   private readonly blocked = new Set<string>();
   private readonly lastDeliveryMs = new Map<string, number>();
   private readonly voterIds: number[];
+  /** kraft.version 1: the voters as `--initial-controllers` names them (directory ids drawn from the run's stream). */
+  readonly initialControllers: VoterSet | undefined;
 
   constructor(readonly options: RaftClusterOptions) {
     assert(options.voters >= 1, 'at least one voter');
     this.network = new AleaRandomStream(options.seed, 'raft-network');
     this.voterIds = Array.from({ length: options.voters }, (_, index) => index);
+    const directories = new AleaRandomStream(options.seed, 'raft-directory-ids');
+    this.initialControllers = options.kraftVersion === 1 ? new VoterSet(this.voterIds.map((id) => ({ id, directoryId: randomDirectoryId(directories) }))) : undefined;
     this.invariants = new RaftInvariants(options.voters);
     const total = options.voters + (options.observers ?? 0);
     for (let id = 0; id < total; id++) {
       const disk = new SimDisk({ clock: this.clock, random: new AleaRandomStream(options.seed, `raft-disk-${id}`) });
-      this.nodes.push({ id, address: `controller-${id}`, isVoter: id < options.voters, disk, client: undefined, incarnation: 0, timers: new Map(), durableLogEnd: 0, persisted: undefined, application: undefined, checkedSnapshots: new Set() });
+      this.nodes.push({ id, address: `controller-${id}`, isVoter: id < options.voters, disk, client: undefined, incarnation: 0, timers: new Map(), durableLogEnd: 0, persisted: undefined, application: undefined, checkedSnapshots: new Set(), diskReplacements: 0 });
     }
   }
 
@@ -209,6 +233,20 @@ export class RaftCluster {
     for (const peer of this.nodes) if (peer !== node && peer.client !== undefined) this.input(peer, { type: 'disconnected', peer: node.address });
   }
 
+  /**
+   * The node stops and its disk is replaced with an empty one: its next start formats a new
+   * directory (kraft.version 1: without the initial controllers, with a new directory id).
+   */
+  replaceDisk(id: number): void {
+    const node = this.node(id);
+    if (node.client !== undefined) this.crash(id);
+    node.disk.wipe();
+    node.durableLogEnd = 0;
+    node.persisted = undefined;
+    node.diskReplacements++;
+    this.invariants.forgetNode(id);
+  }
+
   restart(id: number): void {
     const node = this.node(id);
     assert(node.client === undefined, `node ${id} is running`);
@@ -234,6 +272,16 @@ export class RaftCluster {
         if (b.client !== undefined) this.input(b, { type: 'disconnected', peer: nodeA.address });
       }
     }
+  }
+
+  /** Cuts the link between `a` and `b` both ways, breaking their connection; the rest stays. */
+  cut(a: number, b: number): void {
+    this.blocked.add(linkKey(a, b));
+    this.blocked.add(linkKey(b, a));
+    const nodeA = this.node(a);
+    const nodeB = this.node(b);
+    if (nodeA.client !== undefined) this.input(nodeA, { type: 'disconnected', peer: nodeB.address });
+    if (nodeB.client !== undefined) this.input(nodeB, { type: 'disconnected', peer: nodeA.address });
   }
 
   heal(): void {
@@ -302,15 +350,28 @@ export class RaftCluster {
   // ---- Internals ---------------------------------------------------------------------------------
 
   private startNode(node: SimRaftNode): void {
+    const random = new AleaRandomStream(this.options.seed, `raft-node-${node.id}-${node.incarnation}`);
+    let directoryId: string | undefined;
+    if (this.initialControllers !== undefined) {
+      // `kafka-storage format` before the first start of a directory: the voters with the initial
+      // controllers, the rest (observers, replaced disks) without.
+      if (readMetaProperties(node.disk) === undefined) {
+        const initial = node.isVoter && node.diskReplacements === 0 ? this.initialControllers : undefined;
+        formatMetadataDirectory(node.disk, { nodeId: node.id, directoryId: initial?.voterKey(node.id)?.directoryId ?? randomDirectoryId(random) }, initial);
+      }
+      directoryId = readMetaProperties(node.disk)?.directoryId;
+    }
     const config = raftConfig(node.id, this.voterIds, {
       addressOf: (id) => `controller-${id}`,
+      kraftVersion: this.options.kraftVersion ?? 0,
+      directoryId,
+      autoJoin: this.options.kraftVersion === 1 && node.isVoter && this.options.autoJoin !== false,
       checkQuorum: this.options.checkQuorum ?? true,
       preVote: this.options.preVote ?? true,
       ...(this.options.timeouts === undefined ? {} : { timeouts: this.options.timeouts }),
       ...(this.options.testOnlyBugs === undefined ? {} : { testOnlyBugs: this.options.testOnlyBugs }),
       ...(this.options.snapshotEveryRecords === undefined ? {} : { fetchSnapshotMaxBytes: SNAPSHOT_FETCH_MAX_BYTES, metadataLogSegmentBytes: SNAPSHOT_SEGMENT_BYTES }),
     });
-    const random = new AleaRandomStream(this.options.seed, `raft-node-${node.id}-${node.incarnation}`);
     const environment = { nodeId: node.address, clock: this.clock, random, disk: node.disk };
     try {
       node.client = new KafkaRaftClient(environment, config);
@@ -337,7 +398,7 @@ export class RaftCluster {
         return;
       }
     }
-    this.violation = this.invariants.check(this.observations()) ?? this.checkSnapshots();
+    this.violation = this.perEventViolation(this.observations()) ?? this.checkSnapshots();
   }
 
   /** ConsistentCommittedData for every snapshot a running node holds (each once per incarnation). */
@@ -443,7 +504,18 @@ export class RaftCluster {
   }
 
   private checkInvariants(): void {
-    this.violation = this.invariants.check(this.observations()) ?? this.checkCommitted();
+    this.violation = this.perEventViolation(this.observations()) ?? this.checkCommitted();
+  }
+
+  private perEventViolation(observations: readonly NodeObservation[]): RaftViolation | undefined {
+    if (this.options.dataLoss !== true) return this.invariants.check(observations);
+    return this.invariants.checkSingleLeader(observations) ?? this.checkMonotonicHighWatermark(observations) ?? this.invariants.checkSnapshotAtLogStart(observations) ?? this.invariants.checkLeaderNeverLoadSnapshot(observations);
+  }
+
+  /** MonotonicHighWatermark alone (the data-loss runs leave MajorityReachedHighWatermark out). */
+  private checkMonotonicHighWatermark(observations: readonly NodeObservation[]): RaftViolation | undefined {
+    const violation = this.invariants.checkHighWatermark(observations);
+    return violation?.invariant === 'MonotonicHighWatermark' ? violation : undefined;
   }
 
   private observations(): NodeObservation[] {
@@ -535,26 +607,4 @@ function before(a: QueuedEvent, b: QueuedEvent): boolean {
 
 function linkKey(from: number, to: number): string {
   return `${from}->${to}`;
-}
-
-/** Random crashes, power losses, restarts, partitions and heals, one every 200..1500 ms. */
-export function chaos(run: RaftCluster, seed: number, durationMs: number): void {
-  const random = new AleaRandomStream(seed, 'chaos');
-  const endMs = run.clock.now + durationMs;
-  run.workload(25, endMs);
-  for (let atMs = run.clock.now + random.int(200, 1_500); atMs < endMs; atMs += random.int(200, 1_500)) {
-    const roll = random.int(0, 9);
-    const target = random.int(0, run.nodes.length - 1);
-    run.at(atMs, () => {
-      const node = run.node(target);
-      if (roll <= 2 && node.client !== undefined) run.crash(target, roll === 0);
-      else if (roll <= 5 && node.client === undefined) run.restart(target);
-      else if (roll <= 7) run.partition([target]);
-      else run.heal();
-    });
-  }
-  run.at(endMs, () => {
-    run.heal();
-    for (const node of run.nodes) if (node.client === undefined) run.restart(node.id);
-  });
 }

@@ -209,6 +209,7 @@ describe('the snapshot files and FetchSnapshot', () => {
         type: 'FetchSnapshotRequest',
         correlationId: 1_000,
         replicaId: from.id,
+        replicaDirectoryId: undefined,
         currentLeaderEpoch: leader.quorum.epoch,
         snapshotId: { endOffset: snapshot.offset, epoch: snapshot.epoch },
         position: 0,
@@ -249,7 +250,7 @@ describe('FetchSnapshot and check-quorum', () => {
     for (let atMs = run.clock.now + 500; atMs < run.clock.now + 6_000; atMs += 500) {
       if (!fetchSnapshots) break;
       run.at(atMs, () => {
-        const request = { type: 'FetchSnapshotRequest', correlationId: atMs, replicaId: follower.id, currentLeaderEpoch: epoch, snapshotId: { endOffset: snapshot.offset, epoch: snapshot.epoch }, position: 0, maxBytes: 64 } as const;
+        const request = { type: 'FetchSnapshotRequest', correlationId: atMs, replicaId: follower.id, replicaDirectoryId: undefined, currentLeaderEpoch: epoch, snapshotId: { endOffset: snapshot.offset, epoch: snapshot.epoch }, position: 0, maxBytes: 64 } as const;
         // The answers cannot reach the partitioned follower; only the leader's accounting matters.
         if (leader.client?.quorum.state.type === 'Leader') leader.client.handle({ type: 'receive', from: follower.address, message: request });
       });

@@ -21,7 +21,11 @@ export class VoteHandler {
       effects.push({ type: 'send', to: from, message: { type: 'VoteResponse', correlationId: request.correlationId, errorCode, ...this.core.leaderInfo(), voteGranted, preVote: request.preVote } });
     };
     if (request.candidateEpoch < quorum.epoch) return respond('FENCED_LEADER_EPOCH', false);
-    if (!quorum.isVoter || !config.voters.includes(request.candidateId)) return respond('INCONSISTENT_VOTER_SET', false);
+    // KIP-853 (Kafka's `isValidVoterKey`): a vote asked of this id under another directory id is
+    // meant for the replica that directory belonged to, whose log this one does not have: a
+    // controller whose disk was replaced must not answer for its former self.
+    if (request.voterDirectoryId !== undefined && request.voterDirectoryId !== config.directoryId) return respond('INVALID_VOTER_KEY', false);
+    if (!quorum.isVoter || !quorum.voters.isVoter({ id: request.candidateId, directoryId: request.candidateDirectoryId })) return respond('INCONSISTENT_VOTER_SET', false);
     if (request.candidateId === config.nodeId) return respond('INVALID_REQUEST', false);
     // A standard vote campaigns in a new epoch, so the log's last epoch is below it; a PreVote is
     // sent at the prospective's current epoch, which its log may have reached.
@@ -43,11 +47,12 @@ export class VoteHandler {
 
   /** Kafka's `handleVoteResponse`: a PreVote majority makes a Candidate, a vote majority a Leader. */
   handleVoteResponse(fromId: number, response: VoteResponse, effects: RaftEffect[]): void {
-    const { config, quorum } = this.core;
-    assert(config.voters.includes(fromId), `a vote response from non-voter ${fromId}`);
+    const { quorum } = this.core;
     if (this.core.maybeHandleCommonResponse(response.errorCode, response.leaderId, response.leaderEpoch, effects)) return;
     const state = quorum.state;
     if (response.errorCode !== 'NONE' || response.leaderEpoch !== state.epoch) return;
+    // Only the voters of the round count (the voter set may have changed since it was asked).
+    if ((state.type === 'Prospective' || state.type === 'Candidate') && !state.election.voters.includes(fromId)) return;
     if (state.type === 'Prospective' && response.preVote) {
       state.election.recordVote(fromId, response.voteGranted);
       // KIP-996's point: a refused PreVote leaves the epoch where it is.
@@ -65,6 +70,7 @@ export class VoteHandler {
     const nowMs = this.core.nowMs();
     const { offset, epoch } = this.core.log.endOffsetAndEpoch();
     const candidateEpoch = this.core.quorum.epoch;
+    const voterSet = this.core.quorum.voters;
     for (const voter of voters) {
       if (!this.core.requests.isReady(voter, nowMs)) continue;
       this.core.sendRequest(voter, 'Vote', effects, -1, (correlationId) => ({
@@ -72,6 +78,8 @@ export class VoteHandler {
         correlationId,
         candidateEpoch,
         candidateId: this.core.config.nodeId,
+        candidateDirectoryId: this.core.config.directoryId,
+        voterDirectoryId: voterSet.voterKey(voter)?.directoryId,
         lastOffsetEpoch: epoch,
         lastOffset: offset,
         preVote,

@@ -70,6 +70,13 @@ export interface ProtocolRules {
    */
   readonly raftHighWatermarkPastEpochStart: boolean;
   /**
+   * The controller quorum's voters are (id, directory id) keys (KIP-853, kraft.version 1), so a
+   * controller whose disk was replaced is an observer until the voters name its new directory;
+   * mutants only: off, voters are ids alone (kraft.version 0's static `controller.quorum.voters`)
+   * and a controller on a replaced disk votes at once, with an empty log (V-K3).
+   */
+  readonly raftVoterKeysIncludeDirectoryId: boolean;
+  /**
    * The controller keeps eligible leader replicas (KIP-966 part 1), when the cluster's
    * `eligible.leader.replicas.version` allows it too (see `elrEnabled`).
    */
@@ -172,6 +179,7 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   raftEpochBumpDurable: true,
   raftHighWatermarkOverMajority: true,
   raftHighWatermarkPastEpochStart: true,
+  raftVoterKeysIncludeDirectoryId: true,
   eligibleLeaderReplicas: true,
   expansionNeedsEpochStart: true,
   reregistrationLeavesIsr: true,

@@ -20,7 +20,7 @@ export function formatRun(result: RunResult): string {
     `simulated   ${seconds(result.simulatedMs)}`,
     `events      ${result.events} (${result.traceEntries} trace entries)`,
     `faults      ${faults.length === 0 ? 'none' : faults.join(', ')}  (plan: ${result.faultPlan})`,
-    ...(heldBack.length === 0 ? [] : [`held back   ${heldBack.join(', ')}  (over the fault budget: they would leave min.insync.replicas brokers impaired at once)`]),
+    ...(heldBack.length === 0 ? [] : [`held back   ${heldBack.join(', ')}  (over the fault budget: they would leave min.insync.replicas brokers, or half the controllers, impaired at once)`]),
     ...(skipped.length === 0 ? [] : [`skipped     ${skipped.join(', ')}  (scheduled faults their targets could not take when due)`]),
     `schedule    ${scheduleLine(result)}`,
     `invariants  ${result.invariants.length} registered, ${applicable.length} apply, ${violated.length} violated${notApplicableFindings.length > 0 ? ` (${notApplicableFindings.length} that do not apply found something)` : ''}`,

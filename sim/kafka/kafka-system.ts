@@ -27,6 +27,7 @@ import { replicationStateInvariants } from '../../properties/invariants/replicat
 import { noDisruptiveElection } from '../../properties/invariants/quorum/no-disruptive-election.ts';
 import { raftQuorumClaims } from '../../properties/invariants/quorum/raft-quorum-claims.ts';
 import { quorumSometimes } from '../../properties/invariants/quorum/quorum-sometimes.ts';
+import { quorumLeaderCompleteness } from '../../properties/invariants/quorum/leader-completeness.ts';
 import { singleActiveController } from '../../properties/invariants/quorum/single-active-controller.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
 import { uncleanShutdownDetected } from '../../properties/invariants/replication/unclean-shutdown-detected.ts';
@@ -50,10 +51,19 @@ import { explainKafkaViolation } from './kafka-explanation.ts';
 import { summarizeKafkaMessage } from './message-summary.ts';
 import { kafkaTimeline } from './kafka-timeline.ts';
 import { compactionRemovedRecord, retentionDeletedSegment } from '../../properties/invariants/log/log-sometimes.ts';
+import { randomDirectoryId } from '../../impl/raft/meta-properties.ts';
+import { VoterSet } from '../../impl/raft/voter-set.ts';
+import { AleaRandomStream } from '../random/random-stream.ts';
 
 export type KafkaNode = QuorumController | KafkaBroker | KafkaProducer | KafkaConsumer | KafkaAdmin | ScenarioClient;
 
 export interface KafkaSystemOptions {
+  /**
+   * The run's seed: the deployment draws the initial controllers' directory ids (what an operator
+   * gets from `kafka-storage random-uuid` for `--initial-controllers`) from its stream
+   * `controller-directory-ids`. 0 when absent (scenarios, tests).
+   */
+  readonly seed?: number;
   readonly brokers: number;
   /** The KRaft controller quorum's size (`--controllers`): 1, 3 or 5 voters. 3 when absent, as in production KRaft clusters. */
   readonly controllers?: number;
@@ -111,6 +121,17 @@ export interface ScenarioGroupConsumer {
  */
 const SIMULATION_OFFSETS_TOPIC_PARTITIONS = '3';
 
+/**
+ * A simulation default: controllers join the quorum back by themselves after a disk replacement
+ * (`controller.quorum.auto.join.enable`, KAFKA-19078; Kafka's default is false, where an operator
+ * runs `kafka-metadata-quorum remove-controller` and `add-controller`), unless the config says
+ * otherwise. Without it a controller whose disk the swarm replaced would stay an observer.
+ */
+const CONTROLLER_AUTO_JOIN = 'controller.quorum.auto.join.enable';
+
+/** The stream the initial controllers' directory ids are drawn from. */
+export const CONTROLLER_DIRECTORY_IDS_STREAM = 'controller-directory-ids';
+
 export const KAFKA_TOPIC = 't';
 
 /** The controller quorum sizes a run may have (KRaft runs 3 or 5 in production, 1 in tests). */
@@ -127,8 +148,11 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   assert(options.replicationFactor >= 1 && options.replicationFactor <= options.brokers, 'the replication factor fits the brokers');
   const groups = options.groups ?? [];
   const withGroupConsumers = groups.length > 0 || (options.scenario === true && (options.scenarioGroupConsumers ?? []).length > 0);
-  const runConfig =
-    withGroupConsumers && !Object.hasOwn(options.config, 'offsets.topic.num.partitions') ? { ...options.config, 'offsets.topic.num.partitions': SIMULATION_OFFSETS_TOPIC_PARTITIONS } : options.config;
+  const runConfig = {
+    ...(Object.hasOwn(options.config, CONTROLLER_AUTO_JOIN) ? {} : { [CONTROLLER_AUTO_JOIN]: 'true' }),
+    ...options.config,
+    ...(withGroupConsumers && !Object.hasOwn(options.config, 'offsets.topic.num.partitions') ? { 'offsets.topic.num.partitions': SIMULATION_OFFSETS_TOPIC_PARTITIONS } : {}),
+  };
   const config = new ConfigView(runConfig);
   // The protocol rules, derived once for the whole run: every node follows the same ones.
   const rules = protocolRules([...options.variants.map(variantByName), ...(options.mutants ?? []).map(mutantByName)]);
@@ -138,6 +162,12 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   assert((CONTROLLER_QUORUM_SIZES as readonly number[]).includes(controllerCount), `a controller quorum of ${controllerCount} voters`);
   const controllerIds = Array.from({ length: controllerCount }, (_, index) => index);
   const controllers = controllerIds.map((id) => controllerNodeId(id));
+  // KIP-853's bootstrap: every controller's directory is first formatted with
+  // `--initial-controllers`, naming each controller with the directory id drawn for it here; a
+  // directory formatted later (a replaced disk) gets none, and a new directory id.
+  const directoryIds = new AleaRandomStream(options.seed ?? 0, CONTROLLER_DIRECTORY_IDS_STREAM);
+  const initialControllers = new VoterSet(controllerIds.map((id) => ({ id, directoryId: randomDirectoryId(directoryIds) })));
+  const started = new Set<NodeId>();
   // The trace's `state` lines of the registrations go under the first controller's name.
   const controller = controllers[0] as NodeId;
   const controllerWord = controllerCount === 1 ? '1 controller' : `${controllerCount} controllers`;
@@ -172,6 +202,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     epochCacheMatchesLog(),
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
+    quorumLeaderCompleteness(),
     ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
@@ -187,10 +218,13 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
       ? `kafka (${options.brokers} brokers, ${controllerWord}, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor})`
       : `kafka (${options.brokers} brokers, ${controllerWord}, topic ${KAFKA_TOPIC} with ${options.partitions} partitions, replication factor ${options.replicationFactor}, topic configs ${describeTopicConfigs(topicConfigs)})`,
     // Controllers take the server faults too (crash, power loss, partitions, lag, SIGTERM): the
-    // quorum's failover is what they exercise. Not yet the disk faults: a controller that lost its
-    // disk would vote as if it had its log (KIP-853's directory ids are not built).
+    // quorum's failover is what they exercise; and disk replacements, which KIP-853 makes safe (a
+    // controller on a new disk is an observer until the voters name its new directory). Not yet
+    // bit flips and full disks: a controller halts on a corrupt metadata log or quorum-state file
+    // and on a failed write, and its recovery from them (Kafka's CorruptRecordException handling,
+    // an unformatted directory that cannot be written) is not built.
     servers: [...brokers, ...controllers],
-    diskFaultServers: brokers,
+    diskFaultServers: { 'disk-loss': [...brokers, ...controllers], bitflip: brokers, 'disk-full': brokers },
     clients: scenario ? ['script', ...groupMembers.keys()] : ['admin', ...producers, ...consumers, ...groupMembers.keys()],
     // A script's consumers join when the script reaches them, as an operator starts one.
     startedOnDemand: scenario ? [...groupMembers.keys()] : [],
@@ -208,7 +242,12 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     invariants,
     createNode(id: NodeId, environment) {
       const controllerIndex = controllers.indexOf(id);
-      if (controllerIndex >= 0) return new QuorumController(environment, { controllerId: controllerIds[controllerIndex] as number, config, rules, voters: controllerIds });
+      if (controllerIndex >= 0) {
+        // The deployment formats a directory with the initial controllers at its first start only.
+        const first = !started.has(id);
+        started.add(id);
+        return new QuorumController(environment, { controllerId: controllerIds[controllerIndex] as number, config, rules, voters: controllerIds, ...(first ? { initialControllers } : {}) });
+      }
       const brokerIndex = brokers.indexOf(id);
       if (brokerIndex >= 0) return new KafkaBroker(environment, { brokerId: brokerIds[brokerIndex] as number, controllerQuorumVoters: controllerIds, config, rules });
       if (id === 'script') return new ScenarioClient(environment, brokerIds, controllerIds);
@@ -257,7 +296,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     summary: (view) => [...describeTopics(view), ...((options.groups ?? []).length === 0 ? [] : describeGroups(view, (options.groups ?? []).map((group) => group.groupId)))],
     pendingConvergence: (view) => pendingConvergence(view, options),
     flipEscapesChecksums: (path, _position, bytes, index) => kafkaFlipEscapesChecksums(path, bytes, index, compacted || path.includes(`/${GROUP_METADATA_TOPIC_NAME}-`)),
-    faultBudget: (view, fault) => kafkaFaultBudget(view, fault, config.number('min.insync.replicas')),
+    faultBudget: (view, fault) => kafkaFaultBudget(view, fault, config.number('min.insync.replicas')) ?? controllerFaultBudget(view, fault, initialControllers),
     readyForFaults: (view) => view.clients.adminDone && view.controller !== undefined && view.controller.partitions.length > 0 && view.controller.partitions.every((partition) => partition.leader >= 0),
   };
 }
@@ -295,6 +334,37 @@ export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defau
   if (impaired.size <= budget) return undefined;
   const ids = [...impaired].sort((a, b) => a - b).join(',');
   return `brokers ${ids} would be impaired at once, more than min.insync.replicas=${minIsr} - 1`;
+}
+
+/**
+ * The controller quorum's part of the fault budget (KIP-853). A replaced disk takes a voter's copy
+ * of the metadata log; the rule keeps that copy from being counted or voting again, and the rest
+ * of the voters hold what was committed as long as a majority of them keeps its logs. So a
+ * controller is *impaired* from the loss of its disk until the committed voter set names the
+ * directory it now runs on (it was removed under its old key and added back under its new one):
+ * down with an unformatted disk, or running as an observer or as a voter not yet committed. At
+ * most (voters - 1) / 2 controllers may be impaired at once, as a quorum of 3 survives one voter
+ * down: a disk loss that would impair more is held back. Crashes and power losses of controllers
+ * lose nothing (every append and the election state are fsynced before they count), so they take
+ * no budget. The committed voter set is the one of the running controller with the greatest high
+ * watermark; static voters (kraft.version 0, the `amnesiac-voter` mutant) name no directory, and
+ * count with the initial controllers' directories, so that the budget is the same with or without
+ * the mutant.
+ */
+export function controllerFaultBudget(view: KafkaClusterView, fault: DataFault, initialControllers: VoterSet): string | undefined {
+  if (fault.kind !== 'disk-loss') return undefined;
+  const quorum = view.quorum ?? [];
+  const struck = quorum.filter((node) => fault.nodes.includes(node.node));
+  if (struck.length === 0) return undefined;
+  let reporter: (typeof quorum)[number] | undefined;
+  for (const node of quorum) if (node.running && (reporter === undefined || (node.highWatermark ?? -1) > (reporter.highWatermark ?? -1))) reporter = node;
+  if (reporter === undefined) return 'no controller runs to tell the committed voters';
+  const voters = reporter.committedVoters.map((voter) => ({ id: voter.id, directoryId: voter.directoryId ?? initialControllers.voterKey(voter.id)?.directoryId }));
+  const whole = (node: (typeof quorum)[number]): boolean => node.directoryId !== undefined && voters.some((voter) => voter.id === node.controllerId && voter.directoryId === node.directoryId);
+  const impaired = new Set([...struck.map((node) => node.controllerId), ...quorum.filter((node) => !whole(node)).map((node) => node.controllerId)]);
+  const budget = Math.floor((quorum.length - 1) / 2);
+  if (impaired.size <= budget) return undefined;
+  return `controllers ${[...impaired].sort((a, b) => a - b).join(',')} would have lost their metadata logs at once, more than (${quorum.length} voters - 1) / 2`;
 }
 
 /** Running, unfenced, and in the ISR of every partition it replicates, as the controller has it. */
@@ -337,6 +407,12 @@ export function pendingConvergence(view: KafkaClusterView, options: KafkaSystemO
   if (controllersDown.length > 0) return pending(`controllers not running: ${controllersDown.map((node) => node.node).join(', ')}`, { nodes: controllersDown.map((node) => node.node) });
   if (quorum.length > 0 && !quorum.some((node) => node.active)) {
     return pending(`no active controller: ${quorum.map((node) => `${node.node} ${node.state?.type ?? 'down'} in epoch ${node.state?.epoch ?? '?'}`).join(', ')}`, { nodes: quorum.map((node) => node.node) });
+  }
+  // KIP-853: a controller on a replaced disk votes again once the leader committed its new key,
+  // which it asks for itself (controller.quorum.auto.join.enable, on unless the config says not).
+  const observers = quorum.filter((node) => !node.isVoter);
+  if (observers.length > 0 && (options.config[CONTROLLER_AUTO_JOIN] ?? 'true') === 'true') {
+    return pending(`controllers not yet voters under the directory they run on: ${observers.map((node) => `${node.node} (${node.directoryId ?? 'unformatted'})`).join(', ')}`, { nodes: observers.map((node) => node.node) });
   }
   const committedMetadata = Math.max(0, ...quorum.map((node) => node.committedOffset));
   const controllersBehind = quorum.filter((node) => node.committedOffset < committedMetadata);

@@ -161,6 +161,12 @@ function summarizeRaftMessage(message: RaftMessage): string {
       return `FetchSnapshot replica ${message.replicaId} epoch ${message.currentLeaderEpoch} snapshot ${message.snapshotId.endOffset}-${message.snapshotId.epoch} from byte ${message.position}`;
     case 'FetchSnapshotResponse':
       return `${raftError(message.errorCode)}FetchSnapshot leader ${message.leaderId} epoch ${message.leaderEpoch} bytes ${message.position}..${message.position + message.bytes.length} of ${message.size}`;
+    case 'AddRaftVoterRequest':
+    case 'RemoveRaftVoterRequest':
+      return `${message.type.replace('Request', '')} ${message.voterId}@${message.voterDirectoryId}`;
+    case 'AddRaftVoterResponse':
+    case 'RemoveRaftVoterResponse':
+      return `${raftError(message.errorCode)}${message.type.replace('Response', '')} answered`;
     default:
       return assertNever(message, 'Raft message');
   }

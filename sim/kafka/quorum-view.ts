@@ -1,7 +1,11 @@
 import type { QuorumController } from '../../impl/controller/quorum-controller.ts';
 import type { NodeDisk } from '../../impl/env/node-environment.ts';
+import type { MetadataEntry } from '../../impl/metadata/metadata-records.ts';
+import type { KafkaMetadataLog } from '../../impl/raft/kafka-metadata-log.ts';
+import { META_PROPERTIES_PATH, readMetaProperties } from '../../impl/raft/meta-properties.ts';
 import { QUORUM_STATE_PATH, readElectionState, type ElectionState } from '../../impl/raft/quorum-state-store.ts';
 import type { EpochState, EpochStateName } from '../../impl/raft/quorum-state.ts';
+import type { ReplicaKey } from '../../impl/raft/voter-set.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { NodeView } from '../run/system.ts';
 import type { KafkaNode } from './kafka-system.ts';
@@ -35,6 +39,20 @@ export interface QuorumNodeView {
   readonly active: boolean;
   /** One past the last Raft offset replayed into its committed metadata. */
   readonly committedOffset: number;
+  /** Its committed metadata entries (the controller's own array: read, never kept). */
+  readonly committedEntries: readonly MetadataEntry[];
+  /**
+   * KIP-853: the `directory.id` of the metadata log directory on its disk (`meta.properties`, read
+   * from the real disk, also while it is down); undefined while the directory is unformatted (a
+   * replaced disk before the controller's next start).
+   */
+  readonly directoryId: string | undefined;
+  /** While it runs: whether its own key is a voter in the latest voter set its log holds (`QuorumState.isVoter`). */
+  readonly isVoter: boolean;
+  /** While it runs: the voters as of its high watermark (`KafkaRaftClient.committedVoterSet`); empty while down. */
+  readonly committedVoters: readonly ReplicaKey[];
+  /** While it runs: its Raft log itself, to read (the controller's own object: read, never kept). */
+  readonly raftLog: Pick<KafkaMetadataLog, 'readEntries' | 'startOffset' | 'endOffset'> | undefined;
 }
 
 /** What a Raft leader's `LeaderState` knows of its tenure and of the voters (`leader-state.ts`). */
@@ -46,6 +64,14 @@ export interface QuorumLeaderView {
    * counted for check-quorum in this epoch (undefined: not heard from yet).
    */
   readonly voters: readonly { readonly id: number; readonly lastFetchMs: number | undefined }[];
+  /** The voter keys it counts toward its high watermark (KIP-853: `LeaderState`'s voter set, which a voter change replaces). */
+  readonly voterKeys: readonly ReplicaKey[];
+}
+
+/** Reads `meta.properties` through a checker's fault-free disk reader. */
+function directoryIdOn(disk: DiskReader): string | undefined {
+  if (disk.list(META_PROPERTIES_PATH).length === 0) return undefined;
+  return readMetaProperties({ exists: (path) => disk.list(path).includes(path), read: (path, position, length) => disk.peek(path, position, length), size: (path) => disk.size(path) })?.directoryId;
 }
 
 /** Reads the quorum-state file through a checker's fault-free disk reader. */
@@ -64,7 +90,12 @@ interface PersistedRead {
   readonly namesVersion: number;
   readonly wholeDiskVersion: number;
   readonly state: ElectionState | undefined;
+  /** KIP-853: `meta.properties`' directory id, read at the same versions (it too is replaced by a rename). */
+  readonly directoryId: string | undefined;
 }
+
+const NO_ENTRIES: readonly MetadataEntry[] = [];
+const NO_VOTERS: readonly ReplicaKey[] = [];
 
 /** What one controller's last view was built from, beyond the view's own fields. */
 interface BuiltQuorumNode {
@@ -112,17 +143,17 @@ export class QuorumViewMemory {
     const state = electionStateOn(disk);
     // The same content keeps the same object, so that the views built from it stay equal.
     const same = state !== undefined && known?.state !== undefined && state.epoch === known.state.epoch && state.leaderId === known.state.leaderId && state.votedId === known.state.votedId;
-    const read: PersistedRead = { namesVersion: disk.namesVersion, wholeDiskVersion: disk.wholeDiskVersion, state: same ? known?.state : state };
+    const read: PersistedRead = { namesVersion: disk.namesVersion, wholeDiskVersion: disk.wholeDiskVersion, state: same ? known?.state : state, directoryId: directoryIdOn(disk) };
     this.persisted.set(view.id, read);
     return read;
   }
 
   /** `previous` again when nothing in it changed, else a new view. */
   private nodeView(controllerId: number, view: NodeView<KafkaNode>, previous: BuiltQuorumNode | undefined): BuiltQuorumNode {
-    const persisted = this.persistedOf(view).state;
+    const { state: persisted, directoryId } = this.persistedOf(view);
     const controller = view.status === 'running' ? (view.node as QuorumController | undefined) : undefined;
     const last = previous?.view;
-    const same = last !== undefined && last.controllerId === controllerId && last.node === view.id && last.persisted === persisted && last.incarnation === view.incarnation;
+    const same = last !== undefined && last.controllerId === controllerId && last.node === view.id && last.persisted === persisted && last.incarnation === view.incarnation && last.directoryId === directoryId;
     if (controller === undefined) {
       // The log end its last view showed: the last one seen while it ran.
       const logEndOffset = last?.node === view.id ? last.logEndOffset : 0;
@@ -131,7 +162,8 @@ export class QuorumViewMemory {
       return {
         view: {
           controllerId, node: view.id, running: false, incarnation: view.incarnation, persisted, state: undefined, highWatermark: undefined, logEndOffset, logEndEpoch,
-          fetchTimeoutMs: 0, leader: undefined, active: false, committedOffset: 0,
+          fetchTimeoutMs: 0, leader: undefined, active: false, committedOffset: 0, committedEntries: NO_ENTRIES,
+          directoryId, isVoter: false, committedVoters: NO_VOTERS, raftLog: undefined,
         },
         epochState: undefined,
       };
@@ -143,10 +175,14 @@ export class QuorumViewMemory {
     const active = controller.isActive;
     const committedOffset = controller.committedOffset;
     const leader = leaderViewOf(controllerId, epochState, last?.leader);
+    const committedEntries = controller.metadataEntries;
+    const isVoter = raft.quorum.isVoter;
+    const committedVoters = sameKeys(last?.committedVoters, raft.committedVoterSet().voterKeys());
     if (
       same && last.running && previous?.epochState === epochState && last.highWatermark === highWatermark && last.logEndOffset === logEndOffset
       && last.logEndEpoch === logEndEpoch && last.active === active && last.committedOffset === committedOffset
-      && last.leader === leader
+      && last.leader === leader && last.committedEntries === committedEntries && last.isVoter === isVoter && last.committedVoters === committedVoters
+      && last.raftLog === raft.log
     ) {
       return previous;
     }
@@ -155,7 +191,7 @@ export class QuorumViewMemory {
     return {
       view: {
         controllerId, node: view.id, running: true, incarnation: view.incarnation, persisted, state, highWatermark, logEndOffset, logEndEpoch,
-        fetchTimeoutMs: raft.config.timeouts.fetchTimeoutMs, leader, active, committedOffset,
+        fetchTimeoutMs: raft.config.timeouts.fetchTimeoutMs, leader, active, committedOffset, committedEntries, directoryId, isVoter, committedVoters, raftLog: raft.log,
       },
       epochState,
     };
@@ -167,7 +203,8 @@ function leaderViewOf(controllerId: number, epochState: EpochState, previous: Qu
   if (epochState.type !== 'Leader') return undefined;
   const leader = epochState.leader;
   // Compared in place, allocating only when something moved: this runs for every view built.
-  let unchanged = previous !== undefined && previous.electedAtMs === leader.electedAtMs && previous.epochStartOffset === leader.epochStartOffset;
+  const voterKeys = leader.voterSet.voterKeys();
+  let unchanged = previous !== undefined && previous.electedAtMs === leader.electedAtMs && previous.epochStartOffset === leader.epochStartOffset && previous.voterKeys === voterKeys;
   let index = 0;
   for (const voter of leader.voterReplicaStates()) {
     if (!unchanged) break;
@@ -179,5 +216,17 @@ function leaderViewOf(controllerId: number, epochState: EpochState, previous: Qu
   if (unchanged && previous !== undefined && index === previous.voters.length) return previous;
   const voters: { readonly id: number; readonly lastFetchMs: number | undefined }[] = [];
   for (const voter of leader.voterReplicaStates()) if (voter.replicaId !== controllerId) voters.push({ id: voter.replicaId, lastFetchMs: voter.lastCheckQuorumFetchMs });
-  return { electedAtMs: leader.electedAtMs, epochStartOffset: leader.epochStartOffset, voters };
+  return { electedAtMs: leader.electedAtMs, epochStartOffset: leader.epochStartOffset, voters, voterKeys };
+}
+
+/** `previous` when it names the same voter keys as `next`, so that an unchanged view keeps its object. */
+function sameKeys(previous: readonly ReplicaKey[] | undefined, next: readonly ReplicaKey[]): readonly ReplicaKey[] {
+  if (previous === undefined || previous === next) return next;
+  if (previous.length !== next.length) return next;
+  for (let index = 0; index < next.length; index++) {
+    const a = previous[index] as ReplicaKey;
+    const b = next[index] as ReplicaKey;
+    if (a.id !== b.id || a.directoryId !== b.directoryId) return next;
+  }
+  return previous;
 }

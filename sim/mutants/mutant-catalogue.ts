@@ -94,6 +94,14 @@ export const MUTANTS = [
     quorum: true,
   },
   {
+    name: 'amnesiac-voter',
+    area: 'controller',
+    where: 'VoterSet.isVoter / KafkaRaftClient.isValidVoterKey (QuorumController\'s raftConfig: kraftVersion)',
+    summary: 'The controller quorum keys its voters by replica id alone (kraft.version 0\'s static voters), not by id and directory id (KIP-853), so a controller whose disk was replaced is a voter again at once and grants its vote, from an empty log, to a candidate that lacks committed metadata.',
+    rules: { raftVoterKeysIncludeDirectoryId: false },
+    quorum: true,
+  },
+  {
     name: 'reregistration-keeps-isr',
     area: 'controller',
     where: 'ClusterControlManager.registerBroker / ReplicationControlManager.handleBrokerUncleanShutdown (QuorumController.registerBroker)',

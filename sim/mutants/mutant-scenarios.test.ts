@@ -17,6 +17,7 @@ const rewrite = process.env['REFKA_REWRITE'] === '1';
 /** [mutant, the claim that catches it in its scenario]. */
 const STORIES: readonly [MutantName, string][] = [
   ['isr-lag-from-last-fetch', 'LaggingFollowerLeavesIsr'],
+  ['amnesiac-voter', 'QuorumLeaderCompleteness'],
 ];
 
 /** A scenario file's steps, without their expected outputs. */

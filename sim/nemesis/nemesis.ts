@@ -1,7 +1,7 @@
 import { assert, assertNever, fail } from '../../impl/common/assert.ts';
 import type { NodeId, RandomStream } from '../../impl/env/node-environment.ts';
 import type { Scheduler } from '../core/sim-event.ts';
-import type { DataFault } from '../run/system.ts';
+import type { DataFault, DiskFaultKind, DiskFaultServers } from '../run/system.ts';
 import type { FaultAction } from './fault-action.ts';
 import { FaultExecutor } from './fault-executor.ts';
 import { hasRepairEvent, type ScheduleEntry } from './fault-schedule.ts';
@@ -166,8 +166,8 @@ export class Nemesis implements FaultInjector {
     private readonly streamOf: (kind: FaultKind) => RandomStream = () => random,
     /** Clients the client fault kinds may strike (`SystemDefinition.faultableClients`). */
     private readonly clients: readonly NodeId[] = [],
-    /** The servers disk faults may strike (`SystemDefinition.diskFaultServers`); all when absent. */
-    private readonly diskServers: readonly NodeId[] = servers,
+    /** Per disk fault kind, the servers it may strike (`SystemDefinition.diskFaultServers`); all when absent. */
+    private readonly diskFaultServers: DiskFaultServers = {},
   ) {
     assert(servers.length > 0, 'the nemesis needs at least one server to fault');
     this.executor = new FaultExecutor(scheduler, control, servers);
@@ -273,7 +273,7 @@ export class Nemesis implements FaultInjector {
   }
 
   private takeDown(kind: 'crash' | 'power-loss' | 'disk-loss'): ScheduleEntry {
-    const candidates = kind === 'disk-loss' ? this.runningServers().filter((node) => this.diskServers.includes(node)) : this.runningServers();
+    const candidates = kind === 'disk-loss' ? this.runningServers().filter((node) => this.diskServers(kind).includes(node)) : this.runningServers();
     if (candidates.length === 0) return this.idle(kind, 'no server running');
     const node = this.random.pick(candidates);
     const over = this.control.dataFaultBudget(kind, [node]);
@@ -380,8 +380,13 @@ export class Nemesis implements FaultInjector {
     return { at: this.now(), type: 'fault', kind: 'slow-metadata', from: source, to: broker, bothWays, latencyMs, clogged, end: this.now() + this.random.int(2_000, 20_000) };
   }
 
+  /** The servers a disk fault of `kind` may strike. */
+  private diskServers(kind: DiskFaultKind): readonly NodeId[] {
+    return this.diskFaultServers[kind] ?? this.servers;
+  }
+
   private diskFault(kind: 'bitflip' | 'disk-full'): ScheduleEntry {
-    const node = this.random.pick(this.diskServers);
+    const node = this.random.pick(this.diskServers(kind));
     // A server that meets a corrupt batch or a full disk halts: an unclean shutdown.
     const over = this.control.dataFaultBudget(kind, [node]);
     if (over !== undefined) return this.heldBack(kind, `${node}: ${over}`);

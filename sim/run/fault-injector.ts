@@ -6,6 +6,7 @@ import type { ScheduleEntry } from '../nemesis/fault-schedule.ts';
 import { CLIENT_FAULT_KINDS, Nemesis, OWN_STREAM_KINDS, describeFaultPlan, planFaults, type ClusterControl, type FaultInjector } from '../nemesis/nemesis.ts';
 import { ScriptedNemesis } from '../nemesis/scripted-nemesis.ts';
 import type { RandomStreams } from '../random/random-stream.ts';
+import type { DiskFaultServers } from './system.ts';
 
 /** A schedule to play instead of drawing faults (`--schedule FILE`). */
 export interface FaultScript {
@@ -20,7 +21,7 @@ export interface FaultTargets {
   readonly clients: readonly NodeId[];
   readonly faultableClients?: readonly NodeId[];
   readonly metadataSource?: NodeId;
-  readonly diskFaultServers?: readonly NodeId[];
+  readonly diskFaultServers?: DiskFaultServers;
 }
 
 /**

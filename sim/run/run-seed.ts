@@ -113,6 +113,7 @@ export function seedSystem(run: SeedRun): SystemDefinition<Message, SimulatedNod
   const system = run.system === 'ack-log'
     ? ackLogSystem({ servers: run.brokers, clients: 2, stopAtMs: run.durationMs, fsyncBeforeAck: run.plantedBug !== 'ack-before-fsync' })
     : kafkaSystem({
+        seed: run.seed,
         brokers: run.brokers,
         ...(run.controllers === undefined ? {} : { controllers: run.controllers }),
         partitions: run.partitions ?? 3,

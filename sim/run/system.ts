@@ -6,6 +6,12 @@ import type { FaultKind } from '../nemesis/fault-kind.ts';
 import type { Violation } from './run-result.ts';
 import type { SystemTimeline } from './run-timeline.ts';
 
+/** The fault kinds that damage one server's disk. */
+export type DiskFaultKind = Extract<FaultKind, 'disk-loss' | 'bitflip' | 'disk-full'>;
+
+/** Per disk fault kind, the servers it may strike (`SystemDefinition.diskFaultServers`). */
+export type DiskFaultServers = Readonly<Partial<Record<DiskFaultKind, readonly NodeId[]>>>;
+
 /** A node's process as the simulator sees it. */
 export type ProcessStatus = 'stopped' | 'running' | 'crashed' | 'powered-off';
 
@@ -107,10 +113,11 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   /** Nodes the fault scheduler may crash, power off, isolate or corrupt. */
   readonly servers: readonly NodeId[];
   /**
-   * The servers whose disks `disk-loss`, `bitflip` and `disk-full` may strike, when not all of
-   * them: a system leaves out servers whose recovery from a damaged disk it does not build yet.
+   * Per disk fault kind (`disk-loss`, `bitflip`, `disk-full`), the servers whose disks it may
+   * strike, when not all of them: a system leaves out servers whose recovery from that damage it
+   * does not build yet. A kind not named strikes every server.
    */
-  readonly diskFaultServers?: readonly NodeId[];
+  readonly diskFaultServers?: DiskFaultServers;
   /**
    * Client processes (producers, consumers): they run for the whole run and no server fault
    * strikes them, except the client fault kinds on `faultableClients`.

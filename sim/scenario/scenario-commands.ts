@@ -52,7 +52,7 @@ export type ArgSpec =
   | (ArgBase & { readonly type: 'flag' })
   /** A broker id of the cluster: 0 to brokers - 1. */
   | (ArgBase & { readonly type: 'broker' })
-  /** A controller id of the cluster's KRaft quorum: 0 to controllers - 1. */
+  /** A controller id of the cluster: 0 to controllers - 1. */
   | (ArgBase & { readonly type: 'controller' })
   /** A node of the cluster: broker-N, controller-N, script, or a consumer the script starts. */
   | (ArgBase & { readonly type: 'node' })
@@ -87,14 +87,21 @@ export interface CommandSpec {
 
 const FAULT_TARGET = {
   broker: { type: 'broker', doc: 'the broker' },
+  controller: { type: 'controller', doc: 'the controller' },
   consumer: { type: 'consumer', doc: 'the consumer' },
 } as const satisfies Record<string, ArgSpec>;
 
-const BROKER_FAULT = { broker: { type: 'broker', required: true, doc: 'the broker' } } as const satisfies Record<string, ArgSpec>;
+const SERVER_FAULT = {
+  broker: { type: 'broker', doc: 'the broker' },
+  controller: { type: 'controller', doc: 'the controller' },
+} as const satisfies Record<string, ArgSpec>;
+
+/** The controller quorum sizes a script's cluster may have (`kafka-system.ts`'s `CONTROLLER_QUORUM_SIZES`). */
+export const SCENARIO_CONTROLLER_COUNTS: readonly number[] = [1, 3, 5];
 
 export const SCENARIO_COMMANDS = {
   cluster: {
-    summary: 'starts the cluster: brokers, the KRaft controller quorum and the script client (first, once)',
+    summary: 'starts the cluster: brokers, the KRaft controllers and the script client (first, once)',
     args: {
       brokers: { type: 'int', min: 1, max: SCENARIO_LIMITS.maxBrokers, default: 3, doc: 'brokers' },
       controllers: { type: 'int', min: 1, max: 5, default: 1, doc: 'KRaft controllers: 1, 3 or 5' },
@@ -135,7 +142,7 @@ export const SCENARIO_COMMANDS = {
     args: {},
   },
   'describe-quorum': {
-    summary: "prints each KRaft controller's own view of the quorum: its Raft state, epoch, leader, log end and high watermark",
+    summary: "prints the metadata quorum: its committed voters, and each controller's own view: Raft state, epoch, leader, log end, high watermark, directory id and voter status",
     args: {},
   },
   'group-consumer': {
@@ -160,23 +167,22 @@ export const SCENARIO_COMMANDS = {
     },
   },
   crash: {
-    summary: 'kills a broker or a consumer process (no clean shutdown)',
+    summary: 'kills a broker, controller or consumer process (no clean shutdown)',
     args: FAULT_TARGET,
-    oneOf: ['broker', 'consumer'],
+    oneOf: ['broker', 'controller', 'consumer'],
   },
   restart: {
-    summary: 'starts a stopped broker or consumer again',
+    summary: 'starts a stopped broker, controller or consumer again',
     args: FAULT_TARGET,
-    oneOf: ['broker', 'consumer'],
+    oneOf: ['broker', 'controller', 'consumer'],
   },
-  'power-loss': { summary: "cuts a broker's power: it stops, and what its disk had not synced is lost", args: BROKER_FAULT },
-  'disk-loss': { summary: "stops a broker and replaces its disk with an empty one (restart brings it back)", args: BROKER_FAULT },
-  shutdown: { summary: 'asks a broker for a controlled shutdown', args: BROKER_FAULT },
+  'power-loss': { summary: "cuts a broker's or controller's power: it stops, and what its disk had not synced is lost", args: SERVER_FAULT, oneOf: ['broker', 'controller'] },
+  'disk-loss': { summary: 'stops a broker or controller and replaces its disk with an empty one (restart brings it back)', args: SERVER_FAULT, oneOf: ['broker', 'controller'] },
+  shutdown: { summary: 'asks a broker or controller for a controlled shutdown', args: SERVER_FAULT, oneOf: ['broker', 'controller'] },
   partition: {
-    summary: 'cuts a broker or a controller off the network, from every other node or from one',
+    summary: 'cuts a broker or controller off the network, from every other node or from one',
     args: {
-      broker: { type: 'broker', doc: 'the broker' },
-      controller: { type: 'controller', doc: 'the controller' },
+      ...SERVER_FAULT,
       from: { type: 'node', doc: 'the one node it is cut off from (none: every other node)' },
     },
     oneOf: ['broker', 'controller'],

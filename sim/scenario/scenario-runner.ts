@@ -97,7 +97,7 @@ class ScenarioSession {
   private cluster(): string {
     const script = this.script;
     const system = kafkaSystem({
-      // A script's controllers are `controller-0` on, which its fault lines may name.
+      // A script's cluster has `controllers` controllers, `controller-0` .., which its fault lines may name.
       controllers: script.controllers,
       brokers: script.brokers, partitions: 0, replicationFactor: 1, producers: 0, consumers: 0, stopAtMs: 0, config: { ...script.config }, variants: [...script.variants], scenario: true,
       scenarioGroupConsumers: script.consumers,
@@ -162,7 +162,7 @@ class ScenarioSession {
       }
       case 'crash':
       case 'restart': {
-        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : this.consumer(step.args.consumer ?? '').name;
+        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : step.args.controller !== undefined ? `controller-${step.args.controller}` : this.consumer(step.args.consumer ?? '').name;
         if (step.command === 'crash') {
           if (step.args.consumer !== undefined && !simulation.isRunning(node)) return [`${node} is not running`];
           simulation.crash(node);
@@ -176,10 +176,10 @@ class ScenarioSession {
       case 'power-loss':
       case 'disk-loss':
       case 'shutdown': {
-        const node = `broker-${step.args.broker}`;
+        const node = serverNode(step.args);
         if (step.command === 'power-loss') simulation.powerLoss(node);
         if (step.command === 'disk-loss') {
-          // The broker stops and its disk is replaced with an empty one; `restart` brings it back.
+          // The server stops and its disk is replaced with an empty one; `restart` brings it back.
           simulation.crash(node);
           simulation.replaceDisk(node);
         }
@@ -188,7 +188,7 @@ class ScenarioSession {
         return [`${step.command} ${node}`];
       }
       case 'partition': {
-        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : `controller-${step.args.controller}`;
+        const node = serverNode(step.args);
         const others = step.args.from !== undefined ? [step.args.from] : simulation.allNodeIds().filter((other) => other !== node);
         const faultId = this.nextFaultId++;
         simulation.addPartition(faultId, 'script', others.flatMap((other) => [[node, other] as const, [other, node] as const]));
@@ -266,6 +266,11 @@ class ScenarioSession {
     kept.push(...records);
     this.polled.set(process, kept);
   }
+}
+
+/** The broker or controller a server fault names (the validator checks that exactly one is given). */
+function serverNode(args: { readonly broker: number | undefined; readonly controller: number | undefined }): string {
+  return args.broker !== undefined ? `broker-${args.broker}` : `controller-${args.controller ?? 0}`;
 }
 
 /** Reads and validates a scenario file (`DataDrivenError` for any problem of the script). */

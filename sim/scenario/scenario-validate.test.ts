@@ -112,14 +112,20 @@ describe('scenario validation: every other kind of error names the file and line
     expect(lineProblem('produce topic=t value=')).toBe(':4: value needs a value: value=...');
     expect(lineProblem('describe verbose')).toBe(":4: unknown argument 'verbose' for 'describe', which takes no arguments");
     expect(lineProblem('describe-groups state')).toBe(":4: unknown argument 'state' for 'describe-groups', which takes group, members");
-    expect(lineProblem('shutdown consumer=c1')).toBe(":4: unknown argument 'consumer' for 'shutdown', which takes broker");
+    expect(lineProblem('shutdown consumer=c1')).toBe(":4: unknown argument 'consumer' for 'shutdown', which takes broker, controller");
   });
 
-  it('exactly one of broker and consumer; no node faulted by itself', () => {
-    expect(lineProblem('crash')).toBe(":4: 'crash' needs broker=N or consumer=NAME");
+  it('exactly one of broker, controller and consumer; no node faulted by itself', () => {
+    expect(lineProblem('crash')).toBe(":4: 'crash' needs broker=N or controller=N or consumer=NAME");
     const withConsumer = `${CLUSTER}${script('group-consumer name=c1 group=g topic=t')}`;
-    expect(problem(`${withConsumer}${script('crash broker=0 consumer=c1')}`)).toBe(":7: 'crash' takes broker=N or consumer=NAME, not both");
+    expect(problem(`${withConsumer}${script('crash broker=0 consumer=c1')}`)).toBe(":7: 'crash' takes broker=N or controller=N or consumer=NAME, not both");
     expect(lineProblem('partition broker=1 from=broker-1')).toBe(':4: broker-1 cannot be cut off from itself');
+    expect(lineProblem('disk-loss')).toBe(":4: 'disk-loss' needs broker=N or controller=N");
+    // A cluster has one controller unless its line says otherwise; 1, 3 or 5.
+    expect(lineProblem('disk-loss controller=1')).toBe(':4: controller=1 is not one of the 1 controllers (0 to 0)');
+    expect(problem(script('cluster controllers=3', 'partition controller=2 from=controller-2'))).toBe(':4: controller-2 cannot be cut off from itself');
+    expect(problem(script('cluster controllers=3', 'lag from=controller-3 to=broker-0'))).toMatch(/^:4: from=controller-3 is not a node of the cluster: broker-0 to broker-2, controller-0 to controller-2, script/);
+    expect(validate(script('cluster controllers=5', 'crash controller=4', 'restart controller=4', 'describe-quorum')).controllers).toBe(5);
     expect(lineProblem('lag from=script to=script')).toBe(':4: from=script and to=script are the same node');
   });
 

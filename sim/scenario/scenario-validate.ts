@@ -6,7 +6,7 @@ import { isVariantName, PROTOCOL_VARIANTS, type VariantName } from '../../impl/v
 import type { ScenarioGroupConsumer } from '../kafka/kafka-system.ts';
 import { DataDrivenError, parseDataDriven, type ParsedCase } from '../testkit/datadriven.ts';
 import { parseSeedRunStep, type SeedRunStep } from './seed-run-step.ts';
-import { isCommandName, SCENARIO_COMMANDS, type ArgSpec, type CommandName, type CommandSpec, type ConfigSlot, type ScenarioStep, type StepOf } from './scenario-commands.ts';
+import { isCommandName, SCENARIO_COMMANDS, SCENARIO_CONTROLLER_COUNTS, type ArgSpec, type CommandName, type CommandSpec, type ConfigSlot, type ScenarioStep, type StepOf } from './scenario-commands.ts';
 
 /**
  * The validation pass of a scenario script (`spec/scenario-language.md`): it checks every line
@@ -23,7 +23,7 @@ export interface ScenarioScript {
   readonly cases: readonly ParsedCase[];
   readonly steps: readonly ScenarioStep[];
   readonly brokers: number;
-  /** The KRaft controller quorum's voters: 1, 3 or 5. */
+  /** The KRaft controllers (`controller-0` ..), the metadata quorum's voters: 1, 3 or 5. */
   readonly controllers: number;
   readonly variants: readonly VariantName[];
   /** The cluster line's Kafka configs, over its variants' overrides: the run's config. */
@@ -43,8 +43,6 @@ export const SEED_RUN_COMMAND = 'seed-run';
 /** The node ids a script's consumer may not take (`kafka-system.ts` names the others so). */
 const RESERVED_NODE_PREFIXES = ['broker-', 'controller-'];
 const CONSUMER_NAME = /^[a-z][a-z0-9-]*$/;
-/** The KRaft quorum sizes a script's cluster may have (`kafka-system.ts`, as `--controllers`). */
-const CONTROLLER_COUNTS = [1, 3, 5];
 /** The scenario client's node id. */
 const SCRIPT_NODE = 'script';
 /**
@@ -170,7 +168,7 @@ class Validator {
   private check(testCase: ParsedCase, step: ScenarioStep): void {
     switch (step.command) {
       case 'cluster':
-        if (!CONTROLLER_COUNTS.includes(step.args.controllers)) throw this.error(testCase, `controllers=${step.args.controllers} is not a KRaft quorum size: ${CONTROLLER_COUNTS.join(', ')}`);
+        if (!SCENARIO_CONTROLLER_COUNTS.includes(step.args.controllers)) throw this.error(testCase, `controllers=${step.args.controllers} is not a KRaft quorum size: ${SCENARIO_CONTROLLER_COUNTS.join(', ')}`);
         this.brokers = step.args.brokers;
         this.controllers = step.args.controllers;
         this.clusterConfig = clusterConfig(step);
@@ -187,7 +185,7 @@ class Validator {
         return;
       }
       case 'partition': {
-        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : `controller-${step.args.controller}`;
+        const node = step.args.broker !== undefined ? `broker-${step.args.broker}` : `controller-${step.args.controller ?? 0}`;
         if (step.args.from === node) throw this.error(testCase, `${node} cannot be cut off from itself`);
         return;
       }
@@ -246,8 +244,8 @@ class Validator {
       case 'node': {
         const controllers = Array.from({ length: this.controllers }, (_, id) => `controller-${id}`);
         const nodes = [...Array.from({ length: this.brokers }, (_, id) => `broker-${id}`), ...controllers, SCRIPT_NODE, ...this.consumerNames];
-        const named = this.controllers === 1 ? 'controller-0' : `controller-0 to controller-${this.controllers - 1}`;
-        if (!nodes.includes(raw)) throw this.error(testCase, `${shown} is not a node of the cluster: broker-0 to broker-${this.brokers - 1}, ${named}, ${SCRIPT_NODE}, or a consumer the script starts`);
+        const shownControllers = this.controllers === 1 ? 'controller-0' : `controller-0 to controller-${this.controllers - 1}`;
+        if (!nodes.includes(raw)) throw this.error(testCase, `${shown} is not a node of the cluster: broker-0 to broker-${this.brokers - 1}, ${shownControllers}, ${SCRIPT_NODE}, or a consumer the script starts`);
         return raw;
       }
       case 'consumer':

@@ -43,8 +43,10 @@ const MAX_CAMPAIGN_EPOCHS = 10_000;
  * to a higher epoch E' without having resigned (a higher epoch reached it), some candidate of E'
  * must have held, when it campaigned, everything that leader had committed then: otherwise a
  * majority held records the candidate lacked and would refuse it its vote. A controller that
- * resigned (check-quorum, SIGTERM) or restarted is not deposed. Controllers take no disk faults
- * (`kafka-system.ts`), so what a majority committed stays on a majority.
+ * resigned (check-quorum, SIGTERM) or restarted is not deposed. A controller whose disk was
+ * replaced votes again only once the leader commits its new key (KIP-853), and the controllers'
+ * fault budget keeps at most (voters - 1) / 2 of them impaired (`kafka-system.ts`), so a candidate
+ * that lacks committed records still finds a majority that refuses it.
  */
 export function noDisruptiveElection(): InvariantDefinition<KafkaClusterView> {
   const campaigns = new Map<number, Campaign[]>();

@@ -3,6 +3,7 @@ import type { Finding, InvariantDefinition } from '../../../sim/invariants/invar
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import type { QuorumLeaderView, QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
 import type { EpochStateName } from '../../../impl/raft/quorum-state.ts';
+import { quorumLeaderCompleteness } from './leader-completeness.ts';
 import { noDisruptiveElection } from './no-disruptive-election.ts';
 import { singleActiveController } from './single-active-controller.ts';
 
@@ -18,6 +19,20 @@ interface NodeSpec {
   readonly leader?: QuorumLeaderView;
   readonly running?: boolean;
   readonly incarnation?: number;
+  /** Its Raft log: one record per offset, each of the given epoch, from offset 0. */
+  readonly raftLog?: readonly number[];
+}
+
+/** A Raft log of one record per offset, `epochs[offset]` its epoch, its value the offset and epoch. */
+function raftLogOf(epochs: readonly number[]): NonNullable<QuorumNodeView['raftLog']> {
+  return {
+    startOffset: () => 0,
+    endOffset: () => epochs.length,
+    readEntries: (from: number, to: number) => {
+      if (from > to) throw new Error(`bad range [${from}, ${to})`);
+      return epochs.slice(from, to).map((epoch, index) => ({ offset: from + index, epoch, isControl: false, value: new Uint8Array([from + index, epoch]) })) as never;
+    },
+  };
 }
 
 function node(id: number, spec: NodeSpec): QuorumNodeView {
@@ -27,6 +42,7 @@ function node(id: number, spec: NodeSpec): QuorumNodeView {
     state: running ? { type: spec.type ?? 'Follower', epoch: spec.epoch ?? 1, leaderId: undefined } : undefined,
     highWatermark: spec.highWatermark, logEndOffset: spec.log?.[1] ?? 0, logEndEpoch: spec.log?.[0] ?? 0, fetchTimeoutMs: 2_000,
     leader: spec.leader, active: spec.active ?? false, committedOffset: 0,
+    committedEntries: [], directoryId: `dir-${id}`, isVoter: running, committedVoters: [], raftLog: spec.raftLog === undefined ? undefined : raftLogOf(spec.raftLog),
   };
 }
 
@@ -44,9 +60,9 @@ describe('SingleActiveController', () => {
   // controller-2 leads epoch 1 and last heard voters 0 and 1 at 1000 and 3000 ms; controller-1 is active in epoch 2.
   const stale = (lastFetchMs: readonly [number | undefined, number | undefined], electedAtMs = 0) => node(2, {
     type: 'Leader', epoch: 1, active: true, highWatermark: 12,
-    leader: { electedAtMs, epochStartOffset: 10, voters: [{ id: 0, lastFetchMs: lastFetchMs[0] }, { id: 1, lastFetchMs: lastFetchMs[1] }] },
+    leader: { electedAtMs, epochStartOffset: 10, voters: [{ id: 0, lastFetchMs: lastFetchMs[0] }, { id: 1, lastFetchMs: lastFetchMs[1] }], voterKeys: [] },
   });
-  const newer = node(1, { type: 'Leader', epoch: 2, active: true, leader: { electedAtMs: 5_000, epochStartOffset: 13, voters: [] } });
+  const newer = node(1, { type: 'Leader', epoch: 2, active: true, leader: { electedAtMs: 5_000, epochStartOffset: 13, voters: [], voterKeys: [] } });
 
   it('allows an older leader a majority heard within 2 x 1.5 x the fetch timeout, and wakes when that passes', () => {
     const claim = singleActiveController();
@@ -107,5 +123,23 @@ describe('NoDisruptiveElection', () => {
     check(later, view(1_000, node(0, { type: 'Candidate', epoch: 4, log: [2, 5] }), node(2, { type: 'Candidate', epoch: 3 })));
     check(later, view(1_005, node(0, { type: 'Candidate', epoch: 4, log: [2, 5] }), leader(38)));
     expect(check(later, view(1_010, node(0, { type: 'Candidate', epoch: 4, log: [2, 5] }), node(2, { type: 'Unattached', epoch: 4 })))).toBeUndefined();
+  });
+});
+
+describe('QuorumLeaderCompleteness', () => {
+  it('finds a leader without a record an earlier epoch committed, once', () => {
+    const claim = quorumLeaderCompleteness();
+    // controller-2 led epoch 1 and committed offsets 0..2; controller-0 leads epoch 2 holding 0..1 only.
+    expect(check(claim, view(1_000, node(2, { type: 'Leader', epoch: 1, highWatermark: 3, raftLog: [1, 1, 1] })))).toBeUndefined();
+    const found = check(claim, view(2_000, node(0, { type: 'Leader', epoch: 2, highWatermark: 2, raftLog: [1, 1, 2] }), node(2, { type: 'Follower', epoch: 2, highWatermark: 3, raftLog: [1, 1, 1] })));
+    expect(found).toMatch(/^controller 0 leads epoch 2 without offset 2 \(epoch 1 record/);
+  });
+
+  it('reads nothing past the log end of an older epoch\'s leader that a newer epoch outgrew (kafka-15489)', () => {
+    const claim = quorumLeaderCompleteness();
+    // controller-1 still leads epoch 1 with a log ending at 2; controller-0 commits offsets 2 and 3 in epoch 2.
+    const stale = node(1, { type: 'Leader', epoch: 1, highWatermark: 2, raftLog: [1, 1] });
+    expect(check(claim, view(1_000, stale, node(0, { type: 'Leader', epoch: 2, highWatermark: 3, raftLog: [1, 1, 2] })))).toBeUndefined();
+    expect(check(claim, view(2_000, stale, node(0, { type: 'Leader', epoch: 2, highWatermark: 4, raftLog: [1, 1, 2, 2] })))).toBeUndefined();
   });
 });

@@ -25,6 +25,11 @@ export function quorumSometimes(): InvariantDefinition<KafkaClusterView>[] {
     mark('raft-snapshot-fetched', 'KIP-630 (FetchSnapshot)', 'A controller finished fetching a snapshot and truncated its log to it.'),
     mark('raft-check-quorum-resigned', 'KAFKA-15489 (LeaderState check-quorum)', 'A Raft leader that no majority of voters fetched from within 1.5 x controller.quorum.fetch.timeout.ms resigned.'),
     mark('raft-prevote-rejected', 'KIP-996 (Pre-Vote; EpochState.canGrantVote)', 'A voter refused a Prospective controller\'s PreVote, so its timeout did not bump the epoch.'),
+    mark('controller-disk-replaced', 'KIP-853 (kafka-storage format --no-initial-controllers)', 'A controller started on a replaced disk: it formatted its metadata log directory with a new directory id and no voters, and began as an observer.'),
+    mark('raft-voter-removed', 'KIP-853 (RemoveVoterHandler); KAFKA-19078 auto-join', 'A Raft leader committed the removal of a voter key whose directory is gone, asked by the controller of that id on its new disk.'),
+    mark('voter-readmitted', 'KIP-853 (AddVoterHandler); KAFKA-19078 auto-join', 'A Raft leader committed the addition of a controller\'s key on its new directory: the controller whose disk was replaced votes again.'),
+    mark('raft-became-voter', 'KIP-853 (QuorumState.isVoter)', 'A controller following as an observer appended the VotersRecord that names its key, and is a voter from then on.'),
+    mark('raft-became-observer', 'KIP-853 (VoterSetHistory.truncateNewEntries)', 'A controller truncated the uncommitted VotersRecord that had made it a voter, and follows as an observer again.'),
   ];
 }
 

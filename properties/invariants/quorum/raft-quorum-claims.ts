@@ -27,6 +27,8 @@ function observationsOf(quorum: readonly QuorumNodeView[]): NodeObservation[] {
     state: node.state,
     highWatermark: node.highWatermark,
     logEndOffset: node.logEndOffset,
+    ...(node.directoryId === undefined ? {} : { directoryId: node.directoryId }),
+    ...(node.leader === undefined ? {} : { voters: node.leader.voterKeys }),
   }));
 }
 
@@ -75,7 +77,8 @@ function quorumClaim(
           return undefined;
         }
         held = undefined;
-        return { message: violation.message, subject: { nodes: nodesOf(quorum, violation.message) } };
+        const subject = { nodes: nodesOf(quorum, violation.message) };
+        return violation.excusedBy === undefined ? { message: violation.message, subject } : { message: violation.message, excusedBy: violation.excusedBy, subject };
       },
     },
   };
