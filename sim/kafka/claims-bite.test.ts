@@ -25,6 +25,8 @@ const SHOWN_IN_SCENARIO: readonly [string, MutantName][] = [
   ['LaggingFollowerLeavesIsr', 'isr-lag-from-last-fetch'],
   // V-K3 step by step on three controllers: the lagging voter leads, with the amnesiac's vote, without topic x.
   ['QuorumLeaderCompleteness', 'amnesiac-voter'],
+  // The same story on: the new leader writes topic y where controller-2 committed x's partition.
+  ['QuorumConsistentCommittedData', 'amnesiac-voter'],
 ];
 
 /**

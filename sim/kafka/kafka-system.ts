@@ -27,6 +27,7 @@ import { replicationStateInvariants } from '../../properties/invariants/replicat
 import { noDisruptiveElection } from '../../properties/invariants/quorum/no-disruptive-election.ts';
 import { raftQuorumClaims } from '../../properties/invariants/quorum/raft-quorum-claims.ts';
 import { quorumSometimes } from '../../properties/invariants/quorum/quorum-sometimes.ts';
+import { quorumConsistentCommittedData } from '../../properties/invariants/quorum/consistent-committed-data.ts';
 import { quorumLeaderCompleteness } from '../../properties/invariants/quorum/leader-completeness.ts';
 import { singleActiveController } from '../../properties/invariants/quorum/single-active-controller.ts';
 import { replicationSometimes } from '../../properties/invariants/replication/replication-sometimes.ts';
@@ -203,6 +204,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     laggingFollowerLeavesIsr(config.number('replica.lag.time.max.ms')),
     highWatermarkWithinLog(),
     quorumLeaderCompleteness(),
+    quorumConsistentCommittedData(),
     ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
