@@ -6,7 +6,7 @@ import { runScenarioFile } from '../scenario/scenario-runner.ts';
 import type { MutantName } from './mutant-catalogue.ts';
 
 // Stories of a checker catching a planted bug: each mutant scenario (sim/mutants/scenarios/NAME.txt)
-// runs with the mutant NAME and shows the claim's violation; its twin NAME-fixed.txt runs the
+// runs with its mutant and shows the claim's violation; its twin NAME-fixed.txt runs the
 // same steps unmutated and shows the claim holding. They live here, not in sim/scenarios/, since
 // a mutant is test-only: the command line and the scripts cannot name one. Rewrite the expected
 // outputs with `REFKA_REWRITE=1 npx vitest run sim/mutants/mutant-scenarios.test.ts`.
@@ -14,10 +14,11 @@ import type { MutantName } from './mutant-catalogue.ts';
 const SCENARIOS = join(import.meta.dirname, 'scenarios');
 const rewrite = process.env['REFKA_REWRITE'] === '1';
 
-/** [mutant, the claims that catch it in its scenario]. */
-const STORIES: readonly [MutantName, readonly string[]][] = [
-  ['isr-lag-from-last-fetch', ['LaggingFollowerLeavesIsr']],
-  ['amnesiac-voter', ['QuorumLeaderCompleteness', 'QuorumConsistentCommittedData']],
+/** [scenario (a file NAME.txt and its twin NAME-fixed.txt), its mutant, the claims that catch it there]. */
+const STORIES: readonly [string, MutantName, readonly string[]][] = [
+  ['isr-lag-from-last-fetch', 'isr-lag-from-last-fetch', ['LaggingFollowerLeavesIsr']],
+  ['amnesiac-voter', 'amnesiac-voter', ['QuorumLeaderCompleteness', 'QuorumConsistentCommittedData']],
+  ['amnesiac-voter-two-leaders', 'amnesiac-voter', ['QuorumSingleLeader']],
 ];
 
 /** A scenario file's steps, without their expected outputs. */
@@ -26,9 +27,9 @@ function steps(path: string): string[] {
 }
 
 describe('mutant scenarios', () => {
-  it.each(STORIES)('%s: the mutated run violates %s, the unmutated run holds them', (mutant, claims) => {
-    const mutated = join(SCENARIOS, `${mutant}.txt`);
-    const fixed = join(SCENARIOS, `${mutant}-fixed.txt`);
+  it.each(STORIES)('%s (mutant %s): the mutated run violates %s, the unmutated run holds them', (name, mutant, claims) => {
+    const mutated = join(SCENARIOS, `${name}.txt`);
+    const fixed = join(SCENARIOS, `${name}-fixed.txt`);
     for (const [path, mutants] of [[mutated, [mutant]], [fixed, []]] as const) {
       const outcome = runScenarioFile(path, rewrite, { mutants });
       expect(outcome.mismatches.map((mismatch) => `${path}:${mismatch.line} ${mismatch.command}:\n${mismatch.actual}`)).toEqual([]);

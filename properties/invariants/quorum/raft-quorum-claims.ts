@@ -87,6 +87,7 @@ function quorumClaim(
 export function raftQuorumClaims(): InvariantDefinition<KafkaClusterView>[] {
   const observe = observationsCache();
   return [
+    quorumClaim(observe, 'SingleLeader', 'At most one controller is the Raft leader of any epoch, over the whole run, judged from every controller\'s state in memory (its role, and the leader it follows) and its quorum-state file.', (invariants, observations) => invariants.checkSingleLeader(observations)),
     quorumClaim(observe, 'MonotonicEpoch', 'A controller\'s persisted epoch never decreases, across restarts, and a running controller\'s epoch in memory is the one it persisted.', (invariants, observations) => invariants.checkMonotonicEpoch(observations)),
     quorumClaim(observe, 'MonotonicHighWatermark', 'The metadata high watermark of the leader with the greatest epoch never decreases.', (invariants, observations) => invariants.checkMonotonicHighWatermark(observations)),
     quorumClaim(observe, 'MajorityReachedHighWatermark', 'The Raft leader\'s metadata high watermark is at or below the log end of a majority of voters.', (invariants, observations) => invariants.checkMajorityReachedHighWatermark(observations)),
