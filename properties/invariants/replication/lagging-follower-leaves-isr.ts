@@ -47,7 +47,15 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
         nextChangeAtMs = undefined;
         judged.begin(view);
         const controller = view.controller;
-        if (controller === undefined) return undefined;
+        if (controller === undefined) {
+          // No active controller to read the partitions from: nothing is observed now, so what
+          // each tenure recorded goes stale (a follower may catch up unseen, seed 278: 11 s
+          // without an active controller, during which broker 2 kept up with t-0's leader and
+          // the claim later judged it by the log end it last saw). Each starts afresh.
+          tenures.clear();
+          currentTenure.clear();
+          return undefined;
+        }
         const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker]));
         const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
         for (const partition of controller.partitions) {
@@ -56,9 +64,16 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
           if (judged.unchanged(view, name)) continue;
           const leaderBroker = brokers.get(partition.leader);
           const registration = registered.get(partition.leader);
-          if (leaderBroker === undefined || leaderBroker.status !== 'running' || registration === undefined || registration.fenced || registration.brokerEpoch !== leaderBroker.brokerEpoch) continue;
-          const leader = leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
-          if (leader === undefined) continue;
+          const leader = leaderBroker === undefined || leaderBroker.status !== 'running' || registration === undefined || registration.fenced || registration.brokerEpoch !== leaderBroker.brokerEpoch
+            ? undefined
+            : leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
+          if (leaderBroker === undefined || leader === undefined) {
+            // Its leader is not observed now: what its tenure recorded goes stale, as above.
+            const unobserved = currentTenure.get(name);
+            if (unobserved !== undefined) tenures.delete(unobserved);
+            currentTenure.delete(name);
+            continue;
+          }
           const key = `${name}/${partition.leader}/${leaderBroker.incarnation}/${partition.leaderEpoch}`;
           let tenure = tenures.get(key);
           const previousKey = currentTenure.get(name);

@@ -262,6 +262,26 @@ describe('high watermark bounds and ISR lag', () => {
     expect(check(laggingFollowerLeavesIsr(10_000, 2_000), at(0, 3, 3, [0, 2]))).toBeUndefined();
   });
 
+  it('LaggingFollowerLeavesIsr starts afresh after a stretch without an active controller, in which a follower may catch up unseen (seed 278)', () => {
+    const claim = laggingFollowerLeavesIsr(10_000, 2_000);
+    const at = (nowMs: number, leaderEnd: number, followerEnd: number | 'down'): KafkaClusterView => ({
+      ...cluster([
+        broker(0, [replica(0, 'leader', LOG, { logEndOffset: leaderEnd, highWatermark: leaderEnd, maximalIsr: [0, 1, 2], isrState: { kind: 'committed', isr: [0, 1, 2] } })]),
+        followerEnd === 'down' ? broker(1, [], { status: 'powered-off' }) : broker(1, [replica(1, 'follower', LOG, { logEndOffset: followerEnd })]),
+        broker(2, [replica(2, 'follower', LOG, { logEndOffset: leaderEnd })]),
+      ]),
+      nowMs,
+    });
+    const noController = (nowMs: number): KafkaClusterView => ({ ...at(nowMs, 9, 9), controller: undefined });
+    expect(check(claim, at(0, 3, 3))).toBeUndefined();
+    expect(check(claim, at(1_000, 5, 3))).toBeUndefined();
+    // No active controller from 2 s to 30 s: follower 1 caught up meanwhile, unseen, and lost power
+    // just before 30 s. Judged by the log end it last showed (3, at 1 s), it would be 29 s behind.
+    expect(check(claim, noController(2_000))).toBeUndefined();
+    expect(check(claim, at(30_000, 12, 'down'))).toBeUndefined();
+    expect(check(claim, at(40_000, 14, 'down'))).toBeUndefined();
+  });
+
   it('LaggingFollowerLeavesIsr does not move a follower\'s catch-up back when it restarts with a shorter log', () => {
     const claim = laggingFollowerLeavesIsr(10_000, 2_000);
     const at = (nowMs: number, leaderEnd: number, followerEnd: number): KafkaClusterView => ({
