@@ -69,26 +69,17 @@ describe('the historical variants on the default Kafka run', () => {
     expect(fixed.verdict).toBe('pass');
   });
 
-  // Pins that no longer catch on the three-controller run (measured 2026-12-02): the controller
-  // quorum moved every run, and their first catching seeds are to be measured again with a sweep
-  // of each variant (`npm run sim -- --variant V --seeds 1..100`). Skipped, and listed, until then.
-  const REMEASURE: readonly [VariantName, number, string][] = [
-    ['pre-kip-497', 2, 'StrongIsr'],
-    ['kafka-7128', 1, 'IsrHoldsCommitted'],
-    ['pre-kip-320', 47, 'StrongIsr'],
+  // Catches measured on the three-controller run with KIP-853 (2026-12-02, `npm run sim --
+  // --variant V --seeds 1..100 --stop-on-failure`, 60 s runs; the fixed protocol passes each seed
+  // under the variant's configuration) but not pinned here: the suite is at its time budget, and a
+  // 20 s run of each is not measured yet. `pre-kip-320` (seed 47 with one controller) is caught by
+  // no seed of 1..100 on this run. Skipped, and listed, until pinned.
+  const NOT_PINNED: readonly [VariantName, number, string][] = [
+    ['pre-kip-497', 5, 'StrongIsr'],
+    ['kafka-7128', 7, 'IsrHoldsCommitted'],
     ['no-generation-check', 1, 'NoZombieCommit'],
-    ['kafka-12984', 6, 'SingleConsumerPerPartition'],
+    ['kafka-12984', 2, 'NoZombieCommit'],
   ];
-  it.skip.each(REMEASURE)('caught %s at seed %i (%s) with one controller: to be re-measured', () => undefined);
-
-  // kafka-12984 on the default run (client faults, membership dynamics): at seed 6 a g1 member that
-  // fell out of the group rejoins still claiming its old partition, the assignor before the fix
-  // keeps both claims, and two members of generation 7 consume t-1 (spec/variants.md).
-  it.skip('catches kafka-12984 at seed 6 (SingleConsumerPerPartition), and the fixed protocol passes it (to be re-measured: REMEASURE)', () => {
-    const caught = run(6, ['kafka-12984'], {}, { type: 'swarm' }, true);
-    expect(caught.verdict).toBe('safety');
-    expect(caught.violations.some((violation) => violation.invariant === 'SingleConsumerPerPartition' && violation.applies)).toBe(true);
-    const fixed = run(6, [], {}, { type: 'swarm' }, true);
-    expect(fixed.verdict).toBe('pass');
-  });
+  it.skip.each(NOT_PINNED)('catches %s at seed %i (%s) in a 60 s run: measured, not pinned (budget)', () => undefined);
+  it.skip('catches pre-kip-320: no seed of 1..100 on the three-controller run (seed 47 with one controller)', () => undefined);
 });
