@@ -30,4 +30,8 @@ export const VARIANT_PINS: readonly VariantPin[] = [
   { variant: 'kip-497-expand-on-commit', seed: 8, verdict: 'safety', claim: 'StrongIsr', durationMs: 20_000, workload: 'default' },
   // The group variants (they refuse --no-groups).
   { variant: 'kafka-8500', seed: 2, verdict: 'safety', claim: 'OneMemberPerInstanceId', durationMs: 20_000 },
+  // Swept again on the three-controller run with KIP-853 (first catches: seeds 5 and 1 of 1..100,
+  // 60 s); the 20 s runs of those seeds catch too, and the fixed protocol passes them (2026-12-02).
+  { variant: 'pre-kip-497', seed: 5, verdict: 'safety', claim: 'StrongIsr', durationMs: 20_000, workload: 'default' },
+  { variant: 'no-generation-check', seed: 1, verdict: 'safety', claim: 'NoZombieCommit', durationMs: 20_000, workload: 'default' },
 ];
