@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistoryEntries, type InvariantDefinition, type RunContext } from '../../../sim/invariants/invariant.ts';
 import type { HistoryEntry } from '../../../sim/run/history.ts';
-import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { FINAL_READER, type KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
 import { duplicate, inconsistentOffsets, lostWrite, lostWriteApplicability, nonmonotonicSend, pollSkip } from './kafka-history.ts';
 
@@ -71,6 +71,32 @@ describe('Kafka history invariants', () => {
     expect(check(lostWrite, history.entries)).toEqual(['p0 write p0:1, acknowledged at partition 0 offset 1, was never read there (consumers read p1:9 at that offset) (no replica ever held it)']);
     // Not judged where no consumer read that far.
     expect(check(lostWrite, new HistoryBuilder().send('p0', 0, 0, 5).poll('c0', [[0, 0, 'x']]).entries)).toEqual([]);
+  });
+
+  it('lost-write takes the final reads as covering a partition only by that partition\'s own leader, not another topic\'s of the same number (pre-kip-996, seed 5)', () => {
+    // The final reader stands at t-0's position 180; t-0's leader holds up to 181, __consumer_offsets-0's up to 40.
+    const viewWith = (position: number): KafkaClusterView => ({
+      ...emptyView(),
+      controller: {
+        partitions: [
+          { topicName: '__consumer_offsets', partitionId: 0, leader: 1 },
+          { topicName: 't', partitionId: 0, leader: 1 },
+        ],
+        topics: [],
+      },
+      brokers: [{ brokerId: 1, replicas: [
+        { name: '__consumer_offsets-0', role: 'leader', logEndOffset: 40, logStartOffset: 0 },
+        { name: 't-0', role: 'leader', logEndOffset: 181, logStartOffset: 0 },
+      ] }],
+      clients: { producersDone: true, adminDone: true, consumers: [{ name: FINAL_READER, positions: new Map([[0, position]]) }] },
+    }) as unknown as KafkaClusterView;
+    const checker = lostWrite.checker;
+    if (checker.type !== 'history') throw new Error('a history claim');
+    const history = new HistoryBuilder().send('p0', 0, 0, 180).entries;
+    // Short of t-0's end: the write at 180 is not judged yet.
+    expect(checkHistoryEntries(checker, history, viewWith(180)).map((finding) => finding.message)).toEqual([]);
+    // Read to t-0's end without it: lost.
+    expect(checkHistoryEntries(checker, history, viewWith(181)).map((finding) => finding.message)).toEqual(['p0 write p0:0, acknowledged at partition 0 offset 180, was never read there (consumers read nothing at that offset) (no replica ever held it)']);
   });
 
   it('lost-write applies only where Kafka promises it', () => {

@@ -74,7 +74,7 @@ export const lostWrite: InvariantDefinition<KafkaClusterView> = {
   statement: 'Every acknowledged write is read at its acknowledged offset: by any consumer, or by the final reads from each partition\'s log start to its end; excused only where faults destroyed every copy any replica held.',
   applicability: lostWriteApplicability,
   checker: historyChecker(KAFKA_HISTORY_INDEX, (history: KafkaHistory, view: KafkaClusterView) => {
-    const finalReadEnd = finalReadEnds(view);
+    const finalReadEnd = finalReadEnds(view, history.acked[0]?.topic);
     const leaderLogStarts = new Map<number, number>();
     for (const partition of view.controller?.partitions ?? []) {
       const name = `${partition.topicName}-${partition.partitionId}`;
@@ -116,15 +116,21 @@ export const lostWrite: InvariantDefinition<KafkaClusterView> = {
 };
 
 /**
- * Per partition, the end the final reader reached, when it read the partition to the end of the
- * leader's log (its position at or past the leader's log end); partitions it did not finish are
- * absent (a run that did not converge judges only what consumers read past).
+ * Per partition of `topic` (the one the writes went to and the final reader reads), the end the
+ * final reader reached, when it read the partition to the end of the leader's log (its position at
+ * or past the leader's log end); partitions it did not finish are absent (a run that did not
+ * converge judges only what consumers read past). The reader's positions are by partition number
+ * alone, so another topic's partition of the same number (`__consumer_offsets-0`) must not be
+ * compared with them: it once stood in for t-0 (pre-kip-996, seed 5, 20 s: the reader at t-0's
+ * position 180 counted as past `__consumer_offsets-0`'s log end, and t-0's offset 180, committed
+ * but above its new leader's high watermark, was reported lost).
  */
-function finalReadEnds(view: KafkaClusterView): Map<number, number> {
+function finalReadEnds(view: KafkaClusterView, topic: string | undefined): Map<number, number> {
   const ends = new Map<number, number>();
   const reader = view.clients.consumers.find((consumer) => consumer.name === FINAL_READER);
   if (reader === undefined) return ends;
   for (const partition of view.controller?.partitions ?? []) {
+    if (partition.topicName !== topic) continue;
     const name = `${partition.topicName}-${partition.partitionId}`;
     const leader = view.brokers.find((broker) => broker.brokerId === partition.leader)?.replicas.find((replica) => replica.name === name && replica.role === 'leader');
     const position = reader.positions.get(partition.partitionId);
