@@ -63,13 +63,13 @@ export const CAUGHT: readonly CaughtPin[] = [
   { mutant: 'raft-epoch-bump-not-persisted', seed: 3, durationMs: SHORT, firstClaim: 'QuorumMonotonicEpoch', shows: ['QuorumMonotonicEpoch'] },
   { mutant: 'raft-high-watermark-past-majority', seed: 1, durationMs: SHORT, firstClaim: 'QuorumMajorityReachedHighWatermark', shows: ['QuorumMajorityReachedHighWatermark'] },
   { mutant: 'raft-commits-before-epoch-start', seed: 3, durationMs: SHORT, firstClaim: 'QuorumMonotonicHighWatermark', shows: ['QuorumMonotonicHighWatermark'] },
-  // V-K3 in the swarm: a lagging controller leads with the amnesiac's vote (seeds 86, 88 and 93 of
-  // the 30 seeds of 21..110 whose swarm enables disk-loss, on 60 s runs; none of 1..20). The run
-  // stops 3 s of wall time in, at the claim.
   // Power losses take unsynced metadata, among it the VotersRecord that took a replaced controller
   // back: no majority of the voters the logs name is left, and the quorum never elects again. Its
   // 20 s run passes. QuorumDurability, the claim it was meant for, is not registered.
   { mutant: 'raft-log-not-fsynced', seed: 1, durationMs: DEFAULT, firstClaim: 'liveness', shows: [] },
+  // V-K3 in the swarm: a lagging controller leads with the amnesiac's vote (seeds 86, 88 and 93 of
+  // the 30 seeds of 21..110 whose swarm enables disk-loss, on 60 s runs; none of 1..20). The run
+  // stops 3 s of wall time in, at the claim.
   { mutant: 'amnesiac-voter', seed: 88, durationMs: DEFAULT, firstClaim: 'QuorumLeaderCompleteness', shows: ['QuorumLeaderCompleteness'] },
 ];
 
