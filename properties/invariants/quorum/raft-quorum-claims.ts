@@ -12,9 +12,11 @@ import type { QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
  * `Quorum` in front, apart from the partitions' claims of the same names (`MonotonicHighWatermark`).
  *
  * Only the claims a cluster run shows failing are here (DEVELOPERS.md, "What a claim must be"),
- * each with its mutant in `spec/invariants.md`. SingleLeader, ConsistentCommittedData and
- * Durability (commit b3c9305, Durability reworked in 7443694) wait for theirs: the mutants tried
- * for them were caught by a crash first or changed no run (`spec/mutants.md`).
+ * each with its mutant in `spec/invariants.md` (SingleLeader by the amnesiac voter's second
+ * scenario, `sim/mutants/scenarios/amnesiac-voter-two-leaders.txt`). ConsistentCommittedData, which
+ * reads the controllers' replayed metadata rather than these observations, is
+ * `consistent-committed-data.ts`. Durability (commit b3c9305, reworked in 7443694) waits for a run
+ * that shows it failing (`spec/mutants.md`).
  */
 const SOURCE = 'KIP-595; Kafka RaftEventSimulationTest and the KRaft TLA+ specification';
 
