@@ -8,7 +8,8 @@ import { noDisruptiveElection } from './no-disruptive-election.ts';
 import { singleActiveController } from './single-active-controller.ts';
 
 // The quorum claims' rules on hand-made controller views; each claim is shown failing on real
-// runs by its variant (sim/scenarios/kafka-15489.txt, pre-kip-996.txt; regression-seeds.test.ts).
+// runs by its variant or mutant (sim/scenarios/kafka-15489.txt, pre-kip-996.txt,
+// sim/mutants/scenarios/amnesiac-voter.txt; variant-catches.test.ts, mutant-catches.test.ts).
 
 interface NodeSpec {
   readonly type?: EpochStateName;
