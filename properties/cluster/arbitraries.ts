@@ -118,7 +118,7 @@ export function clusterTargets(config: ClusterConfig): ScheduleTargets {
     servers: system.servers,
     clients: system.clients,
     faultableClients: system.faultableClients ?? [],
-    metadataSource: system.metadataSource,
+    metadataSources: system.metadataSources ?? [],
     durationMs: config.durationMs,
   };
 }
@@ -253,7 +253,7 @@ function kindAvailable(kind: FaultKind, targets: ScheduleTargets): boolean {
     case 'client-stall':
       return targets.faultableClients.length > 0;
     case 'slow-metadata':
-      return targets.metadataSource !== undefined;
+      return targets.metadataSources.length > 0 && targets.servers.some((node) => !targets.metadataSources.includes(node));
     case 'link-stall':
       return targets.servers.length >= 2;
     case 'crash':
@@ -329,11 +329,12 @@ function faultArbitrary(kind: FaultKind, targets: ScheduleTargets): fc.Arbitrary
         .record({ at, link: pair(targets.servers, targets.servers), length: lasting(2_000, 30_000) })
         .map(({ at, link: [from, to], length }) => ({ at, type: 'fault', kind, from, to, end: at + length }));
     case 'slow-metadata': {
-      const source = targets.metadataSource;
-      if (source === undefined) throw new Error('slow-metadata needs a metadata source');
+      const sources = targets.metadataSources;
+      const receivers = targets.servers.filter((node) => !sources.includes(node));
+      if (sources.length === 0 || receivers.length === 0) throw new Error('slow-metadata needs a metadata source and a server that is not one');
       return fc
-        .record({ at, to: server, bothWays: fc.boolean(), lag: lag(500, 5_000), length: lasting(2_000, 20_000) })
-        .map(({ at, to, bothWays, lag: { latencyMs, clogged }, length }) => ({ at, type: 'fault', kind, from: source, to, bothWays, latencyMs, clogged, end: at + length }));
+        .record({ at, to: fc.constantFrom(...receivers), bothWays: fc.boolean(), lag: lag(500, 5_000), length: lasting(2_000, 20_000) })
+        .map(({ at, to, bothWays, lag: { latencyMs, clogged }, length }) => ({ at, type: 'fault', kind, from: sources, to, bothWays, latencyMs, clogged, end: at + length }));
     }
     default:
       return assertNever(kind, 'fault kind');

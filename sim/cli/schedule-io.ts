@@ -44,7 +44,7 @@ export function loadSchedule(path: string): LoadedSchedule | string {
     servers: system.servers,
     clients: system.clients,
     faultableClients: system.faultableClients ?? [],
-    metadataSource: system.metadataSource,
+    metadataSources: system.metadataSources ?? [],
     durationMs: command.durationMs,
   });
   if (problem !== undefined) return `${path}: ${problem}`;

@@ -234,7 +234,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     // removed), so the client fault kinds may kill, pause and stall them; the producers and the
     // plain consumers, whose histories the no-loss and order claims read, are never faulted.
     faultableClients: [...groupMembers.keys()],
-    metadataSource: controller,
+    // Brokers fetch metadata from the active controller, which any of them may be.
+    metadataSources: controllers,
     // The state checks read the brokers, the controller and their disks, and the group members'
     // own view of what they own (SingleConsumerPerPartition); other clients only through the
     // history and the convergence check, which run on their own schedule.

@@ -123,7 +123,15 @@ export class FaultExecutor {
       case 'link-lag':
       case 'link-stall':
       case 'slow-metadata': {
-        const links: Link[] = entry.kind === 'slow-metadata' && entry.bothWays ? [[entry.from, entry.to], [entry.to, entry.from]] : [[entry.from, entry.to]];
+        const links: Link[] = [];
+        if (entry.kind === 'slow-metadata') {
+          for (const source of entry.from) {
+            links.push([source, entry.to]);
+            if (entry.bothWays) links.push([entry.to, source]);
+          }
+        } else {
+          links.push([entry.from, entry.to]);
+        }
         const [latencyMs, clogged] = entry.kind === 'link-stall' ? [0, true] : [entry.latencyMs, entry.clogged];
         this.lags.set(id, links);
         for (const [from, to] of links) this.control.addLinkLag(id, from, to, latencyMs, clogged);

@@ -16,9 +16,9 @@ export const FAULT_KINDS = [
   /** Extra latency on a link, or a link that holds every message until it unclogs. */
   'link-lag',
   /**
-   * The channel between the metadata source (Kafka's controller) and one server is slow: metadata
-   * reaches the server late, and half the time its own requests (heartbeats, AlterPartition) reach
-   * the controller late too.
+   * The channels between the metadata sources (Kafka's controllers, whichever is active) and one
+   * other server are slow: metadata reaches the server late, and half the time its own requests
+   * (heartbeats, AlterPartition) reach the controllers late too.
    */
   'slow-metadata',
   /** Bits flip on one node's disk, on read or on write. */

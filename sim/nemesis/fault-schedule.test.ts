@@ -12,7 +12,7 @@ const TARGETS: ScheduleTargets = {
   servers: SERVERS,
   clients: ['controller', 'admin', 'group-g1-0'],
   faultableClients: ['group-g1-0'],
-  metadataSource: 'controller',
+  metadataSources: ['controller'],
   durationMs: 60_000,
 };
 
@@ -24,7 +24,7 @@ const ENTRIES: readonly ScheduleEntry[] = [
   { at: 400, type: 'fault', kind: 'connection-break', nodes: ['broker-2', 'admin'] },
   { at: 500, type: 'fault', kind: 'link-lag', from: 'admin', to: 'broker-1', latencyMs: 0, clogged: true, end: 900 },
   { at: 600, type: 'fault', kind: 'link-stall', from: 'broker-1', to: 'broker-2', end: 5_000 },
-  { at: 700, type: 'fault', kind: 'slow-metadata', from: 'controller', to: 'broker-2', bothWays: true, latencyMs: 700, clogged: false, end: 3_000 },
+  { at: 700, type: 'fault', kind: 'slow-metadata', from: ['controller'], to: 'broker-2', bothWays: true, latencyMs: 700, clogged: false, end: 3_000 },
   { at: 800, type: 'fault', kind: 'client-stall', node: 'group-g1-0', end: 6_000 },
   { at: 900, type: 'held-back', kind: 'power-loss', reason: 'broker-1: over budget' },
   { at: 1_000, type: 'skipped', kind: 'crash', reason: 'broker-0 is not running' },
@@ -69,6 +69,9 @@ describe('schedule files', () => {
       [file([{ at: 1, type: 'fault', kind: 'partition', shape: 'square', blocked: [], end: 9 }]), /^entries\[0\]\.shape must be one of isolate, halves, one-way, bridge/],
       [file([{ at: 1, type: 'fault', kind: 'connection-break', nodes: ['a'] }]), /^entries\[0\]\.nodes must be two nodes' names/],
       [file([{ at: 1, type: 'held-back', kind: 'crash' }]), /^entries\[0\]\.reason must be a string, got nothing$/],
+      [file([{ at: 1, type: 'fault', kind: 'slow-metadata', from: 'controller', to: 'b', bothWays: false, latencyMs: 5, clogged: false, end: 9 }]), /^entries\[0\]\.from must be a list of the metadata sources \(for Kafka, its controllers\), got 'controller'$/],
+      [file([{ at: 1, type: 'fault', kind: 'slow-metadata', from: ['c', 'c'], to: 'b', bothWays: false, latencyMs: 5, clogged: false, end: 9 }]), /^entries\[0\]\.from names a node twice$/],
+      [file([{ at: 1, type: 'fault', kind: 'slow-metadata', from: ['c', 'b'], to: 'b', bothWays: false, latencyMs: 5, clogged: false, end: 9 }]), /is one of the metadata sources/],
     ];
     for (const [text, expected] of cases) {
       const problem = parseScheduleFile(text);
@@ -86,7 +89,7 @@ describe('schedule files', () => {
     expect(check({ at: 1, type: 'fault', kind: 'connection-break', nodes: ['broker-0', 'nobody'] })).toMatch(/^entries\[0\]\.nodes: unknown node 'nobody'; this run's nodes are broker-0, /);
     expect(check({ at: 1, type: 'fault', kind: 'partition', shape: 'one-way', blocked: [['broker-0', 'ghost']], end: 5 })).toMatch(/^entries\[0\]\.blocked\[0\]: unknown node 'ghost'/);
     expect(check({ at: 1, type: 'fault', kind: 'link-stall', from: 'broker-0', to: 'admin', end: 5 })).toMatch(/link-stall strikes a server/);
-    expect(check({ at: 1, type: 'fault', kind: 'slow-metadata', from: 'broker-0', to: 'broker-1', bothWays: false, latencyMs: 9, clogged: false, end: 5 })).toMatch(/from the metadata source, controller/);
+    expect(check({ at: 1, type: 'fault', kind: 'slow-metadata', from: ['broker-0'], to: 'broker-1', bothWays: false, latencyMs: 9, clogged: false, end: 5 })).toMatch(/from all the metadata sources, controller, not from 'broker-0'/);
     expect(check({ at: 60_000, type: 'fault', kind: 'crash', node: 'broker-0', end: 60_005 })).toMatch(/^entries\[0\]\.at 60000 is not before the heal at 60000 ms/);
     expect(check({ at: 60_000, type: 'idle', kind: 'crash', reason: 'after the heal' })).toBeUndefined();
   });

@@ -40,12 +40,15 @@ export type FaultEntry =
   /** Extra latency on one link, or (`clogged`, `latencyMs` 0) everything held until `end`. */
   | { readonly at: number; readonly type: 'fault'; readonly kind: 'link-lag'; readonly from: NodeId; readonly to: NodeId; readonly latencyMs: number; readonly clogged: boolean; readonly end: number }
   | { readonly at: number; readonly type: 'fault'; readonly kind: 'link-stall'; readonly from: NodeId; readonly to: NodeId; readonly end: number }
-  /** The link from the metadata source `from` to the server `to` lags (and the way back, if `bothWays`). */
+  /**
+   * The links from every metadata source in `from` (Kafka's controllers, whichever is active) to
+   * the server `to` lag (and the ways back, if `bothWays`).
+   */
   | {
       readonly at: number;
       readonly type: 'fault';
       readonly kind: 'slow-metadata';
-      readonly from: NodeId;
+      readonly from: readonly NodeId[];
       readonly to: NodeId;
       readonly bothWays: boolean;
       readonly latencyMs: number;
@@ -132,7 +135,7 @@ export function faultDetail(entry: FaultEntry, servers: readonly NodeId[]): stri
     case 'link-stall':
       return `${entry.from}->${entry.to}`;
     case 'slow-metadata':
-      return `${entry.from}->${entry.to}${entry.bothWays ? ' and back' : ''} ${lag(entry)}`;
+      return `${entry.from.join(',')}->${entry.to}${entry.bothWays ? ' and back' : ''} ${lag(entry)}`;
     default:
       return assertNever(entry, 'fault entry');
   }
@@ -170,8 +173,9 @@ function shortTarget(entry: FaultEntry): string {
     case 'partition':
       return entry.shape;
     case 'link-lag':
+      return `${entry.from}->${entry.to} ${lag(entry)}`;
     case 'slow-metadata':
-      return `${entry.from}->${entry.to}${entry.kind === 'slow-metadata' && entry.bothWays ? ' and back' : ''} ${lag(entry)}`;
+      return `${entry.from.join(',')}->${entry.to}${entry.bothWays ? ' and back' : ''} ${lag(entry)}`;
     case 'client-stall':
       return entry.node;
     case 'cluster-power-loss':

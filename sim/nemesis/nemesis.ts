@@ -160,8 +160,8 @@ export class Nemesis implements FaultInjector {
     private readonly control: ClusterControl,
     private readonly servers: readonly NodeId[],
     private readonly allNodes: readonly NodeId[],
-    /** Where servers learn cluster metadata (Kafka's controller), for `slow-metadata`. */
-    private readonly metadataSource?: NodeId,
+    /** Where servers learn cluster metadata (Kafka's controllers), for `slow-metadata`. */
+    private readonly metadataSources: readonly NodeId[] = [],
     /** The stream each kind draws from: its own for `OWN_STREAM_KINDS`, else `random`. */
     private readonly streamOf: (kind: FaultKind) => RandomStream = () => random,
     /** Clients the client fault kinds may strike (`SystemDefinition.faultableClients`). */
@@ -363,21 +363,22 @@ export class Nemesis implements FaultInjector {
   }
 
   /**
-   * Slow metadata propagation to one broker: what the controller sends it (metadata, heartbeat
+   * Slow metadata propagation to one broker: what the controllers send it (metadata, heartbeat
    * answers) is delayed or held, for long enough that leaders change while the broker still acts
-   * on old metadata. Half the time the way back is slow too, so its heartbeats and AlterPartition
+   * on old metadata. Every controller's links, since the broker fetches from whichever is active
+   * and a failover must not end the fault. Half the time the way back is slow too, so its heartbeats and AlterPartition
    * requests arrive late (KIP-903's delayed AlterPartition, KIP-966's heartbeat-only partition).
    */
   private slowMetadata(): ScheduleEntry {
-    const source = this.metadataSource;
-    if (source === undefined) return this.idle('slow-metadata', 'no metadata source');
-    const candidates = this.servers.filter((node) => node !== source);
-    if (candidates.length === 0) return this.idle('slow-metadata', 'no server but the metadata source');
+    const sources = this.metadataSources;
+    if (sources.length === 0) return this.idle('slow-metadata', 'no metadata source');
+    const candidates = this.servers.filter((node) => !sources.includes(node));
+    if (candidates.length === 0) return this.idle('slow-metadata', 'no server but the metadata sources');
     const broker = this.random.pick(candidates);
     const clogged = this.random.chance(0.3);
     const latencyMs = clogged ? 0 : this.random.int(500, 5_000);
     const bothWays = this.random.chance(0.5);
-    return { at: this.now(), type: 'fault', kind: 'slow-metadata', from: source, to: broker, bothWays, latencyMs, clogged, end: this.now() + this.random.int(2_000, 20_000) };
+    return { at: this.now(), type: 'fault', kind: 'slow-metadata', from: sources, to: broker, bothWays, latencyMs, clogged, end: this.now() + this.random.int(2_000, 20_000) };
   }
 
   /** The servers a disk fault of `kind` may strike. */

@@ -162,7 +162,12 @@ function readFault(entry: Record<string, Json>, where: string, at: number, kind:
       return { at, type: 'fault', kind, from, to, end: end() };
     }
     case 'slow-metadata': {
-      const [from, to] = link();
+      const from = entry.from;
+      if (!Array.isArray(from) || from.length === 0) throw new ScheduleError(`${where}.from must be a list of the metadata sources (for Kafka, its controllers), got ${describe(from)}`);
+      const sources = from.map((name, index) => nodeName(name, `${where}.from[${index}]`));
+      if (new Set(sources).size !== sources.length) throw new ScheduleError(`${where}.from names a node twice`);
+      const to = node('to');
+      if (sources.includes(to)) throw new ScheduleError(`${where}: to, ${quoteForMessage(to)}, is one of the metadata sources; slow-metadata slows their links to another server`);
       const bothWays = bool(entry.bothWays, `${where}.bothWays`);
       const { latencyMs, clogged } = lag();
       return { at, type: 'fault', kind, from, to, bothWays, latencyMs, clogged, end: end() };
@@ -178,7 +183,8 @@ export interface ScheduleTargets {
   /** Every node that is not a server. */
   readonly clients: readonly NodeId[];
   readonly faultableClients: readonly NodeId[];
-  readonly metadataSource: NodeId | undefined;
+  /** Where servers learn metadata (Kafka's controllers); empty when the system has none. */
+  readonly metadataSources: readonly NodeId[];
   /** The heal: only idle entries may be due at or after it. */
   readonly durationMs: number;
 }
@@ -241,9 +247,9 @@ function checkFault(
     case 'link-stall':
       return server(entry.from, `${where}.from`, entry.kind) ?? server(entry.to, `${where}.to`, entry.kind);
     case 'slow-metadata':
-      if (targets.metadataSource === undefined) return `${where}: slow-metadata needs a metadata source, and this run's system has none`;
-      if (entry.from !== targets.metadataSource) {
-        return `${where}.from: slow-metadata slows the links from the metadata source, ${targets.metadataSource}, not from ${quoteForMessage(entry.from)}`;
+      if (targets.metadataSources.length === 0) return `${where}: slow-metadata needs a metadata source, and this run's system has none`;
+      if (entry.from.length !== targets.metadataSources.length || entry.from.some((node, index) => node !== targets.metadataSources[index])) {
+        return `${where}.from: slow-metadata slows the links from all the metadata sources, ${targets.metadataSources.join(', ')}, not from ${entry.from.map((node) => quoteForMessage(node)).join(', ')}`;
       }
       return server(entry.to, `${where}.to`, entry.kind);
     default:

@@ -157,8 +157,9 @@ function faultNodes(entry: FaultEntry): readonly string[] {
       return entry.nodes;
     case 'link-lag':
     case 'link-stall':
-    case 'slow-metadata':
       return [entry.from, entry.to];
+    case 'slow-metadata':
+      return [...entry.from, entry.to];
     case 'cluster-power-loss':
       return [];
     default:
@@ -181,7 +182,7 @@ function describeFault(entry: FaultEntry): string {
     case 'link-stall':
       return `link-stall ${entry.from}→${entry.to}`;
     case 'slow-metadata':
-      return `slow-metadata ${entry.from}${entry.bothWays ? '↔' : '→'}${entry.to} ${entry.latencyMs} ms`;
+      return `slow-metadata ${entry.from.join(', ')}${entry.bothWays ? '↔' : '→'}${entry.to} ${entry.clogged ? 'clogged' : `${entry.latencyMs} ms`}`;
     case 'cluster-power-loss':
       return 'cluster-power-loss';
     default:

@@ -20,7 +20,7 @@ export interface FaultTargets {
   readonly servers: readonly NodeId[];
   readonly clients: readonly NodeId[];
   readonly faultableClients?: readonly NodeId[];
-  readonly metadataSource?: NodeId;
+  readonly metadataSources?: readonly NodeId[];
   readonly diskFaultServers?: DiskFaultServers;
 }
 
@@ -47,11 +47,12 @@ export function buildFaultInjector(
   const ownStreams = new Map([...OWN_STREAM_KINDS].map((kind) => [kind, streams.stream(`faults:${kind}`)] as const));
   const streamOf = (kind: FaultKind): RandomStream => ownStreams.get(kind) ?? faultsRandom;
   const unavailable: FaultKind[] = [];
-  if (system.metadataSource === undefined) unavailable.push('slow-metadata');
+  const metadataSources = system.metadataSources ?? [];
+  if (metadataSources.length === 0 || system.servers.every((node) => metadataSources.includes(node))) unavailable.push('slow-metadata');
   if (system.servers.length < 2) unavailable.push('link-stall');
   if (faultableClients.length === 0) unavailable.push(...CLIENT_FAULT_KINDS);
   const plan = planFaults(faults, faultsRandom, unavailable, streamOf);
   const nodeIds = [...system.servers, ...system.clients];
-  const injector = new Nemesis(plan, faultsRandom, scheduler, control, system.servers, nodeIds, system.metadataSource, streamOf, faultableClients, system.diskFaultServers);
+  const injector = new Nemesis(plan, faultsRandom, scheduler, control, system.servers, nodeIds, metadataSources, streamOf, faultableClients, system.diskFaultServers);
   return { injector, faultPlan: describeFaultPlan(plan) };
 }

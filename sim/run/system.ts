@@ -138,11 +138,12 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    */
   readonly startedOnDemand?: readonly NodeId[];
   /**
-   * The node servers learn cluster metadata from (Kafka's KRaft controller), if the system has
-   * one: the `slow-metadata` fault slows its links to one server. Without it that fault is never
-   * drawn.
+   * The nodes servers learn cluster metadata from (Kafka's KRaft controllers: the active one
+   * serves it, and any of them may be active), if the system has any: the `slow-metadata` fault
+   * slows the links from every one of them to one other server, so that it strikes whichever is
+   * active, through a failover too. Without them that fault is never drawn.
    */
-  readonly metadataSource?: NodeId;
+  readonly metadataSources?: readonly NodeId[];
   /**
    * The nodes whose state the state checks read (for Kafka: the brokers and the controller).
    * After an event that only other nodes handled, the state checks are skipped: their verdicts

@@ -47,7 +47,7 @@ export function parseSeedRunStep(args: string, input: readonly string[]): SeedRu
     servers: system.servers,
     clients: system.clients,
     faultableClients: system.faultableClients ?? [],
-    metadataSource: system.metadataSource,
+    metadataSources: system.metadataSources ?? [],
     durationMs: command.durationMs,
   });
   if (problem !== undefined) {

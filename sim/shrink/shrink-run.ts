@@ -179,7 +179,7 @@ function admissible(run: SeedRun, shape: RunShape, entries: readonly ScheduleEnt
     servers: system.servers,
     clients: system.clients,
     faultableClients: system.faultableClients ?? [],
-    metadataSource: system.metadataSource,
+    metadataSources: system.metadataSources ?? [],
     durationMs: shape.durationMs,
   };
   return entries.filter((entry) => checkScheduleTargets([entry], targets) === undefined);
