@@ -156,6 +156,24 @@ describe('replication state invariants', () => {
       expect(check(strict, step(3, 3, 2, { 'min.insync.replicas': '3' }))).toMatch(/only broker\(s\) 0,1 ever held offset 2 \(min.insync.replicas=3\)/);
     });
 
+    it('keeps holders with broker ids past its bit mask (--brokers goes to 64)', () => {
+      const at = (highWatermark: number, follower: number): KafkaClusterView => cluster(
+        [broker(45, [replica(45, 'leader', LOG, { highWatermark })]), broker(31, [replica(31, 'follower', LOG.slice(0, follower))]), broker(29, [replica(29, 'follower', [])])],
+        { leader: 45, isr: [45, 31, 29] },
+      );
+      const invariant = highWatermarkOnMinIsr(2);
+      expect(check(invariant, at(1, 1))).toBeUndefined();
+      expect(check(invariant, at(2, 2))).toBeUndefined();
+      expect(check(invariant, at(3, 2))).toMatch(/leader 45 in epoch 1 moved its high watermark from 2 to 3, but only broker\(s\) 45 ever held offset 2/);
+      const three = highWatermarkOnMinIsr(3);
+      expect(check(three, at(1, 1))).toBeUndefined();
+      const all = cluster(
+        [broker(45, [replica(45, 'leader', LOG, { highWatermark: 2 })]), broker(31, [replica(31, 'follower', LOG)]), broker(29, [replica(29, 'follower', LOG)])],
+        { leader: 45, isr: [45, 31, 29] },
+      );
+      expect(check(three, all)).toBeUndefined();
+    });
+
     it('does not judge the first high watermark of a leadership, which was committed before it', () => {
       expect(check(highWatermarkOnMinIsr(2), step(3, 0, 0))).toBeUndefined();
     });

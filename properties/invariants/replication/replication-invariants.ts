@@ -364,6 +364,34 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
   };
 }
 
+/** A batch (offsets, epoch, CRC) and the brokers that have ever held it: ids 0 to 29 as bits of `mask`, the rest in `others`. */
+interface HeldBatch {
+  readonly baseOffset: number;
+  readonly epoch: number;
+  readonly crc: number;
+  mask: number;
+  others: Set<number> | undefined;
+}
+
+/** Broker ids below this are bits of `HeldBatch.mask`: at most 2^30 - 1, a small integer V8 keeps unboxed. */
+const MASK_IDS = 30;
+
+function sameBatch(known: HeldBatch, batch: { readonly baseOffset: number; readonly epoch: number; readonly crc: number }): boolean {
+  return known.baseOffset === batch.baseOffset && known.epoch === batch.epoch && known.crc === batch.crc;
+}
+
+function addHolder(batch: HeldBatch, brokerId: number): void {
+  if (brokerId < MASK_IDS) batch.mask |= 1 << brokerId;
+  else (batch.others ??= new Set()).add(brokerId);
+}
+
+function holderIds(batch: HeldBatch): Set<number> {
+  const ids = new Set<number>();
+  for (let id = 0; id < MASK_IDS; id++) if ((batch.mask & (1 << id)) !== 0) ids.add(id);
+  for (const id of batch.others ?? []) ids.add(id);
+  return ids;
+}
+
 /**
  * `HighWatermarkOnMinIsr`: a leader moves its high watermark past a record only once at least
  * `min.insync.replicas` replicas (the leader included) hold it, KIP-966's rule ("the high
@@ -375,19 +403,28 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
 export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): InvariantDefinition<KafkaClusterView> {
   /** Per broker, per partition: the digest array last scanned and how far. */
   const scanned = new Map<number, Map<string, { digest: readonly ReplicaView['digest'][number][]; upTo: number }>>();
-  /** Per partition: per last offset, each batch (offsets, epoch, CRC) ending there and the brokers that have ever held it. */
-  const holders = new Map<string, Map<number, { readonly baseOffset: number; readonly epoch: number; readonly crc: number; readonly brokers: Set<number> }[]>>();
+  /**
+   * Per partition: per last offset, the batch (offsets, epoch, CRC) ending there and the brokers
+   * that have ever held it, or the batches when several did (rare: divergent logs). Kept for every
+   * batch of the run, so kept small (issue 12's memory bar): one object per batch, its holders as
+   * bits.
+   */
+  const holders = new Map<string, Map<number, HeldBatch | HeldBatch[]>>();
   /** Per leadership (`partition/broker/incarnation/epoch`): the high watermark last seen. */
   const highWatermarks = new Map<string, number>();
   const judged = new JudgedPartitions();
   // A batch is known by its offsets, epoch and CRC, not its prefix hash: prefix hashes are
   // anchored at the replicas' common log start, which retention moves, and a replica down when
   // it moves would never be seen holding the batch under the new hash.
+  const heldBatch = (partition: string, batch: ReplicaView['digest'][number]): HeldBatch | undefined => {
+    const ending = holders.get(partition)?.get(batch.lastOffset);
+    if (ending === undefined) return undefined;
+    if (!Array.isArray(ending)) return sameBatch(ending, batch) ? ending : undefined;
+    return ending.find((known) => sameBatch(known, batch));
+  };
   const holdersOf = (partition: string, batch: ReplicaView['digest'][number]): Set<number> | undefined => {
-    for (const known of holders.get(partition)?.get(batch.lastOffset) ?? []) {
-      if (known.baseOffset === batch.baseOffset && known.epoch === batch.epoch && known.crc === batch.crc) return known.brokers;
-    }
-    return undefined;
+    const known = heldBatch(partition, batch);
+    return known === undefined ? undefined : holderIds(known);
   };
 
   function remember(replica: ReplicaView): void {
@@ -406,15 +443,17 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
     }
     for (let index = from; index < replica.digest.length; index++) {
       const batch = replica.digest[index] as ReplicaView['digest'][number];
-      const brokers = holdersOf(replica.name, batch);
-      if (brokers !== undefined) {
-        brokers.add(replica.brokerId);
+      const known = heldBatch(replica.name, batch);
+      if (known !== undefined) {
+        addHolder(known, replica.brokerId);
         continue;
       }
-      const entry = { baseOffset: batch.baseOffset, epoch: batch.epoch, crc: batch.crc, brokers: new Set([replica.brokerId]) };
+      const entry: HeldBatch = { baseOffset: batch.baseOffset, epoch: batch.epoch, crc: batch.crc, mask: 0, others: undefined };
+      addHolder(entry, replica.brokerId);
       const ending = batches.get(batch.lastOffset);
-      if (ending === undefined) batches.set(batch.lastOffset, [entry]);
-      else ending.push(entry);
+      if (ending === undefined) batches.set(batch.lastOffset, entry);
+      else if (Array.isArray(ending)) ending.push(entry);
+      else batches.set(batch.lastOffset, [ending, entry]);
     }
     if (previous === undefined) ofBroker.set(replica.name, { digest: replica.digest, upTo: replica.digest.length });
     else {
