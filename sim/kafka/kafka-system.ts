@@ -27,6 +27,7 @@ import { replicationStateInvariants } from '../../properties/invariants/replicat
 import { noDisruptiveElection } from '../../properties/invariants/quorum/no-disruptive-election.ts';
 import { raftQuorumClaims } from '../../properties/invariants/quorum/raft-quorum-claims.ts';
 import { quorumSometimes } from '../../properties/invariants/quorum/quorum-sometimes.ts';
+import { quorumDurability } from '../../properties/invariants/quorum/quorum-durability.ts';
 import { quorumConsistentCommittedData } from '../../properties/invariants/quorum/consistent-committed-data.ts';
 import { quorumLeaderCompleteness } from '../../properties/invariants/quorum/leader-completeness.ts';
 import { singleActiveController } from '../../properties/invariants/quorum/single-active-controller.ts';
@@ -205,6 +206,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     highWatermarkWithinLog(),
     quorumLeaderCompleteness(),
     quorumConsistentCommittedData(),
+    quorumDurability(),
     ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,

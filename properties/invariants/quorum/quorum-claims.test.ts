@@ -6,6 +6,7 @@ import type { EpochStateName } from '../../../impl/raft/quorum-state.ts';
 import { quorumLeaderCompleteness } from './leader-completeness.ts';
 import { noDisruptiveElection } from './no-disruptive-election.ts';
 import { singleActiveController } from './single-active-controller.ts';
+import { quorumDurability } from './quorum-durability.ts';
 
 // The quorum claims' rules on hand-made controller views; each claim is shown failing on real
 // runs by its variant or mutant (sim/scenarios/kafka-15489.txt, pre-kip-996.txt,
@@ -142,5 +143,45 @@ describe('QuorumLeaderCompleteness', () => {
     const stale = node(1, { type: 'Leader', epoch: 1, highWatermark: 2, raftLog: [1, 1] });
     expect(check(claim, view(1_000, stale, node(0, { type: 'Leader', epoch: 2, highWatermark: 3, raftLog: [1, 1, 2] })))).toBeUndefined();
     expect(check(claim, view(2_000, stale, node(0, { type: 'Leader', epoch: 2, highWatermark: 4, raftLog: [1, 1, 2, 2] })))).toBeUndefined();
+  });
+});
+
+describe('QuorumDurability', () => {
+  const keys = [0, 1, 2].map((id) => ({ id, directoryId: `dir-${id}` }));
+  const leader = (hw: number, end: number) => node(0, { type: 'Leader', epoch: 1, active: true, highWatermark: hw, log: [1, end], leader: { electedAtMs: 0, epochStartOffset: 0, voters: [], voterKeys: keys } });
+
+  function excusedBy(claim: InvariantDefinition<KafkaClusterView>, at: KafkaClusterView): readonly string[] | undefined {
+    if (claim.checker.type !== 'state') throw new Error('a state claim');
+    const found = claim.checker.check(at);
+    return typeof found === 'object' ? found.excusedBy : undefined;
+  }
+
+  it('holds while a majority keeps what it held, a minority may lose its copy', () => {
+    const claim = quorumDurability();
+    expect(check(claim, view(0, leader(10, 12), node(1, { log: [1, 10] }), node(2, { log: [1, 4] })))).toBeUndefined();
+    // controller-2 restarts with less (a power loss): two of three still hold offset 10.
+    expect(check(claim, view(1, leader(10, 12), node(1, { log: [1, 10] }), node(2, { log: [1, 0], incarnation: 2 })))).toBeUndefined();
+  });
+
+  it('catches committed metadata a majority held and no longer does', () => {
+    const claim = quorumDurability();
+    expect(check(claim, view(0, leader(10, 12), node(1, { log: [1, 10] }), node(2, { log: [1, 10] })))).toBeUndefined();
+    // Two voters come back from power losses with their logs at 3 and 0: offset 10 is on one voter.
+    expect(check(claim, view(1, leader(10, 12), node(1, { log: [1, 3], incarnation: 2 }), node(2, { log: [1, 0], incarnation: 2 })))).toBe(
+      'metadata committed up to offset 10 (controller-0 had high watermark 10) was on a majority of the 3 voters and is now on 1: controller-1 ends at 3, controller-2 ends at 0',
+    );
+  });
+
+  it('excuses, per moment, a shortfall only replaced disks make up, naming them', () => {
+    const claim = quorumDurability();
+    expect(check(claim, view(0, leader(10, 12), node(1, { log: [1, 10] }), node(2, { log: [1, 10] })))).toBeUndefined();
+    const replaced = { ...node(2, { log: [1, 0], incarnation: 2 }), directoryId: 'dir-2b' };
+    const lost = view(1, leader(10, 12), node(1, { log: [1, 3], incarnation: 2 }), replaced);
+    expect(check(claim, lost)).toMatch(/is now on 1: controller-1 ends at 3; the rest lost their copies with their disks$/);
+    expect(excusedBy(quorumDurability(), lost)).toBeUndefined();
+    expect(excusedBy(claim, lost)).toEqual(['disk-loss of controller-2 (voter 2@dir-2, its directory now dir-2b)']);
+    // Without the replaced disk making up the shortfall, it is not excused.
+    const both = { ...node(1, { log: [1, 3], incarnation: 2 }), directoryId: 'dir-1' };
+    expect(excusedBy(claim, view(2, leader(10, 12), both, node(2, { log: [1, 0], incarnation: 3 })))).toBeUndefined();
   });
 });

@@ -15,8 +15,8 @@ import type { QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
  * each with its mutant in `spec/invariants.md` (SingleLeader by the amnesiac voter's second
  * scenario, `sim/mutants/scenarios/amnesiac-voter-two-leaders.txt`). ConsistentCommittedData, which
  * reads the controllers' replayed metadata rather than these observations, is
- * `consistent-committed-data.ts`. Durability (commit b3c9305, reworked in 7443694) waits for a run
- * that shows it failing (`spec/mutants.md`).
+ * `consistent-committed-data.ts`, and Durability, which keeps what a majority once held, is
+ * `quorum-durability.ts` (shown failing by `raft-log-not-fsynced`).
  */
 const SOURCE = 'KIP-595; Kafka RaftEventSimulationTest and the KRaft TLA+ specification';
 
