@@ -35,4 +35,9 @@ export const VARIANT_PINS: readonly VariantPin[] = [
   // 60 s); the 20 s runs of those seeds catch too, and the fixed protocol passes them (2026-12-02).
   { variant: 'pre-kip-497', seed: 5, verdict: 'safety', claim: 'StrongIsr', durationMs: 20_000, workload: 'default' },
   { variant: 'no-generation-check', seed: 1, verdict: 'safety', claim: 'NoZombieCommit', durationMs: 20_000, workload: 'default' },
+  // The first catches of seeds 1..100 on the three-controller run with the groups (2026-12-02):
+  // their 20 s runs do not catch, so these are 60 s runs, the sweep's own (each measured again
+  // after slow-metadata began to strike every controller; the fixed protocol passes both).
+  { variant: 'kafka-7128', seed: 7, verdict: 'safety', claim: 'IsrHoldsCommitted', durationMs: 60_000, workload: 'default' },
+  { variant: 'kafka-12984', seed: 2, verdict: 'safety', claim: 'NoZombieCommit', durationMs: 60_000, workload: 'default' },
 ];
