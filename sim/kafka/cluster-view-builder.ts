@@ -118,6 +118,13 @@ export class KafkaViewMemory {
       if (best === undefined || controller.committedState.nextOffset > best.committedState.nextOffset) best = controller;
     }
     if (best === undefined) return undefined;
+    // Committed metadata is the quorum's, not a process's: when the controller that had replayed
+    // the most of it stops, the others may not yet have learned its high watermark, and the view
+    // keeps what was committed rather than step back to an older ISR or fencing (seed 315: the
+    // leader that fenced broker 0 crashed, and the view of the controller left running showed
+    // broker 0 unfenced and back in t-1's ISR, a StrongIsr finding against metadata long
+    // superseded). The running controllers catch up, and the view moves on with them.
+    if (this.controller !== undefined && best.committedState.nextOffset < this.controller.view.metadataOffset) return this.controller.view;
     const registrations = this.registrations.of(best);
     const shutdowns = this.mergedShutdowns(controllers);
     if (this.controller?.registrations !== registrations || this.controller.shutdowns !== shutdowns) {
