@@ -108,7 +108,9 @@ export class KafkaViewMemory {
    * The controllers' part of the view: the committed metadata of the running controller that knows
    * the most of it (the quorum's committed log is one, so the furthest replay is the whole of what
    * is committed; a controller that has not yet learned the high watermark since it started knows
-   * none), or undefined when none does. The last view is reused while its registrations and
+   * none), or undefined when none does. It never steps back while some controller knows any: a
+   * view behind the last one (its furthest controller stopped before the others learned its high
+   * watermark) gives the last one again. The last view is reused while its registrations and
    * shutdown verdicts are the same objects.
    */
   controllerView(controllers: readonly QuorumController[]): KafkaClusterView['controller'] {

@@ -366,8 +366,9 @@ export class Nemesis implements FaultInjector {
    * Slow metadata propagation to one broker: what the controllers send it (metadata, heartbeat
    * answers) is delayed or held, for long enough that leaders change while the broker still acts
    * on old metadata. Every controller's links, since the broker fetches from whichever is active
-   * and a failover must not end the fault. Half the time the way back is slow too, so its heartbeats and AlterPartition
-   * requests arrive late (KIP-903's delayed AlterPartition, KIP-966's heartbeat-only partition).
+   * and a failover must not end the fault. Half the time the way back is slow too, so its
+   * heartbeats and AlterPartition requests arrive late (KIP-903's delayed AlterPartition, KIP-966's
+   * heartbeat-only partition).
    */
   private slowMetadata(): ScheduleEntry {
     const sources = this.metadataSources;

@@ -170,7 +170,7 @@ function readFault(entry: Record<string, Json>, where: string, at: number, kind:
       if (sources.includes(to)) throw new ScheduleError(`${where}: to, ${quoteForMessage(to)}, is one of the metadata sources; slow-metadata slows their links to another server`);
       const bothWays = bool(entry.bothWays, `${where}.bothWays`);
       const { latencyMs, clogged } = lag();
-      return { at, type: 'fault', kind, from, to, bothWays, latencyMs, clogged, end: end() };
+      return { at, type: 'fault', kind, from: sources, to, bothWays, latencyMs, clogged, end: end() };
     }
     default:
       return assertNever(kind, 'fault kind');

@@ -45,8 +45,8 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
           if (node.running && node.leader !== undefined && node.state?.type === 'Leader') voters = node.leader.voterKeys;
         }
         const keys = voters ?? quorum.map((node) => ({ id: node.controllerId, directoryId: node.directoryId }));
-        // Each voter key's log end, where its controller still has the key's directory.
-        const ends: number[] = [];
+        // The controllers that count for a voter key: those that still have the key's directory.
+        const counted: QuorumNodeView[] = [];
         const replaced: string[] = [];
         for (const key of keys) {
           const node = quorum.find((candidate) => candidate.controllerId === key.id);
@@ -55,10 +55,10 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
             replaced.push(`disk-loss of ${node.node} (voter ${key.id}@${key.directoryId}, its directory now ${node.directoryId ?? 'unformatted'})`);
             continue;
           }
-          ends.push(node.logEndOffset);
+          counted.push(node);
         }
         const needed = majoritySize(keys.length);
-        ends.sort((a, b) => b - a);
+        const ends = counted.map((node) => node.logEndOffset).sort((a, b) => b - a);
         const onMajority = ends.length >= needed ? (ends[needed - 1] as number) : -1;
         if (onMajority >= durable) {
           durable = Math.max(durable, Math.min(committed, onMajority));
@@ -67,7 +67,7 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
         }
         held = undefined;
         const holding = ends.filter((end) => end >= durable).length;
-        const lacking = quorum.filter((node) => keys.some((key) => key.id === node.controllerId && (key.directoryId === undefined || key.directoryId === node.directoryId)) && node.logEndOffset < durable);
+        const lacking = counted.filter((node) => node.logEndOffset < durable);
         const message = `metadata committed up to offset ${durable} (${committedBy} had high watermark ${committed}) was on a majority of the ${keys.length} voters and is now on ${holding}: ${lacking.map((node) => `${node.node} ends at ${node.logEndOffset}${node.running ? '' : ' (down)'}`).join(', ')}`;
         const subject = { nodes: lacking.map((node) => node.node) };
         if (holding + replaced.length >= needed) return { message: `${message}; the rest lost their copies with their disks`, excusedBy: replaced, subject };
