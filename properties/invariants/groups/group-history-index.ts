@@ -1,7 +1,9 @@
 import { assert } from '../../../impl/common/assert.ts';
 import type { HistoryIndexDefinition, HistoryIndexer } from '../../../sim/invariants/invariant.ts';
 import type { HistoryEntry } from '../../../sim/run/history.ts';
+import { AckedSends, type AckedList } from '../history/acked-sends.ts';
 import { OffsetTable } from '../history/offset-table.ts';
+import { ValueCodec, ValueTable } from '../history/record-values.ts';
 
 /**
  * What the group delivery claims over the history (`group-lost-write`, `group-poll-skip`;
@@ -22,55 +24,6 @@ import { OffsetTable } from '../history/offset-table.ts';
  * (acknowledged or read by anyone); and the acknowledged sends.
  */
 
-export interface GroupAcked {
-  readonly topic: string;
-  readonly producer: string;
-  readonly value: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly atMs: number;
-}
-
-/**
- * The acknowledged sends, kept as columns rather than an object each: the index holds every one
- * of the run's, and an object per send (with its offset boxed) was 7.8 MB of a 600 s run's heap
- * 300 s in (issue 12's memory bar). Read back in the order they were acknowledged.
- */
-export class AckedSends implements Iterable<GroupAcked> {
-  private readonly topics: string[] = [];
-  private readonly producers: string[] = [];
-  private readonly values: string[] = [];
-  private readonly partitions: number[] = [];
-  private readonly offsets: number[] = [];
-  private readonly times: number[] = [];
-
-  get length(): number {
-    return this.values.length;
-  }
-
-  push(ack: GroupAcked): void {
-    this.topics.push(ack.topic);
-    this.producers.push(ack.producer);
-    this.values.push(ack.value);
-    this.partitions.push(ack.partition);
-    this.offsets.push(ack.offset);
-    this.times.push(ack.atMs);
-  }
-
-  *[Symbol.iterator](): Iterator<GroupAcked> {
-    for (let index = 0; index < this.values.length; index++) {
-      yield {
-        topic: this.topics[index] as string,
-        producer: this.producers[index] as string,
-        value: this.values[index] as string,
-        partition: this.partitions[index] as number,
-        offset: this.offsets[index] as number,
-        atMs: this.times[index] as number,
-      };
-    }
-  }
-}
-
 /** A commit the coordinator accepted for one partition. */
 export interface AcceptedCommit {
   readonly consumer: string;
@@ -88,7 +41,7 @@ export class GroupPartition {
   /** offset -> the history index of the first poll of the group that returned it. */
   readonly firstReadAt = new OffsetTable<number>();
   /** offset -> the first value the group read there. */
-  readonly values = new OffsetTable<string>();
+  readonly values: ValueTable;
   /** offset -> further distinct values the group read there (rare: a lost write). */
   readonly otherValues = new Map<number, string[]>();
   /** Accepted commits, in the order they were answered. */
@@ -96,27 +49,31 @@ export class GroupPartition {
   /** Resets (`auto.offset.reset`): the offset and the history index of each. */
   readonly resets: { readonly offset: number; readonly at: number }[] = [];
 
-  constructor(readonly topic: string) {}
+  constructor(readonly topic: string, codec: ValueCodec) {
+    this.values = new ValueTable(codec);
+  }
 
   /** Whether the group read `value` at `offset`. */
   read(offset: number, value: string): boolean {
-    return this.values.get(offset) === value || (this.otherValues.get(offset)?.includes(value) ?? false);
+    return this.values.holds(offset, value) === true || (this.otherValues.get(offset)?.includes(value) ?? false);
   }
 }
 
 /** Per partition: the topic, and a value known to sit at each offset (the first acknowledged or read there). */
 export class KnownRecords {
-  readonly values = new OffsetTable<string>();
+  readonly values: ValueTable;
   highest = -1;
 
-  constructor(readonly topic: string) {}
+  constructor(readonly topic: string, codec: ValueCodec) {
+    this.values = new ValueTable(codec);
+  }
 }
 
 export interface GroupHistory {
   /** Group id -> partition -> what the group did with it. */
   readonly groups: ReadonlyMap<string, ReadonlyMap<number, GroupPartition>>;
   /** Acknowledged sends, in the order they were acknowledged. */
-  readonly acked: Iterable<GroupAcked>;
+  readonly acked: AckedList;
   readonly known: ReadonlyMap<number, KnownRecords>;
 }
 
@@ -138,7 +95,10 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
   private readonly groups = new Map<string, Map<number, GroupPartition>>();
   private readonly acked = new AckedSends();
   private readonly known = new Map<number, KnownRecords>();
-  private readonly openSends = new Set<string>();
+  /** Every value this index keeps is numbered by this codec (see `record-values.ts`). */
+  private readonly codec = new ValueCodec();
+  /** Open sends: process -> the history index of the invoke. */
+  private readonly openSends = new Map<string, number>();
   /** Open commits: process -> the history index of the invoke. */
   private readonly openCommits = new Map<string, number>();
   private finished: GroupHistory | undefined;
@@ -161,14 +121,16 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
 
   private send(entry: HistoryEntry): void {
     if (entry.type === 'invoke') {
-      this.openSends.add(entry.process);
+      this.openSends.set(entry.process, entry.index);
       return;
     }
-    if (!this.openSends.delete(entry.process) || entry.type !== 'ok') return;
-    const value = entry.value as { topic: string; producer: string; value: string; partition?: number; offset?: number };
+    const invokedAt = this.openSends.get(entry.process);
+    if (invokedAt === undefined) return;
+    this.openSends.delete(entry.process);
+    if (entry.type !== 'ok') return;
+    const value = entry.value as { topic: string; key?: string; producer: string; seq: number; value: string; partition?: number; offset?: number };
     if (value.partition === undefined || value.offset === undefined || value.offset < 0) return;
-    assert(this.acked.length < MAX_ITEMS, `the group history index exceeded ${MAX_ITEMS} acknowledged sends`);
-    this.acked.push({ topic: value.topic, producer: value.producer, value: value.value, partition: value.partition, offset: value.offset, atMs: entry.atMs });
+    this.acked.push({ topic: value.topic, key: value.key, producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: entry.atMs, invokedAt });
     this.knownAt(value.topic, value.partition, value.offset, value.value);
   }
 
@@ -179,11 +141,11 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
       this.knownAt(record.topic, record.partition, record.offset, record.value);
       if (groupId === undefined) continue;
       const reads = this.partitionOf(groupId, record.topic, record.partition);
-      const first = reads.values.get(record.offset);
-      if (first === undefined) {
+      const holds = reads.values.holds(record.offset, record.value);
+      if (holds === undefined) {
         reads.values.set(record.offset, record.value);
         reads.firstReadAt.set(record.offset, entry.index);
-      } else if (first !== record.value) {
+      } else if (!holds) {
         const others = reads.otherValues.get(record.offset) ?? [];
         if (!others.includes(record.value)) others.push(record.value);
         reads.otherValues.set(record.offset, others);
@@ -221,7 +183,7 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
     }
     let reads = partitions.get(partition);
     if (reads === undefined) {
-      reads = new GroupPartition(topic);
+      reads = new GroupPartition(topic, this.codec);
       partitions.set(partition, reads);
     }
     // The workload writes one topic: partitions are keyed by number (as kafka-history-index.ts).
@@ -232,11 +194,11 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
   private knownAt(topic: string, partition: number, offset: number, value: string): void {
     let known = this.known.get(partition);
     if (known === undefined) {
-      known = new KnownRecords(topic);
+      known = new KnownRecords(topic, this.codec);
       this.known.set(partition, known);
     }
     assert(known.topic === topic, `partition ${partition} was used under topics ${known.topic} and ${topic}`);
-    if (known.values.get(offset) === undefined) known.values.set(offset, value);
+    if (known.values.holds(offset, value) === undefined) known.values.set(offset, value);
     known.highest = Math.max(known.highest, offset);
   }
 

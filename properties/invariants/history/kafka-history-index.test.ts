@@ -18,7 +18,7 @@ describe('the Kafka history index', () => {
     indexer.observe(entry('ok', 'p0:1', 'send', { ...send('p0', 1), partition: 0, offset: 1 }));
     indexer.observe(entry('fail', 'p1:0', 'send', { ...send('p1', 0), error: 'NOT_LEADER_OR_FOLLOWER' }));
     indexer.observe(entry('ok', 'p0:0', 'send', { ...send('p0', 0), partition: 0, offset: 0 }));
-    expect(indexer.finish().acked.map((ack) => ack.value)).toEqual(['p0:0', 'p0:1']);
+    expect([...indexer.finish().acked].map((ack) => ack.value)).toEqual(['p0:0', 'p0:1']);
   });
 
   it('keeps the first value read at an offset, the last one, and the reads that disagree', () => {

@@ -1,7 +1,10 @@
 import { assert } from '../../../impl/common/assert.ts';
 import type { HistoryIndexDefinition, HistoryIndexer } from '../../../sim/invariants/invariant.ts';
 import type { HistoryEntry } from '../../../sim/run/history.ts';
-import { OffsetTable } from './offset-table.ts';
+import { AckedSends, type Acked, type AckedList } from './acked-sends.ts';
+import { ValueCodec, ValueNumbers, ValueTable } from './record-values.ts';
+
+export type { Acked } from './acked-sends.ts';
 
 /**
  * What Jepsen's Kafka checkers (`kafka-history.ts`) read of refka's workload history, kept as the
@@ -38,27 +41,10 @@ export interface PolledRecord {
   readonly value: string;
 }
 
-/** A send the cluster acknowledged, with the partition and offset it was given. */
-export class Acked {
-  constructor(
-    readonly topic: string,
-    readonly key: string | undefined,
-    readonly producer: string,
-    readonly seq: number,
-    readonly value: string,
-    readonly partition: number,
-    readonly offset: number,
-    /** When the acknowledgement came. */
-    readonly atMs: number,
-    /** The history index of the send's invoke: acknowledged sends are judged in invoke order. */
-    readonly invokedAt: number,
-  ) {}
-}
-
 /** What consumers read at one partition. */
 export class PartitionReads {
   /** offset -> the first value any consumer read there. */
-  readonly first = new OffsetTable<string>();
+  readonly first: ValueTable;
   /** offset -> further distinct values read there, in the order first read (rare: a lost write). */
   readonly others = new Map<number, string[]>();
   /** offset -> the last value read there, where it is not the first. */
@@ -66,7 +52,9 @@ export class PartitionReads {
   /** The highest offset any consumer read. */
   highest = -1;
 
-  constructor(readonly topic: string) {}
+  constructor(readonly topic: string, codec: ValueCodec) {
+    this.first = new ValueTable(codec);
+  }
 
   /** The value read last at `offset`, if any consumer read there. */
   lastRead(offset: number): string | undefined {
@@ -117,7 +105,7 @@ const MAX_CANDIDATES = 1_000_000;
 /** The finished index the Kafka history checkers judge. */
 export interface KafkaHistory {
   /** Acknowledged sends, in the order they were sent (invoked). */
-  readonly acked: readonly Acked[];
+  readonly acked: AckedList;
   /** Per partition number, what consumers read there. */
   readonly reads: ReadonlyMap<number, PartitionReads>;
   readonly conflictingReads: readonly ConflictingRead[];
@@ -129,10 +117,12 @@ export interface KafkaHistory {
 class KafkaHistoryIndexer implements HistoryIndexer<KafkaHistory> {
   /** Open sends: process -> history index of the invoke. */
   private readonly openSends = new Map<string, number>();
-  private readonly acked: Acked[] = [];
+  private readonly acked = new AckedSends();
   private readonly reads = new Map<number, PartitionReads>();
+  /** Every value this index keeps is numbered by this codec (see `record-values.ts`). */
+  private readonly codec = new ValueCodec();
   /** value -> where it was first read, packed as partition * 2^32 + offset. */
-  private readonly firstReadAt = new Map<string, number>();
+  private readonly firstReadAt = new ValueNumbers(this.codec);
   private readonly conflictingReads: ConflictingRead[] = [];
   private readonly repeatedValues: RepeatedValue[] = [];
   private readonly jumps: Jump[] = [];
@@ -167,22 +157,24 @@ class KafkaHistoryIndexer implements HistoryIndexer<KafkaHistory> {
   private acknowledge(entry: HistoryEntry, invokedAt: number): void {
     const value = entry.value as SendValue;
     if (value.partition === undefined || value.offset === undefined || value.offset < 0) return;
-    this.acked.push(new Acked(value.topic, value.key, value.producer, value.seq, value.value, value.partition, value.offset, entry.atMs, invokedAt));
+    const acked: Acked = { topic: value.topic, key: value.key, producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: entry.atMs, invokedAt };
+    this.acked.push(acked);
   }
 
   private read(consumer: string, record: PolledRecord, atMs: number): void {
     const { partition, offset, value } = record;
     let reads = this.reads.get(partition);
     if (reads === undefined) {
-      reads = new PartitionReads(record.topic);
+      reads = new PartitionReads(record.topic, this.codec);
       this.reads.set(partition, reads);
     }
     assert(reads.topic === record.topic, `partition ${partition} was read under topics ${reads.topic} and ${record.topic}`);
     reads.highest = Math.max(reads.highest, offset);
-    const first = reads.first.get(offset);
-    if (first === undefined) reads.first.set(offset, value);
-    else if (first === value) reads.lastOther.delete(offset);
+    const holds = reads.first.holds(offset, value);
+    if (holds === undefined) reads.first.set(offset, value);
+    else if (holds) reads.lastOther.delete(offset);
     else {
+      const first = reads.first.get(offset) as string;
       reads.lastOther.set(offset, value);
       const others = reads.others.get(offset) ?? [];
       if (!others.includes(value)) others.push(value);
@@ -216,7 +208,7 @@ class KafkaHistoryIndexer implements HistoryIndexer<KafkaHistory> {
 
   finish(): KafkaHistory {
     if (this.finished !== undefined) return this.finished;
-    const acked = [...this.acked].sort((a, b) => a.invokedAt - b.invokedAt);
+    const acked = this.acked.inInvokeOrder();
     // Grouped by consumer and partition in key order; sort is stable, so each group stays in read order.
     const jumps = [...this.jumps].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.finished = { acked, reads: this.reads, conflictingReads: this.conflictingReads, repeatedValues: this.repeatedValues, jumps };

@@ -74,7 +74,7 @@ export const lostWrite: InvariantDefinition<KafkaClusterView> = {
   statement: 'Every acknowledged write is read at its acknowledged offset: by any consumer, or by the final reads from each partition\'s log start to its end; excused only where faults destroyed every copy any replica held.',
   applicability: lostWriteApplicability,
   checker: historyChecker(KAFKA_HISTORY_INDEX, (history: KafkaHistory, view: KafkaClusterView) => {
-    const finalReadEnd = finalReadEnds(view, history.acked[0]?.topic);
+    const finalReadEnd = finalReadEnds(view, history.acked.first()?.topic);
     const leaderLogStarts = new Map<number, number>();
     for (const partition of view.controller?.partitions ?? []) {
       const name = `${partition.topicName}-${partition.partitionId}`;
@@ -229,7 +229,8 @@ export const pollSkip: InvariantDefinition<KafkaClusterView> = {
     const knownOffsets = (partition: number): number[] => {
       let offsets = known.get(partition);
       if (offsets === undefined) {
-        offsets = [...(history.reads.get(partition)?.first.offsets() ?? []), ...history.acked.filter((ack) => ack.partition === partition).map((ack) => ack.offset)];
+        offsets = history.reads.get(partition)?.first.offsets() ?? [];
+        for (const ack of history.acked) if (ack.partition === partition) offsets.push(ack.offset);
         offsets.sort((a, b) => a - b);
         known.set(partition, offsets);
       }
