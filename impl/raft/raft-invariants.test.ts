@@ -70,14 +70,19 @@ describe('RaftInvariants', () => {
     expect(invariants.check([at(3, 'dir-b')])).toMatchObject({ invariant: 'MonotonicEpoch' });
   });
 
-  it('MajorityReachedHighWatermark over the leader\'s voter keys: a shortfall only replaced directories make up is excused, naming them', () => {
+  it('MajorityReachedHighWatermark over the leader\'s voter keys: a shortfall only destroyed copies make up is excused, naming them', () => {
     const voters = [{ id: 0, directoryId: 'dir-0' }, { id: 1, directoryId: 'dir-1' }, { id: 2, directoryId: 'dir-2' }];
     const head = observe(0, { ...leader(1, 10), directoryId: 'dir-0', voters, logEndOffset: 12 });
+    const before = [head, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-2', logEndOffset: 10 })];
     // Node 2 held the HW on its old directory; its disk was replaced, and node 1 lags.
     const replaced = [head, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-9', logEndOffset: 0 })];
-    const excused = new RaftInvariants(3).check(replaced);
+    const invariants = new RaftInvariants(3);
+    expect(invariants.check(before)).toBeUndefined();
+    const excused = invariants.check(replaced);
     expect(excused).toMatchObject({ invariant: 'MajorityReachedHighWatermark' });
-    expect(excused?.excusedBy).toEqual(['disk-loss of node 2 (voter 2@dir-2, its directory now dir-9)']);
+    expect(excused?.excusedBy).toEqual(['disk-loss of node 2 (voter 2@dir-2, its log then ending at 10, its directory now dir-9)']);
+    // The same moment seen without the copy's destruction: nothing excuses it.
+    expect(new RaftInvariants(3).check(replaced)?.excusedBy).toBeUndefined();
     // The same shortfall with node 2 on its own directory is a violation: nothing excuses it.
     const short = [head, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-2', logEndOffset: 3 })];
     const violation = new RaftInvariants(3).check(short);
@@ -85,10 +90,15 @@ describe('RaftInvariants', () => {
     expect(violation?.excusedBy).toBeUndefined();
     // A node on a directory the leader does not count (an observer's key) does not make the majority.
     const observer = [head, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-9', logEndOffset: 12 })];
-    expect(new RaftInvariants(3).check(observer)?.excusedBy).toHaveLength(1);
-    // Two voters after the old key's removal: both must hold it.
-    const two = [observe(0, { ...leader(1, 10), directoryId: 'dir-0', voters: voters.slice(0, 2), logEndOffset: 12 }), observe(1, { directoryId: 'dir-1', logEndOffset: 10 }), observe(2, { directoryId: 'dir-9', logEndOffset: 0 })];
-    expect(new RaftInvariants(3).check(two)).toBeUndefined();
+    const watching = new RaftInvariants(3);
+    watching.check(before);
+    expect(watching.check(observer)?.excusedBy).toHaveLength(1);
+    // Two voters after the old key's removal: both must hold it, unless the removed key's destroyed copy made up the shortfall.
+    const twoHead = observe(0, { ...leader(1, 10), directoryId: 'dir-0', voters: voters.slice(0, 2), logEndOffset: 12 });
+    expect(new RaftInvariants(3).check([twoHead, observe(1, { directoryId: 'dir-1', logEndOffset: 10 }), observe(2, { directoryId: 'dir-9', logEndOffset: 0 })])).toBeUndefined();
+    const removed = invariants.check([twoHead, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-9', logEndOffset: 0 })]);
+    expect(removed?.excusedBy).toEqual(['disk-loss of node 2 (voter 2@dir-2, its log then ending at 10, its directory now dir-9, its key since removed from the voters)']);
+    expect(new RaftInvariants(3).check([twoHead, observe(1, { directoryId: 'dir-1', logEndOffset: 4 }), observe(2, { directoryId: 'dir-9', logEndOffset: 0 })])?.excusedBy).toBeUndefined();
   });
 
   it('ConsistentCommittedData: two nodes committed different records at one offset', () => {

@@ -1,4 +1,5 @@
 import { assert } from '../common/assert.ts';
+import { DestroyedCopies } from './destroyed-copies.ts';
 import type { ElectionState } from './quorum-state-store.ts';
 import type { EpochStateName } from './quorum-state.ts';
 import { majoritySize } from './raft-config.ts';
@@ -21,7 +22,9 @@ import type { ReplicaKey } from './voter-set.ts';
  * - MajorityReachedHighWatermark: a majority of voters have a log end at or past that HW. With
  *   dynamic voters (KIP-853) the voters are the leader's, each a key: a node counts for a key only
  *   while its log is in the key's directory. A key whose directory was replaced lost its copy to a
- *   disk fault; a shortfall only such keys make up is excused, naming them.
+ *   disk fault; a shortfall only such destroyed copies make up (those that held the HW) is excused,
+ *   naming them, also after the old key left the voter set, until the HW is on a majority again
+ *   (`destroyed-copies.ts`).
  * - ConsistentCommittedData: at every offset below a node's HW, every node holds the same record
  *   (the same epoch and the same bytes) as the first node seen with it committed; and every
  *   snapshot (KIP-630) holds the state of applying exactly those records below its end offset.
@@ -107,6 +110,10 @@ export class RaftInvariants {
   private readonly prefixStates: AppliedState[] = [EMPTY_APPLIED_STATE];
   /** Per node, the offset below which its committed records were already compared. */
   private readonly checkedUpTo = new Map<number, number>();
+  /** KIP-853: the voters' copies disk losses destroyed since the HW was last on a majority. */
+  private readonly destroyed = new DestroyedCopies();
+  /** The voter keys of the greatest-epoch running leader last seen with dynamic voters. */
+  private voterKeys: readonly ReplicaKey[] | undefined;
 
   constructor(private readonly voterCount: number) {
     assert(voterCount > 0, 'a quorum has voters');
@@ -222,8 +229,14 @@ export class RaftInvariants {
     return undefined;
   }
 
-  /** Kafka's `MajorityReachedHighWatermark`: a majority of voters' logs reach the greatest-epoch leader's high watermark. */
+  /**
+   * Kafka's `MajorityReachedHighWatermark`: a majority of voters' logs reach the greatest-epoch
+   * leader's high watermark. Call it on every observation of a run with disk losses: it notes the
+   * copies they destroy (a node's directory replaced while a voter key named it).
+   */
   checkMajorityReachedHighWatermark(nodes: readonly NodeObservation[]): RaftViolation | undefined {
+    this.voterKeys = greatestEpochLeaderVoters(nodes) ?? this.voterKeys;
+    this.destroyed.observe(nodes.map((node) => ({ id: node.id, directoryId: node.directoryId, logEndOffset: node.logEndOffset })), this.voterKeys);
     const leader = greatestEpochLeader(nodes);
     if (leader === undefined) return undefined;
     const keys = leader.node.voters;
@@ -235,20 +248,28 @@ export class RaftInvariants {
       return undefined;
     }
     let reached = 0;
-    const replaced: string[] = [];
+    const counted: number[] = [];
     for (const key of keys) {
       const node = nodes.find((candidate) => candidate.id === key.id);
-      if (node === undefined) continue;
-      if (key.directoryId !== undefined && node.directoryId !== key.directoryId) {
-        replaced.push(`disk-loss of node ${key.id} (voter ${key.id}@${key.directoryId}, its directory now ${node.directoryId ?? 'unformatted'})`);
-        continue;
-      }
+      if (node === undefined || (key.directoryId !== undefined && node.directoryId !== key.directoryId)) continue;
+      counted.push(node.id);
       if (node.logEndOffset >= leader.offset) reached++;
     }
     const needed = majoritySize(keys.length);
-    if (reached >= needed) return undefined;
+    if (reached >= needed) {
+      this.destroyed.clear();
+      return undefined;
+    }
     const message = `HW ${leader.offset} of leader ${leader.node.id} is on ${reached} of ${keys.length} voters`;
-    if (reached + replaced.length >= needed) return { invariant: 'MajorityReachedHighWatermark', message: `${message}: the rest lost their copies with their disks`, excusedBy: replaced };
+    const lost = this.destroyed.holding(leader.offset, counted);
+    if (reached + lost.length >= needed) {
+      const excusedBy = lost.map((copy) => {
+        const directoryId = nodes.find((node) => node.id === copy.id)?.directoryId;
+        const removed = keys.some((key) => key.id === copy.id && key.directoryId === copy.directoryId) ? '' : ', its key since removed from the voters';
+        return `disk-loss of node ${copy.id} (voter ${copy.id}@${copy.directoryId}, its log then ending at ${copy.logEndOffset}, its directory now ${directoryId ?? 'unformatted'}${removed})`;
+      });
+      return { invariant: 'MajorityReachedHighWatermark', message: `${message}: the rest lost their copies with their disks`, excusedBy };
+    }
     return { invariant: 'MajorityReachedHighWatermark', message };
   }
 
@@ -284,6 +305,16 @@ export class RaftInvariants {
   leaderEpochs(): ReadonlyMap<number, number> {
     return this.leadersByEpoch;
   }
+}
+
+/** The voter keys of the running leader of the greatest epoch, if it has one with dynamic voters (KIP-853). */
+function greatestEpochLeaderVoters(nodes: readonly NodeObservation[]): readonly ReplicaKey[] | undefined {
+  let leader: NodeObservation | undefined;
+  for (const node of nodes) {
+    if (!node.running || node.state?.type !== 'Leader') continue;
+    if (leader === undefined || (leader.state?.epoch ?? -1) < node.state.epoch) leader = node;
+  }
+  return leader?.voters;
 }
 
 /** The running leader of the greatest epoch, with its epoch and high watermark, once it knows one. */

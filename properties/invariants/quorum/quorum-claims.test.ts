@@ -7,6 +7,7 @@ import { quorumLeaderCompleteness } from './leader-completeness.ts';
 import { noDisruptiveElection } from './no-disruptive-election.ts';
 import { singleActiveController } from './single-active-controller.ts';
 import { quorumDurability } from './quorum-durability.ts';
+import { raftQuorumClaims } from './raft-quorum-claims.ts';
 
 // The quorum claims' rules on hand-made controller views; each claim is shown failing on real
 // runs by its variant or mutant (sim/scenarios/kafka-15489.txt, pre-kip-996.txt,
@@ -148,7 +149,7 @@ describe('QuorumLeaderCompleteness', () => {
 
 describe('QuorumDurability', () => {
   const keys = [0, 1, 2].map((id) => ({ id, directoryId: `dir-${id}` }));
-  const leader = (hw: number, end: number) => node(0, { type: 'Leader', epoch: 1, active: true, highWatermark: hw, log: [1, end], leader: { electedAtMs: 0, epochStartOffset: 0, voters: [], voterKeys: keys } });
+  const leader = (hw: number, end: number, voterKeys: readonly { id: number; directoryId: string | undefined }[] = keys) => node(0, { type: 'Leader', epoch: 1, active: true, highWatermark: hw, log: [1, end], leader: { electedAtMs: 0, epochStartOffset: 0, voters: [], voterKeys } });
 
   function excusedBy(claim: InvariantDefinition<KafkaClusterView>, at: KafkaClusterView): readonly string[] | undefined {
     if (claim.checker.type !== 'state') throw new Error('a state claim');
@@ -179,9 +180,85 @@ describe('QuorumDurability', () => {
     const lost = view(1, leader(10, 12), node(1, { log: [1, 3], incarnation: 2 }), replaced);
     expect(check(claim, lost)).toMatch(/is now on 1: controller-1 ends at 3; the rest lost their copies with their disks$/);
     expect(excusedBy(quorumDurability(), lost)).toBeUndefined();
-    expect(excusedBy(claim, lost)).toEqual(['disk-loss of controller-2 (voter 2@dir-2, its directory now dir-2b)']);
+    expect(excusedBy(claim, lost)).toEqual(['disk-loss of controller-2 (voter 2@dir-2, its log then ending at 10, its directory now dir-2b)']);
     // Without the replaced disk making up the shortfall, it is not excused.
     const both = { ...node(1, { log: [1, 3], incarnation: 2 }), directoryId: 'dir-1' };
     expect(excusedBy(claim, view(2, leader(10, 12), both, node(2, { log: [1, 0], incarnation: 3 })))).toBeUndefined();
+  });
+
+  // Default seed 453: controller-2's disk is replaced while controller-1 lags, and controller-2 then
+  // removes its old key (KIP-853 auto-join), leaving two voters, one of which holds offset 10.
+  const twoVoters = keys.slice(0, 2);
+  const replacedDisk = (log: number) => ({ ...node(2, { log: [1, log], incarnation: 2 }), directoryId: 'dir-2b' });
+
+  it('follows a destroyed copy after its key left the voter set, until the record is on a majority again', () => {
+    const claim = quorumDurability();
+    expect(check(claim, view(0, leader(10, 12), node(1, { log: [1, 4] }), node(2, { log: [1, 10] })))).toBeUndefined();
+    expect(excusedBy(claim, view(1, leader(10, 12), node(1, { log: [1, 4] }), replacedDisk(0)))).toEqual(['disk-loss of controller-2 (voter 2@dir-2, its log then ending at 10, its directory now dir-2b)']);
+    const removed = view(2, leader(10, 12, twoVoters), node(1, { log: [1, 4] }), replacedDisk(0));
+    expect(check(claim, removed)).toBe('metadata committed up to offset 10 (controller-0 had high watermark 10) was on a majority of the 2 voters and is now on 1: controller-1 ends at 4; the rest lost their copies with their disks');
+    expect(excusedBy(claim, removed)).toEqual(['disk-loss of controller-2 (voter 2@dir-2, its log then ending at 10, its directory now dir-2b, its key since removed from the voters)']);
+    // Without the history that saw controller-2's copy destroyed, nothing excuses the same moment.
+    expect(excusedBy(quorumDurability(), view(0, leader(10, 12, twoVoters), node(1, { log: [1, 10] }), replacedDisk(0)))).toBeUndefined();
+  });
+
+  it('does not let a destroyed copy excuse a record it did not hold, nor a loss after the record was on a majority again', () => {
+    // controller-2's copy ended at 4 when its disk went: offset 10's shortfall is controller-1's.
+    const lagging = quorumDurability();
+    expect(check(lagging, view(0, leader(10, 12), node(1, { log: [1, 10] }), node(2, { log: [1, 4] })))).toBeUndefined();
+    expect(check(lagging, view(1, leader(10, 12), node(1, { log: [1, 10] }), replacedDisk(0)))).toBeUndefined();
+    expect(check(lagging, view(2, leader(10, 12, twoVoters), node(1, { log: [1, 3], incarnation: 2 }), replacedDisk(0)))).toBe(
+      'metadata committed up to offset 10 (controller-0 had high watermark 10) was on a majority of the 2 voters and is now on 1: controller-1 ends at 3',
+    );
+    // The copy held offset 10, but controller-1 caught up after the loss: what it loses later is its own.
+    const caughtUp = quorumDurability();
+    check(caughtUp, view(0, leader(10, 12), node(1, { log: [1, 4] }), node(2, { log: [1, 10] })));
+    expect(excusedBy(caughtUp, view(1, leader(10, 12), node(1, { log: [1, 4] }), replacedDisk(0)))).toHaveLength(1);
+    expect(excusedBy(caughtUp, view(2, leader(10, 12, twoVoters), node(1, { log: [1, 4] }), replacedDisk(0)))).toHaveLength(1);
+    expect(check(caughtUp, view(3, leader(10, 12, twoVoters), node(1, { log: [1, 12] }), replacedDisk(0)))).toBeUndefined();
+    expect(check(caughtUp, view(4, leader(10, 12, twoVoters), node(1, { log: [1, 4], incarnation: 2 }), replacedDisk(0)))).toMatch(/is now on 1: controller-1 ends at 4$/);
+    // Static voters (kraft.version 0, the amnesiac-voter mutant): a replaced disk is the same voter, emptied.
+    const staticKeys = [0, 1, 2].map((id) => ({ id, directoryId: undefined }));
+    const amnesiac = quorumDurability();
+    check(amnesiac, view(0, leader(10, 12, staticKeys), node(1, { log: [1, 4] }), node(2, { log: [1, 10] })));
+    expect(check(amnesiac, view(1, leader(10, 12, staticKeys), node(1, { log: [1, 4] }), replacedDisk(0)))).toMatch(/is now on 1: controller-1 ends at 4, controller-2 ends at 0$/);
+  });
+});
+
+describe('QuorumMajorityReachedHighWatermark', () => {
+  const keys = [0, 1, 2].map((id) => ({ id, directoryId: `dir-${id}` }));
+  const leader = (hw: number, voterKeys: readonly { id: number; directoryId: string }[] = keys) => node(0, { type: 'Leader', epoch: 1, active: true, highWatermark: hw, log: [1, 12], leader: { electedAtMs: 0, epochStartOffset: 0, voters: [], voterKeys } });
+  const replacedDisk = (log: number) => ({ ...node(2, { log: [1, log], incarnation: 2 }), directoryId: 'dir-2b' });
+  const claim = () => raftQuorumClaims().find((candidate) => candidate.name === 'QuorumMajorityReachedHighWatermark') as InvariantDefinition<KafkaClusterView>;
+  function finding(on: InvariantDefinition<KafkaClusterView>, at: KafkaClusterView): Finding | undefined {
+    if (on.checker.type !== 'state') throw new Error('a state claim');
+    const found = on.checker.check(at);
+    return typeof found === 'object' ? found : undefined;
+  }
+
+  it('excuses the HW missing from a majority of the voters left after a replaced voter\'s key was removed (default seed 453)', () => {
+    const majority = claim();
+    expect(check(majority, view(0, leader(10), node(1, { log: [1, 4] }), node(2, { log: [1, 10] })))).toBeUndefined();
+    expect(finding(majority, view(1, leader(10), node(1, { log: [1, 4] }), replacedDisk(0)))?.excusedBy).toHaveLength(1);
+    const removed = finding(majority, view(2, leader(10, keys.slice(0, 2)), node(1, { log: [1, 4] }), replacedDisk(0)));
+    expect(removed?.message).toBe('HW 10 of leader 0 is on 1 of 2 voters: the rest lost their copies with their disks');
+    expect(removed?.excusedBy).toEqual(['disk-loss of node 2 (voter 2@dir-2, its log then ending at 10, its directory now dir-2b, its key since removed from the voters)']);
+  });
+
+  it('does not excuse it once the HW was on a majority again, nor by a copy that lacked it', () => {
+    const majority = claim();
+    check(majority, view(0, leader(10), node(1, { log: [1, 4] }), node(2, { log: [1, 10] })));
+    check(majority, view(1, leader(10), node(1, { log: [1, 4] }), replacedDisk(0)));
+    expect(check(majority, view(2, leader(10, keys.slice(0, 2)), node(1, { log: [1, 10] }), replacedDisk(0)))).toBeUndefined();
+    const later = finding(majority, view(3, leader(10, keys.slice(0, 2)), node(1, { log: [1, 4], incarnation: 2 }), replacedDisk(0)));
+    expect(later?.message).toBe('HW 10 of leader 0 is on 1 of 2 voters');
+    expect(later?.excusedBy).toBeUndefined();
+    // controller-2's copy ended at 8 when its disk went: it never held the HW 10.
+    const lagging = claim();
+    check(lagging, view(0, leader(10), node(1, { log: [1, 10] }), node(2, { log: [1, 8] })));
+    check(lagging, view(1, leader(10), node(1, { log: [1, 10] }), replacedDisk(0)));
+    const short = finding(lagging, view(2, leader(10, keys.slice(0, 2)), node(1, { log: [1, 4], incarnation: 2 }), replacedDisk(0)));
+    expect(short?.message).toBe('HW 10 of leader 0 is on 1 of 2 voters');
+    expect(short?.excusedBy).toBeUndefined();
   });
 });

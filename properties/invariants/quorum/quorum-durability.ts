@@ -1,3 +1,4 @@
+import { DestroyedCopies } from '../../../impl/raft/destroyed-copies.ts';
 import { majoritySize } from '../../../impl/raft/raft-config.ts';
 import type { ReplicaKey } from '../../../impl/raft/voter-set.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
@@ -11,12 +12,15 @@ import type { QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
  * on the logs of a majority of the voters, it stays on a majority. Judged on each controller's real
  * Raft log end (live while it runs, the last one seen while it is down, its recovered log once it
  * restarts), per voter key (KIP-853): a controller counts for a key only while the directory on its
- * disk is the key's. Excused per moment where the majority falls short only by voter keys whose
- * directory a disk loss replaced (that copy went with its disk, and KIP-853 keeps such a voter
- * from voting until the voters name its new directory); the excuse names them. Log ends, not
- * contents: a record rewritten at a committed offset is `QuorumConsistentCommittedData`'s and
- * `QuorumLeaderCompleteness`'s finding. Test-only mutant: `raft-log-not-fsynced` (a controller
- * counts a record before it is on its disk, so power losses take committed records).
+ * disk is the key's. Excused per moment where the majority falls short only by copies of the record
+ * that disk losses destroyed (`impl/raft/destroyed-copies.ts`: a voter key's directory replaced
+ * while its log held the record; KIP-853 keeps such a voter from voting until the voters name its
+ * new directory), also once the old key has left the voter set, until the record is on a majority
+ * again; the excuse names them. Log ends, not contents: a record rewritten at a committed offset is
+ * `QuorumConsistentCommittedData`'s and `QuorumLeaderCompleteness`'s finding. Test-only mutants:
+ * `raft-log-not-fsynced` (a controller counts a record before it is on its disk, so power losses
+ * take committed records) and `amnesiac-voter` (static voters: a controller back on an empty disk
+ * is the same voter, and no destroyed copy excuses it).
  */
 export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
   /** The greatest high watermark any controller has had, and which controller had it. */
@@ -27,11 +31,13 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
   /** The voter keys the latest leader counted (KIP-853); kept while no controller leads. */
   let voters: readonly ReplicaKey[] | undefined;
   let held: readonly QuorumNodeView[] | undefined;
+  /** The voters' copies disk losses destroyed since the record judged was last on a majority. */
+  const destroyed = new DestroyedCopies();
   return {
     name: 'QuorumDurability',
     kind: 'always',
     source: 'KIP-595, KIP-853; the KRaft TLA+ specification (durability of committed entries); Raft §5.4',
-    statement: 'A metadata record once committed and on the logs of a majority of the voters stays on the logs of a majority of them, each voter counted only while its log directory is the one the voter set names; excused only by the disk losses that replaced a voter\'s directory.',
+    statement: 'A metadata record once committed and on the logs of a majority of the voters stays on the logs of a majority of them, each voter counted only while its log directory is the one the voter set names; excused only by the copies disk losses destroyed (a voter\'s directory replaced), until the record is on a majority again.',
     checker: {
       type: 'state',
       check(view) {
@@ -45,16 +51,12 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
           if (node.running && node.leader !== undefined && node.state?.type === 'Leader') voters = node.leader.voterKeys;
         }
         const keys = voters ?? quorum.map((node) => ({ id: node.controllerId, directoryId: node.directoryId }));
+        destroyed.observe(quorum.map((node) => ({ id: node.controllerId, directoryId: node.directoryId, logEndOffset: node.logEndOffset })), keys);
         // The controllers that count for a voter key: those that still have the key's directory.
         const counted: QuorumNodeView[] = [];
-        const replaced: string[] = [];
         for (const key of keys) {
           const node = quorum.find((candidate) => candidate.controllerId === key.id);
-          if (node === undefined) continue;
-          if (key.directoryId !== undefined && node.directoryId !== key.directoryId) {
-            replaced.push(`disk-loss of ${node.node} (voter ${key.id}@${key.directoryId}, its directory now ${node.directoryId ?? 'unformatted'})`);
-            continue;
-          }
+          if (node === undefined || (key.directoryId !== undefined && node.directoryId !== key.directoryId)) continue;
           counted.push(node);
         }
         const needed = majoritySize(keys.length);
@@ -62,6 +64,7 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
         const onMajority = ends.length >= needed ? (ends[needed - 1] as number) : -1;
         if (onMajority >= durable) {
           durable = Math.max(durable, Math.min(committed, onMajority));
+          destroyed.clear();
           held = quorum;
           return undefined;
         }
@@ -70,7 +73,15 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
         const lacking = counted.filter((node) => node.logEndOffset < durable);
         const message = `metadata committed up to offset ${durable} (${committedBy} had high watermark ${committed}) was on a majority of the ${keys.length} voters and is now on ${holding}: ${lacking.map((node) => `${node.node} ends at ${node.logEndOffset}${node.running ? '' : ' (down)'}`).join(', ')}`;
         const subject = { nodes: lacking.map((node) => node.node) };
-        if (holding + replaced.length >= needed) return { message: `${message}; the rest lost their copies with their disks`, excusedBy: replaced, subject };
+        const lost = destroyed.holding(durable, counted.map((node) => node.controllerId));
+        if (holding + lost.length >= needed) {
+          const excusedBy = lost.map((copy) => {
+            const node = quorum.find((candidate) => candidate.controllerId === copy.id);
+            const removed = keys.some((key) => key.id === copy.id && key.directoryId === copy.directoryId) ? '' : ', its key since removed from the voters';
+            return `disk-loss of ${node?.node ?? `controller ${copy.id}`} (voter ${copy.id}@${copy.directoryId}, its log then ending at ${copy.logEndOffset}, its directory now ${node?.directoryId ?? 'unformatted'}${removed})`;
+          });
+          return { message: `${message}; the rest lost their copies with their disks`, excusedBy, subject };
+        }
         return { message, subject };
       },
     },
