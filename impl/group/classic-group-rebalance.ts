@@ -52,6 +52,22 @@ export abstract class ClassicGroupRebalance {
     return new ResponseFuture<R>(correlationId, destination, (to, response) => this.ctx.respond(to, response));
   }
 
+  /**
+   * The result with Kafka's service-level `.exceptionally` on its write: when the write event
+   * fails, `future` (the request's `responseFuture`), if still unanswered, gets `failure` with the
+   * error `handleOperationException` maps it to.
+   */
+  protected answerIfWriteFails<R extends GroupResponse>(
+    result: CoordinatorResult, future: ResponseFuture<R>, failure: (error: KafkaError) => R,
+  ): CoordinatorResult {
+    return {
+      ...result,
+      exceptionally: (error) => {
+        if (!future.isDone) future.complete(failure(appendErrorToResponseError(error)));
+      },
+    };
+  }
+
   group(groupId: string): ClassicGroup | undefined {
     return this.groups.get(groupId);
   }
@@ -241,6 +257,11 @@ export abstract class ClassicGroupRebalance {
   /** Kafka's `classicGroupSync` / `classicGroupSyncToClassicGroup`. */
   classicGroupSync(request: SyncGroupRequest, requestContext: RequestContext): CoordinatorResult {
     const future = this.future<SyncGroupResponse>(request.correlationId, requestContext.destination);
+    const result = this.classicGroupSyncToClassicGroup(request, future);
+    return this.answerIfWriteFails(result, future, (error) => syncError(request.correlationId, error));
+  }
+
+  private classicGroupSyncToClassicGroup(request: SyncGroupRequest, future: ResponseFuture<SyncGroupResponse>): CoordinatorResult {
     const group = this.groups.get(request.groupId);
     if (group === undefined || group.isInState('Empty')) {
       future.complete(syncError(request.correlationId, 'UNKNOWN_MEMBER_ID'));

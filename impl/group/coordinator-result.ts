@@ -19,6 +19,15 @@ export interface CoordinatorResult<R extends GroupResponse = GroupResponse> {
   readonly records: readonly GroupCoordinatorRecord[];
   readonly response?: R;
   readonly appendCallback?: (error: KafkaError | null) => void;
+  /**
+   * The `.exceptionally` that Kafka's `GroupCoordinatorService.joinGroup` and `syncGroup` chain on
+   * the write operation's future: if the write event fails (its append fails, or the shard unloads
+   * while it waits for the high watermark), a parked JoinGroup or SyncGroup that is still
+   * unanswered gets the error. Called after `appendCallback`, with the raw error. A write without
+   * records waits for every earlier write, so a JoinGroup parked behind uncommitted records is
+   * answered NOT_COORDINATOR when the shard unloads, even if nothing else ever answers it.
+   */
+  readonly exceptionally?: (error: KafkaError) => void;
 }
 
 export const EMPTY_RESULT: CoordinatorResult = { records: [] };

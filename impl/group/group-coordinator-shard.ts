@@ -77,6 +77,8 @@ interface DeferredEvent {
   readonly destination: number;
   readonly response: GroupResponse | undefined;
   readonly appendCallback: ((error: KafkaError | null) => void) | undefined;
+  /** The result's `exceptionally`: run only if the event fails. */
+  readonly exceptionally: ((error: KafkaError) => void) | undefined;
 }
 
 interface InFlightAppend {
@@ -389,15 +391,21 @@ export class GroupCoordinatorShard {
       const appendId = this.nextAppendId++;
       this.inFlight.push({ appendId, baseOffset, endOffset: this.lastWritten, createdGroups: created });
       this.effects.push({ type: 'append', appendId, partitionEpoch: this.epoch, baseOffset, records: result.records });
-      this.deferred.push({ offset: this.lastWritten, destination, response: result.response, appendCallback: result.appendCallback });
+      this.deferred.push(this.deferredEvent(result, destination));
       return;
     }
-    if (result.response === undefined && result.appendCallback === undefined) return;
+    if (result.response === undefined && result.appendCallback === undefined && result.exceptionally === undefined) return;
     if (this.lastCommitted < this.lastWritten) {
-      this.deferred.push({ offset: this.lastWritten, destination, response: result.response, appendCallback: result.appendCallback });
+      // Kafka defers the whole write event, not only its response: a JoinGroup parked behind
+      // uncommitted records is failed with its event (NOT_COORDINATOR on unload).
+      this.deferred.push(this.deferredEvent(result, destination));
       return;
     }
-    this.completeEvent({ offset: this.lastWritten, destination, response: result.response, appendCallback: result.appendCallback });
+    this.completeEvent(this.deferredEvent(result, destination));
+  }
+
+  private deferredEvent(result: CoordinatorResult, destination: number): DeferredEvent {
+    return { offset: this.lastWritten, destination, response: result.response, appendCallback: result.appendCallback, exceptionally: result.exceptionally };
   }
 
   private completeEvent(event: DeferredEvent): void {
@@ -410,6 +418,7 @@ export class GroupCoordinatorShard {
       this.effects.push({ type: 'respond', destination: event.destination, response: withError(event.response, appendErrorToResponseError(error)) });
     }
     event.appendCallback?.(error);
+    event.exceptionally?.(error);
   }
 
   /** Kafka's `onHighWatermarkUpdated` → `completeUpTo`. */

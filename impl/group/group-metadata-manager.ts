@@ -46,7 +46,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
     if (isNewGroup && result === EMPTY_RESULT) {
       // A new group must reach the log so that a failed append takes it back (Kafka writes the
       // empty group for this reason: "to commit the group to the timeline data structure").
-      return {
+      result = {
         // Kafka's `newEmptyGroupMetadataRecord`: generation 0, no protocol, no members.
         records: [newGroupMetadataRecord(group.groupId, {
           protocolType: '', generation: 0, protocol: null, leader: null, currentStateTimestamp: this.ctx.nowMs, members: [],
@@ -56,7 +56,7 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         },
       };
     }
-    return result;
+    return this.answerIfWriteFails(result, future, (error) => joinError(request.correlationId, UNKNOWN_MEMBER_ID, error));
   }
 
   private classicGroupJoinNewMember(
