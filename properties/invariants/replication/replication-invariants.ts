@@ -2,6 +2,7 @@ import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/replica-logs.t
 import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import { partitionName } from '../../../sim/kafka/kafka-view.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import { HeldBatches } from './held-batches.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
@@ -364,34 +365,6 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
   };
 }
 
-/** A batch (offsets, epoch, CRC) and the brokers that have ever held it: ids 0 to 29 as bits of `mask`, the rest in `others`. */
-interface HeldBatch {
-  readonly baseOffset: number;
-  readonly epoch: number;
-  readonly crc: number;
-  mask: number;
-  others: Set<number> | undefined;
-}
-
-/** Broker ids below this are bits of `HeldBatch.mask`: at most 2^30 - 1, a small integer V8 keeps unboxed. */
-const MASK_IDS = 30;
-
-function sameBatch(known: HeldBatch, batch: { readonly baseOffset: number; readonly epoch: number; readonly crc: number }): boolean {
-  return known.baseOffset === batch.baseOffset && known.epoch === batch.epoch && known.crc === batch.crc;
-}
-
-function addHolder(batch: HeldBatch, brokerId: number): void {
-  if (brokerId < MASK_IDS) batch.mask |= 1 << brokerId;
-  else (batch.others ??= new Set()).add(brokerId);
-}
-
-function holderIds(batch: HeldBatch): Set<number> {
-  const ids = new Set<number>();
-  for (let id = 0; id < MASK_IDS; id++) if ((batch.mask & (1 << id)) !== 0) ids.add(id);
-  for (const id of batch.others ?? []) ids.add(id);
-  return ids;
-}
-
 /**
  * `HighWatermarkOnMinIsr`: a leader moves its high watermark past a record only once at least
  * `min.insync.replicas` replicas (the leader included) hold it, KIP-966's rule ("the high
@@ -403,29 +376,15 @@ function holderIds(batch: HeldBatch): Set<number> {
 export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): InvariantDefinition<KafkaClusterView> {
   /** Per broker, per partition: the digest array last scanned and how far. */
   const scanned = new Map<number, Map<string, { digest: readonly ReplicaView['digest'][number][]; upTo: number }>>();
-  /**
-   * Per partition: per last offset, the batch (offsets, epoch, CRC) ending there and the brokers
-   * that have ever held it, or the batches when several did (rare: divergent logs). Kept for every
-   * batch of the run, so kept small (issue 12's memory bar): one object per batch, its holders as
-   * bits.
-   */
-  const holders = new Map<string, Map<number, HeldBatch | HeldBatch[]>>();
+  /** Per partition: the batches replicas have ever held and who held each (`held-batches.ts`). */
+  const holders = new Map<string, HeldBatches>();
   /** Per leadership (`partition/broker/incarnation/epoch`): the high watermark last seen. */
   const highWatermarks = new Map<string, number>();
   const judged = new JudgedPartitions();
   // A batch is known by its offsets, epoch and CRC, not its prefix hash: prefix hashes are
   // anchored at the replicas' common log start, which retention moves, and a replica down when
   // it moves would never be seen holding the batch under the new hash.
-  const heldBatch = (partition: string, batch: ReplicaView['digest'][number]): HeldBatch | undefined => {
-    const ending = holders.get(partition)?.get(batch.lastOffset);
-    if (ending === undefined) return undefined;
-    if (!Array.isArray(ending)) return sameBatch(ending, batch) ? ending : undefined;
-    return ending.find((known) => sameBatch(known, batch));
-  };
-  const holdersOf = (partition: string, batch: ReplicaView['digest'][number]): Set<number> | undefined => {
-    const known = heldBatch(partition, batch);
-    return known === undefined ? undefined : holderIds(known);
-  };
+  const holdersOf = (partition: string, batch: ReplicaView['digest'][number]): Set<number> | undefined => holders.get(partition)?.holders(batch);
 
   function remember(replica: ReplicaView): void {
     let ofBroker = scanned.get(replica.brokerId);
@@ -438,23 +397,10 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
     if (from === replica.digest.length && previous?.digest === replica.digest) return;
     let batches = holders.get(replica.name);
     if (batches === undefined) {
-      batches = new Map();
+      batches = new HeldBatches();
       holders.set(replica.name, batches);
     }
-    for (let index = from; index < replica.digest.length; index++) {
-      const batch = replica.digest[index] as ReplicaView['digest'][number];
-      const known = heldBatch(replica.name, batch);
-      if (known !== undefined) {
-        addHolder(known, replica.brokerId);
-        continue;
-      }
-      const entry: HeldBatch = { baseOffset: batch.baseOffset, epoch: batch.epoch, crc: batch.crc, mask: 0, others: undefined };
-      addHolder(entry, replica.brokerId);
-      const ending = batches.get(batch.lastOffset);
-      if (ending === undefined) batches.set(batch.lastOffset, entry);
-      else if (Array.isArray(ending)) ending.push(entry);
-      else batches.set(batch.lastOffset, [ending, entry]);
-    }
+    for (let index = from; index < replica.digest.length; index++) batches.hold(replica.digest[index] as ReplicaView['digest'][number], replica.brokerId);
     if (previous === undefined) ofBroker.set(replica.name, { digest: replica.digest, upTo: replica.digest.length });
     else {
       previous.digest = replica.digest;
