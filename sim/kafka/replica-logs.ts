@@ -7,6 +7,8 @@ import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
 import { decodeRecords, LOG_OVERHEAD, MAGIC_V2, NO_PRODUCER_ID, readRecordBatch, RECORD_BATCH_OVERHEAD } from '../../impl/log/record-batch.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { DataDamage } from '../run/system.ts';
+import { ValueCodec } from '../../properties/invariants/history/record-values.ts';
+import { RetiredRecords } from './retired-records.ts';
 
 /**
  * What the checkers know of every replica: read from the brokers' disks, not from anything the
@@ -256,7 +258,9 @@ export class ReplicaLogs {
    * records than its logs hold, and a full ledger entry each took a third of a 600-second run's
    * heap. `copies` gives them back whole.
    */
-  private readonly retired = new Map<string, Map<string, readonly number[]>>();
+  private readonly retired = new Map<string, RetiredRecords>();
+  /** Numbers the values of retired records (`retired-records.ts`). */
+  private readonly retiredValues = new ValueCodec();
   /** Batches read off some disk, by base offset, CRC and size: see `sameBatchAs`. */
   private readonly readBatches = new Map<string, { readonly bytes: Uint8Array; readonly batch: ScannedBatch }>();
   /** Deletions shared by retired records, by their `broker@atMs,...` signature (see `retire`). */
@@ -386,11 +390,10 @@ export class ReplicaLogs {
 
   /** The copies of `value` at `offset` of `partition`, if any replica ever held it. */
   copies(partition: string, offset: number, value: string): RecordCopies | undefined {
-    const key = `${offset}:${value}`;
-    const copies = this.ledger.get(partition)?.get(key);
+    const copies = this.ledger.get(partition)?.get(`${offset}:${value}`);
     if (copies !== undefined) return copies;
-    const deletions = this.retired.get(partition)?.get(key);
-    return deletions === undefined ? undefined : unretire(partition, key, deletions);
+    const deletions = this.retired.get(partition)?.get(offset, value);
+    return deletions === undefined ? undefined : unretire(partition, offset, value, deletions);
   }
 
   /**
@@ -735,7 +738,7 @@ export class ReplicaLogs {
   private retire(partition: string, records: Map<string, MutableCopies>, key: string, copies: MutableCopies): void {
     let retired = this.retired.get(partition);
     if (retired === undefined) {
-      retired = new Map();
+      retired = new RetiredRecords(this.retiredValues);
       this.retired.set(partition, retired);
     }
     // A long run retires a record per write, and the records of one deleted segment share their
@@ -755,7 +758,7 @@ export class ReplicaLogs {
       this.deletionSets.set(signature, fresh);
       deletions = fresh;
     }
-    retired.set(key, deletions);
+    retired.set(copies.offset, copies.value, deletions);
     records.delete(key);
   }
 
@@ -770,16 +773,19 @@ export class ReplicaLogs {
 
   private gain(records: Map<string, MutableCopies>, replica: ReplicaScan, key: string, nowMs: number): void {
     let copies = records.get(key);
-    const deletions = copies === undefined ? this.retired.get(replica.name)?.get(key) : undefined;
-    if (deletions !== undefined) {
-      // A copy back from a deletion (a deleted segment a power loss brought back): whole again.
-      copies = unretire(replica.name, key, deletions);
-      records.set(key, copies);
-      this.retired.get(replica.name)?.delete(key);
-    }
     if (copies === undefined) {
       const colon = key.indexOf(':');
-      copies = { partition: replica.name, offset: Number(key.slice(0, colon)), value: key.slice(colon + 1), holders: new Holders(), endings: [] };
+      const offset = Number(key.slice(0, colon));
+      const value = key.slice(colon + 1);
+      const retired = this.retired.get(replica.name);
+      const deletions = retired?.get(offset, value);
+      if (deletions !== undefined) {
+        // A copy back from a deletion (a deleted segment a power loss brought back): whole again.
+        copies = unretire(replica.name, offset, value, deletions);
+        retired?.delete(offset, value);
+      } else {
+        copies = { partition: replica.name, offset, value, holders: new Holders(), endings: [] };
+      }
       records.set(key, copies);
     }
     copies.holders.set(replica.brokerId, nowMs);
@@ -951,7 +957,6 @@ interface MutableCopies {
   readonly endings: CopyEnding[];
 }
 
-/** A retired record's ledger entry, whole again: no holders, and its deletions as endings. */
 /** Whether batch `index` of a file's scan still has the header it was read with (a damaged one passes). */
 function headerAsRead(disk: DiskReader, path: string, known: FileScan, index: number): boolean {
   const batch = known.batches[index] as ScannedBatch;
@@ -969,11 +974,11 @@ function sortedPaths(replica: ReplicaScan): readonly string[] {
   return replica.sortedPaths;
 }
 
-function unretire(partition: string, key: string, deletions: readonly number[]): MutableCopies {
-  const colon = key.indexOf(':');
+/** A retired record's ledger entry, whole again: no holders, and its deletions as endings. */
+function unretire(partition: string, offset: number, value: string, deletions: readonly number[]): MutableCopies {
   const endings: CopyEnding[] = [];
   for (let index = 0; index < deletions.length; index += 2) endings.push({ how: 'deleted', brokerId: deletions[index] as number, atMs: deletions[index + 1] as number });
-  return { partition, offset: Number(key.slice(0, colon)), value: key.slice(colon + 1), holders: new Holders(), endings };
+  return { partition, offset, value, holders: new Holders(), endings };
 }
 
 /** Batches `ReplicaLogs.sameBatchAs` remembers before it starts afresh: a follower reads what its leader wrote moments before. */
