@@ -23,9 +23,14 @@ class Harness {
   readonly transitions: { instance: string; event: string; to: string }[] = [];
   sent: { to: string; message: KafkaMessage }[] = [];
 
-  constructor(overrides: Record<string, string> = {}) {
+  readonly halts: { reason: string; failed: boolean }[] = [];
+
+  constructor(overrides: Record<string, string> = {}, onFencedInstanceId?: 'close' | 'exit') {
     const environment: NodeEnvironment = { nodeId: 'consumer-0', clock: { nowMs: () => this.nowMs }, random: RANDOM, disk: {} as NodeDisk };
-    this.consumer = new KafkaConsumer(environment, { name: 'consumer-0', brokers: [0, 1], config: new ConfigView({}), topic: 't', autoOffsetReset: 'earliest', groupId: 'g', configOverrides: overrides });
+    this.consumer = new KafkaConsumer(environment, {
+      name: 'consumer-0', brokers: [0, 1], config: new ConfigView({}), topic: 't', autoOffsetReset: 'earliest', groupId: 'g', configOverrides: overrides,
+      ...(onFencedInstanceId === undefined ? {} : { onFencedInstanceId }),
+    });
   }
 
   input(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
@@ -36,6 +41,7 @@ class Harness {
       else if (effect.type === 'history') this.history.push(effect.record);
       else if (effect.type === 'send') this.sent.push({ to: effect.to, message: effect.message });
       else if (effect.type === 'transition') this.transitions.push({ instance: effect.instance, event: effect.event.type, to: effect.to });
+      else if (effect.type === 'halt') this.halts.push({ reason: effect.reason, failed: effect.failed });
     }
     return effects;
   }
@@ -208,5 +214,29 @@ describe('KafkaConsumer in a group', () => {
       { consumer: 'consumer-0', groupId: 'g', memberId: 'm1', generationId: 1, partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }], lost: false },
     ]);
     expect(harness.take('JoinGroupRequest')).toHaveLength(1);
+  });
+
+  // Seeds 301, 311 and 397: a coordinator answered a static member's JoinGroup (no write before
+  // the answer outside Stable, in Kafka too) and lost its partition before the SyncGroup's write
+  // committed; the next coordinator loaded the older member id and fenced the member's next
+  // request. FencedInstanceIdException is fatal, so a supervised application exits, and its
+  // supervisor's new process joins with no member id and takes the instance back.
+  it.each([
+    ['exit', [{ reason: 'FencedInstanceIdException: group.instance.id g-a was fenced', failed: true }]],
+    ['close', []],
+  ] as const)('closes a static member fenced by a failed-over coordinator at the next poll, and exits if supervised (%s)', (onFenced, halts) => {
+    const harness = new Harness({ 'group.instance.id': 'g-a' }, onFenced);
+    harness.joined();
+    harness.take();
+    // The coordinator that answered moved away; the new one maps g-a to the member id it loaded.
+    harness.fire(harness.timer('group:heartbeat#'));
+    const heartbeat = harness.one('HeartbeatRequest');
+    harness.reply('broker-1', { type: 'HeartbeatResponse', correlationId: id(heartbeat.message), error: 'FENCED_INSTANCE_ID' });
+    expect(harness.consumer.closed).toBe(false);
+    harness.repoll();
+    expect(harness.consumer.closed).toBe(true);
+    expect(harness.halts).toEqual(halts);
+    // Closed on the fatal error: no final commit, no LeaveGroup (static), no rejoin.
+    expect(harness.take().map((sent) => sent.message.type)).toEqual([]);
   });
 });

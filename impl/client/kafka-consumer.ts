@@ -56,6 +56,18 @@ export interface KafkaConsumerOptions {
    * join late and leave" (issue 13).
    */
   readonly closeAtMs?: number;
+  /**
+   * Group mode, static members (KIP-345): what the application does once poll throws
+   * FencedInstanceIdException, which Kafka's consumer treats as fatal. `close` (when absent):
+   * it closes the consumer and the process stays, idle, for whoever runs it to decide (a script's
+   * console consumer). `exit`: it closes the consumer and the process exits with a failure (a
+   * `halt`), for its supervisor to start again, as a service's process under Kubernetes or systemd
+   * is. Kafka's coordinator fences a member whose id a failed-over coordinator never committed
+   * (a JoinGroup outside Stable is answered before anything is written; only the Stable
+   * replacement of KAFKA-10284 waits for its append): the new process, with no member id, takes
+   * the instance id back (`replaceStaticMember`).
+   */
+  readonly onFencedInstanceId?: 'close' | 'exit';
 }
 
 /** A request on the wire, by kind (the part of Kafka's `InFlightRequests` the consumer needs). */
@@ -302,6 +314,19 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.membership.close(positions);
   }
 
+  /**
+   * The application's poll threw FencedInstanceIdException: it closes the consumer (no final
+   * commit: the coordinator is fatal, `ConsumerCoordinator.close` commits nothing), and a
+   * supervised process then exits with the exception, as a Java `main` it propagated out of does.
+   */
+  private closeOnFence(): void {
+    const membership = this.membership as GroupMembership;
+    this.close();
+    if (this.options.onFencedInstanceId !== 'exit') return;
+    assert(membership.closed, 'a fenced consumer finishes close() at once');
+    this.effects.push({ type: 'halt', reason: `FencedInstanceIdException: ${membership.fatalError?.message ?? ''}`, failed: true });
+  }
+
   /** The application calls poll: one Jepsen `poll` operation opens. */
   private startPoll(): void {
     assert(!this.pollOpen, 'a poll started while one was open');
@@ -310,12 +335,13 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     // positions earlier polls reached), then fetches: group events it records come first.
     if (this.membership !== undefined) {
       this.membership.poll(this.consumedPositions());
-      // KIP-345: FencedInstanceIdException means another process now holds this consumer's
-      // group.instance.id (a replacement that joined after it, or an old process that rejoined
-      // after its replacement). The exception is fatal and poll throws it from then on; the
-      // workload's application does what one should, and closes the consumer, as a process that
-      // exits on it would. A static member's close sends no LeaveGroup, so the holder stays.
-      if (this.membership.fatalError?.exception === 'FencedInstanceIdException') return this.close();
+      // KIP-345: FencedInstanceIdException means the coordinator maps this consumer's
+      // group.instance.id to another member id (a replacement that joined after it, an old process
+      // that rejoined after its replacement, or a coordinator that failed over to a state that
+      // never saw this member's id). The exception is fatal and poll throws it from then on; the
+      // application does what one should, and closes the consumer (a static member's close sends
+      // no LeaveGroup, so the holder stays), then exits if it is a supervised process.
+      if (this.membership.fatalError?.exception === 'FencedInstanceIdException') return this.closeOnFence();
     }
     this.pollOpen = true;
     this.history({ type: 'invoke', process: this.options.name, f: 'poll', value: { consumer: this.options.name } });

@@ -44,6 +44,12 @@ export interface GroupWorkloadEntry {
  *   its new process starts at 70%, within the session timeout, so its partitions wait for it and
  *   no rebalance is needed.
  *
+ * Every member is a supervised service: a process whose consumer is fenced out of its instance id
+ * (`FencedInstanceIdException`, fatal) exits, and the simulation's supervisor starts it again 5 s
+ * later; the new process joins with no member id and takes the instance back. Kafka fences more
+ * than a replaced process: a static member answered by a coordinator that failed over before its
+ * SyncGroup's write committed holds an id the next coordinator never loaded (seeds 301, 311, 397).
+ *
  * Timeouts are shorter than Kafka's defaults so that a lost member is noticed, and a rebalance
  * completes, well within a one-minute run: `session.timeout.ms` 10 s (Kafka: 45 s; the broker's
  * `group.min.session.timeout.ms` is 6 s), heartbeats every second, auto-commit every second

@@ -277,8 +277,12 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
         const memberReset = member.config['auto.offset.reset'] ?? options.config['auto.offset.reset'];
         const autoOffsetReset = member.fromBeginning === true ? 'earliest' : scenario ? undefined : memberReset === 'latest' ? 'latest' : 'earliest';
         const schedule = { ...(member.startAtMs === undefined ? {} : { startAtMs: member.startAtMs }), ...(member.closeAtMs === undefined ? {} : { closeAtMs: member.closeAtMs }) };
+        // The workload's members are services: a process that dies of FencedInstanceIdException
+        // exits, and its supervisor starts it again (the simulation's, 5 s later); a script's
+        // consumer is run by hand, and the script decides.
+        const onFencedInstanceId = scenario ? 'close' : 'exit';
         return new KafkaConsumer(environment, {
-          name: id, brokers: brokerIds, config, topic: member.topic, rules, groupId: member.groupId, configOverrides: member.config, ...(autoOffsetReset === undefined ? {} : { autoOffsetReset }), ...schedule,
+          name: id, brokers: brokerIds, config, topic: member.topic, rules, groupId: member.groupId, configOverrides: member.config, ...(autoOffsetReset === undefined ? {} : { autoOffsetReset }), ...schedule, onFencedInstanceId,
         });
       }
       assert(consumers.includes(id), `unknown node ${id}`);

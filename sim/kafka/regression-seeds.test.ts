@@ -71,6 +71,16 @@ describe('the default Kafka run', () => {
     expect(run(417, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
   });
 
+  // With the groups: a coordinator answered g2's static members' JoinGroups (outside Stable Kafka
+  // writes nothing before answering; only KAFKA-10284's Stable replacement waits for its append)
+  // and lost __consumer_offsets-0 before their SyncGroup's write committed; the next coordinator
+  // loaded the older member ids and fenced the members' rejoin (FENCED_INSTANCE_ID, fatal in Kafka's
+  // consumer too). They closed and nothing started them again: g2 ended Empty. A fenced workload
+  // process now exits and its supervisor starts it again, and the new process takes the instance back.
+  it.each([[301], [311], [397]])('passes seed %i with the groups, whose fenced static members were never restarted', (seed) => {
+    expect(run(seed, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+  });
+
   // With 48 partitions the metadata log outgrows one FetchMetadataResponse (500 records). A broker
   // restarted after a power loss applied the first 500, a past state in which it led t-12 at
   // epoch 2, and assigning that epoch's start wiped the later epochs from its leader epoch cache

@@ -74,7 +74,7 @@ export interface SimulationOptions {
  * even if the system is not ready, so that a setup that cannot finish is still tested.
  */
 export const SETUP_DEADLINE_MS = 20_000;
-/** How long a process supervisor waits before starting a server that halted (systemd's `RestartSec`). */
+/** How long a process supervisor waits before starting a process that halted on a failure (systemd's `RestartSec`). */
 export const SUPERVISOR_RESTART_DELAY_MS = 5_000;
 
 export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, 'seed' | 'repro'> = {
@@ -600,7 +600,9 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
         // The heal promises every node running again: one that stops itself afterwards (a
         // controlled shutdown begun before the heal) is started once more.
         if (this.healStarted) this.schedule(atMs + 100, { type: 'restart-after-heal', node: hosted.id });
-        else if (effect.failed && hosted.isServer && !this.nemesis.holdsDown(hosted.id)) this.schedule(atMs + SUPERVISOR_RESTART_DELAY_MS, { type: 'supervisor-restart', node: hosted.id });
+        // A process that exits on a fatal error, a server's or a supervised client's (a consumer
+        // fenced out of its group.instance.id), is started again by its supervisor.
+        else if (effect.failed && !this.nemesis.holdsDown(hosted.id)) this.schedule(atMs + SUPERVISOR_RESTART_DELAY_MS, { type: 'supervisor-restart', node: hosted.id });
         return;
       default:
         assertNever(effect, 'node effect');
