@@ -63,8 +63,13 @@ export function quorumDurability(): InvariantDefinition<KafkaClusterView> {
         const ends = counted.map((node) => node.logEndOffset).sort((a, b) => b - a);
         const onMajority = ends.length >= needed ? (ends[needed - 1] as number) : -1;
         if (onMajority >= durable) {
+          // The destroyed copies are forgotten once the record is on a majority again, as the
+          // voters' own high watermarks confirm: a log end alone may be a divergent tail (default
+          // seed 110: controller-0 ended at 38 in an older epoch's records while the committed log
+          // ended at 35, and truncated to 34 on following the new leader after controller-1's disk
+          // was lost with its copy).
+          if (counted.filter((node) => node.running && (node.highWatermark ?? -1) >= durable).length >= needed) destroyed.clear();
           durable = Math.max(durable, Math.min(committed, onMajority));
-          destroyed.clear();
           held = quorum;
           return undefined;
         }
