@@ -1,7 +1,7 @@
 import { assert, assertIntegerInRange, assertNever } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
 import type { MetadataState } from '../controller/controller-state.ts';
-import type { NodeId } from '../env/node-environment.ts';
+import { DiskError, type NodeId } from '../env/node-environment.ts';
 import { partitionFor, GROUP_METADATA_TOPIC_NAME } from '../group/coordinator-partition.ts';
 import type { GroupCoordinatorConfig } from '../group/coordinator-result.ts';
 import { GroupCoordinatorShard, type ShardEffect, type ShardInput } from '../group/group-coordinator-shard.ts';
@@ -303,7 +303,15 @@ export class GroupCoordinatorService {
     let reads = 0;
     while (offset < end) {
       assert(++reads <= end - log.logStartOffset + 1, `loading ${GROUP_METADATA_TOPIC_NAME}-${index} made no progress at ${offset}`);
-      const read = log.read(offset, LOAD_READ_BYTES, end, true);
+      let read = log.read(offset, LOAD_READ_BYTES, end, true);
+      // As a fetch does (`Partition.fetchRecords`): a bit flipped on read is transient, so read
+      // again; a batch still failing its checksum is damage on this disk, which the broker treats
+      // as a failed log directory (it stops, and repairs the log when it starts again), so that the
+      // partition's leadership, and the groups with it, move to a replica whose copy is whole.
+      // Kafka's loader would leave the shard FAILED, and the groups without a coordinator, for as
+      // long as this broker leads the partition (default seed 636).
+      if (read.type === 'error' && read.error === 'CORRUPT_MESSAGE') read = log.read(offset, LOAD_READ_BYTES, end, true);
+      if (read.type === 'error' && read.error === 'CORRUPT_MESSAGE') throw new DiskError('EIO', log.dir, `corrupt batch loading ${GROUP_METADATA_TOPIC_NAME}-${index}: ${read.message}`);
       if (read.type === 'error' || read.batches.length === 0) {
         // A log that cannot be read to its end cannot be trusted as the group's state.
         this.enqueue(index, { type: 'load-failed', nowMs: now });
