@@ -32,7 +32,7 @@ export class RetiredRecords {
     const chunk = this.chunks.get(Math.floor(offset / CHUNK));
     const slot = offset % CHUNK;
     const code = chunk?.codes[slot] ?? ABSENT;
-    if (code >= 0 && code === this.codec.encode(value)) return chunk?.deletions[slot];
+    if (code >= 0 && code === this.codec.lookup(value)) return chunk?.deletions[slot];
     return this.others.get(`${offset}:${value}`);
   }
 
@@ -59,7 +59,7 @@ export class RetiredRecords {
     const chunk = this.chunks.get(Math.floor(offset / CHUNK));
     const slot = offset % CHUNK;
     const code = chunk?.codes[slot] ?? ABSENT;
-    if (chunk !== undefined && code !== ABSENT && code === this.codec.encode(value)) {
+    if (chunk !== undefined && code !== ABSENT && code === this.codec.lookup(value)) {
       chunk.codes[slot] = ABSENT;
       chunk.deletions[slot] = undefined;
       return;

@@ -25,9 +25,9 @@ export interface AckedList extends Iterable<Acked> {
 
 /** A history index larger than this means the workload is unbounded, a bug. */
 const MAX_SENDS = 1_000_000;
-/** Columns of `ints`: topic, key (-1: none), producer (names' indexes), seq, partition. */
+/** Columns of an int chunk: topic, key (-1: none), producer (names' indexes), seq, partition. */
 const INTS = 5;
-/** Columns of `floats`: offset, atMs, invokedAt. */
+/** Columns of a float chunk: offset, atMs, invokedAt. */
 const FLOATS = 3;
 const NO_KEY = -1;
 /** Sends per chunk of the columns. */
@@ -114,8 +114,7 @@ export class AckedSends implements AckedList {
   }
 
   find(predicate: (ack: Acked) => boolean): Acked | undefined {
-    for (const ack of this) if (predicate(ack)) return ack;
-    return undefined;
+    return findIn(this, predicate);
   }
 
   /** The sends in the order they were sent (invoked): a view over the same columns. */
@@ -130,10 +129,7 @@ export class AckedSends implements AckedList {
         for (const position of order) yield sends.at(position);
       },
       first: (): Acked | undefined => (order.length === 0 ? undefined : sends.at(order[0] as number)),
-      find: (predicate: (ack: Acked) => boolean): Acked | undefined => {
-        for (const ack of view) if (predicate(ack)) return ack;
-        return undefined;
-      },
+      find: (predicate: (ack: Acked) => boolean): Acked | undefined => findIn(view, predicate),
     };
     return view;
   }
@@ -147,4 +143,9 @@ export class AckedSends implements AckedList {
     }
     return index;
   }
+}
+
+function findIn(acks: Iterable<Acked>, predicate: (ack: Acked) => boolean): Acked | undefined {
+  for (const ack of acks) if (predicate(ack)) return ack;
+  return undefined;
 }

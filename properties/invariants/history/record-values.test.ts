@@ -11,6 +11,16 @@ describe('ValueCodec', () => {
     expect(codes.map((code) => codec.decode(code as number))).toEqual(values);
   });
 
+  it('looks a value up without adding its producer', () => {
+    const codec = new ValueCodec();
+    expect(codec.lookup('producer-0:1')).toBeUndefined();
+    const code = codec.encode('producer-0:1');
+    expect(code).toBeDefined();
+    expect(codec.lookup('producer-0:1')).toBe(code);
+    expect(codec.lookup('producer-1:1')).toBeUndefined();
+    expect(codec.encode('producer-1:1')).toBe((code as number) + 2 ** 32);
+  });
+
   it('keeps no code for a value another string would decode to, or not of the form', () => {
     const codec = new ValueCodec();
     for (const value of ['producer-0:01', 'producer-0:', ':5', 'producer-0', 'producer-0:1x', 'producer-0:-1', 'producer-0:1000000000', '']) {

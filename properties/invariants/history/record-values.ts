@@ -12,22 +12,20 @@ import { assert } from '../../../impl/common/assert.ts';
 export class ValueCodec {
   private readonly producers: string[] = [];
 
-  /** The value's code, or `undefined` if it is not of the form `<producer>:<seq>` with a canonical seq. */
+  /**
+   * The value's code, or `undefined` if it is not of the form `<producer>:<seq>` with a canonical
+   * seq. A new producer's name is added to the table: for values an index keeps.
+   */
   encode(value: string): number | undefined {
-    const colon = value.lastIndexOf(':');
-    const digits = value.length - colon - 1;
-    if (colon <= 0 || digits < 1 || digits > MAX_SEQ_DIGITS) return undefined;
-    // A leading zero would decode to another string.
-    if (digits > 1 && value.charCodeAt(colon + 1) === ZERO) return undefined;
-    let seq = 0;
-    for (let index = colon + 1; index < value.length; index++) {
-      const digit = value.charCodeAt(index) - ZERO;
-      if (digit < 0 || digit > 9) return undefined;
-      seq = seq * 10 + digit;
-    }
-    assert(seq < SEQ_LIMIT, `seq ${seq} of ${value} fits ${MAX_SEQ_DIGITS} digits`);
-    const producer = this.producerIndex(value, colon);
-    return producer === undefined ? undefined : producer * SEQ_LIMIT + seq;
+    return this.code(value, true);
+  }
+
+  /**
+   * The code `value` has if it was kept, or `undefined`: for lookups, which add no producer (a
+   * value of a producer never kept cannot be in a table).
+   */
+  lookup(value: string): number | undefined {
+    return this.code(value, false);
   }
 
   decode(code: number): string {
@@ -35,12 +33,6 @@ export class ValueCodec {
     const producer = this.producers[Math.floor(code / SEQ_LIMIT)];
     assert(producer !== undefined, `value code ${code} names no producer seen`);
     return `${producer}:${code % SEQ_LIMIT}`;
-  }
-
-  /** The producer's index, or `undefined` if no value of it was encoded. */
-  indexOfProducer(producer: string): number | undefined {
-    const index = this.producers.indexOf(producer);
-    return index < 0 ? undefined : index;
   }
 
   /** The seq of a code. */
@@ -53,17 +45,34 @@ export class ValueCodec {
     return Math.floor(code / SEQ_LIMIT);
   }
 
+  private code(value: string, add: boolean): number | undefined {
+    const colon = value.lastIndexOf(':');
+    const digits = value.length - colon - 1;
+    if (colon <= 0 || digits < 1 || digits > MAX_SEQ_DIGITS) return undefined;
+    // A leading zero would decode to another string.
+    if (digits > 1 && value.charCodeAt(colon + 1) === ZERO) return undefined;
+    let seq = 0;
+    for (let index = colon + 1; index < value.length; index++) {
+      const digit = value.charCodeAt(index) - ZERO;
+      if (digit < 0 || digit > 9) return undefined;
+      seq = seq * 10 + digit;
+    }
+    assert(seq < SEQ_LIMIT, `seq ${seq} of ${value} fits ${MAX_SEQ_DIGITS} digits`);
+    const producer = this.producerIndex(value, colon, add);
+    return producer === undefined ? undefined : producer * SEQ_LIMIT + seq;
+  }
+
   /**
    * A workload has a handful of producers, so a scan of their names beats hashing a slice of the
    * value on every read (no string is made unless the producer is new). Past `MAX_PRODUCERS`
    * names (bit flips in values can make new ones), values are kept as themselves.
    */
-  private producerIndex(value: string, colon: number): number | undefined {
+  private producerIndex(value: string, colon: number, add: boolean): number | undefined {
     for (let index = 0; index < this.producers.length; index++) {
       const producer = this.producers[index] as string;
       if (producer.length === colon && value.startsWith(producer)) return index;
     }
-    if (this.producers.length >= MAX_PRODUCERS) return undefined;
+    if (!add || this.producers.length >= MAX_PRODUCERS) return undefined;
     this.producers.push(value.slice(0, colon));
     return this.producers.length - 1;
   }
@@ -111,7 +120,7 @@ export class ValueTable {
     const code = this.codeAt(offset);
     if (code === ABSENT) return undefined;
     if (code === UNUSUAL) return this.unusual.get(offset) === value;
-    return this.codec.encode(value) === code;
+    return this.codec.lookup(value) === code;
   }
 
   set(offset: number, value: string): void {
@@ -161,7 +170,7 @@ export class ValueNumbers {
   constructor(private readonly codec: ValueCodec) {}
 
   get(value: string): number | undefined {
-    const code = this.codec.encode(value);
+    const code = this.codec.lookup(value);
     if (code === undefined || ValueCodec.seqOf(code) >= MAX_DENSE_SEQ) return this.unusual.get(value);
     const stored = this.byProducer[ValueCodec.producerOf(code)]?.[ValueCodec.seqOf(code)];
     return stored === undefined || Number.isNaN(stored) ? undefined : stored;
