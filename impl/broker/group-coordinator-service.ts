@@ -392,6 +392,7 @@ export class GroupCoordinatorService {
       groupInitialRebalanceDelayMs: config.number('group.initial.rebalance.delay.ms'),
       // refka's cap on Kafka's Integer.MAX_VALUE default: every collection has a limit.
       groupMaxSize: Math.min(config.number('group.max.size'), MAX_GROUP_SIZE),
+      offsetCommitTimeoutMs: config.number('offsets.commit.timeout.ms'),
       groupNewMemberJoinTimeoutMs: 5 * 60_000,
       groupsMax: 1_000,
       deferredEventsMax: 10_000,

@@ -328,6 +328,14 @@ export const KAFKA_CONFIGS: readonly KafkaConfigDef[] = [
     doc: 'How long the coordinator waits for more members to join an empty group before completing its first rebalance.',
   },
   {
+    key: 'offsets.commit.timeout.ms',
+    scope: 'broker',
+    type: 'int',
+    defaultValue: '5000',
+    min: '1',
+    doc: 'How long a group coordinator write (an offset commit, a join, a sync, a leave) waits for its records to reach the high watermark of __consumer_offsets before it fails with REQUEST_TIMED_OUT (answered as COORDINATOR_NOT_AVAILABLE); the records stay written and may still commit.',
+  },
+  {
     key: 'group.max.size',
     scope: 'broker',
     type: 'int',

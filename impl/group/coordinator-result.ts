@@ -80,8 +80,10 @@ export interface CoordinatorContext {
  * `group-member-session-expired`: a current member's session timed out and it was removed
  * (`expireClassicGroupMemberHeartbeat`). `group-member-left-on-poll-timeout`: a current member
  * left with LeaveGroup because its application stopped polling (KIP-62; the KIP-800 reason says so).
+ * `coordinator-write-timed-out`: a write event waited `offsets.commit.timeout.ms` for the high
+ * watermark and failed with REQUEST_TIMED_OUT (the shard's mark, about no one group).
  */
-export type GroupCoordinatorMark = 'static-member-replaced' | 'group-member-session-expired' | 'group-member-left-on-poll-timeout';
+export type GroupCoordinatorMark = 'static-member-replaced' | 'group-member-session-expired' | 'group-member-left-on-poll-timeout' | 'coordinator-write-timed-out';
 
 /** The configs of the classic group coordinator, by Kafka's keys (`GroupCoordinatorConfig`). */
 export interface GroupCoordinatorConfig {
@@ -96,6 +98,12 @@ export interface GroupCoordinatorConfig {
    * collection has a limit, and it also caps the pending (KIP-394) members of a group.
    */
   readonly groupMaxSize: number;
+  /**
+   * `offsets.commit.timeout.ms`, default 5000: how long a write event (every group request that
+   * writes or waits behind a write) waits for the high watermark before it fails with
+   * REQUEST_TIMED_OUT (`GroupCoordinatorService` passes it as each write's timeout).
+   */
+  readonly offsetCommitTimeoutMs: number;
   /** `CLASSIC_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS`: 5 minutes, not configurable in Kafka. */
   readonly groupNewMemberJoinTimeoutMs: number;
   /** refka's bound on the groups one shard holds; beyond it new groups are refused. */
@@ -128,6 +136,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   groupMinSessionTimeoutMs: 6_000,
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 3_000,
+  offsetCommitTimeoutMs: 5_000,
   groupMaxSize: 1_000,
   groupNewMemberJoinTimeoutMs: 5 * 60 * 1000,
   groupsMax: 10_000,

@@ -181,7 +181,7 @@ function formatEffect(effect: ShardEffect): string {
     case 'cancel-timer':
       return `cancel ${effect.key}`;
     case 'mark':
-      return `mark ${effect.name} ${effect.groupId}`;
+      return effect.groupId === undefined ? `mark ${effect.name}` : `mark ${effect.name} ${effect.groupId}`;
     case 'transition':
       return effect.machine === 'consumer-group'
         ? `group ${effect.groupId}#${effect.instance}: ${effect.from} -> ${effect.to} (${effect.event})`

@@ -57,7 +57,7 @@ export type ShardEffect =
    * A coverage mark (`properties/invariants/groups/group-sometimes.ts`): a behaviour a sweep must
    * reach, which no response or record shows on its own.
    */
-  | { readonly type: 'mark'; readonly name: GroupCoordinatorMark; readonly groupId: string }
+  | { readonly type: 'mark'; readonly name: GroupCoordinatorMark; readonly groupId: string | undefined }
   /** A lifecycle move of the shard itself (`model/coordinator-shard.machine.ts`). */
   | { readonly type: 'transition'; readonly machine: 'coordinator-shard'; readonly event: CoordinatorShardEventType; readonly from: CoordinatorState; readonly to: CoordinatorState };
 
@@ -79,7 +79,17 @@ interface DeferredEvent {
   readonly appendCallback: ((error: KafkaError | null) => void) | undefined;
   /** The result's `exceptionally`: run only if the event fails. */
   readonly exceptionally: ((error: KafkaError) => void) | undefined;
+  /** When the event times out unanswered: `offsets.commit.timeout.ms` after it was deferred. */
+  readonly deadlineMs: number;
 }
+
+/**
+ * The shard's one timer for Kafka's per-event `OperationTimeout`. Deferred events wait in the
+ * order they were deferred, so their deadlines never decrease along the queue and one timer, armed
+ * for the head's deadline, serves them all. Group timers are named `kind:group...`; this name has
+ * no colon, so it is none of theirs.
+ */
+export const WRITE_TIMEOUT_KEY = 'write-timeout';
 
 interface InFlightAppend {
   readonly appendId: number;
@@ -107,6 +117,8 @@ export class GroupCoordinatorShard {
   private readonly inFlight: InFlightAppend[] = [];
   private readonly deferred: DeferredEvent[] = [];
   private readonly timers = new Map<string, { readonly deadlineMs: number; readonly task: TimerTask }>();
+  /** The deadline the write timeout is armed for (`WRITE_TIMEOUT_KEY`), if armed. */
+  private writeTimeoutAtMs: number | undefined;
   private effects: ShardEffect[] = [];
   private nowMs = 0;
   private stepContext: CoordinatorContext | null = null;
@@ -300,6 +312,7 @@ export class GroupCoordinatorShard {
       this.timers.delete(key);
       this.effects.push({ type: 'cancel-timer', key });
     }
+    this.disarmWriteTimeout();
     const failed = this.deferred.splice(0, this.deferred.length);
     this.inFlight.length = 0;
     for (const event of failed) this.failEvent(event, 'NOT_COORDINATOR');
@@ -362,6 +375,7 @@ export class GroupCoordinatorShard {
   }
 
   private onTimerExpired(key: string): void {
+    if (key === WRITE_TIMEOUT_KEY) return this.onWriteTimeout();
     const timer = this.timers.get(key);
     if (timer === undefined || timer.deadlineMs > this.nowMs) return;
     assert(this.currentState === 'ACTIVE', `timer ${key} armed while ${this.currentState}`);
@@ -391,21 +405,69 @@ export class GroupCoordinatorShard {
       const appendId = this.nextAppendId++;
       this.inFlight.push({ appendId, baseOffset, endOffset: this.lastWritten, createdGroups: created });
       this.effects.push({ type: 'append', appendId, partitionEpoch: this.epoch, baseOffset, records: result.records });
-      this.deferred.push(this.deferredEvent(result, destination));
+      this.defer(this.deferredEvent(result, destination));
       return;
     }
     if (result.response === undefined && result.appendCallback === undefined && result.exceptionally === undefined) return;
     if (this.lastCommitted < this.lastWritten) {
       // Kafka defers the whole write event, not only its response: a JoinGroup parked behind
       // uncommitted records is failed with its event (NOT_COORDINATOR on unload).
-      this.deferred.push(this.deferredEvent(result, destination));
+      this.defer(this.deferredEvent(result, destination));
       return;
     }
     this.completeEvent(this.deferredEvent(result, destination));
   }
 
   private deferredEvent(result: CoordinatorResult, destination: number): DeferredEvent {
-    return { offset: this.lastWritten, destination, response: result.response, appendCallback: result.appendCallback, exceptionally: result.exceptionally };
+    return {
+      offset: this.lastWritten, destination, response: result.response, appendCallback: result.appendCallback, exceptionally: result.exceptionally,
+      deadlineMs: this.nowMs + this.config.offsetCommitTimeoutMs,
+    };
+  }
+
+  /**
+   * Parks an event until the high watermark passes its offset, under Kafka's write timeout
+   * (`CoordinatorWriteEvent.run` adds an `OperationTimeout` when the event is not done at once).
+   * The timer is not moved when events are answered: it fires at a deadline that may have passed
+   * unused and then moves to the head's, one timer event per timeout period rather than one per
+   * write.
+   */
+  private defer(event: DeferredEvent): void {
+    this.deferred.push(event);
+    if (this.writeTimeoutAtMs === undefined) this.armWriteTimeout(event.deadlineMs);
+  }
+
+  private armWriteTimeout(deadlineMs: number): void {
+    this.writeTimeoutAtMs = deadlineMs;
+    this.effects.push({ type: 'schedule-timer', key: WRITE_TIMEOUT_KEY, deadlineMs });
+  }
+
+  private disarmWriteTimeout(): void {
+    if (this.writeTimeoutAtMs === undefined) return;
+    this.writeTimeoutAtMs = undefined;
+    this.effects.push({ type: 'cancel-timer', key: WRITE_TIMEOUT_KEY });
+  }
+
+  /**
+   * Kafka's `OperationTimeout.run`: an event still waiting `offsets.commit.timeout.ms` after it was
+   * deferred completes with a `TimeoutException` (REQUEST_TIMED_OUT, which the answers turn into
+   * COORDINATOR_NOT_AVAILABLE, and which its callbacks see as a failed write). Its records stay
+   * written and may still commit: Kafka neither reverts them nor the offsets they carry, and an
+   * event completed once ignores the high watermark passing it later.
+   */
+  private onWriteTimeout(): void {
+    const armedFor = this.writeTimeoutAtMs;
+    if (armedFor === undefined || armedFor > this.nowMs) return;
+    assert(this.currentState === 'ACTIVE', `write timeout armed while ${this.currentState}`);
+    this.writeTimeoutAtMs = undefined;
+    let expired = 0;
+    while (expired < this.deferred.length && (this.deferred[expired] as DeferredEvent).deadlineMs <= this.nowMs) expired++;
+    if (expired > 0) this.effects.push({ type: 'mark', name: 'coordinator-write-timed-out', groupId: undefined });
+    for (const event of this.deferred.splice(0, expired)) this.failEvent(event, 'REQUEST_TIMED_OUT');
+    // The timer moves on to the head's deadline. Failing an event may have deferred new ones (a
+    // rebalance's writes), arming the timer for their later deadline: the head's comes first.
+    const head = this.deferred[0];
+    if (head !== undefined && (this.writeTimeoutAtMs === undefined || this.writeTimeoutAtMs > head.deadlineMs)) this.armWriteTimeout(head.deadlineMs);
   }
 
   private completeEvent(event: DeferredEvent): void {
@@ -432,6 +494,7 @@ export class GroupCoordinatorShard {
     while (completed < this.deferred.length && (this.deferred[completed] as DeferredEvent).offset <= highWatermark) completed++;
     for (const event of this.deferred.splice(0, completed)) this.completeEvent(event);
   }
+
 
   /**
    * An append failed. Every later append was built on it, and the host's conditional append
@@ -466,6 +529,14 @@ export class GroupCoordinatorShard {
       assert((this.deferred[index - 1] as DeferredEvent).offset <= (this.deferred[index] as DeferredEvent).offset, 'deferred answers out of offset order');
     }
     for (const event of this.deferred) assert(event.offset > this.lastCommitted, 'a deferred answer is already committed');
+    for (let index = 1; index < this.deferred.length; index++) {
+      assert((this.deferred[index - 1] as DeferredEvent).deadlineMs <= (this.deferred[index] as DeferredEvent).deadlineMs, 'deferred deadlines out of order');
+    }
+    // While an event waits the write timeout is armed, at the latest for the head's deadline.
+    const head = this.deferred[0];
+    if (head !== undefined) {
+      assert(this.writeTimeoutAtMs !== undefined && this.writeTimeoutAtMs <= head.deadlineMs, `write timeout armed for ${this.writeTimeoutAtMs}, head deadline ${head.deadlineMs}`);
+    }
     if (this.currentState !== 'ACTIVE') assert(this.timers.size === 0 && this.deferred.length === 0, `timers or answers while ${this.currentState}`);
     if (this.currentState === 'ACTIVE') this.groupManager.checkInvariants();
   }

@@ -37,7 +37,9 @@ export const VARIANT_PINS: readonly VariantPin[] = [
   { variant: 'no-generation-check', seed: 1, verdict: 'safety', claim: 'NoZombieCommit', durationMs: 20_000, workload: 'default' },
   // The first catches of seeds 1..100 on the three-controller run with the groups (2026-12-02):
   // their 20 s runs do not catch, so these are 60 s runs, the sweep's own (each measured again
-  // after slow-metadata began to strike every controller; the fixed protocol passes both).
-  { variant: 'kafka-7128', seed: 7, verdict: 'safety', claim: 'IsrHoldsCommitted', durationMs: 60_000, workload: 'default' },
+  // after slow-metadata began to strike every controller; the fixed protocol passes both). The
+  // group coordinator's write timeout moved kafka-7128's first catch from seed 7 to seed 3 of
+  // 1..30 (seed 20 catches too); seed 3's 20 s run passes, the fixed protocol passes its 60 s run.
+  { variant: 'kafka-7128', seed: 3, verdict: 'safety', claim: 'IsrHoldsCommitted', durationMs: 60_000, workload: 'default' },
   { variant: 'kafka-12984', seed: 2, verdict: 'safety', claim: 'NoZombieCommit', durationMs: 60_000, workload: 'default' },
 ];
