@@ -44,6 +44,15 @@ export class DigestAnchoring {
     ofBroker.set(name, { source: digest, scanned: digest.length, from, presented });
     return presented;
   }
+
+  /**
+   * What `present` would give, when it would give the digest it gave last time unchanged (the
+   * same source, grown by nothing, from the same start); undefined otherwise. Changes nothing.
+   */
+  unchanged(brokerId: number, name: string, digest: readonly BatchDigest[], from: number): readonly BatchDigest[] | undefined {
+    const cached = this.cache.get(brokerId)?.get(name);
+    return cached !== undefined && cached.source === digest && cached.from === from && cached.scanned === digest.length ? cached.presented : undefined;
+  }
 }
 
 /** The controller's registrations as of one metadata offset: rebuilt only when a record was replayed. */
@@ -103,6 +112,44 @@ export class KafkaViewMemory {
   private controller: { readonly registrations: object; readonly shutdowns: readonly BrokerRegistrationShutdown[]; readonly view: NonNullable<KafkaClusterView['controller']> } | undefined;
 
   private shutdowns: { readonly from: readonly (readonly BrokerRegistrationShutdown[])[]; readonly merged: readonly BrokerRegistrationShutdown[] } | undefined;
+
+  /**
+   * Whether a view built now could show broker `id`, whose process `broker` has just handled an
+   * input, differently from the last view built (`SystemDefinition.stateChangedBy`). False only
+   * when every part the view reads of it is as the last view read it, compared as the builder
+   * compares it: its disk at the version its logs were read at (so reading them again would read
+   * nothing, and the copy ledger learns nothing), its damage, log starts, partitions and each
+   * replica's fields, lifecycle, clean-load flag, broker epoch and coordinator shards. Issue 12:
+   * two views in three after seed 42's broker inputs (a follower's fetch that brought nothing, a
+   * metadata fetch, a metadata request) showed a state the checks had judged already. Changes
+   * nothing: a later view reads the broker as it would have.
+   */
+  brokerMayHaveChanged(id: string, broker: KafkaBroker, logs: ReplicaLogs): boolean {
+    const built = this.brokers.get(id);
+    if (built === undefined || built.logic !== broker || built.stale || !built.logs.running) return true;
+    const view = built.view;
+    if (view === undefined || view.status !== 'running' || built.damageLength !== built.logs.damage.length || !logs.current(built.logs)) return true;
+    if (view.lifecycle !== broker.lifecycle || view.loadedAsClean !== broker.loadedAfterCleanShutdown || view.brokerEpoch !== broker.currentBrokerEpoch) return true;
+    if (startsDiffer(built.logStarts, broker) || sortedNames(built.names, broker) !== built.names) return true;
+    const names = built.names;
+    const partitions = broker.partitions;
+    const brokerId = broker.brokerId;
+    if (view.replicas.length !== names.length) return true;
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index] as string;
+      const digest = this.anchoring.unchanged(brokerId, name, logs.batches(brokerId, name), this.commonStart.get(name) ?? 0);
+      if (digest === undefined) return true;
+      if (!this.versions.replicaUnchanged(brokerId, name, partitions.get(name) as NonNullable<ReturnType<typeof partitions.get>>, digest)) return true;
+    }
+    const shards = broker.coordinatorShards();
+    if (shards.length !== built.shards.length) return true;
+    for (let index = 0; index < shards.length; index++) {
+      const [partition, shard] = shards[index] as [number, GroupCoordinatorShard];
+      const before = built.shards[index] as CoordinatorShardView;
+      if (before.brokerId !== brokerId || !sameShard(before, partition, shard)) return true;
+    }
+    return false;
+  }
 
   /**
    * The controllers' part of the view: the committed metadata of the running controller that knows
@@ -195,6 +242,14 @@ function refreshStarts(starts: Map<string, number>, broker: KafkaBroker | undefi
     for (const name of [...starts.keys()]) if (!partitions.has(name)) starts.delete(name);
   }
   return moved;
+}
+
+/** Whether `refreshStarts` would find a log start moved, come or gone; changes nothing. */
+function startsDiffer(starts: ReadonlyMap<string, number>, broker: KafkaBroker): boolean {
+  const partitions = broker.partitions;
+  if (starts.size !== partitions.size) return true;
+  for (const [name, partition] of partitions) if (starts.get(name) !== partition.log.logStartOffset) return true;
+  return false;
 }
 
 /** The broker's partition names, sorted: `names` again while it lists exactly them. */

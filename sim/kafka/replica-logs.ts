@@ -355,6 +355,15 @@ export class ReplicaLogs {
     }
   }
 
+  /**
+   * Whether `observe` would leave this running broker's replicas as they are: they were read at
+   * its disk's current version, in this process. Reads nothing.
+   */
+  current(broker: Pick<BrokerLogs, 'brokerId' | 'incarnation' | 'disk'>): boolean {
+    const scan = this.brokers.get(broker.brokerId);
+    return scan !== undefined && scan.diskVersion === broker.disk.version && scan.incarnation === broker.incarnation;
+  }
+
   /** The batches of `name` on `brokerId` as last read from its disk (empty if none). */
   batches(brokerId: number, name: string): readonly BatchDigest[] {
     return this.brokers.get(brokerId)?.replicas.get(name)?.batches ?? [];

@@ -90,28 +90,10 @@ export class ViewVersions {
       this.replicas.set(brokerId, ofBroker);
     }
     const built = ofBroker.get(name);
+    if (built !== undefined && sameReplica(built, partition, digest)) return built.view;
     const log = partition.log;
     const epochCache = log.leaderEpochCache.all;
     const producerState = partition.producerState;
-    if (
-      built !== undefined &&
-      built.view.role === partition.role &&
-      built.view.leaderEpoch === partition.leaderEpoch &&
-      built.view.partitionEpoch === partition.partitionEpoch &&
-      built.view.highWatermark === partition.highWatermark &&
-      built.view.logStartOffset === log.logStartOffset &&
-      built.view.logEndOffset === log.logEndOffset &&
-      built.view.isrState === partition.isrState &&
-      sameNumbers(built.view.maximalIsr, partition.maximalIsr) &&
-      built.view.digest === digest &&
-      built.digestLength === digest.length &&
-      built.view.epochCache === epochCache &&
-      built.epochCacheLength === epochCache.length &&
-      built.view.producerState === producerState &&
-      built.producerStateVersion === producerState.version
-    ) {
-      return built.view;
-    }
     const view: ReplicaView = {
       brokerId,
       name,
@@ -130,6 +112,15 @@ export class ViewVersions {
     ofBroker.set(name, { view, digestLength: digest.length, epochCacheLength: epochCache.length, producerStateVersion: producerState.version });
     this.bump(name);
     return view;
+  }
+
+  /**
+   * Whether `replica` would give the same view of `name` on `brokerId` as the last one (nothing
+   * is built, nothing moves): the comparison `replica` makes.
+   */
+  replicaUnchanged(brokerId: number, name: string, partition: ReplicaSource, digest: readonly BatchDigest[]): boolean {
+    const built = this.replicas.get(brokerId)?.get(name);
+    return built !== undefined && sameReplica(built, partition, digest);
   }
 
   /** The controller's registrations: a partition whose registration object was replaced moves. */
@@ -212,6 +203,28 @@ export class ViewVersions {
   get stateVersion(): number {
     return this.changes;
   }
+}
+
+/** Whether a replica view built before shows `partition` with `digest` as it is now, field by field. */
+function sameReplica(built: BuiltReplica, partition: ReplicaSource, digest: readonly BatchDigest[]): boolean {
+  const view = built.view;
+  const log = partition.log;
+  const epochCache = log.leaderEpochCache.all;
+  const producerState = partition.producerState;
+  return view.role === partition.role &&
+    view.leaderEpoch === partition.leaderEpoch &&
+    view.partitionEpoch === partition.partitionEpoch &&
+    view.highWatermark === partition.highWatermark &&
+    view.logStartOffset === log.logStartOffset &&
+    view.logEndOffset === log.logEndOffset &&
+    view.isrState === partition.isrState &&
+    sameNumbers(view.maximalIsr, partition.maximalIsr) &&
+    view.digest === digest &&
+    built.digestLength === digest.length &&
+    view.epochCache === epochCache &&
+    built.epochCacheLength === epochCache.length &&
+    view.producerState === producerState &&
+    built.producerStateVersion === producerState.version;
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
