@@ -108,7 +108,11 @@ export class KafkaViewMemory {
   readonly brokers = new Map<string, BuiltBroker>();
   /** Each group consumer's last membership view, by node name (`memberView`). */
   readonly members = new Map<string, GroupMemberClientView>();
+  /** Each consumer's membership as the last view showed it (none: not in a group, closed or down), by node name. */
+  readonly memberships = new Map<string, { readonly logic: KafkaConsumer; readonly view: GroupMemberClientView | undefined }>();
   commonStart = new Map<string, number>();
+  /** Each node's controller id (undefined: not a controller), read once from its name. */
+  readonly controllerIds = new Map<string, number | undefined>();
   private controller: { readonly registrations: object; readonly shutdowns: readonly BrokerRegistrationShutdown[]; readonly view: NonNullable<KafkaClusterView['controller']> } | undefined;
 
   private shutdowns: { readonly from: readonly (readonly BrokerRegistrationShutdown[])[]; readonly merged: readonly BrokerRegistrationShutdown[] } | undefined;
@@ -187,8 +191,13 @@ export class KafkaViewMemory {
    * active), the latest registration's per broker; the same array while no controller's changed.
    */
   private mergedShutdowns(controllers: readonly QuorumController[]): readonly BrokerRegistrationShutdown[] {
+    const known = this.shutdowns;
+    if (known !== undefined && known.from.length === controllers.length) {
+      let same = true;
+      for (let index = 0; same && index < controllers.length; index++) same = known.from[index] === (controllers[index] as QuorumController).registrationShutdownDecisions;
+      if (same) return known.merged;
+    }
     const from = controllers.map((controller) => controller.registrationShutdownDecisions);
-    if (this.shutdowns !== undefined && this.shutdowns.from.length === from.length && this.shutdowns.from.every((decisions, index) => decisions === from[index])) return this.shutdowns.merged;
     let merged: readonly BrokerRegistrationShutdown[];
     if (from.length === 1) {
       merged = from[0] as readonly BrokerRegistrationShutdown[];
@@ -324,7 +333,11 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   const members: GroupMemberClientView[] = [];
   for (const node of cluster.nodes) {
     const logic = node.node;
-    const controllerId = controllerIdOf(node.id);
+    let controllerId = memory.controllerIds.get(node.id);
+    if (controllerId === undefined && !memory.controllerIds.has(node.id)) {
+      controllerId = controllerIdOf(node.id);
+      memory.controllerIds.set(node.id, controllerId);
+    }
     if (controllerId !== undefined) controllerNodes.push({ controllerId, view: node });
     if (logic instanceof QuorumController) {
       runningControllers.push(logic);
@@ -350,19 +363,26 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       // consumer has read every partition" is for the consumers that assign themselves all.
       if (logic.group === undefined) consumers.push({ name: node.id, logic });
       else groupConsumers.push({ name: node.id, logic });
-      const group = node.status === 'running' ? memberView(node.id, logic, memory.members) : undefined;
-      if (group !== undefined) members.push(group);
+      // A consumer no event touched since the last view is in the membership it was in then.
+      let group = touched !== undefined && !touched.has(node.id) ? memory.memberships.get(node.id) : undefined;
+      if (group === undefined || group.logic !== logic) {
+        group = { logic, view: node.status === 'running' ? memberView(node.id, logic, memory.members) : undefined };
+        memory.memberships.set(node.id, group);
+      }
+      if (group.view !== undefined) members.push(group.view);
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
       producersDone = false;
     }
   }
   const controllerView = memory.controllerView(runningControllers);
-  const quorum = memory.quorum.build(controllerNodes);
+  const quorum = memory.quorum.build(controllerNodes, touched);
   if (quorum.changed) versions.quorumChanged();
-  logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
-    const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
-    return broker?.status === 'running' ? broker.lastStop : undefined;
-  });
+  if (logs.learnsFrom(controllerView)) {
+    logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
+      const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
+      return broker?.status === 'running' ? broker.lastStop : undefined;
+    });
+  }
   if (controllerView !== undefined) versions.controller(controllerView.partitions);
   versions.cluster(brokerViews, controllerView, cluster.fullChecks === true);
   const groups = { shards, members };

@@ -57,6 +57,8 @@ export class ViewVersions {
   /** Per partition name: its version; the map is the one every view shows (read-only there). */
   readonly partitionVersions = new Map<string, number>();
   private readonly registrations = new Map<string, PartitionRegistration>();
+  /** The registrations array the last `controller` call was given. */
+  private lastPartitions: readonly PartitionRegistration[] | undefined;
   private lastPartitionVersion = 0;
   /** Moves with every partition version and cluster version move: see `stateVersion`. */
   private changes = 0;
@@ -125,6 +127,9 @@ export class ViewVersions {
 
   /** The controller's registrations: a partition whose registration object was replaced moves. */
   controller(partitions: readonly PartitionRegistration[]): void {
+    // The same array holds the same registrations: the controller's are rebuilt per record replayed.
+    if (partitions === this.lastPartitions) return;
+    this.lastPartitions = partitions;
     for (const registration of partitions) {
       const name = partitionName(registration);
       if (this.registrations.get(name) === registration) continue;
