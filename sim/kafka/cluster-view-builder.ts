@@ -391,10 +391,6 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   // not by the state checks: built when asked for, not for every view.
   let consumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
   let groupConsumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
-  const positionsOf = ({ name, logic }: { name: string; logic: KafkaConsumer }): { name: string; positions: Map<number, number | undefined> } => ({
-    name,
-    positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])),
-  });
   const clients = {
     producersDone,
     adminDone,
@@ -408,6 +404,11 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     },
   };
   return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, quorum: quorum.views, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, groupsVersion: versions.groupsVersion, stateVersion: versions.stateVersion };
+}
+
+/** A consumer's positions, as the convergence check reads them. */
+function positionsOf({ name, logic }: { name: string; logic: KafkaConsumer }): { name: string; positions: Map<number, number | undefined> } {
+  return { name, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) };
 }
 
 /**

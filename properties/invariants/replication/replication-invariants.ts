@@ -25,12 +25,19 @@ interface Derived {
 }
 const DERIVED = new WeakMap<KafkaClusterView, Derived>();
 
+/** The view `derived` was last asked about and its memo: the claims of one check ask about one view in turn. */
+let lastView: KafkaClusterView | undefined;
+let lastDerived: Derived = {};
+
 function derived(view: KafkaClusterView): Derived {
+  if (view === lastView) return lastDerived;
   let found = DERIVED.get(view);
   if (found === undefined) {
     found = {};
     DERIVED.set(view, found);
   }
+  lastView = view;
+  lastDerived = found;
   return found;
 }
 
@@ -107,6 +114,7 @@ function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, 
  * the leader's log start) that does not hold `boundary` with the same epoch and prefix, if any.
  */
 function isrMemberWithout(
+  view: KafkaClusterView,
   partition: { readonly isr: readonly number[]; readonly leader: number; readonly topicName: string; readonly partitionId: number },
   leader: ReplicaView,
   boundary: ReplicaView['digest'][number],
@@ -118,7 +126,7 @@ function isrMemberWithout(
     if (member === partition.leader) continue;
     const broker = brokers.get(member);
     if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
-    const replica = broker.replicas.find((candidate) => candidate.name === name);
+    const replica = replicaOn(view, broker, name);
     if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
     // A copy holding a batch that fails its checksum was damaged by a bit flip on that broker's
     // disk (its header may be what flipped); the broker finds out when it reads the batch.
@@ -196,7 +204,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
           if (index < 0) continue;
           const boundary = leader.digest[index] as ReplicaView['digest'][number];
           if (!boundary.intact) continue;
-          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
+          const missing = isrMemberWithout(view, partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
             return about(`${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
@@ -248,7 +256,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
           if (boundary === undefined) continue;
           const held = batchEndingAt(leader.digest, boundary.lastOffset);
           if (held === undefined || held.epoch !== boundary.epoch || held.prefixHash !== boundary.prefixHash) continue;
-          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
+          const missing = isrMemberWithout(view, partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
             return about(`${name}: ISR member ${missing.brokerId} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
