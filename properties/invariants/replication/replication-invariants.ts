@@ -21,7 +21,6 @@ interface Derived {
   replicas?: Map<string, ReplicaView[]>;
   leaders?: { broker: BrokerView; replica: ReplicaView }[];
   registrations?: { brokers: Map<number, BrokerView>; registered: Map<number, number> };
-  byName?: Map<BrokerView, Map<string, ReplicaView>>;
 }
 const DERIVED = new WeakMap<KafkaClusterView, Derived>();
 
@@ -72,14 +71,20 @@ function actingLeaders(view: KafkaClusterView): readonly { readonly broker: Brok
   return memo.leaders;
 }
 
+/**
+ * Each broker view's replicas by name. A broker view is never changed after it is built, and the
+ * view builder shows the same object again while nothing in the broker moved, so the map is kept
+ * per broker view, across views: a check after one broker's replica moved builds one map, not one
+ * per broker.
+ */
+const BY_NAME = new WeakMap<BrokerView, Map<string, ReplicaView>>();
+
 /** The broker's replica of `name`, if it hosts one. */
-function replicaOn(view: KafkaClusterView, broker: BrokerView, name: string): ReplicaView | undefined {
-  const memo = derived(view);
-  memo.byName ??= new Map();
-  let replicas = memo.byName.get(broker);
+function replicaOn(_view: KafkaClusterView, broker: BrokerView, name: string): ReplicaView | undefined {
+  let replicas = BY_NAME.get(broker);
   if (replicas === undefined) {
     replicas = new Map(broker.replicas.map((replica) => [replica.name, replica]));
-    memo.byName.set(broker, replicas);
+    BY_NAME.set(broker, replicas);
   }
   return replicas.get(name);
 }
