@@ -272,4 +272,28 @@ describe('ConformanceMonitor.mergeCoverage', () => {
     const impostor = new ConformanceMonitor({ [NODE]: electionMachine }).coverage();
     expect(() => ConformanceMonitor.mergeCoverage(real, impostor)).toThrow(AssertionError);
   });
+
+  it('remembers what an event does per state of a guard-free machine, and judges a guarded one event by event', () => {
+    // Each (state, event type) of the models is worked out by XState once (issue 12); a machine
+    // whose guard reads the event must not be answered from what an earlier event of that type did.
+    const gated = setup({ types: { events: {} as { type: 'open'; key: string } } }).createMachine({
+      id: 'gate',
+      initial: 'shut',
+      states: { shut: { on: { open: { target: 'open', guard: ({ event }) => event.key === 'right' } } }, open: {} },
+    });
+    const monitor = new ConformanceMonitor({ election: electionMachine, gate: gated });
+    const open = (instance: string, key: string): string | undefined => monitor.observe(0, { machine: 'gate', instance, event: { type: 'open', key } as { type: string }, to: 'open' });
+    expect(open('a', 'right')).toBeUndefined();
+    expect(open('b', 'wrong')).toBe("gate b: event 'open' not allowed in state 'shut'");
+    expect(open('c', 'right')).toBeUndefined();
+    // The guard-free machine gives the same answers the second time round, from what it remembered.
+    for (const [round, instance] of ['x', 'y'].entries()) {
+      expect(observeAll(monitor, [[instance, 'elect', 'member.leader'], [instance, 'fence', 'fenced'], [instance, 'elect', 'fenced']], 'election', 100 * (round + 1))).toEqual([
+        undefined,
+        undefined,
+        `election ${instance}: event 'elect' not allowed in state 'fenced'`,
+      ]);
+    }
+    expect(coverageOf(monitor, 'election').transitionsTaken).toEqual(['member --fence--> fenced', 'member.follower --elect--> member.leader']);
+  });
 });

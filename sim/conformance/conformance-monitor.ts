@@ -52,6 +52,28 @@ interface MachineRecord {
   readonly statesReached: Set<string>;
   readonly transitionsTaken: Set<string>;
   rejected: number;
+  /**
+   * Whether the machine has no context and no guards, so that what an event does depends on the
+   * state it comes in and its type alone: each (state, event type) is then worked out by XState
+   * once and remembered in `steps` (a pure XState transition builds an actor scope each time).
+   */
+  readonly memoized: boolean;
+  /** Per state name, per event type: what the event does there (`memoized` machines only). */
+  readonly steps: Map<string, Map<string, Step>>;
+  /** The initial snapshot (`memoized` machines only: a snapshot is immutable, and the same for every instance). */
+  initial: AnyMachineSnapshot | undefined;
+}
+
+/** What one event does in one state of a context-free, guard-free machine. */
+interface Step {
+  readonly allowed: boolean;
+  /** The transitions it takes, named as the graph names them. */
+  readonly edges: readonly string[];
+  readonly next: AnyMachineSnapshot;
+  /** `stateValueName` of `next`. */
+  readonly nextName: string;
+  /** Every state `next` is in (`activeStateNames`). */
+  readonly reached: readonly string[];
 }
 
 /**
@@ -97,6 +119,9 @@ export class ConformanceMonitor {
         statesReached: new Set(),
         transitionsTaken: new Set(),
         rejected: 0,
+        memoized: contextAndGuardFree(machine),
+        steps: new Map(),
+        initial: undefined,
       });
     }
   }
@@ -133,31 +158,22 @@ export class ConformanceMonitor {
         record.instances.size < MAX_INSTANCES_PER_MACHINE || record.instances.has(instance),
         `model machine '${name}' already tracks ${MAX_INSTANCES_PER_MACHINE} instances`,
       );
-      snapshot = initialTransition(record.machine)[0];
+      snapshot = record.memoized ? (record.initial ??= initialTransition(record.machine)[0]) : initialTransition(record.machine)[0];
       record.instances.set(instance, snapshot);
       this.markReached(record, snapshot);
     }
 
     const from = stateValueName(snapshot.value);
-    if (!snapshot.can(event)) {
+    const step = this.step(record, from, snapshot, event);
+    if (!step.allowed) {
       record.rejected++;
       return `${name} ${instance}: event '${event.type}' not allowed in state '${from}'`;
     }
+    for (const edge of step.edges) record.transitionsTaken.add(edge);
+    record.instances.set(instance, step.next);
+    for (const state of step.reached) record.statesReached.add(state);
 
-    // The transition definitions that fire, named exactly as toDirectedGraph names its edges: a
-    // targetless transition is an edge from its source node back to that node.
-    for (const taken of record.machine.getTransitionData(snapshot, event)) {
-      for (const target of taken.target ?? [taken.source]) {
-        const edge = transitionName(taken.source, taken.eventType, target);
-        assert(record.transitionSet.has(edge), `${name}: taken transition '${edge}' is not in the model's graph`);
-        record.transitionsTaken.add(edge);
-      }
-    }
-    const next = transition(record.machine, snapshot, event)[0];
-    record.instances.set(instance, next);
-    this.markReached(record, next);
-
-    const modelSays = stateValueName(next.value);
+    const modelSays = step.nextName;
     if (modelSays !== to) {
       record.rejected++;
       return (
@@ -166,6 +182,40 @@ export class ConformanceMonitor {
       );
     }
     return undefined;
+  }
+
+  /** What `event` does to `snapshot` (in state `from`): worked out by XState, once per state and event type where the machine allows. */
+  private step(record: MachineRecord, from: string, snapshot: AnyMachineSnapshot, event: LifecycleEvent): Step {
+    let byEvent = record.memoized ? record.steps.get(from) : undefined;
+    const known = byEvent?.get(event.type);
+    if (known !== undefined) return known;
+    let step: Step;
+    if (!snapshot.can(event)) {
+      step = { allowed: false, edges: [], next: snapshot, nextName: from, reached: [] };
+    } else {
+      // The transition definitions that fire, named exactly as toDirectedGraph names its edges: a
+      // targetless transition is an edge from its source node back to that node.
+      const edges: string[] = [];
+      for (const taken of record.machine.getTransitionData(snapshot, event)) {
+        for (const target of taken.target ?? [taken.source]) {
+          const edge = transitionName(taken.source, taken.eventType, target);
+          assert(record.transitionSet.has(edge), `${record.name}: taken transition '${edge}' is not in the model's graph`);
+          edges.push(edge);
+        }
+      }
+      const next = transition(record.machine, snapshot, event)[0];
+      const reached = activeStateNames(next.value);
+      for (const state of reached) assert(record.stateSet.has(state), `${record.name}: reached state '${state}' is not in the model's graph`);
+      step = { allowed: true, edges, next, nextName: stateValueName(next.value), reached };
+    }
+    if (record.memoized) {
+      if (byEvent === undefined) {
+        byEvent = new Map();
+        record.steps.set(from, byEvent);
+      }
+      byEvent.set(event.type, step);
+    }
+    return step;
   }
 
   /** The model's current state of one instance, in the form `to` is compared against. */
@@ -238,6 +288,20 @@ export class ConformanceMonitor {
       record.statesReached.add(state);
     }
   }
+}
+
+/**
+ * Whether `machine` keeps no context and guards no transition (named or inline, eventless ones
+ * included): then an event's effect depends on the state and the event's type alone.
+ */
+function contextAndGuardFree(machine: AnyStateMachine): boolean {
+  if (machine.config.context !== undefined || Object.keys(machine.implementations.guards).length > 0) return false;
+  const free = (node: AnyStateNode): boolean => {
+    for (const definitions of node.transitions.values()) if (definitions.some((definition) => definition.guard !== undefined)) return false;
+    if (node.always?.some((definition) => definition.guard !== undefined) === true) return false;
+    return Object.values(node.states).every(free);
+  };
+  return free(machine.root);
 }
 
 /**

@@ -40,6 +40,8 @@ export class InvariantMonitor<View> {
   private readonly tallies = new Map<string, Tally>();
   private readonly byMark = new Map<string, InvariantDefinition<View>>();
   private readonly stateChecks: InvariantDefinition<View>[] = [];
+  /** The tally of each of `stateChecks`, in its order: looked up once, not per check. */
+  private readonly stateTallies: Tally[] = [];
   private readonly kept: Violation[] = [];
   private readonly excusedKept: Excused[] = [];
   private firstApplicableViolationAtMs: number | undefined;
@@ -60,6 +62,7 @@ export class InvariantMonitor<View> {
       if (definition.checker.type === 'mark') this.byMark.set(definition.name, definition);
       if (definition.checker.type === 'state' || definition.checker.type === 'state-predicate') {
         this.stateChecks.push(definition);
+        this.stateTallies.push(this.tally(definition.name));
       }
       const checker = definition.checker;
       if ((checker.type === 'history' || checker.type === 'final-history') && !this.historyIndexers.has(checker.index)) {
@@ -123,8 +126,10 @@ export class InvariantMonitor<View> {
   /** Runs every state checker and state predicate; called after each event that changed state. */
   checkState(atMs: number, view: View, context: RunContext): void {
     let next = Infinity;
-    for (const definition of this.stateChecks) {
-      const tally = this.tally(definition.name);
+    const stateChecks = this.stateChecks;
+    for (let index = 0; index < stateChecks.length; index++) {
+      const definition = stateChecks[index] as InvariantDefinition<View>;
+      const tally = this.stateTallies[index] as Tally;
       tally.checked++;
       const checker = definition.checker;
       if (checker.type === 'state-predicate') {

@@ -44,6 +44,15 @@ export class DigestAnchoring {
     ofBroker.set(name, { source: digest, scanned: digest.length, from, presented });
     return presented;
   }
+
+  /**
+   * What `present` would give, when it would give the digest it gave last time unchanged (the
+   * same source, grown by nothing, from the same start); undefined otherwise. Changes nothing.
+   */
+  unchanged(brokerId: number, name: string, digest: readonly BatchDigest[], from: number): readonly BatchDigest[] | undefined {
+    const cached = this.cache.get(brokerId)?.get(name);
+    return cached !== undefined && cached.source === digest && cached.from === from && cached.scanned === digest.length ? cached.presented : undefined;
+  }
 }
 
 /** The controller's registrations as of one metadata offset: rebuilt only when a record was replayed. */
@@ -99,10 +108,52 @@ export class KafkaViewMemory {
   readonly brokers = new Map<string, BuiltBroker>();
   /** Each group consumer's last membership view, by node name (`memberView`). */
   readonly members = new Map<string, GroupMemberClientView>();
+  /** Each consumer's membership as the last view showed it (none: not in a group, closed or down), by node name. */
+  readonly memberships = new Map<string, { readonly logic: KafkaConsumer; readonly view: GroupMemberClientView | undefined }>();
   commonStart = new Map<string, number>();
+  /** Each node's controller id (undefined: not a controller), read once from its name. */
+  readonly controllerIds = new Map<string, number | undefined>();
   private controller: { readonly registrations: object; readonly shutdowns: readonly BrokerRegistrationShutdown[]; readonly view: NonNullable<KafkaClusterView['controller']> } | undefined;
 
   private shutdowns: { readonly from: readonly (readonly BrokerRegistrationShutdown[])[]; readonly merged: readonly BrokerRegistrationShutdown[] } | undefined;
+
+  /**
+   * Whether a view built now could show broker `id`, whose process `broker` has just handled an
+   * input, differently from the last view built (`SystemDefinition.stateChangedBy`). False only
+   * when every part the view reads of it is as the last view read it, compared as the builder
+   * compares it: its disk at the version its logs were read at (so reading them again would read
+   * nothing, and the copy ledger learns nothing), its damage, log starts, partitions and each
+   * replica's fields, lifecycle, clean-load flag, broker epoch and coordinator shards. Issue 12:
+   * two views in three after seed 42's broker inputs (a follower's fetch that brought nothing, a
+   * metadata fetch, a metadata request) showed a state the checks had judged already. Changes
+   * nothing: a later view reads the broker as it would have.
+   */
+  brokerMayHaveChanged(id: string, broker: KafkaBroker, logs: ReplicaLogs): boolean {
+    const built = this.brokers.get(id);
+    if (built === undefined || built.logic !== broker || built.stale || !built.logs.running) return true;
+    const view = built.view;
+    if (view === undefined || view.status !== 'running' || built.damageLength !== built.logs.damage.length || !logs.current(built.logs)) return true;
+    if (view.lifecycle !== broker.lifecycle || view.loadedAsClean !== broker.loadedAfterCleanShutdown || view.brokerEpoch !== broker.currentBrokerEpoch) return true;
+    if (startsDiffer(built.logStarts, broker) || sortedNames(built.names, broker) !== built.names) return true;
+    const names = built.names;
+    const partitions = broker.partitions;
+    const brokerId = broker.brokerId;
+    if (view.replicas.length !== names.length) return true;
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index] as string;
+      const digest = this.anchoring.unchanged(brokerId, name, logs.batches(brokerId, name), this.commonStart.get(name) ?? 0);
+      if (digest === undefined) return true;
+      if (!this.versions.replicaUnchanged(brokerId, name, partitions.get(name) as NonNullable<ReturnType<typeof partitions.get>>, digest)) return true;
+    }
+    const shards = broker.coordinatorShards();
+    if (shards.length !== built.shards.length) return true;
+    for (let index = 0; index < shards.length; index++) {
+      const [partition, shard] = shards[index] as [number, GroupCoordinatorShard];
+      const before = built.shards[index] as CoordinatorShardView;
+      if (before.brokerId !== brokerId || !sameShard(before, partition, shard)) return true;
+    }
+    return false;
+  }
 
   /**
    * The controllers' part of the view: the committed metadata of the running controller that knows
@@ -140,8 +191,13 @@ export class KafkaViewMemory {
    * active), the latest registration's per broker; the same array while no controller's changed.
    */
   private mergedShutdowns(controllers: readonly QuorumController[]): readonly BrokerRegistrationShutdown[] {
+    const known = this.shutdowns;
+    if (known !== undefined && known.from.length === controllers.length) {
+      let same = true;
+      for (let index = 0; same && index < controllers.length; index++) same = known.from[index] === (controllers[index] as QuorumController).registrationShutdownDecisions;
+      if (same) return known.merged;
+    }
     const from = controllers.map((controller) => controller.registrationShutdownDecisions);
-    if (this.shutdowns !== undefined && this.shutdowns.from.length === from.length && this.shutdowns.from.every((decisions, index) => decisions === from[index])) return this.shutdowns.merged;
     let merged: readonly BrokerRegistrationShutdown[];
     if (from.length === 1) {
       merged = from[0] as readonly BrokerRegistrationShutdown[];
@@ -195,6 +251,14 @@ function refreshStarts(starts: Map<string, number>, broker: KafkaBroker | undefi
     for (const name of [...starts.keys()]) if (!partitions.has(name)) starts.delete(name);
   }
   return moved;
+}
+
+/** Whether `refreshStarts` would find a log start moved, come or gone; changes nothing. */
+function startsDiffer(starts: ReadonlyMap<string, number>, broker: KafkaBroker): boolean {
+  const partitions = broker.partitions;
+  if (starts.size !== partitions.size) return true;
+  for (const [name, partition] of partitions) if (starts.get(name) !== partition.log.logStartOffset) return true;
+  return false;
 }
 
 /** The broker's partition names, sorted: `names` again while it lists exactly them. */
@@ -269,7 +333,11 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   const members: GroupMemberClientView[] = [];
   for (const node of cluster.nodes) {
     const logic = node.node;
-    const controllerId = controllerIdOf(node.id);
+    let controllerId = memory.controllerIds.get(node.id);
+    if (controllerId === undefined && !memory.controllerIds.has(node.id)) {
+      controllerId = controllerIdOf(node.id);
+      memory.controllerIds.set(node.id, controllerId);
+    }
     if (controllerId !== undefined) controllerNodes.push({ controllerId, view: node });
     if (logic instanceof QuorumController) {
       runningControllers.push(logic);
@@ -295,19 +363,26 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
       // consumer has read every partition" is for the consumers that assign themselves all.
       if (logic.group === undefined) consumers.push({ name: node.id, logic });
       else groupConsumers.push({ name: node.id, logic });
-      const group = node.status === 'running' ? memberView(node.id, logic, memory.members) : undefined;
-      if (group !== undefined) members.push(group);
+      // A consumer no event touched since the last view is in the membership it was in then.
+      let group = touched !== undefined && !touched.has(node.id) ? memory.memberships.get(node.id) : undefined;
+      if (group === undefined || group.logic !== logic) {
+        group = { logic, view: node.status === 'running' ? memberView(node.id, logic, memory.members) : undefined };
+        memory.memberships.set(node.id, group);
+      }
+      if (group.view !== undefined) members.push(group.view);
     } else if (node.node === undefined && node.id.startsWith('producer-')) {
       producersDone = false;
     }
   }
   const controllerView = memory.controllerView(runningControllers);
-  const quorum = memory.quorum.build(controllerNodes);
+  const quorum = memory.quorum.build(controllerNodes, touched);
   if (quorum.changed) versions.quorumChanged();
-  logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
-    const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
-    return broker?.status === 'running' ? broker.lastStop : undefined;
-  });
+  if (logs.learnsFrom(controllerView)) {
+    logs.observeController(cluster.nowMs, controllerView, (brokerId) => {
+      const broker = brokerViews.find((candidate) => candidate.brokerId === brokerId);
+      return broker?.status === 'running' ? broker.lastStop : undefined;
+    });
+  }
   if (controllerView !== undefined) versions.controller(controllerView.partitions);
   versions.cluster(brokerViews, controllerView, cluster.fullChecks === true);
   const groups = { shards, members };
@@ -316,10 +391,6 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   // not by the state checks: built when asked for, not for every view.
   let consumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
   let groupConsumerViews: { name: string; positions: Map<number, number | undefined> }[] | undefined;
-  const positionsOf = ({ name, logic }: { name: string; logic: KafkaConsumer }): { name: string; positions: Map<number, number | undefined> } => ({
-    name,
-    positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])),
-  });
   const clients = {
     producersDone,
     adminDone,
@@ -333,6 +404,11 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     },
   };
   return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, quorum: quorum.views, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, groupsVersion: versions.groupsVersion, stateVersion: versions.stateVersion };
+}
+
+/** A consumer's positions, as the convergence check reads them. */
+function positionsOf({ name, logic }: { name: string; logic: KafkaConsumer }): { name: string; positions: Map<number, number | undefined> } {
+  return { name, positions: new Map([...logic.positions.entries()].map(([partition, position]) => [partition, position.offset])) };
 }
 
 /**

@@ -42,7 +42,9 @@ interface MemberKey {
  *   it answers with nothing new, move none of them; compared field by field, no key is built.
  * - A group member: the checks read its membership (`GroupMemberClientView`) and whether it has
  *   closed; a poll that returned records, a timer that found nothing to do, move neither.
- * - A broker: every input may write its disk or move a replica, so it always says "maybe".
+ * - A broker: every input may write its disk or move a replica, so it says "maybe" here; the
+ *   system asks the view builder instead (`KafkaViewMemory.brokerMayHaveChanged`), which compares
+ *   the broker with the last view built of it.
  *
  * Each key is the one the view builder compares (`KafkaViewMemory`, `memberView`): a field the
  * view reads and the key leaves out would let a change go unchecked, which `--full-checks` and

@@ -119,13 +119,19 @@ export class QuorumViewMemory {
   private built: readonly BuiltQuorumNode[] = [];
   private last: readonly QuorumNodeView[] = [];
 
-  /** The views of `nodes` (controllers, by controller id), and whether any differs from the last call's. */
-  build(nodes: readonly { readonly controllerId: number; readonly view: NodeView<KafkaNode> }[]): { readonly views: readonly QuorumNodeView[]; readonly changed: boolean } {
+  /**
+   * The views of `nodes` (controllers, by controller id), and whether any differs from the last
+   * call's. A controller no event touched since the last call (`touched`, as `ClusterView.touched`:
+   * undefined when every node may have changed) is shown as it was: its process handled nothing
+   * and no fault struck it, so neither its Raft state nor its disk changed.
+   */
+  build(nodes: readonly { readonly controllerId: number; readonly view: NodeView<KafkaNode> }[], touched?: ReadonlySet<string>): { readonly views: readonly QuorumNodeView[]; readonly changed: boolean } {
     let built: BuiltQuorumNode[] | undefined = nodes.length === this.built.length ? undefined : [];
     for (let index = 0; index < nodes.length; index++) {
       const { controllerId, view } = nodes[index] as (typeof nodes)[number];
       const previous = nodes.length === this.built.length ? this.built[index] : undefined;
-      const next = this.nodeView(controllerId, view, previous);
+      const untouched = touched !== undefined && !touched.has(view.id) && previous !== undefined && previous.view.node === view.id && previous.view.controllerId === controllerId;
+      const next = untouched ? previous : this.nodeView(controllerId, view, previous);
       if (built === undefined && next !== previous) built = this.built.slice(0, index);
       built?.push(next);
     }

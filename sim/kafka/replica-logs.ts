@@ -288,9 +288,7 @@ export class ReplicaLogs {
    * runs.
    */
   observeController(nowMs: number, controller: ControllerRegistrations | undefined, stopOf: (brokerId: number) => string | undefined): void {
-    // The registrations are the controller's committed records replayed: nothing to learn until
-    // another record lands (a restarted controller replays to the same offset, the same state).
-    if (controller === undefined || controller.metadataOffset === this.observedMetadataOffset) return;
+    if (!this.learnsFrom(controller)) return;
     this.observedMetadataOffset = controller.metadataOffset;
     const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
     // A broker whose new incarnation was registered in this very step, after a process that did
@@ -337,6 +335,13 @@ export class ReplicaLogs {
     for (const [brokerId, epoch] of registered) this.registeredEpochs.set(brokerId, epoch);
   }
 
+  /** Whether `observeController` would learn anything from `controller`. */
+  learnsFrom(controller: ControllerRegistrations | undefined): controller is ControllerRegistrations {
+    // The registrations are the controller's committed records replayed: nothing to learn until
+    // another record lands (a restarted controller replays to the same offset, the same state).
+    return controller !== undefined && controller.metadataOffset !== this.observedMetadataOffset;
+  }
+
   /** Brings every running broker's replicas up to date with its disk. */
   observe(nowMs: number, brokers: readonly BrokerLogs[]): void {
     for (const broker of brokers) {
@@ -353,6 +358,15 @@ export class ReplicaLogs {
       scan.diskVersion = broker.disk.version;
       scan.incarnation = broker.incarnation;
     }
+  }
+
+  /**
+   * Whether `observe` would leave this running broker's replicas as they are: they were read at
+   * its disk's current version, in this process. Reads nothing.
+   */
+  current(broker: Pick<BrokerLogs, 'brokerId' | 'incarnation' | 'disk'>): boolean {
+    const scan = this.brokers.get(broker.brokerId);
+    return scan !== undefined && scan.diskVersion === broker.disk.version && scan.incarnation === broker.incarnation;
   }
 
   /** The batches of `name` on `brokerId` as last read from its disk (empty if none). */

@@ -57,6 +57,8 @@ export class ViewVersions {
   /** Per partition name: its version; the map is the one every view shows (read-only there). */
   readonly partitionVersions = new Map<string, number>();
   private readonly registrations = new Map<string, PartitionRegistration>();
+  /** The registrations array the last `controller` call was given. */
+  private lastPartitions: readonly PartitionRegistration[] | undefined;
   private lastPartitionVersion = 0;
   /** Moves with every partition version and cluster version move: see `stateVersion`. */
   private changes = 0;
@@ -90,28 +92,10 @@ export class ViewVersions {
       this.replicas.set(brokerId, ofBroker);
     }
     const built = ofBroker.get(name);
+    if (built !== undefined && sameReplica(built, partition, digest)) return built.view;
     const log = partition.log;
     const epochCache = log.leaderEpochCache.all;
     const producerState = partition.producerState;
-    if (
-      built !== undefined &&
-      built.view.role === partition.role &&
-      built.view.leaderEpoch === partition.leaderEpoch &&
-      built.view.partitionEpoch === partition.partitionEpoch &&
-      built.view.highWatermark === partition.highWatermark &&
-      built.view.logStartOffset === log.logStartOffset &&
-      built.view.logEndOffset === log.logEndOffset &&
-      built.view.isrState === partition.isrState &&
-      sameNumbers(built.view.maximalIsr, partition.maximalIsr) &&
-      built.view.digest === digest &&
-      built.digestLength === digest.length &&
-      built.view.epochCache === epochCache &&
-      built.epochCacheLength === epochCache.length &&
-      built.view.producerState === producerState &&
-      built.producerStateVersion === producerState.version
-    ) {
-      return built.view;
-    }
     const view: ReplicaView = {
       brokerId,
       name,
@@ -132,8 +116,20 @@ export class ViewVersions {
     return view;
   }
 
+  /**
+   * Whether `replica` would give the same view of `name` on `brokerId` as the last one (nothing
+   * is built, nothing moves): the comparison `replica` makes.
+   */
+  replicaUnchanged(brokerId: number, name: string, partition: ReplicaSource, digest: readonly BatchDigest[]): boolean {
+    const built = this.replicas.get(brokerId)?.get(name);
+    return built !== undefined && sameReplica(built, partition, digest);
+  }
+
   /** The controller's registrations: a partition whose registration object was replaced moves. */
   controller(partitions: readonly PartitionRegistration[]): void {
+    // The same array holds the same registrations: the controller's are rebuilt per record replayed.
+    if (partitions === this.lastPartitions) return;
+    this.lastPartitions = partitions;
     for (const registration of partitions) {
       const name = partitionName(registration);
       if (this.registrations.get(name) === registration) continue;
@@ -212,6 +208,28 @@ export class ViewVersions {
   get stateVersion(): number {
     return this.changes;
   }
+}
+
+/** Whether a replica view built before shows `partition` with `digest` as it is now, field by field. */
+function sameReplica(built: BuiltReplica, partition: ReplicaSource, digest: readonly BatchDigest[]): boolean {
+  const view = built.view;
+  const log = partition.log;
+  const epochCache = log.leaderEpochCache.all;
+  const producerState = partition.producerState;
+  return view.role === partition.role &&
+    view.leaderEpoch === partition.leaderEpoch &&
+    view.partitionEpoch === partition.partitionEpoch &&
+    view.highWatermark === partition.highWatermark &&
+    view.logStartOffset === log.logStartOffset &&
+    view.logEndOffset === log.logEndOffset &&
+    view.isrState === partition.isrState &&
+    sameNumbers(view.maximalIsr, partition.maximalIsr) &&
+    view.digest === digest &&
+    built.digestLength === digest.length &&
+    view.epochCache === epochCache &&
+    built.epochCacheLength === epochCache.length &&
+    view.producerState === producerState &&
+    built.producerStateVersion === producerState.version;
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {

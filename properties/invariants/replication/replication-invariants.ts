@@ -21,16 +21,22 @@ interface Derived {
   replicas?: Map<string, ReplicaView[]>;
   leaders?: { broker: BrokerView; replica: ReplicaView }[];
   registrations?: { brokers: Map<number, BrokerView>; registered: Map<number, number> };
-  byName?: Map<BrokerView, Map<string, ReplicaView>>;
 }
 const DERIVED = new WeakMap<KafkaClusterView, Derived>();
 
+/** The view `derived` was last asked about and its memo: the claims of one check ask about one view in turn. */
+let lastView: KafkaClusterView | undefined;
+let lastDerived: Derived = {};
+
 function derived(view: KafkaClusterView): Derived {
+  if (view === lastView) return lastDerived;
   let found = DERIVED.get(view);
   if (found === undefined) {
     found = {};
     DERIVED.set(view, found);
   }
+  lastView = view;
+  lastDerived = found;
   return found;
 }
 
@@ -65,14 +71,20 @@ function actingLeaders(view: KafkaClusterView): readonly { readonly broker: Brok
   return memo.leaders;
 }
 
+/**
+ * Each broker view's replicas by name. A broker view is never changed after it is built, and the
+ * view builder shows the same object again while nothing in the broker moved, so the map is kept
+ * per broker view, across views: a check after one broker's replica moved builds one map, not one
+ * per broker.
+ */
+const BY_NAME = new WeakMap<BrokerView, Map<string, ReplicaView>>();
+
 /** The broker's replica of `name`, if it hosts one. */
-function replicaOn(view: KafkaClusterView, broker: BrokerView, name: string): ReplicaView | undefined {
-  const memo = derived(view);
-  memo.byName ??= new Map();
-  let replicas = memo.byName.get(broker);
+function replicaOn(_view: KafkaClusterView, broker: BrokerView, name: string): ReplicaView | undefined {
+  let replicas = BY_NAME.get(broker);
   if (replicas === undefined) {
     replicas = new Map(broker.replicas.map((replica) => [replica.name, replica]));
-    memo.byName.set(broker, replicas);
+    BY_NAME.set(broker, replicas);
   }
   return replicas.get(name);
 }
@@ -107,6 +119,7 @@ function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, 
  * the leader's log start) that does not hold `boundary` with the same epoch and prefix, if any.
  */
 function isrMemberWithout(
+  view: KafkaClusterView,
   partition: { readonly isr: readonly number[]; readonly leader: number; readonly topicName: string; readonly partitionId: number },
   leader: ReplicaView,
   boundary: ReplicaView['digest'][number],
@@ -118,7 +131,7 @@ function isrMemberWithout(
     if (member === partition.leader) continue;
     const broker = brokers.get(member);
     if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
-    const replica = broker.replicas.find((candidate) => candidate.name === name);
+    const replica = replicaOn(view, broker, name);
     if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
     // A copy holding a batch that fails its checksum was damaged by a bit flip on that broker's
     // disk (its header may be what flipped); the broker finds out when it reads the batch.
@@ -196,7 +209,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
           if (index < 0) continue;
           const boundary = leader.digest[index] as ReplicaView['digest'][number];
           if (!boundary.intact) continue;
-          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
+          const missing = isrMemberWithout(view, partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
             return about(`${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
@@ -248,7 +261,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
           if (boundary === undefined) continue;
           const held = batchEndingAt(leader.digest, boundary.lastOffset);
           if (held === undefined || held.epoch !== boundary.epoch || held.prefixHash !== boundary.prefixHash) continue;
-          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
+          const missing = isrMemberWithout(view, partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
             return about(`${name}: ISR member ${missing.brokerId} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
