@@ -495,7 +495,6 @@ export class GroupCoordinatorShard {
     for (const event of this.deferred.splice(0, completed)) this.completeEvent(event);
   }
 
-
   /**
    * An append failed. Every later append was built on it, and the host's conditional append
    * refuses them too, so the shard takes back the failed write and all after it: offsets revert to
@@ -526,18 +525,18 @@ export class GroupCoordinatorShard {
     assert(this.inFlight.length <= this.config.appendsInFlightMax + this.config.groupsMax, `${this.inFlight.length} appends in flight`);
     assert(this.timers.size <= this.config.groupsMax * (2 + 2 * this.config.groupMaxSize), `${this.timers.size} timers armed`);
     for (let index = 1; index < this.deferred.length; index++) {
-      assert((this.deferred[index - 1] as DeferredEvent).offset <= (this.deferred[index] as DeferredEvent).offset, 'deferred answers out of offset order');
+      const before = this.deferred[index - 1] as DeferredEvent;
+      const event = this.deferred[index] as DeferredEvent;
+      assert(before.offset <= event.offset, 'deferred answers out of offset order');
+      assert(before.deadlineMs <= event.deadlineMs, 'deferred deadlines out of order');
     }
     for (const event of this.deferred) assert(event.offset > this.lastCommitted, 'a deferred answer is already committed');
-    for (let index = 1; index < this.deferred.length; index++) {
-      assert((this.deferred[index - 1] as DeferredEvent).deadlineMs <= (this.deferred[index] as DeferredEvent).deadlineMs, 'deferred deadlines out of order');
-    }
     // While an event waits the write timeout is armed, at the latest for the head's deadline.
     const head = this.deferred[0];
     if (head !== undefined) {
       assert(this.writeTimeoutAtMs !== undefined && this.writeTimeoutAtMs <= head.deadlineMs, `write timeout armed for ${this.writeTimeoutAtMs}, head deadline ${head.deadlineMs}`);
     }
-    if (this.currentState !== 'ACTIVE') assert(this.timers.size === 0 && this.deferred.length === 0, `timers or answers while ${this.currentState}`);
+    if (this.currentState !== 'ACTIVE') assert(this.timers.size === 0 && this.deferred.length === 0 && this.writeTimeoutAtMs === undefined, `timers or answers while ${this.currentState}`);
     if (this.currentState === 'ACTIVE') this.groupManager.checkInvariants();
   }
 }

@@ -80,7 +80,7 @@ function actingLeaders(view: KafkaClusterView): readonly { readonly broker: Brok
 const BY_NAME = new WeakMap<BrokerView, Map<string, ReplicaView>>();
 
 /** The broker's replica of `name`, if it hosts one. */
-function replicaOn(_view: KafkaClusterView, broker: BrokerView, name: string): ReplicaView | undefined {
+function replicaOn(broker: BrokerView, name: string): ReplicaView | undefined {
   let replicas = BY_NAME.get(broker);
   if (replicas === undefined) {
     replicas = new Map(broker.replicas.map((replica) => [replica.name, replica]));
@@ -108,7 +108,7 @@ function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, 
     if (skip?.unchanged(view, name) === true) continue;
     const leaderBroker = brokers.get(partition.leader);
     if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
-    const leader = replicaOn(view, leaderBroker, name);
+    const leader = replicaOn(leaderBroker, name);
     if (leader !== undefined && leader.role === 'leader' && leader.leaderEpoch === partition.leaderEpoch) found.push({ partition, name, leader });
   }
   return found;
@@ -119,7 +119,6 @@ function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, 
  * the leader's log start) that does not hold `boundary` with the same epoch and prefix, if any.
  */
 function isrMemberWithout(
-  view: KafkaClusterView,
   partition: { readonly isr: readonly number[]; readonly leader: number; readonly topicName: string; readonly partitionId: number },
   leader: ReplicaView,
   boundary: ReplicaView['digest'][number],
@@ -131,7 +130,7 @@ function isrMemberWithout(
     if (member === partition.leader) continue;
     const broker = brokers.get(member);
     if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
-    const replica = replicaOn(view, broker, name);
+    const replica = replicaOn(broker, name);
     if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
     // A copy holding a batch that fails its checksum was damaged by a bit flip on that broker's
     // disk (its header may be what flipped); the broker finds out when it reads the batch.
@@ -209,7 +208,7 @@ export function strongIsr(): InvariantDefinition<KafkaClusterView> {
           if (index < 0) continue;
           const boundary = leader.digest[index] as ReplicaView['digest'][number];
           if (!boundary.intact) continue;
-          const missing = isrMemberWithout(view, partition, leader, boundary, brokers, registered);
+          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
             return about(`${name}: ISR member ${missing.brokerId} does not hold the leader ${partition.leader}'s log below the high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
@@ -261,7 +260,7 @@ export function isrHoldsCommitted(): InvariantDefinition<KafkaClusterView> {
           if (boundary === undefined) continue;
           const held = batchEndingAt(leader.digest, boundary.lastOffset);
           if (held === undefined || held.epoch !== boundary.epoch || held.prefixHash !== boundary.prefixHash) continue;
-          const missing = isrMemberWithout(view, partition, leader, boundary, brokers, registered);
+          const missing = isrMemberWithout(partition, leader, boundary, brokers, registered);
           if (missing !== undefined) {
             return about(`${name}: ISR member ${missing.brokerId} lacks committed offset ${boundary.lastOffset} (epoch ${boundary.epoch}), which leader ${partition.leader} holds at high watermark ${leader.highWatermark} (leader epoch ${partition.leaderEpoch}; member's log end ${missing.logEndOffset})`, name, boundary.lastOffset, [missing.brokerId, partition.leader]);
           }
