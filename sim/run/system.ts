@@ -155,8 +155,9 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
   /**
    * After state node `id` handled an input: false when nothing the state checks read of it can
    * have changed since its previous input (or since the last view, which follows every true), so
-   * that no view is built to find that out. The system keeps what it compares. Absent, or true: a check follows (if the state version moved). A
-   * false that should have been true would skip a check; `--full-checks` never asks.
+   * that no view is built to find that out. The system keeps what it compares. Absent, or true: a
+   * check follows (if the state version moved). A false that should have been true would skip a
+   * check; `--full-checks` never asks.
    */
   stateChangedBy?(id: NodeId, node: N): boolean;
   /** Builds a node's logic from its environment; a restart calls it again on the same disk. */
