@@ -23,6 +23,11 @@ import { brokerList, describeBrokerChange, describeGroupChange, type StateTimeli
 export const HISTORY_LINES = 30;
 /** When the acknowledgement is older than that window: lines shown around it. */
 const AROUND_ACK_LINES = 16;
+/**
+ * Of those, the lines before the acknowledgement: fewer than after it, since what follows an
+ * acknowledgement (the faults, elections and truncations) is what loses a record.
+ */
+const BEFORE_ACK_LINES = 5;
 
 export interface KafkaExplainOptions {
   readonly timeline: StateTimeline;
@@ -239,7 +244,7 @@ function cut(merged: readonly HistoryLine[], dropped: number): string[] {
   const ackIndex = merged.findIndex((line) => line.ack === true);
   const lastStart = merged.length - HISTORY_LINES;
   if (ackIndex < 0 || ackIndex >= lastStart) return [...earlier(lastStart), ...merged.slice(lastStart).map(render)];
-  const aroundStart = Math.max(0, ackIndex - Math.floor(AROUND_ACK_LINES / 2));
+  const aroundStart = Math.max(0, ackIndex - BEFORE_ACK_LINES);
   const aroundEnd = aroundStart + AROUND_ACK_LINES;
   const tailStart = Math.max(aroundEnd, merged.length - (HISTORY_LINES - AROUND_ACK_LINES));
   return [
