@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
 import type { FetchResponse } from '../protocol/messages.ts';
-import { Fetcher } from './fetcher.ts';
+import { Fetcher, unknownPosition } from './fetcher.ts';
 
 const UTF8 = new TextEncoder();
 
@@ -13,11 +13,11 @@ function response(partitions: readonly number[], baseOffset: number): FetchRespo
 describe('Fetcher', () => {
   it('discards a fetch completed for a partition no longer assigned, and drops what a revoked partition had buffered', () => {
     const fetcher = new Fetcher('t');
-    for (const partition of [0, 1]) fetcher.positions.set(partition, { offset: 4, leaderEpoch: 0, highWatermark: 0 });
+    for (const partition of [0, 1]) fetcher.positions.set(partition, { ...unknownPosition(0), offset: 4 });
     fetcher.drop(1);
     fetcher.bufferFetch(new Map([[0, 4], [1, 4]]), response([0, 1], 4));
     expect(fetcher.bufferedCount).toBe(1);
-    fetcher.positions.set(2, { offset: 4, leaderEpoch: 0, highWatermark: 0 });
+    fetcher.positions.set(2, { ...unknownPosition(0), offset: 4 });
     fetcher.bufferFetch(new Map([[2, 4]]), response([2], 4));
     fetcher.drop(2);
     expect(fetcher.bufferedCount).toBe(1);
@@ -26,7 +26,7 @@ describe('Fetcher', () => {
 
   it('drains without returning the partitions that are not fetchable, and keeps their positions', () => {
     const fetcher = new Fetcher('t');
-    fetcher.positions.set(0, { offset: 4, leaderEpoch: 0, highWatermark: 0 });
+    fetcher.positions.set(0, { ...unknownPosition(0), offset: 4 });
     fetcher.bufferFetch(new Map([[0, 4]]), response([0], 4));
     expect(fetcher.collectFetch(() => false).records).toEqual([]);
     expect(fetcher.bufferedCount).toBe(0);

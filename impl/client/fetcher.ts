@@ -14,11 +14,52 @@ import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 export interface PartitionPosition {
   /** The next offset to read; undefined until it is known (committed offset or auto.offset.reset). */
   offset: number | undefined;
+  /**
+   * KIP-320's `FetchPosition.offsetEpoch`: the leader epoch of the batch the last record consumed
+   * came in (or the one a committed offset was committed with). Undefined after a reset, which
+   * Kafka does not validate (`OffsetFetcherUtils.resetPositionIfNeeded`), or where nothing told it.
+   */
+  offsetEpoch: number | undefined;
   /** The leader epoch last seen for the partition (KIP-320's currentLeaderEpoch). */
   leaderEpoch: number;
+  /**
+   * KIP-320's `AWAIT_VALIDATION` fetch state: the leader changed (or the position came from a
+   * commit) since the position's history was last vouched for, so the new leader is asked
+   * OffsetsForLeaderEpoch where `offsetEpoch` ends in its log before anything more is fetched or
+   * committed (`hasValidPosition` is false in that state).
+   */
+  awaitingValidation: boolean;
+  /** Kafka's `nextRetryTimeMs` for the validation: no OffsetsForLeaderEpoch for it before then. */
+  validationRetryAtMs: number;
   /** The partition's high watermark as the last fetch reported it. */
   highWatermark: number;
 }
+
+/** A position as newly assigned: no offset yet, the leader epoch the metadata shows. */
+export function unknownPosition(leaderEpoch: number): PartitionPosition {
+  return { offset: undefined, offsetEpoch: undefined, leaderEpoch, awaitingValidation: false, validationRetryAtMs: 0, highWatermark: 0 };
+}
+
+/** What the consumer asked OffsetsForLeaderEpoch about one partition: the position as it was then. */
+export interface ValidationRequest {
+  readonly offset: number;
+  readonly offsetEpoch: number;
+  readonly leaderEpoch: number;
+}
+
+/**
+ * How an OffsetsForLeaderEpoch answer left a position (Kafka's `SubscriptionState
+ * .maybeCompleteValidation`, with a default reset policy, as the workload's consumers have):
+ * `stale` when the position moved or stopped waiting since the request; `valid` when the epoch
+ * ends at or past the position; `truncated` when it ends below it, so the log the position was
+ * read from diverged there and the position moves back to `offset`; `reset` when the leader no
+ * longer knows the epoch at all (`auto.offset.reset` applies).
+ */
+export type ValidationOutcome =
+  | { readonly type: 'stale' }
+  | { readonly type: 'valid' }
+  | { readonly type: 'truncated'; readonly offset: number; readonly offsetEpoch: number }
+  | { readonly type: 'reset' };
 
 /**
  * One partition's part of a fetch response, buffered until a poll drains it (Kafka's
@@ -61,8 +102,100 @@ export class Fetcher {
 
   constructor(
     private readonly topic: string,
-    private readonly rules: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition'> = KAFKA_RULES,
+    private readonly rules: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'consumerValidatesPositions'> = KAFKA_RULES,
   ) {}
+
+  /**
+   * A partition's position may be fetched from (and committed): known, and not waiting for its
+   * validation (Kafka's `hasValidPosition`, true in the FETCHING state only).
+   */
+  hasValidPosition(partition: number): boolean {
+    const position = this.positions.get(partition);
+    return position !== undefined && position.offset !== undefined && !position.awaitingValidation;
+  }
+
+  /**
+   * Kafka's `SubscriptionState.maybeValidatePositionForCurrentLeader`, on a metadata update: a
+   * newer leader epoch becomes the position's, and a position whose history an epoch vouches for
+   * waits for the new leader to confirm it (KIP-320). Metadata never lowers the epoch (Kafka's
+   * `Metadata.updateLastSeenEpochIfNewer`).
+   */
+  maybeValidatePosition(partition: number, leaderEpoch: number): void {
+    const position = this.positions.get(partition);
+    assert(position !== undefined, `partition ${partition} has no position entry`);
+    if (leaderEpoch <= position.leaderEpoch) return;
+    position.leaderEpoch = leaderEpoch;
+    if (position.offset !== undefined && position.offsetEpoch !== undefined && this.rules.consumerValidatesPositions) {
+      position.awaitingValidation = true;
+      position.validationRetryAtMs = 0;
+      // A fetch sent at the old epoch brings nothing to return now.
+      this.completedFetches.delete(partition);
+    }
+  }
+
+  /**
+   * Kafka's `seekUnvalidated`: a position from a committed offset, with the epoch it was committed
+   * with, is validated before it is fetched from; one without an epoch is used as it is.
+   */
+  seekUnvalidated(partition: number, offset: number, offsetEpoch: number | undefined): void {
+    const position = this.positions.get(partition);
+    assert(position !== undefined, `partition ${partition} has no position entry`);
+    this.completedFetches.delete(partition);
+    position.offset = offset;
+    position.offsetEpoch = this.rules.consumerValidatesPositions ? offsetEpoch : undefined;
+    position.awaitingValidation = position.offsetEpoch !== undefined;
+    position.validationRetryAtMs = 0;
+  }
+
+  /** Kafka's `seek` after a reset (ListOffsets): the position is taken as it is, with no epoch. */
+  seekValidated(partition: number, offset: number | undefined, offsetEpoch: number | undefined): void {
+    const position = this.positions.get(partition);
+    assert(position !== undefined, `partition ${partition} has no position entry`);
+    this.completedFetches.delete(partition);
+    position.offset = offset;
+    position.offsetEpoch = offsetEpoch;
+    position.awaitingValidation = false;
+    position.validationRetryAtMs = 0;
+  }
+
+  /** The position as an OffsetsForLeaderEpoch would ask about it now; undefined if it needs none. */
+  validationRequest(partition: number, nowMs: number): ValidationRequest | undefined {
+    const position = this.positions.get(partition);
+    if (position === undefined || !position.awaitingValidation || nowMs < position.validationRetryAtMs) return undefined;
+    assert(position.offset !== undefined && position.offsetEpoch !== undefined, `partition ${partition} awaits validation without a position`);
+    return { offset: position.offset, offsetEpoch: position.offsetEpoch, leaderEpoch: position.leaderEpoch };
+  }
+
+  /** Kafka's `setNextAllowedRetry` / `requestFailed`: no new validation request before `atMs`. */
+  retryValidationAt(partition: number, atMs: number): void {
+    const position = this.positions.get(partition);
+    if (position !== undefined && position.awaitingValidation) position.validationRetryAtMs = atMs;
+  }
+
+  /**
+   * Kafka's `SubscriptionState.maybeCompleteValidation` for an answer without error, with a default
+   * reset policy: the epoch's end offset in the leader's log, against the position asked about.
+   */
+  completeValidation(partition: number, request: ValidationRequest, answer: { readonly leaderEpoch: number; readonly endOffset: number }): ValidationOutcome {
+    const position = this.positions.get(partition);
+    if (position === undefined || !position.awaitingValidation) return { type: 'stale' };
+    if (position.offset !== request.offset || position.offsetEpoch !== request.offsetEpoch || position.leaderEpoch !== request.leaderEpoch) return { type: 'stale' };
+    position.awaitingValidation = false;
+    position.validationRetryAtMs = 0;
+    if (answer.endOffset < 0 || answer.leaderEpoch < 0) {
+      // The leader has no record of the epoch (its log starts past it): the position cannot be
+      // placed in this log, and auto.offset.reset decides.
+      this.seekValidated(partition, undefined, undefined);
+      return { type: 'reset' };
+    }
+    if (answer.endOffset < request.offset) {
+      // The log the position was read from diverged from the leader's at endOffset: the consumer
+      // resumes at the first offset known to diverge (KIP-320), and reads what replaced the lost
+      // tail. It seeks there itself, to record the seek.
+      return { type: 'truncated', offset: answer.endOffset, offsetEpoch: answer.leaderEpoch };
+    }
+    return { type: 'valid' };
+  }
 
   get bufferedCount(): number {
     return this.completedFetches.size;
@@ -111,7 +244,8 @@ export class Fetcher {
       assert(position !== undefined, `a completed fetch for unassigned partition ${partition}`);
       // Kafka ignores fetched data for a partition whose position moved since the fetch was sent.
       if (position.offset !== completed.fetchOffset) continue;
-      if (!fetchable(partition)) continue;
+      // A position waiting for its validation is not fetchable (Kafka's `isFetchable`).
+      if (position.awaitingValidation || !fetchable(partition)) continue;
       this.fetchRecords(position, completed.data, fetch);
     }
     this.completedFetches.clear();
@@ -165,6 +299,11 @@ export class Fetcher {
       // compacted batch may have lost its last records (or all of them), and its offsets stay
       // taken.
       if ((position.offset as number) <= read.batch.lastOffset) position.offset = read.batch.lastOffset + 1;
+      // KIP-320: the position's epoch is the last batch's (`CompletedFetch.lastEpoch`), so that a
+      // later leader can tell whether the history read so far is still its own.
+      // Before KIP-320 (the variant) positions carried no epoch.
+      const epoch = read.batch.partitionLeaderEpoch;
+      position.offsetEpoch = this.rules.consumerValidatesPositions && epoch >= 0 ? epoch : undefined;
     }
   }
 

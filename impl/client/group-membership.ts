@@ -51,7 +51,7 @@ export interface GroupMembershipHost {
   /** Newly owned partitions: they get positions, unknown until their committed offsets come. */
   partitionsAdded(partitions: readonly number[]): void;
   /** Seeks newly owned partitions to their committed offsets; null: apply auto.offset.reset. */
-  committedOffsets(offsets: readonly { readonly partition: number; readonly offset: number | null }[]): void;
+  committedOffsets(offsets: readonly { readonly partition: number; readonly offset: number | null; readonly leaderEpoch: number }[]): void;
 }
 
 /**
@@ -183,9 +183,9 @@ export class GroupMembership {
    * partitions across generations (seed 11 with `--groups` once committed under generation 3
    * tagged 2, which `NoZombieCommit` reported).
    */
-  poll(positions: readonly { readonly partition: number; readonly offset: number }[]): void {
+  poll(positions: readonly { readonly partition: number; readonly offset: number; readonly leaderEpoch: number }[]): void {
     const metadata = '';
-    const offsets: PartitionOffset[] = positions.map(({ partition, offset }) => ({ topic: this.topic, partition, offset, leaderEpoch: -1, metadata }));
+    const offsets: PartitionOffset[] = positions.map(({ partition, offset, leaderEpoch }) => ({ topic: this.topic, partition, offset, leaderEpoch, metadata }));
     this.handle({ type: 'poll', nowMs: this.host.nowMs(), positions: offsets });
   }
 
@@ -193,9 +193,9 @@ export class GroupMembership {
    * `KafkaConsumer.close()` with the consumed positions: the core's final auto-commit, then
    * `onLeavePrepare` and, for a dynamic member, LeaveGroup (spec/consumer-coordinator.md).
    */
-  close(positions: readonly { readonly partition: number; readonly offset: number }[]): void {
+  close(positions: readonly { readonly partition: number; readonly offset: number; readonly leaderEpoch: number }[]): void {
     assert(!this.closedByCore, 'close after the consumer closed');
-    const offsets: PartitionOffset[] = positions.map(({ partition, offset }) => ({ topic: this.topic, partition, offset, leaderEpoch: -1, metadata: '' }));
+    const offsets: PartitionOffset[] = positions.map(({ partition, offset, leaderEpoch }) => ({ topic: this.topic, partition, offset, leaderEpoch, metadata: '' }));
     this.handle({ type: 'close', nowMs: this.host.nowMs(), positions: offsets });
   }
 
@@ -368,11 +368,11 @@ export class GroupMembership {
   }
 
   private committedOffsets(offsets: readonly { readonly topic: string; readonly partition: number; readonly committed: PartitionOffset | null }[]): void {
-    const seeks: { partition: number; offset: number | null }[] = [];
+    const seeks: { partition: number; offset: number | null; leaderEpoch: number }[] = [];
     for (const entry of offsets) {
       // A partition revoked before its committed offset came has nothing to seek.
       if (entry.topic !== this.topic || !this.awaitingCommitted.delete(entry.partition)) continue;
-      seeks.push({ partition: entry.partition, offset: entry.committed === null ? null : entry.committed.offset });
+      seeks.push({ partition: entry.partition, offset: entry.committed === null ? null : entry.committed.offset, leaderEpoch: entry.committed?.leaderEpoch ?? -1 });
     }
     if (seeks.length > 0) this.host.committedOffsets(seeks);
   }

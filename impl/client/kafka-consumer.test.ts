@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeDisk, NodeEffect, NodeEnvironment, NodeInput, RandomStream } from '../env/node-environment.ts';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
-import type { FetchPartitionResponse, FetchRequest, KafkaMessage, ListOffsetsRequest } from '../protocol/messages.ts';
+import type { FetchPartitionResponse, FetchRequest, KafkaMessage, ListOffsetsRequest, MetadataRequest, OffsetsForLeaderEpochRequest } from '../protocol/messages.ts';
 import { KAFKA_RULES } from '../variants/protocol-rules.ts';
 import { KafkaConsumer } from './kafka-consumer.ts';
 
@@ -28,7 +28,7 @@ class Harness {
   readonly history: HistoryRecord[] = [];
   sent: { to: string; message: KafkaMessage }[] = [];
 
-  constructor(returnsAtPosition = true) {
+  constructor(returnsAtPosition = true, validatesPositions = true) {
     const environment: NodeEnvironment = { nodeId: 'consumer-0', clock: { nowMs: () => this.nowMs }, random: RANDOM, disk: {} as NodeDisk };
     this.consumer = new KafkaConsumer(environment, {
       name: 'consumer-0',
@@ -36,7 +36,7 @@ class Harness {
       config: new ConfigView({}),
       topic: 't',
       autoOffsetReset: 'earliest',
-      rules: { ...KAFKA_RULES, consumerReturnsRecordAtPosition: returnsAtPosition },
+      rules: { ...KAFKA_RULES, consumerReturnsRecordAtPosition: returnsAtPosition, consumerValidatesPositions: validatesPositions },
     });
   }
 
@@ -91,10 +91,10 @@ function correlationId(message: KafkaMessage | undefined): number {
   return (message as { correlationId: number }).correlationId;
 }
 
-function batch(baseOffset: number, values: readonly string[], lastOffsetDelta?: number): Uint8Array {
+function batch(baseOffset: number, values: readonly string[], lastOffsetDelta?: number, partitionLeaderEpoch = 0): Uint8Array {
   const records = values.map((value) => ({ timestamp: 0, key: null, value: UTF8.encode(value), headers: [] }));
   const layout = lastOffsetDelta === undefined ? undefined : { offsetDeltas: values.map((_, index) => index), lastOffsetDelta };
-  return buildRecordBatch({ ...DEFAULT_BATCH_SPEC, baseOffset }, records, layout);
+  return buildRecordBatch({ ...DEFAULT_BATCH_SPEC, baseOffset, partitionLeaderEpoch }, records, layout);
 }
 
 function answer(partition: number, highWatermark: number, records: readonly Uint8Array[] = []): FetchPartitionResponse {
@@ -245,5 +245,111 @@ describe('KafkaConsumer fetcher', () => {
     const [toBroker0] = fetches(harness.take());
     harness.reply('broker-0', { type: 'FetchResponse', correlationId: toBroker0?.correlationId as number, error: 'NONE', partitions: [answer(0, 2, [batch(0, ['a', 'b'])]), answer(2, 0)] });
     expect((harness.history.at(-1)?.value as { records: { offset: number }[] }).records.map((record) => record.offset)).toEqual([1]);
+  });
+});
+
+describe('KafkaConsumer position validation (KIP-320)', () => {
+  /**
+   * Partition 0 read up to offset 5 from batches of leader epoch 5 on broker 0; then broker 0
+   * answers NOT_LEADER_OR_FOLLOWER, and the metadata names broker 1 the leader in epoch 7.
+   * Broker 1's first fetch is still pending. Returns the requests the consumer sent after that
+   * metadata, and that fetch's correlation id.
+   */
+  function leaderMoved(harness: Harness): { to: string; message: KafkaMessage }[] {
+    harness.started();
+    const [toBroker0, toBroker1] = fetches(harness.take());
+    pendingAtBroker1 = toBroker1?.correlationId as number;
+    harness.reply('broker-0', { type: 'FetchResponse', correlationId: toBroker0?.correlationId as number, error: 'NONE', partitions: [answer(0, 5, [batch(0, ['a', 'b', 'c', 'd', 'e'], undefined, 5)]), answer(2, 0)] });
+    expect(harness.consumer.consumedUpTo(0)).toBe(5);
+    harness.fire('poll');
+    const [again] = fetches(harness.take());
+    harness.reply('broker-0', { type: 'FetchResponse', correlationId: again?.correlationId as number, error: 'NONE', partitions: [{ ...answer(0, -1), error: 'NOT_LEADER_OR_FOLLOWER' }, answer(2, 0)] });
+    harness.fire('poll');
+    const metadata = harness.take().find(({ message }) => message.type === 'MetadataRequest');
+    const partitions = [0, 1, 2, 3].map((partition) => ({ partition, error: 'NONE' as const, leader: partition === 0 ? 1 : partition % 2, leaderEpoch: partition === 0 ? 7 : 5, replicas: [0, 1], isr: [0, 1] }));
+    harness.reply('broker-1', { type: 'MetadataResponse', correlationId: correlationId(metadata?.message as MetadataRequest), brokers: [0, 1], controllerId: 2, topics: [{ name: 't', error: 'NONE', partitions }] });
+    return harness.take();
+  }
+
+  let pendingAtBroker1 = 0;
+
+  /** Broker 1 answers its pending fetch with nothing; the open poll sends the next one at once. */
+  function broker1Answers(harness: Harness): void {
+    harness.reply('broker-1', { type: 'FetchResponse', correlationId: pendingAtBroker1, error: 'NONE', partitions: [answer(1, 0), answer(3, 0)] });
+  }
+
+  function validation(sent: readonly { to: string; message: KafkaMessage }[]): { to: string; request: OffsetsForLeaderEpochRequest } | undefined {
+    const found = sent.find(({ message }) => message.type === 'OffsetsForLeaderEpochRequest');
+    return found === undefined ? undefined : { to: found.to, request: found.message as OffsetsForLeaderEpochRequest };
+  }
+
+  function fetchedFrom(sent: readonly { to: string; message: KafkaMessage }[], partition: number): number | undefined {
+    for (const { message } of sent) {
+      if (message.type !== 'FetchRequest') continue;
+      const asked = message.partitions.find((fetch) => fetch.partition === partition);
+      if (asked !== undefined) return asked.fetchOffset;
+    }
+    return undefined;
+  }
+
+  it('asks the new leader where the position\'s epoch ends, fetching nothing from it meanwhile', () => {
+    const harness = new Harness();
+    const sent = leaderMoved(harness);
+    const asked = validation(sent);
+    expect(asked?.to).toBe('broker-1');
+    expect(asked?.request.partitions).toEqual([{ topic: 't', partition: 0, currentLeaderEpoch: 7, leaderEpoch: 5 }]);
+    expect(fetchedFrom(sent, 0)).toBeUndefined();
+  });
+
+  it('moves back to the divergence point when the leader\'s log ends the epoch below the position, and records the seek', () => {
+    const harness = new Harness();
+    const asked = validation(leaderMoved(harness));
+    const before = harness.history.length;
+    harness.reply('broker-1', { type: 'OffsetsForLeaderEpochResponse', correlationId: asked?.request.correlationId as number, partitions: [{ topic: 't', partition: 0, error: 'NONE', leaderEpoch: 5, endOffset: 3 }] });
+    const seek = harness.history.slice(before).filter((record) => record.f === 'seek');
+    expect(seek.map((record) => [record.type, record.value])).toEqual([
+      ['invoke', { consumer: 'consumer-0', topic: 't', partition: 0, offset: 3, truncated: true }],
+      ['ok', { consumer: 'consumer-0', topic: 't', partition: 0, offset: 3, truncated: true }],
+    ]);
+    expect(harness.consumer.consumedUpTo(0)).toBe(3);
+    broker1Answers(harness);
+    harness.fire('poll');
+    expect(fetchedFrom(harness.take(), 0)).toBe(3);
+  });
+
+  it('keeps the position when the epoch ends at or past it, and fetches from it', () => {
+    const harness = new Harness();
+    const asked = validation(leaderMoved(harness));
+    const before = harness.history.length;
+    harness.reply('broker-1', { type: 'OffsetsForLeaderEpochResponse', correlationId: asked?.request.correlationId as number, partitions: [{ topic: 't', partition: 0, error: 'NONE', leaderEpoch: 5, endOffset: 5 }] });
+    expect(harness.history.slice(before).filter((record) => record.f === 'seek')).toEqual([]);
+    expect(harness.consumer.consumedUpTo(0)).toBe(5);
+    harness.take();
+    broker1Answers(harness);
+    expect(fetchedFrom(harness.take(), 0)).toBe(5);
+  });
+
+  it('asks again after retry.backoff.ms when the leader answers with an error', () => {
+    const harness = new Harness();
+    const asked = validation(leaderMoved(harness));
+    harness.reply('broker-1', { type: 'OffsetsForLeaderEpochResponse', correlationId: asked?.request.correlationId as number, partitions: [{ topic: 't', partition: 0, error: 'FENCED_LEADER_EPOCH', leaderEpoch: -1, endOffset: -1 }] });
+    expect(validation(harness.take())).toBeUndefined();
+    harness.fire('backoff');
+    expect(validation(harness.take())?.request.partitions.map((query) => query.partition)).toEqual([0]);
+  });
+
+  it('resets by auto.offset.reset when the leader no longer knows the epoch', () => {
+    const harness = new Harness();
+    const asked = validation(leaderMoved(harness));
+    harness.reply('broker-1', { type: 'OffsetsForLeaderEpochResponse', correlationId: asked?.request.correlationId as number, partitions: [{ topic: 't', partition: 0, error: 'NONE', leaderEpoch: -1, endOffset: -1 }] });
+    expect(harness.consumer.consumedUpTo(0)).toBeUndefined();
+    expect(harness.take().some(({ message }) => message.type === 'ListOffsetsRequest')).toBe(true);
+  });
+
+  it('before KIP-320 (the variant) goes on fetching from its position at once', () => {
+    const harness = new Harness(true, false);
+    expect(validation(leaderMoved(harness))).toBeUndefined();
+    broker1Answers(harness);
+    expect(fetchedFrom(harness.take(), 0)).toBe(5);
   });
 });

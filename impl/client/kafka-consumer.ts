@@ -2,21 +2,20 @@ import { assert, assertNever } from '../common/assert.ts';
 import { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
-import { METADATA_ERRORS } from '../protocol/errors.ts';
 import type { GroupRequest, GroupResponse } from '../protocol/group-messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import { MAX_IN_FLIGHT_REQUESTS } from './consumer-coordinator-io.ts';
-import { Fetcher, type Fetch, type PartitionPosition, type PolledRecord, type ReportedHighWatermark } from './fetcher.ts';
+import { Fetcher, unknownPosition, type PartitionPosition, type PolledRecord, type ReportedHighWatermark } from './fetcher.ts';
+import { OffsetFetcher, type OffsetRequest } from './offset-fetcher.ts';
+import { ConsumerNetworkClient } from './consumer-network-client.ts';
 import { GROUP_TIMER_PREFIX, GroupMembership, type GroupMemberView } from './group-membership.ts';
 import {
   brokerIdOf,
-  brokerNodeId,
   CONSUMER_REPLICA_ID,
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
   type FetchPartition,
   type KafkaMessage,
-  type ListOffsetsResponse,
   type MetadataResponse,
   type PartitionMetadata,
 } from '../protocol/messages.ts';
@@ -37,7 +36,7 @@ export interface KafkaConsumerOptions {
   /** The run's protocol rules; Kafka's when absent. */
   readonly rules?: Pick<
     ProtocolRules,
-    'consumerReturnsRecordAtPosition' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResetUsesConfiguredPolicy' | 'cooperativeStickyValidatesOwnedPartitions' | 'generationResetClearsOwnedPartitions'
+    'consumerReturnsRecordAtPosition' | 'consumerValidatesPositions' | 'rangeAssignorRangesDisjoint' | 'autoCommitCommitsConsumedPositions' | 'groupResetUsesConfiguredPolicy' | 'cooperativeStickyValidatesOwnedPartitions' | 'generationResetClearsOwnedPartitions'
   >;
   /**
    * Group mode: the consumer subscribes to `topic` as a member of this group (its `group.id`)
@@ -73,7 +72,8 @@ export interface KafkaConsumerOptions {
 /** A request on the wire, by kind (the part of Kafka's `InFlightRequests` the consumer needs). */
 type InFlightRequest =
   | { readonly kind: 'metadata'; readonly broker: number }
-  | { readonly kind: 'list-offsets'; readonly broker: number }
+  /** ListOffsets and OffsetsForLeaderEpoch (offset-fetcher.ts). */
+  | OffsetRequest
   /** `fetchOffsets`: each partition asked for, with the position it was fetched from. */
   | { readonly kind: 'fetch'; readonly broker: number; readonly fetchOffsets: ReadonlyMap<number, number> }
   /** A group coordinator request, on the wire under the node's id; `coreCorrelationId` is the core's. */
@@ -96,7 +96,6 @@ const POLL_TIMEOUT_MS = 1000;
 const MAX_PARTITION_FETCH_BYTES = 1 << 20;
 /** Kafka's `fetch.max.bytes` default (50 MiB). */
 const FETCH_MAX_BYTES = 50 * (1 << 20);
-const REQUEST_TIMEOUT_TIMER = 'request-timeout:';
 
 /**
  * A Kafka consumer with manual assignment of every partition of one topic (no group yet), shaped
@@ -123,13 +122,12 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** Kafka's `retry.backoff.ms` between metadata refreshes. */
   private metadataRefreshAllowedAtMs = 0;
   private readonly fetcher: Fetcher;
+  private readonly offsetFetcher: OffsetFetcher;
   /** Group mode's membership (the hosted ConsumerCoordinator); undefined with manual assignment. */
   private readonly membership: GroupMembership | undefined;
   /** The consumer's own config: the run's, with `configOverrides` and `group.id` over it in group mode. */
   private readonly config: ConfigView;
-  private readonly inFlightRequests = new Map<number, InFlightRequest>();
-  /** By broker: no request until then after its connection failed (a reconnect backoff). */
-  private readonly nodeBackoffUntilMs = new Map<number, number>();
+  private readonly client: ConsumerNetworkClient<InFlightRequest>;
   private pollOpen = false;
   /**
    * The application's stall (`application-stall`): no poll starts before this time. A stall that
@@ -142,7 +140,6 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
    * finishes its final commit and leaves; `closed` once the core reports it done.
    */
   private closeCalled = false;
-  private nextCorrelationId = 1;
   private effects: NodeEffect<KafkaMessage>[] = [];
 
   constructor(
@@ -150,8 +147,21 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     private readonly options: KafkaConsumerOptions,
   ) {
     assert(options.brokers.length > 0, 'a consumer needs brokers to bootstrap from');
-    this.nextCorrelationId = environment.clock.nowMs() * 1000 + 1;
+    this.client = new ConsumerNetworkClient<InFlightRequest>(environment.clock.nowMs() * 1000 + 1, (effect) => this.effects.push(effect), () => this.config.number('request.timeout.ms'));
     this.fetcher = new Fetcher(options.topic, options.rules);
+    this.offsetFetcher = new OffsetFetcher(options.topic, this.fetcher, {
+      nowMs: () => this.environment.clock.nowMs(),
+      groupByLeader: (partitions, kind, wanted) => this.groupByLeader(partitions, kind, wanted),
+      send: (broker, correlationId, request, message) => this.client.send(broker, correlationId, request, message),
+      nextCorrelationId: () => this.client.nextCorrelationId(),
+      seek: (partition, offset, offsetEpoch, detail) => this.seek(partition, offset, offsetEpoch, detail),
+      requestMetadataUpdate: () => {
+        this.metadataUpdateRequested = true;
+      },
+      mark: (name) => this.effects.push({ type: 'mark', name }),
+      retryBackoffMs: () => this.retryBackoffMs(),
+      requestTimeoutMs: () => this.config.number('request.timeout.ms'),
+    });
     if (options.groupId === undefined) {
       assert(options.configOverrides === undefined, 'per-consumer config overrides are for group members');
       assert(options.closeAtMs === undefined, 'only a group member is closed by the workload');
@@ -226,12 +236,16 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     // An open poll drains every completed fetch the moment it arrives.
     if (this.pollOpen) assert(this.fetcher.bufferedCount === 0, 'an open poll left completed fetches buffered');
     assert(this.fetcher.bufferedCount <= this.fetcher.positions.size, 'more completed fetches than partitions');
-    // One metadata request, and per broker one fetch and one ListOffsets at most; a group member
+    // One metadata request, and per broker one fetch, one ListOffsets and one
+    // OffsetsForLeaderEpoch at most; a group member
     // adds the core's requests, and those the core abandoned (markCoordinatorUnknown) until they
     // are answered or time out.
     const groupLimit = this.membership === undefined ? 0 : 4 * MAX_IN_FLIGHT_REQUESTS;
-    assert(this.inFlightRequests.size <= 2 * this.options.brokers.length + 1 + groupLimit, 'too many requests in flight');
-    assert(this.nodeBackoffUntilMs.size <= this.options.brokers.length, 'backoff for an unknown broker');
+    assert(this.client.inFlightCount <= 3 * this.options.brokers.length + 1 + groupLimit, 'too many requests in flight');
+    for (const [partition, position] of this.fetcher.positions) {
+      if (position.awaitingValidation) assert(position.offset !== undefined && position.offsetEpoch !== undefined, `partition ${partition} awaits validation without a position`);
+    }
+    assert(this.client.backoffCount <= this.options.brokers.length, 'backoff for an unknown broker');
     if (this.closeCalled) assert(!this.pollOpen, 'a poll open after close');
     if (this.membership !== undefined) {
       this.membership.checkInvariants();
@@ -287,9 +301,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       if (this.pollOpen) this.pollStep();
       return;
     }
-    assert(name.startsWith(REQUEST_TIMEOUT_TIMER), `unknown consumer timer ${name}`);
-    const request = this.inFlightRequests.get(Number(name.slice(REQUEST_TIMEOUT_TIMER.length)));
-    assert(request !== undefined, `${name} fired for a request no longer in flight`);
+    const request = this.client.timedOut(name);
     // Kafka's NetworkClient.handleTimedOutRequests closes the connection of a request that timed
     // out, failing every request in flight on it. The consumer talks to its group coordinator on
     // a connection of its own (AbstractCoordinator's coordinator node id), so a group request's
@@ -400,9 +412,10 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   }
 
   /**
-   * Sends what the poll needs and nothing is already asking for: metadata, ListOffsets for
-   * partitions without a position, fetches. Where a backoff holds a request back, the `backoff`
-   * timer brings the poll back when the earliest one ends.
+   * Sends what the poll needs and nothing is already asking for (Kafka's `updateFetchPositions`,
+   * then `sendFetches`): metadata, OffsetsForLeaderEpoch for positions awaiting validation,
+   * ListOffsets for partitions without a position, fetches. Where a backoff holds a request back,
+   * the `backoff` timer brings the poll back when the earliest one ends.
    */
   private sendRequests(): void {
     const topic = this.topicMetadata();
@@ -415,6 +428,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       // committed offset is neither, and nothing is fetched while a revocation is under way.
       const assigned = membership === undefined ? topic.partitions : topic.partitions.filter((partition) => this.fetcher.positions.has(partition.partition));
       const resettable = membership === undefined ? assigned : assigned.filter((partition) => !membership.isAwaitingCommitted(partition.partition));
+      waits.push(this.offsetFetcher.validatePositions(assigned));
       waits.push(this.resetPositions(resettable));
       waits.push(this.sendFetches(membership === undefined || membership.fetching ? assigned : []));
     }
@@ -425,16 +439,17 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   /**
    * With manual assignment every partition of the topic is assigned; a group member's positions
-   * are its owned partitions. The metadata's leader epochs only ever raise ours.
+   * are its owned partitions. The metadata's leader epochs only ever raise ours, and a raised one
+   * makes the position await validation (KIP-320).
    */
   private updatePositions(partitions: readonly PartitionMetadata[]): void {
     for (const partition of partitions) {
       const position = this.fetcher.positions.get(partition.partition);
       if (position === undefined) {
         if (this.membership !== undefined) continue;
-        this.fetcher.positions.set(partition.partition, { offset: undefined, leaderEpoch: partition.leaderEpoch, highWatermark: 0 });
+        this.fetcher.positions.set(partition.partition, unknownPosition(partition.leaderEpoch));
       } else {
-        position.leaderEpoch = Math.max(position.leaderEpoch, partition.leaderEpoch);
+        this.fetcher.maybeValidatePosition(partition.partition, partition.leaderEpoch);
       }
       // A partition without a leader in our metadata needs fresh metadata: ask for it rather
       // than wait for an error that will never come from a partition we cannot fetch.
@@ -445,68 +460,38 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** Returns when a backoff ends that held the refresh back, if one did. */
   private maybeUpdateMetadata(): number | undefined {
     if (this.metadata !== undefined && !this.metadataUpdateRequested) return undefined;
-    for (const request of this.inFlightRequests.values()) if (request.kind === 'metadata') return undefined;
+    if (this.client.hasInFlight('metadata')) return undefined;
     if (this.environment.clock.nowMs() < this.metadataRefreshAllowedAtMs) return this.metadataRefreshAllowedAtMs;
     const broker = this.environment.random.pick(this.options.brokers);
-    const correlationId = this.nextCorrelationId++;
-    this.send(broker, correlationId, { kind: 'metadata', broker }, { type: 'MetadataRequest', correlationId, topics: [this.options.topic] });
+    const correlationId = this.client.nextCorrelationId();
+    this.client.send(broker, correlationId, { kind: 'metadata', broker }, { type: 'MetadataRequest', correlationId, topics: [this.options.topic] });
     return undefined;
   }
 
-  /**
-   * The leaders to send to, each with its partitions in metadata order, skipping leaders with a
-   * request of `kind` pending; also returns when a backoff ends that held a leader back.
-   */
+  /** The client's `groupByLeader`, asking `wanted` of each partition's position. */
   private groupByLeader(
     partitions: readonly PartitionMetadata[],
-    kind: 'fetch' | 'list-offsets',
+    kind: 'fetch' | OffsetRequest['kind'],
     wanted: (position: PartitionPosition, partition: number) => boolean,
   ): { byLeader: Map<number, PartitionMetadata[]>; backoffUntilMs: number | undefined } {
-    const pending = new Set<number>();
-    for (const request of this.inFlightRequests.values()) if (request.kind === kind) pending.add(request.broker);
-    const nowMs = this.environment.clock.nowMs();
-    const byLeader = new Map<number, PartitionMetadata[]>();
-    let backoffUntilMs: number | undefined;
-    for (const partition of partitions) {
+    return this.client.groupByLeader(partitions, kind, this.environment.clock.nowMs(), (partition) => {
       const position = this.fetcher.positions.get(partition.partition);
       assert(position !== undefined, `partition ${partition.partition} has no position entry`);
-      if (partition.leader === NO_LEADER || pending.has(partition.leader)) continue;
-      if (!wanted(position, partition.partition)) continue;
-      const until = this.nodeBackoffUntilMs.get(partition.leader);
-      if (until !== undefined && nowMs < until) {
-        backoffUntilMs = Math.min(backoffUntilMs ?? until, until);
-        continue;
-      }
-      const list = byLeader.get(partition.leader) ?? [];
-      list.push(partition);
-      byLeader.set(partition.leader, list);
-    }
-    return { byLeader, backoffUntilMs };
+      return wanted(position, partition.partition);
+    });
   }
 
-  /** Kafka's `OffsetFetcher.resetPositionsIfNeeded`: one ListOffsets per leader. */
+  /** Kafka's `OffsetFetcher.resetPositionsIfNeeded`, by the reset policy in force. */
   private resetPositions(partitions: readonly PartitionMetadata[]): number | undefined {
-    const { byLeader, backoffUntilMs } = this.groupByLeader(partitions, 'list-offsets', (position) => position.offset === undefined);
     const configured = this.options.autoOffsetReset ?? this.config.string('auto.offset.reset');
     // The mutant group-reset-uses-default-policy resets a group member by Kafka's default, latest.
     const policy = this.membership !== undefined && !(this.options.rules?.groupResetUsesConfiguredPolicy ?? true) ? 'latest' : configured;
-    const timestamp = policy === 'latest' ? LATEST_TIMESTAMP : EARLIEST_TIMESTAMP;
-    for (const [broker, led] of byLeader) {
-      const correlationId = this.nextCorrelationId++;
-      const queries = led.map((partition) => ({
-        topic: this.options.topic,
-        partition: partition.partition,
-        currentLeaderEpoch: (this.fetcher.positions.get(partition.partition) as PartitionPosition).leaderEpoch,
-        timestamp,
-      }));
-      this.send(broker, correlationId, { kind: 'list-offsets', broker }, { type: 'ListOffsetsRequest', correlationId, partitions: queries });
-    }
-    return backoffUntilMs;
+    return this.offsetFetcher.resetPositions(partitions, policy === 'latest' ? LATEST_TIMESTAMP : EARLIEST_TIMESTAMP);
   }
 
   /** Kafka's `AbstractFetch.prepareFetchRequests` and `sendFetches`: one fetch per leader. */
   private sendFetches(partitions: readonly PartitionMetadata[]): number | undefined {
-    const fetchable = (position: PartitionPosition, partition: number): boolean => position.offset !== undefined && !this.fetcher.hasBuffered(partition);
+    const fetchable = (_: PartitionPosition, partition: number): boolean => this.fetcher.hasValidPosition(partition) && !this.fetcher.hasBuffered(partition);
     const { byLeader, backoffUntilMs } = this.groupByLeader(partitions, 'fetch', fetchable);
     for (const [broker, led] of byLeader) {
       const fetchOffsets = new Map<number, number>();
@@ -516,8 +501,8 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         fetchOffsets.set(partition.partition, fetchOffset);
         return { topic: this.options.topic, partition: partition.partition, currentLeaderEpoch: position.leaderEpoch, fetchOffset, logStartOffset: -1, partitionMaxBytes: MAX_PARTITION_FETCH_BYTES };
       });
-      const correlationId = this.nextCorrelationId++;
-      this.send(broker, correlationId, { kind: 'fetch', broker, fetchOffsets }, {
+      const correlationId = this.client.nextCorrelationId();
+      this.client.send(broker, correlationId, { kind: 'fetch', broker, fetchOffsets }, {
         type: 'FetchRequest',
         correlationId,
         replicaId: CONSUMER_REPLICA_ID,
@@ -531,14 +516,6 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     return backoffUntilMs;
   }
 
-  private send(broker: number, correlationId: number, request: InFlightRequest, message: KafkaMessage, timeoutMs?: number): void {
-    assert(!this.inFlightRequests.has(correlationId), `correlation id ${correlationId} reused`);
-    assert(request.broker === broker, 'a request recorded for another broker');
-    this.inFlightRequests.set(correlationId, request);
-    this.effects.push({ type: 'send', to: brokerNodeId(broker), message });
-    this.timer(`${REQUEST_TIMEOUT_TIMER}${correlationId}`, timeoutMs ?? this.config.number('request.timeout.ms'));
-  }
-
   /**
    * The connection to `broker` failed: every request on it is abandoned, nothing more goes to it
    * for `retry.backoff.ms`, and metadata is refreshed (Kafka's `handleServerDisconnect`). A lost
@@ -550,17 +527,15 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     let abandoned = 0;
     let fetchLost = false;
     const groupFailed: [number, number][] = [];
-    for (const [correlationId, request] of [...this.inFlightRequests]) {
-      if (request.broker !== broker) continue;
-      if (request.kind === 'group' ? connection === 'data' : connection === 'group') continue;
-      this.inFlightRequests.delete(correlationId);
-      this.effects.push({ type: 'cancel-timer', name: `${REQUEST_TIMEOUT_TIMER}${correlationId}` });
+    const onConnection = (request: InFlightRequest): boolean => (request.kind === 'group' ? connection !== 'data' : connection !== 'group');
+    for (const [correlationId, request] of this.client.abandon(broker, onConnection)) {
       if (request.kind === 'group') {
         groupFailed.push([correlationId, request.coreCorrelationId]);
         continue;
       }
       abandoned++;
       if (request.kind === 'fetch') fetchLost = true;
+      if (request.kind === 'offsets-for-leader-epoch') this.offsetFetcher.onValidationFailed(request);
       if (request.kind === 'metadata') this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.retryBackoffMs();
     }
     const reason = error === 'REQUEST_TIMED_OUT' ? 'request-timed-out' : 'disconnected';
@@ -569,7 +544,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       if (groupFailed.length > 0 && this.pollOpen) this.pollStep();
       return;
     }
-    this.nodeBackoffUntilMs.set(broker, this.environment.clock.nowMs() + this.retryBackoffMs());
+    this.client.backoff(broker, this.environment.clock.nowMs() + this.retryBackoffMs());
     this.metadataUpdateRequested = true;
     if (!this.pollOpen) return;
     if (fetchLost) this.completePoll({ type: 'info', error });
@@ -578,11 +553,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   private onResponse(message: KafkaMessage): void {
     const correlationId = (message as { correlationId?: number }).correlationId;
-    const request = correlationId === undefined ? undefined : this.inFlightRequests.get(correlationId);
+    const request = this.client.complete(correlationId);
     // A late answer to a request abandoned on timeout or disconnect is dropped.
     if (correlationId === undefined || request === undefined) return;
-    this.inFlightRequests.delete(correlationId);
-    this.effects.push({ type: 'cancel-timer', name: `${REQUEST_TIMEOUT_TIMER}${correlationId}` });
     switch (message.type) {
       case 'MetadataResponse':
         assert(request.kind === 'metadata', `a MetadataResponse answered a ${request.kind} request`);
@@ -598,7 +571,13 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         break;
       case 'ListOffsetsResponse':
         assert(request.kind === 'list-offsets', `a ListOffsetsResponse answered a ${request.kind} request`);
-        this.onListOffsets(message);
+        // A group member's partition that waits for its committed offset takes no reset begun
+        // under an earlier ownership.
+        this.offsetFetcher.onListOffsets(message, (partition) => this.membership?.isAwaitingCommitted(partition) === true);
+        break;
+      case 'OffsetsForLeaderEpochResponse':
+        assert(request.kind === 'offsets-for-leader-epoch', `an OffsetsForLeaderEpochResponse answered a ${request.kind} request`);
+        this.offsetFetcher.onOffsetsForLeaderEpoch(request, message);
         break;
       case 'FetchResponse':
         assert(request.kind === 'fetch', `a FetchResponse answered a ${request.kind} request`);
@@ -620,31 +599,17 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     if (this.pollOpen) this.pollStep();
   }
 
-  private onListOffsets(response: ListOffsetsResponse): void {
-    // Answers for partitions that still wait for a reset; a second answer for one (asked of an
-    // old leader and a new one) finds its position set already. A group member's partition that
-    // waits for its committed offset takes no reset begun under an earlier ownership.
-    const answers = response.partitions.filter((answer) => {
-      if (answer.error !== 'NONE') {
-        if (METADATA_ERRORS.has(answer.error)) this.metadataUpdateRequested = true;
-        return false;
-      }
-      const position = this.fetcher.positions.get(answer.partition);
-      if (this.membership?.isAwaitingCommitted(answer.partition) === true) return false;
-      return position !== undefined && position.offset === undefined;
-    });
-    if (answers.length === 0) return;
-    for (const answer of answers) this.seek(answer.partition, answer.offset, {});
-  }
-
   /**
    * Sets a position and records it as a `seek` operation of the consumer's process: the open
-   * poll returns first (the history's processes are single-threaded).
+   * poll returns first (the history's processes are single-threaded). A committed offset's
+   * position is validated before use when it came with an epoch (Kafka's `seekUnvalidated`); a
+   * reset's, or the divergence point a validation found, is used as it is.
    */
-  private seek(partition: number, offset: number, detail: { readonly committed?: true }): void {
+  private seek(partition: number, offset: number, offsetEpoch: number | undefined, detail: { readonly committed?: true; readonly truncated?: true }): void {
     this.endOpenPoll();
     const process = this.options.name;
-    (this.fetcher.positions.get(partition) as PartitionPosition).offset = offset;
+    if (detail.committed === true) this.fetcher.seekUnvalidated(partition, offset, offsetEpoch);
+    else this.fetcher.seekValidated(partition, offset, offsetEpoch);
     const value = { consumer: process, topic: this.options.topic, partition, offset, ...detail };
     this.history({ type: 'invoke', process, f: 'seek', value });
     this.history({ type: 'ok', process, f: 'seek', value });
@@ -654,12 +619,18 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     if (this.pollOpen) this.completePoll({ type: 'ok', records: [], highWatermarks: [] });
   }
 
-  /** The positions reached, owned partitions with a known position only (`allConsumed()`). */
-  private consumedPositions(): { partition: number; offset: number }[] {
-    const consumed: { partition: number; offset: number }[] = [];
+  /**
+   * The positions reached, with their epochs (KIP-320: a commit carries its position's epoch, so
+   * that whoever resumes from it can validate it): owned partitions with a valid position only
+   * (`allConsumed()`; one awaiting validation is not committed).
+   */
+  private consumedPositions(): { partition: number; offset: number; leaderEpoch: number }[] {
+    const consumed: { partition: number; offset: number; leaderEpoch: number }[] = [];
     // The mutant auto-commit-one-past-position takes a position for the last record consumed.
     const past = (this.options.rules?.autoCommitCommitsConsumedPositions ?? true) ? 0 : 1;
-    for (const [partition, position] of this.fetcher.positions) if (position.offset !== undefined) consumed.push({ partition, offset: position.offset + past });
+    for (const [partition, position] of this.fetcher.positions) {
+      if (this.fetcher.hasValidPosition(partition)) consumed.push({ partition, offset: (position.offset as number) + past, leaderEpoch: position.offsetEpoch ?? -1 });
+    }
     return consumed.sort((a, b) => a.partition - b.partition);
   }
 
@@ -668,8 +639,8 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     return {
       nowMs: () => this.environment.clock.nowMs(),
       sendGroupRequest: (broker: number, request: GroupRequest, timeoutMs: number | undefined) => {
-        const correlationId = this.nextCorrelationId++;
-        this.send(broker, correlationId, { kind: 'group', broker, coreCorrelationId: request.correlationId }, { ...request, correlationId }, timeoutMs);
+        const correlationId = this.client.nextCorrelationId();
+        this.client.send(broker, correlationId, { kind: 'group', broker, coreCorrelationId: request.correlationId }, { ...request, correlationId }, timeoutMs);
         return correlationId;
       },
       effect: (effect) => this.effects.push(effect),
@@ -684,13 +655,13 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         for (const partition of partitions) {
           assert(!this.fetcher.positions.has(partition), `partition ${partition} assigned twice`);
           const known = this.topicMetadata()?.partitions.find((candidate) => candidate.partition === partition);
-          this.fetcher.positions.set(partition, { offset: undefined, leaderEpoch: known?.leaderEpoch ?? -1, highWatermark: 0 });
+          this.fetcher.positions.set(partition, unknownPosition(known?.leaderEpoch ?? -1));
         }
       },
       committedOffsets: (offsets) => {
-        for (const { partition, offset } of offsets) {
+        for (const { partition, offset, leaderEpoch } of offsets) {
           // No committed offset: the position stays unknown, and auto.offset.reset applies.
-          if (offset !== null) this.seek(partition, offset, { committed: true });
+          if (offset !== null) this.seek(partition, offset, leaderEpoch < 0 ? undefined : leaderEpoch, { committed: true });
         }
       },
     };

@@ -27,6 +27,14 @@ export interface ProtocolRules {
    */
   readonly fetchCarriesLeaderEpoch: boolean;
   /**
+   * KIP-320's consumer side: a position carries the leader epoch of the last record consumed (and
+   * commits carry it), and after a leader change the consumer asks the new leader
+   * OffsetsForLeaderEpoch where that epoch ends, moving back to the divergence point if the log
+   * was truncated below its position; before, it went on fetching from its position, past records
+   * that replaced the truncated ones.
+   */
+  readonly consumerValidatesPositions: boolean;
+  /**
    * The high watermark and acks=all count the maximal ISR: a replica being removed counts until
    * the controller commits the removal (KIP-497); before, the proposed ISR counted at once.
    */
@@ -169,6 +177,7 @@ export const KAFKA_RULES: ProtocolRules = Object.freeze({
   truncateOnNewLeader: 'leader-epoch',
   offsetsForLeaderEpochAnswersEpoch: true,
   fetchCarriesLeaderEpoch: true,
+  consumerValidatesPositions: true,
   highWatermarkOverMaximalIsr: true,
   highWatermarkCountsPendingExpansion: true,
   checkBrokerEpochOnIsrAdd: true,

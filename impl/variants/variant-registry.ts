@@ -97,10 +97,10 @@ export const PROTOCOL_VARIANTS = [
   },
   {
     name: 'pre-kip-320',
-    summary: 'Fetches carry no current leader epoch, so a leader serves (and counts) followers still on another epoch.',
+    summary: 'Fetches carry no current leader epoch, so a leader serves (and counts) followers still on another epoch; consumers do not validate their positions after a leader change.',
     source: 'KIP-320',
     configOverrides: {},
-    rules: { fetchCarriesLeaderEpoch: false },
+    rules: { fetchCarriesLeaderEpoch: false, consumerValidatesPositions: false },
   },
   {
     name: 'pre-kip-497',

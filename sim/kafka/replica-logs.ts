@@ -411,6 +411,25 @@ export class ReplicaLogs {
   }
 
   /**
+   * The lowest offset in [`from`, `below`) of `partition` at which any replica ever held a record
+   * (retention's retired records aside), with every value held there, sorted; undefined if none.
+   * A scan of the partition's ledger: for the rare finding that needs it, not for every check.
+   */
+  firstRecordsFrom(partition: string, from: number, below: number): { readonly offset: number; readonly values: readonly string[] } | undefined {
+    let offset = Number.POSITIVE_INFINITY;
+    let values: string[] = [];
+    for (const copies of this.ledger.get(partition)?.values() ?? []) {
+      if (copies.offset < from || copies.offset >= below || copies.offset > offset) continue;
+      if (copies.offset < offset) {
+        offset = copies.offset;
+        values = [];
+      }
+      values.push(copies.value);
+    }
+    return values.length === 0 ? undefined : { offset, values: values.sort() };
+  }
+
+  /**
    * Bit flips that no checksum covers (only `swarm-beyond` injects them) in `partition`'s files on
    * the brokers that ever held `value` at `offset`: such a flip changes a batch's offsets or epoch
    * unseen, so a copy can move to another offset with nothing lost that the ledger could see.

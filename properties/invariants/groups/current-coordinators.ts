@@ -36,15 +36,19 @@ export function currentCoordinatorGroups(view: KafkaClusterView): Map<string, Co
  * broker then replica order: the claims that judge the coordinators' records read every copy.
  */
 export function firstOffsetsReplicaFinding(view: KafkaClusterView, judge: (brokerId: number, partition: string) => Finding | undefined): Finding | undefined {
+  // An excused finding does not end the scan: every replica is judged, and one unexcused wins.
+  let excused: Finding | undefined;
   for (const broker of view.brokers) {
     if (broker.status !== 'running') continue;
     for (const replica of broker.replicas) {
       if (!replica.name.startsWith(`${GROUP_METADATA_TOPIC_NAME}-`)) continue;
       const found = judge(broker.brokerId, replica.name);
-      if (found !== undefined) return found;
+      if (found === undefined) continue;
+      if (found.excusedBy === undefined) return found;
+      excused ??= found;
     }
   }
-  return undefined;
+  return excused;
 }
 
 /** A finding about group `group`, found in `__consumer_offsets` partition `partition` (a replica's log) on `brokerId`. */

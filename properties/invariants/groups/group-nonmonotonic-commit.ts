@@ -3,6 +3,7 @@ import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../s
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { firstOffsetsReplicaFinding, offsetsFinding } from './current-coordinators.ts';
 import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
+import { compacts } from '../history/kafka-history.ts';
 
 /** A commit in force: its offset and the metadata (`memberId@generation`) it came with. */
 interface Committed {
@@ -24,7 +25,11 @@ interface ReplicaProgress {
  * commits. A group's committed offset for a partition never moves back: Kafka allows that only
  * by an explicit seek and commit, which the workload never makes, and its generation fencing
  * (`ClassicGroup.validateOffsetCommit`) exists so that a zombie member's stale position cannot
- * land over its successor's.
+ * land over its successor's. One seek the consumer makes itself: KIP-320's truncation detection
+ * moves a position back to where the partition's log diverged, so that what replaced a lost tail
+ * is read. A commit back is excused per record, where the partition's first record at or past the
+ * new committed offset (and below the old one) is one whose every copy faults destroyed (the copy
+ * ledger, as `lost-write` judges it): the records the old commit covered from there are gone.
  *
  * Judged on the real state, as `NoZombieCommit` is: the coordinator accepts a commit exactly when
  * it appends its `OffsetCommit` record, so in every replica's `__consumer_offsets` log, read from
@@ -44,6 +49,9 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
     source: 'Jepsen jepsen.tests.kafka (nonmonotonic-poll), for a group\'s commits; Kafka ClassicGroup.validateOffsetCommit (generation fencing); issue 13',
     statement: 'In every replica of __consumer_offsets, each group\'s commits of a partition never decrease in log order (until a tombstone deletes them).',
     applicability(context) {
+      // An unclean election truncates committed records by design, with no fault to name, and
+      // KIP-320 then moves the group back over them: the configuration promises no monotony.
+      if (context.config['unclean.leader.election.enable'] === 'true') return { applies: false, reason: 'unclean leader election may truncate records a commit covered, and the consumer then moves back (KIP-320)' };
       return uncheckedFlipApplicability(context, 'a committed offset may read as one never committed');
     },
     checker: {
@@ -51,7 +59,9 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
       check(view) {
         return firstOffsetsReplicaFinding(view, (brokerId, partition) => {
           const found = judgeReplica(view, brokerId, partition);
-          return found === undefined ? undefined : offsetsFinding(`broker ${brokerId}'s ${found.text}`, found.group, partition, brokerId);
+          if (found === undefined) return undefined;
+          const finding = offsetsFinding(`broker ${brokerId}'s ${found.text}`, found.group, partition, brokerId);
+          return found.excusedBy === undefined ? finding : { ...finding, excusedBy: found.excusedBy };
         });
       },
     },
@@ -70,14 +80,15 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
       judged.set(name, seen);
     }
     let first: GroupFinding | undefined;
-    // Whole batches are applied, so the commits in force stay exact past a finding.
+    // Whole batches are applied, so the commits in force stay exact past a finding. An unexcused
+    // finding wins over an excused one: each record is judged once.
     while (state.upTo < batches.length) {
       for (const record of (batches[state.upTo] as ScannedBatch).records) {
-        const finding = applyRecord(state.committed, name, record.offset, record.value);
         const key = `${record.offset}/${record.value}`;
         const fresh = !seen.has(key);
         if (fresh) seen.add(key);
-        if (finding !== undefined && fresh && first === undefined) first = finding;
+        const finding = applyRecord(state.committed, name, record.offset, record.value, fresh ? view : undefined);
+        if (finding !== undefined && fresh && (first === undefined || (first.excusedBy !== undefined && finding.excusedBy === undefined))) first = finding;
       }
       state.upTo++;
     }
@@ -85,14 +96,18 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
   }
 }
 
-/** Applies one record (`hex(key)/hex(value)`); a finding when it commits below the commit in force. */
-/** What a replica's records showed, and the group it is about. */
+/** What a replica's records showed, and the group it is about; `excusedBy` the faults that excuse it. */
 interface GroupFinding {
   readonly text: string;
   readonly group: string;
+  readonly excusedBy?: readonly string[];
 }
 
-function applyRecord(committed: Map<string, Committed>, name: string, logOffset: number, value: string): GroupFinding | undefined {
+/**
+ * Applies one record (`hex(key)/hex(value)`); a finding when it commits below the commit in force,
+ * judged against `view` (the record is new: undefined when it was judged already).
+ */
+function applyRecord(committed: Map<string, Committed>, name: string, logOffset: number, value: string, view: KafkaClusterView | undefined): GroupFinding | undefined {
   const slash = value.indexOf('/');
   const keyHex = value.slice(0, slash);
   if (keyHex === 'null') return undefined;
@@ -113,9 +128,30 @@ function applyRecord(committed: Map<string, Committed>, name: string, logOffset:
   const commit = record.value.message;
   const previous = committed.get(key);
   committed.set(key, { offset: commit.offset, metadata: commit.metadata, logOffset });
-  if (previous === undefined || commit.offset >= previous.offset) return undefined;
+  if (previous === undefined || commit.offset >= previous.offset || view === undefined) return undefined;
   const text = `${name} offset ${logOffset}: group ${record.key.group} committed offset ${commit.offset} of ${record.key.topic}-${record.key.partition} (${commit.metadata || 'no metadata'}), below offset ${previous.offset} committed at log offset ${previous.logOffset} (${previous.metadata || 'no metadata'})`;
-  return { text, group: record.key.group };
+  const excuse = truncationExcuse(view, record.key.topic, record.key.partition, commit.offset, previous.offset);
+  return excuse === undefined ? { text, group: record.key.group } : { text: `${text}: ${excuse.reason}`, group: record.key.group, excusedBy: excuse.faults };
+}
+
+/**
+ * Why a commit may move back from `above` to `offset` (KIP-320): the data partition's first record
+ * in [offset, above), one the old commit covered, was lost with every copy, so the consumer found
+ * the log diverged there. Named by the faults that destroyed the copies; undefined when nothing
+ * excuses it (the record is still held, or was lost in a way no fault explains).
+ */
+function truncationExcuse(view: KafkaClusterView, topic: string, partition: number, offset: number, above: number): { readonly reason: string; readonly faults: readonly string[] } | undefined {
+  const name = `${topic}-${partition}`;
+  const first = view.logs.firstRecordsFrom(name, offset, above);
+  if (first === undefined) return undefined;
+  for (const value of first.values) {
+    const judgement = view.logs.judgeLoss(name, first.offset, value, compacts(view, topic));
+    if (judgement.excused) {
+      const reason = `the record at ${name} offset ${first.offset} it had covered (${value}) was lost, so the log diverged there (KIP-320 truncation detection): ${judgement.reason}`;
+      return { reason, faults: judgement.faults.length > 0 ? judgement.faults : [judgement.reason] };
+    }
+  }
+  return undefined;
 }
 
 function fromHex(text: string): Uint8Array {

@@ -17,7 +17,8 @@ import { KAFKA_HISTORY_INDEX, type Acked, type KafkaHistory, type PartitionReads
 export type Found = Finding & { readonly atMs: number };
 
 /** Whether the topic's `cleanup.policy` includes `compact`. */
-function compacts(view: KafkaClusterView, topic: string): boolean {
+/** Whether `topic`'s `cleanup.policy` compacts it (the controller's topic configs). */
+export function compacts(view: KafkaClusterView, topic: string): boolean {
   return (view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['cleanup.policy'] ?? 'delete').includes('compact');
 }
 

@@ -21,6 +21,8 @@ export function replicationSometimes(): InvariantDefinition<KafkaClusterView>[] 
     mark('elr-leader-elected-across-failover', 'KIP-966; KIP-595 (the ELR lives in the replicated metadata log)', 'An active controller elected a leader from an ELR committed before it became active: the ELR survived a controller failover.'),
     mark('not-enough-replicas', 'Kafka NOT_ENOUGH_REPLICAS (min.insync.replicas)', 'A leader refused an acks=all write because the ISR was below min.insync.replicas.'),
     mark('unclean-leader-election', 'Kafka unclean.leader.election.enable', 'The controller elected a leader from outside the ISR (only when enabled).'),
+    mark('consumer-position-validated', 'KIP-320 (consumer: OffsetsForLeaderEpoch after a leader change)', 'A consumer asked a partition\'s new leader where the epoch of its position ends (OffsetsForLeaderEpoch) and the answer confirmed the position.'),
+    mark('consumer-truncation-detected', 'KIP-320 (consumer: SubscriptionState.maybeCompleteValidation)', 'A consumer found its position past the end of its epoch in the new leader\'s log (the log it had read was truncated there) and moved back to that divergence point.'),
     mark('idempotent-duplicate-suppressed', 'KIP-98 idempotent producer', 'A leader answered a retried batch from its producer state instead of appending it again.'),
     segmentRolled as InvariantDefinition<KafkaClusterView>,
     recoveryTruncatedTornTail as InvariantDefinition<KafkaClusterView>,
