@@ -7,6 +7,7 @@ import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import { MAX_IN_FLIGHT_REQUESTS } from './consumer-coordinator-io.ts';
 import { Fetcher, unknownPosition, type PartitionPosition, type PolledRecord, type ReportedHighWatermark } from './fetcher.ts';
 import { OffsetFetcher, type OffsetRequest } from './offset-fetcher.ts';
+import { ConsumerMetadata } from './consumer-metadata.ts';
 import { ConsumerNetworkClient } from './consumer-network-client.ts';
 import { GROUP_TIMER_PREFIX, GroupMembership, type GroupMemberView } from './group-membership.ts';
 import {
@@ -16,7 +17,6 @@ import {
   LATEST_TIMESTAMP,
   type FetchPartition,
   type KafkaMessage,
-  type MetadataResponse,
   type PartitionMetadata,
 } from '../protocol/messages.ts';
 
@@ -116,11 +116,7 @@ const FETCH_MAX_BYTES = 50 * (1 << 20);
  */
 export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   readonly kind = 'consumer';
-  private metadata: MetadataResponse | undefined;
-  /** Kafka's `Metadata.requestUpdate`: the next poll step asks for metadata. */
-  private metadataUpdateRequested = false;
-  /** Kafka's `retry.backoff.ms` between metadata refreshes. */
-  private metadataRefreshAllowedAtMs = 0;
+  private readonly metadata: ConsumerMetadata;
   private readonly fetcher: Fetcher;
   private readonly offsetFetcher: OffsetFetcher;
   /** Group mode's membership (the hosted ConsumerCoordinator); undefined with manual assignment. */
@@ -148,6 +144,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   ) {
     assert(options.brokers.length > 0, 'a consumer needs brokers to bootstrap from');
     this.client = new ConsumerNetworkClient<InFlightRequest>(environment.clock.nowMs() * 1000 + 1, (effect) => this.effects.push(effect), () => this.config.number('request.timeout.ms'));
+    this.metadata = new ConsumerMetadata(options.topic);
     this.fetcher = new Fetcher(options.topic, options.rules);
     this.offsetFetcher = new OffsetFetcher(options.topic, this.fetcher, {
       nowMs: () => this.environment.clock.nowMs(),
@@ -155,9 +152,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       send: (broker, correlationId, request, message) => this.client.send(broker, correlationId, request, message),
       nextCorrelationId: () => this.client.nextCorrelationId(),
       seek: (partition, offset, offsetEpoch, detail) => this.seek(partition, offset, offsetEpoch, detail),
-      requestMetadataUpdate: () => {
-        this.metadataUpdateRequested = true;
-      },
+      requestMetadataUpdate: () => this.metadata.requestUpdate(),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       retryBackoffMs: () => this.retryBackoffMs(),
       requestTimeoutMs: () => this.config.number('request.timeout.ms'),
@@ -370,7 +365,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     assert(this.pollOpen, 'a poll step without an open poll');
     const membership = this.membership;
     const fetch = membership === undefined ? this.fetcher.collectFetch() : this.fetcher.collectFetch(() => membership.fetching);
-    if (fetch.metadataUpdateNeeded) this.metadataUpdateRequested = true;
+    if (fetch.metadataUpdateNeeded) this.metadata.requestUpdate();
     this.sendRequests();
     if (fetch.records.length > 0) this.completePoll({ type: 'ok', records: fetch.records, highWatermarks: fetch.highWatermarks });
     else if (fetch.error !== undefined) this.completePoll({ type: 'fail', error: fetch.error });
@@ -405,12 +400,6 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     return this.config.number('retry.backoff.ms');
   }
 
-  private topicMetadata(): MetadataResponse['topics'][number] | undefined {
-    const topic = this.metadata?.topics.find((candidate) => candidate.name === this.options.topic);
-    if (topic === undefined || topic.error !== 'NONE' || topic.partitions.length === 0) return undefined;
-    return topic;
-  }
-
   /**
    * Sends what the poll needs and nothing is already asking for (Kafka's `updateFetchPositions`,
    * then `sendFetches`): metadata, OffsetsForLeaderEpoch for positions awaiting validation,
@@ -418,8 +407,8 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
    * the `backoff` timer brings the poll back when the earliest one ends.
    */
   private sendRequests(): void {
-    const topic = this.topicMetadata();
-    if (topic === undefined) this.metadataUpdateRequested = true;
+    const topic = this.metadata.topic();
+    if (topic === undefined) this.metadata.requestUpdate();
     else this.updatePositions(topic.partitions);
     const waits = [this.maybeUpdateMetadata()];
     if (topic !== undefined) {
@@ -453,15 +442,16 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       }
       // A partition without a leader in our metadata needs fresh metadata: ask for it rather
       // than wait for an error that will never come from a partition we cannot fetch.
-      if (partition.leader === NO_LEADER) this.metadataUpdateRequested = true;
+      if (partition.leader === NO_LEADER) this.metadata.requestUpdate();
     }
   }
 
   /** Returns when a backoff ends that held the refresh back, if one did. */
   private maybeUpdateMetadata(): number | undefined {
-    if (this.metadata !== undefined && !this.metadataUpdateRequested) return undefined;
+    const due = this.metadata.due(this.environment.clock.nowMs());
+    if (!due.due && due.waitUntilMs === undefined) return undefined;
     if (this.client.hasInFlight('metadata')) return undefined;
-    if (this.environment.clock.nowMs() < this.metadataRefreshAllowedAtMs) return this.metadataRefreshAllowedAtMs;
+    if (!due.due) return due.waitUntilMs;
     const broker = this.environment.random.pick(this.options.brokers);
     const correlationId = this.client.nextCorrelationId();
     this.client.send(broker, correlationId, { kind: 'metadata', broker }, { type: 'MetadataRequest', correlationId, topics: [this.options.topic] });
@@ -536,7 +526,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       abandoned++;
       if (request.kind === 'fetch') fetchLost = true;
       if (request.kind === 'offsets-for-leader-epoch') this.offsetFetcher.onValidationFailed(request);
-      if (request.kind === 'metadata') this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.retryBackoffMs();
+      if (request.kind === 'metadata') this.metadata.requestLost(this.environment.clock.nowMs(), this.retryBackoffMs());
     }
     const reason = error === 'REQUEST_TIMED_OUT' ? 'request-timed-out' : 'disconnected';
     for (const [correlationId, core] of groupFailed) (this.membership as GroupMembership).onRequestFailed(correlationId, core, reason);
@@ -545,7 +535,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       return;
     }
     this.client.backoff(broker, this.environment.clock.nowMs() + this.retryBackoffMs());
-    this.metadataUpdateRequested = true;
+    this.metadata.requestUpdate();
     if (!this.pollOpen) return;
     if (fetchLost) this.completePoll({ type: 'info', error });
     else this.pollStep();
@@ -559,13 +549,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     switch (message.type) {
       case 'MetadataResponse':
         assert(request.kind === 'metadata', `a MetadataResponse answered a ${request.kind} request`);
-        this.metadata = message;
-        // Metadata that lists no broker (every broker fenced or shutting down when it was built)
-        // leaves the group coordinator nobody to ask FindCoordinator; Kafka's
-        // `ensureCoordinatorReady` then fails with `noBrokersAvailable`, which is retriable and
-        // waits for a metadata update (`client.awaitMetadataUpdate`). Ask again, after the backoff.
-        this.metadataUpdateRequested = message.brokers.length === 0;
-        this.metadataRefreshAllowedAtMs = this.environment.clock.nowMs() + this.retryBackoffMs();
+        this.metadata.onResponse(message, this.environment.clock.nowMs(), this.retryBackoffMs());
         // The leader's assignment and its rejoin check read the partition counts from here.
         this.membership?.onMetadata(message);
         break;
@@ -654,7 +638,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       partitionsAdded: (partitions) => {
         for (const partition of partitions) {
           assert(!this.fetcher.positions.has(partition), `partition ${partition} assigned twice`);
-          const known = this.topicMetadata()?.partitions.find((candidate) => candidate.partition === partition);
+          const known = this.metadata.topic()?.partitions.find((candidate) => candidate.partition === partition);
           this.fetcher.positions.set(partition, unknownPosition(known?.leaderEpoch ?? -1));
         }
       },

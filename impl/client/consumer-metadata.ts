@@ -1,0 +1,52 @@
+import type { MetadataResponse } from '../protocol/messages.ts';
+
+/**
+ * The consumer's side of Kafka's `ConsumerMetadata` for one topic: the last MetadataResponse, and
+ * when to ask for the next (`requestUpdate`, and `retry.backoff.ms` between refreshes). The
+ * consumer sends the request; this holds what it knows and what it wants.
+ */
+export class ConsumerMetadata {
+  private metadata: MetadataResponse | undefined;
+  /** Kafka's `Metadata.requestUpdate`: the next poll step asks for metadata. */
+  private updateRequested = false;
+  /** Kafka's `retry.backoff.ms` between metadata refreshes. */
+  private refreshAllowedAtMs = 0;
+
+  constructor(private readonly topicName: string) {}
+
+  /** The topic's metadata, if the last answer knew it with partitions. */
+  topic(): MetadataResponse['topics'][number] | undefined {
+    const topic = this.metadata?.topics.find((candidate) => candidate.name === this.topicName);
+    if (topic === undefined || topic.error !== 'NONE' || topic.partitions.length === 0) return undefined;
+    return topic;
+  }
+
+  requestUpdate(): void {
+    this.updateRequested = true;
+  }
+
+  /**
+   * Whether a refresh is due now (none was ever made, or one was asked for); `waitUntilMs` when the
+   * backoff since the last one holds it back.
+   */
+  due(nowMs: number): { readonly due: boolean; readonly waitUntilMs?: number } {
+    if (this.metadata !== undefined && !this.updateRequested) return { due: false };
+    if (nowMs < this.refreshAllowedAtMs) return { due: false, waitUntilMs: this.refreshAllowedAtMs };
+    return { due: true };
+  }
+
+  /** A metadata request was lost: the next one waits `backoffMs`. */
+  requestLost(nowMs: number, backoffMs: number): void {
+    this.refreshAllowedAtMs = nowMs + backoffMs;
+  }
+
+  onResponse(response: MetadataResponse, nowMs: number, backoffMs: number): void {
+    this.metadata = response;
+    // Metadata that lists no broker (every broker fenced or shutting down when it was built)
+    // leaves the group coordinator nobody to ask FindCoordinator; Kafka's
+    // `ensureCoordinatorReady` then fails with `noBrokersAvailable`, which is retriable and
+    // waits for a metadata update (`client.awaitMetadataUpdate`). Ask again, after the backoff.
+    this.updateRequested = response.brokers.length === 0;
+    this.refreshAllowedAtMs = nowMs + backoffMs;
+  }
+}
