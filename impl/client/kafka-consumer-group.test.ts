@@ -3,7 +3,7 @@ import { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeDisk, NodeEffect, NodeEnvironment, NodeInput, RandomStream } from '../env/node-environment.ts';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
 import type { GroupRequest, JoinGroupRequest, OffsetCommitRequest, OffsetFetchRequest } from '../protocol/group-messages.ts';
-import type { FetchRequest, KafkaMessage, ListOffsetsRequest } from '../protocol/messages.ts';
+import type { FetchRequest, KafkaMessage, ListOffsetsRequest, OffsetsForLeaderEpochRequest } from '../protocol/messages.ts';
 import { serializeAssignment } from './consumer-protocol.ts';
 import { coordinatorOptions } from './group-membership.ts';
 import { KafkaConsumer } from './kafka-consumer.ts';
@@ -108,8 +108,8 @@ function id(message: KafkaMessage | GroupRequest): number {
   return (message as { correlationId: number }).correlationId;
 }
 
-function batch(baseOffset: number, values: readonly string[]): Uint8Array {
-  return buildRecordBatch({ ...DEFAULT_BATCH_SPEC, baseOffset }, values.map((value) => ({ timestamp: 0, key: null, value: UTF8.encode(value), headers: [] })));
+function batch(baseOffset: number, values: readonly string[], partitionLeaderEpoch = 0): Uint8Array {
+  return buildRecordBatch({ ...DEFAULT_BATCH_SPEC, baseOffset, partitionLeaderEpoch }, values.map((value) => ({ timestamp: 0, key: null, value: UTF8.encode(value), headers: [] })));
 }
 
 describe('KafkaConsumer in a group', () => {
@@ -181,6 +181,42 @@ describe('KafkaConsumer in a group', () => {
     const commits = harness.history.filter((record) => record.f === 'commit');
     expect(commits.map((record) => [record.type, record.process])).toEqual([['invoke', `consumer-0:commit:${id(commit.message)}`], ['ok', `consumer-0:commit:${id(commit.message)}`]]);
     expect(commits[0]?.value).toMatchObject({ consumer: 'consumer-0', groupId: 'g', memberId: 'm1', generationId: 1 });
+  });
+
+  it('validates a committed offset that came with its epoch before fetching from it, and commits the epoch of what it read (KIP-320)', () => {
+    const harness = new Harness({ 'auto.commit.interval.ms': '1000' });
+    harness.joined();
+    const offsetFetch = harness.one<OffsetFetchRequest>('OffsetFetchRequest');
+    harness.reply('broker-1', {
+      type: 'OffsetFetchResponse', correlationId: id(offsetFetch.message), error: 'NONE',
+      topics: [{ name: 't', partitions: [
+        { partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: 4, metadata: 'old@0', error: 'NONE' },
+        { partitionIndex: 2, committedOffset: 3, committedLeaderEpoch: -1, metadata: 'old@0', error: 'NONE' },
+      ] }],
+    });
+    harness.repoll();
+    // Partition 0's commit names epoch 4: its leader is asked where epoch 4 ends before anything
+    // is fetched from it. Partition 2's commit has no epoch, and is fetched from as it is.
+    const asked = harness.one<OffsetsForLeaderEpochRequest>('OffsetsForLeaderEpochRequest');
+    expect(asked.to).toBe('broker-0');
+    expect(asked.message.partitions).toEqual([{ topic: 't', partition: 0, currentLeaderEpoch: 5, leaderEpoch: 4 }]);
+    const fetch = harness.one<FetchRequest>('FetchRequest');
+    expect(fetch.message.partitions.map((asked) => [asked.partition, asked.fetchOffset])).toEqual([[2, 3]]);
+    // Epoch 4 ends at 6 in the leader's log: the log the commit was made against diverged there.
+    harness.reply('broker-0', { type: 'OffsetsForLeaderEpochResponse', correlationId: id(asked.message), partitions: [{ topic: 't', partition: 0, error: 'NONE', leaderEpoch: 4, endOffset: 6 }] });
+    expect(harness.consumer.positions.get(0)?.offset).toBe(6);
+    expect(harness.history.filter((record) => record.f === 'seek').at(-1)?.value).toEqual({ consumer: 'consumer-0', topic: 't', partition: 0, offset: 6, truncated: true });
+    // Partition 2's fetch brings a batch of epoch 5; the next commit carries each position's epoch.
+    harness.reply('broker-0', { type: 'FetchResponse', correlationId: id(fetch.message), error: 'NONE', partitions: [{ topic: 't', partition: 2, error: 'NONE', highWatermark: 5, logStartOffset: 0, records: [batch(3, ['a', 'b'], 5)] }] });
+    // The next poll returns those records; the one after auto.commit.interval.ms commits.
+    harness.repoll();
+    harness.nowMs += 1_500;
+    harness.repoll();
+    const commit = harness.one<OffsetCommitRequest>('OffsetCommitRequest');
+    expect(commit.message.topics).toEqual([{ name: 't', partitions: [
+      { partitionIndex: 0, committedOffset: 6, committedLeaderEpoch: 4, committedMetadata: 'm1@1' },
+      { partitionIndex: 2, committedOffset: 5, committedLeaderEpoch: 5, committedMetadata: 'm1@1' },
+    ] }]);
   });
 
   it('drops revoked partitions and their buffered fetches at once, returning nothing while it revokes', () => {
