@@ -105,6 +105,15 @@ export interface DiskReader {
    * quorum-state file) needs to know it is as last read.
    */
   readonly wholeDiskVersion: number;
+  /**
+   * Grows whenever the file at `path` changes other than by bytes added past its end: a write
+   * over any byte it held, a truncation, a bit flip stored by a write, a power loss that drops its
+   * unsynced bytes, a rename onto the path, and its creation (so a file deleted or wiped and made
+   * again has a new value). Equal values mean that every byte read before is still where it was:
+   * a reader of an append-only file then need only read what was added. Values come from
+   * {@link version}, so they are never reused, by this path or another.
+   */
+  rewrittenVersion(path: string): number;
   list(prefix?: string): string[];
   size(path: string): number;
   /** The current image's bytes (what the node would read), without fault injection. */
@@ -130,6 +139,8 @@ interface SimFile {
   pending: PendingWrite[];
   /** The sum of the pending writes' lengths, kept so that `unsyncedBytes` is O(1). */
   pendingBytes: number;
+  /** See {@link DiskReader.rewrittenVersion}: the disk version of the last change that was not an append. */
+  rewrittenVersion: number;
 }
 
 export class SimDisk implements NodeDisk, DiskReader {
@@ -186,6 +197,10 @@ export class SimDisk implements NodeDisk, DiskReader {
     return this.file(path).current.length;
   }
 
+  rewrittenVersion(path: string): number {
+    return this.file(path).rewrittenVersion;
+  }
+
   read(path: string, position: number, length: number): Uint8Array {
     assertIntegerInRange(position, 0, MAX_FILE_BYTES, 'read position');
     assertIntegerInRange(length, 0, MAX_FILE_BYTES, 'read length');
@@ -227,6 +242,8 @@ export class SimDisk implements NodeDisk, DiskReader {
     file.pending = clipPendingWrites(file.pending, size);
     file.pendingBytes = sumLengths(file.pending);
     this.emit({ type: 'truncate', path, size });
+    // Even to the same size: a truncation is never an append, and readers need not tell.
+    file.rewrittenVersion = this.version;
   }
 
   fsync(path: string): void {
@@ -258,6 +275,8 @@ export class SimDisk implements NodeDisk, DiskReader {
     }
     assert(this.files.get(to) === source, 'rename lost the source file');
     this.emit({ type: 'rename', from, to });
+    // Another inode now answers to `to`: to a reader of that path, its bytes changed in place.
+    if (from !== to) source.rewrittenVersion = this.version;
   }
 
   /** A process crash (kill -9): the page cache survives it, so the disk does not change. */
@@ -273,10 +292,12 @@ export class SimDisk implements NodeDisk, DiskReader {
     let filesTorn = 0;
     let bytesLost = 0;
     const paths: string[] = [];
+    const reverted: SimFile[] = [];
     // Sorted, because each file with pending writes draws from the random stream in turn.
     for (const path of this.list()) {
       const file = this.file(path);
       if (file.pending.length === 0) continue;
+      reverted.push(file);
       const survived = this.roll(this.tornWriteProbability) ? tearFirstPendingWrite(file) : 0;
       if (survived > 0) filesTorn += 1;
       bytesLost += file.pendingBytes - survived;
@@ -288,6 +309,9 @@ export class SimDisk implements NodeDisk, DiskReader {
     }
     assert(bytesLost >= 0, 'power loss lost a negative number of bytes');
     this.emit({ type: 'power-loss', filesTorn, bytesLost });
+    // Stamped after the emit, so that the value is new: a file that only lost appended bytes is
+    // shorter, and one that lost an overwrite holds older bytes where it was written.
+    for (const file of reverted) file.rewrittenVersion = this.version;
     return { bytesLost, paths };
   }
 
@@ -364,6 +388,7 @@ export class SimDisk implements NodeDisk, DiskReader {
     for (const path of this.list()) {
       const file = this.file(path);
       checkFileConsistency(path, file);
+      assert(file.rewrittenVersion > 0 && file.rewrittenVersion <= this.version, `${path}: rewritten version ${file.rewrittenVersion} outside 1..${this.version}`);
       used += file.current.length;
     }
     assert(used === this.used, `used bytes drifted: counted ${used}, kept ${this.used}`);
@@ -380,6 +405,9 @@ export class SimDisk implements NodeDisk, DiskReader {
     this.checkCapacity(path, growth);
     const file = existing ?? this.create(path);
     this.emit({ type: 'write', path, position, length: data.length });
+    // A new file, or a write over bytes the file held; a write at or past its end (a hole of
+    // zeros before it) leaves every byte it held where it was.
+    if (existing === undefined || (data.length > 0 && position < oldLength)) file.rewrittenVersion = this.version;
     if (data.length > 0) this.store(path, file, position, data);
   }
 
@@ -387,7 +415,10 @@ export class SimDisk implements NodeDisk, DiskReader {
   private store(path: string, file: SimFile, position: number, data: Uint8Array): void {
     const atMs = this.stampWrite();
     const stored = data.slice();
-    if (this.roll(this.bitflip.onWriteProbability)) this.flipBit(path, 'write', position, stored);
+    if (this.roll(this.bitflip.onWriteProbability) && this.flipBit(path, 'write', position, stored)) {
+      // Even when the flip lands past the old end: a flip stored is damage, and readers are told.
+      file.rewrittenVersion = this.version;
+    }
     const lengthBefore = file.current.length;
     file.current.writeAt(position, stored);
     this.used += file.current.length - lengthBefore;
@@ -404,7 +435,8 @@ export class SimDisk implements NodeDisk, DiskReader {
 
   private create(path: string): SimFile {
     assert(!this.files.has(path), `file ${path} already exists`);
-    const file: SimFile = { current: new GrowableBytes(), durable: new GrowableBytes(), pending: [], pendingBytes: 0 };
+    // Stamped by the write that creates it, once that write has its version.
+    const file: SimFile = { current: new GrowableBytes(), durable: new GrowableBytes(), pending: [], pendingBytes: 0, rewrittenVersion: -1 };
     this.files.set(path, file);
     this.namesVersion++;
     return file;
@@ -437,8 +469,8 @@ export class SimDisk implements NodeDisk, DiskReader {
     return probability > 0 && this.random.chance(probability);
   }
 
-  /** Flips one random bit of `bytes`, which hold the file's bytes from `position` on. */
-  private flipBit(path: string, on: 'read' | 'write', position: number, bytes: Uint8Array): void {
+  /** Flips one random bit of `bytes`, which hold the file's bytes from `position` on; false if none was (see `checkedFlipsOnly`). */
+  private flipBit(path: string, on: 'read' | 'write', position: number, bytes: Uint8Array): boolean {
     assert(bytes.length > 0, 'cannot flip a bit of no bytes');
     for (let draw = 0; ; draw++) {
       const bitInBytes = this.random.int(0, bytes.length * 8 - 1);
@@ -449,11 +481,11 @@ export class SimDisk implements NodeDisk, DiskReader {
       const escapesChecksums = this.flipEscapesChecksums?.(path, position, bytes, index) ?? true;
       if (escapesChecksums && this.checkedFlipsOnly) {
         if (draw < UNCHECKED_FLIP_REDRAWS) continue;
-        return;
+        return false;
       }
       bytes[index] = byte ^ (1 << bitInBytes % 8);
       this.emit({ type: 'bitflip', path, on, bit: position * 8 + bitInBytes, escapesChecksums });
-      return;
+      return true;
     }
   }
 

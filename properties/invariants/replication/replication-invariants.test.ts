@@ -42,7 +42,7 @@ function replica(brokerId: number, role: ReplicaView['role'], log: readonly [num
 }
 
 function broker(brokerId: number, replicas: readonly ReplicaView[], overrides: Partial<BrokerView> = {}): BrokerView {
-  const disk = { version: 0, namesVersion: 0, wholeDiskVersion: 0, directoryVersion: () => 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0) };
+  const disk = { version: 0, namesVersion: 0, wholeDiskVersion: 0, directoryVersion: () => 0, rewrittenVersion: () => 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0) };
   return { brokerId, status: 'running', incarnation: 1, lastStop: 'none', lifecycle: 'running', loadedAsClean: false, brokerEpoch: 10 + brokerId, replicas, disk, damage: [], ...overrides };
 }
 

@@ -8,7 +8,7 @@ import { uncleanShutdownDetected } from './unclean-shutdown-detected.ts';
 // how the registering broker's previous process really ended.
 
 function broker(brokerId: number, overrides: Partial<BrokerView> = {}): BrokerView {
-  const disk = { version: 0, namesVersion: 0, wholeDiskVersion: 0, directoryVersion: () => 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0) };
+  const disk = { version: 0, namesVersion: 0, wholeDiskVersion: 0, directoryVersion: () => 0, rewrittenVersion: () => 0, list: () => [], size: () => 0, peek: () => new Uint8Array(0) };
   return { brokerId, status: 'running', incarnation: 2, lastStop: 'clean-exit', lifecycle: 'running', loadedAsClean: false, brokerEpoch: 20 + brokerId, replicas: [], disk, damage: [], ...overrides };
 }
 
