@@ -76,7 +76,8 @@ class ScenarioSession {
   private readonly lags: { faultId: number; from: string; to: string }[] = [];
   private violationsShown = 0;
   /** By consumer: the records its polls returned, in order (`consumed`). */
-  private readonly polled = new Map<string, PolledRecord[]>();
+  /** Per script consumer, what its polls returned, and where it moved back (KIP-320), in order. */
+  private readonly polled = new Map<string, (PolledRecord | MoveBack)[]>();
   /** The step being run, for errors that arise in the middle of it. */
   private line = 0;
 
@@ -151,7 +152,9 @@ class ScenarioSession {
         const consumer = this.consumer(step.args.name);
         const records = this.polled.get(consumer.name) ?? [];
         if (records.length === 0) return [`${consumer.name} has polled no records`];
-        return records.map((record) => `${record.topic}-${record.partition} offset ${record.offset}: ${record.key ?? 'null'}=${record.value}`);
+        return records.map((record) => ('movedBackTo' in record
+          ? `${record.topic}-${record.partition} moved back to offset ${record.movedBackTo}: the log it had read diverged there (KIP-320)`
+          : `${record.topic}-${record.partition} offset ${record.offset}: ${record.key ?? 'null'}=${record.value}`));
       }
       case 'describe-groups': {
         const only = step.args.group !== undefined;
@@ -257,15 +260,34 @@ class ScenarioSession {
     return consumer;
   }
 
-  /** Keeps what a script consumer's polls returned (the history's `ok` poll entries). */
+  /**
+   * Keeps what a script consumer's polls returned (the history's `ok` poll entries), and the
+   * seeks its truncation detection made (`ok` seeks marked `truncated`).
+   */
   private observePoll(process: string, type: string, f: string, value: unknown): void {
-    if (type !== 'ok' || f !== 'poll' || !this.script.consumers.some((consumer) => consumer.name === process)) return;
-    const records = (value as { readonly records: readonly PolledRecord[] }).records;
+    if (type !== 'ok' || (f !== 'poll' && f !== 'seek') || !this.script.consumers.some((consumer) => consumer.name === process)) return;
     const kept = this.polled.get(process) ?? [];
+    if (f === 'seek') {
+      const seek = value as { readonly topic: string; readonly partition: number; readonly offset: number; readonly truncated?: true };
+      if (seek.truncated === true) {
+        assert(kept.length < POLLED_RECORDS_MAX, `${process} polled more than ${POLLED_RECORDS_MAX} records`);
+        kept.push({ topic: seek.topic, partition: seek.partition, movedBackTo: seek.offset });
+      }
+      this.polled.set(process, kept);
+      return;
+    }
+    const records = (value as { readonly records: readonly PolledRecord[] }).records;
     assert(kept.length + records.length <= POLLED_RECORDS_MAX, `${process} polled more than ${POLLED_RECORDS_MAX} records`);
     kept.push(...records);
     this.polled.set(process, kept);
   }
+}
+
+/** A consumer's move back to where its partition's log diverged (KIP-320's truncation detection). */
+interface MoveBack {
+  readonly topic: string;
+  readonly partition: number;
+  readonly movedBackTo: number;
 }
 
 /** The broker or controller a server fault names (the validator checks that exactly one is given). */
