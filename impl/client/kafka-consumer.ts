@@ -136,6 +136,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     return this.membership?.view;
   }
 
+  /** Whether this consumer is a group member (subscribed with a `group.id`); allocates nothing. */
+  get inGroup(): boolean {
+    return this.membership !== undefined;
+  }
+
   /** Whether `close()` has finished: the member has left (or, static, stopped) and does nothing more. */
   get closed(): boolean {
     return this.membership?.closed === true;

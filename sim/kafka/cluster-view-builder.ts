@@ -361,7 +361,8 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
     } else if (logic instanceof KafkaConsumer) {
       // A group member reads only the partitions it owns: the convergence check's "every
       // consumer has read every partition" is for the consumers that assign themselves all.
-      if (logic.group === undefined) consumers.push({ name: node.id, logic });
+      // (`inGroup`, not `group`: that builds a view, for every consumer of every view.)
+      if (!logic.inGroup) consumers.push({ name: node.id, logic });
       else groupConsumers.push({ name: node.id, logic });
       // A consumer no event touched since the last view is in the membership it was in then.
       let group = touched !== undefined && !touched.has(node.id) ? memory.memberships.get(node.id) : undefined;
