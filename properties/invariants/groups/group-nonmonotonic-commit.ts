@@ -10,6 +10,8 @@ interface Committed {
   readonly offset: number;
   readonly metadata: string;
   readonly logOffset: number;
+  /** When its record was first seen in any replica: the moment the commit was made, as near as a check knows. */
+  readonly seenAtMs: number;
 }
 
 /** Per replica of a `__consumer_offsets` partition: how far its records were judged, and what they committed. */
@@ -37,12 +39,12 @@ interface ReplicaProgress {
  * tombstone (offsets expired or deleted) ends the sequence. A replica read again from its files
  * (a restart, a truncation) is judged again from its start, each record only once: compaction
  * keeps a key's last records only, which leaves a non-decreasing sequence non-decreasing, and a
- * commit whose every copy faults destroyed is simply absent, so no finding needs an excuse.
+ * commit whose every copy faults destroyed is simply absent from the log.
  */
 export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView> {
   const progress = new Map<string, ReplicaProgress>();
-  /** Per partition, the records (`offset/value`) already judged. */
-  const judged = new Map<string, Set<string>>();
+  /** Per partition, the records (`offset/value`) already judged, and when each was first seen. */
+  const judged = new Map<string, Map<string, number>>();
   return {
     name: 'group-nonmonotonic-commit',
     kind: 'always',
@@ -76,7 +78,7 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
     }
     let seen = judged.get(name);
     if (seen === undefined) {
-      seen = new Set();
+      seen = new Map();
       judged.set(name, seen);
     }
     let first: GroupFinding | undefined;
@@ -85,9 +87,13 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
     while (state.upTo < batches.length) {
       for (const record of (batches[state.upTo] as ScannedBatch).records) {
         const key = `${record.offset}/${record.value}`;
-        const fresh = !seen.has(key);
-        if (fresh) seen.add(key);
-        const finding = applyRecord(state.committed, name, record.offset, record.value, fresh ? view : undefined);
+        let seenAtMs = seen.get(key);
+        const fresh = seenAtMs === undefined;
+        if (seenAtMs === undefined) {
+          seenAtMs = view.nowMs;
+          seen.set(key, seenAtMs);
+        }
+        const finding = applyRecord(state.committed, name, record.offset, record.value, seenAtMs, fresh ? view : undefined);
         if (finding !== undefined && fresh && (first === undefined || (first.excusedBy !== undefined && finding.excusedBy === undefined))) first = finding;
       }
       state.upTo++;
@@ -107,7 +113,7 @@ interface GroupFinding {
  * Applies one record (`hex(key)/hex(value)`); a finding when it commits below the commit in force,
  * judged against `view` (the record is new: undefined when it was judged already).
  */
-function applyRecord(committed: Map<string, Committed>, name: string, logOffset: number, value: string, view: KafkaClusterView | undefined): GroupFinding | undefined {
+function applyRecord(committed: Map<string, Committed>, name: string, logOffset: number, value: string, seenAtMs: number, view: KafkaClusterView | undefined): GroupFinding | undefined {
   const slash = value.indexOf('/');
   const keyHex = value.slice(0, slash);
   if (keyHex === 'null') return undefined;
@@ -127,24 +133,28 @@ function applyRecord(committed: Map<string, Committed>, name: string, logOffset:
   }
   const commit = record.value.message;
   const previous = committed.get(key);
-  committed.set(key, { offset: commit.offset, metadata: commit.metadata, logOffset });
+  committed.set(key, { offset: commit.offset, metadata: commit.metadata, logOffset, seenAtMs });
   if (previous === undefined || commit.offset >= previous.offset || view === undefined) return undefined;
   const text = `${name} offset ${logOffset}: group ${record.key.group} committed offset ${commit.offset} of ${record.key.topic}-${record.key.partition} (${commit.metadata || 'no metadata'}), below offset ${previous.offset} committed at log offset ${previous.logOffset} (${previous.metadata || 'no metadata'})`;
-  const excuse = truncationExcuse(view, record.key.topic, record.key.partition, commit.offset, previous.offset);
+  const excuse = truncationExcuse(view, record.key.topic, record.key.partition, commit.offset, previous);
   return excuse === undefined ? { text, group: record.key.group } : { text: `${text}: ${excuse.reason}`, group: record.key.group, excusedBy: excuse.faults };
 }
 
 /**
- * Why a commit may move back from `above` to `offset` (KIP-320): the data partition's first record
- * in [offset, above), one the old commit covered, was lost with every copy, so the consumer found
- * the log diverged there. Named by the faults that destroyed the copies; undefined when nothing
- * excuses it (the record is still held, or was lost in a way no fault explains).
+ * Why a commit may move back from `previous` to `offset` (KIP-320): the data partition's first
+ * record in [offset, previous.offset), one the old commit covered, was lost with every copy, so the
+ * consumer found the log diverged there. Only a value that still had a copy when the old commit was
+ * made counts: one lost before it (an earlier truncation at that offset) is not what it covered.
+ * Named by the faults that destroyed the copies; undefined when nothing excuses it (the record is
+ * still held, or was lost in a way no fault explains).
  */
-function truncationExcuse(view: KafkaClusterView, topic: string, partition: number, offset: number, above: number): { readonly reason: string; readonly faults: readonly string[] } | undefined {
+function truncationExcuse(view: KafkaClusterView, topic: string, partition: number, offset: number, previous: Committed): { readonly reason: string; readonly faults: readonly string[] } | undefined {
   const name = `${topic}-${partition}`;
-  const first = view.logs.firstRecordsFrom(name, offset, above);
+  const first = view.logs.firstRecordsFrom(name, offset, previous.offset);
   if (first === undefined) return undefined;
   for (const value of first.values) {
+    const copies = view.logs.copies(name, first.offset, value);
+    if (copies === undefined || !copies.endings.some((ending) => ending.atMs >= previous.seenAtMs)) continue;
     const judgement = view.logs.judgeLoss(name, first.offset, value, compacts(view, topic));
     if (judgement.excused) {
       const reason = `the record at ${name} offset ${first.offset} it had covered (${value}) was lost, so the log diverged there (KIP-320 truncation detection): ${judgement.reason}`;
