@@ -158,6 +158,13 @@ export class Fetcher {
     position.validationRetryAtMs = 0;
   }
 
+  /** A position awaits validation only with an offset and an epoch to ask about. */
+  checkInvariants(): void {
+    for (const [partition, position] of this.positions) {
+      if (position.awaitingValidation) assert(position.offset !== undefined && position.offsetEpoch !== undefined, `partition ${partition} awaits validation without a position`);
+    }
+  }
+
   /** The position as an OffsetsForLeaderEpoch would ask about it now; undefined if it needs none. */
   validationRequest(partition: number, nowMs: number): ValidationRequest | undefined {
     const position = this.positions.get(partition);

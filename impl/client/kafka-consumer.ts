@@ -193,9 +193,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     // are answered or time out.
     const groupLimit = this.membership === undefined ? 0 : 4 * MAX_IN_FLIGHT_REQUESTS;
     assert(this.client.inFlightCount <= 3 * this.options.brokers.length + 1 + groupLimit, 'too many requests in flight');
-    for (const [partition, position] of this.fetcher.positions) {
-      if (position.awaitingValidation) assert(position.offset !== undefined && position.offsetEpoch !== undefined, `partition ${partition} awaits validation without a position`);
-    }
+    this.fetcher.checkInvariants();
     assert(this.client.backoffCount <= this.options.brokers.length, 'backoff for an unknown broker');
     if (this.closeCalled) assert(!this.pollOpen, 'a poll open after close');
     if (this.membership !== undefined) {
