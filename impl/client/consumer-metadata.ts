@@ -9,8 +9,8 @@ export class ConsumerMetadata {
   private metadata: MetadataResponse | undefined;
   /** Kafka's `Metadata.requestUpdate`: the next poll step asks for metadata. */
   private updateRequested = false;
-  /** Kafka's `retry.backoff.ms` between metadata refreshes. */
-  private refreshAllowedAtMs = 0;
+  /** Kafka's `retry.backoff.ms` between metadata refreshes: no request before then. */
+  private allowedAtMs = 0;
 
   constructor(private readonly topicName: string) {}
 
@@ -25,19 +25,19 @@ export class ConsumerMetadata {
     this.updateRequested = true;
   }
 
-  /**
-   * Whether a refresh is due now (none was ever made, or one was asked for); `waitUntilMs` when the
-   * backoff since the last one holds it back.
-   */
-  due(nowMs: number): { readonly due: boolean; readonly waitUntilMs?: number } {
-    if (this.metadata !== undefined && !this.updateRequested) return { due: false };
-    if (nowMs < this.refreshAllowedAtMs) return { due: false, waitUntilMs: this.refreshAllowedAtMs };
-    return { due: true };
+  /** Whether a refresh is wanted: none was ever made, or one was asked for. */
+  get updateWanted(): boolean {
+    return this.metadata === undefined || this.updateRequested;
+  }
+
+  /** When the backoff since the last refresh lets the next one go. */
+  get refreshAllowedAtMs(): number {
+    return this.allowedAtMs;
   }
 
   /** A metadata request was lost: the next one waits `backoffMs`. */
   requestLost(nowMs: number, backoffMs: number): void {
-    this.refreshAllowedAtMs = nowMs + backoffMs;
+    this.allowedAtMs = nowMs + backoffMs;
   }
 
   onResponse(response: MetadataResponse, nowMs: number, backoffMs: number): void {
@@ -47,6 +47,6 @@ export class ConsumerMetadata {
     // `ensureCoordinatorReady` then fails with `noBrokersAvailable`, which is retriable and
     // waits for a metadata update (`client.awaitMetadataUpdate`). Ask again, after the backoff.
     this.updateRequested = response.brokers.length === 0;
-    this.refreshAllowedAtMs = nowMs + backoffMs;
+    this.allowedAtMs = nowMs + backoffMs;
   }
 }

@@ -402,10 +402,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   /** Returns when a backoff ends that held the refresh back, if one did. */
   private maybeUpdateMetadata(): number | undefined {
-    const due = this.metadata.due(this.environment.clock.nowMs());
-    if (!due.due && due.waitUntilMs === undefined) return undefined;
-    if (this.client.hasInFlight('metadata')) return undefined;
-    if (!due.due) return due.waitUntilMs;
+    if (!this.metadata.updateWanted || this.client.hasInFlight('metadata')) return undefined;
+    const allowedAtMs = this.metadata.refreshAllowedAtMs;
+    if (this.environment.clock.nowMs() < allowedAtMs) return allowedAtMs;
     const broker = this.environment.random.pick(this.options.brokers);
     const correlationId = this.client.nextCorrelationId();
     this.client.send(broker, correlationId, { kind: 'metadata', broker }, { type: 'MetadataRequest', correlationId, topics: [this.options.topic] });
