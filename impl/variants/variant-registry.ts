@@ -99,7 +99,12 @@ export const PROTOCOL_VARIANTS = [
     name: 'pre-kip-320',
     summary: 'Fetches carry no current leader epoch, so a leader serves (and counts) followers still on another epoch; consumers do not validate their positions after a leader change.',
     source: 'KIP-320',
-    configOverrides: {},
+    // The setting KIP-320's consumer side is about (Kafka's LogTruncationException: "In the event
+    // of an unclean leader election, the log will be truncated, previously committed data will be
+    // lost, and new data will be written over these offsets"): a truncation below what a consumer
+    // has read needs a leader without committed records, which the fixed protocol's fault budget
+    // and min.insync.replicas=2 otherwise make rare (one default seed in 500).
+    configOverrides: { 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' },
     rules: { fetchCarriesLeaderEpoch: false, consumerValidatesPositions: false },
   },
   {

@@ -170,7 +170,8 @@ describe('scenario validation: valid scripts', () => {
     const valid = validate(script('cluster variant=pre-kip-101,pre-kip-320 min.insync.replicas=2', 'produce topic=t value=v', 'heal lags', 'wait'));
     expect(valid.brokers).toBe(3);
     expect(valid.variants).toEqual(['pre-kip-101', 'pre-kip-320']);
-    expect(valid.config).toEqual({ 'min.insync.replicas': '2' });
+    // The script's config over its variants' (pre-kip-320 brings min.insync.replicas=1 and unclean elections).
+    expect(valid.config).toEqual({ 'min.insync.replicas': '2', 'unclean.leader.election.enable': 'true' });
     expect(valid.steps.map((step) => step.args)).toEqual([
       { brokers: 3, controllers: 1, variant: ['pre-kip-101', 'pre-kip-320'] },
       { topic: 't', value: 'v', key: undefined, partition: 0, acks: undefined, 'enable.idempotence': undefined },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkHistoryEntries, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
+import { checkHistoryEntries, type InvariantDefinition, type RunContext } from '../../../sim/invariants/invariant.ts';
 import type { HistoryEntry } from '../../../sim/run/history.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
@@ -105,6 +105,12 @@ describe('group delivery claims', () => {
     expect(check(groupLostWrite, skipped)).toHaveLength(1);
     const reset = new GroupHistoryBuilder().send(0, 0, 0).send(1, 0, 1).assign('a', 'g1', 1, [0]).seek('a', 0, 1, false).poll('a', [[0, 1]]).commit('a', 'g1', 2);
     expect(check(groupPollSkip, reset)).toEqual([]);
+  });
+
+  it('group-poll-skip: does not apply with unclean elections, which truncate committed records a group may not have reached', () => {
+    const context = (config: Record<string, string>): RunContext => ({ seed: 1, config, variants: [], faults: {}, corruption: { bitflipsUnchecked: 0 } } as unknown as RunContext);
+    expect(groupPollSkip.applicability?.(context({})).applies ?? true).toBe(true);
+    expect(groupPollSkip.applicability?.(context({ 'unclean.leader.election.enable': 'true' }))).toEqual({ applies: false, reason: 'unclean leader election truncates committed records a group may not have read yet' });
   });
 
   it('group-poll-skip: only accepted commits count', () => {
