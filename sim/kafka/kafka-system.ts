@@ -209,7 +209,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     quorumLeaderCompleteness(),
     quorumConsistentCommittedData(),
     quorumDurability(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(config.number('offsets.commit.timeout.ms')), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip, groupNonmonotonicCommit(), ...groupSometimes()]),
     ...(KAFKA_HISTORY_INVARIANTS as readonly InvariantDefinition<KafkaClusterView>[]),
     readUncommitted,
     ...replicationSometimes(),

@@ -1,4 +1,5 @@
 import { deserializeAssignment } from '../../../impl/client/consumer-protocol.ts';
+import { assert } from '../../../impl/common/assert.ts';
 import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
 import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
@@ -10,6 +11,33 @@ interface GroupAtOffset {
   readonly generation: number;
   /** Member id -> the partitions (`topic-partition`) its assignment names. */
   readonly members: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `group.instance.id` -> member id, for the static members. */
+  readonly instances: ReadonlyMap<string, string>;
+  /**
+   * Set where this state is a static member's replacement (KIP-345: the record names a new member
+   * id for an instance, at the same generation): the state before it, and the record (its
+   * `offset/value` key and the leader epoch of its batch).
+   */
+  readonly replacing?: { readonly before: GroupAtOffset; readonly key: string; readonly epoch: number };
+}
+
+/** When a replacement record was first seen, and when its partition's high watermark was first seen past it. */
+interface ReplacementWrite {
+  readonly offset: number;
+  readonly appendedAtMs: number;
+  committedAtMs: number | undefined;
+}
+
+/** What judging one record needs besides the record. */
+interface RecordContext {
+  /** The leader epoch of the record's batch. */
+  readonly epoch: number;
+  /** When the record was first seen in any replica (it was appended then). */
+  readonly atMs: number;
+  /** Whether the coordinator had reverted the replacement written as `key` by `atMs`. */
+  reverted(key: string, atMs: number): boolean;
+  /** Called when the record is a static member's replacement. */
+  replacement(): void;
 }
 
 /** Per replica of a `__consumer_offsets` partition: how far its records were judged, and the groups there. */
@@ -34,18 +62,40 @@ interface ReplicaProgress {
  * emptying, and accepts no commit while a rebalance is completing). refka's group consumers put
  * `memberId@generation` in each commit's metadata, as an application may; a commit without it is
  * judged as one from the admin path.
+ *
+ * One exception is Kafka's own, and judged from the real state too: a static member's
+ * replacement whose write timed out. The coordinator writes the record naming the new member id
+ * and answers once it commits; if the high watermark has not passed it within
+ * `offsets.commit.timeout.ms`, the write fails (REQUEST_TIMED_OUT) and Kafka's failure callback
+ * puts the old member id back in memory ("Reverting to old member id", `GroupMetadataManager`),
+ * while the record stays in the log. Until the coordinator loads the partition again (a new
+ * leader epoch), it accepts the old member's commits, appended after a record that names another
+ * member (default seed 413, spec/group-coordinator.md). A commit after a replacement record is
+ * therefore judged against the group before it when the record was first seen at least
+ * `offsets.commit.timeout.ms` before the commit, the partition's leader had not shown a high
+ * watermark past it by then, and the commit's batch has the record's leader epoch.
  */
-export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
+export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinition<KafkaClusterView> {
+  assert(offsetsCommitTimeoutMs > 0, 'offsets.commit.timeout.ms must be positive');
   const progress = new Map<number, Map<string, ReplicaProgress>>();
+  /** Per partition, each static replacement record seen (by `offset/value`), and when it was appended and committed. */
+  const replacements = new Map<string, Map<string, ReplacementWrite>>();
   /**
-   * Per partition, the records (`offset/value`) already judged. Each is judged once, at first
-   * sight, with the groups as the records before it left them. A replica read again from its
-   * files may have been compacted since (the cleaner keeps only the last record of each key), so
-   * its older commits no longer follow the group record that was in force when they were made;
-   * they are not judged again, while the groups rebuilt from it are right for every later record,
-   * because compaction keeps each group's last record.
+   * Per partition, the records (`offset/value`) already judged, and when each was first seen.
+   * Each is judged once, at first sight, with the groups as the records before it left them. A
+   * replica read again from its files may have been compacted since (the cleaner keeps only the
+   * last record of each key), so its older commits no longer follow the group record that was in
+   * force when they were made; they are not judged again, while the groups rebuilt from it are
+   * right for every later record, because compaction keeps each group's last record.
    */
-  const judged = new Map<string, Set<string>>();
+  const judged = new Map<string, Map<string, number>>();
+  /** Whether the replacement written as `key` in `name` had failed by `atMs` (see above). */
+  const reverted = (name: string, key: string, atMs: number): boolean => {
+    const write = replacements.get(name)?.get(key);
+    if (write === undefined) return false;
+    const deadlineMs = write.appendedAtMs + offsetsCommitTimeoutMs;
+    return atMs >= deadlineMs && (write.committedAtMs === undefined || write.committedAtMs > deadlineMs);
+  };
   return {
     name: 'NoZombieCommit',
     kind: 'always',
@@ -57,10 +107,23 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
     checker: {
       type: 'state',
       check(view) {
+        watchReplacements(view);
         return firstOffsetsReplicaFinding(view, (brokerId, partition) => judgeReplica(view, brokerId, partition));
       },
     },
   };
+
+  /** Notes when the high watermark of each replacement's partition is first seen past it. */
+  function watchReplacements(view: KafkaClusterView): void {
+    for (const [name, writes] of replacements) {
+      let highWatermark: number | undefined;
+      for (const write of writes.values()) {
+        if (write.committedAtMs !== undefined) continue;
+        highWatermark ??= leaderHighWatermark(view, name);
+        if (highWatermark !== undefined && highWatermark > write.offset) write.committedAtMs = view.nowMs;
+      }
+    }
+  }
 
   function judgeReplica(view: KafkaClusterView, brokerId: number, name: string): Finding | undefined {
     let ofBroker = progress.get(brokerId);
@@ -77,17 +140,27 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
     }
     let seen = judged.get(name);
     if (seen === undefined) {
-      seen = new Set();
+      seen = new Map();
       judged.set(name, seen);
     }
     let first: Finding | undefined;
     // Whole batches are applied, so the groups stay exact past a finding.
     while (state.upTo < batches.length && first === undefined) {
-      for (const record of (batches[state.upTo] as ScannedBatch).records) {
+      const batch = batches[state.upTo] as ScannedBatch;
+      for (const record of batch.records) {
         const key = `${record.offset}/${record.value}`;
-        const fresh = !seen.has(key);
-        if (fresh) seen.add(key);
-        const finding = judgeRecord(state.groups, name, record.offset, record.value);
+        const firstSeenMs = seen.get(key);
+        const fresh = firstSeenMs === undefined;
+        if (fresh) seen.set(key, view.nowMs);
+        const context: RecordContext = {
+          epoch: batch.epoch,
+          atMs: firstSeenMs ?? view.nowMs,
+          reverted: (replacement, atMs) => reverted(name, replacement, atMs),
+          replacement: () => {
+            if (fresh) trackReplacement(name, key, record.offset, view.nowMs);
+          },
+        };
+        const finding = judgeRecord(state.groups, name, record.offset, record.value, key, context);
         if (finding === undefined || !fresh || first !== undefined) continue;
         first = offsetsFinding(`broker ${brokerId}'s ${finding.text}`, finding.group, name, brokerId);
       }
@@ -95,10 +168,39 @@ export function noZombieCommit(): InvariantDefinition<KafkaClusterView> {
     }
     return first;
   }
+
+  function trackReplacement(name: string, key: string, offset: number, nowMs: number): void {
+    let writes = replacements.get(name);
+    if (writes === undefined) {
+      writes = new Map();
+      replacements.set(name, writes);
+    }
+    assert(writes.size < MAX_REPLACEMENTS, `NoZombieCommit: more than ${MAX_REPLACEMENTS} static member replacements in ${name}`);
+    writes.set(key, { offset, appendedAtMs: nowMs, committedAtMs: undefined });
+  }
 }
 
+/** Static member replacements a run can write per partition; more means a runaway workload. */
+const MAX_REPLACEMENTS = 100_000;
+
+/**
+ * The high watermark of `name`'s leader: of the running replicas that lead it, the one of the
+ * newest leader epoch (read from the brokers, so that a moment without an active controller does
+ * not hide a high watermark that passed a replacement).
+ */
+function leaderHighWatermark(view: KafkaClusterView, name: string): number | undefined {
+  let leader: { readonly leaderEpoch: number; readonly highWatermark: number } | undefined;
+  for (const broker of view.brokers) {
+    if (broker.status !== 'running') continue;
+    const replica = broker.replicas.find((candidate) => candidate.name === name && candidate.role === 'leader');
+    if (replica !== undefined && (leader === undefined || replica.leaderEpoch > leader.leaderEpoch)) leader = replica;
+  }
+  return leader?.highWatermark;
+}
+
+
 /** Applies one record of a `__consumer_offsets` replica (`hex(key)/hex(value)`); a finding for a commit the rule forbids. */
-function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: number, value: string): { readonly text: string; readonly group: string } | undefined {
+function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: number, value: string, key: string, context: RecordContext): { readonly text: string; readonly group: string } | undefined {
   const slash = value.indexOf('/');
   const keyBytes = fromHex(value.slice(0, slash));
   const valueBytes = fromHex(value.slice(slash + 1));
@@ -110,8 +212,22 @@ function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: n
     if (record.value === null) groups.delete(record.key.group);
     else {
       const members = new Map<string, Set<string>>();
-      for (const member of record.value.message.members) members.set(member.memberId, assigned(member.assignment));
-      groups.set(record.key.group, { generation: record.value.message.generation, members });
+      const instances = new Map<string, string>();
+      for (const member of record.value.message.members) {
+        members.set(member.memberId, assigned(member.assignment));
+        if (member.groupInstanceId !== null) instances.set(member.groupInstanceId, member.memberId);
+      }
+      const before = groups.get(record.key.group);
+      const generation = record.value.message.generation;
+      let replaced = false;
+      if (before !== undefined && before.generation === generation) {
+        for (const [instance, memberId] of instances) {
+          const previous = before.instances.get(instance);
+          if (previous !== undefined && previous !== memberId) replaced = true;
+        }
+      }
+      groups.set(record.key.group, { generation, members, instances, ...(replaced ? { replacing: { before: before as GroupAtOffset, key, epoch: context.epoch } } : {}) });
+      if (replaced) context.replacement();
     }
     return undefined;
   }
@@ -123,15 +239,26 @@ function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: n
   const separator = commit.metadata.lastIndexOf('@');
   const generation = separator < 0 ? -1 : Number(commit.metadata.slice(separator + 1));
   const memberId = separator < 0 ? '' : commit.metadata.slice(0, separator);
+  const found = judgeCommit(group, record.key.group, at, partition, generation, memberId);
+  // The coordinator that wrote the replacement gave up on it and holds the group as before.
+  const replacing = group?.replacing;
+  if (found !== undefined && replacing !== undefined && replacing.epoch === context.epoch && context.reverted(replacing.key, context.atMs)) {
+    return judgeCommit(replacing.before, record.key.group, at, partition, generation, memberId);
+  }
+  return found;
+}
+
+/** Whether `group`'s state allows a commit of `partition` from `memberId` of `generation` (-1: the admin path). */
+function judgeCommit(group: GroupAtOffset | undefined, groupId: string, at: string, partition: string, generation: number, memberId: string): { readonly text: string; readonly group: string } | undefined {
   if (!Number.isSafeInteger(generation) || generation < 0) {
-    if (group !== undefined && group.members.size > 0) return { text: `${at} from the admin path while generation ${group.generation} has ${group.members.size} member(s)`, group: record.key.group };
+    if (group !== undefined && group.members.size > 0) return { text: `${at} from the admin path while generation ${group.generation} has ${group.members.size} member(s)`, group: groupId };
     return undefined;
   }
-  if (group === undefined) return { text: `${at} from member ${memberId} of generation ${generation}, but no generation of the group was written before it`, group: record.key.group };
-  if (group.generation !== generation) return { text: `${at} from member ${memberId} of generation ${generation}, but the group was at generation ${group.generation}`, group: record.key.group };
-  if (!group.members.has(memberId)) return { text: `${at} from ${memberId}, which is not a member of generation ${generation}`, group: record.key.group };
+  if (group === undefined) return { text: `${at} from member ${memberId} of generation ${generation}, but no generation of the group was written before it`, group: groupId };
+  if (group.generation !== generation) return { text: `${at} from member ${memberId} of generation ${generation}, but the group was at generation ${group.generation}`, group: groupId };
+  if (!group.members.has(memberId)) return { text: `${at} from ${memberId}, which is not a member of generation ${generation}`, group: groupId };
   for (const [other, partitions] of group.members) {
-    if (other !== memberId && partitions.has(partition)) return { text: `${at} from member ${memberId}, but generation ${generation} assigns ${partition} to ${other}`, group: record.key.group };
+    if (other !== memberId && partitions.has(partition)) return { text: `${at} from member ${memberId}, but generation ${generation} assigns ${partition} to ${other}`, group: groupId };
   }
   return undefined;
 }
