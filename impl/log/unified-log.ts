@@ -1,7 +1,8 @@
-import { assert, assertNever } from '../common/assert.ts';
+import { assert } from '../common/assert.ts';
 import type { Clock, NodeDisk } from '../env/node-environment.ts';
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
 import type { LogConfig } from './log-config.ts';
+import type { LogEvent } from './log-event.ts';
 import {
   CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
@@ -63,17 +64,6 @@ export type LogAppendResult =
 export type LogReadResult =
   | { readonly type: 'read'; readonly batches: readonly RecordBatch[]; readonly logStartOffset: number; readonly logEndOffset: number }
   | { readonly type: 'error'; readonly error: LogReadError; readonly message: string };
-
-/** What the log did that a report or a sometimes-invariant may want to know. */
-export type LogEvent =
-  | { readonly type: 'segment-rolled'; readonly baseOffset: number; readonly reason: string }
-  | { readonly type: 'retention-deleted-segment'; readonly baseOffset: number; readonly reason: 'retention.ms' | 'retention.bytes' }
-  | { readonly type: 'recovery-truncated'; readonly segmentBaseOffset: number; readonly bytes: number; readonly reason: string }
-  | { readonly type: 'index-rebuilt'; readonly segmentBaseOffset: number; readonly reason: string }
-  | { readonly type: 'epoch-cache-rebuilt'; readonly reason: string }
-  | { readonly type: 'compaction-removed-records'; readonly records: number }
-  | { readonly type: 'corrupt-batch-detected'; readonly segmentBaseOffset: number; readonly reason: string }
-  | { readonly type: 'flushed'; readonly upToOffset: number };
 
 /** How a log was opened; the log manager keeps these in checkpoint files. */
 export interface LogLoadParams {
@@ -847,28 +837,4 @@ function rebuildBatch(batch: RecordBatch, retained: readonly LogRecord[]): Recor
     { offsetDeltas: retained.map((record) => record.offset - batch.baseOffset), lastOffsetDelta: batch.lastOffsetDelta },
   );
   return parseRecordBatch(bytes);
-}
-
-/** Exhaustiveness helper for consumers of {@link LogEvent}. */
-export function describeLogEvent(event: LogEvent): string {
-  switch (event.type) {
-    case 'segment-rolled':
-      return `rolled a new segment at ${event.baseOffset} (${event.reason})`;
-    case 'retention-deleted-segment':
-      return `deleted segment ${event.baseOffset} by ${event.reason}`;
-    case 'recovery-truncated':
-      return `recovery truncated ${event.bytes} bytes of segment ${event.segmentBaseOffset}: ${event.reason}`;
-    case 'index-rebuilt':
-      return `rebuilt the indexes of segment ${event.segmentBaseOffset}: ${event.reason}`;
-    case 'epoch-cache-rebuilt':
-      return `rebuilt the leader epoch cache: ${event.reason}`;
-    case 'compaction-removed-records':
-      return `compaction removed ${event.records} records`;
-    case 'corrupt-batch-detected':
-      return `corrupt batch in segment ${event.segmentBaseOffset}: ${event.reason}`;
-    case 'flushed':
-      return `flushed up to ${event.upToOffset}`;
-    default:
-      return assertNever(event, 'log event');
-  }
 }

@@ -9,7 +9,8 @@ import {
 import { logConfigFrom, type LogConfig } from '../../impl/log/log-config.ts';
 import { LogManager } from '../../impl/log/log-manager.ts';
 import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC } from '../../impl/log/record-batch.ts';
-import type { LogEvent, UnifiedLog } from '../../impl/log/unified-log.ts';
+import type { LogEvent } from '../../impl/log/log-event.ts';
+import type { UnifiedLog } from '../../impl/log/unified-log.ts';
 import type { AckLogMessage } from './ack-log-messages.ts';
 
 /** The one partition every ack-log server keeps, in a Kafka log directory on its disk. */
