@@ -4,7 +4,8 @@ import { CheckpointFile, OFFSET_CHECKPOINT_FORMAT, topicPartitionName, type Topi
 import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 import type { LogConfig } from './log-config.ts';
 import { readAndDeleteCleanShutdownFile, writeCleanShutdownFile } from './clean-shutdown-file.ts';
-import { UnifiedLog, type LogLoadSummary } from './unified-log.ts';
+import type { LogLoadSummary } from './log-loader.ts';
+import { UnifiedLog } from './unified-log.ts';
 
 export const RECOVERY_POINT_CHECKPOINT_FILENAME = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILENAME = 'log-start-offset-checkpoint';

@@ -3,15 +3,8 @@ import type { Clock, NodeDisk } from '../env/node-environment.ts';
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
 import type { LogConfig } from './log-config.ts';
 import type { LogEvent } from './log-event.ts';
-import {
-  CLEANED_FILE_SUFFIX,
-  DELETED_FILE_SUFFIX,
-  INDEX_FILE_SUFFIX,
-  LOG_FILE_SUFFIX,
-  LogSegment,
-  TIME_INDEX_FILE_SUFFIX,
-  type BatchPosition,
-} from './log-segment.ts';
+import { LogLoader, type LogLoadParams, type LogLoadSummary } from './log-loader.ts';
+import { LogSegment, type BatchPosition } from './log-segment.ts';
 import {
   buildRecordBatch,
   decodeRecords,
@@ -65,21 +58,6 @@ export type LogReadResult =
   | { readonly type: 'read'; readonly batches: readonly RecordBatch[]; readonly logStartOffset: number; readonly logEndOffset: number }
   | { readonly type: 'error'; readonly error: LogReadError; readonly message: string };
 
-/** How a log was opened; the log manager keeps these in checkpoint files. */
-export interface LogLoadParams {
-  readonly recoveryPoint: number;
-  readonly logStartOffset: number;
-  /** The broker shut down cleanly: every segment was flushed, so none needs recovery. */
-  readonly hadCleanShutdown: boolean;
-}
-
-export interface LogLoadSummary {
-  readonly segments: number;
-  readonly segmentsRecovered: number;
-  readonly bytesTruncated: number;
-  readonly logEndOffset: number;
-}
-
 /** A bound on segments per log: a runaway roll loop is a bug, not a workload. */
 export const MAX_SEGMENTS_PER_LOG = 100_000;
 
@@ -120,8 +98,11 @@ export class UnifiedLog {
    */
   static load(disk: NodeDisk, clock: Clock, dir: string, config: LogConfig, params: LogLoadParams): { log: UnifiedLog; summary: LogLoadSummary } {
     const log = new UnifiedLog(disk, clock, dir, config);
-    const summary = log.loadSegments(params);
-    return { log, summary };
+    const loaded = new LogLoader(disk, clock, dir, config, params, log.segments, log.leaderEpochCache, (event) => log.events.push(event)).load();
+    log.logStart = loaded.logStartOffset;
+    log.recovery = loaded.recoveryPoint;
+    log.checkConsistency();
+    return { log, summary: loaded.summary };
   }
 
   /** The topic configuration in force (Kafka's `UnifiedLog.config`). */
@@ -668,110 +649,6 @@ export class UnifiedLog {
     this.segments[index] = fresh;
   }
 
-  // ---- Loading ----------------------------------------------------------------------------------
-
-  private loadSegments(params: LogLoadParams): LogLoadSummary {
-    const nowMs = this.clock.nowMs();
-    const prefix = `${this.dir}/`;
-    const files = this.disk.list(prefix).filter((path) => !path.slice(prefix.length).includes('/'));
-    // Leftovers of an interrupted delete or clean, and index files whose segment is gone.
-    const logBases = new Set<number>();
-    for (const path of files) {
-      const name = path.slice(prefix.length);
-      if (name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith(CLEANED_FILE_SUFFIX) || name.endsWith('.tmp')) {
-        this.disk.delete(path);
-        continue;
-      }
-      const base = segmentBaseOf(name, LOG_FILE_SUFFIX);
-      if (base !== undefined) logBases.add(base);
-    }
-    for (const path of files) {
-      const name = path.slice(prefix.length);
-      const base = segmentBaseOf(name, INDEX_FILE_SUFFIX) ?? segmentBaseOf(name, TIME_INDEX_FILE_SUFFIX);
-      if (base !== undefined && !logBases.has(base) && this.disk.exists(path)) this.disk.delete(path);
-    }
-    const bases = [...logBases].sort((a, b) => a - b);
-    const epochProblem = this.leaderEpochCache.load();
-    const rebuildEpochs = epochProblem !== undefined && bases.length > 0;
-    if (rebuildEpochs) {
-      this.events.push({ type: 'epoch-cache-rebuilt', reason: `leader-epoch-checkpoint ${epochProblem}` });
-    }
-    const recoveryPoint = params.hadCleanShutdown ? Number.POSITIVE_INFINITY : params.recoveryPoint;
-    let segmentsRecovered = 0;
-    let bytesTruncated = 0;
-    this.segments = [];
-    for (const [index, base] of bases.entries()) {
-      const nextBase = bases[index + 1];
-      const below = nextBase !== undefined && nextBase <= recoveryPoint;
-      const { indexIntervalBytes, segmentIndexBytes } = this.config;
-      const bounds = { upperBound: nextBase ?? Number.POSITIVE_INFINITY, dense: !this.config.cleanupPolicy.compact };
-      let segment: LogSegment;
-      if (below || params.hadCleanShutdown) {
-        // Trusted data: load the indexes and scan headers; recover only if something is off.
-        const opened = LogSegment.open(this.disk, this.dir, base, indexIntervalBytes, segmentIndexBytes, nowMs, bounds);
-        segment = opened.segment;
-        if (opened.needsRecovery === undefined) {
-          if (rebuildEpochs) for (const batch of opened.batches) this.assignEpochFromBatch(batch.partitionLeaderEpoch, batch.baseOffset);
-          this.segments.push(segment);
-          continue;
-        }
-        this.events.push({ type: 'index-rebuilt', segmentBaseOffset: base, reason: opened.needsRecovery });
-      } else {
-        segment = LogSegment.openForRecovery(this.disk, this.dir, base, indexIntervalBytes, segmentIndexBytes, nowMs);
-      }
-      const previousEnd = this.segments.at(-1)?.readNextOffset ?? 0;
-      const recovered = segment.recover(this.config.maxMessageBytes, (batch) => {
-        this.assignEpochFromBatch(batch.partitionLeaderEpoch, batch.baseOffset);
-      }, bounds);
-      segmentsRecovered++;
-      // What recovery kept may still sit only in the page cache (after a kill -9): it is fsynced
-      // now, so that the recovery point can move to the log end honestly.
-      segment.flush();
-      if (recovered.truncatedBytes > 0) {
-        bytesTruncated += recovered.truncatedBytes;
-        this.events.push({ type: 'recovery-truncated', segmentBaseOffset: base, bytes: recovered.truncatedBytes, reason: recovered.stoppedBecause ?? 'tail' });
-      }
-      assert(segment.baseOffset >= previousEnd, `${this.dir}: segment ${base} overlaps the previous segment ending at ${previousEnd}`);
-      this.segments.push(segment);
-      if (recovered.truncatedBytes > 0) {
-        // Everything after a truncated segment is unreachable: the log must stay contiguous.
-        for (const later of bases.slice(index + 1)) {
-          const dropped = LogSegment.openForRecovery(this.disk, this.dir, later, this.config.indexIntervalBytes, this.config.segmentIndexBytes, nowMs);
-          bytesTruncated += dropped.sizeInBytes;
-          this.events.push({ type: 'recovery-truncated', segmentBaseOffset: later, bytes: dropped.sizeInBytes, reason: `after the truncated segment ${base}` });
-          dropped.deleteFiles();
-        }
-        break;
-      }
-    }
-    // Empty segments other than the last are dropped: a closed segment is never empty.
-    while (this.segments.length > 1 && (this.segments[0] as LogSegment).isEmpty) (this.segments.shift() as LogSegment).deleteFiles();
-    for (let index = this.segments.length - 2; index >= 1; index--) {
-      const segment = this.segments[index] as LogSegment;
-      if (segment.isEmpty) {
-        segment.deleteFiles();
-        this.segments.splice(index, 1);
-      }
-    }
-    const startAt = Math.max(params.logStartOffset, this.segments[0]?.baseOffset ?? params.logStartOffset);
-    if (this.segments.length === 0) {
-      this.segments.push(LogSegment.create(this.disk, this.dir, params.logStartOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, nowMs));
-    }
-    this.logStart = Math.min(startAt, this.logEndOffset);
-    this.recovery = this.logEndOffset;
-    const logEnd = this.logEndOffset;
-    this.leaderEpochCache.truncateFromEnd(logEnd);
-    this.leaderEpochCache.truncateFromStart(this.logStart);
-    this.checkConsistency();
-    return { segments: this.segments.length, segmentsRecovered, bytesTruncated, logEndOffset: logEnd };
-  }
-
-  private assignEpochFromBatch(epoch: number, baseOffset: number): void {
-    if (epoch < 0) return;
-    const latest = this.leaderEpochCache.latestEpoch;
-    if (latest === undefined || epoch > latest) this.leaderEpochCache.assign(epoch, baseOffset);
-  }
-
   /** Paired checks of the log's own invariants; they cost a scan and run at load and in tests. */
   checkConsistency(): void {
     let previousEnd: number | undefined;
@@ -802,14 +679,6 @@ export class UnifiedLog {
   describe(): string {
     return `UnifiedLog(${this.dir}, start=${this.logStart}, end=${this.logEndOffset}, recoveryPoint=${this.recovery}, segments=${this.segments.length})`;
   }
-}
-
-function segmentBaseOf(name: string, suffix: string): number | undefined {
-  if (!name.endsWith(suffix)) return undefined;
-  const digits = name.slice(0, -suffix.length);
-  if (!/^\d{20}$/.test(digits)) return undefined;
-  const base = Number(digits);
-  return Number.isSafeInteger(base) ? base : undefined;
 }
 
 /** Map keys for record keys: bytes as a Latin-1 string, exact and cheap to hash. */
