@@ -3,8 +3,9 @@ import type { Clock, NodeDisk } from '../env/node-environment.ts';
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.ts';
 import type { LogConfig } from './log-config.ts';
 import type { LogEvent } from './log-event.ts';
-import { LogLoader, type LogLoadParams, type LogLoadSummary } from './log-loader.ts';
-import { LogSegment, type BatchPosition } from './log-segment.ts';
+import { LogLoader, type LoadedLogOffsets, type LogLoadParams, type LogLoadSummary } from './log-loader.ts';
+import type { LogSegment, BatchPosition } from './log-segment.ts';
+import { LocalLog } from './local-log.ts';
 import {
   buildRecordBatch,
   decodeRecords,
@@ -58,37 +59,37 @@ export type LogReadResult =
   | { readonly type: 'read'; readonly batches: readonly RecordBatch[]; readonly logStartOffset: number; readonly logEndOffset: number }
   | { readonly type: 'error'; readonly error: LogReadError; readonly message: string };
 
-/** A bound on segments per log: a runaway roll loop is a bug, not a workload. */
-export const MAX_SEGMENTS_PER_LOG = 100_000;
-
 /**
- * Kafka's `UnifiedLog` (with `LocalLog`): the log of one partition replica on one disk, as a list
- * of segments. It appends as leader (assigning offsets, stamping the leader epoch) or as follower
- * (keeping the leader's offsets and epochs), reads whole batches, truncates for replication,
- * flushes by `flush.messages` / `flush.ms`, recovers after a crash or power loss, and applies
- * retention and compaction. The high watermark belongs to the partition and is passed in where
- * the log needs it (reads for consumers, retention and compaction only below it).
+ * Kafka's `UnifiedLog`: the log of one partition replica on one disk. It appends as leader
+ * (assigning offsets, stamping the leader epoch) or as follower (keeping the leader's offsets and
+ * epochs), reads whole batches, truncates for replication, flushes by `flush.messages` /
+ * `flush.ms`, and applies retention and compaction. The high watermark belongs to the partition
+ * and is passed in where the log needs it (reads for consumers, retention and compaction only
+ * below it).
+ *
+ * As in Kafka, the work is shared: `LocalLog` (local-log.ts) keeps the segments on disk and the
+ * recovery point, `LogLoader` (log-loader.ts) opens and recovers them after a crash or power loss,
+ * and the `Cleaner` (log-cleaner.ts) compacts them. This class holds what the broker sees of the
+ * log above its files: the log start offset, the leader epoch cache and append validation.
  */
 export class UnifiedLog {
-  private segments: LogSegment[] = [];
+  private readonly localLog: LocalLog;
   private logStart: number;
-  private recovery: number;
-  private lastFlushedMs: number;
-  private events: LogEvent[] = [];
-  readonly leaderEpochCache: LeaderEpochFileCache;
-  private currentConfig: LogConfig;
+  private events: LogEvent[];
 
   private constructor(
-    private readonly disk: NodeDisk,
+    disk: NodeDisk,
     private readonly clock: Clock,
     readonly dir: string,
     config: LogConfig,
+    readonly leaderEpochCache: LeaderEpochFileCache,
+    segments: LogSegment[],
+    loaded: LoadedLogOffsets,
+    events: LogEvent[],
   ) {
-    this.currentConfig = config;
-    this.leaderEpochCache = new LeaderEpochFileCache(disk, dir);
-    this.logStart = 0;
-    this.recovery = 0;
-    this.lastFlushedMs = clock.nowMs();
+    this.events = events;
+    this.localLog = new LocalLog(disk, clock, dir, config, segments, loaded.recoveryPoint, (event) => this.events.push(event));
+    this.logStart = loaded.logStartOffset;
   }
 
   /**
@@ -97,17 +98,18 @@ export class UnifiedLog {
    * corrupt batch and everything after it is removed, and indexes are rebuilt.
    */
   static load(disk: NodeDisk, clock: Clock, dir: string, config: LogConfig, params: LogLoadParams): { log: UnifiedLog; summary: LogLoadSummary } {
-    const log = new UnifiedLog(disk, clock, dir, config);
-    const loaded = new LogLoader(disk, clock, dir, config, params, log.segments, log.leaderEpochCache, (event) => log.events.push(event)).load();
-    log.logStart = loaded.logStartOffset;
-    log.recovery = loaded.recoveryPoint;
+    const leaderEpochCache = new LeaderEpochFileCache(disk, dir);
+    const segments: LogSegment[] = [];
+    const events: LogEvent[] = [];
+    const loaded = new LogLoader(disk, clock, dir, config, params, segments, leaderEpochCache, (event) => events.push(event)).load();
+    const log = new UnifiedLog(disk, clock, dir, config, leaderEpochCache, segments, loaded, events);
     log.checkConsistency();
     return { log, summary: loaded.summary };
   }
 
   /** The topic configuration in force (Kafka's `UnifiedLog.config`). */
   get config(): LogConfig {
-    return this.currentConfig;
+    return this.localLog.config;
   }
 
   /**
@@ -117,7 +119,7 @@ export class UnifiedLog {
    * govern what comes next (rolls, flushes, retention, compaction).
    */
   updateConfig(config: LogConfig): void {
-    this.currentConfig = config;
+    this.localLog.updateConfig(config);
   }
 
   // ---- Offsets ----------------------------------------------------------------------------------
@@ -127,42 +129,38 @@ export class UnifiedLog {
   }
 
   get logEndOffset(): number {
-    return this.activeSegment.readNextOffset;
+    return this.localLog.logEndOffset;
   }
 
   get recoveryPoint(): number {
-    return this.recovery;
+    return this.localLog.recoveryPoint;
   }
 
   get activeSegment(): LogSegment {
-    const active = this.segments.at(-1);
-    assert(active !== undefined, `${this.dir}: a loaded log always has an active segment`);
-    return active;
+    return this.localLog.activeSegment;
   }
 
   get segmentCount(): number {
-    return this.segments.length;
+    return this.localLog.segments.length;
   }
 
   get sizeInBytes(): number {
-    let total = 0;
-    for (const segment of this.segments) total += segment.sizeInBytes;
-    return total;
+    return this.localLog.sizeInBytes;
   }
 
   /** Each segment's batch headers (no CRC check, no events): what `kafka-dump-log.sh` would list. */
   segmentSummaries(): { baseOffset: number; sizeInBytes: number; batches: readonly BatchPosition[]; problem?: string }[] {
-    return this.segments.map((segment) => ({ baseOffset: segment.baseOffset, sizeInBytes: segment.sizeInBytes, ...segment.headerScan() }));
+    return this.localLog.segments.map((segment) => ({ baseOffset: segment.baseOffset, sizeInBytes: segment.sizeInBytes, ...segment.headerScan() }));
   }
 
   /** Every batch header of the log, oldest first, as two agreeing reads give it (for producer state). */
   producerBatchHeaders(): BatchPosition[] {
-    return this.segments.flatMap((segment) => [...segment.agreedHeaderScan()]);
+    return this.localLog.segments.flatMap((segment) => [...segment.agreedHeaderScan()]);
   }
 
   /** The base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
-    return this.segments.map((segment) => segment.baseOffset);
+    return this.localLog.segments.map((segment) => segment.baseOffset);
   }
 
   latestEpoch(): number | undefined {
@@ -271,17 +269,16 @@ export class UnifiedLog {
     }
     const nowMs = this.clock.nowMs();
     this.maybeRoll(validBytes, first.baseOffset, last.lastOffset, maxTimestamp, nowMs);
-    const segment = this.activeSegment;
     const endBefore = this.logEndOffset;
     for (const batch of batches) {
       // Epochs first: the cache must know the epoch of every offset the log holds (KIP-101).
       const latest = this.leaderEpochCache.latestEpoch;
       if (latest === undefined || batch.partitionLeaderEpoch > latest) this.leaderEpochCache.assign(batch.partitionLeaderEpoch, batch.baseOffset);
-      segment.append(batch);
+      this.localLog.append(batch);
     }
     assert(this.logEndOffset === last.lastOffset + 1, `${this.dir}: log end ${this.logEndOffset} after appending up to ${last.lastOffset}`);
     assert(this.logEndOffset > endBefore, `${this.dir}: an append did not move the log end`);
-    if (this.logEndOffset - this.recovery >= this.config.flushMessages) this.flush();
+    if (this.localLog.unflushedMessages >= this.config.flushMessages) this.flush();
     return {
       type: 'appended',
       info: {
@@ -305,55 +302,27 @@ export class UnifiedLog {
     else if (segment.sizeInBytes > 0 && segment.timeWaitedForRoll(nowMs, maxTimestamp) > this.config.segmentMs) reason = 'segment.ms';
     else if (segment.indexIsFull) reason = 'index full';
     else if (lastOffset - segment.baseOffset > 0x7fff_ffff) reason = 'relative offset overflow';
-    if (reason !== undefined) this.roll(firstOffset, reason);
+    if (reason !== undefined) this.localLog.roll(firstOffset, reason);
   }
 
   /**
-   * Starts a new active segment at `baseOffset` (the log end unless a gap is being appended). The
-   * old segment is flushed at once: Kafka schedules that flush right after the roll, and refka
-   * makes it synchronous so the rule is simple to state: only the active segment has unflushed
-   * data.
+   * Kafka's `UnifiedLog.roll`: a new active segment at `baseOffset` (see {@link LocalLog.roll},
+   * which also flushes the old one).
    */
   roll(baseOffset: number = this.logEndOffset, reason = 'requested'): LogSegment {
-    const old = this.activeSegment;
-    assert(baseOffset >= this.logEndOffset, `${this.dir}: roll at ${baseOffset} below the log end ${this.logEndOffset}`);
-    assert(this.segments.length < MAX_SEGMENTS_PER_LOG, `${this.dir}: more than ${MAX_SEGMENTS_PER_LOG} segments`);
-    if (old.isEmpty && old.baseOffset === baseOffset) return old;
-    if (old.isEmpty) {
-      // An empty active segment is replaced rather than kept: a closed segment is never empty.
-      old.deleteFiles();
-      this.segments.pop();
-    } else {
-      old.onBecomeInactiveSegment();
-      this.flushUpTo(baseOffset);
-    }
-    const segment = LogSegment.create(this.disk, this.dir, baseOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, this.clock.nowMs());
-    this.segments.push(segment);
-    this.events.push({ type: 'segment-rolled', baseOffset, reason });
-    return segment;
+    return this.localLog.roll(baseOffset, reason);
   }
 
   // ---- Flush ------------------------------------------------------------------------------------
 
   /** Applies `flush.ms`; the broker calls it periodically, as Kafka's log flusher does. */
   maybeFlush(): void {
-    if (this.logEndOffset > this.recovery && this.clock.nowMs() - this.lastFlushedMs >= this.config.flushMs) this.flush();
+    if (this.logEndOffset > this.localLog.recoveryPoint && this.clock.nowMs() - this.localLog.lastFlushTime >= this.config.flushMs) this.flush();
   }
 
   /** Fsyncs every segment with data above the recovery point and moves the recovery point to the log end. */
   flush(): void {
-    this.flushUpTo(this.logEndOffset);
-  }
-
-  private flushUpTo(offset: number): void {
-    if (offset <= this.recovery) return;
-    for (const segment of this.segments) {
-      if (segment.readNextOffset <= this.recovery || segment.baseOffset >= offset) continue;
-      segment.flush();
-    }
-    this.recovery = Math.min(offset, this.logEndOffset);
-    this.lastFlushedMs = this.clock.nowMs();
-    this.events.push({ type: 'flushed', upToOffset: this.recovery });
+    this.localLog.flush(this.logEndOffset);
   }
 
   // ---- Reads ------------------------------------------------------------------------------------
@@ -368,63 +337,9 @@ export class UnifiedLog {
     if (startOffset < this.logStart || startOffset > logEnd) {
       return { type: 'error', error: 'OFFSET_OUT_OF_RANGE', message: `offset ${startOffset} is outside the log's range ${this.logStart}..${logEnd}` };
     }
-    assert(maxOffset <= logEnd, `${this.dir}: read bound ${maxOffset} past the log end ${logEnd}`);
-    const batches: RecordBatch[] = [];
-    let remaining = maxBytes;
-    let from = startOffset;
-    for (let index = this.segmentIndexFor(startOffset); index < this.segments.length; index++) {
-      if (from >= maxOffset) break;
-      const segment = this.segments[index] as LogSegment;
-      const bound = segment.readNextOffset <= maxOffset ? segment.sizeInBytes : this.positionOf(segment, maxOffset);
-      if (bound === 'unreadable') return this.corruptRead(segment, `batch headers unreadable below offset ${maxOffset}`);
-      const read = segment.read(from, remaining, bound, minOneMessage && batches.length === 0, !this.config.cleanupPolicy.compact);
-      if (read.type === 'corrupt') {
-        if (batches.length > 0) break;
-        return this.corruptRead(segment, read.reason);
-      }
-      for (const batch of read.batches) {
-        const previous = batches.at(-1);
-        assert(previous === undefined || batch.baseOffset > previous.lastOffset, `${this.dir}: segments returned overlapping batches`);
-        batches.push(batch);
-        remaining -= batch.bytes.length;
-        from = batch.lastOffset + 1;
-      }
-      // Stop where this segment still holds batches: either the bound or maxBytes cut the read
-      // here. Moving on to the next segment would skip them (a read must return consecutive
-      // batches; Kafka's LocalLog.read returns one segment's batches per call).
-      if (remaining <= 0 || from < segment.readNextOffset) break;
-      from = Math.max(from, segment.readNextOffset);
-    }
-    return { type: 'read', batches, logStartOffset: this.logStart, logEndOffset: logEnd };
-  }
-
-  private corruptRead(segment: LogSegment, reason: string): LogReadResult {
-    this.events.push({ type: 'corrupt-batch-detected', segmentBaseOffset: segment.baseOffset, reason });
-    return { type: 'error', error: 'CORRUPT_MESSAGE', message: `segment ${segment.baseOffset}: ${reason}` };
-  }
-
-  /** The file position in `segment` of the batch that holds `offset` (where a read must stop). */
-  private positionOf(segment: LogSegment, offset: number): number | 'unreadable' {
-    const found = segment.translateOffset(offset);
-    if (found === 'unreadable') return 'unreadable';
-    return found === undefined ? segment.sizeInBytes : found.position;
-  }
-
-  /** Index of the last segment whose base offset is at most `offset` (or 0). */
-  private segmentIndexFor(offset: number): number {
-    let low = 0;
-    let high = this.segments.length - 1;
-    let found = 0;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if ((this.segments[middle] as LogSegment).baseOffset <= offset) {
-        found = middle;
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
-    }
-    return found;
+    const read = this.localLog.read(startOffset, maxBytes, maxOffset, minOneMessage);
+    if (read.type === 'error') return read;
+    return { type: 'read', batches: read.batches, logStartOffset: this.logStart, logEndOffset: logEnd };
   }
 
   /** Every record from `startOffset` below `maxOffset`, decoded (tests, tools and checkers). */
@@ -461,31 +376,22 @@ export class UnifiedLog {
       this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
       return false;
     }
-    const first = this.segments[0];
+    const first = this.localLog.segments[0];
     if (targetOffset < this.logStart || (first !== undefined && first.baseOffset > targetOffset)) {
       this.truncateFullyAndStartAt(targetOffset);
       return true;
     }
-    while (this.segments.length > 1 && this.activeSegment.baseOffset >= targetOffset) {
-      const removed = this.segments.pop() as LogSegment;
-      removed.deleteFiles();
-    }
-    this.activeSegment.truncateTo(targetOffset);
-    const logEnd = this.logEndOffset;
-    assert(logEnd <= targetOffset, `${this.dir}: log end ${logEnd} after truncating to ${targetOffset}`);
-    this.leaderEpochCache.truncateFromEnd(logEnd);
-    this.recovery = Math.min(this.recovery, logEnd);
+    this.localLog.truncateTo(targetOffset);
+    this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
     return true;
   }
 
   /** Deletes every segment and starts an empty log at `newOffset` (Kafka's `truncateFullyAndStartAt`). */
   truncateFullyAndStartAt(newOffset: number): void {
     assert(Number.isSafeInteger(newOffset) && newOffset >= 0, `new start offset must be a non-negative integer, got ${newOffset}`);
-    for (const segment of this.segments) segment.deleteFiles();
-    this.segments = [LogSegment.create(this.disk, this.dir, newOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, this.clock.nowMs())];
+    this.localLog.truncateFullyAndStartAt(newOffset);
     this.leaderEpochCache.clearAndFlush();
     this.logStart = newOffset;
-    this.recovery = newOffset;
   }
 
   // ---- Retention --------------------------------------------------------------------------------
@@ -502,14 +408,12 @@ export class UnifiedLog {
     if (target <= this.logStart) return false;
     this.logStart = target;
     this.leaderEpochCache.truncateFromStart(target);
-    for (;;) {
-      const segment = this.segments[0];
-      const next = this.segments[1];
-      if (segment === undefined || next === undefined || next.baseOffset > target) break;
-      this.segments.shift();
-      segment.deleteFiles();
-    }
-    this.recovery = Math.max(this.recovery, (this.segments[0] as LogSegment).baseOffset);
+    const segments = this.localLog.segments;
+    const below: LogSegment[] = [];
+    for (let index = 0; index + 1 < segments.length && (segments[index + 1] as LogSegment).baseOffset <= target; index++) below.push(segments[index] as LogSegment);
+    this.localLog.removeAndDeleteSegments(below);
+    const first = (this.localLog.segments[0] as LogSegment).baseOffset;
+    if (this.localLog.recoveryPoint < first) this.localLog.updateRecoveryPoint(first);
     return true;
   }
 
@@ -540,20 +444,19 @@ export class UnifiedLog {
   private deleteSegmentsWhile(highWatermark: number, reason: 'retention.ms' | 'retention.bytes', breached: (segment: LogSegment) => boolean): number {
     let count = 0;
     for (;;) {
-      const segment = this.segments[0];
+      const segment = this.localLog.segments[0];
       if (segment === undefined || segment.isEmpty) break;
-      const next = this.segments[1];
+      const next = this.localLog.segments[1];
       const upperBound = next === undefined ? segment.readNextOffset : next.baseOffset;
       if (upperBound > highWatermark || !breached(segment)) break;
       // Deleting the active segment needs a new one first; Kafka rolls in that case too.
       if (next === undefined) this.roll(this.logEndOffset, 'retention of the active segment');
-      this.segments.shift();
-      segment.deleteFiles();
+      this.localLog.removeAndDeleteSegments([segment]);
       count++;
       this.events.push({ type: 'retention-deleted-segment', baseOffset: segment.baseOffset, reason });
-      this.logStart = Math.max(this.logStart, (this.segments[0] as LogSegment).baseOffset);
+      this.logStart = Math.max(this.logStart, (this.localLog.segments[0] as LogSegment).baseOffset);
       this.leaderEpochCache.truncateFromStart(this.logStart);
-      this.recovery = Math.max(this.recovery, this.logStart);
+      if (this.localLog.recoveryPoint < this.logStart) this.localLog.updateRecoveryPoint(this.logStart);
     }
     return count;
   }
@@ -572,10 +475,11 @@ export class UnifiedLog {
     if (!this.config.cleanupPolicy.compact) return 0;
     const nowMs = this.clock.nowMs();
     const cleanable: LogSegment[] = [];
-    for (let index = 0; index + 1 < this.segments.length; index++) {
-      const next = this.segments[index + 1] as LogSegment;
+    const segments = this.localLog.segments;
+    for (let index = 0; index + 1 < segments.length; index++) {
+      const next = segments[index + 1] as LogSegment;
       if (next.baseOffset > highWatermark) break;
-      cleanable.push(this.segments[index] as LogSegment);
+      cleanable.push(segments[index] as LogSegment);
     }
     if (cleanable.length === 0) return 0;
     // The offset map: each key's latest offset in the cleanable range (Kafka's `OffsetMap`).
@@ -627,39 +531,24 @@ export class UnifiedLog {
       }
       if (segmentRemoved === 0) continue;
       removed += segmentRemoved;
-      this.replaceSegment(segment, kept);
+      this.localLog.replaceSegment(segment, kept);
     }
     if (removed > 0) this.events.push({ type: 'compaction-removed-records', records: removed });
     return removed;
   }
 
-  /**
-   * Swaps a cleaned segment in. The simulator strikes between a node's steps, never inside one,
-   * so the swap needs none of Kafka's `.cleaned` / `.swap` renames to be atomic; the new segment
-   * is flushed before the step ends.
-   */
-  private replaceSegment(old: LogSegment, batches: readonly RecordBatch[]): void {
-    const index = this.segments.indexOf(old);
-    assert(index >= 0 && index < this.segments.length - 1, `${this.dir}: only closed segments are cleaned`);
-    old.deleteFiles();
-    const fresh = LogSegment.create(this.disk, this.dir, old.baseOffset, this.config.indexIntervalBytes, this.config.segmentIndexBytes, old.createdAtMs);
-    for (const batch of batches) fresh.append(batch);
-    fresh.onBecomeInactiveSegment();
-    fresh.flush();
-    this.segments[index] = fresh;
-  }
-
   /** Paired checks of the log's own invariants; they cost a scan and run at load and in tests. */
   checkConsistency(): void {
     let previousEnd: number | undefined;
-    for (const [index, segment] of this.segments.entries()) {
-      const last = index === this.segments.length - 1;
+    const segments = this.localLog.segments;
+    for (const [index, segment] of segments.entries()) {
+      const last = index === segments.length - 1;
       assert(last || !segment.isEmpty, `${this.dir}: closed segment ${segment.baseOffset} is empty`);
       if (previousEnd !== undefined) assert(segment.baseOffset >= previousEnd, `${this.dir}: segment ${segment.baseOffset} starts below ${previousEnd}`);
       previousEnd = segment.readNextOffset;
     }
     assert(this.logStart <= this.logEndOffset, `${this.dir}: log start ${this.logStart} above log end ${this.logEndOffset}`);
-    assert(this.recovery <= this.logEndOffset, `${this.dir}: recovery point ${this.recovery} above log end ${this.logEndOffset}`);
+    assert(this.recoveryPoint <= this.logEndOffset, `${this.dir}: recovery point ${this.recoveryPoint} above log end ${this.logEndOffset}`);
     const epochs = this.leaderEpochCache.all;
     for (const [index, entry] of epochs.entries()) {
       const previous = epochs[index - 1];
@@ -677,7 +566,7 @@ export class UnifiedLog {
   }
 
   describe(): string {
-    return `UnifiedLog(${this.dir}, start=${this.logStart}, end=${this.logEndOffset}, recoveryPoint=${this.recovery}, segments=${this.segments.length})`;
+    return `UnifiedLog(${this.dir}, start=${this.logStart}, end=${this.logEndOffset}, recoveryPoint=${this.recoveryPoint}, segments=${this.segmentCount})`;
   }
 }
 
