@@ -6,15 +6,8 @@ import type { LogEvent } from './log-event.ts';
 import { LogLoader, type LoadedLogOffsets, type LogLoadParams, type LogLoadSummary } from './log-loader.ts';
 import type { LogSegment, BatchPosition } from './log-segment.ts';
 import { LocalLog } from './local-log.ts';
-import {
-  buildRecordBatch,
-  decodeRecords,
-  parseRecordBatch,
-  readRecordBatch,
-  restampBatch,
-  type LogRecord,
-  type RecordBatch,
-} from './record-batch.ts';
+import { Cleaner } from './log-cleaner.ts';
+import { decodeRecords, readRecordBatch, restampBatch, type LogRecord, type RecordBatch } from './record-batch.ts';
 
 /**
  * Why an append was refused; the log is unchanged. Names are Kafka's error codes where the wire
@@ -74,6 +67,7 @@ export type LogReadResult =
  */
 export class UnifiedLog {
   private readonly localLog: LocalLog;
+  private readonly cleaner: Cleaner;
   private logStart: number;
   private events: LogEvent[];
 
@@ -88,7 +82,11 @@ export class UnifiedLog {
     events: LogEvent[],
   ) {
     this.events = events;
-    this.localLog = new LocalLog(disk, clock, dir, config, segments, loaded.recoveryPoint, (event) => this.events.push(event));
+    const emit = (event: LogEvent): void => {
+      this.events.push(event);
+    };
+    this.localLog = new LocalLog(disk, clock, dir, config, segments, loaded.recoveryPoint, emit);
+    this.cleaner = new Cleaner(emit);
     this.logStart = loaded.logStartOffset;
   }
 
@@ -464,77 +462,14 @@ export class UnifiedLog {
   // ---- Compaction -------------------------------------------------------------------------------
 
   /**
-   * One pass of Kafka's log cleaner under `cleanup.policy=compact`: over the closed segments
-   * entirely below the high watermark, keeps only the latest record of each key, and drops
-   * tombstones (null values) older than `delete.retention.ms`. Retained records keep their offsets
-   * and each rewritten batch keeps its offset range (an emptied batch stays, empty), so offsets
-   * stay valid for every reader.
+   * One pass of Kafka's log cleaner under `cleanup.policy=compact` (see {@link Cleaner.clean}):
+   * over the closed segments entirely below the high watermark, keeps only the latest record of
+   * each key, and drops tombstones (null values) older than `delete.retention.ms`.
    * Returns the number of records removed.
    */
   compact(highWatermark: number): number {
     if (!this.config.cleanupPolicy.compact) return 0;
-    const nowMs = this.clock.nowMs();
-    const cleanable: LogSegment[] = [];
-    const segments = this.localLog.segments;
-    for (let index = 0; index + 1 < segments.length; index++) {
-      const next = segments[index + 1] as LogSegment;
-      if (next.baseOffset > highWatermark) break;
-      cleanable.push(segments[index] as LogSegment);
-    }
-    if (cleanable.length === 0) return 0;
-    // The offset map: each key's latest offset in the cleanable range (Kafka's `OffsetMap`).
-    const latest = new Map<string, number>();
-    const decoded = new Map<LogSegment, { batch: RecordBatch; records: LogRecord[] }[]>();
-    for (const segment of cleanable) {
-      const read = segment.read(segment.baseOffset, segment.sizeInBytes, segment.sizeInBytes, true);
-      if (read.type === 'corrupt') {
-        this.events.push({ type: 'corrupt-batch-detected', segmentBaseOffset: segment.baseOffset, reason: read.reason });
-        return 0;
-      }
-      // A read stops at a batch that fails its checksum: cleaning what came before it would swap
-      // in a segment without the rest. Kafka's cleaner fails on the corrupt batch and marks the
-      // partition uncleanable (LogCleanerManager.markPartitionUncleanable); refka skips the pass.
-      const bytesRead = read.batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
-      if (bytesRead !== segment.sizeInBytes) {
-        this.events.push({ type: 'corrupt-batch-detected', segmentBaseOffset: segment.baseOffset, reason: `the cleaner read ${bytesRead} of ${segment.sizeInBytes} bytes` });
-        return 0;
-      }
-      const batches = read.batches.map((batch) => {
-        const records = decodeRecords(batch);
-        assert(typeof records !== 'string', `${this.dir}: a batch that passed its CRC does not decode`);
-        return { batch, records };
-      });
-      decoded.set(segment, batches);
-      for (const { batch, records } of batches) {
-        if (batch.isControl) continue;
-        for (const record of records) if (record.key !== null) latest.set(keyOf(record.key), record.offset);
-      }
-    }
-    let removed = 0;
-    for (const segment of cleanable) {
-      const batches = decoded.get(segment) ?? [];
-      const kept: RecordBatch[] = [];
-      let segmentRemoved = 0;
-      for (const { batch, records } of batches) {
-        const retained = records.filter((record) => {
-          if (record.key === null) return true;
-          if (latest.get(keyOf(record.key)) !== record.offset) return false;
-          return !(record.value === null && nowMs - batch.maxTimestamp > this.config.deleteRetentionMs);
-        });
-        segmentRemoved += records.length - retained.length;
-        // A batch whose records were all removed stays as an empty batch with its offset range
-        // and header (Kafka keeps an emptied batch only when it is its producer's last, to keep
-        // the producer's sequence; refka keeps every one). Offsets stay dense, and replicas that
-        // compact at different times keep the same batch boundaries, which is what the
-        // replication invariants compare for a compacted topic (`LogDigest`).
-        kept.push(retained.length === records.length ? batch : rebuildBatch(batch, retained));
-      }
-      if (segmentRemoved === 0) continue;
-      removed += segmentRemoved;
-      this.localLog.replaceSegment(segment, kept);
-    }
-    if (removed > 0) this.events.push({ type: 'compaction-removed-records', records: removed });
-    return removed;
+    return this.cleaner.clean(this.localLog, highWatermark, this.clock.nowMs());
   }
 
   /** Paired checks of the log's own invariants; they cost a scan and run at load and in tests. */
@@ -568,31 +503,4 @@ export class UnifiedLog {
   describe(): string {
     return `UnifiedLog(${this.dir}, start=${this.logStart}, end=${this.logEndOffset}, recoveryPoint=${this.recoveryPoint}, segments=${this.segmentCount})`;
   }
-}
-
-/** Map keys for record keys: bytes as a Latin-1 string, exact and cheap to hash. */
-function keyOf(key: Uint8Array): string {
-  let text = '';
-  for (const byte of key) text += String.fromCharCode(byte);
-  return text;
-}
-
-/** A batch with only `retained` of its records, same header and offset range (Kafka's `filterTo`). */
-function rebuildBatch(batch: RecordBatch, retained: readonly LogRecord[]): RecordBatch {
-  const bytes = buildRecordBatch(
-    {
-      baseOffset: batch.baseOffset,
-      partitionLeaderEpoch: batch.partitionLeaderEpoch,
-      timestampType: batch.timestampType,
-      ...(batch.timestampType === 'LogAppendTime' ? { logAppendTime: batch.maxTimestamp } : {}),
-      producerId: batch.producerId,
-      producerEpoch: batch.producerEpoch,
-      baseSequence: batch.baseSequence,
-      isTransactional: batch.isTransactional,
-      isControl: batch.isControl,
-    },
-    retained,
-    { offsetDeltas: retained.map((record) => record.offset - batch.baseOffset), lastOffsetDelta: batch.lastOffsetDelta },
-  );
-  return parseRecordBatch(bytes);
 }
