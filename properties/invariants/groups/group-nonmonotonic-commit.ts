@@ -2,7 +2,7 @@ import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
 import { uncheckedFlipApplicability, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { firstOffsetsReplicaFinding, offsetsFinding } from './current-coordinators.ts';
-import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
+import type { ScannedBatch } from '../../../sim/kafka/segment-reader.ts';
 import { compacts } from '../history/kafka-history.ts';
 
 /** A commit in force: its offset and the metadata (`memberId@generation`) it came with. */

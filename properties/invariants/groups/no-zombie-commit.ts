@@ -4,7 +4,7 @@ import { deserialize } from '../../../impl/group/group-coordinator-records.ts';
 import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { firstOffsetsReplicaFinding, offsetsFinding } from './current-coordinators.ts';
-import type { ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
+import type { ScannedBatch } from '../../../sim/kafka/segment-reader.ts';
 
 /** A group as the records before some offset of its `__consumer_offsets` partition leave it. */
 interface GroupAtOffset {
