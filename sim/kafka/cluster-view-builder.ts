@@ -11,7 +11,8 @@ import type { GroupCoordinatorShard } from '../../impl/group/group-coordinator-s
 import { deserializeAssignment } from '../../impl/client/consumer-protocol.ts';
 import { controllerIdOf, type TopicPartitionRef } from '../../impl/protocol/messages.ts';
 import { QuorumViewMemory } from './quorum-view.ts';
-import { reanchor, type BatchDigest, type BrokerLogs, type ReplicaLogs } from './replica-logs.ts';
+import { reanchor, type BatchDigest } from './batch-digests.ts';
+import type { BrokerLogs, ReplicaLogs } from './replica-logs.ts';
 import { samePartitions, ViewVersions } from './view-versions.ts';
 
 /**

@@ -1,6 +1,7 @@
 import type { QuorumNodeView } from './quorum-view.ts';
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
-import type { BatchDigest, ReplicaLogs } from './replica-logs.ts';
+import type { BatchDigest } from './batch-digests.ts';
+import type { ReplicaLogs } from './replica-logs.ts';
 import type { BrokerLifecycle } from '../../impl/broker/broker-lifecycle-manager.ts';
 import type { IsrState, Role } from '../../impl/broker/partition.ts';
 import type { EpochEntry } from '../../impl/log/leader-epoch-file-cache.ts';

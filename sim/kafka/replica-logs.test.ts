@@ -8,7 +8,8 @@ import type { UnifiedLog } from '../../impl/log/unified-log.ts';
 import { SimDisk } from '../disk/sim-disk.ts';
 import { AleaRandomStream } from '../random/random-stream.ts';
 import type { DataDamage } from '../run/system.ts';
-import { type BatchDigest, type BrokerLogs, ReplicaLogs } from './replica-logs.ts';
+import type { BatchDigest } from './batch-digests.ts';
+import { type BrokerLogs, ReplicaLogs } from './replica-logs.ts';
 
 // The checkers' view of every replica, tested against the real log: brokers here are a SimDisk
 // and a LogManager rooted where the broker keeps its logs, written by UnifiedLog with real

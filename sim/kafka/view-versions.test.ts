@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
 import { JudgedPartitions } from '../../properties/invariants/replication/judged-partitions.ts';
-import type { BatchDigest } from './replica-logs.ts';
+import type { BatchDigest } from './batch-digests.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from './kafka-view.ts';
 import { ViewVersions, type ReplicaSource } from './view-versions.ts';
 

@@ -2,7 +2,7 @@ import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../..
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import { partitionName, type BrokerView, type CoordinatorGroupView, type CoordinatorShardView, type GroupMemberClientView, type GroupsView, type ReplicaView } from './kafka-view.ts';
 import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
-import type { BatchDigest } from './replica-logs.ts';
+import type { BatchDigest } from './batch-digests.ts';
 
 /** What a replica view is read from: a broker's `Partition`, as far as the view reads it. */
 export interface ReplicaSource {

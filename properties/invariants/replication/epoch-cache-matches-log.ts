@@ -1,5 +1,5 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
-import type { BatchDigest } from '../../../sim/kafka/replica-logs.ts';
+import type { BatchDigest } from '../../../sim/kafka/batch-digests.ts';
 import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 

@@ -1,6 +1,6 @@
 import { incrementSequence } from '../../../impl/log/record-batch.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
-import type { BatchDigest } from '../../../sim/kafka/replica-logs.ts';
+import type { BatchDigest } from '../../../sim/kafka/batch-digests.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 

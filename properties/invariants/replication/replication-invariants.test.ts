@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ReplicaLogs, type BatchDigest } from '../../../sim/kafka/replica-logs.ts';
+import type { BatchDigest } from '../../../sim/kafka/batch-digests.ts';
+import { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { highWatermarkOnMinIsr, isrHoldsCommitted, logMatching, monotonicHighWatermark, singleLeaderPerEpoch, strongIsr } from './replication-invariants.ts';

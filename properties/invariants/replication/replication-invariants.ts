@@ -1,4 +1,4 @@
-import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/replica-logs.ts';
+import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/batch-digests.ts';
 import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import { partitionName } from '../../../sim/kafka/kafka-view.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
