@@ -1,6 +1,5 @@
 import { assert } from '../../impl/common/assert.ts';
 import { BROKER_LOG_DIR } from '../../impl/broker/kafka-broker.ts';
-import type { BrokerRegistration, PartitionRegistration } from '../../impl/controller/controller-state.ts';
 import { parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
 import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
@@ -8,6 +7,7 @@ import type { DataDamage } from '../run/system.ts';
 import { ValueCodec } from '../../properties/invariants/history/record-values.ts';
 import { RetiredRecords } from './retired-records.ts';
 import { appendDigests, type BatchDigest } from './batch-digests.ts';
+import { type ControllerRegistrations, type Election, ElectionHistory, type MembershipExit } from './election-history.ts';
 import { type CopyEnding, Holders, type MutableCopies, type RecordCopies } from './record-copies.ts';
 import { type FileScan, type ScannedBatch, SegmentReader } from './segment-reader.ts';
 
@@ -67,44 +67,6 @@ export interface BrokerLogs {
   following?(name: string): { readonly leader: number; readonly leaderEpoch: number } | undefined;
 }
 
-/**
- * What the ledger reads of the controller's records (`KafkaClusterView.controller`), to tell how
- * each leader was elected and how each replica left a partition's ISR and ELR.
- */
-export interface ControllerRegistrations {
-  readonly partitions: readonly Pick<PartitionRegistration, 'topicName' | 'partitionId' | 'leader' | 'leaderEpoch' | 'isr' | 'elr' | 'lastKnownElr'>[];
-  readonly brokers: readonly Pick<BrokerRegistration, 'brokerId' | 'brokerEpoch'>[];
-  /** The offset of the controller's next record: the registrations change only when it moves. */
-  readonly metadataOffset: number;
-}
-
-/** How one leader came to lead one epoch of a partition, as the controller's registrations showed. */
-interface Election {
-  readonly leader: number;
-  readonly leaderEpoch: number;
-  readonly atMs: number;
-  /** Where the leader's log, as last read from its disk, ended (its intact batches) when it was elected. */
-  readonly leaderLogEnd: number;
-  /**
-   * KIP-966's last-known-leader election (Kafka's `PartitionChangeBuilder.canElectLastKnownLeader`):
-   * seen straight after a registration with no leader, an empty ISR and ELR, and this broker as
-   * LastKnownElr. Kafka makes it an unclean election: the leader may lack committed records.
-   */
-  readonly lastKnownLeader: boolean;
-}
-
-/** How a broker last left a partition's ISR and ELR together. */
-interface MembershipExit {
-  readonly atMs: number;
-  /**
-   * It left in the step in which the controller registered a new incarnation of it, whose previous
-   * process had not exited cleanly (Kafka's `handleBrokerUncleanShutdown` writes those changes with
-   * the `RegisterBrokerRecord`); `stop` is how that process had ended.
-   */
-  readonly unclean: boolean;
-  readonly stop: string;
-}
-
 export class ReplicaLogs {
   /**
    * @param compacted whether a partition's topic is compacted (`cleanup.policy` includes
@@ -148,77 +110,20 @@ export class ReplicaLogs {
   /** Per broker, the damage list last seen (the simulator's, append-only). */
   private readonly damage = new Map<number, readonly DataDamage[]>();
 
-  /** Per partition: the controller's registration last seen. */
-  private readonly registrations = new Map<string, ControllerRegistrations['partitions'][number]>();
-  /** Per partition: leader epoch -> how its leader was elected. */
-  private readonly elections = new Map<string, Map<number, Election>>();
-  /** Per partition: broker -> its exits from the ISR and ELR, oldest first. */
-  private readonly exits = new Map<string, Map<number, MembershipExit[]>>();
-  /** Per broker: the broker epoch the controller had registered at the last observation. */
-  private readonly registeredEpochs = new Map<number, number>();
-  /** The controller's metadata offset at the last observation (-1: none yet). */
-  private observedMetadataOffset = -1;
+  /** How each leader was elected and how each broker left each partition's ISR and ELR. */
+  private readonly history = new ElectionHistory((brokerId, name) => this.batches(brokerId, name));
 
   /**
-   * Follows the controller's records (after each event, like `observe`): records how each leader
-   * was elected and how each broker left each partition's ISR and ELR, for the per-record excuse of
-   * a last-known-leader election (`judgeLoss`). `stopOf` tells, for a running broker, how its
-   * previous process really ended (`BrokerView.lastStop`). Nothing is learnt while no controller
-   * runs.
+   * Follows the controller's records (after each event, like `observe`): see
+   * `ElectionHistory.observe`.
    */
   observeController(nowMs: number, controller: ControllerRegistrations | undefined, stopOf: (brokerId: number) => string | undefined): void {
-    if (!this.learnsFrom(controller)) return;
-    this.observedMetadataOffset = controller.metadataOffset;
-    const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker.brokerEpoch]));
-    // A broker whose new incarnation was registered in this very step, after a process that did
-    // not exit cleanly: what it leaves now, it leaves on that unclean shutdown.
-    const uncleanNow = new Set<number>();
-    for (const [brokerId, epoch] of registered) {
-      if (this.registeredEpochs.get(brokerId) === epoch) continue;
-      const stop = stopOf(brokerId);
-      if (stop !== undefined && stop !== 'clean-exit' && stop !== 'none') uncleanNow.add(brokerId);
-    }
-    for (const partition of controller.partitions) {
-      const name = `${partition.topicName}-${partition.partitionId}`;
-      const previous = this.registrations.get(name);
-      this.registrations.set(name, partition);
-      if (partition.leader >= 0) {
-        let elections = this.elections.get(name);
-        if (elections === undefined) {
-          elections = new Map();
-          this.elections.set(name, elections);
-        }
-        if (!elections.has(partition.leaderEpoch)) {
-          const lastKnownLeader = previous !== undefined && previous.leader < 0 && previous.leaderEpoch + 1 === partition.leaderEpoch && previous.isr.length === 0 && previous.elr.length === 0 && previous.lastKnownElr.length === 1 && previous.lastKnownElr[0] === partition.leader;
-          const batches = this.batches(partition.leader, name);
-          let intact = 0;
-          while (intact < batches.length && (batches[intact] as BatchDigest).intact) intact++;
-          const leaderLogEnd = intact > 0 ? (batches[intact - 1] as BatchDigest).lastOffset + 1 : 0;
-          elections.set(partition.leaderEpoch, { leader: partition.leader, leaderEpoch: partition.leaderEpoch, atMs: nowMs, leaderLogEnd, lastKnownLeader });
-        }
-      }
-      if (previous === undefined) continue;
-      const members = new Set([...partition.isr, ...partition.elr]);
-      for (const brokerId of new Set([...previous.isr, ...previous.elr])) {
-        if (members.has(brokerId)) continue;
-        let exits = this.exits.get(name);
-        if (exits === undefined) {
-          exits = new Map();
-          this.exits.set(name, exits);
-        }
-        const list = exits.get(brokerId) ?? [];
-        list.push({ atMs: nowMs, unclean: uncleanNow.has(brokerId), stop: stopOf(brokerId) ?? 'unknown' });
-        exits.set(brokerId, list);
-      }
-    }
-    for (const [brokerId, epoch] of registered) this.registeredEpochs.set(brokerId, epoch);
+    this.history.observe(nowMs, controller, stopOf);
   }
 
   /** Whether `observeController` would learn anything from `controller`. */
   learnsFrom(controller: ControllerRegistrations | undefined): controller is ControllerRegistrations {
-    // The registrations are the controller's committed records replayed: nothing to learn until
-    // another record lands (a restarted controller replays to the same offset, the same state).
-    return controller !== undefined && controller.metadataOffset !== this.observedMetadataOffset;
+    return this.history.learnsFrom(controller);
   }
 
   /** Brings every running broker's replicas up to date with its disk. */
@@ -357,7 +262,7 @@ export class ReplicaLogs {
       for (const holder of holders) {
         const excuse = this.lastKnownLeaderExcuse(copies, holder, leader.brokerId, leader.leaderEpoch, Number.POSITIVE_INFINITY);
         // Why the excuse fails is told only where a last-known-leader election happened at all.
-        if (typeof excuse === 'string') return { excused: false, story: this.hadLastKnownLeaderElection(partition) ? `${still}; ${excuse}` : still };
+        if (typeof excuse === 'string') return { excused: false, story: this.history.hadLastKnownLeaderElection(partition) ? `${still}; ${excuse}` : still };
         for (const fault of excuse.faults) faults.add(fault);
         forgone.push(excuse.story);
       }
@@ -406,12 +311,6 @@ export class ReplicaLogs {
     return { excused: true, reason: deleted ? 'every copy destroyed by faults or deleted' : 'every copy destroyed by faults', faults: named };
   }
 
-  /** Whether the controller ever elected a partition's last known leader (KIP-966) in this run. */
-  private hadLastKnownLeaderElection(partition: string): boolean {
-    for (const election of this.elections.get(partition)?.values() ?? []) if (election.lastKnownLeader) return true;
-    return false;
-  }
-
   /**
    * Whether `holder`'s copy (held at `atMs`, or truncated then, following `leader` in
    * `leaderEpoch`) is forgone by a last-known-leader election (see `judgeLoss`): the faults to name
@@ -436,7 +335,7 @@ export class ReplicaLogs {
    * when that election was, or why not.
    */
   private forgoingElection(copies: RecordCopies, leader: number, leaderEpoch: number, atMs: number): { faults: string[]; story: string; atMs: number } | string {
-    const elections = this.elections.get(copies.partition);
+    const elections = this.history.electionsOf(copies.partition);
     const election = elections?.get(leaderEpoch);
     if (elections === undefined || election === undefined || election.leader !== leader || election.atMs > atMs) return `leader ${leader}'s election in epoch ${leaderEpoch} was not seen before ${at(atMs)}`;
     let root: Election | undefined;
@@ -485,7 +384,7 @@ export class ReplicaLogs {
   /** `brokerId`'s last exit from the partition's ISR and ELR by `atMs`, named, if it was on an unclean shutdown. */
   private uncleanExit(partition: string, brokerId: number, atMs: number): { fault: string } | string {
     let exit: MembershipExit | undefined;
-    for (const candidate of this.exits.get(partition)?.get(brokerId) ?? []) if (candidate.atMs <= atMs) exit = candidate;
+    for (const candidate of this.history.exitsOf(partition, brokerId) ?? []) if (candidate.atMs <= atMs) exit = candidate;
     if (exit === undefined || !exit.unclean) return `broker ${brokerId} had not left the ISR and ELR on an unclean shutdown by ${at(atMs)}`;
     return { fault: `unclean shutdown (${exit.stop}) of broker ${brokerId}, out of the ISR and ELR of ${partition} at ${at(exit.atMs)}` };
   }
