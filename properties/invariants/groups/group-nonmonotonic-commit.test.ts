@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { newOffsetCommitRecord, serializeKey, serializeValue } from '../../../impl/group/group-coordinator-records.ts';
 import type { Finding } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import type { LossJudgement, ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
+import type { LossJudgement } from '../../../sim/kafka/loss-judgement.ts';
+import type { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
 import { hex, type ScannedBatch } from '../../../sim/kafka/segment-reader.ts';
 import { groupNonmonotonicCommit } from './group-nonmonotonic-commit.ts';
 
