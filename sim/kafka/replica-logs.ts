@@ -4,9 +4,8 @@ import { parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
 import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { DataDamage } from '../run/system.ts';
-import { ValueCodec } from '../../properties/invariants/history/record-values.ts';
 import { heldChange } from './held-change.ts';
-import { RetiredRecords } from './retired-records.ts';
+import { RetiredLedger } from './retired-records.ts';
 import { appendDigests, type BatchDigest } from './batch-digests.ts';
 import { type ControllerRegistrations, ElectionHistory } from './election-history.ts';
 import { LossJudge, type LossJudgement } from './loss-judgement.ts';
@@ -92,17 +91,10 @@ export class ReplicaLogs {
   /** partition -> `offset:value` -> copies. */
   private readonly ledger = new Map<string, Map<string, MutableCopies>>();
   /**
-   * partition -> `offset:value` -> (broker, when) of each deletion: records every copy of which
-   * retention deleted, and nothing else ended. Their fate is sealed (no replica holds one to serve
-   * it again), so they are kept as these pairs alone; a long run with retention writes far more
-   * records than its logs hold, and a full ledger entry each took a third of a 600-second run's
-   * heap. `copies` gives them back whole.
+   * Records every copy of which retention deleted, and nothing else ended, kept as their
+   * deletions alone (`retired-records.ts`): they leave `ledger`. `copies` gives them back whole.
    */
-  private readonly retired = new Map<string, RetiredRecords>();
-  /** Numbers the values of retired records (`retired-records.ts`). */
-  private readonly retiredValues = new ValueCodec();
-  /** Deletions shared by retired records, by their `broker@atMs,...` signature (see `retire`). */
-  private readonly deletionSets = new Map<string, readonly number[]>();
+  private readonly retired = new RetiredLedger();
 
   /** Per broker, the damage list last seen (the simulator's, append-only). */
   private readonly damage = new Map<number, readonly DataDamage[]>();
@@ -189,8 +181,7 @@ export class ReplicaLogs {
   copies(partition: string, offset: number, value: string): RecordCopies | undefined {
     const copies = this.ledger.get(partition)?.get(`${offset}:${value}`);
     if (copies !== undefined) return copies;
-    const deletions = this.retired.get(partition)?.get(offset, value);
-    return deletions === undefined ? undefined : unretire(partition, offset, value, deletions);
+    return this.retired.get(partition, offset, value);
   }
 
   /**
@@ -378,34 +369,6 @@ export class ReplicaLogs {
     assert(replica.batches.length === before + appended.length, 'an append extends the replica batch for batch');
   }
 
-  /** Keeps a record that retention deleted everywhere as its deletions alone (see `retired`). */
-  private retire(partition: string, records: Map<string, MutableCopies>, key: string, copies: MutableCopies): void {
-    let retired = this.retired.get(partition);
-    if (retired === undefined) {
-      retired = new RetiredRecords(this.retiredValues);
-      this.retired.set(partition, retired);
-    }
-    // A long run retires a record per write, and the records of one deleted segment share their
-    // deletions (each broker deleted the segment once): they share one array of them.
-    let signature = '';
-    for (const ending of copies.endings) signature += `${ending.brokerId}@${ending.atMs},`;
-    let deletions = this.deletionSets.get(signature);
-    if (deletions === undefined) {
-      const fresh = new Array<number>(copies.endings.length * 2);
-      for (let index = 0; index < copies.endings.length; index++) {
-        const ending = copies.endings[index] as CopyEnding;
-        fresh[2 * index] = ending.brokerId;
-        fresh[2 * index + 1] = ending.atMs;
-      }
-      // A cache, not state: emptied when full, the next records get arrays of their own.
-      if (this.deletionSets.size >= DELETION_SETS_KEPT) this.deletionSets.clear();
-      this.deletionSets.set(signature, fresh);
-      deletions = fresh;
-    }
-    retired.set(copies.offset, copies.value, deletions);
-    records.delete(key);
-  }
-
   private ledgerOf(name: string): Map<string, MutableCopies> {
     let records = this.ledger.get(name);
     if (records === undefined) {
@@ -421,15 +384,8 @@ export class ReplicaLogs {
       const colon = key.indexOf(':');
       const offset = Number(key.slice(0, colon));
       const value = key.slice(colon + 1);
-      const retired = this.retired.get(replica.name);
-      const deletions = retired?.get(offset, value);
-      if (deletions !== undefined) {
-        // A copy back from a deletion (a deleted segment a power loss brought back): whole again.
-        copies = unretire(replica.name, offset, value, deletions);
-        retired?.delete(offset, value);
-      } else {
-        copies = { partition: replica.name, offset, value, holders: new Holders(), endings: [] };
-      }
+      // A copy back from a deletion (a deleted segment a power loss brought back): whole again.
+      copies = this.retired.take(replica.name, offset, value) ?? { partition: replica.name, offset, value, holders: new Holders(), endings: [] };
       records.set(key, copies);
     }
     copies.holders.set(replica.brokerId, nowMs);
@@ -499,7 +455,10 @@ export class ReplicaLogs {
       }
       else ending = { how: 'compacted', brokerId: replica.brokerId, atMs: nowMs };
       copies.endings.push(ending);
-      if (copies.holders.size === 0 && copies.endings.every((each) => each.how === 'deleted')) this.retire(replica.name, records, key, copies);
+      if (copies.holders.size === 0 && copies.endings.every((each) => each.how === 'deleted')) {
+        this.retired.retire(replica.name, copies);
+        records.delete(key);
+      }
     }
     for (const key of added) this.gain(records, replica, key, nowMs);
   }
@@ -510,16 +469,6 @@ function sortedPaths(replica: ReplicaScan): readonly string[] {
   replica.sortedPaths ??= [...replica.files.keys()].sort();
   return replica.sortedPaths;
 }
-
-/** A retired record's ledger entry, whole again: no holders, and its deletions as endings. */
-function unretire(partition: string, offset: number, value: string, deletions: readonly number[]): MutableCopies {
-  const endings: CopyEnding[] = [];
-  for (let index = 0; index < deletions.length; index += 2) endings.push({ how: 'deleted', brokerId: deletions[index] as number, atMs: deletions[index + 1] as number });
-  return { partition, offset, value, holders: new Holders(), endings };
-}
-
-/** Distinct deletion sets `ReplicaLogs.retire` shares before it starts afresh. */
-const DELETION_SETS_KEPT = 10_000;
 
 /**
  * The faults on a broker's disk that can have taken a copy gained at `sinceMs`: at a restart,
