@@ -17,6 +17,9 @@ describe('classifySample', () => {
     expect(classifySample([frame('sim/run/simulation.ts'), frame('properties/invariants/strong-isr.ts')])).toBe('checkers');
     expect(classifySample([frame('sim/conformance/conformance-monitor.ts'), frame('', 'transition')])).toBe('checkers');
     expect(classifySample([frame('sim/kafka/replica-logs.ts')])).toBe('checkers');
+    for (const part of ['segment-reader', 'batch-digests', 'held-change', 'record-copies', 'retired-records', 'election-history', 'loss-judgement']) {
+      expect(classifySample([frame(`sim/kafka/${part}.ts`)])).toBe('checkers');
+    }
     expect(classifySample([frame('sim/kafka/kafka-view.ts')])).toBe('checkers');
     expect(classifySample([frame('sim/run/history.ts')])).toBe('checkers');
     expect(classifySample([frame('sim/kafka/cluster-view-builder.ts', 'kafkaView'), frame('impl/server/broker.ts')])).toBe('checkers');

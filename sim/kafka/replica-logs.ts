@@ -4,12 +4,12 @@ import { parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
 import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { DataDamage } from '../run/system.ts';
-import { heldChange } from './held-change.ts';
-import { RetiredLedger } from './retired-records.ts';
 import { appendDigests, type BatchDigest } from './batch-digests.ts';
 import { type ControllerRegistrations, ElectionHistory } from './election-history.ts';
+import { heldChange } from './held-change.ts';
 import { LossJudge, type LossJudgement } from './loss-judgement.ts';
 import { type CopyEnding, Holders, type MutableCopies, type RecordCopies } from './record-copies.ts';
+import { RetiredLedger } from './retired-records.ts';
 import { type FileScan, type ScannedBatch, SegmentReader } from './segment-reader.ts';
 
 /**
@@ -21,6 +21,13 @@ import { type FileScan, type ScannedBatch, SegmentReader } from './segment-reade
  * the last copy that ends, and says how each copy ended: truncated by the protocol, deleted by
  * retention, removed by compaction, or destroyed by a fault that took data off a disk. That
  * ledger is what lets a lost write be excused per record and per moment, never per run.
+ *
+ * Its parts live beside it, one concept a file: `segment-reader.ts` turns a segment file's bytes
+ * into batches, `batch-digests.ts` turns batches into the digests the invariants compare,
+ * `held-change.ts` finds what changed between two reads of a replica, `record-copies.ts` is one
+ * record's entry, `retired-records.ts` keeps the records retention deleted everywhere,
+ * `election-history.ts` what the controller's records showed, and `loss-judgement.ts` judges a
+ * lost record on all of that. This file keeps the replicas as read and the ledger itself.
  */
 
 interface ReplicaScan {
