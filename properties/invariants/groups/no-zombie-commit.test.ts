@@ -3,7 +3,8 @@ import { serializeAssignment } from '../../../impl/client/consumer-protocol.ts';
 import { newGroupMetadataRecord, newOffsetCommitRecord, serializeKey, serializeValue, type GroupCoordinatorRecord } from '../../../impl/group/group-coordinator-records.ts';
 import type { Finding } from '../../../sim/invariants/invariant.ts';
 import type { BrokerView, KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import { hex, type ReplicaLogs, type ScannedBatch } from '../../../sim/kafka/replica-logs.ts';
+import type { ReplicaLogs } from '../../../sim/kafka/replica-logs.ts';
+import { hex, type ScannedBatch } from '../../../sim/kafka/segment-reader.ts';
 import { noZombieCommit } from './no-zombie-commit.ts';
 
 // NoZombieCommit on broker 0's `__consumer_offsets-0`: static instance `i` of group g is member
