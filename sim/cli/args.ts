@@ -7,6 +7,7 @@ import { PROTOCOL_VARIANTS, type ProtocolVariant } from '../../impl/variants/var
 import { FAULT_KINDS, isFaultKind, type FaultKind, type FaultSelection } from '../nemesis/fault-kind.ts';
 import { SIM_DEFAULTS, SIM_LIMITS, defaultReplicationFactor } from './cli-defaults.ts';
 import { helpText } from './help-text.ts';
+import { UsageError, decimalInRange, parseCount, parsePath } from './option-value.ts';
 
 export { SIM_DEFAULTS, SIM_LIMITS, defaultReplicationFactor, formatDuration } from './cli-defaults.ts';
 export { HELP_TEXT, helpText } from './help-text.ts';
@@ -125,11 +126,6 @@ const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
 function isOptionName(name: string): name is OptionName {
   return Object.hasOwn(OPTIONS, name);
-}
-
-/** A bad command line, caught in {@link parseSimArgs} and returned as an `error` outcome. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 export function parseSimArgs(argv: readonly string[], options: ParseSimArgsOptions): ParseOutcome {
@@ -290,20 +286,6 @@ function rejectRepeatedOptions(tokens: ParsedTokens): void {
   }
 }
 
-const DIGITS = /^[0-9]+$/;
-
-/** A decimal integer in [min, max]; anything else (signs, exponents, hex, fractions) is undefined. */
-function decimalInRange(raw: string, min: number, max: number): number | undefined {
-  if (!DIGITS.test(raw)) {
-    return undefined;
-  }
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    return undefined;
-  }
-  return value;
-}
-
 function parseSeed(flag: string, raw: string): number {
   const seed = decimalInRange(raw, 0, SIM_LIMITS.maxSeed);
   if (seed === undefined) {
@@ -377,14 +359,6 @@ function parseDuration(raw: string): number {
     throw new UsageError(`--duration must be at most 24 hours (1440m), got ${quoteForMessage(raw)}`);
   }
   return durationMs;
-}
-
-function parseCount(flag: string, raw: string, min: number, max: number): number {
-  const value = decimalInRange(raw, min, max);
-  if (value === undefined) {
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got ${quoteForMessage(raw)}`);
-  }
-  return value;
 }
 
 /** `--controllers`: a KRaft quorum of 1, 3 or 5 voters (an even quorum tolerates no more faults than the odd one below it). */
@@ -525,19 +499,6 @@ function parseFaults(raw: string): FaultSelection {
     chosen.add(item);
   }
   return { type: 'kinds', kinds: FAULT_KINDS.filter((kind) => chosen.has(kind)) };
-}
-
-/** Control characters and line breaks would make the repro line span lines or garble a terminal. */
-const UNPRINTABLE_IN_PATH = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]/u;
-
-function parsePath(flag: string, raw: string, what: string): string {
-  if (raw === '') {
-    throw new UsageError(`${flag} needs ${what}, got an empty string`);
-  }
-  if (UNPRINTABLE_IN_PATH.test(raw)) {
-    throw new UsageError(`${flag} ${quoteForMessage(raw)} contains a control character or line break`);
-  }
-  return raw;
 }
 
 function sortedRecord(map: ReadonlyMap<string, string>): Record<string, string> {
