@@ -1,6 +1,7 @@
 import { EventQueue } from '../core/event-queue.ts';
 import { AleaRandomStream } from '../random/random-stream.ts';
-import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
+import { Simulation } from '../run/simulation.ts';
+import { DEFAULT_SIMULATION_OPTIONS } from '../run/simulation-options.ts';
 import { ratioFigure, round, roundSummary, type BenchFigure } from './bench-figure.ts';
 import { interleave, median, pairedRatios } from './pairs.ts';
 import { pingSystem } from './ping-system.ts';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { KafkaBroker } from '../../impl/broker/kafka-broker.ts';
 import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
 import { seedSystem } from '../run/run-seed.ts';
-import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
+import { Simulation } from '../run/simulation.ts';
+import { DEFAULT_SIMULATION_OPTIONS } from '../run/simulation-options.ts';
 import type { ClusterView, SystemDefinition } from '../run/system.ts';
 import type { KafkaClusterView } from './kafka-view.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts';
 import { GROUP_METADATA_TOPIC_NAME } from '../../impl/group/coordinator-partition.ts';
-import { DEFAULT_SIMULATION_OPTIONS, Simulation } from '../run/simulation.ts';
+import { Simulation } from '../run/simulation.ts';
+import { DEFAULT_SIMULATION_OPTIONS } from '../run/simulation-options.ts';
 import type { SystemDefinition } from '../run/system.ts';
 import type { KafkaClusterView } from './kafka-view.ts';
 import { kafkaSystem } from './kafka-system.ts';

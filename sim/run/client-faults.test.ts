@@ -3,7 +3,8 @@ import type { Message, NodeEffect, NodeInput, SimulatedNode } from '../../impl/e
 import type { TraceSink } from '../core/trace.ts';
 import type { FaultKind } from '../nemesis/fault-kind.ts';
 import { DEFAULT_NETWORK_OPTIONS } from '../network/sim-network.ts';
-import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
+import { Simulation } from './simulation.ts';
+import { DEFAULT_SIMULATION_OPTIONS } from './simulation-options.ts';
 import type { ClusterView, SystemDefinition } from './system.ts';
 
 interface Tick extends Message {

@@ -11,7 +11,8 @@ import type { Message, SimulatedNode } from '../../impl/env/node-environment.ts'
 import type { VariantName } from '../../impl/variants/variant-registry.ts';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import type { RunResult } from './run-result.ts';
-import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
+import { Simulation } from './simulation.ts';
+import { DEFAULT_SIMULATION_OPTIONS } from './simulation-options.ts';
 import type { FaultScript } from './fault-injector.ts';
 import { refkaVersion } from './refka-version.ts';
 

@@ -4,7 +4,8 @@ import type { Message, NodeEffect, NodeInput, SimulatedNode } from '../../impl/e
 import type { TraceSink } from '../core/trace.ts';
 import { DEFAULT_NETWORK_OPTIONS } from '../network/sim-network.ts';
 import { runSeed, type SeedRun } from './run-seed.ts';
-import { DEFAULT_SIMULATION_OPTIONS, Simulation } from './simulation.ts';
+import { Simulation } from './simulation.ts';
+import { DEFAULT_SIMULATION_OPTIONS } from './simulation-options.ts';
 import type { ClusterView, SystemDefinition } from './system.ts';
 
 const base: SeedRun = {
