@@ -12,7 +12,7 @@ import { sourceFiles } from './source-files.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 const ENGINE = ['sim/core', 'sim/disk', 'sim/invariants', 'sim/nemesis', 'sim/network', 'sim/random', 'sim/conformance'];
 /** The run loop, split along its seams: each part is the engine as much as the loop is. */
-const RUN_LOOP = ['sim/run/simulation.ts', 'sim/run/simulation-options.ts', 'sim/run/node-host.ts'];
+const RUN_LOOP = ['sim/run/simulation.ts', 'sim/run/simulation-options.ts', 'sim/run/node-host.ts', 'sim/run/fault-records.ts', 'sim/run/run-result-builder.ts'];
 const FORBIDDEN = [/from '[./]*\/?properties\//, /from '\.\.\/kafka\//, /from '\.\.\/testkit\//];
 
 

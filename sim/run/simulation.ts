@@ -9,18 +9,19 @@ import { Trace, type TraceEntry } from '../core/trace.ts';
 import { InvariantMonitor } from '../invariants/invariant-monitor.ts';
 import { uncheckedFlipApplicability, type Corruption, type InvariantDefinition, type RunContext } from '../invariants/invariant.ts';
 import { modelConformance } from '../conformance/model-conformance.ts';
-import { FAULT_KINDS, withinPromise, type FaultKind } from '../nemesis/fault-kind.ts';
-import { MAX_SCHEDULE_ENTRIES } from '../nemesis/fault-schedule.ts';
+import { withinPromise, type FaultKind } from '../nemesis/fault-kind.ts';
 import type { ClusterControl, FaultInjector } from '../nemesis/nemesis.ts';
 import type { ScheduleEntry } from '../nemesis/fault-schedule.ts';
 import { SimNetwork } from '../network/sim-network.ts';
 import { RandomStreams } from '../random/random-stream.ts';
 import { buildFaultInjector } from './fault-injector.ts';
+import { FaultRecords } from './fault-records.ts';
 import { History, type HistoryEntry } from './history.ts';
 import { NodeHost } from './node-host.ts';
 import type { RunResult, Verdict, Violation } from './run-result.ts';
+import { buildRunResult } from './run-result-builder.ts';
 import { RUN_EVENTS_KEPT, explainSafely, headerAnnotation, violationAnnotation } from './run-annotations.ts';
-import { TimelineRecorder, type SystemTimeline } from './run-timeline.ts';
+import { TimelineRecorder } from './run-timeline.ts';
 import { EventBudgetExceeded, SETUP_DEADLINE_MS, type SimulationOptions } from './simulation-options.ts';
 import type { DataFault, SystemDefinition } from './system.ts';
 
@@ -51,13 +52,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   private readonly invariants: InvariantMonitor<View>;
   private readonly conformance = new ConformanceMonitor(MODEL_MACHINES, PROCESS_SCOPED_MACHINES);
   private readonly history: History;
-  private readonly faultCounts: Record<FaultKind, number>;
-  /** Data-destroying faults the fault budget held back, by kind. */
-  private readonly heldBackCounts: Record<FaultKind, number>;
-  /** Scripted faults whose targets could not take them, by kind. */
-  private readonly skippedCounts: Record<FaultKind, number>;
-  /** The run's schedule, as the nemesis decided or played it (`recordDecision`). */
-  private readonly scheduleEntries: ScheduleEntry[] = [];
+  /** What the nemesis did: faults by kind and the schedule (`fault-records.ts`). */
+  private readonly faults: FaultRecords;
   private readonly corruption: Corruption = { uncheckedFlips: 0 };
   private readonly context: RunContext;
   private healStarted = false;
@@ -117,10 +113,8 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
       explain: (violation, view) => this.explain(violation, view),
       found: (violation) => this.trace.annotate(violationAnnotation(violation, this.currentMs)),
     });
-    this.faultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
-    this.heldBackCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
-    this.skippedCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
-    this.context = { seed: options.seed, config: system.config, variants: system.variants, faults: this.faultCounts, corruption: this.corruption };
+    this.faults = new FaultRecords(this.trace, this);
+    this.context = { seed: options.seed, config: system.config, variants: system.variants, faults: this.faults.counts, corruption: this.corruption };
   }
 
   // ---- Scheduler -------------------------------------------------------------------------------
@@ -484,27 +478,19 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
   }
 
   recordHeldBack(kind: FaultKind, reason: string): void {
-    this.heldBackCounts[kind]++;
-    this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: `${kind}-held-back`, value: this.heldBackCounts[kind], detail: reason });
+    this.faults.recordHeldBack(kind, reason);
   }
 
   recordSkipped(kind: FaultKind, reason: string): void {
-    this.skippedCounts[kind]++;
-    this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: `${kind}-skipped`, value: this.skippedCounts[kind], detail: reason });
+    this.faults.recordSkipped(kind, reason);
   }
 
   recordDecision(entry: ScheduleEntry): void {
-    assert(this.scheduleEntries.length < MAX_SCHEDULE_ENTRIES, `more than ${MAX_SCHEDULE_ENTRIES} schedule entries`);
-    this.scheduleEntries.push(entry);
-    // Written to the trace file, not digested: the digested fault lines already say what struck,
-    // and every seed's digest stays what it was before runs recorded their schedules.
-    // Built only while a trace file is written: a sweep's runs pay nothing for it.
-    if (this.trace.annotating) this.trace.annotate({ atMs: this.currentMs, kind: 'schedule', node: '', peer: '', name: entry.type, value: this.scheduleEntries.length - 1, detail: JSON.stringify(entry) });
+    this.faults.recordDecision(entry);
   }
 
   recordFault(kind: FaultKind, detail: string): void {
-    this.faultCounts[kind]++;
-    this.trace.record({ atMs: this.currentMs, kind: 'fault', node: '', peer: '', name: kind, value: this.faultCounts[kind], detail });
+    this.faults.recordFault(kind, detail);
   }
 
   // ---- Views and results -----------------------------------------------------------------------
@@ -518,55 +504,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     });
   }
 
-  private summary(): string[] {
-    if (this.system.summary === undefined) return [];
-    try {
-      return this.system.summary(this.nodes.view());
-    } catch (error) {
-      return [`(no summary: ${error instanceof Error ? error.message : String(error)})`];
-    }
-  }
-
   private result(verdict: Verdict, crash: RunResult['crash'], liveness: string | undefined): RunResult {
-    const base: RunResult = {
-      seed: this.options.seed,
-      digest: this.trace.digest.hex(),
-      simulatedMs: this.currentMs,
-      events: this.events,
-      traceEntries: this.trace.entries,
-      verdict,
-      violations: this.invariants.violations,
-      excused: this.invariants.excused,
-      faults: { ...this.faultCounts },
-      faultsHeldBack: { ...this.heldBackCounts },
-      faultsSkipped: { ...this.skippedCounts },
-      // In time order: a scripted entry skipped as due before the faults started is recorded late.
-      schedule: [...this.scheduleEntries].sort((a, b) => a.at - b.at),
-      config: this.system.config,
-      variants: this.system.variants,
-      repro: this.options.repro,
-      system: this.system.name,
-      invariants: this.invariants.stats(this.context),
-      machines: this.conformance.coverage(),
-      faultPlan: this.faultPlan,
-      summary: this.summary(),
-    };
-    return {
-      ...base,
-      ...(crash === undefined ? {} : { crash }),
-      ...(liveness === undefined ? {} : { liveness }),
-      ...(liveness === undefined || this.livenessExplanation === undefined ? {} : { livenessExplanation: this.livenessExplanation }),
-      ...(this.timeline === undefined ? {} : { timeline: this.timeline.build(this.currentMs, this.systemTimeline()) }),
-    };
-  }
-
-  /** The system's timeline rows, or none when it has none or fails to build them (the report still shows the rest). */
-  private systemTimeline(): SystemTimeline | undefined {
-    if (this.system.timeline === undefined) return undefined;
-    try {
-      return this.system.timeline(this.nodes.view());
-    } catch {
-      return undefined;
-    }
+    return buildRunResult({
+      options: this.options, system: this.system, trace: this.trace, nowMs: this.currentMs, events: this.events, invariants: this.invariants,
+      context: this.context, faults: this.faults, conformance: this.conformance, faultPlan: this.faultPlan,
+      livenessExplanation: this.livenessExplanation, timeline: this.timeline, view: () => this.nodes.view(),
+    }, verdict, crash, liveness);
   }
 }
