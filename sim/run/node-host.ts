@@ -135,10 +135,7 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
     for (const id of this.stateNodes) assert(this.nodeIds.includes(id), `state node '${id}' is not a node of the system`);
   }
 
-  /** Every node may have changed (a fault struck, the heal ran): the next view reads them all. */
-  touchAll(): void {
-    this.allTouched = true;
-  }
+  // ---- Events the run hands over ----------------------------------------------------------------
 
   /** A `disconnect-notify` event: the peer's connection broke, if the process it was for still runs. */
   disconnected(event: Extract<SimEvent, { type: 'disconnect-notify' }>): void {
@@ -157,6 +154,8 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
     this.trace.record({ atMs: this.scheduler.nowMs(), kind: 'timer', node: event.node, peer: '', name: event.name, value: event.generation, detail: '' });
     return this.input(event.node, { type: 'timer', name: event.name });
   }
+
+  // ---- Hosts, inputs and effects ----------------------------------------------------------------
 
   private addHost(id: NodeId, isServer: boolean): void {
     const disk = new SimDisk({
@@ -257,6 +256,8 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
         assertNever(effect, 'node effect');
     }
   }
+
+  // ---- Process and disk operations (the nemesis's, the heal's, a scenario's) ----------------------
 
   isRunning(node: NodeId): boolean {
     return this.host(node).status === 'running';
@@ -415,8 +416,15 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
     }
   }
 
+  // ---- Views -------------------------------------------------------------------------------------
+
+  /** Every node may have changed (a fault struck, the heal ran): the next view reads them all. */
+  touchAll(): void {
+    this.allTouched = true;
+  }
+
   /** `id` may have changed (memory or disk) since the last view. */
-  touch(id: NodeId): void {
+  private touch(id: NodeId): void {
     if (!this.allTouched) this.touched.add(id);
   }
 
