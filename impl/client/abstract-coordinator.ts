@@ -25,6 +25,7 @@ import {
   type FatalError,
   type Generation,
 } from './consumer-coordinator-io.ts';
+import { Heartbeat } from './heartbeat.ts';
 
 /** A request on the wire, with the generation it was sent under (`CoordinatorResponseHandler.sentGeneration`). */
 export interface InFlightRequest {
@@ -98,12 +99,7 @@ export abstract class AbstractCoordinator {
   protected fatalError: FatalError | undefined;
   protected closed = false;
 
-  // --- Kafka's `Heartbeat` ---
-  private heartbeatInFlight = false;
-  private heartbeatFailures = 0;
-  private nextHeartbeatAtMs = 0;
-  private sessionDeadlineMs = 0;
-  protected pollDeadlineMs = 0;
+  private readonly heartbeat: Heartbeat;
 
   protected readonly inFlight = new Map<number, InFlightRequest>();
   private nextCorrelationId = 1;
@@ -111,7 +107,7 @@ export abstract class AbstractCoordinator {
   private nextTimerSequence = 1;
 
   constructor(options: ConsumerCoordinatorOptions, nowMs: number) {
-    assert(options.heartbeatIntervalMs < options.sessionTimeoutMs, 'Heartbeat must be set lower than the session timeout');
+    this.heartbeat = new Heartbeat(options, (attempts) => this.backoffMs(attempts));
     assert(options.retryBackoffMs > 0, 'retry.backoff.ms must be positive');
     assert(Number.isSafeInteger(nowMs) && nowMs >= 0, `bad start time ${nowMs}`);
     this.options = options;
@@ -228,7 +224,7 @@ export abstract class AbstractCoordinator {
       this.lookupFailures = 0;
       this.lookupRetryAtMs = 0;
       // `heartbeat.resetSessionTimeout()` on discovery.
-      this.sessionDeadlineMs = this.nowMs + this.options.sessionTimeoutMs;
+      this.heartbeat.resetSessionTimeout(this.nowMs);
       return;
     }
     this.lookupRetryAtMs = this.nowMs + this.backoffMs(this.lookupFailures);
@@ -406,10 +402,7 @@ export abstract class AbstractCoordinator {
     this.memberState = 'COMPLETING_REBALANCE';
     this.transition('JOIN_GROUP_COMPLETED');
     // `heartbeatThread.enable()` resets every heartbeat timer.
-    this.heartbeatInFlight = false;
-    this.nextHeartbeatAtMs = this.nowMs + this.options.heartbeatIntervalMs;
-    this.sessionDeadlineMs = this.nowMs + this.options.sessionTimeoutMs;
-    this.pollDeadlineMs = this.nowMs + this.options.maxPollIntervalMs;
+    this.heartbeat.resetTimeouts(this.nowMs);
     this.generation = { generationId: response.generationId, memberId: response.memberId, protocolName: response.protocolName };
     // The leader assigns from fresh metadata only (`updateGroupSubscription`): a member that has
     // not had the metadata its subscription asked for would assign partitions it does not know
@@ -539,7 +532,7 @@ export abstract class AbstractCoordinator {
 
   /** `pollHeartbeat`: the application polled, so the poll timer restarts. */
   protected pollHeartbeat(): void {
-    this.pollDeadlineMs = this.nowMs + this.options.maxPollIntervalMs;
+    this.heartbeat.poll(this.nowMs);
   }
 
   /** The body of `HeartbeatThread.run`'s loop, run until it would wait; then its timer is armed. */
@@ -550,27 +543,23 @@ export abstract class AbstractCoordinator {
         if (this.coordinatorNeeded()) this.lookupCoordinator();
         return this.armTimer('heartbeat', this.nowMs + this.options.retryBackoffMs);
       }
-      if (this.nowMs >= this.sessionDeadlineMs) {
+      if (this.heartbeat.sessionTimeoutExpired(this.nowMs)) {
         this.markCoordinatorUnknown('session timed out without receiving a heartbeat response');
         continue;
       }
-      if (this.nowMs >= this.pollDeadlineMs) {
+      if (this.heartbeat.pollTimeoutExpired(this.nowMs)) {
         // `handlePollTimeoutExpiry`.
         this.maybeLeaveGroup(POLL_TIMEOUT_LEAVE_REASON);
         continue;
       }
-      if (this.heartbeatInFlight || this.nowMs < this.nextHeartbeatAtMs) {
-        const next = this.heartbeatInFlight ? Infinity : this.nextHeartbeatAtMs;
-        return this.armTimer('heartbeat', Math.min(next, this.sessionDeadlineMs, this.pollDeadlineMs));
-      }
+      if (!this.heartbeat.shouldHeartbeat(this.nowMs)) return this.armTimer('heartbeat', this.heartbeat.wakeupMs());
       this.sendHeartbeat(this.coordinator);
     }
     fail('the heartbeat thread did not settle in four steps');
   }
 
   private sendHeartbeat(coordinator: number): void {
-    this.heartbeatInFlight = true;
-    this.nextHeartbeatAtMs = this.nowMs + this.options.heartbeatIntervalMs;
+    this.heartbeat.sentHeartbeat(this.nowMs);
     this.send(coordinator, (correlationId) => ({
       type: 'HeartbeatRequest',
       correlationId,
@@ -583,41 +572,30 @@ export abstract class AbstractCoordinator {
 
   /** `HeartbeatResponseHandler.handle`, then the thread's listener on the outcome. */
   private onHeartbeatResponse(entry: InFlightRequest, response: HeartbeatResponse | 'DISCONNECTED'): void {
-    this.heartbeatInFlight = false;
     const error = response === 'DISCONNECTED' ? 'DISCONNECTED' : response.error;
     switch (error) {
       case 'NONE':
-        return this.receiveHeartbeat();
+        return this.heartbeat.receiveHeartbeat(this.nowMs);
       case 'REBALANCE_IN_PROGRESS':
         // During a rebalance this is expected, and heartbeats go on; only a STABLE member rejoins.
         if (this.memberState === 'STABLE') this.requestRejoin('group is already rebalancing');
-        return this.receiveHeartbeat();
+        return this.heartbeat.receiveHeartbeat(this.nowMs);
       case 'ILLEGAL_GENERATION':
       case 'UNKNOWN_MEMBER_ID':
       case 'FENCED_INSTANCE_ID':
-        if (!this.generationUnchanged(entry)) return this.receiveHeartbeat();
+        if (!this.generationUnchanged(entry)) return this.heartbeat.receiveHeartbeat(this.nowMs);
         this.resetStateAndRejoin(`encountered ${error} from HEARTBEAT response`, error !== 'ILLEGAL_GENERATION');
         if (error === 'FENCED_INSTANCE_ID') {
           return this.raiseFatal({ exception: 'FencedInstanceIdException', message: `group.instance.id ${this.options.groupInstanceId} was fenced` });
         }
-        return this.failHeartbeat();
+        return this.heartbeat.failHeartbeat(this.nowMs);
       case 'COORDINATOR_NOT_AVAILABLE':
       case 'NOT_COORDINATOR':
         this.markCoordinatorUnknown(`error response ${error}`);
-        return this.failHeartbeat();
+        return this.heartbeat.failHeartbeat(this.nowMs);
       default:
-        return this.failHeartbeat();
+        return this.heartbeat.failHeartbeat(this.nowMs);
     }
-  }
-
-  private receiveHeartbeat(): void {
-    this.heartbeatFailures = 0;
-    this.sessionDeadlineMs = this.nowMs + this.options.sessionTimeoutMs;
-  }
-
-  private failHeartbeat(): void {
-    this.nextHeartbeatAtMs = this.nowMs + this.backoffMs(this.heartbeatFailures);
-    this.heartbeatFailures = Math.min(this.heartbeatFailures + 1, MAX_CONSECUTIVE_FAILURES);
   }
 
   // --- leave ---
