@@ -3,7 +3,6 @@ import { assert, assertNever, fail } from '../common/assert.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import {
   CONSUMER_PROTOCOL_TYPE,
-  POLL_TIMEOUT_LEAVE_REASON,
   type FindCoordinatorResponse,
   type GroupRequest,
   type GroupResponse,
@@ -25,6 +24,7 @@ import {
   type FatalError,
   type Generation,
 } from './consumer-coordinator-io.ts';
+import { HeartbeatThread, type HeartbeatThreadHost } from './heartbeat-thread.ts';
 import { Heartbeat } from './heartbeat.ts';
 
 /** A request on the wire, with the generation it was sent under (`CoordinatorResponseHandler.sentGeneration`). */
@@ -100,6 +100,7 @@ export abstract class AbstractCoordinator {
   protected closed = false;
 
   private readonly heartbeat: Heartbeat;
+  private readonly heartbeatThread: HeartbeatThread;
 
   protected readonly inFlight = new Map<number, InFlightRequest>();
   private nextCorrelationId = 1;
@@ -108,6 +109,7 @@ export abstract class AbstractCoordinator {
 
   constructor(options: ConsumerCoordinatorOptions, nowMs: number) {
     this.heartbeat = new Heartbeat(options, (attempts) => this.backoffMs(attempts));
+    this.heartbeatThread = new HeartbeatThread(this.heartbeatThreadHost(), this.heartbeat);
     assert(options.retryBackoffMs > 0, 'retry.backoff.ms must be positive');
     assert(Number.isSafeInteger(nowMs) && nowMs >= 0, `bad start time ${nowMs}`);
     this.options = options;
@@ -287,7 +289,7 @@ export abstract class AbstractCoordinator {
       case 'SyncGroupRequest':
         return this.onSyncGroupResponse(entry, response as SyncGroupResponse | 'DISCONNECTED');
       case 'HeartbeatRequest':
-        return this.onHeartbeatResponse(entry, response as HeartbeatResponse | 'DISCONNECTED');
+        return this.heartbeatThread.onHeartbeatResponse(entry, response as HeartbeatResponse | 'DISCONNECTED');
       case 'LeaveGroupRequest':
         // A best-effort leave: Kafka logs the outcome and never resends.
         return;
@@ -535,67 +537,30 @@ export abstract class AbstractCoordinator {
     this.heartbeat.poll(this.nowMs);
   }
 
-  /** The body of `HeartbeatThread.run`'s loop, run until it would wait; then its timer is armed. */
+  /** The heartbeat thread's loop, run until it would wait ({@link HeartbeatThread.run}). */
   protected runHeartbeatThread(): void {
-    for (let step = 0; step < 4; step++) {
-      if (!this.heartbeatEnabled()) return this.armTimer('heartbeat', undefined);
-      if (this.coordinator === undefined) {
-        if (this.coordinatorNeeded()) this.lookupCoordinator();
-        return this.armTimer('heartbeat', this.nowMs + this.options.retryBackoffMs);
-      }
-      if (this.heartbeat.sessionTimeoutExpired(this.nowMs)) {
-        this.markCoordinatorUnknown('session timed out without receiving a heartbeat response');
-        continue;
-      }
-      if (this.heartbeat.pollTimeoutExpired(this.nowMs)) {
-        // `handlePollTimeoutExpiry`.
-        this.maybeLeaveGroup(POLL_TIMEOUT_LEAVE_REASON);
-        continue;
-      }
-      if (!this.heartbeat.shouldHeartbeat(this.nowMs)) return this.armTimer('heartbeat', this.heartbeat.wakeupMs());
-      this.sendHeartbeat(this.coordinator);
-    }
-    fail('the heartbeat thread did not settle in four steps');
+    this.heartbeatThread.run();
   }
 
-  private sendHeartbeat(coordinator: number): void {
-    this.heartbeat.sentHeartbeat(this.nowMs);
-    this.send(coordinator, (correlationId) => ({
-      type: 'HeartbeatRequest',
-      correlationId,
-      groupId: this.options.groupId,
-      generationId: this.generation.generationId,
-      memberId: this.generation.memberId,
-      groupInstanceId: this.options.groupInstanceId,
-    }));
-  }
-
-  /** `HeartbeatResponseHandler.handle`, then the thread's listener on the outcome. */
-  private onHeartbeatResponse(entry: InFlightRequest, response: HeartbeatResponse | 'DISCONNECTED'): void {
-    const error = response === 'DISCONNECTED' ? 'DISCONNECTED' : response.error;
-    switch (error) {
-      case 'NONE':
-        return this.heartbeat.receiveHeartbeat(this.nowMs);
-      case 'REBALANCE_IN_PROGRESS':
-        // During a rebalance this is expected, and heartbeats go on; only a STABLE member rejoins.
-        if (this.memberState === 'STABLE') this.requestRejoin('group is already rebalancing');
-        return this.heartbeat.receiveHeartbeat(this.nowMs);
-      case 'ILLEGAL_GENERATION':
-      case 'UNKNOWN_MEMBER_ID':
-      case 'FENCED_INSTANCE_ID':
-        if (!this.generationUnchanged(entry)) return this.heartbeat.receiveHeartbeat(this.nowMs);
-        this.resetStateAndRejoin(`encountered ${error} from HEARTBEAT response`, error !== 'ILLEGAL_GENERATION');
-        if (error === 'FENCED_INSTANCE_ID') {
-          return this.raiseFatal({ exception: 'FencedInstanceIdException', message: `group.instance.id ${this.options.groupInstanceId} was fenced` });
-        }
-        return this.heartbeat.failHeartbeat(this.nowMs);
-      case 'COORDINATOR_NOT_AVAILABLE':
-      case 'NOT_COORDINATOR':
-        this.markCoordinatorUnknown(`error response ${error}`);
-        return this.heartbeat.failHeartbeat(this.nowMs);
-      default:
-        return this.heartbeat.failHeartbeat(this.nowMs);
-    }
+  private heartbeatThreadHost(): HeartbeatThreadHost {
+    return {
+      options: () => this.options,
+      nowMs: () => this.nowMs,
+      heartbeatEnabled: () => this.heartbeatEnabled(),
+      coordinator: () => this.coordinator,
+      coordinatorNeeded: () => this.coordinatorNeeded(),
+      lookupCoordinator: () => this.lookupCoordinator(),
+      memberState: () => this.memberState,
+      generation: () => this.generation,
+      armTimer: (atMs) => this.armTimer('heartbeat', atMs),
+      send: (destination, build) => this.send(destination, build),
+      generationUnchanged: (entry) => this.generationUnchanged(entry),
+      markCoordinatorUnknown: (cause) => this.markCoordinatorUnknown(cause),
+      maybeLeaveGroup: (reason) => this.maybeLeaveGroup(reason),
+      requestRejoin: (reason) => this.requestRejoin(reason),
+      resetStateAndRejoin: (reason, shouldResetMemberId) => this.resetStateAndRejoin(reason, shouldResetMemberId),
+      raiseFatal: (error) => this.raiseFatal(error),
+    };
   }
 
   // --- leave ---
