@@ -1,6 +1,5 @@
 import type { GroupMemberEventType, GroupMemberState, MemberState } from '../../model/group-member.machine.ts';
 import { assert, assertNever, fail } from '../common/assert.ts';
-import type { KafkaError } from '../protocol/errors.ts';
 import {
   CONSUMER_PROTOCOL_TYPE,
   type FindCoordinatorResponse,
@@ -26,6 +25,7 @@ import {
 } from './consumer-coordinator-io.ts';
 import { HeartbeatThread, type HeartbeatThreadHost } from './heartbeat-thread.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { REJOIN_AFTER_BACKOFF, REJOIN_AT_ONCE, joinFatalError, type JoinFailure } from './join-failure.ts';
 
 /** A request on the wire, with the generation it was sent under (`CoordinatorResponseHandler.sentGeneration`). */
 export interface InFlightRequest {
@@ -35,20 +35,6 @@ export interface InFlightRequest {
   /** For commits: which pending commit this is. */
   readonly commitSequence?: number;
 }
-
-/** Why a join attempt (JoinGroup then SyncGroup, Kafka's `joinFuture`) failed. */
-type JoinFailure = KafkaError | 'DISCONNECTED' | 'UnjoinedGroupException';
-
-/** Errors after which `joinGroupIfNeeded` retries at once (`continue`), without the backoff. */
-const REJOIN_AT_ONCE: ReadonlySet<JoinFailure> = new Set<JoinFailure>(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'MEMBER_ID_REQUIRED']);
-/** Retriable failures (Kafka's `RetriableException`s): retried after `retry.backoff.ms`. */
-const REJOIN_AFTER_BACKOFF: ReadonlySet<JoinFailure> = new Set<JoinFailure>([
-  'COORDINATOR_LOAD_IN_PROGRESS',
-  'COORDINATOR_NOT_AVAILABLE',
-  'NOT_COORDINATOR',
-  'DISCONNECTED',
-  'UnjoinedGroupException',
-]);
 
 type TimerKind = 'heartbeat' | 'retry';
 
@@ -596,22 +582,5 @@ export abstract class AbstractCoordinator {
       assert(this.memberState === 'COMPLETING_REBALANCE' && this.joinPending, `a leader waits for metadata in ${this.memberState}`);
       assert(this.metadataUpdateRequested(), 'a leader waits for metadata that has come');
     }
-  }
-}
-
-function joinFatalError(failure: JoinFailure): FatalError {
-  switch (failure) {
-    case 'FENCED_INSTANCE_ID':
-      return { exception: 'FencedInstanceIdException', message: 'the group instance id has been fenced by another instance' };
-    case 'GROUP_MAX_SIZE_REACHED':
-      return { exception: 'GroupMaxSizeReachedException', message: 'the group already has the configured maximum number of members' };
-    case 'INCONSISTENT_GROUP_PROTOCOL':
-      return { exception: 'InconsistentGroupProtocolException', message: 'inconsistent group protocol' };
-    case 'INVALID_SESSION_TIMEOUT':
-      return { exception: 'InvalidSessionTimeoutException', message: 'the session timeout is outside the broker\'s range' };
-    case 'INVALID_GROUP_ID':
-      return { exception: 'InvalidGroupIdException', message: 'invalid group id' };
-    default:
-      return { exception: 'KafkaException', message: `Unexpected error in join group response: ${failure}` };
   }
 }
