@@ -6,12 +6,12 @@ import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
 import { LogManager, parseTopicPartitionDir } from '../log/log-manager.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
-import { brokerIdOf, controllerIdOf, controllerNodeId, type KafkaMessage, type MetadataRequest } from '../protocol/messages.ts';
-import { ControllerNodeProvider } from '../common/controller-node-provider.ts';
+import { brokerIdOf, controllerIdOf, type KafkaMessage, type MetadataRequest } from '../protocol/messages.ts';
 import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
 import { BrokerLifecycleManager, HEARTBEAT_TIMER, type BrokerLifecycle } from './broker-lifecycle-manager.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
+import { ALTER_PARTITION_RETRY_TIMER, NodeToControllerChannel, REGISTRATION_RETRY_TIMER } from './node-to-controller-channel.ts';
 import type { Partition, PartitionContext } from './partition.ts';
 import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
 import { FETCH_WAIT_TIMER_PREFIX, PRODUCE_TIMEOUT_TIMER_PREFIX, ReplicaManager } from './replica-manager.ts';
@@ -30,10 +30,6 @@ const HW_CHECKPOINT_INTERVAL_MS = 5_000;
  */
 const INTERNAL_REQUEST_TIMEOUT_MS = 5_000;
 const REQUEST_EXPIRY_INTERVAL_MS = 1_000;
-/** The wait before a lost AlterPartition goes again (Kafka's controller channel backs off likewise). */
-const ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
-/** The wait before a controller call refused with NOT_CONTROLLER goes again, to another controller. */
-const CONTROLLER_RETRY_BACKOFF_MS = 100;
 
 export interface KafkaBrokerOptions {
   readonly brokerId: number;
@@ -43,14 +39,6 @@ export interface KafkaBrokerOptions {
   /** The run's protocol rules (`impl/variants/protocol-rules.ts`). */
   readonly rules: ProtocolRules;
 }
-
-type ControllerCall =
-  | { readonly kind: 'registration' }
-  | { readonly kind: 'heartbeat' }
-  | { readonly kind: 'metadata' }
-  | { readonly kind: 'alter-partition'; readonly partition: string }
-  | { readonly kind: 'producer-ids' }
-  | { readonly kind: 'create-offsets-topic' };
 
 /**
  * A Kafka broker node (Kafka's `BrokerServer` with `KafkaApis`): it recovers its logs from disk,
@@ -68,8 +56,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
   private startupFailure: string | undefined;
   private nextCorrelationId = 1;
-  private readonly controllerCalls = new Map<number, ControllerCall & { readonly sentAtMs: number; readonly controllerId: number }>();
-  private readonly controllers: ControllerNodeProvider;
+  /** The calls to the controller in flight (Kafka's `NodeToControllerChannelManager`). */
+  private readonly controllerChannel: NodeToControllerChannel;
   private readonly replicaFetcher: ReplicaFetcher;
   private readonly lifecycleManager: BrokerLifecycleManager;
   private readonly replicaManager: ReplicaManager;
@@ -93,7 +81,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     private readonly environment: NodeEnvironment,
     private readonly options: KafkaBrokerOptions,
   ) {
-    this.controllers = new ControllerNodeProvider(options.controllerQuorumVoters);
     const incarnationId = `${environment.nodeId}@${environment.clock.nowMs()}#${environment.random.int(0, 1_000_000_000)}`;
     this.logManager = new LogManager(environment.disk, environment.clock, BROKER_LOG_DIR, options.rules);
     let loaded: ReturnType<LogManager['loadLogs']> | undefined;
@@ -126,13 +113,23 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       transition: (machine, instance, event, to) => this.effects.push({ type: 'transition', machine, instance, event: { type: event }, to }),
       nextCorrelationId: () => this.nextCorrelationId++,
     };
+    this.controllerChannel = new NodeToControllerChannel({
+      io: this.io,
+      controllerQuorumVoters: options.controllerQuorumVoters,
+      register: () => this.lifecycleManager.register(),
+      onProducerIdsCallLost: () => {
+        this.producerIdsRequested = false;
+      },
+      onOffsetsTopicCallLost: () => this.groupCoordinator.onOffsetsTopicCreated(false),
+      sortedPartitions: () => this.replicaManager.sortedPartitions(),
+    });
     this.lifecycleManager = new BrokerLifecycleManager({
       brokerId: options.brokerId,
       config: options.config,
       io: this.io,
       incarnationId,
       previousBrokerEpoch,
-      callController: (call, build) => this.callController(call, build),
+      callController: (call, build) => this.controllerChannel.callController(call, build),
       metadataOffset: () => this.image.nextOffset,
       fetchMetadata: () => this.fetchMetadata(),
       onUnfencedHeartbeat: () => {
@@ -146,7 +143,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       nowMs: () => environment.clock.nowMs(),
       config: options.config,
       rules: options.rules,
-      sendToController: (build) => this.callController({ kind: 'alter-partition', partition: '' }, build),
+      sendToController: (build) => this.controllerChannel.callController({ kind: 'alter-partition', partition: '' }, build),
       isReplicaIsrEligible: (brokerId, fetchBrokerEpoch) => isReplicaIsrEligible(this.image, brokerId, fetchBrokerEpoch, options.rules),
       mark: (name) => this.effects.push({ type: 'mark', name }),
       transition: (instance, event, to) => this.effects.push({ type: 'transition', machine: 'partition-replica', instance: `${options.brokerId}/${instance}`, event: { type: event }, to }),
@@ -184,7 +181,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       newUuid: () => randomUuid(environment.random),
       getPartition: (name) => this.replicaManager.getPartition(name),
       completeDelayedRequests: () => this.replicaManager.completeDelayedRequests(),
-      createOffsetsTopic: (partitions, replicationFactor) => this.callController({ kind: 'create-offsets-topic' }, (correlationId) => ({
+      createOffsetsTopic: (partitions, replicationFactor) => this.controllerChannel.callController({ kind: 'create-offsets-topic' }, (correlationId) => ({
         type: 'CreateTopicsRequest',
         correlationId,
         // Kafka's GroupCoordinator.groupMetadataTopicConfigs: compacted, with its own segment size.
@@ -294,34 +291,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     this.effects.push({ type: 'send', to, message });
   }
 
-  private callController(call: ControllerCall, build: (correlationId: number) => KafkaMessage): number {
-    const correlationId = this.nextCorrelationId++;
-    const controllerId = this.controllers.target;
-    this.controllerCalls.set(correlationId, { ...call, sentAtMs: this.environment.clock.nowMs(), controllerId });
-    this.send(controllerNodeId(controllerId), build(correlationId));
-    return correlationId;
-  }
-
-  /**
-   * A controller answered NOT_CONTROLLER: the next call goes elsewhere. The call is given up like
-   * a lost one, after a backoff, so that a quorum without a leader is not asked in a tight loop.
-   */
-  private notController(correlationId: number): void {
-    const call = this.controllerCalls.get(correlationId);
-    if (call === undefined) return;
-    this.controllerCalls.delete(correlationId);
-    this.controllers.failed(call.controllerId);
-    this.callLost(call);
-  }
-
-  /** What a controller call that got no answer leaves to do: registration and AlterPartition go again. */
-  private callLost(call: ControllerCall): void {
-    if (call.kind === 'registration') this.timer('registration-retry', CONTROLLER_RETRY_BACKOFF_MS);
-    if (call.kind === 'producer-ids') this.producerIdsRequested = false;
-    if (call.kind === 'alter-partition') this.timer('alter-partition-retry', ALTER_PARTITION_RETRY_BACKOFF_MS);
-    if (call.kind === 'create-offsets-topic') this.groupCoordinator.onOffsetsTopicCreated(false);
-  }
-
   /** Topic configuration for a partition's log: the run's overrides plus the topic's own. */
   private logConfig(topic?: string): LogConfig {
     const overrides: Record<string, string> = {};
@@ -334,8 +303,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   // ---- The metadata log ----------------------------------------------------------------------------
 
   private fetchMetadata(): void {
-    if ([...this.controllerCalls.values()].some((call) => call.kind === 'metadata')) return;
-    this.callController({ kind: 'metadata' }, (correlationId) => ({
+    if (this.controllerChannel.hasInFlight('metadata')) return;
+    this.controllerChannel.callController({ kind: 'metadata' }, (correlationId) => ({
       type: 'FetchMetadataRequest', correlationId, brokerId: this.options.brokerId, fetchOffset: this.image.nextOffset, maxRecords: 500,
     }));
   }
@@ -361,9 +330,9 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         this.expireRequests();
         this.timer('request-expiry', REQUEST_EXPIRY_INTERVAL_MS);
         return;
-      case 'alter-partition-retry':
-        return this.retryAlterPartitions();
-      case 'registration-retry':
+      case ALTER_PARTITION_RETRY_TIMER:
+        return this.controllerChannel.retryAlterPartitions();
+      case REGISTRATION_RETRY_TIMER:
         return this.lifecycleManager.register();
       case 'log-retention':
         // Kafka's LogManager.cleanupLogs: every log, in a fixed order, leader or follower.
@@ -394,31 +363,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   /** Gives up requests that got no answer (a lost message without a disconnect to say so). */
   private expireRequests(): void {
     const deadline = this.environment.clock.nowMs() - INTERNAL_REQUEST_TIMEOUT_MS;
-    for (const [correlationId, call] of [...this.controllerCalls.entries()]) {
-      if (call.sentAtMs > deadline) continue;
-      this.controllerCalls.delete(correlationId);
-      // Unanswered: that controller may be gone or cut off; the next call tries another.
-      this.controllers.failed(call.controllerId);
-      if (call.kind === 'registration') this.lifecycleManager.register();
-      else this.callLost(call);
-    }
+    this.controllerChannel.expireRequests(deadline);
     this.replicaFetcher.expireRequests(deadline);
-  }
-
-  /**
-   * Resends every pending AlterPartition whose request is no longer in flight (lost with a broken
-   * connection, or unanswered past the request timeout): Kafka lets AlterPartition "retry
-   * indefinitely until a response is received, or a new LeaderAndIsr overwrites the existing
-   * isrState" (`DefaultAlterPartitionManager`). A proposal therefore can reach the controller long
-   * after it was made, carrying the broker epochs of that moment, which is KIP-903's case.
-   */
-  private retryAlterPartitions(): void {
-    for (const partition of this.replicaManager.sortedPartitions()) {
-      const state = partition.isrState;
-      if (state.kind === 'committed' || this.controllerCalls.has(state.correlationId)) continue;
-      const resent = partition.resendAlterPartition(state.correlationId);
-      assert(resent, `${partition.name}: a pending AlterPartition could not be resent`);
-    }
   }
 
   /** Begins a controlled shutdown (SIGTERM): leaderships move away, then the broker stops. */
@@ -431,18 +377,16 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       case 'BrokerRegistrationResponse':
         // Only the registration in flight counts: an answer to one given up on (it timed out and
         // was sent again) arrives late over a slow link and must not register the broker twice.
-        if (this.controllerCalls.get(message.correlationId)?.kind !== 'registration') return;
-        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
-        this.controllerCalls.delete(message.correlationId);
+        if (this.controllerChannel.kindOf(message.correlationId) !== 'registration') return;
+        if (!this.controllerChannel.answered(message.correlationId, message.error === 'NOT_CONTROLLER')) return;
         return this.lifecycleManager.onBrokerRegistrationResponse(message);
       case 'BrokerHeartbeatResponse':
         // A heartbeat the active controller did not see: the next one goes to another controller.
-        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
-        this.controllerCalls.delete(message.correlationId);
+        if (!this.controllerChannel.answered(message.correlationId, message.error === 'NOT_CONTROLLER')) return;
         return this.lifecycleManager.onBrokerHeartbeatResponse(message);
       case 'FetchMetadataResponse': {
-        this.controllerCalls.delete(message.correlationId);
-        this.controllers.learned(message.activeControllerId, message.controllerEpoch);
+        this.controllerChannel.answered(message.correlationId, false);
+        this.controllerChannel.learned(message.activeControllerId, message.controllerEpoch);
         if (message.error !== 'NONE') return;
         // Behind the controller's snapshot: the image becomes the snapshot's (`handleLoadSnapshot`).
         if (message.snapshot !== undefined && message.endOffset > this.image.nextOffset) this.image.loadSnapshot(message.snapshot, message.endOffset);
@@ -467,20 +411,17 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         return;
       }
       case 'AlterPartitionResponse': {
-        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
-        this.controllerCalls.delete(message.correlationId);
+        if (!this.controllerChannel.answered(message.correlationId, message.error === 'NOT_CONTROLLER')) return;
         return this.replicaManager.onAlterPartitionResponse(message);
       }
       case 'AllocateProducerIdsResponse':
-        if (message.error === 'NOT_CONTROLLER') return this.notController(message.correlationId);
-        this.controllerCalls.delete(message.correlationId);
+        if (!this.controllerChannel.answered(message.correlationId, message.error === 'NOT_CONTROLLER')) return;
         this.producerIdsRequested = false;
         if (message.error === 'NONE') this.producerIds = { next: message.producerIdStart, end: message.producerIdStart + message.producerIdLen };
         return;
       case 'CreateTopicsResponse':
-        if (this.controllerCalls.get(message.correlationId)?.kind === 'create-offsets-topic') {
-          if (message.topics.some((topic) => topic.error === 'NOT_CONTROLLER')) return this.notController(message.correlationId);
-          this.controllerCalls.delete(message.correlationId);
+        if (this.controllerChannel.kindOf(message.correlationId) === 'create-offsets-topic') {
+          if (!this.controllerChannel.answered(message.correlationId, message.topics.some((topic) => topic.error === 'NOT_CONTROLLER'))) return;
           this.groupCoordinator.onOffsetsTopicCreated(message.topics.every((topic) => topic.error === 'NONE' || topic.error === 'TOPIC_ALREADY_EXISTS'));
         }
         return;
@@ -547,23 +488,14 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
 
   private requestProducerIds(): void {
     this.producerIdsRequested = true;
-    this.callController({ kind: 'producer-ids' }, (correlationId) => ({
+    this.controllerChannel.callController({ kind: 'producer-ids' }, (correlationId) => ({
       type: 'AllocateProducerIdsRequest', correlationId, brokerId: this.options.brokerId, brokerEpoch: this.lifecycleManager.brokerEpoch,
     }));
   }
 
   private onDisconnected(peer: NodeId): void {
     const controllerId = controllerIdOf(peer);
-    if (controllerId !== undefined) {
-      this.controllers.failed(controllerId);
-      const calls = [...this.controllerCalls.entries()].filter(([, call]) => call.controllerId === controllerId);
-      for (const [correlationId] of calls) this.controllerCalls.delete(correlationId);
-      // What was in flight goes again after a backoff, to the next controller: a controller that
-      // is down refuses the connection at once, and an immediate retry would spin while the
-      // whole quorum is down. AlterPartition requests go again unchanged.
-      for (const [, call] of calls) this.callLost(call);
-      return;
-    }
+    if (controllerId !== undefined) return this.controllerChannel.onControllerDisconnected(controllerId);
     const leaderId = brokerIdOf(peer);
     if (leaderId === undefined) return;
     this.replicaFetcher.onLeaderDisconnected(leaderId);
@@ -577,7 +509,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       type: 'MetadataResponse',
       correlationId: request.correlationId,
       brokers: this.image.brokers().filter((broker) => !broker.fenced).map((broker) => broker.brokerId),
-      controllerId: this.controllers.active ?? -1,
+      controllerId: this.controllerChannel.activeController ?? -1,
       topics: [
         ...topics.map((topic) => ({
           name: topic.name,
