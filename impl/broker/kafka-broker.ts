@@ -12,6 +12,7 @@ import type { BrokerIo } from './broker-io.ts';
 import { BrokerLifecycleManager, HEARTBEAT_TIMER, type BrokerLifecycle } from './broker-lifecycle-manager.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
 import { ALTER_PARTITION_RETRY_TIMER, NodeToControllerChannel, REGISTRATION_RETRY_TIMER } from './node-to-controller-channel.ts';
+import { ProducerIdManager } from './producer-id-manager.ts';
 import type { Partition, PartitionContext } from './partition.ts';
 import { FETCHER_TIMER_PREFIX, ReplicaFetcher } from './replica-fetcher.ts';
 import { FETCH_WAIT_TIMER_PREFIX, PRODUCE_TIMEOUT_TIMER_PREFIX, ReplicaManager } from './replica-manager.ts';
@@ -63,8 +64,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private readonly replicaManager: ReplicaManager;
   /** The group coordinator beside the replica manager (Kafka's `GroupCoordinatorService`). */
   private readonly groupCoordinator: GroupCoordinatorService;
-  private producerIds: { next: number; end: number } | undefined;
-  private producerIdsRequested = false;
+  /** The block of producer ids this broker hands out (Kafka's `RPCProducerIdManager`). */
+  private readonly producerIdManager: ProducerIdManager;
   /**
    * Whether this process has caught up with the metadata log once and published its image to its
    * partitions. A restarted broker replays the log from the start; before it has reached the high
@@ -117,9 +118,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       io: this.io,
       controllerQuorumVoters: options.controllerQuorumVoters,
       register: () => this.lifecycleManager.register(),
-      onProducerIdsCallLost: () => {
-        this.producerIdsRequested = false;
-      },
+      onProducerIdsCallLost: () => this.producerIdManager.onCallLost(),
       onOffsetsTopicCallLost: () => this.groupCoordinator.onOffsetsTopicCreated(false),
       sortedPartitions: () => this.replicaManager.sortedPartitions(),
     });
@@ -132,10 +131,14 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       callController: (call, build) => this.controllerChannel.callController(call, build),
       metadataOffset: () => this.image.nextOffset,
       fetchMetadata: () => this.fetchMetadata(),
-      onUnfencedHeartbeat: () => {
-        if (this.producerIds === undefined && !this.producerIdsRequested) this.requestProducerIds();
-      },
+      onUnfencedHeartbeat: () => this.producerIdManager.onUnfencedHeartbeat(),
       onShutdownGranted: () => this.shutdown(),
+    });
+    this.producerIdManager = new ProducerIdManager({
+      brokerId: options.brokerId,
+      io: this.io,
+      brokerEpoch: () => this.lifecycleManager.brokerEpoch,
+      callController: (call, build) => this.controllerChannel.callController(call, build),
     });
     this.context = {
       brokerId: options.brokerId,
@@ -416,9 +419,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       }
       case 'AllocateProducerIdsResponse':
         if (!this.controllerChannel.answered(message.correlationId, message.error === 'NOT_CONTROLLER')) return;
-        this.producerIdsRequested = false;
-        if (message.error === 'NONE') this.producerIds = { next: message.producerIdStart, end: message.producerIdStart + message.producerIdLen };
-        return;
+        return this.producerIdManager.onAllocateProducerIdsResponse(message);
       case 'CreateTopicsResponse':
         if (this.controllerChannel.kindOf(message.correlationId) === 'create-offsets-topic') {
           if (!this.controllerChannel.answered(message.correlationId, message.topics.some((topic) => topic.error === 'NOT_CONTROLLER'))) return;
@@ -453,7 +454,7 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       case 'MetadataRequest':
         return this.handleMetadata(from, message);
       case 'InitProducerIdRequest':
-        return this.handleInitProducerId(from, message.correlationId);
+        return this.producerIdManager.handleInitProducerId(from, message.correlationId);
       case 'FetchResponse':
         return this.replicaFetcher.onFetchResponse(message);
       case 'OffsetsForLeaderEpochResponse':
@@ -484,13 +485,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     // controller that it lost nothing (KIP-966; Kafka's LogManager.shutdown(brokerEpoch)).
     this.logManager.shutdown(hws, this.lifecycleManager.brokerEpoch);
     this.effects.push({ type: 'halt', reason: 'controlled shutdown complete', failed: false });
-  }
-
-  private requestProducerIds(): void {
-    this.producerIdsRequested = true;
-    this.controllerChannel.callController({ kind: 'producer-ids' }, (correlationId) => ({
-      type: 'AllocateProducerIdsRequest', correlationId, brokerId: this.options.brokerId, brokerEpoch: this.lifecycleManager.brokerEpoch,
-    }));
   }
 
   private onDisconnected(peer: NodeId): void {
@@ -526,19 +520,6 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         ...unknown.map((name) => ({ name, error: 'UNKNOWN_TOPIC_OR_PARTITION' as KafkaError, partitions: [] })),
       ],
     });
-  }
-
-  private handleInitProducerId(from: NodeId, correlationId: number): void {
-    const ids = this.producerIds;
-    if (ids === undefined || ids.next >= ids.end) {
-      if (!this.producerIdsRequested && this.lifecycleManager.brokerEpoch >= 0) this.requestProducerIds();
-      this.send(from, { type: 'InitProducerIdResponse', correlationId, error: 'LEADER_NOT_AVAILABLE', producerId: -1, producerEpoch: -1 });
-      return;
-    }
-    const producerId = ids.next;
-    ids.next++;
-    if (ids.next >= ids.end) this.producerIds = undefined;
-    this.send(from, { type: 'InitProducerIdResponse', correlationId, error: 'NONE', producerId, producerEpoch: 0 });
   }
 }
 
