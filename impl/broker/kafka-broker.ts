@@ -11,6 +11,7 @@ import type { ProtocolRules } from '../variants/protocol-rules.ts';
 import type { BrokerIo } from './broker-io.ts';
 import { BrokerLifecycleManager, HEARTBEAT_TIMER, type BrokerLifecycle } from './broker-lifecycle-manager.ts';
 import { isReplicaIsrEligible } from './isr-eligibility.ts';
+import { MetadataLoader } from './metadata-loader.ts';
 import { ALTER_PARTITION_RETRY_TIMER, NodeToControllerChannel, REGISTRATION_RETRY_TIMER } from './node-to-controller-channel.ts';
 import { ProducerIdManager } from './producer-id-manager.ts';
 import type { Partition, PartitionContext } from './partition.ts';
@@ -66,14 +67,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   private readonly groupCoordinator: GroupCoordinatorService;
   /** The block of producer ids this broker hands out (Kafka's `RPCProducerIdManager`). */
   private readonly producerIdManager: ProducerIdManager;
-  /**
-   * Whether this process has caught up with the metadata log once and published its image to its
-   * partitions. A restarted broker replays the log from the start; before it has reached the high
-   * watermark the controller reported, the image is a past state of the cluster (in which this
-   * broker may lead at an old epoch its log has long moved past), so nothing of it is applied:
-   * Kafka's `MetadataLoader` does not publish until it has caught up to the high watermark.
-   */
-  private metadataPublished = false;
+  /** Follows the metadata log into `image` and publishes it (Kafka's `MetadataLoader`). */
+  private readonly metadataLoader: MetadataLoader;
   private effects: NodeEffect<KafkaMessage>[] = [];
   private readonly io: BrokerIo;
   private readonly context: PartitionContext;
@@ -130,9 +125,17 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       previousBrokerEpoch,
       callController: (call, build) => this.controllerChannel.callController(call, build),
       metadataOffset: () => this.image.nextOffset,
-      fetchMetadata: () => this.fetchMetadata(),
+      fetchMetadata: () => this.metadataLoader.fetchMetadata(),
       onUnfencedHeartbeat: () => this.producerIdManager.onUnfencedHeartbeat(),
       onShutdownGranted: () => this.shutdown(),
+    });
+    this.metadataLoader = new MetadataLoader({
+      brokerId: options.brokerId,
+      image: this.image,
+      brokerEpoch: () => this.lifecycleManager.brokerEpoch,
+      fetchInFlight: () => this.controllerChannel.hasInFlight('metadata'),
+      callController: (call, build) => this.controllerChannel.callController(call, build),
+      publish: (image) => this.replicaManager.applyDelta(image),
     });
     this.producerIdManager = new ProducerIdManager({
       brokerId: options.brokerId,
@@ -303,21 +306,12 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
     return logConfigFrom(pickLogKeys(overrides));
   }
 
-  // ---- The metadata log ----------------------------------------------------------------------------
-
-  private fetchMetadata(): void {
-    if (this.controllerChannel.hasInFlight('metadata')) return;
-    this.controllerChannel.callController({ kind: 'metadata' }, (correlationId) => ({
-      type: 'FetchMetadataRequest', correlationId, brokerId: this.options.brokerId, fetchOffset: this.image.nextOffset, maxRecords: 500,
-    }));
-  }
-
   private onTimer(name: string): void {
     switch (name) {
       case HEARTBEAT_TIMER:
         return this.lifecycleManager.onHeartbeatTimer();
       case 'metadata-fetch':
-        this.fetchMetadata();
+        this.metadataLoader.fetchMetadata();
         this.timer('metadata-fetch', METADATA_FETCH_INTERVAL_MS);
         return;
       case 'maintenance':
@@ -387,32 +381,10 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
         // A heartbeat the active controller did not see: the next one goes to another controller.
         if (!this.controllerChannel.answered(message.correlationId, message.error === 'NOT_CONTROLLER')) return;
         return this.lifecycleManager.onBrokerHeartbeatResponse(message);
-      case 'FetchMetadataResponse': {
+      case 'FetchMetadataResponse':
         this.controllerChannel.answered(message.correlationId, false);
         this.controllerChannel.learned(message.activeControllerId, message.controllerEpoch);
-        if (message.error !== 'NONE') return;
-        // Behind the controller's snapshot: the image becomes the snapshot's (`handleLoadSnapshot`).
-        if (message.snapshot !== undefined && message.endOffset > this.image.nextOffset) this.image.loadSnapshot(message.snapshot, message.endOffset);
-        // Entries come in offset order from the fetch offset; offsets no entry holds are the Raft
-        // log's control records, which the image moves past.
-        for (const entry of message.entries) {
-          if (entry.offset < this.image.nextOffset) continue;
-          this.image.skipTo(entry.offset);
-          this.image.replay(entry.offset, entry.record);
-        }
-        if (message.endOffset > this.image.nextOffset) this.image.skipTo(message.endOffset);
-        // The first publish waits until the image holds this process's own registration too (its
-        // broker epoch is the registration record's offset): Kafka's broker serves nothing until
-        // the controller says it caught up to its registration (`initialCatchUpFuture`), and a
-        // broker that lost its disk would otherwise act on the image of its previous incarnation,
-        // leading with an empty log a partition whose ISR the registration is about to leave.
-        const brokerEpoch = this.lifecycleManager.brokerEpoch;
-        const firstPublish = !this.metadataPublished && this.image.nextOffset >= message.highWatermark && brokerEpoch >= 0 && this.image.nextOffset > brokerEpoch;
-        if (firstPublish) this.metadataPublished = true;
-        if (firstPublish || (this.metadataPublished && (message.entries.length > 0 || message.snapshot !== undefined))) this.replicaManager.applyDelta(this.image);
-        if (this.image.nextOffset < message.highWatermark) this.fetchMetadata();
-        return;
-      }
+        return this.metadataLoader.onFetchMetadataResponse(message);
       case 'AlterPartitionResponse': {
         if (!this.controllerChannel.answered(message.correlationId, message.error === 'NOT_CONTROLLER')) return;
         return this.replicaManager.onAlterPartitionResponse(message);
