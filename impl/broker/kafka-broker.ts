@@ -44,10 +44,10 @@ export interface KafkaBrokerOptions {
 
 /**
  * A Kafka broker node (Kafka's `BrokerServer` with `KafkaApis`): it recovers its logs from disk,
- * keeps the channel to the controller, follows the metadata log, hands out producer ids, and
- * routes every input to the part that owns it: registration and heartbeats to the
- * `BrokerLifecycleManager`, the replicas and the requests on them to the `ReplicaManager`, and the
- * leaders' answers to the `ReplicaFetcher`.
+ * keeps the channel to the controller (`NodeToControllerChannel`), follows the metadata log
+ * (`MetadataLoader`), hands out producer ids (`ProducerIdManager`), and routes every input to the
+ * part that owns it: registration and heartbeats to the `BrokerLifecycleManager`, the replicas and
+ * the requests on them to the `ReplicaManager`, and the leaders' answers to the `ReplicaFetcher`.
  */
 export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   readonly kind = 'broker';
