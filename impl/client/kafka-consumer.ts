@@ -3,6 +3,7 @@ import { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { GroupRequest, GroupResponse } from '../protocol/group-messages.ts';
+import { ConsumerApplication, POLL_TIMEOUT_MS } from './consumer-application.ts';
 import { MAX_IN_FLIGHT_REQUESTS } from './consumer-coordinator-io.ts';
 import { Fetcher, unknownPosition, type PartitionPosition, type PolledRecord, type ReportedHighWatermark } from './fetcher.ts';
 import { OffsetFetcher, type OffsetRequest } from './offset-fetcher.ts';
@@ -38,11 +39,6 @@ type PollOutcome =
   /** A fetch was lost on the wire (timeout, disconnect); its outcome is unknown. */
   | { readonly type: 'info'; readonly error: string };
 
-/**
- * How long the workload's `poll(Duration)` waits for records before it returns none. Longer
- * than `fetch.max.wait.ms`'s default, so that an idle poll normally sees its fetches answered.
- */
-const POLL_TIMEOUT_MS = 1000;
 /** Kafka's `max.partition.fetch.bytes` default (1 MiB). */
 const MAX_PARTITION_FETCH_BYTES = 1 << 20;
 /** Kafka's `fetch.max.bytes` default (50 MiB). */
@@ -75,13 +71,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   /** The consumer's own config: the run's, with `configOverrides` and `group.id` over it in group mode. */
   private readonly config: ConfigView;
   private readonly client: ConsumerNetworkClient<InFlightRequest>;
+  /** The workload's application around the consumer: its schedule, stalls and fence exit (not Kafka). */
+  private readonly application: ConsumerApplication;
   private pollOpen = false;
-  /**
-   * The application's stall (`application-stall`): no poll starts before this time. A stall that
-   * comes while a poll is open waits in `pendingStallMs` until the poll returns.
-   */
-  private stalledUntilMs = 0;
-  private pendingStallMs = 0;
   /**
    * `close()` was called: the application thread waits in it (no more polls) while the core
    * finishes its final commit and leaves; `closed` once the core reports it done.
@@ -95,6 +87,11 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   ) {
     assert(options.brokers.length > 0, 'a consumer needs brokers to bootstrap from');
     this.client = new ConsumerNetworkClient<InFlightRequest>(environment.clock.nowMs() * 1000 + 1, (effect) => this.effects.push(effect), () => this.config.number('request.timeout.ms'));
+    this.application = new ConsumerApplication(options, {
+      nowMs: () => this.environment.clock.nowMs(),
+      timer: (name, delayMs) => this.timer(name, delayMs),
+      effect: (effect) => this.effects.push(effect),
+    });
     this.metadata = new ConsumerMetadata(options.topic);
     this.fetcher = new Fetcher(options.topic, options.rules);
     this.offsetFetcher = new OffsetFetcher(options.topic, this.fetcher, {
@@ -110,12 +107,10 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     });
     if (options.groupId === undefined) {
       assert(options.configOverrides === undefined, 'per-consumer config overrides are for group members');
-      assert(options.closeAtMs === undefined, 'only a group member is closed by the workload');
       this.config = options.config;
       this.membership = undefined;
     } else {
       assert(options.groupId !== '', 'a group member needs a non-empty group id');
-      assert(options.closeAtMs === undefined || options.closeAtMs >= (options.startAtMs ?? 0), 'a consumer closes before it starts');
       this.config = new ConfigView({ ...options.config.overrides, ...options.configOverrides, 'group.id': options.groupId });
       this.membership = new GroupMembership(options.name, options.topic, this.config, options.brokers, this.membershipHost(), options.rules);
       // The subscription itself emits nothing to carry out yet: no coordinator is known.
@@ -154,12 +149,9 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   handle(input: NodeInput<KafkaMessage>): readonly NodeEffect<KafkaMessage>[] {
     this.effects = [];
     switch (input.type) {
-      case 'start': {
-        const nowMs = this.environment.clock.nowMs();
-        this.timer('poll', Math.max(1, (this.options.startAtMs ?? 0) - nowMs));
-        if (this.options.closeAtMs !== undefined) this.timer('close', Math.max(1, this.options.closeAtMs - nowMs));
+      case 'start':
+        this.application.start();
         break;
-      }
       case 'timer':
         this.onTimer(input.name);
         break;
@@ -174,7 +166,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       case 'signal':
         break;
       case 'application-stall':
-        this.stallApplication(input.durationMs);
+        this.application.stall(input.durationMs, this.pollOpen);
         break;
       default:
         assertNever(input, 'consumer input');
@@ -211,30 +203,13 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.effects.push({ type: 'history', record });
   }
 
-  /**
-   * The application is stuck for `durationMs` (the `client-stall` fault): Kafka's poll loop calls
-   * poll() again only once the handler of the last poll's records returns. A stall that comes
-   * during a poll is the processing of what that poll returns; between polls it holds the next
-   * one. The heartbeats go on (Kafka's background thread; here the group timers, which need no
-   * poll), so a stall past `max.poll.interval.ms` makes the member leave the group (KIP-62).
-   */
-  private stallApplication(durationMs: number): void {
-    assert(Number.isSafeInteger(durationMs) && durationMs >= 0, `bad application stall ${durationMs}`);
-    if (this.pollOpen) {
-      this.pendingStallMs = Math.max(this.pendingStallMs, durationMs);
-      return;
-    }
-    this.stalledUntilMs = Math.max(this.stalledUntilMs, this.environment.clock.nowMs() + durationMs);
-  }
-
   private onTimer(name: string): void {
     if (name === 'close') return this.close();
     // The application thread is inside close() (or done): it polls no more.
     if (this.closeCalled && (name === 'poll' || name === 'poll-timeout' || name === 'backoff')) return;
     if (name === 'poll') {
-      const stalledMs = this.stalledUntilMs - this.environment.clock.nowMs();
-      if (stalledMs > 0) return this.timer('poll', stalledMs);
-      return this.startPoll();
+      if (this.application.pollDue()) this.startPoll();
+      return;
     }
     if (name.startsWith(GROUP_TIMER_PREFIX)) {
       (this.membership as GroupMembership).onTimer(name.slice(GROUP_TIMER_PREFIX.length));
@@ -275,19 +250,6 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     this.membership.close(positions);
   }
 
-  /**
-   * The application's poll threw FencedInstanceIdException: it closes the consumer (no final
-   * commit: the coordinator is fatal, `ConsumerCoordinator.close` commits nothing), and a
-   * supervised process then exits with the exception, as a Java `main` it propagated out of does.
-   */
-  private closeOnFence(): void {
-    const membership = this.membership as GroupMembership;
-    this.close();
-    if (this.options.onFencedInstanceId !== 'exit') return;
-    assert(membership.closed, 'a fenced consumer finishes close() at once');
-    this.effects.push({ type: 'halt', reason: `FencedInstanceIdException: ${membership.fatalError?.message ?? ''}`, failed: true });
-  }
-
   /** The application calls poll: one Jepsen `poll` operation opens. */
   private startPoll(): void {
     assert(!this.pollOpen, 'a poll started while one was open');
@@ -302,7 +264,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       // never saw this member's id). The exception is fatal and poll throws it from then on; the
       // application does what one should, and closes the consumer (a static member's close sends
       // no LeaveGroup, so the holder stays), then exits if it is a supervised process.
-      if (this.membership.fatalError?.exception === 'FencedInstanceIdException') return this.closeOnFence();
+      if (this.membership.fatalError?.exception === 'FencedInstanceIdException') return this.application.closeOnFence(this.membership, () => this.close());
     }
     this.pollOpen = true;
     this.history({ type: 'invoke', process: this.options.name, f: 'poll', value: { consumer: this.options.name } });
@@ -329,10 +291,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     assert(this.pollOpen, 'a poll completed that was not open');
     assert(this.fetcher.bufferedCount === 0, 'a poll completed with completed fetches undrained');
     this.pollOpen = false;
-    if (this.pendingStallMs > 0) {
-      this.stalledUntilMs = Math.max(this.stalledUntilMs, this.environment.clock.nowMs() + this.pendingStallMs);
-      this.pendingStallMs = 0;
-    }
+    this.application.pollReturned();
     this.effects.push({ type: 'cancel-timer', name: 'poll-timeout' });
     const process = this.options.name;
     switch (outcome.type) {
