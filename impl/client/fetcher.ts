@@ -1,7 +1,7 @@
 import { assert } from '../common/assert.ts';
 import { decodeRecords, readRecordBatch } from '../log/record-batch.ts';
 import { METADATA_ERRORS } from '../protocol/errors.ts';
-import type { FetchPartitionResponse, FetchResponse } from '../protocol/messages.ts';
+import { CONSUMER_REPLICA_ID, type FetchPartition, type FetchPartitionResponse, type FetchRequest, type FetchResponse, type PartitionMetadata } from '../protocol/messages.ts';
 import { KAFKA_RULES, type ProtocolRules } from '../variants/protocol-rules.ts';
 
 /**
@@ -93,6 +93,11 @@ export interface Fetch {
   /** A partition answered with a metadata error: the consumer must refresh its metadata. */
   metadataUpdateNeeded: boolean;
 }
+
+/** Kafka's `max.partition.fetch.bytes` default (1 MiB). */
+const MAX_PARTITION_FETCH_BYTES = 1 << 20;
+/** Kafka's `fetch.max.bytes` default (50 MiB). */
+const FETCH_MAX_BYTES = 50 * (1 << 20);
 
 export class Fetcher {
   /** By partition: the assigned partitions (every partition, with manual assignment). */
@@ -210,6 +215,37 @@ export class Fetcher {
 
   hasBuffered(partition: number): boolean {
     return this.completedFetches.has(partition);
+  }
+
+  /** A partition is fetched when its position is valid and nothing of it is buffered (Kafka's `fetchablePartitions`). */
+  isFetchable(partition: number): boolean {
+    return this.hasValidPosition(partition) && !this.hasBuffered(partition);
+  }
+
+  /**
+   * Kafka's `AbstractFetch.prepareFetchRequests`, for one leader: the FetchRequest for the
+   * partitions it leads, each from its position at the current leader epoch (KIP-320), and the
+   * offset each was fetched from (`fetchOffsets`, against which the answer is buffered).
+   */
+  prepareFetchRequest(led: readonly PartitionMetadata[], correlationId: number, maxWaitMs: number, minBytes: number): { fetchOffsets: Map<number, number>; request: FetchRequest } {
+    const fetchOffsets = new Map<number, number>();
+    const fetches: FetchPartition[] = led.map((partition) => {
+      const position = this.positions.get(partition.partition) as PartitionPosition;
+      const fetchOffset = position.offset as number;
+      fetchOffsets.set(partition.partition, fetchOffset);
+      return { topic: this.topic, partition: partition.partition, currentLeaderEpoch: position.leaderEpoch, fetchOffset, logStartOffset: -1, partitionMaxBytes: MAX_PARTITION_FETCH_BYTES };
+    });
+    const request: FetchRequest = {
+      type: 'FetchRequest',
+      correlationId,
+      replicaId: CONSUMER_REPLICA_ID,
+      replicaEpoch: -1,
+      maxWaitMs,
+      minBytes,
+      maxBytes: FETCH_MAX_BYTES,
+      partitions: fetches,
+    };
+    return { fetchOffsets, request };
   }
 
   /**

@@ -13,10 +13,8 @@ import { ConsumerNetworkClient } from './consumer-network-client.ts';
 import { GROUP_TIMER_PREFIX, GroupMembership, type GroupMemberView } from './group-membership.ts';
 import {
   brokerIdOf,
-  CONSUMER_REPLICA_ID,
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
-  type FetchPartition,
   type KafkaMessage,
   type PartitionMetadata,
 } from '../protocol/messages.ts';
@@ -38,11 +36,6 @@ type PollOutcome =
   | { readonly type: 'fail'; readonly error: string }
   /** A fetch was lost on the wire (timeout, disconnect); its outcome is unknown. */
   | { readonly type: 'info'; readonly error: string };
-
-/** Kafka's `max.partition.fetch.bytes` default (1 MiB). */
-const MAX_PARTITION_FETCH_BYTES = 1 << 20;
-/** Kafka's `fetch.max.bytes` default (50 MiB). */
-const FETCH_MAX_BYTES = 50 * (1 << 20);
 
 /**
  * A Kafka consumer with manual assignment of every partition of one topic (no group yet), shaped
@@ -391,29 +384,14 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     return this.offsetFetcher.resetPositions(partitions, policy === 'latest' ? LATEST_TIMESTAMP : EARLIEST_TIMESTAMP);
   }
 
-  /** Kafka's `AbstractFetch.prepareFetchRequests` and `sendFetches`: one fetch per leader. */
+  /** Kafka's `AbstractFetch.sendFetches`: one fetch per leader (the Fetcher prepares each). */
   private sendFetches(partitions: readonly PartitionMetadata[]): number | undefined {
-    const fetchable = (_: PartitionPosition, partition: number): boolean => this.fetcher.hasValidPosition(partition) && !this.fetcher.hasBuffered(partition);
+    const fetchable = (_: PartitionPosition, partition: number): boolean => this.fetcher.isFetchable(partition);
     const { byLeader, backoffUntilMs } = this.groupByLeader(partitions, 'fetch', fetchable);
     for (const [broker, led] of byLeader) {
-      const fetchOffsets = new Map<number, number>();
-      const fetches: FetchPartition[] = led.map((partition) => {
-        const position = this.fetcher.positions.get(partition.partition) as PartitionPosition;
-        const fetchOffset = position.offset as number;
-        fetchOffsets.set(partition.partition, fetchOffset);
-        return { topic: this.options.topic, partition: partition.partition, currentLeaderEpoch: position.leaderEpoch, fetchOffset, logStartOffset: -1, partitionMaxBytes: MAX_PARTITION_FETCH_BYTES };
-      });
       const correlationId = this.client.nextCorrelationId();
-      this.client.send(broker, correlationId, { kind: 'fetch', broker, fetchOffsets }, {
-        type: 'FetchRequest',
-        correlationId,
-        replicaId: CONSUMER_REPLICA_ID,
-        replicaEpoch: -1,
-        maxWaitMs: this.config.number('fetch.max.wait.ms'),
-        minBytes: this.config.number('fetch.min.bytes'),
-        maxBytes: FETCH_MAX_BYTES,
-        partitions: fetches,
-      });
+      const { fetchOffsets, request } = this.fetcher.prepareFetchRequest(led, correlationId, this.config.number('fetch.max.wait.ms'), this.config.number('fetch.min.bytes'));
+      this.client.send(broker, correlationId, { kind: 'fetch', broker, fetchOffsets }, request);
     }
     return backoffUntilMs;
   }
