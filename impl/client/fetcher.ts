@@ -107,7 +107,7 @@ export class Fetcher {
 
   constructor(
     private readonly topic: string,
-    private readonly rules: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'consumerValidatesPositions'> = KAFKA_RULES,
+    private readonly rules: Pick<ProtocolRules, 'consumerReturnsRecordAtPosition' | 'consumerValidatesPositions' | 'autoCommitCommitsConsumedPositions'> = KAFKA_RULES,
   ) {}
 
   /**
@@ -117,6 +117,21 @@ export class Fetcher {
   hasValidPosition(partition: number): boolean {
     const position = this.positions.get(partition);
     return position !== undefined && position.offset !== undefined && !position.awaitingValidation;
+  }
+
+  /**
+   * The positions reached, with their epochs (KIP-320: a commit carries its position's epoch, so
+   * that whoever resumes from it can validate it): owned partitions with a valid position only
+   * (Kafka's `SubscriptionState.allConsumed()`; one awaiting validation is not committed).
+   */
+  allConsumed(): { partition: number; offset: number; leaderEpoch: number }[] {
+    const consumed: { partition: number; offset: number; leaderEpoch: number }[] = [];
+    // The mutant auto-commit-one-past-position takes a position for the last record consumed.
+    const past = (this.rules.autoCommitCommitsConsumedPositions ?? true) ? 0 : 1;
+    for (const [partition, position] of this.positions) {
+      if (this.hasValidPosition(partition)) consumed.push({ partition, offset: (position.offset as number) + past, leaderEpoch: position.offsetEpoch ?? -1 });
+    }
+    return consumed.sort((a, b) => a.partition - b.partition);
   }
 
   /**

@@ -236,7 +236,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
   private close(): void {
     assert(this.membership !== undefined, 'only a group member is closed by the workload');
     if (this.closeCalled) return;
-    const positions = this.consumedPositions();
+    const positions = this.fetcher.allConsumed();
     this.endOpenPoll();
     this.closeCalled = true;
     for (const name of ['poll', 'poll-timeout', 'backoff']) this.effects.push({ type: 'cancel-timer', name });
@@ -250,7 +250,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
     // Kafka's poll first runs the coordinator (join, rebalance callbacks, auto-commit of the
     // positions earlier polls reached), then fetches: group events it records come first.
     if (this.membership !== undefined) {
-      this.membership.poll(this.consumedPositions());
+      this.membership.poll(this.fetcher.allConsumed());
       // KIP-345: FencedInstanceIdException means the coordinator maps this consumer's
       // group.instance.id to another member id (a replacement that joined after it, an old process
       // that rejoined after its replacement, or a coordinator that failed over to a state that
@@ -491,21 +491,6 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
 
   private endOpenPoll(): void {
     if (this.pollOpen) this.completePoll({ type: 'ok', records: [], highWatermarks: [] });
-  }
-
-  /**
-   * The positions reached, with their epochs (KIP-320: a commit carries its position's epoch, so
-   * that whoever resumes from it can validate it): owned partitions with a valid position only
-   * (`allConsumed()`; one awaiting validation is not committed).
-   */
-  private consumedPositions(): { partition: number; offset: number; leaderEpoch: number }[] {
-    const consumed: { partition: number; offset: number; leaderEpoch: number }[] = [];
-    // The mutant auto-commit-one-past-position takes a position for the last record consumed.
-    const past = (this.options.rules?.autoCommitCommitsConsumedPositions ?? true) ? 0 : 1;
-    for (const [partition, position] of this.fetcher.positions) {
-      if (this.fetcher.hasValidPosition(partition)) consumed.push({ partition, offset: (position.offset as number) + past, leaderEpoch: position.offsetEpoch ?? -1 });
-    }
-    return consumed.sort((a, b) => a.partition - b.partition);
   }
 
   /** How the membership reaches the node: its requests, timers, history and positions. */
