@@ -224,7 +224,7 @@ export const MUTANTS = [
   {
     name: 'auto-commit-one-past-position',
     area: 'groups',
-    where: 'ConsumerCoordinator.maybeAutoCommitOffsetsAsync / SubscriptionState.allConsumed (KafkaConsumer.consumedPositions)',
+    where: 'ConsumerCoordinator.maybeAutoCommitOffsetsAsync / SubscriptionState.allConsumed (Fetcher.allConsumed)',
     summary: 'Auto-commit commits each consumed position plus one, taking the position for the last record consumed instead of the next one to read, so the group is marked done with a record no member has read yet.',
     rules: { autoCommitCommitsConsumedPositions: false },
     groups: true,
