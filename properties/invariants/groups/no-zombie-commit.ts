@@ -28,12 +28,12 @@ interface ReplacementWrite {
   committedAtMs: number | undefined;
 }
 
-/** What judging one record needs besides the record. */
+/** What judging one record needs besides the record (one per replica read, its fields set per record). */
 interface RecordContext {
   /** The leader epoch of the record's batch. */
-  readonly epoch: number;
+  epoch: number;
   /** When the record was first seen in any replica (it was appended then). */
-  readonly atMs: number;
+  atMs: number;
   /** Whether the coordinator had reverted the replacement written as `key` by `atMs`. */
   reverted(key: string, atMs: number): boolean;
   /** Called when the record is a static member's replacement. */
@@ -144,22 +144,30 @@ export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinit
       judged.set(name, seen);
     }
     let first: Finding | undefined;
+    if (state.upTo >= batches.length) return first;
+    // The record being judged, for the context's callbacks: one context per read, not per record.
+    let key = '';
+    let offset = 0;
+    let fresh = false;
+    const context: RecordContext = {
+      epoch: 0,
+      atMs: 0,
+      reverted: (replacement, atMs) => reverted(name, replacement, atMs),
+      replacement: () => {
+        if (fresh) trackReplacement(name, key, offset, view.nowMs);
+      },
+    };
     // Whole batches are applied, so the groups stay exact past a finding.
     while (state.upTo < batches.length && first === undefined) {
       const batch = batches[state.upTo] as ScannedBatch;
       for (const record of batch.records) {
-        const key = `${record.offset}/${record.value}`;
+        key = `${record.offset}/${record.value}`;
+        offset = record.offset;
         const firstSeenMs = seen.get(key);
-        const fresh = firstSeenMs === undefined;
+        fresh = firstSeenMs === undefined;
         if (fresh) seen.set(key, view.nowMs);
-        const context: RecordContext = {
-          epoch: batch.epoch,
-          atMs: firstSeenMs ?? view.nowMs,
-          reverted: (replacement, atMs) => reverted(name, replacement, atMs),
-          replacement: () => {
-            if (fresh) trackReplacement(name, key, record.offset, view.nowMs);
-          },
-        };
+        context.epoch = batch.epoch;
+        context.atMs = firstSeenMs ?? view.nowMs;
         const finding = judgeRecord(state.groups, name, record.offset, record.value, key, context);
         if (finding === undefined || !fresh || first !== undefined) continue;
         first = offsetsFinding(`broker ${brokerId}'s ${finding.text}`, finding.group, name, brokerId);
