@@ -278,10 +278,43 @@ export class LogSegment {
     const start = this.offsetIndex.lookup(offset);
     // The index maps a batch's last offset to the batch's start: at or below `offset`, so the batch
     // holding `offset` starts there or later.
-    const scan = this.scanHeadersTwice(start.offset <= offset ? start.position : 0, offset);
-    const found = scan.batches.find((batch) => batch.lastOffset >= offset);
-    if (found !== undefined) return found;
-    return scan.problem === undefined ? undefined : 'unreadable';
+    const position = start.offset <= offset ? start.position : 0;
+    // The scan that finds nothing meets a problem or the segment's end; as `scanHeadersTwice`, a
+    // problem is read once more before it counts.
+    let found = this.scanToOffset(position, offset);
+    if (found === undefined) found = this.scanToOffset(position, offset);
+    if (found === undefined) return 'unreadable';
+    return found === null ? undefined : found;
+  }
+
+  /**
+   * `scanHeaders(position, offset)` for the one batch `translateOffset` wants, the first whose
+   * last offset reaches `offset`: the same reads and the same checks, without a record of every
+   * batch passed on the way (a fetch at the log's end passes up to `index.interval.bytes` of
+   * them). Null when the segment ends before it; undefined when a header cannot be followed.
+   */
+  private scanToOffset(position: number, offset: number): BatchPosition | null | undefined {
+    let previousLast = -1;
+    let at = position;
+    while (at < this.bytes) {
+      if (this.bytes - at < RECORD_BATCH_OVERHEAD) return undefined;
+      const header = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD);
+      const baseOffset = int64In(header, 0);
+      const size = int32In(header, 8) + LOG_OVERHEAD;
+      const lastOffset = baseOffset + int32In(header, 23);
+      if (size < RECORD_BATCH_OVERHEAD || at + size > this.bytes || !Number.isSafeInteger(baseOffset) || lastOffset < baseOffset || (header[16] as number) !== 2) return undefined;
+      if (at > position && baseOffset <= previousLast) return undefined;
+      if (baseOffset < this.baseOffset) return undefined;
+      if (lastOffset >= offset) {
+        return {
+          position: at, size, baseOffset, lastOffset, maxTimestamp: int64In(header, 35), partitionLeaderEpoch: int32In(header, 12),
+          producerId: int64In(header, 43), producerEpoch: (int32In(header, 51) >> 16), baseSequence: int32In(header, 53),
+        };
+      }
+      previousLast = lastOffset;
+      at += size;
+    }
+    return null;
   }
 
   /**
@@ -531,4 +564,14 @@ function boundsProblem(bounds: SegmentBounds, segmentBase: number, previousLast:
   const expected = previousLast === undefined ? segmentBase : previousLast + 1;
   if (baseOffset !== expected) return `offset ${baseOffset} where the dense log expects ${expected}`;
   return undefined;
+}
+
+/** The big-endian int32 at `at` (a header read into its own bytes, without a DataView). */
+function int32In(bytes: Uint8Array, at: number): number {
+  return (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number));
+}
+
+/** The big-endian int64 at `at`, as `int64At` reads it. */
+function int64In(bytes: Uint8Array, at: number): number {
+  return int32In(bytes, at) * 4294967296 + (int32In(bytes, at + 4) >>> 0);
 }
