@@ -31,7 +31,8 @@ export function assertNever(value: never, what = 'value'): never {
 
 /** Asserts that `value` is an integer in [min, max]; used for offsets, epochs, times and sizes. */
 export function assertIntegerInRange(value: number, min: number, max: number, what: string): void {
-  assert(Number.isSafeInteger(value), `${what} must be a safe integer, got ${value}`);
-  assert(value >= min, `${what} must be >= ${min}, got ${value}`);
-  assert(value <= max, `${what} must be <= ${max}, got ${value}`);
+  // On every disk read and many appends: the messages are built only when a check fails.
+  if (!Number.isSafeInteger(value)) fail(`${what} must be a safe integer, got ${value}`);
+  if (value < min) fail(`${what} must be >= ${min}, got ${value}`);
+  if (value > max) fail(`${what} must be <= ${max}, got ${value}`);
 }

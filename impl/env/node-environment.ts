@@ -68,8 +68,12 @@ export interface NodeDisk {
   list(prefix?: string): string[];
   /** The file's current size as the page cache sees it. */
   size(path: string): number;
-  /** Reads up to `length` bytes at `position`; fewer when the file ends first. */
-  read(path: string, position: number, length: number): Uint8Array;
+  /**
+   * Reads up to `length` bytes at `position`; fewer when the file ends first. With `into` (at
+   * least `length` bytes) the bytes go there, as `pread` fills a caller's buffer, and the result is
+   * its prefix: a hot loop then allocates nothing per read.
+   */
+  read(path: string, position: number, length: number, into?: Uint8Array): Uint8Array;
   /** Writes at `position`, creating the file when it does not exist; zero-fills any hole. */
   write(path: string, position: number, data: Uint8Array): void;
   /** Appends at the end of the file, creating it when it does not exist. */

@@ -1,5 +1,5 @@
 import { int64At } from './byte-codec.ts';
-import { assert } from '../common/assert.ts';
+import { assert, fail } from '../common/assert.ts';
 import { DiskError, type NodeDisk } from '../env/node-environment.ts';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, readRecordBatch, type RecordBatch } from './record-batch.ts';
 import { OffsetIndex, TimeIndex } from './segment-index.ts';
@@ -298,7 +298,8 @@ export class LogSegment {
     let at = position;
     while (at < this.bytes) {
       if (this.bytes - at < RECORD_BATCH_OVERHEAD) return undefined;
-      const header = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD);
+      const header = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD, HEADER_SCRATCH);
+      if (header.length !== RECORD_BATCH_OVERHEAD) fail(`${this.logPath}: read ${header.length} header bytes at ${at}, below the segment's size ${this.bytes}`);
       const baseOffset = int64In(header, 0);
       const size = int32In(header, 8) + LOG_OVERHEAD;
       const lastOffset = baseOffset + int32In(header, 23);
@@ -565,6 +566,12 @@ function boundsProblem(bounds: SegmentBounds, segmentBase: number, previousLast:
   if (baseOffset !== expected) return `offset ${baseOffset} where the dense log expects ${expected}`;
   return undefined;
 }
+
+/**
+ * The buffer `scanToOffset` reads each header into: the scan is synchronous and keeps nothing of
+ * it but numbers, so one buffer serves every segment of every node.
+ */
+const HEADER_SCRATCH = new Uint8Array(RECORD_BATCH_OVERHEAD);
 
 /** The big-endian int32 at `at` (a header read into its own bytes, without a DataView). */
 function int32In(bytes: Uint8Array, at: number): number {

@@ -40,6 +40,15 @@ export class GrowableBytes {
     return this.bytes.slice(start, end);
   }
 
+  /** `copy` into the caller's buffer (at least `end - start` bytes); returns the prefix written. */
+  copyInto(start: number, end: number, into: Uint8Array): Uint8Array {
+    assertIntegerInRange(start, 0, this.used, 'copy start');
+    assertIntegerInRange(end, start, this.used, 'copy end');
+    assertIntegerInRange(end - start, 0, into.length, 'copy length');
+    into.set(this.bytes.subarray(start, end));
+    return into.subarray(0, end - start);
+  }
+
   /** A view of the bytes in use; it must not be kept or written to, as the backing array moves. */
   view(): Uint8Array {
     return this.bytes.subarray(0, this.used);

@@ -291,6 +291,27 @@ describe('sim disk: faults', () => {
     expect(contentOf(disk, 'f')).toEqual([...data]);
   });
 
+  it('a read into a caller buffer fills its prefix; a flip on it damages the buffer, and draws as a plain read does', () => {
+    const data = pattern(64, 1);
+    const plain = harness({}, 7);
+    const into = harness({}, 7);
+    for (const { disk } of [plain, into]) {
+      disk.write('f', 0, data);
+      disk.setBitflip({ onReadProbability: 1, onWriteProbability: 0 });
+    }
+    const buffer = new Uint8Array(100).fill(5);
+    const read = into.disk.read('f', 60, 10, buffer);
+    expect(read.length).toBe(4);
+    expect(read.buffer).toBe(buffer.buffer);
+    expect(differingBits(read, data.subarray(60))).toBe(1);
+    expect(buffer[4]).toBe(5);
+    // The same draws as a read that allocates: a caller may switch without moving any run.
+    expect([...read]).toEqual([...plain.disk.read('f', 60, 10)]);
+    expect(() => into.disk.read('f', 0, 64, new Uint8Array(8))).toThrow(AssertionError);
+    into.disk.clearFaults();
+    expect(contentOf(into.disk, 'f')).toEqual([...data]);
+  });
+
   it('a bit flip on write is stored, fsynced and survives power loss', () => {
     const { disk, operations } = harness({ tornWriteProbability: 0 });
     const data = pattern(64, 1);

@@ -201,12 +201,12 @@ export class SimDisk implements NodeDisk, DiskReader {
     return this.file(path).rewrittenVersion;
   }
 
-  read(path: string, position: number, length: number): Uint8Array {
+  read(path: string, position: number, length: number, into?: Uint8Array): Uint8Array {
     assertIntegerInRange(position, 0, MAX_FILE_BYTES, 'read position');
     assertIntegerInRange(length, 0, MAX_FILE_BYTES, 'read length');
     const current = this.file(path).current;
     const end = Math.min(current.length, position + length);
-    const copy = position < end ? current.copy(position, end) : new Uint8Array(0);
+    const copy = position >= end ? new Uint8Array(0) : into === undefined ? current.copy(position, end) : current.copyInto(position, end, into);
     assert(copy.length <= length, 'read returned more bytes than asked for');
     // A flip on read damages only the caller's copy: reading again returns the stored bytes.
     if (copy.length > 0 && this.roll(this.bitflip.onReadProbability)) {
