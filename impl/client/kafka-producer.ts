@@ -1,4 +1,4 @@
-import { assert, assertNever } from '../common/assert.ts';
+import { assert, assertNever, fail } from '../common/assert.ts';
 import type { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeEffect, NodeEnvironment, NodeId, NodeInput, SimulatedNode } from '../env/node-environment.ts';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE } from '../log/record-batch.ts';
@@ -103,6 +103,11 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   private readonly nextSequence = new Map<number, number>();
   private readonly accumulating = new Map<number, PendingRecord[]>();
   private readonly queued = new Map<number, ProducerBatch[]>();
+  /**
+   * Every partition `accumulating` has a key for (`queued`'s keys are among them), in ascending
+   * order: the sender walks partitions in this order on every wake-up, and neither map drops a key.
+   */
+  private readonly partitionOrder: number[] = [];
   private readonly requests = new Map<number, { broker: number; batches: ProducerBatch[] }>();
   private nextCorrelationId = 1;
   private sends = 0;
@@ -175,7 +180,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     if (atMs === undefined) {
       this.effects.push({ type: 'cancel-timer', name: 'sender' });
     } else {
-      assert(atMs > nowMs, `sender wakeup at ${atMs} is not after now ${nowMs}`);
+      if (atMs <= nowMs) fail(`sender wakeup at ${atMs} is not after now ${nowMs}`);
       this.timer('sender', atMs - nowMs);
     }
     this.senderWakeupAtMs = atMs;
@@ -230,9 +235,15 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
       const value = `${this.options.name}:${seq}`;
       this.history({ type: 'invoke', process: `${this.options.name}:${seq}`, f: 'send', value: { producer: this.options.name, seq, topic: workload.topic, key, value } });
       const partition = partitionForKey(new TextEncoder().encode(key), partitions);
-      const records = this.accumulating.get(partition) ?? [];
+      let records = this.accumulating.get(partition);
+      if (records === undefined) {
+        records = [];
+        this.accumulating.set(partition, records);
+        let at = this.partitionOrder.length;
+        while (at > 0 && (this.partitionOrder[at - 1] as number) > partition) at--;
+        this.partitionOrder.splice(at, 0, partition);
+      }
       records.push({ seq, key, value, sentAtMs: nowMs });
-      this.accumulating.set(partition, records);
     }
     this.timer('send', this.environment.random.int(workload.minIntervalMs, workload.maxIntervalMs));
   }
@@ -313,7 +324,7 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   /** A partition's open records become a batch after linger.ms or once batch.size is reached. */
   private drain(nowMs: number): void {
     if (this.idempotent && this.producerId === NO_PRODUCER_ID) return;
-    for (const partition of [...this.accumulating.keys()].sort((a, b) => a - b)) {
+    for (const partition of this.partitionOrder) {
       const records = this.accumulating.get(partition) as PendingRecord[];
       if (records.length === 0) continue;
       const first = records[0] as PendingRecord;
@@ -334,9 +345,10 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
 
   /** Expire batches past delivery.timeout.ms (Kafka's `RecordAccumulator.expiredBatches`). */
   private expireBatches(nowMs: number): void {
-    for (const partition of [...this.queued.keys()].sort((a, b) => a - b)) {
-      const queue = this.queued.get(partition) as ProducerBatch[];
-      assert(queue.length <= 1, `partition ${partition} has ${queue.length} batches queued`);
+    for (const partition of this.partitionOrder) {
+      const queue = this.queued.get(partition);
+      if (queue === undefined) continue;
+      if (queue.length > 1) fail(`partition ${partition} has ${queue.length} batches queued`);
       const batch = queue[0];
       if (batch === undefined || batch.inFlight !== undefined) continue;
       if (nowMs - batch.createdMs >= this.options.config.number('delivery.timeout.ms')) {
@@ -348,8 +360,8 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
   /** Per broker, the partitions it leads whose batch is ready, up to the in-flight limit. */
   private sendProducerData(nowMs: number): void {
     const byBroker = new Map<number, ProducerBatch[]>();
-    for (const partition of [...this.queued.keys()].sort((a, b) => a - b)) {
-      const batch = (this.queued.get(partition) as ProducerBatch[])[0];
+    for (const partition of this.partitionOrder) {
+      const batch = this.queued.get(partition)?.[0];
       if (batch === undefined || batch.inFlight !== undefined || batch.retryAtMs > nowMs) continue;
       const leader = this.leaderOf(partition);
       if (leader === NO_LEADER) {
@@ -379,23 +391,23 @@ export class KafkaProducer implements SimulatedNode<KafkaMessage> {
     const needProducerId = this.idempotent && this.producerId === NO_PRODUCER_ID;
     if (needProducerId && this.initInFlight === undefined) deadlines.push(this.initProducerIdRetryAtMs);
     if (this.metadataUpdateRequested && this.metadataInFlight === undefined) deadlines.push(this.metadataRefreshAllowedAtMs);
-    for (const partition of [...this.accumulating.keys()].sort((a, b) => a - b)) {
+    for (const partition of this.partitionOrder) {
       const records = this.accumulating.get(partition) as PendingRecord[];
       const first = records[0];
       const blocked = needProducerId || (this.queued.get(partition) ?? []).length > 0;
       if (first === undefined || blocked) continue;
-      assert(!this.batchFull(records), `partition ${partition} is full but was not drained`);
+      if (this.batchFull(records)) fail(`partition ${partition} is full but was not drained`);
       deadlines.push(first.sentAtMs + this.options.config.number('linger.ms'));
     }
-    for (const partition of [...this.queued.keys()].sort((a, b) => a - b)) {
-      const batch = (this.queued.get(partition) as ProducerBatch[])[0];
+    for (const partition of this.partitionOrder) {
+      const batch = this.queued.get(partition)?.[0];
       if (batch === undefined || batch.inFlight !== undefined) continue;
       deadlines.push(batch.createdMs + this.options.config.number('delivery.timeout.ms'));
       if (batch.retryAtMs > nowMs) deadlines.push(batch.retryAtMs);
     }
     if (deadlines.length === 0) return undefined;
     const nextMs = Math.min(...deadlines);
-    assert(nextMs > nowMs, `the sender left work ready at ${nextMs}, now ${nowMs}`);
+    if (nextMs <= nowMs) fail(`the sender left work ready at ${nextMs}, now ${nowMs}`);
     return nextMs;
   }
 

@@ -45,8 +45,11 @@ export class GrowableBytes {
     assertIntegerInRange(start, 0, this.used, 'copy start');
     assertIntegerInRange(end, start, this.used, 'copy end');
     assertIntegerInRange(end - start, 0, into.length, 'copy length');
-    into.set(this.bytes.subarray(start, end));
-    return into.subarray(0, end - start);
+    const length = end - start;
+    // A short read (a batch header) is copied byte by byte: `set` would need a subarray view.
+    if (length <= 64) for (let index = 0; index < length; index++) into[index] = this.bytes[start + index] as number;
+    else into.set(this.bytes.subarray(start, end));
+    return length === into.length ? into : into.subarray(0, length);
   }
 
   /** A view of the bytes in use; it must not be kept or written to, as the backing array moves. */
