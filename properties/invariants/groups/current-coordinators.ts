@@ -9,7 +9,19 @@ import type { CoordinatorGroupView, KafkaClusterView } from '../../../sim/kafka/
  * that has not applied the election yet) has no current coordinator at that moment and is left
  * out; a deposed coordinator that still answers is not the coordinator.
  */
-export function currentCoordinatorGroups(view: KafkaClusterView): Map<string, CoordinatorGroupView> {
+export function currentCoordinatorGroups(view: KafkaClusterView): ReadonlyMap<string, CoordinatorGroupView> {
+  // Two claims and the system's convergence check ask about one view in turn: worked out once.
+  let found = CURRENT.get(view);
+  if (found === undefined) {
+    found = coordinatorGroupsOf(view);
+    CURRENT.set(view, found);
+  }
+  return found;
+}
+
+const CURRENT = new WeakMap<KafkaClusterView, ReadonlyMap<string, CoordinatorGroupView>>();
+
+function coordinatorGroupsOf(view: KafkaClusterView): ReadonlyMap<string, CoordinatorGroupView> {
   const found = new Map<string, CoordinatorGroupView>();
   const groups = view.groups;
   const controller = view.controller;

@@ -1,3 +1,4 @@
+import { fail } from '../../../impl/common/assert.ts';
 import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/batch-digests.ts';
 import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import { partitionName } from '../../../sim/kafka/kafka-view.ts';
@@ -141,6 +142,28 @@ function isrMemberWithout(
   return undefined;
 }
 
+/**
+ * One leadership of a partition (a broker's process in one leader epoch) as one number: these
+ * claims look one up for every leader a check judges, and a text key built each time cost more
+ * than the lookup.
+ */
+function leadershipKey(brokerId: number, incarnation: number, leaderEpoch: number): number {
+  if (!(brokerId >= 0 && brokerId < 1024 && incarnation >= 0 && incarnation < 65_536 && leaderEpoch >= 0 && leaderEpoch < 2 ** 26)) {
+    fail(`leadership of broker ${brokerId}, incarnation ${incarnation}, epoch ${leaderEpoch} is out of leadershipKey's range`);
+  }
+  return (leaderEpoch * 65_536 + incarnation) * 1024 + brokerId;
+}
+
+/** The partition's map of leaderships, made on first use. */
+function leaderships(byPartition: Map<string, Map<number, number>>, partition: string): Map<number, number> {
+  let found = byPartition.get(partition);
+  if (found === undefined) {
+    found = new Map();
+    byPartition.set(partition, found);
+  }
+  return found;
+}
+
 /** A finding about `partition` (at `offset`, where there is one), naming brokers `brokerIds`. */
 function about(message: string, partition: string, offset: number | undefined, brokerIds: readonly number[]): Finding {
   return { message, subject: { partition, ...(offset === undefined ? {} : { offset }), nodes: brokerIds.map((id) => `broker-${id}`) } };
@@ -148,7 +171,8 @@ function about(message: string, partition: string, offset: number | undefined, b
 
 /** `SingleLeaderPerEpoch`: two brokers never act as leader of one partition in the same epoch. */
 export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
-  const leaders = new Map<string, number>();
+  /** Per partition, per leader epoch: the broker seen leading it. */
+  const leaders = new Map<string, Map<number, number>>();
   const judged = new JudgedPartitions();
   return {
     name: 'SingleLeaderPerEpoch',
@@ -162,9 +186,13 @@ export function singleLeaderPerEpoch(): InvariantDefinition<KafkaClusterView> {
         for (const { broker, replica } of actingLeaders(view)) {
           if (judged.unchanged(view, replica.name)) continue;
           judged.judging(replica.name);
-          const key = `${replica.name}@${replica.leaderEpoch}`;
-          const known = leaders.get(key);
-          if (known === undefined) leaders.set(key, broker.brokerId);
+          let byEpoch = leaders.get(replica.name);
+          if (byEpoch === undefined) {
+            byEpoch = new Map();
+            leaders.set(replica.name, byEpoch);
+          }
+          const known = byEpoch.get(replica.leaderEpoch);
+          if (known === undefined) byEpoch.set(replica.leaderEpoch, broker.brokerId);
           else if (known !== broker.brokerId) return about(`${replica.name}: brokers ${known} and ${broker.brokerId} both led epoch ${replica.leaderEpoch}`, replica.name, undefined, [known, broker.brokerId]);
         }
         judged.held(view);
@@ -351,7 +379,8 @@ function compareLogs(left: ReplicaView, right: ReplicaView): { readonly message:
 
 /** `MonotonicHighWatermark`: within one leader epoch, a leader's high watermark never goes back. */
 export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> {
-  const seen = new Map<string, number>();
+  /** Per partition, per leadership (`leadershipKey`): the high watermark last seen. */
+  const seen = new Map<string, Map<number, number>>();
   const judged = new JudgedPartitions();
   return {
     name: 'MonotonicHighWatermark',
@@ -365,10 +394,11 @@ export function monotonicHighWatermark(): InvariantDefinition<KafkaClusterView> 
         for (const { broker, replica } of actingLeaders(view)) {
           if (judged.unchanged(view, replica.name)) continue;
           judged.judging(replica.name);
-          const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
-          const previous = seen.get(key) ?? -1;
+          const ofPartition = leaderships(seen, replica.name);
+          const key = leadershipKey(broker.brokerId, broker.incarnation, replica.leaderEpoch);
+          const previous = ofPartition.get(key) ?? -1;
           if (replica.highWatermark < previous) return about(`${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark back from ${previous} to ${replica.highWatermark}`, replica.name, replica.highWatermark, [broker.brokerId]);
-          seen.set(key, replica.highWatermark);
+          ofPartition.set(key, replica.highWatermark);
         }
         judged.held(view);
         return undefined;
@@ -390,8 +420,8 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
   const scanned = new Map<number, Map<string, { digest: readonly ReplicaView['digest'][number][]; upTo: number }>>();
   /** Per partition: the batches replicas have ever held and who held each (`held-batches.ts`). */
   const holders = new Map<string, HeldBatches>();
-  /** Per leadership (`partition/broker/incarnation/epoch`): the high watermark last seen. */
-  const highWatermarks = new Map<string, number>();
+  /** Per partition, per leadership (`leadershipKey`): the high watermark last seen. */
+  const highWatermarks = new Map<string, Map<number, number>>();
   const judged = new JudgedPartitions();
   // A batch is known by its offsets, epoch and CRC, not its prefix hash: prefix hashes are
   // anchored at the replicas' common log start, which retention moves, and a replica down when
@@ -439,9 +469,10 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
         for (const { broker, replica } of actingLeaders(view)) {
           if (judged.unchanged(view, replica.name)) continue;
           judged.judging(replica.name);
-          const key = `${replica.name}/${broker.brokerId}/${broker.incarnation}/${replica.leaderEpoch}`;
-          const previous = highWatermarks.get(key);
-          highWatermarks.set(key, replica.highWatermark);
+          const ofPartition = leaderships(highWatermarks, replica.name);
+          const key = leadershipKey(broker.brokerId, broker.incarnation, replica.leaderEpoch);
+          const previous = ofPartition.get(key);
+          ofPartition.set(key, replica.highWatermark);
           // A new leadership's first high watermark was committed before it; only moves are judged.
           if (previous === undefined || replica.highWatermark <= previous) continue;
           const index = lastBatchBelow(replica.digest, replica.highWatermark);
