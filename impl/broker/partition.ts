@@ -80,6 +80,9 @@ export type Role = 'leader' | 'follower' | 'none';
  * the leader tells it. The replica fetcher (the follower's side of replication) lives in
  * `replica-fetcher.ts` and drives {@link appendAsFollower} and {@link truncateTo}.
  */
+/** The records of an answer that carries none; shared, as answers are never changed. */
+const NO_RECORDS: readonly Uint8Array[] = Object.freeze([]);
+
 export class Partition {
   role: Role = 'none';
   leaderId = NO_LEADER;
@@ -277,7 +280,8 @@ export class Partition {
       this.recordProducerBatch(batch);
     }
     this.maybeIncrementLeaderHW();
-    return { ...base, error: 'NONE', baseOffset: result.info.firstOffset, lastOffset: result.info.lastOffset, logAppendTime: result.info.logAppendTime };
+    // Written out, in `base`'s key order, rather than spread: this is every produce's answer.
+    return { topic: base.topic, partition: base.partition, logAppendTime: result.info.logAppendTime, logStartOffset: base.logStartOffset, errorMessage: base.errorMessage, error: 'NONE', baseOffset: result.info.firstOffset, lastOffset: result.info.lastOffset };
   }
 
   private recordProducerBatch(batch: RecordBatch): void {
@@ -304,16 +308,18 @@ export class Partition {
    * reads: its follower's state was updated when it arrived.
    */
   fetchRecords(fetch: FetchPartition, replicaId: number, replicaEpoch: number, fromPurgatory = false): FetchPartitionResponse {
-    const base = { topic: this.topic, partition: this.partitionId, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset, records: [] as Uint8Array[] };
-    if (this.role !== 'leader') return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };
+    // Every answer carries the log start as the fetch found it and the high watermark as it is
+    // when answered (a follower's fetch may move it).
+    const logStartOffset = this.log.logStartOffset;
+    if (this.role !== 'leader') return this.fetchAnswer('NOT_LEADER_OR_FOLLOWER', logStartOffset, NO_RECORDS);
     const epochError = this.checkLeaderEpoch(fetch.currentLeaderEpoch);
     if (epochError !== 'NONE') {
       if (epochError === 'FENCED_LEADER_EPOCH' && replicaId >= 0) this.context.mark('stale-follower-fenced');
-      return { ...base, error: epochError };
+      return this.fetchAnswer(epochError, logStartOffset, NO_RECORDS);
     }
     const isFollower = replicaId >= 0;
     if (isFollower) {
-      if (!this.replicas.includes(replicaId)) return { ...base, error: 'NOT_LEADER_OR_FOLLOWER' };
+      if (!this.replicas.includes(replicaId)) return this.fetchAnswer('NOT_LEADER_OR_FOLLOWER', logStartOffset, NO_RECORDS);
       // A follower's position counts once, when its fetch arrives (Kafka's `fetchMessages`). A
       // fetch that waited in purgatory only reads the log when it completes (`DelayedFetch.onComplete`
       // calls `readFromLocalLog`): its position may be that of a process that has since died.
@@ -321,7 +327,7 @@ export class Partition {
     }
     const maxOffset = isFollower || !this.context.rules.consumerReadsUpToHighWatermark ? this.log.logEndOffset : this.highWatermark;
     if (fetch.fetchOffset > this.log.logEndOffset || fetch.fetchOffset < this.log.logStartOffset) {
-      return { ...base, highWatermark: this.highWatermark, error: 'OFFSET_OUT_OF_RANGE' };
+      return this.fetchAnswer('OFFSET_OUT_OF_RANGE', logStartOffset, NO_RECORDS);
     }
     let read = this.log.read(fetch.fetchOffset, fetch.partitionMaxBytes, Math.max(fetch.fetchOffset, maxOffset), true);
     // A bit flipped on read is transient: read again. A batch still corrupt is damage on disk,
@@ -329,8 +335,15 @@ export class Partition {
     // and recovers the log from scratch when it starts again).
     if (read.type === 'error' && read.error === 'CORRUPT_MESSAGE') read = this.log.read(fetch.fetchOffset, fetch.partitionMaxBytes, Math.max(fetch.fetchOffset, maxOffset), true);
     if (read.type === 'error' && read.error === 'CORRUPT_MESSAGE') throw new DiskError('EIO', this.log.dir, `corrupt batch: ${read.message}`);
-    if (read.type === 'error') return { ...base, highWatermark: this.highWatermark, error: read.error };
-    return { ...base, highWatermark: this.highWatermark, error: 'NONE', records: read.batches.map((batch) => batch.bytes) };
+    if (read.type === 'error') return this.fetchAnswer(read.error, logStartOffset, NO_RECORDS);
+    const records: Uint8Array[] = [];
+    for (const batch of read.batches) records.push(batch.bytes);
+    return this.fetchAnswer('NONE', logStartOffset, records);
+  }
+
+  /** A fetch's answer for this partition, in the key order the answers have always had. */
+  private fetchAnswer(error: KafkaError, logStartOffset: number, records: readonly Uint8Array[]): FetchPartitionResponse {
+    return { topic: this.topic, partition: this.partitionId, highWatermark: this.highWatermark, logStartOffset, records, error };
   }
 
   /** Bytes a fetch at `offset` could return now (for delayed fetches and fetch.min.bytes). */

@@ -1,4 +1,4 @@
-import { assert } from '../common/assert.ts';
+import { assert, fail } from '../common/assert.ts';
 
 /**
  * Big-endian fixed-width integers and Kafka's zig-zag varints (the protobuf encoding Kafka uses
@@ -152,7 +152,7 @@ export class ByteReader {
     start = 0,
     private readonly end = data.length,
   ) {
-    assert(start >= 0 && start <= end && end <= data.length, `reader range ${start}..${end} outside ${data.length} bytes`);
+    if (!(start >= 0 && start <= end && end <= data.length)) fail(`reader range ${start}..${end} outside ${data.length} bytes`);
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.offset = start;
   }

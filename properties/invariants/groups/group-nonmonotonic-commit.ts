@@ -42,7 +42,8 @@ interface ReplicaProgress {
  * commit whose every copy faults destroyed is simply absent from the log.
  */
 export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView> {
-  const progress = new Map<string, ReplicaProgress>();
+  /** Per broker, per partition: how far its replica's records were judged. */
+  const progress = new Map<number, Map<string, ReplicaProgress>>();
   /** Per partition, the records (`offset/value`) already judged, and when each was first seen. */
   const judged = new Map<string, Map<string, number>>();
   return {
@@ -71,10 +72,15 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
 
   function judgeReplica(view: KafkaClusterView, brokerId: number, name: string): GroupFinding | undefined {
     const batches = view.logs.records(brokerId, name);
-    let state = progress.get(`${brokerId}/${name}`);
+    let ofBroker = progress.get(brokerId);
+    if (ofBroker === undefined) {
+      ofBroker = new Map();
+      progress.set(brokerId, ofBroker);
+    }
+    let state = ofBroker.get(name);
     if (state === undefined || state.batches !== batches || state.upTo > batches.length) {
       state = { batches, upTo: 0, committed: new Map() };
-      progress.set(`${brokerId}/${name}`, state);
+      ofBroker.set(name, state);
     }
     let seen = judged.get(name);
     if (seen === undefined) {
