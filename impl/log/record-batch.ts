@@ -1,4 +1,4 @@
-import { assert } from '../common/assert.ts';
+import { assert, fail } from '../common/assert.ts';
 import { crc32c } from '../common/crc32c.ts';
 import { ByteReader, ByteWriter, MalformedInput } from './byte-codec.ts';
 
@@ -259,7 +259,7 @@ export type BatchReadResult =
  * CRC-32C, as `LogSegment.recover` and the fetch path do. Never throws on bad bytes.
  */
 export function readRecordBatch(data: Uint8Array, position: number, end: number = data.length, copy = true): BatchReadResult {
-  assert(position >= 0 && position <= end && end <= data.length, `batch read at ${position}..${end} outside ${data.length} bytes`);
+  if (!(position >= 0 && position <= end && end <= data.length)) fail(`batch read at ${position}..${end} outside ${data.length} bytes`);
   const available = end - position;
   if (available < LOG_OVERHEAD) return { type: 'truncated', reason: `${available} bytes left, a batch needs ${LOG_OVERHEAD} to start` };
   const view = new DataView(data.buffer, data.byteOffset + position, available);

@@ -1,4 +1,4 @@
-import { assert, assertNever } from '../../impl/common/assert.ts';
+import { assert, assertNever, fail } from '../../impl/common/assert.ts';
 import type { HistoryEntry } from '../run/history.ts';
 import type { Excused, InvariantStats, Violation } from '../run/run-result.ts';
 import type { Applicability, Explanation, FinalHistoryChecker, Finding, HistoryIndexDefinition, HistoryIndexer, InvariantDefinition, RunContext } from './invariant.ts';
@@ -147,7 +147,7 @@ export class InvariantMonitor<View> {
       }
       const changeAtMs = checker.nextChangeAtMs?.();
       if (changeAtMs !== undefined) {
-        assert(changeAtMs > atMs, `${definition.name}: its verdict may next change at ${changeAtMs}, not after the check at ${atMs}`);
+        if (changeAtMs <= atMs) fail(`${definition.name}: its verdict may next change at ${changeAtMs}, not after the check at ${atMs}`);
         next = Math.min(next, changeAtMs);
       }
     }

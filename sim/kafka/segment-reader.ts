@@ -150,18 +150,15 @@ export class SegmentReader {
       }
       const decoded = decodeRecords(read.batch);
       if (typeof decoded === 'string') break;
-      scan.batches.push({
-        baseOffset: read.batch.baseOffset,
-        lastOffset: read.batch.lastOffset,
-        epoch: read.batch.partitionLeaderEpoch,
-        crc: read.batch.crc,
-        ...(read.batch.producerId === NO_PRODUCER_ID ? {} : { producer: { id: read.batch.producerId, epoch: read.batch.producerEpoch, baseSequence: read.batch.baseSequence } }),
-        corrupt: false,
-        records: decoded.map((record) => {
-          const value = binary ? `${hex(record.key)}/${hex(record.value)}` : record.value === null ? '' : TEXT.decode(record.value);
-          return { offset: record.offset, value, key: `${record.offset}:${value}` };
-        }),
+      const records = decoded.map((record) => {
+        const value = binary ? `${hex(record.key)}/${hex(record.value)}` : record.value === null ? '' : TEXT.decode(record.value);
+        return { offset: record.offset, value, key: `${record.offset}:${value}` };
       });
+      const batch = read.batch;
+      // Two literals rather than a spread of an optional part: this runs for every batch a check reads.
+      scan.batches.push(batch.producerId === NO_PRODUCER_ID
+        ? { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.partitionLeaderEpoch, crc: batch.crc, corrupt: false, records }
+        : { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.partitionLeaderEpoch, crc: batch.crc, producer: { id: batch.producerId, epoch: batch.producerEpoch, baseSequence: batch.baseSequence }, corrupt: false, records });
       this.rememberBatch(bytes, at, read.batch.bytes.length, scan.batches.at(-1) as ScannedBatch, binary);
       scan.positions.push(from + at);
       at += read.batch.bytes.length;
