@@ -41,9 +41,36 @@ function derived(view: KafkaClusterView): Derived {
   return found;
 }
 
+/**
+ * The broker views `applied` and `actingLeaders` last read, and what they made of them: a broker
+ * view is never changed once built and is shown again while nothing in the broker moved, so a view
+ * whose brokers are the same objects has the same replicas and leaders.
+ */
+let lastBrokers: readonly BrokerView[] = [];
+let lastReplicas: Map<string, ReplicaView[]> | undefined;
+let lastLeaders: { broker: BrokerView; replica: ReplicaView }[] | undefined;
+
+function sameBrokers(brokers: readonly BrokerView[]): boolean {
+  if (brokers.length !== lastBrokers.length) return false;
+  for (let index = 0; index < brokers.length; index++) if (brokers[index] !== lastBrokers[index]) return false;
+  return true;
+}
+
+function rememberBrokers(brokers: readonly BrokerView[]): void {
+  if (sameBrokers(brokers)) return;
+  lastBrokers = [...brokers];
+  lastReplicas = undefined;
+  lastLeaders = undefined;
+}
+
 function applied(view: KafkaClusterView): { replicas: ReadonlyMap<string, readonly ReplicaView[]> } {
   const memo = derived(view);
   if (memo.replicas === undefined) {
+    rememberBrokers(view.brokers);
+    if (lastReplicas !== undefined) {
+      memo.replicas = lastReplicas;
+      return { replicas: lastReplicas };
+    }
     const replicas = new Map<string, ReplicaView[]>();
     for (const broker of view.brokers) {
       if (broker.status !== 'running') continue;
@@ -54,6 +81,7 @@ function applied(view: KafkaClusterView): { replicas: ReadonlyMap<string, readon
       }
     }
     memo.replicas = replicas;
+    lastReplicas = replicas;
   }
   return { replicas: memo.replicas };
 }
@@ -62,12 +90,18 @@ function applied(view: KafkaClusterView): { replicas: ReadonlyMap<string, readon
 function actingLeaders(view: KafkaClusterView): readonly { readonly broker: BrokerView; readonly replica: ReplicaView }[] {
   const memo = derived(view);
   if (memo.leaders === undefined) {
+    rememberBrokers(view.brokers);
+    if (lastLeaders !== undefined) {
+      memo.leaders = lastLeaders;
+      return lastLeaders;
+    }
     const leaders: { broker: BrokerView; replica: ReplicaView }[] = [];
     for (const broker of view.brokers) {
       if (broker.status !== 'running') continue;
       for (const replica of broker.replicas) if (replica.role === 'leader') leaders.push({ broker, replica });
     }
     memo.leaders = leaders;
+    lastLeaders = leaders;
   }
   return memo.leaders;
 }
