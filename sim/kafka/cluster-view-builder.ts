@@ -37,11 +37,15 @@ export class DigestAnchoring {
     }
     const cached = ofBroker.get(name);
     if (cached !== undefined && cached.source === digest && cached.from === from && cached.scanned <= digest.length) {
-      if (cached.scanned < digest.length) reanchor(digest, from, cached.presented, cached.scanned);
+      if (cached.scanned < digest.length && cached.presented !== digest) reanchor(digest, from, cached.presented, cached.scanned);
       cached.scanned = digest.length;
       return cached.presented;
     }
-    const presented = reanchor(digest, from);
+    // A replica whose first batch starts at `from` is anchored there already (`appendDigests`
+    // anchors at the first batch read), so reanchoring would copy every digest unchanged: the
+    // replica's own array, which grows in place as the ledger reads appends, is shown as it is.
+    // Half the digests a long run keeps.
+    const presented = digest.length > 0 && (digest[0] as BatchDigest).baseOffset === from ? (digest as BatchDigest[]) : reanchor(digest, from);
     ofBroker.set(name, { source: digest, scanned: digest.length, from, presented });
     return presented;
   }
