@@ -73,6 +73,9 @@ interface FollowerState {
 
 export type Role = 'leader' | 'follower' | 'none';
 
+/** The records of an answer that carries none; shared, as answers are never changed. */
+const NO_RECORDS: readonly Uint8Array[] = Object.freeze([]);
+
 /**
  * Kafka's `Partition`: one replica of a topic partition on this broker. As leader it appends
  * producer batches, tracks each follower's fetch position, advances the high watermark over the
@@ -80,9 +83,6 @@ export type Role = 'leader' | 'follower' | 'none';
  * the leader tells it. The replica fetcher (the follower's side of replication) lives in
  * `replica-fetcher.ts` and drives {@link appendAsFollower} and {@link truncateTo}.
  */
-/** The records of an answer that carries none; shared, as answers are never changed. */
-const NO_RECORDS: readonly Uint8Array[] = Object.freeze([]);
-
 export class Partition {
   role: Role = 'none';
   leaderId = NO_LEADER;
