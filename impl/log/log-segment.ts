@@ -237,26 +237,13 @@ export class LogSegment {
     const batches: BatchPosition[] = [];
     let at = position;
     while (at < this.bytes) {
-      if (this.bytes - at < RECORD_BATCH_OVERHEAD) return { batches, problem: `${this.bytes - at} bytes at position ${at}, too few for a batch` };
-      const header = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD);
-      const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-      const baseOffset = int64At(view, 0);
-      const size = view.getInt32(8) + LOG_OVERHEAD;
-      const lastOffset = baseOffset + view.getInt32(23);
-      if (size < RECORD_BATCH_OVERHEAD || at + size > this.bytes || !Number.isSafeInteger(baseOffset) || lastOffset < baseOffset || view.getInt8(16) !== 2) {
-        return { batches, problem: `unreadable batch header at position ${at}` };
-      }
       const previous = batches.at(-1);
-      if (previous !== undefined && baseOffset <= previous.lastOffset) return { batches, problem: `offset ${baseOffset} at position ${at} does not increase` };
-      if (baseOffset < this.baseOffset) return { batches, problem: `offset ${baseOffset} at position ${at} is below the segment's base offset` };
-      const problem = boundsProblem(bounds, this.baseOffset, previous?.lastOffset, baseOffset, lastOffset);
-      if (problem !== undefined) return { batches, problem: `batch at position ${at}: ${problem}` };
-      batches.push({
-        position: at, size, baseOffset, lastOffset, maxTimestamp: int64At(view, 35), partitionLeaderEpoch: view.getInt32(12),
-        producerId: int64At(view, 43), producerEpoch: view.getInt16(51), baseSequence: view.getInt32(53),
-      });
-      at += size;
-      if (lastOffset >= stopAtLastOffset) break;
+      const problem = this.readHeader(at, previous?.lastOffset, bounds);
+      if (problem !== undefined) return { batches, problem };
+      const batch = headerPosition(at);
+      batches.push(batch);
+      at += batch.size;
+      if (batch.lastOffset >= stopAtLastOffset) break;
     }
     return { batches };
   }
@@ -271,6 +258,26 @@ export class LogSegment {
   }
 
   /**
+   * Reads the batch header at `at` into `HEADER` and checks that it can be followed: a whole
+   * batch inside the segment, after `previousLast`, within `bounds`. The problem, if not.
+   */
+  private readHeader(at: number, previousLast: number | undefined, bounds: SegmentBounds): string | undefined {
+    if (this.bytes - at < RECORD_BATCH_OVERHEAD) return `${this.bytes - at} bytes at position ${at}, too few for a batch`;
+    const read = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD, HEADER_BYTES);
+    if (read.length !== RECORD_BATCH_OVERHEAD) fail(`${this.logPath}: read ${read.length} header bytes at ${at}, below the segment's size ${this.bytes}`);
+    const baseOffset = int64At(HEADER, 0);
+    const size = HEADER.getInt32(8) + LOG_OVERHEAD;
+    const lastOffset = baseOffset + HEADER.getInt32(23);
+    if (size < RECORD_BATCH_OVERHEAD || at + size > this.bytes || !Number.isSafeInteger(baseOffset) || lastOffset < baseOffset || HEADER.getInt8(16) !== 2) {
+      return `unreadable batch header at position ${at}`;
+    }
+    if (previousLast !== undefined && baseOffset <= previousLast) return `offset ${baseOffset} at position ${at} does not increase`;
+    if (baseOffset < this.baseOffset) return `offset ${baseOffset} at position ${at} is below the segment's base offset`;
+    const problem = boundsProblem(bounds, this.baseOffset, previousLast, baseOffset, lastOffset);
+    return problem === undefined ? undefined : `batch at position ${at}: ${problem}`;
+  }
+
+  /**
    * The first batch whose last offset is at least `offset`, starting from the index's nearest
    * entry (Kafka's `translateOffset`); undefined when the segment ends before it.
    */
@@ -279,43 +286,28 @@ export class LogSegment {
     // The index maps a batch's last offset to the batch's start: at or below `offset`, so the batch
     // holding `offset` starts there or later.
     const position = start.offset <= offset ? start.position : 0;
-    // The scan that finds nothing meets a problem or the segment's end; as `scanHeadersTwice`, a
-    // problem is read once more before it counts.
+    // As `scanHeadersTwice`: a header that cannot be followed is read once more before it counts.
     let found = this.scanToOffset(position, offset);
-    if (found === undefined) found = this.scanToOffset(position, offset);
-    if (found === undefined) return 'unreadable';
-    return found === null ? undefined : found;
+    if (found === 'unreadable') found = this.scanToOffset(position, offset);
+    return found;
   }
 
   /**
-   * `scanHeaders(position, offset)` for the one batch `translateOffset` wants, the first whose
-   * last offset reaches `offset`: the same reads and the same checks, without a record of every
-   * batch passed on the way (a fetch at the log's end passes up to `index.interval.bytes` of
-   * them). Null when the segment ends before it; undefined when a header cannot be followed.
+   * `scanHeaders(position, offset)` for the one batch `translateOffset` wants: the same reads and
+   * checks (`readHeader`), without an object for every batch passed on the way (a fetch at the
+   * log's end passes up to `index.interval.bytes` of them).
    */
-  private scanToOffset(position: number, offset: number): BatchPosition | null | undefined {
-    let previousLast = -1;
+  private scanToOffset(position: number, offset: number): BatchPosition | 'unreadable' | undefined {
+    let previousLast: number | undefined;
     let at = position;
     while (at < this.bytes) {
-      if (this.bytes - at < RECORD_BATCH_OVERHEAD) return undefined;
-      const header = this.disk.read(this.logPath, at, RECORD_BATCH_OVERHEAD, HEADER_SCRATCH);
-      if (header.length !== RECORD_BATCH_OVERHEAD) fail(`${this.logPath}: read ${header.length} header bytes at ${at}, below the segment's size ${this.bytes}`);
-      const baseOffset = int64In(header, 0);
-      const size = int32In(header, 8) + LOG_OVERHEAD;
-      const lastOffset = baseOffset + int32In(header, 23);
-      if (size < RECORD_BATCH_OVERHEAD || at + size > this.bytes || !Number.isSafeInteger(baseOffset) || lastOffset < baseOffset || (header[16] as number) !== 2) return undefined;
-      if (at > position && baseOffset <= previousLast) return undefined;
-      if (baseOffset < this.baseOffset) return undefined;
-      if (lastOffset >= offset) {
-        return {
-          position: at, size, baseOffset, lastOffset, maxTimestamp: int64In(header, 35), partitionLeaderEpoch: int32In(header, 12),
-          producerId: int64In(header, 43), producerEpoch: (int32In(header, 51) >> 16), baseSequence: int32In(header, 53),
-        };
-      }
+      if (this.readHeader(at, previousLast, UNBOUNDED) !== undefined) return 'unreadable';
+      const lastOffset = int64At(HEADER, 0) + HEADER.getInt32(23);
+      if (lastOffset >= offset) return headerPosition(at);
       previousLast = lastOffset;
-      at += size;
+      at += HEADER.getInt32(8) + LOG_OVERHEAD;
     }
-    return null;
+    return undefined;
   }
 
   /**
@@ -568,17 +560,17 @@ function boundsProblem(bounds: SegmentBounds, segmentBase: number, previousLast:
 }
 
 /**
- * The buffer `scanToOffset` reads each header into: the scan is synchronous and keeps nothing of
- * it but numbers, so one buffer serves every segment of every node.
+ * The bytes `readHeader` reads each batch header into, and a view of them: a scan is synchronous
+ * and keeps nothing of a header but numbers, so one buffer serves every segment of every node.
  */
-const HEADER_SCRATCH = new Uint8Array(RECORD_BATCH_OVERHEAD);
+const HEADER_BYTES = new Uint8Array(RECORD_BATCH_OVERHEAD);
+const HEADER = new DataView(HEADER_BYTES.buffer);
 
-/** The big-endian int32 at `at` (a header read into its own bytes, without a DataView). */
-function int32In(bytes: Uint8Array, at: number): number {
-  return (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number));
-}
-
-/** The big-endian int64 at `at`, as `int64At` reads it. */
-function int64In(bytes: Uint8Array, at: number): number {
-  return int32In(bytes, at) * 4294967296 + (int32In(bytes, at + 4) >>> 0);
+/** The batch whose header `readHeader` has just read and checked, at position `at`. */
+function headerPosition(at: number): BatchPosition {
+  const baseOffset = int64At(HEADER, 0);
+  return {
+    position: at, size: HEADER.getInt32(8) + LOG_OVERHEAD, baseOffset, lastOffset: baseOffset + HEADER.getInt32(23), maxTimestamp: int64At(HEADER, 35),
+    partitionLeaderEpoch: HEADER.getInt32(12), producerId: int64At(HEADER, 43), producerEpoch: HEADER.getInt16(51), baseSequence: HEADER.getInt32(53),
+  };
 }
