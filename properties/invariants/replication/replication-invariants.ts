@@ -14,13 +14,12 @@ import { JudgedPartitions } from './judged-partitions.ts';
  */
 
 /**
- * What several claims derive from one view (its running replicas by partition, its acting leaders,
- * its brokers by id): derived once per view, not once per claim. A view is built afresh for each
- * check and never changed after, so the memo is keyed by the view object.
+ * What several claims derive from one view (its brokers by id, the controller's registrations):
+ * derived once per view, not once per claim. A view is built afresh for each check and never
+ * changed after, so the memo is keyed by the view object. (Replicas by partition and acting
+ * leaders are kept across views instead, by broker view: see `rememberBrokers`.)
  */
 interface Derived {
-  replicas?: Map<string, ReplicaView[]>;
-  leaders?: { broker: BrokerView; replica: ReplicaView }[];
   registrations?: { brokers: Map<number, BrokerView>; registered: Map<number, number> };
 }
 const DERIVED = new WeakMap<KafkaClusterView, Derived>();
@@ -44,7 +43,8 @@ function derived(view: KafkaClusterView): Derived {
 /**
  * The broker views `applied` and `actingLeaders` last read, and what they made of them: a broker
  * view is never changed once built and is shown again while nothing in the broker moved, so a view
- * whose brokers are the same objects has the same replicas and leaders.
+ * whose brokers are the same objects has the same replicas and leaders. Only object identity is
+ * kept: a later run's views are new objects, so nothing of one run's judgement reaches another.
  */
 let lastBrokers: readonly BrokerView[] = [];
 let lastReplicas: Map<string, ReplicaView[]> | undefined;
@@ -64,13 +64,8 @@ function rememberBrokers(brokers: readonly BrokerView[]): void {
 }
 
 function applied(view: KafkaClusterView): { replicas: ReadonlyMap<string, readonly ReplicaView[]> } {
-  const memo = derived(view);
-  if (memo.replicas === undefined) {
-    rememberBrokers(view.brokers);
-    if (lastReplicas !== undefined) {
-      memo.replicas = lastReplicas;
-      return { replicas: lastReplicas };
-    }
+  rememberBrokers(view.brokers);
+  if (lastReplicas === undefined) {
     const replicas = new Map<string, ReplicaView[]>();
     for (const broker of view.brokers) {
       if (broker.status !== 'running') continue;
@@ -80,30 +75,23 @@ function applied(view: KafkaClusterView): { replicas: ReadonlyMap<string, readon
         else list.push(replica);
       }
     }
-    memo.replicas = replicas;
     lastReplicas = replicas;
   }
-  return { replicas: memo.replicas };
+  return { replicas: lastReplicas };
 }
 
 /** Every replica that a running broker is acting as leader of. */
 function actingLeaders(view: KafkaClusterView): readonly { readonly broker: BrokerView; readonly replica: ReplicaView }[] {
-  const memo = derived(view);
-  if (memo.leaders === undefined) {
-    rememberBrokers(view.brokers);
-    if (lastLeaders !== undefined) {
-      memo.leaders = lastLeaders;
-      return lastLeaders;
-    }
+  rememberBrokers(view.brokers);
+  if (lastLeaders === undefined) {
     const leaders: { broker: BrokerView; replica: ReplicaView }[] = [];
     for (const broker of view.brokers) {
       if (broker.status !== 'running') continue;
       for (const replica of broker.replicas) if (replica.role === 'leader') leaders.push({ broker, replica });
     }
-    memo.leaders = leaders;
     lastLeaders = leaders;
   }
-  return memo.leaders;
+  return lastLeaders;
 }
 
 /**
