@@ -56,6 +56,82 @@ describe('InvariantMonitor: when the state checks must run again', () => {
   });
 });
 
+/** A view with a version of what the claim below reads, and whether that input is broken. */
+interface Versioned {
+  readonly nowMs: number;
+  readonly version: number | undefined;
+  readonly broken: boolean;
+}
+
+/** Counts its runs; broken when the view says so; due again at `dueAtMs` when given. */
+function versioned(dueAtMs?: number): { definition: InvariantDefinition<Versioned>; runs: () => number } {
+  let runs = 0;
+  let next: number | undefined;
+  return {
+    runs: () => runs,
+    definition: {
+      name: 'Versioned',
+      kind: 'always',
+      source: 'test',
+      statement: 'its input is not broken',
+      checker: {
+        type: 'state',
+        readsVersion: (view) => view.version,
+        ...(dueAtMs === undefined ? {} : { nextChangeAtMs: () => next }),
+        check(view) {
+          runs++;
+          next = dueAtMs !== undefined && view.nowMs < dueAtMs ? dueAtMs : undefined;
+          return view.broken ? 'broken' : undefined;
+        },
+      },
+    },
+  };
+}
+
+describe('InvariantMonitor: a check whose input did not move (readsVersion)', () => {
+  it('is not run again while its version is that of a check that held, and counts as held', () => {
+    const { definition, runs } = versioned();
+    const monitor = new InvariantMonitor<Versioned>([definition]);
+    monitor.checkState(1, { nowMs: 1, version: 7, broken: false }, CONTEXT);
+    monitor.checkState(2, { nowMs: 2, version: 7, broken: false }, CONTEXT);
+    expect(runs()).toBe(1);
+    monitor.checkState(3, { nowMs: 3, version: 8, broken: false }, CONTEXT);
+    expect(runs()).toBe(2);
+    expect(monitor.stats(CONTEXT).find((stat) => stat.name === 'Versioned')).toMatchObject({ checked: 3, hit: 3 });
+  });
+
+  it('runs again after a finding, at every check, as a full check would', () => {
+    const { definition, runs } = versioned();
+    const monitor = new InvariantMonitor<Versioned>([definition]);
+    monitor.checkState(1, { nowMs: 1, version: 7, broken: true }, CONTEXT);
+    monitor.checkState(2, { nowMs: 2, version: 7, broken: true }, CONTEXT);
+    expect(runs()).toBe(2);
+    expect(monitor.violations.map((violation) => violation.atMs)).toEqual([1, 2]);
+  });
+
+  it('runs without a version, once the time it named has come, and always under the full-checks switch', () => {
+    const unversioned = versioned();
+    const plain = new InvariantMonitor<Versioned>([unversioned.definition]);
+    plain.checkState(1, { nowMs: 1, version: undefined, broken: false }, CONTEXT);
+    plain.checkState(2, { nowMs: 2, version: undefined, broken: false }, CONTEXT);
+    expect(unversioned.runs()).toBe(2);
+
+    const due = versioned(50);
+    const timedMonitor = new InvariantMonitor<Versioned>([due.definition]);
+    timedMonitor.checkState(1, { nowMs: 1, version: 7, broken: false }, CONTEXT);
+    timedMonitor.checkState(49, { nowMs: 49, version: 7, broken: false }, CONTEXT);
+    expect(timedMonitor.nextTimedCheckAtMs).toBe(50);
+    timedMonitor.checkState(50, { nowMs: 50, version: 7, broken: false }, CONTEXT);
+    expect(due.runs()).toBe(2);
+
+    const full = versioned();
+    const fullMonitor = new InvariantMonitor<Versioned>([full.definition], {}, true);
+    fullMonitor.checkState(1, { nowMs: 1, version: 7, broken: false }, CONTEXT);
+    fullMonitor.checkState(2, { nowMs: 2, version: 7, broken: false }, CONTEXT);
+    expect(full.runs()).toBe(2);
+  });
+});
+
 /** An `eventually` claim over a history index of the processes seen: each is a finding, `excused-*` ones excused. */
 function processesSeen(): InvariantDefinition<Clock> {
   const index = {

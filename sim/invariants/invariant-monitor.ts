@@ -10,6 +10,9 @@ interface Tally {
   excused: number;
 }
 
+/** No check that held is on record (`InvariantMonitor.heldAt`): equal to no `readsVersion`. */
+const NOT_HELD: unique symbol = Symbol('not held');
+
 /** Messages kept per invariant: the first few say what went wrong, the count says how often. */
 const VIOLATION_MESSAGES_KEPT = 3;
 /** Excused findings kept per invariant, each with the faults that excuse it. */
@@ -52,7 +55,17 @@ export class InvariantMonitor<View> {
   private explained = 0;
   private readonly explainedClaims = new Set<string>();
 
-  constructor(private readonly definitions: readonly InvariantDefinition<View>[], private readonly hooks: ViolationHooks<View> = {}) {
+  /**
+   * Per state check, in `stateChecks` order: the `readsVersion` of its last check that held, and
+   * the `nextChangeAtMs` it gave then (NOT_HELD: its last check found something, or none ran).
+   */
+  private readonly heldAt: { version: unknown; changeAtMs: number | undefined }[] = [];
+
+  /**
+   * `fullChecks` is the debug switch: every state check runs after every event, none is skipped
+   * for an unchanged `readsVersion`.
+   */
+  constructor(private readonly definitions: readonly InvariantDefinition<View>[], private readonly hooks: ViolationHooks<View> = {}, private readonly fullChecks = false) {
     const names = new Set<string>();
     for (const definition of definitions) {
       assert(!names.has(definition.name), `invariant '${definition.name}' is registered twice`);
@@ -63,6 +76,7 @@ export class InvariantMonitor<View> {
       if (definition.checker.type === 'state' || definition.checker.type === 'state-predicate') {
         this.stateChecks.push(definition);
         this.stateTallies.push(this.tally(definition.name));
+        this.heldAt.push({ version: NOT_HELD, changeAtMs: undefined });
       }
       const checker = definition.checker;
       if ((checker.type === 'history' || checker.type === 'final-history') && !this.historyIndexers.has(checker.index)) {
@@ -137,6 +151,15 @@ export class InvariantMonitor<View> {
         continue;
       }
       assert(checker.type === 'state', 'state checks hold only state checkers and predicates');
+      const held = this.heldAt[index] as { version: unknown; changeAtMs: number | undefined };
+      const version = this.fullChecks || checker.readsVersion === undefined ? undefined : checker.readsVersion(view);
+      if (version !== undefined && version === held.version && (held.changeAtMs === undefined || atMs < held.changeAtMs)) {
+        // Nothing it reads moved since a check that held, and no time it named has come: the same
+        // input, the same verdict. Counted as the check it stands for.
+        tally.hit++;
+        if (held.changeAtMs !== undefined) next = Math.min(next, held.changeAtMs);
+        continue;
+      }
       const found = checker.check(view);
       if (found === undefined) tally.hit++;
       else {
@@ -150,6 +173,8 @@ export class InvariantMonitor<View> {
         if (changeAtMs <= atMs) fail(`${definition.name}: its verdict may next change at ${changeAtMs}, not after the check at ${atMs}`);
         next = Math.min(next, changeAtMs);
       }
+      held.version = found === undefined && version !== undefined ? version : NOT_HELD;
+      held.changeAtMs = changeAtMs;
     }
     this.timedCheckAtMs = next;
   }

@@ -76,6 +76,16 @@ export type InvariantChecker<View> =
        * change no state the checkers read, so without this a timed violation would be found late.
        */
       nextChangeAtMs?(): number | undefined;
+      /**
+       * A value that moves (compared with `===`) whenever anything this check reads may have
+       * moved; undefined when it cannot tell. While it is the value of this checker's last check
+       * that held, and no time that check named (`nextChangeAtMs`) has come, the monitor does not
+       * run the check again: it would judge the same input the same way (issue 12: the group and
+       * quorum claims read parts of the view that most events leave alone). Ignored under the
+       * full-checks debug switch. A claim that reads anything this value does not cover must not
+       * give one.
+       */
+      readsVersion?(view: View): unknown;
     }
   /**
    * `always`, over the history: its index (shared by every checker that names the same one) reads

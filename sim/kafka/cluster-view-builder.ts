@@ -406,7 +406,7 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   const groups = { shards, members };
   versions.groups(groups);
   const clients = new ClientsView(producersDone, adminDone, consumers, groupConsumers);
-  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, quorum: quorum.views, logs, groups, clients, partitionVersions: versions.partitionVersions, clusterVersion: versions.clusterVersion, groupsVersion: versions.groupsVersion, stateVersion: versions.stateVersion };
+  return { nowMs: cluster.nowMs, controller: controllerView, brokers: brokerViews, quorum: quorum.views, logs, groups, clients, partitionVersions: versions.partitionVersions, topicVersions: versions.topicVersions, quorumVersion: versions.quorumVersion, clusterVersion: versions.clusterVersion, groupsVersion: versions.groupsVersion, stateVersion: versions.stateVersion };
 }
 
 /**

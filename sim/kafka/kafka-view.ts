@@ -179,6 +179,10 @@ export interface KafkaClusterView {
    * counts as changed.
    */
   readonly partitionVersions?: ReadonlyMap<string, number>;
+  /** Per topic: moves whenever any of its partitions' versions moves. Absent: everything counts as changed. */
+  readonly topicVersions?: ReadonlyMap<string, number>;
+  /** Moves whenever `quorum` differs from the last view's (`QuorumViewMemory`). Absent: always counts as changed. */
+  readonly quorumVersion?: number;
   /** Moves whenever anything outside single partitions moves (brokers' processes, registrations, topics); every view under `--full-checks`. */
   readonly clusterVersion?: number;
   /** Moves whenever `groups` differs from the last view's, field by field (`ViewVersions.groups`). Absent: always counts as changed. */

@@ -1,3 +1,4 @@
+import { assert } from '../../impl/common/assert.ts';
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
 import { partitionName, type BrokerView, type CoordinatorGroupView, type CoordinatorShardView, type GroupMemberClientView, type GroupsView, type ReplicaView } from './kafka-view.ts';
@@ -56,6 +57,16 @@ export class ViewVersions {
   private readonly replicas = new Map<number, Map<string, BuiltReplica>>();
   /** Per partition name: its version; the map is the one every view shows (read-only there). */
   readonly partitionVersions = new Map<string, number>();
+  /**
+   * Per topic: moves whenever any of its partitions' versions moves (the map every view shows).
+   * A claim that reads one topic's partitions alone (the group claims read `__consumer_offsets`)
+   * can tell from it that none of them moved.
+   */
+  readonly topicVersions = new Map<string, number>();
+  /** Each partition name's topic, cut once per name, not per bump. */
+  private readonly topicOfName = new Map<string, string>();
+  /** Moves whenever the controller quorum's part of the view differs from the last view's. */
+  quorumVersion = 0;
   private readonly registrations = new Map<string, PartitionRegistration>();
   /** The registrations array the last `controller` call was given. */
   private lastPartitions: readonly PartitionRegistration[] | undefined;
@@ -196,11 +207,20 @@ export class ViewVersions {
 
   private bump(name: string): void {
     this.partitionVersions.set(name, ++this.lastPartitionVersion);
+    let topic = this.topicOfName.get(name);
+    if (topic === undefined) {
+      const dash = name.lastIndexOf('-');
+      assert(dash > 0, `partition name '${name}' has no topic`);
+      topic = name.slice(0, dash);
+      this.topicOfName.set(name, topic);
+    }
+    this.topicVersions.set(topic, (this.topicVersions.get(topic) ?? 0) + 1);
     this.changes++;
   }
 
   /** The controller quorum's Raft state differs from the last view's (`QuorumViewMemory`). */
   quorumChanged(): void {
+    this.quorumVersion++;
     this.changes++;
   }
 

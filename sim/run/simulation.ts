@@ -112,7 +112,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     this.invariants = new InvariantMonitor<View>([modelConformance as InvariantDefinition<View>, ...system.invariants], {
       explain: (violation, view) => this.explain(violation, view),
       found: (violation) => this.trace.annotate(violationAnnotation(violation, this.currentMs)),
-    });
+    }, options.fullChecks === true);
     this.faults = new FaultRecords(this.trace, this);
     this.context = { seed: options.seed, config: system.config, variants: system.variants, faults: this.faults.counts, corruption: this.corruption };
   }

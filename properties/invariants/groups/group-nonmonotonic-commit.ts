@@ -4,6 +4,7 @@ import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { firstOffsetsReplicaFinding, offsetsFinding } from './current-coordinators.ts';
 import type { ScannedBatch } from '../../../sim/kafka/segment-reader.ts';
 import { compacts } from '../history/kafka-history.ts';
+import { groupReadsVersion } from '../reads-versions.ts';
 
 /** A commit in force: its offset and the metadata (`memberId@generation`) it came with. */
 interface Committed {
@@ -59,6 +60,7 @@ export function groupNonmonotonicCommit(): InvariantDefinition<KafkaClusterView>
     },
     checker: {
       type: 'state',
+      readsVersion: groupReadsVersion,
       check(view) {
         return firstOffsetsReplicaFinding(view, (brokerId, partition) => {
           const found = judgeReplica(view, brokerId, partition);

@@ -5,6 +5,7 @@ import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } fr
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { firstOffsetsReplicaFinding, offsetsFinding } from './current-coordinators.ts';
 import type { ScannedBatch } from '../../../sim/kafka/segment-reader.ts';
+import { groupReadsVersion } from '../reads-versions.ts';
 
 /** A group as the records before some offset of its `__consumer_offsets` partition leave it. */
 interface GroupAtOffset {
@@ -106,6 +107,7 @@ export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinit
     },
     checker: {
       type: 'state',
+      readsVersion: groupReadsVersion,
       check(view) {
         watchReplacements(view);
         return firstOffsetsReplicaFinding(view, (brokerId, partition) => judgeReplica(view, brokerId, partition));

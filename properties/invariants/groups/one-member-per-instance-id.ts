@@ -1,6 +1,7 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { currentCoordinatorGroups } from './current-coordinators.ts';
+import { groupReadsVersion } from '../reads-versions.ts';
 
 /**
  * `OneMemberPerInstanceId` (KIP-345, static membership): at no instant does a group, as its
@@ -22,6 +23,7 @@ export function oneMemberPerInstanceId(): InvariantDefinition<KafkaClusterView> 
     statement: 'No group, as its current coordinator holds it, has two members with the same group.instance.id.',
     checker: {
       type: 'state',
+      readsVersion: groupReadsVersion,
       check(view) {
         const groups = currentCoordinatorGroups(view);
         for (const group of groups.values()) {

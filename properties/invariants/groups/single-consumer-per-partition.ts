@@ -1,6 +1,7 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import { currentCoordinatorGroups } from './current-coordinators.ts';
+import { groupReadsVersion } from '../reads-versions.ts';
 
 /**
  * `SingleConsumerPerPartition`, the mission's third guarantee (Vanlightly's KIP-848 TLA+ spec
@@ -23,6 +24,7 @@ export function singleConsumerPerPartition(): InvariantDefinition<KafkaClusterVi
     statement: 'No two consumers that are current members of a group\'s current generation, as its coordinator holds it, consume from the same partition at the same time.',
     checker: {
       type: 'state',
+      readsVersion: groupReadsVersion,
       check(view) {
         const members = view.groups?.members ?? [];
         if (members.length < 2) return undefined;

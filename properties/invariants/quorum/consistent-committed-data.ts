@@ -1,6 +1,7 @@
 import { RaftInvariants, type CommittedEntry } from '../../../impl/raft/raft-invariants.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { quorumReadsVersion } from '../reads-versions.ts';
 
 /**
  * `QuorumConsistentCommittedData` (Kafka's `RaftEventSimulationTest.ConsistentCommittedData`; the
@@ -25,6 +26,7 @@ export function quorumConsistentCommittedData(): InvariantDefinition<KafkaCluste
     statement: 'Every controller\'s committed metadata agrees: at each offset it replayed, a controller replayed the same record as every other controller that replayed that offset.',
     checker: {
       type: 'state',
+      readsVersion: quorumReadsVersion,
       check(view) {
         for (const node of view.quorum ?? []) {
           if (!node.running) continue;

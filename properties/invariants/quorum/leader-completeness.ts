@@ -1,6 +1,7 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import type { QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
+import { quorumReadsVersion } from '../reads-versions.ts';
 
 /**
  * `QuorumLeaderCompleteness`: Raft's Leader Completeness (Ongaro and Ousterhout, section 5.4; the
@@ -36,6 +37,7 @@ export function quorumLeaderCompleteness(): InvariantDefinition<KafkaClusterView
     statement: 'A controller that leads a Raft epoch holds in its metadata log, at the same offset with the same epoch and bytes, every record committed in an earlier epoch that its snapshot does not cover.',
     checker: {
       type: 'state',
+      readsVersion: quorumReadsVersion,
       check(view) {
         const quorum = view.quorum ?? [];
         for (const node of quorum) learn(node);

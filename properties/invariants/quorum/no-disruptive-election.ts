@@ -1,5 +1,6 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { quorumReadsVersion } from '../reads-versions.ts';
 
 /** A controller's log end, as Kafka's vote compares logs: the last record's epoch, then the offset. */
 interface LogEnd {
@@ -58,6 +59,7 @@ export function noDisruptiveElection(): InvariantDefinition<KafkaClusterView> {
     statement: 'A Raft leader is deposed by a newer epoch only if some candidate of that epoch held, when it campaigned, every metadata record the leader had committed then: a voter whose log lacks committed records cannot be elected, and the epoch it forces on the leader only takes the active controller away.',
     checker: {
       type: 'state',
+      readsVersion: quorumReadsVersion,
       check(view) {
         const quorum = view.quorum ?? [];
         // New campaigns first: a candidate and the leader it deposes can change in one event.

@@ -3,6 +3,7 @@ import { majoritySize } from '../../../impl/raft/raft-config.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
 import type { QuorumNodeView } from '../../../sim/kafka/quorum-view.ts';
+import { quorumReadsVersion } from '../reads-versions.ts';
 
 /**
  * `SingleActiveController` (KAFKA-15489's split brain): a controller that is still the Raft leader
@@ -39,6 +40,7 @@ export function singleActiveController(): InvariantDefinition<KafkaClusterView> 
     statement: 'A controller that is still the Raft leader of an older epoch (naming itself the active controller to every broker that fetches metadata from it) after another controller became active in a newer epoch has heard a Fetch from a majority of the voters, itself counted, within 2 x 1.5 x controller.quorum.fetch.timeout.ms, or took office within it: no second active controller outlives check-quorum.',
     checker: {
       type: 'state',
+      readsVersion: quorumReadsVersion,
       nextChangeAtMs: () => nextChangeAtMs,
       check(view) {
         nextChangeAtMs = undefined;
