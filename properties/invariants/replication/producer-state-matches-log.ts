@@ -2,6 +2,7 @@ import { incrementSequence } from '../../../impl/log/record-batch.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BatchDigest } from '../../../sim/kafka/batch-digests.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import type { TopicInfo } from '../../../impl/controller/controller-state.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
@@ -38,7 +39,7 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
       type: 'state',
       check(view) {
         judged.begin(view);
-        const compacted = new Set((view.controller?.topics ?? []).filter((topic) => (topic.configs['cleanup.policy'] ?? 'delete').includes('compact')).map((topic) => topic.name));
+        const compacted = compactedTopics(view);
         for (const broker of view.brokers) {
           if (broker.status !== 'running') continue;
           for (const replica of broker.replicas) {
@@ -88,8 +89,34 @@ function uncheckedFlipsIn(broker: BrokerView, partition: string): string[] {
     .map((damage) => `unchecked bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
 }
 
+/** Each partition name's topic, cut once per name. */
+const TOPICS = new Map<string, string>();
+
 function topicOf(name: string): string {
-  return name.slice(0, name.lastIndexOf('-'));
+  let topic = TOPICS.get(name);
+  if (topic === undefined) {
+    topic = name.slice(0, name.lastIndexOf('-'));
+    TOPICS.set(name, topic);
+  }
+  return topic;
+}
+
+/** The topics array `compactedTopics` last read, and the compacted ones among them. */
+let lastTopics: readonly TopicInfo[] | undefined;
+let lastCompacted: ReadonlySet<string> = new Set();
+
+/**
+ * The names of the compacted topics (`cleanup.policy` with `compact`). The controller's topics are
+ * a new array after every metadata record replayed (`ControllerRegistrationsCache`), the only way
+ * a topic's configs change, so the set is kept while the array is the same object.
+ */
+function compactedTopics(view: KafkaClusterView): ReadonlySet<string> {
+  const topics = view.controller?.topics ?? [];
+  if (topics !== lastTopics) {
+    lastTopics = topics;
+    lastCompacted = new Set(topics.filter((topic) => (topic.configs['cleanup.policy'] ?? 'delete').includes('compact')).map((topic) => topic.name));
+  }
+  return lastCompacted;
 }
 
 /** Each producer's last intact batch in `digest`, kept up to date while the digest only grows. */
