@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { simScriptNodeFlags } from './memory-bench.ts';
+import { simScriptNodeFlags } from './sim-command.ts';
 
-describe('the memory bench runs bin/sim.ts as npm run sim does', () => {
+describe('the bench runs the simulator as npm run sim does', () => {
   it('takes the Node flags of the sim script', () => {
-    expect(simScriptNodeFlags('tsx bin/sim.ts')).toEqual([]);
-    expect(simScriptNodeFlags('tsx --max-semi-space-size=8 --stack-size=2000 bin/sim.ts')).toEqual(['--max-semi-space-size=8', '--stack-size=2000']);
-    expect(() => simScriptNodeFlags('node dist/sim.js')).toThrow(/not "tsx \[node flags\] bin\/sim.ts"/);
-    expect(() => simScriptNodeFlags('tsx watch bin/sim.ts')).toThrow(/passes watch, not a Node flag/);
+    expect(simScriptNodeFlags('node bin/build.mjs && node .build/sim.mjs')).toEqual([]);
+    expect(simScriptNodeFlags('node bin/build.mjs && node --max-semi-space-size=8 --stack-size=2000 .build/sim.mjs')).toEqual(['--max-semi-space-size=8', '--stack-size=2000']);
+    expect(() => simScriptNodeFlags('tsx --max-semi-space-size=8 bin/sim.ts')).toThrow(/not "node bin\/build.mjs && node \[node flags\] .build\/sim.mjs"/);
+    expect(() => simScriptNodeFlags('node .build/sim.mjs')).toThrow(/not "node bin\/build.mjs/);
+    expect(() => simScriptNodeFlags('node bin/build.mjs && node inspect .build/sim.mjs')).toThrow(/passes inspect, not a Node flag/);
   });
 
   it('reads the package\'s own sim script, which sets the young generation\'s size', () => {

@@ -1,18 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { ratioFigure, round, roundSummary, type BenchFigure } from './bench-figure.ts';
 import { interleave, median, pairedRatios } from './pairs.ts';
 import { wallClockMs } from './wall-clock.ts';
+import { buildSim, simArgs } from './sim-command.ts';
 
 /**
- * Seeds per minute as a user gets them: `bin/sim.ts --seeds 1..K` run as a whole child process,
- * once on one thread (`--jobs 1`) and once on every core, side by side in each round. A child's
- * wall time includes starting Node and tsx and, with several jobs, the worker threads' own module
- * loading: that is what a sweep costs. Simulated time is summed from the `--json` lines.
+ * Seeds per minute as a user gets them: `npm run sim -- --seeds 1..K`'s bundle run as a whole
+ * child process (`sim-command.ts`), once on one thread (`--jobs 1`) and once on every core, side
+ * by side in each round. A child's wall time includes starting Node and, with several jobs, the
+ * worker threads' own module loading: that is what a sweep costs. Simulated time is summed from the `--json` lines.
  */
 
-const ROOT = join(import.meta.dirname, '..', '..');
 /** A sweep of a few seeds takes minutes on a loaded machine; past this something is wrong. */
 const SWEEP_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -30,9 +29,9 @@ interface Sweep {
 }
 
 function sweep(seeds: number, jobs: number, durationMs: number): Sweep {
-  const args = ['--import', 'tsx', 'bin/sim.ts', '--seeds', `1..${seeds}`, '--jobs', String(jobs), '--duration', `${durationMs}ms`, '--json'];
+  const { root, args } = simArgs(['--seeds', `1..${seeds}`, '--jobs', String(jobs), '--duration', `${durationMs}ms`, '--json']);
   const start = wallClockMs();
-  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: SWEEP_TIMEOUT_MS });
+  const child = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: SWEEP_TIMEOUT_MS });
   const wallMs = wallClockMs() - start;
   const command = `node ${args.join(' ')}`;
   if (child.error !== undefined) throw new Error(`bench: ${command} did not run: ${child.error.message}`);
@@ -54,6 +53,7 @@ function sweep(seeds: number, jobs: number, durationMs: number): Sweep {
 }
 
 export function runSweepBench(run: SweepRun): { figures: BenchFigure[]; details: Record<string, unknown> } {
+  buildSim();
   const cores = availableParallelism();
   const runs = interleave(run.rounds, {
     one: () => sweep(run.seeds, 1, run.durationMs),

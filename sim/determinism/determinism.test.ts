@@ -19,9 +19,11 @@ interface ProcessRun {
   readonly trace: Buffer;
 }
 
-function runInProcess(seed: number, name: string, env: Readonly<Record<string, string>>): ProcessRun {
+/** A run from source under tsx, or (`bundle`) of the bundle `npm run sim` runs (`bin/build.mjs`). */
+function runInProcess(seed: number, name: string, env: Readonly<Record<string, string>>, bundle = false): ProcessRun {
   const tracePath = join(scratch, `${name}.jsonl`);
-  const child = spawnSync(tsx, ['bin/sim.ts', '--seed', String(seed), '--duration', '20s', '--json', '--trace', tracePath], {
+  const args = ['--seed', String(seed), '--duration', '20s', '--json', '--trace', tracePath];
+  const child = spawnSync(bundle ? process.execPath : tsx, bundle ? [join(root, '.build', 'sim.mjs'), ...args] : ['bin/sim.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -41,6 +43,23 @@ describe('determinism across processes', () => {
     expect(second.json).toEqual(first.json);
     expect(first.trace.length).toBeGreaterThan(0);
     expect(second.trace.equals(first.trace)).toBe(true);
+  }, 240_000);
+
+  it('gives the same digest, trace and sweep lines from the bundle npm run sim runs as from the source', () => {
+    const build = spawnSync(process.execPath, ['bin/build.mjs'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(build.stderr).toBe('');
+    expect(build.status).toBe(0);
+    const source = runInProcess(31, 'source', {});
+    const bundled = runInProcess(31, 'bundled', {}, true);
+    expect(bundled.json).toEqual(source.json);
+    expect(bundled.trace.equals(source.trace)).toBe(true);
+    // A sweep on worker threads: the bundle starts its own bundled worker, not tsx.
+    const sweep = (command: string, args: readonly string[]): string => {
+      const child = spawnSync(command, [...args, '--seeds', '1..2', '--jobs', '2', '--duration', '5s', '--json'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(child.status).toBe(0);
+      return child.stdout;
+    };
+    expect(sweep(process.execPath, [join(root, '.build', 'sim.mjs')])).toBe(sweep(tsx, ['bin/sim.ts']));
   }, 240_000);
 
   it('gives different digests and traces for different seeds', () => {

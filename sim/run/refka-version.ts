@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { bundledBuild } from './build-info.ts';
 
 let version: string | undefined;
 
@@ -7,6 +8,8 @@ let version: string | undefined;
  * without a trace never reads it). A constant of the build, so it cannot make two runs differ.
  */
 export function refkaVersion(): string {
+  // A bundle (`bin/build.mjs`) lives elsewhere than its sources: its build says the version.
+  if (version === undefined && bundledBuild !== undefined) version = bundledBuild.version;
   if (version === undefined) {
     try {
       const parsed = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };

@@ -5,10 +5,12 @@ import { assert } from '../../impl/common/assert.ts';
 export const MAX_WORKER_THREADS = 64;
 
 /**
- * A worker module is TypeScript too, and a worker thread does not inherit tsx's loader, so a
- * small script registers tsx and then imports the module.
+ * A worker module run from source is TypeScript too, and a worker thread does not inherit tsx's
+ * loader, so a small script registers tsx and then imports the module; a bundled one
+ * (`bin/build.mjs`) is JavaScript, imported as it is.
  */
 function bootstrap(moduleUrl: URL): string {
+  if (!moduleUrl.pathname.endsWith('.ts')) return `import(${JSON.stringify(moduleUrl.href)});`;
   return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); });`;
 }
 
