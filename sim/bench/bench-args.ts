@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 export interface BenchOptions {
   /** Rounds of every side-by-side comparison (`--pairs N`). */
   readonly pairs: number;
-  /** Seeds in each timed sweep of `bin/sim.ts` (`--sweep-seeds K`). */
+  /** Seeds in each timed sweep of `npm run sim` (`--sweep-seeds K`). */
   readonly sweepSeeds: number;
   /** One pair, tiny sizes, short runs: the whole bench in seconds, for its own test. */
   readonly quick: boolean;
@@ -19,7 +19,7 @@ export type BenchArgs = { type: 'run'; options: BenchOptions } | { type: 'help';
 export const BENCH_HELP = `npm run bench -- [options]
 
   --pairs N          rounds of each side-by-side comparison (default 5; 1 with --quick)
-  --sweep-seeds K    seeds in each timed sweep of bin/sim.ts (default 8; 2 with --quick)
+  --sweep-seeds K    seeds in each timed sweep of npm run sim (default 8; 2 with --quick)
   --quick            one pair, tiny sizes, short runs: checks the bench works, measures little
   --skip-variants    leave out the cluster bench's variant sweeps (the longest part)
   --out FILE         write the JSON report to FILE instead of reports/bench.json

@@ -77,7 +77,7 @@ function main(argv: readonly string[]): number {
   section('Shares of a default run (CPU profile, percent of profiled time)', shares.figures);
 
   const sweep = runSweepBench({ seeds: options.sweepSeeds, durationMs: sizes.sweepDurationMs, rounds: options.pairs });
-  section('Seeds per minute (bin/sim.ts as a child process, --jobs 1 and all cores side by side)', sweep.figures);
+  section('Seeds per minute (npm run sim\'s bundle, .build/sim.mjs, as a child process, --jobs 1 and all cores side by side)', sweep.figures);
 
   const log = runLogBench(options.pairs, options.quick ? QUICK_LOG_BENCH_SIZES : FULL_LOG_BENCH_SIZES);
   section('Partition log (UnifiedLog vs an in-memory bar, side by side)', log.figures);
@@ -86,7 +86,7 @@ function main(argv: readonly string[]): number {
   section('Kafka cluster (single runs)', cluster.figures);
 
   const memory = runMemoryBench(sizes.memory);
-  section('Memory (bin/sim.ts as a child process, peak RSS)', memory.figures);
+  section('Memory (npm run sim\'s bundle, .build/sim.mjs, as a child process, peak RSS)', memory.figures);
 
   const figures = [...overhead.figures, ...shares.figures, ...sweep.figures, ...log.figures, ...cluster.figures, ...memory.figures];
   const report = {

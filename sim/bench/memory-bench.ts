@@ -33,8 +33,8 @@ export function runMemoryBench(run: MemoryRun): { figures: BenchFigure[]; detail
   const short = peakRssMiB(run.shortMs);
   const long = peakRssMiB(run.longMs);
   const figures: BenchFigure[] = [
-    { name: 'memory.peakRssShort', value: round(short.mib, 1), unit: 'MiB', note: `peak RSS (${short.source}) of bin/sim.ts --seed 42, ${run.shortMs / 1000} s simulated` },
-    { name: 'memory.peakRssLong', value: round(long.mib, 1), unit: 'MiB', note: `peak RSS (${long.source}) of bin/sim.ts --seed 42, ${run.longMs / 1000} s simulated (bar for 600 s: under 250 MB = 238.4 MiB)` },
+    { name: 'memory.peakRssShort', value: round(short.mib, 1), unit: 'MiB', note: `peak RSS (${short.source}) of .build/sim.mjs --seed 42 (npm run sim), ${run.shortMs / 1000} s simulated` },
+    { name: 'memory.peakRssLong', value: round(long.mib, 1), unit: 'MiB', note: `peak RSS (${long.source}) of .build/sim.mjs --seed 42 (npm run sim), ${run.longMs / 1000} s simulated (bar for 600 s: under 250 MB = 238.4 MiB)` },
   ];
   return { figures, details: { shortMs: run.shortMs, longMs: run.longMs, source: long.source, peakRssShortMiB: round(short.mib, 1), peakRssLongMiB: round(long.mib, 1) } };
 }

@@ -69,7 +69,7 @@ export function runSweepBench(run: SweepRun): { figures: BenchFigure[]; details:
   const perMinute = (one: Sweep): number => run.seeds / (one.wallMs / 60_000);
   const simPerWall = (one: Sweep): number => one.simulatedMs / one.wallMs;
   const speedup = pairedRatios(runs.all.map(perMinute), runs.one.map(perMinute));
-  const label = `bin/sim.ts --seeds 1..${run.seeds}, ${run.durationMs / 1000} s each, as a child process`;
+  const label = `.build/sim.mjs (npm run sim) --seeds 1..${run.seeds}, ${run.durationMs / 1000} s each, as a child process`;
   const figures: BenchFigure[] = [
     { name: 'sweep.jobs1.seedsPerMinute', value: round(median(runs.one.map(perMinute)), 1), unit: 'seeds/min', note: `${label}, --jobs 1 (median of ${run.rounds})` },
     { name: `sweep.jobs${cores}.seedsPerMinute`, value: round(median(runs.all.map(perMinute)), 1), unit: 'seeds/min', note: `the same with --jobs ${cores} (os.availableParallelism())` },
