@@ -61,8 +61,13 @@ export class SegmentReader {
     private readonly checkSkippedHeaders = false,
   ) {}
 
-  /** Batches read off some disk, by base offset, CRC and size: see `sameBatchAs`. */
-  private readonly readBatches = new Map<string, { readonly bytes: Uint8Array; readonly batch: ScannedBatch }>();
+  /**
+   * Batches read off some disk, by CRC, then base offset, size and how their records were read
+   * (`binary`): see `sameBatchAs`. Keyed by the CRC, a number, not by a string built per batch read.
+   */
+  private readonly readBatches = new Map<number, ReadBatch[]>();
+  /** Entries in `readBatches`. */
+  private readBatchCount = 0;
 
   /**
    * Whether the batches read from the file before still stand where they were. A file the disk
@@ -96,23 +101,47 @@ export class SegmentReader {
    * The batch read before from exactly the bytes that start at `at`, if any: compared byte for
    * byte, so a hit is what reading them again would give (their checksum held then, so it holds).
    */
-  private sameBatchAs(bytes: Uint8Array, at: number, binary: boolean): { readonly bytes: Uint8Array; readonly batch: ScannedBatch } | undefined {
+  private sameBatchAs(bytes: Uint8Array, at: number, binary: boolean): ReadBatch | undefined {
     if (bytes.length - at < RECORD_BATCH_OVERHEAD) return undefined;
-    const view = new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_BATCH_OVERHEAD);
-    const size = view.getInt32(8) + LOG_OVERHEAD;
+    const size = int32At(bytes, at + 8) + LOG_OVERHEAD;
     if (size < RECORD_BATCH_OVERHEAD || size > bytes.length - at) return undefined;
-    const known = this.readBatches.get(batchKey(int64At(view, 0), view.getUint32(17), size, binary));
+    const known = this.known(this.readBatches.get(int32At(bytes, at + 17) >>> 0), bytes, at, size, binary);
     if (known === undefined) return undefined;
     const cached = known.bytes;
     for (let index = 0; index < size; index++) if (cached[index] !== bytes[at + index]) return undefined;
     return known;
   }
 
+  /** The entry of `sameCrc` read from a batch with the same base offset and size, the same way. */
+  private known(sameCrc: readonly ReadBatch[] | undefined, bytes: Uint8Array, at: number, size: number, binary: boolean): ReadBatch | undefined {
+    if (sameCrc === undefined) return undefined;
+    const high = int32At(bytes, at);
+    const low = int32At(bytes, at + 4);
+    for (const entry of sameCrc) if (entry.size === size && entry.binary === binary && entry.high === high && entry.low === low) return entry;
+    return undefined;
+  }
+
   private rememberBatch(bytes: Uint8Array, at: number, size: number, batch: ScannedBatch, binary: boolean): void {
-    const view = new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_BATCH_OVERHEAD);
     // A cache, not state: emptied when full (each entry holds a copy of its batch's bytes).
-    if (this.readBatches.size >= READ_BATCHES_KEPT) this.readBatches.clear();
-    this.readBatches.set(batchKey(int64At(view, 0), view.getUint32(17), size, binary), { bytes: bytes.slice(at, at + size), batch });
+    if (this.readBatchCount >= READ_BATCHES_KEPT) {
+      this.readBatches.clear();
+      this.readBatchCount = 0;
+    }
+    const crc = int32At(bytes, at + 17) >>> 0;
+    let sameCrc = this.readBatches.get(crc);
+    if (sameCrc === undefined) {
+      sameCrc = [];
+      this.readBatches.set(crc, sameCrc);
+    }
+    const entry: ReadBatch = { high: int32At(bytes, at), low: int32At(bytes, at + 4), size, binary, bytes: bytes.slice(at, at + size), batch };
+    // The same base offset, CRC, size and reading replace what was kept for them.
+    const index = sameCrc.findIndex((known) => known.size === size && known.binary === binary && known.high === entry.high && known.low === entry.low);
+    if (index >= 0) {
+      sameCrc[index] = entry;
+    } else {
+      sameCrc.push(entry);
+      this.readBatchCount++;
+    }
   }
 
   /** Reads the batches in `[from, to)` of the file into `scan`, stopping at the first bad one. */
@@ -183,9 +212,24 @@ function headerAsRead(disk: DiskReader, path: string, known: FileScan, index: nu
 /** Batches `SegmentReader.sameBatchAs` remembers before it starts afresh: a follower reads what its leader wrote moments before. */
 const READ_BATCHES_KEPT = 1024;
 
-function batchKey(baseOffset: number, crc: number, size: number, binary: boolean): string {
-  // The same bytes read as text or as binary records give different record values.
-  return binary ? `b${baseOffset}:${crc}:${size}` : `${baseOffset}:${crc}:${size}`;
+/**
+ * A batch read before, as `SegmentReader.sameBatchAs` finds it: its base offset (the two halves of
+ * the 64-bit field, as stored), size, and whether its records were read as binary (the same bytes
+ * read as text or as binary records give different record values), a copy of its bytes, and what
+ * they read as.
+ */
+interface ReadBatch {
+  readonly high: number;
+  readonly low: number;
+  readonly size: number;
+  readonly binary: boolean;
+  readonly bytes: Uint8Array;
+  readonly batch: ScannedBatch;
+}
+
+/** The big-endian 32-bit integer at `at` (a batch header's fields), with no DataView made per read. */
+function int32At(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number);
 }
 
 /** Lower-case hex of `bytes`, or `null`. */
