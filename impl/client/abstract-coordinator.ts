@@ -82,6 +82,13 @@ export abstract class AbstractCoordinator {
   protected brokers: readonly number[];
   /** The application is (as if) blocked in `poll()` until the group is active again. */
   protected joinWanted = false;
+  /**
+   * The assignment whose `onJoinComplete` threw, applied again at the next poll: Kafka leaves the
+   * completed join future in place when the callback throws ("we will retry it on the next
+   * joinGroupIfNeeded", `AbstractCoordinator`), while the heartbeat thread goes on, until the
+   * heartbeat thread resets the generation and the member joins afresh.
+   */
+  private joinCompleteRetry: Uint8Array | undefined;
   protected fatalError: FatalError | undefined;
   protected closed = false;
 
@@ -117,7 +124,12 @@ export abstract class AbstractCoordinator {
   protected abstract metadata(): JoinGroupProtocol[];
   /** Returns false while it waits (for the commit before revoking); called again later. */
   protected abstract onJoinPrepare(): boolean;
-  protected abstract onJoinComplete(generation: Generation, assignment: Uint8Array): void;
+  /**
+   * Applies the assignment the SyncGroup answer carried. Returns the exception Kafka's
+   * `onJoinComplete` throws when this member cannot apply it (an assignment it cannot read), which
+   * the application's poll throws; undefined once applied.
+   */
+  protected abstract onJoinComplete(generation: Generation, assignment: Uint8Array): FatalError | undefined;
   /** The SyncGroup assignments, or a fatal error. */
   protected abstract onLeaderElected(response: JoinGroupResponse): SyncGroupAssignment[] | FatalError;
   protected abstract coordinatorNeeded(): boolean;
@@ -126,7 +138,7 @@ export abstract class AbstractCoordinator {
   protected abstract handleCommitResponse(request: InFlightRequest, response: GroupResponse | 'DISCONNECTED'): void;
   /** Whether the group must be (re)joined; the consumer adds its subscription and metadata checks. */
   protected rejoinNeededOrPending(): boolean {
-    return this.rejoinNeeded || this.joinPending;
+    return this.rejoinNeeded || this.joinPending || this.joinCompleteRetry !== undefined;
   }
 
   // --- effects ---
@@ -316,12 +328,24 @@ export abstract class AbstractCoordinator {
     }
   }
 
-  /** One pass of Kafka's `joinGroupIfNeeded` loop; a later input resumes it. */
-  protected joinGroupIfNeeded(): void {
+  /**
+   * One pass of Kafka's `joinGroupIfNeeded` loop; a later input resumes it. `fromPoll`: the
+   * application's poll runs it (an assignment whose `onJoinComplete` threw is applied again only
+   * then, as the exception ended that poll).
+   */
+  protected joinGroupIfNeeded(fromPoll = false): void {
     if (this.fatalError !== undefined || this.closed) return;
     if (!this.rejoinNeededOrPending()) {
       this.joinWanted = false;
       return;
+    }
+    const retry = this.joinCompleteRetry;
+    if (retry !== undefined) {
+      if (!fromPoll) return;
+      if (this.memberState === 'STABLE' && this.generation.generationId >= 0) return this.completeJoin(retry);
+      // Kafka's branch for a generation the heartbeat thread reset before the callback ran.
+      this.joinCompleteRetry = undefined;
+      this.resetStateAndRejoin('rebalance failed since the generation/state was modified by heartbeat thread before the rebalance callback triggered', true);
     }
     if (this.joinPending || this.nowMs < this.joinRetryAtMs) return;
     if (this.coordinator === undefined) return this.lookupCoordinator();
@@ -462,10 +486,7 @@ export abstract class AbstractCoordinator {
         this.rejoinNeeded = false;
         this.joinPending = false;
         this.joinFailures = 0;
-        this.onJoinComplete(this.generation, response.assignment);
-        this.needsJoinPrepare = true;
-        if (!this.rejoinNeededOrPending()) this.joinWanted = false;
-        return;
+        return this.completeJoin(response.assignment);
       }
       case 'UNKNOWN_MEMBER_ID':
       case 'ILLEGAL_GENERATION':
@@ -480,6 +501,28 @@ export abstract class AbstractCoordinator {
         // REBALANCE_IN_PROGRESS retries at once; FENCED_INSTANCE_ID and the rest are fatal.
         return this.joinFailed(error);
     }
+  }
+
+  /**
+   * The success branch of `joinGroupIfNeeded`: `onJoinComplete`, then the join future is reset. When
+   * the callback throws, the exception ends the application's poll and the future stays: the next
+   * poll calls it again with the same bytes (`joinGroupIfNeeded`). The heartbeat thread is not
+   * touched: the member stays in its generation, so a rebalance, or its removal from the group,
+   * reaches it through its heartbeats (seed 746: a static member given no assignment bytes, after
+   * its coordinator reverted a replacement whose write timed out, treated the exception as fatal,
+   * stopped heartbeating and never rejoined).
+   */
+  private completeJoin(assignment: Uint8Array): void {
+    const thrown = this.onJoinComplete(this.generation, assignment);
+    if (thrown !== undefined) {
+      if (this.joinCompleteRetry === undefined) this.effects.push({ type: 'mark', name: 'join-complete-failed' });
+      this.joinCompleteRetry = assignment;
+      this.joinWanted = true;
+      return;
+    }
+    this.joinCompleteRetry = undefined;
+    this.needsJoinPrepare = true;
+    if (!this.rejoinNeededOrPending()) this.joinWanted = false;
   }
 
   /** The failure branch of `joinGroupIfNeeded`, after `resetJoinGroupFuture`. */
@@ -575,6 +618,7 @@ export abstract class AbstractCoordinator {
     if (this.memberState === 'STABLE') assert(this.generation.generationId >= 0, 'STABLE without a generation');
     if (this.memberState === 'COMPLETING_REBALANCE') assert(this.generation.memberId !== '', 'COMPLETING_REBALANCE without a member id');
     if (!this.heartbeatEnabled()) assert(!this.timers.has('heartbeat'), 'heartbeat timer armed while heartbeats are off');
+    if (this.joinCompleteRetry !== undefined) assert(this.joinWanted || this.closed || this.fatalError !== undefined, 'an assignment to apply again, but no join wanted');
     if (this.closed) assert(this.timers.size === 0, 'a timer armed after close');
     assert(this.inFlight.size <= MAX_IN_FLIGHT_REQUESTS, 'too many requests in flight');
     if (this.findCoordinatorCorrelationId !== undefined) assert(this.inFlight.has(this.findCoordinatorCorrelationId), 'lost FindCoordinator');

@@ -132,7 +132,8 @@ class CoordinatorHarness {
       }
       case 'sync': {
         const { request } = driver.take('SyncGroupRequest');
-        const assignment = serializeAssignment({ assignedPartitions: partitions(args.get('assign') ?? ''), userData: null });
+        // `empty`: no assignment bytes at all (what the coordinator holds for a member the leader's assignment did not name).
+        const assignment = args.has('empty') ? new Uint8Array() : serializeAssignment({ assignedPartitions: partitions(args.get('assign') ?? ''), userData: null });
         return this.show(driver.input({
           type: 'response',
           response: { type: 'SyncGroupResponse', correlationId: request.correlationId, error, protocolType: 'consumer', protocolName: null, assignment: error === 'NONE' ? assignment : new Uint8Array() },

@@ -177,7 +177,7 @@ export type ConsumerCoordinatorEffect =
     }
   | { readonly type: 'fatal-error'; readonly error: FatalError }
   /** A coverage mark (the node's `mark` effect): evidence for a `sometimes` claim of that name. */
-  | { readonly type: 'mark'; readonly name: 'cooperative-two-step-move' }
+  | { readonly type: 'mark'; readonly name: 'cooperative-two-step-move' | 'join-complete-failed' }
   /** `close()` finished: every timer is cancelled and later inputs are refused. */
   | { readonly type: 'closed' };
 

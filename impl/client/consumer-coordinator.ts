@@ -180,7 +180,7 @@ export class ConsumerCoordinator extends AbstractCoordinator {
         return;
       }
       if (this.joinWanted) {
-        this.joinGroupIfNeeded();
+        this.joinGroupIfNeeded(true);
         this.commits.flush();
         if (this.rejoinNeededOrPending() || this.memberState !== 'STABLE') return;
       }
@@ -423,25 +423,30 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   }
 
   /** `onJoinComplete`: apply the assignment the leader sent. */
-  protected onJoinComplete(generation: Generation, bytes: Uint8Array): void {
+  protected onJoinComplete(generation: Generation, bytes: Uint8Array): FatalError | undefined {
     if (!this.isLeader) this.assignmentSnapshot = undefined;
     this.staleOwnedClaim = undefined;
     // The leader's SyncGroup succeeded, so the coordinator persisted the assignment that moved them.
     if (this.isLeader && this.twoStepMoveGeneration === generation.generationId) this.effects.push({ type: 'mark', name: 'cooperative-two-step-move' });
     this.twoStepMoveGeneration = undefined;
     const name = this.lookupAssignor(generation.protocolName);
-    if (name === undefined) return this.raiseFatal({ exception: 'IllegalStateException', message: `Coordinator selected invalid assignment protocol: ${generation.protocolName}` });
-    if (bytes.length < 2) return this.raiseFatal({ exception: 'IllegalStateException', message: `There are insufficient bytes available to read assignment from the sync-group response (actual byte size ${bytes.length})` });
+    // Kafka throws these out of `onJoinComplete`, so out of the application's poll; not fatal
+    // (`completeJoin`): the next poll tries again, and heartbeats go on meanwhile.
+    if (name === undefined) return { exception: 'IllegalStateException', message: `Coordinator selected invalid assignment protocol: ${generation.protocolName}` };
+    if (bytes.length < 2) return { exception: 'IllegalStateException', message: `There are insufficient bytes available to read assignment from the sync-group response (actual byte size ${bytes.length})` };
     let partitions: readonly TopicPartition[];
     try {
       partitions = deserializeAssignment(bytes).assignedPartitions;
     } catch (error) {
-      if (error instanceof MalformedInput) return this.raiseFatal({ exception: 'KafkaException', message: `SchemaException: ${error.message}` });
+      if (error instanceof MalformedInput) return { exception: 'KafkaException', message: `SchemaException: ${error.message}` };
       throw error;
     }
     const assigned = sortedUnique(partitions);
     const subscribed = new Set(this.subscription ?? []);
-    if (!assigned.every((tp) => subscribed.has(tp.topic))) return this.requestRejoin('received assignment does not match the current subscription');
+    if (!assigned.every((tp) => subscribed.has(tp.topic))) {
+      this.requestRejoin('received assignment does not match the current subscription');
+      return undefined;
+    }
     const ownedKeys = new Set(this.owned.map(partitionKey));
     const assignedKeys = new Set(assigned.map(partitionKey));
     const added = assigned.filter((tp) => !ownedKeys.has(partitionKey(tp)));
@@ -458,6 +463,7 @@ export class ConsumerCoordinator extends AbstractCoordinator {
     this.setOwned(assigned);
     this.effects.push({ type: 'callback', callback: 'onPartitionsAssigned', partitions: added });
     this.commits.fetchCommittedOffsets(added);
+    return undefined;
   }
 
   // --- helpers ---

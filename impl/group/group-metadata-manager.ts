@@ -221,13 +221,20 @@ export class GroupMetadataManager extends ClassicGroupRebalance {
         if (group.protocolName !== group.selectProtocol()) return this.maybePrepareRebalanceOrCompleteJoin(group);
         // The protocol stays: persist the new member id, and answer once it is committed.
         const value = group.toGroupMetadataValue(group.groupAssignment(), this.ctx.nowMs);
+        const replacedInGeneration = group.generationId;
         return {
           records: [newGroupMetadataRecord(group.groupId, value)],
           appendCallback: (error) => {
             if (error !== null) {
               // Revert the replacement (Kafka's callback does the same). refka checks first that
-              // nothing replaced the member meanwhile, which Kafka's synchronous append rules out.
-              if (group.hasMember(newMemberId) && group.staticMemberId(instanceId) === newMemberId) {
+              // nothing replaced the member meanwhile, which Kafka's synchronous append rules out,
+              // and that no rebalance began since: one that did carries the new member id, and a
+              // revert while it completes swaps the id the leader's assignment names, leaving the
+              // instance no assignment in the next Stable generation (KAFKA-9801's empty
+              // assignment through another door; default seed 746: the write timed out after the
+              // group had gone on to CompletingRebalance).
+              const unchangedSince = group.isInState('Stable') && group.generationId === replacedInGeneration;
+              if (unchangedSince && group.hasMember(newMemberId) && group.staticMemberId(instanceId) === newMemberId) {
                 group.updateMember(newMember, old.protocols, old.rebalanceTimeoutMs, old.sessionTimeoutMs, null);
                 group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
                 this.ctx.cancel(heartbeatKey(group.groupId, newMemberId));
