@@ -26,6 +26,7 @@ const EXPECTED_TABLE = [
   'observer.Follower --VOTER_ADDED--> voter.Follower',
   'observer.Unattached --HIGHER_EPOCH--> observer.Unattached',
   'observer.Unattached --LEADER_DISCOVERED--> observer.Follower',
+  'observer.Unattached --VOTE_GRANTED--> observer.Unattached',
   'voter.Candidate --CAMPAIGNED--> voter.Candidate',
   'voter.Candidate --ELECTION_FAILED--> voter.Prospective',
   'voter.Candidate --HIGHER_EPOCH--> voter.Unattached',
@@ -84,12 +85,13 @@ describe('controllerQuorumMachine', () => {
     expect(edges.filter(({ to }) => to === 'voter.Leader').map(({ from }) => from)).toEqual(['voter.Candidate']);
   });
 
-  it('keeps observers and voters apart but for KIP-853\'s voter changes, between Followers, and observers never elect', () => {
+  it('keeps observers and voters apart but for KIP-853\'s voter changes, between Followers, and observers never campaign', () => {
     const crossings = edges.filter(({ from, to }) => from !== 'Starting' && from.split('.')[0] !== to.split('.')[0]);
     // A replica becomes a voter or an observer only by appending or truncating a VotersRecord, which only a follower does.
     expect(crossings.map(({ from, event, to }) => `${from} --${event}--> ${to}`)).toEqual(['observer.Follower --VOTER_ADDED--> voter.Follower', 'voter.Follower --VOTER_REMOVED--> observer.Follower']);
     const observerEvents = new Set(edges.filter(({ from }) => from.startsWith('observer.')).map(({ event }) => event));
-    expect([...observerEvents].sort()).toEqual(['FETCH_TIMEOUT', 'HIGHER_EPOCH', 'LEADER_DISCOVERED', 'VOTER_ADDED']);
+    // An observer may vote (a candidate's newer voter set may name it, KIP-853), never campaign.
+    expect([...observerEvents].sort()).toEqual(['FETCH_TIMEOUT', 'HIGHER_EPOCH', 'LEADER_DISCOVERED', 'VOTER_ADDED', 'VOTE_GRANTED']);
   });
 
   it('restarts a leader Resigned, never Leader (QuorumState.initialize)', () => {

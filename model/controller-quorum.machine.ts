@@ -187,6 +187,10 @@ export const controllerQuorumMachine = setup({
           on: {
             HIGHER_EPOCH: { target: 'Unattached', description: 'A higher epoch with no leader in it.' },
             LEADER_DISCOVERED: { target: 'Follower', description: 'A leader of this epoch or a higher one made itself known.' },
+            VOTE_GRANTED: {
+              target: 'Unattached',
+              description: 'KIP-853: a binding vote for a candidate whose voter set names this replica\'s key although its own does not yet (it has not fetched that VotersRecord); persisted before the answer.',
+            },
           },
         },
         Follower: {

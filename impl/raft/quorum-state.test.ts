@@ -95,14 +95,15 @@ describe('QuorumState transitions', () => {
     expect(() => quorum.transitionToProspective()).toThrow(/pre-vote is off/);
   });
 
-  it('moves an observer only between Unattached and Follower', () => {
+  it('moves an observer only between Unattached and Follower; it may vote (KIP-853), never campaign', () => {
     const { quorum } = setup({ nodeId: 9 });
     quorum.initialize({ offset: 0, epoch: 0 });
     expect(quorum.isVoter).toBe(false);
     quorum.transitionToFollower(3, 1);
-    quorum.transitionToUnattached(3);
+    quorum.transitionToUnattached(4);
     expect(() => quorum.transitionToProspective()).toThrow(/observer/);
-    expect(() => quorum.transitionToUnattachedVoted(3, 2)).toThrow(/observer does not vote/);
+    quorum.transitionToUnattachedVoted(4, 2);
+    expect(quorum.state).toMatchObject({ type: 'Unattached', epoch: 4, votedKey: 2 });
   });
 
   it('keeps the vote and the known leader through Follower -> Prospective -> Follower', () => {

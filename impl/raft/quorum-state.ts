@@ -393,7 +393,8 @@ export class QuorumState {
 
   /** Casts this replica's binding vote for `candidateId` in `epoch`; durable before it returns. */
   transitionToUnattachedVoted(epoch: number, candidateId: number): void {
-    assert(this.isVoter, 'an observer does not vote');
+    // No voter check (Kafka's `transitionToUnattachedVotedState` since KIP-853): a replica whose
+    // voter set does not name it yet may be a voter in the candidate's newer one (`VoteHandler`).
     assert(candidateId !== this.localId, 'a replica votes for itself only as a candidate');
     this.transitionTo(this.unattached(epoch, candidateId, this.clock.nowMs()));
   }

@@ -25,7 +25,12 @@ export class VoteHandler {
     // meant for the replica that directory belonged to, whose log this one does not have: a
     // controller whose disk was replaced must not answer for its former self.
     if (request.voterDirectoryId !== undefined && request.voterDirectoryId !== config.directoryId) return respond('INVALID_VOTER_KEY', false);
-    if (!quorum.isVoter || !quorum.voters.isVoter({ id: request.candidateId, directoryId: request.candidateDirectoryId })) return respond('INCONSISTENT_VOTER_SET', false);
+    // Neither this replica nor the candidate needs to be a voter in this replica's voter set (as in
+    // Kafka's `handleVoteRequest` since KIP-853): the candidate may hold a newer voter set, one
+    // that names this replica's key, and the candidate counts only its own voters' answers. A
+    // replica that refused here could deadlock the quorum (default seed 794: controller-0, re-added
+    // under its new directory by a VotersRecord it had not fetched yet, took itself for an
+    // observer and refused the only candidate that could win, and nothing else could lead).
     if (request.candidateId === config.nodeId) return respond('INVALID_REQUEST', false);
     // A standard vote campaigns in a new epoch, so the log's last epoch is below it; a PreVote is
     // sent at the prospective's current epoch, which its log may have reached.
