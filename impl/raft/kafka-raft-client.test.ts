@@ -77,6 +77,18 @@ describe('handleVoteRequest', () => {
     expect(answer(harness, 2, vote(2, 1, EMPTY))).toMatchObject({ voteGranted: true });
   });
 
+  it('answers under its own key whatever its voter set says: an observer may be a voter in the candidate\'s newer set (KIP-853; default seed 794)', () => {
+    const harness = node({ id: 9 });
+    expect(harness.client.quorum.isVoter).toBe(false);
+    expect(answer(harness, 2, vote(2, 1, EMPTY))).toMatchObject({ errorCode: 'NONE', voteGranted: true });
+    harness.disk.powerLoss();
+    expect(readElectionState(harness.disk)).toMatchObject({ epoch: 1, votedId: 2 });
+    // Still one binding vote per epoch, and never a campaign of its own.
+    expect(answer(harness, 3, vote(3, 1, EMPTY))).toMatchObject({ errorCode: 'NONE', voteGranted: false });
+    harness.clock.now = 60_000;
+    expect(sent(harness.client.handle({ type: 'timer', name: RAFT_POLL_TIMER }), 'VoteRequest')).toEqual([]);
+  });
+
   it('fences stale epochs and refuses requests whose last epoch is not below the candidate epoch', () => {
     const harness = node({ election: { epoch: 4, leaderId: -1, votedId: -1 } });
     expect(answer(harness, 2, vote(2, 3, EMPTY))).toMatchObject({ errorCode: 'FENCED_LEADER_EPOCH', voteGranted: false, leaderEpoch: 4 });
