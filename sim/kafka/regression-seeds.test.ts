@@ -109,6 +109,25 @@ describe('the default Kafka run', () => {
     expect(runSeed(options).verdict).toBe('pass');
   });
 
+  // With the groups: g2-b's replacement (Stable) timed out after the group had begun a rebalance;
+  // the coordinator reverted it while CompletingRebalance, so the leader's assignment named a
+  // member id the group no longer had, and g2-b's member got no assignment bytes. Its next process
+  // inherited them; the consumer made Kafka's IllegalStateException fatal, stopped heartbeating
+  // and never rejoined (not converged at 120 s). The revert now waits for an unchanged Stable
+  // group, and the exception ends only the poll, as in Kafka (spec/group-coordinator.md).
+  it('passes seed 746 with the groups, which once failed', () => {
+    expect(run(746, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+  });
+
+  // With the groups: controller-0, re-added under its new directory by a VotersRecord it had not
+  // fetched, took itself for an observer and refused every Vote; the leader that had written the
+  // record lost its disk, and controller-1 could not be elected without controller-0 ("the
+  // controller is down" after the heal). A replica now answers a Vote under its own key whatever
+  // its voter set says, as Kafka does since KIP-853 (spec/kraft.md).
+  it('passes seed 794 with the groups, which once failed', () => {
+    expect(run(794, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+  });
+
   // Beyond Kafka's promise (swarm-beyond: bit flips where no checksum looks, data-destroying faults
   // on every broker at once), losses are excused per record, each naming the faults that destroyed
   // every copy; the default swarm never lands such a flip.
