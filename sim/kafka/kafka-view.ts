@@ -1,3 +1,4 @@
+import { assert } from '../../impl/common/assert.ts';
 import type { QuorumNodeView } from './quorum-view.ts';
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BatchDigest } from './batch-digests.ts';
@@ -33,6 +34,23 @@ export function partitionName(registration: { readonly topicName: string; readon
     NAMES.set(registration, name);
   }
   return name;
+}
+
+const TOPICS = new Map<string, string>();
+
+/**
+ * The topic of a partition name `topic-partition` (the part before the last dash), cut once per
+ * name: the version counters and the claims ask for it at every change they see.
+ */
+export function topicOfPartition(name: string): string {
+  let topic = TOPICS.get(name);
+  if (topic === undefined) {
+    const dash = name.lastIndexOf('-');
+    assert(dash > 0, `partition name '${name}' has no topic`);
+    topic = name.slice(0, dash);
+    TOPICS.set(name, topic);
+  }
+  return topic;
 }
 
 /** One replica of one partition on one broker, as the invariants read it. */

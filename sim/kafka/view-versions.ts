@@ -1,7 +1,6 @@
-import { assert } from '../../impl/common/assert.ts';
 import type { BrokerRegistration, PartitionRegistration, TopicInfo } from '../../impl/controller/controller-state.ts';
 import type { BrokerRegistrationShutdown } from '../../impl/controller/quorum-controller.ts';
-import { partitionName, type BrokerView, type CoordinatorGroupView, type CoordinatorShardView, type GroupMemberClientView, type GroupsView, type ReplicaView } from './kafka-view.ts';
+import { partitionName, topicOfPartition, type BrokerView, type CoordinatorGroupView, type CoordinatorShardView, type GroupMemberClientView, type GroupsView, type ReplicaView } from './kafka-view.ts';
 import type { TopicPartitionRef } from '../../impl/protocol/messages.ts';
 import type { BatchDigest } from './batch-digests.ts';
 
@@ -63,8 +62,6 @@ export class ViewVersions {
    * can tell from it that none of them moved.
    */
   readonly topicVersions = new Map<string, number>();
-  /** Each partition name's topic, cut once per name, not per bump. */
-  private readonly topicOfName = new Map<string, string>();
   /** Moves whenever the controller quorum's part of the view differs from the last view's. */
   quorumVersion = 0;
   private readonly registrations = new Map<string, PartitionRegistration>();
@@ -207,13 +204,7 @@ export class ViewVersions {
 
   private bump(name: string): void {
     this.partitionVersions.set(name, ++this.lastPartitionVersion);
-    let topic = this.topicOfName.get(name);
-    if (topic === undefined) {
-      const dash = name.lastIndexOf('-');
-      assert(dash > 0, `partition name '${name}' has no topic`);
-      topic = name.slice(0, dash);
-      this.topicOfName.set(name, topic);
-    }
+    const topic = topicOfPartition(name);
     this.topicVersions.set(topic, (this.topicVersions.get(topic) ?? 0) + 1);
     this.changes++;
   }

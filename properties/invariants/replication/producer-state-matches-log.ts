@@ -1,7 +1,7 @@
 import { incrementSequence } from '../../../impl/log/record-batch.ts';
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { BatchDigest } from '../../../sim/kafka/batch-digests.ts';
-import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import { topicOfPartition, type BrokerView, type KafkaClusterView, type ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import type { TopicInfo } from '../../../impl/controller/controller-state.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
@@ -49,7 +49,7 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
             // the damage when it reads the batch).
             if (replica.digest.at(-1)?.intact === false) continue;
             const key = `${broker.brokerId}/${replica.name}`;
-            const isCompacted = compacted.has(topicOf(replica.name));
+            const isCompacted = compacted.has(topicOfPartition(replica.name));
             const last = held.get(key);
             if (last !== undefined && last.digest === replica.digest && last.length === replica.digest.length && last.logStart === replica.logStartOffset
               && last.logEnd === replica.logEndOffset && last.version === replica.producerState.version && last.compacted === isCompacted) continue;
@@ -87,18 +87,6 @@ function uncheckedFlipsIn(broker: BrokerView, partition: string): string[] {
   return broker.damage
     .filter((damage) => damage.kind === 'bitflip' && damage.checked === false && (damage.paths ?? []).some((path) => path.includes(dir) && present(path)))
     .map((damage) => `unchecked bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
-}
-
-/** Each partition name's topic, cut once per name. */
-const TOPICS = new Map<string, string>();
-
-function topicOf(name: string): string {
-  let topic = TOPICS.get(name);
-  if (topic === undefined) {
-    topic = name.slice(0, name.lastIndexOf('-'));
-    TOPICS.set(name, topic);
-  }
-  return topic;
 }
 
 /** The topics array `compactedTopics` last read, and the compacted ones among them. */

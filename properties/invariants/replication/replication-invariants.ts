@@ -1,7 +1,7 @@
 import { fail } from '../../../impl/common/assert.ts';
 import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/batch-digests.ts';
 import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
-import { partitionName } from '../../../sim/kafka/kafka-view.ts';
+import { partitionName, topicOfPartition } from '../../../sim/kafka/kafka-view.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { HeldBatches } from './held-batches.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
@@ -504,7 +504,7 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
           // which it finds when it reads it): its prefix is not what it acknowledged.
           if (!boundary.intact) continue;
           const held = holdersOf(replica.name, boundary) ?? new Set<number>();
-          const topic = replica.name.slice(0, replica.name.lastIndexOf('-'));
+          const topic = topicOfPartition(replica.name);
           const override = view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['min.insync.replicas'];
           const minIsr = override === undefined ? defaultMinInsyncReplicas : Number(override);
           if (held.size < minIsr) {
