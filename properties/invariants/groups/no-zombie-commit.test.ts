@@ -80,4 +80,32 @@ describe('NoZombieCommit and a static member replacement', () => {
   it('finds it in a later leader epoch: a coordinator that loaded the partition holds the new member', () => {
     expect(run(undefined, 6_000, 1)?.message).toContain('from old, which is not a member of generation 1');
   });
+
+  // Two replacements in a row, default seed 995: `new1` replaces `old` at 1,000 ms and times out;
+  // `new2` replaces the member the coordinator then holds at `secondAtMs` and times out as well;
+  // `old` commits at 20,000 ms, the high watermark never past either record.
+  function twice(secondAtMs: number): Finding | undefined {
+    const claim = noZombieCommit(TIMEOUT_MS);
+    if (claim.checker.type !== 'state') throw new Error('NoZombieCommit is a state claim');
+    const checker = claim.checker;
+    const check = (target: KafkaClusterView): Finding | undefined => {
+      const found = checker.check(target);
+      return typeof found === 'string' ? { message: found } : found;
+    };
+    const first = [batch(group('old'), 0, 0)];
+    const once = [...first, batch(group('new1'), 1, 0)];
+    const again = [...once, batch(group('new2'), 2, 0)];
+    expect(check(view(0, first, 1))).toBeUndefined();
+    expect(check(view(1_000, once, 1))).toBeUndefined();
+    expect(check(view(secondAtMs, again, 1))).toBeUndefined();
+    return check(view(20_000, [...again, batch(commit('old'), 3, 0)], 1));
+  }
+
+  it('accepts it after two replacements in a row timed out, the second written once the first was reverted', () => {
+    expect(twice(6_500)).toBeUndefined();
+  });
+
+  it('finds it where the second replacement was written while the first still waited: its revert gives back the first', () => {
+    expect(twice(3_000)?.message).toContain('from old, which is not a member of generation 1');
+  });
 });

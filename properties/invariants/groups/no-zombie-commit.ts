@@ -17,9 +17,9 @@ interface GroupAtOffset {
   /**
    * Set where this state is a static member's replacement (KIP-345: the record names a new member
    * id for an instance, at the same generation): the state before it, and the record (its
-   * `offset/value` key and the leader epoch of its batch).
+   * `offset/value` key, the leader epoch of its batch and when it was first seen).
    */
-  readonly replacing?: { readonly before: GroupAtOffset; readonly key: string; readonly epoch: number };
+  readonly replacing?: { readonly before: GroupAtOffset; readonly key: string; readonly epoch: number; readonly atMs: number };
 }
 
 /** When a replacement record was first seen, and when its partition's high watermark was first seen past it. */
@@ -74,7 +74,10 @@ interface ReplicaProgress {
  * member (default seed 413, spec/group-coordinator.md). A commit after a replacement record is
  * therefore judged against the group before it when the record was first seen at least
  * `offsets.commit.timeout.ms` before the commit, the partition's leader had not shown a high
- * watermark past it by then, and the commit's batch has the record's leader epoch.
+ * watermark past it by then, and the commit's batch has the record's leader epoch. Where the
+ * group before it is itself such a replacement, one reverted by the time the later record was
+ * first seen, the coordinator had put its member back before the later one displaced it, so the
+ * commit is judged on against the group before that one (default seed 995).
  */
 export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinition<KafkaClusterView> {
   assert(offsetsCommitTimeoutMs > 0, 'offsets.commit.timeout.ms must be positive');
@@ -236,7 +239,7 @@ function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: n
           if (previous !== undefined && previous !== memberId) replaced = true;
         }
       }
-      groups.set(record.key.group, { generation, members, instances, ...(replaced ? { replacing: { before: before as GroupAtOffset, key, epoch: context.epoch } } : {}) });
+      groups.set(record.key.group, { generation, members, instances, ...(replaced ? { replacing: { before: before as GroupAtOffset, key, epoch: context.epoch, atMs: context.atMs } } : {}) });
       if (replaced) context.replacement();
     }
     return undefined;
@@ -249,11 +252,19 @@ function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: n
   const separator = commit.metadata.lastIndexOf('@');
   const generation = separator < 0 ? -1 : Number(commit.metadata.slice(separator + 1));
   const memberId = separator < 0 ? '' : commit.metadata.slice(0, separator);
-  const found = judgeCommit(group, record.key.group, at, partition, generation, memberId);
-  // The coordinator that wrote the replacement gave up on it and holds the group as before.
-  const replacing = group?.replacing;
-  if (found !== undefined && replacing !== undefined && replacing.epoch === context.epoch && context.reverted(replacing.key, context.atMs)) {
-    return judgeCommit(replacing.before, record.key.group, at, partition, generation, memberId);
+  let found = judgeCommit(group, record.key.group, at, partition, generation, memberId);
+  // The coordinator that wrote the replacement gave up on it and holds the group as before. That
+  // state may itself follow a replacement given up on before this one was written (the coordinator
+  // had reverted it, so this one replaced the member before it): default seed 995 wrote two in a
+  // row, each timed out, and the first member committed. Bounded by the records of the log.
+  let state = group;
+  let byMs = context.atMs;
+  while (found !== undefined && state?.replacing !== undefined) {
+    const replacing: NonNullable<GroupAtOffset['replacing']> = state.replacing;
+    if (replacing.epoch !== context.epoch || !context.reverted(replacing.key, byMs)) break;
+    state = replacing.before;
+    byMs = replacing.atMs;
+    found = judgeCommit(state, record.key.group, at, partition, generation, memberId);
   }
   return found;
 }
