@@ -35,12 +35,16 @@ export interface CommitHost {
   resetStateAndRejoin(reason: string, shouldResetMemberId: boolean): void;
   raiseFatal(error: FatalError): void;
   backoffMs(attempts: number): number;
+  /** A `join-prepare` commit is done (sent and answered, failed or given up). */
+  joinPrepareCommitCompleted(sequence: number, result: CommitResult): void;
 }
 
 /**
  * Who asked for a commit. `sync` and `async` are the application's `commitSync`/`commitAsync`;
- * `auto` is `maybeAutoCommitOffsetsAsync` in poll; `join-prepare` the commit `onJoinPrepare` waits
- * for before revoking; `close` the final commit of `close()`.
+ * `auto` is `maybeAutoCommitOffsetsAsync` in poll; `join-prepare` the asynchronous auto-commit
+ * `onJoinPrepare` waits for before revoking (Kafka's `autoCommitOffsetRequestFuture`); `close` the
+ * final synchronous commit of `close()`. Only `sync` and `close` retry themselves with the same
+ * offsets, as `commitOffsetsSync` does while the application waits in it.
  */
 type CommitKind = 'sync' | 'async' | 'auto' | 'join-prepare' | 'close';
 
@@ -215,9 +219,14 @@ export class CommitManager {
     }
   }
 
-  /** Sync-like commits retry until their deadline; async ones report the error (Kafka never retries them). */
+  /**
+   * Sync commits retry until their deadline; async ones report the error (Kafka never retries
+   * them). The join prepare's commit is async: `onJoinPrepare` retries it with a new commit of the
+   * positions consumed by then, never by sending the old offsets again, which could land after a
+   * newer commit (default seed 1135: the join prepare's retry of offset 38 followed close's 40).
+   */
   private retriableFailure(commit: PendingCommit, error: KafkaError | 'DISCONNECTED'): void {
-    const retries = commit.kind === 'sync' || commit.kind === 'join-prepare' || commit.kind === 'close';
+    const retries = commit.kind === 'sync' || commit.kind === 'close';
     const retryAtMs = this.host.nowMs() + this.host.backoffMs(commit.failures);
     if (retries && retryAtMs < commit.deadlineMs) {
       commit.failures++;
@@ -239,10 +248,12 @@ export class CommitManager {
         this.host.effects().push({ type: 'commit-completed', commitId: commit.commitId, result });
         return;
       case 'auto':
-        // The auto-commit callback: a retriable failure retries after the backoff, not the interval.
-        if (result.type === 'RetriableCommitFailedException') this.nextAutoCommitAtMs = this.host.nowMs() + this.host.options().retryBackoffMs;
-        return;
       case 'join-prepare':
+        // The auto-commit callback (both are `autoCommitOffsetsAsync`): a retriable failure retries
+        // after the backoff, not the interval.
+        if (result.type === 'RetriableCommitFailedException') this.nextAutoCommitAtMs = this.host.nowMs() + this.host.options().retryBackoffMs;
+        if (commit.kind === 'join-prepare') this.host.joinPrepareCommitCompleted(commit.sequence, result);
+        return;
       case 'close':
         return;
       default:
@@ -345,7 +356,8 @@ export class CommitManager {
   abandonAll(): void {
     for (const commit of [...this.queue]) {
       commit.inFlight = false;
-      this.complete(commit, commit.kind === 'async' ? { type: 'RetriableCommitFailedException', error: 'DISCONNECTED' } : { type: 'TimeoutException' });
+      const asynchronous = commit.kind === 'async' || commit.kind === 'auto' || commit.kind === 'join-prepare';
+      this.complete(commit, asynchronous ? { type: 'RetriableCommitFailedException', error: 'DISCONNECTED' } : { type: 'TimeoutException' });
     }
     this.awaitingCommitted.clear();
   }

@@ -73,8 +73,12 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   /** The consumed positions given with the latest poll (or close). */
   protected positions: readonly PartitionOffset[] = [];
   private readonly commits: CommitManager;
-  /** The join prepare waiting for its commit (`joinPrepareTimer`, `autoCommitOffsetRequestFuture`). */
-  private joinPrepare: { readonly deadlineMs: number; commitSequence: number | undefined } | undefined;
+  /**
+   * The join prepare waiting for its commit (`joinPrepareTimer`, `autoCommitOffsetRequestFuture`):
+   * the commit on its way, or when to send a new one (the first at once; after a retriable
+   * failure, the retry backoff later).
+   */
+  private joinPrepare: { readonly deadlineMs: number; commitSequence: number | undefined; commitAtMs: number | undefined } | undefined;
   private closing: { readonly deadlineMs: number; commitSequence: number | undefined } | undefined;
 
   constructor(options: ConsumerCoordinatorOptions, nowMs: number) {
@@ -156,7 +160,7 @@ export class ConsumerCoordinator extends AbstractCoordinator {
       this.runHeartbeatThread();
       if (this.effects.length === before) break;
     }
-    const wakeups = [this.joinWakeupMs(), this.lookupWakeupMs(), this.commits.wakeupMs(), this.joinPrepare?.deadlineMs, this.closing?.deadlineMs];
+    const wakeups = [this.joinWakeupMs(), this.lookupWakeupMs(), this.commits.wakeupMs(), this.joinPrepare?.deadlineMs, this.joinPrepare?.commitAtMs, this.closing?.deadlineMs];
     const future = wakeups.filter((at): at is number => at !== undefined && at > this.nowMs);
     this.armTimer('retry', future.length === 0 ? undefined : Math.min(...future));
   }
@@ -279,21 +283,27 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   /**
    * `onJoinPrepare`: first the auto-commit (waited for up to the rebalance timeout), then give up
    * partitions: all as lost if the generation was reset; else eager revokes all, cooperative only
-   * those of topics no longer subscribed.
+   * those of topics no longer subscribed. The commit is asynchronous: after a retriable failure
+   * the next pass sends a new one of the positions consumed by then (Kafka sets
+   * `autoCommitOffsetRequestFuture` to null and calls `maybeAutoCommitOffsetsAsync` again).
    */
   protected onJoinPrepare(): boolean {
     const generationValid = this.generation.generationId !== -1 && this.generation.memberId !== '';
     if (this.joinPrepare === undefined) {
-      this.joinPrepare = { deadlineMs: this.nowMs + this.options.maxPollIntervalMs, commitSequence: undefined };
+      this.joinPrepare = { deadlineMs: this.nowMs + this.options.maxPollIntervalMs, commitSequence: undefined, commitAtMs: this.options.enableAutoCommit ? this.nowMs : undefined };
       // The revocation starts now: the partitions stay the member's until the callback returns.
       if (generationValid && (this.protocol === 'EAGER' || this.partitionsToRevoke().length > 0)) this.transition('REVOKE_PARTITIONS');
-      if (this.options.enableAutoCommit) {
-        this.joinPrepare.commitSequence = this.commits.enqueueInternal('join-prepare', this.allConsumed(), this.joinPrepare.deadlineMs);
-        this.commits.flush();
-      }
     }
-    const waiting = this.joinPrepare.commitSequence !== undefined && this.commits.isPending(this.joinPrepare.commitSequence);
-    if (waiting && this.nowMs < this.joinPrepare.deadlineMs) return false;
+    const prepare = this.joinPrepare;
+    if (prepare.commitAtMs !== undefined && this.nowMs >= prepare.commitAtMs && this.nowMs < prepare.deadlineMs) {
+      assert(prepare.commitSequence === undefined, 'a second join prepare commit while one is pending');
+      prepare.commitAtMs = undefined;
+      prepare.commitSequence = this.commits.enqueueInternal('join-prepare', this.allConsumed(), prepare.deadlineMs);
+      this.commits.flush();
+    }
+    // The flush may have completed the commit (and cleared or rearmed the join prepare).
+    const waiting = this.joinPrepare !== undefined && (this.joinPrepare.commitSequence !== undefined || this.joinPrepare.commitAtMs !== undefined);
+    if (waiting && this.nowMs < prepare.deadlineMs) return false;
     this.joinPrepare = undefined;
     this.givePartitionsUpBeforeJoin();
     this.isLeader = false;
@@ -513,6 +523,12 @@ export class ConsumerCoordinator extends AbstractCoordinator {
       resetStateAndRejoin: (reason, resetMemberId) => this.resetStateAndRejoin(reason, resetMemberId),
       raiseFatal: (error) => this.raiseFatal(error),
       backoffMs: (attempts) => this.backoffMs(attempts),
+      joinPrepareCommitCompleted: (sequence, result) => {
+        const prepare = this.joinPrepare;
+        if (prepare === undefined || prepare.commitSequence !== sequence) return;
+        prepare.commitSequence = undefined;
+        if (result.type === 'RetriableCommitFailedException') prepare.commitAtMs = this.nowMs + this.options.retryBackoffMs;
+      },
     };
   }
 
