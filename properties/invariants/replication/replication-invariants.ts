@@ -14,33 +14,6 @@ import { JudgedPartitions } from './judged-partitions.ts';
  */
 
 /**
- * What several claims derive from one view (its brokers by id, the controller's registrations):
- * derived once per view, not once per claim. A view is built afresh for each check and never
- * changed after, so the memo is keyed by the view object. (Replicas by partition and acting
- * leaders are kept across views instead, by broker view: see `rememberBrokers`.)
- */
-interface Derived {
-  registrations?: { brokers: Map<number, BrokerView>; registered: Map<number, number> };
-}
-const DERIVED = new WeakMap<KafkaClusterView, Derived>();
-
-/** The view `derived` was last asked about and its memo: the claims of one check ask about one view in turn. */
-let lastView: KafkaClusterView | undefined;
-let lastDerived: Derived = {};
-
-function derived(view: KafkaClusterView): Derived {
-  if (view === lastView) return lastDerived;
-  let found = DERIVED.get(view);
-  if (found === undefined) {
-    found = {};
-    DERIVED.set(view, found);
-  }
-  lastView = view;
-  lastDerived = found;
-  return found;
-}
-
-/**
  * The broker views `applied` and `actingLeaders` last read, and what they made of them: a broker
  * view is never changed once built and is shown again while nothing in the broker moved, so a view
  * whose brokers are the same objects has the same replicas and leaders. Only object identity is
@@ -51,9 +24,7 @@ let lastReplicas: Map<string, ReplicaView[]> | undefined;
 let lastLeaders: { broker: BrokerView; replica: ReplicaView }[] | undefined;
 
 function sameBrokers(brokers: readonly BrokerView[]): boolean {
-  if (brokers.length !== lastBrokers.length) return false;
-  for (let index = 0; index < brokers.length; index++) if (brokers[index] !== lastBrokers[index]) return false;
-  return true;
+  return sameItems(brokers, lastBrokers);
 }
 
 function rememberBrokers(brokers: readonly BrokerView[]): void {
@@ -112,14 +83,33 @@ function replicaOn(broker: BrokerView, name: string): ReplicaView | undefined {
   return replicas.get(name);
 }
 
+/**
+ * What `registrations` last made, and of what: the broker views (the same objects while nothing in
+ * a broker moved) and the controller's registrations array (replaced, never changed in place).
+ * Three claims ask for it per check, and most views show the same brokers and registrations as
+ * the last, so it is kept across views by identity, like `applied`.
+ */
+let lastRegistrationBrokers: readonly BrokerView[] = [];
+let lastRegistered: readonly { readonly brokerId: number; readonly brokerEpoch: number }[] | undefined;
+let lastRegistrations: { readonly brokers: ReadonlyMap<number, BrokerView>; readonly registered: ReadonlyMap<number, number> } | undefined;
+
 /** Brokers by id, and the broker epoch the controller has registered for each. */
 function registrations(view: KafkaClusterView): { readonly brokers: ReadonlyMap<number, BrokerView>; readonly registered: ReadonlyMap<number, number> } {
-  const memo = derived(view);
-  memo.registrations ??= {
+  const registered = view.controller?.brokers;
+  if (lastRegistrations !== undefined && registered === lastRegistered && sameItems(view.brokers, lastRegistrationBrokers)) return lastRegistrations;
+  lastRegistrationBrokers = [...view.brokers];
+  lastRegistered = registered;
+  lastRegistrations = {
     brokers: new Map(view.brokers.map((broker) => [broker.brokerId, broker])),
-    registered: new Map((view.controller?.brokers ?? []).map((broker) => [broker.brokerId, broker.brokerEpoch])),
+    registered: new Map((registered ?? []).map((broker) => [broker.brokerId, broker.brokerEpoch])),
   };
-  return memo.registrations;
+  return lastRegistrations;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 /** Each partition whose controller-chosen leader runs and acts as leader in the controller's epoch. */
@@ -445,6 +435,8 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
   /** Per partition, per leadership (`leadershipKey`): the high watermark last seen. */
   const highWatermarks = new Map<string, Map<number, number>>();
   const judged = new JudgedPartitions();
+  /** Per broker: the broker view whose replicas were last remembered. */
+  const rememberedBrokers = new Map<number, BrokerView>();
   // A batch is known by its offsets, epoch and CRC, not its prefix hash: prefix hashes are
   // anchored at the replicas' common log start, which retention moves, and a replica down when
   // it moves would never be seen holding the batch under the new hash.
@@ -485,8 +477,11 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
       check(view) {
         judged.begin(view);
         for (const broker of view.brokers) {
-          if (broker.status !== 'running') continue;
+          // A broker view is never changed once built and is shown again while nothing in the
+          // broker moved: its replicas are remembered already.
+          if (broker.status !== 'running' || rememberedBrokers.get(broker.brokerId) === broker) continue;
           for (const replica of broker.replicas) if (!judged.unchanged(view, replica.name)) remember(replica);
+          rememberedBrokers.set(broker.brokerId, broker);
         }
         for (const { broker, replica } of actingLeaders(view)) {
           if (judged.unchanged(view, replica.name)) continue;
@@ -576,6 +571,9 @@ export function committedRecordsSurvive(): InvariantDefinition<KafkaClusterView>
           const known = committed.get(name);
           if (known === undefined || known.batch.lastOffset < leader.logStartOffset) continue;
           if (known.value === undefined) continue;
+          // The very digest entry the value was read with, still in the leader's digest: the same
+          // read of the same bytes (a replica read again gets new entries), so the same record.
+          if (batchEndingAt(leader.digest, known.batch.lastOffset) === known.batch) continue;
           if (view.logs.valueAt(partition.leader, name, known.batch.lastOffset) === known.value) continue;
           if (leader.digest.at(-1)?.intact === false) continue;
           const key = `${name}/${partition.leader}/${partition.leaderEpoch}/${known.batch.lastOffset}`;
