@@ -1,6 +1,9 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import { partitionName } from '../../../sim/kafka/kafka-view.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
+import { sameItems } from '../../../sim/kafka/view-versions.ts';
+import type { BrokerRegistration } from '../../../impl/controller/controller-state.ts';
+import type { BrokerView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
 /**
@@ -32,6 +35,8 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
   /** Per partition: the key of its current tenure; a partition's earlier tenures are over. */
   const currentTenure = new Map<string, string>();
   const judged = new JudgedPartitions();
+  /** The controller's registrations and the brokers by id, and the arrays they were made of. */
+  let byId: { registrations: readonly BrokerRegistration[]; views: readonly BrokerView[]; registered: Map<number, BrokerRegistration>; brokers: Map<number, BrokerView> } = { registrations: [], views: [], registered: new Map(), brokers: new Map() };
   const wakeAt = (atMs: number): void => {
     nextChangeAtMs = nextChangeAtMs === undefined ? atMs : Math.min(nextChangeAtMs, atMs);
   };
@@ -56,8 +61,17 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
           currentTenure.clear();
           return undefined;
         }
-        const registered = new Map(controller.brokers.map((broker) => [broker.brokerId, broker]));
-        const brokers = new Map(view.brokers.map((broker) => [broker.brokerId, broker]));
+        // Kept while the registrations array (replaced, never changed in place) and the broker
+        // views (the same objects while nothing in a broker moved) are the last check's.
+        if (controller.brokers !== byId.registrations || !sameItems(view.brokers, byId.views)) {
+          byId = {
+            registrations: controller.brokers,
+            views: [...view.brokers],
+            registered: new Map(controller.brokers.map((broker) => [broker.brokerId, broker])),
+            brokers: new Map(view.brokers.map((broker) => [broker.brokerId, broker])),
+          };
+        }
+        const { registered, brokers } = byId;
         for (const partition of controller.partitions) {
           const name = partitionName(partition);
           // A partition judged to hold, unchanged since and with no bound pending, still holds.

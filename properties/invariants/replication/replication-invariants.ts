@@ -3,6 +3,7 @@ import { batchEndingAt, lastBatchBelow } from '../../../sim/kafka/batch-digests.
 import { uncheckedFlipApplicability, type Finding, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import { partitionName, topicOfPartition } from '../../../sim/kafka/kafka-view.ts';
 import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
+import { sameItems } from '../../../sim/kafka/view-versions.ts';
 import { HeldBatches } from './held-batches.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
 
@@ -104,12 +105,6 @@ function registrations(view: KafkaClusterView): { readonly brokers: ReadonlyMap<
     registered: new Map((registered ?? []).map((broker) => [broker.brokerId, broker.brokerEpoch])),
   };
   return lastRegistrations;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
 }
 
 /** Each partition whose controller-chosen leader runs and acts as leader in the controller's epoch. */
