@@ -30,6 +30,12 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
   /** Per replica: what it was last judged on, when it held; a replica whose log and state did not change since holds still. */
   const held = new Map<string, { digest: readonly BatchDigest[]; length: number; logStart: number; logEnd: number; version: number; compacted: boolean }>();
   const judged = new JudgedPartitions();
+  /**
+   * Per broker: the broker view all of whose replicas the last pass over it found to hold (or
+   * excused), with the compacted topics it judged them under. A broker view is never changed once
+   * built and is shown again while nothing in the broker moved, so its replicas hold as they did.
+   */
+  const heldBrokers = new Map<number, { readonly view: BrokerView; readonly compacted: ReadonlySet<string> }>();
   return {
     name: 'ProducerStateMatchesLog',
     kind: 'always',
@@ -42,6 +48,9 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
         const compacted = compactedTopics(view);
         for (const broker of view.brokers) {
           if (broker.status !== 'running') continue;
+          const before = heldBrokers.get(broker.brokerId);
+          if (before !== undefined && before.view === broker && before.compacted === compacted) continue;
+          heldBrokers.delete(broker.brokerId);
           for (const replica of broker.replicas) {
             if (judged.unchanged(view, replica.name)) continue;
             judged.judging(replica.name);
@@ -68,6 +77,7 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
             }
             held.set(key, state);
           }
+          heldBrokers.set(broker.brokerId, { view: broker, compacted });
         }
         judged.held(view);
         return undefined;
@@ -102,7 +112,9 @@ function compactedTopics(view: KafkaClusterView): ReadonlySet<string> {
   const topics = view.controller?.topics ?? [];
   if (topics !== lastTopics) {
     lastTopics = topics;
-    lastCompacted = new Set(topics.filter((topic) => (topic.configs['cleanup.policy'] ?? 'delete').includes('compact')).map((topic) => topic.name));
+    const compacted = new Set(topics.filter((topic) => (topic.configs['cleanup.policy'] ?? 'delete').includes('compact')).map((topic) => topic.name));
+    // The same set object while its names are the same, so that callers may compare by identity.
+    if (compacted.size !== lastCompacted.size || [...compacted].some((name) => !lastCompacted.has(name))) lastCompacted = compacted;
   }
   return lastCompacted;
 }
