@@ -7,7 +7,7 @@ import { QUORUM_STATE_PATH, readElectionState, type ElectionState } from '../../
 import type { EpochState, EpochStateName } from '../../impl/raft/quorum-state.ts';
 import type { ReplicaKey } from '../../impl/raft/voter-set.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
-import type { NodeView } from '../run/system.ts';
+import type { NodeView, TouchedNodes } from '../run/system.ts';
 import type { KafkaNode } from './kafka-system.ts';
 
 /**
@@ -125,7 +125,7 @@ export class QuorumViewMemory {
    * undefined when every node may have changed) is shown as it was: its process handled nothing
    * and no fault struck it, so neither its Raft state nor its disk changed.
    */
-  build(nodes: readonly { readonly controllerId: number; readonly view: NodeView<KafkaNode> }[], touched?: ReadonlySet<string>): { readonly views: readonly QuorumNodeView[]; readonly changed: boolean } {
+  build(nodes: readonly { readonly controllerId: number; readonly view: NodeView<KafkaNode> }[], touched?: TouchedNodes): { readonly views: readonly QuorumNodeView[]; readonly changed: boolean } {
     let built: BuiltQuorumNode[] | undefined = nodes.length === this.built.length ? undefined : [];
     for (let index = 0; index < nodes.length; index++) {
       const { controllerId, view } = nodes[index] as (typeof nodes)[number];

@@ -25,7 +25,7 @@ import type { Reachability, SimNetwork } from '../network/sim-network.ts';
 import type { RandomStreams } from '../random/random-stream.ts';
 import type { History } from './history.ts';
 import type { TimelineRecorder } from './run-timeline.ts';
-import type { ClusterView, DataDamage, NodeView, ProcessStatus, ProcessStop, SystemDefinition } from './system.ts';
+import type { ClusterView, DataDamage, NodeView, ProcessStatus, ProcessStop, SystemDefinition, TouchedNodes } from './system.ts';
 import { SUPERVISOR_RESTART_DELAY_MS, type SimulationOptions } from './simulation-options.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -107,7 +107,7 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
   /** The node views every cluster view shows, one per host, updated in place by `view()`. */
   private readonly nodeViews: NodeView<N>[] = [];
   /** Nodes touched since the last view was built (`ClusterView.touched`), unless `allTouched`. */
-  private readonly touched = new Set<NodeId>();
+  private readonly touched = new StampedNodes();
   /** Every node may have changed since the last view (before the first, after a fault or the heal). */
   private allTouched = true;
   /** The nodes whose handling of an event can change what state checks read. */
@@ -450,5 +450,27 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
     this.touched.clear();
     this.allTouched = false;
     return view;
+  }
+}
+
+/**
+ * A set of node ids emptied after every view: each id is stamped with the round it was added in,
+ * and emptying starts a new round, so that no table is allocated per view (`Set.clear` allocates
+ * a fresh one, 0.3% of a run). Bounded by the cluster's nodes.
+ */
+class StampedNodes implements TouchedNodes {
+  private readonly stamps = new Map<NodeId, number>();
+  private round = 1;
+
+  add(id: NodeId): void {
+    this.stamps.set(id, this.round);
+  }
+
+  has(id: NodeId): boolean {
+    return this.stamps.get(id) === this.round;
+  }
+
+  clear(): void {
+    this.round++;
   }
 }

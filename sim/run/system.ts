@@ -68,6 +68,11 @@ export interface DataFault {
   readonly nodes: readonly NodeId[];
 }
 
+/** The nodes touched since the previous view (`ClusterView.touched`): a `Set` will do. */
+export interface TouchedNodes {
+  has(id: NodeId): boolean;
+}
+
 /** What state invariants and convergence checks read: the cluster at one instant. */
 export interface ClusterView<N> {
   readonly nowMs: number;
@@ -79,7 +84,7 @@ export interface ClusterView<N> {
    * Undefined: any may have changed. Valid during `SystemDefinition.view` only (the simulator
    * empties and refills the same set).
    */
-  readonly touched?: ReadonlySet<NodeId>;
+  readonly touched?: TouchedNodes;
   /** Every node, in the system's declared order; valid during `SystemDefinition.view` only (the simulator updates them in place). */
   readonly nodes: readonly NodeView<N>[];
   /**
