@@ -58,6 +58,8 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   /** Set when loading the logs hit an I/O error: the broker stops as soon as it starts. */
   private startupFailure: string | undefined;
   private nextCorrelationId = 1;
+  /** Whether clients may connect: set once the broker is first unfenced, as Kafka enables its listeners then. */
+  private listenersEnabled = false;
   /** The calls to the controller in flight (Kafka's `NodeToControllerChannelManager`). */
   private readonly controllerChannel: NodeToControllerChannel;
   private readonly replicaFetcher: ReplicaFetcher;
@@ -126,7 +128,10 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
       callController: (call, build) => this.controllerChannel.callController(call, build),
       metadataOffset: () => this.image.nextOffset,
       fetchMetadata: () => this.metadataLoader.fetchMetadata(),
-      onUnfencedHeartbeat: () => this.producerIdManager.onUnfencedHeartbeat(),
+      onUnfencedHeartbeat: () => {
+        this.listenersEnabled = true;
+        this.producerIdManager.onUnfencedHeartbeat();
+      },
       onShutdownGranted: () => this.shutdown(),
     });
     this.metadataLoader = new MetadataLoader({
@@ -370,6 +375,16 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   }
 
   private onMessage(from: NodeId, message: KafkaMessage): void {
+    // Kafka enables a broker's listeners only once the broker is first unfenced, after it has
+    // caught up with the metadata (`BrokerServer.startup`): until then a client's connection is
+    // refused, and the client tries another broker. A broker that answered earlier would answer
+    // from metadata it has not caught up with (default seed 1299: a Metadata answer without the
+    // workload topic gave a consumer group's leader nothing to assign). Brokers and controllers
+    // share each connection with this broker's own requests to them, so only clients are refused.
+    if (!this.listenersEnabled && brokerIdOf(from) === undefined && controllerIdOf(from) === undefined) {
+      this.effects.push({ type: 'close-connection', peer: from });
+      return;
+    }
     switch (message.type) {
       case 'BrokerRegistrationResponse':
         // Only the registration in flight counts: an answer to one given up on (it timed out and

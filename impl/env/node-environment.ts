@@ -154,6 +154,12 @@ export type NodeEffect<M extends Message> =
       readonly event: LifecycleEvent;
       readonly to: string;
     }
+  /**
+   * The node closes (or refuses) its connection with `peer`: what was in flight between them is
+   * lost, and both ends see the disconnect at once, as after a TCP RST. A Kafka broker refuses
+   * clients so until its listeners are enabled (`BrokerServer.startup`: once it is first unfenced).
+   */
+  | { readonly type: 'close-connection'; readonly peer: NodeId }
   /** A coverage mark: evidence for a `sometimes` invariant of the same name. */
   | { readonly type: 'mark'; readonly name: string }
   | { readonly type: 'history'; readonly record: HistoryRecord }

@@ -452,6 +452,8 @@ export class RaftCluster {
           node.incarnation++;
           node.timers.clear();
           break;
+        case 'close-connection':
+          throw new Error(`${node.id}: a controller closes no connection`);
         case 'transition':
           this.trace.push(`${this.clock.now} ${node.id} ${effect.to} ${node.client?.quorum.epoch ?? '-'}`);
           this.transitions.push({ node: node.id, incarnation: node.incarnation, event: effect.event.type, to: effect.to });

@@ -49,22 +49,25 @@ export const CAUGHT: readonly CaughtPin[] = [
   // No 20 s run of seeds 1..6 catches it. Since the group coordinator's write timeout moved the
   // runs, seeds 1..3's 60 s runs pass and seed 4's catches (2026-12-02).
   { mutant: 'producer-retry-new-sequence', seed: 4, durationMs: DEFAULT, firstClaim: 'duplicate', shows: ['duplicate'] },
-  { mutant: 'consumer-skips-record-at-position', seed: 1, durationMs: SHORT, firstClaim: 'lost-write', shows: ['poll-skip'] },
+  // Since brokers refuse clients until first unfenced (2026-12-03), seed 1's first claim is group-lost-write; seed 3's is lost-write.
+  { mutant: 'consumer-skips-record-at-position', seed: 3, durationMs: SHORT, firstClaim: 'lost-write', shows: ['poll-skip'] },
   { mutant: 'range-assignor-overlapping-ranges', seed: 1, durationMs: SHORT, firstClaim: 'SingleConsumerPerPartition', shows: ['SingleConsumerPerPartition'] },
   { mutant: 'sync-gives-leader-assignment', seed: 1, durationMs: SHORT, firstClaim: 'SingleConsumerPerPartition', shows: [] },
   { mutant: 'sync-gives-previous-assignment', seed: 1, durationMs: SHORT, firstClaim: 'liveness', shows: [] },
-  { mutant: 'heartbeat-hides-rebalance', seed: 1, durationMs: SHORT, firstClaim: 'liveness', shows: [] },
-  // Since KIP-853 moved seed 1, the lost write is reported first (its time is the write's).
-  { mutant: 'auto-commit-one-past-position', seed: 1, durationMs: SHORT, firstClaim: 'group-lost-write', shows: ['group-poll-skip'] },
-  // Caught at seed 1 since KIP-853 moved it (a controller's disk is replaced at 10 s); its 20 s run passes.
-  { mutant: 'clean-shutdown-marker-kept', seed: 1, durationMs: DEFAULT, firstClaim: 'UncleanShutdownDetected', shows: ['UncleanShutdownDetected'] },
+  // Seeds 2 and 6 of 1..6 catch it since brokers refuse clients until first unfenced (2026-12-03).
+  { mutant: 'heartbeat-hides-rebalance', seed: 2, durationMs: SHORT, firstClaim: 'liveness', shows: [] },
+  // The lost write is reported first (its time is the write's) at seeds 4 and 6 of 1..6 since
+  // brokers refuse clients until first unfenced (2026-12-03); seeds 1..3 report the skip first.
+  { mutant: 'auto-commit-one-past-position', seed: 4, durationMs: SHORT, firstClaim: 'group-lost-write', shows: ['group-poll-skip'] },
+  // Of the 60 s runs of seeds 1..6, seed 3's catches it since brokers refuse clients until first unfenced (2026-12-03).
+  { mutant: 'clean-shutdown-marker-kept', seed: 3, durationMs: DEFAULT, firstClaim: 'UncleanShutdownDetected', shows: ['UncleanShutdownDetected'] },
   { mutant: 'group-reset-uses-default-policy', seed: 1, durationMs: SHORT, firstClaim: 'group-lost-write', shows: ['group-lost-write'] },
   // The controller quorum's mutants (`npx tsx sim/mutants/main.ts --seeds 1..6` on 60 s runs:
-  // spec/mutants.md); the 20 s runs catch the epoch bump and the early high watermark at seed 1
-  // (seed 3's, their pin until slow-metadata struck every controller, 2026-12-02, no longer do).
-  { mutant: 'raft-epoch-bump-not-persisted', seed: 1, durationMs: SHORT, firstClaim: 'QuorumMonotonicEpoch', shows: ['QuorumMonotonicEpoch'] },
+  // spec/mutants.md). Since brokers refuse clients until first unfenced (2026-12-03) no 20 s run of
+  // seeds 1..6 catches the epoch bump or the early high watermark; the 60 s runs of seeds 1 and 3 do.
+  { mutant: 'raft-epoch-bump-not-persisted', seed: 1, durationMs: DEFAULT, firstClaim: 'QuorumMonotonicEpoch', shows: ['QuorumMonotonicEpoch'] },
   { mutant: 'raft-high-watermark-past-majority', seed: 1, durationMs: SHORT, firstClaim: 'QuorumMajorityReachedHighWatermark', shows: ['QuorumMajorityReachedHighWatermark'] },
-  { mutant: 'raft-commits-before-epoch-start', seed: 1, durationMs: SHORT, firstClaim: 'QuorumMonotonicHighWatermark', shows: ['QuorumMonotonicHighWatermark'] },
+  { mutant: 'raft-commits-before-epoch-start', seed: 1, durationMs: DEFAULT, firstClaim: 'QuorumMonotonicHighWatermark', shows: ['QuorumMonotonicHighWatermark'] },
   // Power losses take metadata the controllers counted before it was on their disks: 31.5 s in,
   // offset 65 had been committed on a majority and two of the three voters' logs end at 0
   // (QuorumDurability, registered 2026-12-02; before it the run ended in liveness, the VotersRecord
@@ -72,11 +75,12 @@ export const CAUGHT: readonly CaughtPin[] = [
   // passes too.
   { mutant: 'raft-log-not-fsynced', seed: 1, durationMs: DEFAULT, firstClaim: 'QuorumDurability', shows: ['QuorumDurability'] },
   // V-K3 in the swarm: a lagging controller leads with the amnesiac's vote (seeds 86, 88 and 93 of
-  // the 30 seeds of 21..110 whose swarm enables disk-loss, on 60 s runs; none of 1..20). Since
-  // QuorumDurability joined (2026-12-02) the run stops earlier, 25.6 s in: the voters keyed by id
-  // alone count controller-0, back on an empty disk, as a voter, and offset 28 is on one voter's
-  // log of three. QuorumLeaderCompleteness is shown by the mutant's scenario.
-  { mutant: 'amnesiac-voter', seed: 88, durationMs: DEFAULT, firstClaim: 'QuorumDurability', shows: ['QuorumDurability'] },
+  // the 30 seeds of 21..110 whose swarm enables disk-loss, on 60 s runs, until 2026-12-03; seeds 85
+  // and 86 of 84..95 since brokers refuse clients until first unfenced). The voters keyed by id
+  // alone count a controller back on an empty disk as a voter, and a committed offset ends up on
+  // one voter's log of three (QuorumDurability). QuorumLeaderCompleteness is shown by the mutant's
+  // scenario.
+  { mutant: 'amnesiac-voter', seed: 85, durationMs: DEFAULT, firstClaim: 'QuorumDurability', shows: ['QuorumDurability'] },
 ];
 
 /**

@@ -230,6 +230,9 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
       case 'cancel-timer':
         hosted.timers.delete(effect.name);
         return;
+      case 'close-connection':
+        if (!this.byId.has(effect.peer) || effect.peer === hosted.id) fail(`${hosted.id} closed its connection with '${effect.peer}'`);
+        return this.network.breakConnection(hosted.id, effect.peer, 'reset');
       case 'transition':
         // The reporting process: a node's incarnation is one process (see PROCESS_SCOPED_MACHINES).
         return this.run.observeTransition(effect.machine, effect.instance, effect.event.type, effect.to, `${hosted.id}#${hosted.incarnation}`);

@@ -104,9 +104,10 @@ describe('npm run trace', () => {
     const all = trace([path]);
     expect(all.code).toBe(0);
     expect(all.stdout.split('\n').filter((text) => /^[ \d]{9} ms /.test(text))).toHaveLength(lines.length - 1);
-    // Re-pinned when KIP-853 moved the run (the metadata log holds the VotersRecord).
+    // Re-pinned when KIP-853 moved the run (the metadata log holds the VotersRecord), and when
+    // brokers began refusing clients until first unfenced (2026-12-03).
     const violations = trace([path, '--partition', 't-2', '--kind', 'violation']);
-    expect(violations.stdout).toMatch(/^ +14762 ms +violation +IsrHoldsCommitted +t-2: ISR member 1 lacks committed offset 349/m);
-    expect(violations.stdout).toContain('record      t-2 offset 349');
+    expect(violations.stdout).toMatch(/^ +14775 ms +violation +IsrHoldsCommitted +t-2: ISR member 1 lacks committed offset 348/m);
+    expect(violations.stdout).toContain('record      t-2 offset 348');
   });
 });
