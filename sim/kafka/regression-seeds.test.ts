@@ -144,6 +144,16 @@ describe('the default Kafka run', () => {
     expect(run(1135, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
   });
 
+  // With the groups: a broker restarted after a power loss answered a consumer's Metadata from the
+  // metadata it had not caught up with, without topic t; g2's leader assigned nothing, and its
+  // replacement by a static member's new process kept that assignment (KIP-814), so no member
+  // owned t-0 after the heal. Brokers now refuse clients until first unfenced, as Kafka's
+  // BrokerServer enables its listeners only then (spec/replication.md).
+  it('passes seeds 1299 and 1507 with the groups, which once failed', () => {
+    expect(run(1299, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+    expect(run(1507, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+  });
+
   // Beyond Kafka's promise (swarm-beyond: bit flips where no checksum looks, data-destroying faults
   // on every broker at once), losses are excused per record, each naming the faults that destroyed
   // every copy; the default swarm never lands such a flip.
