@@ -195,8 +195,14 @@ export class LocalLog {
 
   /** The file position in `segment` of the batch that holds `offset` (where a read must stop). */
   private positionOf(segment: LogSegment, offset: number): number | 'unreadable' {
-    const found = segment.translateOffset(offset);
-    if (found === 'unreadable') return 'unreadable';
+    // The segment's last batch ends at its next offset, so a scan for an offset below that must
+    // find a batch. One that ran off the segment's end was sent there by a length read wrong (a
+    // bit flipped on read in a header's length field, which no CRC covers): the headers are read
+    // once more before that counts as damage. Taken as the segment's end, such a bound let a
+    // leader serve a record at its high watermark to a consumer (default seed 33, read-uncommitted).
+    let found = segment.translateOffset(offset);
+    if (found === undefined && offset < segment.readNextOffset) found = segment.translateOffset(offset);
+    if (found === 'unreadable' || (found === undefined && offset < segment.readNextOffset)) return 'unreadable';
     return found === undefined ? segment.sizeInBytes : found.position;
   }
 

@@ -149,6 +149,14 @@ describe('the default Kafka run', () => {
   // replacement by a static member's new process kept that assignment (KIP-814), so no member
   // owned t-0 after the heal. Brokers now refuse clients until first unfenced, as Kafka's
   // BrokerServer enables its listeners only then (spec/replication.md).
+  // A bit flipped on read in a batch header's length field (no CRC covers it) sent the leader's
+  // scan for its high watermark's position off the end of t-1's segment; the read bound became the
+  // segment's end, and consumer-0 was given offset 1885 at the high watermark 1885
+  // (read-uncommitted). Such a scan now counts as unreadable and is read again (local-log.ts).
+  it('passes seed 33 with the groups, which once failed', () => {
+    expect(run(33, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+  });
+
   it('passes seeds 1299 and 1507 with the groups, which once failed', () => {
     expect(run(1299, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
     expect(run(1507, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
