@@ -40,19 +40,24 @@ function view(nowMs: number, batches: readonly ScannedBatch[], highWatermark: nu
   return { nowMs, controller: undefined, brokers: [broker], logs, clients: { producersDone: true, adminDone: true, consumers: [] } } as unknown as KafkaClusterView;
 }
 
+/** A fresh claim's state check, its finding as a Finding. */
+function newCheck(): (target: KafkaClusterView) => Finding | undefined {
+  const claim = noZombieCommit(TIMEOUT_MS);
+  if (claim.checker.type !== 'state') throw new Error('NoZombieCommit is a state claim');
+  const checker = claim.checker;
+  return (target) => {
+    const found = checker.check(target);
+    return typeof found === 'string' ? { message: found } : found;
+  };
+}
+
 /**
  * The claim's finding after these steps: the group record of `old` at 0 ms (committed at once),
  * the replacement at 1,000 ms, the high watermark passing it at `replacementCommittedAtMs` (if
  * ever), and `old`'s commit at `commitAtMs` in leader epoch `commitEpoch`.
  */
 function run(replacementCommittedAtMs: number | undefined, commitAtMs: number, commitEpoch = 0): Finding | undefined {
-  const claim = noZombieCommit(TIMEOUT_MS);
-  if (claim.checker.type !== 'state') throw new Error('NoZombieCommit is a state claim');
-  const checker = claim.checker;
-  const check = (target: KafkaClusterView): Finding | undefined => {
-    const found = checker.check(target);
-    return typeof found === 'string' ? { message: found } : found;
-  };
+  const check = newCheck();
   const first = [batch(group('old'), 0, 0)];
   const replaced = [...first, batch(group('new'), 1, 0)];
   expect(check(view(0, first, 1))).toBeUndefined();
@@ -85,13 +90,7 @@ describe('NoZombieCommit and a static member replacement', () => {
   // `new2` replaces the member the coordinator then holds at `secondAtMs` and times out as well;
   // `old` commits at 20,000 ms, the high watermark never past either record.
   function twice(secondAtMs: number): Finding | undefined {
-    const claim = noZombieCommit(TIMEOUT_MS);
-    if (claim.checker.type !== 'state') throw new Error('NoZombieCommit is a state claim');
-    const checker = claim.checker;
-    const check = (target: KafkaClusterView): Finding | undefined => {
-      const found = checker.check(target);
-      return typeof found === 'string' ? { message: found } : found;
-    };
+    const check = newCheck();
     const first = [batch(group('old'), 0, 0)];
     const once = [...first, batch(group('new1'), 1, 0)];
     const again = [...once, batch(group('new2'), 2, 0)];
