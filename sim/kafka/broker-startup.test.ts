@@ -5,6 +5,7 @@ import { DEFAULT_SIMULATION_OPTIONS } from '../run/simulation-options.ts';
 import type { SystemDefinition } from '../run/system.ts';
 import type { KafkaClusterView } from './kafka-view.ts';
 import { kafkaSystem } from './kafka-system.ts';
+import { runSeed } from '../run/run-seed.ts';
 
 // A restarted broker follows Kafka's BrokerLifecycleManager (spec/replication.md, "Brokers"): it
 // heartbeats at once after registering, every 10 ms while it is catching up with the metadata
@@ -71,5 +72,33 @@ describe('broker startup', () => {
     simulation.removeLinkLag(1, 'controller-0', 'broker-2');
     simulation.advanceTo(20_200);
     expect(simulation.currentView().brokers[2]?.lifecycle).toBe('running');
+  });
+
+  // Kafka's BrokerServer enables its listeners only once the broker is first unfenced: a client
+  // connecting before then is refused and tries another broker (spec/replication.md). Default seed
+  // 1299's brokers restart after power losses while the producers, consumers and groups run.
+  it('answers no client before its process is first unfenced, and refuses the clients that ask', () => {
+    const lines: string[] = [];
+    runSeed({ seed: 1299, durationMs: 60_000, brokers: 3, faults: { type: 'swarm' }, config: {}, variants: [], repro: 'broker-startup.test.ts', traceSink: { write: (line) => void lines.push(line) } });
+    const isClient = (node: string): boolean => !node.startsWith('broker-') && !node.startsWith('controller-') && node !== '';
+    /** Per broker: whether its current process has been unfenced. */
+    const listening = new Map<string, boolean>();
+    let answersBefore = 0;
+    let refused = 0;
+    let answersAfter = 0;
+    for (const line of lines) {
+      const entry = JSON.parse(line) as { kind: string; node: string; peer: string; name: string; detail: string };
+      if (!entry.node.startsWith('broker-')) continue;
+      if (entry.kind === 'node' && entry.name === 'start') listening.set(entry.node, false);
+      if (entry.kind === 'transition' && entry.name === 'broker' && entry.detail.startsWith('UNFENCED')) listening.set(entry.node, true);
+      if (entry.kind === 'send' && isClient(entry.peer)) {
+        if (listening.get(entry.node) === true) answersAfter++;
+        else answersBefore++;
+      }
+      if (entry.kind === 'disconnect' && entry.name === 'reset' && isClient(entry.peer) && listening.get(entry.node) === false) refused++;
+    }
+    expect(answersBefore).toBe(0);
+    expect(refused).toBeGreaterThan(0);
+    expect(answersAfter).toBeGreaterThan(0);
   });
 });
