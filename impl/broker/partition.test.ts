@@ -72,6 +72,29 @@ describe('Partition AlterPartition retries', () => {
     expect(partition.resendAlterPartition(second.correlationId)).toBe(false);
   });
 
+  // Default seed 2203: the first send of an expansion was committed, its answer lost; the resend
+  // met the new partition epoch and was answered INVALID_UPDATE_VERSION. Kafka's
+  // handleAlterPartitionError keeps the proposal pending then (the earlier send may have been
+  // applied); only INELIGIBLE_REPLICA says no controller applied it.
+  it('keeps a proposal pending on INVALID_UPDATE_VERSION until the metadata log says what was committed', () => {
+    const { partition, sent } = leaderWithFollower();
+    partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
+    const first = sent[0] as AlterPartitionRequest;
+    partition.onAlterPartitionResponse({ type: 'AlterPartitionResponse', correlationId: first.correlationId, error: 'INVALID_UPDATE_VERSION', topicId: 't#1', partitionId: 0, leaderId: 0, leaderEpoch: 3, isr: [0, 1], partitionEpoch: 6 });
+    expect(partition.isrState.kind).toBe('pending-expand');
+    expect(partition.maximalIsr).toEqual([0, 1]);
+    expect(sent).toHaveLength(1);
+    partition.applyRegistration({ topicId: 't#1', topicName: 't', partitionId: 0, replicas: [0, 1], isr: [0, 1], leader: 0, leaderEpoch: 3, partitionEpoch: 6, elr: [], lastKnownElr: [] });
+    expect(partition.isrState).toEqual({ kind: 'committed', isr: [0, 1] });
+  });
+
+  it('resets to the committed ISR when the controller answers INELIGIBLE_REPLICA', () => {
+    const { partition, sent } = leaderWithFollower();
+    partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);
+    partition.onAlterPartitionResponse({ type: 'AlterPartitionResponse', correlationId: (sent[0] as AlterPartitionRequest).correlationId, error: 'INELIGIBLE_REPLICA', topicId: 't#1', partitionId: 0, leaderId: 0, leaderEpoch: 3, isr: [0], partitionEpoch: 5 });
+    expect(partition.isrState).toEqual({ kind: 'committed', isr: [0] });
+  });
+
   it('drops a pending proposal when the metadata log commits a newer partition epoch', () => {
     const { partition, sent } = leaderWithFollower();
     partition.fetchRecords({ topic: 't', partition: 0, currentLeaderEpoch: 3, fetchOffset: 0, logStartOffset: 0, partitionMaxBytes: 1024 }, 1, 42);

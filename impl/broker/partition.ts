@@ -490,11 +490,23 @@ export class Partition {
     return true;
   }
 
-  /** The controller's answer to our AlterPartition. */
+  /**
+   * The controller's answer to our AlterPartition, as Kafka's `Partition` takes it
+   * (`sendAlterPartitionRequest`'s callback and `handleAlterPartitionError`). A success in our
+   * leader epoch and at least our partition epoch commits the ISR it names (an equal epoch: the
+   * controller found nothing to change). Only `INELIGIBLE_REPLICA` says the proposal was not
+   * applied by any controller, so only it resets the ISR to the last committed one. Any other
+   * answer (a stale success, `INVALID_UPDATE_VERSION`, `FENCED_LEADER_EPOCH`, ...) leaves the
+   * proposal pending until the metadata log says what was committed (`applyRegistration`): an
+   * earlier send of the same proposal may have been applied, and resetting then would let the high
+   * watermark pass records the replica being added lacks while the controller has it in the ISR
+   * (default seed 2203: a resend answered INVALID_UPDATE_VERSION after the first send had
+   * committed the expansion; StrongIsr).
+   */
   onAlterPartitionResponse(response: AlterPartitionResponse): void {
     const state = this.isrState;
     if (state.kind === 'committed' || state.correlationId !== response.correlationId) return;
-    if (response.error === 'NONE' && response.leaderEpoch === this.leaderEpoch && response.partitionEpoch > this.partitionEpoch) {
+    if (response.error === 'NONE' && response.leaderEpoch === this.leaderEpoch && response.partitionEpoch >= this.partitionEpoch) {
       const expanded = state.kind === 'pending-expand';
       this.partitionEpoch = response.partitionEpoch;
       this.committedIsr = response.isr;
@@ -502,10 +514,12 @@ export class Partition {
       this.tryCompleteDelayedRequests();
       this.context.mark(expanded ? 'isr-expand' : 'isr-shrink');
       this.context.transition(this.name, 'ISR_COMMITTED', 'leader.committed');
-    } else {
-      // Rejected or stale: fall back to the committed ISR; the metadata log will tell us more.
+    } else if (response.error === 'INELIGIBLE_REPLICA') {
       this.isrState = { kind: 'committed', isr: this.committedIsr };
       this.context.transition(this.name, 'ISR_REJECTED', 'leader.committed');
+    } else {
+      // Awaiting the metadata log; the proposal is not sent again (Kafka returns false: no retry).
+      return;
     }
     this.maybeIncrementLeaderHW();
   }
