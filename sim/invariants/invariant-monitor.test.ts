@@ -39,13 +39,14 @@ describe('InvariantMonitor: when the state checks must run again', () => {
     expect(monitor.nextTimedCheckAtMs).toBe(100);
   });
 
-  it('asks again after the next event while a finding stands, as a full check would record it again', () => {
+  it('records a finding that stands once, and asks for no check for it: checks that find it again record nothing', () => {
     const monitor = new InvariantMonitor<Clock>([timed(100)]);
     monitor.checkState(100, { nowMs: 100 }, CONTEXT);
     expect(monitor.violations.map((violation) => violation.atMs)).toEqual([100]);
-    expect(monitor.nextTimedCheckAtMs).toBe(100);
+    expect(monitor.nextTimedCheckAtMs).toBe(Infinity);
     monitor.checkState(101, { nowMs: 101 }, CONTEXT);
-    expect(monitor.violations.map((violation) => violation.atMs)).toEqual([100, 101]);
+    expect(monitor.violations.map((violation) => violation.atMs)).toEqual([100]);
+    expect(monitor.stats(CONTEXT).find((stat) => stat.name === 'Timed')).toMatchObject({ checked: 2, hit: 0, violations: 1 });
   });
 
   it('rejects a deadline that is not in the future: the check would never be asked for', () => {
@@ -100,13 +101,27 @@ describe('InvariantMonitor: a check whose input did not move (readsVersion)', ()
     expect(monitor.stats(CONTEXT).find((stat) => stat.name === 'Versioned')).toMatchObject({ checked: 3, hit: 3 });
   });
 
-  it('runs again after a finding, at every check, as a full check would', () => {
+  it('after a finding, is not run again while its version is unchanged, and records a finding again only when it differs', () => {
+    let message = 'broken';
     const { definition, runs } = versioned();
-    const monitor = new InvariantMonitor<Versioned>([definition]);
+    const checker = definition.checker;
+    if (checker.type !== 'state') throw new Error('a state checker');
+    const renamed: InvariantDefinition<Versioned> = { ...definition, checker: { ...checker, check: (view) => (checker.check(view) === undefined ? undefined : message) } };
+    const monitor = new InvariantMonitor<Versioned>([renamed]);
     monitor.checkState(1, { nowMs: 1, version: 7, broken: true }, CONTEXT);
     monitor.checkState(2, { nowMs: 2, version: 7, broken: true }, CONTEXT);
-    expect(runs()).toBe(2);
-    expect(monitor.violations.map((violation) => violation.atMs)).toEqual([1, 2]);
+    expect(runs()).toBe(1);
+    // Found again on a new input: the same finding, not recorded again; nor after a check that held.
+    monitor.checkState(3, { nowMs: 3, version: 8, broken: true }, CONTEXT);
+    monitor.checkState(4, { nowMs: 4, version: 9, broken: false }, CONTEXT);
+    monitor.checkState(5, { nowMs: 5, version: 10, broken: true }, CONTEXT);
+    expect(runs()).toBe(4);
+    expect(monitor.violations.map((violation) => violation.atMs)).toEqual([1]);
+    // A different finding is recorded.
+    message = 'broken otherwise';
+    monitor.checkState(6, { nowMs: 6, version: 11, broken: true }, CONTEXT);
+    expect(monitor.violations.map((violation) => [violation.atMs, violation.message])).toEqual([[1, 'broken'], [6, 'broken otherwise']]);
+    expect(monitor.stats(CONTEXT).find((stat) => stat.name === 'Versioned')).toMatchObject({ checked: 6, hit: 1, violations: 2 });
   });
 
   it('runs without a version, once the time it named has come, and always under the full-checks switch', () => {

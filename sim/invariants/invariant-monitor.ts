@@ -10,8 +10,22 @@ interface Tally {
   excused: number;
 }
 
-/** No check that held is on record (`InvariantMonitor.heldAt`): equal to no `readsVersion`. */
-const NOT_HELD: unique symbol = Symbol('not held');
+/** No check with a `readsVersion` is on record (`InvariantMonitor.lastChecks`): equal to no version. */
+const NO_VERSION: unique symbol = Symbol('no version');
+
+/** What the monitor keeps of one state check's last run (`InvariantMonitor.lastChecks`). */
+interface StateCheckMemory {
+  version: unknown;
+  changeAtMs: number | undefined;
+  held: boolean;
+  lastRecorded: string | undefined;
+}
+
+/** A finding's identity for `checkState`'s "recorded already": its message and the faults excusing it. */
+function findingKey(found: string | Finding): string {
+  if (typeof found === 'string') return found;
+  return found.excusedBy === undefined ? found.message : `${found.message}\u0000${found.excusedBy.join('\u0000')}`;
+}
 
 /** Messages kept per invariant: the first few say what went wrong, the count says how often. */
 const VIOLATION_MESSAGES_KEPT = 3;
@@ -56,10 +70,11 @@ export class InvariantMonitor<View> {
   private readonly explainedClaims = new Set<string>();
 
   /**
-   * Per state check, in `stateChecks` order: the `readsVersion` of its last check that held, and
-   * the `nextChangeAtMs` it gave then (NOT_HELD: its last check found something, or none ran).
+   * Per state check, in `stateChecks` order: the `readsVersion` of its last check (NO_VERSION: none
+   * ran, or the claim names none), the `nextChangeAtMs` it gave then, whether that check held, and
+   * the finding it recorded last (`findingKey`), which it does not record again while it stands.
    */
-  private readonly heldAt: { version: unknown; changeAtMs: number | undefined }[] = [];
+  private readonly lastChecks: StateCheckMemory[] = [];
 
   /**
    * `fullChecks` is the debug switch: every state check runs after every event, none is skipped
@@ -76,7 +91,7 @@ export class InvariantMonitor<View> {
       if (definition.checker.type === 'state' || definition.checker.type === 'state-predicate') {
         this.stateChecks.push(definition);
         this.stateTallies.push(this.tally(definition.name));
-        this.heldAt.push({ version: NOT_HELD, changeAtMs: undefined });
+        this.lastChecks.push({ version: NO_VERSION, changeAtMs: undefined, held: false, lastRecorded: undefined });
       }
       const checker = definition.checker;
       if ((checker.type === 'history' || checker.type === 'final-history') && !this.historyIndexers.has(checker.index)) {
@@ -151,30 +166,37 @@ export class InvariantMonitor<View> {
         continue;
       }
       assert(checker.type === 'state', 'state checks hold only state checkers and predicates');
-      const held = this.heldAt[index] as { version: unknown; changeAtMs: number | undefined };
+      const memory = this.lastChecks[index] as StateCheckMemory;
       const version = this.fullChecks || checker.readsVersion === undefined ? undefined : checker.readsVersion(view);
-      if (version !== undefined && version === held.version && (held.changeAtMs === undefined || atMs < held.changeAtMs)) {
-        // Nothing it reads moved since a check that held, and no time it named has come: the same
-        // input, the same verdict. Counted as the check it stands for.
-        tally.hit++;
-        if (held.changeAtMs !== undefined) next = Math.min(next, held.changeAtMs);
+      if (version !== undefined && version === memory.version && (memory.changeAtMs === undefined || atMs < memory.changeAtMs)) {
+        // Nothing it reads moved since its last check, and no time it named has come: the same
+        // input, the same verdict. Counted as the check it stands for; a finding it made then
+        // stands, and is not recorded again (below).
+        if (memory.held) tally.hit++;
+        if (memory.changeAtMs !== undefined) next = Math.min(next, memory.changeAtMs);
         continue;
       }
       const found = checker.check(view);
       if (found === undefined) tally.hit++;
       else {
-        this.record(definition, atMs, found, context, view);
-        // A finding stands until the state changes, and a full check would record it again after
-        // the very next event: so does this one.
-        next = atMs;
+        // A finding that stands is found again at every check until the state moves on: it is
+        // recorded when first made and again only when it differs from the claim's last recorded
+        // one, so that a report shows one entry per finding, not one per event it outlived, and
+        // checking after every event (`--full-checks`) records exactly what this does.
+        const key = findingKey(found);
+        if (key !== memory.lastRecorded) {
+          memory.lastRecorded = key;
+          this.record(definition, atMs, found, context, view);
+        }
       }
       const changeAtMs = checker.nextChangeAtMs?.();
       if (changeAtMs !== undefined) {
         if (changeAtMs <= atMs) fail(`${definition.name}: its verdict may next change at ${changeAtMs}, not after the check at ${atMs}`);
         next = Math.min(next, changeAtMs);
       }
-      held.version = found === undefined && version !== undefined ? version : NOT_HELD;
-      held.changeAtMs = changeAtMs;
+      memory.version = version ?? NO_VERSION;
+      memory.changeAtMs = changeAtMs;
+      memory.held = found === undefined;
     }
     this.timedCheckAtMs = next;
   }
