@@ -106,7 +106,7 @@ describe('InvariantMonitor: a check whose input did not move (readsVersion)', ()
     const { definition, runs } = versioned();
     const checker = definition.checker;
     if (checker.type !== 'state') throw new Error('a state checker');
-    const renamed: InvariantDefinition<Versioned> = { ...definition, checker: { ...checker, check: (view) => (checker.check(view) === undefined ? undefined : message) } };
+    const renamed: InvariantDefinition<Versioned> = { ...definition, checker: { ...checker, check: (view: Versioned) => (checker.check(view) === undefined ? undefined : message) } };
     const monitor = new InvariantMonitor<Versioned>([renamed]);
     monitor.checkState(1, { nowMs: 1, version: 7, broken: true }, CONTEXT);
     monitor.checkState(2, { nowMs: 2, version: 7, broken: true }, CONTEXT);

@@ -20,8 +20,8 @@ import { ValueCodec, ValueTable } from '../history/record-values.ts';
  * `info` that lost its answer on the wire is unknown and judged by no claim). The index keeps per
  * group and partition the first value and the history index at which the group's polls first
  * returned each offset, the accepted commits, and the resets (a `seek` that is not to a committed
- * offset, i.e. `auto.offset.reset`); per partition, a value known to sit at each offset
- * (acknowledged or read by anyone); and the acknowledged sends.
+ * offset, i.e. `auto.offset.reset`); per partition, the values known to sit at each offset
+ * (read by anyone, acknowledged); and the acknowledged sends.
  */
 
 /** A commit the coordinator accepted for one partition. */
@@ -59,13 +59,20 @@ export class GroupPartition {
   }
 }
 
-/** Per partition: the topic, and a value known to sit at each offset (the first acknowledged or read there). */
+/**
+ * Per partition: the topic, and the values known to sit at each offset: the first any consumer
+ * read there (a read is below the high watermark, so the record was committed) and the first
+ * acknowledged there (committed too only with acks=all: an acks=1 write may be truncated before
+ * it is, and the offset then holds another record).
+ */
 export class KnownRecords {
-  readonly values: ValueTable;
+  readonly read: ValueTable;
+  readonly acknowledged: ValueTable;
   highest = -1;
 
   constructor(readonly topic: string, codec: ValueCodec) {
-    this.values = new ValueTable(codec);
+    this.read = new ValueTable(codec);
+    this.acknowledged = new ValueTable(codec);
   }
 }
 
@@ -131,14 +138,14 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
     const value = entry.value as { topic: string; key?: string; producer: string; seq: number; value: string; partition?: number; offset?: number };
     if (value.partition === undefined || value.offset === undefined || value.offset < 0) return;
     this.acked.push({ topic: value.topic, key: value.key, producer: value.producer, seq: value.seq, value: value.value, partition: value.partition, offset: value.offset, atMs: entry.atMs, invokedAt });
-    this.knownAt(value.topic, value.partition, value.offset, value.value);
+    this.knownAt(value.topic, value.partition, value.offset, value.value, 'acknowledged');
   }
 
   private poll(entry: HistoryEntry): void {
     const poll = entry.value as { consumer: string; records?: readonly { topic: string; partition: number; offset: number; value: string }[] };
     const groupId = this.groupOf.get(poll.consumer);
     for (const record of poll.records ?? []) {
-      this.knownAt(record.topic, record.partition, record.offset, record.value);
+      this.knownAt(record.topic, record.partition, record.offset, record.value, 'read');
       if (groupId === undefined) continue;
       const reads = this.partitionOf(groupId, record.topic, record.partition);
       const holds = reads.values.holds(record.offset, record.value);
@@ -191,14 +198,15 @@ class GroupHistoryIndexer implements HistoryIndexer<GroupHistory> {
     return reads;
   }
 
-  private knownAt(topic: string, partition: number, offset: number, value: string): void {
+  private knownAt(topic: string, partition: number, offset: number, value: string, how: 'read' | 'acknowledged'): void {
     let known = this.known.get(partition);
     if (known === undefined) {
       known = new KnownRecords(topic, this.codec);
       this.known.set(partition, known);
     }
     assert(known.topic === topic, `partition ${partition} was used under topics ${known.topic} and ${topic}`);
-    if (known.values.holds(offset, value) === undefined) known.values.set(offset, value);
+    const values = how === 'read' ? known.read : known.acknowledged;
+    if (values.holds(offset, value) === undefined) values.set(offset, value);
     known.highest = Math.max(known.highest, offset);
   }
 

@@ -217,42 +217,49 @@ export const nonmonotonicSend: InvariantDefinition<KafkaClusterView> = {
   }),
 };
 
-
-export const pollSkip: InvariantDefinition<KafkaClusterView> = {
-  name: 'poll-skip',
-  kind: 'always',
-  source: 'Jepsen jepsen.tests.kafka (poll-skip)',
-  statement: 'Per consumer and partition, successive polls never skip an offset that holds a record, except across a seek.',
-  checker: historyChecker(KAFKA_HISTORY_INDEX, (history: KafkaHistory, view: KafkaClusterView) => {
-    const found: Found[] = [];
-    // Per partition, every offset known to hold a record (read there or acknowledged there), ascending.
-    const known = new Map<number, number[]>();
-    const knownOffsets = (partition: number): number[] => {
-      let offsets = known.get(partition);
-      if (offsets === undefined) {
-        offsets = history.reads.get(partition)?.first.offsets() ?? [];
-        for (const ack of history.acked) if (ack.partition === partition) offsets.push(ack.offset);
-        offsets.sort((a, b) => a - b);
-        known.set(partition, offsets);
+/**
+ * `poll-skip`. `acknowledgedIsCommitted` (acks=all): an acknowledged write is known to hold its
+ * offset; with acks=1 only a read proves a record there, since an acknowledged write may be
+ * truncated before it was committed and its offset taken by another record.
+ */
+export function pollSkip(acknowledgedIsCommitted: boolean): InvariantDefinition<KafkaClusterView> {
+  return {
+    name: 'poll-skip',
+    kind: 'always',
+    source: 'Jepsen jepsen.tests.kafka (poll-skip)',
+    statement: 'Per consumer and partition, successive polls never skip an offset that holds a record, except across a seek.',
+    checker: historyChecker(KAFKA_HISTORY_INDEX, (history: KafkaHistory, view: KafkaClusterView) => {
+      const found: Found[] = [];
+      // Per partition, every offset known to hold a record, ascending: read there, or acknowledged
+      // there where that means committed.
+      const known = new Map<number, number[]>();
+      const knownOffsets = (partition: number): number[] => {
+        let offsets = known.get(partition);
+        if (offsets === undefined) {
+          offsets = history.reads.get(partition)?.first.offsets() ?? [];
+          if (acknowledgedIsCommitted) for (const ack of history.acked) if (ack.partition === partition) offsets.push(ack.offset);
+          offsets.sort((a, b) => a - b);
+          known.set(partition, offsets);
+        }
+        return offsets;
+      };
+      for (const jump of history.jumps) {
+        const between = firstAbove(knownOffsets(jump.partition), jump.from);
+        if (between === undefined || between >= jump.to) continue;
+        const message = `${jump.consumer} jumped in partition ${jump.partition} from offset ${jump.from} to ${jump.to}, skipping offset ${between}, which holds a record`;
+        // A fetch skips what compaction or retention removed, or what faults destroyed everywhere.
+        const reads = history.reads.get(jump.partition);
+        const values = (reads?.valuesRead(between) ?? []).map((value) => ({ topic: (reads as PartitionReads).topic, value }));
+        for (const ack of acknowledgedIsCommitted ? history.acked : []) {
+          if (ack.partition === jump.partition && ack.offset === between && !values.some((entry) => entry.value === ack.value)) values.push({ topic: ack.topic, value: ack.value });
+        }
+        const judgements = values.map((entry) => judgedSkip(view, entry.topic, jump.partition, between, entry.value, message, jump.atMs));
+        found.push(judgements.find((judgement) => judgement.excusedBy !== undefined) ?? judgements[0] ?? { atMs: jump.atMs, message });
       }
-      return offsets;
-    };
-    for (const jump of history.jumps) {
-      const between = firstAbove(knownOffsets(jump.partition), jump.from);
-      if (between === undefined || between >= jump.to) continue;
-      const message = `${jump.consumer} jumped in partition ${jump.partition} from offset ${jump.from} to ${jump.to}, skipping offset ${between}, which holds a record`;
-      // A fetch skips what compaction or retention removed, or what faults destroyed everywhere.
-      const reads = history.reads.get(jump.partition);
-      const values = (reads?.valuesRead(between) ?? []).map((value) => ({ topic: (reads as PartitionReads).topic, value }));
-      for (const ack of history.acked) {
-        if (ack.partition === jump.partition && ack.offset === between && !values.some((entry) => entry.value === ack.value)) values.push({ topic: ack.topic, value: ack.value });
-      }
-      const judgements = values.map((entry) => judgedSkip(view, entry.topic, jump.partition, between, entry.value, message, jump.atMs));
-      found.push(judgements.find((judgement) => judgement.excusedBy !== undefined) ?? judgements[0] ?? { atMs: jump.atMs, message });
-    }
-    return found;
-  }),
-};
+      return found;
+    }),
+  };
+}
 
 /** The finding with the consumer group it is about in its subject (the group claims' findings). */
 export function aboutGroup(group: string, found: Found): Found {
@@ -278,4 +285,7 @@ function firstAbove(sorted: readonly number[], value: number): number | undefine
   return sorted[low];
 }
 
-export const KAFKA_HISTORY_INVARIANTS: readonly InvariantDefinition<KafkaClusterView>[] = [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, pollSkip];
+/** The Jepsen history claims of a run whose producers' acknowledgements mean committed (acks=all) or not. */
+export function kafkaHistoryInvariants(acknowledgedIsCommitted: boolean): readonly InvariantDefinition<KafkaClusterView>[] {
+  return [lostWrite, duplicate, inconsistentOffsets, nonmonotonicSend, pollSkip(acknowledgedIsCommitted)];
+}
