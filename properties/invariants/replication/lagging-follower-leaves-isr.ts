@@ -124,7 +124,7 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
               waiting = true;
               continue;
             }
-            const message = `${name}: follower ${member} (log end ${followerEnd}) has been behind leader ${partition.leader} (epoch ${partition.leaderEpoch}, log end ${leader.logEndOffset}) since ${behindSinceMs} ms, ${view.nowMs - behindSinceMs} ms, and is still in its ISR ${leader.maximalIsr.join(',')}`;
+            const message = `${name}: follower ${member} (log end ${followerEnd}) has been behind leader ${partition.leader} (epoch ${partition.leaderEpoch}, log end ${leader.logEndOffset}) since ${behindSinceMs} ms, more than ${boundMs} ms, and is still in its ISR ${leader.maximalIsr.join(',')}`;
             return { message, subject: { partition: name, offset: followerEnd, nodes: [`broker-${member}`, `broker-${partition.leader}`] } };
           }
           if (!waiting) judged.judging(name);
