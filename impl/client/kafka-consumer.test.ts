@@ -173,7 +173,7 @@ describe('KafkaConsumer fetcher', () => {
     const harness = new Harness();
     harness.started();
     const [toBroker0, toBroker1] = fetches(harness.take());
-    harness.input({ type: 'disconnected', peer: 'broker-1' });
+    harness.input({ type: 'disconnected', peer: 'broker-1', brokenAtMs: 0 });
     expect(harness.timers.has(`request-timeout:${toBroker1?.correlationId}`)).toBe(false);
     expect(harness.timers.has(`request-timeout:${toBroker0?.correlationId}`)).toBe(true);
     expect(harness.history.at(-1)).toMatchObject({ type: 'info', f: 'poll', value: { error: 'disconnected' } });

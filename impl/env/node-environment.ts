@@ -106,9 +106,12 @@ export type NodeInput<M extends Message> =
   | { readonly type: 'timer'; readonly name: string }
   /**
    * The connection to `peer` broke: everything in flight on it, in both directions, is lost.
-   * Kafka's `NetworkClient` sees this as a disconnect and fails the in-flight requests.
+   * Kafka's `NetworkClient` sees this as a disconnect and fails the in-flight requests. A silent
+   * failure is told `silentFailureDetectMs` after `brokenAtMs`, and if the peer's new process
+   * connected meanwhile, what the two exchanged after `brokenAtMs` went over the new connection
+   * and is not lost.
    */
-  | { readonly type: 'disconnected'; readonly peer: NodeId }
+  | { readonly type: 'disconnected'; readonly peer: NodeId; readonly brokenAtMs: number }
   /** SIGTERM from the operator (the nemesis): shut down cleanly, then `halt`. */
   | { readonly type: 'signal'; readonly signal: 'SIGTERM' }
   /**

@@ -7,6 +7,8 @@ export interface ParkedFetch {
   readonly from: NodeId;
   readonly request: FetchRequest;
   readonly deadlineMs: number;
+  /** When it arrived: a connection that broke later did not carry it. */
+  readonly arrivedAtMs: number;
 }
 
 /**
@@ -47,9 +49,16 @@ export class FetchPurgatory {
     return taken;
   }
 
-  /** Forgets the fetches that came over a broken connection: their answers could not arrive. */
-  dropFrom(address: NodeId): void {
-    const ids = [...this.parked.keys()].filter((replicaId) => this.parked.get(replicaId)?.from === address);
+  /**
+   * Forgets the fetches from `address` that came over the connection that broke at `brokenAtMs`:
+   * their answers could not arrive. One that arrived later came over the connection the peer's
+   * new process opened (the notice of a silent failure comes late), and is still answered.
+   */
+  dropFrom(address: NodeId, brokenAtMs: number): void {
+    const ids = [...this.parked.keys()].filter((replicaId) => {
+      const fetch = this.parked.get(replicaId);
+      return fetch !== undefined && fetch.from === address && fetch.arrivedAtMs <= brokenAtMs;
+    });
     for (const replicaId of ids) this.parked.delete(replicaId);
   }
 

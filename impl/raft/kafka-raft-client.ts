@@ -231,8 +231,8 @@ export class KafkaRaftClient implements SimulatedNode<RaftMessage> {
         break;
       case 'disconnected': {
         const peer = this.idByAddress.get(input.peer);
-        if (peer !== undefined) this.requests.onRequestFailed(peer, this.nowMs());
-        this.purgatory.dropFrom(input.peer);
+        if (peer !== undefined) this.requests.onDisconnected(peer, input.brokenAtMs, this.nowMs());
+        this.purgatory.dropFrom(input.peer, input.brokenAtMs);
         break;
       }
       case 'signal':

@@ -60,7 +60,7 @@ export class LeaderFetchHandler {
       return true;
     }
     const highWatermarkMoved = leader.updateReplicaState(request.replicaId, request.fetchOffset, nowMs, request.replicaDirectoryId);
-    const parked: ParkedFetch = { from, request, deadlineMs: nowMs + request.maxWaitMs };
+    const parked: ParkedFetch = { from, request, deadlineMs: nowMs + request.maxWaitMs, arrivedAtMs: nowMs };
     if (request.fetchOffset < this.log.endOffset() || request.maxWaitMs <= 0) {
       this.sendResponse(parked, effects);
     } else {

@@ -230,7 +230,7 @@ export class RaftCluster {
     node.timers.clear();
     if (powerLoss) node.disk.powerLoss();
     else node.disk.crash();
-    for (const peer of this.nodes) if (peer !== node && peer.client !== undefined) this.input(peer, { type: 'disconnected', peer: node.address });
+    for (const peer of this.nodes) if (peer !== node && peer.client !== undefined) this.input(peer, { type: 'disconnected', peer: node.address, brokenAtMs: this.clock.now });
   }
 
   /**
@@ -268,8 +268,8 @@ export class RaftCluster {
         this.blocked.add(linkKey(a, b.id));
         this.blocked.add(linkKey(b.id, a));
         const nodeA = this.node(a);
-        if (nodeA.client !== undefined) this.input(nodeA, { type: 'disconnected', peer: b.address });
-        if (b.client !== undefined) this.input(b, { type: 'disconnected', peer: nodeA.address });
+        if (nodeA.client !== undefined) this.input(nodeA, { type: 'disconnected', peer: b.address, brokenAtMs: this.clock.now });
+        if (b.client !== undefined) this.input(b, { type: 'disconnected', peer: nodeA.address, brokenAtMs: this.clock.now });
       }
     }
   }
@@ -280,8 +280,8 @@ export class RaftCluster {
     this.blocked.add(linkKey(b, a));
     const nodeA = this.node(a);
     const nodeB = this.node(b);
-    if (nodeA.client !== undefined) this.input(nodeA, { type: 'disconnected', peer: nodeB.address });
-    if (nodeB.client !== undefined) this.input(nodeB, { type: 'disconnected', peer: nodeA.address });
+    if (nodeA.client !== undefined) this.input(nodeA, { type: 'disconnected', peer: nodeB.address, brokenAtMs: this.clock.now });
+    if (nodeB.client !== undefined) this.input(nodeB, { type: 'disconnected', peer: nodeA.address, brokenAtMs: this.clock.now });
   }
 
   heal(): void {

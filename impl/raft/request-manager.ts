@@ -7,6 +7,8 @@ export interface InFlightRequest {
   readonly correlationId: number;
   readonly epoch: number;
   readonly deadlineMs: number;
+  /** When it was sent: a connection that broke later did not carry it. */
+  readonly sentAtMs: number;
   /** For a Fetch: the log end it was sent at, so that a late response is not applied twice. */
   readonly fetchOffset: number;
 }
@@ -39,9 +41,20 @@ export class RequestManager {
     return this.inFlight.has(destination);
   }
 
-  onRequestSent(destination: number, request: Omit<InFlightRequest, 'deadlineMs'>, nowMs: number): void {
+  onRequestSent(destination: number, request: Omit<InFlightRequest, 'deadlineMs' | 'sentAtMs'>, nowMs: number): void {
     assert(this.isReady(destination, nowMs), `a request to ${destination} while one is in flight or backing off`);
-    this.inFlight.set(destination, { ...request, deadlineMs: nowMs + this.requestTimeoutMs });
+    this.inFlight.set(destination, { ...request, deadlineMs: nowMs + this.requestTimeoutMs, sentAtMs: nowMs });
+  }
+
+  /**
+   * The connection to `destination` that was open at `brokenAtMs` broke: a request sent by then
+   * is lost with it and fails; one sent later went over the connection the peer's new process
+   * opened, and its answer still comes.
+   */
+  onDisconnected(destination: number, brokenAtMs: number, nowMs: number): void {
+    const request = this.inFlight.get(destination);
+    if (request !== undefined && request.sentAtMs > brokenAtMs) return;
+    this.onRequestFailed(destination, nowMs);
   }
 
   /** The in-flight request `correlationId` answers, removed; undefined for a stale or unknown one. */

@@ -23,6 +23,8 @@ export type SimEvent =
       readonly peer: NodeId;
       /** The process incarnation that had the connection; a restarted process never saw it. */
       readonly incarnation: number;
+      /** When the connection broke: what the two ends exchanged later went over a new one. */
+      readonly brokenAtMs: number;
     }
   | {
       readonly type: 'timer';

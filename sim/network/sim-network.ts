@@ -228,8 +228,8 @@ export class SimNetwork {
     const noticeAtMs = how === 'reset' ? nowMs : nowMs + this.options.silentFailureDetectMs;
     connection.failedUntilMs = noticeAtMs;
     this.trace.record({ atMs: nowMs, kind: 'disconnect', node: a, peer: b, name: how, value: connection.generation, detail: '' });
-    this.scheduleNotice(a, b, noticeAtMs);
-    this.scheduleNotice(b, a, noticeAtMs);
+    this.scheduleNotice(a, b, noticeAtMs, nowMs);
+    this.scheduleNotice(b, a, noticeAtMs, nowMs);
   }
 
   /**
@@ -349,10 +349,10 @@ export class SimNetwork {
     }
   }
 
-  private scheduleNotice(node: NodeId, peer: NodeId, atMs: number): void {
+  private scheduleNotice(node: NodeId, peer: NodeId, atMs: number, brokenAtMs: number): void {
     // Only the process that had the connection hears of its end; a restarted one never saw it.
     const incarnation = this.nodes.incarnation(node);
-    this.scheduler.schedule(atMs, { type: 'disconnect-notify', node, peer, incarnation });
+    this.scheduler.schedule(atMs, { type: 'disconnect-notify', node, peer, incarnation, brokenAtMs });
   }
 
   private drop(from: NodeId, to: NodeId, message: Message, messageId: number, reason: string): void {

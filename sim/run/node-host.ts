@@ -141,7 +141,7 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
   disconnected(event: Extract<SimEvent, { type: 'disconnect-notify' }>): void {
     const hosted = this.host(event.node);
     if (hosted.status !== 'running' || hosted.incarnation !== event.incarnation) return;
-    return this.input(event.node, { type: 'disconnected', peer: event.peer });
+    return this.input(event.node, { type: 'disconnected', peer: event.peer, brokenAtMs: event.brokenAtMs });
   }
 
   /** A `timer` event: fires the timer if it is still the pending one of the process that set it. */
