@@ -21,7 +21,7 @@ import { variantByName, type VariantName } from '../../impl/variants/variant-reg
 import { mutantByName, type MutantName } from '../mutants/mutant-catalogue.ts';
 import type { NodeId } from '../../impl/env/node-environment.ts';
 import { brokerIdOf, brokerNodeId, controllerNodeId, type KafkaMessage } from '../../impl/protocol/messages.ts';
-import { kafkaHistoryInvariants } from '../../properties/invariants/history/kafka-history.ts';
+import { acknowledgedIsCommitted, kafkaHistoryInvariants } from '../../properties/invariants/history/kafka-history.ts';
 import { readUncommitted } from '../../properties/invariants/history/read-uncommitted.ts';
 import { replicationStateInvariants } from '../../properties/invariants/replication/replication-invariants.ts';
 import { noDisruptiveElection } from '../../properties/invariants/quorum/no-disruptive-election.ts';
@@ -200,8 +200,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const timeline = new StateTimeline(controller);
   // With acks=all an acknowledged write was committed; with acks=1 or 0 it may be truncated before
   // it was, so only a read proves what an offset holds (the skip claims).
-  const acks = config.string('acks');
-  const acknowledgedIsCommitted = acks === 'all' || acks === '-1';
+  const acknowledged = acknowledgedIsCommitted(config.string('acks'));
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
     uncleanShutdownDetected(),
@@ -213,8 +212,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     quorumLeaderCompleteness(),
     quorumConsistentCommittedData(),
     quorumDurability(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(config.number('offsets.commit.timeout.ms')), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip(acknowledgedIsCommitted), groupNonmonotonicCommit(), ...groupSometimes()]),
-    ...kafkaHistoryInvariants(acknowledgedIsCommitted),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(config.number('offsets.commit.timeout.ms')), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip(acknowledged), groupNonmonotonicCommit(), ...groupSometimes()]),
+    ...kafkaHistoryInvariants(acknowledged),
     readUncommitted,
     ...replicationSometimes(),
     ...raftQuorumClaims(),

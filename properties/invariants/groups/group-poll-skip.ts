@@ -1,6 +1,6 @@
 import { historyChecker, type InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import { aboutGroup, judgedSkip, type Found } from '../history/kafka-history.ts';
+import { aboutGroup, judgedSkipOfAny, type Found } from '../history/kafka-history.ts';
 import { GROUP_HISTORY_INDEX, sortedGroups, type GroupHistory, type GroupPartition, type KnownRecords } from './group-history-index.ts';
 
 /**
@@ -23,9 +23,8 @@ import { GROUP_HISTORY_INDEX, sortedGroups, type GroupHistory, type GroupPartiti
  * truncated before it is committed, and the offset then holds another record, which compaction
  * may remove before the group reaches it (seed 5 under `--config acks=1 --config
  * enable.idempotence=false`, before this rule: the claim judged the truncated write and reported a
- * skip of the offset). Where both are known and
- * differ (a loss, `lost-write`'s to judge), the skip is excused if either record's removal
- * excuses it.
+ * skip of the offset). Where both are known and differ (a loss, `lost-write`'s to judge), the
+ * skip is excused if either record's removal excuses it.
  *
  * Not under `unclean.leader.election.enable=true`: an unclean election truncates committed
  * records by design, with no fault to name, and the record that takes the offset may be removed
@@ -77,9 +76,8 @@ function judgePartition(view: KafkaClusterView, groupId: string, partition: numb
       if (readAt !== undefined && readAt < commit.invokedAt) continue;
       const when = readAt === undefined ? 'which no member of the group ever read' : 'which no member of the group had read yet';
       const message = `group ${groupId}: ${commit.consumer} (${commit.memberId}, generation ${commit.generationId}) committed offset ${commit.offset} of ${reads.topic}-${partition} past offset ${offset}, ${when}`;
-      const values = read === undefined || acknowledged === undefined || read === acknowledged ? [(read ?? acknowledged) as string] : [acknowledged, read];
-      const judgements = values.map((value) => judgedSkip(view, known.topic, partition, offset, value, message, commit.atMs));
-      found.push(aboutGroup(groupId, judgements.find((judgement) => judgement.excusedBy !== undefined) ?? (judgements[0] as Found)));
+      const records = [...new Set([acknowledged, read])].filter((value) => value !== undefined).map((value) => ({ topic: known.topic, value }));
+      found.push(aboutGroup(groupId, judgedSkipOfAny(view, partition, offset, records, message, commit.atMs)));
     }
     judgedBelow = Math.max(judgedBelow, to);
   }

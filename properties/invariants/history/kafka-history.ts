@@ -53,6 +53,11 @@ function idempotentAndDurable(context: RunContext, what: string): Applicability 
   return lostWriteApplicability(context);
 }
 
+/** Whether an acknowledgement with this `acks` setting says the write was committed (acks=all). */
+export function acknowledgedIsCommitted(acks: string): boolean {
+  return acks === 'all' || acks === '-1';
+}
+
 /**
  * `lost-write` applies where Kafka promises it, as whole-run conditions of the configuration:
  * acks=all, min.insync.replicas >= 2, no unclean elections. Faults never switch it off for the
@@ -61,7 +66,7 @@ function idempotentAndDurable(context: RunContext, what: string): Applicability 
 export function lostWriteApplicability(context: RunContext): Applicability {
   const config = context.config;
   const acks = config['acks'] ?? 'all';
-  if (acks !== 'all' && acks !== '-1') return { applies: false, reason: `acks=${acks}: only acks=all writes are promised to survive` };
+  if (!acknowledgedIsCommitted(acks)) return { applies: false, reason: `acks=${acks}: only acks=all writes are promised to survive` };
   const minIsr = Number(config['min.insync.replicas'] ?? '1');
   if (minIsr < 2) return { applies: false, reason: `min.insync.replicas=${minIsr}: an acknowledged write may sit on one replica only` };
   if (config['unclean.leader.election.enable'] === 'true') return { applies: false, reason: 'unclean leader election may elect a replica without acknowledged writes' };
@@ -253,8 +258,7 @@ export function pollSkip(acknowledgedIsCommitted: boolean): InvariantDefinition<
         for (const ack of acknowledgedIsCommitted ? history.acked : []) {
           if (ack.partition === jump.partition && ack.offset === between && !values.some((entry) => entry.value === ack.value)) values.push({ topic: ack.topic, value: ack.value });
         }
-        const judgements = values.map((entry) => judgedSkip(view, entry.topic, jump.partition, between, entry.value, message, jump.atMs));
-        found.push(judgements.find((judgement) => judgement.excusedBy !== undefined) ?? judgements[0] ?? { atMs: jump.atMs, message });
+        found.push(judgedSkipOfAny(view, jump.partition, between, values, message, jump.atMs));
       }
       return found;
     }),
@@ -272,6 +276,15 @@ export function judgedSkip(view: KafkaClusterView, topic: string, partition: num
   const cleaned = copies?.endings.find((ending) => ending.how === 'deleted' || (compacts(view, topic) && ending.how === 'compacted'));
   if (cleaned !== undefined) return { atMs, message: `${message}: broker ${cleaned.brokerId}'s log cleanup removed it`, excusedBy: [`${cleaned.how} by the topic's cleanup.policy`] };
   return judged(view, topic, partition, offset, value, message, atMs);
+}
+
+/**
+ * A skip of `offset`, judged against each record known there (several where a loss replaced one):
+ * excused if the removal of any of them excuses it, else the first one's finding.
+ */
+export function judgedSkipOfAny(view: KafkaClusterView, partition: number, offset: number, records: readonly { readonly topic: string; readonly value: string }[], message: string, atMs: number): Found {
+  const judgements = records.map((record) => judgedSkip(view, record.topic, partition, offset, record.value, message, atMs));
+  return judgements.find((judgement) => judgement.excusedBy !== undefined) ?? judgements[0] ?? { atMs, message };
 }
 
 function firstAbove(sorted: readonly number[], value: number): number | undefined {
