@@ -355,6 +355,11 @@ export class SimDisk implements NodeDisk, DiskReader {
     this.capacityBytes = capacityBytes;
   }
 
+  /** Whether a fault is open on the disk: bit flips on, or a capacity limit. */
+  hasFaults(): boolean {
+    return this.bitflip !== NO_BITFLIP || this.capacityBytes !== undefined;
+  }
+
   /** Ends every fault: bit flips and the capacity limit. */
   clearFaults(): void {
     this.bitflip = NO_BITFLIP;

@@ -22,7 +22,7 @@ function controller(id: number, directoryId: string | undefined, options: { runn
 }
 
 const view = (quorum: QuorumNodeView[]): KafkaClusterView => ({ quorum }) as unknown as KafkaClusterView;
-const diskLoss = (node: string) => ({ kind: 'disk-loss' as const, nodes: [node] });
+const diskLoss = (node: string) => ({ kind: 'disk-loss' as const, nodes: [node], diskFaulted: [] });
 
 describe('controllerFaultBudget', () => {
   it('lets one controller of three lose its disk, and holds back a second until the first is a voter again', () => {
@@ -44,7 +44,7 @@ describe('controllerFaultBudget', () => {
     const statics = VoterSet.ofIds([0, 1, 2]);
     const amnesiac = view([controller(0, 'dir-0', { voters: statics }), controller(1, 'dir-1b', { voters: statics }), controller(2, 'dir-2', { voters: statics })]);
     expect(controllerFaultBudget(amnesiac, diskLoss('controller-2'), INITIAL)).toMatch(/^controllers 1,2 /);
-    expect(controllerFaultBudget(amnesiac, { kind: 'crash', nodes: ['controller-2'] }, INITIAL)).toBeUndefined();
+    expect(controllerFaultBudget(amnesiac, { kind: 'crash', nodes: ['controller-2'], diskFaulted: [] }, INITIAL)).toBeUndefined();
     expect(controllerFaultBudget(amnesiac, diskLoss('broker-0'), INITIAL)).toBeUndefined();
   });
 

@@ -338,9 +338,10 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
  * broker lost. So the promise covers fewer than min.insync.replicas brokers *impaired* at once:
  * a broker is impaired from a crash, a power loss, a replaced disk, a bit flip or a full disk
  * (each ends in an unclean shutdown or lost data) until it is running, unfenced and back in the
- * ISR of every partition it replicates. A broker that only lags (a partition, slow links) is not
- * impaired: its log holds what it had. A fault that would leave min.insync.replicas brokers
- * impaired at once is held back.
+ * ISR of every partition it replicates. A broker under an open bit-flip or full-disk window is
+ * impaired for the whole window, whatever it shows yet: it may store a flipped bit or halt at any
+ * moment of it. A broker that only lags (a partition, slow links) is not impaired: its log holds
+ * what it had. A fault that would leave min.insync.replicas brokers impaired at once is held back.
  */
 export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defaultMinInsyncReplicas: number): string | undefined {
   const overrides = (view.controller?.topics ?? []).map((topic) => topic.configs['min.insync.replicas']).filter((value): value is string => value !== undefined).map(Number);
@@ -348,7 +349,7 @@ export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defau
   const budget = Math.max(0, minIsr - 1);
   // Controllers fsync every metadata record and their election state before they count, so a
   // crash or a power loss of any number of them loses nothing; they take no disk faults.
-  const impaired = new Set(fault.nodes.map(brokerIdOf).filter((id) => id !== undefined));
+  const impaired = new Set([...fault.nodes, ...fault.diskFaulted].map(brokerIdOf).filter((id) => id !== undefined));
   for (const broker of view.brokers) {
     if (impaired.has(broker.brokerId) || whole(view, broker)) continue;
     // Down, restarted and not yet back in every ISR, or with data taken off its disk.

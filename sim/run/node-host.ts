@@ -378,6 +378,11 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
     disk.setCapacityBytes(disk.usedBytes());
   }
 
+  /** The servers whose disks have a fault open (bit flips on, or full), in node order. */
+  diskFaulted(): NodeId[] {
+    return this.hosted.filter((hosted) => hosted.disk.hasFaults()).map((hosted) => hosted.id);
+  }
+
   clearDiskFaults(node: NodeId): void {
     this.host(node).disk.clearFaults();
     this.touch(node);

@@ -474,7 +474,7 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
 
   dataFaultBudget(kind: DataFault['kind'], nodes: readonly NodeId[]): string | undefined {
     if (!withinPromise(this.options.faults) || this.system.faultBudget === undefined) return undefined;
-    return this.system.faultBudget(this.nodes.view(), { kind, nodes });
+    return this.system.faultBudget(this.nodes.view(), { kind, nodes, diskFaulted: this.nodes.diskFaulted() });
   }
 
   recordHeldBack(kind: FaultKind, reason: string): void {

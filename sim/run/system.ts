@@ -66,6 +66,13 @@ export interface DataFault {
   readonly kind: Extract<FaultKind, 'crash' | 'power-loss' | 'cluster-power-loss' | 'disk-loss' | 'bitflip' | 'disk-full'>;
   /** The servers it would strike. */
   readonly nodes: readonly NodeId[];
+  /**
+   * The servers whose disks have a bit-flip or full-disk window open now, in node order. Such a
+   * server may store a flipped bit or halt at any moment of the window, so a budget counts it as
+   * struck already, whatever its state shows yet (default seed 1332: two bit-flip windows admitted
+   * 0.8 s apart, while the first had stored no damage, later cut two of three copies).
+   */
+  readonly diskFaulted: readonly NodeId[];
 }
 
 /** The nodes touched since the previous view (`ClusterView.touched`): a `Set` will do. */
