@@ -281,13 +281,16 @@ describe('sim disk: faults', () => {
     const { disk, operations } = harness();
     const data = pattern(64, 1);
     disk.write('f', 0, data);
+    expect(disk.hasFaults()).toBe(false);
     disk.setBitflip({ onReadProbability: 1, onWriteProbability: 0 });
+    expect(disk.hasFaults()).toBe(true);
     const damaged = disk.read('f', 0, 64);
     expect(differingBits(damaged, data)).toBe(1);
     const flip = operations.at(-1);
     expect(flip?.type).toBe('bitflip');
     if (flip?.type === 'bitflip') expect(flip.on).toBe('read');
     disk.clearFaults();
+    expect(disk.hasFaults()).toBe(false);
     expect(contentOf(disk, 'f')).toEqual([...data]);
   });
 
@@ -332,6 +335,7 @@ describe('sim disk: faults', () => {
     const { disk, operations } = harness();
     disk.write('f', 0, pattern(100, 1));
     disk.setCapacityBytes(disk.usedBytes());
+    expect(disk.hasFaults()).toBe(true);
     const before = operations.length;
     expect(diskErrorCode(() => disk.append('f', pattern(1, 2)))).toBe('ENOSPC');
     expect(diskErrorCode(() => disk.write('f', 99, pattern(2, 2)))).toBe('ENOSPC');

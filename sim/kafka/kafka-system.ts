@@ -140,10 +140,11 @@ export const KAFKA_TOPIC = 't';
 export const CONTROLLER_QUORUM_SIZES = [1, 3, 5] as const;
 
 /**
- * The default system of `npm run sim`: one KRaft controller, `--brokers` brokers, an admin that
- * creates the topic (`--partitions`, `--replication-factor`), idempotent producers writing unique
- * values with acks=all, and consumers reading everything, all judged by the replication
- * invariants and the Jepsen-style history checkers.
+ * The default system of `npm run sim`: `--controllers` KRaft controllers (three by default),
+ * `--brokers` brokers, an admin that creates the topic (`--partitions`, `--replication-factor`),
+ * idempotent producers writing unique values with acks=all, consumers reading everything and the
+ * consumer groups' workload, all judged by the replication, quorum and group invariants and the
+ * Jepsen-style history checkers.
  */
 export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<KafkaMessage, KafkaNode, KafkaClusterView> {
   assert(options.brokers >= 1, 'a Kafka cluster needs a broker');
