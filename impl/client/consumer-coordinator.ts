@@ -95,6 +95,15 @@ export class ConsumerCoordinator extends AbstractCoordinator {
     return this.owned;
   }
 
+  /**
+   * The generation whose SyncGroup gave the assignment the owned partitions are part of, -1 before
+   * the first (the generation the sticky assignors' user data names, KIP-429). Owned partitions
+   * only shrink between two SyncGroups, so every one of them was assigned in that generation.
+   */
+  get assignedInGeneration(): number {
+    return this.previousAssignment?.generationId ?? -1;
+  }
+
   get currentGeneration(): Generation {
     return this.generation;
   }

@@ -33,6 +33,8 @@ export interface GroupMemberView {
   readonly state: GroupMemberState;
   /** The partitions the member owns now, sorted. */
   readonly owned: readonly TopicPartitionRef[];
+  /** The generation whose assignment `owned` is part of, -1 before the first (`ConsumerCoordinator.assignedInGeneration`). */
+  readonly assignedInGeneration: number;
 }
 
 /** What the membership needs of the node that hosts it (kafka-consumer.ts). */
@@ -144,7 +146,7 @@ export class GroupMembership {
   /** `KafkaConsumer.group`: see {@link GroupMemberView}. */
   get view(): GroupMemberView {
     const generation = this.core.currentGeneration;
-    return { groupId: this.groupId, memberId: generation.memberId, generationId: generation.generationId, state: this.core.state, owned: this.core.assignment };
+    return { groupId: this.groupId, memberId: generation.memberId, generationId: generation.generationId, state: this.core.state, owned: this.core.assignment, assignedInGeneration: this.core.assignedInGeneration };
   }
 
   /** Whether `close()` has finished (the core's `closed` effect). */

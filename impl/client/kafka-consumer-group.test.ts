@@ -123,7 +123,7 @@ describe('KafkaConsumer in a group', () => {
   it('joins through its coordinator under its own correlation ids, and reports its lifecycle as <group>/<name>', () => {
     const harness = new Harness();
     harness.joined();
-    expect(harness.consumer.group).toEqual({ groupId: 'g', memberId: 'm1', generationId: 1, state: 'STABLE.assigned', owned: [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }] });
+    expect(harness.consumer.group).toEqual({ groupId: 'g', memberId: 'm1', generationId: 1, state: 'STABLE.assigned', owned: [{ topic: 't', partition: 0 }, { topic: 't', partition: 2 }], assignedInGeneration: 1 });
     expect(harness.transitions.map((transition) => transition.instance)).toEqual(Array(harness.transitions.length).fill('g/consumer-0'));
     expect(harness.transitions.map((transition) => `${transition.event} -> ${transition.to}`)).toEqual([
       'JOIN_GROUP_SENT -> PREPARING_REBALANCE',

@@ -601,8 +601,8 @@ function memberView(name: string, consumer: KafkaConsumer, kept: Map<string, Gro
   // The last view of this consumer while it says the same: the groups' version compares objects.
   const last = kept.get(name);
   if (last !== undefined && last.groupId === group.groupId && last.memberId === group.memberId && last.generationId === group.generationId
-    && last.state === group.state && samePartitions(last.owned, group.owned)) return last;
-  const view = { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned };
+    && last.state === group.state && samePartitions(last.owned, group.owned) && last.assignedInGeneration === group.assignedInGeneration) return last;
+  const view = { name, groupId: group.groupId, memberId: group.memberId, generationId: group.generationId, state: group.state, owned: group.owned, assignedInGeneration: group.assignedInGeneration };
   kept.set(name, view);
   return view;
 }

@@ -1,7 +1,7 @@
 import { GROUP_METADATA_TOPIC_NAME } from '../../impl/group/coordinator-partition.ts';
 import { noZombieCommit } from '../../properties/invariants/groups/no-zombie-commit.ts';
 import { oneMemberPerInstanceId } from '../../properties/invariants/groups/one-member-per-instance-id.ts';
-import { singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
+import { groupRecordsMayBeLost, singleConsumerPerPartition } from '../../properties/invariants/groups/single-consumer-per-partition.ts';
 import { currentCoordinatorGroups } from '../../properties/invariants/groups/current-coordinators.ts';
 import { groupSometimes } from '../../properties/invariants/groups/group-sometimes.ts';
 import { groupLostWrite } from '../../properties/invariants/groups/group-lost-write.ts';
@@ -213,7 +213,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     quorumLeaderCompleteness(),
     quorumConsistentCommittedData(),
     quorumDurability(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(), noZombieCommit(config.number('offsets.commit.timeout.ms')), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip(acknowledged), groupNonmonotonicCommit(), ...groupSometimes()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(groupRecordsMayBeLost({ unclean: config.boolean('unclean.leader.election.enable'), minInsyncReplicas: config.number('min.insync.replicas') })), noZombieCommit(config.number('offsets.commit.timeout.ms')), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip(acknowledged), groupNonmonotonicCommit(), ...groupSometimes()]),
     ...kafkaHistoryInvariants(acknowledged),
     readUncommitted,
     ...replicationSometimes(),

@@ -152,6 +152,8 @@ export interface GroupMemberClientView {
   readonly state: string;
   /** The partitions it consumes from now, sorted. */
   readonly owned: readonly TopicPartitionRef[];
+  /** The generation whose assignment `owned` is part of, -1 before the first. */
+  readonly assignedInGeneration: number;
 }
 
 /** What the group claims read: every broker's coordinator shards and every group consumer. */

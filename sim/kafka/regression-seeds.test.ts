@@ -195,6 +195,18 @@ describe('the default Kafka run', () => {
     expect(result.excused.some((finding) => finding.invariant === 'group-poll-skip')).toBe(true);
   });
 
+  // Under pre-kip-279's configuration (unclean elections, min.insync.replicas=1, acks=1): broker 2,
+  // cut off from the controllers and fenced, still led __consumer_offsets-2 in epoch 2 with itself
+  // alone in the ISR, and committed g1's generation 5 (t-1 to group-g1-2), while broker 0, elected
+  // uncleanly in epoch 3, held generation 4 (t-1 to group-g1-3). Kafka promises nothing of a
+  // record such a configuration lets go; SingleConsumerPerPartition excuses that moment, naming
+  // the lost generation, and is a violation for the same pair under a safe configuration.
+  it('passes seed 51 under unclean elections and min.insync.replicas=1 with the groups, which once failed', () => {
+    const result = run(51, [], { 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true', acks: '1', 'enable.idempotence': 'false' }, { type: 'swarm' }, true);
+    expect(result.verdict).toBe('pass');
+    expect(result.excused.some((finding) => finding.invariant === 'SingleConsumerPerPartition' && finding.faults.some((fault) => fault.includes('generation 5 of g1')))).toBe(true);
+  });
+
   // Beyond Kafka's promise (swarm-beyond: bit flips where no checksum looks, data-destroying faults
   // on every broker at once), losses are excused per record, each naming the faults that destroyed
   // every copy; the default swarm never lands such a flip.

@@ -91,7 +91,7 @@ describe('StateTimeline', () => {
       brokerId: 1, partition: 0, epoch: 3, state: 'ACTIVE',
       groups: [{ groupId: 'g', state: 'Stable', generationId, protocolName: 'range', leaderId: members[0]?.[0] ?? null, members: members.map(([memberId, owned]) => ({ memberId, groupInstanceId: null, clientId: 'c', clientHost: 'h', assignment: owned.map((name) => ({ topic: 't', partition: Number(name.slice(2)) })) })) }],
     });
-    const member = (memberId: string, generationId: number): GroupMemberClientView => ({ name: 'consumer-0', groupId: 'g', memberId, generationId, state: 'STABLE', owned: [{ topic: 't', partition: 0 }] });
+    const member = (memberId: string, generationId: number): GroupMemberClientView => ({ name: 'consumer-0', groupId: 'g', memberId, generationId, state: 'STABLE', owned: [{ topic: 't', partition: 0 }], assignedInGeneration: generationId });
     const groupsView = (shards: CoordinatorShardView[], members: GroupMemberClientView[]): GroupsView => ({ shards, members });
     const withGroups = (nowMs: number, groups: GroupsView): KafkaClusterView => ({ ...view(nowMs, [], []), groups }) as KafkaClusterView;
     const first = groupsView([shard(1, [['m1', ['t-0']]])], [member('m1', 1)]);
