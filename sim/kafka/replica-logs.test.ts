@@ -615,6 +615,33 @@ describe('ReplicaLogs and flipped bits', () => {
     });
   }
 
+  // Default seed 3220: a flip left the rest of a segment unframeable, and the log start then moved
+  // inside that segment, above where the damage began. What lies between is unread, not absent:
+  // the copy must read as damaged there, not as a log that starts intact further on.
+  for (const observeFirst of [false, true]) {
+    it(`an unframeable rest of a segment below a log start moved into it still marks the copy damaged (${observeFirst ? 'incremental read' : 'first read'})`, () => {
+      const time = new Clock();
+      const a = new Broker(1, time, LEDGER_CONFIG);
+      const tracker = new ReplicaLogs();
+      a.appendAsLeader(['a0', 'a1'], 0);
+      if (observeFirst) tracker.observe(time.tick(), [a.view()]);
+      const flippedAt = a.disk.size(SEGMENT_PATH);
+      a.appendAsLeader(['b0', 'b1'], 0);
+      a.appendAsLeader(['c0', 'c1'], 0);
+      // The high byte of batch [2, 3]'s length (bytes 8..11 of its header), as it was written: its
+      // frame now runs past the end of the file, so nothing from there on can be framed.
+      flipByte(a.disk, SEGMENT_PATH, flippedAt + 8);
+      a.damage.push({ kind: 'bitflip', atMs: time.ms, detail: `bit of ${SEGMENT_PATH}`, checked: true, paths: [SEGMENT_PATH] });
+      if (observeFirst) {
+        tracker.observe(time.tick(), [a.view()]);
+        expect(tracker.batches(1, NAME).map((digest) => [digest.baseOffset, digest.intact])).toEqual([[0, true], [2, false]]);
+      }
+      expect(a.log.maybeIncrementLogStartOffset(4, a.log.logEndOffset)).toBe(true);
+      tracker.observe(time.tick(), [a.view()]);
+      expect(tracker.batches(1, NAME).map((digest) => [digest.baseOffset, digest.intact])).toEqual([[2, false]]);
+    });
+  }
+
   // The simulator flips bits only as they are written, so a batch is first read flipped. A flip at
   // rest in a batch already read is not seen by the incremental read (it checks the first and last
   // known batches' headers, whose stored CRC does not change); a restart's full read catches it.

@@ -312,9 +312,11 @@ export class ReplicaLogs {
     }
     // Segments in base-offset order (their names are zero-padded offsets), batches in file order.
     const scanned: ScannedBatch[] = [];
-    for (const path of sortedPaths(replica)) {
-      for (const batch of (replica.files.get(path) as FileScan).batches) {
-        if (logStart !== undefined && batch.lastOffset < logStart) continue;
+    const sorted = sortedPaths(replica);
+    for (let index = 0; index < sorted.length; index++) {
+      const nextBase = index + 1 < sorted.length ? segmentBase(sorted[index + 1] as string) : undefined;
+      for (const batch of (replica.files.get(sorted[index] as string) as FileScan).batches) {
+        if (logStart !== undefined && batch.lastOffset < logStart && !unreadAtOrAbove(batch, logStart, nextBase)) continue;
         scanned.push(batch);
       }
     }
@@ -345,17 +347,22 @@ export class ReplicaLogs {
     const lastSize = disk.size(last);
     if (lastSize < lastScan.size || !this.reader.unchanged(disk, last, lastScan)) return undefined;
     const appended: ScannedBatch[] = [];
+    const kept = (batches: readonly ScannedBatch[], index: number): void => {
+      const nextBase = index + 1 < paths.length ? segmentBase(paths[index + 1] as string) : undefined;
+      for (const batch of batches) if (logStart === undefined || batch.lastOffset >= logStart || unreadAtOrAbove(batch, logStart, nextBase)) appended.push(batch);
+    };
     const before = lastScan.batches.length;
     if (lastSize > lastScan.size) this.reader.readFrom(disk, last, lastScan, lastScan.size, lastSize, this.binary(replica.name));
-    appended.push(...lastScan.batches.slice(before));
-    for (const path of paths.slice(known.length)) {
+    kept(lastScan.batches.slice(before), known.length - 1);
+    for (let index = known.length; index < paths.length; index++) {
+      const path = paths[index] as string;
       const fresh: FileScan = { size: 0, batches: [], positions: [], rewritten: disk.rewrittenVersion(path) };
       this.reader.readFrom(disk, path, fresh, 0, disk.size(path), this.binary(replica.name));
       replica.files.set(path, fresh);
       replica.sortedPaths = undefined;
-      appended.push(...fresh.batches);
+      kept(fresh.batches, index);
     }
-    return appended.filter((batch) => logStart === undefined || batch.lastOffset >= logStart);
+    return appended;
   }
 
   private extend(nowMs: number, replica: ReplicaScan, appended: readonly ScannedBatch[]): void {
@@ -472,6 +479,25 @@ export class ReplicaLogs {
 }
 
 /** The replica's segment files in base-offset order (zero-padded names), built once per change. */
+/**
+ * Whether an unframeable placeholder below the log start may hide offsets at or above it: what
+ * follows it in its file was never read, and the file runs up to the next segment's base offset
+ * (`nextBase`; none for the last segment). Default seed 3220: bit flips stored in broker 1's
+ * segment 753 cut its scan near offset 1000; the leader's retention moved the log start to 1465,
+ * inside that segment, and without the placeholder the replica's log read as starting intact at
+ * the next segment (1649), as if it lacked 1465..1648. Kept, it marks the copy as damaged there.
+ */
+function unreadAtOrAbove(batch: ScannedBatch, logStart: number, nextBase: number | undefined): boolean {
+  return batch.unframed === true && (nextBase === undefined || nextBase > logStart);
+}
+
+/** A segment file's base offset, from its zero-padded name. */
+function segmentBase(path: string): number {
+  const base = Number(path.slice(path.lastIndexOf('/') + 1, path.length - LOG_FILE_SUFFIX.length));
+  assert(Number.isSafeInteger(base) && base >= 0, `segment file ${path} does not name a base offset`);
+  return base;
+}
+
 function sortedPaths(replica: ReplicaScan): readonly string[] {
   replica.sortedPaths ??= [...replica.files.keys()].sort();
   return replica.sortedPaths;

@@ -30,6 +30,12 @@ export interface ScannedBatch {
   /** The batch failed its checksum (its header fields are taken as stored). */
   readonly corrupt: boolean;
   /**
+   * A placeholder for the unframeable rest of a file (a flipped length, or the file ends inside
+   * what a header claims): its offsets are only where the damage begins, and nothing after it in
+   * the file was read, so the file may hold offsets above them that the scan cannot see.
+   */
+  readonly unframed?: true;
+  /**
    * Offset and value (UTF-8) of each record the batch holds, and its ledger key `offset:value`
    * (built once: replicas share a batch read from the same bytes); none for a corrupt batch. In a
    * partition of binary records (`__consumer_offsets`) the value is `hex(key)/hex(value)`, so
@@ -167,7 +173,7 @@ export class SegmentReader {
           // rest of the file is damaged. A placeholder marks the replica's log as damaged there.
           const previous = scan.batches.at(-1);
           const offset = previous === undefined ? 0 : previous.lastOffset + 1;
-          scan.batches.push({ baseOffset: offset, lastOffset: offset, epoch: -1, crc: 0, corrupt: true, records: [] });
+          scan.batches.push({ baseOffset: offset, lastOffset: offset, epoch: -1, crc: 0, corrupt: true, unframed: true, records: [] });
           scan.positions.push(from + at);
           at = bytes.length;
           break;
