@@ -66,12 +66,15 @@ export function anchorHash(offset: number): number {
  * prefix hashes computed again as if the log started there. Two replicas that hold the same
  * batches from `fromOffset` on get the same entries, whatever each one's own log start: what the
  * cluster view needs when retention moved replicas' log starts at different times. Appends to
- * `into` from `startIndex`, so that a presented list can be extended in place.
+ * `into` from `startIndex`, so that a presented list can be extended in place. A damaged last
+ * batch below `fromOffset` is kept when nothing after it would carry its mark (`intact` is a
+ * prefix flag): an unframeable rest of a segment the log start moved into may hide offsets at or
+ * above it (`ScannedBatch.unframed`), and the replica must read as damaged, not as empty.
  */
 export function reanchor(batches: readonly BatchDigest[], fromOffset: number, into: BatchDigest[] = [], startIndex = 0): BatchDigest[] {
   for (let index = startIndex; index < batches.length; index++) {
     const batch = batches[index] as BatchDigest;
-    if (batch.baseOffset < fromOffset) continue;
+    if (batch.baseOffset < fromOffset && (batch.intact || index < batches.length - 1 || into.length > 0)) continue;
     const previous = into.at(-1);
     const prefixHash = mix(previous?.prefixHash ?? anchorHash(fromOffset), batch.baseOffset, batch.lastOffset, batch.epoch, batch.crc);
     into.push(batch.producer === undefined

@@ -9,6 +9,19 @@ function batches(from: number, count: number): ScannedBatch[] {
   }));
 }
 
+describe('reanchor', () => {
+  it('keeps a damaged last batch below the start, so that the replica reads as damaged, not empty', () => {
+    const digest: BatchDigest[] = [];
+    appendDigests(digest, [...batches(10, 1), { baseOffset: 12, lastOffset: 12, epoch: -1, crc: 0, corrupt: true, unframed: true, records: [] }], false);
+    expect(reanchor(digest, 20).map((batch) => [batch.baseOffset, batch.intact])).toEqual([[12, false]]);
+    // Once a batch at or above the start follows, it carries the mark, and the damaged one is left out.
+    appendDigests(digest, batches(20, 1), false);
+    expect(reanchor(digest, 20).map((batch) => [batch.baseOffset, batch.intact])).toEqual([[20, false]]);
+    // An intact batch below the start is never shown.
+    expect(reanchor(digest.slice(0, 1), 20)).toEqual([]);
+  });
+});
+
 describe('DigestAnchoring.present', () => {
   it('shows a replica that starts at the common start as its own array, growing with it, with the hashes reanchoring gives', () => {
     const digest: BatchDigest[] = [];
