@@ -578,16 +578,22 @@ function flipByte(disk: SimDisk, path: string, position: number): void {
 }
 
 describe('ReplicaLogs and flipped bits', () => {
-  /** A broker with batches [a0,a1] [b0,b1] [c0,c1]; the byte flipped lies in the second's records. */
-  function flippedLog(observeFirst: boolean): { time: Clock; a: Broker; tracker: ReplicaLogs; flippedAt: number } {
+  /** A broker with batches [a0,a1] [b0,b1] [c0,c1], read after the first if `observeFirst`; `second` is where the second begins. */
+  function threeBatches(observeFirst: boolean): { time: Clock; a: Broker; tracker: ReplicaLogs; second: number } {
     const time = new Clock();
     const a = new Broker(1, time, LEDGER_CONFIG);
     const tracker = new ReplicaLogs();
     a.appendAsLeader(['a0', 'a1'], 0);
     if (observeFirst) tracker.observe(time.tick(), [a.view()]);
-    const flippedAt = a.disk.size(SEGMENT_PATH);
+    const second = a.disk.size(SEGMENT_PATH);
     a.appendAsLeader(['b0', 'b1'], 0);
     a.appendAsLeader(['c0', 'c1'], 0);
+    return { time, a, tracker, second };
+  }
+
+  /** Three batches; the byte flipped lies in the second's records. */
+  function flippedLog(observeFirst: boolean): { time: Clock; a: Broker; tracker: ReplicaLogs; flippedAt: number } {
+    const { time, a, tracker, second: flippedAt } = threeBatches(observeFirst);
     const second = a.log.read(2, 1 << 20, a.log.logEndOffset, true);
     expect(second.type === 'read' && second.batches[0]?.bytes.length).toBeGreaterThan(RECORD_BATCH_OVERHEAD + 4);
     flipByte(a.disk, SEGMENT_PATH, flippedAt + RECORD_BATCH_OVERHEAD + 4);
@@ -620,14 +626,7 @@ describe('ReplicaLogs and flipped bits', () => {
   // the copy must read as damaged there, not as a log that starts intact further on.
   for (const observeFirst of [false, true]) {
     it(`an unframeable rest of a segment below a log start moved into it still marks the copy damaged (${observeFirst ? 'incremental read' : 'first read'})`, () => {
-      const time = new Clock();
-      const a = new Broker(1, time, LEDGER_CONFIG);
-      const tracker = new ReplicaLogs();
-      a.appendAsLeader(['a0', 'a1'], 0);
-      if (observeFirst) tracker.observe(time.tick(), [a.view()]);
-      const flippedAt = a.disk.size(SEGMENT_PATH);
-      a.appendAsLeader(['b0', 'b1'], 0);
-      a.appendAsLeader(['c0', 'c1'], 0);
+      const { time, a, tracker, second: flippedAt } = threeBatches(observeFirst);
       // The high byte of batch [2, 3]'s length (bytes 8..11 of its header), as it was written: its
       // frame now runs past the end of the file, so nothing from there on can be framed.
       flipByte(a.disk, SEGMENT_PATH, flippedAt + 8);
