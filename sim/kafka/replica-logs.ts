@@ -478,7 +478,6 @@ export class ReplicaLogs {
   }
 }
 
-/** The replica's segment files in base-offset order (zero-padded names), built once per change. */
 /**
  * Whether an unframeable placeholder below the log start may hide offsets at or above it: what
  * follows it in its file was never read, and the file runs up to the next segment's base offset
@@ -498,6 +497,7 @@ function segmentBase(path: string): number {
   return base;
 }
 
+/** The replica's segment files in base-offset order (zero-padded names), built once per change. */
 function sortedPaths(replica: ReplicaScan): readonly string[] {
   replica.sortedPaths ??= [...replica.files.keys()].sort();
   return replica.sortedPaths;
