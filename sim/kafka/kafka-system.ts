@@ -202,6 +202,8 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   // With acks=all an acknowledged write was committed; with acks=1 or 0 it may be truncated before
   // it was, so only a read proves what an offset holds (the skip claims).
   const acknowledged = acknowledgedIsCommitted(config.string('acks'));
+  // `__consumer_offsets` takes min.insync.replicas from the broker default.
+  const groupRecordsLost = groupRecordsMayBeLost({ unclean: config.boolean('unclean.leader.election.enable'), minInsyncReplicas: config.number('min.insync.replicas') });
   const invariants: InvariantDefinition<KafkaClusterView>[] = [
     ...replicationStateInvariants(config.number('min.insync.replicas')),
     uncleanShutdownDetected(),
@@ -213,7 +215,7 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     quorumLeaderCompleteness(),
     quorumConsistentCommittedData(),
     quorumDurability(),
-    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(groupRecordsMayBeLost({ unclean: config.boolean('unclean.leader.election.enable'), minInsyncReplicas: config.number('min.insync.replicas') })), noZombieCommit(config.number('offsets.commit.timeout.ms')), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip(acknowledged), groupNonmonotonicCommit(), ...groupSometimes()]),
+    ...withGroups(groupMembers.size > 0, [singleConsumerPerPartition(groupRecordsLost), noZombieCommit(config.number('offsets.commit.timeout.ms')), oneMemberPerInstanceId(), groupLostWrite, groupPollSkip(acknowledged), groupNonmonotonicCommit(), ...groupSometimes()]),
     ...kafkaHistoryInvariants(acknowledged),
     readUncommitted,
     ...replicationSometimes(),

@@ -314,9 +314,8 @@ export class ReplicaLogs {
     const scanned: ScannedBatch[] = [];
     const sorted = sortedPaths(replica);
     for (let index = 0; index < sorted.length; index++) {
-      const nextBase = index + 1 < sorted.length ? segmentBase(sorted[index + 1] as string) : undefined;
       for (const batch of (replica.files.get(sorted[index] as string) as FileScan).batches) {
-        if (logStart !== undefined && batch.lastOffset < logStart && !unreadAtOrAbove(batch, logStart, nextBase)) continue;
+        if (logStart !== undefined && batch.lastOffset < logStart && !unreadAtOrAbove(batch, logStart, sorted, index)) continue;
         scanned.push(batch);
       }
     }
@@ -348,8 +347,7 @@ export class ReplicaLogs {
     if (lastSize < lastScan.size || !this.reader.unchanged(disk, last, lastScan)) return undefined;
     const appended: ScannedBatch[] = [];
     const kept = (batches: readonly ScannedBatch[], index: number): void => {
-      const nextBase = index + 1 < paths.length ? segmentBase(paths[index + 1] as string) : undefined;
-      for (const batch of batches) if (logStart === undefined || batch.lastOffset >= logStart || unreadAtOrAbove(batch, logStart, nextBase)) appended.push(batch);
+      for (const batch of batches) if (logStart === undefined || batch.lastOffset >= logStart || unreadAtOrAbove(batch, logStart, paths, index)) appended.push(batch);
     };
     const before = lastScan.batches.length;
     if (lastSize > lastScan.size) this.reader.readFrom(disk, last, lastScan, lastScan.size, lastSize, this.binary(replica.name));
@@ -480,14 +478,16 @@ export class ReplicaLogs {
 
 /**
  * Whether an unframeable placeholder below the log start may hide offsets at or above it: what
- * follows it in its file was never read, and the file runs up to the next segment's base offset
- * (`nextBase`; none for the last segment). Default seed 3220: bit flips stored in broker 1's
+ * follows it in its file (`paths[index]`) was never read, and the file runs up to the next
+ * segment's base offset (none for the last segment), read from its name only for a placeholder. Default seed 3220: bit flips stored in broker 1's
  * segment 753 cut its scan near offset 1000; the leader's retention moved the log start to 1465,
  * inside that segment, and without the placeholder the replica's log read as starting intact at
  * the next segment (1649), as if it lacked 1465..1648. Kept, it marks the copy as damaged there.
  */
-function unreadAtOrAbove(batch: ScannedBatch, logStart: number, nextBase: number | undefined): boolean {
-  return batch.unframed === true && (nextBase === undefined || nextBase > logStart);
+function unreadAtOrAbove(batch: ScannedBatch, logStart: number, paths: readonly string[], index: number): boolean {
+  if (batch.unframed !== true) return false;
+  const next = paths[index + 1];
+  return next === undefined || segmentBase(next) > logStart;
 }
 
 /** A segment file's base offset, from its zero-padded name. */
