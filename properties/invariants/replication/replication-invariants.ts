@@ -436,8 +436,46 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
   // anchored at the replicas' common log start, which retention moves, and a replica down when
   // it moves would never be seen holding the batch under the new hash.
   const holdersOf = (partition: string, batch: ReplicaView['digest'][number]): Set<number> | undefined => holders.get(partition)?.holders(batch);
+  /**
+   * Per partition, per broker, per leader epoch the broker's replica was in: the furthest log end
+   * it reached while its copy was damaged (a batch that fails its checksum, or a frame a bit flip
+   * broke). Such a copy hides from `holders` the batches it fetched, and so acknowledged, from the
+   * damage on; it may be unreadable by the time the leader's high watermark moves (default seed
+   * 4246: the follower lost power and came back with its replica not loaded yet).
+   */
+  const damagedReach = new Map<string, Map<number, Map<number, number>>>();
+
+  function rememberDamage(replica: ReplicaView): void {
+    if (!damaged(replica)) return;
+    let ofPartition = damagedReach.get(replica.name);
+    if (ofPartition === undefined) {
+      ofPartition = new Map();
+      damagedReach.set(replica.name, ofPartition);
+    }
+    let ofBroker = ofPartition.get(replica.brokerId);
+    if (ofBroker === undefined) {
+      ofBroker = new Map();
+      ofPartition.set(replica.brokerId, ofBroker);
+    }
+    ofBroker.set(replica.leaderEpoch, Math.max(ofBroker.get(replica.leaderEpoch) ?? 0, replica.logEndOffset));
+  }
+
+  /**
+   * The brokers not in `held` whose damaged copy reached past `offset` while they followed the
+   * leadership in `leaderEpoch`: a follower's log in the leader's own epoch was fetched from that
+   * leader (or truncated to agree with it), so it held the leader's batch there, and its fetches
+   * past it told the leader so.
+   */
+  function damagedHolders(partition: string, leaderEpoch: number, offset: number, held: ReadonlySet<number>): number[] {
+    const found: number[] = [];
+    for (const [brokerId, reach] of damagedReach.get(partition) ?? []) {
+      if (!held.has(brokerId) && (reach.get(leaderEpoch) ?? 0) > offset) found.push(brokerId);
+    }
+    return found;
+  }
 
   function remember(replica: ReplicaView): void {
+    rememberDamage(replica);
     let ofBroker = scanned.get(replica.brokerId);
     if (ofBroker === undefined) {
       ofBroker = new Map();
@@ -498,10 +536,10 @@ export function highWatermarkOnMinIsr(defaultMinInsyncReplicas: number): Invaria
           const override = view.controller?.topics.find((candidate) => candidate.name === topic)?.configs['min.insync.replicas'];
           const minIsr = override === undefined ? defaultMinInsyncReplicas : Number(override);
           if (held.size < minIsr) {
-            // A follower whose stored copy a bit flip damaged after it fetched the batch still
-            // acknowledged it: its copy is damaged by a fault, which does not make the move wrong.
-            const damagedHolders = view.brokers.flatMap((other) => other.replicas.filter((candidate) => candidate.name === replica.name && !held.has(candidate.brokerId) && damaged(candidate) && candidate.logEndOffset > boundary.lastOffset));
-            if (held.size + damagedHolders.length >= minIsr) continue;
+            // A follower whose stored copy a bit flip damaged, now or earlier in this leadership,
+            // still fetched past the batch and so acknowledged it: the fault broke its copy, not
+            // the leader's rule.
+            if (held.size + damagedHolders(replica.name, replica.leaderEpoch, boundary.lastOffset, held).length >= minIsr) continue;
             const brokers = [...held].sort((a, b) => a - b).join(',');
             const message = `${replica.name}: leader ${broker.brokerId} in epoch ${replica.leaderEpoch} moved its high watermark from ${previous} to ${replica.highWatermark}, but only broker(s) ${brokers} ever held offset ${boundary.lastOffset} (min.insync.replicas=${minIsr})`;
             // A follower that fetched the batch (and so acknowledged it) may have stored it over a
