@@ -695,7 +695,7 @@ describe('ReplicaLogs copy ledger: a last known leader elected without the recor
    * controller elects broker 2 again, in epoch 3, as the last known leader (or, with
    * `cleanElection`, from an ISR it never left).
    */
-  function lastKnownLeader(options: { cleanExit?: boolean; cleanElection?: boolean } = {}) {
+  function lastKnownLeader(options: { cleanExit?: boolean; cleanElection?: boolean; elrEmptiedByElection?: boolean } = {}) {
     const { time, a, b, tracker, observe } = twoReplicas();
     const epochs = new Map([[1, 10], [2, 11]]);
     // How each broker's previous process ended, as the host saw it.
@@ -715,6 +715,21 @@ describe('ReplicaLogs copy ledger: a last known leader elected without the recor
       stops.set(brokerId, stop);
     };
     controller({ leader: 1, leaderEpoch: 0, isr: [1, 2] });
+    if (options.elrEmptiedByElection === true) {
+      // Broker 1 is fenced into the ELR; broker 2 loses its records and leaves the ISR on its
+      // unclean shutdown (LastKnownElr 2); broker 1's re-registration after its failed exit takes
+      // it out of the ELR and elects broker 2 in one change (seed 3 under swarm-beyond).
+      controller({ leader: 2, leaderEpoch: 1, isr: [2], elr: [1] });
+      b.powerLoss(true);
+      observe();
+      b.restart();
+      observe();
+      register(2, 30, 'power-loss');
+      controller({ leader: -1, leaderEpoch: 2, isr: [], elr: [1], lastKnownElr: [2] });
+      register(1, 20, 'failed-exit');
+      controller({ leader: 2, leaderEpoch: 3, isr: [2] });
+      return { time, a, b, tracker, observe };
+    }
     register(1, 20, options.cleanExit === true ? 'clean-exit' : 'failed-exit');
     controller({ leader: 2, leaderEpoch: 1, isr: [2] });
     b.powerLoss(true);
@@ -739,6 +754,15 @@ describe('ReplicaLogs copy ledger: a last known leader elected without the recor
     expect(judgement.excused).toBe(true);
     if (!judgement.excused) return;
     expect(judgement.reason).toContain('as the last known leader');
+    expect(judgement.faults).toEqual([expect.stringMatching(/^power-loss at /), expect.stringMatching(/^unclean shutdown \(failed-exit\) of broker 1, out of the ISR and ELR of events-0 at /)]);
+  });
+
+  it('sees the last-known-leader election in the change that empties the ELR, and excuses the same way', () => {
+    const { tracker } = lastKnownLeader({ elrEmptiedByElection: true });
+    const judgement = tracker.judgeLoss(NAME, 3, 'r3', false, { brokerId: 2, leaderEpoch: 3 });
+    expect(judgement.excused).toBe(true);
+    if (!judgement.excused) return;
+    expect(judgement.reason).toContain('elected in epoch 3');
     expect(judgement.faults).toEqual([expect.stringMatching(/^power-loss at /), expect.stringMatching(/^unclean shutdown \(failed-exit\) of broker 1, out of the ISR and ELR of events-0 at /)]);
   });
 
