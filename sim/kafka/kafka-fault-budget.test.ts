@@ -22,4 +22,13 @@ describe('kafkaFaultBudget', () => {
     expect(kafkaFaultBudget(view, { kind: 'bitflip', nodes: ['broker-2'], diskFaulted: ['controller-0'] }, 2)).toBeUndefined();
     expect(kafkaFaultBudget(view, { kind: 'bitflip', nodes: ['broker-2'], diskFaulted: ['broker-1'] }, 3)).toBeUndefined();
   });
+
+  it('counts a broker with damage on its disk as impaired, but not one whose only flip was in what it read', () => {
+    // Broker 1 runs its first process; the controller names no broker, so it is not judged whole.
+    const withDamage = (damage: unknown[]): KafkaClusterView => ({ ...view, brokers: [{ brokerId: 1, status: 'running', lifecycle: 'running', incarnation: 1, damage, replicas: [] }] }) as unknown as KafkaClusterView;
+    const stored = { kind: 'bitflip', atMs: 1, detail: 'broker-1: bit 9 of kafka-logs/t-0/00000000000000000000.log', checked: true, paths: ['kafka-logs/t-0/00000000000000000000.log'] };
+    const read = { ...stored, checked: false, onRead: true };
+    expect(kafkaFaultBudget(withDamage([stored]), { kind: 'crash', nodes: ['broker-2'], diskFaulted: [] }, 2)).toMatch(/^brokers 1,2 /);
+    expect(kafkaFaultBudget(withDamage([read]), { kind: 'crash', nodes: ['broker-2'], diskFaulted: [] }, 2)).toBeUndefined();
+  });
 });

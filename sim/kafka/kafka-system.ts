@@ -356,7 +356,7 @@ export function kafkaFaultBudget(view: KafkaClusterView, fault: DataFault, defau
   for (const broker of view.brokers) {
     if (impaired.has(broker.brokerId) || whole(view, broker)) continue;
     // Down, restarted and not yet back in every ISR, or with data taken off its disk.
-    if (broker.status !== 'running' || broker.incarnation > 1 || broker.damage.length > 0) impaired.add(broker.brokerId);
+    if (broker.status !== 'running' || broker.incarnation > 1 || broker.damage.some((event) => event.onRead !== true)) impaired.add(broker.brokerId);
   }
   // A log holding a batch that fails its checksum is a copy its broker will cut at its next
   // recovery, however whole the broker looks now.

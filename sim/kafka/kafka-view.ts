@@ -99,7 +99,7 @@ export interface BrokerView {
   readonly replicas: readonly ReplicaView[];
   /** The broker's disk, read-only (the fault budget asks what a power loss would take). */
   readonly disk: DiskReader;
-  /** Faults that took data off its disk so far. */
+  /** Faults that took data off its disk so far, and unchecked flips in what it read (`DataDamage.onRead`). */
   readonly damage: readonly DataDamage[];
 }
 

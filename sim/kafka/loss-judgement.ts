@@ -165,7 +165,7 @@ export class LossJudge {
     if (election.leaderLogEnd > copies.offset) return `leader ${brokerId} never held it, yet its log went past offset ${copies.offset} when it was elected in epoch ${election.leaderEpoch}`;
     const dir = `${BROKER_LOG_DIR}/${copies.partition}/`;
     const flips = (this.damage(brokerId) ?? [])
-      .filter((event) => event.kind === 'bitflip' && event.atMs <= election.atMs && (event.paths ?? []).some((path) => path.startsWith(dir)))
+      .filter((event) => event.kind === 'bitflip' && event.onRead !== true && event.atMs <= election.atMs && (event.paths ?? []).some((path) => path.startsWith(dir)))
       .map((event) => `${event.kind} at ${at(event.atMs)} (${event.detail})`);
     if (flips.length === 0) return `leader ${brokerId}, elected in epoch ${election.leaderEpoch} as the last known leader, never held it, and no bit flip was stored in its files`;
     return flips;

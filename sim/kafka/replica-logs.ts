@@ -514,6 +514,8 @@ function damageSince(damage: readonly DataDamage[], sinceMs: number, partition: 
   const faults: string[] = [];
   const dir = `${BROKER_LOG_DIR}/${partition}/`;
   for (const event of damage) {
+    // A flip in what the broker read changed nothing it stored.
+    if (event.onRead === true) continue;
     const touches = event.paths === undefined || event.paths.some((path) => path.startsWith(dir));
     if (!touches) continue;
     // A flipped batch anywhere before the copy cuts it too: recovery truncates the log at the

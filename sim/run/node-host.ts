@@ -409,6 +409,8 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
     if (operation.type === 'bitflip' && operation.escapesChecksums) this.corruption.uncheckedFlips++;
     if (operation.type === 'bitflip' && operation.on === 'write') {
       this.host(id).damage.push({ kind: 'bitflip', atMs, detail: `${id}: bit ${operation.bit} of ${operation.path}${operation.escapesChecksums ? ', unchecked' : ''}`, checked: !operation.escapesChecksums, paths: [operation.path] });
+    } else if (operation.type === 'bitflip' && operation.escapesChecksums) {
+      this.host(id).damage.push({ kind: 'bitflip', atMs, detail: `${id}: bit ${operation.bit} of ${operation.path} as read, unchecked`, checked: false, onRead: true, paths: [operation.path] });
     }
     switch (operation.type) {
       case 'write':

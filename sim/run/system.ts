@@ -37,7 +37,11 @@ export interface NodeView<N> {
   readonly lastStop: ProcessStop;
   /** The node's disk, read-only and without faults: what checkers judge as the real state. */
   readonly disk: DiskReader;
-  /** Every fault that destroyed or damaged data on this node's disk so far, oldest first. */
+  /**
+   * Every fault that destroyed or damaged data on this node's disk so far, oldest first, and every
+   * bit flip no checksum covers on a read (`DataDamage.onRead`): the node acts on, serves or
+   * rewrites what it read, unseen.
+   */
   readonly damage: readonly DataDamage[];
 }
 
@@ -53,6 +57,14 @@ export interface DataDamage {
   readonly detail: string;
   /** For bit flips: whether a checksum covers the flipped bit. */
   readonly checked?: boolean;
+  /**
+   * For bit flips: flipped in what a read returned, not in the stored bytes. Kept only when no
+   * checksum covers it (`swarm-beyond`): the node then uses, serves to a follower or rewrites the
+   * flipped bytes unseen (seed 51 under swarm-beyond: a leader read a batch with a bit of its leader
+   * epoch flipped and served it, and the follower's epoch cache took the flipped epoch). A read
+   * flip a checksum covers is found by the reader and changes nothing stored.
+   */
+  readonly onRead?: true;
   /** The files whose data it took; absent for a replaced disk (every file). */
   readonly paths?: readonly string[];
 }

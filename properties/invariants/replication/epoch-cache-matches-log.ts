@@ -66,8 +66,12 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
             // changes the batch's epoch behind the cache's back, on the flipped replica and on every
             // follower that fetched the batch from it (seed 9 under swarm-beyond): excused for this
             // batch only, naming the flips on replicas that held its record.
-            const value = view.logs.valueAt(broker.brokerId, replica.name, mismatch.batch.lastOffset);
-            const flips = value === undefined ? [] : view.logs.uncheckedFlipsOn(replica.name, mismatch.batch.lastOffset, value);
+            const flips = flipsOn(view, broker.brokerId, replica.name, mismatch.batch.lastOffset);
+            // The flip may have been in the batch that started the covering entry instead: the
+            // follower's cache took the flipped (higher) epoch from it, and every later batch of
+            // the true epoch then reads as lower than the cache's (seed 51 under swarm-beyond:
+            // broker 1 read t-1's batch 766 with bit 16 of its epoch flipped and served it).
+            if (flips.length === 0 && mismatch.coveringStart !== undefined) flips.push(...flipsOn(view, broker.brokerId, replica.name, mismatch.coveringStart));
             if (flips.length === 0) return { message, subject: { partition: replica.name, offset: mismatch.batch.lastOffset, nodes: [`broker-${broker.brokerId}`] } };
             state.upTo = mismatch.index + 1;
             return { message, excusedBy: flips };
@@ -80,7 +84,17 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
   };
 }
 
-function firstMismatch(replica: ReplicaView, from: number): { index: number; batch: BatchDigest; problem: string } | undefined {
+/** The unchecked flips on the replicas that held the record at `offset` of the broker's copy. */
+function flipsOn(view: KafkaClusterView, brokerId: number, partition: string, offset: number): string[] {
+  const value = view.logs.valueAt(brokerId, partition, offset);
+  return value === undefined ? [] : view.logs.uncheckedFlipsOn(partition, offset, value);
+}
+
+/**
+ * The first batch from `from` whose epoch the cache does not give, with the start offset of the
+ * cache entry that covers it (if one does).
+ */
+function firstMismatch(replica: ReplicaView, from: number): { index: number; batch: BatchDigest; problem: string; coveringStart?: number } | undefined {
   const cache = replica.epochCache;
   let entry = -1;
   for (let index = from; index < replica.digest.length; index++) {
@@ -90,7 +104,7 @@ function firstMismatch(replica: ReplicaView, from: number): { index: number; bat
     while (entry + 1 < cache.length && (cache[entry + 1] as { startOffset: number }).startOffset <= batch.baseOffset) entry++;
     const covering = cache[entry];
     if (covering === undefined) return { index, batch, problem: `its batch ${batch.baseOffset}..${batch.lastOffset} (epoch ${batch.epoch}) lies before every entry of its epoch cache (${describe(replica)})` };
-    if (covering.epoch !== batch.epoch) return { index, batch, problem: `its batch ${batch.baseOffset}..${batch.lastOffset} has epoch ${batch.epoch}, but its epoch cache gives that offset epoch ${covering.epoch} (${describe(replica)})` };
+    if (covering.epoch !== batch.epoch) return { index, batch, coveringStart: covering.startOffset, problem: `its batch ${batch.baseOffset}..${batch.lastOffset} has epoch ${batch.epoch}, but its epoch cache gives that offset epoch ${covering.epoch} (${describe(replica)})` };
   }
   return undefined;
 }

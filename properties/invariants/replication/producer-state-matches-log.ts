@@ -95,7 +95,7 @@ function uncheckedFlipsIn(broker: BrokerView, partition: string): string[] {
   const dir = `/${partition}/`;
   const present = (path: string): boolean => broker.disk.list(path).includes(path);
   return broker.damage
-    .filter((damage) => damage.kind === 'bitflip' && damage.checked === false && (damage.paths ?? []).some((path) => path.includes(dir) && present(path)))
+    .filter((damage) => damage.kind === 'bitflip' && damage.checked === false && damage.onRead !== true && (damage.paths ?? []).some((path) => path.includes(dir) && present(path)))
     .map((damage) => `unchecked bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
 }
 

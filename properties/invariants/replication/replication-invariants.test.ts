@@ -271,6 +271,29 @@ describe('broker state against its own log', () => {
     expect(check(epochCacheMatchesLog(), view([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 2 }]))).toMatch(/batch 1\.\.1 has epoch 2, but its epoch cache gives that offset epoch 1/);
     expect(check(epochCacheMatchesLog(), view([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 1 }], 3))).toMatch(/leads epoch 3, but its epoch cache ends with epoch 2 at 1/);
   });
+
+  it('EpochCacheMatchesLog excuses the batches after one whose epoch an unchecked flip raised, naming the flip (seed 51 under swarm-beyond)', () => {
+    // The leader read batch 1 with bit 16 of its epoch flipped (1 -> 65537) and served it; the
+    // follower's cache took 65537 from it, so batch 2, of the true epoch 1, reads as below it.
+    const log: [number, number][] = [[1, 100], [65537, 101], [1, 102]];
+    const at = (flippedOffsets: readonly number[]): KafkaClusterView => {
+      const view = cluster([broker(1, [replica(1, 'follower', log, { epochCache: [{ epoch: 1, startOffset: 0 }, { epoch: 65537, startOffset: 1 }] })])]);
+      const logs = Object.assign(Object.create(ReplicaLogs.prototype) as ReplicaLogs, {
+        valueAt: (_broker: number, _name: string, offset: number) => `producer-0:${offset}`,
+        uncheckedFlipsOn: (_name: string, offset: number) => (flippedOffsets.includes(offset) ? [`unchecked bitflip at 1.000 s (broker-0: bit 16 of batch ${offset} as read)`] : []),
+      });
+      return { ...view, logs };
+    };
+    const found = (view: KafkaClusterView) => {
+      const checker = epochCacheMatchesLog().checker;
+      if (checker.type !== 'state') throw new Error('a state checker');
+      return checker.check(view);
+    };
+    expect(found(at([1]))).toMatchObject({ message: expect.stringMatching(/batch 2\.\.2 has epoch 1, but its epoch cache gives that offset epoch 65537/), excusedBy: ['unchecked bitflip at 1.000 s (broker-0: bit 16 of batch 1 as read)'] });
+    // No flip on the batch that started the entry, nor on the batch itself: a violation.
+    expect(found(at([]))).toMatchObject({ message: expect.stringMatching(/batch 2\.\.2 has epoch 1/) });
+    expect(found(at([]))).not.toHaveProperty('excusedBy');
+  });
 });
 
 describe('high watermark bounds and ISR lag', () => {

@@ -357,7 +357,7 @@ function flipsOnOthers(view: KafkaClusterView, partition: string, leader: number
     const copy = broker.replicas.find((replica) => replica.name === partition);
     if (broker.status === 'running' && (copy === undefined || !damaged(copy))) continue;
     for (const damage of broker.damage) {
-      if (damage.kind === 'bitflip' && (damage.paths ?? []).some((path) => path.includes(dir))) flips.push(`bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
+      if (damage.kind === 'bitflip' && damage.onRead !== true && (damage.paths ?? []).some((path) => path.includes(dir))) flips.push(`bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
     }
   }
   return flips;
