@@ -294,6 +294,30 @@ describe('broker state against its own log', () => {
     expect(found(at([]))).toMatchObject({ message: expect.stringMatching(/batch 2\.\.2 has epoch 1/) });
     expect(found(at([]))).not.toHaveProperty('excusedBy');
   });
+
+  it('EpochCacheMatchesLog excuses a batch an unchecked flip moved to an offset no record was written at, naming the flips stored on that replica (seed 100 under swarm-beyond)', () => {
+    // Broker 1 stored batch 1 with bit 12 of its base offset flipped: it reads as batch 4097,
+    // epoch 1, after the cache's entry 2@2.
+    const entries: BatchDigest[] = [...digest([[1, 100], [1, 101], [2, 102]]).slice(0, 1), { baseOffset: 4097, lastOffset: 4097, epoch: 1, crc: 101, prefixHash: 5, intact: true }];
+    const flip = { kind: 'bitflip' as const, atMs: 1000, detail: 'broker-1: bit 99 of kafka-logs/t-0/00000000000000000000.log, unchecked', checked: false, paths: ['kafka-logs/t-0/00000000000000000000.log'] };
+    const at = (damage: BrokerView['damage']): KafkaClusterView => {
+      const view = cluster([broker(1, [replica(1, 'follower', [], { digest: entries, epochCache: [{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 2 }] })], { damage })]);
+      const logs = Object.assign(Object.create(ReplicaLogs.prototype) as ReplicaLogs, {
+        valueAt: (_broker: number, _name: string, offset: number) => (offset === 0 ? 'producer-0:0' : undefined),
+        uncheckedFlipsOn: () => [],
+      });
+      return { ...view, logs };
+    };
+    const checker = epochCacheMatchesLog().checker;
+    if (checker.type !== 'state') throw new Error('a state checker');
+    expect(checker.check(at([flip]))).toMatchObject({ message: expect.stringMatching(/batch 4097\.\.4097 has epoch 1, but its epoch cache gives that offset epoch 2/), excusedBy: ['unchecked bitflip at 1.000 s (broker-1: bit 99 of kafka-logs/t-0/00000000000000000000.log, unchecked)'] });
+    // A flip in what it read, or a checked one, changed nothing stored there: a violation.
+    const strict = epochCacheMatchesLog().checker;
+    if (strict.type !== 'state') throw new Error('a state checker');
+    const unexcused = strict.check(at([{ ...flip, onRead: true }, { ...flip, checked: true }]));
+    expect(unexcused).toMatchObject({ message: expect.stringMatching(/batch 4097\.\.4097 has epoch 1/) });
+    expect(unexcused).not.toHaveProperty('excusedBy');
+  });
 });
 
 describe('high watermark bounds and ISR lag', () => {
