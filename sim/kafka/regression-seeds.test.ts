@@ -203,6 +203,14 @@ describe('the default Kafka run', () => {
     expect(run(4246, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
   });
 
+  // Group g2's coordinator wrote g2-a's static replacement at 46.2 s and, while it still waited,
+  // g2-b's at 51.2 s; both timed out and were reverted, and g2-a's original member committed at
+  // 58.6 s. NoZombieCommit walked back only through replacements reverted before the next was
+  // written; it now replays overlapping ones and their failures in time order.
+  it('passes seed 7732 with the groups, which once failed', () => {
+    expect(run(7732, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+  });
+
   // With acks=1 (idempotence off): a write acknowledged at t-0 offset 181 was truncated before it
   // was committed, and the record that took its offset was compacted away before group g1 reached
   // it; group-poll-skip judged the truncated write and reported the group's commit past 181. With

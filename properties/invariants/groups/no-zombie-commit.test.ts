@@ -107,4 +107,37 @@ describe('NoZombieCommit and a static member replacement', () => {
   it('finds it where the second replacement was written while the first still waited: its revert gives back the first', () => {
     expect(twice(3_000)?.message).toContain('from old, which is not a member of generation 1');
   });
+
+  // Overlapping replacements of two instances, default seed 7732: `i` (member `old`, owning t-0)
+  // is replaced by `new` at 1,000 ms; `j` (member `other`, owning t-1) by `other2` at 3,000 ms,
+  // while the first still waits; `old` commits t-0 at 20,000 ms.
+  function overlapping(firstCommittedAtMs: number | undefined): Finding | undefined {
+    const two = (iMember: string, jMember: string): GroupCoordinatorRecord => {
+      const owning = (partition: number) => serializeAssignment({ assignedPartitions: [{ topic: 't', partition }], userData: null });
+      return newGroupMetadataRecord('g', {
+        protocolType: 'consumer', generation: 1, protocol: 'range', leader: iMember, currentStateTimestamp: 0,
+        members: [
+          { memberId: iMember, groupInstanceId: 'i', clientId: 'c', clientHost: 'h', rebalanceTimeout: 1000, sessionTimeout: 1000, subscription: new Uint8Array(0), assignment: owning(0) },
+          { memberId: jMember, groupInstanceId: 'j', clientId: 'c', clientHost: 'h', rebalanceTimeout: 1000, sessionTimeout: 1000, subscription: new Uint8Array(0), assignment: owning(1) },
+        ],
+      });
+    };
+    const check = newCheck();
+    const first = [batch(two('old', 'other'), 0, 0)];
+    const once = [...first, batch(two('new', 'other'), 1, 0)];
+    const again = [...once, batch(two('new', 'other2'), 2, 0)];
+    expect(check(view(0, first, 1))).toBeUndefined();
+    expect(check(view(1_000, once, 1))).toBeUndefined();
+    if (firstCommittedAtMs !== undefined) expect(check(view(firstCommittedAtMs, once, 2))).toBeUndefined();
+    expect(check(view(3_000, again, firstCommittedAtMs === undefined ? 1 : 2))).toBeUndefined();
+    return check(view(20_000, [...again, batch(commit('old'), 3, 0)], firstCommittedAtMs === undefined ? 1 : 2));
+  }
+
+  it('accepts it where another instance\'s replacement was written while its own still waited, and both timed out', () => {
+    expect(overlapping(undefined)).toBeUndefined();
+  });
+
+  it('finds it where its own replacement committed in time, whatever became of the other', () => {
+    expect(overlapping(2_000)?.message).toContain('from old, which is not a member of generation 1');
+  });
 });

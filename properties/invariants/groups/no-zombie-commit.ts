@@ -37,6 +37,8 @@ interface RecordContext {
   atMs: number;
   /** Whether the coordinator had reverted the replacement written as `key` by `atMs`. */
   reverted(key: string, atMs: number): boolean;
+  /** When the write of the replacement `key` failed (`offsets.commit.timeout.ms` after it was appended), if it was tracked. */
+  failedAtMs(key: string): number | undefined;
   /** Called when the record is a static member's replacement. */
   replacement(): void;
 }
@@ -77,7 +79,9 @@ interface ReplicaProgress {
  * watermark past it by then, and the commit's batch has the record's leader epoch. Where the
  * group before it is itself such a replacement, one reverted by the time the later record was
  * first seen, the coordinator had put its member back before the later one displaced it, so the
- * commit is judged on against the group before that one (default seed 995).
+ * commit is judged on against the group before that one (default seed 995). Where replacements
+ * overlap (one written while an earlier one still waited), the chain's replacements and their
+ * failures are replayed in time order as the coordinator applies them in memory (default seed 7732).
  */
 export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinition<KafkaClusterView> {
   assert(offsetsCommitTimeoutMs > 0, 'offsets.commit.timeout.ms must be positive');
@@ -158,6 +162,10 @@ export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinit
       epoch: 0,
       atMs: 0,
       reverted: (replacement, atMs) => reverted(name, replacement, atMs),
+      failedAtMs: (replacement) => {
+        const write = replacements.get(name)?.get(replacement);
+        return write === undefined ? undefined : write.appendedAtMs + offsetsCommitTimeoutMs;
+      },
       replacement: () => {
         if (fresh) trackReplacement(name, key, offset, view.nowMs);
       },
@@ -266,7 +274,64 @@ function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: n
     byMs = replacing.atMs;
     found = judgeCommit(state, record.key.group, at, partition, generation, memberId);
   }
+  // Replacements may also overlap: one written while an earlier one was still pending, each
+  // reverted on its own failure, instance by instance (default seed 7732: g2-a's replacement
+  // written at 46.2 s, g2-b's at 51.2 s, and both timed out before g2-a's old member committed).
+  if (found !== undefined && group !== undefined) {
+    const reverted = withFailedReplacementsReverted(group, context);
+    if (reverted !== undefined) found = judgeCommit(reverted, record.key.group, at, partition, generation, memberId);
+  }
   return found;
+}
+
+/**
+ * `group` as the coordinator holds it in memory at `context.atMs` (the commit), replaying the
+ * static replacements of its chain in the commit's leader epoch and their failures in time order:
+ * a replacement swaps an instance's member id in memory and remembers the one it displaced; on its
+ * write's failure Kafka puts that one back (`replaceStaticMember`), but only while the instance
+ * still has the id this replacement gave it (otherwise Kafka finds no such member and changes
+ * nothing). Undefined when no replacement of the chain had failed by then.
+ */
+function withFailedReplacementsReverted(group: GroupAtOffset, context: RecordContext): GroupAtOffset | undefined {
+  const links: { readonly state: GroupAtOffset; readonly before: GroupAtOffset; readonly atMs: number; readonly failedAtMs: number | undefined }[] = [];
+  let state = group;
+  while (state.replacing !== undefined && state.replacing.epoch === context.epoch) {
+    const { before, key, atMs } = state.replacing;
+    links.unshift({ state, before, atMs, failedAtMs: context.reverted(key, context.atMs) ? context.failedAtMs(key) : undefined });
+    state = before;
+  }
+  if (!links.some((link) => link.failedAtMs !== undefined)) return undefined;
+  const members = new Map(state.members);
+  const instances = new Map(state.instances);
+  /** In time order (a write before a failure at the same moment): writes by index, failures by index + links.length. */
+  const events = [
+    ...links.map((link, index) => ({ atMs: link.atMs, index })),
+    ...links.flatMap((link, index) => (link.failedAtMs === undefined ? [] : [{ atMs: link.failedAtMs, index: index + links.length }])),
+  ].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
+  /** Per link: the instances it swapped, each with the member id it gave and the one it displaced in memory. */
+  const swaps = links.map(() => [] as { instance: string; given: string; displaced: string }[]);
+  for (const event of events) {
+    const index = event.index % links.length;
+    const link = links[index] as (typeof links)[number];
+    if (event.index < links.length) {
+      for (const [instance, given] of link.state.instances) {
+        const displaced = instances.get(instance);
+        if (link.before.instances.get(instance) === given || displaced === undefined || displaced === given) continue;
+        members.set(given, members.get(displaced) ?? link.state.members.get(given) ?? new Set());
+        members.delete(displaced);
+        instances.set(instance, given);
+        (swaps[index] as { instance: string; given: string; displaced: string }[]).push({ instance, given, displaced });
+      }
+    } else {
+      for (const swap of swaps[index] ?? []) {
+        if (instances.get(swap.instance) !== swap.given) continue;
+        members.set(swap.displaced, members.get(swap.given) ?? new Set());
+        members.delete(swap.given);
+        instances.set(swap.instance, swap.displaced);
+      }
+    }
+  }
+  return { generation: group.generation, members, instances };
 }
 
 /** Whether `group`'s state allows a commit of `partition` from `memberId` of `generation` (-1: the admin path). */
