@@ -35,9 +35,11 @@ interface RecordContext {
   epoch: number;
   /** When the record was first seen in any replica (it was appended then). */
   atMs: number;
-  /** Whether the coordinator had reverted the replacement written as `key` by `atMs`. */
-  reverted(key: string, atMs: number): boolean;
-  /** When the write of the replacement `key` failed (`offsets.commit.timeout.ms` after it was appended), if it was tracked. */
+  /**
+   * When the write of the replacement recorded as `key` failed (`offsets.commit.timeout.ms` after
+   * it was appended, its high watermark not past it by then); undefined if it committed in time.
+   * A time after the record being judged says only that it had not failed yet.
+   */
   failedAtMs(key: string): number | undefined;
   /** Called when the record is a static member's replacement. */
   replacement(): void;
@@ -74,14 +76,11 @@ interface ReplicaProgress {
  * while the record stays in the log. Until the coordinator loads the partition again (a new
  * leader epoch), it accepts the old member's commits, appended after a record that names another
  * member (default seed 413, spec/group-coordinator.md). A commit after a replacement record is
- * therefore judged against the group before it when the record was first seen at least
- * `offsets.commit.timeout.ms` before the commit, the partition's leader had not shown a high
- * watermark past it by then, and the commit's batch has the record's leader epoch. Where the
- * group before it is itself such a replacement, one reverted by the time the later record was
- * first seen, the coordinator had put its member back before the later one displaced it, so the
- * commit is judged on against the group before that one (default seed 995). Where replacements
- * overlap (one written while an earlier one still waited), the chain's replacements and their
- * failures are replayed in time order as the coordinator applies them in memory (default seed 7732).
+ * therefore judged against the group the coordinator holds in memory: the replacements of the
+ * commit's leader epoch and the failures of their writes (first seen at least
+ * `offsets.commit.timeout.ms` before the commit, the partition's leader not showing a high
+ * watermark past it by then) replayed in time order, each failure putting back the member its
+ * replacement displaced (`heldInMemory`: default seeds 995, two in a row, and 7732, overlapping).
  */
 export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinition<KafkaClusterView> {
   assert(offsetsCommitTimeoutMs > 0, 'offsets.commit.timeout.ms must be positive');
@@ -97,12 +96,12 @@ export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinit
    * right for every later record, because compaction keeps each group's last record.
    */
   const judged = new Map<string, Map<string, number>>();
-  /** Whether the replacement written as `key` in `name` had failed by `atMs` (see above). */
-  const reverted = (name: string, key: string, atMs: number): boolean => {
+  /** When the replacement written as `key` in `name` failed, unless it committed in time (see above). */
+  const failedAtMs = (name: string, key: string): number | undefined => {
     const write = replacements.get(name)?.get(key);
-    if (write === undefined) return false;
+    if (write === undefined) return undefined;
     const deadlineMs = write.appendedAtMs + offsetsCommitTimeoutMs;
-    return atMs >= deadlineMs && (write.committedAtMs === undefined || write.committedAtMs > deadlineMs);
+    return write.committedAtMs === undefined || write.committedAtMs > deadlineMs ? deadlineMs : undefined;
   };
   return {
     name: 'NoZombieCommit',
@@ -161,11 +160,7 @@ export function noZombieCommit(offsetsCommitTimeoutMs: number): InvariantDefinit
     const context: RecordContext = {
       epoch: 0,
       atMs: 0,
-      reverted: (replacement, atMs) => reverted(name, replacement, atMs),
-      failedAtMs: (replacement) => {
-        const write = replacements.get(name)?.get(replacement);
-        return write === undefined ? undefined : write.appendedAtMs + offsetsCommitTimeoutMs;
-      },
+      failedAtMs: (replacement) => failedAtMs(name, replacement),
       replacement: () => {
         if (fresh) trackReplacement(name, key, offset, view.nowMs);
       },
@@ -260,75 +255,64 @@ function judgeRecord(groups: Map<string, GroupAtOffset>, name: string, offset: n
   const separator = commit.metadata.lastIndexOf('@');
   const generation = separator < 0 ? -1 : Number(commit.metadata.slice(separator + 1));
   const memberId = separator < 0 ? '' : commit.metadata.slice(0, separator);
-  let found = judgeCommit(group, record.key.group, at, partition, generation, memberId);
-  // The coordinator that wrote the replacement gave up on it and holds the group as before. That
-  // state may itself follow a replacement given up on before this one was written (the coordinator
-  // had reverted it, so this one replaced the member before it): default seed 995 wrote two in a
-  // row, each timed out, and the first member committed. Bounded by the records of the log.
-  let state = group;
-  let byMs = context.atMs;
-  while (found !== undefined && state?.replacing !== undefined) {
-    const replacing: NonNullable<GroupAtOffset['replacing']> = state.replacing;
-    if (replacing.epoch !== context.epoch || !context.reverted(replacing.key, byMs)) break;
-    state = replacing.before;
-    byMs = replacing.atMs;
-    found = judgeCommit(state, record.key.group, at, partition, generation, memberId);
-  }
-  // Replacements may also overlap: one written while an earlier one was still pending, each
-  // reverted on its own failure, instance by instance (default seed 7732: g2-a's replacement
-  // written at 46.2 s, g2-b's at 51.2 s, and both timed out before g2-a's old member committed).
-  if (found !== undefined && group !== undefined) {
-    const reverted = withFailedReplacementsReverted(group, context);
-    if (reverted !== undefined) found = judgeCommit(reverted, record.key.group, at, partition, generation, memberId);
-  }
-  return found;
+  const found = judgeCommit(group, record.key.group, at, partition, generation, memberId);
+  if (found === undefined || group === undefined) return found;
+  // The coordinator may hold the group otherwise in memory: it puts a static member back where the
+  // write of its replacement failed (default seeds 413, 995, 7732).
+  const held = heldInMemory(group, context);
+  return held === undefined ? found : judgeCommit(held, record.key.group, at, partition, generation, memberId);
+}
+
+/** One instance a replacement swapped in memory: the member id it gave and the one it displaced. */
+interface Swap {
+  readonly instance: string;
+  readonly given: string;
+  readonly displaced: string;
 }
 
 /**
- * `group` as the coordinator holds it in memory at `context.atMs` (the commit), replaying the
- * static replacements of its chain in the commit's leader epoch and their failures in time order:
- * a replacement swaps an instance's member id in memory and remembers the one it displaced; on its
- * write's failure Kafka puts that one back (`replaceStaticMember`), but only while the instance
- * still has the id this replacement gave it (otherwise Kafka finds no such member and changes
- * nothing). Undefined when no replacement of the chain had failed by then.
+ * `group` as the coordinator holds it in memory when the record judged now (`context`) is
+ * appended: the static replacements of its chain in that record's leader epoch, and the failures
+ * of their writes by then, replayed in time order (a write before a failure at the same moment,
+ * each in log order). A replacement swaps its instance's member id in memory, whatever the record
+ * names as displaced (an earlier failure may have put another id back meanwhile: default seed
+ * 995); on its write's failure Kafka puts the displaced id back (`replaceStaticMember`), but only
+ * while the instance still has the id this replacement gave it (otherwise Kafka finds no such
+ * member and changes nothing). Replacements may overlap, each failing on its own (default seed
+ * 7732). Undefined when no write of the chain had failed by then: the log's group stands.
  */
-function withFailedReplacementsReverted(group: GroupAtOffset, context: RecordContext): GroupAtOffset | undefined {
-  const links: { readonly state: GroupAtOffset; readonly before: GroupAtOffset; readonly atMs: number; readonly failedAtMs: number | undefined }[] = [];
+function heldInMemory(group: GroupAtOffset, context: RecordContext): GroupAtOffset | undefined {
+  const links: { readonly after: GroupAtOffset; readonly replacing: NonNullable<GroupAtOffset['replacing']>; readonly failedAtMs: number | undefined; readonly swaps: Swap[] }[] = [];
   let state = group;
+  // Bounded by the records of the log, each a link at most once.
   while (state.replacing !== undefined && state.replacing.epoch === context.epoch) {
-    const { before, key, atMs } = state.replacing;
-    links.unshift({ state, before, atMs, failedAtMs: context.reverted(key, context.atMs) ? context.failedAtMs(key) : undefined });
-    state = before;
+    const failedAtMs = context.failedAtMs(state.replacing.key);
+    links.unshift({ after: state, replacing: state.replacing, failedAtMs: failedAtMs !== undefined && failedAtMs <= context.atMs ? failedAtMs : undefined, swaps: [] });
+    state = state.replacing.before;
   }
-  if (!links.some((link) => link.failedAtMs !== undefined)) return undefined;
+  if (links.every((link) => link.failedAtMs === undefined)) return undefined;
   const members = new Map(state.members);
   const instances = new Map(state.instances);
-  /** In time order (a write before a failure at the same moment): writes by index, failures by index + links.length. */
+  const swap = (instance: string, from: string, to: string): void => {
+    members.set(to, members.get(from) ?? new Set());
+    members.delete(from);
+    instances.set(instance, to);
+  };
+  // A stable sort keeps log order among events of one moment.
   const events = [
-    ...links.map((link, index) => ({ atMs: link.atMs, index })),
-    ...links.flatMap((link, index) => (link.failedAtMs === undefined ? [] : [{ atMs: link.failedAtMs, index: index + links.length }])),
-  ].sort((a, b) => a.atMs - b.atMs || a.index - b.index);
-  /** Per link: the instances it swapped, each with the member id it gave and the one it displaced in memory. */
-  const swaps = links.map(() => [] as { instance: string; given: string; displaced: string }[]);
-  for (const event of events) {
-    const index = event.index % links.length;
-    const link = links[index] as (typeof links)[number];
-    if (event.index < links.length) {
-      for (const [instance, given] of link.state.instances) {
-        const displaced = instances.get(instance);
-        if (link.before.instances.get(instance) === given || displaced === undefined || displaced === given) continue;
-        members.set(given, members.get(displaced) ?? link.state.members.get(given) ?? new Set());
-        members.delete(displaced);
-        instances.set(instance, given);
-        (swaps[index] as { instance: string; given: string; displaced: string }[]).push({ instance, given, displaced });
-      }
-    } else {
-      for (const swap of swaps[index] ?? []) {
-        if (instances.get(swap.instance) !== swap.given) continue;
-        members.set(swap.displaced, members.get(swap.given) ?? new Set());
-        members.delete(swap.given);
-        instances.set(swap.instance, swap.displaced);
-      }
+    ...links.map((link) => ({ atMs: link.replacing.atMs, failure: false, link })),
+    ...links.flatMap((link) => (link.failedAtMs === undefined ? [] : [{ atMs: link.failedAtMs, failure: true, link }])),
+  ].sort((a, b) => a.atMs - b.atMs || Number(a.failure) - Number(b.failure));
+  for (const { failure, link } of events) {
+    if (failure) {
+      for (const { instance, given, displaced } of link.swaps) if (instances.get(instance) === given) swap(instance, given, displaced);
+      continue;
+    }
+    for (const [instance, given] of link.after.instances) {
+      const displaced = instances.get(instance);
+      if (link.replacing.before.instances.get(instance) === given || displaced === undefined || displaced === given) continue;
+      swap(instance, displaced, given);
+      link.swaps.push({ instance, given, displaced });
     }
   }
   return { generation: group.generation, members, instances };
