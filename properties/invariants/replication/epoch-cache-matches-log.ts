@@ -1,8 +1,8 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
-import type { DataDamage } from '../../../sim/run/system.ts';
 import type { BatchDigest } from '../../../sim/kafka/batch-digests.ts';
 import type { KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
+import { uncheckedFlipsIn } from './unchecked-flips-in.ts';
 
 /**
  * `EpochCacheMatchesLog`: every replica's leader epoch cache (`LeaderEpochFileCache`, KIP-101)
@@ -73,10 +73,11 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
             // the true epoch then reads as lower than the cache's (seed 51 under swarm-beyond:
             // broker 1 read t-1's batch 766 with bit 16 of its epoch flipped and served it).
             if (flips.length === 0 && mismatch.coveringStart !== undefined) flips.push(...flipsOn(view, broker.brokerId, replica.name, mismatch.coveringStart));
-            // Or in the batch's own base offset, stored on this replica: the batch then stands at
-            // an offset where no record of it was ever written, so the ledger knows no value there
-            // (seed 100 under swarm-beyond: bit 12 of t-2's batch 1429 on broker 0 made it 5525).
-            if (flips.length === 0 && view.logs.valueAt(broker.brokerId, replica.name, mismatch.batch.lastOffset) === undefined) flips.push(...storedUncheckedFlips(broker.damage, replica.name));
+            // Or in the batch's own base offset, stored on this replica in a file its log still has:
+            // the batch then stands at an offset where no record of it was ever written, so the
+            // ledger knows no value there (seed 100 under swarm-beyond: bit 12 of t-2's batch 1429
+            // on broker 0 made it 5525).
+            if (flips.length === 0 && view.logs.valueAt(broker.brokerId, replica.name, mismatch.batch.lastOffset) === undefined) flips.push(...uncheckedFlipsIn(broker, replica.name));
             if (flips.length === 0) return { message, subject: { partition: replica.name, offset: mismatch.batch.lastOffset, nodes: [`broker-${broker.brokerId}`] } };
             state.upTo = mismatch.index + 1;
             return { message, excusedBy: flips };
@@ -87,14 +88,6 @@ export function epochCacheMatchesLog(): InvariantDefinition<KafkaClusterView> {
       },
     },
   };
-}
-
-/** The bit flips no checksum covers stored in `partition`'s files on one broker's disk, named. */
-function storedUncheckedFlips(damage: readonly DataDamage[], partition: string): string[] {
-  const dir = `/${partition}/`;
-  return damage
-    .filter((event) => event.kind === 'bitflip' && event.checked === false && event.onRead !== true && (event.paths ?? []).some((path) => path.includes(dir)))
-    .map((event) => `unchecked bitflip at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
 }
 
 /** The unchecked flips on the replicas that held the record at `offset` of the broker's copy. */

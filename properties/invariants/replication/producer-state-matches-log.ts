@@ -4,6 +4,7 @@ import type { BatchDigest } from '../../../sim/kafka/batch-digests.ts';
 import { topicOfPartition, type BrokerView, type KafkaClusterView, type ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import type { TopicInfo } from '../../../impl/controller/controller-state.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
+import { uncheckedFlipsIn } from './unchecked-flips-in.ts';
 
 /**
  * `ProducerStateMatchesLog`: every replica's producer state (`ProducerStateManager`, KIP-98) agrees
@@ -84,19 +85,6 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
       },
     },
   };
-}
-
-/**
- * The bit flips no checksum covers that landed in `partition`'s files on `broker`'s disk, in a
- * file that is still there (still part of the log), named. A flip in a segment retention has
- * since deleted excuses nothing.
- */
-function uncheckedFlipsIn(broker: BrokerView, partition: string): string[] {
-  const dir = `/${partition}/`;
-  const present = (path: string): boolean => broker.disk.list(path).includes(path);
-  return broker.damage
-    .filter((damage) => damage.kind === 'bitflip' && damage.checked === false && damage.onRead !== true && (damage.paths ?? []).some((path) => path.includes(dir) && present(path)))
-    .map((damage) => `unchecked bitflip at ${(damage.atMs / 1000).toFixed(3)} s (${damage.detail})`);
 }
 
 /** The topics array `compactedTopics` last read, and the compacted ones among them. */
