@@ -40,15 +40,6 @@ describe('the default Kafka run', () => {
     expect(run(seed).verdict).toBe('pass');
   });
 
-  // With the groups (the default run): the active controller that had fenced broker 0 crashed,
-  // controller-0, left running, had not yet learned the high watermark over the fencing, and the
-  // checks' view of the committed metadata stepped back to it, showing broker 0 unfenced and back
-  // in t-1's ISR with a short log (StrongIsr, IsrHoldsCommitted). The view now keeps what was
-  // committed until a running controller has replayed past it.
-  it('passes seed 315 with the groups, which once failed', () => {
-    expect(run(315, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
   // With the groups: controller-2's disk was replaced at 14.8 s while controller-1, stalled, lagged
   // at offset 25; controller-2, back as an observer, removed its old voter key (KIP-853 auto-join)
   // at 17.4 s, and the leader's high watermark 39 stood on one of the two voters left. Raft stayed
@@ -62,24 +53,6 @@ describe('the default Kafka run', () => {
     for (const name of ['QuorumDurability', 'QuorumMajorityReachedHighWatermark']) expect(result.invariants.find((stats) => stats.name === name)?.excused).toBeGreaterThan(0);
   });
 
-  // With the groups: controller-1's disk went with its copy of the committed offset 34 while
-  // controller-0's log ended at 38 in an older epoch's records; counted by its log end, the record
-  // looked on a majority again and the destroyed copy was forgotten, so when controller-0 truncated
-  // to 34 on following the new leader, nothing excused the shortfall (QuorumDurability). A copy is
-  // now forgotten only once the voters' own high watermarks confirm the record on a majority.
-  it('passes seed 110 with the groups, which once failed', () => {
-    expect(run(110, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // Broker 2 went on coordinating g2 (__consumer_offsets-0, epoch 2) long after it could commit
-  // anything. g2-b's new process replaced the old member id there (33.2 s), then rejoined (52.1 s);
-  // on unload (60.5 s) the failed replacement's revert dropped that parked JoinGroup before the
-  // group's parked joins were failed, so nothing answered it, and the client rightly waited out its
-  // 305 s join timeout (not converged at 120 s). Kafka fails a parked JoinGroup with its write event.
-  it('passes seed 417 with the groups, which once failed', () => {
-    expect(run(417, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
   // With the groups: a coordinator answered g2's static members' JoinGroups (outside Stable Kafka
   // writes nothing before answering; only KAFKA-10284's Stable replacement waits for its append)
   // and lost __consumer_offsets-0 before their SyncGroup's write committed; the next coordinator
@@ -88,15 +61,6 @@ describe('the default Kafka run', () => {
   // process now exits and its supervisor starts it again, and the new process takes the instance back.
   it.each([[301], [311], [397]])('passes seed %i with the groups, whose fenced static members were never restarted', (seed) => {
     expect(run(seed, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // With the groups: a bit flipped on write in broker 2's __consumer_offsets-2 log (56.1 s);
-  // broker 2 became the partition's leader after the heal, its group coordinator's load failed on
-  // the damaged batch, and g1 had no coordinator to the end. A load that meets a batch still
-  // failing its checksum now fails the log directory, as a fetch does: the broker stops, the
-  // leadership moves, and the broker repairs its log when it starts again.
-  it('passes seed 636 with the groups, which once failed', () => {
-    expect(run(636, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
   });
 
   // With 48 partitions the metadata log outgrows one FetchMetadataResponse (500 records). A broker
@@ -109,106 +73,100 @@ describe('the default Kafka run', () => {
     expect(runSeed(options).verdict).toBe('pass');
   });
 
-  // With the groups: g2-b's replacement (Stable) timed out after the group had begun a rebalance;
-  // the coordinator reverted it while CompletingRebalance, so the leader's assignment named a
-  // member id the group no longer had, and g2-b's member got no assignment bytes. Its next process
-  // inherited them; the consumer made Kafka's IllegalStateException fatal, stopped heartbeating
-  // and never rejoined (not converged at 120 s). The revert now waits for an unchanged Stable
-  // group, and the exception ends only the poll, as in Kafka (spec/group-coordinator.md).
-  it('passes seed 746 with the groups, which once failed', () => {
-    expect(run(746, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // With the groups: controller-0, re-added under its new directory by a VotersRecord it had not
-  // fetched, took itself for an observer and refused every Vote; the leader that had written the
-  // record lost its disk, and controller-1 could not be elected without controller-0 ("the
-  // controller is down" after the heal). A replica now answers a Vote under its own key whatever
-  // its voter set says, as Kafka does since KIP-853 (spec/kraft.md).
-  it('passes seed 794 with the groups, which once failed', () => {
-    expect(run(794, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // With the groups: two replacements of static instance g2-a in a row each timed out and were
-  // reverted, so the coordinator held the original member and accepted its commit. NoZombieCommit
-  // judged it against the group of the first replacement's record only; it now walks back through
-  // the chain of reverted replacements (spec/group-coordinator.md).
-  it('passes seed 995 with the groups, which once failed', () => {
-    expect(run(995, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // With the groups: group-g1-1's join prepare commit of 38 failed (COORDINATOR_NOT_AVAILABLE)
-  // and was retried with the same offsets after close had committed 40, so the group's commits of
-  // t-1 went back (group-nonmonotonic-commit). The join prepare's commit is asynchronous, as in
-  // Kafka: a retry is a new commit of the positions consumed by then (spec/consumer-coordinator.md).
-  it('passes seed 1135 with the groups, which once failed', () => {
-    expect(run(1135, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // With the groups: a broker restarted after a power loss answered a consumer's Metadata from the
-  // metadata it had not caught up with, without topic t; g2's leader assigned nothing, and its
-  // replacement by a static member's new process kept that assignment (KIP-814), so no member
-  // owned t-0 after the heal. Brokers now refuse clients until first unfenced, as Kafka's
-  // BrokerServer enables its listeners only then (spec/replication.md).
-  // A bit flipped on read in a batch header's length field (no CRC covers it) sent the leader's
-  // scan for its high watermark's position off the end of t-1's segment; the read bound became the
-  // segment's end, and consumer-0 was given offset 1885 at the high watermark 1885
-  // (read-uncommitted). Such a scan now counts as unreadable and is read again (local-log.ts).
-  it('passes seed 33 with the groups, which once failed', () => {
-    expect(run(33, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // A leader's resend of an ISR expansion was answered INVALID_UPDATE_VERSION after its first
-  // send had committed; the leader reset to the old ISR and moved its high watermark past a record
-  // the added replica lacked (StrongIsr). As in Kafka, only INELIGIBLE_REPLICA resets a proposal.
-  it('passes seed 2203 with the groups, which once failed', () => {
-    expect(run(2203, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  it('passes seeds 1299 and 1507 with the groups, which once failed', () => {
-    expect(run(1299, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-    expect(run(1507, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // The controller leader's held fetches from its two followers (restarted after power losses)
-  // were dropped by the late notices of the connections their previous processes had; both
-  // followers' fetch timeouts expired, one pre-voted the other, and its epoch deposed the healthy
-  // leader (NoDisruptiveElection). A notice now drops only what came over the broken connection.
-  it('passes seed 2894 with the groups, which once failed', () => {
-    expect(run(2894, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // Two bit-flip windows were admitted 0.8 s apart (broker-1 at 1.81 s, broker-2 at 2.63 s) because
-  // broker-1 had stored no damage yet; both later read their corrupt batches, halted, and recovery
-  // cut their logs, and broker-2, elected as last known leader, lacked a committed record that only
-  // broker-0 held (CommittedRecordsSurvive). The fault budget now counts an open disk window.
-  it('passes seed 1332 with the groups, which once failed', () => {
-    expect(run(1332, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // Bit flips stored in broker 1's t-2 segment 753 cut the copy ledger's walk of that file near
-  // offset 1000; the leader's retention then moved broker 1's log start to 1465, inside the
-  // segment, and the ledger dropped the damage mark below it, so broker 1's log read as intact
-  // from 1649 and StrongIsr and LogMatching reported it lacking 1465..1648 (a checker bug: the
-  // broker held them). The mark is kept while the file may hold offsets at or above the start.
-  it('passes seed 3220 with the groups, which once failed', () => {
-    expect(run(3220, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // Broker 2 stored t-0 offset 1 over a bit flip that broke its frame and fetched past it (the
-  // leader counted it at log end 2), then lost power and came back with its replica not loaded
-  // (metadata clogged); when broker 1 caught up, leader 0 moved its high watermark to 2 with ISR
-  // 0,1,2 and min.insync.replicas=3, as Kafka does. HighWatermarkOnMinIsr counted broker 2's
-  // damaged copy only while it could read it; it now counts one seen earlier in the leadership.
-  it('passes seed 4246 with the groups, which once failed', () => {
-    expect(run(4246, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
-  });
-
-  // Group g2's coordinator wrote g2-a's static replacement at 46.2 s and, while it still waited,
-  // g2-b's at 51.2 s; both timed out and were reverted, and g2-a's original member committed at
-  // 58.6 s. NoZombieCommit walked back only through replacements reverted before the next was
-  // written; it now replays overlapping ones and their failures in time order.
-  it('passes seed 7732 with the groups, which once failed', () => {
-    expect(run(7732, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
+  // Seeds of the default run with the groups that once failed, each with what it found.
+  it.each([
+    // The active controller that had fenced broker 0 crashed;
+    // controller-0, left running, had not yet learned the high watermark over the fencing, and the
+    // checks' view of the committed metadata stepped back to it, showing broker 0 unfenced and back
+    // in t-1's ISR with a short log (StrongIsr, IsrHoldsCommitted). The view now keeps what was
+    // committed until a running controller has replayed past it.
+    [315],
+    // Controller-1's disk went with its copy of the committed offset 34 while
+    // controller-0's log ended at 38 in an older epoch's records; counted by its log end, the record
+    // looked on a majority again and the destroyed copy was forgotten, so when controller-0 truncated
+    // to 34 on following the new leader, nothing excused the shortfall (QuorumDurability). A copy is
+    // now forgotten only once the voters' own high watermarks confirm the record on a majority.
+    [110],
+    // Broker 2 went on coordinating g2 (__consumer_offsets-0, epoch 2) long after it could commit
+    // anything. g2-b's new process replaced the old member id there (33.2 s), then rejoined (52.1 s);
+    // on unload (60.5 s) the failed replacement's revert dropped that parked JoinGroup before the
+    // group's parked joins were failed, so nothing answered it, and the client rightly waited out its
+    // 305 s join timeout (not converged at 120 s). Kafka fails a parked JoinGroup with its write event.
+    [417],
+    // A bit flipped on write in broker 2's __consumer_offsets-2 log (56.1 s);
+    // broker 2 became the partition's leader after the heal, its group coordinator's load failed on
+    // the damaged batch, and g1 had no coordinator to the end. A load that meets a batch still
+    // failing its checksum now fails the log directory, as a fetch does: the broker stops, the
+    // leadership moves, and the broker repairs its log when it starts again.
+    [636],
+    // g2-b's replacement (Stable) timed out after the group had begun a rebalance;
+    // the coordinator reverted it while CompletingRebalance, so the leader's assignment named a
+    // member id the group no longer had, and g2-b's member got no assignment bytes. Its next process
+    // inherited them; the consumer made Kafka's IllegalStateException fatal, stopped heartbeating
+    // and never rejoined (not converged at 120 s). The revert now waits for an unchanged Stable
+    // group, and the exception ends only the poll, as in Kafka (spec/group-coordinator.md).
+    [746],
+    // Controller-0, re-added under its new directory by a VotersRecord it had not
+    // fetched, took itself for an observer and refused every Vote; the leader that had written the
+    // record lost its disk, and controller-1 could not be elected without controller-0 ("the
+    // controller is down" after the heal). A replica now answers a Vote under its own key whatever
+    // its voter set says, as Kafka does since KIP-853 (spec/kraft.md).
+    [794],
+    // Two replacements of static instance g2-a in a row each timed out and were
+    // reverted, so the coordinator held the original member and accepted its commit. NoZombieCommit
+    // judged it against the group of the first replacement's record only; it now replays the
+    // replacements and their failures as the coordinator applied them (spec/group-coordinator.md).
+    [995],
+    // Group-g1-1's join prepare commit of 38 failed (COORDINATOR_NOT_AVAILABLE)
+    // and was retried with the same offsets after close had committed 40, so the group's commits of
+    // t-1 went back (group-nonmonotonic-commit). The join prepare's commit is asynchronous, as in
+    // Kafka: a retry is a new commit of the positions consumed by then (spec/consumer-coordinator.md).
+    [1135],
+    // A bit flipped on read in a batch header's length field (no CRC covers it) sent the leader's
+    // scan for its high watermark's position off the end of t-1's segment; the read bound became the
+    // segment's end, and consumer-0 was given offset 1885 at the high watermark 1885
+    // (read-uncommitted). Such a scan now counts as unreadable and is read again (local-log.ts).
+    [33],
+    // A leader's resend of an ISR expansion was answered INVALID_UPDATE_VERSION after its first
+    // send had committed; the leader reset to the old ISR and moved its high watermark past a record
+    // the added replica lacked (StrongIsr). As in Kafka, only INELIGIBLE_REPLICA resets a proposal.
+    [2203],
+    // A broker restarted after a power loss answered a consumer's Metadata from the
+    // metadata it had not caught up with, without topic t; g2's leader assigned nothing, and its
+    // replacement by a static member's new process kept that assignment (KIP-814), so no member
+    // owned t-0 after the heal. Brokers now refuse clients until first unfenced, as Kafka's
+    // BrokerServer enables its listeners only then (spec/replication.md).
+    [1299],
+    [1507],
+    // The controller leader's held fetches from its two followers (restarted after power losses)
+    // were dropped by the late notices of the connections their previous processes had; both
+    // followers' fetch timeouts expired, one pre-voted the other, and its epoch deposed the healthy
+    // leader (NoDisruptiveElection). A notice now drops only what came over the broken connection.
+    [2894],
+    // Two bit-flip windows were admitted 0.8 s apart (broker-1 at 1.81 s, broker-2 at 2.63 s) because
+    // broker-1 had stored no damage yet; both later read their corrupt batches, halted, and recovery
+    // cut their logs, and broker-2, elected as last known leader, lacked a committed record that only
+    // broker-0 held (CommittedRecordsSurvive). The fault budget now counts an open disk window.
+    [1332],
+    // Bit flips stored in broker 1's t-2 segment 753 cut the copy ledger's walk of that file near
+    // offset 1000; the leader's retention then moved broker 1's log start to 1465, inside the
+    // segment, and the ledger dropped the damage mark below it, so broker 1's log read as intact
+    // from 1649 and StrongIsr and LogMatching reported it lacking 1465..1648 (a checker bug: the
+    // broker held them). The mark is kept while the file may hold offsets at or above the start.
+    [3220],
+    // Broker 2 stored t-0 offset 1 over a bit flip that broke its frame and fetched past it (the
+    // leader counted it at log end 2), then lost power and came back with its replica not loaded
+    // (metadata clogged); when broker 1 caught up, leader 0 moved its high watermark to 2 with ISR
+    // 0,1,2 and min.insync.replicas=3, as Kafka does. HighWatermarkOnMinIsr counted broker 2's
+    // damaged copy only while it could read it; it now counts one seen earlier in the leadership.
+    [4246],
+    // Group g2's coordinator wrote g2-a's static replacement at 46.2 s and, while it still waited,
+    // g2-b's at 51.2 s; both timed out and were reverted, and g2-a's original member committed at
+    // 58.6 s. NoZombieCommit walked back only through replacements reverted before the next was
+    // written; it now replays overlapping ones and their failures in time order.
+    [7732],
+  ])('passes seed %i with the groups, which once failed', (seed) => {
+    expect(run(seed, [], {}, { type: 'swarm' }, true).verdict).toBe('pass');
   });
 
   // With acks=1 (idempotence off): a write acknowledged at t-0 offset 181 was truncated before it
