@@ -8,12 +8,28 @@ interface LogEnd {
   readonly offset: number;
 }
 
+/** Each Raft leader of a moment with what it had committed: node → (epoch, high watermark). */
+type Leaders = ReadonlyMap<string, { readonly epoch: number; readonly highWatermark: number | undefined }>;
+
 /** One campaign: a controller that became a Candidate in an epoch, as the quorum stood then. */
 interface Campaign {
   readonly node: string;
   readonly log: LogEnd;
-  /** Each Raft leader of that moment with what it had committed: node → (epoch, high watermark). */
-  readonly leaders: ReadonlyMap<string, { readonly epoch: number; readonly highWatermark: number | undefined }>;
+  /**
+   * The leaders the campaign is judged against: as they stood when its PreVote round began (the
+   * controller became Prospective), or, with no PreVote round seen (`pre-kip-996`), when it
+   * became a Candidate.
+   */
+  readonly leaders: Leaders;
+}
+
+/** A PreVote round: a controller seen Prospective, with the leaders as they stood when it began. */
+interface Round {
+  /** The view's state object of the Prospective controller: the same object while its `EpochState` is (`quorum-view.ts`). */
+  readonly state: object;
+  readonly incarnation: number;
+  readonly epoch: number;
+  readonly leaders: Leaders;
 }
 
 /** What the checker last saw of a controller: a leader's epoch and high watermark, or nothing. */
@@ -40,10 +56,13 @@ const MAX_CAMPAIGN_EPOCHS = 10_000;
  *
  * Judged on each controller's real state: its Raft role and epoch, its log end (last epoch and
  * offset) and a leader's high watermark. When a controller becomes a Candidate the check records
- * its log end and what every leader of that moment had committed; when a leader of epoch E moves
- * to a higher epoch E' without having resigned (a higher epoch reached it), some candidate of E'
- * must have held, when it campaigned, everything that leader had committed then: otherwise a
- * majority held records the candidate lacked and would refuse it its vote. A controller that
+ * its log end and what every leader had committed when its PreVote round began (when it became
+ * Prospective; without PreVote, when it became a Candidate): a grant answers the granting voter's
+ * log as it is then, so a grant that arrives after the leader committed more is Kafka's race, not
+ * a disruption the PreVote rules let through. When a leader of epoch E moves to a higher epoch E'
+ * without having resigned (a higher epoch reached it), some candidate of E' must have held, when
+ * it campaigned, everything that leader had committed then: otherwise a majority held records the
+ * candidate lacked and would have refused it its PreVote (or, without one, its vote). A controller that
  * resigned (check-quorum, SIGTERM) or restarted is not deposed. A controller whose disk was
  * replaced votes again only once the leader commits its new key (KIP-853), and the controllers'
  * fault budget keeps at most (voters - 1) / 2 of them impaired (`kafka-system.ts`), so a candidate
@@ -52,6 +71,8 @@ const MAX_CAMPAIGN_EPOCHS = 10_000;
 export function noDisruptiveElection(): InvariantDefinition<KafkaClusterView> {
   const campaigns = new Map<number, Campaign[]>();
   const seen = new Map<string, Seen>();
+  /** Per controller, its PreVote round in progress (the latest Prospective state seen). */
+  const rounds = new Map<string, Round>();
   return {
     name: 'NoDisruptiveElection',
     kind: 'always',
@@ -68,14 +89,29 @@ export function noDisruptiveElection(): InvariantDefinition<KafkaClusterView> {
           if (node.running && node.state?.type === 'Leader') leaders.set(node.node, { epoch: node.state.epoch, highWatermark: node.highWatermark });
         }
         for (const node of quorum) {
-          if (!node.running || node.state?.type !== 'Candidate') continue;
+          if (!node.running || node.state === undefined) continue;
+          if (node.state.type === 'Prospective') {
+            // A new Prospective state is a new round, also when it follows a lost one in one event.
+            if (rounds.get(node.node)?.state !== node.state) rounds.set(node.node, { state: node.state, incarnation: node.incarnation, epoch: node.state.epoch, leaders });
+            continue;
+          }
+          if (node.state.type !== 'Candidate') continue;
           const epoch = node.state.epoch;
           const known = campaigns.get(epoch) ?? [];
           if (known.some((campaign) => campaign.node === node.node)) continue;
           if (!campaigns.has(epoch) && campaigns.size >= MAX_CAMPAIGN_EPOCHS) campaigns.delete(Math.min(...campaigns.keys()));
-          known.push({ node: node.node, log: { epoch: node.logEndEpoch, offset: node.logEndOffset }, leaders });
+          // KIP-996's PreVote is granted on the voters' logs as they are when they answer, and a
+          // grant may reach the prospective after the leader has committed more (default seed
+          // 8538: controller-0, restarted and not yet fetched from leader 1, granted controller-2's
+          // PreVote at offset 40; leader 1 committed 45 from controller-0's next fetch, 3 ms
+          // before the grant made controller-2 a Candidate). Kafka's rules allow that race, so the
+          // candidate is held to what the leaders had committed when its round began.
+          const round = rounds.get(node.node);
+          const fromRound = round !== undefined && round.incarnation === node.incarnation && round.epoch + 1 === epoch;
+          known.push({ node: node.node, log: { epoch: node.logEndEpoch, offset: node.logEndOffset }, leaders: fromRound ? round.leaders : leaders });
           campaigns.set(epoch, known);
         }
+        for (const node of quorum) if (!node.running || node.state?.type !== 'Prospective') rounds.delete(node.node);
         let found: { message: string; nodes: string[] } | undefined;
         for (const node of quorum) {
           const before = seen.get(node.node);

@@ -129,6 +129,47 @@ describe('NoDisruptiveElection', () => {
   });
 });
 
+describe('NoDisruptiveElection with PreVote rounds', () => {
+  const leader = (highWatermark: number) => node(2, { type: 'Leader', epoch: 3, active: true, highWatermark, log: [3, highWatermark] });
+  const candidate = node(0, { type: 'Candidate', epoch: 4, log: [3, 40] });
+  const deposed = node(2, { type: 'Unattached', epoch: 4, log: [3, 45] });
+
+  it('holds a candidate to what the leader had committed when its PreVote round began (default seed 8538)', () => {
+    // controller-0 is Prospective while leader 2 has committed 40, which it holds; the leader
+    // commits 45 before the grant makes controller-0 a Candidate: Kafka's race, not a disruption.
+    const claim = noDisruptiveElection();
+    const prospective = node(0, { type: 'Prospective', epoch: 3, log: [3, 40] });
+    expect(check(claim, view(1_000, prospective, leader(40)))).toBeUndefined();
+    expect(check(claim, view(1_005, prospective, leader(45)))).toBeUndefined();
+    expect(check(claim, view(1_010, candidate, leader(45)))).toBeUndefined();
+    expect(check(claim, view(1_020, candidate, deposed))).toBeUndefined();
+  });
+
+  it('fails when the candidate lacked what the leader had committed when its round began', () => {
+    const claim = noDisruptiveElection();
+    const prospective = node(0, { type: 'Prospective', epoch: 3, log: [3, 40] });
+    expect(check(claim, view(1_000, prospective, leader(45)))).toBeUndefined();
+    expect(check(claim, view(1_010, candidate, leader(45)))).toBeUndefined();
+    expect(check(claim, view(1_020, candidate, deposed))).toMatch(/^controller-2, Raft leader of epoch 3 \(high watermark 45\), was deposed by epoch 4 of controller-0, whose log ended at offset 40 \(epoch 3\) when it campaigned, while controller-2 had committed up to 45: that candidate could not win$/);
+  });
+
+  it('starts a new round with a new Prospective state, even at the same epoch, and forgets one that ended', () => {
+    // A round lost and begun again in one event shows as another Prospective state object.
+    const again = noDisruptiveElection();
+    expect(check(again, view(1_000, node(0, { type: 'Prospective', epoch: 3, log: [3, 40] }), leader(40)))).toBeUndefined();
+    expect(check(again, view(1_005, node(0, { type: 'Prospective', epoch: 3, log: [3, 40] }), leader(45)))).toBeUndefined();
+    expect(check(again, view(1_010, candidate, leader(45)))).toBeUndefined();
+    expect(check(again, view(1_020, candidate, deposed))).toMatch(/could not win/);
+    // A round that ended (controller-0 followed the leader) is not the one its next candidacy came from.
+    const ended = noDisruptiveElection();
+    const prospective = node(0, { type: 'Prospective', epoch: 3, log: [3, 40] });
+    expect(check(ended, view(1_000, prospective, leader(40)))).toBeUndefined();
+    expect(check(ended, view(1_005, node(0, { type: 'Follower', epoch: 3, log: [3, 40] }), leader(45)))).toBeUndefined();
+    expect(check(ended, view(1_010, candidate, leader(45)))).toBeUndefined();
+    expect(check(ended, view(1_020, candidate, deposed))).toMatch(/could not win/);
+  });
+});
+
 describe('QuorumLeaderCompleteness', () => {
   it('finds a leader without a record an earlier epoch committed, once', () => {
     const claim = quorumLeaderCompleteness();
