@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BROKER_LOG_DIR } from '../../impl/broker/kafka-broker.ts';
 import { logConfigFrom, type LogConfig } from '../../impl/log/log-config.ts';
-import { LogManager } from '../../impl/log/log-manager.ts';
+import { LOG_START_OFFSET_CHECKPOINT_FILENAME, LogManager } from '../../impl/log/log-manager.ts';
 import { buildRecordBatch, decodeRecords, DEFAULT_BATCH_SPEC, RECORD_BATCH_OVERHEAD } from '../../impl/log/record-batch.ts';
 import type { UnifiedLog } from '../../impl/log/unified-log.ts';
 import { SimDisk } from '../disk/sim-disk.ts';
@@ -438,6 +438,40 @@ describe('ReplicaLogs copy ledger', () => {
       expect(judgement.faults.join(' ')).toContain('broker-1 lost');
       expect(judgement.faults.join(' ')).toContain('broker-2 lost');
     }
+  });
+
+  // --faults swarm-beyond seed 207: an unchecked flip in the log-start-offset checkpoint, read at
+  // the restart, moved a log start up past a record, and the broker deleted it.
+  it.each([true, false])('a restart whose checkpointed log start a flip moved deletes copies, excused by that flip only (flip recorded: %s)', (recorded) => {
+    const time = new Clock();
+    const a = new Broker(1, time, LEDGER_CONFIG);
+    const tracker = new ReplicaLogs();
+    for (const value of ['r0', 'r1', 'r2', 'r3']) a.appendAsLeader([value], 0);
+    a.log.flush();
+    a.manager.checkpointRecoveryPointsAndLogStartOffsets();
+    tracker.observe(time.tick(), [a.view()]);
+    // The checkpoint's line `events 0 0` with bit 1 of its last digit flipped reads `events 0 2`.
+    const path = `${BROKER_LOG_DIR}/${LOG_START_OFFSET_CHECKPOINT_FILENAME}`;
+    const text = new TextDecoder().decode(a.disk.read(path, 0, a.disk.size(path)));
+    const line = `${NAME.replace('-', ' ')} 0\n`;
+    expect(text).toContain(line);
+    const at = text.indexOf(line) + line.length - 2;
+    a.disk.write(path, at, new Uint8Array([text.charCodeAt(at) ^ 0b10]));
+    a.disk.fsync(path);
+    if (recorded) a.damage.push({ kind: 'bitflip', atMs: time.ms, detail: `broker-1: bit of ${path}, unchecked`, checked: false, paths: [path] });
+    a.running = false;
+    a.restart();
+    tracker.observe(time.tick(), [a.view()]);
+    expect(a.log.logStartOffset).toBe(2);
+    const judgement = tracker.judgeLoss(NAME, 1, 'r1', false);
+    if (recorded) {
+      expect(tracker.copies(NAME, 1, 'r1')?.endings.map((ending) => ending.how)).toEqual(['destroyed']);
+      expect(judgement).toEqual({ excused: true, reason: 'every copy destroyed by faults', faults: [expect.stringMatching(/^bitflip at .*log-start-offset-checkpoint, unchecked\)$/)] });
+    } else {
+      expect(judgement.excused === false && judgement.story).toContain('lost-on-restart');
+    }
+    // Above the moved log start the copies are still held.
+    expect(tracker.judgeLoss(NAME, 2, 'r2', false)).toEqual({ excused: false, story: 'broker(s) 1 still hold it' });
   });
 
   it('a power loss of another partition does not excuse this one', () => {

@@ -1,6 +1,6 @@
 import { assert } from '../../impl/common/assert.ts';
 import { BROKER_LOG_DIR } from '../../impl/broker/kafka-broker.ts';
-import { parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
+import { LOG_START_OFFSET_CHECKPOINT_FILENAME, parseTopicPartitionDir } from '../../impl/log/log-manager.ts';
 import { LOG_FILE_SUFFIX } from '../../impl/log/log-segment.ts';
 import type { DiskReader } from '../disk/sim-disk.ts';
 import type { DataDamage } from '../run/system.ts';
@@ -455,6 +455,9 @@ export class ReplicaLogs {
       copies.holders.delete(replica.brokerId);
       const offset = copies.offset;
       const faults = damageSince(broker.damage, gainedMs, replica.name, restarted);
+      // A log start read at the restart from a checkpoint whose digits a flip changed (no checksum
+      // covers the file) deletes the copies below it (`--faults swarm-beyond` seed 207).
+      if (faults.length === 0 && restarted && replica.logStart !== undefined && offset < replica.logStart) faults.push(...checkpointFlips(broker.damage));
       let ending: CopyEnding;
       if (faults.length > 0) ending = { how: 'destroyed', brokerId: replica.brokerId, atMs: nowMs, faults };
       else if (restarted) ending = { how: 'lost-on-restart', brokerId: replica.brokerId, atMs: nowMs };
@@ -501,6 +504,23 @@ function segmentBase(path: string): number {
 function sortedPaths(replica: ReplicaScan): readonly string[] {
   replica.sortedPaths ??= [...replica.files.keys()].sort();
   return replica.sortedPaths;
+}
+
+/**
+ * Bit flips no checksum covers stored in the broker's log-start-offset checkpoint (Kafka's text
+ * file, `topic partition offset` per line, has none): read at a restart, a changed digit moves a
+ * log start up and the broker deletes what is below it. Named whenever they happened before the
+ * restart; only `--faults swarm-beyond` stores such flips.
+ */
+function checkpointFlips(damage: readonly DataDamage[]): string[] {
+  const file = `${BROKER_LOG_DIR}/${LOG_START_OFFSET_CHECKPOINT_FILENAME}`;
+  const flips: string[] = [];
+  for (const event of damage) {
+    if (event.kind !== 'bitflip' || event.checked !== false || event.onRead === true) continue;
+    if (!(event.paths ?? []).some((path) => path === file || path === `${file}.tmp`)) continue;
+    flips.push(`${event.kind} at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
+  }
+  return flips;
 }
 
 /**
