@@ -69,7 +69,4 @@ describe('the historical variants on the default Kafka run', () => {
     expect(fixed.verdict).toBe('pass');
   });
 
-  // Not caught by a plain sweep of seeds 1..100 on the three-controller run (spec/variants.md):
-  // `pre-kip-903`. Skipped, and listed, until a seed catches it.
-  it.skip('catches pre-kip-903: no seed of 1..100 (spec/variants.md, why)', () => undefined);
 });
