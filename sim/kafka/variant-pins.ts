@@ -49,12 +49,12 @@ export const VARIANT_PINS: readonly VariantPin[] = [
   // Seed 3's 20 s run catches too (t-0's follower appends a newer epoch's batch past its own stale
   // tail), and the fixed protocol passes it.
   { variant: 'pre-kip-320', seed: 3, verdict: 'safety', claim: 'EpochCacheMatchesLog', durationMs: 20_000, workload: 'default' },
-  // KIP-903's own sequence on the default run, the first catch of a plain sweep (2026-12-03: none
-  // of seeds 1..552; spec/variants.md): leader 2 proposed adding broker 1 to __consumer_offsets-2's
-  // ISR at 12.5 s, on the fetches of broker 1's third process; unanswered (controllers cut off,
-  // crashed or powered off), the proposal went again unchanged for 27.6 s while broker 1 halted
-  // on a full disk and then lost power with unsynced records. Its next process was unfenced at
-  // 39.84 s, and at 40.06 s the proposal, naming its old broker epoch, reached the active
-  // controller, which added it with its log ending at 10, below the high watermark 14.
-  { variant: 'pre-kip-903', seed: 553, verdict: 'safety', claim: 'StrongIsr', durationMs: 60_000, workload: 'default' },
+  // KIP-903's own sequence on the default run under the variant's configuration (one batch per
+  // follower fetch), the only catch of seeds 1..100 (2026-12-03; spec/variants.md): leader 1
+  // proposed adding broker 2 to t-1's ISR at 53.4 s, on the fetches of broker 2's fifth process;
+  // unanswered (broker 1's metadata links clogged, a controller powered off), the proposal
+  // went again unchanged for 8.4 s while broker 2 lost power with unsynced records (59.6 s). Back
+  // at the heal, broker 2 was unfenced at 61.778 s, and 2 ms later the proposal, naming its old
+  // broker epoch, was accepted: its log ended at 2616, below the high watermark 2620.
+  { variant: 'pre-kip-903', seed: 69, verdict: 'safety', claim: 'StrongIsr', durationMs: 60_000, workload: 'default' },
 ];
