@@ -442,7 +442,9 @@ describe('ReplicaLogs copy ledger', () => {
 
   // --faults swarm-beyond seed 207: an unchecked flip in the log-start-offset checkpoint, read at
   // the restart, moved a log start up past a record, and the broker deleted it.
-  it.each([true, false])('a restart whose checkpointed log start a flip moved deletes copies, excused by that flip only (flip recorded: %s)', (recorded) => {
+  // The flip is recorded while the process that ends ran; before it began (the process then read
+  // the flipped file itself, and rewrote it every checkpoint interval); or not at all.
+  it.each(['during the process', 'before the process', 'not'] as const)('a restart whose checkpointed log start a flip moved deletes copies, excused by a flip only if recorded during the process that ended (flip recorded: %s)', (recorded) => {
     const time = new Clock();
     const a = new Broker(1, time, LEDGER_CONFIG);
     const tracker = new ReplicaLogs();
@@ -458,13 +460,13 @@ describe('ReplicaLogs copy ledger', () => {
     const at = text.indexOf(line) + line.length - 2;
     a.disk.write(path, at, new Uint8Array([text.charCodeAt(at) ^ 0b10]));
     a.disk.fsync(path);
-    if (recorded) a.damage.push({ kind: 'bitflip', atMs: time.ms, detail: `broker-1: bit of ${path}, unchecked`, checked: false, paths: [path] });
+    if (recorded !== 'not') a.damage.push({ kind: 'bitflip', atMs: recorded === 'during the process' ? time.ms : 0, detail: `broker-1: bit of ${path}, unchecked`, checked: false, paths: [path] });
     a.running = false;
     a.restart();
     tracker.observe(time.tick(), [a.view()]);
     expect(a.log.logStartOffset).toBe(2);
     const judgement = tracker.judgeLoss(NAME, 1, 'r1', false);
-    if (recorded) {
+    if (recorded === 'during the process') {
       expect(tracker.copies(NAME, 1, 'r1')?.endings.map((ending) => ending.how)).toEqual(['destroyed']);
       expect(judgement).toEqual({ excused: true, reason: 'every copy destroyed by faults', faults: [expect.stringMatching(/^bitflip at .*log-start-offset-checkpoint, unchecked\)$/)] });
     } else {

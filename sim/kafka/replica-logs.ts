@@ -53,6 +53,9 @@ interface BrokerScan {
   diskVersion: number;
   incarnation: number;
   readonly replicas: Map<string, ReplicaScan>;
+  /** When this process was first seen running; at a restart, the previous process's (see `damageSince`). */
+  startedAtMs: number;
+  previousStartMs: number | undefined;
   /** The disk's segment files by partition directory, and the replicas to scan, as of `namesVersion`. */
   layout: { readonly namesVersion: number; readonly byPartition: ReadonlyMap<string, readonly string[]>; readonly names: readonly string[] } | undefined;
 }
@@ -133,8 +136,12 @@ export class ReplicaLogs {
       if (scan !== undefined && scan.diskVersion === broker.disk.version && scan.incarnation === broker.incarnation) continue;
       const restarted = scan !== undefined && scan.incarnation !== broker.incarnation;
       if (scan === undefined) {
-        scan = { diskVersion: -1, incarnation: broker.incarnation, replicas: new Map(), layout: undefined };
+        scan = { diskVersion: -1, incarnation: broker.incarnation, replicas: new Map(), startedAtMs: nowMs, previousStartMs: undefined, layout: undefined };
         this.brokers.set(broker.brokerId, scan);
+      }
+      if (restarted) {
+        scan.previousStartMs = scan.startedAtMs;
+        scan.startedAtMs = nowMs;
       }
       this.scanBroker(nowMs, broker, scan, restarted);
       scan.diskVersion = broker.disk.version;
@@ -454,10 +461,9 @@ export class ReplicaLogs {
       assert(gainedMs !== undefined, `${replica.name}: broker ${replica.brokerId} held ${key} without a holder entry`);
       copies.holders.delete(replica.brokerId);
       const offset = copies.offset;
-      const faults = damageSince(broker.damage, gainedMs, replica.name, restarted);
-      // A log start read at the restart from a checkpoint whose digits a flip changed (no checksum
-      // covers the file) deletes the copies below it (`--faults swarm-beyond` seed 207).
-      if (faults.length === 0 && restarted && replica.logStart !== undefined && offset < replica.logStart) faults.push(...checkpointFlips(broker.damage));
+      // Below the log start a restart read, the checkpoint it was read from may have been flipped.
+      const checkpointSinceMs = restarted && replica.logStart !== undefined && offset < replica.logStart ? this.brokers.get(replica.brokerId)?.previousStartMs : undefined;
+      const faults = damageSince(broker.damage, gainedMs, replica.name, restarted, checkpointSinceMs);
       let ending: CopyEnding;
       if (faults.length > 0) ending = { how: 'destroyed', brokerId: replica.brokerId, atMs: nowMs, faults };
       else if (restarted) ending = { how: 'lost-on-restart', brokerId: replica.brokerId, atMs: nowMs };
@@ -507,42 +513,41 @@ function sortedPaths(replica: ReplicaScan): readonly string[] {
 }
 
 /**
- * Bit flips no checksum covers stored in the broker's log-start-offset checkpoint (Kafka's text
- * file, `topic partition offset` per line, has none): read at a restart, a changed digit moves a
- * log start up and the broker deletes what is below it. Named whenever they happened before the
- * restart; only `--faults swarm-beyond` stores such flips.
- */
-function checkpointFlips(damage: readonly DataDamage[]): string[] {
-  const file = `${BROKER_LOG_DIR}/${LOG_START_OFFSET_CHECKPOINT_FILENAME}`;
-  const flips: string[] = [];
-  for (const event of damage) {
-    if (event.kind !== 'bitflip' || event.checked !== false || event.onRead === true) continue;
-    if (!(event.paths ?? []).some((path) => path === file || path === `${file}.tmp`)) continue;
-    flips.push(`${event.kind} at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
-  }
-  return flips;
-}
-
-/**
  * The faults on a broker's disk that can have taken a copy gained at `sinceMs`: at a restart,
  * power losses since then that lost bytes of this partition's files, disk replacements since
  * then, and bit flips in its files at any earlier time (recovery cuts a log at the first corrupt
  * batch); at any time, bit flips no checksum covers (the broker cannot notice them, so they
- * change its log as it runs).
+ * change its log as it runs). With `checkpointSinceMs` (a copy below the log start a restart
+ * read), also bit flips no checksum covers stored since then in the broker's log-start-offset
+ * checkpoint (Kafka's text file, `topic partition offset` per line, has none): a changed digit
+ * moves a log start up, and the broker deletes what is below it (`--faults swarm-beyond` seed
+ * 207). `checkpointSinceMs` is when the process that ended began: it rewrote the file every
+ * checkpoint interval, so a flip from before it was read by it, not by this restart.
  */
-function damageSince(damage: readonly DataDamage[], sinceMs: number, partition: string, restarted: boolean): string[] {
+function damageSince(damage: readonly DataDamage[], sinceMs: number, partition: string, restarted: boolean, checkpointSinceMs?: number): string[] {
   const faults: string[] = [];
   const dir = `${BROKER_LOG_DIR}/${partition}/`;
+  const checkpoint = `${BROKER_LOG_DIR}/${LOG_START_OFFSET_CHECKPOINT_FILENAME}`;
   for (const event of damage) {
     // A flip in what the broker read changed nothing it stored.
     if (event.onRead === true) continue;
+    if (checkpointSinceMs !== undefined && event.kind === 'bitflip' && event.checked === false && event.atMs >= checkpointSinceMs
+      && (event.paths ?? []).some((path) => path === checkpoint || path === `${checkpoint}.tmp`)) {
+      faults.push(describeDamage(event));
+      continue;
+    }
     const touches = event.paths === undefined || event.paths.some((path) => path.startsWith(dir));
     if (!touches) continue;
     // A flipped batch anywhere before the copy cuts it too: recovery truncates the log at the
     // first batch that fails its checksum, however long the flip went unnoticed.
     if (event.atMs < sinceMs && event.kind !== 'bitflip') continue;
     if (!restarted && !(event.kind === 'bitflip' && event.checked === false)) continue;
-    faults.push(`${event.kind} at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`);
+    faults.push(describeDamage(event));
   }
   return faults;
+}
+
+/** A fault on a disk as an excuse names it. */
+function describeDamage(event: DataDamage): string {
+  return `${event.kind} at ${(event.atMs / 1000).toFixed(3)} s (${event.detail})`;
 }
