@@ -70,6 +70,8 @@ export interface GroupCoordinatorServiceOptions {
  */
 export class GroupCoordinatorService {
   private readonly shards = new Map<number, GroupCoordinatorShard>();
+  /** `sortedShards`' answer while no shard was added since (checkers ask after most events). */
+  private sortedShardsCache: readonly [number, GroupCoordinatorShard][] | undefined;
   /** Per partition index: the leader epoch the shard was loaded for, while this broker leads it. */
   private readonly led = new Map<number, number>();
   private readonly work: { readonly partition: number; readonly shard: GroupCoordinatorShard; readonly input: ShardInput }[] = [];
@@ -93,8 +95,9 @@ export class GroupCoordinatorService {
   }
 
   /** The shards, by partition index in ascending order. */
-  sortedShards(): [number, GroupCoordinatorShard][] {
-    return [...this.shards.entries()].sort((a, b) => a[0] - b[0]);
+  sortedShards(): readonly [number, GroupCoordinatorShard][] {
+    this.sortedShardsCache ??= [...this.shards.entries()].sort((a, b) => a[0] - b[0]);
+    return this.sortedShardsCache;
   }
 
   // ---- Requests -------------------------------------------------------------------------------------
@@ -179,6 +182,7 @@ export class GroupCoordinatorService {
       // Each leadership gets a fresh shard, as Kafka's runtime builds a new one for each load; the
       // unload queued above still goes to the old one.
       this.shards.set(index, new GroupCoordinatorShard(this.shardConfig(), () => this.options.newUuid()));
+      this.sortedShardsCache = undefined;
       this.enqueue(index, { type: 'schedule-load', partitionEpoch: leadingEpoch, nowMs: now });
     }
   }

@@ -3,7 +3,7 @@ import type { ConfigView } from '../config/config-view.ts';
 import { MetadataState } from '../controller/controller-state.ts';
 import { DiskError, type NodeEffect, type NodeEnvironment, type NodeId, type NodeInput, type SimulatedNode } from '../env/node-environment.ts';
 import { logConfigFrom, type LogConfig } from '../log/log-config.ts';
-import { LogManager, parseTopicPartitionDir } from '../log/log-manager.ts';
+import { LogManager } from '../log/log-manager.ts';
 import { NO_LEADER } from '../metadata/metadata-records.ts';
 import type { KafkaError } from '../protocol/errors.ts';
 import { brokerIdOf, controllerIdOf, type KafkaMessage, type MetadataRequest } from '../protocol/messages.ts';
@@ -219,14 +219,13 @@ export class KafkaBroker implements SimulatedNode<KafkaMessage> {
   }
 
   /** The group coordinator's shards, by `__consumer_offsets` partition (read-only: for checkers and tools). */
-  coordinatorShards(): [number, GroupCoordinatorShard][] {
+  coordinatorShards(): readonly [number, GroupCoordinatorShard][] {
     return this.groupCoordinator.sortedShards();
   }
 
   /** The log start offset of a loaded log (`topic-partition`), for tools and checkers. */
   logStartOffsetOf(name: string): number | undefined {
-    const tp = parseTopicPartitionDir(name);
-    return tp === undefined || this.startupFailure !== undefined ? undefined : this.logManager.getLog(tp)?.logStartOffset;
+    return this.startupFailure !== undefined ? undefined : this.logManager.logNamed(name)?.logStartOffset;
   }
 
   get currentBrokerEpoch(): number {

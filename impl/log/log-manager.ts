@@ -102,6 +102,18 @@ export class LogManager {
     return this.logs.get(topicPartitionName(tp))?.log;
   }
 
+  /**
+   * The log in directory `name` (`topic-partition`, as `topicPartitionName` spells it), for
+   * checkers that read every replica after most events: no name is parsed and built again.
+   */
+  logNamed(name: string): UnifiedLog | undefined {
+    const found = this.logs.get(name);
+    if (found !== undefined) return found.log;
+    // A name spelled otherwise (`t-01`) still names its partition's log, as `getLog` reads it.
+    const tp = parseTopicPartitionDir(name);
+    return tp === undefined ? undefined : this.getLog(tp);
+  }
+
   getOrCreateLog(tp: TopicPartition, config: LogConfig): UnifiedLog {
     const key = topicPartitionName(tp);
     const existing = this.logs.get(key);

@@ -1,10 +1,8 @@
 import type { InvariantDefinition } from '../../../sim/invariants/invariant.ts';
 import { partitionName } from '../../../sim/kafka/kafka-view.ts';
-import type { KafkaClusterView } from '../../../sim/kafka/kafka-view.ts';
-import { sameItems } from '../../../sim/kafka/view-versions.ts';
-import type { BrokerRegistration } from '../../../impl/controller/controller-state.ts';
-import type { BrokerView } from '../../../sim/kafka/kafka-view.ts';
+import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kafka/kafka-view.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
+import { brokerById, registrationsById, replicaOn } from './view-lookups.ts';
 
 /**
  * `LaggingFollowerLeavesIsr`: a leader takes out of its ISR a follower that has not caught up with
@@ -35,8 +33,6 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
   /** Per partition: the key of its current tenure; a partition's earlier tenures are over. */
   const currentTenure = new Map<string, string>();
   const judged = new JudgedPartitions();
-  /** The controller's registrations and the brokers by id, and the arrays they were made of. */
-  let byId: { registrations: readonly BrokerRegistration[]; views: readonly BrokerView[]; registered: Map<number, BrokerRegistration>; brokers: Map<number, BrokerView> } = { registrations: [], views: [], registered: new Map(), brokers: new Map() };
   const wakeAt = (atMs: number): void => {
     nextChangeAtMs = nextChangeAtMs === undefined ? atMs : Math.min(nextChangeAtMs, atMs);
   };
@@ -61,26 +57,17 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
           currentTenure.clear();
           return undefined;
         }
-        // Kept while the registrations array (replaced, never changed in place) and the broker
-        // views (the same objects while nothing in a broker moved) are the last check's.
-        if (controller.brokers !== byId.registrations || !sameItems(view.brokers, byId.views)) {
-          byId = {
-            registrations: controller.brokers,
-            views: [...view.brokers],
-            registered: new Map(controller.brokers.map((broker) => [broker.brokerId, broker])),
-            brokers: new Map(view.brokers.map((broker) => [broker.brokerId, broker])),
-          };
-        }
-        const { registered, brokers } = byId;
+        const registered = registrationsById(view);
+        const brokers = view.brokers;
         for (const partition of controller.partitions) {
           const name = partitionName(partition);
           // A partition judged to hold, unchanged since and with no bound pending, still holds.
           if (judged.unchanged(view, name)) continue;
-          const leaderBroker = brokers.get(partition.leader);
+          const leaderBroker = brokerById(brokers, partition.leader);
           const registration = registered.get(partition.leader);
           const leader = leaderBroker === undefined || leaderBroker.status !== 'running' || registration === undefined || registration.fenced || registration.brokerEpoch !== leaderBroker.brokerEpoch
             ? undefined
-            : leaderBroker.replicas.find((replica) => replica.name === name && replica.role === 'leader' && replica.leaderEpoch === partition.leaderEpoch);
+            : leaderOn(leaderBroker, name, partition.leaderEpoch);
           if (leaderBroker === undefined || leader === undefined) {
             // Its leader is not observed now: what its tenure recorded goes stale, as above.
             const unobserved = currentTenure.get(name);
@@ -111,7 +98,8 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
             if (member === partition.leader) continue;
             // The most the follower has held in this tenure: a restart that lost its tail does not
             // move its last caught-up time back (Kafka's does not move back either).
-            const copy = brokers.get(member)?.status === 'running' ? brokers.get(member)?.replicas.find((replica) => replica.name === name) : undefined;
+            const memberBroker = brokerById(brokers, member);
+            const copy = memberBroker?.status === 'running' ? replicaOn(memberBroker, name) : undefined;
             const followerEnd = Math.max(tenure.held.get(member) ?? -1, copy?.logEndOffset ?? -1);
             tenure.held.set(member, followerEnd);
             if (followerEnd < 0 || followerEnd >= leader.logEndOffset || tenure.settledSinceMs === undefined) continue;
@@ -134,6 +122,12 @@ export function laggingFollowerLeavesIsr(replicaLagTimeMaxMs: number, marginMs =
       },
     },
   };
+}
+
+/** The broker's replica of `name` if it leads it in `leaderEpoch`. */
+function leaderOn(broker: BrokerView, name: string, leaderEpoch: number): ReplicaView | undefined {
+  const replica = replicaOn(broker, name);
+  return replica !== undefined && replica.role === 'leader' && replica.leaderEpoch === leaderEpoch ? replica : undefined;
 }
 
 /** The index of the first entry of the ascending `ends` above `value` (one exists: the last is above it). */

@@ -27,9 +27,9 @@ import { uncheckedFlipsIn } from './unchecked-flips-in.ts';
  */
 export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView> {
   /** Per replica: the digest scanned, how far, and each producer's last batch in it. */
-  const scans = new Map<string, { digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>();
+  const scans = new PerReplica<{ digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>();
   /** Per replica: what it was last judged on, when it held; a replica whose log and state did not change since holds still. */
-  const held = new Map<string, { digest: readonly BatchDigest[]; length: number; logStart: number; logEnd: number; version: number; compacted: boolean }>();
+  const held = new PerReplica<{ digest: readonly BatchDigest[]; length: number; logStart: number; logEnd: number; version: number; compacted: boolean }>();
   const judged = new JudgedPartitions();
   /**
    * Per broker: the broker view all of whose replicas the last pass over it found to hold (or
@@ -58,12 +58,11 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
             // A batch that fails its checksum hides what follows it: not judged (the broker finds
             // the damage when it reads the batch).
             if (replica.digest.at(-1)?.intact === false) continue;
-            const key = `${broker.brokerId}/${replica.name}`;
             const isCompacted = compacted.has(topicOfPartition(replica.name));
-            const last = held.get(key);
+            const last = held.get(broker.brokerId, replica.name);
             if (last !== undefined && last.digest === replica.digest && last.length === replica.digest.length && last.logStart === replica.logStartOffset
               && last.logEnd === replica.logEndOffset && last.version === replica.producerState.version && last.compacted === isCompacted) continue;
-            const problem = judge(replica, lastBatches(scans, key, replica.digest), isCompacted);
+            const problem = judge(replica, lastBatches(scans, broker.brokerId, replica.name, replica.digest), isCompacted);
             const state = { digest: replica.digest, length: replica.digest.length, logStart: replica.logStartOffset, logEnd: replica.logEndOffset, version: replica.producerState.version, compacted: isCompacted };
             if (problem !== undefined) {
               const message = `${replica.name} on broker ${broker.brokerId}: ${problem}`;
@@ -73,10 +72,10 @@ export function producerStateMatchesLog(): InvariantDefinition<KafkaClusterView>
               // has; judged again once its log or state changes.
               const flips = uncheckedFlipsIn(broker, replica.name);
               if (flips.length === 0) return { message, subject: { partition: replica.name, nodes: [`broker-${broker.brokerId}`] } };
-              held.set(key, state);
+              held.set(broker.brokerId, replica.name, state);
               return { message, excusedBy: flips };
             }
-            held.set(key, state);
+            held.set(broker.brokerId, replica.name, state);
           }
           heldBrokers.set(broker.brokerId, { view: broker, compacted });
         }
@@ -108,11 +107,11 @@ function compactedTopics(view: KafkaClusterView): ReadonlySet<string> {
 }
 
 /** Each producer's last intact batch in `digest`, kept up to date while the digest only grows. */
-function lastBatches(scans: Map<string, { digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>, key: string, digest: readonly BatchDigest[]): Map<number, BatchDigest> {
-  let scan = scans.get(key);
+function lastBatches(scans: PerReplica<{ digest: readonly BatchDigest[]; scanned: number; last: Map<number, BatchDigest> }>, brokerId: number, name: string, digest: readonly BatchDigest[]): Map<number, BatchDigest> {
+  let scan = scans.get(brokerId, name);
   if (scan === undefined || scan.digest !== digest || scan.scanned > digest.length) {
     scan = { digest, scanned: 0, last: new Map() };
-    scans.set(key, scan);
+    scans.set(brokerId, name, scan);
   }
   for (; scan.scanned < digest.length; scan.scanned++) {
     const batch = digest[scan.scanned] as BatchDigest;
@@ -120,6 +119,24 @@ function lastBatches(scans: Map<string, { digest: readonly BatchDigest[]; scanne
     if (batch.producer !== undefined) scan.last.set(batch.producer.id, batch);
   }
   return scan.last;
+}
+
+/** Values per replica, by broker id, then partition name: no text key is built per lookup. */
+class PerReplica<T> {
+  private readonly byBroker = new Map<number, Map<string, T>>();
+
+  get(brokerId: number, name: string): T | undefined {
+    return this.byBroker.get(brokerId)?.get(name);
+  }
+
+  set(brokerId: number, name: string, value: T): void {
+    let ofBroker = this.byBroker.get(brokerId);
+    if (ofBroker === undefined) {
+      ofBroker = new Map();
+      this.byBroker.set(brokerId, ofBroker);
+    }
+    ofBroker.set(name, value);
+  }
 }
 
 function judge(replica: ReplicaView, last: ReadonlyMap<number, BatchDigest>, compacted: boolean): string | undefined {

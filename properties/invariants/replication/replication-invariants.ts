@@ -6,6 +6,8 @@ import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kaf
 import { sameItems } from '../../../sim/kafka/view-versions.ts';
 import { HeldBatches } from './held-batches.ts';
 import { JudgedPartitions } from './judged-partitions.ts';
+import { brokerById, registrationsById, replicaOn } from './view-lookups.ts';
+import type { BrokerRegistration } from '../../../impl/controller/controller-state.ts';
 
 /**
  * The replication invariants of Kafka's TLA+ specification (`KafkaReplication.tla`,
@@ -67,54 +69,26 @@ function actingLeaders(view: KafkaClusterView): readonly { readonly broker: Brok
 }
 
 /**
- * Each broker view's replicas by name. A broker view is never changed after it is built, and the
- * view builder shows the same object again while nothing in the broker moved, so the map is kept
- * per broker view, across views: a check after one broker's replica moved builds one map, not one
- * per broker.
+ * The broker views and the broker epoch the controller has registered for each, as the claims
+ * below read them (`view-lookups.ts`: found by scans and kept maps, nothing built per check).
  */
-const BY_NAME = new WeakMap<BrokerView, Map<string, ReplicaView>>();
-
-/** The broker's replica of `name`, if it hosts one. */
-function replicaOn(broker: BrokerView, name: string): ReplicaView | undefined {
-  let replicas = BY_NAME.get(broker);
-  if (replicas === undefined) {
-    replicas = new Map(broker.replicas.map((replica) => [replica.name, replica]));
-    BY_NAME.set(broker, replicas);
-  }
-  return replicas.get(name);
+interface Registrations {
+  readonly brokers: readonly BrokerView[];
+  readonly registered: ReadonlyMap<number, BrokerRegistration>;
 }
 
-/**
- * What `registrations` last made, and of what: the broker views (the same objects while nothing in
- * a broker moved) and the controller's registrations array (replaced, never changed in place).
- * Three claims ask for it per check, and most views show the same brokers and registrations as
- * the last, so it is kept across views by identity, like `applied`.
- */
-let lastRegistrationBrokers: readonly BrokerView[] = [];
-let lastRegistered: readonly { readonly brokerId: number; readonly brokerEpoch: number }[] | undefined;
-let lastRegistrations: { readonly brokers: ReadonlyMap<number, BrokerView>; readonly registered: ReadonlyMap<number, number> } | undefined;
-
-/** Brokers by id, and the broker epoch the controller has registered for each. */
-function registrations(view: KafkaClusterView): { readonly brokers: ReadonlyMap<number, BrokerView>; readonly registered: ReadonlyMap<number, number> } {
-  const registered = view.controller?.brokers;
-  if (lastRegistrations !== undefined && registered === lastRegistered && sameItems(view.brokers, lastRegistrationBrokers)) return lastRegistrations;
-  lastRegistrationBrokers = [...view.brokers];
-  lastRegistered = registered;
-  lastRegistrations = {
-    brokers: new Map(view.brokers.map((broker) => [broker.brokerId, broker])),
-    registered: new Map((registered ?? []).map((broker) => [broker.brokerId, broker.brokerEpoch])),
-  };
-  return lastRegistrations;
+function registrations(view: KafkaClusterView): Registrations {
+  return { brokers: view.brokers, registered: registrationsById(view) };
 }
 
 /** Each partition whose controller-chosen leader runs and acts as leader in the controller's epoch. */
-function controllerLeaders(view: KafkaClusterView, brokers: ReadonlyMap<number, BrokerView>, skip?: JudgedPartitions): { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] {
+function controllerLeaders(view: KafkaClusterView, brokers: readonly BrokerView[], skip?: JudgedPartitions): { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] {
   const found: { partition: NonNullable<KafkaClusterView['controller']>['partitions'][number]; name: string; leader: ReplicaView }[] = [];
   for (const partition of view.controller?.partitions ?? []) {
     const name = partitionName(partition);
     // Partitions a claim judged to hold and that have not changed since are left out for it.
     if (skip?.unchanged(view, name) === true) continue;
-    const leaderBroker = brokers.get(partition.leader);
+    const leaderBroker = brokerById(brokers, partition.leader);
     if (leaderBroker === undefined || leaderBroker.status !== 'running') continue;
     const leader = replicaOn(leaderBroker, name);
     if (leader !== undefined && leader.role === 'leader' && leader.leaderEpoch === partition.leaderEpoch) found.push({ partition, name, leader });
@@ -130,14 +104,14 @@ function isrMemberWithout(
   partition: { readonly isr: readonly number[]; readonly leader: number; readonly topicName: string; readonly partitionId: number },
   leader: ReplicaView,
   boundary: ReplicaView['digest'][number],
-  brokers: ReadonlyMap<number, BrokerView>,
-  registered: ReadonlyMap<number, number>,
+  brokers: readonly BrokerView[],
+  registered: ReadonlyMap<number, BrokerRegistration>,
 ): ReplicaView | undefined {
   const name = partitionName(partition);
   for (const member of partition.isr) {
     if (member === partition.leader) continue;
-    const broker = brokers.get(member);
-    if (broker === undefined || broker.status !== 'running' || registered.get(member) !== broker.brokerEpoch) continue;
+    const broker = brokerById(brokers, member);
+    if (broker === undefined || broker.status !== 'running' || registered.get(member)?.brokerEpoch !== broker.brokerEpoch) continue;
     const replica = replicaOn(broker, name);
     if (replica === undefined || replica.logStartOffset !== leader.logStartOffset) continue;
     // A copy holding a batch that fails its checksum was damaged by a bit flip on that broker's
