@@ -195,8 +195,6 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
   const logs = new ReplicaLogs((partition) => compacted || internal(partition), internal);
   const memory = new KafkaViewMemory();
   const stateKeys = new NodeStateKeys();
-  /** A controller's key said nothing changed since the checks were last asked about a state (`stateVersion`). */
-  let controllerUnseen = false;
   // What happened to each partition, for explanations and the trace's state lines.
   const timeline = new StateTimeline(controller);
   // With acks=all an acknowledged write was committed; with acks=1 or 0 it may be truncated before
@@ -250,6 +248,9 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     // own view of what they own (SingleConsumerPerPartition); other clients only through the
     // history and the convergence check, which run on their own schedule.
     stateNodes: [...controllers, ...brokers, ...groupMembers.keys()],
+    // The setup is done once the admin client has created the topic and the controller has
+    // elected every partition's leader (`readyForFaults`): the admin is the one client it reads.
+    ...(scenario ? {} : { setupNodes: ['admin'] }),
     config: runConfig,
     variants: options.variants,
     invariants,
@@ -307,22 +308,10 @@ export function kafkaSystem(options: KafkaSystemOptions): SystemDefinition<Kafka
     explain: (violation, view, context) => explainKafkaViolation(violation, view, context, { timeline, claims: invariants, acks: config.string('acks') }),
     timeline: (view) => kafkaTimeline(timeline, view.nowMs),
     summarizeMessage: summarizeKafkaMessage,
-    // A broker is compared with the last view built of it, by the builder's own comparisons. A
-    // controller's key leaves out what its leader heard of its voters' fetches (`NodeStateKeys`),
-    // which a view shows all the same: once a controller has handled an input since the last
-    // state the checks were asked about, a broker's input builds the next view whatever it
-    // changed, as every broker input did, so that the checks see those fetches at the same
-    // moments as before (a convergence check's view in between does not count: no check follows it).
-    stateChangedBy: (id, node) => {
-      if (node instanceof KafkaBroker) return controllerUnseen || memory.brokerMayHaveChanged(id, node, logs);
-      const changed = stateKeys.changed(id, node);
-      if (!changed && node instanceof QuorumController) controllerUnseen = true;
-      return changed;
-    },
-    stateVersion: (view) => {
-      controllerUnseen = false;
-      return view.stateVersion;
-    },
+    // A broker is compared with the last view built of it, by the builder's own comparisons; a
+    // controller and a group member by the fields the checks read of them (`NodeStateKeys`).
+    stateChangedBy: (id, node) => (node instanceof KafkaBroker ? memory.brokerMayHaveChanged(id, node, logs) : stateKeys.changed(id, node)),
+    stateVersion: (view) => view.stateVersion,
     // A run with groups also describes them, after the topics (`kafka-consumer-groups.sh --describe`).
     summary: (view) => [...describeTopics(view), ...((options.groups ?? []).length === 0 ? [] : describeGroups(view, (options.groups ?? []).map((group) => group.groupId)))],
     pendingConvergence: (view) => pendingConvergence(view, options),

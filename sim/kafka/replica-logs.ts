@@ -353,19 +353,16 @@ export class ReplicaLogs {
     const lastSize = disk.size(last);
     if (lastSize < lastScan.size || !this.reader.unchanged(disk, last, lastScan)) return undefined;
     const appended: ScannedBatch[] = [];
-    const kept = (batches: readonly ScannedBatch[], index: number): void => {
-      for (const batch of batches) if (logStart === undefined || batch.lastOffset >= logStart || unreadAtOrAbove(batch, logStart, paths, index)) appended.push(batch);
-    };
     const before = lastScan.batches.length;
     if (lastSize > lastScan.size) this.reader.readFrom(disk, last, lastScan, lastScan.size, lastSize, this.binary(replica.name));
-    kept(lastScan.batches.slice(before), known.length - 1);
+    keepAbove(appended, lastScan.batches, before, logStart, paths, known.length - 1);
     for (let index = known.length; index < paths.length; index++) {
       const path = paths[index] as string;
       const fresh: FileScan = { size: 0, batches: [], positions: [], rewritten: disk.rewrittenVersion(path) };
       this.reader.readFrom(disk, path, fresh, 0, disk.size(path), this.binary(replica.name));
       replica.files.set(path, fresh);
       replica.sortedPaths = undefined;
-      kept(fresh.batches, index);
+      keepAbove(appended, fresh.batches, 0, logStart, paths, index);
     }
     return appended;
   }
@@ -504,6 +501,17 @@ function segmentBase(path: string): number {
   const base = Number(path.slice(path.lastIndexOf('/') + 1, path.length - LOG_FILE_SUFFIX.length));
   assert(Number.isSafeInteger(base) && base >= 0, `segment file ${path} does not name a base offset`);
   return base;
+}
+
+/**
+ * Appends to `appended` the batches of segment `paths[index]` from `from` on that are not below
+ * the log start (`appendedBatches`; a function, not a closure made per append).
+ */
+function keepAbove(appended: ScannedBatch[], batches: readonly ScannedBatch[], from: number, logStart: number | undefined, paths: readonly string[], index: number): void {
+  for (let at = from; at < batches.length; at++) {
+    const batch = batches[at] as ScannedBatch;
+    if (logStart === undefined || batch.lastOffset >= logStart || unreadAtOrAbove(batch, logStart, paths, index)) appended.push(batch);
+  }
 }
 
 /** The replica's segment files in base-offset order (zero-padded names), built once per change. */

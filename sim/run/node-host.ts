@@ -104,6 +104,13 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
    * struck): the run checks state after it. The run clears it when it checks.
    */
   stateDirty = false;
+  /**
+   * A node `readyForFaults` reads beyond the state nodes (`SystemDefinition.setupNodes`) was
+   * touched: while the setup runs, the run asks it again after this event. Cleared with `stateDirty`.
+   */
+  setupDirty = true;
+  /** `SystemDefinition.setupNodes` (undefined: every node). */
+  private readonly setupNodes: ReadonlySet<NodeId> | undefined;
   /** The node views every cluster view shows, one per host, updated in place by `view()`. */
   private readonly nodeViews: NodeView<N>[] = [];
   /** Nodes touched since the last view was built (`ClusterView.touched`), unless `allTouched`. */
@@ -133,6 +140,8 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
     for (const id of this.nodeIds) this.addHost(id, this.system.servers.includes(id));
     this.stateNodes = new Set(this.options.fullChecks === true ? this.nodeIds : (this.system.stateNodes ?? this.nodeIds));
     for (const id of this.stateNodes) assert(this.nodeIds.includes(id), `state node '${id}' is not a node of the system`);
+    this.setupNodes = this.system.setupNodes === undefined ? undefined : new Set(this.system.setupNodes);
+    for (const id of this.setupNodes ?? []) assert(this.nodeIds.includes(id), `setup node '${id}' is not a node of the system`);
   }
 
   // ---- Events the run hands over ----------------------------------------------------------------
@@ -431,11 +440,13 @@ export class NodeHost<M extends Message, N extends SimulatedNode<M>, View> {
   /** Every node may have changed (a fault struck, the heal ran): the next view reads them all. */
   touchAll(): void {
     this.allTouched = true;
+    this.setupDirty = true;
   }
 
   /** `id` may have changed (memory or disk) since the last view. */
   private touch(id: NodeId): void {
     if (!this.allTouched) this.touched.add(id);
+    if (this.setupNodes === undefined || this.setupNodes.has(id)) this.setupDirty = true;
   }
 
   view(): View {

@@ -246,10 +246,11 @@ export class Simulation<M extends Message, N extends SimulatedNode<M>, View> imp
     // The checks may rest unless time alone may have changed a verdict (a timed claim's deadline
     // came, or a finding stands) or the debug switch asks for every check.
     const mayRest = this.currentMs < this.invariants.nextTimedCheckAtMs && this.options.fullChecks !== true;
-    // An event only a client handled leaves what the checks read as it was, unless the setup,
-    // which reads the clients, is still running.
-    if (mayRest && !this.nodes.stateDirty && !this.awaitingSetup) return false;
+    // An event only a client handled leaves what the checks read as it was, unless the setup is
+    // still running and the event touched a client it reads (`SystemDefinition.setupNodes`).
+    if (mayRest && !this.nodes.stateDirty && !(this.awaitingSetup && this.nodes.setupDirty)) return false;
     this.nodes.stateDirty = false;
+    this.nodes.setupDirty = false;
     const view = this.nodes.view();
     if (this.awaitingSetup && this.system.readyForFaults?.(view) === true) this.startFaults('setup done');
     // A state the checks have judged already is not judged again: nothing they read changed.

@@ -177,6 +177,13 @@ export interface SystemDefinition<M extends Message, N extends SimulatedNode<M>,
    */
   readonly stateNodes?: readonly NodeId[];
   /**
+   * The nodes besides `stateNodes` whose inputs may make `readyForFaults` hold (Kafka: the admin
+   * client that creates the topic). While the setup runs, the run asks `readyForFaults` after an
+   * event that changed a state node (`stateChangedBy`) or touched one of these, and builds no view
+   * after the others. Absent: every node (a view after every event of the setup).
+   */
+  readonly setupNodes?: readonly NodeId[];
+  /**
    * After state node `id` handled an input: false when nothing the state checks read of it can
    * have changed since its previous input (or since the last view, which follows every true), so
    * that no view is built to find that out. The system keeps what it compares. Absent, or true: a
