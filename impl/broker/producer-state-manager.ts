@@ -33,6 +33,8 @@ export type SequenceCheck =
  */
 export class ProducerStateManager {
   private producers = new Map<number, ProducerEntry>();
+  /** `producerIds`' answer while no producer was added since (checkers ask after most appends). */
+  private sortedIds: readonly number[] | undefined;
   /** Bumped on every change, so that a reader can tell an unchanged state without reading it. */
   private changes = 0;
 
@@ -71,6 +73,7 @@ export class ProducerStateManager {
     let entry = this.producers.get(producerId);
     if (entry === undefined || producerEpoch > entry.epoch) {
       entry = { epoch: producerEpoch, batches: [] };
+      if (!this.producers.has(producerId)) this.sortedIds = undefined;
       this.producers.set(producerId, entry);
     }
     entry.batches.push({ firstSeq, lastSeq, firstOffset, lastOffset });
@@ -89,13 +92,15 @@ export class ProducerStateManager {
   }
 
   /** The producer ids the state knows, ascending. */
-  producerIds(): number[] {
-    return [...this.producers.keys()].sort((a, b) => a - b);
+  producerIds(): readonly number[] {
+    this.sortedIds ??= [...this.producers.keys()].sort((a, b) => a - b);
+    return this.sortedIds;
   }
 
   /** Rebuilds the state from the log's batch headers. */
   rebuild(log: UnifiedLog): void {
     this.producers = new Map();
+    this.sortedIds = undefined;
     this.changes++;
     for (const batch of log.producerBatchHeaders()) {
       if (batch.producerId === undefined || batch.producerId === NO_PRODUCER_ID || batch.baseSequence === undefined || batch.producerEpoch === undefined) continue;

@@ -118,8 +118,8 @@ export class KafkaViewMemory {
   commonStart = new Map<string, number>();
   /** Each consumer node's entry for the views' client lists, while it runs the same process. */
   private readonly consumerEntries = new Map<string, ConsumerEntry>();
-  /** Each node's controller id (undefined: not a controller), read once from its name. */
-  readonly controllerIds = new Map<string, number | undefined>();
+  /** What the builder knows of each node of the last `nodes` array it was given (`nodeEntries`). */
+  private entries: NodeEntry[] = [];
   private controller: { readonly registrations: object; readonly shutdowns: readonly BrokerRegistrationShutdown[]; readonly view: NonNullable<KafkaClusterView['controller']> } | undefined;
 
   private shutdowns: { readonly from: readonly (readonly BrokerRegistrationShutdown[])[]; readonly merged: readonly BrokerRegistrationShutdown[] } | undefined;
@@ -143,6 +143,30 @@ export class KafkaViewMemory {
       this.consumerEntries.set(name, entry);
     }
     return entry;
+  }
+
+  /**
+   * One entry per node of `nodes`, in its order: what its id says (broker, controller and its id,
+   * producer), read once, and the type of the process it last ran. The simulator hands the same
+   * node view objects to every view (updated in place), so the entries are kept while each is for
+   * the same object: a view costs no name parsed and no chain of `instanceof` per node.
+   */
+  nodeEntries(nodes: readonly NodeView<KafkaNode>[]): readonly NodeEntry[] {
+    if (this.entries.length !== nodes.length) this.entries = [];
+    for (let index = 0; index < nodes.length; index++) {
+      const node = nodes[index] as NodeView<KafkaNode>;
+      if (this.entries[index]?.node === node) continue;
+      const controllerId = controllerIdOf(node.id);
+      this.entries[index] = {
+        node,
+        broker: node.id.startsWith('broker-'),
+        producer: node.id.startsWith('producer-'),
+        controller: controllerId === undefined ? undefined : { controllerId, view: node },
+        logic: undefined,
+        type: 'none',
+      };
+    }
+    return this.entries;
   }
 
   brokerMayHaveChanged(id: string, broker: KafkaBroker, logs: ReplicaLogs): boolean {
@@ -231,6 +255,30 @@ export class KafkaViewMemory {
     this.shutdowns = { from, merged };
     return merged;
   }
+}
+
+/** The kinds of process `kafkaView` tells apart ('none': no process; 'other': a broker's, a script's). */
+type ProcessType = 'controller' | 'producer' | 'admin' | 'consumer' | 'none' | 'other';
+
+/** One node as `KafkaViewMemory.nodeEntries` keeps it. */
+interface NodeEntry {
+  readonly node: NodeView<KafkaNode>;
+  readonly broker: boolean;
+  readonly producer: boolean;
+  /** For a controller node: the entry the quorum view reads (the same object every view). */
+  readonly controller: { readonly controllerId: number; readonly view: NodeView<KafkaNode> } | undefined;
+  /** The process `type` was found for. */
+  logic: KafkaNode | undefined;
+  type: ProcessType;
+}
+
+function processType(logic: KafkaNode | undefined): ProcessType {
+  if (logic === undefined) return 'none';
+  if (logic instanceof QuorumController) return 'controller';
+  if (logic instanceof KafkaProducer) return 'producer';
+  if (logic instanceof KafkaAdmin) return 'admin';
+  if (logic instanceof KafkaConsumer) return 'consumer';
+  return 'other';
 }
 
 function isBroker(node: NodeView<KafkaNode>): boolean {
@@ -348,17 +396,21 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
   const groupConsumers: ConsumerEntry[] = [];
   const shards: CoordinatorShardView[] = [];
   const members: GroupMemberClientView[] = [];
-  for (const node of cluster.nodes) {
+  const nodes = cluster.nodes;
+  const entries = memory.nodeEntries(nodes);
+  for (let index = 0; index < nodes.length; index++) {
+    const node = nodes[index] as NodeView<KafkaNode>;
+    const entry = entries[index] as NodeEntry;
     const logic = node.node;
-    let controllerId = memory.controllerIds.get(node.id);
-    if (controllerId === undefined && !memory.controllerIds.has(node.id)) {
-      controllerId = controllerIdOf(node.id);
-      memory.controllerIds.set(node.id, controllerId);
+    if (entry.controller !== undefined) controllerNodes.push(entry.controller);
+    // A process's type is found once, when the node runs a new one (a restart, a start).
+    if (entry.logic !== logic) {
+      entry.logic = logic;
+      entry.type = processType(logic);
     }
-    if (controllerId !== undefined) controllerNodes.push({ controllerId, view: node });
-    if (logic instanceof QuorumController) {
-      runningControllers.push(logic);
-    } else if (isBroker(node)) {
+    if (entry.type === 'controller') {
+      runningControllers.push(logic as QuorumController);
+    } else if (entry.broker) {
       const built = memory.brokers.get(node.id) as BuiltBroker;
       // A moved log start re-anchors every replica's digest of its partition, on every broker.
       if (built.view === undefined || built.stale || startsMoved) {
@@ -370,25 +422,26 @@ export function kafkaView(cluster: ClusterView<KafkaNode>, logs: ReplicaLogs, me
         built.stale = false;
       }
       brokerViews.push(built.view);
-      shards.push(...built.shards);
-    } else if (logic instanceof KafkaProducer) {
-      producersDone &&= logic.done;
-    } else if (logic instanceof KafkaAdmin) {
-      adminDone &&= logic.done;
-    } else if (logic instanceof KafkaConsumer) {
+      for (const shard of built.shards) shards.push(shard);
+    } else if (entry.type === 'producer') {
+      producersDone &&= (logic as KafkaProducer).done;
+    } else if (entry.type === 'admin') {
+      adminDone &&= (logic as KafkaAdmin).done;
+    } else if (entry.type === 'consumer') {
+      const consumer = logic as KafkaConsumer;
       // A group member reads only the partitions it owns: the convergence check's "every
       // consumer has read every partition" is for the consumers that assign themselves all.
       // (`inGroup`, not `group`: that builds a view, for every consumer of every view.)
-      if (!logic.inGroup) consumers.push(memory.consumerEntry(node.id, logic));
-      else groupConsumers.push(memory.consumerEntry(node.id, logic));
+      if (!consumer.inGroup) consumers.push(memory.consumerEntry(node.id, consumer));
+      else groupConsumers.push(memory.consumerEntry(node.id, consumer));
       // A consumer no event touched since the last view is in the membership it was in then.
       let group = touched !== undefined && !touched.has(node.id) ? memory.memberships.get(node.id) : undefined;
-      if (group === undefined || group.logic !== logic) {
-        group = { logic, view: node.status === 'running' ? memberView(node.id, logic, memory.members) : undefined };
+      if (group === undefined || group.logic !== consumer) {
+        group = { logic: consumer, view: node.status === 'running' ? memberView(node.id, consumer, memory.members) : undefined };
         memory.memberships.set(node.id, group);
       }
       if (group.view !== undefined) members.push(group.view);
-    } else if (node.node === undefined && node.id.startsWith('producer-')) {
+    } else if (entry.type === 'none' && entry.producer) {
       producersDone = false;
     }
   }

@@ -79,7 +79,7 @@ export interface ProducerStateReader {
   /** Changes whenever the state does. */
   readonly version: number;
   lastBatchOf(producerId: number): { readonly epoch: number; readonly lastSeq: number; readonly lastOffset: number } | undefined;
-  producerIds(): number[];
+  producerIds(): readonly number[];
 }
 
 export interface BrokerView {

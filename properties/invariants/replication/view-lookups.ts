@@ -37,7 +37,8 @@ const BY_NAME = new WeakMap<BrokerView, Map<string, ReplicaView>>();
 export function replicaOn(broker: BrokerView, name: string): ReplicaView | undefined {
   let replicas = BY_NAME.get(broker);
   if (replicas === undefined) {
-    replicas = new Map(broker.replicas.map((replica) => [replica.name, replica]));
+    replicas = new Map();
+    for (const replica of broker.replicas) replicas.set(replica.name, replica);
     BY_NAME.set(broker, replicas);
   }
   return replicas.get(name);
