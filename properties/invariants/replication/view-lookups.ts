@@ -5,24 +5,16 @@ import type { BrokerView, KafkaClusterView, ReplicaView } from '../../../sim/kaf
  * Lookups the replication claims make many times per check, shared so that each costs what it
  * finds, not a map built per check (issue 12). A check follows the change of one broker view in
  * most views, so a map of the brokers by id, rebuilt whenever any broker view is new, was built
- * once per check per claim; the brokers are few (a cluster has at most `MAX_LINEAR_BROKERS` in
- * refka's runs), and a scan of them allocates nothing.
+ * once per check per claim; the brokers are few, and a scan of them allocates nothing.
  */
-
-/** `--brokers` is at most this many; beyond it a scan would still be correct, only slower. */
-const MAX_LINEAR_BROKERS = 16;
 
 /** The view of broker `brokerId`, if the view shows one. */
 export function brokerById(brokers: readonly BrokerView[], brokerId: number): BrokerView | undefined {
-  // Broker views are listed in broker id order from 0 (`kafkaView`): try its slot first.
+  // Broker views are listed in broker id order from 0 (`kafkaView`): its slot is tried first.
   const slot = brokers[brokerId];
   if (slot !== undefined && slot.brokerId === brokerId) return slot;
-  for (let index = 0; index < brokers.length && index < MAX_LINEAR_BROKERS; index++) {
-    const broker = brokers[index] as BrokerView;
-    if (broker.brokerId === brokerId) return broker;
-  }
-  if (brokers.length <= MAX_LINEAR_BROKERS) return undefined;
-  return brokers.find((broker) => broker.brokerId === brokerId);
+  for (const broker of brokers) if (broker.brokerId === brokerId) return broker;
+  return undefined;
 }
 
 /**
