@@ -430,13 +430,21 @@ export abstract class AbstractCoordinator {
   }
 
   /**
-   * The leader waiting in `ensureFreshMetadata` goes on once the metadata update has come. The
-   * SyncGroup goes to the coordinator known then; with none, the attempt fails as Kafka's
-   * `sendSyncGroupRequest` fails it (`coordinatorNotAvailable`).
+   * The leader waiting in `ensureFreshMetadata` goes on once a metadata update has come, whatever
+   * it says: `awaitMetadataUpdate` returns when the metadata's update version moves, even if the
+   * answer asks for another (a topic still unknown is assigned nothing, and the leader's
+   * `assignmentSnapshot` check rejoins once it is known). The SyncGroup goes to the coordinator
+   * known then; with none, the attempt fails as Kafka's `sendSyncGroupRequest` fails it
+   * (`coordinatorNotAvailable`).
    */
+  /** Whether the elected leader waits for a metadata update before it assigns (`resumeLeaderJoin`). */
+  get leaderAwaitsMetadata(): boolean {
+    return this.leaderAwaitingMetadata !== undefined;
+  }
+
   protected resumeLeaderJoin(): void {
     const response = this.leaderAwaitingMetadata;
-    if (response === undefined || this.metadataUpdateRequested()) return;
+    if (response === undefined) return;
     this.leaderAwaitingMetadata = undefined;
     if (this.coordinator === undefined) return this.joinFailed('COORDINATOR_NOT_AVAILABLE');
     this.syncGroup(response);

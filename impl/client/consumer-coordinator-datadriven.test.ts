@@ -34,8 +34,11 @@ class CoordinatorHarness {
     switch (command) {
       case 'metadata': {
         const topics = new Map<string, number>();
-        for (const [key, value] of testCase.args) if (key !== 'brokers') topics.set(key, Number(value));
-        return this.show(driver.input({ type: 'metadata-update', brokers: numbers(testCase.args.get('brokers') ?? '1'), partitionsPerTopic: topics }));
+        for (const [key, value] of testCase.args) if (key !== 'brokers' && key !== 'requested') topics.set(key, Number(value));
+        // requested=true: the answer carried an InvalidMetadataException error, so another is asked for.
+        const requested = testCase.args.get('requested');
+        if (requested !== undefined && requested !== 'true' && requested !== 'false') throw new DataDrivenError(this.file, testCase.line, `requested must be true or false, not ${requested}`);
+        return this.show(driver.input({ type: 'metadata-update', brokers: numbers(testCase.args.get('brokers') ?? '1'), partitionsPerTopic: topics, updateRequested: requested === 'true' }));
       }
       case 'subscribe':
         return this.show(driver.input({ type: 'subscribe', topics: [...testCase.args.keys()] }));

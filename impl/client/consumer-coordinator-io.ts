@@ -111,6 +111,11 @@ export type ConsumerCoordinatorInput =
       readonly nowMs: number;
       readonly brokers: readonly number[];
       readonly partitionsPerTopic: ReadonlyMap<string, number>;
+      /**
+       * Kafka's `metadata.updateRequested()` once this answer is in: it still is when the answer
+       * carried an `InvalidMetadataException` error for a topic or partition.
+       */
+      readonly updateRequested: boolean;
     };
 
 /** How a commit ended, named after the exception Kafka's callback or `commitSync` would see. */

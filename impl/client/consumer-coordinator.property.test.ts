@@ -173,7 +173,7 @@ function run(config: RunConfig, actions: readonly Action[]): void {
   const server = new RandomCoordinatorServer(driver);
   // As a consumer starts: subscribe asks for metadata, which comes (a leader assigns only after it).
   driver.input({ type: 'subscribe', topics: ['t'] });
-  driver.input({ type: 'metadata-update', brokers: [1, 2], partitionsPerTopic: new Map([['t', 4], ['u', 2]]) });
+  driver.input({ type: 'metadata-update', brokers: [1, 2], partitionsPerTopic: new Map([['t', 4], ['u', 2]]), updateRequested: false });
   let closed = false;
   let commitId = 0;
   for (const action of actions) {
@@ -208,7 +208,7 @@ function run(config: RunConfig, actions: readonly Action[]): void {
         driver.input({ type: 'unsubscribe' });
         break;
       case 'metadata':
-        driver.input({ type: 'metadata-update', brokers: [1, 2], partitionsPerTopic: new Map([['t', action.partitions], ['u', 2]]) });
+        driver.input({ type: 'metadata-update', brokers: [1, 2], partitionsPerTopic: new Map([['t', action.partitions], ['u', 2]]), updateRequested: false });
         break;
       case 'close':
         driver.input({ type: 'close', positions: server.positions(7) });

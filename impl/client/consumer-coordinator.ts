@@ -65,9 +65,11 @@ export class ConsumerCoordinator extends AbstractCoordinator {
   private groupSubscription: readonly string[] = [];
   private partitionsPerTopic: ReadonlyMap<string, number> = new Map();
   /**
-   * Kafka's `metadata.updateRequested()` as far as the coordinator asks for updates: a new
-   * subscription requests one (`KafkaConsumer.subscribe` calls `requestUpdateForNewTopics`), the
-   * next `metadata-update` is it. A leader does not assign before (`AbstractCoordinator.leaderAwaitingMetadata`).
+   * Kafka's `metadata.updateRequested()` as the coordinator sees it: a new subscription requests
+   * one (`KafkaConsumer.subscribe` calls `requestUpdateForNewTopics`), and an answer that carried
+   * an `InvalidMetadataException` error leaves it requested (`metadata-update`'s `updateRequested`).
+   * A leader elected while it is requested waits for the next answer before it assigns
+   * (`AbstractCoordinator.leaderAwaitingMetadata`).
    */
   private metadataRequested = false;
   /** The consumed positions given with the latest poll (or close). */
@@ -150,7 +152,7 @@ export class ConsumerCoordinator extends AbstractCoordinator {
       case 'metadata-update':
         this.brokers = [...input.brokers].sort((a, b) => a - b);
         this.partitionsPerTopic = new Map(input.partitionsPerTopic);
-        this.metadataRequested = false;
+        this.metadataRequested = input.updateRequested;
         return this.resumeLeaderJoin();
       default:
         assertNever(input, 'input');

@@ -1,3 +1,4 @@
+import { METADATA_ERRORS } from '../protocol/errors.ts';
 import type { MetadataResponse } from '../protocol/messages.ts';
 
 /**
@@ -46,7 +47,17 @@ export class ConsumerMetadata {
     // leaves the group coordinator nobody to ask FindCoordinator; Kafka's
     // `ensureCoordinatorReady` then fails with `noBrokersAvailable`, which is retriable and
     // waits for a metadata update (`client.awaitMetadataUpdate`). Ask again, after the backoff.
-    this.updateRequested = response.brokers.length === 0;
+    //
+    // Kafka's `Metadata.handleMetadataResponse` also asks again when the topic, or one of its
+    // partitions, carries an `InvalidMetadataException` error: UNKNOWN_TOPIC_OR_PARTITION from a
+    // broker that has not yet loaded a new topic, LEADER_NOT_AVAILABLE for a partition without a
+    // leader. A group leader elected then waits for the next answer before it assigns
+    // (`ensureFreshMetadata`). Seed 11038: topic t's answer from a broker 20 ms behind its
+    // creation left this flag down, so g2's leader assigned nothing at generation 1, and KIP-814's
+    // replacement leader kept that empty assignment to the end of the run.
+    const topic = response.topics.find((candidate) => candidate.name === this.topicName);
+    const invalid = topic !== undefined && (METADATA_ERRORS.has(topic.error) || topic.partitions.some((partition) => METADATA_ERRORS.has(partition.error)));
+    this.updateRequested = response.brokers.length === 0 || invalid;
     this.allowedAtMs = nowMs + backoffMs;
   }
 }

@@ -149,6 +149,11 @@ export class GroupMembership {
     return { groupId: this.groupId, memberId: generation.memberId, generationId: generation.generationId, state: this.core.state, owned: this.core.assignment, assignedInGeneration: this.core.assignedInGeneration };
   }
 
+  /** Whether the member, elected leader, waits for a metadata update before it assigns. */
+  get awaitsMetadata(): boolean {
+    return this.core.leaderAwaitsMetadata;
+  }
+
   /** Whether `close()` has finished (the core's `closed` effect). */
   get closed(): boolean {
     return this.closedByCore;
@@ -207,12 +212,13 @@ export class GroupMembership {
     this.handle({ type: 'timer-expired', nowMs: this.host.nowMs(), key });
   }
 
-  onMetadata(response: MetadataResponse): void {
+  /** A metadata answer; `updateRequested` is whether the consumer's metadata still asks for one. */
+  onMetadata(response: MetadataResponse, updateRequested: boolean): void {
     // A metadata answer that was on the wire at close: nothing uses it any more.
     if (this.closedByCore) return;
     const partitionsPerTopic = new Map<string, number>();
     for (const topic of response.topics) if (topic.error === 'NONE' && topic.partitions.length > 0) partitionsPerTopic.set(topic.name, topic.partitions.length);
-    this.handle({ type: 'metadata-update', nowMs: this.host.nowMs(), brokers: response.brokers, partitionsPerTopic });
+    this.handle({ type: 'metadata-update', nowMs: this.host.nowMs(), brokers: response.brokers, partitionsPerTopic, updateRequested });
   }
 
   /** A response to the request the node sent as `nodeCorrelationId` for the core's `coreCorrelationId`. */

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigView } from '../config/config-view.ts';
 import type { HistoryRecord, NodeDisk, NodeEffect, NodeEnvironment, NodeInput, RandomStream } from '../env/node-environment.ts';
 import { buildRecordBatch, DEFAULT_BATCH_SPEC } from '../log/record-batch.ts';
-import type { GroupRequest, JoinGroupRequest, OffsetCommitRequest, OffsetFetchRequest } from '../protocol/group-messages.ts';
+import type { GroupRequest, JoinGroupRequest, OffsetCommitRequest, OffsetFetchRequest, SyncGroupRequest } from '../protocol/group-messages.ts';
 import type { FetchRequest, KafkaMessage, ListOffsetsRequest, OffsetsForLeaderEpochRequest } from '../protocol/messages.ts';
-import { serializeAssignment } from './consumer-protocol.ts';
+import { deserializeAssignment, serializeAssignment } from './consumer-protocol.ts';
 import { coordinatorOptions } from './group-membership.ts';
 import { KafkaConsumer } from './kafka-consumer.ts';
 
@@ -274,5 +274,42 @@ describe('KafkaConsumer in a group', () => {
     expect(harness.halts).toEqual(halts);
     // Closed on the fatal error: no final commit, no LeaveGroup (static), no rejoin.
     expect(harness.take().map((sent) => sent.message.type)).toEqual([]);
+  });
+
+  // Seed 11038: the answer that came before the brokers had loaded topic t said
+  // UNKNOWN_TOPIC_OR_PARTITION; g2's leader, its application stalled, assigned nothing from it.
+  it('a leader elected after an answer that did not know the topic waits for the next, and asks for it with no poll open', () => {
+    const harness = new Harness();
+    harness.input({ type: 'start' });
+    harness.fire('poll');
+    const first = harness.one('MetadataRequest');
+    harness.reply(first.to, { type: 'MetadataResponse', correlationId: id(first.message), brokers: [0, 1], controllerId: 2, topics: [{ name: 't', error: 'UNKNOWN_TOPIC_OR_PARTITION', partitions: [] }] });
+    const find = harness.one('FindCoordinatorRequest');
+    harness.reply(find.to, { type: 'FindCoordinatorResponse', correlationId: id(find.message), error: 'NONE', nodeId: 1 });
+    const join = harness.one<JoinGroupRequest>('JoinGroupRequest');
+    // The poll returns empty and the application does not poll again (a stall): the leader's wait
+    // for metadata, not the poll, sends what follows.
+    harness.fire('poll-timeout');
+    harness.timers.delete('poll');
+    harness.timers.delete('backoff');
+    harness.take('MetadataRequest');
+    harness.nowMs += 200;
+    const range = join.message.protocols.find((protocol) => protocol.name === 'range');
+    harness.reply('broker-1', {
+      type: 'JoinGroupResponse', correlationId: id(join.message), error: 'NONE', generationId: 1, protocolType: 'consumer', protocolName: 'range',
+      leader: 'm1', skipAssignment: false, memberId: 'm1', members: [{ memberId: 'm1', groupInstanceId: null, metadata: (range as { metadata: Uint8Array }).metadata }],
+    });
+    expect(harness.take('SyncGroupRequest')).toEqual([]);
+    expect(harness.consumer.group?.state).toBe('COMPLETING_REBALANCE');
+    // The request is lost with its connection: after retry.backoff.ms the leader asks again.
+    const lost = harness.one('MetadataRequest');
+    harness.input({ type: 'disconnected', peer: lost.to });
+    expect(harness.take('MetadataRequest')).toEqual([]);
+    harness.fire('backoff');
+    const again = harness.one('MetadataRequest');
+    const partitions = [0, 1, 2, 3].map((partition) => ({ partition, error: 'NONE' as const, leader: partition % 2, leaderEpoch: 5, replicas: [0, 1], isr: [0, 1] }));
+    harness.reply(again.to, { type: 'MetadataResponse', correlationId: id(again.message), brokers: [0, 1], controllerId: 2, topics: [{ name: 't', error: 'NONE', partitions }] });
+    const sync = harness.one<SyncGroupRequest>('SyncGroupRequest');
+    expect(sync.message.assignments.map((assignment) => [assignment.memberId, deserializeAssignment(assignment.assignment).assignedPartitions.map((tp) => tp.partition)])).toEqual([['m1', [0, 1, 2, 3]]]);
   });
 });

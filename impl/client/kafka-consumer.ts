@@ -164,8 +164,21 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
       default:
         assertNever(input, 'consumer input');
     }
+    if (!this.pollOpen && this.membership?.awaitsMetadata === true) this.refreshForLeader();
     this.checkInvariants();
     return this.effects;
+  }
+
+  /**
+   * A leader waiting in `ensureFreshMetadata` with no poll open: Kafka's thread blocked there polls
+   * the network client itself (`awaitMetadataUpdate`), so the metadata request goes out (or its
+   * backoff is waited for) without the application's poll. Seed 11038: a stalled application's
+   * request lost with a powered-off broker would otherwise never be sent again.
+   */
+  private refreshForLeader(): void {
+    assert(this.metadata.updateWanted, 'a leader waits for metadata nobody asked for');
+    const allowedAtMs = this.maybeUpdateMetadata();
+    if (allowedAtMs !== undefined) this.timer('backoff', Math.max(1, allowedAtMs - this.environment.clock.nowMs()));
   }
 
   private checkInvariants(): void {
@@ -441,7 +454,7 @@ export class KafkaConsumer implements SimulatedNode<KafkaMessage> {
         assert(request.kind === 'metadata', `a MetadataResponse answered a ${request.kind} request`);
         this.metadata.onResponse(message, this.environment.clock.nowMs(), this.retryBackoffMs());
         // The leader's assignment and its rejoin check read the partition counts from here.
-        this.membership?.onMetadata(message);
+        this.membership?.onMetadata(message, this.metadata.updateWanted);
         break;
       case 'ListOffsetsResponse':
         assert(request.kind === 'list-offsets', `a ListOffsetsResponse answered a ${request.kind} request`);
