@@ -303,7 +303,7 @@ describe('KafkaConsumer in a group', () => {
     expect(harness.consumer.group?.state).toBe('COMPLETING_REBALANCE');
     // The request is lost with its connection: after retry.backoff.ms the leader asks again.
     const lost = harness.one('MetadataRequest');
-    harness.input({ type: 'disconnected', peer: lost.to });
+    harness.input({ type: 'disconnected', peer: lost.to, brokenAtMs: harness.nowMs });
     expect(harness.take('MetadataRequest')).toEqual([]);
     harness.fire('backoff');
     const again = harness.one('MetadataRequest');

@@ -229,3 +229,53 @@ describe('InvariantMonitor: explanations', () => {
     expect(monitor.violations.filter((violation) => violation.explanation !== undefined)).toHaveLength(MAX_EXPLAINED_CLAIMS);
   });
 });
+
+/** Partitions, each holding, lost with every copy destroyed (excused), or lost by the protocol. */
+interface Losses {
+  readonly nowMs: number;
+  readonly partitions: readonly { readonly name: string; readonly lost?: 'excused' | 'violation' }[];
+}
+
+/** Reports each loss once, the first not yet reported, as `CommittedRecordsSurvive` does. */
+function lossesClaim(): InvariantDefinition<Losses> {
+  const reported = new Set<string>();
+  return {
+    name: 'Losses',
+    kind: 'always',
+    source: 'test',
+    statement: 'no partition lost a record',
+    checker: {
+      type: 'state',
+      check(view) {
+        for (const partition of view.partitions) {
+          if (partition.lost === undefined || reported.has(partition.name)) continue;
+          reported.add(partition.name);
+          return partition.lost === 'excused' ? { message: `${partition.name} lost`, excusedBy: ['power-loss'] } : `${partition.name} lost`;
+        }
+        return undefined;
+      },
+    },
+  };
+}
+
+describe('InvariantMonitor: an excused finding hides nothing else the same state shows', () => {
+  it('asks the claim again about the same state, and records every finding at the moment it is made', () => {
+    const monitor = new InvariantMonitor<Losses>([lossesClaim()]);
+    monitor.checkState(5, { nowMs: 5, partitions: [{ name: 't-0', lost: 'excused' }, { name: 't-1' }, { name: 't-2', lost: 'excused' }, { name: 't-3', lost: 'violation' }] }, CONTEXT);
+    expect(monitor.excused.map((excused) => [excused.atMs, excused.message])).toEqual([[5, 't-0 lost'], [5, 't-2 lost']]);
+    expect(monitor.violations.map((violation) => [violation.atMs, violation.message])).toEqual([[5, 't-3 lost']]);
+    expect(monitor.stats(CONTEXT).find((stat) => stat.name === 'Losses')).toMatchObject({ checked: 1, hit: 0, violations: 1, excused: 2 });
+  });
+
+  it('stops at a finding it made in this round: a claim that finds the same excused loss again', () => {
+    let runs = 0;
+    const standing: InvariantDefinition<Losses> = {
+      name: 'Standing', kind: 'always', source: 'test', statement: 'no partition lost a record',
+      checker: { type: 'state', check: () => { runs++; return { message: 't-0 lost', excusedBy: ['disk-loss'] }; } },
+    };
+    const monitor = new InvariantMonitor<Losses>([standing]);
+    monitor.checkState(5, { nowMs: 5, partitions: [] }, CONTEXT);
+    expect(runs).toBe(2);
+    expect(monitor.excused.map((excused) => excused.atMs)).toEqual([5]);
+  });
+});

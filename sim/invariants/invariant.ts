@@ -68,6 +68,12 @@ export type InvariantChecker<View> =
   /** `always`, over cluster state: returns a violation message (or a finding), or undefined when it holds. */
   | {
       readonly type: 'state';
+      /**
+       * One finding per call. After an excused one the monitor calls again with the same view
+       * (`InvariantMonitor.recheckPastExcused`), so a claim that may see more than one finding at
+       * once must move past what it excused (remember it), or prefer a violation to an excuse:
+       * an excused finding must never hide another.
+       */
       check(view: View): string | Finding | undefined;
       /**
        * For a checker whose verdict can change with time alone (a bound in ms): after a check, the
