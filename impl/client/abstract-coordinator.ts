@@ -429,6 +429,11 @@ export abstract class AbstractCoordinator {
     this.syncGroup(response);
   }
 
+  /** Whether the elected leader waits for a metadata update before it assigns (`resumeLeaderJoin`). */
+  get leaderAwaitsMetadata(): boolean {
+    return this.leaderAwaitingMetadata !== undefined;
+  }
+
   /**
    * The leader waiting in `ensureFreshMetadata` goes on once a metadata update has come, whatever
    * it says: `awaitMetadataUpdate` returns when the metadata's update version moves, even if the
@@ -437,11 +442,6 @@ export abstract class AbstractCoordinator {
    * known then; with none, the attempt fails as Kafka's `sendSyncGroupRequest` fails it
    * (`coordinatorNotAvailable`).
    */
-  /** Whether the elected leader waits for a metadata update before it assigns (`resumeLeaderJoin`). */
-  get leaderAwaitsMetadata(): boolean {
-    return this.leaderAwaitingMetadata !== undefined;
-  }
-
   protected resumeLeaderJoin(): void {
     const response = this.leaderAwaitingMetadata;
     if (response === undefined) return;
