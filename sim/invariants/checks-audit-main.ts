@@ -59,7 +59,7 @@ function parse(argv: readonly string[]): SimCommand | { readonly error: string }
 function line(outcome: AuditOutcome): string {
   const seed = `seed ${String(outcome.seed).padStart(10)}  ${outcome.verdict.padEnd(8)}`;
   if (outcome.difference !== undefined) return `${seed} DIFFERS  ${outcome.difference}`;
-  return `${seed} agrees   ${outcome.findings} finding(s); StrongIsr checked ${outcome.checks.incremental} times, ${outcome.checks.full} with --full-checks`;
+  return `${seed} agrees   ${outcome.findings} finding(s) kept; StrongIsr checked ${outcome.checks.incremental} times, ${outcome.checks.full} with --full-checks`;
 }
 
 function main(argv: readonly string[]): void {
@@ -91,17 +91,6 @@ function main(argv: readonly string[]): void {
     process.stdout.write(`audit       ${done.length} seeds: ${done.length - differ.length} agree, ${differ.length} differ${differ.length === 0 ? '' : ` (seeds ${differ.join(' ')})`}\n`);
     process.exitCode = differ.length === 0 ? 0 : 1;
   };
-  if (threads === 1) {
-    try {
-      runs.forEach((run, index) => {
-        outcomes[index] = auditSeed(run);
-        flush();
-      });
-    } catch (error) {
-      return finish(error instanceof Error ? error : new Error(String(error)));
-    }
-    return finish();
-  }
   runOnWorkers<(typeof runs)[number], AuditOutcome>(new URL('./checks-audit-worker.ts', import.meta.url), runs, threads, {
     result: (index, outcome) => {
       outcomes[index] = outcome;

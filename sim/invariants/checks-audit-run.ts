@@ -8,7 +8,7 @@ export interface AuditOutcome {
   readonly verdict: Verdict;
   /** The first way the two differ (`firstCheckDifference`); undefined when they agree. */
   readonly difference: string | undefined;
-  /** Excused findings and violations the run recorded (incrementally). */
+  /** Violations and excused findings the run kept (the report's caps apply), checked incrementally. */
   readonly findings: number;
   /** `StrongIsr`'s checks each way: how much the incremental checks skipped. */
   readonly checks: { readonly incremental: number; readonly full: number };

@@ -1,25 +1,11 @@
 import type { Excused, RunResult, Violation } from '../run/run-result.ts';
 
 /**
- * What a run's verdict rests on, for comparing the incremental state checks with `--full-checks`
- * (`checks-incremental.test.ts`, `npm run checks-audit`): the verdict, the digest, the liveness
- * finding, every violation and excuse kept (claim, time, message) and each claim's counts. The
- * check counts differ by design and are left out.
- */
-export function checkedOutputs(result: RunResult): unknown {
-  return {
-    verdict: result.verdict,
-    digest: result.digest,
-    liveness: result.liveness,
-    violations: result.violations,
-    excused: result.excused,
-    perClaim: result.invariants.map((claim) => ({ name: claim.name, applies: claim.applies, violations: claim.violations, excused: claim.excused })),
-  };
-}
-
-/**
- * The first way `full` (`--full-checks`) differs from `incremental` in what they checked, as one
- * line; undefined when they agree on everything {@link checkedOutputs} holds.
+ * The first way `full` (`--full-checks`) differs from `incremental` in what a verdict rests on, as
+ * one line, for `checks-incremental.test.ts` and `npm run checks-audit`; undefined when they agree
+ * on the verdict, the digest, the liveness finding, every violation and excuse kept (compared
+ * whole: claim, time, message, subject, explanation, faults) and each claim's counts. The check
+ * counts differ by design and are left out.
  */
 export function firstCheckDifference(incremental: RunResult, full: RunResult): string | undefined {
   if (incremental.verdict !== full.verdict) return `verdict ${incremental.verdict}, with --full-checks ${full.verdict}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MutantName } from '../mutants/mutant-catalogue.ts';
 import { runSeed } from '../run/run-seed.ts';
-import { checkedOutputs, firstCheckDifference } from './checks-comparison.ts';
+import { firstCheckDifference } from './checks-comparison.ts';
 import type { RunResult } from '../run/run-result.ts';
 import type { FaultSelection } from '../nemesis/fault-kind.ts';
 import type { VariantName } from '../../impl/variants/variant-registry.ts';
@@ -102,7 +102,6 @@ describe('incremental state checks', () => {
     const incremental = run(testCase, false);
     const full = run(testCase, true);
     expect(firstCheckDifference(incremental, full)).toBeUndefined();
-    expect(checkedOutputs(incremental)).toEqual(checkedOutputs(full));
     // Skipping is real: far fewer checks of a state claim than with the debug switch.
     const checks = (result: RunResult): number => result.invariants.find((claim) => claim.name === 'StrongIsr')?.checked ?? 0;
     expect(checks(incremental)).toBeLessThan(checks(full));
