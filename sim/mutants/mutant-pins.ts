@@ -87,7 +87,9 @@ export const CAUGHT: readonly CaughtPin[] = [
  * [mutant, seed, duration]: mutants no seed of 1..3 catches on the three-controller run (`npm run
  * mutants -- --seeds 1..3`, 2026-12-02), each pinned to a run it changes (its trace digest differs
  * from the unmutated run's), so that its switch stays wired; each was caught within seeds 1..20 on
- * the single-controller run before, and its catching seed is to be measured again.
+ * the single-controller run before. Measured again on 2026-12-04 (`npm run mutants`, seeds 1..20,
+ * three controllers and the groups): `isr-lag-from-last-fetch` changes 9 of the 20 runs and no
+ * seed catches it.
  * `isr-lag-from-last-fetch` changes no 20 s run of seeds 1..6, so its pin is a 60 s run (it is
  * shown failing `LaggingFollowerLeavesIsr` in its scenario, `scenarios/isr-lag-from-last-fetch.txt`).
  */
