@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseSimArgs, type SimCommand } from '../cli/args.ts';
 import { seedRunOf } from '../scenario/seed-run-step.ts';
 import { EXIT_CODES } from '../run/run-result.ts';
-import { runOnWorkers } from '../run/worker-pool.ts';
+import { InOrder, runOnWorkers } from '../run/worker-pool.ts';
 import { auditSeed, type AuditOutcome } from './checks-audit-run.ts';
 
 /**
@@ -75,28 +75,25 @@ function main(argv: readonly string[]): void {
   }
   const runs = parsed.seeds.map((seed) => seedRunOf(parsed, seed));
   const threads = Math.max(1, Math.min(parsed.jobs ?? availableParallelism(), runs.length));
-  const outcomes: (AuditOutcome | undefined)[] = runs.map(() => undefined);
-  let printed = 0;
-  const flush = (): void => {
-    while (printed < outcomes.length && outcomes[printed] !== undefined) process.stdout.write(`${line(outcomes[printed++] as AuditOutcome)}\n`);
-  };
+  // Printed in seed order as they come, as npm run sim's sweep prints (`InOrder`).
+  const done: AuditOutcome[] = [];
+  const ordered = new InOrder<AuditOutcome>((_index, outcome) => {
+    done.push(outcome);
+    process.stdout.write(`${line(outcome)}\n`);
+    return 'continue';
+  });
   const finish = (error?: Error): void => {
     if (error !== undefined) {
       process.stderr.write(`refka checks-audit: a run crashed: ${error.message}\n`);
       process.exitCode = EXIT_CODES.crash;
       return;
     }
-    const done = outcomes as AuditOutcome[];
     const differ = done.filter((outcome) => outcome.difference !== undefined).map((outcome) => outcome.seed);
     process.stdout.write(`audit       ${done.length} seeds: ${done.length - differ.length} agree, ${differ.length} differ${differ.length === 0 ? '' : ` (seeds ${differ.join(' ')})`}\n`);
     process.exitCode = differ.length === 0 ? 0 : 1;
   };
   runOnWorkers<(typeof runs)[number], AuditOutcome>(new URL('./checks-audit-worker.ts', import.meta.url), runs, threads, {
-    result: (index, outcome) => {
-      outcomes[index] = outcome;
-      flush();
-      return 'continue';
-    },
+    result: (index, outcome) => ordered.push(index, outcome),
     done: finish,
   });
 }
